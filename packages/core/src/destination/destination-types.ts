@@ -1,0 +1,139 @@
+import type { PipelineEvent } from '../pipeline/pipeline-events.ts'
+import type {
+  MergeStrategy,
+  ReplaceStrategy,
+  Schema,
+  SchemaChange,
+  Table,
+  WriteDisposition,
+} from '../schema/schema-types.ts'
+import type { ReplaceRange } from '../source/source-types.ts'
+
+/** Job file formats. `jsonl` and `csv` are written by core; a destination may convert (e.g. to parquet). */
+export type FileFormat = 'jsonl' | 'csv' | 'parquet'
+
+/** What a destination can do; core adapts (fallbacks, naming limits) from these. */
+export interface DestinationCapabilities {
+  /** Formats the destination loads; the first is the one core writes. */
+  fileFormats: readonly FileFormat[]
+  writeDispositions: readonly WriteDisposition[]
+  /** Merge strategies; empty when merge is not offered. */
+  mergeStrategies: readonly MergeStrategy[]
+  replaceStrategies: readonly ReplaceStrategy[]
+  /** True when `complete()` commits data, state and `_sluice_loads` atomically. */
+  transactions: boolean
+  ddlInTransactions: boolean
+  /** Identifier limit in bytes; longer names are shortened by the naming convention's hash rule. */
+  maxIdentifierLength: number
+  /** Default `lower`. Snowflake-like engines upper-case unquoted identifiers. */
+  identifierCase: 'lower' | 'upper' | 'preserve'
+  /** Warehouses that load from files in a bucket. */
+  needsStaging?: 'filesystem'
+}
+
+/** A table's schema as stored with a load (`_sluice_version`). */
+export interface StoredSchema {
+  name: string
+  version: number
+  versionHash: string
+  schema: Schema
+  insertedAt: string
+}
+
+/** The pipeline state as stored with a load (`_sluice_pipeline_state`). */
+export interface StoredState {
+  pipelineName: string
+  version: number
+  /** Hash of `state` (the compressed form), to skip unchanged writes. */
+  versionHash: string
+  /** Compressed state: base64 of gzip of the JSON. Opaque to destinations. */
+  state: string
+  loadId: string
+  createdAt: string
+}
+
+/** Everything a destination client needs to know about the run. */
+export interface DestinationContext {
+  /** Dataset (schema/folder) the tables live in, already normalized. */
+  datasetName: string
+  pipelineName: string
+  emit(event: PipelineEvent): void
+  signal?: AbortSignal
+}
+
+/** One job file to load into one table. */
+export interface LoadJob {
+  loadId: string
+  /** Unique within the package, e.g. `entries.3.jsonl`. */
+  jobId: string
+  table: Table
+  /** Absolute path of the job file on the local disk. */
+  file: string
+  format: FileFormat
+  rows: number
+}
+
+/** The outcome of a load job. */
+export interface LoadJobResult {
+  rows: number
+  /** Where the data went (a table name or file URL), for the load info. */
+  location?: string
+}
+
+/** How one table of a package is published in `complete()`. */
+export interface TableLoad {
+  table: Table
+  disposition: WriteDisposition
+  mergeStrategy?: MergeStrategy
+  replaceStrategy?: ReplaceStrategy
+  /** Merge: destination rows in these ranges (column already normalized) are deleted before insert. */
+  replaceRanges?: readonly ReplaceRange[]
+  /** Rows loaded for this table in the package (0 for a replace with no rows = empty the table). */
+  rows: number
+}
+
+/** The package being loaded: opened by `startLoad`, published by `complete`. */
+export interface PackageLoad {
+  loadId: string
+  /** The schema after this package (what `_sluice_version` must hold). */
+  schema: Schema
+  tables: readonly TableLoad[]
+  /** State to store with the data; absent when unchanged. */
+  state?: StoredState
+}
+
+/**
+ * A connected destination. Lifecycle per package: `initialize` → `migrate` → `startLoad` → `load`* → `complete`.
+ * MUST be idempotent per package: after a crash the runner repeats the whole sequence for the same `loadId`,
+ * and the result MUST equal a single clean run (no duplicates, nothing lost).
+ */
+export interface DestinationClient extends AsyncDisposable {
+  /** Creates the dataset and the system tables if missing. Idempotent. */
+  initialize(): Promise<void>
+  /** The newest stored schema of that name, if any. */
+  getStoredSchema(schemaName: string): Promise<StoredSchema | undefined>
+  /** The newest state stored for the pipeline with a completed load, if any. */
+  getStoredState(pipelineName: string): Promise<StoredState | undefined>
+  /** Applies additive changes (new tables, new columns). MUST tolerate changes already applied. */
+  migrate(schema: Schema, changes: readonly SchemaChange[]): Promise<void>
+  /** Prepares a package (e.g. empties staging tables for these tables). */
+  startLoad(load: PackageLoad): Promise<void>
+  /** Loads one job file. Jobs of a package may run in parallel (see `maxParallelJobs`). */
+  load(job: LoadJob, signal: AbortSignal): Promise<LoadJobResult>
+  /** Publishes the package: replace/merge follow-ups, state, schema version, and `_sluice_loads` last. */
+  complete(load: PackageLoad): Promise<void>
+  /** Drops tables (and their child tables) from the dataset. */
+  dropTables?(tables: readonly string[]): Promise<void>
+  /** Where the data lives, for the load info (e.g. a file path or `postgres://host/db`), without secrets. */
+  readonly location: string
+  /** Jobs that may run at once. Default 1. */
+  readonly maxParallelJobs?: number
+}
+
+/** What a destination package's factory returns, e.g. `duckdb({ path })`. */
+export interface Destination {
+  /** Short name used by the CLI flag and config sections, e.g. `duckdb`. */
+  readonly name: string
+  readonly capabilities: DestinationCapabilities
+  createClient(ctx: DestinationContext): Promise<DestinationClient>
+}

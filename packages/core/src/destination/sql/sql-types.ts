@@ -1,0 +1,68 @@
+import type { Column, DataType } from '../../schema/schema-types.ts'
+import type { DestinationCapabilities, FileFormat } from '../destination-types.ts'
+
+/**
+ * What differs between SQL engines. Core builds all DDL, merge and replace SQL from this; a destination
+ * supplies one object. Optional members have defaults noted on each.
+ */
+export interface SqlDialect {
+  readonly name: string
+  /** Quotes an identifier (applies the engine's case rule). MUST escape embedded quotes. */
+  quoteIdentifier(name: string): string
+  /** Native column type for a column, e.g. `timestamp with time zone`. */
+  columnType(column: Column): string
+  /** Positional parameter placeholder for the 1-based index `i`. Default `$i`. */
+  param?(i: number): string
+  /** How `merge` + `upsert` is written: `on-conflict` (PostgreSQL, DuckDB) or `merge` (MERGE INTO). Default `on-conflict`. */
+  readonly upsertSyntax?: 'on-conflict' | 'merge'
+  /** Casts a JSON-encoded job-file value to the type, when the engine needs it. Default none. */
+  readonly jsonType?: DataType
+}
+
+/** Runs SQL. Shared by a connection and a transaction. */
+export interface SqlExecutor {
+  /** Runs one or more statements without results. */
+  execute(sql: string, params?: readonly unknown[]): Promise<void>
+  /** Runs a query and returns its rows as plain objects keyed by column name. */
+  query<T extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<T[]>
+}
+
+/** A job file to bulk-load into one (staging) table. */
+export interface BulkLoad {
+  file: string
+  format: FileFormat
+  /** Already-quoted, qualified table name, e.g. `"ds_staging"."entries"`. */
+  qualifiedTable: string
+  /** Columns of the file in order, normalized names. */
+  columns: readonly Column[]
+  rows: number
+}
+
+/**
+ * What a SQL destination package implements: a connection plus its fastest load path.
+ * Errors MUST be {@link SluiceError}s with a hint (see the package's `*-errors.ts`), transient where a retry helps.
+ */
+export interface SqlClient extends SqlExecutor, AsyncDisposable {
+  readonly dialect: SqlDialect
+  /** Runs `fn` in a transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>
+  /** Loads a job file into a table through the engine's bulk path (COPY, read_json ...), never row by row. */
+  bulkLoad(load: BulkLoad, signal: AbortSignal): Promise<number>
+  /** True when a schema (dataset) exists. */
+  schemaExists(schema: string): Promise<boolean>
+}
+
+/** Options for core's generic SQL destination. */
+export interface SqlDestinationOptions {
+  name: string
+  capabilities: DestinationCapabilities
+  /** Opens a client. Called once per pipeline run. */
+  connect(): Promise<SqlClient>
+  /** Where the data lives, without secrets. */
+  location: string
+  /** Jobs loaded at once. Default 1. */
+  maxParallelJobs?: number
+}

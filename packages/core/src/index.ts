@@ -1,0 +1,10 @@
+// The public surface of @sluice/core. Each area keeps its own barrel (src/<area>/index.ts).
+export * from './destination/index.ts'
+export * from './errors.ts'
+export * from './http/index.ts'
+export type * from './json.ts'
+export * from './normalize/index.ts'
+export * from './pipeline/index.ts'
+export * from './schema/index.ts'
+export * from './source/index.ts'
+export * from './storage/index.ts'

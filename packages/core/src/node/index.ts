@@ -1,0 +1,2 @@
+// @sluice/core/node: the Node.js/Deno implementations core's runtime-neutral parts take (file system, paths).
+export {}

@@ -1,0 +1,70 @@
+import type {
+  ColumnHints,
+  MergeStrategy,
+  ReplaceStrategy,
+  Schema,
+  SchemaChange,
+  SchemaContract,
+  WriteDisposition,
+} from '../schema/schema-types.ts'
+
+/**
+ * A normalized row: keys are normalized column names, values are in job-file form:
+ * text string; bigint number (string when outside the safe integer range); double number; bool boolean;
+ * timestamp ISO 8601 UTC string with `Z`; date `YYYY-MM-DD`; time `HH:MM:SS[.fff]`; decimal string;
+ * json any JSON value; binary base64 string; null or absent for missing.
+ */
+export type NormalizedRow = Record<string, unknown>
+
+/** The output of normalizing one page of one resource: rows per table (root and children). */
+export interface NormalizedPage {
+  /** Rows per normalized table name, root table first. */
+  tables: Map<string, NormalizedRow[]>
+  /** Schema changes this page caused (already applied to the normalizer's schema), in order. */
+  changes: SchemaChange[]
+  /** Rows dropped by a `discard_row` contract. */
+  discardedRows: number
+}
+
+/** How a resource's root table is declared to the normalizer (names in source naming). */
+export interface ResourceTableSpec {
+  resource: string
+  /** Table name before naming; default the resource name. */
+  table?: string
+  primaryKey?: readonly string[]
+  mergeKey?: readonly string[]
+  writeDisposition: WriteDisposition
+  mergeStrategy?: MergeStrategy
+  replaceStrategy?: ReplaceStrategy
+  columns?: ColumnHints
+  contract?: SchemaContract
+  /** Default 1000. */
+  maxTableNesting?: number
+}
+
+/** Options for {@link Normalizer}s. */
+export interface NormalizerOptions {
+  /** Schema name (the source's name). */
+  schemaName: string
+  /** Destination identifier limit; names longer are shortened with a hash. Default 65536. */
+  maxIdentifierLength?: number
+  /** Schema-wide contract. Default `evolve`. */
+  contract?: SchemaContract
+}
+
+/**
+ * Turns pages of source rows into rows per table, evolving the schema as it goes.
+ * MUST keep per-table column order stable and MUST NOT re-infer a known column's type per value.
+ */
+export interface Normalizer {
+  /** The current schema (changes applied). */
+  readonly schema: Schema
+  /** Declares a resource's table and hints; returns the changes (new table, hinted columns). */
+  registerResource(spec: ResourceTableSpec): SchemaChange[]
+  /** Normalizes one page for the resource's table. Rows get `_sluice_id` and `_sluice_load_id`. */
+  normalizePage(resource: string, rows: readonly object[], loadId: string): NormalizedPage
+  /** The naming convention applied to one identifier (no `__` splitting). */
+  normalizeIdentifier(name: string): string
+  /** The normalized table name of a resource. */
+  tableOf(resource: string): string
+}

@@ -1,0 +1,72 @@
+import type { JsonObject, JsonValue } from '../json.ts'
+import type { PipelineEvent } from '../pipeline/pipeline-events.ts'
+import type {
+  ColumnHints,
+  MergeStrategy,
+  ReplaceStrategy,
+  SchemaContract,
+  WriteDisposition,
+} from '../schema/schema-types.ts'
+
+/** A JSON-serializable state object a resource reads at the start of a run and mutates as it goes. */
+export type ResourceState = { [key: string]: JsonValue }
+
+/** A half-open range `[from, to)` of a column whose destination rows a run replaces (see {@link ResourceContext.replaceRange}). */
+export interface ReplaceRange {
+  /** Column in source naming, e.g. `time_since`. */
+  column: string
+  /** Inclusive lower bound (ISO string or number). */
+  from: string | number
+  /** Exclusive upper bound. */
+  to: string | number
+}
+
+/** What a resource gets when it runs. */
+export interface ResourceContext {
+  /** This resource's state from the last committed load (empty object on the first run); mutate it in place. */
+  readonly state: ResourceState
+  /** Aborted when the run is cancelled; pass it to fetch. */
+  readonly signal: AbortSignal
+  /** Reports progress (requests, pages, retries, waits) to the runner and the CLI. */
+  emit(event: PipelineEvent): void
+  /**
+   * Declares that the destination rows of this resource whose `column` lies in the range are replaced by
+   * this run's rows: rows in the range that this run did not yield are deleted (merge tables only). This is
+   * how re-read windows propagate deletions from APIs without a change feed.
+   */
+  replaceRange(range: ReplaceRange): void
+  /** A warning for the run summary (e.g. a resource skipped for lack of rights). */
+  warn(message: string): void
+}
+
+/** Write disposition with its strategy. A plain string uses the default strategy. */
+export type WriteDispositionConfig =
+  | WriteDisposition
+  | { disposition: 'merge'; strategy?: MergeStrategy }
+  | { disposition: 'replace'; strategy?: ReplaceStrategy }
+
+/**
+ * A resource: a named stream of pages of rows that becomes one table (plus child tables for nested lists).
+ * MUST yield arrays (pages), not single rows. MUST honour `ctx.signal`.
+ */
+export interface Resource<Row extends object = JsonObject> {
+  readonly name: string
+  /** Table name; default: `name`. */
+  readonly tableName?: string
+  readonly primaryKey?: string | readonly string[]
+  readonly mergeKey?: string | readonly string[]
+  /** Default `append`. */
+  readonly writeDisposition?: WriteDispositionConfig
+  readonly columns?: ColumnHints
+  readonly contract?: SchemaContract
+  /** Maximum nesting depth for child tables; deeper values are stored as json. Default 1000. */
+  readonly maxTableNesting?: number
+  read(ctx: ResourceContext): AsyncIterable<readonly Row[]>
+}
+
+/** A source: a named set of resources; its name is the schema name. */
+export interface Source {
+  readonly name: string
+  readonly resources: readonly Resource<object>[]
+  readonly contract?: SchemaContract
+}
