@@ -1,0 +1,50 @@
+import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { envName, loadConfig } from './cli-config.ts'
+
+async function project(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-config-'))
+  await mkdir(join(dir, '.sluice'))
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, '.sluice', name), text, { mode: 0o600 })
+  return dir
+}
+
+describe('loadConfig', () => {
+  test('environment wins over secrets.toml, which wins over config.toml', async () => {
+    const dir = await project({
+      'secrets.toml': '[sources.clockodo]\napi_key = "from-secrets"\napi_user = "secrets@example.com"\n',
+      'config.toml': '[sources.clockodo]\napi_user = "config@example.com"\nbase_url = "http://config"\n',
+    })
+    const config = await loadConfig(dir, { SOURCES__CLOCKODO__API_KEY: 'from-env' })
+    expect(config.get('sources.clockodo.api_key')).toBe('from-env')
+    expect(config.get('sources.clockodo.api_user')).toBe('secrets@example.com')
+    expect(config.get('sources.clockodo.base_url')).toBe('http://config')
+    expect(config.get('sources.clockodo.missing')).toBeUndefined()
+    expect(config.secrets).toContain('from-secrets')
+    expect(config.secrets).toContain('from-env')
+  })
+
+  test('names the variable and the TOML key to set', async () => {
+    const config = await loadConfig(await project({}), {})
+    expect(envName('sources.clockodo.api_key')).toBe('SOURCES__CLOCKODO__API_KEY')
+    expect(config.whereToSet('sources.clockodo.api_key')).toBe(
+      'SOURCES__CLOCKODO__API_KEY, or api_key under [sources.clockodo] in .sluice/secrets.toml',
+    )
+  })
+
+  test('unreadable TOML gets a message with the file and line', async () => {
+    const dir = await project({ 'config.toml': '[sources.clockodo]\nbase_url = \n' })
+    await expect(loadConfig(dir, {})).rejects.toThrow(/config\.toml is not valid TOML.*sluice init/)
+  })
+
+  test('warns about a world-readable secrets file', async () => {
+    const dir = await project({ 'secrets.toml': '[sources.clockodo]\napi_key = "k-123456"\n' })
+    await chmod(join(dir, '.sluice', 'secrets.toml'), 0o644)
+    const config = await loadConfig(dir, {})
+    expect(config.warnings.join('\n')).toMatch(/readable by every user.*chmod 600/)
+    await chmod(join(dir, '.sluice', 'secrets.toml'), 0o600)
+    expect((await loadConfig(dir, {})).warnings).toEqual([])
+  })
+})

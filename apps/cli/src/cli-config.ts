@@ -1,0 +1,98 @@
+import { readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parse } from 'smol-toml'
+import { UsageError } from './cli-errors.ts'
+
+type TomlTable = { [key: string]: unknown }
+
+/**
+ * Configuration as dlt resolves it: environment variables (`SOURCES__CLOCKODO__API_KEY`), then
+ * `.sluice/secrets.toml`, then `.sluice/config.toml` in the working directory. Flags and defaults are
+ * applied by the caller around it.
+ */
+export interface ConfigProvider {
+  /** The value at a dotted path such as `sources.clockodo.api_key`, or undefined. */
+  get(path: string): unknown
+  /** Where a value can be set, for error messages: `SOURCES__CLOCKODO__API_KEY or [sources.clockodo] api_key in .sluice/secrets.toml`. */
+  whereToSet(path: string, file?: 'secrets' | 'config'): string
+  /** Warnings found while reading (e.g. a world-readable secrets file). */
+  readonly warnings: readonly string[]
+  /** Secret values seen in config, for redaction. */
+  readonly secrets: readonly string[]
+}
+
+/** Environment variable name for a dotted config path: `sources.clockodo.api_key` → `SOURCES__CLOCKODO__API_KEY`. */
+export function envName(path: string): string {
+  return path.split('.').join('__').toUpperCase()
+}
+
+async function readToml(file: string): Promise<{ table: TomlTable; mode?: number } | undefined> {
+  let text: string
+  let mode: number
+  try {
+    text = await readFile(file, 'utf8')
+    mode = (await stat(file)).mode
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`)
+  }
+  try {
+    return { table: parse(text) as TomlTable, mode }
+  } catch (error) {
+    const where = (error as { line?: number }).line ? ` (line ${(error as { line: number }).line})` : ''
+    throw new UsageError(
+      `${file} is not valid TOML${where}: ${(error as Error).message.split('\n')[0]}; fix the file or run \`sluice init\` for a template`,
+    )
+  }
+}
+
+function dig(table: TomlTable | undefined, path: string): unknown {
+  let cur: unknown = table
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined
+    cur = (cur as TomlTable)[part]
+  }
+  return cur
+}
+
+const SECRET_KEY = /(key|password|secret|token|credentials)$/i
+
+function collectSecrets(value: unknown, key: string, out: string[]): void {
+  if (typeof value === 'string' && SECRET_KEY.test(key)) out.push(value)
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) collectSecrets(v, SECRET_KEY.test(key) ? key : k, out)
+  }
+}
+
+/** Reads `.sluice/secrets.toml` and `.sluice/config.toml` under `cwd` and wraps them with `env`. */
+export async function loadConfig(cwd: string, env: Record<string, string | undefined>): Promise<ConfigProvider> {
+  const secretsFile = join(cwd, '.sluice', 'secrets.toml')
+  const configFile = join(cwd, '.sluice', 'config.toml')
+  const secrets = await readToml(secretsFile)
+  const config = await readToml(configFile)
+  const warnings: string[] = []
+  if (secrets?.mode !== undefined && (secrets.mode & 0o004) !== 0) {
+    warnings.push(`${secretsFile} is readable by every user on this machine; run \`chmod 600 ${secretsFile}\``)
+  }
+  const secretValues: string[] = []
+  collectSecrets(secrets?.table, '', secretValues)
+  for (const [name, value] of Object.entries(env)) {
+    if (value && /__(API_KEY|PASSWORD|CREDENTIALS|SECRET|TOKEN|AWS_SECRET_ACCESS_KEY)/.test(name)) secretValues.push(value)
+  }
+  return {
+    warnings,
+    secrets: secretValues,
+    get(path) {
+      const fromEnv = env[envName(path)]
+      if (fromEnv !== undefined && fromEnv !== '') return fromEnv
+      const fromSecrets = dig(secrets?.table, path)
+      if (fromSecrets !== undefined) return fromSecrets
+      return dig(config?.table, path)
+    },
+    whereToSet(path, file = 'secrets') {
+      const parts = path.split('.')
+      const key = parts.pop()
+      return `${envName(path)}, or ${key} under [${parts.join('.')}] in .sluice/${file}.toml`
+    },
+  }
+}

@@ -1,0 +1,57 @@
+import { redact } from '@sluice/core'
+import { exitCodeFor, formatError, UsageError } from './cli-errors.ts'
+import { initCommand } from './cli-init.ts'
+import { pipelineCommand } from './cli-pipeline.ts'
+import { runCommand } from './cli-run.ts'
+
+/** What the CLI touches of its process, injectable for tests. */
+export interface CliIO {
+  cwd: string
+  env: Record<string, string | undefined>
+  stdout: NodeJS.WritableStream & { isTTY?: boolean }
+  stderr: NodeJS.WritableStream & { isTTY?: boolean }
+  /** Subscribes to a process signal; returns the unsubscribe function. */
+  onSignal(signal: 'SIGINT' | 'SIGTERM', handler: () => void): () => void
+}
+
+export const HELP = `Usage: sluice <command> [options]
+
+Commands:
+  run                      load a source into a destination (sluice run --help)
+  init                     write commented .sluice/config.toml and .sluice/secrets.toml templates
+  pipeline [NAME] <cmd>    inspect or manage a pipeline: info, trace, schema, state, load-package,
+                           failed-jobs, drop, sync (sluice pipeline --help)
+
+Quick start without an account:  sluice run --demo
+`
+
+const SECRET_ENV = /(API_KEY|PASSWORD|CREDENTIALS|SECRET|TOKEN)/
+
+/** Runs the CLI and returns its exit code: 0 done, 1 load failed, 2 usage or configuration error. */
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    switch (command) {
+      case 'run':
+        return await runCommand(rest, io)
+      case 'init':
+        return await initCommand(rest, io)
+      case 'pipeline':
+        return await pipelineCommand(rest, io)
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout.write(HELP)
+        return command === undefined ? 2 : 0
+      default:
+        throw new UsageError(`unknown command "${command}": use run, init or pipeline (sluice --help)`)
+    }
+  } catch (error) {
+    const secrets = Object.entries(io.env)
+      .filter(([k, v]) => v && SECRET_ENV.test(k))
+      .map(([, v]) => v)
+    io.stderr.write(`${redact(formatError(error), secrets)}\n`)
+    return exitCodeFor(error)
+  }
+}

@@ -1,0 +1,161 @@
+import type { PipelineEvent } from '@sluice/core'
+import cliProgress from 'cli-progress'
+
+/** Where progress goes: a live bar per resource on a terminal, timestamped lines otherwise, or nothing. */
+export type ProgressMode = 'auto' | 'bar' | 'log' | 'none'
+
+/** Renders pipeline events. */
+export interface ProgressReporter {
+  onEvent(event: PipelineEvent): void
+  stop(): void
+}
+
+interface ResourceProgress {
+  pages: number
+  totalPages: number
+  rows: number
+  bar?: cliProgress.SingleBar
+  lastLog: number
+}
+
+/** Creates a reporter; `auto` picks `bar` on a TTY and `log` elsewhere. */
+export function createProgress(
+  mode: ProgressMode,
+  stream: NodeJS.WritableStream & { isTTY?: boolean },
+  now: () => number = Date.now,
+): ProgressReporter {
+  const resolved = mode === 'auto' ? (stream.isTTY ? 'bar' : 'log') : mode
+  if (resolved === 'none') return { onEvent() {}, stop() {} }
+  return resolved === 'bar' ? barReporter(stream) : logReporter(stream, now)
+}
+
+function logReporter(stream: NodeJS.WritableStream, now: () => number): ProgressReporter {
+  const resources = new Map<string, ResourceProgress>()
+  const line = (text: string) => stream.write(`${new Date(now()).toISOString()} ${text}\n`)
+  return {
+    onEvent(e) {
+      switch (e.type) {
+        case 'resource-start':
+          resources.set(e.resource, { pages: 0, totalPages: 0, rows: 0, lastLog: now() })
+          line(`${e.resource}: started`)
+          break
+        case 'page': {
+          const r = resources.get(e.resource) ?? { pages: 0, totalPages: 0, rows: 0, lastLog: 0 }
+          resources.set(e.resource, r)
+          r.pages++
+          r.rows += e.rows
+          if (e.totalPages) r.totalPages = Math.max(r.totalPages, e.totalPages)
+          if (now() - r.lastLog >= 5000) {
+            r.lastLog = now()
+            const of = r.totalPages ? `/${r.totalPages}` : ''
+            line(`${e.resource}: ${r.pages}${of} pages, ${r.rows} rows`)
+          }
+          break
+        }
+        case 'resource-end':
+          line(`${e.resource}: done, ${e.rows} rows`)
+          break
+        case 'resource-skipped':
+          line(`${e.resource}: skipped (${e.reason})`)
+          break
+        case 'retry':
+          line(`retry ${e.attempt} of ${e.url} in ${Math.round(e.waitMs)} ms (${e.reason})`)
+          break
+        case 'rate-limit-wait':
+          if (e.waitMs >= 1000) line(`rate limit (${e.window}): waiting ${Math.round(e.waitMs / 1000)} s`)
+          break
+        case 'warning':
+          line(`warning: ${e.resource ? `${e.resource}: ` : ''}${e.message}`)
+          break
+        case 'step':
+          line(`${e.step} ${e.phase === 'start' ? 'started' : 'finished'} (load ${e.loadId})`)
+          break
+        case 'load-job':
+          if (e.phase !== 'start') line(`load ${e.table}: ${e.phase}${e.error ? ` (${e.error})` : ''}, ${e.rows} rows`)
+          break
+        case 'package-resumed':
+          line(`resuming pending load package ${e.loadId} (${e.state}) without fetching again`)
+          break
+      }
+    },
+    stop() {},
+  }
+}
+
+function barReporter(stream: NodeJS.WritableStream): ProgressReporter {
+  const multi = new cliProgress.MultiBar(
+    {
+      stream,
+      clearOnComplete: false,
+      hideCursor: true,
+      format: '{name} |{bar}| {value}/{total} pages | {rows} rows | {eta_formatted} | {note}',
+      barsize: 24,
+      etaBuffer: 20,
+    },
+    cliProgress.Presets.shades_classic,
+  )
+  const resources = new Map<string, ResourceProgress>()
+  let inFlight = 0
+  let retries = 0
+  let note = ''
+  const status = multi.create(1, 0, { name: 'requests'.padEnd(24), rows: '', note: '' }, { format: '{name} {note}' })
+  const refresh = () => status.update(0, { note: `${inFlight} in flight, ${retries} retries ${note}` })
+  return {
+    onEvent(e) {
+      switch (e.type) {
+        case 'request':
+          inFlight = e.inFlight
+          refresh()
+          break
+        case 'response':
+          inFlight = e.inFlight
+          refresh()
+          break
+        case 'retry':
+          retries++
+          note = `(retrying: ${e.reason})`
+          refresh()
+          break
+        case 'rate-limit-wait':
+          note = `(rate limit ${e.window}: ${Math.round(e.waitMs / 1000)} s)`
+          refresh()
+          break
+        case 'resource-start': {
+          const bar = multi.create(1, 0, { name: e.resource.padEnd(24), rows: 0, note: '' })
+          resources.set(e.resource, { pages: 0, totalPages: 0, rows: 0, bar, lastLog: 0 })
+          break
+        }
+        case 'page': {
+          const r = resources.get(e.resource)
+          if (!r?.bar) break
+          r.pages++
+          r.rows += e.rows
+          if (e.totalPages) r.totalPages = Math.max(r.totalPages, e.totalPages)
+          r.bar.setTotal(Math.max(r.totalPages, r.pages))
+          r.bar.update(r.pages, { rows: r.rows })
+          break
+        }
+        case 'resource-end': {
+          const r = resources.get(e.resource)
+          r?.bar?.setTotal(Math.max(r.pages, 1))
+          r?.bar?.update(Math.max(r.pages, 1), { rows: e.rows, note: 'done' })
+          break
+        }
+        case 'resource-skipped':
+          resources.get(e.resource)?.bar?.update(0, { note: `skipped: ${e.reason}` })
+          break
+        case 'step':
+          note = e.phase === 'start' ? `(${e.step}...)` : ''
+          refresh()
+          break
+        case 'load-job':
+          if (e.phase === 'end') note = `(loaded ${e.table})`
+          refresh()
+          break
+      }
+    },
+    stop() {
+      multi.stop()
+    },
+  }
+}

@@ -1,0 +1,60 @@
+import { describe, expect, test } from 'vitest'
+import { exitCodeFor, UsageError } from './cli-errors.ts'
+import { parseRunFlags } from './cli-run.ts'
+
+describe('parseRunFlags', () => {
+  test('defaults', () => {
+    expect(parseRunFlags([])).toMatchObject({
+      source: 'clockodo',
+      destination: 'duckdb',
+      pipelineName: 'clockodo_pipeline',
+      dataset: 'clockodo_data',
+      fullRefresh: false,
+      demo: false,
+      progress: 'auto',
+      json: false,
+    })
+  })
+
+  test('parses every flag', () => {
+    const flags = parseRunFlags([
+      '--destination', 'postgres', '--resources', 'entries, users', '--since', '2024-01-01', '--until', '2024-02-01',
+      '--lookback-days', '7', '--full-refresh', '--progress', 'log', '--json', '--strict',
+    ])
+    expect(flags).toMatchObject({
+      destination: 'postgres',
+      resources: ['entries', 'users'],
+      since: '2024-01-01',
+      until: '2024-02-01',
+      lookbackDays: 7,
+      fullRefresh: true,
+      progress: 'log',
+      json: true,
+      strict: true,
+    })
+  })
+
+  test.each([
+    [['--since', '2024-13-45'], /--since "2024-13-45" is not a date: use YYYY-MM-DD/],
+    [['--since', 'yesterday'], /is not a date/],
+    [['--since', '2024-02-01', '--until', '2024-01-01'], /must be before --until/],
+    [['--lookback-days', '-3'], /whole number of days/],
+    [['--progress', 'fancy'], /not one of auto, bar, log, none/],
+    [['--dataset', 'my-data'], /may contain only letters, digits and _/],
+    [['--bogus'], /Unknown option '--bogus'.*sluice run --help/],
+  ])('rejects %j with an actionable message and exit code 2', (args, message) => {
+    let caught: unknown
+    try {
+      parseRunFlags(args)
+    } catch (error) {
+      caught = error
+    }
+    expect(caught).toBeInstanceOf(UsageError)
+    expect((caught as Error).message).toMatch(message)
+    expect(exitCodeFor(caught)).toBe(2)
+  })
+
+  test('load failures exit 1', () => {
+    expect(exitCodeFor(new Error('boom'))).toBe(1)
+  })
+})

@@ -1,0 +1,188 @@
+import { parseArgs } from 'node:util'
+import { type Destination, type LoadInfo, pipeline } from '@sluice/core'
+import { defaultPipelinesDir } from '@sluice/core/node'
+import type { CliIO } from './cli-main.ts'
+import { type ConfigProvider, loadConfig } from './cli-config.ts'
+import { resolveDestination } from './cli-destinations.ts'
+import { UsageError } from './cli-errors.ts'
+import { createProgress, type ProgressMode } from './cli-progress.ts'
+import { buildSource, SOURCES } from './cli-sources.ts'
+import { formatLoadInfo } from './cli-summary.ts'
+
+/** Flags of `sluice run`, with their defaults. */
+export const RUN_OPTIONS = {
+  source: { type: 'string', default: 'clockodo' },
+  destination: { type: 'string', default: 'duckdb' },
+  'pipeline-name': { type: 'string', default: 'clockodo_pipeline' },
+  dataset: { type: 'string', default: 'clockodo_data' },
+  'pipelines-dir': { type: 'string' },
+  resources: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  'lookback-days': { type: 'string' },
+  'full-refresh': { type: 'boolean', default: false },
+  demo: { type: 'boolean', default: false },
+  strict: { type: 'boolean', default: false },
+  progress: { type: 'string', default: 'auto' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const
+
+export const RUN_HELP = `Usage: sluice run [options]
+
+Loads a source into a destination. Configuration: flags, then environment variables, then
+.sluice/secrets.toml and .sluice/config.toml, then defaults.
+
+Options:
+  --source NAME            source to load (default: clockodo)
+  --destination NAME|PATH  duckdb, postgres, filesystem, bigquery, snowflake, or ./module.js (default: duckdb)
+  --pipeline-name NAME     (default: clockodo_pipeline)
+  --dataset NAME           dataset / schema name (default: clockodo_data)
+  --pipelines-dir DIR      local state (default: $SLUICE_PIPELINES_DIR or ~/.sluice/pipelines)
+  --resources a,b          load only these resources
+  --since DATE             entries from this date (YYYY-MM-DD)
+  --until DATE             entries before this date (YYYY-MM-DD)
+  --lookback-days N        re-read this many days before the last loaded window (default: 30)
+  --full-refresh           drop the source's tables and state, then load everything
+  --demo                   load a simulated Clockodo account (no account needed)
+  --strict                 fail on a resource the API key may not read instead of skipping it
+  --progress MODE          auto, bar, log or none (default: auto)
+  --json                   print the load info as JSON
+`
+
+const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2})?)?$/
+
+function checkDate(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined
+  if (!DATE.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new UsageError(`--${flag} "${value}" is not a date: use YYYY-MM-DD, e.g. --${flag} 2024-01-01`)
+  }
+  return value
+}
+
+/** Parsed and validated flags of `sluice run`. */
+export interface RunFlags {
+  source: string
+  destination: string
+  pipelineName: string
+  dataset: string
+  pipelinesDir?: string
+  resources?: string[]
+  since?: string
+  until?: string
+  lookbackDays?: number
+  fullRefresh: boolean
+  demo: boolean
+  strict: boolean
+  progress: ProgressMode
+  json: boolean
+}
+
+/** Parses `sluice run` flags; throws UsageError with a fix for each mistake. */
+export function parseRunFlags(args: string[]): RunFlags | 'help' {
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof RUN_OPTIONS; strict: true }>>
+  try {
+    parsed = parseArgs({ args, options: RUN_OPTIONS, strict: true, allowPositionals: false })
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}; see \`sluice run --help\``)
+  }
+  const v = parsed.values
+  if (v.help) return 'help'
+  const progress = v.progress as ProgressMode
+  if (!['auto', 'bar', 'log', 'none'].includes(progress)) {
+    throw new UsageError(`--progress "${v.progress}" is not one of auto, bar, log, none`)
+  }
+  let lookbackDays: number | undefined
+  if (v['lookback-days'] !== undefined) {
+    lookbackDays = Number(v['lookback-days'])
+    if (!Number.isInteger(lookbackDays) || lookbackDays < 0) {
+      throw new UsageError(`--lookback-days "${v['lookback-days']}" must be a whole number of days (0 or more)`)
+    }
+  }
+  const since = checkDate('since', v.since)
+  const until = checkDate('until', v.until)
+  if (since && until && Date.parse(since) >= Date.parse(until)) {
+    throw new UsageError(`--since ${since} must be before --until ${until}`)
+  }
+  for (const [flag, value] of [
+    ['pipeline-name', v['pipeline-name']],
+    ['dataset', v.dataset],
+  ] as const) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
+      throw new UsageError(`--${flag} "${value}" may contain only letters, digits and _ and must not start with a digit`)
+    }
+  }
+  const resources = v.resources
+    ?.split(',')
+    .map((r) => r.trim())
+    .filter(Boolean)
+  return {
+    source: v.source,
+    destination: v.destination,
+    pipelineName: v['pipeline-name'],
+    dataset: v.dataset,
+    ...(v['pipelines-dir'] ? { pipelinesDir: v['pipelines-dir'] } : {}),
+    ...(resources ? { resources } : {}),
+    ...(since ? { since } : {}),
+    ...(until ? { until } : {}),
+    ...(lookbackDays !== undefined ? { lookbackDays } : {}),
+    fullRefresh: v['full-refresh'],
+    demo: v.demo,
+    strict: v.strict,
+    progress,
+    json: v.json,
+  }
+}
+
+/** Resolves the pipelines directory: flag, then SLUICE_PIPELINES_DIR, then ~/.sluice/pipelines. */
+export function pipelinesDirFor(flag: string | undefined, io: CliIO): string {
+  return flag ?? io.env.SLUICE_PIPELINES_DIR ?? defaultPipelinesDir()
+}
+
+/** `sluice run`: returns the exit code. */
+export async function runCommand(args: string[], io: CliIO): Promise<number> {
+  const flags = parseRunFlags(args)
+  if (flags === 'help') {
+    io.stdout.write(RUN_HELP)
+    return 0
+  }
+  if (!SOURCES[flags.source]) {
+    throw new UsageError(`unknown source "${flags.source}": use one of ${Object.keys(SOURCES).join(', ')}`)
+  }
+  const config: ConfigProvider = await loadConfig(io.cwd, io.env)
+  for (const w of config.warnings) io.stderr.write(`[sluice] warning: ${w}\n`)
+  const built = await buildSource(flags, config, io)
+  const destination: Destination = await resolveDestination(flags.destination, config, flags.pipelineName, io.cwd)
+  const progress = createProgress(flags.json ? 'none' : flags.progress, io.stderr)
+  const controller = new AbortController()
+  const stop = (signal: string) => {
+    if (controller.signal.aborted) return
+    io.stderr.write(`\n[sluice] ${signal} received: stopping; run the same command again to resume where it stopped\n`)
+    controller.abort(new Error(`stopped by ${signal}`))
+  }
+  const offInt = io.onSignal('SIGINT', () => stop('SIGINT'))
+  const offTerm = io.onSignal('SIGTERM', () => stop('SIGTERM'))
+  let info: LoadInfo
+  try {
+    const p = pipeline({
+      pipelineName: flags.pipelineName,
+      destination,
+      datasetName: flags.dataset,
+      pipelinesDir: pipelinesDirFor(flags.pipelinesDir, io),
+      onEvent: (e) => progress.onEvent(e),
+    })
+    info = await p.run(built.source, {
+      ...(flags.resources ? { resources: flags.resources } : {}),
+      ...(flags.fullRefresh ? { refresh: 'drop_sources' as const } : {}),
+      signal: controller.signal,
+      strict: flags.strict,
+    })
+  } finally {
+    progress.stop()
+    offInt()
+    offTerm()
+    await built.close()
+  }
+  io.stdout.write(flags.json ? `${JSON.stringify(info, null, 2)}\n` : `${formatLoadInfo(info)}\n`)
+  return info.failedJobs.length > 0 ? 1 : 0
+}

@@ -1,0 +1,75 @@
+import type { Source } from '@sluice/core'
+import type { CliIO } from './cli-main.ts'
+import type { ConfigProvider } from './cli-config.ts'
+import { UsageError } from './cli-errors.ts'
+import type { RunFlags } from './cli-run.ts'
+
+/** A source ready to run, and what to shut down afterwards (the demo account's server). */
+export interface BuiltSource {
+  source: Source
+  close(): Promise<void>
+}
+
+/** The simulated company `--demo` loads: seeded, about 25 users over 3 years. */
+export const DEMO_ACCOUNT = { seed: 42, size: { users: 25, years: 3, entriesPerWorkday: 4 } } as const
+
+function optionalString(config: ConfigProvider, path: string): string | undefined {
+  const v = config.get(path)
+  if (v === undefined) return undefined
+  if (typeof v !== 'string') throw new UsageError(`${path} must be a string: set ${config.whereToSet(path)}`)
+  return v
+}
+
+async function clockodo(flags: RunFlags, config: ConfigProvider, io: CliIO): Promise<BuiltSource> {
+  const { clockodoSource, validateClockodoConfig } = await import('@sluice/source-clockodo')
+  let close = async () => {}
+  let apiUser = optionalString(config, 'sources.clockodo.api_user')
+  let apiKey = optionalString(config, 'sources.clockodo.api_key')
+  let baseUrl = optionalString(config, 'sources.clockodo.base_url')
+  if (flags.demo) {
+    const { startClockodoMock, DEFAULT_CREDENTIALS } = await import('@sluice/clockodo-mock')
+    const mock = await startClockodoMock({ seed: DEMO_ACCOUNT.seed, size: DEMO_ACCOUNT.size })
+    close = () => mock.close()
+    apiUser = DEFAULT_CREDENTIALS.user
+    apiKey = DEFAULT_CREDENTIALS.apiKey
+    baseUrl = mock.baseUrl
+    io.stderr.write(`[sluice] demo: simulated Clockodo account at ${mock.baseUrl}\n`)
+  }
+  if (!apiUser) throw new UsageError(`missing the Clockodo user e-mail: set ${config.whereToSet('sources.clockodo.api_user')}`)
+  if (!apiKey) {
+    throw new UsageError(
+      `missing the Clockodo API key: set ${config.whereToSet('sources.clockodo.api_key')} (Clockodo → Personal data → API key)`,
+    )
+  }
+  const lookback = flags.lookbackDays ?? config.get('sources.clockodo.lookback_days')
+  const resolved = validateClockodoConfig({
+    apiUser,
+    apiKey,
+    ...(baseUrl ? { baseUrl } : {}),
+    ...(optionalString(config, 'sources.clockodo.external_application')
+      ? { externalApplication: optionalString(config, 'sources.clockodo.external_application') }
+      : {}),
+    ...(flags.since ? { startDate: flags.since } : {}),
+    ...(flags.until ? { endDate: flags.until } : {}),
+    ...(lookback !== undefined ? { lookbackDays: Number(lookback) } : {}),
+    strict: flags.strict,
+  })
+  try {
+    return { source: clockodoSource(resolved), close }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}
+
+/** Sources the `--source` flag knows. */
+export const SOURCES: Record<string, (flags: RunFlags, config: ConfigProvider, io: CliIO) => Promise<BuiltSource>> = {
+  clockodo,
+}
+
+/** Builds the source named by `--source`. */
+export function buildSource(flags: RunFlags, config: ConfigProvider, io: CliIO): Promise<BuiltSource> {
+  const build = SOURCES[flags.source]
+  if (!build) throw new UsageError(`unknown source "${flags.source}": use one of ${Object.keys(SOURCES).join(', ')}`)
+  return build(flags, config, io)
+}
