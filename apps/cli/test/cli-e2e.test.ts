@@ -1,0 +1,124 @@
+import { join } from 'node:path'
+import { type ClockodoAccount, startClockodoMock } from '@sluice/clockodo-mock'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { duckdbCounts, duckdbQuery, readAllFiles, runCli, tempDir } from './cli-helpers.ts'
+
+// The real CLI, spawned as a process, against the simulated account served over HTTP on 127.0.0.1.
+const SECRET = 'sk-RECOGNIZABLE-7f3a9c1e55d2'
+const USER = 'owner@example.com'
+
+let mock: { baseUrl: string; account: ClockodoAccount; close(): Promise<void> }
+let cwd: string
+let env: Record<string, string>
+
+beforeAll(async () => {
+  mock = await startClockodoMock({
+    seed: 7,
+    size: { users: 4, years: 1, entriesPerWorkday: 3 },
+    credentials: { user: USER, apiKey: SECRET },
+    rateLimits: false,
+  })
+  cwd = await tempDir('sluice-cli-e2e-')
+  env = {
+    SOURCES__CLOCKODO__API_USER: USER,
+    SOURCES__CLOCKODO__API_KEY: SECRET,
+    SOURCES__CLOCKODO__BASE_URL: mock.baseUrl,
+    SLUICE_PIPELINES_DIR: join(cwd, 'pipelines'),
+  }
+})
+
+afterAll(async () => {
+  await mock?.close()
+})
+
+const db = () => join(cwd, 'clockodo_pipeline.duckdb')
+
+describe('sluice run into DuckDB', () => {
+  test('loads every table with exactly the generated row counts', async () => {
+    const r = await runCli(['run', '--progress', 'log'], { cwd, env })
+    expect(r.stderr + r.stdout).not.toContain(SECRET)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/load package\(s\) loaded to destination duckdb/)
+    const counts = await duckdbCounts(db(), 'clockodo_data')
+    const expected = mock.account.expectedCounts()
+    for (const [table, rows] of Object.entries(expected)) {
+      expect({ table, rows: counts[table] ?? 0 }).toEqual({ table, rows })
+    }
+  })
+
+  test('a second run changes nothing', async () => {
+    const before = await duckdbQuery(
+      db(),
+      'select count(*), sum(id), sum(coalesce(duration, 0)) from clockodo_data.entries',
+    )
+    const r = await runCli(['run', '--progress', 'none'], { cwd, env })
+    expect(r.code, r.stderr).toBe(0)
+    const after = await duckdbQuery(db(), 'select count(*), sum(id), sum(coalesce(duration, 0)) from clockodo_data.entries')
+    expect(after).toEqual(before)
+    expect(await duckdbCounts(db(), 'clockodo_data')).toMatchObject(mock.account.expectedCounts())
+  })
+
+  test('edits, additions and deletions within the lookback show up after the next run', async () => {
+    const recent = [...mock.account.entriesBetween(daysAgo(20), daysAgo(5))]
+    expect(recent.length).toBeGreaterThan(3)
+    const [edited, deleted] = recent as [{ id: number }, { id: number }]
+    mock.account.editEntry(edited.id, { text: 'edited by the e2e test' })
+    mock.account.deleteEntry(deleted.id)
+    const added = mock.account.addEntry({ time_since: `${daysAgo(3)}T09:00:00Z`, time_until: `${daysAgo(3)}T10:00:00Z` })
+    const customers = mock.account.expectedCounts().customers ?? 0
+    const r = await runCli(['run', '--progress', 'none', '--json'], { cwd, env })
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout).pipelineName).toBe('clockodo_pipeline')
+    const rows = await duckdbQuery(db(), `select id, text from clockodo_data.entries where id in (${edited.id}, ${deleted.id}, ${added.id}) order by id`)
+    expect(rows).toContainEqual([edited.id, 'edited by the e2e test'])
+    expect(rows.map((row) => row[0])).not.toContain(deleted.id)
+    expect(rows.map((row) => row[0])).toContain(added.id)
+    const counts = await duckdbCounts(db(), 'clockodo_data')
+    expect(counts.entries).toBe(mock.account.expectedCounts().entries)
+    expect(counts.customers).toBe(customers)
+  })
+
+  test('the secret never appears in the trace, the state, the load packages or the database', async () => {
+    for (const { file, text } of await readAllFiles(cwd)) {
+      expect(text.includes(SECRET), file).toBe(false)
+    }
+  })
+})
+
+describe('sluice run: refusals and configuration', () => {
+  test('missing credentials name the variable and the TOML key', async () => {
+    const dir = await tempDir('sluice-cli-nocreds-')
+    const r = await runCli(['run'], { cwd: dir, env: { SOURCES__CLOCKODO__API_USER: USER } })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('SOURCES__CLOCKODO__API_KEY')
+    expect(r.stderr).toContain('[sources.clockodo]')
+  })
+
+  test('rejected credentials (401) say so and how to get a key', async () => {
+    const dir = await tempDir('sluice-cli-401-')
+    const r = await runCli(['run', '--progress', 'none'], {
+      cwd: dir,
+      env: { ...env, SOURCES__CLOCKODO__API_KEY: 'wrong-key-123456', SLUICE_PIPELINES_DIR: join(dir, 'p') },
+    })
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toMatch(/credentials were rejected/i)
+    expect(r.stderr).toMatch(/API key/)
+    expect(r.stderr).not.toContain('wrong-key-123456')
+  })
+
+  test('an unknown destination says what to use', async () => {
+    const r = await runCli(['run', '--destination', 'oracle'], { cwd, env })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/unknown destination "oracle": use one of duckdb, postgres/)
+  })
+
+  test('a bad date is a usage error', async () => {
+    const r = await runCli(['run', '--since', '2024-31-01'], { cwd, env })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/--since "2024-31-01" is not a date/)
+  })
+})
+
+function daysAgo(n: number): string {
+  return new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10)
+}
