@@ -1,1 +1,2 @@
-export {}
+export { SUITE_NAMES, testDestination } from './testkit-suites.ts'
+export type { DestinationUnderTest, TestDestinationOptions } from './testkit-types.ts'

@@ -1,2 +1,2 @@
 export type * from './destination-types.ts'
-export type * from './sql/sql-types.ts'
+export * from './sql/index.ts'

@@ -1,5 +1,5 @@
 import type { Column, DataType } from '../../schema/schema-types.ts'
-import type { DestinationCapabilities, FileFormat } from '../destination-types.ts'
+import type { DestinationCapabilities, DestinationContext, FileFormat } from '../destination-types.ts'
 
 /**
  * What differs between SQL engines. Core builds all DDL, merge and replace SQL from this; a destination
@@ -59,10 +59,10 @@ export interface SqlClient extends SqlExecutor, AsyncDisposable {
 export interface SqlDestinationOptions {
   name: string
   capabilities: DestinationCapabilities
-  /** Opens a client. Called once per pipeline run. */
-  connect(): Promise<SqlClient>
-  /** Where the data lives, without secrets. */
-  location: string
+  /** Opens a client. Called once per pipeline run (per `createClient`), with the run's context. */
+  connect(ctx: DestinationContext): Promise<SqlClient>
+  /** Where the data lives, without secrets; a function when it depends on the run (e.g. a default file path). */
+  location: string | ((ctx: DestinationContext) => string)
   /** Jobs loaded at once. Default 1. */
   maxParallelJobs?: number
 }

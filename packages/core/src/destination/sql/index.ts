@@ -1,0 +1,8 @@
+export * from './sql-client-destination.ts'
+export * from './sql-ddl.ts'
+export * from './sql-destination.ts'
+export * from './sql-merge.ts'
+export * from './sql-publish-common.ts'
+export * from './sql-replace.ts'
+export * from './sql-system-tables.ts'
+export type * from './sql-types.ts'

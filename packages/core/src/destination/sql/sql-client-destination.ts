@@ -1,0 +1,244 @@
+import { SluiceError } from '../../errors.ts'
+import type { Schema, SchemaChange, Table } from '../../schema/schema-types.ts'
+import type {
+  DestinationCapabilities,
+  DestinationClient,
+  LoadJob,
+  LoadJobResult,
+  PackageLoad,
+  StoredSchema,
+  StoredState,
+  TableLoad,
+} from '../destination-types.ts'
+import {
+  addColumnSql,
+  createSchemaSql,
+  createTableSql,
+  deleteAllSql,
+  dropTableSql,
+  SqlNames,
+  stagingColumns,
+  targetColumns,
+} from './sql-ddl.ts'
+import { deleteInsertSql, scd2Sql, upsertSql } from './sql-merge.ts'
+import { rootOf, type SqlStatement, tableFamily } from './sql-publish-common.ts'
+import { appendSql, replaceSql } from './sql-replace.ts'
+import {
+  isLoadCompleted,
+  readStoredSchema,
+  readStoredState,
+  SYSTEM_TABLE_COLUMNS,
+  writeLoad,
+  writeSchemaVersion,
+  writeState,
+} from './sql-system-tables.ts'
+import type { SqlClient, SqlExecutor } from './sql-types.ts'
+
+/** Options of {@link SqlClientDestination}. */
+export interface SqlClientDestinationOptions {
+  client: SqlClient
+  datasetName: string
+  capabilities: DestinationCapabilities
+  location: string
+  maxParallelJobs?: number
+}
+
+/**
+ * The generic {@link DestinationClient} over a {@link SqlClient}: every job loads into `<dataset>_staging`, and
+ * `complete()` publishes all tables, the schema version, the state and `_sluice_loads` (last) in one transaction
+ * where the destination has transactions.
+ */
+export class SqlClientDestination implements DestinationClient {
+  readonly location: string
+  readonly maxParallelJobs: number
+  readonly client: SqlClient
+  readonly names: SqlNames
+  private readonly capabilities: DestinationCapabilities
+
+  constructor(options: SqlClientDestinationOptions) {
+    this.client = options.client
+    this.capabilities = options.capabilities
+    this.location = options.location
+    this.maxParallelJobs = options.maxParallelJobs ?? 1
+    this.names = new SqlNames(options.client.dialect, options.datasetName)
+  }
+
+  async initialize(): Promise<void> {
+    const n = this.names
+    await this.client.execute(createSchemaSql(n, n.dataset))
+    await this.client.execute(createSchemaSql(n, n.staging))
+    for (const [name, columns] of Object.entries(SYSTEM_TABLE_COLUMNS)) {
+      await this.client.execute(createTableSql(n, name, columns))
+    }
+  }
+
+  async getStoredSchema(schemaName: string): Promise<StoredSchema | undefined> {
+    if (!(await this.client.schemaExists(this.names.dataset))) return undefined
+    return readStoredSchema(this.client, this.names, schemaName)
+  }
+
+  async getStoredState(pipelineName: string): Promise<StoredState | undefined> {
+    if (!(await this.client.schemaExists(this.names.dataset))) return undefined
+    return readStoredState(this.client, this.names, pipelineName)
+  }
+
+  async migrate(schema: Schema, changes: readonly SchemaChange[]): Promise<void> {
+    const tables = new Map<string, Table>()
+    for (const t of Object.values(schema.tables)) tables.set(t.name, t)
+    for (const c of changes)
+      if (c.kind === 'add-table' && !tables.has(c.table.name)) tables.set(c.table.name, c.table)
+    const existing = await this.existingColumns()
+    const statements: string[] = []
+    const n = this.names
+    for (const table of tables.values()) {
+      for (const [schemaName, staging, columns] of [
+        [n.dataset, false, targetColumns(table)],
+        [n.staging, true, stagingColumns(table)],
+      ] as const) {
+        const have = existing.get(key(schemaName, table.name))
+        if (!have) {
+          statements.push(createTableSql(n, table.name, columns, staging))
+          continue
+        }
+        for (const column of columns) {
+          if (!have.has(fold(column.name))) statements.push(addColumnSql(n, table.name, column, staging))
+        }
+      }
+    }
+    if (statements.length === 0) return
+    const run = async (db: SqlExecutor) => {
+      for (const sql of statements) await db.execute(sql)
+    }
+    if (this.capabilities.ddlInTransactions && this.capabilities.transactions)
+      await this.client.transaction(run)
+    else await run(this.client)
+  }
+
+  async startLoad(load: PackageLoad): Promise<void> {
+    for (const t of this.familiesOf(load)) await this.client.execute(deleteAllSql(this.names, t.name, true))
+  }
+
+  async load(job: LoadJob, signal: AbortSignal): Promise<LoadJobResult> {
+    const rows = await this.client.bulkLoad(
+      {
+        file: job.file,
+        format: job.format,
+        qualifiedTable: this.names.table(job.table.name, true),
+        columns: stagingColumns(job.table),
+        rows: job.rows,
+      },
+      signal,
+    )
+    return { rows, location: `${this.names.dataset}.${job.table.name}` }
+  }
+
+  async complete(load: PackageLoad): Promise<void> {
+    const publish = async (db: SqlExecutor) => {
+      if (await isLoadCompleted(db, this.names, load.loadId)) return
+      const now = new Date().toISOString()
+      const seen = new Set<string>()
+      for (const tl of load.tables) {
+        const table = load.schema.tables[tl.table.name] ?? tl.table
+        const root = rootOf(load.schema, table)
+        if (seen.has(root.name)) continue
+        seen.add(root.name)
+        const rootLoad = load.tables.find((x) => x.table.name === root.name) ?? tl
+        for (const s of this.publishSql(load.schema, root, rootLoad, now)) await db.execute(s.sql, s.params)
+      }
+      await writeSchemaVersion(db, this.names, load.schema)
+      if (load.state) await writeState(db, this.names, load.state, load.loadId)
+      await writeLoad(db, this.names, load.loadId, load.schema)
+    }
+    if (this.capabilities.transactions) await this.client.transaction(publish)
+    else await publish(this.client)
+  }
+
+  async dropTables(tables: readonly string[]): Promise<void> {
+    const drop = new Set<string>()
+    const existing = await this.existingColumns()
+    for (const name of tables) {
+      drop.add(name)
+      for (const k of existing.keys()) {
+        const [schemaName, table] = k.split('\u0000') as [string, string]
+        if (fold(schemaName) === fold(this.names.dataset) && table.startsWith(`${fold(name)}__`))
+          drop.add(table)
+      }
+    }
+    for (const name of drop) {
+      await this.client.execute(dropTableSql(this.names, name))
+      await this.client.execute(dropTableSql(this.names, name, true))
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.client[Symbol.asyncDispose]()
+  }
+
+  /** The SQL that publishes one root table and its children for its disposition. */
+  publishSql(schema: Schema, root: Table, tl: TableLoad, now: string): SqlStatement[] {
+    const disposition = tl.disposition ?? root.writeDisposition
+    if (disposition === 'replace') return replaceSql(this.names, schema, root)
+    if (disposition === 'merge') {
+      const strategy = tl.mergeStrategy ?? root.mergeStrategy ?? 'delete-insert'
+      if (strategy === 'scd2') return scd2Sql(this.names, schema, root, now)
+      if (strategy === 'upsert') return upsertSql(this.names, schema, root, tl.replaceRanges)
+      return deleteInsertSql(this.names, schema, root, tl.replaceRanges)
+    }
+    if (tl.replaceRanges?.length)
+      return deleteInsertSql(
+        this.names,
+        schema,
+        { ...root, columns: root.columns.map(({ primaryKey: _p, mergeKey: _m, ...c }) => c) },
+        tl.replaceRanges,
+      )
+    return appendSql(this.names, schema, root)
+  }
+
+  private familiesOf(load: PackageLoad): Table[] {
+    const out = new Map<string, Table>()
+    for (const tl of load.tables) {
+      const table = load.schema.tables[tl.table.name] ?? tl.table
+      for (const t of tableFamily(load.schema, rootOf(load.schema, table))) out.set(t.name, t)
+    }
+    return [...out.values()]
+  }
+
+  private async existingColumns(): Promise<Map<string, Set<string>>> {
+    const n = this.names
+    let rows: Record<string, unknown>[]
+    try {
+      rows = await this.client.query(
+        `SELECT table_schema, table_name, column_name FROM information_schema.columns WHERE table_schema IN (${n.param(1)}, ${n.param(2)})`,
+        [n.dataset, n.staging],
+      )
+    } catch (cause) {
+      throw new SluiceError(
+        'DESTINATION_MIGRATE',
+        `[${n.dialect.name}] could not read the dataset's tables`,
+        {
+          cause,
+          hint: 'check that the user may read information_schema',
+        },
+      )
+    }
+    const out = new Map<string, Set<string>>()
+    for (const r of rows) {
+      const k = key(String(r['table_schema']), String(r['table_name']))
+      let set = out.get(k)
+      if (!set) {
+        set = new Set()
+        out.set(k, set)
+      }
+      set.add(fold(String(r['column_name'])))
+    }
+    return out
+  }
+}
+
+function fold(name: string): string {
+  return name.toLowerCase()
+}
+
+function key(schema: string, table: string): string {
+  return `${fold(schema)}\u0000${fold(table)}`
+}

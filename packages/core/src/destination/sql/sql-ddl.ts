@@ -1,0 +1,123 @@
+import type { Column, Table } from '../../schema/schema-types.ts'
+import type { SqlDialect } from './sql-types.ts'
+
+/** Suffix of the staging schema: `<dataset>_staging`. */
+export const STAGING_SUFFIX = '_staging'
+
+/** System columns core relies on. */
+export const SYSTEM_COLUMNS: {
+  readonly id: '_sluice_id'
+  readonly loadId: '_sluice_load_id'
+  readonly parentId: '_sluice_parent_id'
+  readonly listIdx: '_sluice_list_idx'
+  readonly rootId: '_sluice_root_id'
+  readonly validFrom: '_sluice_valid_from'
+  readonly validTo: '_sluice_valid_to'
+} = {
+  id: '_sluice_id',
+  loadId: '_sluice_load_id',
+  parentId: '_sluice_parent_id',
+  listIdx: '_sluice_list_idx',
+  rootId: '_sluice_root_id',
+  validFrom: '_sluice_valid_from',
+  validTo: '_sluice_valid_to',
+}
+
+/** Names and quoting for one dataset: the dataset schema and its staging schema. */
+export class SqlNames {
+  readonly dialect: SqlDialect
+  readonly dataset: string
+  readonly staging: string
+
+  constructor(dialect: SqlDialect, dataset: string) {
+    this.dialect = dialect
+    this.dataset = dataset
+    this.staging = dataset + STAGING_SUFFIX
+  }
+
+  /** Quotes one identifier through the dialect. */
+  q(name: string): string {
+    return this.dialect.quoteIdentifier(name)
+  }
+
+  /** Quoted, qualified table in the dataset (or in staging when `staging` is true). */
+  table(name: string, staging = false): string {
+    return `${this.q(staging ? this.staging : this.dataset)}.${this.q(name)}`
+  }
+
+  /** Placeholder for the 1-based parameter `i`. */
+  param(i: number): string {
+    return this.dialect.param ? this.dialect.param(i) : `$${i}`
+  }
+
+  /** `CAST(<param> AS <type of column>)`. */
+  typedParam(i: number, column: Column): string {
+    return `CAST(${this.param(i)} AS ${this.dialect.columnType(column)})`
+  }
+}
+
+/** `CREATE SCHEMA IF NOT EXISTS`. */
+export function createSchemaSql(names: SqlNames, schema: string): string {
+  return `CREATE SCHEMA IF NOT EXISTS ${names.q(schema)}`
+}
+
+/** A column definition (all columns are nullable: rows are checked by core, not by constraints). */
+export function columnDefinitionSql(names: SqlNames, column: Column): string {
+  return `${names.q(column.name)} ${names.dialect.columnType(column)}`
+}
+
+/** `CREATE TABLE IF NOT EXISTS` with the given columns. */
+export function createTableSql(
+  names: SqlNames,
+  table: string,
+  columns: readonly Column[],
+  staging = false,
+): string {
+  const defs = columns.map((c) => columnDefinitionSql(names, c)).join(', ')
+  return `CREATE TABLE IF NOT EXISTS ${names.table(table, staging)} (${defs})`
+}
+
+/** `ALTER TABLE .. ADD COLUMN`. */
+export function addColumnSql(names: SqlNames, table: string, column: Column, staging = false): string {
+  return `ALTER TABLE ${names.table(table, staging)} ADD COLUMN ${columnDefinitionSql(names, column)}`
+}
+
+/** `DROP TABLE IF EXISTS`. */
+export function dropTableSql(names: SqlNames, table: string, staging = false): string {
+  return `DROP TABLE IF EXISTS ${names.table(table, staging)}`
+}
+
+/** `DELETE FROM` (portable truncate that works inside transactions). */
+export function deleteAllSql(names: SqlNames, table: string, staging = false): string {
+  return `DELETE FROM ${names.table(table, staging)}`
+}
+
+/** The scd2 validity columns a root table gets in the dataset (not in staging). */
+export function scd2Columns(): Column[] {
+  return [
+    { name: SYSTEM_COLUMNS.validFrom, dataType: 'timestamp', nullable: true },
+    { name: SYSTEM_COLUMNS.validTo, dataType: 'timestamp', nullable: true },
+  ]
+}
+
+/** True when the table (a root) keeps scd2 history. */
+export function isScd2Root(table: Table): boolean {
+  return !table.parent && table.writeDisposition === 'merge' && table.mergeStrategy === 'scd2'
+}
+
+/**
+ * The columns a table has in the dataset: the schema's columns, plus the scd2 validity columns on scd2 roots.
+ * Staging tables hold only the schema's columns without the validity columns.
+ */
+export function targetColumns(table: Table): Column[] {
+  const cols = table.columns.slice()
+  if (isScd2Root(table)) {
+    for (const c of scd2Columns()) if (!cols.some((x) => x.name === c.name)) cols.push(c)
+  }
+  return cols
+}
+
+/** The columns of a staging table (validity columns left out: core sets them on publish). */
+export function stagingColumns(table: Table): Column[] {
+  return table.columns.filter((c) => c.name !== SYSTEM_COLUMNS.validFrom && c.name !== SYSTEM_COLUMNS.validTo)
+}

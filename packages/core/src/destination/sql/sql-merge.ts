@@ -1,0 +1,230 @@
+import type { Schema, Table } from '../../schema/schema-types.ts'
+import type { ReplaceRange } from '../../source/source-types.ts'
+import type { SqlNames } from './sql-ddl.ts'
+import { SYSTEM_COLUMNS, stagingColumns } from './sql-ddl.ts'
+import {
+  columnList,
+  dedupSortOf,
+  hardDeleteOf,
+  insertFromStagingSql,
+  keyMatch,
+  mergeKeyOf,
+  notDeletedSql,
+  primaryKeyOf,
+  rootLinkOf,
+  type SqlStatement,
+  tableFamily,
+} from './sql-publish-common.ts'
+
+/**
+ * Staging rows of the root, de-duplicated by primary key: the winner per key is the largest (`dedupSort: desc`)
+ * or smallest (`asc`) value of the dedup-sort column, else the largest `_sluice_id`. Selects the staging columns.
+ */
+export function dedupedStagingSql(names: SqlNames, root: Table): string {
+  const cols = stagingColumns(root)
+  const pk = primaryKeyOf(root)
+  const staging = names.table(root.name, true)
+  if (pk.length === 0) return `SELECT ${columnList(names, cols)} FROM ${staging}`
+  const sort = dedupSortOf(root)
+  const order: string[] = []
+  if (sort) order.push(`${names.q(sort.name)} ${sort.dedupSort === 'asc' ? 'ASC' : 'DESC'}`)
+  if (cols.some((c) => c.name === SYSTEM_COLUMNS.id)) order.push(`${names.q(SYSTEM_COLUMNS.id)} DESC`)
+  const over = `PARTITION BY ${columnList(
+    names,
+    pk.map((name) => ({ name, dataType: 'text' as const })),
+  )}${order.length ? ` ORDER BY ${order.join(', ')}` : ''}`
+  const rn = names.q('_sluice_dedup_rn')
+  return `SELECT ${columnList(names, cols, 'r')} FROM (SELECT ${columnList(names, cols)}, ROW_NUMBER() OVER (${over}) AS ${rn} FROM ${staging}) AS r WHERE r.${rn} = 1`
+}
+
+/** Range condition on alias `t` with typed parameters starting at `firstParam`. */
+function rangeCondition(
+  names: SqlNames,
+  root: Table,
+  ranges: readonly ReplaceRange[],
+  firstParam: number,
+): { sql: string; params: unknown[] } {
+  const parts: string[] = []
+  const params: unknown[] = []
+  for (const r of ranges) {
+    const column = root.columns.find((c) => c.name === r.column)
+    if (!column) continue
+    const ref = `t.${names.q(column.name)}`
+    const a = firstParam + params.length
+    parts.push(`(${ref} >= ${names.typedParam(a, column)} AND ${ref} < ${names.typedParam(a + 1, column)})`)
+    params.push(r.from, r.to)
+  }
+  return { sql: parts.join(' OR '), params }
+}
+
+/**
+ * Deletes target rows of the family matching `condition` on the root (alias `t`): descendants first (tied by
+ * `_sluice_root_id`), then the root rows.
+ */
+function deleteWhere(
+  names: SqlNames,
+  schema: Schema,
+  root: Table,
+  condition: string,
+  params: unknown[],
+): SqlStatement[] {
+  const out: SqlStatement[] = []
+  const doomed = `SELECT t.${names.q(SYSTEM_COLUMNS.id)} FROM ${names.table(root.name)} AS t WHERE ${condition}`
+  for (const child of tableFamily(schema, root).slice(1).reverse()) {
+    const link = rootLinkOf(child, root)
+    if (!link) continue
+    out.push({ sql: `DELETE FROM ${names.table(child.name)} WHERE ${names.q(link)} IN (${doomed})`, params })
+  }
+  out.push({
+    sql: `DELETE FROM ${names.table(root.name)} WHERE ${names.q(SYSTEM_COLUMNS.id)} IN (${doomed})`,
+    params,
+  })
+  return out
+}
+
+/** Inserts the staging rows of descendants whose root is among `rootIds` (a subquery of root `_sluice_id`s). */
+function insertChildren(names: SqlNames, schema: Schema, root: Table, rootIds: string): SqlStatement[] {
+  return tableFamily(schema, root)
+    .slice(1)
+    .map((child) => {
+      const link = rootLinkOf(child, root)
+      return {
+        sql: insertFromStagingSql(names, child, link ? `s.${names.q(link)} IN (${rootIds})` : undefined),
+      }
+    })
+}
+
+/**
+ * Merge `delete-insert`: de-duplicate staging by primary key, delete target rows whose primary key or merge key
+ * is in staging (and rows in `replaceRanges`), with their child rows, then insert the winners that are not
+ * hard-delete markers and their child rows. Without keys this is an append through staging.
+ */
+export function deleteInsertSql(
+  names: SqlNames,
+  schema: Schema,
+  root: Table,
+  replaceRanges: readonly ReplaceRange[] = [],
+): SqlStatement[] {
+  const out: SqlStatement[] = []
+  const staging = names.table(root.name, true)
+  const pk = primaryKeyOf(root)
+  const mk = mergeKeyOf(root)
+  const conditions: string[] = []
+  if (pk.length)
+    conditions.push(`EXISTS (SELECT 1 FROM ${staging} AS s WHERE ${keyMatch(names, pk, 's', 't')})`)
+  if (mk.length)
+    conditions.push(`EXISTS (SELECT 1 FROM ${staging} AS s WHERE ${keyMatch(names, mk, 's', 't')})`)
+  const range = rangeCondition(names, root, replaceRanges, 1)
+  if (range.sql) conditions.push(range.sql)
+  if (conditions.length) out.push(...deleteWhere(names, schema, root, conditions.join(' OR '), range.params))
+  const cols = stagingColumns(root)
+  const winners = `SELECT ${columnList(names, cols, 'w')} FROM (${dedupedStagingSql(names, root)}) AS w WHERE ${notDeletedSql(names, hardDeleteOf(root), 'w')}`
+  out.push({ sql: `INSERT INTO ${names.table(root.name)} (${columnList(names, cols)}) ${winners}` })
+  const ids = `SELECT w.${names.q(SYSTEM_COLUMNS.id)} FROM (${dedupedStagingSql(names, root)}) AS w WHERE ${notDeletedSql(names, hardDeleteOf(root), 'w')}`
+  out.push(...insertChildren(names, schema, root, ids))
+  return out
+}
+
+/**
+ * Merge `upsert`: rows of staging (de-duplicated by primary key) update the target row with the same key or are
+ * inserted; hard-delete markers delete it. Child rows of touched roots are replaced. Written as MERGE INTO when
+ * the dialect's `upsertSyntax` is `merge`, else as UPDATE .. FROM + INSERT .. WHERE NOT EXISTS (needs no unique
+ * constraint).
+ */
+export function upsertSql(
+  names: SqlNames,
+  schema: Schema,
+  root: Table,
+  replaceRanges: readonly ReplaceRange[] = [],
+): SqlStatement[] {
+  const pk = primaryKeyOf(root)
+  if (pk.length === 0) return deleteInsertSql(names, schema, root, replaceRanges)
+  const out: SqlStatement[] = []
+  const staging = names.table(root.name, true)
+  const target = names.table(root.name)
+  const cols = stagingColumns(root)
+  const hd = hardDeleteOf(root)
+  const deduped = dedupedStagingSql(names, root)
+  // children of every touched root are replaced
+  const touched = `EXISTS (SELECT 1 FROM ${staging} AS s WHERE ${keyMatch(names, pk, 's', 't')})`
+  const range = rangeCondition(names, root, replaceRanges, 1)
+  for (const child of tableFamily(schema, root).slice(1).reverse()) {
+    const link = rootLinkOf(child, root)
+    if (!link) continue
+    const cond = range.sql ? `${touched} OR ${range.sql}` : touched
+    out.push({
+      sql: `DELETE FROM ${names.table(child.name)} WHERE ${names.q(link)} IN (SELECT t.${names.q(SYSTEM_COLUMNS.id)} FROM ${target} AS t WHERE ${cond})`,
+      params: range.params,
+    })
+  }
+  if (range.sql) {
+    out.push({
+      sql: `DELETE FROM ${target} WHERE ${names.q(SYSTEM_COLUMNS.id)} IN (SELECT t.${names.q(SYSTEM_COLUMNS.id)} FROM ${target} AS t WHERE ${range.sql})`,
+      params: range.params,
+    })
+  }
+  if (hd) {
+    const deleted = `SELECT 1 FROM (${deduped}) AS d WHERE ${keyMatch(names, pk, 'd', 't')} AND NOT ${notDeletedSql(names, hd, 'd')}`
+    out.push({
+      sql: `DELETE FROM ${target} WHERE ${names.q(SYSTEM_COLUMNS.id)} IN (SELECT t.${names.q(SYSTEM_COLUMNS.id)} FROM ${target} AS t WHERE EXISTS (${deleted}))`,
+    })
+  }
+  const live = `SELECT ${columnList(names, cols, 'w')} FROM (${deduped}) AS w WHERE ${notDeletedSql(names, hd, 'w')}`
+  const nonKey = cols.filter((c) => !pk.includes(c.name))
+  if (names.dialect.upsertSyntax === 'merge') {
+    const set = nonKey.map((c) => `${names.q(c.name)} = s.${names.q(c.name)}`).join(', ')
+    out.push({
+      sql: `MERGE INTO ${target} AS t USING (${live}) AS s ON (${keyMatch(names, pk, 't', 's')})${set ? ` WHEN MATCHED THEN UPDATE SET ${set}` : ''} WHEN NOT MATCHED THEN INSERT (${columnList(names, cols)}) VALUES (${columnList(names, cols, 's')})`,
+    })
+  } else {
+    if (nonKey.length) {
+      const set = nonKey.map((c) => `${names.q(c.name)} = s.${names.q(c.name)}`).join(', ')
+      const match = pk.map((k) => `${target}.${names.q(k)} = s.${names.q(k)}`).join(' AND ')
+      out.push({ sql: `UPDATE ${target} SET ${set} FROM (${live}) AS s WHERE ${match}` })
+    }
+    out.push({
+      sql: `INSERT INTO ${target} (${columnList(names, cols)}) SELECT ${columnList(names, cols, 'n')} FROM (${live}) AS n WHERE NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE ${keyMatch(names, pk, 't', 'n')})`,
+    })
+  }
+  const ids = `SELECT w.${names.q(SYSTEM_COLUMNS.id)} FROM (${deduped}) AS w WHERE ${notDeletedSql(names, hd, 'w')}`
+  out.push(...insertChildren(names, schema, root, ids))
+  return out
+}
+
+/**
+ * Merge `scd2`: `_sluice_id` is the row hash. Active target rows (`_sluice_valid_to` NULL) whose hash is not in
+ * the (full) extract are retired at `now`; staging rows whose hash is not active are inserted as new versions
+ * valid from `now`. Hard-delete markers only retire. Child rows are inserted for new versions.
+ */
+export function scd2Sql(names: SqlNames, schema: Schema, root: Table, now: string): SqlStatement[] {
+  const out: SqlStatement[] = []
+  const target = names.table(root.name)
+  const staging = names.table(root.name, true)
+  const id = names.q(SYSTEM_COLUMNS.id)
+  const from = names.q(SYSTEM_COLUMNS.validFrom)
+  const to = names.q(SYSTEM_COLUMNS.validTo)
+  const hd = hardDeleteOf(root)
+  const ts = { name: SYSTEM_COLUMNS.validTo, dataType: 'timestamp' as const }
+  const live = `SELECT s.${id} FROM ${staging} AS s WHERE ${notDeletedSql(names, hd, 's')}`
+  out.push({
+    sql: `UPDATE ${target} SET ${to} = ${names.typedParam(1, ts)} WHERE ${to} IS NULL AND ${id} NOT IN (${live})`,
+    params: [now],
+  })
+  const cols = stagingColumns(root)
+  const rn = names.q('_sluice_dedup_rn')
+  const distinct = `SELECT ${columnList(names, cols, 'r')} FROM (SELECT ${columnList(names, cols)}, ROW_NUMBER() OVER (PARTITION BY ${id}) AS ${rn} FROM ${staging}) AS r WHERE r.${rn} = 1`
+  const newRows = `FROM (${distinct}) AS n WHERE ${notDeletedSql(names, hd, 'n')} AND NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE t.${id} = n.${id} AND t.${to} IS NULL)`
+  const children = tableFamily(schema, root).slice(1)
+  for (const child of children) {
+    const link = rootLinkOf(child, root)
+    const cid = names.q(SYSTEM_COLUMNS.id)
+    const notThere = `NOT EXISTS (SELECT 1 FROM ${names.table(child.name)} AS c WHERE c.${cid} = s.${cid})`
+    const where = link ? `s.${names.q(link)} IN (SELECT n.${id} ${newRows}) AND ${notThere}` : notThere
+    out.push({ sql: insertFromStagingSql(names, child, where) })
+  }
+  out.push({
+    sql: `INSERT INTO ${target} (${columnList(names, cols)}, ${from}, ${to}) SELECT ${columnList(names, cols, 'n')}, ${names.typedParam(1, ts)}, NULL ${newRows}`,
+    params: [now],
+  })
+  return out
+}
