@@ -1,13 +1,564 @@
+import type { Column, DestinationCapabilities, NormalizedRow, StoredState, Table } from '@sluice/core'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Harness, makeTable } from './testkit-harness.ts'
 import type { DestinationUnderTest, TestDestinationOptions } from './testkit-types.ts'
+import { canonical, canonicalInput } from './testkit-values.ts'
 
 /** Names of the conformance suites, usable in `options.skip`. */
-export const SUITE_NAMES: readonly string[] = []
+export const SUITE_NAMES: readonly string[] = [
+  'storage',
+  'types',
+  'append',
+  'replace',
+  'merge delete-insert',
+  'merge upsert',
+  'merge scd2',
+  'replace ranges',
+  'hard delete',
+  'schema evolution',
+  'child tables',
+  'state',
+  'resume',
+  'identifiers',
+]
+
+let idSeq = 0
+function rid(): string {
+  idSeq++
+  return `id${idSeq}_${Math.random().toString(36).slice(2, 10)}`
+}
+
+/** A root row with system columns. */
+function row(values: NormalizedRow, id: string = rid()): NormalizedRow {
+  return { ...values, _sluice_load_id: 'x', _sluice_id: id }
+}
+
+/** A child row tied to its parent and root. */
+function child(
+  values: NormalizedRow,
+  parentId: string,
+  idx: number,
+  rootId: string = parentId,
+): NormalizedRow {
+  return {
+    ...values,
+    _sluice_parent_id: parentId,
+    _sluice_list_idx: idx,
+    _sluice_root_id: rootId,
+    _sluice_id: `${parentId}_${idx}`,
+  }
+}
+
+/** Reads a table and canonicalizes the named columns, sorted by the first one. */
+async function read(h: Harness, table: Table, names?: string[]): Promise<Record<string, unknown>[]> {
+  const cols = names
+    ? names.map((n) => table.columns.find((c) => c.name === n) ?? { name: n, dataType: 'text' as const })
+    : table.columns.filter((c) => !c.name.startsWith('_sluice_'))
+  const rows = await h.rows(table.name)
+  const out = rows.map((r) => {
+    const o: Record<string, unknown> = {}
+    for (const c of cols) o[c.name] = canonical(c.dataType, r[c.name])
+    return o
+  })
+  const first = cols[0]!.name
+  return out.sort((a, b) => String(a[first]).localeCompare(String(b[first]), 'en', { numeric: true }))
+}
+
+const idCol: Column = { name: 'id', dataType: 'bigint', primaryKey: true }
+const nameCol: Column = { name: 'name', dataType: 'text' }
+
+type Need = (caps: DestinationCapabilities) => string | undefined
 
 /**
  * Registers the conformance suites (vitest `describe` blocks) for a destination. Suites whose capability the
- * destination lacks are skipped with a printed reason. Call it at the top level of a test file.
+ * destination lacks skip their tests and print the reason. Call it at the top level of a test file.
  */
 export function testDestination(d: DestinationUnderTest, options: TestDestinationOptions = {}): void {
-  void d
-  void options
+  const open: Harness[] = []
+  afterEach(async () => {
+    for (const h of open.splice(0)) await h.close()
+  })
+  const harness = async (suite: string): Promise<Harness> => {
+    const h = new Harness(d, suite)
+    open.push(h)
+    return h.open()
+  }
+
+  const suite = (
+    name: string,
+    need: Need | undefined,
+    body: (t: (title: string, fn: (h: Harness) => Promise<void>) => void) => void,
+  ) => {
+    if (options.skip?.includes(name)) {
+      const reason = options.skipReason ?? "skipped by the destination's test file"
+      console.info(`[testkit] ${d.name}: suite "${name}" skipped: ${reason}`)
+      describe.skip(`${d.name}: ${name} (skipped: ${reason})`, () => {
+        it('skipped', () => {})
+      })
+      return
+    }
+    describe(`${d.name}: ${name}`, () => {
+      body((title, fn) => {
+        it(title, async (ctx) => {
+          const h = await harness(name)
+          const missing = need?.(h.destination.capabilities)
+          if (missing) {
+            console.info(
+              `[testkit] ${d.name}: "${name} / ${title}" skipped: the destination lacks ${missing}`,
+            )
+            ctx.skip()
+            return
+          }
+          await fn(h)
+        })
+      })
+    })
+  }
+  const needMerge =
+    (strategy: 'delete-insert' | 'upsert' | 'scd2'): Need =>
+    (caps) =>
+      caps.writeDispositions.includes('merge') && caps.mergeStrategies.includes(strategy)
+        ? undefined
+        : `merge strategy ${strategy}`
+  const needReplace: Need = (caps) => (caps.writeDispositions.includes('replace') ? undefined : 'replace')
+
+  suite('storage', undefined, (t) => {
+    t('initialize is idempotent and a fresh dataset has no schema or state', async (h) => {
+      await h.client.initialize()
+      await h.client.initialize()
+      expect(await h.client.getStoredSchema('testkit')).toBeUndefined()
+      expect(await h.client.getStoredState(h.pipelineName)).toBeUndefined()
+      const table = makeTable('items', [idCol, nameCol])
+      await h.migrate([table])
+      await h.client.migrate(h.currentSchema, [{ kind: 'add-table', table }])
+      await h.loadPackage([{ table, rows: [row({ id: 1, name: 'a' })] }])
+      expect(await read(h, table)).toEqual([{ id: '1', name: 'a' }])
+    })
+  })
+
+  suite('types', undefined, (t) => {
+    t('every data type round-trips, with nulls', async (h) => {
+      const columns: Column[] = [
+        { name: 'k', dataType: 'bigint' },
+        { name: 'c_text', dataType: 'text' },
+        { name: 'c_bigint', dataType: 'bigint' },
+        { name: 'c_double', dataType: 'double' },
+        { name: 'c_bool', dataType: 'bool' },
+        { name: 'c_timestamp', dataType: 'timestamp' },
+        { name: 'c_date', dataType: 'date' },
+        { name: 'c_time', dataType: 'time' },
+        { name: 'c_decimal', dataType: 'decimal' },
+        { name: 'c_json', dataType: 'json' },
+        { name: 'c_binary', dataType: 'binary' },
+      ]
+      const table = makeTable('all_types', columns)
+      const values: NormalizedRow[] = [
+        {
+          k: 1,
+          c_text: 'Grüße 👋 "quoted" \'single\' \\ back\nline',
+          c_bigint: '9007199254740993',
+          c_double: 1.5e-7,
+          c_bool: true,
+          c_timestamp: '2024-02-29T23:59:58.123Z',
+          c_date: '2024-02-29',
+          c_time: '13:14:15.5',
+          c_decimal: '12345678901234567890.123456789',
+          c_json: { a: [1, 'two', null], b: { c: true } },
+          c_binary: btoa('hello\u0000world'),
+        },
+        {
+          k: 2,
+          c_text: '',
+          c_bigint: -42,
+          c_double: -0.25,
+          c_bool: false,
+          c_timestamp: '1970-01-01T00:00:00.000Z',
+          c_date: '1999-12-31',
+          c_time: '00:00:00',
+          c_decimal: '-0.5',
+          c_json: [1, 2, 3],
+          c_binary: '',
+        },
+        { k: 3 },
+      ]
+      await h.loadPackage([{ table, rows: values.map((v) => row(v)) }])
+      const expected = values.map((v) => {
+        const o: Record<string, unknown> = {}
+        for (const c of columns) o[c.name] = canonicalInput(c.dataType, v[c.name])
+        return o
+      })
+      expect(await read(h, table)).toEqual(expected)
+    })
+  })
+
+  suite('append', undefined, (t) => {
+    t('rows accumulate across loads', async (h) => {
+      const table = makeTable('events', [idCol, nameCol])
+      await h.loadPackage([{ table, rows: [row({ id: 1, name: 'a' }), row({ id: 2, name: 'b' })] }])
+      await h.loadPackage([{ table, rows: [row({ id: 2, name: 'b2' })] }])
+      expect(await read(h, table)).toEqual([
+        { id: '1', name: 'a' },
+        { id: '2', name: 'b' },
+        { id: '2', name: 'b2' },
+      ])
+    })
+  })
+
+  suite('replace', needReplace, (t) => {
+    for (const strategy of ['insert-from-staging', 'truncate-and-insert', 'staging-optimized'] as const) {
+      t(`${strategy}: replaces rows; an empty replace empties the table`, async (h) => {
+        const table = makeTable('snap', [idCol, nameCol], {
+          disposition: 'replace',
+          replaceStrategy: strategy,
+        })
+        await h.loadPackage([{ table, rows: [row({ id: 1, name: 'a' }), row({ id: 2, name: 'b' })] }])
+        await h.loadPackage([{ table, rows: [row({ id: 3, name: 'c' })] }])
+        expect(await read(h, table)).toEqual([{ id: '3', name: 'c' }])
+        await h.loadPackage([{ table, rows: [] }])
+        expect(await read(h, table)).toEqual([])
+      })
+    }
+    t('a failed replace leaves the old rows', async (h) => {
+      const table = makeTable('snap', [idCol, nameCol], { disposition: 'replace' })
+      await h.loadPackage([{ table, rows: [row({ id: 1, name: 'a' })] }])
+      const loadId = h.nextLoadId()
+      const pkg = await h.startAndLoad(loadId, [{ table, rows: [row({ id: 2, name: 'b' })] }])
+      const bad = await h.writeRaw('bad.jsonl', '{"id": "not a number at all", "name": 1}\n{broken json\n')
+      await expect(
+        h.client.load(
+          {
+            loadId,
+            jobId: 'bad',
+            table: h.currentSchema.tables['snap']!,
+            file: bad,
+            format: 'jsonl',
+            rows: 2,
+          },
+          new AbortController().signal,
+        ),
+      ).rejects.toThrow()
+      void pkg
+      expect(await read(h, table)).toEqual([{ id: '1', name: 'a' }])
+    })
+  })
+
+  suite('merge delete-insert', needMerge('delete-insert'), (t) => {
+    t('updates by primary key and de-duplicates with dedupSort', async (h) => {
+      const table = makeTable(
+        'customers',
+        [idCol, nameCol, { name: 'updated', dataType: 'bigint', dedupSort: 'desc' }],
+        { disposition: 'merge', mergeStrategy: 'delete-insert' },
+      )
+      await h.loadPackage([
+        { table, rows: [row({ id: 1, name: 'a', updated: 1 }), row({ id: 2, name: 'b', updated: 1 })] },
+      ])
+      await h.loadPackage([
+        {
+          table,
+          rows: [
+            row({ id: 2, name: 'b-new', updated: 3 }),
+            row({ id: 2, name: 'b-old', updated: 2 }),
+            row({ id: 3, name: 'c', updated: 1 }),
+          ],
+        },
+      ])
+      expect(await read(h, table)).toEqual([
+        { id: '1', name: 'a', updated: '1' },
+        { id: '2', name: 'b-new', updated: '3' },
+        { id: '3', name: 'c', updated: '1' },
+      ])
+    })
+    t('dedupSort asc keeps the smallest', async (h) => {
+      const table = makeTable('c2', [idCol, nameCol, { name: 'v', dataType: 'bigint', dedupSort: 'asc' }], {
+        disposition: 'merge',
+      })
+      await h.loadPackage([
+        { table, rows: [row({ id: 1, name: 'late', v: 9 }), row({ id: 1, name: 'early', v: 1 })] },
+      ])
+      expect(await read(h, table)).toEqual([{ id: '1', name: 'early', v: '1' }])
+    })
+    t('merge key deletes every row of the key', async (h) => {
+      const table = makeTable(
+        'days',
+        [
+          { name: 'day', dataType: 'date', mergeKey: true },
+          { name: 'n', dataType: 'bigint' },
+        ],
+        { disposition: 'merge' },
+      )
+      await h.loadPackage([
+        {
+          table,
+          rows: [
+            row({ day: '2024-01-01', n: 1 }),
+            row({ day: '2024-01-01', n: 2 }),
+            row({ day: '2024-01-02', n: 3 }),
+          ],
+        },
+      ])
+      await h.loadPackage([{ table, rows: [row({ day: '2024-01-01', n: 9 })] }])
+      expect(await read(h, table, ['n', 'day'])).toEqual([
+        { n: '3', day: '2024-01-02' },
+        { n: '9', day: '2024-01-01' },
+      ])
+    })
+  })
+
+  suite('merge upsert', needMerge('upsert'), (t) => {
+    t('updates existing keys and inserts new ones', async (h) => {
+      const table = makeTable('users', [idCol, nameCol], { disposition: 'merge', mergeStrategy: 'upsert' })
+      await h.loadPackage([{ table, rows: [row({ id: 1, name: 'a' }), row({ id: 2, name: 'b' })] }])
+      await h.loadPackage([{ table, rows: [row({ id: 2, name: 'B' }), row({ id: 3, name: 'c' })] }])
+      expect(await read(h, table)).toEqual([
+        { id: '1', name: 'a' },
+        { id: '2', name: 'B' },
+        { id: '3', name: 'c' },
+      ])
+    })
+  })
+
+  suite('merge scd2', needMerge('scd2'), (t) => {
+    t('retires missing and changed rows and inserts new versions', async (h) => {
+      const table = makeTable('dim', [{ name: 'id', dataType: 'bigint' }, nameCol], {
+        disposition: 'merge',
+        mergeStrategy: 'scd2',
+      })
+      const cols = ['name', '_sluice_valid_to']
+      await h.loadPackage([
+        { table, rows: [row({ id: 1, name: 'a' }, 'h-a'), row({ id: 2, name: 'b' }, 'h-b')] },
+      ])
+      let rows = await read(
+        h,
+        { ...table, columns: [...table.columns, { name: '_sluice_valid_to', dataType: 'timestamp' }] },
+        cols,
+      )
+      expect(rows).toEqual([
+        { name: 'a', _sluice_valid_to: null },
+        { name: 'b', _sluice_valid_to: null },
+      ])
+      // id 1 unchanged, id 2 changed, id 3 new; nothing missing
+      await h.loadPackage([
+        {
+          table,
+          rows: [
+            row({ id: 1, name: 'a' }, 'h-a'),
+            row({ id: 2, name: 'b2' }, 'h-b2'),
+            row({ id: 3, name: 'c' }, 'h-c'),
+          ],
+        },
+      ])
+      // id 3 disappears from the full extract
+      await h.loadPackage([
+        { table, rows: [row({ id: 1, name: 'a' }, 'h-a'), row({ id: 2, name: 'b2' }, 'h-b2')] },
+      ])
+      rows = await read(
+        h,
+        { ...table, columns: [...table.columns, { name: '_sluice_valid_to', dataType: 'timestamp' }] },
+        cols,
+      )
+      expect(rows.map((r) => [r['name'], r['_sluice_valid_to'] === null])).toEqual([
+        ['a', true],
+        ['b', false],
+        ['b2', true],
+        ['c', false],
+      ])
+    })
+  })
+
+  suite('replace ranges', needMerge('delete-insert'), (t) => {
+    t('rows in the range are deleted before insert, others kept', async (h) => {
+      const table = makeTable('entries', [idCol, { name: 'at', dataType: 'timestamp' }], {
+        disposition: 'merge',
+      })
+      await h.loadPackage([
+        {
+          table,
+          rows: [
+            row({ id: 1, at: '2024-01-01T00:00:00.000Z' }),
+            row({ id: 2, at: '2024-01-15T00:00:00.000Z' }),
+            row({ id: 3, at: '2024-02-01T00:00:00.000Z' }),
+          ],
+        },
+      ])
+      await h.loadPackage([
+        {
+          table,
+          rows: [row({ id: 4, at: '2024-01-20T00:00:00.000Z' })],
+          replaceRanges: [{ column: 'at', from: '2024-01-10T00:00:00.000Z', to: '2024-02-01T00:00:00.000Z' }],
+        },
+      ])
+      expect((await read(h, table)).map((r) => r['id'])).toEqual(['1', '3', '4'])
+    })
+  })
+
+  suite('hard delete', needMerge('delete-insert'), (t) => {
+    t('rows flagged deleted remove the target row and are not inserted', async (h) => {
+      const table = makeTable(
+        'projects',
+        [idCol, nameCol, { name: 'deleted', dataType: 'bool', hardDelete: true }],
+        {
+          disposition: 'merge',
+        },
+      )
+      await h.loadPackage([
+        { table, rows: [row({ id: 1, name: 'a', deleted: false }), row({ id: 2, name: 'b' })] },
+      ])
+      await h.loadPackage([
+        { table, rows: [row({ id: 1, name: 'a', deleted: true }), row({ id: 3, name: 'c', deleted: true })] },
+      ])
+      expect(await read(h, table, ['id', 'name'])).toEqual([{ id: '2', name: 'b' }])
+    })
+  })
+
+  suite('schema evolution', undefined, (t) => {
+    t('a column added between loads; variant columns load', async (h) => {
+      const v1 = makeTable('evo', [idCol, nameCol])
+      await h.loadPackage([{ table: v1, rows: [row({ id: 1, name: 'a' })] }])
+      const v2 = makeTable('evo', [
+        idCol,
+        nameCol,
+        { name: 'score', dataType: 'double' },
+        { name: 'id__v_text', dataType: 'text', variantOf: 'id' },
+      ])
+      await h.loadPackage([
+        { table: v2, rows: [row({ id: 2, name: 'b', score: 0.5 }), row({ id__v_text: 'idx-1', name: 'c' })] },
+      ])
+      expect(await read(h, v2, ['name', 'id', 'score', 'id__v_text'])).toEqual([
+        { name: 'a', id: '1', score: null, id__v_text: null },
+        { name: 'b', id: '2', score: 0.5, id__v_text: null },
+        { name: 'c', id: null, score: null, id__v_text: 'idx-1' },
+      ])
+      // migrating the same changes again is tolerated
+      await h.client.migrate(h.currentSchema, [{ kind: 'add-column', table: 'evo', column: v2.columns[2]! }])
+    })
+  })
+
+  suite('child tables', undefined, (t) => {
+    t('replace empties and refills child tables with the root', async (h) => {
+      if (needReplace(h.destination.capabilities)) return
+      const root = makeTable('orders', [idCol], { disposition: 'replace' })
+      const items = makeTable('orders__items', [{ name: 'sku', dataType: 'text' }], {
+        disposition: 'replace',
+        parent: 'orders',
+      })
+      await h.loadPackage([
+        { table: root, rows: [row({ id: 1 }, 'o1')] },
+        { table: items, rows: [child({ sku: 'a' }, 'o1', 0), child({ sku: 'b' }, 'o1', 1)] },
+      ])
+      await h.loadPackage([
+        { table: root, rows: [row({ id: 2 }, 'o2')] },
+        { table: items, rows: [child({ sku: 'c' }, 'o2', 0)] },
+      ])
+      expect(await read(h, items, ['sku'])).toEqual([{ sku: 'c' }])
+      // a replace whose child table got no rows still empties it
+      await h.loadPackage([{ table: root, rows: [row({ id: 3 }, 'o3')] }])
+      expect(await read(h, items, ['sku'])).toEqual([])
+    })
+    t('merge replaces child rows of merged roots through _sluice_root_id', async (h) => {
+      if (needMerge('delete-insert')(h.destination.capabilities)) return
+      const root = makeTable('orders', [idCol], { disposition: 'merge' })
+      const items = makeTable('orders__items', [{ name: 'sku', dataType: 'text' }], {
+        disposition: 'merge',
+        parent: 'orders',
+      })
+      const tags = makeTable('orders__items__tags', [{ name: 'value', dataType: 'text' }], {
+        disposition: 'merge',
+        parent: 'orders__items',
+      })
+      await h.loadPackage([
+        { table: root, rows: [row({ id: 1 }, 'r1'), row({ id: 2 }, 'r2')] },
+        { table: items, rows: [child({ sku: 'a' }, 'r1', 0), child({ sku: 'b' }, 'r2', 0)] },
+        {
+          table: tags,
+          rows: [child({ value: 'ta' }, 'r1_0', 0, 'r1'), child({ value: 'tb' }, 'r2_0', 0, 'r2')],
+        },
+      ])
+      await h.loadPackage([
+        { table: root, rows: [row({ id: 1 }, 'r1b')] },
+        { table: items, rows: [child({ sku: 'a2' }, 'r1b', 0)] },
+        { table: tags, rows: [child({ value: 'ta2' }, 'r1b_0', 0, 'r1b')] },
+      ])
+      expect(await read(h, items, ['sku'])).toEqual([{ sku: 'a2' }, { sku: 'b' }])
+      expect(await read(h, tags, ['value'])).toEqual([{ value: 'ta2' }, { value: 'tb' }])
+    })
+  })
+
+  const state = (h: Harness, version: number, text: string): StoredState => ({
+    pipelineName: h.pipelineName,
+    version,
+    versionHash: `sh${version}`,
+    state: text,
+    loadId: '',
+    createdAt: new Date(Date.UTC(2024, 0, version)).toISOString(),
+  })
+
+  suite('state', undefined, (t) => {
+    t('state and schema are stored with the load and restored by a new client', async (h) => {
+      const table = makeTable('t', [idCol])
+      const p1 = await h.loadPackage([{ table, rows: [row({ id: 1 })] }], state(h, 1, 'H4sIAAAA-one'))
+      await h.loadPackage([{ table, rows: [row({ id: 2 })] }], state(h, 2, 'H4sIAAAA-two'))
+      // a package that never completes: its state does not count
+      await h.startAndLoad(h.nextLoadId(), [{ table, rows: [row({ id: 3 })] }], state(h, 3, 'H4sIAAAA-three'))
+      const client = await h.reconnect()
+      const stored = await client.getStoredState(h.pipelineName)
+      expect(stored?.state).toBe('H4sIAAAA-two')
+      expect(stored?.version).toBe(2)
+      expect(stored?.versionHash).toBe('sh2')
+      expect(stored?.loadId).not.toBe(p1.loadId)
+      const schema = await client.getStoredSchema('testkit')
+      expect(schema?.versionHash).toBe(h.currentSchema.versionHash)
+      expect(schema?.schema.tables['t']?.columns.map((c) => c.name)).toEqual(table.columns.map((c) => c.name))
+      expect(await client.getStoredState('other_pipeline')).toBeUndefined()
+    })
+  })
+
+  suite('resume', undefined, (t) => {
+    t('a crash before complete, then the same package again: no duplicates', async (h) => {
+      const table = makeTable('r', [idCol, nameCol])
+      const loadId = h.nextLoadId()
+      const rows = [row({ id: 1, name: 'a' }), row({ id: 2, name: 'b' })]
+      await h.startAndLoad(loadId, [{ table, rows }])
+      expect(await read(h, table)).toEqual([])
+      await h.reconnect()
+      const pkg = await h.startAndLoad(loadId, [{ table, rows }])
+      await h.client.complete(pkg)
+      expect(await read(h, table)).toEqual([
+        { id: '1', name: 'a' },
+        { id: '2', name: 'b' },
+      ])
+    })
+    t('complete() twice is a no-op', async (h) => {
+      const table = makeTable('r2', [idCol])
+      const pkg = await h.loadPackage([{ table, rows: [row({ id: 1 })] }])
+      await h.client.complete(pkg)
+      const again = await h.startAndLoad(pkg.loadId, [{ table, rows: [row({ id: 1 })] }])
+      await h.client.complete(again)
+      expect(await read(h, table)).toEqual([{ id: '1' }])
+    })
+  })
+
+  suite('identifiers', undefined, (t) => {
+    t('spaces, quotes, unicode, reserved words and an injection-like name load as columns', async (h) => {
+      const odd = [
+        'with space',
+        'quote"d',
+        "apo'strophe",
+        'ünïcødé_名前',
+        'select',
+        'order',
+        'x"; DROP TABLE t; --',
+      ]
+      const table = makeTable(
+        'odd table "select"',
+        odd.map((name) => ({ name, dataType: 'text' as const })),
+      )
+      const values: NormalizedRow = {}
+      odd.forEach((n, i) => {
+        values[n] = `v${i}'"`
+      })
+      await h.loadPackage([{ table, rows: [row(values)] }])
+      const rows = await read(h, table, odd)
+      expect(rows).toEqual([Object.fromEntries(odd.map((n, i) => [n, `v${i}'"`]))])
+    })
+  })
 }

@@ -1,0 +1,203 @@
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api'
+import type { BulkLoad, SqlClient, SqlDialect, SqlExecutor } from '@sluice/core'
+import { SluiceError } from '@sluice/core'
+import { loadError, openError, queryError } from './duckdb-errors.ts'
+import { duckdbDialect, duckdbString, readJsonColumn } from './duckdb-type-mapper.ts'
+
+interface CachedInstance {
+  instance: Promise<DuckDBInstance>
+  refs: number
+}
+
+// One instance per database file per process: DuckDB locks a file to one instance.
+const instances = new Map<string, CachedInstance>()
+
+async function acquire(path: string): Promise<DuckDBInstance> {
+  let entry = instances.get(path)
+  if (!entry) {
+    const instance = import('@duckdb/node-api').then(({ DuckDBInstance }) =>
+      DuckDBInstance.create(path).catch((cause: unknown) => {
+        instances.delete(path)
+        throw openError(path, cause)
+      }),
+    )
+    entry = { instance, refs: 0 }
+    instances.set(path, entry)
+  }
+  entry.refs++
+  try {
+    return await entry.instance
+  } catch (error) {
+    entry.refs--
+    throw error
+  }
+}
+
+async function release(path: string): Promise<void> {
+  const entry = instances.get(path)
+  if (!entry) return
+  entry.refs--
+  if (entry.refs > 0) return
+  instances.delete(path)
+  ;(await entry.instance).closeSync()
+}
+
+function toJs(value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString()
+  }
+  return value
+}
+
+/**
+ * A {@link SqlClient} on one DuckDB connection. Statements run one at a time (a transaction holds the
+ * connection until it ends).
+ */
+export class DuckDBClient implements SqlClient {
+  readonly dialect: SqlDialect = duckdbDialect
+  private queue: Promise<unknown> = Promise.resolve()
+  private readonly connection: DuckDBConnection
+  private readonly onDispose: () => Promise<void>
+
+  private constructor(connection: DuckDBConnection, onDispose: () => Promise<void>) {
+    this.connection = connection
+    this.onDispose = onDispose
+  }
+
+  /** Opens a connection on a database file (shared per path in the process) or on a given instance. */
+  static async open(target: { path: string } | { instance: DuckDBInstance }): Promise<DuckDBClient> {
+    let instance: DuckDBInstance
+    let close: () => Promise<void>
+    if ('instance' in target) {
+      instance = target.instance
+      close = async () => {}
+    } else {
+      instance = await acquire(target.path)
+      close = () => release(target.path)
+    }
+    let connection: DuckDBConnection
+    try {
+      connection = await instance.connect()
+      await connection.run(`SET TimeZone = 'UTC'`)
+    } catch (cause) {
+      await close()
+      throw new SluiceError('DESTINATION_CONNECT', '[duckdb] could not open a connection', {
+        cause,
+        hint: 'the database may be closed or corrupt',
+      })
+    }
+    return new DuckDBClient(connection, async () => {
+      connection.closeSync()
+      await close()
+    })
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn)
+    this.queue = next.catch(() => {})
+    return next
+  }
+
+  private async rawExecute(sql: string, params?: readonly unknown[]): Promise<void> {
+    try {
+      await this.connection.run(sql, params?.length ? (params as DuckDBValue[]) : undefined)
+    } catch (cause) {
+      throw queryError(sql, cause)
+    }
+  }
+
+  private async rawQuery<T extends Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<T[]> {
+    try {
+      const reader = await this.connection.runAndReadAll(
+        sql,
+        params?.length ? (params as DuckDBValue[]) : undefined,
+      )
+      return reader.getRowObjectsJS().map((row) => {
+        const out: Record<string, unknown> = {}
+        for (const [k, v] of Object.entries(row)) out[k] = toJs(v)
+        return out as T
+      })
+    } catch (cause) {
+      throw queryError(sql, cause)
+    }
+  }
+
+  execute(sql: string, params?: readonly unknown[]): Promise<void> {
+    return this.exclusive(() => this.rawExecute(sql, params))
+  }
+
+  query<T extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<T[]> {
+    return this.exclusive(() => this.rawQuery<T>(sql, params))
+  }
+
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      const tx: SqlExecutor = {
+        execute: (sql, params) => this.rawExecute(sql, params),
+        query: <R extends Record<string, unknown>>(sql: string, params?: readonly unknown[]) =>
+          this.rawQuery<R>(sql, params),
+      }
+      await this.rawExecute('BEGIN TRANSACTION')
+      try {
+        const result = await fn(tx)
+        await this.rawExecute('COMMIT')
+        return result
+      } catch (error) {
+        await this.rawExecute('ROLLBACK').catch(() => {})
+        throw error
+      }
+    })
+  }
+
+  bulkLoad(load: BulkLoad, signal: AbortSignal): Promise<number> {
+    if (load.format !== 'jsonl') {
+      return Promise.reject(
+        new SluiceError('DESTINATION_FORMAT', `[duckdb] cannot load ${load.format} files`, {
+          hint: 'write jsonl job files for DuckDB (its preferred format)',
+        }),
+      )
+    }
+    if (load.columns.length === 0) return Promise.resolve(0)
+    const struct = load.columns
+      .map((c) => `${duckdbString(c.name)}: '${readJsonColumn(c).readType}'`)
+      .join(', ')
+    const cols = load.columns.map((c) => this.dialect.quoteIdentifier(c.name)).join(', ')
+    const select = load.columns.map((c) => readJsonColumn(c).select).join(', ')
+    const sql = `INSERT INTO ${load.qualifiedTable} (${cols}) SELECT ${select} FROM read_json(${duckdbString(load.file)}, format='newline_delimited', columns={${struct}})`
+    return this.exclusive(async () => {
+      signal.throwIfAborted()
+      const onAbort = () => this.connection.interrupt()
+      signal.addEventListener('abort', onAbort, { once: true })
+      try {
+        const result = await this.connection.run(sql)
+        return Number(result.rowsChanged)
+      } catch (cause) {
+        signal.throwIfAborted()
+        throw loadError(load.file, load.qualifiedTable, cause)
+      } finally {
+        signal.removeEventListener('abort', onAbort)
+      }
+    })
+  }
+
+  async schemaExists(schema: string): Promise<boolean> {
+    const rows = await this.query(
+      'SELECT schema_name FROM information_schema.schemata WHERE schema_name = $1',
+      [schema],
+    )
+    return rows.length > 0
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.exclusive(async () => {})
+    await this.onDispose()
+  }
+}

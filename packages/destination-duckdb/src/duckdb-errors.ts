@@ -1,0 +1,62 @@
+import { SluiceError } from '@sluice/core'
+
+function messageOf(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause)
+}
+
+/** Turns an error from opening a database file into a {@link SluiceError} with a hint. */
+export function openError(path: string, cause: unknown): SluiceError {
+  const msg = messageOf(cause)
+  if (/lock/i.test(msg)) {
+    return new SluiceError(
+      'DESTINATION_LOCKED',
+      `[duckdb] the database file ${path} is locked by another process`,
+      {
+        cause,
+        hint: 'close the other program using it (a DuckDB shell, another sluice run) or choose another path',
+        transient: true,
+      },
+    )
+  }
+  if (/no such file|cannot open|directory/i.test(msg)) {
+    return new SluiceError(
+      'DESTINATION_CONNECT',
+      `[duckdb] cannot open the database file ${path} (${msg.split('\n')[0]})`,
+      {
+        cause,
+        hint: 'check that the directory exists and is writable, or pass another path (":memory:" for an in-memory database)',
+      },
+    )
+  }
+  return new SluiceError(
+    'DESTINATION_CONNECT',
+    `[duckdb] cannot open the database file ${path} (${msg.split('\n')[0]})`,
+    {
+      cause,
+      hint: 'check the path and that the file is a DuckDB database',
+    },
+  )
+}
+
+/** Turns a query error into a {@link SluiceError}; write-write conflicts are transient. */
+export function queryError(sql: string, cause: unknown): SluiceError {
+  const msg = messageOf(cause).split('\n')[0] ?? ''
+  const transient = /conflict|interrupted/i.test(msg)
+  const snippet = sql.length > 200 ? `${sql.slice(0, 200)}...` : sql
+  return new SluiceError('DESTINATION_QUERY', `[duckdb] query failed: ${msg} (in: ${snippet})`, {
+    cause,
+    hint: transient
+      ? 'another transaction changed the same rows; the load is retried'
+      : 'see the cause; if the table changed outside sluice, drop it or fix its columns',
+    transient,
+  })
+}
+
+/** Turns an error from reading a job file into a {@link SluiceError}. */
+export function loadError(file: string, table: string, cause: unknown): SluiceError {
+  const msg = messageOf(cause).split('\n')[0] ?? ''
+  return new SluiceError('DESTINATION_LOAD', `[duckdb] could not load ${file} into ${table}: ${msg}`, {
+    cause,
+    hint: "the job file does not match the table's columns; check the schema or drop the pending package",
+  })
+}

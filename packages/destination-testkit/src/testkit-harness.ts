@@ -1,0 +1,213 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type {
+  Column,
+  Destination,
+  DestinationClient,
+  MergeStrategy,
+  NormalizedRow,
+  PackageLoad,
+  ReplaceRange,
+  ReplaceStrategy,
+  Schema,
+  SchemaChange,
+  StoredState,
+  Table,
+  WriteDisposition,
+} from '@sluice/core'
+import type { DestinationUnderTest } from './testkit-types.ts'
+
+let counter = 0
+
+/** Builds a root or child table for a hand-made schema; system columns are added. */
+export function makeTable(
+  name: string,
+  columns: Column[],
+  options: {
+    disposition?: WriteDisposition
+    mergeStrategy?: MergeStrategy
+    replaceStrategy?: ReplaceStrategy
+    parent?: string
+  } = {},
+): Table {
+  const system: Column[] = options.parent
+    ? [
+        { name: '_sluice_parent_id', dataType: 'text' },
+        { name: '_sluice_list_idx', dataType: 'bigint' },
+        { name: '_sluice_root_id', dataType: 'text' },
+        { name: '_sluice_id', dataType: 'text' },
+      ]
+    : [
+        { name: '_sluice_load_id', dataType: 'text' },
+        { name: '_sluice_id', dataType: 'text' },
+      ]
+  const table: Table = {
+    name,
+    columns: [...columns, ...system],
+    writeDisposition: options.disposition ?? 'append',
+  }
+  if (options.parent) table.parent = options.parent
+  if (options.mergeStrategy) table.mergeStrategy = options.mergeStrategy
+  if (options.replaceStrategy) table.replaceStrategy = options.replaceStrategy
+  return table
+}
+
+/** One table's rows in a test package. */
+export interface TestTableRows {
+  table: Table
+  rows: NormalizedRow[]
+  replaceRanges?: ReplaceRange[]
+}
+
+/** A connected client on a fresh dataset, with helpers to load hand-built packages. */
+export class Harness {
+  readonly datasetName: string
+  readonly pipelineName: string
+  client!: DestinationClient
+  destination!: Destination
+  private dir = ''
+  private schema: Schema
+  private loadSeq = 0
+
+  constructor(
+    readonly d: DestinationUnderTest,
+    suite: string,
+  ) {
+    counter++
+    const rnd = Math.random().toString(36).slice(2, 8)
+    this.datasetName = `tk_${suite.replace(/\W+/g, '_')}_${counter}_${rnd}`
+    this.pipelineName = `testkit_${counter}`
+    this.schema = { name: 'testkit', version: 0, versionHash: 'h0', previousHashes: [], tables: {} }
+  }
+
+  /** Creates the destination and client, and initializes storage. */
+  async open(): Promise<this> {
+    this.dir = await mkdtemp(join(tmpdir(), 'sluice-testkit-'))
+    this.destination = await this.d.create({ datasetName: this.datasetName, pipelineName: this.pipelineName })
+    this.client = await this.destination.createClient({
+      datasetName: this.datasetName,
+      pipelineName: this.pipelineName,
+      emit: () => {},
+    })
+    await this.client.initialize()
+    return this
+  }
+
+  /** Closes the client and removes the dataset and temp files. */
+  async close(): Promise<void> {
+    await this.client?.[Symbol.asyncDispose]()
+    await this.d.cleanup?.(this.datasetName)
+    if (this.dir) await rm(this.dir, { recursive: true, force: true })
+  }
+
+  /** Opens a second client on the same dataset (a "fresh machine"). */
+  async reconnect(): Promise<DestinationClient> {
+    await this.client[Symbol.asyncDispose]()
+    this.client = await this.destination.createClient({
+      datasetName: this.datasetName,
+      pipelineName: this.pipelineName,
+      emit: () => {},
+    })
+    return this.client
+  }
+
+  /** The current hand-built schema. */
+  get currentSchema(): Schema {
+    return this.schema
+  }
+
+  /** Adds or replaces tables in the schema and migrates; returns the changes. */
+  async migrate(tables: Table[]): Promise<SchemaChange[]> {
+    const changes: SchemaChange[] = []
+    const next: Schema = structuredClone(this.schema)
+    for (const t of tables) {
+      const old = next.tables[t.name]
+      if (!old) changes.push({ kind: 'add-table', table: t })
+      else {
+        for (const c of t.columns) {
+          if (!old.columns.some((x) => x.name === c.name))
+            changes.push({ kind: 'add-column', table: t.name, column: c })
+        }
+      }
+      next.tables[t.name] = structuredClone(t)
+    }
+    if (changes.length) {
+      next.version++
+      next.previousHashes = [next.versionHash, ...next.previousHashes].slice(0, 10)
+      next.versionHash = `h${next.version}_${Math.random().toString(36).slice(2, 8)}`
+    }
+    this.schema = next
+    await this.client.migrate(next, changes)
+    return changes
+  }
+
+  /** A new, strictly increasing load id. */
+  nextLoadId(): string {
+    this.loadSeq++
+    return `${1_700_000_000 + this.loadSeq}.${String(this.loadSeq).padStart(6, '0')}`
+  }
+
+  /** Builds the package for these tables. */
+  packageOf(loadId: string, tables: TestTableRows[], state?: StoredState): PackageLoad {
+    const pkg: PackageLoad = {
+      loadId,
+      schema: this.schema,
+      tables: tables.map((t) => {
+        const table = this.schema.tables[t.table.name] ?? t.table
+        return {
+          table,
+          disposition: table.writeDisposition,
+          ...(table.mergeStrategy ? { mergeStrategy: table.mergeStrategy } : {}),
+          ...(table.replaceStrategy ? { replaceStrategy: table.replaceStrategy } : {}),
+          ...(t.replaceRanges ? { replaceRanges: t.replaceRanges } : {}),
+          rows: t.rows.length,
+        }
+      }),
+    }
+    if (state) pkg.state = state
+    return pkg
+  }
+
+  /** Writes job files and runs startLoad + load for every table with rows; returns the package. */
+  async startAndLoad(loadId: string, tables: TestTableRows[], state?: StoredState): Promise<PackageLoad> {
+    await this.migrate(tables.map((t) => t.table))
+    const pkg = this.packageOf(loadId, tables, state)
+    await this.client.startLoad(pkg)
+    let i = 0
+    for (const t of tables) {
+      if (t.rows.length === 0) continue
+      const table = this.schema.tables[t.table.name]!
+      const file = join(this.dir, `${loadId}.${table.name.replace(/[^\w]/g, '_')}.${i++}.jsonl`)
+      await writeFile(file, t.rows.map((r) => JSON.stringify(r)).join('\n') + '\n')
+      const result = await this.client.load(
+        { loadId, jobId: `${table.name}.${i}.jsonl`, table, file, format: 'jsonl', rows: t.rows.length },
+        new AbortController().signal,
+      )
+      if (result.rows !== t.rows.length) {
+        throw new Error(`load() reported ${result.rows} rows for ${table.name}, expected ${t.rows.length}`)
+      }
+    }
+    return pkg
+  }
+
+  /** A whole package: migrate, startLoad, load, complete. */
+  async loadPackage(tables: TestTableRows[], state?: StoredState): Promise<PackageLoad> {
+    const loadId = this.nextLoadId()
+    const pkg = await this.startAndLoad(loadId, tables, state)
+    await this.client.complete(pkg)
+    return pkg
+  }
+
+  /** Rows of a table, sorted by the given columns' canonical text. */
+  async rows(table: string): Promise<Record<string, unknown>[]> {
+    return this.d.readTable(this.datasetName, table)
+  }
+
+  /** Writes a raw job file (for broken-file tests). */
+  async writeRaw(name: string, text: string): Promise<string> {
+    const file = join(this.dir, name)
+    await writeFile(file, text)
+    return file
+  }
+}
