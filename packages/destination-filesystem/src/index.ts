@@ -1,1 +1,22 @@
-export {}
+export {
+  compareLoadIds,
+  FilesystemClient,
+  type FilesystemClientConfig,
+  type LoadRecord,
+} from './filesystem-client.ts'
+export { createStore, FILESYSTEM_CAPABILITIES, filesystem } from './filesystem-destination.ts'
+export { safeSegment, tableFilePattern } from './filesystem-layout.ts'
+export {
+  DEFAULT_LAYOUT,
+  type FilesystemCredentials,
+  type FilesystemFormat,
+  type FilesystemOptions,
+  type ParsedBucket,
+  parseBucketUrl,
+  parseFilesystemConfig,
+} from './filesystem-options.ts'
+export { parquetElement } from './filesystem-parquet.ts'
+export { type FilesystemStaging, filesystemStaging, type StagedFile } from './filesystem-staging.ts'
+export type { FileBody, FileStore } from './filesystem-store.ts'
+export { localStore } from './local-store.ts'
+export { type S3StoreOptions, s3Store } from './s3-store.ts'

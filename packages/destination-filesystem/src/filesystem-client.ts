@@ -1,0 +1,273 @@
+import type {
+  DestinationClient,
+  DestinationContext,
+  LoadJob,
+  LoadJobResult,
+  PackageLoad,
+  Schema,
+  SchemaChange,
+  StoredSchema,
+  StoredState,
+  TableLoad,
+  WriteDisposition,
+} from '@sluice/core'
+import { SluiceError } from '@sluice/core'
+import { writeJob } from './filesystem-job.ts'
+import {
+  extensionOf,
+  fileIdOf,
+  renderKey,
+  safeSegment,
+  tableFilePattern,
+  tableListPrefix,
+} from './filesystem-layout.ts'
+import type { FilesystemFormat } from './filesystem-options.ts'
+import type { FileStore } from './filesystem-store.ts'
+
+/** A `_sluice_loads/{load_id}.json` record: a load is visible only once this file exists. */
+export interface LoadRecord {
+  load_id: string
+  schema_name: string
+  /** 0 = completed (as in dlt). */
+  status: number
+  inserted_at: string
+  schema_version_hash: string
+  /** The data files of the load, keys relative to the bucket. */
+  files: { table: string; key: string }[]
+}
+
+/** Settings the client works with (resolved from `FilesystemOptions`). */
+export interface FilesystemClientConfig {
+  store: FileStore
+  format: FilesystemFormat
+  gzip: boolean
+  layout: string
+  /** Clock for `inserted_at`/`{timestamp}`; default `Date.now`. */
+  now?: () => number
+}
+
+/** Compares load ids: numerically when both are numbers (`1700000000.123`), else as strings. */
+export function compareLoadIds(a: string, b: string): number {
+  const num = /^\d+(\.\d+)?$/
+  if (num.test(a) && num.test(b)) {
+    const [ai = '', af = ''] = a.split('.')
+    const [bi = '', bf = ''] = b.split('.')
+    const i = BigInt(ai) - BigInt(bi)
+    if (i !== 0n) return i < 0n ? -1 : 1
+    const width = Math.max(af.length, bf.length)
+    const f = af.padEnd(width, '0').localeCompare(bf.padEnd(width, '0'))
+    if (f !== 0) return f
+  }
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+const nameOfKey = (key: string): string => {
+  const file = key.slice(key.lastIndexOf('/') + 1).replace(/\.json$/, '')
+  try {
+    return decodeURIComponent(file)
+  } catch {
+    return file
+  }
+}
+
+function refuseMerge(table: string, disposition: WriteDisposition | undefined): void {
+  if (disposition !== 'merge') return
+  throw new SluiceError(
+    'DESTINATION_UNSUPPORTED',
+    `[filesystem] table ${table} asks for the merge write disposition, which the filesystem destination does not offer`,
+    {
+      hint: "use write_disposition 'append' or 'replace' for this resource, or load it into a SQL destination (duckdb, postgres) that supports merge",
+    },
+  )
+}
+
+/** The filesystem destination's client: data files, then schema, state and `_sluice_loads` as JSON files. */
+export class FilesystemClient implements DestinationClient {
+  readonly location: string
+  readonly maxParallelJobs = 4
+  readonly #store: FileStore
+  readonly #ctx: DestinationContext
+  readonly #config: FilesystemClientConfig
+  readonly #dataset: string
+  readonly #now: () => number
+  readonly #timestamps = new Map<string, number>()
+
+  constructor(ctx: DestinationContext, config: FilesystemClientConfig) {
+    this.#ctx = ctx
+    this.#config = config
+    this.#store = config.store
+    this.#dataset = safeSegment(ctx.datasetName)
+    this.#now = config.now ?? Date.now
+    this.location = `${config.store.rootUrl}/${this.#dataset}`
+  }
+
+  #key(...parts: string[]): string {
+    return [this.#dataset, ...parts].join('/')
+  }
+
+  async initialize(): Promise<void> {
+    // reaching the bucket now gives a clear error before any data is converted
+    await this.#store.list(this.#key('_sluice_loads/'))
+  }
+
+  /** Load ids with a `_sluice_loads` record, newest first. */
+  async #completedLoads(): Promise<string[]> {
+    const keys = await this.#store.list(this.#key('_sluice_loads/'))
+    return keys
+      .filter((k) => k.endsWith('.json'))
+      .map(nameOfKey)
+      .sort((a, b) => compareLoadIds(b, a))
+  }
+
+  async #readJson<T>(key: string): Promise<T | undefined> {
+    const bytes = await this.#store.get(key)
+    if (!bytes) return undefined
+    try {
+      return JSON.parse(new TextDecoder().decode(bytes)) as T
+    } catch (cause) {
+      throw new SluiceError('FILESYSTEM_CORRUPT', `[filesystem] ${this.#store.url(key)} is not valid JSON`, {
+        cause,
+        hint: 'delete or repair the file',
+      })
+    }
+  }
+
+  async getStoredSchema(schemaName: string): Promise<StoredSchema | undefined> {
+    for (const loadId of await this.#completedLoads()) {
+      const record = await this.#readJson<LoadRecord>(
+        this.#key('_sluice_loads', `${safeSegment(loadId)}.json`),
+      )
+      if (record?.schema_name !== schemaName) continue
+      return this.#readJson<StoredSchema>(this.#schemaKey(schemaName, record.schema_version_hash))
+    }
+    return undefined
+  }
+
+  async getStoredState(pipelineName: string): Promise<StoredState | undefined> {
+    const dir = this.#key('_sluice_pipeline_state', `${safeSegment(pipelineName)}/`)
+    const stateKeys = (await this.#store.list(dir)).filter((k) => k.endsWith('.json'))
+    if (stateKeys.length === 0) return undefined
+    const completed = new Set(await this.#completedLoads())
+    const candidates = stateKeys
+      .map((k) => ({ key: k, loadId: nameOfKey(k) }))
+      .filter((c) => completed.has(c.loadId))
+      .sort((a, b) => compareLoadIds(b.loadId, a.loadId))
+    const newest = candidates[0]
+    return newest ? this.#readJson<StoredState>(newest.key) : undefined
+  }
+
+  async migrate(_schema: Schema, _changes: readonly SchemaChange[]): Promise<void> {
+    // files need no DDL: each data file carries its own columns
+  }
+
+  async startLoad(load: PackageLoad): Promise<void> {
+    for (const t of load.tables) refuseMerge(t.table.name, t.disposition)
+    await this.#timestampOf(load.loadId)
+  }
+
+  /** `{timestamp}` of a package: fixed by a `_sluice_pending` marker so a repeated package gets the same keys. */
+  async #timestampOf(loadId: string): Promise<number> {
+    const known = this.#timestamps.get(loadId)
+    if (known !== undefined) return known
+    const key = this.#key('_sluice_pending', `${safeSegment(loadId)}.json`)
+    const marker = await this.#readJson<{ timestamp: number }>(key)
+    let timestamp = marker?.timestamp
+    if (typeof timestamp !== 'number') {
+      timestamp = Math.floor(this.#now() / 1000)
+      await this.#store.put(key, JSON.stringify({ load_id: loadId, timestamp }))
+    }
+    this.#timestamps.set(loadId, timestamp)
+    return timestamp
+  }
+
+  async load(job: LoadJob, signal: AbortSignal): Promise<LoadJobResult> {
+    signal.throwIfAborted()
+    refuseMerge(job.table.name, job.table.writeDisposition)
+    const key = renderKey(this.#config.layout, {
+      dataset: this.#ctx.datasetName,
+      table: job.table.name,
+      loadId: job.loadId,
+      fileId: fileIdOf(job.jobId, job.table.name),
+      ext: extensionOf(this.#config.format, this.#config.gzip),
+      timestamp: await this.#timestampOf(job.loadId),
+    })
+    const rows = await writeJob(this.#store, key, job, this.#config.format, this.#config.gzip)
+    return { rows, location: this.#store.url(key) }
+  }
+
+  /** Keys of a table's data files, with the (encoded) load id each belongs to. */
+  async #tableFiles(table: string): Promise<{ key: string; loadId: string }[]> {
+    const layout = this.#config.layout
+    const pattern = tableFilePattern(layout, this.#ctx.datasetName, table)
+    const keys = await this.#store.list(tableListPrefix(layout, this.#ctx.datasetName, table))
+    const out: { key: string; loadId: string }[] = []
+    for (const key of keys) {
+      const m = pattern.exec(key)
+      if (m) out.push({ key, loadId: m.groups?.['load_id'] ?? '' })
+    }
+    return out
+  }
+
+  async complete(load: PackageLoad): Promise<void> {
+    for (const t of load.tables) refuseMerge(t.table.name, t.disposition)
+    const loadSegment = safeSegment(load.loadId)
+    const files: LoadRecord['files'] = []
+    // 1. replace: the new files are written; only now remove the table's older files
+    for (const t of load.tables) {
+      const all = await this.#tableFiles(t.table.name)
+      for (const f of all) if (f.loadId === loadSegment) files.push({ table: t.table.name, key: f.key })
+      if (isReplace(t)) {
+        const older = all.filter((f) => f.loadId !== loadSegment).map((f) => f.key)
+        await this.#store.delete(older)
+      }
+    }
+    const insertedAt = new Date(this.#now()).toISOString()
+    // 2. schema version (content-addressed, written once)
+    const schemaKey = this.#schemaKey(load.schema.name, load.schema.versionHash)
+    if ((await this.#store.get(schemaKey)) === undefined) {
+      const stored: StoredSchema = {
+        name: load.schema.name,
+        version: load.schema.version,
+        versionHash: load.schema.versionHash,
+        schema: load.schema,
+        insertedAt,
+      }
+      await this.#store.put(schemaKey, JSON.stringify(stored))
+    }
+    // 3. state
+    if (load.state) {
+      await this.#store.put(
+        this.#key('_sluice_pipeline_state', safeSegment(load.state.pipelineName), `${loadSegment}.json`),
+        JSON.stringify(load.state),
+      )
+    }
+    // 4. the load record, last: from now on the load is visible
+    const record: LoadRecord = {
+      load_id: load.loadId,
+      schema_name: load.schema.name,
+      status: 0,
+      inserted_at: insertedAt,
+      schema_version_hash: load.schema.versionHash,
+      files,
+    }
+    await this.#store.put(this.#key('_sluice_loads', `${loadSegment}.json`), JSON.stringify(record))
+    await this.#store.delete([this.#key('_sluice_pending', `${loadSegment}.json`)])
+    this.#timestamps.delete(load.loadId)
+  }
+
+  #schemaKey(schemaName: string, versionHash: string): string {
+    return this.#key('_sluice_version', safeSegment(schemaName), `${safeSegment(versionHash)}.json`)
+  }
+
+  async dropTables(tables: readonly string[]): Promise<void> {
+    for (const t of tables) await this.#store.delete((await this.#tableFiles(t)).map((f) => f.key))
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#store.close?.()
+  }
+}
+
+function isReplace(t: TableLoad): boolean {
+  return t.disposition === 'replace'
+}

@@ -1,0 +1,170 @@
+import { createReadStream, createWriteStream } from 'node:fs'
+import { open } from 'node:fs/promises'
+import { createInterface } from 'node:readline'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { createGunzip, createGzip } from 'node:zlib'
+import type { Column, FileFormat, Table } from '@sluice/core'
+import { SluiceError } from '@sluice/core'
+import { fileWriter, ParquetWriter } from 'hyparquet-writer'
+import { parquetSchema } from './filesystem-parquet.ts'
+import { csvText, parquetValue, valueError } from './filesystem-values.ts'
+
+/** Rows per parquet row group (and per conversion batch: bounds memory). */
+const PARQUET_BATCH = 20_000
+
+async function isGzip(file: string): Promise<boolean> {
+  const fh = await open(file, 'r')
+  try {
+    const buf = new Uint8Array(2)
+    const { bytesRead } = await fh.read(buf, 0, 2, 0)
+    return bytesRead === 2 && buf[0] === 0x1f && buf[1] === 0x8b
+  } finally {
+    await fh.close()
+  }
+}
+
+/** The job file's bytes, gunzipped when it is gzip-compressed. */
+async function openJob(file: string): Promise<Readable> {
+  const raw = createReadStream(file)
+  if (!(await isGzip(file))) return raw
+  const gunzip = createGunzip()
+  raw.on('error', (e) => gunzip.destroy(e))
+  return raw.pipe(gunzip)
+}
+
+/** Parsed rows of a jsonl job file, with their 1-based line numbers. */
+async function* jsonlRows(file: string): AsyncGenerator<[Record<string, unknown>, number]> {
+  const lines = createInterface({ input: await openJob(file), crlfDelay: Number.POSITIVE_INFINITY })
+  let n = 0
+  for await (const line of lines) {
+    n++
+    if (line.trim() === '') continue
+    let row: unknown
+    try {
+      row = JSON.parse(line)
+    } catch (cause) {
+      throw new SluiceError('FILESYSTEM_BAD_JOB', `[filesystem] line ${n} of ${file} is not valid JSON`, {
+        cause,
+      })
+    }
+    yield [row as Record<string, unknown>, n]
+  }
+}
+
+/** Checks that every key of a row is a column of the table (data must not vanish silently). */
+function checkKeys(
+  row: Record<string, unknown>,
+  names: ReadonlySet<string>,
+  table: Table,
+  line: number,
+  file: string,
+) {
+  for (const k in row) {
+    if (!names.has(k)) {
+      throw new SluiceError(
+        'FILESYSTEM_UNKNOWN_COLUMN',
+        `[filesystem] line ${line} of ${file} has the column ${JSON.stringify(k)} that table ${table.name} does not have`,
+        {
+          hint: 'the job file does not match the table schema; this is a bug in the producer, please report it',
+        },
+      )
+    }
+  }
+}
+
+/** Writes a jsonl job file as jsonl (a gzip pass, or the same bytes). */
+export async function writeJsonl(input: string, output: string, gzip: boolean): Promise<void> {
+  const source = await openJob(input)
+  await (gzip
+    ? pipeline(source, createGzip(), createWriteStream(output))
+    : pipeline(source, createWriteStream(output)))
+}
+
+const needsQuotes = /[",\r\n]|^\s|\s$/
+
+function csvField(text: string | undefined): string {
+  if (text === undefined) return ''
+  if (text === '' || needsQuotes.test(text)) return `"${text.replaceAll('"', '""')}"`
+  return text
+}
+
+/**
+ * Writes a jsonl job file as CSV (RFC 4180): a header with the table's columns in schema order, `,`
+ * separated, `"` quoted when needed; null is an empty unquoted field and the empty string is `""`;
+ * json values are JSON text, binary base64, timestamps ISO 8601 UTC.
+ */
+export async function writeCsv(input: string, output: string, table: Table, gzip: boolean): Promise<number> {
+  const columns = table.columns
+  const names = new Set(columns.map((c) => c.name))
+  let rows = 0
+  async function* lines(): AsyncGenerator<string> {
+    yield `${columns.map((c) => csvField(c.name)).join(',')}\n`
+    let batch = ''
+    let count = 0
+    for await (const [row, line] of jsonlRows(input)) {
+      checkKeys(row, names, table, line, input)
+      let text = ''
+      for (let i = 0; i < columns.length; i++) {
+        const c = columns[i] as Column
+        if (i > 0) text += ','
+        text += csvField(csvText(row[c.name], c))
+      }
+      batch += `${text}\n`
+      rows++
+      if (++count === 1000) {
+        yield batch
+        batch = ''
+        count = 0
+      }
+    }
+    if (batch) yield batch
+  }
+  const source = Readable.from(lines())
+  await (gzip
+    ? pipeline(source, createGzip(), createWriteStream(output))
+    : pipeline(source, createWriteStream(output)))
+  return rows
+}
+
+/** Writes a jsonl job file as parquet with the table's columns (see `parquetElement` for the type mapping). */
+export async function writeParquet(input: string, output: string, table: Table): Promise<number> {
+  const columns = table.columns
+  const names = new Set(columns.map((c) => c.name))
+  const writer = new ParquetWriter({
+    writer: fileWriter(output),
+    schema: parquetSchema(columns),
+    createdBy: 'sluice',
+  })
+  let rows = 0
+  let batch: unknown[][] = columns.map(() => [])
+  let size = 0
+  const flush = async (): Promise<void> => {
+    if (size === 0) return
+    await writer.write({
+      columnData: columns.map((c, i) => ({ name: c.name, data: batch[i] as unknown[] })),
+      rowGroupSize: size,
+    })
+    batch = columns.map(() => [])
+    size = 0
+  }
+  for await (const [row, line] of jsonlRows(input)) {
+    checkKeys(row, names, table, line, input)
+    for (let i = 0; i < columns.length; i++) {
+      const c = columns[i] as Column
+      try {
+        ;(batch[i] as unknown[]).push(parquetValue(row[c.name], c))
+      } catch (error) {
+        throw valueError(error, table.name, c.name, line, input)
+      }
+    }
+    rows++
+    if (++size === PARQUET_BATCH) await flush()
+  }
+  await flush()
+  await writer.finish()
+  return rows
+}
+
+/** The job formats {@link convertJob} reads. */
+export const INPUT_FORMATS: readonly FileFormat[] = ['jsonl']

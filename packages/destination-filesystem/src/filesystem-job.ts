@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto'
+import { rm } from 'node:fs/promises'
+import type { LoadJob } from '@sluice/core'
+import { SluiceError } from '@sluice/core'
+import { writeCsv, writeJsonl, writeParquet } from './filesystem-convert.ts'
+import type { FilesystemFormat } from './filesystem-options.ts'
+import type { FileStore } from './filesystem-store.ts'
+
+/**
+ * Converts a job file to `format` and writes it to `key` of the store. A jsonl job without compression is
+ * uploaded as is. Returns the rows written.
+ */
+export async function writeJob(
+  store: FileStore,
+  key: string,
+  job: LoadJob,
+  format: FilesystemFormat,
+  gzip: boolean,
+): Promise<number> {
+  if (job.format !== 'jsonl') {
+    if (job.format === format && !gzip) {
+      await store.putFile(key, job.file)
+      return job.rows
+    }
+    throw new SluiceError(
+      'FILESYSTEM_JOB_FORMAT',
+      `[filesystem] cannot convert the ${job.format} job ${job.jobId} to ${format}`,
+      {
+        hint: 'the filesystem destination reads jsonl job files; this is a bug in the runner, please report it',
+      },
+    )
+  }
+  if (format === 'jsonl' && !gzip) {
+    await store.putFile(key, job.file)
+    return job.rows
+  }
+  const tmp = `${job.file}.${randomUUID().slice(0, 8)}.out`
+  try {
+    let rows = job.rows
+    if (format === 'jsonl') await writeJsonl(job.file, tmp, true)
+    else if (format === 'csv') rows = await writeCsv(job.file, tmp, job.table, gzip)
+    else rows = await writeParquet(job.file, tmp, job.table)
+    await store.putFile(key, tmp)
+    return rows
+  } finally {
+    await rm(tmp, { force: true })
+  }
+}

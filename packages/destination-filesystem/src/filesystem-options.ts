@@ -1,0 +1,215 @@
+import { fileURLToPath } from 'node:url'
+import { SluiceError } from '@sluice/core'
+
+/** Output formats of the filesystem destination. */
+export type FilesystemFormat = 'jsonl' | 'parquet' | 'csv'
+
+/** S3 credentials (dlt's `[destination.filesystem.credentials]`). Never logged. */
+export interface FilesystemCredentials {
+  awsAccessKeyId?: string
+  awsSecretAccessKey?: string
+  sessionToken?: string
+  /** S3-compatible endpoint, e.g. `http://127.0.0.1:9000` (MinIO) or an R2 account endpoint. */
+  endpointUrl?: string
+  /** Default `us-east-1`. */
+  region?: string
+}
+
+/** Options of `filesystem()` and `filesystemStaging()`. */
+export interface FilesystemOptions {
+  /**
+   * `file:///abs/path`, a plain (absolute or relative) path, or `s3://bucket/prefix`. `gs://bucket/prefix`
+   * goes through GCS's S3 interoperability (HMAC keys as `credentials`, endpoint `https://storage.googleapis.com`).
+   */
+  bucketUrl: string
+  /** Output format. Default `jsonl`. */
+  format?: FilesystemFormat
+  /** `gzip` compresses jsonl and csv files (`.jsonl.gz`, `.csv.gz`); parquet is always snappy-compressed. Default `none`. */
+  compression?: 'gzip' | 'none'
+  /**
+   * Where data files go, relative to the bucket. Default `{dataset}/{table}/{load_id}.{file_id}.{ext}`.
+   * MUST start with `{dataset}/` and contain `{table}`, `{load_id}` and `{file_id}`. Placeholders:
+   * `{dataset}` `{table}` `{load_id}` `{file_id}` `{ext}` `{timestamp}` (unix seconds when the package was
+   * first started) `{YYYY}` `{MM}` `{DD}` `{HH}` (that time, UTC).
+   */
+  layout?: string
+  credentials?: FilesystemCredentials
+  /** An `S3Client` from `@aws-sdk/client-s3` to use instead of one built from `credentials`. */
+  s3Client?: unknown
+}
+
+/** The default {@link FilesystemOptions.layout}. */
+export const DEFAULT_LAYOUT = '{dataset}/{table}/{load_id}.{file_id}.{ext}'
+
+/** A bucket URL taken apart. */
+export type ParsedBucket =
+  | { kind: 'local'; path: string }
+  | { kind: 's3'; scheme: 's3' | 'gs'; bucket: string; prefix: string }
+
+const WHERE = 'DESTINATION__FILESYSTEM__BUCKET_URL or bucket_url in [destination.filesystem]'
+
+/** Splits a bucket URL into a local folder or an S3 bucket and prefix. Throws `CONFIG_INVALID` for others. */
+export function parseBucketUrl(bucketUrl: string): ParsedBucket {
+  const url = bucketUrl.trim()
+  if (url === '') {
+    throw new SluiceError('CONFIG_MISSING', 'the filesystem destination needs a bucket URL', {
+      hint: `set ${WHERE} (a folder path, file:///path or s3://bucket/prefix)`,
+    })
+  }
+  if (url.startsWith('file://')) {
+    try {
+      return { kind: 'local', path: fileURLToPath(url) }
+    } catch (cause) {
+      throw new SluiceError('CONFIG_INVALID', `bucket URL ${url} is not a valid file URL`, {
+        cause,
+        hint: `use file:///absolute/path in ${WHERE}`,
+      })
+    }
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase()
+  if (scheme === 's3' || scheme === 's3a' || scheme === 'gs') {
+    const rest = url.slice(scheme.length + 3)
+    const slash = rest.indexOf('/')
+    const bucket = slash < 0 ? rest : rest.slice(0, slash)
+    const prefix = slash < 0 ? '' : rest.slice(slash + 1).replace(/^\/+|\/+$/g, '')
+    if (bucket.length < 3 || bucket.length > 63) {
+      throw new SluiceError(
+        'CONFIG_INVALID',
+        `bucket URL ${url}: the bucket name must have 3 to 63 characters`,
+        {
+          hint: `fix ${WHERE}`,
+        },
+      )
+    }
+    if (prefix.split('/').some((s) => s === '.' || s === '..')) {
+      throw new SluiceError(
+        'CONFIG_INVALID',
+        `bucket URL ${url}: "." and ".." are not allowed in the prefix`,
+        {
+          hint: `fix ${WHERE}`,
+        },
+      )
+    }
+    return { kind: 's3', scheme: scheme === 'gs' ? 'gs' : 's3', bucket, prefix }
+  }
+  if (scheme !== undefined) {
+    throw new SluiceError('CONFIG_INVALID', `bucket URL scheme ${scheme}:// is not supported`, {
+      hint: `use a folder path, file:///path or s3://bucket/prefix (R2 and MinIO: s3:// plus credentials.endpoint_url; GCS: gs:// with HMAC keys) in ${WHERE}`,
+    })
+  }
+  return { kind: 'local', path: url }
+}
+
+const FORMATS: readonly FilesystemFormat[] = ['jsonl', 'parquet', 'csv']
+
+function str(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  throw new SluiceError('CONFIG_INVALID', `[destination.filesystem] ${name} must be a string`, {
+    hint: `fix DESTINATION__FILESYSTEM__${name.toUpperCase().replace(/\./g, '__')}`,
+  })
+}
+
+function pick(obj: Record<string, unknown>, ...keys: string[]): unknown {
+  for (const k of keys) if (obj[k] !== undefined && obj[k] !== null && obj[k] !== '') return obj[k]
+  return undefined
+}
+
+/**
+ * Builds {@link FilesystemOptions} from a config section (`[destination.filesystem]` as resolved by the CLI):
+ * dlt-style keys `bucket_url`, `format` (or `loader_file_format`), `compression`, `layout`, and
+ * `credentials.aws_access_key_id`, `aws_secret_access_key`, `aws_session_token`, `endpoint_url`,
+ * `region` (or `region_name`). camelCase keys are accepted too. Errors name the setting to fix and never
+ * include secret values.
+ */
+export function parseFilesystemConfig(input: Record<string, unknown>): FilesystemOptions {
+  const bucketUrl = str(pick(input, 'bucket_url', 'bucketUrl'), 'bucket_url')
+  if (!bucketUrl) {
+    throw new SluiceError('CONFIG_MISSING', 'the filesystem destination needs a bucket URL', {
+      hint: `set ${WHERE} (a folder path, file:///path or s3://bucket/prefix)`,
+    })
+  }
+  parseBucketUrl(bucketUrl)
+  const format = str(pick(input, 'format', 'loader_file_format', 'file_format'), 'format')
+  if (format !== undefined && !FORMATS.includes(format as FilesystemFormat)) {
+    throw new SluiceError('CONFIG_INVALID', `unknown filesystem format ${JSON.stringify(format)}`, {
+      hint: `set DESTINATION__FILESYSTEM__FORMAT (format in [destination.filesystem]) to ${FORMATS.join(', ')}`,
+    })
+  }
+  const compression = str(pick(input, 'compression'), 'compression')
+  if (compression !== undefined && compression !== 'gzip' && compression !== 'none') {
+    throw new SluiceError('CONFIG_INVALID', `unknown filesystem compression ${JSON.stringify(compression)}`, {
+      hint: 'set DESTINATION__FILESYSTEM__COMPRESSION to gzip or none',
+    })
+  }
+  const layout = str(pick(input, 'layout'), 'layout')
+  if (layout !== undefined) validateLayout(layout)
+  const rawCreds = pick(input, 'credentials')
+  if (rawCreds !== undefined && (typeof rawCreds !== 'object' || Array.isArray(rawCreds))) {
+    throw new SluiceError('CONFIG_INVALID', '[destination.filesystem] credentials must be a table of keys', {
+      hint: 'use [destination.filesystem.credentials] with aws_access_key_id, aws_secret_access_key, endpoint_url, region',
+    })
+  }
+  const c = (rawCreds ?? {}) as Record<string, unknown>
+  const credentials: FilesystemCredentials = {}
+  const set = (key: keyof FilesystemCredentials, value: string | undefined): void => {
+    if (value !== undefined) credentials[key] = value
+  }
+  set('awsAccessKeyId', str(pick(c, 'aws_access_key_id', 'awsAccessKeyId'), 'credentials.aws_access_key_id'))
+  set(
+    'awsSecretAccessKey',
+    str(pick(c, 'aws_secret_access_key', 'awsSecretAccessKey'), 'credentials.aws_secret_access_key'),
+  )
+  set(
+    'sessionToken',
+    str(pick(c, 'aws_session_token', 'session_token', 'sessionToken'), 'credentials.aws_session_token'),
+  )
+  set('endpointUrl', str(pick(c, 'endpoint_url', 'endpointUrl'), 'credentials.endpoint_url'))
+  set('region', str(pick(c, 'region', 'region_name'), 'credentials.region'))
+  if ((credentials.awsAccessKeyId === undefined) !== (credentials.awsSecretAccessKey === undefined)) {
+    throw new SluiceError('CONFIG_INVALID', 'S3 credentials are incomplete', {
+      hint: 'set both DESTINATION__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID and __AWS_SECRET_ACCESS_KEY (or neither, to use the AWS default chain)',
+    })
+  }
+  const options: FilesystemOptions = { bucketUrl }
+  if (format) options.format = format as FilesystemFormat
+  if (compression) options.compression = compression as 'gzip' | 'none'
+  if (layout) options.layout = layout
+  if (Object.keys(credentials).length > 0) options.credentials = credentials
+  return options
+}
+
+/** Throws `CONFIG_INVALID` unless the layout keeps files inside the dataset folder and names them uniquely. */
+export function validateLayout(layout: string): void {
+  const problems: string[] = []
+  if (!layout.startsWith('{dataset}/')) problems.push('start with {dataset}/')
+  for (const p of ['{table}', '{load_id}', '{file_id}'])
+    if (!layout.includes(p)) problems.push(`contain ${p}`)
+  if (layout.split('/').some((s) => s === '' || s === '.' || s === '..') || layout.includes('\\'))
+    problems.push('not contain empty, "." or ".." segments or backslashes')
+  const unknown = [...layout.matchAll(/\{([^}]*)\}/g)]
+    .map((m) => m[1])
+    .filter((n) => !PLACEHOLDERS.includes(n ?? ''))
+  if (unknown.length > 0)
+    problems.push(`use only the placeholders ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`)
+  if (problems.length > 0) {
+    throw new SluiceError('CONFIG_INVALID', `filesystem layout ${JSON.stringify(layout)} is not usable`, {
+      hint: `the layout must ${problems.join(', ')} (set DESTINATION__FILESYSTEM__LAYOUT; default ${DEFAULT_LAYOUT})`,
+    })
+  }
+}
+
+/** Placeholders a layout may use. */
+export const PLACEHOLDERS: readonly string[] = [
+  'dataset',
+  'table',
+  'load_id',
+  'file_id',
+  'ext',
+  'timestamp',
+  'YYYY',
+  'MM',
+  'DD',
+  'HH',
+]
