@@ -1,1 +1,2 @@
+export { defineResource, defineSource } from './define-resource.ts'
 export type * from './source-types.ts'

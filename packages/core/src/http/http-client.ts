@@ -1,0 +1,324 @@
+import { SluiceError } from '../errors.ts'
+import type { PipelineEvent } from '../pipeline/pipeline-events.ts'
+import { authQueryParam, createAuth } from './http-auth.ts'
+import { systemClock } from './http-clock.ts'
+import { HttpError } from './http-error.ts'
+import { buildUrl } from './http-query.ts'
+import { redactUrl } from './http-redact.ts'
+import type {
+  Auth,
+  Clock,
+  HttpClient,
+  HttpClientOptions,
+  HttpRequest,
+  HttpRequestOptions,
+  HttpResponse,
+  RateLimiter,
+} from './http-types.ts'
+import { createRateLimiter } from './rate-limiter.ts'
+
+/** The version in the default user agent. */
+export const SLUICE_VERSION = '0.1.0'
+
+const DEFAULT_RETRY_STATUS = (status: number): boolean => status === 408 || status === 429 || status >= 500
+
+/** Parses `Retry-After` (seconds or an HTTP date) into ms from `now`; undefined when absent or invalid. */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (!value) return undefined
+  const v = value.trim()
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000)
+  const date = Date.parse(v)
+  if (Number.isNaN(date)) return undefined
+  return Math.max(0, date - now)
+}
+
+function isLimiter(x: unknown): x is RateLimiter {
+  return typeof (x as RateLimiter | undefined)?.acquire === 'function'
+}
+
+class TimeoutSignal extends Error {
+  constructor() {
+    super('timeout')
+    this.name = 'TimeoutError'
+  }
+}
+
+/** The text of an API error body, if it has one. */
+function apiMessage(body: unknown): string | undefined {
+  if (typeof body === 'string') return body.trim() || undefined
+  if (!body || typeof body !== 'object') return undefined
+  const b = body as Record<string, unknown>
+  const pick = (v: unknown): string | undefined => {
+    if (typeof v === 'string' && v.trim()) return v.trim()
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>
+      return pick(o['message']) ?? pick(o['detail']) ?? pick(o['title'])
+    }
+    if (Array.isArray(v)) {
+      const msgs = v.map(pick).filter((x) => x !== undefined)
+      return msgs.length ? msgs.join('; ') : undefined
+    }
+    return undefined
+  }
+  return (
+    pick(b['error_description']) ??
+    pick(b['error']) ??
+    pick(b['errors']) ??
+    pick(b['message']) ??
+    pick(b['detail']) ??
+    pick(b['title'])
+  )
+}
+
+function statusHint(status: number): string {
+  if (status === 401) return 'check the credentials (API key, user, token)'
+  if (status === 403)
+    return 'the credentials have no rights for this resource; grant them or leave the resource out'
+  if (status === 404 || status === 410)
+    return 'the route is retired or the path is wrong; check the path and API version'
+  if (status === 400 || status === 422)
+    return 'the API rejected the request parameters; check params and body'
+  if (status === 429)
+    return 'the API rate limit was hit and retries ran out; lower the request rate or retry later'
+  if (status >= 500) return 'the API failed on its side and retries ran out; retry later'
+  return 'check the request'
+}
+
+function snippet(text: string): string {
+  const t = text.replace(/\s+/g, ' ').trim()
+  return t.length > 200 ? `${t.slice(0, 200)}…` : t
+}
+
+class Client implements HttpClient {
+  readonly limiter: RateLimiter
+  private readonly auth: Auth | undefined
+  private readonly clock: Clock
+  private readonly o: HttpClientOptions
+  private readonly retryable: (status: number) => boolean
+  private readonly secretParams: string[]
+  private active = 0
+
+  constructor(options: HttpClientOptions) {
+    if (typeof options.baseUrl !== 'string' || !/^https?:\/\//i.test(options.baseUrl)) {
+      throw new SluiceError('CONFIG_INVALID', `client.baseUrl must be an absolute http(s) URL`, {
+        hint: 'e.g. https://my.clockodo.com/api',
+      })
+    }
+    this.o = options
+    this.clock = options.clock ?? systemClock
+    this.auth = options.auth
+      ? createAuth(options.auth, { fetch: options.fetch, clock: this.clock })
+      : undefined
+    this.limiter = isLimiter(options.rateLimit)
+      ? options.rateLimit
+      : createRateLimiter({
+          windows: options.rateLimit ?? [],
+          maxInFlight: options.maxInFlight,
+          clock: this.clock,
+        })
+    const statuses = options.retry?.retryStatuses
+    this.retryable = statuses ? (s) => statuses.includes(s) : DEFAULT_RETRY_STATUS
+    const qp = this.auth ? authQueryParam(this.auth) : undefined
+    this.secretParams = qp ? [qp] : []
+  }
+
+  private secrets(): string[] {
+    const out: string[] = []
+    for (const s of [...(this.o.secrets ?? []), ...(this.auth?.secrets ?? [])]) {
+      if (!s) continue
+      out.push(s)
+      const enc = encodeURIComponent(s)
+      if (enc !== s) out.push(enc)
+      const form = new URLSearchParams({ s }).toString().slice(2)
+      if (form !== s && form !== enc) out.push(form)
+    }
+    return out
+  }
+
+  redact(text: string): string {
+    let out = text
+    for (const s of this.secrets()) if (s.length >= 4) out = out.split(s).join('***')
+    return out
+  }
+
+  private emit(e: PipelineEvent): void {
+    this.o.emit?.(e)
+  }
+
+  async request<T = unknown>(req: HttpRequest, options: HttpRequestOptions = {}): Promise<HttpResponse<T>> {
+    const { signal, resource } = options
+    const retry = this.o.retry ?? {}
+    const maxAttempts = Math.max(1, retry.maxAttempts ?? 5)
+    const baseDelay = retry.baseDelayMs ?? 1000
+    const maxDelay = retry.maxDelayMs ?? 60_000
+    const maxTotalWait = retry.maxTotalWaitMs ?? 300_000
+    const random = this.o.random ?? Math.random
+    let totalWait = 0
+    let authRetried = false
+    for (let attempt = 1; ; attempt++) {
+      if (signal?.aborted) throw signal.reason
+      let failure: { error: SluiceError; retryAfterMs?: number; reason: string; free?: boolean }
+      const url = buildUrl(this.o.baseUrl, req.path, req.params)
+      const headers = new Headers()
+      headers.set('accept', 'application/json')
+      headers.set('user-agent', this.o.userAgent ?? `sluice/${SLUICE_VERSION}`)
+      for (const [k, v] of Object.entries(this.o.headers ?? {})) headers.set(k, v)
+      for (const [k, v] of Object.entries(req.headers ?? {})) headers.set(k, v)
+      let body: string | undefined
+      if (req.json !== undefined) {
+        body = JSON.stringify(req.json)
+        if (!headers.has('content-type')) headers.set('content-type', 'application/json')
+      }
+      await this.auth?.apply({ url, headers }, signal)
+      const safe = redactUrl(url, this.secrets(), this.secretParams)
+      const method = (req.method ?? 'GET').toUpperCase()
+      await this.limiter.acquire(signal, {
+        onWait: (waitMs, window) => this.emit({ type: 'rate-limit-wait', resource, waitMs, window }),
+      })
+      this.active++
+      this.emit({ type: 'request', resource, method, url: safe, inFlight: this.active })
+      const started = this.clock.now()
+      const ctrl = new AbortController()
+      const onCallerAbort = (): void => ctrl.abort(signal?.reason)
+      signal?.addEventListener('abort', onCallerAbort, { once: true })
+      const timerCtrl = new AbortController()
+      const timeoutMs = this.o.timeoutMs ?? 60_000
+      this.clock.sleep(timeoutMs, timerCtrl.signal).then(
+        () => ctrl.abort(new TimeoutSignal()),
+        () => {},
+      )
+      let status = 0
+      try {
+        const doFetch = this.o.fetch ?? globalThis.fetch
+        const res = await doFetch(url, {
+          ...this.o.fetchInit,
+          method,
+          headers,
+          body,
+          signal: ctrl.signal,
+        } as RequestInit)
+        status = res.status
+        const text = await res.text()
+        this.emit({
+          type: 'response',
+          resource,
+          url: safe,
+          status,
+          ms: this.clock.now() - started,
+          inFlight: this.active - 1,
+        })
+        if (res.status >= 200 && res.status < 300) {
+          return {
+            status,
+            headers: res.headers,
+            body: this.decode<T>(text, res, safe),
+            url: safe,
+            request: req,
+          }
+        }
+        const parsed = tryJson(text)
+        const apiMsg = apiMessage(parsed ?? text)
+        const message = this.redact(
+          `${method} ${safe} failed with HTTP ${status}${apiMsg ? `: ${snippet(apiMsg)}` : ''}`,
+        )
+        const transient = this.retryable(status)
+        const error = new HttpError(message, { status, url: safe, hint: statusHint(status), transient })
+        if (status === 401 && this.auth?.invalidate && !authRetried) {
+          authRetried = true
+          this.auth.invalidate()
+          failure = { error, retryAfterMs: 0, reason: 'HTTP 401, refreshing credentials', free: true }
+        } else if (!transient) {
+          throw error
+        } else {
+          const ra = parseRetryAfter(res.headers.get('retry-after'), this.clock.now())
+          if (status === 429) this.limiter.slowDown(ra)
+          failure = { error, retryAfterMs: ra, reason: `HTTP ${status}` }
+        }
+      } catch (e) {
+        if (signal?.aborted) throw signal.reason
+        if (e instanceof SluiceError) {
+          if (!e.transient) throw e
+          failure = { error: e, reason: e.code === 'HTTP_DECODE' ? 'truncated response' : e.code }
+        } else if (ctrl.signal.aborted && ctrl.signal.reason instanceof TimeoutSignal) {
+          failure = {
+            error: new SluiceError('HTTP_TIMEOUT', `${method} ${safe} timed out after ${timeoutMs} ms`, {
+              transient: true,
+              hint: 'the API is slow or unreachable; raise timeoutMs or retry later',
+            }),
+            reason: 'timeout',
+          }
+        } else {
+          const detail =
+            e instanceof Error
+              ? this.redact(String((e.cause as Error | undefined)?.message ?? e.message))
+              : ''
+          failure = {
+            error: new SluiceError(
+              'HTTP_NETWORK',
+              `${method} ${safe} failed: network error${detail ? ` (${detail})` : ''}`,
+              {
+                transient: true,
+                hint: 'check the network connection and baseUrl',
+              },
+            ),
+            reason: 'network error',
+          }
+        }
+      } finally {
+        timerCtrl.abort()
+        signal?.removeEventListener('abort', onCallerAbort)
+        this.active--
+        this.limiter.release()
+      }
+      if (failure.free) attempt--
+      else if (attempt >= maxAttempts) throw failure.error
+      const backoff = Math.min(maxDelay, baseDelay * 2 ** (attempt - 1)) * random()
+      const waitMs = Math.round(failure.retryAfterMs ?? backoff)
+      if (totalWait + waitMs > maxTotalWait) throw failure.error
+      totalWait += waitMs
+      this.emit({ type: 'retry', resource, url: safe, attempt, waitMs, reason: failure.reason })
+      if (waitMs > 0) await this.clock.sleep(waitMs, signal)
+    }
+  }
+
+  private decode<T>(text: string, res: Response, safe: string): T {
+    if (text.trim() === '') return undefined as T
+    try {
+      return JSON.parse(text) as T
+    } catch (cause) {
+      const contentType = res.headers.get('content-type') ?? ''
+      const looksJson = /^\s*[[{]/.test(text) || contentType.includes('json')
+      const cutOff = looksJson
+      throw new SluiceError(
+        'HTTP_DECODE',
+        this.redact(
+          `${safe} answered HTTP ${res.status} with ${cutOff ? 'JSON that is cut off or invalid' : `a body that is not JSON (${contentType || 'no content-type'})`}: "${snippet(text)}"`,
+        ),
+        {
+          cause,
+          transient: cutOff,
+          hint: cutOff
+            ? 'the connection probably broke mid-response; retry'
+            : 'check baseUrl and path (is this the API?)',
+        },
+      )
+    }
+  }
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Creates an {@link HttpClient}: base URL, default headers, auth, JSON decoding, per-attempt timeout,
+ * retries with exponential backoff and full jitter (Retry-After wins), a shared rate limiter and redaction
+ * of secrets in every event and error.
+ */
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  return new Client(options)
+}

@@ -1,0 +1,176 @@
+import type { PipelineEvent } from '../pipeline/pipeline-events.ts'
+
+/**
+ * A query parameter value. `null`/`undefined` are left out; arrays become `key[]=a&key[]=b`; objects become
+ * deepObject filters `key[sub]=v` (an array inside becomes `key[sub][]=v`).
+ */
+export type QueryValue =
+  | string
+  | number
+  | boolean
+  | null
+  | undefined
+  | readonly (string | number | boolean)[]
+  | { [k: string]: string | number | boolean | readonly (string | number)[] }
+
+/** One HTTP request, before auth and base URL are applied. */
+export interface HttpRequest {
+  /** HTTP method; default `GET`. */
+  method?: string
+  /** Path relative to the client's `baseUrl`, or an absolute http(s) URL (which ignores `baseUrl`). */
+  path: string
+  /** Query parameters, serialized as described at {@link QueryValue}. */
+  params?: Record<string, QueryValue>
+  /** Extra headers for this request; they win over the client's default headers. */
+  headers?: Record<string, string>
+  /** A JSON body; sets `content-type: application/json`. */
+  json?: unknown
+}
+
+/** A decoded response. */
+export interface HttpResponse<T = unknown> {
+  status: number
+  headers: Headers
+  /** The parsed JSON body (`undefined` for an empty body). */
+  body: T
+  /** The final URL with secrets removed (safe to log). */
+  url: string
+  /** The request as the caller made it (before auth). */
+  request: HttpRequest
+}
+
+/** Per-call options of {@link HttpClient.request}. */
+export interface HttpRequestOptions {
+  /** Aborts the request (and any retry wait). */
+  signal?: AbortSignal
+  /** Resource name put on emitted events. */
+  resource?: string
+}
+
+/** A fetch-based JSON client with auth, retries, rate limiting and redaction. */
+export interface HttpClient {
+  /**
+   * Sends a request with retries; resolves with the decoded body of a 2xx response.
+   * Rejects with {@link HttpError} (`HTTP_STATUS`) for other statuses, `HTTP_DECODE` for bodies that are not
+   * JSON, `HTTP_NETWORK` / `HTTP_TIMEOUT` when retries run out, or the signal's reason when aborted.
+   */
+  request<T = unknown>(req: HttpRequest, options?: HttpRequestOptions): Promise<HttpResponse<T>>
+  /** The limiter all requests of this client pass through (share it between clients of one account). */
+  readonly limiter: RateLimiter
+  /** Removes secrets from a text (auth secrets and `secrets` option). */
+  redact(text: string): string
+}
+
+/** A rate-limit window: at most `limit` requests per sliding `intervalMs`. */
+export interface RateLimitWindow {
+  limit: number
+  intervalMs: number
+  /** Shown in `rate-limit-wait` events; default `<limit>/<interval>`. */
+  name?: string
+}
+
+/** Options of {@link RateLimiter.acquire}. */
+export interface AcquireOptions {
+  /** Called when the caller must wait for a window or a slow-down pause. */
+  onWait?: (waitMs: number, window: string) => void
+}
+
+/**
+ * Gates requests: a cap on requests in flight plus sliding windows. Implementations MUST pair every
+ * resolved `acquire` with exactly one `release`.
+ */
+export interface RateLimiter {
+  /** Resolves when a request may start; rejects with the signal's reason when aborted while waiting. */
+  acquire(signal?: AbortSignal, options?: AcquireOptions): Promise<void>
+  /** Marks a request as finished. */
+  release(): void
+  /** Called after a 429: pauses starts for `retryAfterMs` (if given) and lowers concurrency for a while. */
+  slowDown(retryAfterMs?: number): void
+  /** Requests in flight right now. */
+  readonly inFlight?: number
+}
+
+/** Time source and sleeper; injectable so tests can use fake timers. */
+export interface Clock {
+  now(): number
+  /** Resolves after `ms`; rejects with the signal's reason when aborted. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>
+}
+
+/** Auth as plain configuration (dlt's auth types). */
+export type AuthConfig =
+  | {
+      type: 'api_key'
+      /** Header or query parameter name; default `Authorization`. */
+      name?: string
+      value: string
+      /** Default `header`. */
+      location?: 'header' | 'query'
+    }
+  | { type: 'api_keys'; headers: Record<string, string> }
+  | { type: 'http_basic'; username: string; password: string }
+  | { type: 'bearer'; token: string }
+  | {
+      type: 'oauth2_client_credentials'
+      accessTokenUrl: string
+      clientId: string
+      clientSecret: string
+      scope?: string
+      /** Default `client_secret_post` (credentials in the form body); `client_secret_basic` sends HTTP Basic. */
+      authMethod?: 'client_secret_post' | 'client_secret_basic'
+      extraParams?: Record<string, string>
+      /** Token lifetime when the server sends no `expires_in`; default 3600. */
+      defaultExpiresInSeconds?: number
+    }
+
+/**
+ * Custom auth: an object with one method that adds credentials to each outgoing request.
+ * `secrets` lists values to redact (read on each redaction, so it may change, e.g. a refreshed token).
+ */
+export interface Auth {
+  apply(req: { url: URL; headers: Headers }, signal?: AbortSignal): Promise<void> | void
+  readonly secrets?: readonly string[]
+  /** Optional: drop cached credentials after a 401 so the next `apply` fetches new ones (the request is retried once). */
+  invalidate?(): void
+}
+
+/** Options of {@link createHttpClient}. */
+export interface HttpClientOptions {
+  /** Base URL that relative request paths are appended to. */
+  baseUrl: string
+  /** Default headers for every request. */
+  headers?: Record<string, string>
+  auth?: AuthConfig | Auth
+  /** Per-attempt timeout including reading the body; default 60000. */
+  timeoutMs?: number
+  /** Default `sluice/<version>`. */
+  userAgent?: string
+  retry?: {
+    /** Attempts in total (first try included); default 5. */
+    maxAttempts?: number
+    /** Backoff base; the n-th retry waits a random time up to `baseDelayMs * 2^(n-1)` (full jitter); default 1000. */
+    baseDelayMs?: number
+    /** Cap of one backoff wait; default 60000. */
+    maxDelayMs?: number
+    /** Give up when the waits of one request would add up to more than this; default 300000. */
+    maxTotalWaitMs?: number
+    /** Statuses that are retried; default 408, 429 and every 5xx. */
+    retryStatuses?: number[]
+  }
+  /** Windows (a new limiter) or a shared limiter; default: no windows. */
+  rateLimit?: RateLimitWindow[] | RateLimiter
+  /** Cap on requests in flight when `rateLimit` is not a limiter instance; default 8. */
+  maxInFlight?: number
+  /** Receives `request`, `response`, `retry` and `rate-limit-wait` events (URLs redacted). */
+  emit?: (e: PipelineEvent) => void
+  /** Extra strings to redact; auth secrets are redacted automatically. */
+  secrets?: string[]
+  /** Default: global `fetch` (looked up per call so msw can intercept it). */
+  fetch?: typeof fetch
+  /** Default: `Date.now` and `setTimeout`. */
+  clock?: Clock
+  /** Extra `RequestInit` fields, e.g. `{ dispatcher }` for an undici Agent on Node. */
+  fetchInit?: Record<string, unknown>
+  /** Random source for backoff jitter in [0, 1); default `Math.random`. */
+  random?: () => number
+}

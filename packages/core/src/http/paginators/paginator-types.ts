@@ -1,0 +1,84 @@
+import type { HttpRequest, HttpResponse } from '../http-types.ts'
+
+/** A fetched page as a paginator sees it. */
+export interface PageInfo {
+  request: HttpRequest
+  response: HttpResponse
+  body: unknown
+  /** The rows the data selector found on this page. */
+  items: readonly unknown[]
+}
+
+/**
+ * Turns one request into the sequence of page requests. Implementations MUST be stateless between
+ * `first()` calls on different requests only if reused; sluice creates one paginator per paginate() call
+ * from a config, but a Paginator object passed in is used as it is (create a new one per run).
+ */
+export interface Paginator {
+  /** The request of the first page (e.g. with `page=1`). */
+  first(req: HttpRequest): HttpRequest
+  /** The request of the page after `page`, or undefined when there is none. */
+  next(page: PageInfo): HttpRequest | undefined
+  /**
+   * Optional: when the first page tells the total, the requests for all remaining pages (2..n), so they
+   * can be fetched in parallel. Undefined when the total is unknown (then `next` is used).
+   */
+  remaining?(page: PageInfo): HttpRequest[] | undefined
+}
+
+/** Paginator configuration (dlt's paginator types, camelCase). */
+export type PaginatorConfig =
+  | {
+      type: 'page_number'
+      /** Number of the first page; default 0 (as dlt; Clockodo uses 1). */
+      basePage?: number
+      /** Query parameter; default `page`. */
+      pageParam?: string
+      /** Put the page number into the JSON body at this path instead (POST pagination). */
+      pageBodyPath?: string
+      /** Path of the total number of pages; default `total`. A value of 0 means "no pages after this one". */
+      totalPath?: string
+      /** Last page number to fetch (inclusive). */
+      maximumPage?: number
+      /** Stop when a page has no rows; default true. */
+      stopAfterEmptyPage?: boolean
+      /** Path of a boolean that says whether more pages follow. */
+      hasMorePath?: string
+    }
+  | {
+      type: 'offset'
+      /** Page size sent as `limitParam`. */
+      limit: number
+      /** First offset; default 0. */
+      offset?: number
+      /** Default `offset`. */
+      offsetParam?: string
+      /** Default `limit`. */
+      limitParam?: string
+      offsetBodyPath?: string
+      limitBodyPath?: string
+      /** Path of the total number of items; default `total`. */
+      totalPath?: string
+      /** Stop at this offset. */
+      maximumOffset?: number
+      /** Default true. */
+      stopAfterEmptyPage?: boolean
+      hasMorePath?: string
+    }
+  | {
+      type: 'cursor'
+      /** Path of the next cursor in the body; default `cursors.next`. */
+      cursorPath?: string
+      /** Query parameter; default `cursor`. */
+      cursorParam?: string
+      /** Put the cursor into the JSON body at this path instead. */
+      cursorBodyPath?: string
+    }
+  | {
+      type: 'json_link'
+      /** Path of the next page's URL; default `next`. Relative URLs are resolved against the request URL. */
+      nextUrlPath?: string
+    }
+  | { type: 'header_link' }
+  | { type: 'single_page' }
+  | { type: 'auto' }
