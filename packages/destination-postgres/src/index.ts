@@ -1,1 +1,28 @@
-export {}
+export {
+  connectPostgres,
+  type PostgresClientOptions,
+  PostgresSqlClient,
+  SLUICE_ADVISORY_LOCK_CLASS,
+} from './postgres-client.ts'
+export { escapeCopyText, jsonlToCopyText, parseCsvLine, readCsvHeader } from './postgres-copy.ts'
+export {
+  CREDENTIALS_SETTING,
+  type PostgresConnectionParams,
+  type PostgresCredentialFields,
+  type PostgresSslOptions,
+  parsePostgresCredentials,
+  postgresLocation,
+} from './postgres-credentials.ts'
+export {
+  POSTGRES_CAPABILITIES,
+  PostgresDestinationClient,
+  type PostgresOptions,
+  postgres,
+} from './postgres-destination.ts'
+export {
+  POSTGRES_MAX_IDENTIFIER_LENGTH,
+  postgresColumnType,
+  postgresDialect,
+  quotePostgresIdentifier,
+} from './postgres-dialect.ts'
+export { mapPostgresError, type PostgresErrorCode, type PostgresErrorContext } from './postgres-errors.ts'

@@ -1,0 +1,212 @@
+import { isSluiceError, redact, SluiceError } from '@sluice/core'
+import { CREDENTIALS_SETTING, type PostgresConnectionParams } from './postgres-credentials.ts'
+
+/** What the error mapper needs to know about the connection (never the password in messages). */
+export type PostgresErrorContext = Pick<
+  PostgresConnectionParams,
+  'host' | 'port' | 'user' | 'database' | 'password'
+>
+
+/** Error codes this package throws (besides `CONFIG_INVALID`). */
+export type PostgresErrorCode =
+  | 'DESTINATION_CONNECT'
+  | 'DESTINATION_AUTH'
+  | 'DESTINATION_DATABASE_MISSING'
+  | 'DESTINATION_PERMISSION'
+  | 'DESTINATION_TRANSIENT'
+  | 'DESTINATION_DATA'
+  | 'DESTINATION_QUERY'
+
+interface DriverError {
+  code?: string
+  errno?: number
+  message?: string
+  detail?: string
+  hint?: string
+  where?: string
+  severity?: string
+  errors?: unknown[]
+}
+
+/** SQLSTATEs (and classes) where repeating the transaction or connection may succeed. */
+const TRANSIENT_STATES = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '55P03', // lock_not_available
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, in recovery)
+  '53300', // too_many_connections
+  '58000', // system_error
+  '58030', // io_error
+])
+const TRANSIENT_ERRNO = new Set([
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+])
+
+function errnoOf(error: DriverError): string | undefined {
+  if (typeof error.code === 'string' && /^E[A-Z_]+$/.test(error.code)) return error.code
+  // Node's happy-eyeballs connect (localhost → ::1 and 127.0.0.1) fails with an AggregateError without a code.
+  for (const inner of error.errors ?? []) {
+    const code = (inner as DriverError | undefined)?.code
+    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code
+  }
+  return undefined
+}
+
+function sqlStateOf(error: DriverError): string | undefined {
+  return typeof error.code === 'string' && /^[0-9A-Z]{5}$/.test(error.code) ? error.code : undefined
+}
+
+function ident(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`
+}
+
+/** The GRANT that fixes a `permission denied` / `must be owner` message, as far as the message tells. */
+function grantHint(message: string, ctx: PostgresErrorContext): string {
+  const role = ident(ctx.user)
+  const object =
+    /permission denied for (database|schema|table|relation|sequence|function) "?([^"\s]+)"?/i.exec(message)
+  if (object) {
+    const [, kind = '', name = ''] = object
+    switch (kind.toLowerCase()) {
+      case 'database':
+        return `let the role create schemas: GRANT CREATE ON DATABASE ${ident(name)} TO ${role}; (or create the dataset schema beforehand and GRANT USAGE, CREATE ON SCHEMA <dataset> TO ${role})`
+      case 'schema':
+        return `GRANT USAGE, CREATE ON SCHEMA ${ident(name)} TO ${role};`
+      default:
+        return `GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ${ident(name)} TO ${role}; (DDL also needs the role to own the table)`
+    }
+  }
+  const owner = /must be owner of (?:table|relation|schema) "?([^"\s]+)"?/i.exec(message)
+  if (owner)
+    return `sluice changes the table's structure, which needs ownership: ALTER TABLE ${ident(owner[1] ?? '')} OWNER TO ${role}; (or connect as the owner)`
+  return `grant the role ${role} CREATE on the database and USAGE, CREATE on the dataset schema, and connect as the owner of its tables`
+}
+
+/**
+ * Turns a `pg` driver error (or a Node socket error) into a {@link SluiceError} that says what to do:
+ * refused connections, unknown hosts, bad passwords, missing databases and missing privileges get their
+ * own codes and hints; serialization failures, deadlocks, dropped connections and server restarts are
+ * `transient`. The password is redacted from every message. `what` names the operation, e.g. `COPY into "t"`.
+ * SluiceErrors pass through unchanged.
+ */
+export function mapPostgresError(error: unknown, ctx: PostgresErrorContext, what?: string): SluiceError {
+  if (isSluiceError(error)) return error
+  const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as DriverError
+  const clean = (text: string | undefined): string => redact(text ?? '', [ctx.password])
+  const at = `${ctx.host}:${ctx.port}`
+  const message = clean(e.message) || 'unknown error'
+  const errno = errnoOf(e)
+  const state = sqlStateOf(e)
+  const op = what ? ` (${what})` : ''
+
+  if (errno === 'ECONNREFUSED') {
+    return new SluiceError('DESTINATION_CONNECT', `[postgres] could not connect to ${at} (ECONNREFUSED)`, {
+      cause: error,
+      hint: `is the server running at ${at}? set ${CREDENTIALS_SETTING}`,
+    })
+  }
+  if (errno === 'ENOTFOUND') {
+    return new SluiceError('DESTINATION_CONNECT', `[postgres] host "${ctx.host}" not found (ENOTFOUND)`, {
+      cause: error,
+      hint: `check the host name in ${CREDENTIALS_SETTING}`,
+    })
+  }
+  if (/timeout expired|connection timeout/i.test(message)) {
+    return new SluiceError('DESTINATION_CONNECT', `[postgres] connecting to ${at} timed out`, {
+      cause: error,
+      transient: true,
+      hint: `is the server reachable (firewall, host, port)? check ${CREDENTIALS_SETTING} or raise connectTimeoutMs`,
+    })
+  }
+  if (/server does not support SSL/i.test(message)) {
+    return new SluiceError('DESTINATION_CONNECT', `[postgres] the server at ${at} does not support SSL`, {
+      cause: error,
+      hint: `connect without TLS: remove ssl / use sslmode=disable in ${CREDENTIALS_SETTING}`,
+    })
+  }
+  if (state === '28P01' || (state === '28000' && /password/i.test(message))) {
+    return new SluiceError(
+      'DESTINATION_AUTH',
+      `[postgres] password authentication failed for user "${ctx.user}" at ${at}`,
+      {
+        cause: error,
+        hint: `check the user and password in ${CREDENTIALS_SETTING}`,
+      },
+    )
+  }
+  if (state === '28000') {
+    return new SluiceError(
+      'DESTINATION_AUTH',
+      `[postgres] the server at ${at} rejected user "${ctx.user}": ${message}`,
+      {
+        cause: error,
+        hint: `allow the connection in pg_hba.conf, or check the user, database and sslmode in ${CREDENTIALS_SETTING}`,
+      },
+    )
+  }
+  if (state === '3D000') {
+    const name = /database "([^"]+)"/.exec(message)?.[1] ?? ctx.database
+    return new SluiceError(
+      'DESTINATION_DATABASE_MISSING',
+      `[postgres] database "${name}" does not exist on ${at}`,
+      {
+        cause: error,
+        hint: `create it (\`createdb ${name}\` or CREATE DATABASE ${ident(name)}) or fix the database name in ${CREDENTIALS_SETTING}`,
+      },
+    )
+  }
+  if (state === '42501') {
+    return new SluiceError('DESTINATION_PERMISSION', `[postgres] insufficient privilege${op}: ${message}`, {
+      cause: error,
+      hint: grantHint(message, ctx),
+    })
+  }
+  if (
+    (state !== undefined && (TRANSIENT_STATES.has(state) || state.startsWith('08'))) ||
+    (errno !== undefined && TRANSIENT_ERRNO.has(errno))
+  ) {
+    return new SluiceError('DESTINATION_TRANSIENT', `[postgres] ${message}${op} [${state ?? errno}]`, {
+      cause: error,
+      transient: true,
+      hint: 'retrying may succeed',
+    })
+  }
+  if (
+    /Connection terminated|terminating connection|Client has encountered a connection error|connection is closed|socket hang up/i.test(
+      message,
+    )
+  ) {
+    return new SluiceError(
+      'DESTINATION_TRANSIENT',
+      `[postgres] the connection to ${at} was lost${op}: ${message}`,
+      {
+        cause: error,
+        transient: true,
+        hint: 'retrying may succeed; check the server log if it repeats',
+      },
+    )
+  }
+  const detail = [e.detail, e.where]
+    .map(clean)
+    .filter((s) => s !== '')
+    .join('; ')
+  const text = `[postgres] ${message}${op}${state ? ` [${state}]` : ''}${detail ? ` (${detail})` : ''}`
+  if (state?.startsWith('22') || state?.startsWith('23')) {
+    return new SluiceError('DESTINATION_DATA', text, {
+      cause: error,
+      hint: clean(e.hint) || 'a value does not fit its column',
+    })
+  }
+  return new SluiceError('DESTINATION_QUERY', text, {
+    cause: error,
+    ...(e.hint ? { hint: clean(e.hint) } : {}),
+  })
+}
