@@ -1,1 +1,22 @@
-export {}
+export type { ClockodoEndpoint, ClockodoReadMode } from './clockodo-catalog.ts'
+export { CLOCKODO_ENDPOINTS } from './clockodo-catalog.ts'
+export type { ClockodoConfig } from './clockodo-config.ts'
+export {
+  CLOCKODO_DEFAULT_BASE_URL,
+  parseClockodoDate,
+  validateClockodoConfig,
+  validateExternalApplication,
+} from './clockodo-config.ts'
+export { isResourceSkipped, mapClockodoError } from './clockodo-errors.ts'
+export type { ClockodoPaging } from './clockodo-pages.ts'
+export { CLOCKODO_RESOURCES } from './clockodo-resource-names.ts'
+export type * from './clockodo-rows.ts'
+export type { ClockodoSourceInternals } from './clockodo-source.ts'
+export {
+  CLOCKODO_ENHANCED_LIST_LIMIT,
+  CLOCKODO_RATE_LIMITS,
+  clockodoSource,
+  WORK_TIMES_EPOCH,
+} from './clockodo-source.ts'
+export type { TimeWindow, WindowPlan, WindowPlanInput, WindowState } from './clockodo-windows.ts'
+export { planWindows } from './clockodo-windows.ts'

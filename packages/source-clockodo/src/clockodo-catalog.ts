@@ -1,0 +1,256 @@
+import type { WriteDispositionConfig } from '@sluice/core'
+
+/** How a resource is read. */
+export type ClockodoReadMode =
+  /** One list (paged when `pageSize` is set). */
+  | { kind: 'list' }
+  /** One list per year, from the first year of the account to `lastYear`. */
+  | {
+      kind: 'years'
+      /** Query parameter that carries the year. */
+      param: 'year' | 'filter[year]'
+      /** Last year: the year of the end date (future absences, holidays) or the current year (reports). */
+      lastYear: 'end' | 'now'
+      /** Stamp the requested year on every row as `year` (it is part of the key). */
+      stampYear: boolean
+      /** Extra fixed query parameters. */
+      params?: Record<string, string>
+    }
+  /** Entries in time windows with lookback. */
+  | { kind: 'entries' }
+  /** Work times per user in 365-day windows from 2023-08-21, with lookback. */
+  | { kind: 'work_times' }
+
+/** One Clockodo list endpoint and how it becomes a table. */
+export interface ClockodoEndpoint {
+  /** Resource and table name. */
+  name: string
+  /** Current route (case-sensitive), relative to the base URL. */
+  path: string
+  /** Key of the row list in the response; alternatives (other envelopes) follow. */
+  dataKeys: readonly string[]
+  primaryKey: string | readonly string[]
+  /** `items_per_page` to send (the endpoint's maximum); absent for routes without paging. */
+  pageSize?: number
+  /** Rows with an `id` already yielded this run are dropped (lists that overlap between years or windows). */
+  dedupeById?: boolean
+  mode: ClockodoReadMode
+  writeDisposition: WriteDispositionConfig
+}
+
+const REPLACE: WriteDispositionConfig = 'replace'
+const MERGE: WriteDispositionConfig = { disposition: 'merge', strategy: 'delete-insert' }
+const LIST: ClockodoReadMode = { kind: 'list' }
+
+/** Every endpoint the source reads, in {@link CLOCKODO_RESOURCES} order. */
+export const CLOCKODO_ENDPOINTS: readonly ClockodoEndpoint[] = [
+  {
+    name: 'entries',
+    path: '/v2/entries',
+    dataKeys: ['entries', 'data'],
+    primaryKey: 'id',
+    pageSize: 1000,
+    dedupeById: true,
+    mode: { kind: 'entries' },
+    writeDisposition: MERGE,
+  },
+  {
+    name: 'customers',
+    path: '/v3/customers',
+    dataKeys: ['data', 'customers'],
+    primaryKey: 'id',
+    pageSize: 5000,
+    mode: LIST,
+    writeDisposition: REPLACE,
+  },
+  {
+    name: 'projects',
+    path: '/v4/projects',
+    dataKeys: ['data', 'projects'],
+    primaryKey: 'id',
+    pageSize: 5000,
+    mode: LIST,
+    writeDisposition: REPLACE,
+  },
+  {
+    name: 'subprojects',
+    path: '/v3/subprojects',
+    dataKeys: ['data', 'subprojects'],
+    primaryKey: 'id',
+    pageSize: 5000,
+    mode: LIST,
+    writeDisposition: REPLACE,
+  },
+  {
+    name: 'services',
+    path: '/v4/services',
+    dataKeys: ['data', 'services'],
+    primaryKey: 'id',
+    pageSize: 5000,
+    mode: LIST,
+    writeDisposition: REPLACE,
+  },
+  {
+    name: 'lumpsum_services',
+    path: '/v4/lumpSumServices',
+    dataKeys: ['data', 'lumpSumServices'],
+    primaryKey: 'id',
+    pageSize: 5000,
+    mode: LIST,
+    writeDisposition: REPLACE,
+  },
+  {
+    name: 'users',
+    path: '/v3/users',
+    dataKeys: ['data', 'users'],
+    primaryKey: 'id',
+    pageSize: 1000,
+    mode: LIST,
+    writeDisposition: REPLACE,
+  },
+  {
+    name: 'teams',
+    path: '/v3/teams',
+    dataKeys: ['data', 'teams'],
+    primaryKey: 'id',
+    pageSize: 1000,
+    mode: LIST,
+    writeDisposition: REPLACE,
+  },
+  {
+    name: 'absences',
+    path: '/v4/absences',
+    dataKeys: ['data', 'absences'],
+    primaryKey: 'id',
+    dedupeById: true,
+    mode: { kind: 'years', param: 'filter[year]', lastYear: 'end', stampYear: false },
+    writeDisposition: REPLACE,
+  },
+  {
+    name: 'holidays_quota',
+    path: '/v2/holidaysQuota',
+    dataKeys: ['data', 'holidaysquota'],
+    primaryKey: 'id',
+    dedupeById: true,
+    mode: { kind: 'years', param: 'year', lastYear: 'end', stampYear: false },
+    writeDisposition: REPLACE,
+  },
+  {
+    name: 'holidays_carry',
+    path: '/v3/holidaysCarry',
+    dataKeys: ['data', 'holidayscarry'],
+    primaryKey: 'id',
+    dedupeById: true,
+    mode: { kind: 'years', param: 'year', lastYear: 'end', stampYear: false },
+    writeDisposition: REPLACE,
+  },
+  {
+    name: 'overtime_carry',
+    path: '/v3/overtimeCarry',
+    dataKeys: ['data', 'overtimecarry'],
+    primaryKey: 'id',
+    dedupeById: true,
+    mode: { kind: 'years', param: 'year', lastYear: 'end', stampYear: false },
+    writeDisposition: REPLACE,
+  },
+  {
+    name: 'overtime_reductions',
+    path: '/v3/overtimeReductions',
+    dataKeys: ['data', 'overtimeReductions'],
+    primaryKey: 'id',
+    mode: LIST,
+    writeDisposition: REPLACE,
+  },
+  {
+    name: 'nonbusiness_groups',
+    path: '/v2/nonbusinessGroups',
+    dataKeys: ['data', 'nonbusinessgroups'],
+    primaryKey: 'id',
+    mode: LIST,
+    writeDisposition: REPLACE,
+  },
+  {
+    name: 'nonbusiness_days',
+    path: '/v2/nonbusinessDays',
+    dataKeys: ['data', 'nonbusinessdays'],
+    primaryKey: ['id', 'year'],
+    mode: { kind: 'years', param: 'year', lastYear: 'end', stampYear: true },
+    writeDisposition: REPLACE,
+  },
+  {
+    name: 'users_nonbusiness_days',
+    path: '/v2/usersNonbusinessDays',
+    dataKeys: ['data'],
+    primaryKey: ['users_id', 'year'],
+    pageSize: 100,
+    mode: { kind: 'years', param: 'year', lastYear: 'end', stampYear: true },
+    writeDisposition: REPLACE,
+  },
+  {
+    name: 'users_nonbusiness_groups',
+    path: '/v3/usersNonbusinessGroups',
+    dataKeys: ['data'],
+    primaryKey: 'id',
+    pageSize: 1000,
+    mode: LIST,
+    writeDisposition: REPLACE,
+  },
+  {
+    name: 'target_hours',
+    path: '/targethours',
+    dataKeys: ['targethours', 'data'],
+    primaryKey: 'id',
+    mode: LIST,
+    writeDisposition: REPLACE,
+  },
+  {
+    name: 'user_reports',
+    path: '/userreports',
+    dataKeys: ['userreports', 'data'],
+    primaryKey: ['users_id', 'year'],
+    mode: { kind: 'years', param: 'year', lastYear: 'now', stampYear: true, params: { type: '0' } },
+    writeDisposition: REPLACE,
+  },
+  {
+    name: 'work_times',
+    path: '/v2/workTimes',
+    dataKeys: ['work_time_days', 'data'],
+    primaryKey: ['users_id', 'date'],
+    mode: { kind: 'work_times' },
+    writeDisposition: MERGE,
+  },
+  {
+    name: 'work_time_change_requests',
+    path: '/v2/workTimes/changeRequests',
+    dataKeys: ['change_requests', 'data'],
+    primaryKey: 'id',
+    pageSize: 1000,
+    mode: LIST,
+    writeDisposition: REPLACE,
+  },
+  {
+    name: 'access_groups',
+    path: '/v2/accessGroups',
+    dataKeys: ['data', 'access_groups', 'accessGroups'],
+    primaryKey: 'id',
+    mode: LIST,
+    writeDisposition: REPLACE,
+  },
+  {
+    name: 'project_reports',
+    path: '/v4/projects/reports',
+    dataKeys: ['data', 'reports'],
+    primaryKey: ['customers_id', 'projects_id', 'subprojects_id'],
+    pageSize: 250,
+    mode: LIST,
+    writeDisposition: REPLACE,
+  },
+  {
+    name: 'surcharge_models',
+    path: '/v2/surchargeModels',
+    dataKeys: ['data', 'surchargeModels', 'surcharge_models'],
+    primaryKey: 'id',
+    mode: LIST,
+    writeDisposition: REPLACE,
+  },
+]

@@ -1,0 +1,225 @@
+import type { PipelineEvent } from '@sluice/core'
+import { SluiceError } from '@sluice/core'
+import { CLOCKODO_RESOURCES } from './clockodo-resource-names.ts'
+
+/** Options of {@link clockodoSource}. Libraries never read `process.env`: the CLI (or your code) resolves them. */
+export interface ClockodoConfig {
+  /** E-mail address of the Clockodo user whose API key is used (`SOURCES__CLOCKODO__API_USER`). Required. */
+  apiUser: string
+  /** That user's API key (`SOURCES__CLOCKODO__API_KEY`), a secret: never logged. Required. */
+  apiKey: string
+  /** API root; default `https://my.clockodo.com/api` (`SOURCES__CLOCKODO__BASE_URL`). */
+  baseUrl?: string
+  /**
+   * Value of the `X-Clockodo-External-Application` header, `name;contact e-mail`, at most 50 characters
+   * (`SOURCES__CLOCKODO__EXTERNAL_APPLICATION`). Default `sluice;<apiUser>`.
+   */
+  externalApplication?: string
+  /** First day of entries to load (`YYYY-MM-DD` or ISO UTC). Default: the earliest user `start_date`, else 2000-01-01. */
+  startDate?: string
+  /** End (exclusive) of the entries to load. Default: today + 365 days (future-dated entries exist). */
+  endDate?: string
+  /** Days before the last loaded window end that every run re-reads (edits and deletions in them arrive). Default 30. */
+  lookbackDays?: number
+  /** Request entries with `enhanced_list=1` (names of customers, projects, users ..., revenue). Default true. */
+  enhancedList?: boolean
+  /** Load only these resources (table names from {@link CLOCKODO_RESOURCES}). Default: all. */
+  resources?: string[]
+  /** Fail the run on a 403 instead of skipping the resource with a warning. Default false. */
+  strict?: boolean
+  /** Size in days of one entries request window. Default 92. */
+  windowDays?: number
+  /** Clock for "today"; default `() => new Date()`. */
+  now?: () => Date
+  /** fetch implementation; default the global `fetch`. */
+  fetch?: typeof fetch
+  /** Requests in flight at most (shared by all resources of the source). Default 6. */
+  maxInFlight?: number
+  /** Extra listener for HTTP progress events (the runner's `ctx.emit` receives them too). */
+  emit?: (event: PipelineEvent) => void
+}
+
+/** Default API root. */
+export const CLOCKODO_DEFAULT_BASE_URL: string = 'https://my.clockodo.com/api'
+const MAX_APP_HEADER = 50
+const APP_PATTERN = /^[^;\s][^;]*;[^;\s@]+@[^;\s@]+\.[^;\s@]+$/
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/
+
+function invalid(message: string, hint: string): SluiceError {
+  return new SluiceError('CONFIG_INVALID', `[clockodo] ${message}`, { hint })
+}
+
+function keyHint(env: string, toml: string, file: 'secrets.toml' | 'config.toml'): string {
+  return `set ${env} or ${toml} in [sources.clockodo] of .sluice/${file}`
+}
+
+function str(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined
+  const t = value.trim()
+  return t === '' ? undefined : t
+}
+
+/** Parses `YYYY-MM-DD` or an ISO date-time; returns the instant, or undefined when it is not a date. */
+export function parseClockodoDate(value: string): Date | undefined {
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(
+      value,
+    )
+  if (!m) return undefined
+  const d = m[4] === undefined ? new Date(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`) : new Date(value)
+  if (Number.isNaN(d.getTime())) return undefined
+  if (d.getUTCFullYear() !== Number(m[1]) && m[7] === undefined) return undefined
+  return d
+}
+
+function checkDate(value: unknown, env: string, toml: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined
+  const s = str(value)
+  if (s === undefined || !parseClockodoDate(s)) {
+    throw invalid(
+      `${toml} must be a date like 2024-01-31 or 2024-01-31T00:00:00Z, got ${JSON.stringify(String(value))}`,
+      keyHint(env, toml, 'config.toml'),
+    )
+  }
+  return s
+}
+
+function checkInt(value: unknown, min: number, max: number, env: string, toml: string): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined
+  const n = typeof value === 'string' ? Number(value) : value
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    throw invalid(
+      `${toml} must be a whole number from ${min} to ${max}, got ${JSON.stringify(String(value))}`,
+      keyHint(env, toml, 'config.toml'),
+    )
+  }
+  return n
+}
+
+/**
+ * Checks the external-application header value: `name;contact e-mail`, printable ASCII, at most 50 characters
+ * (Clockodo rejects longer values). Throws `CONFIG_INVALID` naming SOURCES__CLOCKODO__EXTERNAL_APPLICATION.
+ */
+export function validateExternalApplication(value: string): string {
+  const v = value.trim()
+  const hint = `${keyHint('SOURCES__CLOCKODO__EXTERNAL_APPLICATION', 'external_application', 'config.toml')} to "<app or company name>;<technical contact e-mail>", e.g. "sluice;ops@example.com", at most ${MAX_APP_HEADER} characters`
+  if (!PRINTABLE_ASCII.test(v)) {
+    throw invalid(`the external application ${JSON.stringify(v)} must be printable ASCII`, hint)
+  }
+  if (v.length > MAX_APP_HEADER) {
+    throw invalid(
+      `the external application ${JSON.stringify(v)} has ${v.length} characters (Clockodo accepts at most ${MAX_APP_HEADER})`,
+      hint,
+    )
+  }
+  if (!APP_PATTERN.test(v)) {
+    throw invalid(`the external application ${JSON.stringify(v)} is not "name;e-mail"`, hint)
+  }
+  return v
+}
+
+/**
+ * Validates options and fills the static defaults (baseUrl, externalApplication, lookbackDays, enhancedList,
+ * windowDays, strict, maxInFlight). Start and end date stay as given (their defaults depend on the account and
+ * the clock). Throws `SluiceError('CONFIG_INVALID')` whose message names the variable or TOML key to set.
+ */
+export function validateClockodoConfig(input: Partial<ClockodoConfig>): ClockodoConfig {
+  const apiUser = str(input.apiUser)
+  if (!apiUser) {
+    throw invalid(
+      'the Clockodo API user is missing',
+      `${keyHint('SOURCES__CLOCKODO__API_USER', 'api_user', 'secrets.toml')} to the e-mail address of the Clockodo user whose API key you use`,
+    )
+  }
+  const apiKey = str(input.apiKey)
+  if (!apiKey) {
+    throw invalid(
+      'the Clockodo API key is missing',
+      `${keyHint('SOURCES__CLOCKODO__API_KEY', 'api_key', 'secrets.toml')}; copy the key from the "Personal data" page in Clockodo (use an owner or admin user: a key sees only what its user may see)`,
+    )
+  }
+  if (!PRINTABLE_ASCII.test(apiUser) || !PRINTABLE_ASCII.test(apiKey)) {
+    throw invalid(
+      'the Clockodo API user and key must be printable ASCII (they are sent as HTTP headers)',
+      'check SOURCES__CLOCKODO__API_USER and SOURCES__CLOCKODO__API_KEY for stray characters',
+    )
+  }
+
+  const rawBase = str(input.baseUrl) ?? CLOCKODO_DEFAULT_BASE_URL
+  let baseUrl: string
+  try {
+    const u = new URL(rawBase)
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('not http(s)')
+    baseUrl = u.href.replace(/\/+$/, '')
+  } catch (cause) {
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      `[clockodo] the base URL ${JSON.stringify(rawBase)} is not an http(s) URL`,
+      {
+        cause,
+        hint: `${keyHint('SOURCES__CLOCKODO__BASE_URL', 'base_url', 'config.toml')}, e.g. ${CLOCKODO_DEFAULT_BASE_URL}`,
+      },
+    )
+  }
+
+  const given = str(input.externalApplication)
+  let externalApplication: string
+  if (given !== undefined) {
+    externalApplication = validateExternalApplication(given)
+  } else {
+    const candidate = `sluice;${apiUser}`
+    if (candidate.length > MAX_APP_HEADER || !APP_PATTERN.test(candidate)) {
+      throw invalid(
+        `cannot build the default external application "sluice;<api user>" from the API user (${candidate.length > MAX_APP_HEADER ? 'longer than 50 characters' : 'not an e-mail address'})`,
+        `${keyHint('SOURCES__CLOCKODO__EXTERNAL_APPLICATION', 'external_application', 'config.toml')} to "<name>;<contact e-mail>", at most ${MAX_APP_HEADER} characters`,
+      )
+    }
+    externalApplication = candidate
+  }
+
+  const startDate = checkDate(input.startDate, 'SOURCES__CLOCKODO__START_DATE', 'start_date')
+  const endDate = checkDate(input.endDate, 'SOURCES__CLOCKODO__END_DATE', 'end_date')
+  if (
+    startDate &&
+    endDate &&
+    parseClockodoDate(startDate)!.getTime() >= parseClockodoDate(endDate)!.getTime()
+  ) {
+    throw invalid(
+      `start_date ${startDate} is not before end_date ${endDate}`,
+      'pick a start date before the end date',
+    )
+  }
+
+  let resources: string[] | undefined
+  if (input.resources !== undefined) {
+    const names = input.resources.map((r) => r.trim()).filter((r) => r !== '')
+    const unknown = names.filter((r) => !CLOCKODO_RESOURCES.includes(r))
+    if (unknown.length > 0) {
+      throw invalid(
+        `unknown resource${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`,
+        `choose from ${CLOCKODO_RESOURCES.join(', ')}`,
+      )
+    }
+    resources = [...new Set(names)]
+  }
+
+  const config: ClockodoConfig = {
+    apiUser,
+    apiKey,
+    baseUrl,
+    externalApplication,
+    lookbackDays:
+      checkInt(input.lookbackDays, 0, 36500, 'SOURCES__CLOCKODO__LOOKBACK_DAYS', 'lookback_days') ?? 30,
+    enhancedList: input.enhancedList ?? true,
+    strict: input.strict ?? false,
+    windowDays: checkInt(input.windowDays, 1, 366, 'SOURCES__CLOCKODO__WINDOW_DAYS', 'window_days') ?? 92,
+    maxInFlight: checkInt(input.maxInFlight, 1, 64, 'SOURCES__CLOCKODO__MAX_IN_FLIGHT', 'max_in_flight') ?? 6,
+  }
+  if (startDate !== undefined) config.startDate = startDate
+  if (endDate !== undefined) config.endDate = endDate
+  if (resources !== undefined) config.resources = resources
+  if (input.now) config.now = input.now
+  if (input.fetch) config.fetch = input.fetch
+  if (input.emit) config.emit = input.emit
+  return config
+}

@@ -1,0 +1,60 @@
+import { isHttpError, isSluiceError, SluiceError } from '@sluice/core'
+
+function routeOf(url: string, baseUrl: string): string {
+  const withoutQuery = url.split('?')[0] ?? url
+  return withoutQuery.startsWith(baseUrl) ? withoutQuery.slice(baseUrl.length) || '/' : withoutQuery
+}
+
+/**
+ * Turns an HTTP failure of one resource into the error the runner understands:
+ * - 401 → `AUTH_FAILED` (credentials rejected; where to get an API key),
+ * - 403 → `RESOURCE_SKIPPED` (the runner skips the resource with a warning), or `RESOURCE_FORBIDDEN` when strict,
+ * - 410 → `ROUTE_RETIRED` naming the route.
+ * Other errors pass through unchanged. Messages carry the API user (an e-mail), never the key.
+ */
+export function mapClockodoError(
+  error: unknown,
+  info: { resource: string; path: string; apiUser: string; baseUrl: string; strict: boolean },
+): unknown {
+  if (!isHttpError(error)) return error
+  const route = routeOf(error.url, info.baseUrl) || info.path
+  if (error.status === 401) {
+    return new SluiceError(
+      'AUTH_FAILED',
+      `[clockodo] the credentials were rejected (HTTP 401 on GET ${route}) for API user ${info.apiUser}`,
+      {
+        cause: error,
+        hint: 'check SOURCES__CLOCKODO__API_USER (the e-mail you log in with) and SOURCES__CLOCKODO__API_KEY; the API key is on the "Personal data" page in Clockodo (use the key of an owner or admin user: a key sees only what its user may see)',
+      },
+    )
+  }
+  if (error.status === 403) {
+    const message = `[clockodo] the API key of ${info.apiUser} has no rights for ${info.resource} (HTTP 403 on GET ${route})`
+    if (info.strict) {
+      return new SluiceError('RESOURCE_FORBIDDEN', message, {
+        cause: error,
+        hint: 'use the API key of an owner or admin user, leave the resource out with --resources, or run without --strict to skip it',
+      })
+    }
+    return new SluiceError('RESOURCE_SKIPPED', `${message}; skipped`, {
+      cause: error,
+      hint: 'use the API key of an owner or admin user to load it',
+    })
+  }
+  if (error.status === 410) {
+    return new SluiceError(
+      'ROUTE_RETIRED',
+      `[clockodo] Clockodo retired the route GET ${route} (HTTP 410 Gone) used for ${info.resource}`,
+      {
+        cause: error,
+        hint: 'update @sluice/source-clockodo to a version that uses the current route, or leave the resource out with --resources',
+      },
+    )
+  }
+  return error
+}
+
+/** True for the error {@link mapClockodoError} returns for a 403 when not strict. */
+export function isResourceSkipped(error: unknown): boolean {
+  return isSluiceError(error, 'RESOURCE_SKIPPED')
+}

@@ -1,0 +1,378 @@
+import type {
+  Clock,
+  HttpClient,
+  PipelineEvent,
+  QueryValue,
+  RateLimiter,
+  RateLimitWindow,
+  Resource,
+  ResourceContext,
+  Source,
+} from '@sluice/core'
+import { createHttpClient, createRateLimiter, isHttpError } from '@sluice/core'
+import type { ClockodoEndpoint } from './clockodo-catalog.ts'
+import { CLOCKODO_ENDPOINTS } from './clockodo-catalog.ts'
+import type { ClockodoConfig } from './clockodo-config.ts'
+import { parseClockodoDate, validateClockodoConfig } from './clockodo-config.ts'
+import { mapClockodoError } from './clockodo-errors.ts'
+import { collectPages, fetchPages, orderedParallel } from './clockodo-pages.ts'
+import type { ClockodoUser } from './clockodo-rows.ts'
+import type { TimeWindow, WindowState } from './clockodo-windows.ts'
+import { addDays, isoDate, isoUtc, planWindows, startOfUtcDay } from './clockodo-windows.ts'
+
+/** Clockodo's per-user limits for all requests together. */
+export const CLOCKODO_RATE_LIMITS: readonly RateLimitWindow[] = [
+  { limit: 900, intervalMs: 60_000, name: '900/min' },
+  { limit: 2250, intervalMs: 15 * 60_000, name: '2250/15min' },
+  { limit: 4500, intervalMs: 60 * 60_000, name: '4500/h' },
+  { limit: 20_000, intervalMs: 24 * 60 * 60_000, name: '20000/day' },
+]
+
+/** Clockodo's extra limit for `GET /v2/entries` with `enhanced_list=1`, on top of {@link CLOCKODO_RATE_LIMITS}. */
+export const CLOCKODO_ENHANCED_LIST_LIMIT: RateLimitWindow = {
+  limit: 300,
+  intervalMs: 15 * 60_000,
+  name: '300/15min enhanced entries',
+}
+
+/** Work-time data exists from this day on. */
+export const WORK_TIMES_EPOCH = '2023-08-21'
+const DEFAULT_HISTORY_START = '2000-01-01'
+const MIN_YEAR = 2000
+const MAX_YEAR = 2037
+
+/** Extra options for tests and embedding (not part of the user-facing configuration). */
+export interface ClockodoSourceInternals {
+  /** Clock for retries and rate limits; default the system clock. */
+  clock?: Clock
+  /** Retry options of the HTTP client. */
+  retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number; maxTotalWaitMs?: number }
+}
+
+/** A limiter that takes a slot from `first`, then from `second` (both apply), and releases both. */
+function chainLimiters(first: RateLimiter, second: RateLimiter): RateLimiter {
+  return {
+    async acquire(signal, options) {
+      await first.acquire(signal, options)
+      try {
+        await second.acquire(signal, options)
+      } catch (error) {
+        first.release()
+        throw error
+      }
+    },
+    release() {
+      second.release()
+      first.release()
+    },
+    slowDown(retryAfterMs) {
+      first.slowDown(retryAfterMs)
+      second.slowDown(retryAfterMs)
+    },
+    get inFlight() {
+      return second.inFlight
+    },
+  }
+}
+
+function clampYear(y: number): number {
+  return Math.min(MAX_YEAR, Math.max(MIN_YEAR, y))
+}
+
+function yearParams(param: 'year' | 'filter[year]', year: number): Record<string, QueryValue> {
+  return param === 'year' ? { year } : { filter: { year } }
+}
+
+function maxDate(a: Date, b: Date): Date {
+  return a.getTime() >= b.getTime() ? a : b
+}
+
+/**
+ * The Clockodo source: one resource per current list endpoint (see {@link CLOCKODO_RESOURCES}), all sharing
+ * one rate limiter (Clockodo's per-user limits) and, for enhanced entry lists, a second one.
+ * Entries and work times load incrementally (re-read lookback windows, `replaceRange`, merge on the key);
+ * everything else is replaced each run (an exact mirror). A 403 on a resource throws `RESOURCE_SKIPPED`
+ * (or `RESOURCE_FORBIDDEN` with `strict`). The API key never appears in errors or events.
+ */
+export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceInternals = {}): Source {
+  const config = validateClockodoConfig(input)
+  const baseUrl = config.baseUrl!
+  const maxInFlight = config.maxInFlight ?? 6
+  const lookahead = maxInFlight * 2
+  const now = (): Date => (config.now ? config.now() : new Date())
+  const clock = internals.clock
+  const general = createRateLimiter({
+    windows: [...CLOCKODO_RATE_LIMITS],
+    maxInFlight,
+    ...(clock ? { clock } : {}),
+  })
+  const enhanced = chainLimiters(
+    createRateLimiter({ windows: [CLOCKODO_ENHANCED_LIST_LIMIT], maxInFlight, ...(clock ? { clock } : {}) }),
+    general,
+  )
+
+  const clientFor = (ctx: ResourceContext, limiter: RateLimiter): HttpClient =>
+    createHttpClient({
+      baseUrl,
+      headers: {
+        'X-ClockodoApiUser': config.apiUser,
+        'X-Clockodo-External-Application': config.externalApplication!,
+        'X-ClockodoEnableIsoUtcDateTimes': '1',
+        'Accept-Language': 'en',
+        Accept: 'application/json',
+      },
+      auth: { type: 'api_keys', headers: { 'X-ClockodoApiKey': config.apiKey } },
+      secrets: [config.apiKey],
+      rateLimit: limiter,
+      emit: (e: PipelineEvent) => {
+        ctx.emit(e)
+        config.emit?.(e)
+      },
+      ...(config.fetch ? { fetch: config.fetch } : {}),
+      ...(clock ? { clock } : {}),
+      ...(internals.retry ? { retry: internals.retry } : {}),
+    })
+
+  /** All users (for start dates and per-user sweeps); undefined when the key may not list users (403). */
+  const listUsers = async (
+    client: HttpClient,
+    ctx: ResourceContext,
+    resource: string,
+    required: boolean,
+  ): Promise<ClockodoUser[] | undefined> => {
+    try {
+      const pages = fetchPages(
+        client,
+        { resource, path: '/v3/users', params: {}, pageSize: 1000, dataKeys: ['data', 'users'] },
+        { signal: ctx.signal, lookahead },
+      )
+      return (await collectPages(pages)) as ClockodoUser[]
+    } catch (error) {
+      if (!required && isHttpError(error, 403)) return undefined
+      throw error
+    }
+  }
+
+  /** Start of the history: `startDate`, else the earliest user start date, else 2000-01-01. */
+  const historyStart = async (client: HttpClient, ctx: ResourceContext, resource: string): Promise<Date> => {
+    if (config.startDate) return parseClockodoDate(config.startDate)!
+    const users = await listUsers(client, ctx, resource, false)
+    let earliest: Date | undefined
+    for (const u of users ?? []) {
+      const d = typeof u.start_date === 'string' ? parseClockodoDate(u.start_date) : undefined
+      if (d && (!earliest || d.getTime() < earliest.getTime())) earliest = d
+    }
+    if (!earliest && users === undefined) {
+      ctx.warn(
+        `[clockodo] ${resource}: the API key may not list users, so history starts at ${DEFAULT_HISTORY_START} (set start_date to narrow it)`,
+      )
+    }
+    return earliest ?? parseClockodoDate(DEFAULT_HISTORY_START)!
+  }
+
+  const endDate = (): Date =>
+    config.endDate ? parseClockodoDate(config.endDate)! : addDays(startOfUtcDay(now()), 365)
+
+  async function* readList(e: ClockodoEndpoint, ctx: ResourceContext): AsyncGenerator<object[]> {
+    const client = clientFor(ctx, general)
+    const pages = fetchPages(
+      client,
+      { resource: e.name, path: e.path, params: {}, pageSize: e.pageSize, dataKeys: e.dataKeys },
+      { signal: ctx.signal, lookahead },
+    )
+    if (e.name === 'project_reports') {
+      for await (const page of pages) {
+        for (const row of page as Record<string, unknown>[]) {
+          if (row.subprojects_id === undefined || row.subprojects_id === null) row.subprojects_id = 0
+        }
+        yield page
+      }
+      return
+    }
+    yield* pages
+  }
+
+  async function* readYears(e: ClockodoEndpoint, ctx: ResourceContext): AsyncGenerator<object[]> {
+    if (e.mode.kind !== 'years') return
+    const mode = e.mode
+    const client = clientFor(ctx, general)
+    const first = clampYear((await historyStart(client, ctx, e.name)).getUTCFullYear())
+    const last = clampYear(mode.lastYear === 'now' ? now().getUTCFullYear() : endDate().getUTCFullYear())
+    const tasks: (() => Promise<{ year: number; rows: object[] }>)[] = []
+    for (let year = first; year <= last; year++) {
+      tasks.push(async () => {
+        const pages = fetchPages(
+          client,
+          {
+            resource: e.name,
+            path: e.path,
+            params: { ...mode.params, ...yearParams(mode.param, year) },
+            pageSize: e.pageSize,
+            dataKeys: e.dataKeys,
+          },
+          { signal: ctx.signal, lookahead: 2 },
+        )
+        return { year, rows: await collectPages(pages) }
+      })
+    }
+    for await (const { year, rows } of orderedParallel(tasks, lookahead)) {
+      if (mode.stampYear) for (const row of rows as Record<string, unknown>[]) row.year = year
+      if (rows.length > 0) yield rows
+    }
+  }
+
+  async function* readEntries(e: ClockodoEndpoint, ctx: ResourceContext): AsyncGenerator<object[]> {
+    const plainClient = clientFor(ctx, general)
+    const client = config.enhancedList ? clientFor(ctx, enhanced) : plainClient
+    const start = await historyStart(plainClient, ctx, e.name)
+    const plan = planWindows({
+      start,
+      end: endDate(),
+      now: now(),
+      lookbackDays: config.lookbackDays ?? 30,
+      windowDays: config.windowDays ?? 92,
+      state: ctx.state as WindowState,
+    })
+    if (plan.windows.length > 0) {
+      ctx.replaceRange({ column: 'time_since', from: isoUtc(plan.from), to: isoUtc(plan.to) })
+    }
+    const enhancedParam: Record<string, QueryValue> = config.enhancedList ? { enhanced_list: 1 } : {}
+    for (const w of plan.windows) {
+      const pages = fetchPages(
+        client,
+        {
+          resource: e.name,
+          path: e.path,
+          params: { time_since: isoUtc(w.since), time_until: isoUtc(w.until), ...enhancedParam },
+          pageSize: e.pageSize,
+          dataKeys: e.dataKeys,
+        },
+        {
+          signal: ctx.signal,
+          lookahead,
+          onPage: (page, rows, totalPages) =>
+            ctx.emit({ type: 'page', resource: e.name, page, rows, ...(totalPages ? { totalPages } : {}) }),
+        },
+      )
+      yield* pages
+    }
+    ctx.state.since = plan.nextState.since!
+    ctx.state.until = plan.nextState.until!
+  }
+
+  async function* readWorkTimes(e: ClockodoEndpoint, ctx: ResourceContext): AsyncGenerator<object[]> {
+    const client = clientFor(ctx, general)
+    const users = (await listUsers(client, ctx, e.name, true)) ?? []
+    const epoch = parseClockodoDate(WORK_TIMES_EPOCH)!
+    const today = startOfUtcDay(now())
+    const end = addDays(today, 1)
+    const state = ctx.state as WindowState & { users?: number[] }
+    const plan = planWindows({
+      start: epoch,
+      end,
+      now: now(),
+      lookbackDays: config.lookbackDays ?? 30,
+      windowDays: 365,
+      state,
+    })
+    const known = new Set(plan.full ? [] : (state.users ?? []))
+    const tasks: (() => Promise<object[]>)[] = []
+    for (const user of users) {
+      let windows: TimeWindow[] = plan.windows
+      if (!known.has(user.id)) {
+        const userStart = typeof user.start_date === 'string' ? parseClockodoDate(user.start_date) : undefined
+        windows = planWindows({
+          start: startOfUtcDay(maxDate(epoch, userStart ?? epoch)),
+          end,
+          now: now(),
+          lookbackDays: 0,
+          windowDays: 365,
+        }).windows
+      }
+      for (const w of windows) {
+        tasks.push(() =>
+          collectPages(
+            fetchPages(
+              client,
+              {
+                resource: e.name,
+                path: e.path,
+                params: {
+                  users_id: user.id,
+                  date_since: isoDate(w.since),
+                  date_until: isoDate(addDays(w.until, -1)),
+                },
+                dataKeys: e.dataKeys,
+              },
+              { signal: ctx.signal, lookahead: 1 },
+            ),
+          ),
+        )
+      }
+    }
+    if (plan.windows.length > 0) {
+      ctx.replaceRange({ column: 'date', from: isoDate(plan.from), to: isoDate(plan.to) })
+    }
+    for await (const rows of orderedParallel(tasks, lookahead)) {
+      if (rows.length > 0) yield rows
+    }
+    ctx.state.since = plan.nextState.since!
+    ctx.state.until = plan.nextState.until!
+    ctx.state.users = users.map((u) => u.id)
+  }
+
+  const readerFor = (e: ClockodoEndpoint): ((ctx: ResourceContext) => AsyncGenerator<object[]>) => {
+    switch (e.mode.kind) {
+      case 'entries':
+        return (ctx) => readEntries(e, ctx)
+      case 'work_times':
+        return (ctx) => readWorkTimes(e, ctx)
+      case 'years':
+        return (ctx) => readYears(e, ctx)
+      default:
+        return (ctx) => readList(e, ctx)
+    }
+  }
+
+  const makeResource = (e: ClockodoEndpoint): Resource<object> => {
+    const read = readerFor(e)
+    return {
+      name: e.name,
+      primaryKey: e.primaryKey,
+      writeDisposition: e.writeDisposition,
+      async *read(ctx: ResourceContext): AsyncGenerator<object[]> {
+        const seen = e.dedupeById ? new Set<unknown>() : undefined
+        try {
+          for await (const page of read(ctx)) {
+            if (!seen) {
+              yield page
+              continue
+            }
+            const fresh = page.filter((row) => {
+              const id = (row as { id?: unknown }).id
+              if (id === undefined) return true
+              if (seen.has(id)) return false
+              seen.add(id)
+              return true
+            })
+            if (fresh.length > 0) yield fresh
+          }
+        } catch (error) {
+          throw mapClockodoError(error, {
+            resource: e.name,
+            path: e.path,
+            apiUser: config.apiUser,
+            baseUrl,
+            strict: config.strict ?? false,
+          })
+        }
+      },
+    }
+  }
+
+  const selected = new Set(config.resources ?? CLOCKODO_ENDPOINTS.map((e) => e.name))
+  return {
+    name: 'clockodo',
+    resources: CLOCKODO_ENDPOINTS.filter((e) => selected.has(e.name)).map(makeResource),
+  }
+}
