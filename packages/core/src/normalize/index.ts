@@ -1,1 +1,5 @@
 export type * from './normalize-types.ts'
+export * from './normalizer.ts'
+export * from './row-ids.ts'
+export * from './system-columns.ts'
+export * from './value-coercion.ts'

@@ -1,0 +1,203 @@
+import type { DataType } from '../schema/schema-types.ts'
+
+/** The result of {@link coerceValue}: the value in job-file form, or `ok: false` when it does not fit. */
+export type CoerceResult = { ok: true; value: unknown } | { ok: false }
+
+const FAIL: CoerceResult = Object.freeze({ ok: false })
+const RE_INTEGER = /^[+-]?\d+$/
+const RE_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
+const RE_DATE = /^(\d{4})-(\d{2})-(\d{2})$/
+const RE_TIME = /^(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?$/
+const RE_TS =
+  /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/
+const RE_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+
+function ok(value: unknown): CoerceResult {
+  return { ok: true, value }
+}
+
+/** Standard base64 (with padding) of bytes: the job-file form of `binary`. */
+export function bytesToBase64(bytes: Uint8Array): string {
+  let out = ''
+  let i = 0
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
+    out += B64[(n >> 18) & 63]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!
+  }
+  const rest = bytes.length - i
+  if (rest === 1) {
+    const n = bytes[i]! << 16
+    out += B64[(n >> 18) & 63]! + B64[(n >> 12) & 63]! + '=='
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8)
+    out += B64[(n >> 18) & 63]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + '='
+  }
+  return out
+}
+
+/** True when `s` is exactly `YYYY-MM-DDTHH:MM:SSZ` (the common case that needs no rewriting). */
+function isPlainUtc(s: string): boolean {
+  return (
+    s.length === 20 &&
+    s.charCodeAt(19) === 90 &&
+    s.charCodeAt(10) === 84 &&
+    s.charCodeAt(4) === 45 &&
+    s.charCodeAt(7) === 45 &&
+    s.charCodeAt(13) === 58 &&
+    s.charCodeAt(16) === 58
+  )
+}
+
+/**
+ * Normalizes a timestamp string to ISO 8601 UTC with `Z`, or returns `undefined` when it is not one.
+ * `2026-03-02T08:00:00Z` is returned as is; offsets are converted (`2026-03-02T10:00:00+02:00` becomes
+ * `2026-03-02T08:00:00.000Z`); naive timestamps and bare dates are taken as UTC. Fractions beyond milliseconds
+ * are kept when the value is already UTC, otherwise truncated to milliseconds.
+ */
+export function normalizeTimestamp(s: string): string | undefined {
+  if (isPlainUtc(s)) return s
+  const m = RE_TS.exec(s)
+  if (m === null) return undefined
+  const [, date, hm, sec, frac, zone] = m
+  if (hm === undefined) {
+    const ms = Date.parse(`${date}T00:00:00Z`)
+    return Number.isNaN(ms) ? undefined : `${date}T00:00:00Z`
+  }
+  const base = `${date}T${hm}:${sec ?? '00'}`
+  if (zone === undefined || zone === 'Z' || zone === 'z') {
+    if (Number.isNaN(Date.parse(base + 'Z'))) return undefined
+    return frac === undefined ? base + 'Z' : `${base}.${frac}Z`
+  }
+  const offset =
+    zone.length === 3 ? zone + ':00' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone
+  const ms = Date.parse(`${base}${frac === undefined ? '' : '.' + frac.slice(0, 3)}${offset}`)
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString()
+}
+
+function validDate(y: string, m: string, d: string): boolean {
+  const dt = new Date(`${y}-${m}-${d}T00:00:00Z`)
+  return !Number.isNaN(dt.getTime()) && dt.getUTCDate() === Number(d)
+}
+
+function toBigint(value: unknown): CoerceResult {
+  switch (typeof value) {
+    case 'number':
+      if (!Number.isInteger(value)) return FAIL
+      return ok(Number.isSafeInteger(value) ? value : BigInt(value).toString())
+    case 'bigint':
+      if (value < INT64_MIN || value > INT64_MAX) return FAIL
+      return ok(
+        value >= Number.MIN_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER
+          ? Number(value)
+          : value.toString(),
+      )
+    case 'string': {
+      const s = value.trim()
+      if (!RE_INTEGER.test(s)) return FAIL
+      if (s.length <= 15) return ok(Number(s))
+      const b = BigInt(s)
+      if (b < INT64_MIN || b > INT64_MAX) return FAIL
+      return ok(b >= Number.MIN_SAFE_INTEGER && b <= Number.MAX_SAFE_INTEGER ? Number(b) : b.toString())
+    }
+    default:
+      return FAIL
+  }
+}
+
+/**
+ * Coerces `value` to `type` and returns it in job-file form (see `NormalizedRow`), or `{ ok: false }` when it does
+ * not fit, in which case the normalizer puts it into a variant column. Coercions follow dlt: numbers, booleans and
+ * JSON to `text`; integral numbers and integer strings (`"200"`) to `bigint` (outside the safe range as string,
+ * outside int64 fails); numbers and numeric strings to `double`; `true`/`false` strings and 0/1 to `bool`;
+ * ISO strings, `Date` and Unix seconds to `timestamp` (UTC, `Z`); `YYYY-MM-DD` (or a timestamp's UTC date) to
+ * `date`; `HH:MM[:SS[.f]]` to `time`; numbers and numeric strings to `decimal` (as string); bytes and base64
+ * strings to `binary` (base64); anything to `json`. Types are never widened: `1.5` does not fit `bigint`.
+ * `null`/`undefined` always fail (callers drop them before asking).
+ */
+export function coerceValue(value: unknown, type: DataType): CoerceResult {
+  if (value === null || value === undefined) return FAIL
+  switch (type) {
+    case 'text':
+      switch (typeof value) {
+        case 'string':
+          return ok(value)
+        case 'number':
+        case 'boolean':
+        case 'bigint':
+          return ok(String(value))
+        case 'object':
+          if (value instanceof Date) return Number.isNaN(value.getTime()) ? FAIL : ok(value.toISOString())
+          if (value instanceof Uint8Array) return ok(bytesToBase64(value))
+          return ok(JSON.stringify(value))
+        default:
+          return FAIL
+      }
+    case 'bigint':
+      return toBigint(value)
+    case 'double':
+      if (typeof value === 'number') return Number.isFinite(value) ? ok(value) : FAIL
+      if (typeof value === 'bigint') return ok(Number(value))
+      if (typeof value === 'string') {
+        const s = value.trim()
+        return RE_NUMBER.test(s) ? ok(Number(s)) : FAIL
+      }
+      return FAIL
+    case 'decimal':
+      if (typeof value === 'number') return Number.isFinite(value) ? ok(String(value)) : FAIL
+      if (typeof value === 'bigint') return ok(value.toString())
+      if (typeof value === 'string') {
+        const s = value.trim()
+        return RE_NUMBER.test(s) ? ok(s) : FAIL
+      }
+      return FAIL
+    case 'bool':
+      if (typeof value === 'boolean') return ok(value)
+      if (typeof value === 'string') {
+        const s = value.trim().toLowerCase()
+        return s === 'true' ? ok(true) : s === 'false' ? ok(false) : FAIL
+      }
+      if (value === 0 || value === 1) return ok(value === 1)
+      return FAIL
+    case 'timestamp': {
+      if (typeof value === 'string') {
+        const ts = normalizeTimestamp(value.trim())
+        return ts === undefined ? FAIL : ok(ts)
+      }
+      if (typeof value === 'number') {
+        if (!Number.isFinite(value)) return FAIL
+        const d = new Date(value * 1000)
+        return Number.isNaN(d.getTime()) ? FAIL : ok(d.toISOString())
+      }
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? FAIL : ok(value.toISOString())
+      return FAIL
+    }
+    case 'date': {
+      if (value instanceof Date)
+        return Number.isNaN(value.getTime()) ? FAIL : ok(value.toISOString().slice(0, 10))
+      if (typeof value !== 'string') return FAIL
+      const s = value.trim()
+      const m = RE_DATE.exec(s)
+      if (m !== null) return validDate(m[1]!, m[2]!, m[3]!) ? ok(s) : FAIL
+      const ts = normalizeTimestamp(s)
+      return ts === undefined ? FAIL : ok(ts.slice(0, 10))
+    }
+    case 'time': {
+      if (typeof value !== 'string') return FAIL
+      const m = RE_TIME.exec(value.trim())
+      if (m === null || Number(m[1]) > 23 || Number(m[2]) > 59 || Number(m[3] ?? 0) > 59) return FAIL
+      return ok(`${m[1]}:${m[2]}:${m[3] ?? '00'}${m[4] ?? ''}`)
+    }
+    case 'binary':
+      if (value instanceof Uint8Array) return ok(bytesToBase64(value))
+      if (value instanceof ArrayBuffer) return ok(bytesToBase64(new Uint8Array(value)))
+      if (typeof value === 'string' && value.length > 0 && RE_BASE64.test(value)) return ok(value)
+      return FAIL
+    case 'json':
+      return ok(value)
+    default:
+      return FAIL
+  }
+}
