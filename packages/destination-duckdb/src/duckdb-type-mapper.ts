@@ -47,7 +47,8 @@ export const duckdbDialect: SqlDialect = {
 
 /**
  * How `read_json` reads a column (`columns={...}`) and the expression that converts it to the column's type.
- * Values that JSON cannot carry natively (big integers, decimals, timestamps, base64 binary) are read as text and cast.
+ * DuckDB parses numbers, numeric strings (big integers) and ISO dates/times itself; decimals are read as text and
+ * cast (exact), binary is decoded from base64.
  */
 export function readJsonColumn(column: Column): { readType: string; select: string } {
   const ref = duckdbQuote(column.name)
@@ -55,6 +56,10 @@ export function readJsonColumn(column: Column): { readType: string; select: stri
     case 'double':
     case 'bool':
     case 'json':
+    case 'bigint':
+    case 'timestamp':
+    case 'date':
+    case 'time':
       return { readType: duckdbColumnType(column), select: ref }
     case 'text':
       return { readType: 'VARCHAR', select: ref }

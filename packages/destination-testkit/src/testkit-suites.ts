@@ -10,8 +10,10 @@ export const SUITE_NAMES: readonly string[] = [
   'types',
   'append',
   'replace',
+  'atomic complete',
   'merge delete-insert',
   'merge upsert',
+  'merge upsert children and deletes',
   'merge scd2',
   'replace ranges',
   'hard delete',
@@ -121,6 +123,15 @@ export function testDestination(d: DestinationUnderTest, options: TestDestinatio
         ? undefined
         : `merge strategy ${strategy}`
   const needReplace: Need = (caps) => (caps.writeDispositions.includes('replace') ? undefined : 'replace')
+
+  const state = (h: Harness, version: number, text: string): StoredState => ({
+    pipelineName: h.pipelineName,
+    version,
+    versionHash: `sh${version}`,
+    state: text,
+    loadId: '',
+    createdAt: new Date(Date.UTC(2024, 0, version)).toISOString(),
+  })
 
   suite('storage', undefined, (t) => {
     t('initialize is idempotent and a fresh dataset has no schema or state', async (h) => {
@@ -242,6 +253,40 @@ export function testDestination(d: DestinationUnderTest, options: TestDestinatio
     })
   })
 
+  suite(
+    'atomic complete',
+    (caps) => (caps.transactions ? undefined : 'transactions'),
+    (t) => {
+      t('a failure inside complete() rolls back every table and records no load', async (h) => {
+        const table = makeTable('snap', [idCol, nameCol], { disposition: 'replace' })
+        const log = makeTable('log', [idCol], { disposition: 'append' })
+        await h.loadPackage([
+          { table, rows: [row({ id: 1, name: 'a' })] },
+          { table: log, rows: [row({ id: 1 })] },
+        ])
+        const loadId = h.nextLoadId()
+        const tables = [
+          { table, rows: [row({ id: 2, name: 'b' })] },
+          { table: log, rows: [row({ id: 2 })] },
+        ]
+        const pkg = await h.startAndLoad(loadId, tables, state(h, 5, 'never-committed'))
+        const ghost = makeTable('ghost_never_migrated', [idCol])
+        const broken = {
+          ...pkg,
+          tables: [...pkg.tables, { table: ghost, disposition: 'append' as const, rows: 1 }],
+        }
+        await expect(h.client.complete(broken)).rejects.toThrow()
+        expect(await read(h, table)).toEqual([{ id: '1', name: 'a' }])
+        expect(await read(h, log)).toEqual([{ id: '1' }])
+        expect((await h.client.getStoredState(h.pipelineName))?.state).not.toBe('never-committed')
+        await h.client.complete(pkg)
+        expect(await read(h, table)).toEqual([{ id: '2', name: 'b' }])
+        expect(await read(h, log)).toEqual([{ id: '1' }, { id: '2' }])
+        expect((await h.client.getStoredState(h.pipelineName))?.state).toBe('never-committed')
+      })
+    },
+  )
+
   suite('merge delete-insert', needMerge('delete-insert'), (t) => {
     t('updates by primary key and de-duplicates with dedupSort', async (h) => {
       const table = makeTable(
@@ -314,6 +359,34 @@ export function testDestination(d: DestinationUnderTest, options: TestDestinatio
         { id: '2', name: 'B' },
         { id: '3', name: 'c' },
       ])
+    })
+  })
+
+  suite('merge upsert children and deletes', needMerge('upsert'), (t) => {
+    t('upsert replaces child rows of updated roots and honours hard deletes', async (h) => {
+      const root = makeTable(
+        'users',
+        [idCol, nameCol, { name: 'gone', dataType: 'bool', hardDelete: true }],
+        {
+          disposition: 'merge',
+          mergeStrategy: 'upsert',
+        },
+      )
+      const roles = makeTable('users__roles', [{ name: 'value', dataType: 'text' }], {
+        disposition: 'merge',
+        mergeStrategy: 'upsert',
+        parent: 'users',
+      })
+      await h.loadPackage([
+        { table: root, rows: [row({ id: 1, name: 'a' }, 'k1'), row({ id: 2, name: 'b' }, 'k2')] },
+        { table: roles, rows: [child({ value: 'admin' }, 'k1', 0), child({ value: 'dev' }, 'k2', 0)] },
+      ])
+      await h.loadPackage([
+        { table: root, rows: [row({ id: 1, name: 'A' }, 'k1'), row({ id: 2, gone: true }, 'k2')] },
+        { table: roles, rows: [child({ value: 'owner' }, 'k1', 0)] },
+      ])
+      expect(await read(h, root, ['id', 'name'])).toEqual([{ id: '1', name: 'A' }])
+      expect(await read(h, roles, ['value'])).toEqual([{ value: 'owner' }])
     })
   })
 
@@ -481,15 +554,6 @@ export function testDestination(d: DestinationUnderTest, options: TestDestinatio
       expect(await read(h, items, ['sku'])).toEqual([{ sku: 'a2' }, { sku: 'b' }])
       expect(await read(h, tags, ['value'])).toEqual([{ value: 'ta2' }, { value: 'tb' }])
     })
-  })
-
-  const state = (h: Harness, version: number, text: string): StoredState => ({
-    pipelineName: h.pipelineName,
-    version,
-    versionHash: `sh${version}`,
-    state: text,
-    loadId: '',
-    createdAt: new Date(Date.UTC(2024, 0, version)).toISOString(),
   })
 
   suite('state', undefined, (t) => {

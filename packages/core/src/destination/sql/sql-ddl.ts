@@ -4,7 +4,10 @@ import type { SqlDialect } from './sql-types.ts'
 /** Suffix of the staging schema: `<dataset>_staging`. */
 export const STAGING_SUFFIX = '_staging'
 
-/** System columns core relies on. */
+/**
+ * System columns core relies on (shared with the normalizer, which re-exports this from its barrel). The scd2
+ * validity columns exist only on scd2 root tables in the dataset.
+ */
 export const SYSTEM_COLUMNS: {
   readonly id: '_sluice_id'
   readonly loadId: '_sluice_load_id'
@@ -13,12 +16,21 @@ export const SYSTEM_COLUMNS: {
   readonly rootId: '_sluice_root_id'
   readonly validFrom: '_sluice_valid_from'
   readonly validTo: '_sluice_valid_to'
-} = {
+} = Object.freeze({
   id: '_sluice_id',
   loadId: '_sluice_load_id',
   parentId: '_sluice_parent_id',
   listIdx: '_sluice_list_idx',
   rootId: '_sluice_root_id',
+  validFrom: '_sluice_valid_from',
+  validTo: '_sluice_valid_to',
+} as const)
+
+/** Validity columns of scd2 root tables (in the dataset only; core fills them on publish). */
+export const SCD2_COLUMNS: {
+  readonly validFrom: '_sluice_valid_from'
+  readonly validTo: '_sluice_valid_to'
+} = {
   validFrom: '_sluice_valid_from',
   validTo: '_sluice_valid_to',
 }
@@ -95,8 +107,8 @@ export function deleteAllSql(names: SqlNames, table: string, staging = false): s
 /** The scd2 validity columns a root table gets in the dataset (not in staging). */
 export function scd2Columns(): Column[] {
   return [
-    { name: SYSTEM_COLUMNS.validFrom, dataType: 'timestamp', nullable: true },
-    { name: SYSTEM_COLUMNS.validTo, dataType: 'timestamp', nullable: true },
+    { name: SCD2_COLUMNS.validFrom, dataType: 'timestamp', nullable: true },
+    { name: SCD2_COLUMNS.validTo, dataType: 'timestamp', nullable: true },
   ]
 }
 
@@ -119,5 +131,5 @@ export function targetColumns(table: Table): Column[] {
 
 /** The columns of a staging table (validity columns left out: core sets them on publish). */
 export function stagingColumns(table: Table): Column[] {
-  return table.columns.filter((c) => c.name !== SYSTEM_COLUMNS.validFrom && c.name !== SYSTEM_COLUMNS.validTo)
+  return table.columns.filter((c) => c.name !== SCD2_COLUMNS.validFrom && c.name !== SCD2_COLUMNS.validTo)
 }

@@ -1,7 +1,7 @@
 import type { Schema, Table } from '../../schema/schema-types.ts'
 import type { ReplaceRange } from '../../source/source-types.ts'
 import type { SqlNames } from './sql-ddl.ts'
-import { SYSTEM_COLUMNS, stagingColumns } from './sql-ddl.ts'
+import { SCD2_COLUMNS, SYSTEM_COLUMNS, stagingColumns } from './sql-ddl.ts'
 import {
   columnList,
   dedupSortOf,
@@ -201,10 +201,10 @@ export function scd2Sql(names: SqlNames, schema: Schema, root: Table, now: strin
   const target = names.table(root.name)
   const staging = names.table(root.name, true)
   const id = names.q(SYSTEM_COLUMNS.id)
-  const from = names.q(SYSTEM_COLUMNS.validFrom)
-  const to = names.q(SYSTEM_COLUMNS.validTo)
+  const from = names.q(SCD2_COLUMNS.validFrom)
+  const to = names.q(SCD2_COLUMNS.validTo)
   const hd = hardDeleteOf(root)
-  const ts = { name: SYSTEM_COLUMNS.validTo, dataType: 'timestamp' as const }
+  const ts = { name: SCD2_COLUMNS.validTo, dataType: 'timestamp' as const }
   const live = `SELECT s.${id} FROM ${staging} AS s WHERE ${notDeletedSql(names, hd, 's')}`
   out.push({
     sql: `UPDATE ${target} SET ${to} = ${names.typedParam(1, ts)} WHERE ${to} IS NULL AND ${id} NOT IN (${live})`,

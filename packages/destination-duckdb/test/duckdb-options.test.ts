@@ -1,0 +1,137 @@
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { DuckDBInstance } from '@duckdb/node-api'
+import { isSluiceError } from '@sluice/core'
+import { afterEach, describe, expect, it } from 'vitest'
+import { DuckDBClient, duckdb } from '../src/index.ts'
+
+const ctx = (pipelineName: string) => ({ datasetName: 'ds', pipelineName, emit: () => {} })
+const cleanup: string[] = []
+afterEach(async () => {
+  for (const p of cleanup.splice(0)) await rm(p, { recursive: true, force: true })
+})
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-duckdb-'))
+  cleanup.push(dir)
+  return dir
+}
+
+describe('duckdb options', () => {
+  it('defaults to <pipelineName>.duckdb in the working directory', async () => {
+    const name = `default_path_${process.pid}`
+    const expected = resolve(`${name}.duckdb`)
+    cleanup.push(expected, `${expected}.wal`)
+    const client = await duckdb().createClient(ctx(name))
+    await client.initialize()
+    expect(client.location).toBe(expected)
+    expect(existsSync(expected)).toBe(true)
+    await client[Symbol.asyncDispose]()
+  })
+
+  it('accepts :memory:', async () => {
+    const client = await duckdb({ path: ':memory:' }).createClient(ctx('mem'))
+    await client.initialize()
+    expect(client.location).toBe(':memory:')
+    expect(await client.getStoredSchema('s')).toBeUndefined()
+    await client[Symbol.asyncDispose]()
+  })
+
+  it('shares one instance per file in the process and releases the lock when the last client closes', async () => {
+    const file = join(await tempDir(), 'shared.duckdb')
+    const a = await duckdb({ path: file }).createClient(ctx('p'))
+    const b = await duckdb({ path: file }).createClient(ctx('p'))
+    await a.initialize()
+    await b.initialize()
+    await a[Symbol.asyncDispose]()
+    await b[Symbol.asyncDispose]()
+    const again = await DuckDBInstance.create(file)
+    const conn = await again.connect()
+    const rows = (await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM "ds"."_sluice_loads"`)).getRowObjectsJS()
+    expect(rows).toEqual([{ n: 0 }])
+    conn.closeSync()
+    again.closeSync()
+  })
+
+  it('explains a path whose directory does not exist', async () => {
+    const error = await duckdb({ path: '/nonexistent-dir/x/db.duckdb' })
+      .createClient(ctx('p'))
+      .catch((e: unknown) => e)
+    expect(isSluiceError(error, 'DESTINATION_CONNECT')).toBe(true)
+    expect((error as Error).message).toMatch(/\/nonexistent-dir\/x\/db\.duckdb.*directory exists/)
+  })
+
+  it('explains a file locked by another process', async () => {
+    const file = join(await tempDir(), 'locked.duckdb')
+    const child = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { DuckDBInstance } from '@duckdb/node-api'; const i = await DuckDBInstance.create(${JSON.stringify(file)}); await (await i.connect()).run('CREATE TABLE t (x INT)'); console.log('ready'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0))`,
+      ],
+      { cwd: resolve('.'), stdio: ['pipe', 'pipe', 'inherit'] },
+    )
+    try {
+      await new Promise<void>((ok, fail) => {
+        child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && ok())
+        child.on('exit', (code) => fail(new Error(`child exited ${code}`)))
+      })
+      const error = await duckdb({ path: file })
+        .createClient(ctx('p'))
+        .catch((e: unknown) => e)
+      expect(isSluiceError(error, 'DESTINATION_LOCKED')).toBe(true)
+      expect((error as Error).message).toMatch(/locked by another process.*close the other program/)
+    } finally {
+      child.stdin.end()
+      child.kill()
+    }
+  })
+
+  it('loads a job file whose path contains quotes', async () => {
+    const dir = join(await tempDir(), "it's \"here\"")
+    await mkdir(dir)
+    const file = join(dir, 'job.jsonl')
+    await writeFile(file, '{"a": 1, "b": "x"}\n{"a": 2, "b": null}\n')
+    const client = await DuckDBClient.open({ path: ':memory:' })
+    await client.execute('CREATE TABLE t (a BIGINT, b VARCHAR)')
+    const n = await client.bulkLoad(
+      {
+        file,
+        format: 'jsonl',
+        qualifiedTable: '"t"',
+        columns: [
+          { name: 'a', dataType: 'bigint' },
+          { name: 'b', dataType: 'text' },
+        ],
+        rows: 2,
+      },
+      new AbortController().signal,
+    )
+    expect(n).toBe(2)
+    expect(await client.query('SELECT a, b FROM t ORDER BY a')).toEqual([
+      { a: 1, b: 'x' },
+      { a: 2, b: null },
+    ])
+    await client[Symbol.asyncDispose]()
+  })
+
+  it('fails a job file that does not match with the file and table named', async () => {
+    const file = join(await tempDir(), 'bad.jsonl')
+    await writeFile(file, '{"a": "not a number"}\n')
+    const client = await DuckDBClient.open({ path: ':memory:' })
+    await client.execute('CREATE TABLE t (a BIGINT)')
+    const error = await client
+      .bulkLoad(
+        { file, format: 'jsonl', qualifiedTable: '"t"', columns: [{ name: 'a', dataType: 'bigint' }], rows: 1 },
+        new AbortController().signal,
+      )
+      .catch((e: unknown) => e)
+    expect(isSluiceError(error, 'DESTINATION_LOAD')).toBe(true)
+    expect((error as Error).message).toContain('bad.jsonl')
+    await client[Symbol.asyncDispose]()
+  })
+})
