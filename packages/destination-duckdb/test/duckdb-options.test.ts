@@ -50,7 +50,9 @@ describe('duckdb options', () => {
     await b[Symbol.asyncDispose]()
     const again = await DuckDBInstance.create(file)
     const conn = await again.connect()
-    const rows = (await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM "ds"."_sluice_loads"`)).getRowObjectsJS()
+    const rows = (
+      await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM "ds"."_sluice_loads"`)
+    ).getRowObjectsJS()
     expect(rows).toEqual([{ n: 0 }])
     conn.closeSync()
     again.closeSync()
@@ -92,7 +94,7 @@ describe('duckdb options', () => {
   })
 
   it('loads a job file whose path contains quotes', async () => {
-    const dir = join(await tempDir(), "it's \"here\"")
+    const dir = join(await tempDir(), 'it\'s "here"')
     await mkdir(dir)
     const file = join(dir, 'job.jsonl')
     await writeFile(file, '{"a": 1, "b": "x"}\n{"a": 2, "b": null}\n')
@@ -126,7 +128,13 @@ describe('duckdb options', () => {
     await client.execute('CREATE TABLE t (a BIGINT)')
     const error = await client
       .bulkLoad(
-        { file, format: 'jsonl', qualifiedTable: '"t"', columns: [{ name: 'a', dataType: 'bigint' }], rows: 1 },
+        {
+          file,
+          format: 'jsonl',
+          qualifiedTable: '"t"',
+          columns: [{ name: 'a', dataType: 'bigint' }],
+          rows: 1,
+        },
         new AbortController().signal,
       )
       .catch((e: unknown) => e)

@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest'
+import type { Schema, Table } from '../../schema/schema-types.ts'
+import type { DestinationCapabilities, PackageLoad } from '../destination-types.ts'
+import { SqlClientDestination } from './sql-client-destination.ts'
+import type { SqlClient, SqlDialect, SqlExecutor } from './sql-types.ts'
+
+const dialect: SqlDialect = {
+  name: 'fake',
+  quoteIdentifier: (n) => `"${n.replaceAll('"', '""')}"`,
+  columnType: (c) => c.dataType.toUpperCase(),
+}
+
+const caps = (transactions: boolean): DestinationCapabilities => ({
+  fileFormats: ['jsonl'],
+  writeDispositions: ['append', 'replace', 'merge'],
+  mergeStrategies: ['delete-insert', 'upsert', 'scd2'],
+  replaceStrategies: ['insert-from-staging'],
+  transactions,
+  ddlInTransactions: transactions,
+  maxIdentifierLength: 63,
+  identifierCase: 'lower',
+})
+
+interface Logged {
+  sql: string
+  params: readonly unknown[] | undefined
+  inTx: boolean
+}
+
+function fakeClient(answer: (sql: string) => Record<string, unknown>[] = () => []): {
+  client: SqlClient
+  log: Logged[]
+} {
+  const log: Logged[] = []
+  const exec = (inTx: boolean): SqlExecutor => ({
+    async execute(sql, params) {
+      log.push({ sql, params, inTx })
+    },
+    async query<T extends Record<string, unknown>>(sql: string, params?: readonly unknown[]) {
+      log.push({ sql, params, inTx })
+      return answer(sql) as T[]
+    },
+  })
+  const client: SqlClient = {
+    dialect,
+    ...exec(false),
+    transaction: (fn) => fn(exec(true)),
+    bulkLoad: async () => 0,
+    schemaExists: async () => true,
+    [Symbol.asyncDispose]: async () => {},
+  }
+  return { client, log }
+}
+
+const odd = 'x"; DROP TABLE t; --'
+const table: Table = {
+  name: 'items',
+  writeDisposition: 'merge',
+  columns: [
+    { name: 'id', dataType: 'bigint', primaryKey: true },
+    { name: odd, dataType: 'text' },
+    { name: '_sluice_load_id', dataType: 'text' },
+    { name: '_sluice_id', dataType: 'text' },
+  ],
+}
+const schema: Schema = {
+  name: 's',
+  version: 1,
+  versionHash: 'h1',
+  previousHashes: [],
+  tables: { items: table },
+}
+const load: PackageLoad = {
+  loadId: '1700000000.1',
+  schema,
+  tables: [{ table, disposition: 'merge', mergeStrategy: 'delete-insert', rows: 1 }],
+  state: {
+    pipelineName: 'p',
+    version: 1,
+    versionHash: 'sh',
+    state: 'abc',
+    loadId: '1700000000.1',
+    createdAt: '2024-01-01T00:00:00.000Z',
+  },
+}
+
+describe('SqlClientDestination.complete', () => {
+  it('publishes in one transaction with version, state and _sluice_loads last', async () => {
+    const { client, log } = fakeClient()
+    const dest = new SqlClientDestination({
+      client,
+      datasetName: 'ds',
+      capabilities: caps(true),
+      location: 'x',
+    })
+    await dest.complete(load)
+    expect(log.every((l) => l.inTx)).toBe(true)
+    const writes = log.filter((l) => l.sql.startsWith('INSERT') || l.sql.startsWith('DELETE'))
+    expect(writes.at(-1)?.sql).toMatch(/^INSERT INTO "ds"."_sluice_loads"/)
+    expect(writes.at(-2)?.sql).toMatch(/^INSERT INTO "ds"."_sluice_pipeline_state"/)
+    expect(writes.at(-3)?.sql).toMatch(/^INSERT INTO "ds"."_sluice_version"/)
+    expect(writes.some((l) => l.sql.startsWith('DELETE FROM "ds"."items"'))).toBe(true)
+    expect(writes.some((l) => l.sql.includes('"ds_staging"."items"'))).toBe(true)
+  })
+
+  it('is a no-op when the load is already recorded', async () => {
+    const { client, log } = fakeClient((sql) =>
+      sql.includes('_sluice_loads') ? [{ load_id: load.loadId }] : [],
+    )
+    const dest = new SqlClientDestination({
+      client,
+      datasetName: 'ds',
+      capabilities: caps(true),
+      location: 'x',
+    })
+    await dest.complete(load)
+    expect(log).toHaveLength(1)
+    expect(log[0]?.sql).toMatch(/^SELECT/)
+  })
+
+  it('runs without a transaction where the destination has none', async () => {
+    const { client, log } = fakeClient()
+    const dest = new SqlClientDestination({
+      client,
+      datasetName: 'ds',
+      capabilities: caps(false),
+      location: 'x',
+    })
+    await dest.complete(load)
+    expect(log.some((l) => l.inTx)).toBe(false)
+    expect(log.at(-1)?.sql).toMatch(/_sluice_loads/)
+  })
+
+  it('quotes data identifiers, never pasting them raw', async () => {
+    const { client, log } = fakeClient()
+    const dest = new SqlClientDestination({
+      client,
+      datasetName: 'ds',
+      capabilities: caps(true),
+      location: 'x',
+    })
+    await dest.complete(load)
+    const all = log.map((l) => l.sql).join('\n')
+    expect(all).toContain('"x""; DROP TABLE t; --"')
+    expect(all.replaceAll('"x""; DROP TABLE t; --"', '')).not.toContain('DROP TABLE')
+  })
+})
+
+describe('SqlClientDestination.migrate', () => {
+  it('creates missing tables in dataset and staging and adds only missing columns', async () => {
+    const { client, log } = fakeClient((sql) =>
+      sql.includes('information_schema')
+        ? [
+            { table_schema: 'ds', table_name: 'items', column_name: 'id' },
+            { table_schema: 'ds', table_name: 'items', column_name: '_sluice_id' },
+          ]
+        : [],
+    )
+    const dest = new SqlClientDestination({
+      client,
+      datasetName: 'ds',
+      capabilities: caps(true),
+      location: 'x',
+    })
+    await dest.migrate(schema, [])
+    const ddl = log.filter((l) => !l.sql.startsWith('SELECT')).map((l) => l.sql)
+    expect(ddl).toContain(
+      'CREATE TABLE IF NOT EXISTS "ds_staging"."items" ("id" BIGINT, "x""; DROP TABLE t; --" TEXT, "_sluice_load_id" TEXT, "_sluice_id" TEXT)',
+    )
+    expect(ddl.filter((s) => s.startsWith('ALTER TABLE "ds"."items" ADD COLUMN'))).toEqual([
+      'ALTER TABLE "ds"."items" ADD COLUMN "x""; DROP TABLE t; --" TEXT',
+      'ALTER TABLE "ds"."items" ADD COLUMN "_sluice_load_id" TEXT',
+    ])
+  })
+})
