@@ -5,6 +5,7 @@ export {
   type LoadRecord,
 } from './filesystem-client.ts'
 export { createStore, FILESYSTEM_CAPABILITIES, filesystem } from './filesystem-destination.ts'
+export { duckdbColumns, duckdbType } from './filesystem-duckdb.ts'
 export { safeSegment, tableFilePattern } from './filesystem-layout.ts'
 export {
   DEFAULT_LAYOUT,
