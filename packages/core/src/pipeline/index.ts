@@ -1,1 +1,8 @@
 export type * from './pipeline-events.ts'
+export {
+  type NormalizerFactory,
+  type PipelineInternals,
+  pipeline,
+  setDefaultNormalizer,
+} from './pipeline-runner.ts'
+export type * from './pipeline-types.ts'

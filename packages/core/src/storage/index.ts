@@ -1,1 +1,14 @@
 export type * from './file-system.ts'
+export {
+  createJobWriter,
+  csvField,
+  DEFAULT_FILE_MAX_BYTES,
+  type JobFile,
+  type JobFileFormat,
+  type JobWriter,
+  type JobWriterOptions,
+} from './job-writer.ts'
+export { compareLoadIds, newLoadId } from './load-id.ts'
+export { LoadPackageStore } from './load-package-store.ts'
+export type * from './package-types.ts'
+export { compressState, decompressState, sha256Hex } from './state-compression.ts'

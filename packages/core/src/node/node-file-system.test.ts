@@ -1,0 +1,54 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { nodeFileSystem } from './node-file-system.ts'
+import { defaultPipelinesDir } from './node-paths.ts'
+
+let dir: string
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-fs-'))
+})
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('nodeFileSystem', () => {
+  const fs = nodeFileSystem()
+
+  it('writes text atomically into new directories, leaving no temp files', async () => {
+    const path = fs.join(dir, 'a', 'b', 'state.json')
+    await fs.writeText(path, 'one')
+    await fs.writeText(path, 'two')
+    expect(await fs.readText(path)).toBe('two')
+    expect(await readdir(join(dir, 'a', 'b'))).toEqual(['state.json'])
+  })
+
+  it('appends through a writer, counting bytes, and streams the file back', async () => {
+    const path = fs.join(dir, 'jobs', 'x.jsonl')
+    const w = await fs.openWriter(path)
+    await w.write('ä\n')
+    await w.write(new Uint8Array([65, 10]))
+    await w.close()
+    expect(w.bytes).toBe(5)
+    expect(await fs.size(path)).toBe(5)
+    const text = await new Response(fs.readStream(path)).text()
+    expect(text).toBe('ä\nA\n')
+  })
+
+  it('lists (sorted, empty when missing), renames, removes and joins', async () => {
+    expect(await fs.list(fs.join(dir, 'missing'))).toEqual([])
+    await fs.writeText(fs.join(dir, 'b'), '')
+    await fs.writeText(fs.join(dir, 'a'), '')
+    expect(await fs.list(dir)).toEqual(['a', 'b'])
+    await fs.rename(fs.join(dir, 'a'), fs.join(dir, 'sub', 'c'))
+    expect(await fs.exists(fs.join(dir, 'sub', 'c'))).toBe(true)
+    await fs.remove(fs.join(dir, 'sub'))
+    expect(await fs.exists(fs.join(dir, 'sub'))).toBe(false)
+    expect(fs.join('/x/', 'y', '', 'z')).toBe('/x/y/z')
+  })
+
+  it('defaults the pipelines dir to ~/.sluice/pipelines', () => {
+    expect(defaultPipelinesDir()).toMatch(/\/\.sluice\/pipelines$/)
+  })
+})

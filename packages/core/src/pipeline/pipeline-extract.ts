@@ -1,0 +1,199 @@
+import { isSluiceError, SluiceError } from '../errors.ts'
+import type { Normalizer, ResourceTableSpec } from '../normalize/normalize-types.ts'
+import type { SchemaChange, SchemaContract } from '../schema/schema-types.ts'
+import type { ReplaceRange, Resource, ResourceContext, Source } from '../source/source-types.ts'
+import { createJobWriter, type JobFileFormat, type JobWriter } from '../storage/job-writer.ts'
+import type { LoadPackageStore } from '../storage/load-package-store.ts'
+import type { PackageManifest } from '../storage/package-types.ts'
+import type { PipelineEvent } from './pipeline-events.ts'
+import { jsonCopy, resourceState, setResourceState, tableWithChildren } from './pipeline-state.ts'
+import type { PipelineState } from './pipeline-types.ts'
+
+/** Everything one extract+normalize pass needs. */
+export interface ExtractInput {
+  store: LoadPackageStore
+  source: Source
+  resources: readonly Resource<object>[]
+  normalizer: Normalizer
+  /** The state the resources start from (refresh resets already applied); not mutated. */
+  baseState: PipelineState
+  /** The committed state before the run, to tell whether the state changed. Default `baseState`. */
+  previousState?: PipelineState
+  manifest: PackageManifest
+  format: JobFileFormat
+  fileMaxBytes?: number
+  contract?: SchemaContract
+  strict: boolean
+  signal: AbortSignal
+  emit(e: PipelineEvent): void
+}
+
+/** What the pass produced (the package is on disk and `normalized`). */
+export interface ExtractOutput {
+  state: PipelineState
+  /** Milliseconds spent outside and inside the normalizer and job writers. */
+  extractMs: number
+  normalizeMs: number
+}
+
+/** The abort error every cancelled step throws. */
+export function abortError(signal: AbortSignal): SluiceError {
+  return new SluiceError('RUN_ABORTED', 'the run was stopped', {
+    cause: signal.reason,
+    hint: 'run the same command again to resume where it stopped',
+  })
+}
+
+function asArray(v: string | readonly string[] | undefined): readonly string[] | undefined {
+  return v === undefined ? undefined : typeof v === 'string' ? [v] : v
+}
+
+/** The normalizer spec of a resource. */
+export function resourceSpec(resource: Resource<object>, contract?: SchemaContract): ResourceTableSpec {
+  const wd = resource.writeDisposition ?? 'append'
+  const spec: ResourceTableSpec = {
+    resource: resource.name,
+    writeDisposition: typeof wd === 'string' ? wd : wd.disposition,
+  }
+  if (typeof wd === 'object' && wd.strategy !== undefined) {
+    if (wd.disposition === 'merge') spec.mergeStrategy = wd.strategy
+    else spec.replaceStrategy = wd.strategy
+  }
+  if (resource.tableName !== undefined) spec.table = resource.tableName
+  const pk = asArray(resource.primaryKey)
+  if (pk) spec.primaryKey = pk
+  const mk = asArray(resource.mergeKey)
+  if (mk) spec.mergeKey = mk
+  if (resource.columns) spec.columns = resource.columns
+  const c = resource.contract ?? contract
+  if (c !== undefined) spec.contract = c
+  if (resource.maxTableNesting !== undefined) spec.maxTableNesting = resource.maxTableNesting
+  return spec
+}
+
+/**
+ * Extracts and normalizes every resource in one streaming pass into the package of `manifest` (which MUST
+ * already exist in state `extracted`): each page goes through the normalizer straight to per-table job
+ * writers. Marks the package `normalized` (with schema and new state) only when every resource finished.
+ */
+export async function extractPackage(input: ExtractInput): Promise<ExtractOutput> {
+  const { store, source, normalizer, manifest, signal, emit } = input
+  const loadId = manifest.loadId
+  const state = jsonCopy(input.baseState)
+  const jobsDir = store.jobsDir(loadId)
+  const fileIds = new Map<string, number>()
+  const nextFileId = (table: string) => () => {
+    const id = (fileIds.get(table) ?? 0) + 1
+    fileIds.set(table, id)
+    return id
+  }
+  const changes: SchemaChange[] = []
+  let normalizeMs = 0
+  const started = performance.now()
+
+  for (const resource of input.resources) {
+    if (signal.aborted) throw abortError(signal)
+    const name = resource.name
+    emit({ type: 'resource-start', resource: name })
+    const spec = resourceSpec(resource, input.contract)
+    changes.push(...normalizer.registerResource(spec))
+    const root = normalizer.tableOf(name)
+    const writers = new Map<string, JobWriter>()
+    const tableRows = new Map<string, number>()
+    const ranges: ReplaceRange[] = []
+    const ctx: ResourceContext = {
+      state: resourceState(input.baseState, source.name, name),
+      signal,
+      emit: (e) => emit(e),
+      replaceRange: (r) => {
+        ranges.push({ column: normalizer.normalizeIdentifier(r.column), from: r.from, to: r.to })
+      },
+      warn: (message) => {
+        manifest.warnings.push(message)
+        emit({ type: 'warning', resource: name, message })
+      },
+    }
+    let rows = 0
+    try {
+      for await (const page of resource.read(ctx)) {
+        if (signal.aborted) throw abortError(signal)
+        const t0 = performance.now()
+        const normalized = normalizer.normalizePage(name, page, loadId)
+        for (const c of normalized.changes) changes.push(c)
+        for (const [table, tableRowsOfPage] of normalized.tables) {
+          if (tableRowsOfPage.length === 0) continue
+          let writer = writers.get(table)
+          if (!writer) {
+            writer = createJobWriter({
+              fs: store.fs,
+              dir: jobsDir,
+              table,
+              format: input.format,
+              nextFileId: nextFileId(table),
+              columns: () => normalizer.schema.tables[table]?.columns.map((c) => c.name) ?? [],
+              ...(input.fileMaxBytes !== undefined ? { fileMaxBytes: input.fileMaxBytes } : {}),
+            })
+            writers.set(table, writer)
+          }
+          await writer.write(tableRowsOfPage)
+          tableRows.set(table, (tableRows.get(table) ?? 0) + tableRowsOfPage.length)
+        }
+        rows += page.length
+        normalizeMs += performance.now() - t0
+      }
+    } catch (error) {
+      for (const w of writers.values()) await w.discard()
+      if (signal.aborted) throw abortError(signal)
+      if (isSluiceError(error, 'RESOURCE_SKIPPED') && !input.strict) {
+        const reason = (error as Error).message
+        manifest.skippedResources.push({ resource: name, reason })
+        emit({ type: 'resource-skipped', resource: name, reason })
+        continue
+      }
+      throw error
+    }
+    for (const [table, writer] of writers) {
+      for (const f of await writer.close()) {
+        manifest.jobs.push({
+          jobId: f.jobId,
+          table,
+          resource: name,
+          format: f.format,
+          rows: f.rows,
+          bytes: f.bytes,
+          state: 'new',
+          retries: 0,
+        })
+      }
+    }
+    const disposition = spec.writeDisposition
+    const include = new Set(tableRows.keys())
+    if (disposition === 'replace' || (disposition === 'merge' && ranges.length > 0)) {
+      for (const t of tableWithChildren(normalizer.schema, root)) include.add(t)
+    }
+    for (const table of include) {
+      manifest.tables[table] = {
+        resource: name,
+        disposition,
+        ...(spec.mergeStrategy ? { mergeStrategy: spec.mergeStrategy } : {}),
+        ...(spec.replaceStrategy ? { replaceStrategy: spec.replaceStrategy } : {}),
+        rows: tableRows.get(table) ?? 0,
+        ...(table === root && ranges.length > 0 ? { replaceRanges: ranges } : {}),
+      }
+    }
+    setResourceState(state, source.name, name, ctx.state)
+    emit({ type: 'resource-end', resource: name, rows })
+  }
+
+  if (signal.aborted) throw abortError(signal)
+  const before = JSON.stringify((input.previousState ?? input.baseState).sources)
+  manifest.stateChanged = JSON.stringify(state.sources) !== before
+  if (manifest.stateChanged) state.version += 1
+  state.lastLoadId = loadId
+  manifest.schemaChanges = changes
+  await store.writePackageSchema(loadId, normalizer.schema)
+  await store.writePackageState(loadId, state)
+  manifest.state = 'normalized'
+  await store.writePackage(manifest)
+  return { state, extractMs: performance.now() - started - normalizeMs, normalizeMs }
+}

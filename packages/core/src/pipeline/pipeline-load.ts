@@ -1,0 +1,248 @@
+import type { DestinationClient, LoadJob, PackageLoad, TableLoad } from '../destination/destination-types.ts'
+import { isSluiceError, SluiceError } from '../errors.ts'
+import { diffSchemas } from '../schema/schema-evolution.ts'
+import type { Schema } from '../schema/schema-types.ts'
+import type { LoadPackageStore } from '../storage/load-package-store.ts'
+import type { PackageJob, PackageManifest } from '../storage/package-types.ts'
+import type { PipelineEvent } from './pipeline-events.ts'
+import { abortError } from './pipeline-extract.ts'
+import { tableWithChildren, toStoredState } from './pipeline-state.ts'
+import type { PipelineState } from './pipeline-types.ts'
+
+/** Everything loading one package needs. */
+export interface LoadInput {
+  store: LoadPackageStore
+  client: DestinationClient
+  manifest: PackageManifest
+  loadRetries: number
+  sleep(ms: number, signal?: AbortSignal): Promise<void>
+  retryDelayMs(attempt: number): number
+  signal: AbortSignal
+  emit(e: PipelineEvent): void
+  warn(message: string): void
+}
+
+/** What loading a package produced. */
+export interface LoadOutput {
+  schema: Schema
+  state: PipelineState
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+function isTransient(error: unknown): boolean {
+  return isSluiceError(error) && error.transient
+}
+
+/** Runs an operation, retrying transient SluiceErrors with backoff. */
+async function withRetries<T>(
+  input: LoadInput,
+  run: () => Promise<T>,
+  onRetry: (attempt: number, waitMs: number, error: unknown) => void,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run()
+    } catch (error) {
+      if (input.signal.aborted) throw abortError(input.signal)
+      if (!isTransient(error) || attempt > input.loadRetries) throw error
+      const waitMs = input.retryDelayMs(attempt)
+      onRetry(attempt, waitMs, error)
+      await input.sleep(waitMs, input.signal)
+      if (input.signal.aborted) throw abortError(input.signal)
+    }
+  }
+}
+
+function tableLoads(manifest: PackageManifest, schema: Schema, truncate: readonly string[]): TableLoad[] {
+  const loads: TableLoad[] = []
+  const seen = new Set<string>()
+  for (const [name, t] of Object.entries(manifest.tables)) {
+    const table = schema.tables[name]
+    if (!table) continue
+    seen.add(name)
+    const refreshData = truncate.includes(name)
+    loads.push({
+      table,
+      disposition: refreshData ? 'replace' : t.disposition,
+      ...(t.mergeStrategy && !refreshData ? { mergeStrategy: t.mergeStrategy } : {}),
+      ...(t.replaceStrategy ? { replaceStrategy: t.replaceStrategy } : {}),
+      ...(t.replaceRanges && !refreshData ? { replaceRanges: t.replaceRanges } : {}),
+      rows: t.rows,
+    })
+  }
+  for (const name of truncate) {
+    const table = schema.tables[name]
+    if (!table || seen.has(name)) continue
+    loads.push({ table, disposition: 'replace', rows: 0 })
+  }
+  return loads
+}
+
+/**
+ * Loads one `normalized` package: initialize → (refresh drops) → migrate → startLoad → load* → complete, then
+ * marks it `loaded` and saves its state and schema locally. Repeats the whole sequence for a package loaded
+ * before (destinations are idempotent per package). A terminal job failure aborts the package (job file moved
+ * to `failed/`, cause recorded) and throws `LOAD_JOB_FAILED`; transient failures past `loadRetries` leave it
+ * pending and throw `LOAD_RETRIES_EXHAUSTED`.
+ */
+export async function loadPackage(input: LoadInput): Promise<LoadOutput> {
+  const { store, client, manifest, emit, signal } = input
+  const loadId = manifest.loadId
+  const schema = await store.readPackageSchema(loadId)
+  const state = await store.readPackageState(loadId)
+  if (!schema || !state) {
+    throw new SluiceError('PACKAGE_CORRUPT', `load package ${loadId} misses its schema or state`, {
+      hint: 'drop pending packages (`sluice pipeline drop-pending-packages`) and run again',
+    })
+  }
+  manifest.attempts += 1
+  manifest.error = undefined
+  await store.writePackage(manifest)
+  try {
+    await client.initialize()
+    const missing = new Set<string>()
+    const truncate = [...(manifest.refresh?.truncateTables ?? [])]
+    const drop = manifest.refresh?.dropTables ?? []
+    if (drop.length > 0) {
+      if (client.dropTables) {
+        await client.dropTables(drop)
+        for (const t of drop) missing.add(t)
+      } else {
+        input.warn(`the destination cannot drop tables: emptied ${drop.join(', ')} instead`)
+        truncate.push(...drop)
+      }
+    }
+    const stored = await client.getStoredSchema(schema.name)
+    let base = stored?.schema
+    if (base && missing.size > 0) {
+      base = {
+        ...base,
+        tables: Object.fromEntries(Object.entries(base.tables).filter(([n]) => !missing.has(n))),
+      }
+    }
+    await client.migrate(schema, diffSchemas(base, schema))
+    const tables = tableLoads(manifest, schema, truncate)
+    const packageLoad: PackageLoad = { loadId, schema, tables }
+    const storedState = await toStoredState(state, loadId)
+    if (manifest.stateChanged) packageLoad.state = storedState
+    else {
+      const current = await client.getStoredState(state.pipelineName)
+      if (current?.versionHash !== storedState.versionHash) packageLoad.state = storedState
+    }
+    await client.startLoad(packageLoad)
+    await runJobs(input, schema)
+    await withRetries(
+      input,
+      () => client.complete(packageLoad),
+      (attempt, waitMs, error) =>
+        emit({ type: 'retry', url: `complete ${loadId}`, attempt, waitMs, reason: messageOf(error) }),
+    )
+  } catch (error) {
+    if (manifest.state !== 'aborted') {
+      manifest.error = messageOf(error)
+      await store.writePackage(manifest)
+    }
+    if (signal.aborted) throw abortError(signal)
+    if (isTransient(error)) {
+      throw new SluiceError(
+        'LOAD_RETRIES_EXHAUSTED',
+        `load package ${loadId} failed after ${input.loadRetries} retries: ${messageOf(error)}`,
+        { cause: error, hint: 'the package is kept; run again to resume it', transient: true },
+      )
+    }
+    throw error
+  }
+  manifest.state = 'loaded'
+  await store.writePackage(manifest)
+  await store.writeSchema(schema)
+  await store.writeState(state)
+  return { schema, state }
+}
+
+async function runJobs(input: LoadInput, schema: Schema): Promise<void> {
+  const { store, client, manifest } = input
+  const queue = [...manifest.jobs]
+  let failure: unknown
+  const worker = async (): Promise<void> => {
+    for (let job = queue.shift(); job && failure === undefined; job = queue.shift()) {
+      try {
+        await runJob(input, job, schema)
+      } catch (error) {
+        failure ??= error
+      }
+    }
+  }
+  const parallel = Math.max(1, Math.min(client.maxParallelJobs ?? 1, queue.length))
+  await Promise.all(Array.from({ length: parallel }, worker))
+  await store.writePackage(manifest)
+  if (failure !== undefined) throw failure
+}
+
+async function runJob(input: LoadInput, job: PackageJob, schema: Schema): Promise<void> {
+  const { store, client, manifest, emit, signal } = input
+  const loadId = manifest.loadId
+  if (signal.aborted) throw abortError(signal)
+  const table = schema.tables[job.table]
+  if (!table) {
+    throw new SluiceError(
+      'PACKAGE_CORRUPT',
+      `job ${job.jobId} of package ${loadId} names unknown table ${job.table}`,
+    )
+  }
+  const loadJob: LoadJob = {
+    loadId,
+    jobId: job.jobId,
+    table,
+    file: store.jobFile(loadId, job),
+    format: job.format,
+    rows: job.rows,
+  }
+  emit({ type: 'load-job', loadId, table: job.table, rows: job.rows, phase: 'start' })
+  job.retries = 0
+  try {
+    await withRetries(
+      input,
+      () => client.load(loadJob, signal),
+      (_attempt, _waitMs, error) => {
+        job.retries++
+        emit({
+          type: 'load-job',
+          loadId,
+          table: job.table,
+          rows: job.rows,
+          phase: 'retry',
+          error: messageOf(error),
+        })
+      },
+    )
+  } catch (error) {
+    if (signal.aborted || isTransient(error)) throw error
+    const message = messageOf(error)
+    job.error = message
+    await store.moveJob(loadId, job, 'failed')
+    manifest.state = 'aborted'
+    manifest.error = `job ${job.jobId} (table ${job.table}) failed: ${message}`
+    await store.writePackage(manifest)
+    emit({ type: 'load-job', loadId, table: job.table, rows: job.rows, phase: 'failed', error: message })
+    throw new SluiceError(
+      'LOAD_JOB_FAILED',
+      `load job ${job.jobId} for table ${job.table} in package ${loadId} failed: ${message}`,
+      {
+        cause: error,
+        hint: 'the package is aborted and its state not committed; fix the cause (see `sluice pipeline failed-jobs`) and run again',
+      },
+    )
+  }
+  await store.moveJob(loadId, job, 'completed')
+  emit({ type: 'load-job', loadId, table: job.table, rows: job.rows, phase: 'end' })
+}
+
+/** Tables to drop or truncate for a refresh, from the schema before the run. */
+export function refreshTables(schema: Schema | undefined, roots: readonly string[]): string[] {
+  const out: string[] = []
+  for (const r of roots) for (const t of tableWithChildren(schema, r)) if (!out.includes(t)) out.push(t)
+  return out
+}

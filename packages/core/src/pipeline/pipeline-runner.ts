@@ -1,0 +1,543 @@
+import type { Destination, DestinationClient } from '../destination/destination-types.ts'
+import { isSluiceError, SluiceError } from '../errors.ts'
+import type { Normalizer, NormalizerOptions } from '../normalize/normalize-types.ts'
+import { normalizeIdentifier } from '../schema/naming-convention.ts'
+import type { Schema, SchemaChange } from '../schema/schema-types.ts'
+import type { Resource, Source } from '../source/source-types.ts'
+import type { FileSystem } from '../storage/file-system.ts'
+import type { JobFileFormat } from '../storage/job-writer.ts'
+import { newLoadId } from '../storage/load-id.ts'
+import { LoadPackageStore } from '../storage/load-package-store.ts'
+import type { PackageManifest } from '../storage/package-types.ts'
+import type { PipelineEvent } from './pipeline-events.ts'
+import { abortError, extractPackage } from './pipeline-extract.ts'
+import { loadPackage, refreshTables } from './pipeline-load.ts'
+import {
+  emptyState,
+  fromStoredState,
+  jsonCopy,
+  setResourceState,
+  tablesOfResource,
+  toStoredState,
+} from './pipeline-state.ts'
+import type {
+  FailedJob,
+  LoadInfo,
+  PackageInfo,
+  Pipeline,
+  PipelineOptions,
+  PipelineState,
+  RunOptions,
+  RunTrace,
+  TraceStep,
+} from './pipeline-types.ts'
+
+/** Builds a normalizer for a run; see {@link PipelineInternals}. */
+export type NormalizerFactory = (schema: Schema | undefined, options: NormalizerOptions) => Normalizer
+
+/** Test and integration seams of {@link pipeline} that are not part of the everyday options. */
+export interface PipelineInternals {
+  /** Default: `createNormalizer` of the normalize area. */
+  createNormalizer?: NormalizerFactory
+}
+
+const DEFAULT_SLEEP = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve()
+    const timer = setTimeout(done, ms)
+    function done(): void {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    signal?.addEventListener('abort', done, { once: true })
+  })
+
+async function dispose(client: DestinationClient): Promise<void> {
+  try {
+    await client[Symbol.asyncDispose]()
+  } catch {
+    // closing a connection must not hide the run's outcome
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+function linkedSignal(signal: AbortSignal | undefined): AbortController {
+  const controller = new AbortController()
+  if (signal?.aborted) controller.abort(signal.reason)
+  else signal?.addEventListener('abort', () => controller.abort(signal.reason), { once: true })
+  return controller
+}
+
+function jobFormat(destination: Destination): JobFileFormat {
+  return destination.capabilities.fileFormats[0] === 'csv' ? 'csv' : 'jsonl'
+}
+
+let defaultNormalizer: NormalizerFactory | undefined
+
+/** Lets the normalize area register its `createNormalizer` as the default (avoids an import cycle). */
+export function setDefaultNormalizer(factory: NormalizerFactory): void {
+  defaultNormalizer = factory
+}
+
+/**
+ * Creates a pipeline: a name, a destination, a dataset and a directory of local state and load packages.
+ * Nothing touches the disk or the destination until a method is called.
+ */
+export function pipeline(options: PipelineOptions, internals: PipelineInternals = {}): Pipeline {
+  return new PipelineRunner(options, internals)
+}
+
+class PipelineRunner implements Pipeline {
+  readonly pipelineName: string
+  readonly datasetName: string
+  private dir: string | undefined
+  private storeP: Promise<LoadPackageStore> | undefined
+  private readonly options: PipelineOptions
+  private readonly internals: PipelineInternals
+
+  constructor(options: PipelineOptions, internals: PipelineInternals) {
+    if (!/\S/.test(options.pipelineName) || /[/\\]|^\.\.?$/.test(options.pipelineName)) {
+      throw new SluiceError(
+        'CONFIG_INVALID',
+        `pipeline name "${options.pipelineName}" is not usable as a folder name`,
+        {
+          hint: 'use letters, digits and _',
+        },
+      )
+    }
+    this.options = options
+    this.internals = internals
+    this.pipelineName = options.pipelineName
+    this.datasetName = normalizeIdentifier(options.datasetName ?? `${options.pipelineName}_dataset`)
+    this.dir = options.pipelinesDir
+  }
+
+  get pipelinesDir(): string {
+    return this.dir ?? '~/.sluice/pipelines'
+  }
+
+  private store(): Promise<LoadPackageStore> {
+    this.storeP ??= (async () => {
+      let fs: FileSystem | undefined = this.options.fs
+      if (!fs || this.dir === undefined) {
+        const node = await import('../node/index.ts')
+        fs ??= node.nodeFileSystem()
+        this.dir ??= node.defaultPipelinesDir()
+      }
+      return new LoadPackageStore(fs, this.dir, this.pipelineName)
+    })()
+    return this.storeP
+  }
+
+  private emit(e: PipelineEvent): void {
+    try {
+      this.options.onEvent?.(e)
+    } catch {
+      // a listener's failure must not break the run
+    }
+  }
+
+  private async client(signal?: AbortSignal): Promise<DestinationClient> {
+    return this.options.destination.createClient({
+      datasetName: this.datasetName,
+      pipelineName: this.pipelineName,
+      emit: (e) => this.emit(e),
+      ...(signal ? { signal } : {}),
+    })
+  }
+
+  async run(source: Source, runOptions: RunOptions = {}): Promise<LoadInfo> {
+    const store = await this.store()
+    const destination = this.options.destination
+    const controller = linkedSignal(runOptions.signal)
+    const signal = controller.signal
+    const startedAt = new Date().toISOString()
+    const info: LoadInfo = {
+      pipelineName: this.pipelineName,
+      destinationName: destination.name,
+      destinationLocation: '',
+      datasetName: this.datasetName,
+      loadIds: [],
+      tables: {},
+      schemaChanges: [],
+      skippedResources: [],
+      warnings: [],
+      failedJobs: [],
+      startedAt,
+      finishedAt: startedAt,
+      durations: { extract: 0, normalize: 0, load: 0 },
+      resumedPackages: [],
+    }
+    const trace: RunTrace = {
+      pipelineName: this.pipelineName,
+      datasetName: this.datasetName,
+      destinationName: destination.name,
+      startedAt,
+      steps: [],
+      loadIds: info.loadIds,
+      resumedPackages: info.resumedPackages,
+      skippedResources: info.skippedResources,
+      warnings: info.warnings,
+    }
+    const step = (name: TraceStep['step'], loadId?: string): TraceStep => {
+      const s: TraceStep = { step: name, startedAt: new Date().toISOString(), ...(loadId ? { loadId } : {}) }
+      trace.steps.push(s)
+      return s
+    }
+    const endStep = (s: TraceStep, error?: unknown): void => {
+      s.finishedAt = new Date().toISOString()
+      s.ms = Date.parse(s.finishedAt) - Date.parse(s.startedAt)
+      if (error !== undefined) s.error = messageOf(error)
+    }
+    let client: DestinationClient | undefined
+    let current: TraceStep | undefined
+    try {
+      const resources = this.selectResources(source, runOptions.resources)
+      client = await this.client(signal)
+      info.destinationLocation = client.location
+
+      // discard interrupted packages; collect pending ones
+      const pending: PackageManifest[] = []
+      for (const m of await store.packages()) {
+        if (m.state === 'extracted') await store.removePackage(m.loadId)
+        else if (m.state === 'normalized') pending.push(m)
+      }
+      const ids = await store.loadIds()
+
+      // restore state and schema from the destination on a fresh machine
+      current = step('restore')
+      let state = await store.readState()
+      let schema = await store.readSchema(source.name)
+      if (!state || !schema) {
+        await client.initialize()
+        if (!state) {
+          const stored = await client.getStoredState(this.pipelineName)
+          if (stored) {
+            state = await fromStoredState(stored)
+            await store.writeState(state)
+          }
+        }
+        if (!schema && (state?.sources[source.name] !== undefined || pending.length === 0)) {
+          const stored = await client.getStoredSchema(source.name)
+          if (stored && state) {
+            schema = stored.schema
+            await store.writeSchema(schema)
+          }
+        }
+      }
+      endStep(current)
+
+      // finish pending packages first
+      for (const m of pending) {
+        this.emit({ type: 'package-resumed', loadId: m.loadId, state: m.state })
+        info.resumedPackages.push(m.loadId)
+        const loaded = await this.load(store, client, m, signal, info, trace)
+        state = loaded.state
+        if (loaded.schema.name === source.name) schema = loaded.schema
+      }
+
+      // extract and normalize into a new package
+      const previous = state ?? emptyState(this.pipelineName)
+      const base = jsonCopy(previous)
+      const refresh = this.refreshPlan(source, resources, runOptions, schema, base)
+      if (refresh?.mode === 'drop_sources') schema = undefined
+      else if (refresh?.mode === 'drop_resources' && schema) {
+        const drop = new Set(refresh.dropTables)
+        schema = {
+          ...schema,
+          tables: Object.fromEntries(Object.entries(schema.tables).filter(([n]) => !drop.has(n))),
+        }
+      }
+      const loadId = newLoadId(ids.at(-1))
+      const manifest: PackageManifest = {
+        loadId,
+        pipelineName: this.pipelineName,
+        schemaName: source.name,
+        state: 'extracted',
+        format: jobFormat(destination),
+        createdAt: new Date().toISOString(),
+        updatedAt: new Date().toISOString(),
+        tables: {},
+        jobs: [],
+        schemaChanges: [],
+        ...(refresh ? { refresh } : {}),
+        skippedResources: [],
+        warnings: [],
+        stateChanged: false,
+        attempts: 0,
+      }
+      const normalizer = this.normalizer(schema, {
+        schemaName: source.name,
+        maxIdentifierLength: destination.capabilities.maxIdentifierLength,
+        ...((runOptions.contract ?? source.contract)
+          ? { contract: runOptions.contract ?? source.contract }
+          : {}),
+      })
+      await store.createPackage(manifest)
+      current = step('extract', loadId)
+      this.emit({ type: 'step', step: 'extract', phase: 'start', loadId })
+      this.emit({ type: 'step', step: 'normalize', phase: 'start', loadId })
+      try {
+        const out = await extractPackage({
+          store,
+          source,
+          resources,
+          normalizer,
+          baseState: base,
+          previousState: previous,
+          manifest,
+          format: manifest.format,
+          strict: runOptions.strict ?? false,
+          signal,
+          emit: (e) => this.emit(e),
+          ...(this.options.fileMaxBytes !== undefined ? { fileMaxBytes: this.options.fileMaxBytes } : {}),
+          ...(runOptions.contract !== undefined ? { contract: runOptions.contract } : {}),
+        })
+        info.durations.extract += out.extractMs
+        info.durations.normalize += out.normalizeMs
+      } catch (error) {
+        await store.removePackage(loadId).catch(() => undefined)
+        throw error
+      } finally {
+        info.skippedResources.push(...manifest.skippedResources)
+        info.warnings.push(...manifest.warnings)
+      }
+      current.rows = Object.fromEntries(Object.entries(manifest.tables).map(([t, v]) => [t, v.rows]))
+      endStep(current)
+      const norm = step('normalize', loadId)
+      norm.ms = Math.round(info.durations.normalize)
+      norm.finishedAt = current.finishedAt!
+      this.emit({ type: 'step', step: 'normalize', phase: 'end', loadId })
+      this.emit({ type: 'step', step: 'extract', phase: 'end', loadId })
+      current = undefined
+      await this.load(store, client, manifest, signal, info, trace)
+      return info
+    } catch (error) {
+      if (current && current.finishedAt === undefined) endStep(current, error)
+      trace.error = messageOf(error)
+      if (signal.aborted && !isSluiceError(error, 'RUN_ABORTED')) throw abortError(signal)
+      throw error
+    } finally {
+      info.finishedAt = new Date().toISOString()
+      trace.finishedAt = info.finishedAt
+      await store.writeTrace(trace).catch(() => undefined)
+      if (client) await dispose(client)
+    }
+  }
+
+  private async load(
+    store: LoadPackageStore,
+    client: DestinationClient,
+    manifest: PackageManifest,
+    signal: AbortSignal,
+    info: LoadInfo,
+    trace: RunTrace,
+  ): Promise<{ schema: Schema; state: PipelineState }> {
+    const loadId = manifest.loadId
+    const s: TraceStep = { step: 'load', loadId, startedAt: new Date().toISOString() }
+    trace.steps.push(s)
+    const t0 = performance.now()
+    this.emit({ type: 'step', step: 'load', phase: 'start', loadId })
+    try {
+      const out = await loadPackage({
+        store,
+        client,
+        manifest,
+        loadRetries: this.options.loadRetries ?? 5,
+        sleep: this.options.sleep ?? DEFAULT_SLEEP,
+        retryDelayMs: this.options.retryDelayMs ?? ((attempt) => Math.min(30_000, 1000 * 2 ** (attempt - 1))),
+        signal,
+        emit: (e) => this.emit(e),
+        warn: (message) => {
+          info.warnings.push(message)
+          this.emit({ type: 'warning', message })
+        },
+      })
+      info.loadIds.push(loadId)
+      for (const [table, t] of Object.entries(manifest.tables)) {
+        info.tables[table] = { rows: (info.tables[table]?.rows ?? 0) + t.rows }
+      }
+      info.schemaChanges.push(...(manifest.schemaChanges as SchemaChange[]))
+      s.rows = Object.fromEntries(Object.entries(manifest.tables).map(([t, v]) => [t, v.rows]))
+      return out
+    } catch (error) {
+      for (const j of manifest.jobs) {
+        if (j.state === 'failed')
+          info.failedJobs.push({ loadId, jobId: j.jobId, table: j.table, error: j.error ?? '' })
+      }
+      s.error = messageOf(error)
+      throw error
+    } finally {
+      info.durations.load += performance.now() - t0
+      s.finishedAt = new Date().toISOString()
+      s.ms = Math.round(performance.now() - t0)
+      this.emit({ type: 'step', step: 'load', phase: 'end', loadId })
+    }
+  }
+
+  private normalizer(schema: Schema | undefined, options: NormalizerOptions): Normalizer {
+    const factory = this.internals.createNormalizer ?? defaultNormalizer
+    if (!factory) {
+      throw new SluiceError('NORMALIZER_MISSING', 'no normalizer is available', {
+        hint: 'import @sluice/core (its index registers the normalizer) or pass createNormalizer',
+      })
+    }
+    return factory(schema ? jsonCopy(schema) : undefined, options)
+  }
+
+  private selectResources(source: Source, names: readonly string[] | undefined): Resource<object>[] {
+    if (!names || names.length === 0) return [...source.resources]
+    const byName = new Map(source.resources.map((r) => [r.name, r]))
+    const unknown = names.filter((n) => !byName.has(n))
+    if (unknown.length > 0) {
+      throw new SluiceError(
+        'RESOURCE_UNKNOWN',
+        `source ${source.name} has no resource ${unknown.join(', ')}`,
+        {
+          hint: `use one of ${[...byName.keys()].join(', ')}`,
+        },
+      )
+    }
+    return names.map((n) => byName.get(n)!)
+  }
+
+  /** Resets `base` for the refresh mode and returns the tables to drop or empty at load time. */
+  private refreshPlan(
+    source: Source,
+    resources: readonly Resource<object>[],
+    options: RunOptions,
+    schema: Schema | undefined,
+    base: PipelineState,
+  ): PackageManifest['refresh'] {
+    const mode = options.refresh
+    if (!mode) return undefined
+    if (mode === 'drop_sources') {
+      base.sources[source.name] = { resources: {} }
+      const roots = Object.values(schema?.tables ?? {})
+        .filter((t) => t.parent === undefined)
+        .map((t) => t.name)
+      return { mode, dropTables: refreshTables(schema, roots), truncateTables: [] }
+    }
+    const tables: string[] = []
+    for (const r of resources) {
+      setResourceState(base, source.name, r.name, undefined)
+      for (const t of tablesOfResource(schema, r.name)) if (!tables.includes(t)) tables.push(t)
+    }
+    return mode === 'drop_resources'
+      ? { mode, dropTables: tables, truncateTables: [] }
+      : { mode, dropTables: [], truncateTables: tables }
+  }
+
+  async state(): Promise<PipelineState | undefined> {
+    return (await this.store()).readState()
+  }
+
+  async schema(name?: string): Promise<Schema | undefined> {
+    const store = await this.store()
+    const n = name ?? (await store.schemaNames())[0]
+    return n === undefined ? undefined : store.readSchema(n)
+  }
+
+  async lastTrace(): Promise<RunTrace | undefined> {
+    return (await this.store()).readTrace()
+  }
+
+  async packages(): Promise<PackageInfo[]> {
+    return (await this.store()).packages()
+  }
+
+  async package(loadId: string): Promise<PackageInfo | undefined> {
+    return (await this.store()).readPackage(loadId)
+  }
+
+  async failedJobs(): Promise<FailedJob[]> {
+    const out: FailedJob[] = []
+    for (const m of await this.packages()) {
+      for (const j of m.jobs) {
+        if (j.state === 'failed')
+          out.push({ loadId: m.loadId, jobId: j.jobId, table: j.table, error: j.error ?? '' })
+      }
+    }
+    return out
+  }
+
+  async dropPendingPackages(): Promise<void> {
+    const store = await this.store()
+    for (const m of await store.packages()) if (m.state !== 'loaded') await store.removePackage(m.loadId)
+  }
+
+  async sync(): Promise<void> {
+    const store = await this.store()
+    const client = await this.client()
+    try {
+      await client.initialize()
+      const stored = await client.getStoredState(this.pipelineName)
+      if (!stored) {
+        throw new SluiceError(
+          'STATE_NOT_FOUND',
+          `the destination holds no state for pipeline ${this.pipelineName}`,
+          {
+            hint: `check --destination and --dataset (now ${this.datasetName})`,
+          },
+        )
+      }
+      const state = await fromStoredState(stored)
+      await store.writeState(state)
+      for (const name of new Set([...Object.keys(state.sources), ...(await store.schemaNames())])) {
+        const schema = await client.getStoredSchema(name)
+        if (schema) await store.writeSchema(schema.schema)
+      }
+    } finally {
+      await dispose(client)
+    }
+  }
+
+  async drop(resources: string[]): Promise<void> {
+    const store = await this.store()
+    const state = (await store.readState()) ?? emptyState(this.pipelineName)
+    const client = await this.client()
+    try {
+      await client.initialize()
+      for (const name of await store.schemaNames()) {
+        const schema = await store.readSchema(name)
+        if (!schema) continue
+        const names =
+          resources.length > 0
+            ? resources
+            : [...new Set(Object.values(schema.tables).flatMap((t) => (t.resource ? [t.resource] : [])))]
+        const tables = names.flatMap((r) => tablesOfResource(schema, r))
+        for (const r of names) setResourceState(state, name, r, undefined)
+        const next: Schema = {
+          ...schema,
+          tables: Object.fromEntries(Object.entries(schema.tables).filter(([n]) => !tables.includes(n))),
+        }
+        if (tables.length > 0) {
+          if (!client.dropTables) {
+            throw new SluiceError(
+              'DROP_UNSUPPORTED',
+              `destination ${this.options.destination.name} cannot drop tables`,
+              {
+                hint: 'drop them with the database tools',
+              },
+            )
+          }
+          await client.dropTables(tables)
+        }
+        state.version += 1
+        const loadId = newLoadId((await store.loadIds()).at(-1))
+        state.lastLoadId = loadId
+        const load = { loadId, schema: next, tables: [], state: await toStoredState(state, loadId) }
+        await client.startLoad(load)
+        await client.complete(load)
+        await store.writeSchema(next)
+      }
+      await store.writeState(state)
+    } finally {
+      await dispose(client)
+    }
+  }
+}

@@ -1,0 +1,151 @@
+import type { Destination } from '../destination/destination-types.ts'
+import type { Schema, SchemaChange, SchemaContract } from '../schema/schema-types.ts'
+import type { ResourceState, Source } from '../source/source-types.ts'
+import type { FileSystem } from '../storage/file-system.ts'
+import type { PackageManifest, RefreshMode } from '../storage/package-types.ts'
+import type { PipelineEvent } from './pipeline-events.ts'
+
+/**
+ * The pipeline state: per source and resource, what each resource keeps between runs (incremental cursors).
+ * Stored locally in `state.json` and, compressed, with each load in the destination.
+ */
+export interface PipelineState {
+  pipelineName: string
+  /** Increments whenever the state changes. */
+  version: number
+  /** The load that committed this state. */
+  lastLoadId?: string
+  sources: Record<string, { resources: Record<string, ResourceState> }>
+}
+
+/** Options of {@link pipeline}. */
+export interface PipelineOptions {
+  pipelineName: string
+  destination: Destination
+  /** Default `${pipelineName}_dataset`; normalized by the naming convention. */
+  datasetName?: string
+  /** Default `~/.sluice/pipelines` (`defaultPipelinesDir()` from `@sluice/core/node`, imported lazily). */
+  pipelinesDir?: string
+  /** Default `nodeFileSystem()` from `@sluice/core/node`, imported lazily. */
+  fs?: FileSystem
+  /** Progress events (runner, resources, destination). MUST NOT throw. */
+  onEvent?: (e: PipelineEvent) => void
+  /** Job files rotate at this size. Default 64 MiB. */
+  fileMaxBytes?: number
+  /** Retries of a job (and of `complete()`) that fails with a transient error. Default 5. */
+  loadRetries?: number
+  /** Waits between retries (tests inject a fake). Default: a timer honouring the signal. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
+  /** Backoff before retry `attempt` (1-based). Default 1 s · 2^(attempt-1), at most 30 s. */
+  retryDelayMs?: (attempt: number) => number
+}
+
+/** Options of {@link Pipeline.run}. */
+export interface RunOptions {
+  /** Runs only these resources (by name). Default: all. */
+  resources?: string[]
+  /**
+   * Resets before loading, applied only after extract and normalize succeed: `drop_sources` drops the tables
+   * and state (and schema) of the source, `drop_resources` those of the selected resources, `drop_data`
+   * empties the selected resources' tables and resets their state, keeping the schema.
+   */
+  refresh?: RefreshMode
+  /** Schema contract for this run (overrides the source's). */
+  contract?: SchemaContract
+  /** Cancels the run: extraction stops promptly; the interrupted package is discarded, a pending one kept. */
+  signal?: AbortSignal
+  /** Fail on a skipped resource (`RESOURCE_SKIPPED`) instead of skipping it. Default false. */
+  strict?: boolean
+}
+
+/** A failed load job. */
+export interface FailedJob {
+  loadId: string
+  jobId: string
+  table: string
+  error: string
+}
+
+/** What a run did. */
+export interface LoadInfo {
+  pipelineName: string
+  destinationName: string
+  destinationLocation: string
+  datasetName: string
+  /** Packages loaded by this run (resumed ones first), in load order. */
+  loadIds: string[]
+  /** Rows loaded per table over all packages of the run. */
+  tables: Record<string, { rows: number }>
+  schemaChanges: SchemaChange[]
+  skippedResources: { resource: string; reason: string }[]
+  warnings: string[]
+  failedJobs: FailedJob[]
+  /** ISO timestamps. */
+  startedAt: string
+  finishedAt: string
+  /** Milliseconds per step. */
+  durations: { extract: number; normalize: number; load: number }
+  /** Pending packages this run finished before extracting. */
+  resumedPackages: string[]
+}
+
+/** One step of a run in the trace. */
+export interface TraceStep {
+  step: 'restore' | 'extract' | 'normalize' | 'load'
+  loadId?: string
+  startedAt: string
+  finishedAt?: string
+  ms?: number
+  rows?: Record<string, number>
+  /** Error message (no stack, no secrets). */
+  error?: string
+}
+
+/** The trace of the last run (`trace.json`). */
+export interface RunTrace {
+  pipelineName: string
+  datasetName: string
+  destinationName: string
+  startedAt: string
+  finishedAt?: string
+  steps: TraceStep[]
+  loadIds: string[]
+  resumedPackages: string[]
+  skippedResources: { resource: string; reason: string }[]
+  warnings: string[]
+  /** Error message of a failed run. */
+  error?: string
+}
+
+/** A load package as shown by `sluice pipeline load-package`. */
+export type PackageInfo = PackageManifest
+
+/** A pipeline: runs sources into a destination, keeping packages, state and schemas in its directory. */
+export interface Pipeline {
+  readonly pipelineName: string
+  readonly datasetName: string
+  /** The pipelines directory (`~/.sluice/pipelines` when not given; resolved on the first async call). */
+  readonly pipelinesDir: string
+  /**
+   * Finishes pending packages (without fetching), then extracts and normalizes the source in one streaming
+   * pass into a new package, then loads it. Rejects with a SluiceError naming table, job and cause when a job
+   * fails terminally (the package is aborted and kept on disk).
+   */
+  run(source: Source, options?: RunOptions): Promise<LoadInfo>
+  /** The local pipeline state. */
+  state(): Promise<PipelineState | undefined>
+  /** A local schema (default: the first stored one). */
+  schema(name?: string): Promise<Schema | undefined>
+  lastTrace(): Promise<RunTrace | undefined>
+  /** Every package on disk, oldest first. */
+  packages(): Promise<PackageInfo[]>
+  package(loadId: string): Promise<PackageInfo | undefined>
+  /** Jobs that failed, over all packages on disk. */
+  failedJobs(): Promise<FailedJob[]>
+  /** Deletes packages that are not loaded (pending, interrupted, aborted). */
+  dropPendingPackages(): Promise<void>
+  /** Replaces local state and schemas with the ones stored in the destination. */
+  sync(): Promise<void>
+  /** Drops the resources' tables (with child tables) in the destination and resets their state. */
+  drop(resources: string[]): Promise<void>
+}

@@ -1,0 +1,124 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { parseCsv } from '../../test/pipeline/fake-destination.ts'
+import { nodeFileSystem } from '../node/node-file-system.ts'
+import { createJobWriter, csvField } from './job-writer.ts'
+
+let dir: string
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-jobs-'))
+})
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('csvField (PostgreSQL COPY CSV)', () => {
+  it('keeps NULL (unquoted empty) apart from the empty string', () => {
+    expect(csvField(null)).toBe('')
+    expect(csvField(undefined)).toBe('')
+    expect(csvField('')).toBe('""')
+  })
+  it('quotes delimiters, quotes, newlines and the end-of-data marker', () => {
+    expect(csvField('a,b')).toBe('"a,b"')
+    expect(csvField('say "hi"')).toBe('"say ""hi"""')
+    expect(csvField('line\nbreak')).toBe('"line\nbreak"')
+    expect(csvField('cr\rx')).toBe('"cr\rx"')
+    expect(csvField('\\.')).toBe('"\\."')
+    expect(csvField('plain text')).toBe('plain text')
+  })
+  it('writes numbers, booleans and json values', () => {
+    expect(csvField(12.5)).toBe('12.5')
+    expect(csvField(true)).toBe('true')
+    expect(csvField(false)).toBe('false')
+    expect(csvField({ a: [1, 'x'] })).toBe('"{""a"":[1,""x""]}"')
+  })
+})
+
+describe('createJobWriter', () => {
+  const fs = nodeFileSystem()
+
+  it('writes jsonl that round-trips', async () => {
+    const w = createJobWriter({ fs, dir, table: 'entries', format: 'jsonl' })
+    const rows = [
+      { id: 1, text: 'a\nb "q"', obj: { x: [1] } },
+      { id: 2, text: null },
+    ]
+    await w.write(rows)
+    const [file, ...rest] = await w.close()
+    expect(rest).toEqual([])
+    expect(file).toMatchObject({ jobId: 'entries.1.jsonl', rows: 2, format: 'jsonl' })
+    const text = await readFile(file!.file, 'utf8')
+    expect(
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+    ).toEqual(rows)
+    expect(file!.bytes).toBe(Buffer.byteLength(text))
+  })
+
+  it('writes csv with a header that parses back, NULL and empty string kept apart', async () => {
+    const w = createJobWriter({ fs, dir, table: 't', format: 'csv', columns: () => ['id', 'name', 'note'] })
+    await w.write([
+      { id: 1, name: '', note: null },
+      { id: 2, name: 'a,"b"\nc', note: 'ok' },
+    ])
+    const [file] = await w.close()
+    const parsed = parseCsv(await readFile(file!.file, 'utf8'))
+    expect(parsed).toEqual([
+      ['id', 'name', 'note'],
+      ['1', '', null],
+      ['2', 'a,"b"\nc', 'ok'],
+    ])
+  })
+
+  it('starts a new csv file when the table gains columns', async () => {
+    const columns = ['id']
+    const w = createJobWriter({ fs, dir, table: 't', format: 'csv', columns: () => columns })
+    await w.write([{ id: 1 }])
+    columns.push('extra')
+    await w.write([{ id: 2, extra: 'x' }])
+    const files = await w.close()
+    expect(files.map((f) => f.jobId)).toEqual(['t.1.csv', 't.2.csv'])
+    expect(parseCsv(await readFile(files[1]!.file, 'utf8'))).toEqual([
+      ['id', 'extra'],
+      ['2', 'x'],
+    ])
+  })
+
+  it('rotates files by size and keeps every row', async () => {
+    let id = 10
+    const w = createJobWriter({
+      fs,
+      dir,
+      table: 'big',
+      format: 'jsonl',
+      fileMaxBytes: 1000,
+      nextFileId: () => ++id,
+    })
+    const row = (i: number) => ({ i, pad: 'x'.repeat(80) })
+    for (let page = 0; page < 10; page++)
+      await w.write(Array.from({ length: 10 }, (_, k) => row(page * 10 + k)))
+    const files = await w.close()
+    expect(files.length).toBeGreaterThanOrEqual(9)
+    expect(files[0]!.jobId).toBe('big.11.jsonl')
+    expect(files.reduce((n, f) => n + f.rows, 0)).toBe(100)
+    expect(w.rows).toBe(100)
+    for (const f of files) expect(f.bytes).toBeLessThan(1000 + 120)
+    const all = (await Promise.all(files.map((f) => readFile(f.file, 'utf8'))))
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).i)
+    expect(all).toEqual(Array.from({ length: 100 }, (_, i) => i))
+  })
+
+  it('discard() deletes the files written', async () => {
+    const w = createJobWriter({ fs, dir, table: 'gone', format: 'jsonl' })
+    await w.write([{ a: 1 }])
+    await w.discard()
+    expect(await fs.list(dir)).toEqual([])
+  })
+})

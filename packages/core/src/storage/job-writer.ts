@@ -1,0 +1,164 @@
+import type { NormalizedRow } from '../normalize/normalize-types.ts'
+import type { FileSystem, FileWriter } from './file-system.ts'
+
+/** Formats core writes itself. */
+export type JobFileFormat = 'jsonl' | 'csv'
+
+/** Default size at which a job file is closed and the next one started: 64 MiB. */
+export const DEFAULT_FILE_MAX_BYTES: number = 64 * 1024 * 1024
+
+const FLUSH_CHARS = 1024 * 1024
+
+/** A finished (closed) job file. */
+export interface JobFile {
+  /** `<table>.<fileId>.<ext>`, unique within a package. */
+  jobId: string
+  table: string
+  /** Absolute path. */
+  file: string
+  format: JobFileFormat
+  rows: number
+  bytes: number
+}
+
+/** Options of {@link createJobWriter}. */
+export interface JobWriterOptions {
+  fs: FileSystem
+  /** Directory the files go to (created when missing). */
+  dir: string
+  /** Normalized table name; the file name prefix. */
+  table: string
+  format: JobFileFormat
+  /** Files rotate once they reach this size. Default {@link DEFAULT_FILE_MAX_BYTES}. */
+  fileMaxBytes?: number
+  /** Returns the next file id for this table (unique within the package). Default: 1, 2, 3 ... per writer. */
+  nextFileId?: () => number
+  /**
+   * csv: the table's current column order (the header). When it grows, the writer starts a new file with
+   * the new header. Default: the keys of the first row of each file.
+   */
+  columns?: () => readonly string[]
+}
+
+/** Writes normalized rows of one table to rotating job files. */
+export interface JobWriter {
+  readonly table: string
+  /** Appends rows; resolves once they are handed to the file system (backpressure: await it). */
+  write(rows: readonly NormalizedRow[]): Promise<void>
+  /** Closes the current file and returns every file written, in order. */
+  close(): Promise<JobFile[]>
+  /** Closes and deletes every file written. */
+  discard(): Promise<void>
+  /** Rows written so far. */
+  readonly rows: number
+}
+
+const CSV_SPECIAL = /[",\n\r]/
+
+/** One CSV field in PostgreSQL COPY's CSV form: NULL is an unquoted empty field, `''` is `""`. */
+export function csvField(value: unknown): string {
+  if (value === null || value === undefined) return ''
+  let text: string
+  switch (typeof value) {
+    case 'string':
+      text = value
+      break
+    case 'number':
+    case 'bigint':
+      return String(value)
+    case 'boolean':
+      return value ? 'true' : 'false'
+    default:
+      text = JSON.stringify(value)
+  }
+  if (text === '' || text === '\\.' || CSV_SPECIAL.test(text)) return `"${text.replaceAll('"', '""')}"`
+  return text
+}
+
+function csvLine(row: NormalizedRow, header: readonly string[]): string {
+  let line = ''
+  for (let i = 0; i < header.length; i++) {
+    if (i > 0) line += ','
+    line += csvField(row[header[i]!])
+  }
+  return line + '\n'
+}
+
+/**
+ * A writer for one table's job files: `jsonl` (one JSON object per line) or `csv` (header line, PostgreSQL
+ * COPY-compatible quoting). Files are named `<table>.<fileId>.<ext>` and rotate at `fileMaxBytes`; memory
+ * holds at most about 1 MiB of encoded rows beyond the rows passed in.
+ */
+export function createJobWriter(options: JobWriterOptions): JobWriter {
+  const { fs, dir, table, format } = options
+  const maxBytes = options.fileMaxBytes ?? DEFAULT_FILE_MAX_BYTES
+  let counter = 0
+  const nextFileId = options.nextFileId ?? (() => ++counter)
+  const files: JobFile[] = []
+  let current: { writer: FileWriter; file: JobFile; header: readonly string[] } | undefined
+  let totalRows = 0
+
+  async function open(first: NormalizedRow): Promise<void> {
+    const jobId = `${table}.${nextFileId()}.${format}`
+    const file = fs.join(dir, jobId)
+    const writer = await fs.openWriter(file)
+    const header = format === 'csv' ? [...(options.columns?.() ?? Object.keys(first))] : []
+    current = { writer, header, file: { jobId, table, file, format, rows: 0, bytes: 0 } }
+    if (format === 'csv') await writer.write(header.map(csvField).join(',') + '\n')
+  }
+
+  async function finish(): Promise<void> {
+    if (!current) return
+    const c = current
+    current = undefined
+    await c.writer.close()
+    c.file.bytes = c.writer.bytes
+    files.push(c.file)
+  }
+
+  return {
+    table,
+    get rows() {
+      return totalRows
+    },
+    async write(rows) {
+      if (rows.length === 0) return
+      if (
+        current &&
+        format === 'csv' &&
+        options.columns &&
+        options.columns().length !== current.header.length
+      ) {
+        await finish()
+      }
+      let buffer = ''
+      let buffered = 0
+      const flush = async (): Promise<void> => {
+        if (!current || buffered === 0) return
+        await current.writer.write(buffer)
+        current.file.rows += buffered
+        totalRows += buffered
+        buffer = ''
+        buffered = 0
+        if (current.writer.bytes >= maxBytes) await finish()
+      }
+      for (const row of rows) {
+        if (!current) await open(row)
+        const c = current!
+        buffer += format === 'csv' ? csvLine(row, c.header) : JSON.stringify(row) + '\n'
+        buffered++
+        if (buffer.length >= FLUSH_CHARS || c.writer.bytes + buffer.length >= maxBytes) await flush()
+      }
+      await flush()
+    },
+    async close() {
+      await finish()
+      return [...files]
+    },
+    async discard() {
+      await finish()
+      for (const f of files) await fs.remove(f.file)
+      files.length = 0
+    },
+  }
+}

@@ -1,0 +1,171 @@
+import type { PipelineState, RunTrace } from '../pipeline/pipeline-types.ts'
+import type { Schema } from '../schema/schema-types.ts'
+import type { FileSystem } from './file-system.ts'
+import { compareLoadIds } from './load-id.ts'
+import type { PackageJob, PackageManifest } from './package-types.ts'
+
+/**
+ * The on-disk layout of one pipeline:
+ * `<pipelinesDir>/<pipelineName>/{state.json, schemas/<name>.json, trace.json, packages/<loadId>/...}`, where a
+ * package holds `package.json` ({@link PackageManifest}), `schema.json` (the schema after the package),
+ * `state.json` (the pipeline state to commit with it) and its job files in `jobs/`, `completed/`, `failed/`.
+ * Every JSON file is written atomically (`FileSystem.writeText`).
+ */
+export class LoadPackageStore {
+  readonly fs: FileSystem
+  /** `<pipelinesDir>/<pipelineName>`. */
+  readonly dir: string
+
+  constructor(fs: FileSystem, pipelinesDir: string, pipelineName: string) {
+    this.fs = fs
+    this.dir = fs.join(pipelinesDir, pipelineName)
+  }
+
+  /** Path of the local pipeline state. */
+  get stateFile(): string {
+    return this.fs.join(this.dir, 'state.json')
+  }
+
+  /** Path of the trace of the last run. */
+  get traceFile(): string {
+    return this.fs.join(this.dir, 'trace.json')
+  }
+
+  /** Path of a locally stored schema. */
+  schemaFile(name: string): string {
+    return this.fs.join(this.dir, 'schemas', `${name}.json`)
+  }
+
+  /** Directory of a package. */
+  packageDir(loadId: string): string {
+    return this.fs.join(this.dir, 'packages', loadId)
+  }
+
+  /** Directory of a package's job files in a given job state. */
+  jobsDir(loadId: string, state: PackageJob['state'] = 'new'): string {
+    const sub = state === 'new' ? 'jobs' : state
+    return this.fs.join(this.packageDir(loadId), sub)
+  }
+
+  /** Current absolute path of a job's file. */
+  jobFile(loadId: string, job: Pick<PackageJob, 'jobId' | 'state'>): string {
+    return this.fs.join(this.jobsDir(loadId, job.state), job.jobId)
+  }
+
+  private async readJson<T>(path: string): Promise<T | undefined> {
+    if (!(await this.fs.exists(path))) return undefined
+    return JSON.parse(await this.fs.readText(path)) as T
+  }
+
+  private writeJson(path: string, value: unknown): Promise<void> {
+    return this.fs.writeText(path, JSON.stringify(value, null, 1))
+  }
+
+  /** The local pipeline state, if any. */
+  readState(): Promise<PipelineState | undefined> {
+    return this.readJson<PipelineState>(this.stateFile)
+  }
+
+  /** Replaces the local pipeline state. */
+  writeState(state: PipelineState): Promise<void> {
+    return this.writeJson(this.stateFile, state)
+  }
+
+  /** A locally stored schema, if any. */
+  readSchema(name: string): Promise<Schema | undefined> {
+    return this.readJson<Schema>(this.schemaFile(name))
+  }
+
+  /** Names of the locally stored schemas. */
+  async schemaNames(): Promise<string[]> {
+    const names = await this.fs.list(this.fs.join(this.dir, 'schemas'))
+    return names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5))
+  }
+
+  /** Stores a schema locally. */
+  writeSchema(schema: Schema): Promise<void> {
+    return this.writeJson(this.schemaFile(schema.name), schema)
+  }
+
+  /** Deletes a locally stored schema. */
+  removeSchema(name: string): Promise<void> {
+    return this.fs.remove(this.schemaFile(name))
+  }
+
+  /** The trace of the last run, if any. */
+  readTrace(): Promise<RunTrace | undefined> {
+    return this.readJson<RunTrace>(this.traceFile)
+  }
+
+  /** Replaces the trace of the last run. */
+  writeTrace(trace: RunTrace): Promise<void> {
+    return this.writeJson(this.traceFile, trace)
+  }
+
+  /** Load ids of every package on disk, oldest first. */
+  async loadIds(): Promise<string[]> {
+    const ids = await this.fs.list(this.fs.join(this.dir, 'packages'))
+    return ids.filter((id) => /^\d+(\.\d+)?$/.test(id)).sort(compareLoadIds)
+  }
+
+  /** Every package's manifest, oldest first (packages without a readable manifest are left out). */
+  async packages(): Promise<PackageManifest[]> {
+    const out: PackageManifest[] = []
+    for (const id of await this.loadIds()) {
+      const m = await this.readPackage(id)
+      if (m) out.push(m)
+    }
+    return out
+  }
+
+  /** A package's manifest. */
+  readPackage(loadId: string): Promise<PackageManifest | undefined> {
+    return this.readJson<PackageManifest>(this.fs.join(this.packageDir(loadId), 'package.json'))
+  }
+
+  /** Writes a package's manifest (stamping `updatedAt`). */
+  writePackage(manifest: PackageManifest): Promise<void> {
+    manifest.updatedAt = new Date().toISOString()
+    return this.writeJson(this.fs.join(this.packageDir(manifest.loadId), 'package.json'), manifest)
+  }
+
+  /** Creates a package directory with its manifest (state `extracted`). */
+  async createPackage(manifest: PackageManifest): Promise<void> {
+    await this.fs.mkdir(this.jobsDir(manifest.loadId))
+    await this.writePackage(manifest)
+  }
+
+  /** The schema stored with a package. */
+  readPackageSchema(loadId: string): Promise<Schema | undefined> {
+    return this.readJson<Schema>(this.fs.join(this.packageDir(loadId), 'schema.json'))
+  }
+
+  /** Stores the schema after a package. */
+  writePackageSchema(loadId: string, schema: Schema): Promise<void> {
+    return this.writeJson(this.fs.join(this.packageDir(loadId), 'schema.json'), schema)
+  }
+
+  /** The pipeline state stored with a package (what it commits). */
+  readPackageState(loadId: string): Promise<PipelineState | undefined> {
+    return this.readJson<PipelineState>(this.fs.join(this.packageDir(loadId), 'state.json'))
+  }
+
+  /** Stores the pipeline state a package commits. */
+  writePackageState(loadId: string, state: PipelineState): Promise<void> {
+    return this.writeJson(this.fs.join(this.packageDir(loadId), 'state.json'), state)
+  }
+
+  /** Moves a job's file to the folder of its new state and updates `job.state` (manifest not written). */
+  async moveJob(loadId: string, job: PackageJob, to: PackageJob['state']): Promise<void> {
+    if (job.state === to) return
+    const from = this.jobFile(loadId, job)
+    const target = this.jobFile(loadId, { jobId: job.jobId, state: to })
+    if (await this.fs.exists(from)) await this.fs.rename(from, target)
+    job.state = to
+  }
+
+  /** Deletes a package with its files. */
+  removePackage(loadId: string): Promise<void> {
+    return this.fs.remove(this.packageDir(loadId))
+  }
+}
