@@ -17,6 +17,7 @@ export {
   POSTGRES_CAPABILITIES,
   PostgresDestinationClient,
   type PostgresOptions,
+  type PostgresStatement,
   postgres,
 } from './postgres-destination.ts'
 export {
@@ -25,4 +26,9 @@ export {
   postgresDialect,
   quotePostgresIdentifier,
 } from './postgres-dialect.ts'
-export { mapPostgresError, type PostgresErrorCode, type PostgresErrorContext } from './postgres-errors.ts'
+export {
+  isPostgresDriverError,
+  mapPostgresError,
+  type PostgresErrorCode,
+  type PostgresErrorContext,
+} from './postgres-errors.ts'

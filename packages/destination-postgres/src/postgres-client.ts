@@ -7,7 +7,7 @@ import { from as copyFrom } from 'pg-copy-streams'
 import { jsonlToCopyText, readCsvHeader } from './postgres-copy.ts'
 import type { PostgresConnectionParams } from './postgres-credentials.ts'
 import { postgresDialect, quotePostgresIdentifier } from './postgres-dialect.ts'
-import { mapPostgresError } from './postgres-errors.ts'
+import { isPostgresDriverError, mapPostgresError } from './postgres-errors.ts'
 
 /** Options for {@link connectPostgres}. */
 export interface PostgresClientOptions {
@@ -133,7 +133,8 @@ export class PostgresSqlClient implements SqlClient {
           await pause(10 * attempt)
           continue
         }
-        throw this.#error(error)
+        // Errors of the caller's own code (not the database's) surface unchanged.
+        throw isPostgresDriverError(error) ? this.#error(error) : error
       } finally {
         client.release(broken)
       }
@@ -192,7 +193,8 @@ export class PostgresSqlClient implements SqlClient {
           await pause(10 * attempt)
           continue
         }
-        throw this.#error(error)
+        // Errors of the caller's own code (not the database's) surface unchanged.
+        throw isPostgresDriverError(error) ? this.#error(error) : error
       } finally {
         client.release(broken)
       }

@@ -7,11 +7,10 @@ import type {
   ReplaceStrategy,
   Schema,
   SchemaChange,
-  SqlStatement,
   Table,
   TableLoad,
 } from '@sluice/core'
-import { SqlClientDestination, tableFamily } from '@sluice/core'
+import { SqlClientDestination } from '@sluice/core'
 import { connectPostgres, type PostgresSqlClient } from './postgres-client.ts'
 import {
   type PostgresCredentialFields,
@@ -38,6 +37,22 @@ export interface PostgresOptions {
   replaceStrategy?: ReplaceStrategy
   /** How long to wait for a connection. Default the URL's `connect_timeout`, else 15000 ms. */
   connectTimeoutMs?: number
+}
+
+/** A statement of a publish (what `SqlClientDestination.publishSql` returns). */
+export interface PostgresStatement {
+  sql: string
+  params?: unknown[]
+}
+
+/** A root table and its descendants (child tables from lists), parents first. */
+function tableFamily(schema: Schema, root: Table): Table[] {
+  const out: Table[] = [root]
+  for (let i = 0; i < out.length; i++) {
+    const parent = out[i] as Table
+    for (const t of Object.values(schema.tables)) if (t.parent === parent.name) out.push(t)
+  }
+  return out
 }
 
 /** What PostgreSQL offers: COPY from csv (preferred) or jsonl, all dispositions, transactional DDL, 63-byte names. */
@@ -117,7 +132,7 @@ export class PostgresDestinationClient extends SqlClientDestination {
     }
   }
 
-  override publishSql(schema: Schema, root: Table, tl: TableLoad, now: string): SqlStatement[] {
+  override publishSql(schema: Schema, root: Table, tl: TableLoad, now: string): PostgresStatement[] {
     const disposition = tl.disposition ?? root.writeDisposition
     const strategy = tl.replaceStrategy ?? root.replaceStrategy ?? this.#replaceStrategy
     if (disposition !== 'replace' || strategy !== 'staging-optimized')
@@ -125,7 +140,7 @@ export class PostgresDestinationClient extends SqlClientDestination {
     // Swap: drop the targets (children first), move the staging tables in, recreate empty staging tables.
     const n = this.names
     const family = tableFamily(schema, root)
-    const out: SqlStatement[] = []
+    const out: PostgresStatement[] = []
     for (const t of family.slice().reverse()) out.push({ sql: `DROP TABLE IF EXISTS ${n.table(t.name)}` })
     for (const t of family) {
       out.push({ sql: `ALTER TABLE ${n.table(t.name, true)} SET SCHEMA ${n.q(n.dataset)}` })

@@ -90,6 +90,24 @@ function grantHint(message: string, ctx: PostgresErrorContext): string {
   return `grant the role ${role} CREATE on the database and USAGE, CREATE on the dataset schema, and connect as the owner of its tables`
 }
 
+const CONNECTION_LOST =
+  /Connection terminated|terminating connection|Client has encountered a connection error|connection is closed|socket hang up/i
+
+/**
+ * True for errors that come from the driver or the socket (a SQLSTATE or errno `code`, a lost connection),
+ * as opposed to bugs in the calling code, which should surface unchanged.
+ */
+export function isPostgresDriverError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  const e = error as DriverError
+  return (
+    typeof e.code === 'string' ||
+    errnoOf(e) !== undefined ||
+    CONNECTION_LOST.test(e.message ?? '') ||
+    /timeout expired/i.test(e.message ?? '')
+  )
+}
+
 /**
  * Turns a `pg` driver error (or a Node socket error) into a {@link SluiceError} that says what to do:
  * refused connections, unknown hosts, bad passwords, missing databases and missing privileges get their
