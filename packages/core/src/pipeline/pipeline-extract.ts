@@ -1,6 +1,13 @@
+import type { DestinationCapabilities } from '../destination/destination-types.ts'
 import { isSluiceError, SluiceError } from '../errors.ts'
 import type { Normalizer, ResourceTableSpec } from '../normalize/normalize-types.ts'
-import type { SchemaChange, SchemaContract } from '../schema/schema-types.ts'
+import type {
+  MergeStrategy,
+  ReplaceStrategy,
+  SchemaChange,
+  SchemaContract,
+  WriteDisposition,
+} from '../schema/schema-types.ts'
 import type { ReplaceRange, Resource, ResourceContext, Source } from '../source/source-types.ts'
 import { createJobWriter, type JobFileFormat, type JobWriter } from '../storage/job-writer.ts'
 import type { LoadPackageStore } from '../storage/load-package-store.ts'
@@ -24,6 +31,8 @@ export interface ExtractInput {
   fileMaxBytes?: number
   contract?: SchemaContract
   strict: boolean
+  /** What the destination supports; merge/replace strategies fall back to supported ones (with a warning). */
+  capabilities?: Pick<DestinationCapabilities, 'mergeStrategies' | 'replaceStrategies' | 'writeDispositions'>
   signal: AbortSignal
   emit(e: PipelineEvent): void
 }
@@ -46,6 +55,59 @@ export function abortError(signal: AbortSignal): SluiceError {
 
 function asArray(v: string | readonly string[] | undefined): readonly string[] | undefined {
   return v === undefined ? undefined : typeof v === 'string' ? [v] : v
+}
+
+const REPLACE_FALLBACK: Record<ReplaceStrategy, ReplaceStrategy | undefined> = {
+  'staging-optimized': 'insert-from-staging',
+  'insert-from-staging': 'truncate-and-insert',
+  'truncate-and-insert': undefined,
+}
+
+/** How a table is published on a destination with `caps`: the declared strategy or a supported fallback. */
+export interface EffectiveDisposition {
+  disposition: WriteDisposition
+  mergeStrategy?: MergeStrategy
+  replaceStrategy?: ReplaceStrategy
+  warning?: string
+}
+
+/**
+ * Resolves a resource's disposition against the destination's capabilities: merge strategies other than
+ * `delete-insert` fall back to it, merge without support to append; replace strategies fall back
+ * staging-optimized → insert-from-staging → truncate-and-insert. Defaults: `delete-insert`, `insert-from-staging`.
+ */
+export function effectiveDisposition(
+  spec: ResourceTableSpec,
+  caps: ExtractInput['capabilities'],
+): EffectiveDisposition {
+  const name = spec.resource
+  if (spec.writeDisposition === 'merge') {
+    const wanted = spec.mergeStrategy ?? 'delete-insert'
+    if (!caps || caps.mergeStrategies.includes(wanted)) return { disposition: 'merge', mergeStrategy: wanted }
+    if (caps.mergeStrategies.includes('delete-insert') && caps.writeDispositions.includes('merge')) {
+      return {
+        disposition: 'merge',
+        mergeStrategy: 'delete-insert',
+        warning: `${name}: the destination has no ${wanted} merge; used delete-insert`,
+      }
+    }
+    return { disposition: 'append', warning: `${name}: the destination cannot merge; rows were appended` }
+  }
+  if (spec.writeDisposition === 'replace') {
+    const wanted = spec.replaceStrategy ?? 'insert-from-staging'
+    let strategy: ReplaceStrategy | undefined = wanted
+    while (strategy && caps && !caps.replaceStrategies.includes(strategy))
+      strategy = REPLACE_FALLBACK[strategy]
+    const replaceStrategy = strategy ?? 'truncate-and-insert'
+    return {
+      disposition: 'replace',
+      replaceStrategy,
+      ...(replaceStrategy !== wanted
+        ? { warning: `${name}: the destination has no ${wanted} replace; used ${replaceStrategy}` }
+        : {}),
+    }
+  }
+  return { disposition: spec.writeDisposition }
 }
 
 /** The normalizer spec of a resource. */
@@ -166,7 +228,12 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
         })
       }
     }
-    const disposition = spec.writeDisposition
+    const effective = effectiveDisposition(spec, input.capabilities)
+    if (effective.warning) {
+      manifest.warnings.push(effective.warning)
+      emit({ type: 'warning', resource: name, message: effective.warning })
+    }
+    const disposition = effective.disposition
     const include = new Set(tableRows.keys())
     if (disposition === 'replace' || (disposition === 'merge' && ranges.length > 0)) {
       for (const t of tableWithChildren(normalizer.schema, root)) include.add(t)
@@ -175,8 +242,8 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
       manifest.tables[table] = {
         resource: name,
         disposition,
-        ...(spec.mergeStrategy ? { mergeStrategy: spec.mergeStrategy } : {}),
-        ...(spec.replaceStrategy ? { replaceStrategy: spec.replaceStrategy } : {}),
+        ...(effective.mergeStrategy ? { mergeStrategy: effective.mergeStrategy } : {}),
+        ...(effective.replaceStrategy ? { replaceStrategy: effective.replaceStrategy } : {}),
         rows: tableRows.get(table) ?? 0,
         ...(table === root && ranges.length > 0 ? { replaceRanges: ranges } : {}),
       }

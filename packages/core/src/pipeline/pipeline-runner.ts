@@ -1,6 +1,7 @@
 import type { Destination, DestinationClient } from '../destination/destination-types.ts'
 import { isSluiceError, SluiceError } from '../errors.ts'
 import type { Normalizer, NormalizerOptions } from '../normalize/normalize-types.ts'
+import { createNormalizer } from '../normalize/normalizer.ts'
 import { normalizeIdentifier } from '../schema/naming-convention.ts'
 import type { Schema, SchemaChange } from '../schema/schema-types.ts'
 import type { Resource, Source } from '../source/source-types.ts'
@@ -37,7 +38,7 @@ export type NormalizerFactory = (schema: Schema | undefined, options: Normalizer
 
 /** Test and integration seams of {@link pipeline} that are not part of the everyday options. */
 export interface PipelineInternals {
-  /** Default: `createNormalizer` of the normalize area. */
+  /** Default: `createNormalizer` from the normalize area. */
   createNormalizer?: NormalizerFactory
 }
 
@@ -74,13 +75,6 @@ function linkedSignal(signal: AbortSignal | undefined): AbortController {
 
 function jobFormat(destination: Destination): JobFileFormat {
   return destination.capabilities.fileFormats[0] === 'csv' ? 'csv' : 'jsonl'
-}
-
-let defaultNormalizer: NormalizerFactory | undefined
-
-/** Lets the normalize area register its `createNormalizer` as the default (avoids an import cycle). */
-export function setDefaultNormalizer(factory: NormalizerFactory): void {
-  defaultNormalizer = factory
 }
 
 /**
@@ -221,9 +215,9 @@ class PipelineRunner implements Pipeline {
             await store.writeState(state)
           }
         }
-        if (!schema && (state?.sources[source.name] !== undefined || pending.length === 0)) {
+        if (!schema) {
           const stored = await client.getStoredSchema(source.name)
-          if (stored && state) {
+          if (stored) {
             schema = stored.schema
             await store.writeSchema(schema)
           }
@@ -292,6 +286,7 @@ class PipelineRunner implements Pipeline {
           manifest,
           format: manifest.format,
           strict: runOptions.strict ?? false,
+          capabilities: destination.capabilities,
           signal,
           emit: (e) => this.emit(e),
           ...(this.options.fileMaxBytes !== undefined ? { fileMaxBytes: this.options.fileMaxBytes } : {}),
@@ -323,6 +318,8 @@ class PipelineRunner implements Pipeline {
       throw error
     } finally {
       info.finishedAt = new Date().toISOString()
+      for (const k of ['extract', 'normalize', 'load'] as const)
+        info.durations[k] = Math.round(info.durations[k])
       trace.finishedAt = info.finishedAt
       await store.writeTrace(trace).catch(() => undefined)
       if (client) await dispose(client)
@@ -380,12 +377,7 @@ class PipelineRunner implements Pipeline {
   }
 
   private normalizer(schema: Schema | undefined, options: NormalizerOptions): Normalizer {
-    const factory = this.internals.createNormalizer ?? defaultNormalizer
-    if (!factory) {
-      throw new SluiceError('NORMALIZER_MISSING', 'no normalizer is available', {
-        hint: 'import @sluice/core (its index registers the normalizer) or pass createNormalizer',
-      })
-    }
+    const factory = this.internals.createNormalizer ?? createNormalizer
     return factory(schema ? jsonCopy(schema) : undefined, options)
   }
 

@@ -442,3 +442,36 @@ describe('pipeline run', () => {
     expect((await p.packages()).filter((m) => m.state !== 'loaded')).toEqual([])
   })
 })
+
+describe('pipeline run with the real normalizer', () => {
+  it('flattens, creates child tables and merges by primary key', async () => {
+    const d = new FakeDestination()
+    const p = pipeline({ pipelineName: 'real', destination: d, pipelinesDir: dir, fs: nodeFileSystem() })
+    const projects = (names: string[]): Resource<object> => ({
+      name: 'Projects',
+      primaryKey: 'id',
+      writeDisposition: { disposition: 'merge' },
+      async *read(ctx) {
+        ctx.replaceRange({ column: 'TimeSince', from: 0, to: 100 })
+        yield names.map((name, i) => ({ id: i + 1, name, billing: { budgetMoney: 10.5 }, tags: ['a', 'b'] }))
+      },
+    })
+    const first = await p.run({ name: 'crm', resources: [projects(['x', 'y'])] })
+    expect(Object.keys(first.tables).sort()).toEqual(['projects', 'projects__tags'])
+    expect(first.tables.projects__tags?.rows).toBe(4)
+    const row = d.rows('projects')[0]!
+    expect(row).toMatchObject({ id: 1, name: 'x', billing__budget_money: 10.5 })
+    expect(row._sluice_load_id).toBe(first.loadIds[0])
+    expect(d.completed[0]?.tables.find((t) => t.table.name === 'projects')?.replaceRanges).toEqual([
+      { column: 'time_since', from: 0, to: 100 },
+    ])
+    await p.run({ name: 'crm', resources: [projects(['x2', 'y'])] })
+    expect(
+      d
+        .rows('projects')
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['x2', 'y'])
+    expect((await p.schema('crm'))?.tables.projects__tags?.parent).toBe('projects')
+  })
+})

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest'
+import { effectiveDisposition, resourceSpec } from './pipeline-extract.ts'
+
+const caps = {
+  writeDispositions: ['append', 'replace', 'merge'] as const,
+  mergeStrategies: ['delete-insert'] as const,
+  replaceStrategies: ['truncate-and-insert', 'insert-from-staging'] as const,
+}
+
+describe('resourceSpec', () => {
+  it('maps a resource to the normalizer spec', () => {
+    const spec = resourceSpec({
+      name: 'entries',
+      tableName: 'Entries',
+      primaryKey: 'id',
+      mergeKey: ['a', 'b'],
+      writeDisposition: { disposition: 'merge', strategy: 'upsert' },
+      async *read() {},
+    })
+    expect(spec).toEqual({
+      resource: 'entries',
+      table: 'Entries',
+      primaryKey: ['id'],
+      mergeKey: ['a', 'b'],
+      writeDisposition: 'merge',
+      mergeStrategy: 'upsert',
+    })
+  })
+})
+
+describe('effectiveDisposition', () => {
+  it('keeps supported strategies and fills in defaults', () => {
+    expect(effectiveDisposition({ resource: 'r', writeDisposition: 'merge' }, caps)).toEqual({
+      disposition: 'merge',
+      mergeStrategy: 'delete-insert',
+    })
+    expect(effectiveDisposition({ resource: 'r', writeDisposition: 'replace' }, caps)).toEqual({
+      disposition: 'replace',
+      replaceStrategy: 'insert-from-staging',
+    })
+    expect(effectiveDisposition({ resource: 'r', writeDisposition: 'append' }, caps)).toEqual({
+      disposition: 'append',
+    })
+  })
+  it('falls back with a warning', () => {
+    expect(
+      effectiveDisposition({ resource: 'r', writeDisposition: 'merge', mergeStrategy: 'scd2' }, caps),
+    ).toMatchObject({
+      disposition: 'merge',
+      mergeStrategy: 'delete-insert',
+      warning: expect.stringContaining('scd2'),
+    })
+    expect(
+      effectiveDisposition(
+        { resource: 'r', writeDisposition: 'replace', replaceStrategy: 'staging-optimized' },
+        { ...caps, replaceStrategies: ['truncate-and-insert'] },
+      ),
+    ).toMatchObject({
+      replaceStrategy: 'truncate-and-insert',
+      warning: expect.stringContaining('staging-optimized'),
+    })
+    expect(
+      effectiveDisposition(
+        { resource: 'r', writeDisposition: 'merge' },
+        { ...caps, mergeStrategies: [], writeDispositions: ['append'] },
+      ),
+    ).toMatchObject({ disposition: 'append', warning: expect.stringContaining('cannot merge') })
+  })
+})
