@@ -15,6 +15,7 @@ export const SUITE_NAMES: readonly string[] = [
   'merge upsert',
   'merge upsert children and deletes',
   'merge scd2',
+  'merge scd2 children',
   'replace ranges',
   'hard delete',
   'schema evolution',
@@ -144,6 +145,25 @@ export function testDestination(d: DestinationUnderTest, options: TestDestinatio
       await h.client.migrate(h.currentSchema, [{ kind: 'add-table', table }])
       await h.loadPackage([{ table, rows: [row({ id: 1, name: 'a' })] }])
       expect(await read(h, table)).toEqual([{ id: '1', name: 'a' }])
+    })
+    t('dropTables removes a table and its child tables', async (h) => {
+      if (!h.client.dropTables) {
+        console.info(`[testkit] ${d.name}: dropTables is not implemented; nothing to check`)
+        return
+      }
+      const root = makeTable('gone', [idCol])
+      const kids = makeTable('gone__kids', [{ name: 'value', dataType: 'text' }], { parent: 'gone' })
+      const keep = makeTable('kept', [idCol])
+      await h.loadPackage([
+        { table: root, rows: [row({ id: 1 }, 'g1')] },
+        { table: kids, rows: [child({ value: 'x' }, 'g1', 0)] },
+        { table: keep, rows: [row({ id: 2 })] },
+      ])
+      await h.client.dropTables(['gone'])
+      // readTable may throw for a missing table or return no rows
+      expect(await h.rows('gone').catch(() => [])).toEqual([])
+      expect(await h.rows('gone__kids').catch(() => [])).toEqual([])
+      expect(await read(h, keep)).toEqual([{ id: '2' }])
     })
   })
 
@@ -435,6 +455,37 @@ export function testDestination(d: DestinationUnderTest, options: TestDestinatio
         ['b2', true],
         ['c', false],
       ])
+    })
+  })
+
+  suite('merge scd2 children', needMerge('scd2'), (t) => {
+    t('child rows are inserted once per new root version', async (h) => {
+      const root = makeTable('dim', [{ name: 'id', dataType: 'bigint' }], {
+        disposition: 'merge',
+        mergeStrategy: 'scd2',
+      })
+      const kids = makeTable('dim__tags', [{ name: 'value', dataType: 'text' }], {
+        disposition: 'merge',
+        mergeStrategy: 'scd2',
+        parent: 'dim',
+      })
+      await h.loadPackage([
+        { table: root, rows: [row({ id: 1 }, 'v1')] },
+        { table: kids, rows: [child({ value: 'a' }, 'v1', 0)] },
+      ])
+      await h.loadPackage([
+        { table: root, rows: [row({ id: 1 }, 'v1')] },
+        { table: kids, rows: [child({ value: 'a' }, 'v1', 0)] },
+      ])
+      await h.loadPackage([
+        { table: root, rows: [row({ id: 1 }, 'v2')] },
+        { table: kids, rows: [child({ value: 'b' }, 'v2', 0)] },
+      ])
+      expect(await read(h, kids, ['value', '_sluice_root_id'])).toEqual([
+        { value: 'a', _sluice_root_id: 'v1' },
+        { value: 'b', _sluice_root_id: 'v2' },
+      ])
+      expect((await read(h, root, ['_sluice_id'])).length).toBe(2)
     })
   })
 

@@ -28,6 +28,7 @@ import {
   readStoredSchema,
   readStoredState,
   SYSTEM_TABLE_COLUMNS,
+  SYSTEM_TABLES,
   writeLoad,
   writeSchemaVersion,
   writeState,
@@ -73,13 +74,20 @@ export class SqlClientDestination implements DestinationClient {
   }
 
   async getStoredSchema(schemaName: string): Promise<StoredSchema | undefined> {
-    if (!(await this.client.schemaExists(this.names.dataset))) return undefined
+    if (!(await this.hasSystemTables([SYSTEM_TABLES.version]))) return undefined
     return readStoredSchema(this.client, this.names, schemaName)
   }
 
   async getStoredState(pipelineName: string): Promise<StoredState | undefined> {
-    if (!(await this.client.schemaExists(this.names.dataset))) return undefined
+    if (!(await this.hasSystemTables([SYSTEM_TABLES.state, SYSTEM_TABLES.loads]))) return undefined
     return readStoredState(this.client, this.names, pipelineName)
+  }
+
+  /** True when the dataset exists and holds these system tables (a dataset made by other tools may not). */
+  private async hasSystemTables(tables: readonly string[]): Promise<boolean> {
+    if (!(await this.client.schemaExists(this.names.dataset))) return false
+    const existing = await this.existingColumns()
+    return tables.every((t) => existing.has(key(this.names.dataset, t)))
   }
 
   async migrate(schema: Schema, changes: readonly SchemaChange[]): Promise<void> {
