@@ -1,0 +1,380 @@
+import { SluiceError } from '../errors.ts'
+import { parsePath } from '../http/json-path.ts'
+import { PAGINATOR_TYPES } from '../http/paginators/create-paginator.ts'
+import type { Paginator, PaginatorConfig } from '../http/paginators/paginator-types.ts'
+import { findPlaceholders } from './placeholders.ts'
+import type {
+  RestApiSourceConfig,
+  RestEndpointConfig,
+  RestResourceConfig,
+  RestResourceDefaults,
+} from './rest-api-types.ts'
+
+/** A resource after defaults were merged and its parent resolved. */
+export interface NormalizedRestResource extends RestResourceConfig {
+  endpoint: RestEndpointConfig
+  /** Name of the parent resource, if the endpoint references one. */
+  parent?: string
+  /** Parent fields the endpoint references (`{resources.<parent>.<field>}`). */
+  parentFields: string[]
+  /** True when the paginator came from the endpoint or resourceDefaults (not the client). */
+  ownPaginator: boolean
+}
+
+const CLIENT_KEYS = [
+  'baseUrl',
+  'headers',
+  'auth',
+  'paginator',
+  'timeoutMs',
+  'userAgent',
+  'retry',
+  'rateLimit',
+  'maxInFlight',
+  'secrets',
+  'fetch',
+  'clock',
+  'fetchInit',
+  'random',
+]
+const RESOURCE_KEYS = [
+  'name',
+  'tableName',
+  'primaryKey',
+  'mergeKey',
+  'writeDisposition',
+  'columns',
+  'contract',
+  'maxTableNesting',
+  'endpoint',
+  'includeFromParent',
+  'processingSteps',
+  'parentConcurrency',
+]
+const ENDPOINT_KEYS = [
+  'path',
+  'method',
+  'params',
+  'json',
+  'headers',
+  'dataSelector',
+  'paginator',
+  'incremental',
+  'responseActions',
+  'parallel',
+]
+const INCREMENTAL_KEYS = [
+  'cursorPath',
+  'initialValue',
+  'endValue',
+  'lastValueFunc',
+  'lag',
+  'primaryKey',
+  'maxBoundaryKeys',
+  'onCursorValueMissing',
+  'convert',
+]
+const PAGINATOR_KEYS: Record<string, string[]> = {
+  page_number: [
+    'basePage',
+    'pageParam',
+    'pageBodyPath',
+    'totalPath',
+    'maximumPage',
+    'stopAfterEmptyPage',
+    'hasMorePath',
+  ],
+  offset: [
+    'limit',
+    'offset',
+    'offsetParam',
+    'limitParam',
+    'offsetBodyPath',
+    'limitBodyPath',
+    'totalPath',
+    'maximumOffset',
+    'stopAfterEmptyPage',
+    'hasMorePath',
+  ],
+  cursor: ['cursorPath', 'cursorParam', 'cursorBodyPath'],
+  json_link: ['nextUrlPath'],
+  header_link: [],
+  single_page: [],
+  auto: [],
+}
+const AUTH_TYPES = ['api_key', 'api_keys', 'http_basic', 'bearer', 'oauth2_client_credentials']
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']
+
+function fail(key: string, problem: string, hint?: string): never {
+  throw new SluiceError('CONFIG_INVALID', `rest_api config: ${key} ${problem}`, { hint })
+}
+
+const camel = (s: string): string => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
+
+function checkKeys(where: string, obj: object, allowed: readonly string[]): void {
+  for (const key of Object.keys(obj)) {
+    if (key === 'type' || allowed.includes(key)) continue
+    const guess = allowed.includes(camel(key)) ? camel(key) : undefined
+    fail(
+      `${where}.${key}`,
+      'is not a known key',
+      guess ? `did you mean "${guess}"? (sluice uses camelCase)` : `known keys: ${allowed.join(', ')}`,
+    )
+  }
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype
+
+/** Deep-merges plain objects; `over` wins; arrays, functions and class instances are replaced, not merged. */
+export function deepMerge<T>(base: unknown, over: T): T {
+  if (!isPlainObject(base) || !isPlainObject(over)) return (over === undefined ? base : over) as T
+  const out: Record<string, unknown> = { ...base }
+  for (const [k, v] of Object.entries(over)) out[k] = v === undefined ? base[k] : deepMerge(base[k], v)
+  return out as T
+}
+
+function checkPaginator(where: string, p: unknown): void {
+  if (p === undefined) return
+  if (typeof (p as Paginator)?.first === 'function') {
+    if (typeof (p as Paginator).next !== 'function') fail(where, 'is a paginator object without next()')
+    return
+  }
+  if (typeof p === 'string') {
+    if (!PAGINATOR_TYPES.includes(p as PaginatorConfig['type'])) {
+      fail(where, `"${p}" is not a paginator type`, `use one of ${PAGINATOR_TYPES.join(', ')}`)
+    }
+    return
+  }
+  if (!isPlainObject(p)) fail(where, 'must be a paginator config object or a Paginator')
+  const type = p['type']
+  if (typeof type !== 'string' || !PAGINATOR_TYPES.includes(type as PaginatorConfig['type'])) {
+    fail(
+      `${where}.type`,
+      `"${String(type)}" is not a paginator type`,
+      `use one of ${PAGINATOR_TYPES.join(', ')}`,
+    )
+  }
+  checkKeys(where, p, PAGINATOR_KEYS[type] ?? [])
+  if (type === 'offset' && !(typeof p['limit'] === 'number' && p['limit'] > 0)) {
+    fail(`${where}.limit`, 'must be a positive number for an offset paginator')
+  }
+  for (const k of [
+    'totalPath',
+    'cursorPath',
+    'nextUrlPath',
+    'pageBodyPath',
+    'cursorBodyPath',
+    'hasMorePath',
+  ]) {
+    if (p[k] !== undefined) checkPath(`${where}.${k}`, p[k])
+  }
+}
+
+function checkPath(where: string, v: unknown): void {
+  if (typeof v !== 'string')
+    fail(where, 'must be a string (a JSONPath such as "data" or "$.paging.count_pages")')
+  try {
+    parsePath(v)
+  } catch (e) {
+    fail(where, `is not a supported JSONPath: ${(e as Error).message}`)
+  }
+}
+
+function checkKeyList(where: string, v: unknown): void {
+  if (v === undefined) return
+  const list = typeof v === 'string' ? [v] : v
+  if (!Array.isArray(list) || list.length === 0 || list.some((x) => typeof x !== 'string' || !x)) {
+    fail(where, 'must be a column name or a non-empty list of column names')
+  }
+}
+
+function normalizeParams(
+  where: string,
+  endpoint: RestEndpointConfig,
+): { params: RestEndpointConfig['params']; path: string } {
+  let path = endpoint.path
+  if (!endpoint.params) return { params: undefined, path }
+  if (!isPlainObject(endpoint.params)) fail(`${where}.params`, 'must be an object')
+  const params: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(endpoint.params)) {
+    if (isPlainObject(v) && v['type'] === 'resolve') {
+      if (typeof v['resource'] !== 'string' || typeof v['field'] !== 'string') {
+        fail(`${where}.params.${k}`, 'of type "resolve" needs string keys resource and field')
+      }
+      const ph = `{resources.${v['resource']}.${v['field']}}`
+      if (path.includes(`{${k}}`)) path = path.split(`{${k}}`).join(ph)
+      else params[k] = ph
+      continue
+    }
+    params[k] = v
+  }
+  return { params: params as RestEndpointConfig['params'], path }
+}
+
+/**
+ * Validates a {@link RestApiSourceConfig} and returns its resources with defaults merged. Throws
+ * `CONFIG_INVALID` with the path of the bad key (e.g. `resources[2].endpoint.paginator.type`).
+ */
+export function normalizeRestApiConfig(config: RestApiSourceConfig): NormalizedRestResource[] {
+  if (!isPlainObject(config)) fail('config', 'must be an object { name, client, resources }')
+  checkKeys('config', config, ['name', 'client', 'resourceDefaults', 'resources', 'contract'])
+  if (typeof config.name !== 'string' || !config.name) fail('name', 'must be a non-empty string')
+  const client = config.client
+  if (!isPlainObject(client)) fail('client', 'must be an object with at least baseUrl')
+  checkKeys('client', client, CLIENT_KEYS)
+  if (typeof client.baseUrl !== 'string' || !/^https?:\/\/[^/]/i.test(client.baseUrl)) {
+    fail('client.baseUrl', 'must be an absolute http(s) URL', 'e.g. "https://my.clockodo.com/api"')
+  }
+  if (client.auth !== undefined && typeof (client.auth as { apply?: unknown }).apply !== 'function') {
+    const type = (client.auth as { type?: unknown }).type
+    if (!AUTH_TYPES.includes(type as string)) {
+      fail('client.auth.type', `"${String(type)}" is not an auth type`, `use one of ${AUTH_TYPES.join(', ')}`)
+    }
+  }
+  checkPaginator('client.paginator', client.paginator)
+  const defaults: RestResourceDefaults = config.resourceDefaults ?? {}
+  if (!isPlainObject(defaults)) fail('resourceDefaults', 'must be an object')
+  checkKeys('resourceDefaults', defaults, RESOURCE_KEYS)
+  if (defaults.endpoint !== undefined) {
+    if (!isPlainObject(defaults.endpoint)) fail('resourceDefaults.endpoint', 'must be an object')
+    checkKeys('resourceDefaults.endpoint', defaults.endpoint, ENDPOINT_KEYS)
+    checkPaginator('resourceDefaults.endpoint.paginator', defaults.endpoint.paginator)
+  }
+  if (!Array.isArray(config.resources) || config.resources.length === 0) {
+    fail('resources', 'must be a non-empty list of resources')
+  }
+  const out: NormalizedRestResource[] = []
+  const names = new Set<string>()
+  for (const [i, raw] of config.resources.entries()) {
+    const where = `resources[${i}]`
+    const r: RestResourceConfig = typeof raw === 'string' ? { name: raw, endpoint: raw } : raw
+    if (!isPlainObject(r)) fail(where, 'must be a string or an object with a name')
+    checkKeys(where, r, RESOURCE_KEYS)
+    if (typeof r.name !== 'string' || !r.name.trim()) fail(`${where}.name`, 'must be a non-empty string')
+    const w = `${where} ("${r.name}")`
+    if (names.has(r.name)) fail(`${w}.name`, 'is used by two resources', 'resource names must be unique')
+    names.add(r.name)
+    const own: Partial<RestEndpointConfig> =
+      typeof r.endpoint === 'string' ? { path: r.endpoint } : (r.endpoint ?? { path: r.name })
+    if (!isPlainObject(own)) fail(`${w}.endpoint`, 'must be a path string or an object with a path')
+    checkKeys(`${w}.endpoint`, own, ENDPOINT_KEYS)
+    const { endpoint: defEndpoint, ...defRest } = defaults
+    const merged = deepMerge(defRest, { ...r, endpoint: undefined }) as RestResourceConfig
+    let endpoint = deepMerge(defEndpoint ?? {}, own) as RestEndpointConfig
+    if (endpoint.path === undefined) endpoint = { ...endpoint, path: r.name }
+    if (typeof endpoint.path !== 'string' || !endpoint.path)
+      fail(`${w}.endpoint.path`, 'must be a non-empty string')
+    if (endpoint.method !== undefined && !METHODS.includes(String(endpoint.method).toUpperCase())) {
+      fail(`${w}.endpoint.method`, `"${String(endpoint.method)}" is not an HTTP method`)
+    }
+    if (endpoint.dataSelector !== undefined) checkPath(`${w}.endpoint.dataSelector`, endpoint.dataSelector)
+    checkPaginator(`${w}.endpoint.paginator`, endpoint.paginator)
+    if (endpoint.headers !== undefined && !isPlainObject(endpoint.headers))
+      fail(`${w}.endpoint.headers`, 'must be an object')
+    const inc = endpoint.incremental
+    if (inc !== undefined) {
+      if (!isPlainObject(inc)) fail(`${w}.endpoint.incremental`, 'must be an object with a cursorPath')
+      checkKeys(`${w}.endpoint.incremental`, inc, INCREMENTAL_KEYS)
+      if (typeof inc.cursorPath !== 'string' || !inc.cursorPath) {
+        fail(`${w}.endpoint.incremental.cursorPath`, 'must be a non-empty string', 'e.g. "time_last_change"')
+      }
+      checkPath(`${w}.endpoint.incremental.cursorPath`, inc.cursorPath)
+      if (inc.lastValueFunc !== undefined && inc.lastValueFunc !== 'max' && inc.lastValueFunc !== 'min') {
+        fail(`${w}.endpoint.incremental.lastValueFunc`, 'must be "max" or "min"')
+      }
+      if (inc.convert !== undefined && typeof inc.convert !== 'function') {
+        fail(`${w}.endpoint.incremental.convert`, 'must be a function')
+      }
+    }
+    for (const [j, a] of (endpoint.responseActions ?? []).entries()) {
+      if (!isPlainObject(a) || a['action'] !== 'ignore') {
+        fail(`${w}.endpoint.responseActions[${j}].action`, 'must be "ignore"')
+      }
+    }
+    checkKeyList(`${w}.primaryKey`, merged.primaryKey)
+    checkKeyList(`${w}.mergeKey`, merged.mergeKey)
+    const wd = merged.writeDisposition
+    if (wd !== undefined) {
+      const d = typeof wd === 'string' ? wd : (wd as { disposition?: unknown }).disposition
+      if (!['append', 'replace', 'merge'].includes(d as string)) {
+        fail(`${w}.writeDisposition`, `"${String(d)}" is not append, replace or merge`)
+      }
+      if (d === 'merge' && merged.primaryKey === undefined && merged.mergeKey === undefined) {
+        fail(`${w}.writeDisposition`, 'is merge but the resource has no primaryKey or mergeKey')
+      }
+    }
+    for (const [j, step] of (merged.processingSteps ?? []).entries()) {
+      const s = step as Record<string, unknown>
+      const ok =
+        isPlainObject(s) &&
+        Object.keys(s).length === 1 &&
+        (typeof s['map'] === 'function' || typeof s['filter'] === 'function')
+      if (!ok) fail(`${w}.processingSteps[${j}]`, 'must be { map: fn } or { filter: fn }')
+    }
+    const { params, path } = normalizeParams(`${w}.endpoint`, endpoint)
+    endpoint = { ...endpoint, params, path }
+    const placeholders = findPlaceholders([endpoint.path, endpoint.params, endpoint.json, endpoint.headers])
+    const parents = new Set<string>()
+    const parentFields: string[] = []
+    for (const ph of placeholders) {
+      const parts = ph.split('.')
+      if (parts[0] === 'resources' && parts.length >= 3) {
+        parents.add(parts[1]!)
+        parentFields.push(parts.slice(2).join('.'))
+      } else if (parts[0] === 'incremental' && parts.length === 2) {
+        if (!['start_value', 'end_value', 'last_value', 'initial_value'].includes(parts[1]!)) {
+          fail(
+            `${w}.endpoint`,
+            `uses {${ph}}`,
+            'incremental placeholders are start_value, end_value, last_value and initial_value',
+          )
+        }
+        if (!endpoint.incremental)
+          fail(`${w}.endpoint`, `uses {${ph}} but has no incremental`, 'add endpoint.incremental')
+      } else {
+        fail(
+          `${w}.endpoint`,
+          `uses the unknown placeholder {${ph}}`,
+          'use {resources.<parent>.<field>} or {incremental.start_value}',
+        )
+      }
+    }
+    if (parents.size > 1)
+      fail(
+        `${w}.endpoint`,
+        `references several parents (${[...parents].join(', ')})`,
+        'a child has exactly one parent',
+      )
+    const parent = [...parents][0]
+    if (merged.includeFromParent !== undefined) {
+      if (!parent) fail(`${w}.includeFromParent`, 'is set but the endpoint references no parent resource')
+      if (
+        !Array.isArray(merged.includeFromParent) ||
+        merged.includeFromParent.some((f) => typeof f !== 'string')
+      ) {
+        fail(`${w}.includeFromParent`, 'must be a list of field names')
+      }
+    }
+    const ownPaginator =
+      (typeof r.endpoint === 'object' && r.endpoint?.paginator !== undefined) ||
+      defEndpoint?.paginator !== undefined
+    out.push({ ...merged, name: r.name, endpoint, parent, parentFields, ownPaginator })
+  }
+  for (const [i, r] of out.entries()) {
+    if (!r.parent) continue
+    const w = `resources[${i}] ("${r.name}").endpoint`
+    if (r.parent === r.name) fail(w, 'references itself as parent')
+    if (!names.has(r.parent))
+      fail(w, `references the unknown resource "${r.parent}"`, `known: ${[...names].join(', ')}`)
+    // cycles
+    const seen = new Set([r.name])
+    let p: string | undefined = r.parent
+    while (p) {
+      if (seen.has(p)) fail(w, `is part of a parent cycle (${[...seen].join(' -> ')})`)
+      seen.add(p)
+      p = out.find((x) => x.name === p)?.parent
+    }
+  }
+  return out
+}

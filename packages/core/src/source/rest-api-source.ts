@@ -1,0 +1,221 @@
+import { createAuth } from '../http/http-auth.ts'
+import { createHttpClient } from '../http/http-client.ts'
+import { isHttpError } from '../http/http-error.ts'
+import type { HttpClient, HttpRequest, QueryValue, RateLimiter } from '../http/http-types.ts'
+import { getPath } from '../http/json-path.ts'
+import { paginate } from '../http/paginate.ts'
+import type { Paginator, PaginatorConfig } from '../http/paginators/paginator-types.ts'
+import { createRateLimiter } from '../http/rate-limiter.ts'
+import type { JsonObject } from '../json.ts'
+import { defineSource } from './define-resource.ts'
+import { type IncrementalRun, incremental } from './incremental-cursor.ts'
+import { renderPlaceholders } from './placeholders.ts'
+import { type NormalizedRestResource, normalizeRestApiConfig } from './rest-api-config.ts'
+import type { RestApiSourceConfig } from './rest-api-types.ts'
+import type { Resource, ResourceContext, ResourceState, Source } from './source-types.ts'
+import { stateBucket } from './state-bucket.ts'
+
+type Row = JsonObject
+
+/** Runs up to `limit` async iterators at once and yields their values as they come. */
+async function* mergeConcurrent<T>(factories: (() => AsyncIterator<T>)[], limit: number): AsyncGenerator<T> {
+  type Slot = { iter: AsyncIterator<T>; p: Promise<{ id: number; r: IteratorResult<T> }> }
+  const running = new Map<number, Slot>()
+  let nextIndex = 0
+  const pull = (id: number, iter: AsyncIterator<T>): Slot['p'] => {
+    const p = iter.next().then((r) => ({ id, r }))
+    p.catch(() => {})
+    return p
+  }
+  const start = (): void => {
+    while (running.size < limit && nextIndex < factories.length) {
+      const id = nextIndex++
+      const iter = factories[id]!()
+      running.set(id, { iter, p: pull(id, iter) })
+    }
+  }
+  try {
+    start()
+    while (running.size > 0) {
+      const { id, r } = await Promise.race([...running.values()].map((s) => s.p))
+      const slot = running.get(id)!
+      if (r.done) {
+        running.delete(id)
+        start()
+        continue
+      }
+      slot.p = pull(id, slot.iter)
+      yield r.value
+    }
+  } finally {
+    for (const s of running.values()) s.iter.return?.()?.catch(() => {})
+  }
+}
+
+function applySteps(rows: Row[], r: NormalizedRestResource): Row[] {
+  const steps = r.processingSteps
+  if (!steps?.length) return rows
+  let out = rows
+  for (const step of steps) {
+    if ('filter' in step) out = out.filter((row) => step.filter(row))
+    else {
+      const mapped: Row[] = []
+      for (const row of out) {
+        const m = step.map(row)
+        if (m !== undefined && m !== null) mapped.push(m)
+      }
+      out = mapped
+    }
+  }
+  return out
+}
+
+/**
+ * A declarative REST source shaped like dlt's rest_api: a client, resource defaults and resources with
+ * endpoints, paginators, data selectors, incremental cursors, processing steps and parent-child
+ * resources (`{resources.<parent>.<field>}`, one request per parent row, in parallel within the limits,
+ * with the child's incremental state kept per parent). All resources share one rate limiter and one auth.
+ * Throws `CONFIG_INVALID` naming the bad key when the config is wrong.
+ */
+export function restApiSource(config: RestApiSourceConfig): Source {
+  const resources = normalizeRestApiConfig(config)
+  const byName = new Map(resources.map((r) => [r.name, r]))
+  const { paginator: clientPaginator, ...clientOptions } = config.client
+  const limiter: RateLimiter =
+    clientOptions.rateLimit && !Array.isArray(clientOptions.rateLimit)
+      ? clientOptions.rateLimit
+      : createRateLimiter({
+          windows: clientOptions.rateLimit ?? [],
+          maxInFlight: clientOptions.maxInFlight,
+          clock: clientOptions.clock,
+        })
+  const auth = clientOptions.auth
+    ? createAuth(clientOptions.auth, { fetch: clientOptions.fetch, clock: clientOptions.clock })
+    : undefined
+  const clientFor = (ctx: ResourceContext): HttpClient =>
+    createHttpClient({ ...clientOptions, auth, rateLimit: limiter, emit: (e) => ctx.emit(e) })
+
+  const paginatorOf = (r: NormalizedRestResource): PaginatorConfig | Paginator => {
+    if (r.endpoint.paginator) return r.endpoint.paginator
+    const lastSegment = r.endpoint.path.split('?')[0]!.split('/').filter(Boolean).pop() ?? ''
+    if (/^\{[^{}]+\}$/.test(lastSegment) && !r.ownPaginator) return { type: 'single_page' }
+    return clientPaginator ?? { type: 'auto' }
+  }
+  const selectorOf = (r: NormalizedRestResource): string | undefined => {
+    if (r.endpoint.dataSelector) return r.endpoint.dataSelector
+    const lastSegment = r.endpoint.path.split('?')[0]!.split('/').filter(Boolean).pop() ?? ''
+    return /^\{[^{}]+\}$/.test(lastSegment) && !r.ownPaginator ? '$' : undefined
+  }
+
+  /** Rows of `r` (after incremental filtering and steps), page by page. */
+  async function* rowsOf(
+    r: NormalizedRestResource,
+    client: HttpClient,
+    ctx: ResourceContext,
+    state: ResourceState,
+    parentValues: Record<string, unknown>,
+  ): AsyncGenerator<Row[]> {
+    const inc: IncrementalRun | undefined = r.endpoint.incremental
+      ? incremental({ primaryKey: r.primaryKey, ...r.endpoint.incremental }).open(state)
+      : undefined
+    const values: Record<string, unknown> = { ...parentValues }
+    if (inc) {
+      const convert = r.endpoint.incremental?.convert ?? ((v: unknown) => v)
+      for (const [k, v] of Object.entries(inc.placeholders())) values[`incremental.${k}`] = convert(v)
+    }
+    const e = r.endpoint
+    const req: HttpRequest = {
+      method: e.method,
+      path: renderPlaceholders(e.path, values, { encode: true }),
+      params: renderPlaceholders(e.params, values, { asString: true }) as
+        | Record<string, QueryValue>
+        | undefined,
+      headers: renderPlaceholders(e.headers, values, { asString: true }),
+      json: renderPlaceholders(e.json, values),
+    }
+    try {
+      for await (const page of paginate<Row>(client, req, {
+        paginator: paginatorOf(r),
+        dataSelector: selectorOf(r),
+        signal: ctx.signal,
+        resource: r.name,
+        parallel: e.parallel,
+      })) {
+        let rows = page.items
+        if (inc) rows = inc.filter(rows)
+        if (r.includeFromParent?.length && r.parent) {
+          const prefix = `_${r.parent}_`
+          rows = rows.map((row) => {
+            const extra: Row = {}
+            for (const f of r.includeFromParent ?? [])
+              extra[prefix + f] = parentValues[`resources.${r.parent}.${f}`] as Row[string]
+            return { ...row, ...extra }
+          })
+        }
+        rows = applySteps(rows, r)
+        ctx.emit({
+          type: 'page',
+          resource: r.name,
+          page: page.index + 1,
+          rows: rows.length,
+          totalPages: page.totalPages,
+        })
+        if (rows.length > 0) yield rows
+      }
+    } catch (err) {
+      const actions = e.responseActions ?? []
+      const hit = actions.find(
+        (a) =>
+          (a.status === undefined || isHttpError(err, a.status)) &&
+          (a.content === undefined || (err instanceof Error && err.message.includes(a.content))) &&
+          (a.status !== undefined || a.content !== undefined),
+      )
+      if (!hit) throw err
+    } finally {
+      for (const w of inc?.warnings ?? []) ctx.warn(`${r.name}: ${w}`)
+    }
+  }
+
+  /** Rows of `r` including parent fan-out; `state` is `r`'s own state bucket. */
+  async function* read(
+    r: NormalizedRestResource,
+    client: HttpClient,
+    ctx: ResourceContext,
+    state: ResourceState,
+  ): AsyncGenerator<Row[]> {
+    if (!r.parent) {
+      yield* rowsOf(r, client, ctx, state, {})
+      return
+    }
+    const parent = byName.get(r.parent)!
+    // the child reads its parent with its own copy of the parent's state, committed with the child's data
+    const parentState = stateBucket(state, 'parent')
+    const perParent = stateBucket(state, 'perParent')
+    const limit = Math.max(1, r.parentConcurrency ?? 8)
+    for await (const parentRows of read(parent, client, ctx, parentState)) {
+      const factories = parentRows.map((prow) => () => {
+        const values: Record<string, unknown> = {}
+        for (const f of new Set([...r.parentFields, ...(r.includeFromParent ?? [])])) {
+          values[`resources.${parent.name}.${f}`] = getPath(prow, f)
+        }
+        const key = JSON.stringify(r.parentFields.map((f) => getPath(prow, f) ?? null))
+        const bucket = r.endpoint.incremental ? stateBucket(perParent, key) : {}
+        return rowsOf(r, client, ctx, bucket, values)
+      })
+      yield* mergeConcurrent(factories, limit)
+    }
+  }
+
+  const built: Resource<Row>[] = resources.map((r) => ({
+    name: r.name,
+    tableName: r.tableName,
+    primaryKey: r.primaryKey,
+    mergeKey: r.mergeKey,
+    writeDisposition: r.writeDisposition,
+    columns: r.columns,
+    contract: r.contract,
+    maxTableNesting: r.maxTableNesting,
+    read: (ctx: ResourceContext) => read(r, clientFor(ctx), ctx, ctx.state),
+  }))
+  return defineSource({ name: config.name, resources: built, contract: config.contract })
+}

@@ -1,0 +1,94 @@
+import type { HttpClientOptions, HttpRequest, QueryValue } from '../http/http-types.ts'
+import type { Paginator, PaginatorConfig } from '../http/paginators/paginator-types.ts'
+import type { JsonObject } from '../json.ts'
+import type { ColumnHints, SchemaContract } from '../schema/schema-types.ts'
+import type { IncrementalConfig } from './incremental-cursor.ts'
+import type { WriteDispositionConfig } from './source-types.ts'
+
+/** The HTTP client of a REST source: {@link HttpClientOptions} plus the default paginator. */
+export interface RestClientConfig extends Omit<HttpClientOptions, 'emit'> {
+  /** Default paginator of every resource; default `auto`. Precedence: endpoint > resourceDefaults > client. */
+  paginator?: PaginatorConfig | Paginator
+}
+
+/** Legacy dlt form of a parent reference: `params: { id: { type: 'resolve', resource: 'users', field: 'id' } }`. */
+export interface ResolveParam {
+  type: 'resolve'
+  resource: string
+  field: string
+}
+
+/** Incremental cursor of an endpoint; `convert` formats values for placeholders (e.g. to a date string). */
+export interface RestIncrementalConfig<T = unknown> extends IncrementalConfig<T> {
+  convert?: (value: T | undefined) => unknown
+}
+
+/** Reaction to an error response: `ignore` ends the resource (or that parent's child requests) quietly. */
+export interface ResponseAction {
+  /** HTTP status that must match exactly. */
+  status?: number
+  /** Substring of the error message. */
+  content?: string
+  action: 'ignore'
+}
+
+/** One endpoint. Strings may hold `{resources.<parent>.<field>}` and `{incremental.start_value}` etc. */
+export interface RestEndpointConfig {
+  /** Relative to the client's baseUrl, or an absolute URL. */
+  path: string
+  /** Default `GET`. */
+  method?: string
+  params?: Record<string, QueryValue | ResolveParam>
+  json?: unknown
+  headers?: Record<string, string>
+  /** JSONPath subset; omitted = detected from the first page. */
+  dataSelector?: string
+  paginator?: PaginatorConfig | Paginator
+  incremental?: RestIncrementalConfig
+  responseActions?: ResponseAction[]
+  /** Fetch pages concurrently when the total is known; default true. */
+  parallel?: boolean
+}
+
+/** A step run on each row after incremental filtering: `map` returns the new row (or nothing to drop it). */
+export type ProcessingStep =
+  | { map: (row: JsonObject) => JsonObject | undefined | null }
+  | { filter: (row: JsonObject) => boolean }
+
+/** One resource of a REST source. */
+export interface RestResourceConfig {
+  name: string
+  tableName?: string
+  primaryKey?: string | readonly string[]
+  mergeKey?: string | readonly string[]
+  writeDisposition?: WriteDispositionConfig
+  columns?: ColumnHints
+  contract?: SchemaContract
+  maxTableNesting?: number
+  /** A string is the path; default: the resource name as the path. */
+  endpoint?: string | RestEndpointConfig
+  /** Parent fields copied into each child row as `_<parent>_<field>`. */
+  includeFromParent?: string[]
+  processingSteps?: ProcessingStep[]
+  /** Parents whose child requests run at the same time; default 8 (the limiter still caps requests). */
+  parentConcurrency?: number
+}
+
+/** Defaults deep-merged into every resource (the resource's own keys win). */
+export type RestResourceDefaults = Omit<Partial<RestResourceConfig>, 'name' | 'endpoint'> & {
+  endpoint?: Partial<RestEndpointConfig>
+}
+
+/** A declarative REST source shaped like dlt's rest_api config. */
+export interface RestApiSourceConfig {
+  /** Source (schema) name. */
+  name: string
+  client: RestClientConfig
+  resourceDefaults?: RestResourceDefaults
+  /** A string is both the name and the path. */
+  resources: (string | RestResourceConfig)[]
+  contract?: SchemaContract
+}
+
+/** Builds the request of an endpoint for given placeholder values (exported for tests and custom sources). */
+export type RequestRenderer = (values: Record<string, unknown>) => HttpRequest
