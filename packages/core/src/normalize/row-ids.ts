@@ -1,9 +1,6 @@
-import { shake128 } from '@noble/hashes/sha3.js'
-
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 /** All 4096 two-character base64url strings, indexed by 12 bits. */
 const PAIRS: string[] = Array.from({ length: 4096 }, (_, i) => B64URL[i >> 6]! + B64URL[i & 63]!)
-const encoder = new TextEncoder()
 
 function encode(bytes: Uint8Array, start: number, length: number): string {
   let out = ''
@@ -36,7 +33,39 @@ export function createRandomIds(): () => string {
   }
 }
 
-/** A deterministic 20-character base64url id: the first 15 bytes of shake_128 over the UTF-8 of `content`. */
+/**
+ * A deterministic 16-character base64url id (96 bits) of `content`, from a fast non-cryptographic 128-bit string
+ * hash (cyrb128 over UTF-16 code units). Used for key, row and child ids, where a cryptographic hash per row would
+ * cost more than the rest of normalization. Not for security purposes.
+ */
 export function digestId(content: string): string {
-  return encode(shake128(encoder.encode(content), { dkLen: 15 }), 0, 15)
+  let h1 = 1779033703
+  let h2 = 3144134277
+  let h3 = 1013904242
+  let h4 = 2773480762
+  for (let i = 0; i < content.length; i++) {
+    const k = content.charCodeAt(i)
+    h1 = h2 ^ Math.imul(h1 ^ k, 597399067)
+    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233)
+    h3 = h4 ^ Math.imul(h3 ^ k, 951274213)
+    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179)
+  }
+  h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067)
+  h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233)
+  h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213)
+  h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179)
+  h1 ^= h2 ^ h3 ^ h4
+  h2 ^= h1
+  h3 ^= h1
+  h4 ^= h1
+  return (
+    PAIRS[h1 >>> 20]! +
+    PAIRS[(h1 >>> 8) & 4095]! +
+    PAIRS[h2 >>> 20]! +
+    PAIRS[(h2 >>> 8) & 4095]! +
+    PAIRS[h3 >>> 20]! +
+    PAIRS[(h3 >>> 8) & 4095]! +
+    PAIRS[h4 >>> 20]! +
+    PAIRS[(h4 >>> 8) & 4095]!
+  )
 }

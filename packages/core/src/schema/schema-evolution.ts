@@ -63,9 +63,8 @@ export function diffSchemas(stored: Schema | undefined, current: Schema): Schema
 
 /**
  * Merges a schema restored from a destination (`stored`) with the local one: the result starts from `stored`
- * and gains every table and column that only `local` has (local column hints win for shared columns' missing hints
- * are not merged). Returns `stored` itself when `local` is undefined. Versions: the higher version wins and is
- * bumped when the tables changed.
+ * and gains every table and column that only `local` has (hints of columns both have are taken from `stored`).
+ * Returns `stored` itself when `local` is undefined. The higher version wins and is bumped when the tables changed.
  */
 export function mergeStoredSchema(local: Schema | undefined, stored: Schema): Schema {
   if (local === undefined) return stored
