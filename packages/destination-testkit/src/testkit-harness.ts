@@ -199,7 +199,7 @@ export class Harness {
     return pkg
   }
 
-  /** Rows of a table, sorted by the given columns' canonical text. */
+  /** Rows of a table as the destination under test reads them. */
   async rows(table: string): Promise<Record<string, unknown>[]> {
     return this.d.readTable(this.datasetName, table)
   }

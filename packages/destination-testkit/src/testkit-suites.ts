@@ -181,6 +181,7 @@ export function testDestination(d: DestinationUnderTest, options: TestDestinatio
         { name: 'c_decimal', dataType: 'decimal' },
         { name: 'c_json', dataType: 'json' },
         { name: 'c_binary', dataType: 'binary' },
+        { name: 'c_money', dataType: 'decimal', precision: 10, scale: 2 },
       ]
       const table = makeTable('all_types', columns)
       const values: NormalizedRow[] = [
@@ -196,6 +197,7 @@ export function testDestination(d: DestinationUnderTest, options: TestDestinatio
           c_decimal: '12345678901234567890.123456789',
           c_json: { a: [1, 'two', null], b: { c: true } },
           c_binary: btoa('hello\u0000world'),
+          c_money: '12345678.91',
         },
         {
           k: 2,
@@ -209,8 +211,16 @@ export function testDestination(d: DestinationUnderTest, options: TestDestinatio
           c_decimal: '-0.5',
           c_json: [1, 2, 3],
           c_binary: '',
+          c_money: '-0.01',
         },
         { k: 3 },
+        {
+          k: 4,
+          c_bigint: '-9223372036854775808',
+          c_timestamp: '2024-06-01T12:00:00Z',
+          c_json: 'just a string',
+          c_double: 0,
+        },
       ]
       await h.loadPackage([{ table, rows: values.map((v) => row(v)) }])
       const expected = values.map((v) => {
