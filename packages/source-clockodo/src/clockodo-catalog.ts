@@ -9,8 +9,16 @@ export type ClockodoReadMode =
       kind: 'years'
       /** Query parameter that carries the year. */
       param: 'year' | 'filter[year]'
-      /** Last year: the year of the end date (future absences, holidays) or the current year (reports). */
+      /**
+       * First year: the year of the history start (`startDate`, else the earliest user start date) for routes
+       * that filter stored rows by year, or the year of the account's first entry for routes that compute a row
+       * for any year asked (calendars, reports).
+       */
+      firstYear: 'history' | 'data'
+      /** Last year: the year of the end date (future absences, holidays) or the current year (calendars, reports). */
       lastYear: 'end' | 'now'
+      /** Also read the list once without a year (rows outside the swept years arrive too; deduped by id). */
+      alsoUnfiltered?: boolean
       /** Stamp the requested year on every row as `year` (it is part of the key). */
       stampYear: boolean
       /** Extra fixed query parameters. */
@@ -123,7 +131,14 @@ export const CLOCKODO_ENDPOINTS: readonly ClockodoEndpoint[] = [
     dataKeys: ['data', 'absences'],
     primaryKey: 'id',
     dedupeById: true,
-    mode: { kind: 'years', param: 'filter[year]', lastYear: 'end', stampYear: false },
+    mode: {
+      kind: 'years',
+      param: 'filter[year]',
+      firstYear: 'history',
+      lastYear: 'end',
+      stampYear: false,
+      alsoUnfiltered: true,
+    },
     writeDisposition: REPLACE,
   },
   {
@@ -132,7 +147,14 @@ export const CLOCKODO_ENDPOINTS: readonly ClockodoEndpoint[] = [
     dataKeys: ['data', 'holidaysquota'],
     primaryKey: 'id',
     dedupeById: true,
-    mode: { kind: 'years', param: 'year', lastYear: 'end', stampYear: false },
+    mode: {
+      kind: 'years',
+      param: 'year',
+      firstYear: 'history',
+      lastYear: 'end',
+      stampYear: false,
+      alsoUnfiltered: true,
+    },
     writeDisposition: REPLACE,
   },
   {
@@ -141,7 +163,14 @@ export const CLOCKODO_ENDPOINTS: readonly ClockodoEndpoint[] = [
     dataKeys: ['data', 'holidayscarry'],
     primaryKey: 'id',
     dedupeById: true,
-    mode: { kind: 'years', param: 'year', lastYear: 'end', stampYear: false },
+    mode: {
+      kind: 'years',
+      param: 'year',
+      firstYear: 'history',
+      lastYear: 'end',
+      stampYear: false,
+      alsoUnfiltered: true,
+    },
     writeDisposition: REPLACE,
   },
   {
@@ -150,7 +179,14 @@ export const CLOCKODO_ENDPOINTS: readonly ClockodoEndpoint[] = [
     dataKeys: ['data', 'overtimecarry'],
     primaryKey: 'id',
     dedupeById: true,
-    mode: { kind: 'years', param: 'year', lastYear: 'end', stampYear: false },
+    mode: {
+      kind: 'years',
+      param: 'year',
+      firstYear: 'history',
+      lastYear: 'end',
+      stampYear: false,
+      alsoUnfiltered: true,
+    },
     writeDisposition: REPLACE,
   },
   {
@@ -174,7 +210,7 @@ export const CLOCKODO_ENDPOINTS: readonly ClockodoEndpoint[] = [
     path: '/v2/nonbusinessDays',
     dataKeys: ['data', 'nonbusinessdays'],
     primaryKey: ['id', 'year'],
-    mode: { kind: 'years', param: 'year', lastYear: 'end', stampYear: true },
+    mode: { kind: 'years', param: 'year', firstYear: 'data', lastYear: 'now', stampYear: true },
     writeDisposition: REPLACE,
   },
   {
@@ -183,7 +219,7 @@ export const CLOCKODO_ENDPOINTS: readonly ClockodoEndpoint[] = [
     dataKeys: ['data'],
     primaryKey: ['users_id', 'year'],
     pageSize: 100,
-    mode: { kind: 'years', param: 'year', lastYear: 'end', stampYear: true },
+    mode: { kind: 'years', param: 'year', firstYear: 'data', lastYear: 'now', stampYear: true },
     writeDisposition: REPLACE,
   },
   {
@@ -208,7 +244,14 @@ export const CLOCKODO_ENDPOINTS: readonly ClockodoEndpoint[] = [
     path: '/userreports',
     dataKeys: ['userreports', 'data'],
     primaryKey: ['users_id', 'year'],
-    mode: { kind: 'years', param: 'year', lastYear: 'now', stampYear: true, params: { type: '0' } },
+    mode: {
+      kind: 'years',
+      param: 'year',
+      firstYear: 'data',
+      lastYear: 'now',
+      stampYear: true,
+      params: { type: '0' },
+    },
     writeDisposition: REPLACE,
   },
   {

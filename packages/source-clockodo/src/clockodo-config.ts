@@ -59,16 +59,20 @@ function str(value: unknown): string | undefined {
   return t === '' ? undefined : t
 }
 
-/** Parses `YYYY-MM-DD` or an ISO date-time; returns the instant, or undefined when it is not a date. */
+/** Parses `YYYY-MM-DD` or an ISO date-time (UTC when it has no offset); undefined when it is not a real date. */
 export function parseClockodoDate(value: string): Date | undefined {
   const m =
     /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(
       value,
     )
   if (!m) return undefined
-  const d = m[4] === undefined ? new Date(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`) : new Date(value)
+  const d =
+    m[4] === undefined
+      ? new Date(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`)
+      : new Date(m[7] === undefined ? `${value.replace(' ', 'T')}Z` : value.replace(' ', 'T'))
   if (Number.isNaN(d.getTime())) return undefined
-  if (d.getUTCFullYear() !== Number(m[1]) && m[7] === undefined) return undefined
+  const day = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])))
+  if (day.getUTCMonth() !== Number(m[2]) - 1 || day.getUTCDate() !== Number(m[3])) return undefined
   return d
 }
 

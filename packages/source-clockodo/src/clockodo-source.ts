@@ -15,7 +15,7 @@ import { CLOCKODO_ENDPOINTS } from './clockodo-catalog.ts'
 import type { ClockodoConfig } from './clockodo-config.ts'
 import { parseClockodoDate, validateClockodoConfig } from './clockodo-config.ts'
 import { mapClockodoError } from './clockodo-errors.ts'
-import { collectPages, fetchPages, orderedParallel } from './clockodo-pages.ts'
+import { collectPages, extractRows, fetchPages, orderedParallel, readPaging } from './clockodo-pages.ts'
 import type { ClockodoUser } from './clockodo-rows.ts'
 import type { TimeWindow, WindowState } from './clockodo-windows.ts'
 import { addDays, isoDate, isoUtc, planWindows, startOfUtcDay } from './clockodo-windows.ts'
@@ -83,10 +83,6 @@ function yearParams(param: 'year' | 'filter[year]', year: number): Record<string
   return param === 'year' ? { year } : { filter: { year } }
 }
 
-function maxDate(a: Date, b: Date): Date {
-  return a.getTime() >= b.getTime() ? a : b
-}
-
 /**
  * The Clockodo source: one resource per current list endpoint (see {@link CLOCKODO_RESOURCES}), all sharing
  * one rate limiter (Clockodo's per-user limits) and, for enhanced entry lists, a second one.
@@ -133,6 +129,9 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
       ...(internals.retry ? { retry: internals.retry } : {}),
     })
 
+  /** One users list per run (keyed by the run's signal), shared by the resources that need it. */
+  const usersByRun = new WeakMap<AbortSignal, Promise<ClockodoUser[]>>()
+
   /** All users (for start dates and per-user sweeps); undefined when the key may not list users (403). */
   const listUsers = async (
     client: HttpClient,
@@ -140,18 +139,30 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
     resource: string,
     required: boolean,
   ): Promise<ClockodoUser[] | undefined> => {
+    let users = usersByRun.get(ctx.signal)
+    if (!users) {
+      users = collectPages(
+        fetchPages(
+          client,
+          { resource, path: '/v3/users', params: {}, pageSize: 1000, dataKeys: ['data', 'users'] },
+          { signal: ctx.signal, lookahead },
+        ),
+      ) as Promise<ClockodoUser[]>
+      users.catch(() => {})
+      usersByRun.set(ctx.signal, users)
+    }
     try {
-      const pages = fetchPages(
-        client,
-        { resource, path: '/v3/users', params: {}, pageSize: 1000, dataKeys: ['data', 'users'] },
-        { signal: ctx.signal, lookahead },
-      )
-      return (await collectPages(pages)) as ClockodoUser[]
+      return await users
     } catch (error) {
       if (!required && isHttpError(error, 403)) return undefined
       throw error
     }
   }
+
+  const pageEvents =
+    (ctx: ResourceContext, resource: string) =>
+    (page: number, rows: number, totalPages?: number): void =>
+      ctx.emit({ type: 'page', resource, page, rows, ...(totalPages ? { totalPages } : {}) })
 
   /** Start of the history: `startDate`, else the earliest user start date, else 2000-01-01. */
   const historyStart = async (client: HttpClient, ctx: ResourceContext, resource: string): Promise<Date> => {
@@ -178,7 +189,7 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
     const pages = fetchPages(
       client,
       { resource: e.name, path: e.path, params: {}, pageSize: e.pageSize, dataKeys: e.dataKeys },
-      { signal: ctx.signal, lookahead },
+      { signal: ctx.signal, lookahead, onPage: pageEvents(ctx, e.name) },
     )
     if (e.name === 'project_reports') {
       for await (const page of pages) {
@@ -192,31 +203,87 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
     yield* pages
   }
 
+  const dataYearByRun = new WeakMap<AbortSignal, Promise<number>>()
+
+  /**
+   * The year of the account's first entry (binary search on entry counts, a few requests per run), at the
+   * earliest the history start year; the current year when there are no entries.
+   */
+  const firstDataYear = (client: HttpClient, ctx: ResourceContext, resource: string): Promise<number> => {
+    let year = dataYearByRun.get(ctx.signal)
+    if (!year) {
+      year = (async () => {
+        const start = await historyStart(client, ctx, resource)
+        const lo0 = clampYear(start.getUTCFullYear())
+        const hi0 = clampYear(now().getUTCFullYear())
+        const since = isoUtc(new Date(Date.UTC(lo0, 0, 1)))
+        const anyBefore = async (year: number): Promise<boolean> => {
+          const res = await client.request<unknown>(
+            {
+              path: '/v2/entries',
+              params: {
+                time_since: since,
+                time_until: isoUtc(new Date(Date.UTC(year, 0, 1))),
+                items_per_page: 1,
+                page: 1,
+              },
+            },
+            { signal: ctx.signal, resource },
+          )
+          const paging = readPaging(res.body)
+          return (
+            (paging?.count_items ??
+              extractRows(res.body, { path: '/v2/entries', dataKeys: ['entries', 'data'] }).length) > 0
+          )
+        }
+        // smallest y in [lo0, hi0] with entries before y + 1
+        let lo = lo0
+        let hi = hi0
+        if (!(await anyBefore(hi0 + 1))) return hi0
+        while (lo < hi) {
+          const mid = Math.floor((lo + hi) / 2)
+          if (await anyBefore(mid + 1)) hi = mid
+          else lo = mid + 1
+        }
+        return lo
+      })()
+      year.catch(() => {})
+      dataYearByRun.set(ctx.signal, year)
+    }
+    return year
+  }
+
   async function* readYears(e: ClockodoEndpoint, ctx: ResourceContext): AsyncGenerator<object[]> {
     if (e.mode.kind !== 'years') return
     const mode = e.mode
     const client = clientFor(ctx, general)
-    const first = clampYear((await historyStart(client, ctx, e.name)).getUTCFullYear())
+    const first =
+      mode.firstYear === 'data'
+        ? await firstDataYear(client, ctx, e.name)
+        : clampYear((await historyStart(client, ctx, e.name)).getUTCFullYear())
     const last = clampYear(mode.lastYear === 'now' ? now().getUTCFullYear() : endDate().getUTCFullYear())
-    const tasks: (() => Promise<{ year: number; rows: object[] }>)[] = []
-    for (let year = first; year <= last; year++) {
-      tasks.push(async () => {
-        const pages = fetchPages(
+    const list = (params: Record<string, QueryValue>): Promise<object[]> =>
+      collectPages(
+        fetchPages(
           client,
-          {
-            resource: e.name,
-            path: e.path,
-            params: { ...mode.params, ...yearParams(mode.param, year) },
-            pageSize: e.pageSize,
-            dataKeys: e.dataKeys,
-          },
+          { resource: e.name, path: e.path, params, pageSize: e.pageSize, dataKeys: e.dataKeys },
           { signal: ctx.signal, lookahead: 2 },
-        )
-        return { year, rows: await collectPages(pages) }
-      })
+        ),
+      )
+    const tasks: (() => Promise<{ year: number | undefined; rows: object[] }>)[] = []
+    if (mode.alsoUnfiltered)
+      tasks.push(async () => ({ year: undefined, rows: await list({ ...mode.params }) }))
+    for (let year = first; year <= last; year++) {
+      tasks.push(async () => ({
+        year,
+        rows: await list({ ...mode.params, ...yearParams(mode.param, year) }),
+      }))
     }
+    let done = 0
     for await (const { year, rows } of orderedParallel(tasks, lookahead)) {
-      if (mode.stampYear) for (const row of rows as Record<string, unknown>[]) row.year = year
+      ctx.emit({ type: 'page', resource: e.name, page: ++done, rows: rows.length, totalPages: tasks.length })
+      if (mode.stampYear && year !== undefined)
+        for (const row of rows as Record<string, unknown>[]) row.year = year
       if (rows.length > 0) yield rows
     }
   }
@@ -237,7 +304,10 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
       ctx.replaceRange({ column: 'time_since', from: isoUtc(plan.from), to: isoUtc(plan.to) })
     }
     const enhancedParam: Record<string, QueryValue> = config.enhancedList ? { enhanced_list: 1 } : {}
-    for (const w of plan.windows) {
+    // Page numbers run on over all windows; the total is a lower bound (pages known so far + one per window left).
+    let pagesBefore = 0
+    for (const [i, w] of plan.windows.entries()) {
+      let windowPages = 1
       const pages = fetchPages(
         client,
         {
@@ -250,11 +320,21 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
         {
           signal: ctx.signal,
           lookahead,
-          onPage: (page, rows, totalPages) =>
-            ctx.emit({ type: 'page', resource: e.name, page, rows, ...(totalPages ? { totalPages } : {}) }),
+          onPage: (page, rows, total) => {
+            windowPages = Math.max(windowPages, total ?? 1)
+            const left = plan.windows.length - i - 1
+            ctx.emit({
+              type: 'page',
+              resource: e.name,
+              page: pagesBefore + page,
+              rows,
+              totalPages: pagesBefore + windowPages + left,
+            })
+          },
         },
       )
       yield* pages
+      pagesBefore += windowPages
     }
     ctx.state.since = plan.nextState.since!
     ctx.state.until = plan.nextState.until!
@@ -280,9 +360,8 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
     for (const user of users) {
       let windows: TimeWindow[] = plan.windows
       if (!known.has(user.id)) {
-        const userStart = typeof user.start_date === 'string' ? parseClockodoDate(user.start_date) : undefined
         windows = planWindows({
-          start: startOfUtcDay(maxDate(epoch, userStart ?? epoch)),
+          start: epoch,
           end,
           now: now(),
           lookbackDays: 0,
@@ -313,7 +392,9 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
     if (plan.windows.length > 0) {
       ctx.replaceRange({ column: 'date', from: isoDate(plan.from), to: isoDate(plan.to) })
     }
+    let done = 0
     for await (const rows of orderedParallel(tasks, lookahead)) {
+      ctx.emit({ type: 'page', resource: e.name, page: ++done, rows: rows.length, totalPages: tasks.length })
       if (rows.length > 0) yield rows
     }
     ctx.state.since = plan.nextState.since!

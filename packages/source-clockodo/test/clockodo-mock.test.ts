@@ -1,0 +1,205 @@
+import {
+  type ClockodoAccount,
+  clockodoHandlers,
+  createClockodoAccount,
+  DEFAULT_CREDENTIALS,
+} from '@sluice/clockodo-mock'
+import type { ReplaceRange, ResourceState } from '@sluice/core'
+import { http } from 'msw'
+import { setupServer } from 'msw/node'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { CLOCKODO_ENDPOINTS, CLOCKODO_RESOURCES, type ClockodoConfig, clockodoSource } from '../src/index.ts'
+import { type ManualClock, manualClock, type ResourceRun, resourceOf, runResource } from './helpers.ts'
+
+const BASE = 'http://127.0.0.1:9/api'
+const TODAY = '2026-11-20'
+const NOW = new Date(`${TODAY}T18:00:00Z`)
+const server = setupServer()
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
+afterEach(() => server.resetHandlers())
+afterAll(() => server.close())
+
+let clock: ManualClock = manualClock(NOW.getTime())
+afterEach(() => {
+  clock = manualClock(NOW.getTime())
+})
+
+const sourceFor = (config: Partial<ClockodoConfig> = {}) =>
+  clockodoSource(
+    {
+      apiUser: DEFAULT_CREDENTIALS.user,
+      apiKey: DEFAULT_CREDENTIALS.apiKey,
+      baseUrl: BASE,
+      now: () => NOW,
+      ...config,
+    },
+    { clock },
+  )
+
+const run = (config: Partial<ClockodoConfig>, name: string, state?: ResourceState): Promise<ResourceRun> =>
+  clock.run(runResource(resourceOf(sourceFor(config), name), state))
+
+const keyOf = (row: Record<string, unknown>, pk: string | readonly string[]): string =>
+  (typeof pk === 'string' ? [pk] : pk).map((k) => String(row[k])).join('|')
+
+describe('against the simulated account', () => {
+  let account: ClockodoAccount
+  const requests: { url: URL; headers: Headers }[] = []
+
+  beforeAll(() => {
+    account = createClockodoAccount({ seed: 11, users: 5, years: 2, entriesPerWorkday: 3, today: TODAY })
+  })
+  const listen = (options?: Parameters<typeof clockodoHandlers>[1]) =>
+    server.use(
+      http.all('*', ({ request }) => {
+        requests.push({ url: new URL(request.url), headers: request.headers })
+      }),
+      ...clockodoHandlers(account, options),
+    )
+
+  it('loads every table with exactly the generated row counts, unique keys, on every request the headers', async () => {
+    listen()
+    requests.length = 0
+    const expected = account.expectedCounts()
+    expect(Object.keys(expected).sort()).toEqual([...CLOCKODO_RESOURCES].sort())
+    const source = sourceFor()
+    expect(source.name).toBe('clockodo')
+    expect(source.resources.map((r) => r.name)).toEqual(CLOCKODO_RESOURCES)
+    for (const endpoint of CLOCKODO_ENDPOINTS) {
+      const result = await clock.run(runResource(resourceOf(source, endpoint.name)))
+      expect({ table: endpoint.name, rows: result.rows.length }).toEqual({
+        table: endpoint.name,
+        rows: expected[endpoint.name],
+      })
+      const keys = new Set(result.rows.map((r) => keyOf(r, endpoint.primaryKey)))
+      expect({ table: endpoint.name, unique: keys.size }).toEqual({
+        table: endpoint.name,
+        unique: result.rows.length,
+      })
+      for (const k of typeof endpoint.primaryKey === 'string' ? [endpoint.primaryKey] : endpoint.primaryKey) {
+        expect(result.rows.every((r) => r[k] !== undefined && r[k] !== null)).toBe(true)
+      }
+    }
+    expect(requests.length).toBeGreaterThan(CLOCKODO_RESOURCES.length)
+    for (const { url, headers } of requests) {
+      expect(url.host).toBe('127.0.0.1:9')
+      expect(headers.get('x-clockodoapiuser')).toBe(DEFAULT_CREDENTIALS.user)
+      expect(headers.get('x-clockodoapikey')).toBe(DEFAULT_CREDENTIALS.apiKey)
+      expect(headers.get('x-clockodo-external-application')).toBe(`sluice;${DEFAULT_CREDENTIALS.user}`)
+      expect(headers.get('x-clockodoenableisoutcdatetimes')).toBe('1')
+      expect(headers.get('accept-language')).toBe('en')
+    }
+  })
+
+  it('stamps the year on year-swept rows and reads enhanced entries', async () => {
+    listen()
+    const reports = await run({}, 'user_reports')
+    expect(reports.rows.every((r) => typeof r.year === 'number')).toBe(true)
+    expect(new Set(reports.rows.map((r) => r.year))).toEqual(new Set([2025, 2026]))
+    const days = await run({}, 'nonbusiness_days')
+    expect(new Set(days.rows.map((r) => r.year))).toEqual(new Set([2025, 2026]))
+    const entries = await run({ startDate: '2026-11-01' }, 'entries')
+    expect(entries.rows.length).toBeGreaterThan(0)
+    expect(entries.rows.every((r) => typeof r.users_name === 'string')).toBe(true)
+    const plain = await run({ startDate: '2026-11-01', enhancedList: false }, 'entries')
+    expect(plain.rows.length).toBe(entries.rows.length)
+    expect(plain.rows.some((r) => 'users_name' in r)).toBe(false)
+  })
+
+  it('incremental entries: edits, additions and deletions within the lookback arrive; a destination mirror matches', async () => {
+    const acc = createClockodoAccount({ seed: 5, users: 3, years: 1, entriesPerWorkday: 2, today: TODAY })
+    server.use(...clockodoHandlers(acc))
+    // a tiny merge destination: replaceRange deletes rows in range, then rows are upserted by id
+    const dest = new Map<number, Record<string, unknown>>()
+    const apply = (r: ResourceRun) => {
+      for (const range of r.ranges as ReplaceRange[]) {
+        for (const [id, row] of dest) {
+          const t = row[range.column] as string
+          if (t >= String(range.from) && t < String(range.to)) dest.delete(id)
+        }
+      }
+      for (const row of r.rows) dest.set(row.id as number, row)
+    }
+    const first = await run({ lookbackDays: 30 }, 'entries')
+    apply(first)
+    expect(dest.size).toBe(acc.expectedCounts().entries)
+    const state = first.state
+
+    // inside the lookback: edit one, delete one, add one
+    const recent = [...acc.entriesBetween('2026-11-02T00:00:00Z', '2026-11-10T00:00:00Z')]
+    expect(recent.length).toBeGreaterThan(3)
+    acc.editEntry(recent[0]!.id, { text: 'edited by test' })
+    acc.deleteEntry(recent[1]!.id)
+    const added = acc.addEntry({ time_since: '2026-11-05T08:00:00Z', time_until: '2026-11-05T09:00:00Z' })
+
+    const second = await run({ lookbackDays: 30 }, 'entries', state)
+    expect(second.ranges).toEqual([
+      { column: 'time_since', from: '2026-10-21T00:00:00Z', to: '2027-11-20T00:00:00Z' },
+    ])
+    expect(second.rows.length).toBeLessThan(first.rows.length)
+    apply(second)
+    expect(dest.size).toBe(acc.expectedCounts().entries)
+    expect(dest.get(recent[0]!.id)?.text).toBe('edited by test')
+    expect(dest.has(recent[1]!.id)).toBe(false)
+    expect(dest.has(added.id)).toBe(true)
+    const truth = new Set(
+      [...acc.entriesBetween('2000-01-01T00:00:00Z', '2030-01-01T00:00:00Z')].map((e) => e.id),
+    )
+    expect(new Set(dest.keys())).toEqual(truth)
+
+    // a third run with no changes yields the same table
+    const third = await run({ lookbackDays: 30 }, 'entries', second.state)
+    const before = JSON.stringify([...dest.entries()].sort((a, b) => a[0] - b[0]))
+    apply(third)
+    expect(JSON.stringify([...dest.entries()].sort((a, b) => a[0] - b[0]))).toBe(before)
+  })
+
+  it('incremental work times: only the lookback per known user, full history for new users', async () => {
+    const acc = createClockodoAccount({ seed: 3, users: 3, years: 2, entriesPerWorkday: 2, today: TODAY })
+    const urls: URL[] = []
+    server.use(
+      http.get('*/v2/workTimes', ({ request }) => {
+        urls.push(new URL(request.url))
+      }),
+      ...clockodoHandlers(acc),
+    )
+    const first = await run({}, 'work_times')
+    expect(first.rows.length).toBe(acc.expectedCounts().work_times)
+    expect(first.ranges).toEqual([{ column: 'date', from: '2023-08-21', to: '2026-11-21' }])
+    const firstCalls = urls.length
+    urls.length = 0
+    const second = await run({ lookbackDays: 10 }, 'work_times', first.state)
+    expect(second.ranges).toEqual([{ column: 'date', from: '2026-11-10', to: '2026-11-21' }])
+    expect(urls.length).toBe(3)
+    expect(urls.every((u) => u.searchParams.get('date_since') === '2026-11-10')).toBe(true)
+    expect(urls.every((u) => u.searchParams.get('date_until') === '2026-11-20')).toBe(true)
+    expect(second.rows.every((r) => String(r.date) >= '2026-11-10')).toBe(true)
+    expect(firstCalls).toBeGreaterThan(3)
+    // a user the state does not know yet gets the whole history
+    urls.length = 0
+    await run({ lookbackDays: 10 }, 'work_times', {
+      ...first.state,
+      users: (first.state.users as number[]).slice(1),
+    })
+    expect(urls.length).toBe(2 + firstCalls / 3)
+  })
+
+  it('survives 429 bursts from the server (Retry-After honoured)', async () => {
+    listen({ faults: { burst429: { every: 4, count: 2, retryAfterSeconds: 3 } } })
+    const expected = account.expectedCounts()
+    const result = await run({}, 'users_nonbusiness_days')
+    expect(result.rows.length).toBe(expected.users_nonbusiness_days)
+    expect(result.events.filter((e) => e.type === 'retry').length).toBeGreaterThan(0)
+    expect(clock.sleeps).toContain(3000)
+  })
+
+  it('answers a wrong key with AUTH_FAILED and never leaks the key', async () => {
+    listen()
+    const events: unknown[] = []
+    const err = await run({ apiKey: 'wrong-key-abcdef', emit: (e) => events.push(e) }, 'customers').catch(
+      (e) => e,
+    )
+    expect((err as Error).message).toMatch(/credentials were rejected/)
+    expect(`${(err as Error).message}${JSON.stringify(events)}`).not.toContain('wrong-key-abcdef')
+  })
+})
