@@ -496,3 +496,22 @@ describe('contracts', () => {
     frozen(() => n.normalizePage('items', [{ id: 'x' }], LOAD))
   })
 })
+
+describe('odd rows', () => {
+  it('wraps scalar and list rows in a value column', () => {
+    const n = setup()
+    const page = n.normalizePage('items', [5, 'x', [1, 2]] as unknown as object[], LOAD)
+    const out = rows(page, 'items')
+    expect(out.map((r) => r.value ?? r.value__v_text)).toEqual([5, 'x', undefined])
+    expect(rows(page, 'items__value').map((r) => r.value)).toEqual([1, 2])
+  })
+
+  it('names empty keys _empty and keeps keys that normalize alike in one column', () => {
+    const n = setup()
+    const page = n.normalizePage('items', [{ '': 1, userId: 2 }, { user_id: 3 }], LOAD)
+    expect(rows(page, 'items').map((r) => [r._empty, r.user_id])).toEqual([
+      [1, 2],
+      [undefined, 3],
+    ])
+  })
+})

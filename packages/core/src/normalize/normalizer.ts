@@ -26,6 +26,9 @@ import { createRandomIds, digestId } from './row-ids.ts'
 import { SYSTEM_COLUMN_PREFIX, SYSTEM_COLUMNS, systemColumnsFor } from './system-columns.ts'
 import { coerceValue } from './value-coercion.ts'
 
+/** Column name for blank keys in the data, as in dlt. */
+const EMPTY_KEY = '_empty'
+
 /** Default `maxTableNesting`, as in dlt. */
 export const DEFAULT_MAX_TABLE_NESTING = 1000
 
@@ -214,7 +217,8 @@ class SchemaNormalizer implements Normalizer {
     out.set(ts.name, rootRows)
     let discardedRows = 0
     for (let i = 0; i < rows.length; i++) {
-      const row = rows[i] as Record<string, unknown>
+      let row = rows[i] as Record<string, unknown>
+      if (typeof row !== 'object' || row === null || Array.isArray(row)) row = { value: row }
       try {
         if (ts.table === undefined) this.createTableUnderContract(ts)
         this.normalizeRow(ts, row, rootRows, undefined, undefined, 0)
@@ -491,7 +495,12 @@ class SchemaNormalizer implements Normalizer {
   }
 
   private newEntry(ts: TableState, node: PlanNode, key: string): Entry {
-    const frag = key.trim() === '' ? '_empty' : this.normalizeIdentifier(key)
+    let frag: string
+    try {
+      frag = this.normalizeIdentifier(key)
+    } catch {
+      frag = EMPTY_KEY
+    }
     const frags = node.frags.length === 0 ? [frag] : [...node.frags, frag]
     const name = frags.length === 1 ? frag : shortenFragments(frags, this.maxLength)
     const e: Entry = { name, frags, col: ts.cols.get(name), sub: undefined, child: undefined }

@@ -132,3 +132,10 @@ describe('normalizePath', () => {
     expect(breakPath('_a____b')).toEqual(['_a', 'b'])
   })
 })
+
+describe('whitespace like Python', () => {
+  it('strips Python whitespace but not a BOM', () => {
+    expect(normalizeIdentifier('\x1cname\x85')).toBe('name')
+    expect(normalizeIdentifier('\ufeffname')).toBe('_name')
+  })
+})

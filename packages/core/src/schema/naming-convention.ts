@@ -15,6 +15,15 @@ const RE_SNAKE_BREAK_2 = /([a-z0-9])([A-Z])/g
 const RE_REDUCE_ALPHABET = /[+\-*@|]/g
 const REDUCE_ALPHABET: Record<string, string> = { '+': 'x', '-': '_', '*': 'x', '@': 'a', '|': 'l' }
 const RE_TRAILING_UNDERSCORES = /_+$/
+// Python's str.strip() whitespace (differs from String.prototype.trim: adds \x1c-\x1f and \x85, lacks \ufeff)
+const PY_WS =
+  '[\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]'
+const RE_PY_STRIP = new RegExp(`^${PY_WS}+|${PY_WS}+$`, 'g')
+
+/** Strips whitespace like Python's `str.strip()`, which dlt applies before normalizing. */
+function pyStrip(s: string): string {
+  return s.replace(RE_PY_STRIP, '')
+}
 
 const encoder = new TextEncoder()
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
@@ -94,7 +103,7 @@ export function normalizeIdentifier(name: string, maxLength: number = DEFAULT_MA
   }
   const hit = cache.get(name)
   if (hit !== undefined) return hit
-  const trimmed = name.trim()
+  const trimmed = pyStrip(name)
   if (trimmed === '') throw new RangeError('an identifier cannot be empty or blank')
   const reduced = trimmed
     .replace(RE_REDUCE_ALPHABET, (c) => REDUCE_ALPHABET[c] ?? '_')
@@ -126,12 +135,12 @@ export function normalizePath(
   parts: readonly string[],
   maxLength: number = DEFAULT_MAX_IDENTIFIER_LENGTH,
 ): string {
-  const raw = parts.filter((p) => p.trim() !== '')
+  const raw = parts.filter((p) => pyStrip(p) !== '')
   const normalized = raw.map((p) => normalizeIdentifier(p, maxLength))
   return shortenIdentifier(normalized.join(PATH_SEPARATOR), maxLength, raw.join(PATH_SEPARATOR))
 }
 
 /** Splits a path such as `a__b__c` into its parts (blank parts dropped), like dlt's `break_path`. */
 export function breakPath(path: string): string[] {
-  return path.split(PATH_SEPARATOR).filter((p) => p.trim() !== '')
+  return path.split(PATH_SEPARATOR).filter((p) => pyStrip(p) !== '')
 }
