@@ -346,7 +346,8 @@ const entryGroups: Handler = (req, { account }) => {
           group: value,
           name: nameOf(key, value === '0' ? null : Number(value)),
           duration,
-          restrictions: null,
+          // the spec's oneOf (NoRestriction = {} matches anything) only accepts a non-object here: PHP's empty array
+          restrictions: [],
           revenue: Math.round(revenue),
           has_budget_revenues_billed: false,
           has_budget_revenues_not_billed: false,
