@@ -8,7 +8,7 @@ import { DuckDBClient } from './duckdb-client.ts'
 export interface DuckDBDestinationOptions {
   /**
    * Database file. Default `<pipelineName>.duckdb` in the working directory. `:memory:` keeps everything in
-   * memory (one database per path and process; it is gone when the last client closes).
+   * memory, in one database per `duckdb()` destination object (shared by its clients, gone with the object).
    */
   path?: string
   /** An open instance to use instead of `path` (it is not closed by sluice). */
@@ -38,14 +38,22 @@ function pathFor(options: DuckDBDestinationOptions, ctx: DestinationContext): st
  * @example `pipeline({ pipelineName: 'clockodo', destination: duckdb(), datasetName: 'clockodo' })`
  */
 export function duckdb(options: DuckDBDestinationOptions = {}): Destination {
+  // `:memory:` lives as long as this destination object, so every client of a run sees the same data.
+  let memory: Promise<DuckDBInstance> | undefined
+  const memoryInstance = (): Promise<DuckDBInstance> => {
+    memory ??= import('@duckdb/node-api').then(({ DuckDBInstance }) => DuckDBInstance.create(':memory:'))
+    return memory
+  }
   return sqlDestination({
     name: 'duckdb',
     capabilities: duckdbCapabilities,
     location: (ctx) => pathFor(options, ctx),
-    connect: (ctx) =>
-      options.instance
-        ? DuckDBClient.open({ instance: options.instance })
-        : DuckDBClient.open({ path: pathFor(options, ctx) }),
+    connect: async (ctx) => {
+      if (options.instance) return DuckDBClient.open({ instance: options.instance })
+      const path = pathFor(options, ctx)
+      if (path === ':memory:') return DuckDBClient.open({ instance: await memoryInstance() })
+      return DuckDBClient.open({ path })
+    },
     maxParallelJobs: 1,
   })
 }

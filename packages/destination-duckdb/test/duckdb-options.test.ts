@@ -32,12 +32,28 @@ describe('duckdb options', () => {
     await client[Symbol.asyncDispose]()
   })
 
-  it('accepts :memory:', async () => {
-    const client = await duckdb({ path: ':memory:' }).createClient(ctx('mem'))
-    await client.initialize()
-    expect(client.location).toBe(':memory:')
-    expect(await client.getStoredSchema('s')).toBeUndefined()
-    await client[Symbol.asyncDispose]()
+  it('accepts :memory:, one database per destination object shared by its clients', async () => {
+    const schema = { name: 's', version: 1, versionHash: 'h', previousHashes: [], tables: {} }
+    const state = {
+      pipelineName: 'mem',
+      version: 1,
+      versionHash: 'sh',
+      state: 'st',
+      loadId: '1',
+      createdAt: '2024-01-01T00:00:00.000Z',
+    }
+    const dest = duckdb({ path: ':memory:' })
+    const first = await dest.createClient(ctx('mem'))
+    expect(first.location).toBe(':memory:')
+    await first.initialize()
+    await first.complete({ loadId: '1', schema, tables: [], state })
+    await first[Symbol.asyncDispose]()
+    const second = await dest.createClient(ctx('mem'))
+    expect((await second.getStoredState('mem'))?.state).toBe('st')
+    await second[Symbol.asyncDispose]()
+    const other = await duckdb({ path: ':memory:' }).createClient(ctx('mem'))
+    expect(await other.getStoredState('mem')).toBeUndefined()
+    await other[Symbol.asyncDispose]()
   })
 
   it('shares one instance per file in the process and releases the lock when the last client closes', async () => {
