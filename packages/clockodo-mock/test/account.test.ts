@@ -211,7 +211,7 @@ describe('mutations are visible to the next request', () => {
   })
 
   it('master data: add, edit, remove', async () => {
-    const before = account.expectedCounts().customers
+    const before = account.expectedCounts().customers!
     const row = account.add('customers', {
       name: 'Neukunde Äpfel GmbH',
       number: null,

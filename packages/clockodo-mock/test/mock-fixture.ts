@@ -1,4 +1,4 @@
-import { setupServer } from 'msw/node'
+import { type SetupServer, setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll } from 'vitest'
 import {
   type ClockodoAccount,
@@ -26,7 +26,16 @@ export function smallAccount(seed = 1): ClockodoAccount {
 }
 
 /** Starts an msw server (onUnhandledRequest: 'error') whose handlers can be swapped per test with `use`. */
-export function mswServer(account: ClockodoAccount, options: MockOptions = { rateLimits: false }) {
+/** The msw server of a test file and a way to swap its handlers. */
+export interface MswFixture {
+  server: SetupServer
+  use(acc: ClockodoAccount, opts: MockOptions): void
+}
+
+export function mswServer(
+  account: ClockodoAccount,
+  options: MockOptions = { rateLimits: false },
+): MswFixture {
   const server = setupServer(...clockodoHandlers(account, options))
   beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
   afterEach(() => server.resetHandlers())
@@ -59,6 +68,12 @@ export async function get(
   return { status: res.status, body, headers: res.headers }
 }
 
+export type Paging = {
+  items_per_page: number
+  current_page: number
+  count_pages: number
+  count_items: number
+}
 type Paged = {
   paging: { items_per_page: number; current_page: number; count_pages: number; count_items: number }
 } & Record<string, unknown>
@@ -69,7 +84,7 @@ export async function getAllPages(
   key: string,
   query: Record<string, string | number>,
   ipp: number,
-) {
+): Promise<{ items: Record<string, unknown>[]; pagings: Paging[] }> {
   const items: Record<string, unknown>[] = []
   const pagings: Paged['paging'][] = []
   for (let page = 1; ; page++) {

@@ -7,7 +7,7 @@ const SPEC_PATH = new URL('../../../../shared/clockodo/openapi.yaml', import.met
 
 type Json = Record<string, unknown>
 
-const escape = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1')
+const escapePointer = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1')
 
 function loadSpec(): Json {
   const doc = parse(readFileSync(SPEC_PATH, 'utf8')) as Json
@@ -43,7 +43,7 @@ export function responseValidator(path: string, status: number): ValidateFunctio
     if (!response) throw new Error(`no ${status} response for GET ${path} in the spec`)
     const ref = response.$ref
       ? `openapi${response.$ref as string}`
-      : `openapi#/paths/${escape(path)}/get/responses/${status}/content/application~1json/schema`
+      : `openapi#/paths/${escapePointer(path)}/get/responses/${status}/content/application~1json/schema`
     v = ajv.compile({ $ref: ref })
     cache.set(key, v)
   }
