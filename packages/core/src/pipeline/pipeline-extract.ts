@@ -45,6 +45,30 @@ export interface ExtractOutput {
   normalizeMs: number
 }
 
+/** The next page, or the abort error as soon as the signal fires (a resource may not honour it promptly). */
+function nextOrAbort<T>(pages: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T>> {
+  if (signal.aborted) return Promise.reject(abortError(signal))
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(abortError(signal))
+    signal.addEventListener('abort', onAbort, { once: true })
+    pages.next().then(
+      (r) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(r)
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(e)
+      },
+    )
+  })
+}
+
+/** Asks a resource's iterator to finish (runs its `finally`), without waiting for a pending page. */
+function closeQuietly(pages: AsyncIterator<unknown>): void {
+  pages.return?.().catch(() => undefined)
+}
+
 /** The abort error every cancelled step throws. */
 export function abortError(signal: AbortSignal): SluiceError {
   return new SluiceError('RUN_ABORTED', 'the run was stopped', {
@@ -176,9 +200,16 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
       },
     }
     let rows = 0
+    const pages = resource.read(ctx)[Symbol.asyncIterator]()
+    let done = false
     try {
-      for await (const page of resource.read(ctx)) {
-        if (signal.aborted) throw abortError(signal)
+      for (;;) {
+        const next = await nextOrAbort(pages, signal)
+        if (next.done) {
+          done = true
+          break
+        }
+        const page = next.value
         const t0 = performance.now()
         const normalized = normalizer.normalizePage(name, page, loadId)
         for (const c of normalized.changes) changes.push(c)
@@ -204,6 +235,7 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
         normalizeMs += performance.now() - t0
       }
     } catch (error) {
+      if (!done) closeQuietly(pages)
       for (const w of writers.values()) await w.discard()
       if (signal.aborted) throw abortError(signal)
       if (isSluiceError(error, 'RESOURCE_SKIPPED') && !input.strict) {

@@ -95,7 +95,15 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
   let counter = 0
   const nextFileId = options.nextFileId ?? (() => ++counter)
   const files: JobFile[] = []
-  let current: { writer: FileWriter; file: JobFile; header: readonly string[] } | undefined
+  let current:
+    | {
+        writer: FileWriter
+        file: JobFile
+        header: readonly string[]
+        queued: number
+        inFlight: Promise<void>
+      }
+    | undefined
   let totalRows = 0
 
   async function open(first: NormalizedRow): Promise<void> {
@@ -103,14 +111,25 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
     const file = fs.join(dir, jobId)
     const writer = await fs.openWriter(file)
     const header = format === 'csv' ? [...(options.columns?.() ?? Object.keys(first))] : []
-    current = { writer, header, file: { jobId, table, file, format, rows: 0, bytes: 0 } }
-    if (format === 'csv') await writer.write(header.map(csvField).join(',') + '\n')
+    current = {
+      writer,
+      header,
+      queued: 0,
+      inFlight: Promise.resolve(),
+      file: { jobId, table, file, format, rows: 0, bytes: 0 },
+    }
+    if (format === 'csv') {
+      const line = header.map(csvField).join(',') + '\n'
+      current.queued += line.length
+      await writer.write(line)
+    }
   }
 
   async function finish(): Promise<void> {
     if (!current) return
     const c = current
     current = undefined
+    await c.inFlight
     await c.writer.close()
     c.file.bytes = c.writer.bytes
     files.push(c.file)
@@ -133,21 +152,26 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
       }
       let buffer = ''
       let buffered = 0
+      // one chunk may be in flight while the next page is encoded; waiting for it is the backpressure
       const flush = async (): Promise<void> => {
         if (!current || buffered === 0) return
-        await current.writer.write(buffer)
-        current.file.rows += buffered
+        const c = current
+        await c.inFlight
+        c.inFlight = c.writer.write(buffer)
+        c.inFlight.catch(() => undefined)
+        c.queued += buffer.length
+        c.file.rows += buffered
         totalRows += buffered
         buffer = ''
         buffered = 0
-        if (current.writer.bytes >= maxBytes) await finish()
+        if (c.queued >= maxBytes) await finish()
       }
       for (const row of rows) {
         if (!current) await open(row)
         const c = current!
         buffer += format === 'csv' ? csvLine(row, c.header) : JSON.stringify(row) + '\n'
         buffered++
-        if (buffer.length >= FLUSH_CHARS || c.writer.bytes + buffer.length >= maxBytes) await flush()
+        if (buffer.length >= FLUSH_CHARS || c.queued + buffer.length >= maxBytes) await flush()
       }
       await flush()
     },

@@ -399,6 +399,30 @@ describe('pipeline run', () => {
     expect(d.loads).toEqual([])
   })
 
+  it('aborts promptly even when a resource ignores the signal', async () => {
+    const d = new FakeDestination()
+    const controller = new AbortController()
+    let closed = false
+    const stuck: Resource<Entry> = {
+      name: 'entries',
+      async *read() {
+        try {
+          yield [{ id: 1, name: 'x' }]
+          queueMicrotask(() => controller.abort(new Error('SIGINT')))
+          await new Promise(() => undefined)
+        } finally {
+          closed = true
+        }
+      },
+    }
+    const { p } = make(d)
+    await expect(p.run(source(stuck), { signal: controller.signal })).rejects.toMatchObject({
+      code: 'RUN_ABORTED',
+    })
+    expect(await p.packages()).toEqual([])
+    expect(closed).toBe(false)
+  })
+
   it('discards a package left in state extracted by an interrupted run', async () => {
     const d = new FakeDestination()
     const { p } = make(d)
