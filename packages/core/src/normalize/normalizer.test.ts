@@ -515,3 +515,20 @@ describe('odd rows', () => {
     ])
   })
 })
+
+describe('stored tables under a new disposition', () => {
+  it('adds _sluice_root_id (nullable) to existing child tables when switching to merge', () => {
+    const first = setup()
+    first.normalizePage('items', [{ id: 1, tags: ['a'] }], LOAD)
+    const n = setup({ writeDisposition: 'merge', primaryKey: ['id'] }, first.schema)
+    const page = n.normalizePage('items', [{ id: 1, tags: ['b'] }], LOAD)
+    expect(describeChanges(page.changes)).toEqual(['items__tags._sluice_root_id:text'])
+    expect(n.schema.tables.items__tags?.columns.find((c) => c.name === '_sluice_root_id')?.nullable).toBe(
+      true,
+    )
+    expect(n.schema.tables.items__tags?.writeDisposition).toBe('merge')
+    expect(n.schema.tables.items).toMatchObject({ writeDisposition: 'merge', mergeStrategy: 'delete-insert' })
+    expect(n.schema.tables.items?.columns.find((c) => c.name === 'id')).toMatchObject({ primaryKey: true })
+    expect(rows(page, 'items__tags')[0]?._sluice_root_id).toBe(rows(page, 'items')[0]?._sluice_id)
+  })
+})

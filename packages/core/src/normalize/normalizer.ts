@@ -525,7 +525,14 @@ class SchemaNormalizer implements Normalizer {
     ts.maxNesting = parent.root.maxNesting
     ts.idMode = 'child'
     ts.withRootId = parent.root.withRootId
-    if (ts.table !== undefined) this.ensureSystemColumns(ts)
+    if (ts.table !== undefined) {
+      this.ensureSystemColumns(ts)
+      const disposition = parent.root.table?.writeDisposition
+      if (disposition !== undefined && ts.table.writeDisposition !== disposition) {
+        ts.table.writeDisposition = disposition
+        this.dirty = true
+      }
+    }
     e.child = ts
     return ts
   }
@@ -636,7 +643,9 @@ class SchemaNormalizer implements Normalizer {
   /** Adds system columns an existing table lacks (e.g. `_sluice_root_id` after switching to merge). */
   private ensureSystemColumns(ts: TableState): void {
     for (const c of systemColumnsFor(ts.parent !== undefined, ts.withRootId)) {
-      if (!ts.cols.has(c.name)) this.addColumn(ts, c.name, c.dataType, withoutType(c), undefined)
+      // nullable: the table may already hold rows, which an added NOT NULL column would reject
+      if (!ts.cols.has(c.name))
+        this.addColumn(ts, c.name, c.dataType, { ...withoutType(c), nullable: true }, undefined)
     }
   }
 
