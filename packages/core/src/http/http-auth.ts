@@ -1,4 +1,4 @@
-import { SluiceError } from '../errors.ts'
+import { redact, SluiceError } from '../errors.ts'
 import { systemClock } from './http-clock.ts'
 import type { Auth, AuthConfig, Clock } from './http-types.ts'
 
@@ -154,8 +154,8 @@ class OAuth2ClientCredentials implements Auth {
       accept: 'application/json',
     })
     if (c.authMethod === 'client_secret_basic') {
-      const id = encodeURIComponent(c.clientId)
-      const secret = encodeURIComponent(c.clientSecret)
+      const id = formEncode(c.clientId)
+      const secret = formEncode(c.clientSecret)
       headers.set('Authorization', `Basic ${base64Utf8(`${id}:${secret}`)}`)
     } else {
       form.set('client_id', c.clientId)
@@ -191,7 +191,10 @@ class OAuth2ClientCredentials implements Auth {
       const detail = [body.error, body.error_description].filter((x) => typeof x === 'string').join(': ')
       throw new SluiceError(
         'HTTP_AUTH',
-        `the OAuth2 token endpoint ${safeUrl(c.accessTokenUrl)} answered ${res.status}${detail ? ` (${detail.slice(0, 200)})` : ''} without an access token`,
+        redact(
+          `the OAuth2 token endpoint ${safeUrl(c.accessTokenUrl)} answered ${res.status}${detail ? ` (${detail.slice(0, 200)})` : ''} without an access token`,
+          [...this.secrets, formEncode(c.clientSecret)],
+        ),
         {
           transient: res.status === 429 || res.status >= 500,
           hint:
@@ -247,4 +250,9 @@ export function anySignal(signals: AbortSignal[]): AbortSignal {
     s.addEventListener('abort', () => ctrl.abort(s.reason), { once: true })
   }
   return ctrl.signal
+}
+
+/** application/x-www-form-urlencoded encoding of one value (RFC 6749 appendix B). */
+function formEncode(value: string): string {
+  return new URLSearchParams({ v: value }).toString().slice(2)
 }

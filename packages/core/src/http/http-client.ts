@@ -1,6 +1,6 @@
 import { SluiceError } from '../errors.ts'
 import type { PipelineEvent } from '../pipeline/pipeline-events.ts'
-import { authQueryParam, createAuth } from './http-auth.ts'
+import { authQueryParam, base64Utf8, createAuth } from './http-auth.ts'
 import { systemClock } from './http-clock.ts'
 import { HttpError } from './http-error.ts'
 import { buildUrl } from './http-query.ts'
@@ -97,6 +97,7 @@ class Client implements HttpClient {
   private readonly retryable: (status: number) => boolean
   private readonly secretParams: string[]
   private active = 0
+  private readonly urlSecrets = new Set<string>()
 
   constructor(options: HttpClientOptions) {
     if (typeof options.baseUrl !== 'string' || !/^https?:\/\//i.test(options.baseUrl)) {
@@ -124,7 +125,7 @@ class Client implements HttpClient {
 
   private secrets(): string[] {
     const out: string[] = []
-    for (const s of [...(this.o.secrets ?? []), ...(this.auth?.secrets ?? [])]) {
+    for (const s of [...(this.o.secrets ?? []), ...(this.auth?.secrets ?? []), ...this.urlSecrets]) {
       if (!s) continue
       out.push(s)
       const enc = encodeURIComponent(s)
@@ -160,6 +161,15 @@ class Client implements HttpClient {
       let failure: { error: SluiceError; retryAfterMs?: number; reason: string; free?: boolean }
       const url = buildUrl(this.o.baseUrl, req.path, req.params)
       const headers = new Headers()
+      if (url.username || url.password) {
+        // fetch refuses URLs with credentials: turn them into HTTP Basic (unless auth is configured)
+        const user = decodeURIComponent(url.username)
+        const pass = decodeURIComponent(url.password)
+        if (pass) this.urlSecrets.add(pass)
+        url.username = ''
+        url.password = ''
+        if (!this.auth) headers.set('Authorization', `Basic ${base64Utf8(`${user}:${pass}`)}`)
+      }
       headers.set('accept', 'application/json')
       headers.set('user-agent', this.o.userAgent ?? `sluice/${SLUICE_VERSION}`)
       for (const [k, v] of Object.entries(this.o.headers ?? {})) headers.set(k, v)
@@ -169,7 +179,19 @@ class Client implements HttpClient {
         body = JSON.stringify(req.json)
         if (!headers.has('content-type')) headers.set('content-type', 'application/json')
       }
-      await this.auth?.apply({ url, headers }, signal)
+      try {
+        await this.auth?.apply({ url, headers }, signal)
+      } catch (e) {
+        if (signal?.aborted) throw signal.reason
+        if (e instanceof SluiceError) throw e
+        throw new SluiceError(
+          'HTTP_AUTH',
+          this.redact(`auth failed: ${e instanceof Error ? e.message : String(e)}`),
+          {
+            hint: 'check the auth configuration',
+          },
+        )
+      }
       const safe = redactUrl(url, this.secrets(), this.secretParams)
       const method = (req.method ?? 'GET').toUpperCase()
       await this.limiter.acquire(signal, {
