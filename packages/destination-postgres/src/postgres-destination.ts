@@ -55,9 +55,14 @@ function tableFamily(schema: Schema, root: Table): Table[] {
   return out
 }
 
-/** What PostgreSQL offers: COPY from csv (preferred) or jsonl, all dispositions, transactional DDL, 63-byte names. */
+/**
+ * What PostgreSQL offers: COPY from jsonl (converted to COPY text by column type) or csv, all dispositions,
+ * transactional DDL, 63-byte names. jsonl comes first because core's csv writer cannot tell a `json` column's
+ * string value from JSON text (`"abc"` is written as `abc`, which jsonb rejects); csv loads faster and can
+ * come first once the writer encodes json-typed columns as JSON text.
+ */
 export const POSTGRES_CAPABILITIES: DestinationCapabilities = {
-  fileFormats: ['csv', 'jsonl'],
+  fileFormats: ['jsonl', 'csv'],
   writeDispositions: ['append', 'replace', 'merge'],
   mergeStrategies: ['delete-insert', 'upsert', 'scd2'],
   replaceStrategies: ['truncate-and-insert', 'insert-from-staging', 'staging-optimized'],
