@@ -162,3 +162,38 @@ describe('auth', () => {
     )
   })
 })
+
+describe('oauth2 on 401', () => {
+  it('drops the cached token after a 401 and retries once with a new one', async () => {
+    let tokens = 0
+    const seen: (string | null)[] = []
+    server.use(
+      http.post(TOKEN_URL, () => {
+        tokens++
+        return HttpResponse.json({ access_token: `tok-${tokens}`, expires_in: 3600 })
+      }),
+      http.get(`${BASE}/me`, ({ request }) => {
+        const auth = request.headers.get('authorization')
+        seen.push(auth)
+        return auth === 'Bearer tok-1'
+          ? HttpResponse.json({}, { status: 401 })
+          : HttpResponse.json({ ok: true })
+      }),
+    )
+    const clock = createManualClock()
+    const c = createHttpClient({
+      baseUrl: BASE,
+      clock,
+      retry: { maxAttempts: 1 },
+      auth: {
+        type: 'oauth2_client_credentials',
+        accessTokenUrl: TOKEN_URL,
+        clientId: 'a',
+        clientSecret: 'bbbb',
+      },
+    })
+    const res = await clock.run(c.request({ path: '/me' }))
+    expect(res.body).toEqual({ ok: true })
+    expect(seen).toEqual(['Bearer tok-1', 'Bearer tok-2'])
+  })
+})

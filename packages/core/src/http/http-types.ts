@@ -57,8 +57,8 @@ export interface HttpClient {
   request<T = unknown>(req: HttpRequest, options?: HttpRequestOptions): Promise<HttpResponse<T>>
   /** The limiter all requests of this client pass through (share it between clients of one account). */
   readonly limiter: RateLimiter
-  /** Removes secrets from a text (auth secrets and `secrets` option). */
-  redact(text: string): string
+  /** Removes secrets from a text (auth secrets and the `secrets` option). Optional for custom clients. */
+  redact?(text: string): string
 }
 
 /** A rate-limit window: at most `limit` requests per sliding `intervalMs`. */

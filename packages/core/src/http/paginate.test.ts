@@ -1,6 +1,6 @@
 import { HttpResponse, http } from 'msw'
 import { setupServer } from 'msw/node'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createHttpClient } from './http-client.ts'
 import type { HttpClientOptions } from './http-types.ts'
 import { createManualClock } from './manual-clock.ts'
@@ -366,5 +366,37 @@ describe('data selectors', () => {
     expect(await items('explicit', 'response.items[*]')).toEqual([{ a: 6 }])
     expect(await items('explicit', 'response.items[0]')).toEqual([{ a: 6 }])
     expect(await items('explicit', 'response.missing')).toEqual([])
+  })
+})
+
+describe('early stop', () => {
+  it('aborts pages in flight when the consumer stops, without unhandled rejections', async () => {
+    const started: number[] = []
+    server.use(
+      http.get(`${BASE}/v2/users`, async ({ request }) => {
+        const page = Number(new URL(request.url).searchParams.get('page'))
+        started.push(page)
+        if (page > 1) await new Promise((r) => setTimeout(r, 0))
+        return HttpResponse.json({ paging: { current_page: page, count_pages: 50 }, data: [{ page }] })
+      }),
+    )
+    const { c, clock } = setup()
+    const got: number[] = []
+    await clock.run(
+      (async () => {
+        for await (const p of paginate(
+          c,
+          { path: '/v2/users' },
+          { paginator: clockodoPaging, prefetch: 4 },
+        )) {
+          got.push(p.index)
+          if (p.index === 1) break
+        }
+      })(),
+    )
+    expect(got).toEqual([0, 1])
+    // prefetch bounds what was requested ahead of the consumer
+    expect(started.length).toBeLessThanOrEqual(1 + 4 + 1)
+    await vi.waitFor(() => expect(c.limiter.inFlight).toBe(0))
   })
 })

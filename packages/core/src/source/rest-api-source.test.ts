@@ -140,6 +140,32 @@ describe('restApiSource', () => {
     expect(rows).toContainEqual({ report: 'r2', _users_name: 'Bob' })
   })
 
+  it('fans out child requests in parallel within parentConcurrency', async () => {
+    let current = 0
+    let peak = 0
+    const many = Array.from({ length: 10 }, (_, i) => ({ id: i + 1 }))
+    server.use(
+      http.get(`${BASE}/v3/projects`, () => HttpResponse.json({ paging: { count_pages: 1 }, data: many })),
+      http.get(`${BASE}/v3/projects/:id/budget`, async ({ params }) => {
+        current++
+        peak = Math.max(peak, current)
+        for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0))
+        current--
+        return HttpResponse.json({ paging: { count_pages: 1 }, data: [{ project: Number(params['id']) }] })
+      }),
+    )
+    const source = restApiSource(
+      baseConfig([
+        { name: 'projects', endpoint: 'v3/projects' },
+        { name: 'budgets', endpoint: 'v3/projects/{resources.projects.id}/budget', parentConcurrency: 4 },
+      ]),
+    )
+    const { rows } = await readAll(source, 'budgets')
+    expect(rows).toHaveLength(10)
+    expect(peak).toBeGreaterThan(1)
+    expect(peak).toBeLessThanOrEqual(4)
+  })
+
   it('treats a last path segment {..} as a single entity unless a paginator is set', async () => {
     let calls = 0
     server.use(
