@@ -7,7 +7,8 @@ import { envName, loadConfig } from './cli-config.ts'
 async function project(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-config-'))
   await mkdir(join(dir, '.sluice'))
-  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, '.sluice', name), text, { mode: 0o600 })
+  for (const [name, text] of Object.entries(files))
+    await writeFile(join(dir, '.sluice', name), text, { mode: 0o600 })
   return dir
 }
 

@@ -65,19 +65,25 @@ function collectSecrets(value: unknown, key: string, out: string[]): void {
 }
 
 /** Reads `.sluice/secrets.toml` and `.sluice/config.toml` under `cwd` and wraps them with `env`. */
-export async function loadConfig(cwd: string, env: Record<string, string | undefined>): Promise<ConfigProvider> {
+export async function loadConfig(
+  cwd: string,
+  env: Record<string, string | undefined>,
+): Promise<ConfigProvider> {
   const secretsFile = join(cwd, '.sluice', 'secrets.toml')
   const configFile = join(cwd, '.sluice', 'config.toml')
   const secrets = await readToml(secretsFile)
   const config = await readToml(configFile)
   const warnings: string[] = []
   if (secrets?.mode !== undefined && (secrets.mode & 0o004) !== 0) {
-    warnings.push(`${secretsFile} is readable by every user on this machine; run \`chmod 600 ${secretsFile}\``)
+    warnings.push(
+      `${secretsFile} is readable by every user on this machine; run \`chmod 600 ${secretsFile}\``,
+    )
   }
   const secretValues: string[] = []
   collectSecrets(secrets?.table, '', secretValues)
   for (const [name, value] of Object.entries(env)) {
-    if (value && /__(API_KEY|PASSWORD|CREDENTIALS|SECRET|TOKEN|AWS_SECRET_ACCESS_KEY)/.test(name)) secretValues.push(value)
+    if (value && /__(API_KEY|PASSWORD|CREDENTIALS|SECRET|TOKEN|AWS_SECRET_ACCESS_KEY)/.test(name))
+      secretValues.push(value)
   }
   return {
     warnings,

@@ -39,14 +39,25 @@ export const DESTINATIONS: Record<string, DestinationEntry> = {
   postgres: {
     pkg: '@sluice/destination-postgres',
     create: (mod, config) =>
-      factory(mod, 'postgres')({
-        credentials: required(config, 'destination.postgres.credentials', 'PostgreSQL credentials (postgresql://user:password@host:5432/database)'),
+      factory(
+        mod,
+        'postgres',
+      )({
+        credentials: required(
+          config,
+          'destination.postgres.credentials',
+          'PostgreSQL credentials (postgresql://user:password@host:5432/database)',
+        ),
       }),
   },
   filesystem: {
     pkg: '@sluice/destination-filesystem',
     create: (mod, config) => {
-      required(config, 'destination.filesystem.bucket_url', 'the filesystem bucket URL (a folder path, file:///path or s3://bucket/prefix)')
+      required(
+        config,
+        'destination.filesystem.bucket_url',
+        'the filesystem bucket URL (a folder path, file:///path or s3://bucket/prefix)',
+      )
       const parse = mod.parseFilesystemConfig as ((input: Record<string, unknown>) => unknown) | undefined
       const credentials = config.get('destination.filesystem.credentials')
       const input: Record<string, unknown> = {
@@ -86,7 +97,9 @@ async function importPackage(pkg: string, name: string): Promise<Record<string, 
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(pkg)) {
-      throw new UsageError(`destination "${name}" needs the package ${pkg}: install it with \`npm install ${pkg}\``)
+      throw new UsageError(
+        `destination "${name}" needs the package ${pkg}: install it with \`npm install ${pkg}\``,
+      )
     }
     throw error
   }
@@ -105,9 +118,14 @@ export async function resolveDestination(
   if (nameOrPath.startsWith('.') || isAbsolute(nameOrPath)) {
     const url = pathToFileURL(resolve(cwd, nameOrPath)).href
     const mod = (await import(url)) as { default?: unknown }
-    const exported = typeof mod.default === 'function' ? (mod.default as (c: ConfigProvider) => unknown)(config) : mod.default
+    const exported =
+      typeof mod.default === 'function'
+        ? (mod.default as (c: ConfigProvider) => unknown)(config)
+        : mod.default
     if (!exported || typeof (exported as Destination).createClient !== 'function') {
-      throw new UsageError(`${nameOrPath} must default-export a Destination (an object with createClient) or a function returning one`)
+      throw new UsageError(
+        `${nameOrPath} must default-export a Destination (an object with createClient) or a function returning one`,
+      )
     }
     return exported as Destination
   }

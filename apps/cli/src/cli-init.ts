@@ -54,7 +54,8 @@ export async function initCommand(_args: string[], io: CliIO): Promise<number> {
   const dir = join(io.cwd, '.sluice')
   await mkdir(dir, { recursive: true })
   await writeNew(join(dir, 'config.toml'), CONFIG_TEMPLATE, io)
-  if (await writeNew(join(dir, 'secrets.toml'), SECRETS_TEMPLATE, io)) await chmod(join(dir, 'secrets.toml'), 0o600)
+  if (await writeNew(join(dir, 'secrets.toml'), SECRETS_TEMPLATE, io))
+    await chmod(join(dir, 'secrets.toml'), 0o600)
   io.stdout.write('next: fill in .sluice/secrets.toml, then run `sluice run`\n')
   return 0
 }

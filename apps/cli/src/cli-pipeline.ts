@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util'
-import { pipeline, type Pipeline } from '@sluice/core'
-import type { CliIO } from './cli-main.ts'
+import { type Pipeline, pipeline } from '@sluice/core'
 import { loadConfig } from './cli-config.ts'
 import { resolveDestination } from './cli-destinations.ts'
 import { UsageError } from './cli-errors.ts'
+import type { CliIO } from './cli-main.ts'
 import { pipelinesDirFor } from './cli-run.ts'
 import { formatSchema, type SchemaFormat } from './cli-schema-format.ts'
 
@@ -79,7 +79,9 @@ export async function pipelineCommand(args: string[], io: CliIO): Promise<number
         pipelineName: p.pipelineName,
         pipelinesDir: p.pipelinesDir,
         datasetName: p.datasetName,
-        schema: schema ? { name: schema.name, version: schema.version, tables: Object.keys(schema.tables).length } : null,
+        schema: schema
+          ? { name: schema.name, version: schema.version, tables: Object.keys(schema.tables).length }
+          : null,
         packages: packages.map((pk) => ({ loadId: pk.loadId, state: pk.state })),
       })
       return 0
@@ -107,7 +109,10 @@ export async function pipelineCommand(args: string[], io: CliIO): Promise<number
       const packages = await p.packages()
       const id = rest[0] ?? packages.at(-1)?.loadId
       const pkg = id ? await p.package(id) : undefined
-      if (!pkg) throw new UsageError(id ? `no load package ${id} in pipeline ${name}` : `pipeline ${name} has no load packages`)
+      if (!pkg)
+        throw new UsageError(
+          id ? `no load package ${id} in pipeline ${name}` : `pipeline ${name} has no load packages`,
+        )
       print(io, pkg)
       return 0
     }

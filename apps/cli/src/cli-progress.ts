@@ -71,7 +71,8 @@ function logReporter(stream: NodeJS.WritableStream, now: () => number): Progress
           line(`${e.step} ${e.phase === 'start' ? 'started' : 'finished'} (load ${e.loadId})`)
           break
         case 'load-job':
-          if (e.phase !== 'start') line(`load ${e.table}: ${e.phase}${e.error ? ` (${e.error})` : ''}, ${e.rows} rows`)
+          if (e.phase !== 'start')
+            line(`load ${e.table}: ${e.phase}${e.error ? ` (${e.error})` : ''}, ${e.rows} rows`)
           break
         case 'package-resumed':
           line(`resuming pending load package ${e.loadId} (${e.state}) without fetching again`)
@@ -98,7 +99,12 @@ function barReporter(stream: NodeJS.WritableStream): ProgressReporter {
   let inFlight = 0
   let retries = 0
   let note = ''
-  const status = multi.create(1, 0, { name: 'requests'.padEnd(24), rows: '', note: '' }, { format: '{name} {note}' })
+  const status = multi.create(
+    1,
+    0,
+    { name: 'requests'.padEnd(24), rows: '', note: '' },
+    { format: '{name} {note}' },
+  )
   const refresh = () => status.update(0, { note: `${inFlight} in flight, ${retries} retries ${note}` })
   return {
     onEvent(e) {

@@ -18,8 +18,21 @@ describe('parseRunFlags', () => {
 
   test('parses every flag', () => {
     const flags = parseRunFlags([
-      '--destination', 'postgres', '--resources', 'entries, users', '--since', '2024-01-01', '--until', '2024-02-01',
-      '--lookback-days', '7', '--full-refresh', '--progress', 'log', '--json', '--strict',
+      '--destination',
+      'postgres',
+      '--resources',
+      'entries, users',
+      '--since',
+      '2024-01-01',
+      '--until',
+      '2024-02-01',
+      '--lookback-days',
+      '7',
+      '--full-refresh',
+      '--progress',
+      'log',
+      '--json',
+      '--strict',
     ])
     expect(flags).toMatchObject({
       destination: 'postgres',
@@ -38,7 +51,8 @@ describe('parseRunFlags', () => {
     [['--since', '2024-13-45'], /--since "2024-13-45" is not a date: use YYYY-MM-DD/],
     [['--since', 'yesterday'], /is not a date/],
     [['--since', '2024-02-01', '--until', '2024-01-01'], /must be before --until/],
-    [['--lookback-days', '-3'], /whole number of days/],
+    [['--lookback-days=-3'], /whole number of days/],
+    [['--lookback-days', 'ten'], /whole number of days/],
     [['--progress', 'fancy'], /not one of auto, bar, log, none/],
     [['--dataset', 'my-data'], /may contain only letters, digits and _/],
     [['--bogus'], /Unknown option '--bogus'.*sluice run --help/],

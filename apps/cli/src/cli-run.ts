@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util'
 import { type Destination, type LoadInfo, pipeline } from '@sluice/core'
 import { defaultPipelinesDir } from '@sluice/core/node'
-import type { CliIO } from './cli-main.ts'
 import { type ConfigProvider, loadConfig } from './cli-config.ts'
 import { resolveDestination } from './cli-destinations.ts'
 import { UsageError } from './cli-errors.ts'
+import type { CliIO } from './cli-main.ts'
 import { createProgress, type ProgressMode } from './cli-progress.ts'
 import { buildSource, SOURCES } from './cli-sources.ts'
 import { formatLoadInfo } from './cli-summary.ts'
@@ -96,7 +96,9 @@ export function parseRunFlags(args: string[]): RunFlags | 'help' {
   if (v['lookback-days'] !== undefined) {
     lookbackDays = Number(v['lookback-days'])
     if (!Number.isInteger(lookbackDays) || lookbackDays < 0) {
-      throw new UsageError(`--lookback-days "${v['lookback-days']}" must be a whole number of days (0 or more)`)
+      throw new UsageError(
+        `--lookback-days "${v['lookback-days']}" must be a whole number of days (0 or more)`,
+      )
     }
   }
   const since = checkDate('since', v.since)
@@ -109,7 +111,9 @@ export function parseRunFlags(args: string[]): RunFlags | 'help' {
     ['dataset', v.dataset],
   ] as const) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
-      throw new UsageError(`--${flag} "${value}" may contain only letters, digits and _ and must not start with a digit`)
+      throw new UsageError(
+        `--${flag} "${value}" may contain only letters, digits and _ and must not start with a digit`,
+      )
     }
   }
   const resources = v.resources
@@ -152,12 +156,19 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const config: ConfigProvider = await loadConfig(io.cwd, io.env)
   for (const w of config.warnings) io.stderr.write(`[sluice] warning: ${w}\n`)
   const built = await buildSource(flags, config, io)
-  const destination: Destination = await resolveDestination(flags.destination, config, flags.pipelineName, io.cwd)
+  const destination: Destination = await resolveDestination(
+    flags.destination,
+    config,
+    flags.pipelineName,
+    io.cwd,
+  )
   const progress = createProgress(flags.json ? 'none' : flags.progress, io.stderr)
   const controller = new AbortController()
   const stop = (signal: string) => {
     if (controller.signal.aborted) return
-    io.stderr.write(`\n[sluice] ${signal} received: stopping; run the same command again to resume where it stopped\n`)
+    io.stderr.write(
+      `\n[sluice] ${signal} received: stopping; run the same command again to resume where it stopped\n`,
+    )
     controller.abort(new Error(`stopped by ${signal}`))
   }
   const offInt = io.onSignal('SIGINT', () => stop('SIGINT'))

@@ -22,7 +22,8 @@ export function formatSchema(schema: Schema, format: SchemaFormat): string {
     lines.push('  }')
   }
   for (const table of Object.values(schema.tables)) {
-    if (table.parent) lines.push(`  ${mermaidName(table.parent)} ||--o{ ${mermaidName(table.name)} : "${table.name}"`)
+    if (table.parent)
+      lines.push(`  ${mermaidName(table.parent)} ||--o{ ${mermaidName(table.name)} : "${table.name}"`)
   }
   return lines.join('\n')
 }

@@ -1,7 +1,7 @@
 import type { Source } from '@sluice/core'
-import type { CliIO } from './cli-main.ts'
 import type { ConfigProvider } from './cli-config.ts'
 import { UsageError } from './cli-errors.ts'
+import type { CliIO } from './cli-main.ts'
 import type { RunFlags } from './cli-run.ts'
 
 /** A source ready to run, and what to shut down afterwards (the demo account's server). */
@@ -35,7 +35,10 @@ async function clockodo(flags: RunFlags, config: ConfigProvider, io: CliIO): Pro
     baseUrl = mock.baseUrl
     io.stderr.write(`[sluice] demo: simulated Clockodo account at ${mock.baseUrl}\n`)
   }
-  if (!apiUser) throw new UsageError(`missing the Clockodo user e-mail: set ${config.whereToSet('sources.clockodo.api_user')}`)
+  if (!apiUser)
+    throw new UsageError(
+      `missing the Clockodo user e-mail: set ${config.whereToSet('sources.clockodo.api_user')}`,
+    )
   if (!apiKey) {
     throw new UsageError(
       `missing the Clockodo API key: set ${config.whereToSet('sources.clockodo.api_key')} (Clockodo → Personal data → API key)`,
@@ -63,13 +66,17 @@ async function clockodo(flags: RunFlags, config: ConfigProvider, io: CliIO): Pro
 }
 
 /** Sources the `--source` flag knows. */
-export const SOURCES: Record<string, (flags: RunFlags, config: ConfigProvider, io: CliIO) => Promise<BuiltSource>> = {
+export const SOURCES: Record<
+  string,
+  (flags: RunFlags, config: ConfigProvider, io: CliIO) => Promise<BuiltSource>
+> = {
   clockodo,
 }
 
 /** Builds the source named by `--source`. */
 export function buildSource(flags: RunFlags, config: ConfigProvider, io: CliIO): Promise<BuiltSource> {
   const build = SOURCES[flags.source]
-  if (!build) throw new UsageError(`unknown source "${flags.source}": use one of ${Object.keys(SOURCES).join(', ')}`)
+  if (!build)
+    throw new UsageError(`unknown source "${flags.source}": use one of ${Object.keys(SOURCES).join(', ')}`)
   return build(flags, config, io)
 }

@@ -9,7 +9,8 @@ export function formatLoadInfo(info: LoadInfo): string {
     `dataset: ${info.datasetName}`,
     `load id(s): ${info.loadIds.join(', ') || '(nothing new to load)'}`,
   ]
-  if (info.resumedPackages.length > 0) lines.push(`resumed pending package(s): ${info.resumedPackages.join(', ')}`)
+  if (info.resumedPackages.length > 0)
+    lines.push(`resumed pending package(s): ${info.resumedPackages.join(', ')}`)
   const tables = Object.entries(info.tables).sort(([a], [b]) => a.localeCompare(b))
   if (tables.length > 0) {
     const width = Math.max(...tables.map(([t]) => t.length))

@@ -1,3 +1,3 @@
-export { type CliIO, main } from './cli-main.ts'
-export { DESTINATIONS, resolveDestination } from './cli-destinations.ts'
 export { type ConfigProvider, envName, loadConfig } from './cli-config.ts'
+export { DESTINATIONS, resolveDestination } from './cli-destinations.ts'
+export { type CliIO, main } from './cli-main.ts'

@@ -53,7 +53,10 @@ describe('sluice run into DuckDB', () => {
     )
     const r = await runCli(['run', '--progress', 'none'], { cwd, env })
     expect(r.code, r.stderr).toBe(0)
-    const after = await duckdbQuery(db(), 'select count(*), sum(id), sum(coalesce(duration, 0)) from clockodo_data.entries')
+    const after = await duckdbQuery(
+      db(),
+      'select count(*), sum(id), sum(coalesce(duration, 0)) from clockodo_data.entries',
+    )
     expect(after).toEqual(before)
     expect(await duckdbCounts(db(), 'clockodo_data')).toMatchObject(mock.account.expectedCounts())
   })
@@ -61,15 +64,22 @@ describe('sluice run into DuckDB', () => {
   test('edits, additions and deletions within the lookback show up after the next run', async () => {
     const recent = [...mock.account.entriesBetween(daysAgo(20), daysAgo(5))]
     expect(recent.length).toBeGreaterThan(3)
-    const [edited, deleted] = recent as [{ id: number }, { id: number }]
+    const edited = recent[0]!
+    const deleted = recent[1]!
     mock.account.editEntry(edited.id, { text: 'edited by the e2e test' })
     mock.account.deleteEntry(deleted.id)
-    const added = mock.account.addEntry({ time_since: `${daysAgo(3)}T09:00:00Z`, time_until: `${daysAgo(3)}T10:00:00Z` })
+    const added = mock.account.addEntry({
+      time_since: `${daysAgo(3)}T09:00:00Z`,
+      time_until: `${daysAgo(3)}T10:00:00Z`,
+    })
     const customers = mock.account.expectedCounts().customers ?? 0
     const r = await runCli(['run', '--progress', 'none', '--json'], { cwd, env })
     expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout).pipelineName).toBe('clockodo_pipeline')
-    const rows = await duckdbQuery(db(), `select id, text from clockodo_data.entries where id in (${edited.id}, ${deleted.id}, ${added.id}) order by id`)
+    const rows = await duckdbQuery(
+      db(),
+      `select id::INTEGER, text from clockodo_data.entries where id in (${edited.id}, ${deleted.id}, ${added.id}) order by id`,
+    )
     expect(rows).toContainEqual([edited.id, 'edited by the e2e test'])
     expect(rows.map((row) => row[0])).not.toContain(deleted.id)
     expect(rows.map((row) => row[0])).toContain(added.id)

@@ -17,7 +17,12 @@ export interface CliResult {
 /** Runs the built CLI as a child process (the real binary, as a user would). */
 export function runCli(
   args: string[],
-  options: { cwd: string; env?: Record<string, string>; killAfterMs?: number; onStderr?: (chunk: string) => void },
+  options: {
+    cwd: string
+    env?: Record<string, string>
+    killAfterMs?: number
+    onStderr?: (chunk: string) => void
+  },
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
