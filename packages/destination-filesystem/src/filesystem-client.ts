@@ -8,7 +8,6 @@ import type {
   SchemaChange,
   StoredSchema,
   StoredState,
-  TableLoad,
   WriteDisposition,
 } from '@sluice/core'
 import { SluiceError } from '@sluice/core'
@@ -32,8 +31,12 @@ export interface LoadRecord {
   status: number
   inserted_at: string
   schema_version_hash: string
-  /** The data files of the load, keys relative to the bucket. */
-  files: { table: string; key: string }[]
+  /** `{timestamp}` of the load's keys (unix seconds). */
+  timestamp: number
+  /** The tables the load published. */
+  tables: string[]
+  /** The data files of the load, keys relative to the bucket root (read only these: see the README). */
+  files: string[]
 }
 
 /** Settings the client works with (resolved from `FilesystemOptions`). */
@@ -170,7 +173,9 @@ export class FilesystemClient implements DestinationClient {
     const known = this.#timestamps.get(loadId)
     if (known !== undefined) return known
     const key = this.#key('_sluice_pending', `${safeSegment(loadId)}.json`)
-    const marker = await this.#readJson<{ timestamp: number }>(key)
+    const marker =
+      (await this.#readJson<{ timestamp: number }>(key)) ??
+      (await this.#readJson<LoadRecord>(this.#key('_sluice_loads', `${safeSegment(loadId)}.json`)))
     let timestamp = marker?.timestamp
     if (typeof timestamp !== 'number') {
       timestamp = Math.floor(this.#now() / 1000)
@@ -211,14 +216,21 @@ export class FilesystemClient implements DestinationClient {
   async complete(load: PackageLoad): Promise<void> {
     for (const t of load.tables) refuseMerge(t.table.name, t.disposition)
     const loadSegment = safeSegment(load.loadId)
-    const files: LoadRecord['files'] = []
-    // 1. replace: the new files are written; only now remove the table's older files
+    const files: string[] = []
+    // 1. replace: the new files are written; only now remove the older files of the table and of its
+    // child tables (also those that got no rows in this package)
+    const replaced = new Set<string>()
     for (const t of load.tables) {
-      const all = await this.#tableFiles(t.table.name)
-      for (const f of all) if (f.loadId === loadSegment) files.push({ table: t.table.name, key: f.key })
-      if (isReplace(t)) {
-        const older = all.filter((f) => f.loadId !== loadSegment).map((f) => f.key)
-        await this.#store.delete(older)
+      if (t.disposition !== 'replace') continue
+      replaced.add(t.table.name)
+      for (const child of descendants(load.schema, t.table.name)) replaced.add(child)
+    }
+    const names = [...new Set([...load.tables.map((t) => t.table.name), ...replaced])]
+    for (const name of names) {
+      const all = await this.#tableFiles(name)
+      for (const f of all) if (f.loadId === loadSegment) files.push(f.key)
+      if (replaced.has(name)) {
+        await this.#store.delete(all.filter((f) => f.loadId !== loadSegment).map((f) => f.key))
       }
     }
     const insertedAt = new Date(this.#now()).toISOString()
@@ -248,6 +260,8 @@ export class FilesystemClient implements DestinationClient {
       status: 0,
       inserted_at: insertedAt,
       schema_version_hash: load.schema.versionHash,
+      timestamp: await this.#timestampOf(load.loadId),
+      tables: load.tables.map((t) => t.table.name),
       files,
     }
     await this.#store.put(this.#key('_sluice_loads', `${loadSegment}.json`), JSON.stringify(record))
@@ -259,8 +273,18 @@ export class FilesystemClient implements DestinationClient {
     return this.#key('_sluice_version', safeSegment(schemaName), `${safeSegment(versionHash)}.json`)
   }
 
+  /** Deletes the data files of the tables and of their child tables (known from the newest stored schema). */
   async dropTables(tables: readonly string[]): Promise<void> {
-    for (const t of tables) await this.#store.delete((await this.#tableFiles(t)).map((f) => f.key))
+    const newest = (await this.#completedLoads())[0]
+    const record = newest
+      ? await this.#readJson<LoadRecord>(this.#key('_sluice_loads', `${safeSegment(newest)}.json`))
+      : undefined
+    const stored = record
+      ? await this.#readJson<StoredSchema>(this.#schemaKey(record.schema_name, record.schema_version_hash))
+      : undefined
+    const all = new Set(tables)
+    if (stored) for (const t of tables) for (const child of descendants(stored.schema, t)) all.add(child)
+    for (const t of all) await this.#store.delete((await this.#tableFiles(t)).map((f) => f.key))
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -268,6 +292,17 @@ export class FilesystemClient implements DestinationClient {
   }
 }
 
-function isReplace(t: TableLoad): boolean {
-  return t.disposition === 'replace'
+/** Child tables of `table` (recursively) in the schema. */
+function descendants(schema: Schema, table: string): string[] {
+  const out: string[] = []
+  const walk = (parent: string): void => {
+    for (const t of Object.values(schema.tables)) {
+      if (t.parent === parent && !out.includes(t.name)) {
+        out.push(t.name)
+        walk(t.name)
+      }
+    }
+  }
+  walk(table)
+  return out
 }

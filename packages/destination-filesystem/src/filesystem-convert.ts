@@ -73,12 +73,29 @@ function checkKeys(
   }
 }
 
-/** Writes a jsonl job file as jsonl (a gzip pass, or the same bytes). */
-export async function writeJsonl(input: string, output: string, gzip: boolean): Promise<void> {
-  const source = await openJob(input)
-  await (gzip
-    ? pipeline(source, createGzip(), createWriteStream(output))
-    : pipeline(source, createWriteStream(output)))
+/**
+ * Checks a jsonl job file before it is published as is: every line is a JSON object whose keys are
+ * columns of the table. Returns the row count.
+ */
+export async function checkJsonl(input: string, table: Table): Promise<number> {
+  const names = new Set(table.columns.map((c) => c.name))
+  let rows = 0
+  for await (const [row, line] of jsonlRows(input)) {
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+      throw new SluiceError(
+        'FILESYSTEM_BAD_JOB',
+        `[filesystem] line ${line} of ${input} is not a JSON object`,
+      )
+    }
+    checkKeys(row, names, table, line, input)
+    rows++
+  }
+  return rows
+}
+
+/** Writes a jsonl job file gzip-compressed (the same lines). */
+export async function writeJsonlGzip(input: string, output: string): Promise<void> {
+  await pipeline(await openJob(input), createGzip(), createWriteStream(output))
 }
 
 const needsQuotes = /[",\r\n]|^\s|\s$/

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import type { LoadJob } from '@sluice/core'
 import { SluiceError } from '@sluice/core'
-import { writeCsv, writeJsonl, writeParquet } from './filesystem-convert.ts'
+import { checkJsonl, writeCsv, writeJsonlGzip, writeParquet } from './filesystem-convert.ts'
 import type { FilesystemFormat } from './filesystem-options.ts'
 import type { FileStore } from './filesystem-store.ts'
 
 /**
- * Converts a job file to `format` and writes it to `key` of the store. A jsonl job without compression is
- * uploaded as is. Returns the rows written.
+ * Converts a job file to `format` and writes it to `key` of the store. A jsonl job is checked (JSON objects
+ * with known columns) and uploaded as is (or gzipped). Returns the rows written.
  */
 export async function writeJob(
   store: FileStore,
@@ -31,14 +31,17 @@ export async function writeJob(
     )
   }
   if (format === 'jsonl' && !gzip) {
+    const rows = await checkJsonl(job.file, job.table)
     await store.putFile(key, job.file)
-    return job.rows
+    return rows
   }
   const tmp = `${job.file}.${randomUUID().slice(0, 8)}.out`
   try {
     let rows = job.rows
-    if (format === 'jsonl') await writeJsonl(job.file, tmp, true)
-    else if (format === 'csv') rows = await writeCsv(job.file, tmp, job.table, gzip)
+    if (format === 'jsonl') {
+      rows = await checkJsonl(job.file, job.table)
+      await writeJsonlGzip(job.file, tmp)
+    } else if (format === 'csv') rows = await writeCsv(job.file, tmp, job.table, gzip)
     else rows = await writeParquet(job.file, tmp, job.table)
     await store.putFile(key, tmp)
     return rows

@@ -87,10 +87,8 @@ describe('filesystem destination on a local folder', () => {
     expect(await files('_sluice_loads')).toEqual(['1700000001.1.json', '1700000002.1.json'])
     const record = JSON.parse(await readFile(join(root, 'lake/_sluice_loads/1700000001.1.json'), 'utf8'))
     expect(record).toMatchObject({ load_id: '1700000001.1', schema_name: 'clockodo', status: 0 })
-    expect(record.files.map((f: { key: string }) => f.key)).toEqual([
-      'lake/entries/1700000001.1.0.jsonl',
-      'lake/entries/1700000001.1.1.jsonl',
-    ])
+    expect(record.tables).toEqual(['entries'])
+    expect(record.files).toEqual(['lake/entries/1700000001.1.0.jsonl', 'lake/entries/1700000001.1.1.jsonl'])
     expect(await files('_sluice_pending')).toEqual([])
   })
 

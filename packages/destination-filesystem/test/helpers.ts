@@ -137,8 +137,9 @@ export async function duck(
 /** SQL literal. */
 export const lit = (s: string): string => `'${s.replaceAll("'", "''")}'`
 
-/** The reader query users should run: only files of completed loads. */
+/** The reader query users should run (README): only the files listed in `_sluice_loads` records. */
 export function visibleSql(root: string, dataset: string, tableName: string, reader: string): string {
-  return `SELECT * FROM ${reader}(${lit(`${root}/${dataset}/${tableName}/*`)}, union_by_name = true)
-    WHERE _sluice_load_id IN (SELECT load_id FROM read_json_auto(${lit(`${root}/${dataset}/_sluice_loads/*.json`)}))`
+  return `SELECT * EXCLUDE (filename) FROM ${reader}(${lit(`${root}/${dataset}/${tableName}/*`)}, union_by_name = true, filename = true)
+    WHERE filename IN (SELECT ${lit(`${root}/`)} || unnest(files) FROM read_json(${lit(`${root}/${dataset}/_sluice_loads/*.json`)},
+      columns = {load_id: 'VARCHAR', files: 'VARCHAR[]'}))`
 }
