@@ -54,6 +54,15 @@ const DEFAULT_SLEEP = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', done, { once: true })
   })
 
+function latest(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b
+  if (b === undefined) return a
+  return Number(a) >= Number(b) ? a : b
+}
+
+/** Loaded packages whose manifests are kept (job files of loaded packages are deleted at once). */
+const KEEP_LOADED_PACKAGES = 100
+
 async function dispose(client: DestinationClient): Promise<void> {
   try {
     await client[Symbol.asyncDispose]()
@@ -246,7 +255,7 @@ class PipelineRunner implements Pipeline {
           tables: Object.fromEntries(Object.entries(schema.tables).filter(([n]) => !drop.has(n))),
         }
       }
-      const loadId = newLoadId(ids.at(-1))
+      const loadId = newLoadId(latest(ids.at(-1), state?.lastLoadId))
       const manifest: PackageManifest = {
         loadId,
         pipelineName: this.pipelineName,
@@ -290,7 +299,6 @@ class PipelineRunner implements Pipeline {
           signal,
           emit: (e) => this.emit(e),
           ...(this.options.fileMaxBytes !== undefined ? { fileMaxBytes: this.options.fileMaxBytes } : {}),
-          ...(runOptions.contract !== undefined ? { contract: runOptions.contract } : {}),
         })
         info.durations.extract += out.extractMs
         info.durations.normalize += out.normalizeMs
@@ -355,6 +363,7 @@ class PipelineRunner implements Pipeline {
         },
       })
       info.loadIds.push(loadId)
+      await this.prune(store)
       for (const [table, t] of Object.entries(manifest.tables)) {
         info.tables[table] = { rows: (info.tables[table]?.rows ?? 0) + t.rows }
       }
@@ -373,6 +382,18 @@ class PipelineRunner implements Pipeline {
       s.finishedAt = new Date().toISOString()
       s.ms = Math.round(performance.now() - t0)
       this.emit({ type: 'step', step: 'load', phase: 'end', loadId })
+    }
+  }
+
+  /** Deletes the job files of loaded packages and all but the newest loaded manifests. */
+  private async prune(store: LoadPackageStore): Promise<void> {
+    const loaded = (await store.packages()).filter((m) => m.state === 'loaded')
+    for (const [i, m] of loaded.entries()) {
+      if (i < loaded.length - KEEP_LOADED_PACKAGES) await store.removePackage(m.loadId)
+      else {
+        await store.fs.remove(store.jobsDir(m.loadId, 'completed'))
+        await store.fs.remove(store.jobsDir(m.loadId, 'new'))
+      }
     }
   }
 

@@ -83,6 +83,12 @@ describe('pipeline run', () => {
     const pkg = await p.package(info.loadIds[0]!)
     expect(pkg?.state).toBe('loaded')
     expect(pkg?.jobs.every((j) => j.state === 'completed')).toBe(true)
+    // job files of loaded packages are deleted; the manifest stays
+    expect(await readdir(join(dir, 'test_pipeline', 'packages', info.loadIds[0]!))).toEqual([
+      'package.json',
+      'schema.json',
+      'state.json',
+    ])
     expect((await p.state())?.sources.test_source?.resources.Entries).toEqual({ lastId: 5 })
     expect(Object.keys((await p.schema())?.tables ?? {})).toEqual(['entries'])
     const stored = (await decompressState(d.storedState!.state)) as { sources: Record<string, unknown> }
@@ -303,7 +309,9 @@ describe('pipeline run', () => {
     const forbidden: Resource<Entry> = {
       name: 'absences',
       writeDisposition: 'replace',
-      async *read() {
+      async *read(ctx) {
+        ctx.warn('absences: reading with reduced rights')
+        ctx.emit({ type: 'page', resource: 'absences', page: 1, rows: 1 })
         yield [{ id: 1, name: 'x' }]
         throw new SluiceError('RESOURCE_SKIPPED', 'absences: the API key may not read absences (403)')
       },
@@ -312,6 +320,8 @@ describe('pipeline run', () => {
     const info = await p.run(source(incremental('entries', entries(2)), forbidden))
     expect(info.skippedResources).toEqual([{ resource: 'absences', reason: expect.stringContaining('403') }])
     expect(events).toContainEqual(expect.objectContaining({ type: 'resource-skipped', resource: 'absences' }))
+    expect(events).toContainEqual({ type: 'page', resource: 'absences', page: 1, rows: 1 })
+    expect(info.warnings).toEqual(['absences: reading with reduced rights'])
     expect(Object.keys(info.tables)).toEqual(['entries'])
     expect(d.completed[0]?.tables.map((t) => t.table.name)).toEqual(['entries'])
     expect((await p.state())?.sources.test_source?.resources.absences).toBeUndefined()
