@@ -1,10 +1,15 @@
-// Quick, non-asserting micro-benchmark of the normalizer on flat Clockodo-like entries.
+// Quick, non-asserting micro-benchmark of the normalizer on flat Clockodo-like entries (not a test).
 // Run after `pnpm --filter @sluice/core build`: node packages/core/bench/normalize-bench.mjs
+// Reports wall and CPU time; on a busy machine the CPU figure is the steadier one.
 import { createNormalizer } from '../dist/index.js'
 
+function iso(ms) {
+  return new Date(ms).toISOString().slice(0, 19) + 'Z'
+}
+
 function entry(i) {
-  const since = new Date(Date.UTC(2026, 0, 1) + i * 3_600_000)
-  const until = new Date(since.getTime() + 1_800_000)
+  const since = Date.UTC(2026, 0, 1) + i * 3_600_000
+  const until = since + 1_800_000
   return {
     id: 1_000_000 + i,
     customers_id: 100 + (i % 50),
@@ -14,15 +19,15 @@ function entry(i) {
     billable: i % 3,
     texts_id: i % 5 === 0 ? null : 5000 + i,
     text: i % 5 === 0 ? null : `Meeting about feature ${i % 97}`,
-    time_since: since.toISOString().slice(0, 19) + 'Z',
-    time_until: until.toISOString().slice(0, 19) + 'Z',
-    time_insert: since.toISOString().slice(0, 19) + 'Z',
-    time_last_change: until.toISOString().slice(0, 19) + 'Z',
+    time_since: iso(since),
+    time_until: iso(until),
+    time_insert: iso(since),
+    time_last_change: iso(until),
     test_data: false,
     type: 1,
     services_id: 300 + (i % 7),
     duration: 1800,
-    time_last_change_work_time: until.toISOString().slice(0, 19) + 'Z',
+    time_last_change_work_time: iso(until),
     time_clocked_since: null,
     clocked: false,
     clocked_offline: false,
@@ -32,32 +37,38 @@ function entry(i) {
     users_name: `User ${i % 12}`,
     services_name: `Service ${i % 7}`,
     revenue: 123.45,
-    hourly_rate: 90,
+    hourly_rate: 90.5,
   }
 }
 
-const pages = []
-for (let p = 0; p < 20; p++) pages.push(Array.from({ length: 1000 }, (_, i) => entry(p * 1000 + i)))
 // JSON round trip so objects look like parsed API responses
-const parsed = pages.map((page) => JSON.parse(JSON.stringify(page)))
+const pages = []
+for (let p = 0; p < 20; p++) {
+  pages.push(JSON.parse(JSON.stringify(Array.from({ length: 1000 }, (_, i) => entry(p * 1000 + i)))))
+}
 
-for (const disposition of ['append', 'upsert']) {
+const specs = {
+  append: { resource: 'entries', writeDisposition: 'append', primaryKey: ['id'] },
+  upsert: { resource: 'entries', writeDisposition: 'merge', mergeStrategy: 'upsert', primaryKey: ['id'] },
+}
+
+for (const [label, spec] of Object.entries(specs)) {
   const n = createNormalizer(undefined, { schemaName: 'clockodo' })
-  n.registerResource(
-    disposition === 'append'
-      ? { resource: 'entries', writeDisposition: 'append', primaryKey: ['id'] }
-      : { resource: 'entries', writeDisposition: 'merge', mergeStrategy: 'upsert', primaryKey: ['id'] },
-  )
+  n.registerResource(spec)
   for (let round = 0; round < 3; round++) {
     const start = performance.now()
+    const cpu0 = process.cpuUsage()
     let rows = 0
     for (let r = 0; r < 5; r++) {
-      for (const page of parsed)
+      for (const page of pages)
         rows += n.normalizePage('entries', page, '1764300000.1').tables.get('entries').length
     }
     const ms = performance.now() - start
+    const cpu = process.cpuUsage(cpu0)
+    const cpuMs = (cpu.user + cpu.system) / 1000
     console.log(
-      `${disposition} round ${round}: ${rows} rows in ${ms.toFixed(0)} ms = ${Math.round(rows / (ms / 1000))} rows/s`,
+      `${label} round ${round}: ${rows} rows, ${ms.toFixed(0)} ms wall (${Math.round(rows / (ms / 1000))} rows/s), ` +
+        `${cpuMs.toFixed(0)} ms cpu (${Math.round(rows / (cpuMs / 1000))} rows/s)`,
     )
   }
 }

@@ -79,6 +79,8 @@ interface ColState {
 }
 
 interface Entry {
+  /** The source key. */
+  readonly key: string
   /** Normalized column name (full path within the table, shortened). */
   readonly name: string
   /** Normalized path fragments of this key relative to the table. */
@@ -91,6 +93,8 @@ interface Entry {
 interface PlanNode {
   readonly frags: readonly string[]
   readonly entries: Map<string, Entry>
+  /** Entries in the key order of the last object seen: rows of one API mostly share it, so no Map lookup. */
+  readonly shape: (Entry | undefined)[]
 }
 
 interface TableState {
@@ -249,12 +253,7 @@ class SchemaNormalizer implements Normalizer {
       out[LIST_IDX] = listIdx
       if (ts.withRootId) out[ROOT_ID] = rootId
     }
-    const plan = ts.plan
-    for (const key in row) {
-      const v = row[key]
-      if (v === null || v === undefined) continue
-      lists = this.field(ts, plan, key, v, out, ts.level, lists)
-    }
+    lists = this.fields(ts, ts.plan, row, out, ts.level, lists)
     this.finishRow(ts, out, target, parentId, rootId, listIdx, lists)
   }
 
@@ -317,7 +316,8 @@ class SchemaNormalizer implements Normalizer {
             if (e.col === undefined) this.newColumnValue(ts, e, item, out, 'json')
             else this.slowValue(ts, e.col, item, out)
           } else if (item !== null && item !== undefined) {
-            lists = this.field(ts, ts.plan, 'value', item, out, ts.level, undefined)
+            const e = ts.plan.entries.get('value') ?? this.newEntry(ts, ts.plan, 'value')
+            lists = this.field(ts, ts.plan, e, item, out, ts.level, undefined)
           }
           this.finishRow(ts, out, target, parentId, rootId, idx, lists)
         }
@@ -328,18 +328,41 @@ class SchemaNormalizer implements Normalizer {
     }
   }
 
-  /** Handles one non-null field of a row; returns the (possibly new) pending lists. */
+  /** Handles the non-null fields of one object at `level`; returns the (possibly new) pending lists. */
+  private fields(
+    ts: TableState,
+    node: PlanNode,
+    obj: Record<string, unknown>,
+    out: NormalizedRow,
+    level: number,
+    lists: PendingLists | undefined,
+  ): PendingLists | undefined {
+    const shape = node.shape
+    let i = 0
+    for (const key in obj) {
+      let e = shape[i]
+      if (e === undefined || e.key !== key) {
+        e = node.entries.get(key) ?? this.newEntry(ts, node, key)
+        if (i < 4096) shape[i] = e
+      }
+      i++
+      const v = obj[key]
+      if (v === null || v === undefined) continue
+      lists = this.field(ts, node, e, v, out, level, lists)
+    }
+    return lists
+  }
+
+  /** Handles one non-null field; returns the (possibly new) pending lists. */
   private field(
     ts: TableState,
     node: PlanNode,
-    key: string,
+    e: Entry,
     v: unknown,
     out: NormalizedRow,
     level: number,
     lists: PendingLists | undefined,
   ): PendingLists | undefined {
-    let e = node.entries.get(key)
-    if (e === undefined) e = this.newEntry(ts, node, key)
     const col = e.col
     if (typeof v === 'object') {
       if (col !== undefined && col.code === T_JSON) {
@@ -354,14 +377,14 @@ class SchemaNormalizer implements Normalizer {
         }
       } else if (isPlainObject(v)) {
         if (level < ts.maxNesting) {
-          const sub = e.sub ?? this.subPlan(node, e)
-          const obj = v as Record<string, unknown>
-          for (const k in obj) {
-            const x = obj[k]
-            if (x === null || x === undefined) continue
-            lists = this.field(ts, sub, k, x, out, level + 1, lists)
-          }
-          return lists
+          return this.fields(
+            ts,
+            e.sub ?? this.subPlan(node, e),
+            v as Record<string, unknown>,
+            out,
+            level + 1,
+            lists,
+          )
         }
       }
       if (col === undefined) {
@@ -503,13 +526,13 @@ class SchemaNormalizer implements Normalizer {
     }
     const frags = node.frags.length === 0 ? [frag] : [...node.frags, frag]
     const name = frags.length === 1 ? frag : shortenFragments(frags, this.maxLength)
-    const e: Entry = { name, frags, col: ts.cols.get(name), sub: undefined, child: undefined }
+    const e: Entry = { key, name, frags, col: ts.cols.get(name), sub: undefined, child: undefined }
     node.entries.set(key, e)
     return e
   }
 
   private subPlan(_node: PlanNode, e: Entry): PlanNode {
-    const sub: PlanNode = { frags: e.frags, entries: new Map() }
+    const sub: PlanNode = { frags: e.frags, entries: new Map(), shape: [] }
     e.sub = sub
     return sub
   }
@@ -554,7 +577,7 @@ class SchemaNormalizer implements Normalizer {
       isNew: !this.initialTables.has(name),
       contract,
       cols: new Map(),
-      plan: { frags: [], entries: new Map() },
+      plan: { frags: [], entries: new Map(), shape: [] },
       hints: new Map(),
       level,
       maxNesting: DEFAULT_MAX_TABLE_NESTING,
