@@ -317,7 +317,7 @@ class Client implements HttpClient {
           `${safe} answered HTTP ${res.status} with ${cutOff ? 'JSON that is cut off or invalid' : `a body that is not JSON (${contentType || 'no content-type'})`}: "${snippet(text)}"`,
         ),
         {
-          cause,
+          cause: cause instanceof Error ? new Error(this.redact(cause.message)) : undefined,
           transient: cutOff,
           hint: cutOff
             ? 'the connection probably broke mid-response; retry'

@@ -135,8 +135,11 @@ describe('restApiSource', () => {
         },
       ]),
     )
-    const { rows } = await readAll(source, 'reports')
+    const { rows, events } = await readAll(source, 'reports')
     expect((rows as { report: string }[]).map((r) => r.report).sort()).toEqual(['r1', 'r2', 'r3'])
+    const pageEvents = events.filter((e) => e.type === 'page')
+    expect(pageEvents).toHaveLength(3)
+    expect(pageEvents.every((e) => e.resource === 'reports')).toBe(true)
     expect(rows).toContainEqual({ report: 'r2', _users_name: 'Bob' })
   })
 

@@ -114,6 +114,7 @@ export function restApiSource(config: RestApiSourceConfig): Source {
     ctx: ResourceContext,
     state: ResourceState,
     parentValues: Record<string, unknown>,
+    emitPages: boolean,
   ): AsyncGenerator<Row[]> {
     const inc: IncrementalRun | undefined = r.endpoint.incremental
       ? incremental({ primaryKey: r.primaryKey, ...r.endpoint.incremental }).open(state)
@@ -153,13 +154,15 @@ export function restApiSource(config: RestApiSourceConfig): Source {
           })
         }
         rows = applySteps(rows, r)
-        ctx.emit({
-          type: 'page',
-          resource: r.name,
-          page: page.index + 1,
-          rows: rows.length,
-          totalPages: page.totalPages,
-        })
+        if (emitPages) {
+          ctx.emit({
+            type: 'page',
+            resource: r.name,
+            page: page.index + 1,
+            rows: rows.length,
+            totalPages: page.totalPages,
+          })
+        }
         if (rows.length > 0) yield rows
       }
     } catch (err) {
@@ -182,9 +185,10 @@ export function restApiSource(config: RestApiSourceConfig): Source {
     client: HttpClient,
     ctx: ResourceContext,
     state: ResourceState,
+    emitPages = true,
   ): AsyncGenerator<Row[]> {
     if (!r.parent) {
-      yield* rowsOf(r, client, ctx, state, {})
+      yield* rowsOf(r, client, ctx, state, {}, emitPages)
       return
     }
     const parent = byName.get(r.parent)!
@@ -192,7 +196,7 @@ export function restApiSource(config: RestApiSourceConfig): Source {
     const parentState = stateBucket(state, 'parent')
     const perParent = stateBucket(state, 'perParent')
     const limit = Math.max(1, r.parentConcurrency ?? 8)
-    for await (const parentRows of read(parent, client, ctx, parentState)) {
+    for await (const parentRows of read(parent, client, ctx, parentState, false)) {
       const factories = parentRows.map((prow) => () => {
         const values: Record<string, unknown> = {}
         for (const f of new Set([...r.parentFields, ...(r.includeFromParent ?? [])])) {
@@ -200,7 +204,7 @@ export function restApiSource(config: RestApiSourceConfig): Source {
         }
         const key = JSON.stringify(r.parentFields.map((f) => getPath(prow, f) ?? null))
         const bucket = r.endpoint.incremental ? stateBucket(perParent, key) : {}
-        return rowsOf(r, client, ctx, bucket, values)
+        return rowsOf(r, client, ctx, bucket, values, emitPages)
       })
       yield* mergeConcurrent(factories, limit)
     }
