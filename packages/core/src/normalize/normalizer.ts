@@ -247,13 +247,12 @@ class SchemaNormalizer implements Normalizer {
     listIdx: number,
   ): void {
     const out: NormalizedRow = {}
-    let lists: PendingLists | undefined
     if (parentId !== undefined) {
       out[PARENT_ID] = parentId
       out[LIST_IDX] = listIdx
       if (ts.withRootId) out[ROOT_ID] = rootId
     }
-    lists = this.fields(ts, ts.plan, row, out, ts.level, lists)
+    const lists = this.fields(ts, ts.plan, row, out, ts.level, undefined)
     this.finishRow(ts, out, target, parentId, rootId, listIdx, lists)
   }
 
