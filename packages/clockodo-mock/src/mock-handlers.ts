@@ -19,15 +19,21 @@ export async function toMswResponse(result: MockResult): Promise<Response> {
   return new HttpResponse(body as BodyInit, { status: result.status, headers: result.headers })
 }
 
+/** The path below the API base: after '/api' when the URL has it, else the matched route's tail (real case). */
+function routeOf(pathname: string, route: string): string {
+  const i = pathname.indexOf('/api/')
+  if (i >= 0) return pathname.slice(i + 4)
+  // msw matches case-insensitively: take the path's tail with its real case so a wrong case answers 404
+  return pathname.slice(pathname.length - route.length)
+}
+
 function handlerFor(core: MockCore, route: string, pattern: string): HttpHandler {
   return http.all(pattern, async ({ request }) => {
     const url = new URL(request.url)
-    // msw matches case-insensitively: take the path's tail with its real case so a wrong case answers 404
-    const tail = url.pathname.slice(url.pathname.length - route.length)
     return toMswResponse(
       core.handle({
         method: request.method,
-        route: tail === route ? route : tail,
+        route: routeOf(url.pathname, route),
         searchParams: url.searchParams,
         header: (name) => request.headers.get(name),
       }),

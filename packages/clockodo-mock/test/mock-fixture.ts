@@ -44,7 +44,7 @@ export function mswServer(
     server,
     /** Replaces the handlers for the rest of the current test. */
     use(acc: ClockodoAccount, opts: MockOptions): void {
-      server.resetHandlers(...clockodoHandlers(acc, opts))
+      server.use(...clockodoHandlers(acc, opts))
     },
   }
 }
