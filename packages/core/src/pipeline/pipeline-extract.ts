@@ -223,7 +223,7 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
               table,
               format: input.format,
               nextFileId: nextFileId(table),
-              columns: () => normalizer.schema.tables[table]?.columns.map((c) => c.name) ?? [],
+              columns: () => normalizer.schema.tables[table]?.columns ?? [],
               ...(input.fileMaxBytes !== undefined ? { fileMaxBytes: input.fileMaxBytes } : {}),
             })
             writers.set(table, writer)

@@ -1,5 +1,6 @@
 export type * from './file-system.ts'
 export {
+  type CsvColumn,
   createJobWriter,
   csvField,
   DEFAULT_FILE_MAX_BYTES,

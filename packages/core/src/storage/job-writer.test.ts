@@ -74,6 +74,28 @@ describe('createJobWriter', () => {
     ])
   })
 
+  it('writes json columns as JSON text, so a JSON string stays apart from text', async () => {
+    const columns = [
+      { name: 'id', dataType: 'bigint' },
+      { name: 'doc', dataType: 'json' },
+      { name: 'label', dataType: 'text' },
+    ]
+    const w = createJobWriter({ fs, dir, table: 'j', format: 'csv', columns: () => columns })
+    await w.write([
+      { id: 1, doc: 'abc', label: 'abc' },
+      { id: 2, doc: { a: [1, null] }, label: null },
+      { id: 3, doc: null, label: '' },
+    ])
+    const [file] = await w.close()
+    const parsed = parseCsv(await readFile(file!.file, 'utf8'))
+    expect(parsed).toEqual([
+      ['id', 'doc', 'label'],
+      ['1', '"abc"', 'abc'],
+      ['2', '{"a":[1,null]}', null],
+      ['3', null, ''],
+    ])
+  })
+
   it('starts a new csv file when the table gains columns', async () => {
     const columns = ['id']
     const w = createJobWriter({ fs, dir, table: 't', format: 'csv', columns: () => columns })

@@ -34,10 +34,19 @@ export interface JobWriterOptions {
   /** Returns the next file id for this table (unique within the package). Default: 1, 2, 3 ... per writer. */
   nextFileId?: () => number
   /**
-   * csv: the table's current column order (the header). When it grows, the writer starts a new file with
-   * the new header. Default: the keys of the first row of each file.
+   * csv: the table's current columns in order (the header). When they grow, the writer starts a new file with
+   * the new header. Columns typed `json` are written as JSON text (so a JSON string value `"abc"` stays
+   * distinguishable from text). Default: the keys of the first row of each file.
    */
-  columns?: () => readonly string[]
+  columns?: () => readonly CsvColumn[]
+}
+
+/** A csv column: a name, or a schema column whose `dataType` decides the encoding. */
+export type CsvColumn = string | { readonly name: string; readonly dataType?: string }
+
+interface CsvHeader {
+  names: readonly string[]
+  json: readonly boolean[]
 }
 
 /** Writes normalized rows of one table to rotating job files. */
@@ -75,13 +84,23 @@ export function csvField(value: unknown): string {
   return text
 }
 
-function csvLine(row: NormalizedRow, header: readonly string[]): string {
+function csvLine(row: NormalizedRow, header: CsvHeader): string {
+  const { names, json } = header
   let line = ''
-  for (let i = 0; i < header.length; i++) {
+  for (let i = 0; i < names.length; i++) {
     if (i > 0) line += ','
-    line += csvField(row[header[i]!])
+    const value = row[names[i]!]
+    line +=
+      json[i] && value !== null && value !== undefined ? csvField(JSON.stringify(value)) : csvField(value)
   }
   return line + '\n'
+}
+
+function csvHeader(columns: readonly CsvColumn[]): CsvHeader {
+  return {
+    names: columns.map((c) => (typeof c === 'string' ? c : c.name)),
+    json: columns.map((c) => typeof c !== 'string' && c.dataType === 'json'),
+  }
 }
 
 /**
@@ -99,7 +118,7 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
     | {
         writer: FileWriter
         file: JobFile
-        header: readonly string[]
+        header: CsvHeader
         queued: number
         inFlight: Promise<void>
       }
@@ -110,17 +129,18 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
     const jobId = `${table}.${nextFileId()}.${format}`
     const file = fs.join(dir, jobId)
     const writer = await fs.openWriter(file)
-    const header = format === 'csv' ? [...(options.columns?.() ?? Object.keys(first))] : []
-    current = {
+    const header = csvHeader(format === 'csv' ? (options.columns?.() ?? Object.keys(first)) : [])
+    const c = {
       writer,
       header,
       queued: 0,
       inFlight: Promise.resolve(),
       file: { jobId, table, file, format, rows: 0, bytes: 0 },
     }
+    current = c
     if (format === 'csv') {
-      const line = header.map(csvField).join(',') + '\n'
-      current.queued += line.length
+      const line = header.names.map(csvField).join(',') + '\n'
+      c.queued += line.length
       await writer.write(line)
     }
   }
@@ -146,7 +166,7 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
         current &&
         format === 'csv' &&
         options.columns &&
-        options.columns().length !== current.header.length
+        options.columns().length !== current.header.names.length
       ) {
         await finish()
       }
