@@ -93,7 +93,7 @@ export class FilesystemClient implements DestinationClient {
   readonly #config: FilesystemClientConfig
   readonly #dataset: string
   readonly #now: () => number
-  readonly #timestamps = new Map<string, number>()
+  readonly #timestamps = new Map<string, Promise<number>>()
 
   constructor(ctx: DestinationContext, config: FilesystemClientConfig) {
     this.#ctx = ctx
@@ -169,19 +169,24 @@ export class FilesystemClient implements DestinationClient {
   }
 
   /** `{timestamp}` of a package: fixed by a `_sluice_pending` marker so a repeated package gets the same keys. */
-  async #timestampOf(loadId: string): Promise<number> {
-    const known = this.#timestamps.get(loadId)
-    if (known !== undefined) return known
+  #timestampOf(loadId: string): Promise<number> {
+    let known = this.#timestamps.get(loadId)
+    if (!known) {
+      known = this.#readTimestamp(loadId)
+      known.catch(() => this.#timestamps.delete(loadId))
+      this.#timestamps.set(loadId, known)
+    }
+    return known
+  }
+
+  async #readTimestamp(loadId: string): Promise<number> {
     const key = this.#key('_sluice_pending', `${safeSegment(loadId)}.json`)
     const marker =
       (await this.#readJson<{ timestamp: number }>(key)) ??
       (await this.#readJson<LoadRecord>(this.#key('_sluice_loads', `${safeSegment(loadId)}.json`)))
-    let timestamp = marker?.timestamp
-    if (typeof timestamp !== 'number') {
-      timestamp = Math.floor(this.#now() / 1000)
-      await this.#store.put(key, JSON.stringify({ load_id: loadId, timestamp }))
-    }
-    this.#timestamps.set(loadId, timestamp)
+    if (typeof marker?.timestamp === 'number') return marker.timestamp
+    const timestamp = Math.floor(this.#now() / 1000)
+    await this.#store.put(key, JSON.stringify({ load_id: loadId, timestamp }))
     return timestamp
   }
 
