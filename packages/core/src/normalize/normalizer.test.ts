@@ -458,6 +458,7 @@ describe('contracts', () => {
       expect(rows(page, 'items').map((r) => r.id)).toEqual([5, 6])
       expect(rows(page, 'items__others')).toEqual([])
       expect(rows(page, 'items__tags')).toHaveLength(1)
+      expect(page.discardedRows).toBe(1)
       expect(n.schema.tables.items__others).toBeUndefined()
     })
     it('discard_value behaves like discard_row for tables', () => {
@@ -530,5 +531,17 @@ describe('stored tables under a new disposition', () => {
     expect(n.schema.tables.items).toMatchObject({ writeDisposition: 'merge', mergeStrategy: 'delete-insert' })
     expect(n.schema.tables.items?.columns.find((c) => c.name === 'id')).toMatchObject({ primaryKey: true })
     expect(rows(page, 'items__tags')[0]?._sluice_root_id).toBe(rows(page, 'items')[0]?._sluice_id)
+  })
+})
+
+describe('errors mid-page', () => {
+  it('returns changes made before a freeze error with the next call', () => {
+    const first = setup()
+    first.normalizePage('items', [{ id: 1 }], LOAD)
+    const n = setup({ contract: { data_type: 'freeze' } }, first.schema)
+    expect(() => n.normalizePage('items', [{ id: 2, extra: 'e' }, { id: 'x' }], LOAD)).toThrow(/freeze/)
+    const next = n.normalizePage('items', [{ id: 3 }], LOAD)
+    expect(describeChanges(next.changes)).toEqual(['items.extra:text'])
+    expect(columnsOf(n.schema, 'items').extra).toBe('text')
   })
 })

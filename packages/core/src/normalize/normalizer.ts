@@ -131,11 +131,13 @@ class SchemaNormalizer implements Normalizer {
   private readonly roots = new Map<string, TableState>()
   private readonly states = new Map<string, TableState>()
   private readonly randomId = createRandomIds()
+  /** Changes not yet returned; a call that throws leaves its changes here for the next call to return. */
   private changes: SchemaChange[] = []
   private dirty = true
   private snapshot: Schema | undefined
   private outTables: Map<string, NormalizedRow[]> = new Map()
   private loadId = ''
+  private discardedRows = 0
 
   constructor(schema: Schema | undefined, options: NormalizerOptions) {
     this.options = options
@@ -158,7 +160,6 @@ class SchemaNormalizer implements Normalizer {
   }
 
   registerResource(spec: ResourceTableSpec): SchemaChange[] {
-    this.changes = []
     this.dirty = true
     const name = this.normalizeIdentifier(spec.table ?? spec.resource)
     const contract = resolveContract(spec.contract, this.options.contract, this.work.contract)
@@ -213,13 +214,12 @@ class SchemaNormalizer implements Normalizer {
       this.registerResource({ resource, writeDisposition: 'append' })
       ts = this.roots.get(resource)!
     }
-    this.changes = []
     this.loadId = loadId
     const out = new Map<string, NormalizedRow[]>()
     this.outTables = out
     const rootRows: NormalizedRow[] = []
     out.set(ts.name, rootRows)
-    let discardedRows = 0
+    this.discardedRows = 0
     for (let i = 0; i < rows.length; i++) {
       let row = rows[i] as Record<string, unknown>
       if (typeof row !== 'object' || row === null || Array.isArray(row)) row = { value: row }
@@ -228,11 +228,11 @@ class SchemaNormalizer implements Normalizer {
         this.normalizeRow(ts, row, rootRows, undefined, undefined, 0)
       } catch (e) {
         if (e !== DISCARD) throw e
-        discardedRows++
+        this.discardedRows++
       }
     }
     const changes = this.finish()
-    return { tables: out, changes, discardedRows }
+    return { tables: out, changes, discardedRows: this.discardedRows }
   }
 
   // ---- rows -------------------------------------------------------------------------------------------------
@@ -293,7 +293,10 @@ class SchemaNormalizer implements Normalizer {
   }
 
   private normalizeList(ts: TableState, list: unknown[], parentId: string, rootId: string | undefined): void {
-    if (ts.discarded) return
+    if (ts.discarded) {
+      this.discardedRows += list.length
+      return
+    }
     let target = this.outTables.get(ts.name)
     if (target === undefined) {
       target = []
@@ -322,7 +325,11 @@ class SchemaNormalizer implements Normalizer {
         }
       } catch (e) {
         if (e !== DISCARD) throw e
-        if (ts.discarded) return
+        if (ts.discarded) {
+          this.discardedRows += list.length - idx
+          return
+        }
+        this.discardedRows++
       }
     }
   }
