@@ -134,6 +134,7 @@ export async function loadPackage(input: LoadInput): Promise<LoadOutput> {
     }
     await client.startLoad(packageLoad)
     await runJobs(input, schema)
+    if (signal.aborted) throw abortError(signal)
     await withRetries(
       input,
       () => client.complete(packageLoad),

@@ -409,6 +409,27 @@ describe('pipeline run', () => {
     expect(d.loads).toEqual([])
   })
 
+  it('stops a load on abort without publishing, and resumes the package next run', async () => {
+    const d = new FakeDestination()
+    const controller = new AbortController()
+    const { p } = make(d, {
+      onEvent: (e) => {
+        if (e.type === 'load-job' && e.phase === 'start') controller.abort(new Error('SIGTERM'))
+      },
+    })
+    const counter = { reads: 0 }
+    await expect(
+      p.run(source(incremental('entries', entries(2), counter)), { signal: controller.signal }),
+    ).rejects.toMatchObject({ code: 'RUN_ABORTED' })
+    expect(d.loads).toEqual([])
+    const [pending] = await p.packages()
+    expect(pending?.state).toBe('normalized')
+    const info = await p.run(source(incremental('entries', entries(2), counter)))
+    expect(info.resumedPackages).toEqual([pending!.loadId])
+    expect(d.rows('entries').map((r) => r.id)).toEqual([1, 2])
+    expect(counter.reads).toBe(2)
+  })
+
   it('aborts promptly even when a resource ignores the signal', async () => {
     const d = new FakeDestination()
     const controller = new AbortController()
