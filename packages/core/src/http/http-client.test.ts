@@ -6,6 +6,7 @@ import { createHttpClient, parseRetryAfter } from './http-client.ts'
 import { isHttpError } from './http-error.ts'
 import type { HttpClientOptions } from './http-types.ts'
 import { createManualClock } from './manual-clock.ts'
+import { createRateLimiter } from './rate-limiter.ts'
 
 const server = setupServer()
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
@@ -329,5 +330,24 @@ describe('concurrency', () => {
     // the second request, issued after the retry finished, is not delayed further; the retry waited 10 s
     expect(times[1]! - t0).toBeGreaterThanOrEqual(10_000)
     expect(calls).toBe(3)
+  })
+})
+
+describe('extra limiter per request', () => {
+  it('applies an endpoint limiter on top of the client limiter', async () => {
+    server.use(http.get(`${BASE}/e`, () => HttpResponse.json([])))
+    const { c, clock, events } = client()
+    const endpoint = createRateLimiter({
+      clock,
+      windows: [{ limit: 2, intervalMs: 60_000, name: 'enhanced' }],
+    })
+    const t0 = clock.now()
+    for (let i = 0; i < 3; i++) await clock.run(c.request({ path: 'e' }, { limiter: endpoint }))
+    await clock.run(c.request({ path: 'e' }))
+    expect(events.filter((e) => e.type === 'rate-limit-wait')).toEqual([
+      { type: 'rate-limit-wait', resource: undefined, waitMs: 60_000, window: 'enhanced' },
+    ])
+    expect(clock.now() - t0).toBe(60_000)
+    expect(endpoint.inFlight).toBe(0)
   })
 })

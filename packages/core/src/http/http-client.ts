@@ -194,9 +194,16 @@ class Client implements HttpClient {
       }
       const safe = redactUrl(url, this.secrets(), this.secretParams)
       const method = (req.method ?? 'GET').toUpperCase()
-      await this.limiter.acquire(signal, {
-        onWait: (waitMs, window) => this.emit({ type: 'rate-limit-wait', resource, waitMs, window }),
-      })
+      const onWait = (waitMs: number, window: string): void =>
+        this.emit({ type: 'rate-limit-wait', resource, waitMs, window })
+      const extra = options.limiter
+      if (extra) await extra.acquire(signal, { onWait })
+      try {
+        await this.limiter.acquire(signal, { onWait })
+      } catch (e) {
+        extra?.release()
+        throw e
+      }
       this.active++
       this.emit({ type: 'request', resource, method, url: safe, inFlight: this.active })
       const started = this.clock.now()
@@ -253,7 +260,10 @@ class Client implements HttpClient {
           throw error
         } else {
           const ra = parseRetryAfter(res.headers.get('retry-after'), this.clock.now())
-          if (status === 429) this.limiter.slowDown(ra)
+          if (status === 429) {
+            this.limiter.slowDown(ra)
+            extra?.slowDown(ra)
+          }
           failure = { error, retryAfterMs: ra, reason: `HTTP ${status}` }
         }
       } catch (e) {
@@ -291,6 +301,7 @@ class Client implements HttpClient {
         signal?.removeEventListener('abort', onCallerAbort)
         this.active--
         this.limiter.release()
+        extra?.release()
       }
       if (failure.free) attempt--
       else if (attempt >= maxAttempts) throw failure.error

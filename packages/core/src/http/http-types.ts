@@ -45,6 +45,11 @@ export interface HttpRequestOptions {
   signal?: AbortSignal
   /** Resource name put on emitted events. */
   resource?: string
+  /**
+   * An extra limiter this request must also pass, on top of the client's (e.g. an endpoint's own limit such as
+   * Clockodo's 300 enhanced-list requests per 15 min). It is slowed down on 429 as well.
+   */
+  limiter?: RateLimiter
 }
 
 /** A fetch-based JSON client with auth, retries, rate limiting and redaction. */

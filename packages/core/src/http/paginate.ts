@@ -1,5 +1,5 @@
 import { detectDataSelector, selectData } from './data-selector.ts'
-import type { HttpClient, HttpRequest, HttpResponse } from './http-types.ts'
+import type { HttpClient, HttpRequest, HttpRequestOptions, HttpResponse, RateLimiter } from './http-types.ts'
 import { createPaginator } from './paginators/create-paginator.ts'
 import type { Paginator, PaginatorConfig } from './paginators/paginator-types.ts'
 
@@ -27,6 +27,8 @@ export interface PaginateOptions {
   resource?: string
   /** Fetch pages 2..n concurrently when the first page tells the total; default true. */
   parallel?: boolean
+  /** An extra limiter for these requests, on top of the client's (see {@link HttpRequestOptions.limiter}). */
+  limiter?: RateLimiter
   /** Pages fetched ahead of the consumer in parallel mode; default 16 (the limiter still caps requests in flight). */
   prefetch?: number
 }
@@ -47,7 +49,7 @@ export async function* paginate<T = unknown>(
   const onAbort = (): void => ctrl.abort(outer?.reason)
   if (outer?.aborted) throw outer.reason
   outer?.addEventListener('abort', onAbort, { once: true })
-  const reqOpts = { signal: ctrl.signal, resource: options.resource }
+  const reqOpts = { signal: ctrl.signal, resource: options.resource, limiter: options.limiter }
   let selector = options.dataSelector
   const toPage = (response: HttpResponse, req: HttpRequest, index: number, totalPages?: number): Page<T> => {
     selector ??= detectDataSelector(response.body)

@@ -62,6 +62,7 @@ const ENDPOINT_KEYS = [
   'incremental',
   'responseActions',
   'parallel',
+  'rateLimit',
 ]
 const INCREMENTAL_KEYS = [
   'cursorPath',

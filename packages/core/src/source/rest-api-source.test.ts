@@ -273,6 +273,23 @@ describe('restApiSource', () => {
     expect(seen).toEqual(['n6', 'n10'])
   })
 
+  it('applies an endpoint rateLimit on top of the client limits', async () => {
+    server.use(pagedUsers())
+    const source = restApiSource(
+      baseConfig([
+        {
+          name: 'users',
+          endpoint: { path: 'v3/users', rateLimit: [{ limit: 1, intervalMs: 1000, name: 'ep' }] },
+        },
+      ]),
+    )
+    const { rows, events } = await readAll(source, 'users')
+    expect(rows).toHaveLength(3)
+    expect(events.filter((e) => e.type === 'rate-limit-wait')).toMatchObject([
+      { window: 'ep', resource: 'users' },
+    ])
+  })
+
   it('ignores statuses listed in responseActions', async () => {
     server.use(
       http.get(`${BASE}/v2/secret`, () => HttpResponse.json({ error: { message: 'no' } }, { status: 403 })),

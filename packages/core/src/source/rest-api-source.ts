@@ -92,6 +92,17 @@ export function restApiSource(config: RestApiSourceConfig): Source {
   const auth = clientOptions.auth
     ? createAuth(clientOptions.auth, { fetch: clientOptions.fetch, clock: clientOptions.clock })
     : undefined
+  const endpointLimiters = new Map<string, RateLimiter>()
+  for (const r of resources) {
+    const rl = r.endpoint.rateLimit
+    if (!rl) continue
+    endpointLimiters.set(
+      r.name,
+      Array.isArray(rl)
+        ? createRateLimiter({ windows: rl, maxInFlight: Number.MAX_SAFE_INTEGER, clock: clientOptions.clock })
+        : rl,
+    )
+  }
   const clientFor = (ctx: ResourceContext): HttpClient =>
     createHttpClient({ ...clientOptions, auth, rateLimit: limiter, emit: (e) => ctx.emit(e) })
 
@@ -141,6 +152,7 @@ export function restApiSource(config: RestApiSourceConfig): Source {
         signal: ctx.signal,
         resource: r.name,
         parallel: e.parallel,
+        limiter: endpointLimiters.get(r.name),
       })) {
         let rows = page.items
         if (inc) rows = inc.filter(rows)

@@ -1,4 +1,10 @@
-import type { HttpClientOptions, HttpRequest, QueryValue } from '../http/http-types.ts'
+import type {
+  HttpClientOptions,
+  HttpRequest,
+  QueryValue,
+  RateLimiter,
+  RateLimitWindow,
+} from '../http/http-types.ts'
 import type { Paginator, PaginatorConfig } from '../http/paginators/paginator-types.ts'
 import type { JsonObject } from '../json.ts'
 import type { ColumnHints, SchemaContract } from '../schema/schema-types.ts'
@@ -48,6 +54,8 @@ export interface RestEndpointConfig {
   responseActions?: ResponseAction[]
   /** Fetch pages concurrently when the total is known; default true. */
   parallel?: boolean
+  /** An endpoint's own limit on top of the client's (windows, or a shared limiter). */
+  rateLimit?: RateLimitWindow[] | RateLimiter
 }
 
 /** A step run on each row after incremental filtering: `map` returns the new row (or nothing to drop it). */
