@@ -20,7 +20,8 @@ export const FILESYSTEM_CAPABILITIES: DestinationCapabilities = {
   fileFormats: ['jsonl', 'parquet', 'csv'],
   writeDispositions: ['append', 'replace'],
   mergeStrategies: [],
-  replaceStrategies: ['truncate-and-insert'],
+  // every strategy behaves the same: new files first, older ones deleted in complete()
+  replaceStrategies: ['truncate-and-insert', 'insert-from-staging', 'staging-optimized'],
   transactions: false,
   ddlInTransactions: false,
   maxIdentifierLength: 255,
