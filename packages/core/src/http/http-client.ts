@@ -173,7 +173,8 @@ class Client implements HttpClient {
       headers.set('accept', 'application/json')
       headers.set('user-agent', this.o.userAgent ?? `sluice/${SLUICE_VERSION}`)
       for (const [k, v] of Object.entries(this.o.headers ?? {})) headers.set(k, v)
-      for (const [k, v] of Object.entries(req.headers ?? {})) headers.set(k, v)
+      for (const [k, v] of Object.entries(req.headers ?? {}))
+        if (v !== undefined && v !== null) headers.set(k, v)
       let body: string | undefined
       if (req.json !== undefined) {
         body = JSON.stringify(req.json)

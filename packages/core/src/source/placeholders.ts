@@ -30,7 +30,8 @@ function str(v: unknown): string {
 
 /**
  * Replaces placeholders in strings, deeply. A string that is exactly one placeholder keeps the value's type
- * (in JSON bodies) unless `asString`; `encode` URL-encodes substituted text (for paths).
+ * (in JSON bodies) unless `asString` (then it becomes text, or `undefined` when it has no value, which
+ * drops a query parameter); `encode` URL-encodes substituted text (for paths).
  */
 export function renderPlaceholders<T>(
   value: T,
@@ -39,7 +40,12 @@ export function renderPlaceholders<T>(
 ): T {
   if (typeof value === 'string') {
     const whole = /^\{([^{}]+)\}$/.exec(value)
-    if (whole && !opts.asString && !opts.encode) return lookup(values, whole[1]!.trim()) as T
+    if (whole && !opts.encode) {
+      const v = lookup(values, whole[1]!.trim())
+      if (!opts.asString) return v as T
+      // a query parameter that is only a placeholder without a value is left out
+      if (v === undefined || v === null) return undefined as T
+    }
     if (!value.includes('{')) return value
     return value.replace(PLACEHOLDER, (_, name: string) => {
       const s = str(lookup(values, name.trim()))

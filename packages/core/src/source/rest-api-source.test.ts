@@ -290,6 +290,30 @@ describe('restApiSource', () => {
     ])
   })
 
+  it('leaves out a query parameter whose placeholder has no value yet', async () => {
+    const seen: string[] = []
+    server.use(
+      http.get(`${BASE}/v2/changes`, ({ request }) => {
+        seen.push(new URL(request.url).search)
+        return HttpResponse.json({ paging: { count_pages: 1 }, data: [{ id: 1, v: 3 }] })
+      }),
+    )
+    const config = baseConfig([
+      {
+        name: 'changes',
+        endpoint: {
+          path: 'v2/changes',
+          params: { from: '{incremental.start_value}' },
+          incremental: { cursorPath: 'v' },
+        },
+      },
+    ])
+    const state: ResourceState = {}
+    await readAll(restApiSource(config), 'changes', state)
+    await readAll(restApiSource(config), 'changes', state)
+    expect(seen).toEqual(['?page=1', '?from=3&page=1'])
+  })
+
   it('ignores statuses listed in responseActions', async () => {
     server.use(
       http.get(`${BASE}/v2/secret`, () => HttpResponse.json({ error: { message: 'no' } }, { status: 403 })),
