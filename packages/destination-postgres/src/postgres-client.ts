@@ -48,9 +48,11 @@ const TIMESTAMPTZ = 1184
 const TIMESTAMP = 1114
 const DATE = 1082
 
-/** `2024-01-02 03:04:05.123456+00` (session time zone UTC) → `2024-01-02T03:04:05.123456Z`. */
-function isoTimestamptz(text: string): string {
-  return text.replace(' ', 'T').replace(/\+00(:00)?$/, 'Z')
+/** `2024-01-02 03:04:05.123456+00` → `2024-01-02T03:04:05.123456Z`; other offsets stay, as `+02:00`. */
+export function isoTimestamptz(text: string): string {
+  const iso = text.replace(' ', 'T')
+  if (/[+-]00(:00)?$/.test(iso)) return iso.replace(/[+-]00(:00)?$/, 'Z')
+  return iso.replace(/([+-]\d\d)$/, '$1:00')
 }
 
 function int8(text: string): number | string {
@@ -86,7 +88,7 @@ async function loadDriver(): Promise<typeof import('pg')> {
 /**
  * A {@link SqlClient} on a `pg` connection pool. Loads through `COPY ... FROM STDIN` (csv files streamed as
  * they are, jsonl converted to COPY text on the fly); binary columns in csv go through a temporary table
- * and `decode(..., 'base64')`. Sessions run with `TimeZone=UTC`. Statements and transactions are retried
+ * and `decode(..., 'base64')`. Sessions run with `TIME ZONE 'UTC'`. Statements and transactions are retried
  * (up to 4 attempts) on serialization failures, deadlocks and `IF NOT EXISTS` races between concurrent
  * pipelines. Every error is a mapped {@link SluiceError}.
  */
@@ -287,10 +289,17 @@ export class PostgresSqlClient implements SqlClient {
   /**
    * Takes the session advisory lock of a dataset on a dedicated connection, waiting (after calling `onWait`)
    * while another load holds it. Returns the release function; closing the client releases it too.
+   * When `signal` aborts during the wait, the waiting connection is closed and the signal's reason thrown.
    */
-  async lockDataset(dataset: string, onWait: () => void): Promise<() => Promise<void>> {
+  async lockDataset(dataset: string, onWait: () => void, signal?: AbortSignal): Promise<() => Promise<void>> {
+    signal?.throwIfAborted()
     const client = await this.#acquire()
     const args = [SLUICE_ADVISORY_LOCK_CLASS, dataset]
+    let released = false
+    const abort = (): void => {
+      released = true
+      client.release(new Error('aborted while waiting for the dataset lock'))
+    }
     try {
       const { rows } = await client.query(
         'SELECT pg_try_advisory_lock($1::int4, hashtext($2)) AS locked',
@@ -298,12 +307,17 @@ export class PostgresSqlClient implements SqlClient {
       )
       if (rows[0]?.locked !== true) {
         onWait()
+        signal?.addEventListener('abort', abort, { once: true })
         await client.query('SELECT pg_advisory_lock($1::int4, hashtext($2))', args)
       }
     } catch (error) {
-      client.release(error as Error)
+      if (!released) client.release(error as Error)
+      if (signal?.aborted) throw signal.reason
       throw this.#error(error, `locking dataset "${dataset}"`)
+    } finally {
+      signal?.removeEventListener('abort', abort)
     }
+    if (released) throw signal?.reason
     return async () => {
       try {
         await client.query('SELECT pg_advisory_unlock($1::int4, hashtext($2))', args)
@@ -347,14 +361,15 @@ export async function connectPostgres(options: PostgresClientOptions): Promise<P
     connectionTimeoutMillis: options.connectTimeoutMs ?? params.connectTimeoutMs ?? 15_000,
     idleTimeoutMillis: 30_000,
     application_name: params.applicationName,
-    options: '-c TimeZone=UTC',
     types: typeParsers(pg),
   })
   // An idle connection that dies (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => {})
   // A checked-out connection that dies also emits 'error'; its running query rejects, which is what we report.
+  // Sessions run in UTC (SET rather than a startup option, which PgBouncer refuses); queued before any other query.
   pool.on('connect', (client) => {
     client.on('error', () => {})
+    client.query("SET TIME ZONE 'UTC'").catch(() => {})
   })
   const client = new PostgresSqlClient(pool, params)
   try {

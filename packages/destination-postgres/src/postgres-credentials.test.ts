@@ -117,3 +117,10 @@ describe('postgresLocation', () => {
     expect(postgresLocation({ ...p, host: '::1' })).toBe('postgres://loader@[::1]:5433/analytics')
   })
 })
+
+describe('parsePostgresCredentials with unencoded characters', () => {
+  it('splits at the last @ so a password with @ and / still works', () => {
+    const p = parsePostgresCredentials('postgresql://u:p@ss/w0rd@h:5432/db')
+    expect(p).toMatchObject({ user: 'u', password: 'p@ss/w0rd', host: 'h', database: 'db' })
+  })
+})

@@ -104,11 +104,14 @@ export class PostgresDestinationClient extends SqlClientDestination {
 
   async #lock(): Promise<void> {
     if (this.#unlock) return
-    this.#unlock = await this.#pg.lockDataset(this.names.dataset, () =>
-      this.#ctx.emit({
-        type: 'warning',
-        message: `another load into dataset "${this.names.dataset}" is running; waiting for it to finish`,
-      }),
+    this.#unlock = await this.#pg.lockDataset(
+      this.names.dataset,
+      () =>
+        this.#ctx.emit({
+          type: 'warning',
+          message: `another load into dataset "${this.names.dataset}" is running; waiting for it to finish`,
+        }),
+      this.#ctx.signal,
     )
   }
 

@@ -87,7 +87,7 @@ function grantHint(message: string, ctx: PostgresErrorContext): string {
   const owner = /must be owner of (?:table|relation|schema) "?([^"\s]+)"?/i.exec(message)
   if (owner)
     return `sluice changes the table's structure, which needs ownership: ALTER TABLE ${ident(owner[1] ?? '')} OWNER TO ${role}; (or connect as the owner)`
-  return `grant the role ${role} CREATE on the database and USAGE, CREATE on the dataset schema, and connect as the owner of its tables`
+  return `the role ${role} needs: GRANT CREATE ON DATABASE ${ident(ctx.database)} TO ${role}; GRANT USAGE, CREATE ON SCHEMA <dataset> TO ${role}; and ownership of the dataset's tables`
 }
 
 const CONNECTION_LOST =

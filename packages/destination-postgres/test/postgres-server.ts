@@ -22,7 +22,7 @@ declare module 'vitest' {
 
 const run = promisify(execFile)
 const HOW_TO_GET_ONE =
-  'install PostgreSQL server binaries (`apt-get install -y postgresql`) or set SLUICE_TEST_POSTGRES_URL=postgresql://user:password@host:port/database (a superuser)'
+  'install PostgreSQL server binaries (`apt-get install -y postgresql`, or point SLUICE_TEST_POSTGRES_BIN at a folder with initdb and pg_ctl) or set SLUICE_TEST_POSTGRES_URL=postgresql://user:password@host:port/database (a superuser)'
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -36,7 +36,10 @@ function freePort(): Promise<number> {
   })
 }
 
+/** `SLUICE_TEST_POSTGRES_BIN` (a folder with initdb and pg_ctl), else the newest /usr/lib/postgresql/<v>/bin. */
 function serverBin(): string | undefined {
+  const override = process.env.SLUICE_TEST_POSTGRES_BIN
+  if (override !== undefined) return existsSync(join(override, 'initdb')) ? override : undefined
   const root = '/usr/lib/postgresql'
   if (!existsSync(root)) return undefined
   const versions = readdirSync(root)
