@@ -24,7 +24,7 @@ import type {
 } from './normalize-types.ts'
 import { createRandomIds, digestId } from './row-ids.ts'
 import { SYSTEM_COLUMN_PREFIX, SYSTEM_COLUMNS, systemColumnsFor } from './system-columns.ts'
-import { coerceValue } from './value-coercion.ts'
+import { coerceValue, isPlainUtcTimestamp } from './value-coercion.ts'
 
 /** Column name for blank keys in the data, as in dlt. */
 const EMPTY_KEY = '_empty'
@@ -430,7 +430,7 @@ class SchemaNormalizer implements Normalizer {
         }
         break
       case T_TIMESTAMP:
-        if (typeof v === 'string' && isPlainUtc(v)) {
+        if (typeof v === 'string' && isPlainUtcTimestamp(v)) {
           out[col.name] = v
           return lists
         }
@@ -727,19 +727,6 @@ function isPlainObject(v: unknown): boolean {
   if (v === null || typeof v !== 'object') return false
   const proto = Object.getPrototypeOf(v)
   return proto === Object.prototype || proto === null
-}
-
-/** True when `s` is exactly `YYYY-MM-DDTHH:MM:SSZ`. */
-function isPlainUtc(s: string): boolean {
-  return (
-    s.length === 20 &&
-    s.charCodeAt(19) === 90 &&
-    s.charCodeAt(10) === 84 &&
-    s.charCodeAt(4) === 45 &&
-    s.charCodeAt(7) === 45 &&
-    s.charCodeAt(13) === 58 &&
-    s.charCodeAt(16) === 58
-  )
 }
 
 /** Content of a row without system columns, keys sorted: the basis of scd2 row hashes. */

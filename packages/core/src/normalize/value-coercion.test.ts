@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { DataType } from '../schema/schema-types.ts'
-import { bytesToBase64, coerceValue, normalizeTimestamp } from './value-coercion.ts'
+import { bytesToBase64, coerceValue, isPlainUtcTimestamp, normalizeTimestamp } from './value-coercion.ts'
 
 const ok = (value: unknown) => ({ ok: true, value })
 const fail = { ok: false }
@@ -83,5 +83,28 @@ describe('coerceValue', () => {
     expect(normalizeTimestamp('2026-03-02T08:00:00z')).toBe('2026-03-02T08:00:00Z')
     expect(normalizeTimestamp('yesterday')).toBeUndefined()
     expect(bytesToBase64(new Uint8Array([255, 254]))).toBe('//4=')
+  })
+})
+
+describe('timestamp validation', () => {
+  it.each([
+    ['2026-03-02T08:00:00Z', true],
+    ['2024-02-29T08:00:00Z', true],
+    ['2026-02-29T08:00:00Z', false],
+    ['2026-02-30T08:00:00Z', false],
+    ['2026-13-02T08:00:00Z', false],
+    ['2026-03-02T24:00:00Z', false],
+    ['2026-03-02T08:60:00Z', false],
+    ['2026-0a-02T08:00:00Z', false],
+    ['2026-03-02 08:00:00Z', false],
+  ])('%s plain UTC: %s', (s, valid) => {
+    expect(isPlainUtcTimestamp(s)).toBe(valid)
+  })
+
+  it('rejects impossible dates in any form', () => {
+    expect(coerceValue('2026-02-30T08:00:00Z', 'timestamp')).toEqual(fail)
+    expect(coerceValue('2026-02-30T08:00:00+02:00', 'timestamp')).toEqual(fail)
+    expect(coerceValue('2026-02-30', 'timestamp')).toEqual(fail)
+    expect(coerceValue('2026-03-02T25:00', 'timestamp')).toEqual(fail)
   })
 })

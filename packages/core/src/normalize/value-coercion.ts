@@ -38,17 +38,51 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return out
 }
 
-/** True when `s` is exactly `YYYY-MM-DDTHH:MM:SSZ` (the common case that needs no rewriting). */
-function isPlainUtc(s: string): boolean {
-  return (
-    s.length === 20 &&
-    s.charCodeAt(19) === 90 &&
-    s.charCodeAt(10) === 84 &&
-    s.charCodeAt(4) === 45 &&
-    s.charCodeAt(7) === 45 &&
-    s.charCodeAt(13) === 58 &&
-    s.charCodeAt(16) === 58
-  )
+function digits2(s: string, at: number): number {
+  const a = s.charCodeAt(at) - 48
+  const b = s.charCodeAt(at + 1) - 48
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1
+}
+
+/**
+ * True when `s` is exactly a valid `YYYY-MM-DDTHH:MM:SSZ` (the common case that needs no rewriting). Cheap enough
+ * to run per value: fixed positions and digit arithmetic, a `Date` only for days 29-31.
+ */
+export function isPlainUtcTimestamp(s: string): boolean {
+  if (
+    s.length !== 20 ||
+    s.charCodeAt(19) !== 90 ||
+    s.charCodeAt(10) !== 84 ||
+    s.charCodeAt(4) !== 45 ||
+    s.charCodeAt(7) !== 45 ||
+    s.charCodeAt(13) !== 58 ||
+    s.charCodeAt(16) !== 58
+  ) {
+    return false
+  }
+  const c = digits2(s, 0)
+  const y = digits2(s, 2)
+  const month = digits2(s, 5)
+  const day = digits2(s, 8)
+  const h = digits2(s, 11)
+  const m = digits2(s, 14)
+  const sec = digits2(s, 17)
+  if (
+    c < 0 ||
+    y < 0 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    h < 0 ||
+    h > 23 ||
+    m < 0 ||
+    m > 59 ||
+    sec < 0 ||
+    sec > 59
+  ) {
+    return false
+  }
+  return day <= 28 || validDate(s.slice(0, 4), s.slice(5, 7), s.slice(8, 10))
 }
 
 /**
@@ -58,10 +92,17 @@ function isPlainUtc(s: string): boolean {
  * are kept when the value is already UTC, otherwise truncated to milliseconds.
  */
 export function normalizeTimestamp(s: string): string | undefined {
-  if (isPlainUtc(s)) return s
+  if (isPlainUtcTimestamp(s)) return s
   const m = RE_TS.exec(s)
   if (m === null) return undefined
   const [, date, hm, sec, frac, zone] = m
+  if (!validDate(date!.slice(0, 4), date!.slice(5, 7), date!.slice(8, 10))) return undefined
+  if (
+    hm !== undefined &&
+    (Number(hm.slice(0, 2)) > 23 || Number(hm.slice(3, 5)) > 59 || Number(sec ?? 0) > 59)
+  ) {
+    return undefined
+  }
   if (hm === undefined) {
     const ms = Date.parse(`${date}T00:00:00Z`)
     return Number.isNaN(ms) ? undefined : `${date}T00:00:00Z`

@@ -36,3 +36,10 @@ describe('inferDataType', () => {
     expect(isIsoTimestamp('2026-03-02T08:00')).toBe(false)
   })
 })
+
+describe('impossible dates', () => {
+  it('are not timestamps', () => {
+    expect(inferDataType('2026-02-30T08:00:00Z')).toBe('text')
+    expect(inferDataType('2024-02-29T08:00:00Z')).toBe('timestamp')
+  })
+})

@@ -8,9 +8,12 @@ const RE_ISO_TIMESTAMP =
  * `2026-03-02T08:00:00Z` or `2026-03-02 10:00:00.5+02:00`. Naive timestamps and bare dates are not matched.
  */
 export function isIsoTimestamp(value: string): boolean {
-  return (
-    value.length >= 17 && value.length <= 40 && RE_ISO_TIMESTAMP.test(value) && !Number.isNaN(parseTs(value))
-  )
+  if (value.length < 17 || value.length > 40 || !RE_ISO_TIMESTAMP.test(value)) return false
+  const d = value.slice(8, 10)
+  const day = new Date(`${value.slice(0, 10)}T00:00:00Z`)
+  if (Number.isNaN(day.getTime()) || day.getUTCDate() !== Number(d)) return false
+  if (Number(value.slice(11, 13)) > 23 || Number(value.slice(14, 16)) > 59) return false
+  return !Number.isNaN(parseTs(value))
 }
 
 function parseTs(value: string): number {
