@@ -46,7 +46,8 @@ export function defineResource<Row extends object>(def: Resource<Row>): Resource
         `${where}: writeDisposition "${String(d)}" is unknown; use append, replace or merge`,
       )
     }
-    if (d === 'merge' && def.primaryKey === undefined && def.mergeKey === undefined) {
+    const hinted = Object.values(def.columns ?? {}).some((c) => c.primaryKey || c.mergeKey)
+    if (d === 'merge' && def.primaryKey === undefined && def.mergeKey === undefined && !hinted) {
       throw new SluiceError(
         'CONFIG_INVALID',
         `${where}: writeDisposition merge needs a primaryKey or mergeKey`,

@@ -301,7 +301,8 @@ export function normalizeRestApiConfig(config: RestApiSourceConfig): NormalizedR
       if (!['append', 'replace', 'merge'].includes(d as string)) {
         fail(`${w}.writeDisposition`, `"${String(d)}" is not append, replace or merge`)
       }
-      if (d === 'merge' && merged.primaryKey === undefined && merged.mergeKey === undefined) {
+      const hinted = Object.values(merged.columns ?? {}).some((c) => c.primaryKey || c.mergeKey)
+      if (d === 'merge' && merged.primaryKey === undefined && merged.mergeKey === undefined && !hinted) {
         fail(`${w}.writeDisposition`, 'is merge but the resource has no primaryKey or mergeKey')
       }
     }

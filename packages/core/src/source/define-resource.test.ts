@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import { defineResource, defineSource } from './define-resource.ts'
+
+async function* pages(): AsyncGenerator<{ id: number }[]> {
+  yield [{ id: 1 }]
+}
+
+describe('defineResource / defineSource', () => {
+  it('returns valid definitions unchanged, with typed rows', async () => {
+    const r = defineResource<{ id: number }>({
+      name: 'things',
+      primaryKey: 'id',
+      writeDisposition: 'merge',
+      read: pages,
+    })
+    const rows: number[] = []
+    for await (const page of r.read({} as never)) for (const row of page) rows.push(row.id)
+    expect(rows).toEqual([1])
+    const s = defineSource({ name: 'src', resources: [r] })
+    expect(s.resources).toEqual([r])
+  })
+
+  it.each([
+    [{ name: '', read: pages }, /resource name must be a non-empty string/],
+    [{ name: 'x' }, /resource "x": read must be a function/],
+    [{ name: 'x', read: pages, primaryKey: [] }, /primaryKey must be a column name/],
+    [{ name: 'x', read: pages, writeDisposition: 'upsert' }, /writeDisposition "upsert" is unknown/],
+    [{ name: 'x', read: pages, writeDisposition: 'merge' }, /merge needs a primaryKey/],
+  ])('rejects %o', (def, message) => {
+    expect(() => defineResource(def as never)).toThrow(message)
+  })
+
+  it('accepts merge keyed by column hints, and rejects duplicate resource names', () => {
+    expect(() =>
+      defineResource({
+        name: 'x',
+        read: pages,
+        writeDisposition: 'merge',
+        columns: { id: { primaryKey: true } },
+      }),
+    ).not.toThrow()
+    const r = defineResource({ name: 'x', read: pages })
+    expect(() => defineSource({ name: 's', resources: [r, r] })).toThrow(/resource name "x" is used twice/)
+    expect(() => defineSource({ name: '', resources: [] })).toThrow(/source name/)
+  })
+})
