@@ -1,5 +1,4 @@
 export type * from './normalize-types.ts'
-export * from './normalizer.ts'
-export * from './row-ids.ts'
-export * from './system-columns.ts'
-export * from './value-coercion.ts'
+export { createNormalizer, DEFAULT_MAX_TABLE_NESTING } from './normalizer.ts'
+export { SYSTEM_COLUMN_PREFIX, SYSTEM_COLUMNS, systemColumnsFor } from './system-columns.ts'
+export { type CoerceResult, coerceValue, isPlainUtcTimestamp, normalizeTimestamp } from './value-coercion.ts'

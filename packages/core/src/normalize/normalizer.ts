@@ -147,7 +147,7 @@ class SchemaNormalizer implements Normalizer {
   }
 
   get schema(): Schema {
-    this.snapshot ??= Object.freeze(cloneSchema(this.work))
+    this.snapshot ??= cloneSchema(this.work)
     return this.snapshot
   }
 
@@ -738,8 +738,8 @@ function rowContent(out: NormalizedRow): string {
 
 /**
  * Creates a {@link Normalizer} over `schema` (a stored schema to evolve, or undefined for a new one named
- * `options.schemaName`). The normalizer works on its own copy; `normalizer.schema` is a frozen snapshot of the current
- * state. Behaviour (dlt's relational normalizer): nested objects flatten to `a__b` columns; lists become child tables
+ * `options.schemaName`). The normalizer works on its own copy; `normalizer.schema` is a snapshot of the current state
+ * (a new object after each change; callers MUST treat it as read-only). Behaviour (dlt's relational normalizer): nested objects flatten to `a__b` columns; lists become child tables
  * `parent__child` (lists of scalars in a `value` column, lists inside lists as json in `value`) with
  * `_sluice_parent_id`, `_sluice_list_idx` and, when the root table merges, `_sluice_root_id`; past
  * `maxTableNesting` (default 1000) nested values are stored as json; `null` values are dropped (no column is created
