@@ -178,14 +178,62 @@ export class EntryLayout {
           Math.min(this.todayEndMs, day * DAY_MS + insertSecond * 1000 + (1 + ((h >>> 16) % 30)) * DAY_MS),
         )
       : time_insert
-    const base: EntryRow = {
+    const projects_id = project ? (project.id as number) : null
+    const users_id = this.userIdOf(index)
+    const texts_id = hasText ? (textIdx % ENTRY_TEXTS.length) + 1 : null
+    // one object literal per type: stable shapes keep building and JSON.stringify fast
+    if (type === 1) {
+      return {
+        id: index + 1,
+        customers_id,
+        projects_id,
+        subprojects_id,
+        users_id,
+        billable,
+        texts_id,
+        text,
+        time_since,
+        time_until,
+        time_insert,
+        time_last_change,
+        test_data: false,
+        type,
+        services_id: this.serviceIds[(h2 >>> 12) % this.serviceIds.length]!,
+        duration,
+        time_last_change_work_time: time_last_change,
+        time_clocked_since: clocked ? time_since : null,
+        clocked,
+        clocked_offline: clocked && (h >>> 8) % 100 < 5,
+      }
+    }
+    if (type === 2) {
+      return {
+        id: index + 1,
+        customers_id,
+        projects_id,
+        subprojects_id,
+        users_id,
+        billable,
+        texts_id,
+        text,
+        time_since,
+        time_until,
+        time_insert,
+        time_last_change,
+        test_data: false,
+        type,
+        services_id: this.serviceIds[(h2 >>> 12) % this.serviceIds.length]!,
+        lumpsum: round2(20 + ((h3 >>> 8) % 48000) / 100),
+      }
+    }
+    return {
       id: index + 1,
       customers_id,
-      projects_id: project ? (project.id as number) : null,
+      projects_id,
       subprojects_id,
-      users_id: this.userIdOf(index),
+      users_id,
       billable,
-      texts_id: hasText ? (textIdx % ENTRY_TEXTS.length) + 1 : null,
+      texts_id,
       text,
       time_since,
       time_until,
@@ -193,22 +241,9 @@ export class EntryLayout {
       time_last_change,
       test_data: false,
       type,
+      lumpsum_services_id: this.lumpsumIds[(h2 >>> 12) % this.lumpsumIds.length]!,
+      lumpsum_services_amount: 1 + ((h3 >>> 8) % 8) / 2,
     }
-    if (type === 1) {
-      base.services_id = this.serviceIds[(h2 >>> 12) % this.serviceIds.length]!
-      base.duration = duration
-      base.time_last_change_work_time = time_last_change
-      base.time_clocked_since = clocked ? time_since : null
-      base.clocked = clocked
-      base.clocked_offline = clocked && (h >>> 8) % 100 < 5
-    } else if (type === 2) {
-      base.services_id = this.serviceIds[(h2 >>> 12) % this.serviceIds.length]!
-      base.lumpsum = round2(20 + ((h3 >>> 8) % 48000) / 100)
-    } else {
-      base.lumpsum_services_id = this.lumpsumIds[(h2 >>> 12) % this.lumpsumIds.length]!
-      base.lumpsum_services_amount = 1 + ((h3 >>> 8) % 8) / 2
-    }
-    return base
   }
 
   /** Hourly rate of a service (for enhanced lists). */

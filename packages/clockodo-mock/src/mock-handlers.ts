@@ -23,6 +23,10 @@ export async function toMswResponse(result: MockResult): Promise<Response> {
 function routeOf(pathname: string, route: string): string {
   const i = pathname.indexOf('/api/')
   if (i >= 0) return pathname.slice(i + 4)
+  if (route.includes(':id')) {
+    const m = /\/v2\/users\/[^/]+\/access\/[^/]+$/.exec(pathname)
+    return m ? m[0] : pathname
+  }
   // msw matches case-insensitively: take the path's tail with its real case so a wrong case answers 404
   return pathname.slice(pathname.length - route.length)
 }

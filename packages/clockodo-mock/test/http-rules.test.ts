@@ -216,3 +216,42 @@ describe('rate limits (injectable clock)', () => {
     expect((await get('/v3/teams')).status).toBe(200)
   })
 })
+
+describe('per-user access maps (SDK shape, not in the spec)', () => {
+  it('owners have full access, workers maps of ids, unknown users 404', async () => {
+    expect((await get('/v2/users/101/access/customers-projects')).body).toEqual({
+      add: true,
+      report: true,
+      edit: true,
+    })
+    const users = (await get('/v3/users')).body as { data: { id: number; role: string }[] }
+    const worker = users.data.find((u) => u.role === 'worker')!
+    const cp = (await get(`/v2/users/${worker.id}/access/customers-projects`)).body as Record<string, unknown>
+    expect(Object.keys(cp).sort()).toEqual(['add', 'edit', 'report'])
+    for (const [customer, v] of Object.entries(cp.add as Record<string, unknown>)) {
+      expect(customer).toMatch(/^\d+$/)
+      expect(
+        v === true || (typeof v === 'object' && Object.values(v as object).every((x) => x === true)),
+      ).toBe(true)
+    }
+    const services = (await get(`/v2/users/${worker.id}/access/services`)).body as {
+      add: Record<string, boolean>
+    }
+    expect(Object.values(services.add).every((x) => x === true)).toBe(true)
+    expect((await get('/v2/users/99999/access/services')).status).toBe(404)
+  })
+})
+
+describe('any base URL', () => {
+  it('works without /api in the base', async () => {
+    const url =
+      'https://other.test/clockodo/v2/entries?time_since=2026-02-02T00:00:00Z&time_until=2026-02-03T00:00:00Z'
+    const res = await fetch(url, { headers: HEADERS })
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { entries: unknown[] }).entries.length).toBe(24)
+    expect((await fetch('https://other.test/clockodo/v2/Entries', { headers: HEADERS })).status).toBe(404)
+    expect(
+      (await fetch('https://other.test/clockodo/v2/users/102/access/services', { headers: HEADERS })).status,
+    ).toBe(200)
+  })
+})
