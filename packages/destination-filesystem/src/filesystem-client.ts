@@ -192,7 +192,6 @@ export class FilesystemClient implements DestinationClient {
 
   async load(job: LoadJob, signal: AbortSignal): Promise<LoadJobResult> {
     signal.throwIfAborted()
-    refuseMerge(job.table.name, job.table.writeDisposition)
     const key = renderKey(this.#config.layout, {
       dataset: this.#ctx.datasetName,
       table: job.table.name,

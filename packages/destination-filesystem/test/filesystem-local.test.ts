@@ -145,7 +145,10 @@ describe('filesystem destination on a local folder', () => {
     expect((error as Error).message).toMatch(/projects.*merge/)
     expect((error as Error).message).toMatch(/'append' or 'replace'/)
     expect((error as Error).message).toMatch(/SQL destination/)
-    await expect(c.load(jobs[0]!, new AbortController().signal)).rejects.toThrow(/merge/)
+    // nothing was written or recorded
+    await expect(c.complete(load)).rejects.toThrow(/merge/)
+    expect(await files('_sluice_loads')).toEqual([])
+    expect(jobs).toHaveLength(1)
     expect(filesystem({ bucketUrl: root }).capabilities.mergeStrategies).toEqual([])
     expect(filesystem({ bucketUrl: root }).capabilities.writeDispositions).toEqual(['append', 'replace'])
   })
