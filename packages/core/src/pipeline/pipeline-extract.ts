@@ -30,6 +30,8 @@ export interface ExtractInput {
   format: JobFileFormat
   fileMaxBytes?: number
   contract?: SchemaContract
+  /** Resources extracted at once. Default 1. */
+  concurrency?: number
   strict: boolean
   /** What the destination supports; merge/replace strategies fall back to supported ones (with a warning). */
   capabilities?: Pick<DestinationCapabilities, 'mergeStrategies' | 'replaceStrategies' | 'writeDispositions'>
@@ -158,7 +160,8 @@ export function resourceSpec(resource: Resource<object>, contract?: SchemaContra
 }
 
 /**
- * Extracts and normalizes every resource in one streaming pass into the package of `manifest` (which MUST
+ * Extracts and normalizes every resource (up to `concurrency` at once; the first failure stops the others) in
+ * one streaming pass into the package of `manifest` (which MUST
  * already exist in state `extracted`): each page goes through the normalizer straight to per-table job
  * writers. Marks the package `normalized` (with schema and new state) only when every resource finished.
  */
@@ -177,8 +180,14 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
   let normalizeMs = 0
   const started = performance.now()
 
-  for (const resource of input.resources) {
-    if (signal.aborted) throw abortError(signal)
+  const stop = new AbortController()
+  const onAbort = (): void => stop.abort(signal.reason)
+  if (signal.aborted) onAbort()
+  else signal.addEventListener('abort', onAbort, { once: true })
+  const extractSignal = stop.signal
+
+  const one = async (resource: Resource<object>): Promise<void> => {
+    if (extractSignal.aborted) throw abortError(extractSignal)
     const name = resource.name
     emit({ type: 'resource-start', resource: name })
     const spec = resourceSpec(resource, input.contract)
@@ -189,7 +198,7 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
     const ranges: ReplaceRange[] = []
     const ctx: ResourceContext = {
       state: resourceState(input.baseState, source.name, name),
-      signal,
+      signal: extractSignal,
       emit: (e) => emit(e),
       replaceRange: (r) => {
         ranges.push({ column: normalizer.normalizeIdentifier(r.column), from: r.from, to: r.to })
@@ -204,7 +213,7 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
     let done = false
     try {
       for (;;) {
-        const next = await nextOrAbort(pages, signal)
+        const next = await nextOrAbort(pages, extractSignal)
         if (next.done) {
           done = true
           break
@@ -237,12 +246,12 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
     } catch (error) {
       if (!done) closeQuietly(pages)
       for (const w of writers.values()) await w.discard()
-      if (signal.aborted) throw abortError(signal)
+      if (extractSignal.aborted) throw abortError(extractSignal)
       if (isSluiceError(error, 'RESOURCE_SKIPPED') && !input.strict) {
         const reason = (error as Error).message
         manifest.skippedResources.push({ resource: name, reason })
         emit({ type: 'resource-skipped', resource: name, reason })
-        continue
+        return
       }
       throw error
     }
@@ -284,7 +293,37 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
     emit({ type: 'resource-end', resource: name, rows })
   }
 
+  const queue = [...input.resources]
+  let failure: unknown
+  const worker = async (): Promise<void> => {
+    for (let r = queue.shift(); r && failure === undefined; r = queue.shift()) {
+      try {
+        await one(r)
+      } catch (error) {
+        if (failure === undefined) {
+          failure = error
+          stop.abort(error)
+        }
+      }
+    }
+  }
+  const parallel = Math.max(1, Math.min(input.concurrency ?? 1, queue.length))
+  try {
+    await Promise.all(Array.from({ length: parallel }, worker))
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
   if (signal.aborted) throw abortError(signal)
+  if (failure !== undefined) throw failure
+
+  // resources may finish in any order; keep the package in resource order
+  const order = new Map(input.resources.map((r, i) => [r.name, i]))
+  const rank = (resource: string): number => order.get(resource) ?? 0
+  manifest.jobs.sort((a, b) => rank(a.resource) - rank(b.resource))
+  manifest.tables = Object.fromEntries(
+    Object.entries(manifest.tables).sort(([, a], [, b]) => rank(a.resource) - rank(b.resource)),
+  )
+  manifest.skippedResources.sort((a, b) => rank(a.resource) - rank(b.resource))
   const before = JSON.stringify((input.previousState ?? input.baseState).sources)
   manifest.stateChanged = JSON.stringify(state.sources) !== before
   if (manifest.stateChanged) state.version += 1

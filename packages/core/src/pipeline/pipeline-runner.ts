@@ -296,6 +296,7 @@ class PipelineRunner implements Pipeline {
           format: manifest.format,
           strict: runOptions.strict ?? false,
           capabilities: destination.capabilities,
+          concurrency: this.options.resourceConcurrency ?? 3,
           signal,
           emit: (e) => this.emit(e),
           ...(this.options.fileMaxBytes !== undefined ? { fileMaxBytes: this.options.fileMaxBytes } : {}),

@@ -32,6 +32,11 @@ export interface PipelineOptions {
   onEvent?: (e: PipelineEvent) => void
   /** Job files rotate at this size. Default 64 MiB. */
   fileMaxBytes?: number
+  /**
+   * Resources extracted at once (their pages interleave through one normalizer). Default 3. Sources share
+   * their HTTP client's rate limits across resources.
+   */
+  resourceConcurrency?: number
   /** Retries of a job (and of `complete()`) that fails with a transient error. Default 5. */
   loadRetries?: number
   /** Waits between retries (tests inject a fake). Default: a timer honouring the signal. */

@@ -389,6 +389,36 @@ describe('pipeline run', () => {
     expect(await p.packages()).toHaveLength(1)
   })
 
+  it('extracts resources concurrently; the first failure stops the others and is the one reported', async () => {
+    const d = new FakeDestination()
+    let siblingStopped = false
+    const waiting: Resource<Entry> = {
+      name: 'slow',
+      async *read(ctx) {
+        try {
+          yield [{ id: 1, name: 'a' }]
+          await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()))
+        } finally {
+          siblingStopped = ctx.signal.aborted
+        }
+      },
+    }
+    const failing: Resource<Entry> = {
+      name: 'failing',
+      async *read() {
+        await Promise.resolve()
+        throw new Error('API down')
+      },
+    }
+    const { p } = make(d)
+    await expect(p.run(source(waiting, failing))).rejects.toThrow('API down')
+    expect(siblingStopped).toBe(true)
+    expect(await p.packages()).toEqual([])
+    // with both succeeding, the package keeps resource order whatever the finishing order
+    const info = await p.run(source(incremental('zeta', entries(1)), incremental('alpha', entries(3))))
+    expect(Object.keys(info.tables)).toEqual(['zeta', 'alpha'])
+  })
+
   it('honours the abort signal during extraction and discards the partial package', async () => {
     const d = new FakeDestination()
     const controller = new AbortController()
