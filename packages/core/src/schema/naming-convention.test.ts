@@ -139,3 +139,32 @@ describe('whitespace like Python', () => {
     expect(normalizeIdentifier('\ufeffname')).toBe('_name')
   })
 })
+
+describe('path shortening around the path length (dlt test_normalize_path_shorting)', () => {
+  const long =
+    'prospects_external_data__data365_member__member__feed_activities_created_post__items__comments__items__comments__items__author_details__educations'
+  const dense = 'abcdefghijklmnopqrstuvwxyz'.split('').join('__')
+  it.each([
+    ['long', long],
+    ['dense', dense],
+  ])('%s path', (_label, path) => {
+    for (let max = Math.floor(path.length / 2); max < Math.floor(path.length * 1.1); max++) {
+      const short = normalizePath(breakPath(path), max)
+      if (max >= path.length) {
+        expect(short).toBe(path)
+      } else {
+        expect(short).toHaveLength(max)
+        expect(normalizePath(breakPath(short), max)).toBe(short)
+        for (const part of breakPath(short)) expect(part.length).toBeLessThanOrEqual(max)
+      }
+    }
+  })
+
+  it('shortens a single long identifier', () => {
+    const printable =
+      '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~ \t\n\r\x0b\x0c'
+    const short = normalizePath([printable.repeat(10)], 16)
+    expect(short).toHaveLength(16)
+    expect(breakPath(short)).toHaveLength(1)
+  })
+})
