@@ -27,6 +27,7 @@ export const SLUICE_ADVISORY_LOCK_CLASS = 0x51c3
 /** SQLSTATEs of races between concurrent `CREATE ... IF NOT EXISTS` / `ADD COLUMN IF NOT EXISTS`, and of serialization failures. */
 const RETRY_STATES = new Set(['23505', '42P06', '42P07', '42710', '42701', '40001', '40P01'])
 const MAX_ATTEMPTS = 4
+const CREATE_SCHEMA = /^\s*CREATE\s+SCHEMA\s+IF\s+NOT\s+EXISTS\s+"((?:[^"]|"")+)"\s*;?\s*$/i
 
 function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code
@@ -143,8 +144,14 @@ export class PostgresSqlClient implements SqlClient {
     }
   }
 
-  /** Runs statements (several separated by `;` when there are no parameters). */
+  /**
+   * Runs statements (several separated by `;` when there are no parameters). `CREATE SCHEMA IF NOT EXISTS` of a
+   * schema that exists is skipped: PostgreSQL checks the database-level CREATE privilege even then, and a
+   * loader role often has privileges on its pre-created schemas only.
+   */
   async execute(sql: string, params?: readonly unknown[]): Promise<void> {
+    const schema = CREATE_SCHEMA.exec(sql)?.[1]
+    if (schema !== undefined && (await this.schemaExists(schema.replaceAll('""', '"')))) return
     await this.#run(sql, params)
   }
 

@@ -82,6 +82,14 @@ describe('mapPostgresError', () => {
     expect(leaky.code).toBe('DESTINATION_QUERY')
   })
 
+  it('explains dependent objects blocking a staging-optimized replace', () => {
+    const error = mapPostgresError(
+      pgError('2BP01', 'cannot drop table ds.t because other objects depend on it'),
+      ctx,
+    )
+    expect(error.message).toContain('replaceStrategy insert-from-staging')
+  })
+
   it('passes SluiceErrors through and tells driver errors from bugs', () => {
     const own = new SluiceError('X', 'mine')
     expect(mapPostgresError(own, ctx)).toBe(own)

@@ -212,6 +212,12 @@ export function mapPostgresError(error: unknown, ctx: PostgresErrorContext, what
       },
     )
   }
+  if (state === '2BP01') {
+    return new SluiceError('DESTINATION_QUERY', `[postgres] ${message}${op} [2BP01]`, {
+      cause: error,
+      hint: 'views or other objects depend on a table that the staging-optimized replace drops: use replaceStrategy insert-from-staging, or drop the dependent objects',
+    })
+  }
   const detail = [e.detail, e.where]
     .map(clean)
     .filter((s) => s !== '')

@@ -94,6 +94,22 @@ describe('postgres connection and privilege errors', () => {
     }
   })
 
+  it('loads with privileges on pre-created dataset schemas only (no CREATE on the database)', async () => {
+    const dataset = uniqueName('granted')
+    await admin(
+      `CREATE SCHEMA ${dataset} AUTHORIZATION ${role}; CREATE SCHEMA ${dataset}_staging; GRANT USAGE, CREATE ON SCHEMA ${dataset}_staging TO ${role}`,
+    )
+    const client = await createClient(urlWith({ user: role, password: rolePassword }), dataset)
+    try {
+      await client.initialize()
+      await client.initialize()
+      expect(await client.getStoredState('test_pipeline')).toBeUndefined()
+    } finally {
+      await client[Symbol.asyncDispose]()
+    }
+    expect(await admin(`SELECT count(*)::int AS n FROM ${dataset}._sluice_loads`)).toEqual([{ n: 0 }])
+  })
+
   it('treats a connection killed mid-transaction as transient', async () => {
     const client = await connectPostgres({ params: parsePostgresCredentials(serverUrl()) })
     try {
