@@ -3,6 +3,7 @@ import { isSluiceError, SluiceError } from '../errors.ts'
 import type { Normalizer, NormalizerOptions } from '../normalize/normalize-types.ts'
 import { createNormalizer } from '../normalize/normalizer.ts'
 import { normalizeIdentifier } from '../schema/naming-convention.ts'
+import { mergeStoredSchema } from '../schema/schema-evolution.ts'
 import type { Schema, SchemaChange } from '../schema/schema-types.ts'
 import type { Resource, Source } from '../source/source-types.ts'
 import type { FileSystem } from '../storage/file-system.ts'
@@ -215,21 +216,19 @@ class PipelineRunner implements Pipeline {
       current = step('restore')
       let state = await store.readState()
       let schema = await store.readSchema(source.name)
-      if (!state || !schema) {
-        await client.initialize()
-        if (!state) {
-          const stored = await client.getStoredState(this.pipelineName)
-          if (stored) {
-            state = await fromStoredState(stored)
-            await store.writeState(state)
-          }
-        }
-        if (!schema) {
-          const stored = await client.getStoredSchema(source.name)
-          if (stored) {
-            schema = stored.schema
-            await store.writeSchema(schema)
-          }
+      await client.initialize()
+      const storedState = await client.getStoredState(this.pipelineName)
+      const remoteNewer =
+        storedState !== undefined && (!state || Number(storedState.loadId) > Number(state.lastLoadId ?? 0))
+      if (remoteNewer) {
+        state = await fromStoredState(storedState)
+        await store.writeState(state)
+      }
+      if (!schema || remoteNewer) {
+        const stored = await client.getStoredSchema(source.name)
+        if (stored) {
+          schema = mergeStoredSchema(schema, stored.schema)
+          await store.writeSchema(schema)
         }
       }
       endStep(current)

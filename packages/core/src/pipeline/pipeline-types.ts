@@ -132,7 +132,8 @@ export interface Pipeline {
   /** The pipelines directory (`~/.sluice/pipelines` when not given; resolved on the first async call). */
   readonly pipelinesDir: string
   /**
-   * Finishes pending packages (without fetching), then extracts and normalizes the source in one streaming
+   * Takes the destination's state (and schema) when it is newer than the local one (another machine loaded
+   * since) or there is no local state; finishes pending packages (without fetching), then extracts and normalizes the source in one streaming
    * pass into a new package, then loads it. Rejects with a SluiceError naming table, job and cause when a job
    * fails terminally (the package is aborted and kept on disk).
    */

@@ -270,6 +270,19 @@ describe('pipeline run', () => {
     expect(d.migrations.at(-1)).toEqual([])
   })
 
+  it('takes the destination state when another machine loaded since', async () => {
+    const d = new FakeDestination()
+    const data = entries(2)
+    const here = make(d).p
+    await here.run(source(incremental('entries', data)))
+    data.push(...entries(2, 3))
+    await make(d, {}, join(dir, 'other-machine')).p.run(source(incremental('entries', data)))
+    data.push(...entries(1, 5))
+    const info = await here.run(source(incremental('entries', data)))
+    expect(info.tables.entries?.rows).toBe(1)
+    expect(d.rows('entries').map((r) => r.id)).toEqual([1, 2, 3, 4, 5])
+  })
+
   it('passes replace ranges (column normalized) to complete()', async () => {
     const d = new FakeDestination()
     const resource: Resource<Entry & { TimeSince: string }> = {
