@@ -418,10 +418,13 @@ describe('pipeline run', () => {
     }
     const failing: Resource<Entry> = {
       name: 'failing',
-      async *read() {
-        await Promise.resolve()
-        throw new Error('API down')
-      },
+      read: () => ({
+        [Symbol.asyncIterator]: () => ({
+          next: async () => {
+            throw new Error('API down')
+          },
+        }),
+      }),
     }
     const { p } = make(d)
     await expect(p.run(source(waiting, failing))).rejects.toThrow('API down')
