@@ -322,14 +322,18 @@ export class SimulatedAccount implements ClockodoAccount {
       const wFrom = cal.firstOnOrAfter(Math.floor(sinceMs / DAY_MS))
       const wTo = cal.firstOnOrAfter(Math.floor((untilMs - 1) / DAY_MS) + 1)
       if (wTo > wFrom) {
-        const first = dayIndices(wFrom)
-        const last = wTo - 1 > wFrom ? dayIndices(wTo - 1) : []
-        const midDays = Math.max(0, wTo - wFrom - 2)
+        // only days the window cuts need filtering; days it covers completely are pure arithmetic
+        const firstCut = cal.day(wFrom) * DAY_MS < sinceMs || (cal.day(wFrom) + 1) * DAY_MS > untilMs
+        const lastCut = wTo - 1 > wFrom && (cal.day(wTo - 1) + 1) * DAY_MS > untilMs
+        const first = firstCut ? dayIndices(wFrom) : []
+        const last = lastCut ? dayIndices(wTo - 1) : []
+        const midFrom = firstCut ? wFrom + 1 : wFrom
+        const midDays = Math.max(0, (lastCut ? wTo - 1 : wTo) - midFrom)
         const stride = m * E
         const midCount = midDays * stride
         const contiguous = m === U
         const mid = (k: number): number => {
-          const w = wFrom + 1 + Math.floor(k / stride)
+          const w = midFrom + Math.floor(k / stride)
           if (contiguous) return w * U * E + (k % stride)
           const r = k % stride
           return (w * U + positions[Math.floor(r / E)]!) * E + (r % E)

@@ -43,6 +43,30 @@ describe('generated data', () => {
     expect(ids.size).toBe(acc.expectedCounts().entries)
   })
 
+  it('window queries agree with a brute-force filter of the whole account (edge rule since <= time_since < until)', () => {
+    const acc = smallAccount(9)
+    const all = [...acc.entriesBetween(...WINDOW)]
+    const windows: [string, string][] = [
+      ['2025-01-06T00:00:00Z', '2025-01-07T00:00:00Z'],
+      ['2025-01-06T09:00:00Z', '2025-01-06T12:00:00Z'],
+      ['2025-01-03T12:00:00Z', '2025-01-08T08:15:00Z'],
+      ['2025-01-04T00:00:00Z', '2025-01-06T00:00:00Z'],
+      [all[5]!.time_since, all[200]!.time_since],
+      ['2026-03-12T00:00:00Z', '2026-03-13T00:00:00Z'],
+      ['2026-03-12T00:00:00+01:00', '2026-03-12T10:00:00.500Z'],
+    ]
+    for (const [since, until] of windows) {
+      const s = Date.parse(since)
+      const u = Date.parse(until)
+      const expected = all
+        .filter((e) => Date.parse(e.time_since) >= s && Date.parse(e.time_since) < u)
+        .map((e) => e.id)
+        .sort((a, b) => a - b)
+      const got = [...acc.entriesBetween(since, until)].map((e) => e.id).sort((a, b) => a - b)
+      expect(got).toEqual(expected)
+    }
+  })
+
   it('memory does not depend on size: a 10-million-entry account is created and paged instantly', () => {
     const big = createClockodoAccount({ users: 1000, years: 8, entriesPerWorkday: 6, today: TODAY })
     expect(big.expectedCounts().entries).toBeGreaterThan(10_000_000)
