@@ -1,0 +1,60 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Clock } from '@sluice/core'
+import { sleep } from '@sluice/core'
+
+/** Credentials the simulated account accepts (the mock's defaults). */
+export const BENCH_USER = 'demo@sluice.dev'
+/** API key of {@link BENCH_USER}. */
+export const BENCH_KEY = 'demo-api-key-0000'
+
+/** Headers a hand-written client sends (the same ones the source sends). */
+export const CLOCKODO_HEADERS: Record<string, string> = {
+  'X-ClockodoApiUser': BENCH_USER,
+  'X-ClockodoApiKey': BENCH_KEY,
+  'X-Clockodo-External-Application': `sluice;${BENCH_USER}`,
+  'X-ClockodoEnableIsoUtcDateTimes': '1',
+  'Accept-Language': 'en',
+  Accept: 'application/json',
+}
+
+/** Requests in flight: the source's default, used by the floor too. */
+export const CONCURRENCY = 6
+
+/**
+ * A clock whose rate-limit windows pass 1000 times faster than real time (sleeps stay real, so timeouts keep
+ * their length). Clockodo's enhanced-list limit of 300 pages per 15 minutes would otherwise turn a 1M-entry
+ * load into 50 minutes of waiting; the limiter still runs, it just does not bind.
+ */
+export function fastLimiterClock(scale = 1000): Clock {
+  const base = Date.now()
+  return { now: () => base + (Date.now() - base) * scale, sleep }
+}
+
+/** A fresh temporary directory. */
+export function tempDir(prefix: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `sluice-bench-${prefix}-`))
+}
+
+/** Removes a directory tree, ignoring errors. */
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true }).catch(() => {})
+}
+
+/** Peak resident set size of this process so far, in MB. */
+export function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024)
+}
+
+/** Seconds since `start` (a `performance.now()` value). */
+export function secondsSince(start: number): number {
+  return (performance.now() - start) / 1000
+}
+
+/** A page of template rows copied with fresh ids (shallow copies: nested lists are shared, not mutated). */
+export function copyPage(template: readonly Record<string, unknown>[], firstId: number): object[] {
+  const out: object[] = new Array(template.length)
+  for (let i = 0; i < template.length; i++) out[i] = { ...template[i], id: firstId + i }
+  return out
+}

@@ -1,0 +1,363 @@
+#!/usr/bin/env node
+// pnpm bench [-- --quick] [-- --only <scenario>[,<scenario>]]: runs the benchmarks of issue 11 and writes
+// results/latest.json. Every measurement runs in its own child process; the account server runs in another.
+import { type ChildProcess, fork } from 'node:child_process'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { cpus, totalmem } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { CONCURRENCY, removeDir, tempDir } from './bench-common.ts'
+import { countEntries, endDateFor, type PreparedFiles } from './bench-prepare.ts'
+import { type BenchResult, benchResult, formatTable } from './bench-report.ts'
+import type { RunResult } from './bench-scenarios.ts'
+import type { BenchJob, WorkerReply } from './bench-worker.ts'
+import type { MockProcessOptions } from './mock-process.ts'
+import { type BenchPostgres, startBenchPostgres } from './postgres-server.ts'
+
+const SCENARIOS = ['e2e', 'normalize', 'latency', 'memory', 'naive'] as const
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  allowPositionals: true,
+})
+if (values.help) {
+  process.stdout.write(
+    `pnpm bench [-- --quick] [-- --only ${SCENARIOS.join('|')}[,...]]\n` +
+      'Writes apps/bench/results/latest.json. SLUICE_BENCH_POSTGRES_URL uses an existing PostgreSQL; BENCH_CPU_PROF=<dir> profiles every worker.\n',
+  )
+  process.exit(0)
+}
+const only = new Set((values.only ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()))
+for (const s of only) {
+  if (!(SCENARIOS as readonly string[]).includes(s)) {
+    process.stderr.write(`unknown scenario ${s}; choose from ${SCENARIOS.join(', ')}\n`)
+    process.exit(2)
+  }
+}
+const quick = values.quick ?? false
+
+const SIZE = quick
+  ? {
+      e2eRows: 50_000,
+      normalizeLoadRows: 50_000,
+      normalizeEntries: 20_000,
+      normalizeProjects: 5_000,
+      memoryRows: [10_000, 50_000],
+      naivePages: 3,
+      latencyPages: 60,
+      latencyMs: 20,
+    }
+  : {
+      e2eRows: 1_000_000,
+      normalizeLoadRows: 1_000_000,
+      normalizeEntries: 300_000,
+      normalizeProjects: 100_000,
+      memoryRows: [100_000, 1_000_000, 5_000_000],
+      naivePages: 20,
+      latencyPages: 300,
+      latencyMs: 50,
+    }
+
+// 200 users x 25 entries per workday: about 1.3M entries a year, 5 years ending 2026-11-27.
+const ACCOUNT: MockProcessOptions = { users: 200, years: 5, entriesPerWorkday: 25, today: '2026-11-27' }
+const HISTORY_START = '2022-01-01'
+// The latency account: one year, small enough that 300 pages hold few rows (the case is about waiting).
+const LATENCY_ACCOUNT: MockProcessOptions = { users: 10, years: 1, entriesPerWorkday: 4, today: '2026-12-31' }
+
+const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`)
+}
+
+async function startMock(options: MockProcessOptions): Promise<{ baseUrl: string; child: ChildProcess }> {
+  const child = fork(here('./mock-process.js'), [JSON.stringify(options)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m: { baseUrl: string }) => resolve(m.baseUrl))
+    child.once('exit', (code) => reject(new Error(`the account server exited (${code})`)))
+  })
+  return { baseUrl, child }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  child.disconnect()
+  await exited
+}
+
+interface Measured extends RunResult {
+  peakRssMb: number
+  prepared?: unknown
+}
+
+async function measure(label: string, job: BenchJob): Promise<Measured> {
+  log(`${label} ...`)
+  const prof = process.env.BENCH_CPU_PROF
+  const execArgv = ['--max-old-space-size=4096', ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [])]
+  const child = fork(here('./bench-worker.js'), [], {
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  const reply = await new Promise<WorkerReply>((resolve, reject) => {
+    child.once('message', (m: WorkerReply) => resolve(m))
+    child.once('exit', (code) => reject(new Error(`${label}: worker exited (${code}) without a result`)))
+    child.send(job)
+  })
+  await new Promise<void>((resolve) =>
+    child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
+  )
+  if (!reply.ok) throw new Error(`${label} failed: ${reply.error}`)
+  const m: Measured = { ...reply.result, peakRssMb: reply.peakRssMb, prepared: reply.prepared }
+  log(
+    `${label}: ${m.rows} rows in ${m.seconds.toFixed(2)} s (${Math.round(m.rows / m.seconds)} rows/s), peak RSS ${m.peakRssMb} MB${m.extra ? ` ${JSON.stringify(m.extra)}` : ''}`,
+  )
+  return m
+}
+
+const rate = (m: { rows: number; seconds: number }): number => m.rows / m.seconds
+
+async function main(): Promise<void> {
+  const results: BenchResult[] = []
+  const targets: string[] = []
+  const workDir = await tempDir('work')
+  const children: ChildProcess[] = []
+  let pg: BenchPostgres | undefined
+  const started = performance.now()
+  try {
+    const needMain = only.has('e2e') || only.has('normalize') || only.has('naive') || only.has('memory')
+    let baseUrl = ''
+    let prepared: PreparedFiles | undefined
+    let e2eRange = { start: HISTORY_START, end: HISTORY_START }
+    if (needMain) {
+      const mock = await startMock(ACCOUNT)
+      children.push(mock.child)
+      baseUrl = mock.baseUrl
+      e2eRange = {
+        start: HISTORY_START,
+        end: await endDateFor(baseUrl, HISTORY_START, SIZE.e2eRows, 365 * 5),
+      }
+      log(`account server at ${baseUrl}; e2e range ${e2eRange.start}..${e2eRange.end}`)
+    }
+    if (only.has('e2e') || only.has('normalize') || only.has('naive')) {
+      const m = await measure('warm the account cache (prepare)', {
+        kind: 'prepare',
+        baseUrl,
+        startDate: e2eRange.start,
+        endDate: e2eRange.end,
+        workDir,
+      })
+      prepared = m.prepared as PreparedFiles
+    }
+
+    let floor: Measured | undefined
+    let e2eDuck: Measured | undefined
+    if (prepared && (only.has('e2e') || only.has('naive'))) {
+      floor = await measure('floor: fetch + parse', { kind: 'floor', urlsFile: prepared.urls })
+      results.push(
+        benchResult(
+          `floor: fetch + JSON.parse, ${CONCURRENCY} in flight`,
+          floor,
+          1,
+          'the same entries pages as the e2e runs',
+        ),
+      )
+    }
+    if (prepared && floor && only.has('e2e')) {
+      const e2e = { kind: 'e2e' as const, baseUrl, startDate: e2eRange.start, endDate: e2eRange.end }
+      e2eDuck = await measure('e2e duckdb', { ...e2e, destination: 'duckdb' })
+      results.push(benchResult('e2e: HTTP -> DuckDB', e2eDuck, rate(e2eDuck) / rate(floor)))
+      const ratio = rate(e2eDuck) / rate(floor)
+      targets.push(
+        `${ratio >= 0.6 ? 'MET   ' : 'MISSED'} e2e DuckDB at ${(ratio * 100).toFixed(0)}% of the fetch+parse floor (target >= 60%)`,
+      )
+      try {
+        pg = await startBenchPostgres()
+        const e2ePg = await measure('e2e postgres', { ...e2e, destination: 'postgres', postgresUrl: pg.url })
+        results.push(benchResult('e2e: HTTP -> PostgreSQL (COPY)', e2ePg, rate(e2ePg) / rate(floor)))
+      } catch (error) {
+        log(`PostgreSQL skipped: ${(error as Error).message}`)
+        results.push(
+          benchResult(
+            'e2e: HTTP -> PostgreSQL (COPY)',
+            { rows: 0, seconds: 0, peakRssMb: 0 },
+            null,
+            `not run: ${(error as Error).message.split('\n')[0]}`,
+          ),
+        )
+      }
+      const e2eFs = await measure('e2e filesystem parquet', { ...e2e, destination: 'filesystem' })
+      results.push(benchResult('e2e: HTTP -> filesystem (parquet)', e2eFs, rate(e2eFs) / rate(floor)))
+    }
+
+    if (prepared && only.has('normalize')) {
+      const readJson = await measure('floor: duckdb read_json', {
+        kind: 'read-json',
+        ndjson: prepared.ndjson,
+      })
+      results.push(
+        benchResult(
+          'floor: DuckDB read_json of the NDJSON file',
+          readJson,
+          1,
+          'explicit columns, local file',
+        ),
+      )
+      const nl = await measure('normalize + load', {
+        kind: 'normalize-load',
+        templateFile: prepared.entriesTemplate,
+        rows: SIZE.normalizeLoadRows,
+      })
+      results.push(
+        benchResult(
+          'no HTTP: normalize + load -> DuckDB',
+          nl,
+          rate(nl) / rate(readJson),
+          'ratio against DuckDB read_json',
+        ),
+      )
+      targets.push(
+        `${rate(nl) >= 200_000 ? 'MET   ' : 'MISSED'} normalize + load at ${Math.round(rate(nl)).toLocaleString('en-US')} entries/s (target >= 200,000)`,
+      )
+      const ne = await measure('normalize entries', {
+        kind: 'normalize',
+        templateFile: prepared.entriesTemplate,
+        table: 'entries',
+        rows: SIZE.normalizeEntries,
+        pageSize: 1000,
+      })
+      results.push(benchResult('no HTTP: normalize alone, flat entries', ne, null))
+      const np = await measure('normalize projects', {
+        kind: 'normalize',
+        templateFile: prepared.projectsTemplate,
+        table: 'projects',
+        rows: SIZE.normalizeProjects,
+        pageSize: 1000,
+      })
+      results.push(
+        benchResult(
+          'no HTTP: normalize alone, nested projects',
+          np,
+          null,
+          `root rows; plus ${np.extra?.childRows ?? 0} child-table rows`,
+        ),
+      )
+    }
+
+    if (prepared && only.has('naive')) {
+      const naive = await measure('naive script', {
+        kind: 'naive',
+        urlsFile: prepared.urls,
+        pages: SIZE.naivePages,
+      })
+      const against = e2eDuck ?? floor
+      results.push(
+        benchResult(
+          'naive: pages one at a time, one INSERT per row',
+          naive,
+          floor ? rate(naive) / rate(floor) : null,
+          `${naive.rows.toLocaleString('en-US')} rows only (1M single INSERTs would take too long); compare rows/s`,
+        ),
+      )
+      if (against) {
+        const factor = rate(against) / rate(naive)
+        targets.push(
+          `${factor >= 10 ? 'MET   ' : 'MISSED'} naive script ${factor.toFixed(1)}x slower than ${e2eDuck ? 'sluice e2e DuckDB' : 'the floor'} (target >= 10x)`,
+        )
+      }
+    }
+
+    if (only.has('latency')) {
+      const lat = await startMock({ ...LATENCY_ACCOUNT, latencyMs: SIZE.latencyMs })
+      children.push(lat.child)
+      const startDate = '2026-01-01'
+      const endDate = '2027-01-01'
+      const count = await countEntries(lat.baseUrl, startDate, endDate)
+      const itemsPerPage = Math.ceil(count / SIZE.latencyPages)
+      const job = { kind: 'latency' as const, baseUrl: lat.baseUrl, startDate, endDate, itemsPerPage }
+      await measure('latency: warm the cache', { ...job, maxInFlight: CONCURRENCY, warmOnly: true })
+      const par = await measure('latency parallel', { ...job, maxInFlight: CONCURRENCY })
+      const seq = await measure('latency sequential', { ...job, maxInFlight: 1 })
+      const pages = par.extra?.requests ?? SIZE.latencyPages
+      const ideal = (pages * SIZE.latencyMs) / 1000 / CONCURRENCY
+      const label = `${SIZE.latencyMs} ms x ${pages} pages`
+      results.push(
+        benchResult(
+          `latency ${label}, ${CONCURRENCY} in flight`,
+          par,
+          ideal / par.seconds,
+          `ideal ${ideal.toFixed(2)} s = pages x latency / ${CONCURRENCY}; extract step ${par.extra?.extractSeconds?.toFixed(2)} s; rate limiter on (Clockodo's limits)`,
+        ),
+      )
+      results.push(
+        benchResult(
+          `latency ${label}, one page at a time`,
+          seq,
+          ideal / seq.seconds,
+          `${(seq.seconds / par.seconds).toFixed(1)}x the parallel run`,
+        ),
+      )
+      const over = par.seconds / ideal - 1
+      targets.push(
+        `${over <= 0.2 ? 'MET   ' : 'MISSED'} latency-bound run ${par.seconds.toFixed(2)} s vs ideal ${ideal.toFixed(2)} s (${over >= 0 ? '+' : ''}${(over * 100).toFixed(0)}%, target within 20%; extract step alone ${par.extra?.extractSeconds?.toFixed(2)} s)`,
+      )
+      await stopChild(lat.child)
+    }
+
+    if (only.has('memory')) {
+      let largest: Measured | undefined
+      for (const rows of SIZE.memoryRows) {
+        const end = await endDateFor(baseUrl, HISTORY_START, rows, 365 * 5)
+        const m = await measure(`memory ${rows}`, {
+          kind: 'e2e',
+          baseUrl,
+          startDate: HISTORY_START,
+          endDate: end,
+          destination: 'duckdb',
+        })
+        results.push(
+          benchResult(`memory: peak RSS, ${rows.toLocaleString('en-US')} entries -> DuckDB`, m, null),
+        )
+        largest = m
+      }
+      if (largest) {
+        targets.push(
+          `${largest.peakRssMb < 300 ? 'MET   ' : 'MISSED'} peak RSS ${largest.peakRssMb} MB at ${largest.rows.toLocaleString('en-US')} entries (target < 300 MB)`,
+        )
+      }
+    }
+  } finally {
+    for (const child of children) await stopChild(child).catch(() => {})
+    await pg?.stop().catch(() => {})
+    await removeDir(workDir)
+  }
+
+  const table = formatTable(results)
+  const machine = `${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
+  process.stdout.write(`\n${table}\n\nmachine: ${machine}\n${quick ? 'mode: --quick (small sizes)\n' : ''}`)
+  if (targets.length) process.stdout.write(`\ntargets:\n${targets.map((t) => `  ${t}`).join('\n')}\n`)
+  process.stdout.write(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s\n`)
+  const dir = fileURLToPath(new URL('../results/', import.meta.url))
+  await mkdir(dir, { recursive: true })
+  // --quick goes to quick.json; a full-size run (also with --only) updates its scenarios in latest.json.
+  const file = `${dir}${quick ? 'quick' : 'latest'}.json`
+  let merged = results
+  if (!quick) {
+    const previous = await readFile(file, 'utf8').then(
+      (t) => JSON.parse(t) as BenchResult[],
+      () => [],
+    )
+    const fresh = new Set(results.map((r) => r.scenario))
+    merged = [...previous.filter((r) => !fresh.has(r.scenario)), ...results]
+  }
+  await writeFile(file, `${JSON.stringify(merged, null, 2)}\n`)
+  process.stdout.write(`results: ${file}\n`)
+}
+
+await main()

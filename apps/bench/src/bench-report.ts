@@ -1,0 +1,50 @@
+/** One line of `results/latest.json`. */
+export interface BenchResult {
+  scenario: string
+  rows: number
+  seconds: number
+  rowsPerSecond: number
+  /** rows/s divided by the floor's rows/s (latency: ideal seconds / measured seconds); null without a floor. */
+  ratioToFloor: number | null
+  peakRssMb: number
+  note?: string
+}
+
+const round = (n: number, digits: number): number => Math.round(n * 10 ** digits) / 10 ** digits
+
+/** A result from raw figures. */
+export function benchResult(
+  scenario: string,
+  figures: { rows: number; seconds: number; peakRssMb: number },
+  ratioToFloor: number | null,
+  note?: string,
+): BenchResult {
+  return {
+    scenario,
+    rows: figures.rows,
+    seconds: round(figures.seconds, 3),
+    rowsPerSecond: figures.seconds > 0 ? Math.round(figures.rows / figures.seconds) : 0,
+    ratioToFloor: ratioToFloor === null ? null : round(ratioToFloor, 3),
+    peakRssMb: figures.peakRssMb,
+    ...(note ? { note } : {}),
+  }
+}
+
+/** The results as an aligned text table. */
+export function formatTable(results: readonly BenchResult[]): string {
+  const header = ['scenario', 'rows', 'seconds', 'rows/s', 'ratio', 'peak RSS MB']
+  const lines = results.map((r) => [
+    r.scenario,
+    r.rows.toLocaleString('en-US'),
+    r.seconds.toFixed(2),
+    r.rowsPerSecond.toLocaleString('en-US'),
+    r.ratioToFloor === null ? '-' : r.ratioToFloor.toFixed(2),
+    String(r.peakRssMb),
+  ])
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)))
+  const row = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')
+  const out = [row(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...lines.map(row)]
+  const notes = results.filter((r) => r.note).map((r) => `  ${r.scenario}: ${r.note}`)
+  return [...out, ...(notes.length ? ['', 'notes:', ...notes] : [])].join('\n')
+}

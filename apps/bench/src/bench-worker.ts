@@ -1,0 +1,85 @@
+// Child process: runs one measurement (a job sent over IPC) and reports its figures and peak RSS.
+import { peakRssMb } from './bench-common.ts'
+import { prepareAccount } from './bench-prepare.ts'
+import {
+  duckdbReadJson,
+  endToEnd,
+  fetchParseFloor,
+  latencyRun,
+  naiveScript,
+  normalizeLoad,
+  normalizeOnly,
+  type RunResult,
+} from './bench-scenarios.ts'
+
+/** A measurement the orchestrator asks a worker for. */
+export type BenchJob =
+  | { kind: 'prepare'; baseUrl: string; startDate: string; endDate: string; workDir: string }
+  | { kind: 'floor'; urlsFile: string }
+  | {
+      kind: 'e2e'
+      baseUrl: string
+      startDate: string
+      endDate: string
+      destination: string
+      postgresUrl?: string
+      datasetName?: string
+    }
+  | { kind: 'read-json'; ndjson: string }
+  | { kind: 'normalize-load'; templateFile: string; rows: number }
+  | { kind: 'normalize'; templateFile: string; table: string; rows: number; pageSize: number }
+  | {
+      kind: 'latency'
+      baseUrl: string
+      startDate: string
+      endDate: string
+      itemsPerPage: number
+      maxInFlight: number
+      warmOnly?: boolean
+    }
+  | { kind: 'naive'; urlsFile: string; pages: number }
+
+/** What a worker sends back. */
+export type WorkerReply =
+  | { ok: true; result: RunResult; peakRssMb: number; prepared?: unknown }
+  | { ok: false; error: string }
+
+async function runJob(job: BenchJob): Promise<{ result: RunResult; prepared?: unknown }> {
+  switch (job.kind) {
+    case 'prepare': {
+      const start = performance.now()
+      const prepared = await prepareAccount(job.baseUrl, job.startDate, job.endDate, job.workDir)
+      return { result: { rows: prepared.rows, seconds: (performance.now() - start) / 1000 }, prepared }
+    }
+    case 'floor':
+      return { result: await fetchParseFloor(job.urlsFile) }
+    case 'e2e':
+      return { result: await endToEnd(job) }
+    case 'read-json':
+      return { result: await duckdbReadJson(job.ndjson) }
+    case 'normalize-load':
+      return { result: await normalizeLoad(job.templateFile, job.rows) }
+    case 'normalize':
+      return { result: await normalizeOnly(job.templateFile, job.table, job.rows, job.pageSize) }
+    case 'latency':
+      return { result: await latencyRun(job) }
+    case 'naive':
+      return { result: await naiveScript(job.urlsFile, job.pages) }
+  }
+}
+
+process.once('message', (job: BenchJob) => {
+  runJob(job).then(
+    ({ result, prepared }) => {
+      const reply: WorkerReply = { ok: true, result, peakRssMb: peakRssMb(), prepared }
+      process.send?.(reply, () => process.exit(0))
+    },
+    (error: unknown) => {
+      const reply: WorkerReply = {
+        ok: false,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      }
+      process.send?.(reply, () => process.exit(1))
+    },
+  )
+})
