@@ -13,7 +13,8 @@ import { csvText, parquetValue, valueError } from './filesystem-values.ts'
 /** Rows per parquet row group (and per conversion batch: bounds memory). */
 const PARQUET_BATCH = 20_000
 
-async function isGzip(file: string): Promise<boolean> {
+/** True when the file starts with the gzip magic bytes. */
+export async function isGzip(file: string): Promise<boolean> {
   const fh = await open(file, 'r')
   try {
     const buf = new Uint8Array(2)
@@ -93,9 +94,12 @@ export async function checkJsonl(input: string, table: Table): Promise<number> {
   return rows
 }
 
-/** Writes a jsonl job file gzip-compressed (the same lines). */
-export async function writeJsonlGzip(input: string, output: string): Promise<void> {
-  await pipeline(await openJob(input), createGzip(), createWriteStream(output))
+/** Writes a jsonl job file (plain or gzip) as plain or gzip-compressed jsonl (the same lines). */
+export async function writeJsonl(input: string, output: string, gzip: boolean): Promise<void> {
+  const source = await openJob(input)
+  await (gzip
+    ? pipeline(source, createGzip(), createWriteStream(output))
+    : pipeline(source, createWriteStream(output)))
 }
 
 const needsQuotes = /[",\r\n]|^\s|\s$/

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import type { LoadJob } from '@sluice/core'
 import { SluiceError } from '@sluice/core'
-import { checkJsonl, writeCsv, writeJsonlGzip, writeParquet } from './filesystem-convert.ts'
+import { checkJsonl, isGzip, writeCsv, writeJsonl, writeParquet } from './filesystem-convert.ts'
 import type { FilesystemFormat } from './filesystem-options.ts'
 import type { FileStore } from './filesystem-store.ts'
 
@@ -30,7 +30,7 @@ export async function writeJob(
       },
     )
   }
-  if (format === 'jsonl' && !gzip) {
+  if (format === 'jsonl' && gzip === (await isGzip(job.file))) {
     const rows = await checkJsonl(job.file, job.table)
     await store.putFile(key, job.file)
     return rows
@@ -40,7 +40,7 @@ export async function writeJob(
     let rows = job.rows
     if (format === 'jsonl') {
       rows = await checkJsonl(job.file, job.table)
-      await writeJsonlGzip(job.file, tmp)
+      await writeJsonl(job.file, tmp, gzip)
     } else if (format === 'csv') rows = await writeCsv(job.file, tmp, job.table, gzip)
     else rows = await writeParquet(job.file, tmp, job.table)
     await store.putFile(key, tmp)

@@ -223,3 +223,35 @@ describe('formats read back with DuckDB', () => {
     await rm(work, { recursive: true, force: true })
   })
 })
+
+describe('gzip-compressed job files', () => {
+  it('are read for every output format and never published as the wrong encoding', async () => {
+    const { gzipSync } = await import('node:zlib')
+    const { readFile, writeFile } = await import('node:fs/promises')
+    const t = table('gz', [['id', 'bigint']])
+    const work = await tempDir('sluice-fs-jobs-')
+    dirs.push(work)
+    const file = join(work, 'gz.1.jsonl')
+    await writeFile(file, gzipSync('{"id":1,"_sluice_load_id":"3.1","_sluice_id":"a"}\n{"id":2}\n'))
+    const job = { loadId: '3.1', jobId: 'gz.1.jsonl', table: t, file, format: 'jsonl' as const, rows: 2 }
+    for (const [format, compression, name] of [
+      ['jsonl', 'none', '3.1.1.jsonl'],
+      ['jsonl', 'gzip', '3.1.1.jsonl.gz'],
+      ['parquet', 'none', '3.1.1.parquet'],
+      ['csv', 'none', '3.1.1.csv'],
+    ] as const) {
+      const root = await tempDir()
+      dirs.push(root)
+      const client = await filesystem({ bucketUrl: root, format, compression }).createClient(ctx)
+      expect(await client.load(job, new AbortController().signal)).toMatchObject({ rows: 2 })
+      const out = await readFile(join(root, 'typed/gz', name))
+      const gz = out[0] === 0x1f && out[1] === 0x8b
+      expect(gz).toBe(compression === 'gzip')
+      const reader = format === 'parquet' ? 'read_parquet' : format === 'csv' ? 'read_csv' : 'read_json_auto'
+      const { rows: got } = await duck(
+        `SELECT id FROM ${reader}(${lit(join(root, 'typed/gz', name))}) ORDER BY id`,
+      )
+      expect(got).toEqual([{ id: 1 }, { id: 2 }])
+    }
+  })
+})
