@@ -74,8 +74,9 @@ export const POSTGRES_CAPABILITIES: DestinationCapabilities = {
 
 /**
  * The generic SQL destination client plus PostgreSQL specifics: a per-dataset advisory lock held from the
- * first `migrate`/`startLoad` of a package until its `complete` (so two pipelines loading into the same dataset
- * take turns instead of sharing staging tables), and `staging-optimized` replace.
+ * first `dropTables`/`migrate`/`startLoad` of a package until its `complete` succeeds or the client is disposed
+ * (so two pipelines loading into the same dataset take turns instead of sharing staging tables), and
+ * `staging-optimized` replace.
  */
 export class PostgresDestinationClient extends SqlClientDestination {
   readonly #pg: PostgresSqlClient
@@ -131,13 +132,16 @@ export class PostgresDestinationClient extends SqlClientDestination {
     await super.startLoad(load)
   }
 
+  /** Publishes, then releases the dataset. A failed publish keeps the lock so a retry still owns the staging tables. */
   override async complete(load: PackageLoad): Promise<void> {
     await this.#lock()
-    try {
-      await super.complete(load)
-    } finally {
-      await this.#release()
-    }
+    await super.complete(load)
+    await this.#release()
+  }
+
+  override async dropTables(tables: readonly string[]): Promise<void> {
+    await this.#lock()
+    await super.dropTables(tables)
   }
 
   override publishSql(schema: Schema, root: Table, tl: TableLoad, now: string): PostgresStatement[] {

@@ -2,7 +2,7 @@ import type { DestinationClient, LoadJob, PipelineEvent, Schema, TableLoad } fro
 import { beforeAll, describe, expect, it } from 'vitest'
 import { postgres } from '../src/index.ts'
 import { ctxFor, jobFile, loadPackage, schemaOf, table } from './postgres-fixtures.ts'
-import { admin, serverUrl, uniqueName } from './postgres-helpers.ts'
+import { admin, serverUrl, uniqueName, urlWith } from './postgres-helpers.ts'
 
 const events = table('events', [
   { name: 'n', dataType: 'bigint' },
@@ -32,8 +32,18 @@ async function jobsFor(loadId: string, who: string): Promise<LoadJob[]> {
   return [await jobFile(loadId, events, eventRows, 'csv'), await jobFile(loadId, items, itemRows)]
 }
 
-async function client(dataset: string, seen: PipelineEvent[] = []): Promise<DestinationClient> {
-  return postgres({ credentials: serverUrl(), poolSize: 3 }).createClient(ctxFor(dataset, seen))
+async function client(dataset: string, seen: PipelineEvent[] = [], app?: string): Promise<DestinationClient> {
+  const credentials = app ? urlWith({ query: `application_name=${app}` }) : serverUrl()
+  return postgres({ credentials, poolSize: 3 }).createClient(ctxFor(dataset, seen))
+}
+
+async function advisoryLocksHeldBy(app: string): Promise<number> {
+  const [row] = await admin<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+     WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = $1`,
+    [app],
+  )
+  return row?.n ?? 0
 }
 
 async function counts(dataset: string) {
@@ -119,6 +129,38 @@ describe('two pipelines loading into one database at once', () => {
       expect(seen.filter((e) => e.type === 'warning')).toEqual([])
     } finally {
       for (const c of clients) await c[Symbol.asyncDispose]()
+    }
+  })
+
+  it('a failed complete keeps the dataset until its retry succeeds', async () => {
+    const dataset = uniqueName('retry')
+    const appA = uniqueName('holder')
+    const a = await client(dataset, [], appA)
+    const seenByB: PipelineEvent[] = []
+    const b = await client(dataset, seenByB)
+    try {
+      await a.initialize()
+      await a.migrate(schema, [])
+      const jobs = await jobsFor('5001', 'a')
+      const load = { loadId: '5001', schema, tables: tableLoads.map((tl) => ({ ...tl, rows: 1 })) }
+      await a.startLoad(load)
+      for (const job of jobs) await a.load(job, new AbortController().signal)
+      // The first publish fails (a trigger raises once: nextval is not rolled back).
+      await admin(`CREATE SEQUENCE ${dataset}.fail_once;
+        CREATE FUNCTION ${dataset}.fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF nextval('${dataset}.fail_once') = 1 THEN RAISE EXCEPTION 'injected failure' USING ERRCODE = '55000'; END IF; RETURN NEW; END $$;
+        CREATE TRIGGER fail_once BEFORE INSERT ON ${dataset}._sluice_loads FOR EACH ROW EXECUTE FUNCTION ${dataset}.fail_once()`)
+      const bDone = (async () => loadPackage(b, schema, await jobsFor('5002', 'b'), tableLoads))()
+      await expect(a.complete(load)).rejects.toThrow('injected failure')
+      expect(await advisoryLocksHeldBy(appA)).toBe(1)
+      expect(await admin(`SELECT count(*)::int AS n FROM ${dataset}._sluice_loads`)).toEqual([{ n: 0 }])
+      await a.complete(load)
+      expect(await advisoryLocksHeldBy(appA)).toBe(0)
+      await bDone
+      expect(await counts(dataset)).toEqual({ events: 1000, items: 150, keys: 150, loads: 2 })
+    } finally {
+      await a[Symbol.asyncDispose]()
+      await b[Symbol.asyncDispose]()
     }
   })
 
