@@ -83,8 +83,9 @@ export async function* fetchPages(
   },
 ): AsyncGenerator<object[]> {
   const local = new AbortController()
-  const signal = AbortSignal.any([options.signal, local.signal])
   const get = async (page: number): Promise<unknown> => {
+    // one signal per request: many listeners on one shared signal trip Node's MaxListeners warning
+    const signal = AbortSignal.any([options.signal, local.signal])
     const params: Record<string, QueryValue> = { ...req.params }
     if (req.pageSize !== undefined) {
       params.items_per_page = req.pageSize
@@ -157,4 +158,43 @@ export async function collectPages(pages: AsyncIterable<object[]>): Promise<obje
   const all: object[] = []
   for await (const page of pages) for (const row of page) all.push(row)
   return all
+}
+
+/**
+ * Yields the items of several async generators one after the other, while the first item of up to `ahead`
+ * following generators is already being fetched (so window after window does not wait for a round trip each).
+ * Generators started ahead are closed when the consumer stops or one fails.
+ */
+export async function* concatPrefetched<T>(
+  sources: readonly (() => AsyncGenerator<T>)[],
+  ahead: number,
+): AsyncGenerator<T> {
+  const queue: { gen: AsyncGenerator<T>; first: Promise<IteratorResult<T>> }[] = []
+  let next = 0
+  const start = (): void => {
+    const gen = sources[next++]!()
+    const first = gen.next()
+    first.catch(() => {})
+    queue.push({ gen, first })
+  }
+  try {
+    while (next < sources.length && queue.length <= ahead) start()
+    while (queue.length > 0) {
+      const { gen, first } = queue[0]!
+      let r = await first
+      while (!r.done) {
+        yield r.value
+        r = await gen.next()
+      }
+      queue.shift()
+      if (next < sources.length) start()
+    }
+  } finally {
+    for (const { gen, first } of queue) {
+      void first.then(
+        () => gen.return(undefined).catch(() => {}),
+        () => {},
+      )
+    }
+  }
 }

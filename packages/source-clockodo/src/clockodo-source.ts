@@ -15,7 +15,14 @@ import { CLOCKODO_ENDPOINTS } from './clockodo-catalog.ts'
 import type { ClockodoConfig } from './clockodo-config.ts'
 import { parseClockodoDate, validateClockodoConfig } from './clockodo-config.ts'
 import { mapClockodoError } from './clockodo-errors.ts'
-import { collectPages, extractRows, fetchPages, orderedParallel, readPaging } from './clockodo-pages.ts'
+import {
+  collectPages,
+  concatPrefetched,
+  extractRows,
+  fetchPages,
+  orderedParallel,
+  readPaging,
+} from './clockodo-pages.ts'
 import type { ClockodoUser } from './clockodo-rows.ts'
 import type { TimeWindow, WindowState } from './clockodo-windows.ts'
 import { addDays, isoDate, isoUtc, planWindows, startOfUtcDay } from './clockodo-windows.ts'
@@ -304,38 +311,39 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
       ctx.replaceRange({ column: 'time_since', from: isoUtc(plan.from), to: isoUtc(plan.to) })
     }
     const enhancedParam: Record<string, QueryValue> = config.enhancedList ? { enhanced_list: 1 } : {}
-    // Page numbers run on over all windows; the total is a lower bound (pages known so far + one per window left).
-    let pagesBefore = 0
-    for (const [i, w] of plan.windows.entries()) {
-      let windowPages = 1
-      const pages = fetchPages(
-        client,
-        {
-          resource: e.name,
-          path: e.path,
-          params: { time_since: isoUtc(w.since), time_until: isoUtc(w.until), ...enhancedParam },
-          pageSize: e.pageSize,
-          dataKeys: e.dataKeys,
-        },
-        {
-          signal: ctx.signal,
-          lookahead,
-          onPage: (page, rows, total) => {
-            windowPages = Math.max(windowPages, total ?? 1)
-            const left = plan.windows.length - i - 1
-            ctx.emit({
-              type: 'page',
-              resource: e.name,
-              page: pagesBefore + page,
-              rows,
-              totalPages: pagesBefore + windowPages + left,
-            })
+    // Page events count fetched pages over all windows; the total counts one page per window not answered yet.
+    const windowPages: number[] = plan.windows.map(() => 1)
+    let fetched = 0
+    const windows = plan.windows.map(
+      (w, i) => () =>
+        fetchPages(
+          client,
+          {
+            resource: e.name,
+            path: e.path,
+            params: { time_since: isoUtc(w.since), time_until: isoUtc(w.until), ...enhancedParam },
+            pageSize: e.pageSize,
+            dataKeys: e.dataKeys,
           },
-        },
-      )
-      yield* pages
-      pagesBefore += windowPages
-    }
+          {
+            signal: ctx.signal,
+            lookahead,
+            onPage: (_page, rows, total) => {
+              windowPages[i] = Math.max(windowPages[i]!, total ?? 1)
+              const totalPages = windowPages.reduce((a, b) => a + b, 0)
+              fetched++
+              ctx.emit({
+                type: 'page',
+                resource: e.name,
+                page: fetched,
+                rows,
+                totalPages: Math.max(fetched, totalPages),
+              })
+            },
+          },
+        ),
+    )
+    yield* concatPrefetched(windows, 2)
     ctx.state.since = plan.nextState.since!
     ctx.state.until = plan.nextState.until!
   }
