@@ -15,6 +15,7 @@ import type {
 } from '../schema/schema-types.ts'
 import { bumpSchemaVersion, canonicalJson, cloneSchema, emptySchema } from '../schema/schema-versioning.ts'
 import { inferDataType } from '../schema/type-inference.ts'
+import { compileFlatRow, type FlatKey, type FlatRowFn } from './flat-row-compiler.ts'
 import type {
   NormalizedPage,
   NormalizedRow,
@@ -25,6 +26,9 @@ import type {
 import { createRandomIds, digestId } from './row-ids.ts'
 import { SYSTEM_COLUMN_PREFIX, SYSTEM_COLUMNS, systemColumnsFor } from './system-columns.ts'
 import { coerceValue, isPlainUtcTimestamp } from './value-coercion.ts'
+
+/** Compiled shapes per root table at most (shapes that keep changing stay on the generic path). */
+const MAX_COMPILES = 64
 
 /** Column name for blank keys in the data, as in dlt. */
 const EMPTY_KEY = '_empty'
@@ -95,6 +99,8 @@ interface PlanNode {
   readonly entries: Map<string, Entry>
   /** Entries in the key order of the last object seen: rows of one API mostly share it, so no Map lookup. */
   readonly shape: (Entry | undefined)[]
+  /** How many keys the last object had. */
+  shapeLen: number
 }
 
 interface TableState {
@@ -119,6 +125,9 @@ interface TableState {
   /** Set when the tables contract discards this (new) table's rows. */
   discarded: boolean
   spec: ResourceTableSpec | undefined
+  /** Compiled path for root rows of the last flat shape seen. */
+  fast: FlatRowFn | undefined
+  fastCompiles: number
 }
 
 type PendingLists = (Entry | unknown[])[]
@@ -246,6 +255,13 @@ class SchemaNormalizer implements Normalizer {
     rootId: string | undefined,
     listIdx: number,
   ): void {
+    if (parentId === undefined && ts.fast !== undefined) {
+      const fastOut = ts.fast(row, this.loadId)
+      if (fastOut !== undefined) {
+        this.finishRow(ts, fastOut, target, undefined, undefined, 0, undefined)
+        return
+      }
+    }
     const out: NormalizedRow = {}
     if (parentId !== undefined) {
       out[PARENT_ID] = parentId
@@ -253,7 +269,29 @@ class SchemaNormalizer implements Normalizer {
       if (ts.withRootId) out[ROOT_ID] = rootId
     }
     const lists = this.fields(ts, ts.plan, row, out, ts.level, undefined)
+    if (parentId === undefined && lists === undefined && ts.fastCompiles < MAX_COMPILES) this.compileFast(ts)
     this.finishRow(ts, out, target, parentId, rootId, listIdx, lists)
+  }
+
+  /** Compiles the root plan's last shape when it is flat and every column has a fast type. */
+  private compileFast(ts: TableState): void {
+    const plan = ts.plan
+    const keys: FlatKey[] = []
+    const seen = new Set<string>()
+    for (let i = 0; i < plan.shapeLen; i++) {
+      const e = plan.shape[i]
+      if (e === undefined || e.sub !== undefined || e.child !== undefined) return
+      const col = e.col
+      if (col === undefined) {
+        keys.push({ key: e.key, column: undefined, type: undefined })
+        continue
+      }
+      if (col.code === T_OTHER || col.code === T_JSON || seen.has(col.name)) return
+      seen.add(col.name)
+      keys.push({ key: e.key, column: col.name, type: col.type as FlatKey['type'] })
+    }
+    ts.fastCompiles++
+    ts.fast = compileFlatRow(keys, { loadId: LOAD_ID, id: ID })
   }
 
   private finishRow(
@@ -356,6 +394,7 @@ class SchemaNormalizer implements Normalizer {
       if (v === null || v === undefined) continue
       lists = this.field(ts, node, e, v, out, level, lists)
     }
+    node.shapeLen = i
     return lists
   }
 
@@ -538,7 +577,7 @@ class SchemaNormalizer implements Normalizer {
   }
 
   private subPlan(_node: PlanNode, e: Entry): PlanNode {
-    const sub: PlanNode = { frags: e.frags, entries: new Map(), shape: [] }
+    const sub: PlanNode = { frags: e.frags, entries: new Map(), shape: [], shapeLen: 0 }
     e.sub = sub
     return sub
   }
@@ -583,7 +622,9 @@ class SchemaNormalizer implements Normalizer {
       isNew: !this.initialTables.has(name),
       contract,
       cols: new Map(),
-      plan: { frags: [], entries: new Map(), shape: [] },
+      plan: { frags: [], entries: new Map(), shape: [], shapeLen: 0 },
+      fast: undefined,
+      fastCompiles: 0,
       hints: new Map(),
       level,
       maxNesting: DEFAULT_MAX_TABLE_NESTING,
@@ -732,7 +773,10 @@ function isPlainObject(v: unknown): boolean {
 /** Content of a row without system columns, keys sorted: the basis of scd2 row hashes. */
 function rowContent(out: NormalizedRow): string {
   const data: Record<string, unknown> = {}
-  for (const k in out) if (!k.startsWith(SYSTEM_COLUMN_PREFIX)) data[k] = out[k]
+  for (const k in out) {
+    const v = out[k]
+    if (v !== null && v !== undefined && !k.startsWith(SYSTEM_COLUMN_PREFIX)) data[k] = v
+  }
   return canonicalJson(data)
 }
 
