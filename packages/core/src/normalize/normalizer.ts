@@ -783,15 +783,23 @@ function rowContent(out: NormalizedRow): string {
 /**
  * Creates a {@link Normalizer} over `schema` (a stored schema to evolve, or undefined for a new one named
  * `options.schemaName`). The normalizer works on its own copy; `normalizer.schema` is a snapshot of the current state
- * (a new object after each change; callers MUST treat it as read-only). Behaviour (dlt's relational normalizer): nested objects flatten to `a__b` columns; lists become child tables
+ * (a new object after each change; callers MUST treat it as read-only).
+ *
+ * Behaviour (dlt's relational normalizer): nested objects flatten to `a__b` columns; lists become child tables
  * `parent__child` (lists of scalars in a `value` column, lists inside lists as json in `value`) with
  * `_sluice_parent_id`, `_sluice_list_idx` and, when the root table merges, `_sluice_root_id`; past
- * `maxTableNesting` (default 1000) nested values are stored as json; `null` values are dropped (no column is created
- * for them); values that cannot be coerced go to variant columns `col__v_<type>`; every row gets `_sluice_load_id`
- * and `_sluice_id` (random on root tables, a hash of the primary key under merge `upsert`, a hash of the row under
- * `scd2`, a hash of parent id, table and list position on child tables). Contracts: resource spec, then
- * `options.contract`, then the schema's; tables created during this normalizer's life accept new columns and
- * variants whatever the contract (as in dlt); `freeze` throws `SluiceError('SCHEMA_FROZEN')`.
+ * `maxTableNesting` (default 1000) nested values are stored as json; `null` values never create a column (known
+ * columns get `null` or are left out); values that cannot be coerced go to variant columns `col__v_<type>`; every
+ * row gets `_sluice_load_id` and `_sluice_id` (random on root tables, a hash of the primary key under merge
+ * `upsert`, a hash of the row under `scd2`, a hash of parent id, table and list position on child tables).
+ * Contracts: resource spec, then `options.contract`, then the schema's, per entity; tables created during this
+ * normalizer's life accept new columns and variants whatever the contract (as in dlt); `freeze` throws
+ * `SluiceError('SCHEMA_FROZEN')`; `discard_row` on a new table drops that table's rows only. Rows dropped for a
+ * contract count in `discardedRows`; columns a dropped row added before the violation stay in the schema.
+ *
+ * Speed: per table a plan maps source keys to columns (no naming or inference per value once known); flat root
+ * rows of a recurring shape go through a compiled object-literal function and fall back to the generic path for
+ * anything new or mismatched.
  */
 export function createNormalizer(schema: Schema | undefined, options: NormalizerOptions): Normalizer {
   return new SchemaNormalizer(schema, options)
