@@ -44,6 +44,8 @@ export interface ClockodoEndpoint {
   dedupeById?: boolean
   mode: ClockodoReadMode
   writeDisposition: WriteDispositionConfig
+  /** The route is not in the official spec: a 404 skips the resource (like a 403) instead of failing the run. */
+  unconfirmed?: boolean
 }
 
 const REPLACE: WriteDispositionConfig = 'replace'
@@ -295,5 +297,6 @@ export const CLOCKODO_ENDPOINTS: readonly ClockodoEndpoint[] = [
     primaryKey: 'id',
     mode: LIST,
     writeDisposition: REPLACE,
+    unconfirmed: true,
   },
 ]

@@ -9,12 +9,20 @@ function routeOf(url: string, baseUrl: string): string {
  * Turns an HTTP failure of one resource into the error the runner understands:
  * - 401 → `AUTH_FAILED` (credentials rejected; where to get an API key),
  * - 403 → `RESOURCE_SKIPPED` (the runner skips the resource with a warning), or `RESOURCE_FORBIDDEN` when strict,
- * - 410 → `ROUTE_RETIRED` naming the route.
+ * - 410 → `ROUTE_RETIRED` naming the route,
+ * - 404 on a route marked `unconfirmed` → `RESOURCE_SKIPPED` (or `RESOURCE_NOT_FOUND` when strict).
  * Other errors pass through unchanged. Messages carry the API user (an e-mail), never the key.
  */
 export function mapClockodoError(
   error: unknown,
-  info: { resource: string; path: string; apiUser: string; baseUrl: string; strict: boolean },
+  info: {
+    resource: string
+    path: string
+    apiUser: string
+    baseUrl: string
+    strict: boolean
+    unconfirmed?: boolean
+  },
 ): unknown {
   if (!isHttpError(error)) return error
   const route = routeOf(error.url, info.baseUrl) || info.path
@@ -40,6 +48,15 @@ export function mapClockodoError(
       cause: error,
       hint: 'use the API key of an owner or admin user to load it',
     })
+  }
+  if (error.status === 404 && info.unconfirmed) {
+    const message = `[clockodo] this account does not offer GET ${route} for ${info.resource} (HTTP 404; the route is not in Clockodo's published spec)`
+    return info.strict
+      ? new SluiceError('RESOURCE_NOT_FOUND', message, {
+          cause: error,
+          hint: 'leave the resource out with --resources, or run without --strict to skip it',
+        })
+      : new SluiceError('RESOURCE_SKIPPED', `${message}; skipped`, { cause: error })
   }
   if (error.status === 410) {
     return new SluiceError(

@@ -453,6 +453,7 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
             apiUser: config.apiUser,
             baseUrl,
             strict: config.strict ?? false,
+            unconfirmed: e.unconfirmed ?? false,
           })
         }
       },

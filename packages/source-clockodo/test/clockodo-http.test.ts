@@ -154,3 +154,20 @@ describe('errors', () => {
     }
   })
 })
+
+describe('unconfirmed routes', () => {
+  it('a 404 on surcharge_models skips it; on a confirmed route it fails', async () => {
+    server.use(
+      http.get(`${BASE}/v2/surchargeModels`, () => HttpResponse.json({ errors: [] }, { status: 404 })),
+      http.get(`${BASE}/v2/accessGroups`, () => HttpResponse.json({ errors: [] }, { status: 404 })),
+    )
+    const skipped = await runResource(resourceOf(make(), 'surcharge_models')).catch((e: unknown) => e)
+    expect(isSluiceError(skipped, 'RESOURCE_SKIPPED')).toBe(true)
+    const strict = await runResource(resourceOf(make({ strict: true }), 'surcharge_models')).catch(
+      (e: unknown) => e,
+    )
+    expect(isSluiceError(strict, 'RESOURCE_NOT_FOUND')).toBe(true)
+    const failed = await runResource(resourceOf(make(), 'access_groups')).catch((e: unknown) => e)
+    expect(isSluiceError(failed, 'HTTP_STATUS')).toBe(true)
+  })
+})
