@@ -772,7 +772,11 @@ export const RETIRED_ROUTES: readonly string[] = [
   '/nonbusinessdays',
   '/nonbusinessgroups',
   '/users/me',
+  '/v2/users/me',
   '/aggregates/users/me',
+  '/v2/aggregates/users/me',
+  '/v2/customers/countProjects',
+  '/v3/lumpsumservices',
 ]
 const RETIRED = new Set(RETIRED_ROUTES)
 

@@ -92,6 +92,8 @@ describe('routes', () => {
     '/v1/entries',
     '/v2/teams',
     '/holidaysquota',
+    '/v2/customers/countProjects',
+    '/v2/users/me',
   ])('retired %s answers 410', async (path) => {
     const res = await get(path)
     expect(res.status).toBe(410)

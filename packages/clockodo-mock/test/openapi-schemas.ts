@@ -3,7 +3,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import { parse } from 'yaml'
 
-const SPEC_PATH = new URL('../../../../shared/clockodo/openapi.yaml', import.meta.url)
+const SPEC_PATH = new URL('./fixtures/clockodo-openapi.yaml', import.meta.url)
 
 type Json = Record<string, unknown>
 
