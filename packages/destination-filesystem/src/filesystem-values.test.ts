@@ -31,3 +31,22 @@ describe('value conversions for parquet', () => {
     expect(decimalBytes(38)).toBe(16)
   })
 })
+
+describe('timestamp fast path', () => {
+  it('agrees with the general parser', () => {
+    for (const v of [
+      '2024-03-01T12:34:56Z',
+      '2024-03-01T12:34:56.1Z',
+      '2024-03-01T12:34:56.123456Z',
+      '2024-03-01T12:34:56.123456789Z',
+      '1969-12-31T23:59:59.5Z',
+      '1900-01-01T00:00:00Z',
+    ]) {
+      const general =
+        BigInt(Date.parse(v.replace(/\.\d+Z$/, 'Z'))) * 1000n +
+        BigInt((/\.(\d+)Z$/.exec(v)?.[1] ?? '').padEnd(6, '0').slice(0, 6))
+      expect(timestampMicros(v)).toBe(general)
+    }
+    expect(timestampMicros('0099-01-01T00:00:00Z')).toBe(BigInt(Date.parse('0099-01-01T00:00:00Z')) * 1000n)
+  })
+})
