@@ -86,6 +86,16 @@ describe('validateClockodoConfig', () => {
     expect(validateClockodoConfig(once)).toEqual(once)
   })
 
+  it('takes a request timeout and attempts, from numbers or strings, and rejects nonsense naming the key', () => {
+    const c = validateClockodoConfig({ ...base, timeoutMs: '1500' as unknown as number, maxAttempts: 2 })
+    expect([c.timeoutMs, c.maxAttempts]).toEqual([1500, 2])
+    expect(validateClockodoConfig(base).timeoutMs).toBeUndefined()
+    expect(() => validateClockodoConfig({ ...base, timeoutMs: 'soon' as unknown as number })).toThrow(
+      /timeout_ms must be a whole number/,
+    )
+    expect(() => validateClockodoConfig({ ...base, maxAttempts: 0 })).toThrow(/max_attempts/)
+  })
+
   it('lists the 24 tables', () => {
     expect(CLOCKODO_RESOURCES).toHaveLength(24)
     expect(CLOCKODO_RESOURCES[0]).toBe('entries')

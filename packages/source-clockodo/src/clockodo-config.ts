@@ -35,6 +35,16 @@ export interface ClockodoConfig {
   fetch?: typeof fetch
   /** Requests in flight at most (shared by all resources of the source). Default 6. */
   maxInFlight?: number
+  /**
+   * Per-attempt request timeout in milliseconds, reading the body included (`SOURCES__CLOCKODO__TIMEOUT_MS`).
+   * Default 60000 (the HTTP client's default). A timed-out attempt is retried like a 5xx.
+   */
+  timeoutMs?: number
+  /**
+   * Attempts per request for transient failures (429, 5xx, resets, cut-off bodies, timeouts)
+   * (`SOURCES__CLOCKODO__MAX_ATTEMPTS`). Default 5 (the HTTP client's default).
+   */
+  maxAttempts?: number
   /** Extra listener for HTTP progress events (the runner's `ctx.emit` receives them too). */
   emit?: (event: PipelineEvent) => void
 }
@@ -219,6 +229,10 @@ export function validateClockodoConfig(input: Partial<ClockodoConfig>): Clockodo
     windowDays: checkInt(input.windowDays, 1, 366, 'SOURCES__CLOCKODO__WINDOW_DAYS', 'window_days') ?? 92,
     maxInFlight: checkInt(input.maxInFlight, 1, 64, 'SOURCES__CLOCKODO__MAX_IN_FLIGHT', 'max_in_flight') ?? 6,
   }
+  const timeoutMs = checkInt(input.timeoutMs, 1, 3_600_000, 'SOURCES__CLOCKODO__TIMEOUT_MS', 'timeout_ms')
+  if (timeoutMs !== undefined) config.timeoutMs = timeoutMs
+  const maxAttempts = checkInt(input.maxAttempts, 1, 100, 'SOURCES__CLOCKODO__MAX_ATTEMPTS', 'max_attempts')
+  if (maxAttempts !== undefined) config.maxAttempts = maxAttempts
   if (startDate !== undefined) config.startDate = startDate
   if (endDate !== undefined) config.endDate = endDate
   if (resources !== undefined) config.resources = resources

@@ -133,7 +133,15 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
       },
       ...(config.fetch ? { fetch: config.fetch } : {}),
       ...(clock ? { clock } : {}),
-      ...(internals.retry ? { retry: internals.retry } : {}),
+      ...(config.timeoutMs !== undefined ? { timeoutMs: config.timeoutMs } : {}),
+      ...(internals.retry || config.maxAttempts !== undefined
+        ? {
+            retry: {
+              ...(config.maxAttempts !== undefined ? { maxAttempts: config.maxAttempts } : {}),
+              ...internals.retry,
+            },
+          }
+        : {}),
     })
 
   /** One users list per run (keyed by the run's signal), shared by the resources that need it. */

@@ -165,3 +165,37 @@ describe('entries', () => {
     expect(run.rows.map((r) => r.id)).toEqual(data.slice(0, 30).map((e) => e.id))
   })
 })
+
+describe('rate limits', () => {
+  const manyPages = (pages: number) =>
+    http.get(`${BASE}/v2/entries`, ({ request }) => {
+      const page = Number(new URL(request.url).searchParams.get('page'))
+      return HttpResponse.json({
+        paging: { items_per_page: 1000, current_page: page, count_pages: pages, count_items: pages },
+        entries: [{ id: page, time_since: '2026-06-02T10:00:00Z', time_until: '2026-06-02T11:00:00Z' }],
+      })
+    })
+
+  it('keeps enhanced entry lists under 300 per 15 minutes', async () => {
+    server.use(manyPages(305))
+    const run = await clock.run(
+      runResource(entriesOf({ startDate: '2026-06-01', endDate: '2026-07-01', windowDays: 60 })),
+    )
+    expect(run.rows).toHaveLength(305)
+    const waits = run.events.filter((e) => e.type === 'rate-limit-wait')
+    expect(waits.length).toBeGreaterThan(0)
+    expect(waits.every((e) => e.type === 'rate-limit-wait' && e.window.includes('enhanced'))).toBe(true)
+    expect(Math.max(...clock.sleeps)).toBeGreaterThan(60_000)
+  })
+
+  it('does not apply the enhanced-list limit without enhanced lists', async () => {
+    server.use(manyPages(305))
+    const run = await clock.run(
+      runResource(
+        entriesOf({ startDate: '2026-06-01', endDate: '2026-07-01', windowDays: 60, enhancedList: false }),
+      ),
+    )
+    expect(run.rows).toHaveLength(305)
+    expect(run.events.filter((e) => e.type === 'rate-limit-wait')).toEqual([])
+  })
+})
