@@ -172,4 +172,31 @@ describe('SqlClientDestination.migrate', () => {
       'ALTER TABLE "ds"."items" ADD COLUMN "_sluice_load_id" TEXT',
     ])
   })
+
+  it("uses the client's listColumns instead of information_schema when it has one", async () => {
+    const { client, log } = fakeClient()
+    const asked: (readonly string[])[] = []
+    client.listColumns = async (schemas) => {
+      asked.push(schemas)
+      return [
+        { schema: 'DS', table: 'ITEMS', column: 'ID' },
+        { schema: 'DS', table: 'ITEMS', column: '_SLUICE_ID' },
+      ]
+    }
+    const dest = new SqlClientDestination({
+      client,
+      datasetName: 'ds',
+      capabilities: caps(true),
+      location: 'x',
+    })
+    await dest.migrate(schema, [])
+    expect(asked).toEqual([['ds', 'ds_staging']])
+    expect(log.some((l) => l.sql.includes('information_schema'))).toBe(false)
+    const ddl = log.map((l) => l.sql)
+    expect(ddl.filter((s) => s.startsWith('ALTER TABLE "ds"."items" ADD COLUMN'))).toEqual([
+      'ALTER TABLE "ds"."items" ADD COLUMN "x""; DROP TABLE t; --" TEXT',
+      'ALTER TABLE "ds"."items" ADD COLUMN "_sluice_load_id" TEXT',
+    ])
+    expect(ddl.some((s) => s.startsWith('CREATE TABLE IF NOT EXISTS "ds"."items"'))).toBe(false)
+  })
 })

@@ -215,10 +215,16 @@ export class SqlClientDestination implements DestinationClient {
     const n = this.names
     let rows: Record<string, unknown>[]
     try {
-      rows = await this.client.query(
-        `SELECT table_schema, table_name, column_name FROM information_schema.columns WHERE table_schema IN (${n.param(1)}, ${n.param(2)})`,
-        [n.dataset, n.staging],
-      )
+      rows = this.client.listColumns
+        ? (await this.client.listColumns([n.dataset, n.staging])).map((c) => ({
+            table_schema: c.schema,
+            table_name: c.table,
+            column_name: c.column,
+          }))
+        : await this.client.query(
+            `SELECT table_schema, table_name, column_name FROM information_schema.columns WHERE table_schema IN (${n.param(1)}, ${n.param(2)})`,
+            [n.dataset, n.staging],
+          )
     } catch (cause) {
       throw new SluiceError(
         'DESTINATION_MIGRATE',

@@ -53,6 +53,20 @@ export interface SqlClient extends SqlExecutor, AsyncDisposable {
   bulkLoad(load: BulkLoad, signal: AbortSignal): Promise<number>
   /** True when a schema (dataset) exists. */
   schemaExists(schema: string): Promise<boolean>
+  /**
+   * Lists the columns of every table in these schemas (names as given, unquoted). Optional: by default core
+   * queries `information_schema.columns` with `table_schema IN (...)`. Engines whose catalog differs (BigQuery's
+   * per-dataset INFORMATION_SCHEMA, Snowflake's upper-cased names) implement it. MUST return nothing (not throw)
+   * for a schema that does not exist.
+   */
+  listColumns?(schemas: readonly string[]): Promise<SqlColumnRef[]>
+}
+
+/** One column of one table, as {@link SqlClient.listColumns} returns it. */
+export interface SqlColumnRef {
+  schema: string
+  table: string
+  column: string
 }
 
 /** Options for core's generic SQL destination. */
