@@ -20,6 +20,18 @@ function optionalString(config: ConfigProvider, path: string): string | undefine
   return v
 }
 
+/** `sources.clockodo.<key>` as `{ [field]: value }` when set (validated by the source). */
+function numberSetting(
+  config: ConfigProvider,
+  key: 'timeout_ms' | 'max_attempts',
+  field: 'timeoutMs' | 'maxAttempts',
+): Record<string, number> {
+  const v = config.get(`sources.clockodo.${key}`)
+  if (v === undefined || v === '') return {}
+  // strings pass as they are: the source's check names the key and shows the value
+  return { [field]: v as number }
+}
+
 async function clockodo(flags: RunFlags, config: ConfigProvider, io: CliIO): Promise<BuiltSource> {
   const { clockodoSource, validateClockodoConfig } = await import('@sluice/source-clockodo')
   let close = async () => {}
@@ -55,6 +67,8 @@ async function clockodo(flags: RunFlags, config: ConfigProvider, io: CliIO): Pro
     ...(flags.since ? { startDate: flags.since } : {}),
     ...(flags.until ? { endDate: flags.until } : {}),
     ...(lookback !== undefined ? { lookbackDays: Number(lookback) } : {}),
+    ...numberSetting(config, 'timeout_ms', 'timeoutMs'),
+    ...numberSetting(config, 'max_attempts', 'maxAttempts'),
     strict: flags.strict,
   })
   try {
