@@ -39,7 +39,7 @@ async function clockodo(flags: RunFlags, config: ConfigProvider, io: CliIO): Pro
   let apiKey = optionalString(config, 'sources.clockodo.api_key')
   let baseUrl = optionalString(config, 'sources.clockodo.base_url')
   if (flags.demo) {
-    const { startClockodoMock, DEFAULT_CREDENTIALS } = await import('@sluice/clockodo-mock')
+    const { startClockodoMock, DEFAULT_CREDENTIALS } = await import('@sluice/clockodo-mock/server')
     const mock = await startClockodoMock({ seed: DEMO_ACCOUNT.seed, size: DEMO_ACCOUNT.size })
     close = () => mock.close()
     apiUser = DEFAULT_CREDENTIALS.user

@@ -12,4 +12,7 @@ const code = await main(process.argv.slice(2), {
     return () => process.off(signal, handler)
   },
 })
-process.exitCode = code
+// Exit explicitly once the output is flushed: keep-alive sockets and library timers must not hold a finished run open.
+const flush = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write('', () => resolve()))
+await Promise.all([flush(process.stdout), flush(process.stderr)])
+process.exit(code)

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net'
 import { type AccountSize, type ClockodoAccount, createClockodoAccount } from './clockodo-account.ts'
 import { MockCore, type MockOptions, truncated } from './mock-core.ts'
 
+export { DEFAULT_CREDENTIALS } from './mock-core.ts'
+
 /** Options of {@link startClockodoMock}. */
 export type StartClockodoMockOptions = {
   /** Port; 0 (default) picks a free one. */
@@ -74,7 +76,8 @@ async function serve(core: MockCore, req: IncomingMessage, res: ServerResponse):
       return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v
     },
   })
-  if (result.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, result.delayMs))
+  // unref: a pending slow answer must not keep a process alive after close()
+  if (result.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, result.delayMs).unref())
   if (res.destroyed) return
   if (result.fault === 'reset') {
     req.socket.destroy()
