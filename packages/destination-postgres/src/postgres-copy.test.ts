@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Column } from '@sluice/core'
@@ -79,6 +79,7 @@ describe('readCsvHeader', () => {
     expect(await readCsvHeader(file)).toBeUndefined()
     await writeFile(file, '"open\n')
     await expect(readCsvHeader(file)).rejects.toThrow('not valid CSV')
+    await rm(dir, { recursive: true, force: true })
   })
 
   it('splits lines with empty and quoted fields', () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type {
@@ -13,6 +13,7 @@ import type {
   TableLoad,
 } from '@sluice/core'
 import { csvField } from '@sluice/core'
+import { afterAll } from 'vitest'
 
 /** A root table with `_sluice_id` / `_sluice_load_id` and the given columns. */
 export function table(name: string, columns: Column[], extra: Partial<Table> = {}): Table {
@@ -39,7 +40,11 @@ export function schemaOf(tables: Table[], version = 1): Schema {
 }
 
 let fileCounter = 0
-const dirPromise = mkdtemp(join(tmpdir(), 'sluice-pg-jobs-'))
+let dirPromise: Promise<string> | undefined
+// Registered on the importing test file: its job files go when it ends.
+afterAll(async () => {
+  if (dirPromise) await rm(await dirPromise, { recursive: true, force: true })
+})
 
 /** Writes rows as a job file the way core's job writer does (jsonl, or csv with a header line). */
 export async function jobFile(
@@ -48,6 +53,7 @@ export async function jobFile(
   rows: Record<string, unknown>[],
   format: 'jsonl' | 'csv' = 'jsonl',
 ): Promise<LoadJob> {
+  dirPromise ??= mkdtemp(join(tmpdir(), 'sluice-pg-jobs-'))
   const dir = await dirPromise
   const jobId = `${t.name}.${++fileCounter}.${format}`
   const file = join(dir, jobId)

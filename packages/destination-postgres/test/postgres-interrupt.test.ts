@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, open } from 'node:fs/promises'
+import { mkdtemp, open, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -63,6 +63,7 @@ describe('interruptions', () => {
       expect(await admin(`SELECT count(*)::int AS n FROM ${schema}.t`)).toEqual([{ n: 0 }])
     } finally {
       await client[Symbol.asyncDispose]()
+      await rm(dir, { recursive: true, force: true })
     }
   })
 
