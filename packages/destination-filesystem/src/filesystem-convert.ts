@@ -1,6 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs'
 import { open } from 'node:fs/promises'
-import { createInterface } from 'node:readline'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip, createGzip } from 'node:zlib'
@@ -34,22 +33,43 @@ async function openJob(file: string): Promise<Readable> {
   return raw.pipe(gunzip)
 }
 
-/** Parsed rows of a jsonl job file, with their 1-based line numbers. */
-async function* jsonlRows(file: string): AsyncGenerator<[Record<string, unknown>, number]> {
-  const lines = createInterface({ input: await openJob(file), crlfDelay: Number.POSITIVE_INFINITY })
+/** Parsed rows of a jsonl job file, a chunk at a time; `lines[i]` is the 1-based line of `rows[i]`. */
+async function* jsonlBatches(
+  file: string,
+): AsyncGenerator<{ rows: Record<string, unknown>[]; lines: number[] }> {
+  const decoder = new TextDecoder()
+  let rest = ''
   let n = 0
-  for await (const line of lines) {
+  const parse = (text: string, rows: Record<string, unknown>[], lines: number[]): void => {
     n++
-    if (line.trim() === '') continue
-    let row: unknown
+    if (text.trim() === '') return
     try {
-      row = JSON.parse(line)
+      rows.push(JSON.parse(text) as Record<string, unknown>)
+      lines.push(n)
     } catch (cause) {
       throw new SluiceError('FILESYSTEM_BAD_JOB', `[filesystem] line ${n} of ${file} is not valid JSON`, {
         cause,
       })
     }
-    yield [row as Record<string, unknown>, n]
+  }
+  for await (const chunk of await openJob(file)) {
+    const text = rest + decoder.decode(chunk as Uint8Array, { stream: true })
+    const rows: Record<string, unknown>[] = []
+    const lines: number[] = []
+    let start = 0
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      parse(text.slice(start, nl), rows, lines)
+      start = nl + 1
+    }
+    rest = text.slice(start)
+    if (rows.length > 0) yield { rows, lines }
+  }
+  rest += decoder.decode()
+  if (rest.trim() !== '') {
+    const rows: Record<string, unknown>[] = []
+    const lines: number[] = []
+    parse(rest, rows, lines)
+    yield { rows, lines }
   }
 }
 
@@ -80,18 +100,22 @@ function checkKeys(
  */
 export async function checkJsonl(input: string, table: Table): Promise<number> {
   const names = new Set(table.columns.map((c) => c.name))
-  let rows = 0
-  for await (const [row, line] of jsonlRows(input)) {
-    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
-      throw new SluiceError(
-        'FILESYSTEM_BAD_JOB',
-        `[filesystem] line ${line} of ${input} is not a JSON object`,
-      )
+  let count = 0
+  for await (const batch of jsonlBatches(input)) {
+    for (let i = 0; i < batch.rows.length; i++) {
+      const row = batch.rows[i] as Record<string, unknown>
+      const line = batch.lines[i] as number
+      if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+        throw new SluiceError(
+          'FILESYSTEM_BAD_JOB',
+          `[filesystem] line ${line} of ${input} is not a JSON object`,
+        )
+      }
+      checkKeys(row, names, table, line, input)
+      count++
     }
-    checkKeys(row, names, table, line, input)
-    rows++
   }
-  return rows
+  return count
 }
 
 /** Writes a jsonl job file (plain or gzip) as plain or gzip-compressed jsonl (the same lines). */
@@ -121,25 +145,22 @@ export async function writeCsv(input: string, output: string, table: Table, gzip
   let rows = 0
   async function* lines(): AsyncGenerator<string> {
     yield `${columns.map((c) => csvField(c.name)).join(',')}\n`
-    let batch = ''
-    let count = 0
-    for await (const [row, line] of jsonlRows(input)) {
-      checkKeys(row, names, table, line, input)
-      let text = ''
-      for (let i = 0; i < columns.length; i++) {
-        const c = columns[i] as Column
-        if (i > 0) text += ','
-        text += csvField(csvText(row[c.name], c))
+    for await (const chunk of jsonlBatches(input)) {
+      let batch = ''
+      for (let r = 0; r < chunk.rows.length; r++) {
+        const row = chunk.rows[r] as Record<string, unknown>
+        checkKeys(row, names, table, chunk.lines[r] as number, input)
+        let text = ''
+        for (let i = 0; i < columns.length; i++) {
+          const c = columns[i] as Column
+          if (i > 0) text += ','
+          text += csvField(csvText(row[c.name], c))
+        }
+        batch += `${text}\n`
+        rows++
       }
-      batch += `${text}\n`
-      rows++
-      if (++count === 1000) {
-        yield batch
-        batch = ''
-        count = 0
-      }
+      yield batch
     }
-    if (batch) yield batch
   }
   const source = Readable.from(lines())
   await (gzip
@@ -169,18 +190,22 @@ export async function writeParquet(input: string, output: string, table: Table):
     batch = columns.map(() => [])
     size = 0
   }
-  for await (const [row, line] of jsonlRows(input)) {
-    checkKeys(row, names, table, line, input)
-    for (let i = 0; i < columns.length; i++) {
-      const c = columns[i] as Column
-      try {
-        ;(batch[i] as unknown[]).push(parquetValue(row[c.name], c))
-      } catch (error) {
-        throw valueError(error, table.name, c.name, line, input)
+  for await (const chunk of jsonlBatches(input)) {
+    for (let r = 0; r < chunk.rows.length; r++) {
+      const row = chunk.rows[r] as Record<string, unknown>
+      const line = chunk.lines[r] as number
+      checkKeys(row, names, table, line, input)
+      for (let i = 0; i < columns.length; i++) {
+        const c = columns[i] as Column
+        try {
+          ;(batch[i] as unknown[]).push(parquetValue(row[c.name], c))
+        } catch (error) {
+          throw valueError(error, table.name, c.name, line, input)
+        }
       }
+      rows++
+      if (++size === PARQUET_BATCH) await flush()
     }
-    rows++
-    if (++size === PARQUET_BATCH) await flush()
   }
   await flush()
   await writer.finish()

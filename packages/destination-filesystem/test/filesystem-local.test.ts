@@ -326,3 +326,21 @@ describe('filesystem destination on a local folder', () => {
     ).toThrow(/placeholders/)
   })
 })
+
+describe('job file checks', () => {
+  it('rejects a job line with a column the table does not have, naming the line', async () => {
+    const { writeFile } = await import('node:fs/promises')
+    const c = await client()
+    const file = join(work, 'bad.jsonl')
+    await writeFile(file, '{"id":1,"text":"a"}\n{"id":2,"surprise":true}\n')
+    const error = await c
+      .load(
+        { loadId: '1.1', jobId: 'entries.1.jsonl', table: entries, file, format: 'jsonl', rows: 2 },
+        new AbortController().signal,
+      )
+      .catch((e: unknown) => e)
+    expect(isSluiceError(error, 'FILESYSTEM_UNKNOWN_COLUMN')).toBe(true)
+    expect((error as Error).message).toMatch(/line 2 .*"surprise"/)
+    expect(await files('entries')).toEqual([])
+  })
+})
