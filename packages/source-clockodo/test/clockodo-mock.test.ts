@@ -193,6 +193,27 @@ describe('against the simulated account', () => {
     expect(clock.sleeps).toContain(3000)
   })
 
+  it('survives 500s, connection resets and cut-off bodies with exact counts', async () => {
+    listen({ faults: { errorRate: 0.1, resetRate: 0.05, truncateRate: 0.05, seed: 3 } })
+    const expected = account.expectedCounts()
+    const source = clockodoSource(
+      {
+        apiUser: DEFAULT_CREDENTIALS.user,
+        apiKey: DEFAULT_CREDENTIALS.apiKey,
+        baseUrl: BASE,
+        now: () => NOW,
+      },
+      { clock, retry: { maxAttempts: 10 } },
+    )
+    let retries = 0
+    for (const name of ['entries', 'users_nonbusiness_days', 'work_times', 'customers']) {
+      const result = await clock.run(runResource(resourceOf(source, name)))
+      expect({ name, rows: result.rows.length }).toEqual({ name, rows: expected[name] })
+      retries += result.events.filter((e) => e.type === 'retry').length
+    }
+    expect(retries).toBeGreaterThan(0)
+  })
+
   it('answers a wrong key with AUTH_FAILED and never leaks the key', async () => {
     listen()
     const events: unknown[] = []
