@@ -49,7 +49,9 @@ export class EntryLayout {
   /** Index of the one entry whose clock is still running. */
   readonly runningIndex: number
   private readonly seed: number
-  private readonly userIds: number[]
+  /** Users ids in layout order (fixed at creation; users added later have no generated entries). */
+  readonly userIds: readonly number[]
+  private readonly userPos: Map<number, number>
   private readonly userShift: number[]
   private readonly slotLength: number
   private readonly projects: Row[]
@@ -67,6 +69,7 @@ export class EntryLayout {
     this.calendar = new WorkdayCalendar(startDay, todayDay)
     this.userIds = master.users.map((u) => u.id as number)
     this.userCount = this.userIds.length
+    this.userPos = new Map(this.userIds.map((id, i) => [id, i]))
     this.perDay = perDay
     this.count = this.calendar.count * this.userCount * perDay
     this.runningIndex =
@@ -96,6 +99,11 @@ export class EntryLayout {
   /** Position of the user (0-based) of an entry. */
   userPosOf(index: number): number {
     return Math.floor(index / this.perDay) % this.userCount
+  }
+
+  /** Layout position of a user, or -1. */
+  positionOf(usersId: number): number {
+    return this.userPos.get(usersId) ?? -1
   }
 
   /** Users id of an entry. */

@@ -140,6 +140,7 @@ export class SimulatedAccount implements ClockodoAccount {
     const wtFrom = Math.max(this.startDay, WORK_TIME_START_DAY)
     const cal = this.layout.calendar
     const wtDays = cal.count - cal.firstOnOrAfter(wtFrom)
+    const present = this.presentUsers().length
     return {
       entries: this.layout.count - this.deleted.size + this.added.size,
       customers: m.customers.length,
@@ -156,11 +157,11 @@ export class SimulatedAccount implements ClockodoAccount {
       overtime_reductions: m.overtime_reductions.length,
       nonbusiness_groups: m.nonbusiness_groups.length,
       nonbusiness_days: nonbusinessDays,
-      users_nonbusiness_days: this.layout.userCount * this.years.length,
+      users_nonbusiness_days: present * this.years.length,
       users_nonbusiness_groups: m.users_nonbusiness_groups.length,
       target_hours: m.target_hours.length,
-      user_reports: this.layout.userCount * this.years.length,
-      work_times: this.layout.userCount * wtDays,
+      user_reports: present * this.years.length,
+      work_times: present * wtDays,
       work_time_change_requests: m.work_time_change_requests.length,
       access_groups: m.access_groups.length,
       project_reports: this.projectReports().length,
@@ -290,18 +291,11 @@ export class SimulatedAccount implements ClockodoAccount {
     const L = this.layout
     const U = L.userCount
     const E = L.perDay
-    let positions: number[]
-    if (filter.usersIds) {
-      const wanted = new Set(filter.usersIds)
-      positions = []
-      this.master.users.forEach((u, i) => {
-        if (i < U && wanted.has(u.id as number)) positions.push(i)
-      })
-      // users added later have no generated entries; positions beyond the layout are ignored
-      positions = positions.filter((p) => p < U)
-    } else {
-      positions = Array.from({ length: U }, (_, i) => i)
-    }
+    const positions = filter.usersIds
+      ? [...new Set(filter.usersIds.map((id) => L.positionOf(id)).filter((p) => p >= 0))].sort(
+          (a, b) => a - b,
+        )
+      : Array.from({ length: U }, (_, i) => i)
     const m = positions.length
     const inWindow = (i: number): boolean => {
       const t = L.timeSinceMs(i)
@@ -425,6 +419,17 @@ export class SimulatedAccount implements ClockodoAccount {
     return this.nameMaps
   }
 
+  /** Layout users that still exist (removed users keep their generated entries but lose derived rows). */
+  presentUsers(): { pos: number; user: Row }[] {
+    const byId = this.names().users!
+    const out: { pos: number; user: Row }[] = []
+    this.layout.userIds.forEach((id, pos) => {
+      const user = byId.get(id)
+      if (user) out.push({ pos, user })
+    })
+    return out
+  }
+
   /** Nonbusiness days evaluated for `year`. */
   nonbusinessDays(year: number): Row[] {
     return nonbusinessDaysOf(this.master.nonbusiness_day_defs, year, easter(year))
@@ -435,7 +440,7 @@ export class SimulatedAccount implements ClockodoAccount {
     const days = this.nonbusinessDays(year)
     const yStart = `${year}-01-01`
     const yEnd = `${year}-12-31`
-    return this.master.users.slice(0, this.layout.userCount).map((u) => {
+    return this.presentUsers().map(({ user: u }) => {
       const groups = this.master.users_nonbusiness_groups.filter(
         (g) =>
           g.users_id === u.id &&
@@ -457,8 +462,8 @@ export class SimulatedAccount implements ClockodoAccount {
   /** Work-time days of one user in [fromDay, toDay] (inclusive), from 2023-08-21 on. */
   workTimes(usersId: number, fromDay: number, toDay: number): Row[] {
     const L = this.layout
-    const pos = this.master.users.findIndex((u) => u.id === usersId)
-    if (pos < 0 || pos >= L.userCount) return []
+    const pos = L.positionOf(usersId)
+    if (pos < 0 || !this.names().users!.has(usersId)) return []
     const cal = L.calendar
     const w0 = cal.firstOnOrAfter(Math.max(fromDay, WORK_TIME_START_DAY))
     const w1 = cal.firstOnOrAfter(toDay + 1)
@@ -541,8 +546,7 @@ export class SimulatedAccount implements ClockodoAccount {
       night_increased: 0,
     })
     const out: Row[] = []
-    for (let pos = 0; pos < L.userCount; pos++) {
-      const u = this.master.users[pos]!
+    for (const { pos, user: u } of this.presentUsers()) {
       const hours = new Float64Array(yEnd - yStart)
       const w0 = cal.firstOnOrAfter(yStart)
       const w1 = cal.firstOnOrAfter(yEnd)

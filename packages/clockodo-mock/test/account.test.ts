@@ -253,6 +253,21 @@ describe('mutations are visible to the next request', () => {
     expect(data.find((c) => c.id === 1001)?.name).toBe('Umbenannt GmbH')
     const projects = await get('/v4/projects', { items_per_page: 5000 })
     expect((projects.body as { data: { id: number }[] }).data.some((p) => p.id === 2001)).toBe(false)
+    const counts = account.expectedCounts()
+    account.remove('users', 106)
+    const after = account.expectedCounts()
+    expect(after.users).toBe(counts.users! - 1)
+    expect(after.user_reports).toBe(counts.user_reports! - 3)
+    expect(after.work_times).toBe((counts.work_times! / 6) * 5)
+    expect(after.entries).toBe(counts.entries)
+    const reports = (await get('/userreports', { year: 2025 })).body as {
+      userreports: { users_id: number }[]
+    }
+    expect(reports.userreports.map((r) => r.users_id)).toEqual([101, 102, 103, 104, 105])
+    const wt = (
+      await get('/v2/workTimes', { users_id: 106, date_since: '2026-01-01', date_until: '2026-01-31' })
+    ).body as { work_time_days: unknown[] }
+    expect(wt.work_time_days).toEqual([])
     expect(() => account.edit('customers', 999_999, {})).toThrow()
     expect(() => account.add('user_reports', {})).toThrow()
   })
