@@ -359,12 +359,20 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
   async function* readWorkTimes(e: ClockodoEndpoint, ctx: ResourceContext): AsyncGenerator<object[]> {
     const client = clientFor(ctx, general)
     const users = (await listUsers(client, ctx, e.name, true)) ?? []
+    // from 2023-08-21 (or a later startDate) through today (or an earlier endDate), in whole days
     const epoch = parseClockodoDate(WORK_TIMES_EPOCH)!
-    const today = startOfUtcDay(now())
-    const end = addDays(today, 1)
+    const since = config.startDate ? startOfUtcDay(parseClockodoDate(config.startDate)!) : epoch
+    const start = since.getTime() > epoch.getTime() ? since : epoch
+    let end = addDays(startOfUtcDay(now()), 1)
+    if (config.endDate) {
+      const until = parseClockodoDate(config.endDate)!
+      const untilDay =
+        startOfUtcDay(until).getTime() === until.getTime() ? until : addDays(startOfUtcDay(until), 1)
+      if (untilDay.getTime() < end.getTime()) end = untilDay
+    }
     const state = ctx.state as WindowState & { users?: number[] }
     const plan = planWindows({
-      start: epoch,
+      start,
       end,
       now: now(),
       lookbackDays: config.lookbackDays ?? 30,
@@ -377,7 +385,7 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
       let windows: TimeWindow[] = plan.windows
       if (!known.has(user.id)) {
         windows = planWindows({
-          start: epoch,
+          start,
           end,
           now: now(),
           lookbackDays: 0,

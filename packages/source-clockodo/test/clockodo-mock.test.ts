@@ -224,3 +224,27 @@ describe('against the simulated account', () => {
     expect(`${(err as Error).message}${JSON.stringify(events)}`).not.toContain('wrong-key-abcdef')
   })
 })
+
+describe('work times range', () => {
+  it('honours startDate and endDate in whole days', async () => {
+    const acc = createClockodoAccount({ seed: 4, users: 2, years: 1, entriesPerWorkday: 1, today: TODAY })
+    const urls: URL[] = []
+    server.use(
+      http.get('*/v2/workTimes', ({ request }) => {
+        urls.push(new URL(request.url))
+      }),
+      ...clockodoHandlers(acc),
+    )
+    const result = await run({ startDate: '2026-03-01', endDate: '2026-04-01T12:00:00Z' }, 'work_times')
+    expect(result.ranges).toEqual([{ column: 'date', from: '2026-03-01', to: '2026-04-02' }])
+    expect(urls).toHaveLength(2)
+    for (const u of urls) {
+      expect(u.searchParams.get('date_since')).toBe('2026-03-01')
+      expect(u.searchParams.get('date_until')).toBe('2026-04-01')
+    }
+    expect(result.rows.length).toBeGreaterThan(0)
+    expect(result.rows.every((r) => String(r.date) >= '2026-03-01' && String(r.date) <= '2026-04-01')).toBe(
+      true,
+    )
+  })
+})
