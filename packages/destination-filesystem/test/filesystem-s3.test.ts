@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises'
+import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { S3Client } from '@aws-sdk/client-s3'
 import type { DestinationClient, DestinationContext } from '@sluice/core'
@@ -13,6 +13,8 @@ const SECRET = 'S3RVER'
 let server: S3rver
 let endpointUrl: string
 let work: string
+let directory: string
+const directories: string[] = []
 
 function options(extra: Partial<FilesystemOptions> = {}): FilesystemOptions {
   return {
@@ -28,7 +30,7 @@ function options(extra: Partial<FilesystemOptions> = {}): FilesystemOptions {
 }
 
 beforeAll(async () => {
-  const directory = await tempDir('sluice-s3rver-')
+  directory = await tempDir('sluice-s3rver-')
   work = await tempDir('sluice-fs-jobs-')
   server = new S3rver({
     port: 0,
@@ -43,6 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close()
+  for (const d of [directory, work, ...directories]) if (d) await rm(d, { recursive: true, force: true })
 })
 
 const entries = table('entries', [
@@ -98,6 +101,7 @@ describe('filesystem destination on S3 (s3rver)', () => {
 
     // the bytes on S3 are valid parquet with the right types
     const local = await tempDir('sluice-s3-read-')
+    directories.push(local)
     for (const k of keys.filter((k) => k.endsWith('.parquet'))) {
       await writeFile(join(local, k.replaceAll('/', '_')), (await store.get(k))!)
     }

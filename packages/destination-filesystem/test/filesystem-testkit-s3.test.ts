@@ -13,13 +13,14 @@ let server: S3rver
 let options: FilesystemOptions
 const duck = await openDuck()
 const mirror = await tempDir('sluice-s3-mirror-')
+const directory = await tempDir('sluice-s3rver-')
 
 beforeAll(async () => {
   server = new S3rver({
     port: 0,
     address: '127.0.0.1',
     silent: true,
-    directory: await tempDir('sluice-s3rver-'),
+    directory,
     configureBuckets: [{ name: 'sluice-kit' }],
   })
   const { port } = await server.run()
@@ -38,6 +39,7 @@ afterAll(async () => {
   duck.close()
   await server?.close()
   await rm(mirror, { recursive: true, force: true })
+  await rm(directory, { recursive: true, force: true })
 })
 
 async function download(dataset: string): Promise<void> {
