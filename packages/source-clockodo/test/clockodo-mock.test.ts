@@ -81,6 +81,16 @@ describe('against the simulated account', () => {
       }
     }
     expect(requests.length).toBeGreaterThan(CLOCKODO_RESOURCES.length)
+    const yearsOf = (path: string, param: string) =>
+      requests.filter((r) => r.url.pathname.endsWith(path)).map((r) => r.url.searchParams.get(param))
+    expect(yearsOf('/v4/absences', 'filter[year]')).toEqual(
+      expect.arrayContaining([null, '2025', '2026', '2027']),
+    )
+    expect(yearsOf('/v2/holidaysQuota', 'year')).toEqual(
+      expect.arrayContaining([null, '2025', '2026', '2027']),
+    )
+    expect(yearsOf('/userreports', 'year')).toEqual(['2025', '2026'])
+    expect(yearsOf('/v2/nonbusinessDays', 'year')).toEqual(['2025', '2026'])
     for (const { url, headers } of requests) {
       expect(url.host).toBe('127.0.0.1:9')
       expect(headers.get('x-clockodoapiuser')).toBe(DEFAULT_CREDENTIALS.user)
