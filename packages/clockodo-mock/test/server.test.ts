@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClockodoAccount, DEFAULT_CREDENTIALS, startClockodoMock } from '../src/index.ts'
@@ -86,6 +86,23 @@ describe('startClockodoMock (real HTTP on 127.0.0.1)', () => {
     } finally {
       await cached.close()
     }
+  })
+})
+
+describe('@sluice/clockodo-mock/server', () => {
+  it('does not load msw (it would keep Deno alive): its import graph is msw-free', () => {
+    const seen = new Set<string>()
+    const visit = (file: string): void => {
+      if (seen.has(file)) return
+      seen.add(file)
+      const src = readFileSync(new URL(`../src/${file}`, import.meta.url), 'utf8')
+      expect(src).not.toMatch(/from '(msw|@mswjs)/)
+      for (const m of src.matchAll(/from '\.\/([\w-]+\.ts)'/g)) visit(m[1]!)
+    }
+    visit('mock-server.ts')
+    visit('clockodo-mock-bin.ts')
+    expect(seen.has('mock-core.ts')).toBe(true)
+    expect(seen.has('mock-handlers.ts')).toBe(false)
   })
 })
 
