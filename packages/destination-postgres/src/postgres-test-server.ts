@@ -1,0 +1,147 @@
+// A throwaway PostgreSQL server for tests and benchmarks (Node only): initdb + pg_ctl on a free port on 127.0.0.1,
+// as the `postgres` user when running as root. Exported as `@sluice/destination-postgres/test-server`.
+import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, readdirSync } from 'node:fs'
+import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+
+const run = promisify(execFile)
+/** What to do when no server can be had. */
+export const HOW_TO_GET_ONE: string =
+  'install PostgreSQL server binaries (`apt-get install -y postgresql`, or point SLUICE_TEST_POSTGRES_BIN at a folder with initdb and pg_ctl) or set SLUICE_TEST_POSTGRES_URL=postgresql://user:password@host:port/database (a superuser)'
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** `SLUICE_TEST_POSTGRES_BIN` (a folder with initdb and pg_ctl), else the newest /usr/lib/postgresql/<v>/bin. */
+export function serverBin(): string | undefined {
+  const override = process.env.SLUICE_TEST_POSTGRES_BIN
+  if (override !== undefined) return existsSync(join(override, 'initdb')) ? override : undefined
+  const root = '/usr/lib/postgresql'
+  if (!existsSync(root)) return undefined
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(a) - Number(b))
+  const newest = versions[versions.length - 1]
+  return newest ? join(root, newest, 'bin') : undefined
+}
+
+/** A running throwaway server. */
+export interface TestPostgres {
+  /** Superuser URL over TCP with a password (scram-sha-256), database `sluice_test`. */
+  url: string
+  /** The server log (every statement, prefixed with the application name). */
+  log: string
+  /** The data directory and port, for tests that stop and restart the server. */
+  dataDir: string
+  port: number
+  /** Stops the server again (pg_ctl stop -m fast), for outage tests. */
+  pause(): Promise<void>
+  /** Starts a paused server on the same port and data. */
+  resume(): Promise<void>
+  /** Stops the server and removes its files. */
+  stop(): Promise<void>
+}
+
+/**
+ * Starts a throwaway server (about 2 s). Throws with {@link HOW_TO_GET_ONE} when no server binaries exist.
+ * `SLUICE_TEST_POSTGRES_BIN` overrides the binary folder.
+ */
+export async function startTestPostgres(): Promise<TestPostgres> {
+  const bin = serverBin()
+  if (!bin) throw new Error(`no PostgreSQL server binaries: ${HOW_TO_GET_ONE}`)
+  const asRoot = process.getuid?.() === 0
+  const as = (cmd: string, args: string[]) =>
+    asRoot ? run('runuser', ['-u', 'postgres', '--', cmd, ...args]) : run(cmd, args)
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-pg-'))
+  const data = join(dir, 'data')
+  const log = join(dir, 'server.log')
+  const password = randomBytes(12).toString('hex')
+  const port = await freePort()
+  let running = false
+  const settings = [
+    `-p ${port}`,
+    '-k /tmp',
+    '-c listen_addresses=127.0.0.1',
+    '-c fsync=off',
+    '-c synchronous_commit=off',
+    '-c full_page_writes=off',
+    '-c log_statement=all',
+    "-c log_line_prefix='%a|'",
+    '-c max_connections=100',
+  ].join(' ')
+  const start = async () => {
+    await as(join(bin, 'pg_ctl'), ['-D', data, '-l', log, '-w', '-t', '60', '-o', settings, 'start'])
+    running = true
+  }
+  const halt = async (mode: 'fast' | 'immediate') => {
+    if (running) await as(join(bin, 'pg_ctl'), ['-D', data, '-m', mode, '-w', 'stop']).catch(() => {})
+    running = false
+  }
+  const stop = async (): Promise<void> => {
+    await halt('immediate')
+    await rm(dir, { recursive: true, force: true })
+  }
+  try {
+    await writeFile(join(dir, 'pwfile'), `${password}\n`)
+    if (asRoot) {
+      const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim())
+      const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim())
+      await chown(dir, uid, gid)
+      await chown(join(dir, 'pwfile'), uid, gid)
+    }
+    await chmod(dir, 0o700)
+    await as(join(bin, 'initdb'), [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '--pwfile',
+      join(dir, 'pwfile'),
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '-E',
+      'UTF8',
+      '--no-locale',
+    ])
+    await start()
+    await as(join(bin, 'psql'), [
+      '-h',
+      '/tmp',
+      '-p',
+      String(port),
+      '-U',
+      'postgres',
+      '-d',
+      'postgres',
+      '-qc',
+      'CREATE DATABASE sluice_test',
+    ])
+  } catch (error) {
+    await stop()
+    const detail = error instanceof Error ? error.message : String(error)
+    throw new Error(`could not start a throwaway PostgreSQL server (${detail}): ${HOW_TO_GET_ONE}`)
+  }
+  return {
+    url: `postgresql://postgres:${password}@127.0.0.1:${port}/sluice_test`,
+    log,
+    dataDir: data,
+    port,
+    pause: () => halt('fast'),
+    resume: start,
+    stop,
+  }
+}
