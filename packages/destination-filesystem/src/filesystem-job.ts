@@ -49,3 +49,47 @@ export async function writeJob(
     await rm(tmp, { force: true })
   }
 }
+
+/** A converted job file on the local disk (see {@link convertJobFile}). */
+export interface ConvertedJobFile {
+  /** Absolute path of the converted file (next to the job file). */
+  file: string
+  rows: number
+  format: FilesystemFormat
+  gzip: boolean
+  /** Deletes the converted file. */
+  remove(): Promise<void>
+}
+
+/**
+ * Converts a jsonl job file to a local file in `format` (parquet with the filesystem type mapping, csv, or
+ * gzip jsonl), for destinations that upload local files themselves (BigQuery load jobs, Snowflake PUT).
+ * The caller MUST call `remove()` when done.
+ */
+export async function convertJobFile(
+  job: LoadJob,
+  options: { format: FilesystemFormat; gzip?: boolean },
+): Promise<ConvertedJobFile> {
+  const gzip = options.format !== 'parquet' && options.gzip === true
+  const ext = options.format === 'parquet' || !gzip ? options.format : `${options.format}.gz`
+  const file = `${job.file}.${randomUUID().slice(0, 8)}.${ext}`
+  const keep: FileStore = {
+    rootUrl: 'file:///',
+    url: () => `file://${file}`,
+    putFile: async (_key, localPath) => {
+      const { copyFile } = await import('node:fs/promises')
+      if (localPath !== file) await copyFile(localPath, file)
+    },
+    put: async () => {},
+    get: async () => undefined,
+    list: async () => [],
+    delete: async () => {},
+  }
+  try {
+    const rows = await writeJob(keep, 'converted', job, options.format, gzip)
+    return { file, rows, format: options.format, gzip, remove: () => rm(file, { force: true }) }
+  } catch (error) {
+    await rm(file, { force: true })
+    throw error
+  }
+}

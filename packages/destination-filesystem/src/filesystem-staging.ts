@@ -38,12 +38,15 @@ export interface FilesystemStaging {
 /**
  * A staging area over the filesystem destination's storage, for warehouse destinations that load from a
  * bucket: `stageJob` converts (jsonl, gzip jsonl, parquet, csv) and uploads a job file and returns its URL.
- * `datasetName` (default `_sluice_staging`) is the folder inside the bucket.
+ * `datasetName` (default `_sluice_staging`) is the folder inside the bucket; `store` replaces the store the
+ * bucket URL names (e.g. a GCS JSON-API store a BigQuery package brings).
  */
-export function filesystemStaging(options: FilesystemOptions & { datasetName?: string }): FilesystemStaging {
+export function filesystemStaging(
+  options: FilesystemOptions & { datasetName?: string; store?: FileStore },
+): FilesystemStaging {
   const layout = options.layout ?? DEFAULT_LAYOUT
   validateLayout(layout)
-  const store = createStore(options)
+  const store = options.store ?? createStore(options)
   const gzip = options.compression === 'gzip'
   return {
     store,

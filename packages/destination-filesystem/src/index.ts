@@ -6,6 +6,7 @@ export {
 } from './filesystem-client.ts'
 export { createStore, FILESYSTEM_CAPABILITIES, filesystem } from './filesystem-destination.ts'
 export { duckdbColumns, duckdbType } from './filesystem-duckdb.ts'
+export { type ConvertedJobFile, convertJobFile } from './filesystem-job.ts'
 export { safeSegment, tableFilePattern } from './filesystem-layout.ts'
 export {
   DEFAULT_LAYOUT,

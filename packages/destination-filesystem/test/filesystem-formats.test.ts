@@ -2,8 +2,8 @@ import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { DestinationContext } from '@sluice/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { duckdbColumns, type FilesystemOptions, filesystem } from '../src/index.ts'
-import { duck, lit, runPackage, schema, table, tempDir } from './helpers.ts'
+import { convertJobFile, duckdbColumns, type FilesystemOptions, filesystem } from '../src/index.ts'
+import { duck, lit, preparePackage, runPackage, schema, table, tempDir } from './helpers.ts'
 
 const ctx: DestinationContext = { datasetName: 'typed', pipelineName: 'pipe', emit: () => {} }
 
@@ -253,5 +253,28 @@ describe('gzip-compressed job files', () => {
       )
       expect(got).toEqual([{ id: 1 }, { id: 2 }])
     }
+  })
+})
+
+describe('convertJobFile (for warehouses that upload local files)', () => {
+  it('writes a parquet file next to the job file and removes it on request', async () => {
+    const { existsSync } = await import('node:fs')
+    const work = await tempDir('sluice-fs-jobs-')
+    dirs.push(work)
+    const { jobs } = await preparePackage(work, {
+      loadId: '4.1',
+      schema: schema([typed]),
+      tables: [{ table: typed, rows }],
+    })
+    const out = await convertJobFile(jobs[0]!, { format: 'parquet' })
+    expect(out).toMatchObject({ rows: 3, format: 'parquet', gzip: false })
+    expect(out.file.startsWith(work)).toBe(true)
+    const { rows: got } = await duck(`SELECT count(*)::INT AS n FROM read_parquet(${lit(out.file)})`)
+    expect(got).toEqual([{ n: 3 }])
+    await out.remove()
+    expect(existsSync(out.file)).toBe(false)
+    const gz = await convertJobFile(jobs[0]!, { format: 'jsonl', gzip: true })
+    expect(gz.file.endsWith('.jsonl.gz')).toBe(true)
+    await gz.remove()
   })
 })
