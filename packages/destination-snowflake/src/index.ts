@@ -1,0 +1,26 @@
+export {
+  connectSnowflake,
+  type SnowflakeClientOptions,
+  SnowflakeSqlClient,
+  splitQualified,
+} from './snowflake-client.ts'
+export {
+  parseSnowflakeOptions,
+  SNOWFLAKE_CREDENTIALS_SETTING,
+  type SnowflakeConnectionParams,
+  type SnowflakeOptions,
+  snowflakeLocation,
+} from './snowflake-credentials.ts'
+export {
+  SNOWFLAKE_CAPABILITIES,
+  SnowflakeDestinationClient,
+  type SnowflakeStatement,
+  snowflake,
+} from './snowflake-destination.ts'
+export {
+  quoteSnowflakeIdentifier,
+  SNOWFLAKE_MAX_IDENTIFIER_LENGTH,
+  snowflakeColumnType,
+  snowflakeDialect,
+} from './snowflake-dialect.ts'
+export { mapSnowflakeError, type SnowflakeErrorContext } from './snowflake-errors.ts'

@@ -1,0 +1,288 @@
+import { basename } from 'node:path'
+import type { BulkLoad, SqlClient, SqlColumnRef, SqlDialect, SqlExecutor } from '@sluice/core'
+import { SluiceError } from '@sluice/core'
+import type * as Sdk from 'snowflake-sdk'
+import type { SnowflakeConnectionParams } from './snowflake-credentials.ts'
+import { snowflakeDialect } from './snowflake-dialect.ts'
+import { mapSnowflakeError, type SnowflakeErrorContext } from './snowflake-errors.ts'
+
+type SdkModule = typeof Sdk
+type Bind = string | number | boolean | null
+
+let sdkPromise: Promise<SdkModule> | undefined
+
+/** Imports snowflake-sdk once (a peer dependency), with its logging off. */
+async function loadSdk(): Promise<SdkModule> {
+  sdkPromise ??= import('snowflake-sdk')
+    .then((m) => {
+      const sdk = ((m as unknown as { default?: SdkModule }).default ?? m) as SdkModule
+      sdk.configure({ logLevel: 'OFF', additionalLogToConsole: false })
+      return sdk
+    })
+    .catch((cause: unknown) => {
+      sdkPromise = undefined
+      throw new SluiceError(
+        'DESTINATION_DRIVER_MISSING',
+        '[snowflake] the snowflake-sdk package is not installed',
+        {
+          cause,
+          hint: 'npm install snowflake-sdk@3.3.0',
+        },
+      )
+    })
+  return sdkPromise
+}
+
+/** A value as snowflake-sdk binds it. */
+function toBind(value: unknown): Bind {
+  if (value === undefined || value === null) return null
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value
+  if (typeof value === 'bigint') return value.toString()
+  if (value instanceof Date) return value.toISOString()
+  return JSON.stringify(value)
+}
+
+/** A result value as core expects it: timestamps as ISO strings, everything else as the driver gives it. */
+function fromResult(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString()
+  if (value !== null && typeof value === 'object') {
+    const ts = value as { toSfDate?: () => Date }
+    if (typeof ts.toSfDate === 'function') return ts.toSfDate().toISOString()
+  }
+  return value
+}
+
+/** Splits `"A"."B"` (as the dialect quotes) into its two quoted parts. */
+export function splitQualified(qualified: string): [string, string] {
+  const m = /^("(?:[^"]|"")*")\.("(?:[^"]|"")*")$/.exec(qualified)
+  if (!m) throw new Error(`not a qualified Snowflake table name: ${qualified}`)
+  return [m[1] as string, m[2] as string]
+}
+
+/** Escapes a string for a single-quoted SQL literal. */
+function literal(value: string): string {
+  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
+}
+
+/** Options of {@link connectSnowflake}. */
+export interface SnowflakeClientOptions {
+  params: SnowflakeConnectionParams
+  /** snowflake-sdk module to use instead of importing it (tests, bundlers). */
+  sdk?: SdkModule
+}
+
+/**
+ * One Snowflake session (snowflake-sdk connection) as a {@link SqlClient}: statements with `:n` binds,
+ * transactions with BEGIN/COMMIT on the session, and the bulk path PUT (job file into the staging table's
+ * stage, or a named stage) + COPY INTO with `MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE`.
+ */
+export class SnowflakeSqlClient implements SqlClient {
+  readonly dialect: SqlDialect = snowflakeDialect
+  readonly params: SnowflakeConnectionParams
+  readonly #conn: Sdk.Connection
+  #txQueue: Promise<unknown> = Promise.resolve()
+
+  constructor(conn: Sdk.Connection, params: SnowflakeConnectionParams) {
+    this.#conn = conn
+    this.params = params
+  }
+
+  #ctx(action: string): SnowflakeErrorContext {
+    const p = this.params
+    return {
+      account: p.account,
+      user: p.user,
+      database: p.database,
+      warehouse: p.warehouse,
+      role: p.role,
+      action,
+    }
+  }
+
+  /** Runs one statement and returns its rows with lower-cased keys. */
+  async run(
+    sql: string,
+    params: readonly unknown[] = [],
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown>[]> {
+    signal?.throwIfAborted()
+    const rows = await new Promise<Record<string, unknown>[]>((resolve, reject) => {
+      const stmt = this.#conn.execute({
+        sqlText: sql,
+        binds: params.map(toBind),
+        complete: (err, _stmt, out) => {
+          signal?.removeEventListener('abort', onAbort)
+          if (err) reject(err)
+          else resolve((out ?? []) as Record<string, unknown>[])
+        },
+      })
+      const onAbort = () => stmt.cancel(() => {})
+      signal?.addEventListener('abort', onAbort, { once: true })
+    }).catch((error: unknown) => {
+      if (signal?.aborted) throw signal.reason
+      throw mapSnowflakeError(error, this.#ctx(summarize(sql)))
+    })
+    return rows.map((r) => {
+      const o: Record<string, unknown> = {}
+      for (const [k, v] of Object.entries(r)) o[k.toLowerCase()] = fromResult(v)
+      return o
+    })
+  }
+
+  async execute(sql: string, params?: readonly unknown[]): Promise<void> {
+    await this.run(sql, params)
+  }
+
+  async query<T extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<T[]> {
+    return (await this.run(sql, params)) as T[]
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const previous = this.#txQueue
+    let release!: () => void
+    this.#txQueue = new Promise<void>((r) => {
+      release = r
+    })
+    await previous.catch(() => {})
+    try {
+      await this.run('BEGIN TRANSACTION')
+      let result: T
+      try {
+        result = await fn({ execute: (s, p) => this.execute(s, p), query: (s, p) => this.query(s, p) })
+      } catch (error) {
+        await this.run('ROLLBACK').catch(() => {})
+        throw error
+      }
+      await this.run('COMMIT')
+      return result
+    } finally {
+      release()
+    }
+  }
+
+  /** The stage a job file goes to, and the path prefix of the file inside it. */
+  stageFor(qualifiedTable: string): string {
+    const [schema, table] = splitQualified(qualifiedTable)
+    if (this.params.stage) {
+      const folder = `sluice/${schema.slice(1, -1).replaceAll('""', '"')}/${table.slice(1, -1).replaceAll('""', '"')}`
+      return `@${this.params.stage}/${encodeURIComponent(folder).replaceAll('%2F', '/')}`
+    }
+    return `@${schema}.%${table}`
+  }
+
+  async bulkLoad(load: BulkLoad, signal: AbortSignal): Promise<number> {
+    if (load.format !== 'jsonl') {
+      throw new SluiceError('DESTINATION_FORMAT', `[snowflake] cannot load ${load.format} files`, {
+        hint: 'the Snowflake destination loads jsonl job files',
+      })
+    }
+    const stage = this.stageFor(load.qualifiedTable)
+    const name = basename(load.file)
+    const staged = name.endsWith('.gz') ? name : `${name}.gz`
+    await this.run(
+      `PUT ${literal(`file://${load.file}`)} ${stage} AUTO_COMPRESS = TRUE SOURCE_COMPRESSION = AUTO_DETECT OVERWRITE = TRUE`,
+      [],
+      signal,
+    )
+    const rows = await this.run(
+      `COPY INTO ${load.qualifiedTable} FROM ${stage} FILES = (${literal(staged)}) FILE_FORMAT = (TYPE = 'JSON' BINARY_FORMAT = 'BASE64') MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE ON_ERROR = ABORT_STATEMENT FORCE = TRUE PURGE = TRUE`,
+      [],
+      signal,
+    )
+    let loaded = 0
+    for (const r of rows) {
+      const n = Number(r['rows_loaded'] ?? 0)
+      if (Number.isFinite(n)) loaded += n
+      const status = String(r['status'] ?? '')
+      if (status && status !== 'LOADED' && status !== 'LOAD_SKIPPED') {
+        throw new SluiceError(
+          'DESTINATION_DATA',
+          `[snowflake] COPY INTO ${load.qualifiedTable} returned ${status}`,
+          {
+            hint: String(r['first_error'] ?? 'check the job file'),
+          },
+        )
+      }
+    }
+    return loaded
+  }
+
+  async schemaExists(schema: string): Promise<boolean> {
+    const rows = await this.query(
+      'SELECT SCHEMA_NAME FROM INFORMATION_SCHEMA.SCHEMATA WHERE SCHEMA_NAME = :1',
+      [schema.toUpperCase()],
+    )
+    return rows.length > 0
+  }
+
+  async listColumns(schemas: readonly string[]): Promise<SqlColumnRef[]> {
+    if (schemas.length === 0) return []
+    const binds = schemas.map((_, i) => `:${i + 1}`).join(', ')
+    const rows = await this.query(
+      `SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA IN (${binds})`,
+      schemas.map((s) => s.toUpperCase()),
+    )
+    return rows.map((r) => ({
+      schema: String(r['table_schema']),
+      table: String(r['table_name']),
+      column: String(r['column_name']),
+    }))
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#conn.destroy(() => resolve())
+    })
+  }
+}
+
+function summarize(sql: string): string {
+  const s = sql.replace(/\s+/g, ' ').trim()
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s
+}
+
+/**
+ * Opens a Snowflake session: password or key-pair login, then `ALTER SESSION` to UTC. Errors are mapped by
+ * {@link mapSnowflakeError} (bad credentials, missing database, network).
+ */
+export async function connectSnowflake(options: SnowflakeClientOptions): Promise<SnowflakeSqlClient> {
+  const sdk = options.sdk ?? (await loadSdk())
+  const p = options.params
+  const conn = sdk.createConnection({
+    account: p.account,
+    username: p.user,
+    authenticator: p.authenticator,
+    database: p.database,
+    application: 'sluice',
+    ...(p.password !== undefined ? { password: p.password } : {}),
+    ...(p.privateKey !== undefined ? { privateKey: p.privateKey } : {}),
+    ...(p.privateKeyPath !== undefined ? { privateKeyPath: p.privateKeyPath } : {}),
+    ...(p.privateKeyPassphrase !== undefined ? { privateKeyPass: p.privateKeyPassphrase } : {}),
+    ...(p.warehouse !== undefined ? { warehouse: p.warehouse } : {}),
+    ...(p.role !== undefined ? { role: p.role } : {}),
+    ...(p.accessUrl !== undefined ? { accessUrl: p.accessUrl } : {}),
+  } as Sdk.ConnectionOptions)
+  await new Promise<void>((resolve, reject) => {
+    conn.connect((err) => (err ? reject(err) : resolve()))
+  }).catch((error: unknown) => {
+    throw mapSnowflakeError(error, {
+      account: p.account,
+      user: p.user,
+      database: p.database,
+      warehouse: p.warehouse,
+      role: p.role,
+      action: 'login',
+    })
+  })
+  const client = new SnowflakeSqlClient(conn, p)
+  try {
+    await client.execute("ALTER SESSION SET TIMEZONE = 'UTC', QUOTED_IDENTIFIERS_IGNORE_CASE = FALSE")
+  } catch (error) {
+    await client[Symbol.asyncDispose]()
+    throw error
+  }
+  return client
+}

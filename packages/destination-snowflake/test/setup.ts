@@ -1,0 +1,17 @@
+// Runs before every test file: snowflake-sdk must never probe cloud metadata endpoints, and no request may
+// leave loopback (msw errors on anything that is not 127.0.0.1/localhost).
+process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION = 'true'
+
+import { HttpResponse, http, passthrough } from 'msw'
+import { setupServer } from 'msw/node'
+import { afterAll, beforeAll } from 'vitest'
+
+const guard = setupServer(
+  http.all(/^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//, () => passthrough()),
+  http.all('*', ({ request }) => {
+    console.error(`[test] blocked request to ${request.url}`)
+    return HttpResponse.error()
+  }),
+)
+beforeAll(() => guard.listen({ onUnhandledRequest: 'error' }))
+afterAll(() => guard.close())

@@ -1,0 +1,411 @@
+import { randomUUID } from 'node:crypto'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import type { Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { gunzipSync } from 'node:zlib'
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
+import { createServer } from '@mswjs/http-middleware'
+import { HttpResponse, http } from 'msw'
+import { jsValue, loadNdjson } from './fake-warehouse.ts'
+
+/** A statement the fake received. */
+export interface ReceivedStatement {
+  sql: string
+  binds: unknown[]
+  session: string
+}
+
+/** A COPY INTO the fake ran. */
+export interface ReceivedCopy {
+  target: string
+  stage: string
+  files: string[]
+  fileFormat: string
+  options: string
+}
+
+interface Session {
+  id: string
+  user: string
+  database: string | undefined
+  conn: DuckDBConnection
+  queue: Promise<unknown>
+}
+
+/** Options of {@link startFakeSnowflake}. */
+export interface FakeSnowflakeOptions {
+  /** Accepted users and passwords. Default `{ LOADER: 'secret' }`. */
+  users?: Record<string, string>
+  /** Users that log in with key-pair (any well-formed JWT naming the user is accepted). */
+  keyPairUsers?: string[]
+  /** Databases that exist. Default `['ANALYTICS']`. */
+  databases?: string[]
+  /** Statements (regex on the SQL) answered with a privilege error. */
+  denied?: RegExp[]
+}
+
+/**
+ * A Snowflake stand-in for tests: msw handlers for the endpoints snowflake-sdk calls (`/session/v1/login-request`,
+ * `/queries/v1/query-request`, `/queries/v1/abort-request`, `/session?delete=true`, `/telemetry/send`,
+ * `/session/heartbeat`), served on 127.0.0.1 by @mswjs/http-middleware. SQL runs against an in-memory DuckDB
+ * after translating Snowflake's few differences (types, `:n` binds, CLONE); PUT answers with a `LOCAL_FS` stage
+ * so the SDK's own file-transfer code copies (and gzips) the job file; COPY INTO loads staged files by column
+ * name. Every statement, COPY and login is recorded for assertions.
+ */
+export class FakeSnowflake {
+  readonly statements: ReceivedStatement[] = []
+  readonly copies: ReceivedCopy[] = []
+  readonly logins: Record<string, unknown>[] = []
+  readonly unhandled: string[] = []
+  readonly sessionsClosed: string[] = []
+  url = ''
+  db!: DuckDBInstance
+  admin!: DuckDBConnection
+  private server!: Server
+  private stageRoot = ''
+  private readonly sessions = new Map<string, Session>()
+  private readonly options: Required<FakeSnowflakeOptions>
+
+  constructor(options: FakeSnowflakeOptions = {}) {
+    this.options = {
+      users: options.users ?? { LOADER: 'secret' },
+      keyPairUsers: options.keyPairUsers ?? [],
+      databases: options.databases ?? ['ANALYTICS'],
+      denied: options.denied ?? [],
+    }
+  }
+
+  async start(): Promise<this> {
+    this.db = await DuckDBInstance.create(':memory:')
+    this.admin = await this.db.connect()
+    await this.admin.run("SET TimeZone = 'UTC'")
+    this.stageRoot = await mkdtemp(join(tmpdir(), 'sluice-fake-snowflake-'))
+    const app = createServer(...(this.handlers() as never[]))
+    await new Promise<void>((resolve) => {
+      this.server = app.listen(0, '127.0.0.1', () => resolve())
+    })
+    const addr = this.server.address()
+    if (!addr || typeof addr === 'string') throw new Error('no address')
+    this.url = `http://127.0.0.1:${addr.port}`
+    return this
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()))
+    this.server.closeAllConnections?.()
+    for (const s of this.sessions.values()) s.conn.closeSync()
+    this.admin.closeSync()
+    this.db.closeSync()
+    await rm(this.stageRoot, { recursive: true, force: true })
+  }
+
+  /** SQL statements received (without the session), optionally filtered. */
+  sql(filter?: RegExp): string[] {
+    return this.statements.map((s) => s.sql).filter((s) => !filter || filter.test(s))
+  }
+
+  private handlers() {
+    return [
+      http.post('/session/v1/login-request', async ({ request }) => this.login(request)),
+      http.post('/queries/v1/query-request', async ({ request }) => this.query(request)),
+      http.post('/queries/v1/abort-request', () => HttpResponse.json({ success: true, data: null })),
+      http.post('/session/heartbeat', () => HttpResponse.json({ success: true, data: null })),
+      http.post('/telemetry/send', () => HttpResponse.json({ success: true, data: null })),
+      http.post('/session', ({ request }) => {
+        const url = new URL(request.url)
+        if (url.searchParams.get('delete') !== 'true') return undefined
+        const token = tokenOf(request)
+        const s = token ? this.sessions.get(token) : undefined
+        if (s) {
+          this.sessionsClosed.push(s.id)
+          this.sessions.delete(token as string)
+          s.conn.closeSync()
+        }
+        return HttpResponse.json({ success: true, data: null })
+      }),
+      http.all('*', ({ request }) => {
+        this.unhandled.push(`${request.method} ${request.url}`)
+        return HttpResponse.json({ success: false, message: 'unhandled by the fake' }, { status: 501 })
+      }),
+    ]
+  }
+
+  private async login(request: Request): Promise<Response> {
+    const body = (await readJson(request)) as { data?: Record<string, unknown> }
+    const data = body.data ?? {}
+    this.logins.push({ ...data, PASSWORD: data['PASSWORD'] ? '***' : undefined })
+    const url = new URL(request.url)
+    const user = String(data['LOGIN_NAME'] ?? '').toUpperCase()
+    const authenticator = String(data['AUTHENTICATOR'] ?? 'SNOWFLAKE').toUpperCase()
+    let ok = false
+    if (authenticator === 'SNOWFLAKE_JWT') {
+      const token = String(data['TOKEN'] ?? '')
+      const payload = token.split('.')[1]
+      if (payload && this.options.keyPairUsers.map((u) => u.toUpperCase()).includes(user)) {
+        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { sub?: string }
+        ok = String(claims.sub ?? '')
+          .toUpperCase()
+          .endsWith(`.${user}`)
+      }
+      if (!ok)
+        return HttpResponse.json({
+          success: false,
+          code: '390144',
+          message: 'JWT token is invalid.',
+          data: null,
+        })
+    } else {
+      const expected = Object.entries(this.options.users).find(([u]) => u.toUpperCase() === user)?.[1]
+      ok = expected !== undefined && expected === data['PASSWORD']
+      if (!ok)
+        return HttpResponse.json({
+          success: false,
+          code: '390100',
+          message: 'Incorrect username or password was specified.',
+          data: null,
+        })
+    }
+    const dbName = url.searchParams.get('databaseName') ?? undefined
+    const database = dbName && this.options.databases.includes(dbName.toUpperCase()) ? dbName : undefined
+    const token = randomUUID()
+    const conn = await this.db.connect()
+    await conn.run("SET TimeZone = 'UTC'")
+    const id = String(this.sessions.size + 1)
+    this.sessions.set(token, { id, user, database, conn, queue: Promise.resolve() })
+    return HttpResponse.json({
+      success: true,
+      code: null,
+      message: null,
+      data: {
+        token,
+        masterToken: `m-${token}`,
+        validityInSeconds: 3600,
+        masterValidityInSeconds: 14400,
+        sessionId: Number(id),
+        serverVersion: '9.0.0',
+        parameters: [],
+        sessionInfo: {
+          databaseName: database ?? null,
+          schemaName: null,
+          warehouseName: url.searchParams.get('warehouse'),
+          roleName: url.searchParams.get('roleName') ?? 'PUBLIC',
+        },
+      },
+    })
+  }
+
+  private async query(request: Request): Promise<Response> {
+    const token = tokenOf(request)
+    const session = token ? this.sessions.get(token) : undefined
+    if (!session)
+      return HttpResponse.json({ success: false, code: '390104', message: 'Session no longer exists.' })
+    const body = (await readJson(request)) as {
+      sqlText: string
+      bindings?: Record<string, { value: unknown }>
+    }
+    const binds = Object.entries(body.bindings ?? {})
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .map(([, b]) => b.value)
+    this.statements.push({ sql: body.sqlText, binds, session: session.id })
+    const run = session.queue.then(() => this.runStatement(session, body.sqlText, binds))
+    session.queue = run.catch(() => {})
+    try {
+      return HttpResponse.json((await run) as never)
+    } catch (error) {
+      const e = error as { code?: string; message?: string }
+      return HttpResponse.json({
+        success: false,
+        code: e.code ?? (/Catalog Error|does not exist/i.test(e.message ?? '') ? '002003' : '001003'),
+        message: `SQL compilation error:\n${e.message ?? String(error)}`,
+        data: { sqlState: '42000', queryId: randomUUID() },
+      })
+    }
+  }
+
+  private async runStatement(session: Session, sql: string, binds: unknown[]): Promise<unknown> {
+    const text = sql.trim()
+    const queryId = randomUUID()
+    for (const d of this.options.denied) {
+      if (d.test(text))
+        throw Object.assign(new Error('Insufficient privileges to operate on schema'), { code: '003001' })
+    }
+    if (/^ALTER SESSION /i.test(text)) return ok(queryId, ['status'], [['Statement executed successfully.']])
+    if (/^CREATE SCHEMA /i.test(text) && !session.database)
+      throw Object.assign(
+        new Error(
+          "Cannot perform CREATE SCHEMA. This session does not have a current database. Call 'USE DATABASE', or use a qualified name.",
+        ),
+        { code: '090105' },
+      )
+    const put = new RegExp(`^PUT '(?:file://)((?:[^'\\\\]|\\\\.)*)' (${STAGE})`, 'i').exec(text)
+    if (put) {
+      const src = (put[1] as string).replace(/\\(.)/g, '$1')
+      return {
+        success: true,
+        data: {
+          command: 'UPLOAD',
+          src_locations: [src],
+          autoCompress: /AUTO_COMPRESS = TRUE/i.test(text),
+          sourceCompression: 'auto_detect',
+          parallel: 1,
+          overwrite: true,
+          stageInfo: {
+            locationType: 'LOCAL_FS',
+            location: this.stageDir(put[2] as string),
+            path: '',
+            region: null,
+            creds: {},
+          },
+          queryId,
+        },
+      }
+    }
+    const copy = new RegExp(
+      `^COPY INTO ("(?:[^"]|"")*")\\.("(?:[^"]|"")*") FROM (${STAGE}) FILES = \\(((?:'(?:[^'\\\\]|\\\\.)*',? ?)+)\\) FILE_FORMAT = \\(([^)]*)\\)(.*)$`,
+      'is',
+    ).exec(text)
+    if (copy) {
+      const [, schemaQ, tableQ, stage, filesText, fileFormat, options] = copy as unknown as string[]
+      const files = [...(filesText as string).matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((m) =>
+        (m[1] as string).replace(/\\(.)/g, '$1'),
+      )
+      this.copies.push({
+        target: `${schemaQ}.${tableQ}`,
+        stage: stage as string,
+        files,
+        fileFormat: fileFormat as string,
+        options: (options as string).trim(),
+      })
+      if (!/MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE/i.test(options as string))
+        throw new Error('the fake only supports MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE')
+      const dir = this.stageDir(stage as string)
+      const present = await readdir(dir).catch(() => [] as string[])
+      const rowset: unknown[][] = []
+      for (const f of files) {
+        if (!present.includes(f)) throw new Error(`Remote file '${f}' was not found in stage ${stage}`)
+        const n = await loadNdjson(
+          session.conn,
+          unq(schemaQ as string),
+          unq(tableQ as string),
+          join(dir, f),
+          {
+            binary: /BINARY_FORMAT = 'BASE64'/i.test(fileFormat as string) ? 'base64' : 'utf8',
+          },
+        )
+        rowset.push([f, 'LOADED', String(n), String(n), '1', '0', null, null, null, null])
+        if (/PURGE = TRUE/i.test(options as string)) await rm(join(dir, f))
+      }
+      return ok(
+        queryId,
+        [
+          'file',
+          'status',
+          'rows_parsed',
+          'rows_loaded',
+          'error_limit',
+          'errors_seen',
+          'first_error',
+          'first_error_line',
+          'first_error_character',
+          'first_error_column_name',
+        ],
+        rowset,
+        ['text', 'text', 'fixed', 'fixed', 'fixed', 'fixed', 'text', 'fixed', 'fixed', 'text'],
+      )
+    }
+    const clone = /^CREATE OR REPLACE TABLE (\S+) CLONE (\S+)$/is.exec(text)
+    const duckSql = clone
+      ? `CREATE OR REPLACE TABLE ${toDuck(clone[1] as string)} AS SELECT * FROM ${toDuck(clone[2] as string)}`
+      : toDuck(text)
+    const values = binds.map((b) => (b === null || b === undefined ? null : String(b)))
+    const reader = await session.conn.runAndReadAll(duckSql, values.length ? values : undefined)
+    const names = reader.columnNames()
+    const types = reader.columnTypes().map((t) => String(t))
+    const rows = reader.getRows().map((r) => r.map((v) => (v === null ? null : String(jsValue(v)))))
+    return ok(
+      queryId,
+      names.map((n) => n.toUpperCase()),
+      rows,
+      types.map((t) =>
+        /^(BIGINT|INTEGER|HUGEINT|SMALLINT|TINYINT|UBIGINT|DECIMAL\(\d+,0\))$/.test(t) ? 'fixed' : 'text',
+      ),
+    )
+  }
+
+  /** The local directory standing in for a stage (`@"S".%"T"` or `@NAMED/path`). */
+  private stageDir(stage: string): string {
+    return join(this.stageRoot, Buffer.from(stage.toUpperCase()).toString('base64url'))
+  }
+}
+
+/** A stage reference: `@"S".%"T"`, `@NAME/path`. */
+const STAGE = '@(?:"(?:[^"]|"")*"|[^\\s"])+'
+
+function unq(quoted: string): string {
+  return quoted.slice(1, -1).replaceAll('""', '"')
+}
+
+function tokenOf(request: Request): string | undefined {
+  const auth = request.headers.get('authorization') ?? ''
+  return /Snowflake Token="([^"]+)"/.exec(auth)?.[1]
+}
+
+async function readJson(request: Request): Promise<unknown> {
+  const buf = Buffer.from(await request.arrayBuffer())
+  const text = request.headers.get('content-encoding') === 'gzip' ? gunzipSync(buf) : buf
+  return JSON.parse(text.toString('utf8'))
+}
+
+function ok(queryId: string, names: string[], rowset: unknown[][], types?: string[]): unknown {
+  return {
+    success: true,
+    code: null,
+    message: null,
+    data: {
+      parameters: [],
+      rowtype: names.map((name, i) => ({
+        name,
+        type: types?.[i] ?? 'text',
+        nullable: true,
+        scale: 0,
+        precision: 38,
+        length: null,
+        byteLength: null,
+        database: '',
+        schema: '',
+        table: '',
+      })),
+      rowset,
+      total: rowset.length,
+      returned: rowset.length,
+      queryId,
+      queryResultFormat: 'json',
+    },
+  }
+}
+
+/**
+ * Translates the Snowflake SQL sluice sends to DuckDB: `:n` binds → `$n`, `TIMESTAMP_TZ(p)` → `TIMESTAMPTZ`,
+ * `VARIANT` → `JSON`, `NUMBER(p,s)` → `DECIMAL(p,s)`, `FLOAT` → `DOUBLE`, `BINARY` → `BLOB`, `TIME(p)` → `TIME`.
+ * Quoted identifiers and string literals are left alone.
+ */
+export function toDuck(sql: string): string {
+  let out = ''
+  const re = /("(?:[^"]|"")*")|('(?:[^'\\]|\\.|'')*')|([^"']+)/gs
+  for (const m of sql.matchAll(re)) {
+    if (m[1] || m[2]) {
+      out += m[0]
+      continue
+    }
+    out += (m[3] as string)
+      .replace(/:(\d+)/g, '$$$1')
+      .replace(/\bTIMESTAMP_TZ\(\d\)/gi, 'TIMESTAMPTZ')
+      .replace(/\bTIME\(\d\)/gi, 'TIME')
+      .replace(/\bVARIANT\b/gi, 'JSON')
+      .replace(/\bNUMBER\((\d+),(\d+)\)/gi, 'DECIMAL($1,$2)')
+      .replace(/\bFLOAT\b/gi, 'DOUBLE')
+      .replace(/\bBINARY\b/gi, 'BLOB')
+  }
+  return out
+}
