@@ -17,7 +17,7 @@ if (!existsSync(deno)) {
 function run(args, env = process.env) {
   console.log(`[deno-tests] deno ${args.join(' ')}`)
   const r = spawnSync(deno, args, { cwd: here, stdio: 'inherit', env })
-  if (r.status !== 0) process.exit(r.status ?? 1)
+  if (r.status !== 0) throw new Error(`deno ${args[0]} failed with exit code ${r.status}`)
 }
 
 const entries = []
@@ -28,7 +28,20 @@ for (const base of ['packages', 'apps']) {
   }
 }
 entries.push(join(root, 'apps', 'cli', 'src', 'sluice-bin.ts'))
-run(['check', '--quiet', ...entries])
+// Type-check the TypeScript sources (the `sluice-source` export condition points packages at src/).
+run(['check', '--quiet', ...entries], { ...process.env, DENO_CONDITIONS: 'sluice-source' })
 
-const env = { ...process.env, DENO_NO_UPDATE_CHECK: '1' }
-run(['test', '-A', '--quiet', 'test/'], env)
+// PostgreSQL for the Deno suite: SLUICE_TEST_POSTGRES_URL, else a throwaway server (fails with a how-to when none).
+let server
+let pgUrl = process.env.SLUICE_TEST_POSTGRES_URL
+if (!pgUrl) {
+  const { startTestPostgres } = await import('@sluice/destination-postgres/test-server')
+  server = await startTestPostgres()
+  pgUrl = server.url
+}
+try {
+  const env = { ...process.env, DENO_CONDITIONS: 'sluice-source', DENO_NO_UPDATE_CHECK: '1', SLUICE_TEST_POSTGRES_URL: pgUrl }
+  run(['test', '-A', '--quiet', 'test/'], env)
+} finally {
+  await server?.stop()
+}
