@@ -217,12 +217,21 @@ class PipelineRunner implements Pipeline {
       let state = await store.readState()
       let schema = await store.readSchema(source.name)
       await client.initialize()
+      // The destination is the truth: local state is a cache of what was committed there. A destination that
+      // holds a different load (another machine loaded since, or a restored backup) wins; one that holds none
+      // although this pipeline loaded before (a new database file, a dropped dataset) means a full reload,
+      // because incremental state without its data would silently skip rows.
       const storedState = await client.getStoredState(this.pipelineName)
-      const remoteNewer =
-        storedState !== undefined && (!state || Number(storedState.loadId) > Number(state.lastLoadId ?? 0))
+      const remoteNewer = storedState !== undefined && storedState.loadId !== state?.lastLoadId
       if (remoteNewer) {
         state = await fromStoredState(storedState)
         await store.writeState(state)
+      } else if (storedState === undefined && state?.lastLoadId !== undefined) {
+        const message = `the destination (${client.location}, dataset ${this.datasetName}) holds no state of pipeline ${this.pipelineName} although load ${state.lastLoadId} was committed before: loading everything again`
+        info.warnings.push(message)
+        this.emit({ type: 'warning', message })
+        state = undefined
+        await store.writeState(emptyState(this.pipelineName))
       }
       if (!schema || remoteNewer) {
         const stored = await client.getStoredSchema(source.name)

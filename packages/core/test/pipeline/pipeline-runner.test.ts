@@ -283,6 +283,19 @@ describe('pipeline run', () => {
     expect(d.rows('entries').map((r) => r.id)).toEqual([1, 2, 3, 4, 5])
   })
 
+  it('loads everything again when the destination lost the data the local state points at', async () => {
+    const data = entries(3)
+    const { p } = make(new FakeDestination())
+    await p.run(source(incremental('entries', data)))
+    // same pipelines dir, but a new, empty destination (a new database file, a dropped dataset)
+    const empty = new FakeDestination()
+    const again = make(empty).p
+    const info = await again.run(source(incremental('entries', data)))
+    expect(info.tables.entries?.rows).toBe(3)
+    expect(empty.rows('entries').map((r) => r.id)).toEqual([1, 2, 3])
+    expect(info.warnings.join('\n')).toMatch(/holds no state of pipeline test_pipeline .*loading everything again/)
+  })
+
   it('passes replace ranges (column normalized) to complete()', async () => {
     const d = new FakeDestination()
     const resource: Resource<Entry & { TimeSince: string }> = {
