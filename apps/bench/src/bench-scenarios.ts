@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Destination, Resource, Source } from '@sluice/core'
+import type { Destination, LoadInfo, PipelineEvent, Resource, Source } from '@sluice/core'
 import { createNormalizer, newLoadId, pipeline } from '@sluice/core'
 import { duckdb } from '@sluice/destination-duckdb'
 import { filesystem } from '@sluice/destination-filesystem'
@@ -13,6 +13,7 @@ import {
   CONCURRENCY,
   copyPage,
   fastLimiterClock,
+  peakRssMb,
   removeDir,
   secondsSince,
   tempDir,
@@ -26,6 +27,27 @@ export interface RunResult {
   note?: string
   /** Extra figures (e.g. the extract step's seconds, request count). */
   extra?: Record<string, number>
+}
+
+/** Seconds of the run's steps (extract = waiting for pages; normalize = normalizing and writing job files). */
+function steps(info: LoadInfo): Record<string, number> {
+  const d = info.durations
+  return {
+    extractSeconds: d.extract / 1000,
+    normalizeSeconds: d.normalize / 1000,
+    loadSeconds: d.load / 1000,
+  }
+}
+
+/** Records the peak RSS reached before the load step starts (sluice's own part, before the database works). */
+function rssProbe(): { onEvent: (e: PipelineEvent) => void; beforeLoad: () => number } {
+  let before = 0
+  return {
+    onEvent: (e) => {
+      if (e.type === 'step' && e.step === 'load' && e.phase === 'start' && before === 0) before = peakRssMb()
+    },
+    beforeLoad: () => before,
+  }
 }
 
 /** The floor: the same pages fetched and parsed (nothing else) with `concurrency` requests in flight. */
@@ -86,11 +108,13 @@ export async function endToEnd(options: {
       },
       { clock: fastLimiterClock() },
     )
+    const probe = rssProbe()
     const p = pipeline({
       pipelineName: 'bench',
       destination: benchDestination(options.destination, dir, options.postgresUrl),
       datasetName: options.datasetName ?? 'bench_data',
       pipelinesDir: join(dir, 'pipelines'),
+      onEvent: probe.onEvent,
     })
     const start = performance.now()
     const info = await p.run(source)
@@ -98,7 +122,7 @@ export async function endToEnd(options: {
     return {
       rows: info.tables.entries?.rows ?? 0,
       seconds,
-      extra: { extractSeconds: info.durations.extract / 1000, loadSeconds: info.durations.load / 1000 },
+      extra: { ...steps(info), peakRssBeforeLoadMb: probe.beforeLoad() },
     }
   } finally {
     await removeDir(dir)
@@ -172,11 +196,7 @@ export async function normalizeLoad(templateFile: string, rows: number): Promise
     })
     const start = performance.now()
     const info = await p.run(templateSource('entries', template, rows, 1000))
-    return {
-      rows: info.tables.entries?.rows ?? 0,
-      seconds: secondsSince(start),
-      extra: { extractSeconds: info.durations.extract / 1000, loadSeconds: info.durations.load / 1000 },
-    }
+    return { rows: info.tables.entries?.rows ?? 0, seconds: secondsSince(start), extra: steps(info) }
   } finally {
     await removeDir(dir)
   }
@@ -253,7 +273,7 @@ export async function latencyRun(options: {
     return {
       rows: info.tables.entries?.rows ?? 0,
       seconds: secondsSince(start),
-      extra: { requests: urls.length, extractSeconds: info.durations.extract / 1000 },
+      extra: { requests: urls.length, ...steps(info) },
     }
   } finally {
     await removeDir(dir)

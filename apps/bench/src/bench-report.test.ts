@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest'
+import { copyPage } from './bench-common.ts'
+import { benchResult, formatTable } from './bench-report.ts'
+
+describe('benchResult', () => {
+  it('computes rows per second and rounds seconds and the ratio', () => {
+    const r = benchResult('e2e', { rows: 1000, seconds: 0.5004, peakRssMb: 120 }, 0.61234)
+    expect(r).toEqual({
+      scenario: 'e2e',
+      rows: 1000,
+      seconds: 0.5,
+      rowsPerSecond: 1998,
+      ratioToFloor: 0.612,
+      peakRssMb: 120,
+    })
+  })
+
+  it('keeps a missing floor as null and reports 0 rows/s for a run that did not happen', () => {
+    const r = benchResult('pg', { rows: 0, seconds: 0, peakRssMb: 0 }, null, 'not run')
+    expect(r.ratioToFloor).toBeNull()
+    expect(r.rowsPerSecond).toBe(0)
+    expect(r.note).toBe('not run')
+  })
+})
+
+describe('formatTable', () => {
+  it('aligns columns and lists notes', () => {
+    const text = formatTable([
+      benchResult('a', { rows: 1_000_000, seconds: 10, peakRssMb: 200 }, 1),
+      benchResult('longer name', { rows: 5, seconds: 1, peakRssMb: 90 }, null, 'small'),
+    ])
+    const lines = text.split('\n')
+    expect(lines[0]).toMatch(/^scenario\s+\| +rows \| seconds/)
+    expect(lines[2]).toContain('1,000,000')
+    expect(lines[2]).toContain('100,000')
+    expect(lines[3]).toMatch(/\|\s+-\s+\|/)
+    expect(lines[2]!.indexOf('|')).toBe(lines[3]!.indexOf('|'))
+    expect(text).toContain('longer name: small')
+  })
+})
+
+describe('copyPage', () => {
+  it('copies rows with consecutive fresh ids and leaves the template alone', () => {
+    const template = [
+      { id: 7, a: 1 },
+      { id: 8, a: 2 },
+    ]
+    const page = copyPage(template, 100) as { id: number; a: number }[]
+    expect(page.map((r) => r.id)).toEqual([100, 101])
+    expect(page.map((r) => r.a)).toEqual([1, 2])
+    expect(template[0]!.id).toBe(7)
+  })
+})
