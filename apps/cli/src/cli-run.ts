@@ -155,13 +155,13 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   }
   const config: ConfigProvider = await loadConfig(io.cwd, io.env)
   for (const w of config.warnings) io.stderr.write(`[sluice] warning: ${w}\n`)
-  const built = await buildSource(flags, config, io)
   const destination: Destination = await resolveDestination(
     flags.destination,
     config,
     flags.pipelineName,
     io.cwd,
   )
+  const built = await buildSource(flags, config, io, destination)
   const progress = createProgress(flags.json ? 'none' : flags.progress, io.stderr)
   const controller = new AbortController()
   const stop = (signal: string) => {

@@ -1,4 +1,4 @@
-import type { Source } from '@sluice/core'
+import type { Destination, Source } from '@sluice/core'
 import type { ConfigProvider } from './cli-config.ts'
 import { UsageError } from './cli-errors.ts'
 import type { CliIO } from './cli-main.ts'
@@ -32,7 +32,12 @@ function numberSetting(
   return { [field]: v as number }
 }
 
-async function clockodo(flags: RunFlags, config: ConfigProvider, io: CliIO): Promise<BuiltSource> {
+async function clockodo(
+  flags: RunFlags,
+  config: ConfigProvider,
+  io: CliIO,
+  destination: Destination,
+): Promise<BuiltSource> {
   const { clockodoSource, validateClockodoConfig } = await import('@sluice/source-clockodo')
   let close = async () => {}
   let apiUser = optionalString(config, 'sources.clockodo.api_user')
@@ -57,6 +62,13 @@ async function clockodo(flags: RunFlags, config: ConfigProvider, io: CliIO): Pro
     )
   }
   const lookback = flags.lookbackDays ?? config.get('sources.clockodo.lookback_days')
+  // Without merge, re-read windows cannot replace their rows: read everything and replace the tables instead.
+  const incremental = destination.capabilities.mergeStrategies.length > 0
+  if (!incremental) {
+    io.stderr.write(
+      `[sluice] ${destination.name} has no merge: entries and work times are read in full and replaced on every run\n`,
+    )
+  }
   const resolved = validateClockodoConfig({
     apiUser,
     apiKey,
@@ -70,6 +82,7 @@ async function clockodo(flags: RunFlags, config: ConfigProvider, io: CliIO): Pro
     ...numberSetting(config, 'timeout_ms', 'timeoutMs'),
     ...numberSetting(config, 'max_attempts', 'maxAttempts'),
     strict: flags.strict,
+    ...(incremental ? {} : { incremental: false }),
   })
   try {
     return { source: clockodoSource(resolved), close }
@@ -82,15 +95,20 @@ async function clockodo(flags: RunFlags, config: ConfigProvider, io: CliIO): Pro
 /** Sources the `--source` flag knows. */
 export const SOURCES: Record<
   string,
-  (flags: RunFlags, config: ConfigProvider, io: CliIO) => Promise<BuiltSource>
+  (flags: RunFlags, config: ConfigProvider, io: CliIO, destination: Destination) => Promise<BuiltSource>
 > = {
   clockodo,
 }
 
 /** Builds the source named by `--source`. */
-export function buildSource(flags: RunFlags, config: ConfigProvider, io: CliIO): Promise<BuiltSource> {
+export function buildSource(
+  flags: RunFlags,
+  config: ConfigProvider,
+  io: CliIO,
+  destination: Destination,
+): Promise<BuiltSource> {
   const build = SOURCES[flags.source]
   if (!build)
     throw new UsageError(`unknown source "${flags.source}": use one of ${Object.keys(SOURCES).join(', ')}`)
-  return build(flags, config, io)
+  return build(flags, config, io, destination)
 }

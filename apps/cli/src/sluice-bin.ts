@@ -13,6 +13,7 @@ const code = await main(process.argv.slice(2), {
   },
 })
 // Exit explicitly once the output is flushed: keep-alive sockets and library timers must not hold a finished run open.
-const flush = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write('', () => resolve()))
+const flush = (stream: NodeJS.WriteStream) =>
+  new Promise<void>((resolve) => stream.write('', () => resolve()))
 await Promise.all([flush(process.stdout), flush(process.stderr)])
 process.exit(code)

@@ -29,6 +29,11 @@ export interface ClockodoConfig {
   strict?: boolean
   /** Size in days of one entries request window. Default 92. */
   windowDays?: number
+  /**
+   * Read entries and work times incrementally (lookback windows merged by key). `false` re-reads their whole
+   * history every run and replaces the tables: for destinations without merge (the filesystem). Default true.
+   */
+  incremental?: boolean
   /** Clock for "today"; default `() => new Date()`. */
   now?: () => Date
   /** fetch implementation; default the global `fetch`. */
@@ -236,6 +241,7 @@ export function validateClockodoConfig(input: Partial<ClockodoConfig>): Clockodo
   if (startDate !== undefined) config.startDate = startDate
   if (endDate !== undefined) config.endDate = endDate
   if (resources !== undefined) config.resources = resources
+  if (input.incremental === false) config.incremental = false
   if (input.now) config.now = input.now
   if (input.fetch) config.fetch = input.fetch
   if (input.emit) config.emit = input.emit

@@ -104,6 +104,7 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
   const lookahead = maxInFlight * 2
   const now = (): Date => (config.now ? config.now() : new Date())
   const clock = internals.clock
+  const incremental = config.incremental !== false
   const general = createRateLimiter({
     windows: [...CLOCKODO_RATE_LIMITS],
     maxInFlight,
@@ -313,9 +314,9 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
       now: now(),
       lookbackDays: config.lookbackDays ?? 30,
       windowDays: config.windowDays ?? 92,
-      state: ctx.state as WindowState,
+      state: incremental ? (ctx.state as WindowState) : undefined,
     })
-    if (plan.windows.length > 0) {
+    if (incremental && plan.windows.length > 0) {
       ctx.replaceRange({ column: 'time_since', from: isoUtc(plan.from), to: isoUtc(plan.to) })
     }
     const enhancedParam: Record<string, QueryValue> = config.enhancedList ? { enhanced_list: 1 } : {}
@@ -377,7 +378,7 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
       now: now(),
       lookbackDays: config.lookbackDays ?? 30,
       windowDays: 365,
-      state,
+      state: incremental ? state : undefined,
     })
     const known = new Set(plan.full ? [] : (state.users ?? []))
     const tasks: (() => Promise<object[]>)[] = []
@@ -413,7 +414,7 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
         )
       }
     }
-    if (plan.windows.length > 0) {
+    if (incremental && plan.windows.length > 0) {
       ctx.replaceRange({ column: 'date', from: isoDate(plan.from), to: isoDate(plan.to) })
     }
     let done = 0
@@ -444,7 +445,8 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
     return {
       name: e.name,
       primaryKey: e.primaryKey,
-      writeDisposition: e.writeDisposition,
+      // without incremental reads, the merged tables are read whole and replaced
+      writeDisposition: incremental || e.writeDisposition === 'replace' ? e.writeDisposition : 'replace',
       async *read(ctx: ResourceContext): AsyncGenerator<object[]> {
         const seen = e.dedupeById ? new Set<unknown>() : undefined
         try {

@@ -116,6 +116,22 @@ describe('against the simulated account', () => {
     expect(plain.rows.some((r) => 'users_name' in r)).toBe(false)
   })
 
+  it('incremental: false re-reads the whole history of entries and work times and replaces the tables', async () => {
+    listen()
+    const src = sourceFor({ incremental: false })
+    expect(resourceOf(src, 'entries').writeDisposition).toBe('replace')
+    expect(resourceOf(src, 'work_times').writeDisposition).toBe('replace')
+    expect(resourceOf(sourceFor({}), 'entries').writeDisposition).toMatchObject({ disposition: 'merge' })
+    const first = await run({ incremental: false }, 'entries')
+    expect(first.ranges).toEqual([])
+    expect(first.rows.length).toBe(account.expectedCounts().entries)
+    const second = await run({ incremental: false }, 'entries', first.state)
+    expect(second.rows.length).toBe(account.expectedCounts().entries)
+    const times = await run({ incremental: false }, 'work_times')
+    expect(times.ranges).toEqual([])
+    expect(times.rows.length).toBe(account.expectedCounts().work_times)
+  })
+
   it('incremental entries: edits, additions and deletions within the lookback arrive; a destination mirror matches', async () => {
     const acc = createClockodoAccount({ seed: 5, users: 3, years: 1, entriesPerWorkday: 2, today: TODAY })
     server.use(...clockodoHandlers(acc))

@@ -59,11 +59,15 @@ describe('effectiveDisposition', () => {
       replaceStrategy: 'truncate-and-insert',
       warning: expect.stringContaining('staging-optimized'),
     })
-    expect(
+  })
+  it('refuses merge on a destination without merge, naming the alternatives', () => {
+    expect(() =>
       effectiveDisposition(
         { resource: 'r', writeDisposition: 'merge' },
-        { ...caps, mergeStrategies: [], writeDispositions: ['append'] },
+        { ...caps, mergeStrategies: [], writeDispositions: ['append', 'replace'] },
       ),
-    ).toMatchObject({ disposition: 'append', warning: expect.stringContaining('cannot merge') })
+    ).toThrow(
+      /resource r asks for merge, but the destination offers only append and replace: load r with write disposition append or replace/,
+    )
   })
 })

@@ -99,7 +99,7 @@ export interface EffectiveDisposition {
 
 /**
  * Resolves a resource's disposition against the destination's capabilities: merge strategies other than
- * `delete-insert` fall back to it, merge without support to append; replace strategies fall back
+ * `delete-insert` fall back to it, merge without any support is refused (SluiceError DESTINATION_UNSUPPORTED); replace strategies fall back
  * staging-optimized → insert-from-staging → truncate-and-insert. Defaults: `delete-insert`, `insert-from-staging`.
  */
 export function effectiveDisposition(
@@ -117,7 +117,14 @@ export function effectiveDisposition(
         warning: `${name}: the destination has no ${wanted} merge; used delete-insert`,
       }
     }
-    return { disposition: 'append', warning: `${name}: the destination cannot merge; rows were appended` }
+    // Appending instead would duplicate every re-read row: refuse before anything is fetched.
+    throw new SluiceError(
+      'DESTINATION_UNSUPPORTED',
+      `resource ${name} asks for merge, but the destination offers only ${caps.writeDispositions.join(' and ')}`,
+      {
+        hint: `load ${name} with write disposition append or replace, or pick a destination with merge (duckdb, postgres, bigquery, snowflake)`,
+      },
+    )
   }
   if (spec.writeDisposition === 'replace') {
     const wanted = spec.replaceStrategy ?? 'insert-from-staging'
@@ -191,6 +198,7 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
     const name = resource.name
     emit({ type: 'resource-start', resource: name })
     const spec = resourceSpec(resource, input.contract)
+    const effective = effectiveDisposition(spec, input.capabilities)
     changes.push(...normalizer.registerResource(spec))
     const root = normalizer.tableOf(name)
     const writers = new Map<string, JobWriter>()
@@ -269,7 +277,6 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
         })
       }
     }
-    const effective = effectiveDisposition(spec, input.capabilities)
     if (effective.warning) {
       manifest.warnings.push(effective.warning)
       emit({ type: 'warning', resource: name, message: effective.warning })

@@ -100,6 +100,8 @@ export async function loadPackage(input: LoadInput): Promise<LoadOutput> {
   }
   manifest.attempts += 1
   manifest.error = undefined
+  // a crash after a job file moved but before the manifest was written: find the files where they are
+  await store.locateJobs(manifest)
   await store.writePackage(manifest)
   try {
     await client.initialize()
