@@ -75,4 +75,27 @@ describe('LoadPackageStore', () => {
     expect(await fs.list(store.jobsDir(m.loadId))).toEqual([])
     expect(await fs.readText(join(dir, 'p', 'packages', m.loadId, 'completed', 't.1.jsonl'))).toBe('{}\n')
   })
+
+  it('finds job files a crash left in another folder than the manifest says', async () => {
+    const fs = nodeFileSystem()
+    const store = new LoadPackageStore(fs, dir, 'p')
+    const m = manifest('1700000000.000000')
+    await store.createPackage(m)
+    const job = (jobId: string) => ({
+      jobId,
+      table: 't',
+      resource: 't',
+      format: 'jsonl' as const,
+      rows: 1,
+      bytes: 2,
+      state: 'new' as const,
+      retries: 0,
+    })
+    m.jobs.push(job('t.1.jsonl'), job('t.2.jsonl'))
+    await fs.writeText(store.jobFile(m.loadId, { jobId: 't.1.jsonl', state: 'completed' }), '{}\n')
+    await fs.writeText(store.jobFile(m.loadId, { jobId: 't.2.jsonl', state: 'new' }), '{}\n')
+    expect(await store.locateJobs(m)).toBe(true)
+    expect(m.jobs.map((j) => j.state)).toEqual(['completed', 'new'])
+    expect(await store.locateJobs(m)).toBe(false)
+  })
 })

@@ -164,6 +164,27 @@ export class LoadPackageStore {
     job.state = to
   }
 
+  /**
+   * Brings each job's recorded `state` in line with the folder its file is in: a crash between moving a job
+   * file and writing the manifest leaves the manifest behind (the job looks `new`, its file is in
+   * `completed/`). Returns true when a state changed; the caller writes the manifest.
+   */
+  async locateJobs(manifest: PackageManifest): Promise<boolean> {
+    let changed = false
+    for (const job of manifest.jobs) {
+      if (await this.fs.exists(this.jobFile(manifest.loadId, job))) continue
+      for (const state of ['new', 'completed', 'failed'] as const) {
+        if (state === job.state) continue
+        if (await this.fs.exists(this.jobFile(manifest.loadId, { jobId: job.jobId, state }))) {
+          job.state = state
+          changed = true
+          break
+        }
+      }
+    }
+    return changed
+  }
+
   /** Deletes a package with its files. */
   removePackage(loadId: string): Promise<void> {
     return this.fs.remove(this.packageDir(loadId))
