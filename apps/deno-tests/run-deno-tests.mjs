@@ -10,7 +10,9 @@ const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..', '..')
 const deno = join(root, 'node_modules', '.bin', 'deno')
 if (!existsSync(deno)) {
-  console.error('[deno-tests] no deno binary at node_modules/.bin/deno: run `pnpm install` (devDependency deno-npm)')
+  console.error(
+    '[deno-tests] no deno binary at node_modules/.bin/deno: run `pnpm install` (devDependency deno-npm)',
+  )
   process.exit(1)
 }
 
@@ -40,7 +42,12 @@ if (!pgUrl) {
   pgUrl = server.url
 }
 try {
-  const env = { ...process.env, DENO_CONDITIONS: 'sluice-source', DENO_NO_UPDATE_CHECK: '1', SLUICE_TEST_POSTGRES_URL: pgUrl }
+  const env = {
+    ...process.env,
+    DENO_CONDITIONS: 'sluice-source',
+    DENO_NO_UPDATE_CHECK: '1',
+    SLUICE_TEST_POSTGRES_URL: pgUrl,
+  }
   run(['test', '-A', '--quiet', 'test/'], env)
 } finally {
   await server?.stop()

@@ -75,4 +75,7 @@ Deno.test({
     }
   },
 })
-if (!pgUrl) console.log('PostgreSQL under Deno: not run, SLUICE_TEST_POSTGRES_URL is not set (run-deno-tests.mjs sets it)')
+if (!pgUrl)
+  console.log(
+    'PostgreSQL under Deno: not run, SLUICE_TEST_POSTGRES_URL is not set (run-deno-tests.mjs sets it)',
+  )
