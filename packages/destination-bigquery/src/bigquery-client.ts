@@ -1,0 +1,341 @@
+import type * as Bq from '@google-cloud/bigquery'
+import type { BulkLoad, SqlClient, SqlColumnRef, SqlDialect, SqlExecutor } from '@sluice/core'
+import { SluiceError } from '@sluice/core'
+import type { BigQueryConnectionParams } from './bigquery-credentials.ts'
+import { bigqueryDialect, bigqueryLoadType, quoteBigQueryIdentifier } from './bigquery-dialect.ts'
+import { type BigQueryErrorContext, mapBigQueryError } from './bigquery-errors.ts'
+
+type BqModule = typeof Bq
+type BigQuery = Bq.BigQuery
+type Job = Bq.Job
+
+let bqPromise: Promise<BqModule> | undefined
+
+/** Imports @google-cloud/bigquery once (a peer dependency). */
+async function loadLibrary(): Promise<BqModule> {
+  bqPromise ??= import('@google-cloud/bigquery').catch((cause: unknown) => {
+    bqPromise = undefined
+    throw new SluiceError(
+      'DESTINATION_DRIVER_MISSING',
+      '[bigquery] the @google-cloud/bigquery package is not installed',
+      {
+        cause,
+        hint: 'npm install @google-cloud/bigquery@8.3.1 google-auth-library@10.9.1',
+      },
+    )
+  })
+  return bqPromise
+}
+
+/** Splits `` `a`.`b` `` (as the dialect quotes) into the unquoted dataset and table. */
+export function splitQualified(qualified: string): [string, string] {
+  const m = /^`((?:[^`\\]|\\.)*)`\.`((?:[^`\\]|\\.)*)`$/.exec(qualified)
+  if (!m) throw new Error(`not a qualified BigQuery table name: ${qualified}`)
+  const unq = (s: string) => s.replace(/\\(.)/g, '$1')
+  return [unq(m[1] as string), unq(m[2] as string)]
+}
+
+const QUALIFIED = '`(?:[^`\\\\]|\\\\.)*`\\.`(?:[^`\\\\]|\\\\.)*`'
+const DELETE_ALL = new RegExp(`^DELETE FROM (${QUALIFIED})$`)
+const CREATE_SCHEMA = /^CREATE SCHEMA IF NOT EXISTS (`(?:[^`\\]|\\.)*`)$/
+
+/** The query parameter type for a JS value (BigQuery needs a type for NULL). */
+function paramType(value: unknown): string {
+  if (typeof value === 'boolean') return 'BOOL'
+  if (typeof value === 'number') return Number.isInteger(value) ? 'INT64' : 'FLOAT64'
+  return 'STRING'
+}
+
+function paramValue(value: unknown): unknown {
+  if (value === undefined || value === null) return null
+  if (typeof value === 'bigint') return value.toString()
+  if (value instanceof Date) return value.toISOString()
+  if (typeof value === 'object') return JSON.stringify(value)
+  return value
+}
+
+interface FieldSchema {
+  name: string
+  type: string
+}
+
+/** A cell of a `getQueryResults` row as core expects it (timestamps ISO, INT64/NUMERIC as strings). */
+function cell(field: FieldSchema | undefined, v: unknown): unknown {
+  if (v === null || v === undefined) return null
+  const text = String(v)
+  switch (field?.type) {
+    case 'TIMESTAMP':
+      return /^-?\d+$/.test(text)
+        ? new Date(Number(BigInt(text) / 1000n)).toISOString()
+        : new Date(Number(text) * 1000).toISOString()
+    case 'BOOL':
+    case 'BOOLEAN':
+      return text === 'true'
+    default:
+      return text
+  }
+}
+
+/** A statement of a transaction script. */
+interface Buffered {
+  sql: string
+  params: readonly unknown[]
+}
+
+/** Options of {@link connectBigQuery}. */
+export interface BigQueryClientOptions {
+  params: BigQueryConnectionParams
+  /** The @google-cloud/bigquery module to use instead of importing it (tests, bundlers). */
+  library?: BqModule
+}
+
+/**
+ * BigQuery as a {@link SqlClient}: each statement is a query job (GoogleSQL, named `@pN` parameters, in the
+ * configured location); a transaction is one multi-statement script `BEGIN TRANSACTION; ...; COMMIT
+ * TRANSACTION;` with an exception handler that rolls back (reads inside it run at once, before the buffered
+ * writes); bulk loads are load jobs from the local NDJSON file (`NEWLINE_DELIMITED_JSON`, explicit schema,
+ * `WRITE_APPEND`, `CREATE_NEVER`). Two BigQuery rules are applied to core's SQL: `DELETE` always has a WHERE,
+ * and `CREATE SCHEMA` names the location.
+ */
+export class BigQuerySqlClient implements SqlClient {
+  readonly dialect: SqlDialect = bigqueryDialect
+  readonly params: BigQueryConnectionParams
+  readonly bigquery: BigQuery
+  /** Every job configuration sent (for diagnostics and tests). */
+  readonly jobs: Record<string, unknown>[] = []
+
+  constructor(bigquery: BigQuery, params: BigQueryConnectionParams) {
+    this.bigquery = bigquery
+    this.params = params
+  }
+
+  #ctx(action: string): BigQueryErrorContext {
+    return {
+      projectId: this.params.projectId,
+      location: this.params.location,
+      principal: this.params.key?.client_email,
+      action,
+    }
+  }
+
+  /** Core's SQL with BigQuery's rules applied. */
+  adapt(sql: string): string {
+    if (DELETE_ALL.test(sql)) return `${sql} WHERE TRUE`
+    const schema = CREATE_SCHEMA.exec(sql)
+    if (schema) return `${sql} OPTIONS (location = '${this.params.location.replaceAll("'", "\\'")}')`
+    return sql
+  }
+
+  /** Runs one query job and returns its rows (all pages). */
+  async run(
+    sql: string,
+    params: Readonly<Record<string, unknown>> = {},
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown>[]> {
+    signal?.throwIfAborted()
+    const named: Record<string, unknown> = {}
+    const types: Record<string, string> = {}
+    for (const [k, v] of Object.entries(params)) {
+      named[k] = paramValue(v)
+      types[k] = paramType(named[k])
+    }
+    const options = {
+      query: sql,
+      useLegacySql: false,
+      location: this.params.location,
+      jobPrefix: 'sluice_',
+      labels: { tool: 'sluice' },
+      ...(Object.keys(named).length ? { params: named, types } : {}),
+    }
+    this.jobs.push({ kind: 'query', query: sql, params: named, location: this.params.location })
+    let job: Job | undefined
+    const onAbort = () => void job?.cancel().catch(() => {})
+    signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      ;[job] = await this.bigquery.createQueryJob(options)
+      const out: Record<string, unknown>[] = []
+      let pageToken: string | undefined
+      for (;;) {
+        const [rows, , resp] = (await job.getQueryResults({
+          autoPaginate: false,
+          skipParsing: true,
+          timeoutMs: 60_000,
+          ...(pageToken ? { pageToken } : {}),
+        } as Bq.QueryResultsOptions)) as unknown as [
+          { f: { v: unknown }[] }[],
+          unknown,
+          { jobComplete?: boolean; pageToken?: string; schema?: { fields?: FieldSchema[] } } | undefined,
+        ]
+        if (resp?.jobComplete === false) continue
+        const fields = resp?.schema?.fields ?? []
+        for (const r of rows ?? []) {
+          const o: Record<string, unknown> = {}
+          r.f.forEach((c, i) => {
+            const f = fields[i]
+            if (f) o[f.name] = cell(f, c.v)
+          })
+          out.push(o)
+        }
+        pageToken = resp?.pageToken
+        if (!pageToken) return out
+      }
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason
+      throw mapBigQueryError(error, this.#ctx(summarize(sql)))
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  async execute(sql: string, params: readonly unknown[] = []): Promise<void> {
+    await this.run(this.adapt(sql), named(params))
+  }
+
+  async query<T extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    params: readonly unknown[] = [],
+  ): Promise<T[]> {
+    return (await this.run(this.adapt(sql), named(params))) as T[]
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const buffered: Buffered[] = []
+    const tx: SqlExecutor = {
+      execute: async (sql, params) => {
+        buffered.push({ sql: this.adapt(sql), params: params ?? [] })
+      },
+      query: (sql, params) => this.query(sql, params),
+    }
+    const result = await fn(tx)
+    if (buffered.length > 0) {
+      const { script, params } = transactionScript(buffered)
+      await this.run(script, params)
+    }
+    return result
+  }
+
+  async bulkLoad(load: BulkLoad, signal: AbortSignal): Promise<number> {
+    if (load.format !== 'jsonl') {
+      throw new SluiceError('DESTINATION_FORMAT', `[bigquery] cannot load ${load.format} files`, {
+        hint: 'the BigQuery destination loads jsonl job files',
+      })
+    }
+    signal.throwIfAborted()
+    const [dataset, tableId] = splitQualified(load.qualifiedTable)
+    const metadata = {
+      sourceFormat: 'NEWLINE_DELIMITED_JSON',
+      schema: {
+        fields: load.columns.map((c) => ({ name: c.name, type: bigqueryLoadType(c), mode: 'NULLABLE' })),
+      },
+      writeDisposition: 'WRITE_APPEND',
+      createDisposition: 'CREATE_NEVER',
+      ignoreUnknownValues: false,
+      maxBadRecords: 0,
+      jobPrefix: 'sluice_load_',
+    }
+    this.jobs.push({ kind: 'load', table: `${dataset}.${tableId}`, file: load.file, ...metadata })
+    let job: Job | undefined
+    const onAbort = () => void job?.cancel().catch(() => {})
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      const table = this.bigquery.dataset(dataset, { location: this.params.location }).table(tableId, {
+        location: this.params.location,
+      })
+      ;[job] = await table.createLoadJob(load.file, metadata as Bq.JobLoadMetadata)
+      await job.promise()
+      const stats = (job.metadata as Bq.JobMetadata | undefined)?.statistics?.load
+      return Number(stats?.outputRows ?? 0)
+    } catch (error) {
+      if (signal.aborted) throw signal.reason
+      throw mapBigQueryError(error, this.#ctx(`load job into ${dataset}.${tableId}`))
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  async schemaExists(schema: string): Promise<boolean> {
+    try {
+      const [exists] = await this.bigquery.dataset(schema).exists()
+      return exists
+    } catch (error) {
+      throw mapBigQueryError(error, this.#ctx(`look up dataset ${schema}`))
+    }
+  }
+
+  async listColumns(schemas: readonly string[]): Promise<SqlColumnRef[]> {
+    const out: SqlColumnRef[] = []
+    for (const schema of schemas) {
+      if (!(await this.schemaExists(schema))) continue
+      const rows = await this.run(
+        `SELECT table_name, column_name FROM ${quoteBigQueryIdentifier(schema)}.INFORMATION_SCHEMA.COLUMNS`,
+      )
+      for (const r of rows)
+        out.push({ schema, table: String(r['table_name']), column: String(r['column_name']) })
+    }
+    return out
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {}
+}
+
+function named(params: readonly unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  params.forEach((v, i) => {
+    out[`p${i + 1}`] = v
+  })
+  return out
+}
+
+/**
+ * One BigQuery script for a transaction: every statement's `@pN` renamed to `@sK_pN`, wrapped in
+ * BEGIN TRANSACTION / COMMIT TRANSACTION with an exception handler that rolls back and re-raises.
+ */
+export function transactionScript(statements: readonly Buffered[]): {
+  script: string
+  params: Record<string, unknown>
+} {
+  const params: Record<string, unknown> = {}
+  const lines = statements.map((st, k) => {
+    st.params.forEach((v, i) => {
+      params[`s${k}_p${i + 1}`] = v
+    })
+    return `  ${st.sql.replace(/@p(\d+)\b/g, (_, i: string) => `@s${k}_p${i}`)};`
+  })
+  const script = [
+    'BEGIN',
+    '  BEGIN TRANSACTION;',
+    ...lines,
+    '  COMMIT TRANSACTION;',
+    'EXCEPTION WHEN ERROR THEN',
+    '  ROLLBACK TRANSACTION;',
+    '  RAISE USING MESSAGE = @@error.message;',
+    'END;',
+  ].join('\n')
+  return { script, params }
+}
+
+function summarize(sql: string): string {
+  const s = sql.replace(/\s+/g, ' ').trim()
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s
+}
+
+/**
+ * Creates the BigQuery client: an explicit auth client when given, else the service-account key, else
+ * Application Default Credentials. Nothing is sent until the first job.
+ */
+export async function connectBigQuery(options: BigQueryClientOptions): Promise<BigQuerySqlClient> {
+  const lib = options.library ?? (await loadLibrary())
+  const p = options.params
+  const bigquery = new lib.BigQuery({
+    projectId: p.projectId,
+    location: p.location,
+    userAgent: 'sluice',
+    ...(p.apiEndpoint ? { apiEndpoint: p.apiEndpoint } : {}),
+    ...(p.authClient
+      ? { authClient: p.authClient }
+      : p.key
+        ? { credentials: { client_email: p.key.client_email, private_key: p.key.private_key } }
+        : {}),
+  } as Bq.BigQueryOptions)
+  return new BigQuerySqlClient(bigquery, p)
+}

@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs'
+import type { ReplaceStrategy } from '@sluice/core'
+import { SluiceError } from '@sluice/core'
+
+/** Where users set the credentials, named in every configuration error. */
+export const BIGQUERY_CREDENTIALS_SETTING =
+  'DESTINATION__BIGQUERY__CREDENTIALS__PROJECT_ID / __PRIVATE_KEY / __CLIENT_EMAIL (or [destination.bigquery.credentials] in .sluice/secrets.toml, or DESTINATION__BIGQUERY__CREDENTIALS=<path of the service-account JSON>)'
+
+/** A Google service-account key (the JSON file's fields). `private_key` is a secret. */
+export interface ServiceAccountKey {
+  project_id?: string
+  client_email: string
+  private_key: string
+  private_key_id?: string
+  token_uri?: string
+  [key: string]: unknown
+}
+
+/**
+ * Options of {@link bigquery}: camelCase fields, or dlt's `[destination.bigquery]` section as the CLI passes it
+ * (`project_id`, `location`, `credentials` = a service-account key table, its JSON text, or the path of the
+ * JSON file). Top-level keys override the credentials'.
+ */
+export interface BigQueryOptions {
+  /** Project that runs the jobs and holds the datasets. Default the service account's `project_id`. */
+  projectId?: string
+  /** Location of datasets and jobs, e.g. `US`, `EU`, `europe-west3`. Default `US`. */
+  location?: string
+  /** Service-account key: the parsed JSON, its text, or the path of the JSON file. Secret. */
+  credentials?: string | ServiceAccountKey | Record<string, unknown>
+  /** Path of a service-account JSON file (what `keyFilename` is in @google-cloud/bigquery). */
+  keyFilename?: string
+  /**
+   * A google-auth-library client to use instead of the credentials (workload identity, impersonation, tests).
+   * Without it and without credentials, Application Default Credentials are used.
+   */
+  authClient?: unknown
+  /** API root instead of `https://bigquery.googleapis.com` (private endpoints, tests). */
+  apiEndpoint?: string
+  /** Jobs loaded at once (load jobs). Default 4. */
+  parallelJobs?: number
+  /**
+   * Replace strategy for tables that do not set one. Default `insert-from-staging`. `staging-optimized` and
+   * `truncate-and-insert` behave as `insert-from-staging` here: BigQuery cannot CLONE inside a transaction.
+   */
+  replaceStrategy?: ReplaceStrategy
+  /** Any other dlt keys (snake_case) are read as well. */
+  [key: string]: unknown
+}
+
+/** Validated settings. `key.private_key` is a secret. */
+export interface BigQueryConnectionParams {
+  projectId: string
+  location: string
+  key: ServiceAccountKey | undefined
+  authClient: unknown
+  apiEndpoint: string | undefined
+  parallelJobs: number
+}
+
+function invalid(problem: string): SluiceError {
+  return new SluiceError('CONFIG_INVALID', `[bigquery] invalid configuration: ${problem}`, {
+    hint: `set ${BIGQUERY_CREDENTIALS_SETTING}, and location (DESTINATION__BIGQUERY__LOCATION)`,
+  })
+}
+
+function str(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined
+  if (typeof value === 'string') return value
+  if (typeof value === 'number') return String(value)
+  return undefined
+}
+
+/** Reads the credentials setting: an object, JSON text, or a file path. */
+function readKey(credentials: unknown): { key?: Record<string, unknown>; path?: string } {
+  if (credentials === undefined || credentials === null || credentials === '') return {}
+  if (typeof credentials === 'object') return { key: credentials as Record<string, unknown> }
+  if (typeof credentials !== 'string')
+    throw invalid('credentials must be a service-account key or its file path')
+  const text = credentials.trim()
+  if (text.startsWith('{')) {
+    try {
+      return { key: JSON.parse(text) as Record<string, unknown> }
+    } catch {
+      throw invalid('credentials looks like JSON but does not parse')
+    }
+  }
+  let fileText: string
+  try {
+    fileText = readFileSync(text, 'utf8')
+  } catch (cause) {
+    throw new SluiceError('CONFIG_INVALID', `[bigquery] cannot read the service-account file ${text}`, {
+      cause,
+      hint: `check the path in ${BIGQUERY_CREDENTIALS_SETTING}`,
+    })
+  }
+  try {
+    return { key: JSON.parse(fileText) as Record<string, unknown>, path: text }
+  } catch {
+    throw invalid(`${text} is not a service-account JSON file`)
+  }
+}
+
+/**
+ * Validates options (camelCase or dlt snake_case). Throws `SluiceError('CONFIG_INVALID')` naming what is
+ * missing; never includes secrets in messages.
+ */
+export function parseBigQueryOptions(options: BigQueryOptions): BigQueryConnectionParams {
+  const o = options as Record<string, unknown>
+  const keyFilename = str(o['keyFilename']) ?? str(o['key_filename'])
+  const { key: rawKey } = readKey(o['credentials'] ?? (keyFilename ? keyFilename : undefined))
+  let key: ServiceAccountKey | undefined
+  if (rawKey && (rawKey['private_key'] !== undefined || rawKey['client_email'] !== undefined)) {
+    const email = str(rawKey['client_email'])
+    const pk = str(rawKey['private_key'])
+    if (!email) throw invalid('credentials.client_email is missing')
+    if (!pk) throw invalid('credentials.private_key is missing')
+    key = { ...rawKey, client_email: email, private_key: pk.replaceAll('\\n', '\n') } as ServiceAccountKey
+  }
+  const projectId =
+    str(o['projectId']) ?? str(o['project_id']) ?? str(rawKey?.['project_id']) ?? str(rawKey?.['projectId'])
+  if (!projectId) throw invalid('project_id is missing (set it in the credentials or as project_id)')
+  const authClient = o['authClient'] ?? o['auth_client']
+  if (!key && !authClient && rawKey && Object.keys(rawKey).some((k) => k !== 'project_id')) {
+    throw invalid('credentials need client_email and private_key')
+  }
+  const parallel = Number(str(o['parallelJobs']) ?? str(o['parallel_jobs']) ?? 4)
+  if (!Number.isInteger(parallel) || parallel < 1) throw invalid('parallel_jobs must be a positive integer')
+  return {
+    projectId,
+    location: str(o['location']) ?? 'US',
+    key,
+    authClient,
+    apiEndpoint: str(o['apiEndpoint']) ?? str(o['api_endpoint']),
+    parallelJobs: parallel,
+  }
+}
+
+/** Where the data lives, without secrets: `bigquery://project/location`. */
+export function bigqueryLocation(params: BigQueryConnectionParams): string {
+  return `bigquery://${params.projectId}?location=${encodeURIComponent(params.location)}`
+}

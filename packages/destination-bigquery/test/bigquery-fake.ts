@@ -1,0 +1,419 @@
+import { randomUUID } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import type { Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { gunzipSync } from 'node:zlib'
+import { type DuckDBConnection, DuckDBInstance, DuckDBTimestampTZValue } from '@duckdb/node-api'
+import { createServer } from '@mswjs/http-middleware'
+import { HttpResponse, http } from 'msw'
+import { jsValue, loadNdjson, tableColumns } from './fake-warehouse.ts'
+
+/** A job the fake received (query or load), as sent. */
+export interface ReceivedJob {
+  jobId: string
+  kind: 'query' | 'load'
+  configuration: Record<string, unknown>
+  location: string | undefined
+}
+
+interface StoredJob {
+  resource: Record<string, unknown>
+  result?: { fields: { name: string; type: string }[]; rows: unknown[][] }
+  error?: { reason: string; message: string }
+}
+
+/** Options of {@link FakeBigQuery}. */
+export interface FakeBigQueryOptions {
+  /** Accepted bearer tokens. Default `['fake-token']`. */
+  tokens?: string[]
+  /** The project. Default `test-project`. */
+  projectId?: string
+  /** SQL (regex) answered with 403 accessDenied. */
+  denied?: RegExp[]
+}
+
+class QueryError extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * A BigQuery stand-in for tests: msw handlers for the REST v2 calls @google-cloud/bigquery makes (datasets.get,
+ * jobs.insert for queries, multipart upload of load jobs, jobs.get, jobs.getQueryResults, jobs.cancel), served on
+ * 127.0.0.1 by @mswjs/http-middleware. GoogleSQL runs against an in-memory DuckDB after translating the few
+ * differences (backticks, types, `@name` parameters, transaction scripts, per-dataset INFORMATION_SCHEMA);
+ * datasets are DuckDB schemas. Every job configuration is recorded for assertions.
+ */
+export class FakeBigQuery {
+  readonly jobs: ReceivedJob[] = []
+  readonly unhandled: string[] = []
+  readonly datasetLocations: Map<string, string> = new Map()
+  url = ''
+  db!: DuckDBInstance
+  admin!: DuckDBConnection
+  private conn!: DuckDBConnection
+  private server!: Server
+  private dir = ''
+  private queue: Promise<unknown> = Promise.resolve()
+  private readonly stored = new Map<string, StoredJob>()
+  private readonly options: Required<FakeBigQueryOptions>
+
+  constructor(options: FakeBigQueryOptions = {}) {
+    this.options = {
+      tokens: options.tokens ?? ['fake-token'],
+      projectId: options.projectId ?? 'test-project',
+      denied: options.denied ?? [],
+    }
+  }
+
+  async start(): Promise<this> {
+    this.db = await DuckDBInstance.create(':memory:')
+    this.admin = await this.db.connect()
+    this.conn = await this.db.connect()
+    for (const c of [this.admin, this.conn]) await c.run("SET TimeZone = 'UTC'")
+    this.dir = await mkdtemp(join(tmpdir(), 'sluice-fake-bigquery-'))
+    const app = createServer(...(this.handlers() as never[]))
+    await new Promise<void>((resolve) => {
+      this.server = app.listen(0, '127.0.0.1', () => resolve())
+    })
+    const addr = this.server.address()
+    if (!addr || typeof addr === 'string') throw new Error('no address')
+    this.url = `http://127.0.0.1:${addr.port}`
+    return this
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()))
+    this.server.closeAllConnections?.()
+    this.conn.closeSync()
+    this.admin.closeSync()
+    this.db.closeSync()
+    await rm(this.dir, { recursive: true, force: true })
+  }
+
+  /** Query texts received, optionally filtered. */
+  queries(filter?: RegExp): string[] {
+    return this.jobs
+      .filter((j) => j.kind === 'query')
+      .map((j) => String((j.configuration['query'] as { query: string }).query))
+      .filter((q) => !filter || filter.test(q))
+  }
+
+  private handlers() {
+    const p = '/bigquery/v2/projects/:project'
+    return [
+      http.all('*', ({ request }) => {
+        const auth = request.headers.get('authorization') ?? ''
+        const token = /^Bearer (.+)$/.exec(auth)?.[1]
+        if (!token || !this.options.tokens.includes(token))
+          return apiError(401, 'authError', 'Request had invalid authentication credentials.')
+        return undefined
+      }),
+      http.get(`${p}/datasets/:dataset`, async ({ params }) => {
+        const ds = String(params['dataset'])
+        const r = await this.admin.runAndReadAll(
+          'SELECT 1 FROM information_schema.schemata WHERE schema_name = $1',
+          [ds],
+        )
+        if (r.getRows().length === 0)
+          return apiError(404, 'notFound', `Not found: Dataset ${this.options.projectId}:${ds}`)
+        return HttpResponse.json({
+          kind: 'bigquery#dataset',
+          id: `${this.options.projectId}:${ds}`,
+          datasetReference: { projectId: this.options.projectId, datasetId: ds },
+          location: this.datasetLocations.get(ds) ?? 'US',
+        })
+      }),
+      http.post(`${p}/jobs`, async ({ request }) => {
+        const body = (await request.json()) as Record<string, unknown>
+        return this.insertJob(body, undefined)
+      }),
+      http.post('/upload/bigquery/v2/projects/:project/jobs', async ({ request }) => {
+        const { metadata, data } = await parseMultipart(request)
+        return this.insertJob(metadata, data)
+      }),
+      http.get(`${p}/jobs/:jobId`, ({ params }) => {
+        const job = this.stored.get(String(params['jobId']))
+        if (!job) return apiError(404, 'notFound', `Not found: Job ${String(params['jobId'])}`)
+        return HttpResponse.json(job.resource as never)
+      }),
+      http.post(`${p}/jobs/:jobId/cancel`, ({ params }) => {
+        const job = this.stored.get(String(params['jobId']))
+        if (!job) return apiError(404, 'notFound', `Not found: Job ${String(params['jobId'])}`)
+        return HttpResponse.json({ kind: 'bigquery#jobCancelResponse', job: job.resource } as never)
+      }),
+      http.get(`${p}/queries/:jobId`, ({ params, request }) => {
+        const job = this.stored.get(String(params['jobId']))
+        if (!job) return apiError(404, 'notFound', `Not found: Job ${String(params['jobId'])}`)
+        if (job.error) return apiError(400, job.error.reason, job.error.message)
+        const int64 = new URL(request.url).searchParams.get('formatOptions.useInt64Timestamp') === 'true'
+        const result = job.result ?? { fields: [], rows: [] }
+        return HttpResponse.json({
+          kind: 'bigquery#getQueryResultsResponse',
+          jobReference: (job.resource as { jobReference: unknown }).jobReference,
+          schema: { fields: result.fields.map((f) => ({ ...f, mode: 'NULLABLE' })) },
+          rows: result.rows.map((r) => ({
+            f: r.map((v, i) => ({ v: cellOut(result.fields[i]?.type, v, int64) })),
+          })),
+          totalRows: String(result.rows.length),
+          jobComplete: true,
+        } as never)
+      }),
+      http.all('*', ({ request }) => {
+        this.unhandled.push(`${request.method} ${request.url}`)
+        return apiError(501, 'notImplemented', `the fake does not handle ${request.method} ${request.url}`)
+      }),
+    ]
+  }
+
+  private async insertJob(body: Record<string, unknown>, data: Buffer | undefined): Promise<Response> {
+    const ref = (body['jobReference'] ?? {}) as { jobId?: string; location?: string }
+    const jobId = ref.jobId ?? `job_${randomUUID()}`
+    const configuration = (body['configuration'] ?? {}) as Record<string, unknown>
+    const kind = configuration['load'] ? 'load' : 'query'
+    this.jobs.push({ jobId, kind, configuration, location: ref.location })
+    const run: Promise<unknown> = this.queue.then(
+      (): Promise<unknown> =>
+        kind === 'load'
+          ? this.runLoad(configuration['load'] as Record<string, unknown>, data)
+          : this.runQuery(configuration['query'] as Record<string, unknown>),
+    )
+    this.queue = run.catch(() => {})
+    const resource: Record<string, unknown> = {
+      kind: 'bigquery#job',
+      id: `${this.options.projectId}:${ref.location ?? 'US'}.${jobId}`,
+      jobReference: { projectId: this.options.projectId, jobId, location: ref.location ?? 'US' },
+      configuration,
+      status: { state: 'DONE' },
+      statistics: { creationTime: String(Date.now()) },
+    }
+    const stored: StoredJob = { resource }
+    try {
+      const out = await run
+      if (kind === 'load') {
+        resource['statistics'] = {
+          ...(resource['statistics'] as object),
+          load: { outputRows: String(out as number), inputFiles: '1' },
+        }
+      } else {
+        stored.result = out as StoredJob['result']
+        resource['statistics'] = {
+          ...(resource['statistics'] as object),
+          query: { numDmlAffectedRows: '0', statementType: 'SELECT' },
+        }
+      }
+    } catch (error) {
+      const reason = error instanceof QueryError ? error.reason : 'invalidQuery'
+      const message = error instanceof Error ? error.message : String(error)
+      if (reason === 'accessDenied') return apiError(403, reason, message)
+      stored.error = { reason, message }
+      resource['status'] = { state: 'DONE', errorResult: { reason, message }, errors: [{ reason, message }] }
+    }
+    this.stored.set(jobId, stored)
+    return HttpResponse.json(resource as never)
+  }
+
+  private async runLoad(load: Record<string, unknown>, data: Buffer | undefined): Promise<number> {
+    const dest = load['destinationTable'] as { datasetId: string; tableId: string }
+    if (!data) throw new QueryError('invalid', 'the fake only supports load jobs with uploaded data')
+    if (load['sourceFormat'] !== 'NEWLINE_DELIMITED_JSON')
+      throw new QueryError('invalid', `unsupported sourceFormat ${String(load['sourceFormat'])}`)
+    const columns = await tableColumns(this.conn, dest.datasetId, dest.tableId)
+    if (columns.length === 0)
+      throw new QueryError(
+        'notFound',
+        `Not found: Table ${this.options.projectId}:${dest.datasetId}.${dest.tableId}`,
+      )
+    const fields = ((load['schema'] as { fields?: { name: string }[] } | undefined)?.fields ?? []).map(
+      (f) => f.name,
+    )
+    for (const f of fields) {
+      if (!columns.some((c) => c.name.toLowerCase() === f.toLowerCase()))
+        throw new QueryError(
+          'invalid',
+          `Provided Schema does not match Table. Field ${f} is missing in the table`,
+        )
+    }
+    const bytes = data[0] === 0x1f && data[1] === 0x8b ? gunzipSync(data) : data
+    const file = join(this.dir, `${randomUUID()}.jsonl`)
+    await writeFile(file, bytes)
+    try {
+      await this.conn.run('BEGIN TRANSACTION')
+      const n = await loadNdjson(this.conn, dest.datasetId, dest.tableId, file, { binary: 'base64' })
+      await this.conn.run('COMMIT')
+      return n
+    } catch (error) {
+      await this.conn.run('ROLLBACK').catch(() => {})
+      throw new QueryError('invalid', `Error while reading data, error message: ${(error as Error).message}`)
+    } finally {
+      await rm(file, { force: true })
+    }
+  }
+
+  private async runQuery(query: Record<string, unknown>): Promise<StoredJob['result']> {
+    const sql = String(query['query'])
+    if (query['useLegacySql'] !== false) throw new QueryError('invalid', 'the fake only speaks GoogleSQL')
+    for (const d of this.options.denied)
+      if (d.test(sql)) throw new QueryError('accessDenied', 'Access Denied: User does not have permission')
+    const params = new Map<string, string | null>()
+    for (const qp of (query['queryParameters'] ?? []) as {
+      name: string
+      parameterValue?: { value?: string }
+    }[]) {
+      params.set(qp.name, qp.parameterValue?.value ?? null)
+    }
+    const script =
+      /^BEGIN\n {2}BEGIN TRANSACTION;\n([\s\S]*)\n {2}COMMIT TRANSACTION;\nEXCEPTION WHEN ERROR THEN\n/.exec(
+        sql,
+      )
+    if (script) {
+      await this.conn.run('BEGIN TRANSACTION')
+      try {
+        for (const line of (script[1] as string).split('\n')) {
+          const st = line.trim().replace(/;$/, '')
+          if (st) await this.runOne(st, params)
+        }
+        await this.conn.run('COMMIT')
+      } catch (error) {
+        await this.conn.run('ROLLBACK')
+        throw error
+      }
+      return { fields: [], rows: [] }
+    }
+    return this.runOne(sql, params)
+  }
+
+  private async runOne(sql: string, params: Map<string, string | null>): Promise<StoredJob['result']> {
+    const schema = /^CREATE SCHEMA IF NOT EXISTS `((?:[^`\\]|\\.)*)` OPTIONS \(location = '([^']*)'\)$/.exec(
+      sql,
+    )
+    if (schema) this.datasetLocations.set(schema[1] as string, schema[2] as string)
+    const { text, values } = toDuck(sql, params)
+    try {
+      const reader = await this.conn.runAndReadAll(text, values.length ? values : undefined)
+      const names = reader.columnNames()
+      const types = reader.columnTypes().map((t) => bqType(String(t)))
+      return {
+        fields: names.map((name, i) => ({ name, type: types[i] ?? 'STRING' })),
+        rows: reader.getRows(),
+      }
+    } catch (error) {
+      const message = (error as Error).message
+      throw new QueryError(/Catalog Error/.test(message) ? 'notFound' : 'invalidQuery', message)
+    }
+  }
+}
+
+function bqType(duck: string): string {
+  if (/^(BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT)$/.test(duck)) return 'INT64'
+  if (duck.startsWith('DECIMAL')) return 'NUMERIC'
+  if (duck === 'DOUBLE' || duck === 'FLOAT') return 'FLOAT64'
+  if (duck === 'BOOLEAN') return 'BOOL'
+  if (duck === 'TIMESTAMP WITH TIME ZONE') return 'TIMESTAMP'
+  if (duck === 'BLOB') return 'BYTES'
+  if (duck === 'JSON') return 'JSON'
+  if (duck === 'DATE' || duck === 'TIME') return duck
+  return 'STRING'
+}
+
+function cellOut(type: string | undefined, v: unknown, int64Timestamp: boolean): unknown {
+  if (v === null || v === undefined) return null
+  if (type === 'TIMESTAMP' && v instanceof DuckDBTimestampTZValue)
+    return int64Timestamp ? v.micros.toString() : String(Number(v.micros) / 1e6)
+  if (type === 'BYTES') return Buffer.from(jsValue(v) as Uint8Array).toString('base64')
+  return String(jsValue(v))
+}
+
+function apiError(status: number, reason: string, message: string): Response {
+  return HttpResponse.json(
+    { error: { code: status, message, errors: [{ reason, message, domain: 'global' }], status: reason } },
+    { status },
+  )
+}
+
+async function parseMultipart(
+  request: Request,
+): Promise<{ metadata: Record<string, unknown>; data: Buffer }> {
+  const type = request.headers.get('content-type') ?? ''
+  const boundary = /boundary="?([^";]+)"?/.exec(type)?.[1]
+  if (!boundary) throw new Error(`not multipart: ${type}`)
+  const body = Buffer.from(await request.arrayBuffer())
+  const delimiter = Buffer.from(`--${boundary}`)
+  const parts: Buffer[] = []
+  let at = body.indexOf(delimiter)
+  while (at !== -1) {
+    const start = at + delimiter.length
+    const next = body.indexOf(delimiter, start)
+    if (next === -1) break
+    parts.push(body.subarray(start, next))
+    at = next
+  }
+  const content = parts.map((p) => {
+    const headerEnd = p.indexOf('\r\n\r\n')
+    let data = p.subarray(headerEnd + 4)
+    if (data.subarray(-2).toString() === '\r\n') data = data.subarray(0, -2)
+    return data
+  })
+  return {
+    metadata: JSON.parse((content[0] ?? Buffer.from('{}')).toString('utf8')) as Record<string, unknown>,
+    data: content[1] ?? Buffer.alloc(0),
+  }
+}
+
+/**
+ * Translates the GoogleSQL sluice sends to DuckDB: backtick identifiers → double quotes, types (STRING, INT64,
+ * FLOAT64, BOOL, TIMESTAMP, NUMERIC, BIGNUMERIC, BYTES), `@name` parameters → `$n`, `CREATE SCHEMA .. OPTIONS`,
+ * `` `ds`.INFORMATION_SCHEMA.COLUMNS ``. String literals are left alone.
+ */
+export function toDuck(
+  sql: string,
+  params: Map<string, string | null>,
+): { text: string; values: (string | null)[] } {
+  const values: (string | null)[] = []
+  sql = sql.replace(/ OPTIONS \(location = '[^']*'\)$/, '')
+  const index = new Map<string, number>()
+  let text = ''
+  const re = /(`(?:[^`\\]|\\.)*`)|('(?:[^'\\]|\\.)*')|([^`']+)/gs
+  for (const m of sql.matchAll(re)) {
+    if (m[1]) {
+      const name = m[1].slice(1, -1).replace(/\\(.)/g, '$1')
+      text += `"${name.replaceAll('"', '""')}"`
+      continue
+    }
+    if (m[2]) {
+      text += m[2]
+      continue
+    }
+    text += (m[3] as string)
+      .replace(/@(\w+)/g, (_, name: string) => {
+        if (!params.has(name)) throw new QueryError('invalidQuery', `Query parameter '${name}' not found`)
+        let i = index.get(name)
+        if (i === undefined) {
+          values.push(params.get(name) ?? null)
+          i = values.length
+          index.set(name, i)
+        }
+        return `$${i}`
+      })
+      .replace(/\bBIGNUMERIC(\(\d+, ?\d+\))?/g, 'DECIMAL(38,9)')
+      .replace(/\bNUMERIC\((\d+), ?(\d+)\)/g, 'DECIMAL($1,$2)')
+      .replace(/\bNUMERIC\b/g, 'DECIMAL(38,9)')
+      .replace(/\bSTRING\b/g, 'VARCHAR')
+      .replace(/\bINT64\b/g, 'BIGINT')
+      .replace(/\bFLOAT64\b/g, 'DOUBLE')
+      .replace(/\bBOOL\b/g, 'BOOLEAN')
+      .replace(/\bTIMESTAMP\b/g, 'TIMESTAMPTZ')
+      .replace(/\bBYTES\b/g, 'BLOB')
+  }
+  text = text.replace(
+    /^SELECT table_name, column_name FROM ("(?:[^"]|"")*")\.INFORMATION_SCHEMA\.COLUMNS$/,
+    (_, ds: string) =>
+      `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = '${ds.slice(1, -1).replaceAll('""', '"').replaceAll("'", "''")}'`,
+  )
+  return { text, values }
+}
