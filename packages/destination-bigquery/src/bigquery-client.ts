@@ -320,19 +320,26 @@ function summarize(sql: string): string {
 }
 
 /**
- * Creates the BigQuery client: an explicit auth client when given, else the service-account key, else
- * Application Default Credentials. Nothing is sent until the first job.
+ * Creates the BigQuery client: an explicit auth client when given, else the service-account key, else a
+ * ready access token, else Application Default Credentials. Nothing is sent until the first job.
  */
 export async function connectBigQuery(options: BigQueryClientOptions): Promise<BigQuerySqlClient> {
   const lib = options.library ?? (await loadLibrary())
   const p = options.params
+  let authClient = p.authClient
+  if (!authClient && !p.key && p.accessToken) {
+    const { OAuth2Client } = await import('google-auth-library')
+    const client = new OAuth2Client()
+    client.setCredentials({ access_token: p.accessToken })
+    authClient = client
+  }
   const bigquery = new lib.BigQuery({
     projectId: p.projectId,
     location: p.location,
     userAgent: 'sluice',
     ...(p.apiEndpoint ? { apiEndpoint: p.apiEndpoint } : {}),
-    ...(p.authClient
-      ? { authClient: p.authClient }
+    ...(authClient
+      ? { authClient }
       : p.key
         ? { credentials: { client_email: p.key.client_email, private_key: p.key.private_key } }
         : {}),

@@ -35,6 +35,12 @@ export interface BigQueryOptions {
    * Without it and without credentials, Application Default Credentials are used.
    */
   authClient?: unknown
+  /**
+   * A ready OAuth 2 access token (e.g. `gcloud auth print-access-token`, or a CI's workload identity), used
+   * when no service-account key or auth client is given. Secret. It is not refreshed: fine for one run.
+   * dlt-style: `credentials.access_token`.
+   */
+  accessToken?: string
   /** API root instead of `https://bigquery.googleapis.com` (private endpoints, tests). */
   apiEndpoint?: string
   /** Jobs loaded at once (load jobs). Default 4. */
@@ -54,6 +60,7 @@ export interface BigQueryConnectionParams {
   location: string
   key: ServiceAccountKey | undefined
   authClient: unknown
+  accessToken: string | undefined
   apiEndpoint: string | undefined
   parallelJobs: number
 }
@@ -121,7 +128,18 @@ export function parseBigQueryOptions(options: BigQueryOptions): BigQueryConnecti
     str(o['projectId']) ?? str(o['project_id']) ?? str(rawKey?.['project_id']) ?? str(rawKey?.['projectId'])
   if (!projectId) throw invalid('project_id is missing (set it in the credentials or as project_id)')
   const authClient = o['authClient'] ?? o['auth_client']
-  if (!key && !authClient && rawKey && Object.keys(rawKey).some((k) => k !== 'project_id')) {
+  const accessToken =
+    str(o['accessToken']) ??
+    str(o['access_token']) ??
+    str(rawKey?.['access_token']) ??
+    str(rawKey?.['accessToken'])
+  if (
+    !key &&
+    !authClient &&
+    !accessToken &&
+    rawKey &&
+    Object.keys(rawKey).some((k) => k !== 'project_id' && k !== 'location')
+  ) {
     throw invalid('credentials need client_email and private_key')
   }
   const parallel = Number(str(o['parallelJobs']) ?? str(o['parallel_jobs']) ?? 4)
@@ -131,6 +149,7 @@ export function parseBigQueryOptions(options: BigQueryOptions): BigQueryConnecti
     location: str(o['location']) ?? 'US',
     key,
     authClient,
+    accessToken,
     apiEndpoint: str(o['apiEndpoint']) ?? str(o['api_endpoint']),
     parallelJobs: parallel,
   }
