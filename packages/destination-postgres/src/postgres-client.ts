@@ -98,14 +98,34 @@ export class PostgresSqlClient implements SqlClient {
   readonly #pool: Pool
   readonly #params: PostgresConnectionParams
   #closed = false
+  /** Set once the first connection worked: a refused connection after that is an outage, not a wrong setting. */
+  #established = false
 
   constructor(pool: Pool, params: PostgresConnectionParams) {
     this.#pool = pool
     this.#params = params
   }
 
+  /** Marks the server as reached (connectPostgres calls it after its first query). */
+  markEstablished(): void {
+    this.#established = true
+  }
+
   #error(error: unknown, what?: string): SluiceError {
-    return mapPostgresError(error, this.#params, what)
+    const mapped = mapPostgresError(error, this.#params, what)
+    if (this.#established && mapped.code === 'DESTINATION_CONNECT' && !mapped.transient) {
+      const at = `${this.#params.host}:${this.#params.port}`
+      return new SluiceError(
+        'DESTINATION_CONNECT',
+        `[postgres] lost the server at ${at}: it refuses connections since the run connected${what ? ` (${what})` : ''}`,
+        {
+          cause: error,
+          transient: true,
+          hint: 'retrying may succeed; if the server stays down, the load package is kept: run the same command again once it is back',
+        },
+      )
+    }
+    return mapped
   }
 
   async #acquire(): Promise<PoolClient> {
@@ -381,6 +401,7 @@ export async function connectPostgres(options: PostgresClientOptions): Promise<P
   const client = new PostgresSqlClient(pool, params)
   try {
     await client.query('SELECT 1')
+    client.markEstablished()
   } catch (error) {
     await pool.end().catch(() => {})
     throw error
