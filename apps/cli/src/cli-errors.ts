@@ -8,7 +8,7 @@ export class UsageError extends Error {
   }
 }
 
-const CONFIG_CODES = new Set(['CONFIG_INVALID', 'CONFIG_MISSING', 'USAGE'])
+const CONFIG_CODES = new Set(['CONFIG_INVALID', 'CONFIG_MISSING', 'USAGE', 'RESOURCE_UNKNOWN'])
 
 /** Exit codes: 0 done, 1 load failed, 2 usage or configuration error. */
 export function exitCodeFor(error: unknown): 1 | 2 {

@@ -1,3 +1,4 @@
+import { SluiceError } from '@sluice/core'
 import { describe, expect, test } from 'vitest'
 import { exitCodeFor, UsageError } from './cli-errors.ts'
 import { parseRunFlags } from './cli-run.ts'
@@ -70,5 +71,11 @@ describe('parseRunFlags', () => {
 
   test('load failures exit 1', () => {
     expect(exitCodeFor(new Error('boom'))).toBe(1)
+  })
+
+  test('an unknown --resources name is a usage error (exit 2)', () => {
+    expect(exitCodeFor(new SluiceError('RESOURCE_UNKNOWN', 'source clockodo has no resource invoices'))).toBe(
+      2,
+    )
   })
 })
