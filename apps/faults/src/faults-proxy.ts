@@ -12,13 +12,31 @@ export interface CountingProxy {
   close(): Promise<void>
 }
 
-/** Starts a proxy on 127.0.0.1 that forwards every request to `targetBaseUrl`'s host and counts it. */
-export async function startCountingProxy(targetBaseUrl: string): Promise<CountingProxy> {
+/**
+ * Starts a proxy on 127.0.0.1 that forwards every request to `targetBaseUrl`'s host and counts it.
+ * `refuse(path)` may return an HTTP status to answer instead (with a Clockodo-style error body), e.g. 403.
+ */
+export async function startCountingProxy(
+  targetBaseUrl: string,
+  refuse?: (path: string) => number | undefined,
+): Promise<CountingProxy> {
   const target = new URL(targetBaseUrl)
   const counts = new Map<string, number>()
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname
     counts.set(path, (counts.get(path) ?? 0) + 1)
+    const status = refuse?.(path)
+    if (status !== undefined) {
+      const body = JSON.stringify({
+        errors: [
+          { type: 'refused', message: `refused by the test proxy (${status})`, details: null, path: null },
+        ],
+      })
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+      res.end(body)
+      req.resume()
+      return
+    }
     const upstream = request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
       (up) => {
