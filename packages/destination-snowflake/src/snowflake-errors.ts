@@ -45,7 +45,11 @@ export function mapSnowflakeError(error: unknown, ctx: SnowflakeErrorContext): S
       hint: `check private_key_path / private_key_passphrase and that the public key is set on user "${ctx.user}" (ALTER USER ... SET RSA_PUBLIC_KEY=...)`,
     })
   }
-  if (code === '390201' || /database .* does not exist/i.test(message)) {
+  if (
+    code === '390201' ||
+    code === '090105' ||
+    /database .* does not exist|does not have a current database/i.test(message)
+  ) {
     return new SluiceError('DESTINATION_DATABASE_MISSING', `${where} failed: ${message}`, {
       cause: error,
       hint: `create database "${ctx.database}" (CREATE DATABASE ...) or grant USAGE on it to role ${ctx.role ?? '<default role>'}`,

@@ -134,8 +134,12 @@ export class FakeSnowflake {
   private async login(request: Request): Promise<Response> {
     const body = (await readJson(request)) as { data?: Record<string, unknown> }
     const data = body.data ?? {}
-    this.logins.push({ ...data, PASSWORD: data['PASSWORD'] ? '***' : undefined })
     const url = new URL(request.url)
+    this.logins.push({
+      ...data,
+      PASSWORD: data['PASSWORD'] ? '***' : undefined,
+      query: Object.fromEntries(url.searchParams),
+    })
     const user = String(data['LOGIN_NAME'] ?? '').toUpperCase()
     const authenticator = String(data['AUTHENTICATOR'] ?? 'SNOWFLAKE').toUpperCase()
     let ok = false

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest'
+import { parseSnowflakeOptions, snowflakeLocation } from './snowflake-credentials.ts'
+
+describe('parseSnowflakeOptions', () => {
+  it('reads camelCase options', () => {
+    const p = parseSnowflakeOptions({
+      account: 'org-acc',
+      user: 'LOADER',
+      password: 'pw',
+      database: 'DB',
+      warehouse: 'WH',
+      role: 'R',
+    })
+    expect(p).toMatchObject({
+      account: 'org-acc',
+      user: 'LOADER',
+      password: 'pw',
+      authenticator: 'SNOWFLAKE',
+      database: 'DB',
+      warehouse: 'WH',
+      role: 'R',
+      parallelJobs: 4,
+    })
+    expect(snowflakeLocation(p)).toBe('snowflake://LOADER@org-acc/DB')
+  })
+
+  it("reads dlt's section: credentials table with host/username, key pair, stage_name", () => {
+    const p = parseSnowflakeOptions({
+      credentials: {
+        host: 'org-acc',
+        username: 'LOADER',
+        private_key_path: '/keys/rsa.p8',
+        private_key_passphrase: 'pass',
+        database: 'DB',
+      },
+      stage_name: 'MY_STAGE',
+      parallel_jobs: '2',
+    })
+    expect(p).toMatchObject({
+      account: 'org-acc',
+      user: 'LOADER',
+      privateKeyPath: '/keys/rsa.p8',
+      privateKeyPassphrase: 'pass',
+      authenticator: 'SNOWFLAKE_JWT',
+      stage: 'MY_STAGE',
+      parallelJobs: 2,
+    })
+    expect(p.password).toBeUndefined()
+  })
+
+  it('reads a snowflake:// connection string; top-level keys win', () => {
+    const p = parseSnowflakeOptions({
+      credentials: 'snowflake://LOADER:p%40ss@org-acc/DB?warehouse=WH&role=R',
+      role: 'OTHER',
+    })
+    expect(p).toMatchObject({
+      user: 'LOADER',
+      password: 'p@ss',
+      account: 'org-acc',
+      database: 'DB',
+      warehouse: 'WH',
+      role: 'OTHER',
+    })
+  })
+
+  it('names what is missing and never echoes secrets', () => {
+    expect(() => parseSnowflakeOptions({ user: 'u', password: 'pw-secret-1', database: 'd' })).toThrow(
+      /account is missing/,
+    )
+    expect(() => parseSnowflakeOptions({ account: 'a', password: 'pw-secret-1', database: 'd' })).toThrow(
+      /user is missing/,
+    )
+    expect(() => parseSnowflakeOptions({ account: 'a', user: 'u', password: 'pw-secret-1' })).toThrow(
+      /database is missing/,
+    )
+    expect(() => parseSnowflakeOptions({ account: 'a', user: 'u', database: 'd' })).toThrow(
+      /password, or private_key/,
+    )
+    try {
+      parseSnowflakeOptions({ account: 'a', user: 'u', password: 'pw-secret-1', parallel_jobs: 0 })
+    } catch (e) {
+      expect(String((e as Error).message)).not.toContain('pw-secret-1')
+      expect((e as { code: string }).code).toBe('CONFIG_INVALID')
+    }
+    expect(() => parseSnowflakeOptions({ credentials: 'postgres://x@y/z' })).toThrow(
+      /scheme must be snowflake/,
+    )
+  })
+})
