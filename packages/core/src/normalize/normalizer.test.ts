@@ -611,6 +611,20 @@ describe('compiled flat rows', () => {
     ])
   })
 
+  it('keeps rows of a few alternating shapes on the compiled path', () => {
+    const n = setup()
+    n.normalizePage('items', [{ id: 0, note: 'seen', a: 1, b: 'x' }], LOAD)
+    const alternating = Array.from({ length: 200 }, (_, i) =>
+      i % 2 === 0 ? { id: i, note: null, a: i } : { id: i, note: null, b: 'y', a: i },
+    )
+    const out = rows(n.normalizePage('items', alternating, LOAD), 'items')
+    // the compiled path writes null for a known column (the generic path leaves it out)
+    expect(out[198]).toHaveProperty('note', null)
+    expect(out[199]).toHaveProperty('note', null)
+    expect(out[199]).toMatchObject({ id: 199, b: 'y', a: 199 })
+    expect(out[198]).not.toHaveProperty('b')
+  })
+
   it('embeds odd keys safely', () => {
     const n = setup()
     const key = `"); throw new Error('pwned'); ("\\\n\u2028`

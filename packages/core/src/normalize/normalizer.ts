@@ -29,6 +29,8 @@ import { coerceValue, isPlainUtcTimestamp } from './value-coercion.ts'
 
 /** Compiled shapes per root table at most (shapes that keep changing stay on the generic path). */
 const MAX_COMPILES = 64
+/** Compiled shapes kept per root table and tried in turn (rows of a few alternating shapes all stay fast). */
+const MAX_FAST_SHAPES = 8
 
 /** Column name for blank keys in the data, as in dlt. */
 const EMPTY_KEY = '_empty'
@@ -125,8 +127,8 @@ interface TableState {
   /** Set when the tables contract discards this (new) table's rows. */
   discarded: boolean
   spec: ResourceTableSpec | undefined
-  /** Compiled path for root rows of the last flat shape seen. */
-  fast: FlatRowFn | undefined
+  /** Compiled paths for root rows of the last flat shapes seen, the most recently compiled last (tried first). */
+  fast: FlatRowFn[]
   fastCompiles: number
 }
 
@@ -255,11 +257,14 @@ class SchemaNormalizer implements Normalizer {
     rootId: string | undefined,
     listIdx: number,
   ): void {
-    if (parentId === undefined && ts.fast !== undefined) {
-      const fastOut = ts.fast(row, this.loadId)
-      if (fastOut !== undefined) {
-        this.finishRow(ts, fastOut, target, undefined, undefined, 0, undefined)
-        return
+    if (parentId === undefined) {
+      const fast = ts.fast
+      for (let i = fast.length - 1; i >= 0; i--) {
+        const fastOut = fast[i]!(row, this.loadId)
+        if (fastOut !== undefined) {
+          this.finishRow(ts, fastOut, target, undefined, undefined, 0, undefined)
+          return
+        }
       }
     }
     const out: NormalizedRow = {}
@@ -291,7 +296,10 @@ class SchemaNormalizer implements Normalizer {
       keys.push({ key: e.key, column: col.name, type: col.type as FlatKey['type'] })
     }
     ts.fastCompiles++
-    ts.fast = compileFlatRow(keys, { loadId: LOAD_ID, id: ID })
+    const fn = compileFlatRow(keys, { loadId: LOAD_ID, id: ID })
+    if (fn === undefined) return
+    if (ts.fast.length >= MAX_FAST_SHAPES) ts.fast.shift()
+    ts.fast.push(fn)
   }
 
   private finishRow(
@@ -623,7 +631,7 @@ class SchemaNormalizer implements Normalizer {
       contract,
       cols: new Map(),
       plan: { frags: [], entries: new Map(), shape: [], shapeLen: 0 },
-      fast: undefined,
+      fast: [],
       fastCompiles: 0,
       hints: new Map(),
       level,
