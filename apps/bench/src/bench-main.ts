@@ -100,7 +100,7 @@ interface Measured extends RunResult {
 async function measure(label: string, job: BenchJob): Promise<Measured> {
   log(`${label} ...`)
   const prof = process.env.BENCH_CPU_PROF
-  const execArgv = ['--max-old-space-size=4096', ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [])]
+  const execArgv = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []
   const child = fork(here('./bench-worker.js'), [], {
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -122,6 +122,19 @@ async function measure(label: string, job: BenchJob): Promise<Measured> {
 }
 
 const rate = (m: { rows: number; seconds: number }): number => m.rows / m.seconds
+
+const failures: string[] = []
+
+/** Runs one scenario group; a failure is logged and listed, and the other scenarios still run. */
+async function section(name: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn()
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    log(`${name} FAILED: ${message}`)
+    failures.push(`${name}: ${message.split('\n')[0]}`)
+  }
+}
 
 async function main(): Promise<void> {
   const results: BenchResult[] = []
@@ -172,175 +185,193 @@ async function main(): Promise<void> {
         ),
       )
     }
-    if (prepared && floor && only.has('e2e')) {
-      const e2e = { kind: 'e2e' as const, baseUrl, startDate: e2eRange.start, endDate: e2eRange.end }
-      e2eDuck = await measure('e2e duckdb', { ...e2e, destination: 'duckdb' })
-      results.push(benchResult('e2e: HTTP -> DuckDB', e2eDuck, rate(e2eDuck) / rate(floor)))
-      const ratio = rate(e2eDuck) / rate(floor)
-      targets.push(
-        `${ratio >= 0.6 ? 'MET   ' : 'MISSED'} e2e DuckDB at ${(ratio * 100).toFixed(0)}% of the fetch+parse floor (target >= 60%)`,
-      )
-      try {
-        pg = await startBenchPostgres()
-        const e2ePg = await measure('e2e postgres', { ...e2e, destination: 'postgres', postgresUrl: pg.url })
-        results.push(benchResult('e2e: HTTP -> PostgreSQL (COPY)', e2ePg, rate(e2ePg) / rate(floor)))
-      } catch (error) {
-        log(`PostgreSQL skipped: ${(error as Error).message}`)
-        results.push(
-          benchResult(
-            'e2e: HTTP -> PostgreSQL (COPY)',
-            { rows: 0, seconds: 0, peakRssMb: 0 },
-            null,
-            `not run: ${(error as Error).message.split('\n')[0]}`,
-          ),
-        )
-      }
-      const e2eFs = await measure('e2e filesystem parquet', { ...e2e, destination: 'filesystem' })
-      results.push(benchResult('e2e: HTTP -> filesystem (parquet)', e2eFs, rate(e2eFs) / rate(floor)))
-    }
-
-    if (prepared && only.has('normalize')) {
-      const readJson = await measure('floor: duckdb read_json', {
-        kind: 'read-json',
-        ndjson: prepared.ndjson,
-      })
-      results.push(
-        benchResult(
-          'floor: DuckDB read_json of the NDJSON file',
-          readJson,
-          1,
-          'explicit columns, local file',
-        ),
-      )
-      const nl = await measure('normalize + load', {
-        kind: 'normalize-load',
-        templateFile: prepared.entriesTemplate,
-        rows: SIZE.normalizeLoadRows,
-      })
-      results.push(
-        benchResult(
-          'no HTTP: normalize + load -> DuckDB',
-          nl,
-          rate(nl) / rate(readJson),
-          'ratio against DuckDB read_json',
-        ),
-      )
-      targets.push(
-        `${rate(nl) >= 200_000 ? 'MET   ' : 'MISSED'} normalize + load at ${Math.round(rate(nl)).toLocaleString('en-US')} entries/s (target >= 200,000)`,
-      )
-      const ne = await measure('normalize entries', {
-        kind: 'normalize',
-        templateFile: prepared.entriesTemplate,
-        table: 'entries',
-        rows: SIZE.normalizeEntries,
-        pageSize: 1000,
-      })
-      results.push(benchResult('no HTTP: normalize alone, flat entries', ne, null))
-      const np = await measure('normalize projects', {
-        kind: 'normalize',
-        templateFile: prepared.projectsTemplate,
-        table: 'projects',
-        rows: SIZE.normalizeProjects,
-        pageSize: 1000,
-      })
-      results.push(
-        benchResult(
-          'no HTTP: normalize alone, nested projects',
-          np,
-          null,
-          `root rows; plus ${np.extra?.childRows ?? 0} child-table rows`,
-        ),
-      )
-    }
-
-    if (prepared && only.has('naive')) {
-      const naive = await measure('naive script', {
-        kind: 'naive',
-        urlsFile: prepared.urls,
-        pages: SIZE.naivePages,
-      })
-      const against = e2eDuck ?? floor
-      results.push(
-        benchResult(
-          'naive: pages one at a time, one INSERT per row',
-          naive,
-          floor ? rate(naive) / rate(floor) : null,
-          `${naive.rows.toLocaleString('en-US')} rows only (1M single INSERTs would take too long); compare rows/s`,
-        ),
-      )
-      if (against) {
-        const factor = rate(against) / rate(naive)
+    if (prepared && floor && only.has('e2e'))
+      await section('e2e', async () => {
+        const e2e = { kind: 'e2e' as const, baseUrl, startDate: e2eRange.start, endDate: e2eRange.end }
+        e2eDuck = await measure('e2e duckdb', { ...e2e, destination: 'duckdb' })
+        results.push(benchResult('e2e: HTTP -> DuckDB', e2eDuck, rate(e2eDuck) / rate(floor)))
+        const ratio = rate(e2eDuck) / rate(floor)
         targets.push(
-          `${factor >= 10 ? 'MET   ' : 'MISSED'} naive script ${factor.toFixed(1)}x slower than ${e2eDuck ? 'sluice e2e DuckDB' : 'the floor'} (target >= 10x)`,
+          `${ratio >= 0.6 ? 'MET   ' : 'MISSED'} e2e DuckDB at ${(ratio * 100).toFixed(0)}% of the fetch+parse floor (target >= 60%)`,
         )
-      }
-    }
+        try {
+          pg = await startBenchPostgres()
+          const e2ePg = await measure('e2e postgres', {
+            ...e2e,
+            destination: 'postgres',
+            postgresUrl: pg.url,
+          })
+          results.push(benchResult('e2e: HTTP -> PostgreSQL (COPY)', e2ePg, rate(e2ePg) / rate(floor)))
+        } catch (error) {
+          log(`PostgreSQL skipped: ${(error as Error).message}`)
+          results.push(
+            benchResult(
+              'e2e: HTTP -> PostgreSQL (COPY)',
+              { rows: 0, seconds: 0, peakRssMb: 0 },
+              null,
+              `not run: ${(error as Error).message.split('\n')[0]}`,
+            ),
+          )
+        }
+        await section('e2e filesystem', async () => {
+          const e2eFs = await measure('e2e filesystem parquet', { ...e2e, destination: 'filesystem' })
+          results.push(
+            benchResult(
+              'e2e: HTTP -> filesystem (parquet)',
+              e2eFs,
+              rate(e2eFs) / rate(floor!),
+              'append (no merge there)',
+            ),
+          )
+        })
+      })
 
-    if (only.has('latency')) {
-      const lat = await startMock({ ...LATENCY_ACCOUNT, latencyMs: SIZE.latencyMs })
-      children.push(lat.child)
-      const startDate = '2026-01-01'
-      const endDate = '2027-01-01'
-      const count = await countEntries(lat.baseUrl, startDate, endDate)
-      const itemsPerPage = Math.ceil(count / SIZE.latencyPages)
-      const job = { kind: 'latency' as const, baseUrl: lat.baseUrl, startDate, endDate, itemsPerPage }
-      await measure('latency: warm the cache', { ...job, maxInFlight: CONCURRENCY, warmOnly: true })
-      const par = await measure('latency parallel', { ...job, maxInFlight: CONCURRENCY })
-      const seq = await measure('latency sequential', { ...job, maxInFlight: 1 })
-      const pages = par.extra?.requests ?? SIZE.latencyPages
-      const ideal = (pages * SIZE.latencyMs) / 1000 / CONCURRENCY
-      const label = `${SIZE.latencyMs} ms x ${pages} pages`
-      const pass = (par.extra?.extractSeconds ?? 0) + (par.extra?.normalizeSeconds ?? 0)
-      results.push(
-        benchResult(
-          `latency ${label}, ${CONCURRENCY} in flight`,
-          par,
-          ideal / par.seconds,
-          `ideal ${ideal.toFixed(2)} s = pages x latency / ${CONCURRENCY}; fetch pass (extract + normalize) ${pass.toFixed(2)} s; ${Math.round(par.rows / pages)} entries per page; rate limiter on (Clockodo's limits)`,
-        ),
-      )
-      results.push(
-        benchResult(
-          `latency ${label}, one page at a time`,
-          seq,
-          ideal / seq.seconds,
-          `${(seq.seconds / par.seconds).toFixed(1)}x the parallel run`,
-        ),
-      )
-      const over = pass / ideal - 1
-      targets.push(
-        `${over <= 0.2 ? 'MET   ' : 'MISSED'} latency-bound fetch pass ${pass.toFixed(2)} s vs ideal ${ideal.toFixed(2)} s (${over >= 0 ? '+' : ''}${(over * 100).toFixed(0)}%, target within 20%; whole run incl. DuckDB load ${par.seconds.toFixed(2)} s)`,
-      )
-      await stopChild(lat.child)
-    }
-
-    if (only.has('memory')) {
-      let largest: Measured | undefined
-      for (const rows of SIZE.memoryRows) {
-        const end = await endDateFor(baseUrl, HISTORY_START, rows, 365 * 5)
-        const m = await measure(`memory ${rows}`, {
-          kind: 'e2e',
-          baseUrl,
-          startDate: HISTORY_START,
-          endDate: end,
-          destination: 'duckdb',
+    if (prepared && only.has('normalize'))
+      await section('normalize', async () => {
+        const readJson = await measure('floor: duckdb read_json', {
+          kind: 'read-json',
+          ndjson: prepared.ndjson,
         })
         results.push(
           benchResult(
-            `memory: peak RSS, ${rows.toLocaleString('en-US')} entries -> DuckDB`,
-            m,
-            null,
-            `peak before the load step (extract + normalize only): ${m.extra?.peakRssBeforeLoadMb} MB`,
+            'floor: DuckDB read_json of the NDJSON file',
+            readJson,
+            1,
+            'explicit columns, local file',
           ),
         )
-        largest = m
-      }
-      if (largest) {
-        targets.push(
-          `${largest.peakRssMb < 300 ? 'MET   ' : 'MISSED'} peak RSS ${largest.peakRssMb} MB at ${largest.rows.toLocaleString('en-US')} entries (target < 300 MB)`,
+        const nl = await measure('normalize + load', {
+          kind: 'normalize-load',
+          templateFile: prepared.entriesTemplate,
+          rows: SIZE.normalizeLoadRows,
+        })
+        results.push(
+          benchResult(
+            'no HTTP: normalize + load -> DuckDB',
+            nl,
+            rate(nl) / rate(readJson),
+            'ratio against DuckDB read_json',
+          ),
         )
-      }
-    }
+        targets.push(
+          `${rate(nl) >= 200_000 ? 'MET   ' : 'MISSED'} normalize + load at ${Math.round(rate(nl)).toLocaleString('en-US')} entries/s (target >= 200,000)`,
+        )
+        const ne = await measure('normalize entries', {
+          kind: 'normalize',
+          templateFile: prepared.entriesTemplate,
+          table: 'entries',
+          rows: SIZE.normalizeEntries,
+          pageSize: 1000,
+        })
+        results.push(benchResult('no HTTP: normalize alone, flat entries', ne, null))
+        const np = await measure('normalize projects', {
+          kind: 'normalize',
+          templateFile: prepared.projectsTemplate,
+          table: 'projects',
+          rows: SIZE.normalizeProjects,
+          pageSize: 1000,
+        })
+        results.push(
+          benchResult(
+            'no HTTP: normalize alone, nested projects',
+            np,
+            null,
+            `root rows; plus ${np.extra?.childRows ?? 0} child-table rows`,
+          ),
+        )
+      })
+
+    if (prepared && only.has('naive'))
+      await section('naive', async () => {
+        const naive = await measure('naive script', {
+          kind: 'naive',
+          urlsFile: prepared.urls,
+          pages: SIZE.naivePages,
+        })
+        const against = e2eDuck ?? floor
+        results.push(
+          benchResult(
+            'naive: pages one at a time, one INSERT per row',
+            naive,
+            floor ? rate(naive) / rate(floor) : null,
+            `${naive.rows.toLocaleString('en-US')} rows only (1M single INSERTs would take too long); compare rows/s`,
+          ),
+        )
+        if (against) {
+          const factor = rate(against) / rate(naive)
+          targets.push(
+            `${factor >= 10 ? 'MET   ' : 'MISSED'} naive script ${factor.toFixed(1)}x slower than ${e2eDuck ? 'sluice e2e DuckDB' : 'the floor'} (target >= 10x)`,
+          )
+        }
+      })
+
+    if (only.has('latency'))
+      await section('latency', async () => {
+        const lat = await startMock({ ...LATENCY_ACCOUNT, latencyMs: SIZE.latencyMs })
+        children.push(lat.child)
+        const startDate = '2026-01-01'
+        const endDate = '2027-01-01'
+        const count = await countEntries(lat.baseUrl, startDate, endDate)
+        const itemsPerPage = Math.ceil(count / SIZE.latencyPages)
+        const job = { kind: 'latency' as const, baseUrl: lat.baseUrl, startDate, endDate, itemsPerPage }
+        await measure('latency: warm the cache', { ...job, maxInFlight: CONCURRENCY, warmOnly: true })
+        const par = await measure('latency parallel', { ...job, maxInFlight: CONCURRENCY })
+        const seq = await measure('latency sequential', { ...job, maxInFlight: 1 })
+        const pages = par.extra?.requests ?? SIZE.latencyPages
+        const ideal = (pages * SIZE.latencyMs) / 1000 / CONCURRENCY
+        const label = `${SIZE.latencyMs} ms x ${pages} pages`
+        const pass = (par.extra?.extractSeconds ?? 0) + (par.extra?.normalizeSeconds ?? 0)
+        results.push(
+          benchResult(
+            `latency ${label}, ${CONCURRENCY} in flight`,
+            par,
+            ideal / par.seconds,
+            `ideal ${ideal.toFixed(2)} s = pages x latency / ${CONCURRENCY}; fetch pass (extract + normalize) ${pass.toFixed(2)} s; ${Math.round(par.rows / pages)} entries per page; rate limiter on (Clockodo's limits)`,
+          ),
+        )
+        results.push(
+          benchResult(
+            `latency ${label}, one page at a time`,
+            seq,
+            ideal / seq.seconds,
+            `${(seq.seconds / par.seconds).toFixed(1)}x the parallel run`,
+          ),
+        )
+        const over = pass / ideal - 1
+        targets.push(
+          `${over <= 0.2 ? 'MET   ' : 'MISSED'} latency-bound fetch pass ${pass.toFixed(2)} s vs ideal ${ideal.toFixed(2)} s (${over >= 0 ? '+' : ''}${(over * 100).toFixed(0)}%, target within 20%; whole run incl. DuckDB load ${par.seconds.toFixed(2)} s)`,
+        )
+        await stopChild(lat.child)
+      })
+
+    if (only.has('memory'))
+      await section('memory', async () => {
+        let largest: Measured | undefined
+        for (const rows of SIZE.memoryRows) {
+          const end = await endDateFor(baseUrl, HISTORY_START, rows, 365 * 5)
+          const m = await measure(`memory ${rows}`, {
+            kind: 'e2e',
+            baseUrl,
+            startDate: HISTORY_START,
+            endDate: end,
+            destination: 'duckdb',
+          })
+          results.push(
+            benchResult(
+              `memory: peak RSS, ${rows.toLocaleString('en-US')} entries -> DuckDB`,
+              m,
+              null,
+              `peak before the load step (extract + normalize only): ${m.extra?.peakRssBeforeLoadMb} MB`,
+            ),
+          )
+          largest = m
+        }
+        if (largest) {
+          targets.push(
+            `${largest.peakRssMb < 300 ? 'MET   ' : 'MISSED'} peak RSS ${largest.peakRssMb} MB at ${largest.rows.toLocaleString('en-US')} entries (target < 300 MB)`,
+          )
+        }
+      })
   } finally {
     for (const child of children) await stopChild(child).catch(() => {})
     await pg?.stop().catch(() => {})
@@ -353,6 +384,7 @@ async function main(): Promise<void> {
     .join(' ')
   const machine = `${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at the end ${load} (at the start ${loadAtStart})`
   process.stdout.write(`\n${table}\n\nmachine: ${machine}\n${quick ? 'mode: --quick (small sizes)\n' : ''}`)
+  if (failures.length) process.stdout.write(`\nFAILED:\n${failures.map((f) => `  ${f}`).join('\n')}\n`)
   if (targets.length) process.stdout.write(`\ntargets:\n${targets.map((t) => `  ${t}`).join('\n')}\n`)
   process.stdout.write(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s\n`)
   const dir = fileURLToPath(new URL('../results/', import.meta.url))
@@ -373,3 +405,4 @@ async function main(): Promise<void> {
 }
 
 await main()
+process.exitCode = failures.length ? 1 : 0

@@ -108,6 +108,14 @@ export async function endToEnd(options: {
       },
       { clock: fastLimiterClock() },
     )
+    // the filesystem destination has no merge: entries are appended there (the same rows, the same files)
+    const loaded: Source =
+      options.destination === 'filesystem'
+        ? {
+            ...source,
+            resources: source.resources.map((r) => ({ ...r, writeDisposition: 'append' as const })),
+          }
+        : source
     const probe = rssProbe()
     const p = pipeline({
       pipelineName: 'bench',
@@ -117,7 +125,7 @@ export async function endToEnd(options: {
       onEvent: probe.onEvent,
     })
     const start = performance.now()
-    const info = await p.run(source)
+    const info = await p.run(loaded)
     const seconds = secondsSince(start)
     return {
       rows: info.tables.entries?.rows ?? 0,
