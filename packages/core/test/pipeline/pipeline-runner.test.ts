@@ -293,7 +293,9 @@ describe('pipeline run', () => {
     const info = await again.run(source(incremental('entries', data)))
     expect(info.tables.entries?.rows).toBe(3)
     expect(empty.rows('entries').map((r) => r.id)).toEqual([1, 2, 3])
-    expect(info.warnings.join('\n')).toMatch(/holds no state of pipeline test_pipeline .*loading everything again/)
+    expect(info.warnings.join('\n')).toMatch(
+      /holds no state of pipeline test_pipeline .*loading everything again/,
+    )
   })
 
   it('passes replace ranges (column normalized) to complete()', async () => {
