@@ -56,14 +56,20 @@ function toJs(value: unknown): unknown {
  * connection until it ends).
  */
 export class DuckDBClient implements SqlClient {
-  readonly dialect: SqlDialect = duckdbDialect
+  /**
+   * The DuckDB dialect with table names qualified by the catalog too: a file `shop.duckdb` is catalog
+   * `shop`, and `"shop"."t"` would be ambiguous for a dataset (schema) also named `shop`.
+   */
+  readonly dialect: SqlDialect
   private queue: Promise<unknown> = Promise.resolve()
   private readonly connection: DuckDBConnection
   private readonly onDispose: () => Promise<void>
 
-  private constructor(connection: DuckDBConnection, onDispose: () => Promise<void>) {
+  private constructor(connection: DuckDBConnection, onDispose: () => Promise<void>, catalog: string) {
     this.connection = connection
     this.onDispose = onDispose
+    const q = duckdbDialect.quoteIdentifier
+    this.dialect = { ...duckdbDialect, qualify: (schema, table) => `${q(catalog)}.${q(schema)}.${q(table)}` }
   }
 
   /** Opens a connection on a database file (shared per path in the process) or on a given instance. */
@@ -78,9 +84,11 @@ export class DuckDBClient implements SqlClient {
       close = () => release(target.path)
     }
     let connection: DuckDBConnection
+    let catalog: string
     try {
       connection = await instance.connect()
       await connection.run(`SET TimeZone = 'UTC'`)
+      catalog = String((await connection.runAndReadAll('SELECT current_database()')).getRows()[0]?.[0])
     } catch (cause) {
       await close()
       throw new SluiceError('DESTINATION_CONNECT', '[duckdb] could not open a connection', {
@@ -88,10 +96,14 @@ export class DuckDBClient implements SqlClient {
         hint: 'the database may be closed or corrupt',
       })
     }
-    return new DuckDBClient(connection, async () => {
-      connection.closeSync()
-      await close()
-    })
+    return new DuckDBClient(
+      connection,
+      async () => {
+        connection.closeSync()
+        await close()
+      },
+      catalog,
+    )
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {

@@ -158,4 +158,32 @@ describe('duckdb options', () => {
     expect((error as Error).message).toContain('bad.jsonl')
     await client[Symbol.asyncDispose]()
   })
+  it('loads a dataset named like the database file (catalog and schema "shop")', async () => {
+    const { defineResource, defineSource, pipeline } = await import('@sluice/core')
+    const dir = await tempDir()
+    const path = join(dir, 'shop.duckdb')
+    const source = defineSource({
+      name: 'shop',
+      resources: [
+        defineResource({
+          name: 'items',
+          async *read() {
+            yield [{ id: 1 }, { id: 2 }]
+          },
+        }),
+      ],
+    })
+    await pipeline({
+      pipelineName: 'shop',
+      destination: duckdb({ path }),
+      datasetName: 'shop',
+      pipelinesDir: dir,
+    }).run(source)
+    const instance = await DuckDBInstance.create(path)
+    const conn = await instance.connect()
+    const rows = (await conn.runAndReadAll('select count(*)::INTEGER from shop.shop.items')).getRows()
+    conn.closeSync()
+    instance.closeSync()
+    expect(rows).toEqual([[2]])
+  })
 })

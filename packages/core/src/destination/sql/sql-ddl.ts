@@ -54,7 +54,8 @@ export class SqlNames {
 
   /** Quoted, qualified table in the dataset (or in staging when `staging` is true). */
   table(name: string, staging = false): string {
-    return `${this.q(staging ? this.staging : this.dataset)}.${this.q(name)}`
+    const schema = staging ? this.staging : this.dataset
+    return this.dialect.qualify ? this.dialect.qualify(schema, name) : `${this.q(schema)}.${this.q(name)}`
   }
 
   /** Placeholder for the 1-based parameter `i`. */

@@ -17,6 +17,11 @@ export interface SqlDialect {
   readonly upsertSyntax?: 'on-conflict' | 'merge'
   /** Casts a JSON-encoded job-file value to the type, when the engine needs it. Default none. */
   readonly jsonType?: DataType
+  /**
+   * Quoted, qualified name of a table in a schema (both given unquoted). Default `"schema"."table"`.
+   * Engines where a schema can be mistaken for a catalog of the same name (DuckDB) add the catalog.
+   */
+  qualify?(schema: string, table: string): string
 }
 
 /** Runs SQL. Shared by a connection and a transaction. */
