@@ -44,6 +44,8 @@ export interface MockOptions {
   cache?: boolean
   /** Clock for rate-limit windows (epoch ms). Default Date.now (so vi.useFakeTimers works too). */
   now?: () => number
+  /** Routes (e.g. '/v4/absences') the key has no rights for: they answer 403 with the GeneralErrors body. */
+  forbidden?: readonly string[]
 }
 
 /** A request as the core sees it. */
@@ -786,6 +788,7 @@ export class MockCore {
   private readonly credentials: { user: string; apiKey: string }
   private readonly limiter: RateLimiter | undefined
   private readonly faults: MockFaults
+  private readonly forbidden: ReadonlySet<string>
   private readonly rng: Rng
   private requestCount = 0
   private readonly cache: Map<string, Uint8Array> | undefined
@@ -805,6 +808,7 @@ export class MockCore {
             options.now ?? (() => Date.now()),
           )
     this.faults = options.faults ?? {}
+    this.forbidden = new Set(options.forbidden ?? [])
     this.rng = new Rng(this.faults.seed ?? 1)
     this.cache = options.cache ? new Map() : undefined
   }
@@ -867,6 +871,11 @@ export class MockCore {
         )
       }
       return withDelay(generalError(404, 'not_found', `No route ${req.route} (paths are case-sensitive)`))
+    }
+    if (this.forbidden.has(req.route)) {
+      return withDelay(
+        generalError(403, 'authorization', `The user has no rights to access ${req.route}`),
+      )
     }
     if (req.method !== 'GET')
       return withDelay(

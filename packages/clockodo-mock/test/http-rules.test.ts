@@ -252,6 +252,23 @@ describe('per-user access maps (SDK shape, not in the spec)', () => {
 })
 
 describe('any base URL', () => {
+  it('routes the key has no rights for answer 403 (GeneralErrors body), others stay 200', async () => {
+    fixture.use(account, { rateLimits: false, forbidden: ['/v4/absences'] })
+    const res = await get('/v4/absences')
+    expect(res.status).toBe(403)
+    expect(res.body).toEqual({
+      errors: [
+        {
+          type: 'authorization',
+          message: 'The user has no rights to access /v4/absences',
+          details: null,
+          path: null,
+        },
+      ],
+    })
+    expect((await get('/v3/teams')).status).toBe(200)
+  })
+
   it('works without /api in the base', async () => {
     const url =
       'https://other.test/clockodo/v2/entries?time_since=2026-02-02T00:00:00Z&time_until=2026-02-03T00:00:00Z'
