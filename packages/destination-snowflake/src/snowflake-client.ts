@@ -257,6 +257,7 @@ export async function connectSnowflake(options: SnowflakeClientOptions): Promise
     authenticator: p.authenticator,
     database: p.database,
     application: 'sluice',
+    jsTreatIntegerAsBigInt: true,
     ...(p.password !== undefined ? { password: p.password } : {}),
     ...(p.privateKey !== undefined ? { privateKey: p.privateKey } : {}),
     ...(p.privateKeyPath !== undefined ? { privateKeyPath: p.privateKeyPath } : {}),

@@ -6,7 +6,7 @@ import { HttpResponse, http, passthrough } from 'msw'
 import { setupServer } from 'msw/node'
 import { afterAll, beforeAll } from 'vitest'
 
-const guard = setupServer(
+export const guard: ReturnType<typeof setupServer> = setupServer(
   http.all(/^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//, () => passthrough()),
   http.all('*', ({ request }) => {
     console.error(`[test] blocked request to ${request.url}`)
