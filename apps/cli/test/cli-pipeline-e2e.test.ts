@@ -1,0 +1,170 @@
+import { join } from 'node:path'
+import { type ClockodoAccount, startClockodoMock } from '@sluice/clockodo-mock'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { duckdbCounts, runCli, tempDir } from './cli-helpers.ts'
+
+// `sluice pipeline ...` and `sluice init`, the 403 skip and 429 bursts, through the real CLI.
+const USER = 'owner@example.com'
+const KEY = 'sk-PIPELINE-CMDS-42aa'
+
+let mock: { baseUrl: string; account: ClockodoAccount; close(): Promise<void> }
+let cwd: string
+let env: Record<string, string>
+const cli = (args: string[], extra: Record<string, string> = {}) =>
+  runCli(args, { cwd, env: { ...env, ...extra } })
+
+beforeAll(async () => {
+  mock = await startClockodoMock({
+    seed: 3,
+    size: { users: 2, years: 1, entriesPerWorkday: 2 },
+    credentials: { user: USER, apiKey: KEY },
+    rateLimits: false,
+  })
+  cwd = await tempDir('sluice-cli-pipeline-')
+  env = {
+    SOURCES__CLOCKODO__API_USER: USER,
+    SOURCES__CLOCKODO__API_KEY: KEY,
+    SOURCES__CLOCKODO__BASE_URL: mock.baseUrl,
+    SLUICE_PIPELINES_DIR: join(cwd, 'pipelines'),
+  }
+  const r = await cli(['run', '--progress', 'none'])
+  if (r.code !== 0) throw new Error(r.stderr)
+})
+
+afterAll(async () => {
+  await mock?.close()
+})
+
+describe('sluice pipeline', () => {
+  test('info lists the schema and the loaded package', async () => {
+    const r = await cli(['pipeline', 'clockodo_pipeline', 'info'])
+    expect(r.code, r.stderr).toBe(0)
+    const info = JSON.parse(r.stdout)
+    expect(info.pipelineName).toBe('clockodo_pipeline')
+    expect(info.schema.name).toBe('clockodo')
+    expect(info.schema.tables).toBeGreaterThan(24)
+    expect(info.packages).toEqual([{ loadId: expect.stringMatching(/^\d+\.\d+$/), state: 'loaded' }])
+  })
+
+  test('trace shows the steps of the last run', async () => {
+    const r = await cli(['pipeline', 'trace'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout).steps.map((s: { step: string }) => s.step)).toEqual([
+      'restore',
+      'extract',
+      'normalize',
+      'load',
+    ])
+  })
+
+  test('schema as json, yaml and mermaid', async () => {
+    const json = await cli(['pipeline', 'schema', '--format', 'json'])
+    expect(JSON.parse(json.stdout).tables.entries.columns.map((c: { name: string }) => c.name)).toContain(
+      'time_since',
+    )
+    const yaml = await cli(['pipeline', 'schema'])
+    expect(yaml.stdout).toMatch(/^name: clockodo$/m)
+    const mermaid = await cli(['pipeline', 'schema', '--format', 'mermaid'])
+    expect(mermaid.stdout).toMatch(/^erDiagram/)
+    expect(mermaid.stdout).toContain('projects ||--o{ projects__service_assignments')
+    const bad = await cli(['pipeline', 'schema', '--format', 'dot'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/not one of json, yaml, mermaid/)
+  })
+
+  test('state holds the entries windows; load-package and failed-jobs describe the package', async () => {
+    const state = JSON.parse((await cli(['pipeline', 'state'])).stdout)
+    expect(state.sources.clockodo.resources.entries.until).toMatch(/^\d{4}-/)
+    const pkg = JSON.parse((await cli(['pipeline', 'load-package'])).stdout)
+    expect(pkg.state).toBe('loaded')
+    expect(Object.keys(pkg.tables)).toContain('entries')
+    expect(JSON.parse((await cli(['pipeline', 'failed-jobs'])).stdout)).toEqual([])
+    const missing = await cli(['pipeline', 'load-package', '123.456'])
+    expect(missing.code).toBe(2)
+  })
+
+  test('drop removes a resource table; the next run loads it again', async () => {
+    const db = join(cwd, 'clockodo_pipeline.duckdb')
+    const dropped = await cli(['pipeline', 'drop', 'customers'])
+    expect(dropped.code, dropped.stderr).toBe(0)
+    expect((await duckdbCounts(db, 'clockodo_data')).customers).toBeUndefined()
+    const again = await cli(['run', '--progress', 'none'])
+    expect(again.code, again.stderr).toBe(0)
+    expect((await duckdbCounts(db, 'clockodo_data')).customers).toBe(mock.account.expectedCounts().customers)
+  })
+
+  test('sync restores state and schema from the destination into an empty pipelines dir', async () => {
+    const fresh = join(cwd, 'fresh-pipelines')
+    const r = await cli(['pipeline', 'sync'], { SLUICE_PIPELINES_DIR: fresh })
+    expect(r.code, r.stderr).toBe(0)
+    const state = JSON.parse((await cli(['pipeline', 'state'], { SLUICE_PIPELINES_DIR: fresh })).stdout)
+    expect(state.sources.clockodo.resources.entries.until).toMatch(/^\d{4}-/)
+  })
+})
+
+describe('sluice init', () => {
+  test('writes commented templates, keeps existing files, secrets readable by the owner only', async () => {
+    const dir = await tempDir('sluice-cli-init-')
+    const r = await runCli(['init'], { cwd: dir })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('wrote')
+    const { readFile, stat } = await import('node:fs/promises')
+    expect(await readFile(join(dir, '.sluice', 'secrets.toml'), 'utf8')).toContain('[sources.clockodo]')
+    expect((await stat(join(dir, '.sluice', 'secrets.toml'))).mode & 0o077).toBe(0)
+    const again = await runCli(['init'], { cwd: dir })
+    expect(again.stdout).toContain('kept')
+  })
+})
+
+describe('API refusals and bursts', () => {
+  test('a resource the key may not read (403) is skipped with a warning; --strict fails', async () => {
+    const limited = await startClockodoMock({
+      seed: 3,
+      size: { users: 2, years: 1, entriesPerWorkday: 2 },
+      credentials: { user: USER, apiKey: KEY },
+      rateLimits: false,
+      forbidden: ['/v4/absences'],
+    })
+    try {
+      const dir = await tempDir('sluice-cli-403-')
+      const e = { ...env, SOURCES__CLOCKODO__BASE_URL: limited.baseUrl, SLUICE_PIPELINES_DIR: join(dir, 'p') }
+      const r = await runCli(['run', '--progress', 'none'], { cwd: dir, env: e })
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stdout).toMatch(/skipped resource absences: .*no rights/i)
+      const strict = await runCli(['run', '--progress', 'none', '--strict'], { cwd: dir, env: e })
+      expect(strict.code).toBe(1)
+      expect(strict.stderr).toMatch(/absences/)
+    } finally {
+      await limited.close()
+    }
+  })
+
+  test('429 bursts with Retry-After are survived with exact counts', async () => {
+    const bursty = await startClockodoMock({
+      seed: 3,
+      size: { users: 2, years: 1, entriesPerWorkday: 2 },
+      credentials: { user: USER, apiKey: KEY },
+      rateLimits: false,
+      faults: { burst429: { every: 12, count: 2, retryAfterSeconds: 1 } },
+    })
+    try {
+      const dir = await tempDir('sluice-cli-429-')
+      const e = { ...env, SOURCES__CLOCKODO__BASE_URL: bursty.baseUrl, SLUICE_PIPELINES_DIR: join(dir, 'p') }
+      const r = await runCli(['run', '--progress', 'log', '--resources', 'entries,users,customers'], {
+        cwd: dir,
+        env: e,
+      })
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stderr).toMatch(/retry \d+ of .*429/)
+      const counts = await duckdbCounts(join(dir, 'clockodo_pipeline.duckdb'), 'clockodo_data')
+      const expected = bursty.account.expectedCounts()
+      expect(counts).toMatchObject({
+        entries: expected.entries,
+        users: expected.users,
+        customers: expected.customers,
+      })
+    } finally {
+      await bursty.close()
+    }
+  })
+})
