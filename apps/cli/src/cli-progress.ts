@@ -102,7 +102,7 @@ function barReporter(stream: NodeJS.WritableStream): ProgressReporter {
   const status = multi.create(
     1,
     0,
-    { name: 'requests'.padEnd(24), rows: '', note: '' },
+    { name: 'requests'.padEnd(26), rows: '', note: '' },
     { format: '{name} {note}' },
   )
   const refresh = () => status.update(0, { note: `${inFlight} in flight, ${retries} retries ${note}` })
@@ -127,7 +127,7 @@ function barReporter(stream: NodeJS.WritableStream): ProgressReporter {
           refresh()
           break
         case 'resource-start': {
-          const bar = multi.create(1, 0, { name: e.resource.padEnd(24), rows: 0, note: '' })
+          const bar = multi.create(1, 0, { name: e.resource.padEnd(26), rows: 0, note: '' })
           resources.set(e.resource, { pages: 0, totalPages: 0, rows: 0, bar, lastLog: 0 })
           break
         }
