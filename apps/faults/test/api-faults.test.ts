@@ -1,12 +1,14 @@
 import type { MockFaults } from '@sluice/clockodo-mock'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { duckdbChecksums, runCli, type TableChecksums, tempDir } from '../src/index.ts'
-import { API_KEY, cliEnv, startMock } from './helpers.ts'
+import { API_KEY, cliEnv, printFigures, rowsIn, startMock } from './helpers.ts'
 
 // API faults from the simulated account (seeded): each run still completes, and the DuckDB dataset equals a
 // clean run's, table by table (row count and checksum of the rows without _sluice_ columns).
 const DB = 'clockodo_pipeline.duckdb'
 let clean: TableChecksums
+const figures = { faultsRetried: 0, runsCompared: 0, rowsCompared: 0 }
+afterAll(() => printFigures('api-faults', figures))
 
 async function loadWith(
   faults: MockFaults,
@@ -18,7 +20,13 @@ async function loadWith(
     const r = await runCli(['run', '--progress', 'log'], { cwd, env: cliEnv(cwd, mock.baseUrl, extraEnv) })
     expect(`${r.stdout}${r.stderr}`).not.toContain(API_KEY)
     expect(r.code, r.stderr).toBe(0)
-    return { ...r, sums: await duckdbChecksums(`${cwd}/${DB}`, 'clockodo_data') }
+    figures.faultsRetried += retriesFor(r.stderr, /./)
+    const sums = await duckdbChecksums(`${cwd}/${DB}`, 'clockodo_data')
+    if (clean) {
+      figures.runsCompared++
+      figures.rowsCompared += rowsIn(sums)
+    }
+    return { ...r, sums }
   } finally {
     await mock.close()
   }

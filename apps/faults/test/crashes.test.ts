@@ -13,7 +13,7 @@ import {
   type TableChecksums,
   tempDir,
 } from '../src/index.ts'
-import { API_KEY, cliEnv, postgresUrl, startMock } from './helpers.ts'
+import { API_KEY, cliEnv, postgresUrl, printFigures, rowsIn, startMock } from './helpers.ts'
 
 // SIGKILL at 20 seeded points of a first load (during extract, at the end of normalize, during load, and
 // between the last load job and completion), then a rerun: the dataset equals a clean run's, for DuckDB,
@@ -105,7 +105,10 @@ beforeAll(async () => {
   for (const phase of PHASES) expect(triggers[phase]?.length, phase).toBeGreaterThan(0)
 })
 
+const figures = { sigkills: 0, gracefulStops: 0, rowsCompared: 0 }
+
 afterAll(async () => {
+  printFigures('crashes', figures)
   await mock?.close()
 })
 
@@ -145,6 +148,8 @@ describe('SIGKILL at 20 seeded points, then a rerun', () => {
     expect(rerun.code, rerun.stderr).toBe(0)
     expect(`${rerun.stdout}${rerun.stderr}`).not.toContain(API_KEY)
     expect(await t.sums()).toEqual(clean[dest])
+    figures.sigkills++
+    figures.rowsCompared += rowsIn(clean[dest])
   })
 
   test('the kills landed in every phase: some left a pending (normalized) package the rerun finished', () => {
@@ -183,6 +188,8 @@ describe('SIGINT and SIGTERM stop gracefully', () => {
       const rerun = await runCli(t.args, { cwd, env: t.env })
       expect(rerun.code, rerun.stderr).toBe(0)
       expect(await t.sums()).toEqual(clean.duckdb)
+      figures.gracefulStops++
+      figures.rowsCompared += rowsIn(clean.duckdb)
     },
   )
 })

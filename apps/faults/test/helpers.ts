@@ -44,3 +44,17 @@ export function postgresUrl(): string {
   if (error) throw new Error(error)
   return inject('postgresUrl')
 }
+
+/** Rows in a set of table checksums (what an equality check compared). */
+export function rowsIn(sums: Record<string, { rows: number }>): number {
+  return Object.values(sums).reduce((n, t) => n + t.rows, 0)
+}
+
+/** Prints one line of figures for the README's reliability section. */
+export function printFigures(file: string, figures: Record<string, number>): void {
+  console.log(
+    `[figures] ${file}: ${Object.entries(figures)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  )
+}
