@@ -24,3 +24,11 @@ export {
   snowflakeDialect,
 } from './snowflake-dialect.ts'
 export { mapSnowflakeError, type SnowflakeErrorContext } from './snowflake-errors.ts'
+export {
+  type BucketCredentials,
+  redactCredentials,
+  resolveStaging,
+  type SnowflakeStaging,
+  type SnowflakeStagingOption,
+  stagedSource,
+} from './snowflake-staging.ts'

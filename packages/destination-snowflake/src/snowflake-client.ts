@@ -5,6 +5,7 @@ import type * as Sdk from 'snowflake-sdk'
 import type { SnowflakeConnectionParams } from './snowflake-credentials.ts'
 import { snowflakeDialect } from './snowflake-dialect.ts'
 import { mapSnowflakeError, type SnowflakeErrorContext } from './snowflake-errors.ts'
+import { redactCredentials } from './snowflake-staging.ts'
 
 type SdkModule = typeof Sdk
 type Bind = string | number | boolean | null
@@ -173,6 +174,19 @@ export class SnowflakeSqlClient implements SqlClient {
     return `@${schema}.%${table}`
   }
 
+  /**
+   * Runs a COPY INTO from `source` (`@stage/... FILES = (...)` or `'s3://...' CREDENTIALS = (...) FILES = (...)`)
+   * and returns the rows loaded.
+   */
+  async copyInto(qualifiedTable: string, source: string, signal?: AbortSignal): Promise<number> {
+    const rows = await this.run(
+      `COPY INTO ${qualifiedTable} FROM ${source} FILE_FORMAT = (TYPE = 'JSON' BINARY_FORMAT = 'BASE64' COMPRESSION = AUTO) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE ON_ERROR = ABORT_STATEMENT FORCE = TRUE`,
+      [],
+      signal,
+    )
+    return loadedRows(rows, qualifiedTable)
+  }
+
   async bulkLoad(load: BulkLoad, signal: AbortSignal): Promise<number> {
     if (load.format !== 'jsonl') {
       throw new SluiceError('DESTINATION_FORMAT', `[snowflake] cannot load ${load.format} files`, {
@@ -239,8 +253,24 @@ export class SnowflakeSqlClient implements SqlClient {
   }
 }
 
+/** Sums `rows_loaded` of a COPY INTO result; throws for a file that did not load. */
+function loadedRows(rows: Record<string, unknown>[], table: string): number {
+  let loaded = 0
+  for (const r of rows) {
+    const n = Number(r['rows_loaded'] ?? 0)
+    if (Number.isFinite(n)) loaded += n
+    const status = String(r['status'] ?? '')
+    if (status && status !== 'LOADED' && status !== 'LOAD_SKIPPED') {
+      throw new SluiceError('DESTINATION_DATA', `[snowflake] COPY INTO ${table} returned ${status}`, {
+        hint: String(r['first_error'] ?? 'check the job file'),
+      })
+    }
+  }
+  return loaded
+}
+
 function summarize(sql: string): string {
-  const s = sql.replace(/\s+/g, ' ').trim()
+  const s = redactCredentials(sql).replace(/\s+/g, ' ').trim()
   return s.length > 80 ? `${s.slice(0, 77)}...` : s
 }
 

@@ -1,5 +1,6 @@
 import type { ReplaceStrategy } from '@sluice/core'
 import { SluiceError } from '@sluice/core'
+import type { BucketCredentials, SnowflakeStagingOption } from './snowflake-staging.ts'
 
 /** Where users set the credentials, named in every configuration error. */
 export const SNOWFLAKE_CREDENTIALS_SETTING =
@@ -36,6 +37,18 @@ export interface SnowflakeOptions {
    * table's own table stage (`@%TABLE`). dlt calls it `stage_name`.
    */
   stage?: string
+  /**
+   * A staging bucket job files are uploaded to before COPY INTO reads them (dlt's `staging = "filesystem"`):
+   * a `FilesystemStaging` from `@sluice/destination-filesystem`, an `s3://bucket/prefix` URL, or dlt's
+   * `[destination.filesystem]` section (`bucket_url`, `credentials`). `s3://` is read by URL with the
+   * bucket's keys in `CREDENTIALS`; other buckets need `stage` = an external stage on the bucket root.
+   * Default none: job files are PUT into an internal stage.
+   */
+  staging?: SnowflakeStagingOption
+  /** Keys for an `s3://` staging bucket, passed in COPY INTO's CREDENTIALS (default the `staging` section's). Secret. */
+  stagingCredentials?: { awsAccessKeyId?: string; awsSecretAccessKey?: string; sessionToken?: string }
+  /** Keep staged bucket files after loading (dlt: `keep_staged_files`). Default false. */
+  keepStagedFiles?: boolean
   /** Server URL instead of `https://<account>.snowflakecomputing.com` (private link, tests). */
   accessUrl?: string
   /**
@@ -67,6 +80,9 @@ export interface SnowflakeConnectionParams {
   stage: string | undefined
   accessUrl: string | undefined
   parallelJobs: number
+  staging: SnowflakeStagingOption | undefined
+  stagingCredentials: BucketCredentials | undefined
+  keepStagedFiles: boolean
 }
 
 function invalid(problem: string): SluiceError {
@@ -154,6 +170,11 @@ export function parseSnowflakeOptions(options: SnowflakeOptions): SnowflakeConne
     stage: pick(sources, 'stage', 'stage_name', 'stageName'),
     accessUrl: pick(sources, 'accessUrl', 'access_url'),
     parallelJobs: parallel,
+    staging: (options.staging ?? undefined) as SnowflakeStagingOption | undefined,
+    stagingCredentials: options.stagingCredentials,
+    keepStagedFiles: ['true', '1'].includes(
+      String(pick(sources, 'keepStagedFiles', 'keep_staged_files') ?? '').toLowerCase(),
+    ),
   }
 }
 

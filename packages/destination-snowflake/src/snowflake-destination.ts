@@ -3,6 +3,8 @@ import type {
   DestinationCapabilities,
   DestinationClient,
   DestinationContext,
+  LoadJob,
+  LoadJobResult,
   ReplaceStrategy,
   Schema,
   Table,
@@ -12,6 +14,7 @@ import { SqlClientDestination } from '@sluice/core'
 import { connectSnowflake, type SnowflakeSqlClient } from './snowflake-client.ts'
 import { parseSnowflakeOptions, type SnowflakeOptions, snowflakeLocation } from './snowflake-credentials.ts'
 import { SNOWFLAKE_MAX_IDENTIFIER_LENGTH } from './snowflake-dialect.ts'
+import { resolveStaging, type SnowflakeStaging, stagedSource } from './snowflake-staging.ts'
 
 /**
  * What Snowflake offers here: jsonl job files (PUT + COPY INTO), all dispositions and merge strategies
@@ -51,12 +54,15 @@ function tableFamily(schema: Schema, root: Table): Table[] {
  */
 export class SnowflakeDestinationClient extends SqlClientDestination {
   readonly #replaceStrategy: ReplaceStrategy
+  readonly #sf: SnowflakeSqlClient
+  readonly #staging: SnowflakeStaging | undefined
 
   constructor(
     client: SnowflakeSqlClient,
     ctx: DestinationContext,
     location: string,
     replaceStrategy: ReplaceStrategy,
+    staging?: SnowflakeStaging,
   ) {
     super({
       client,
@@ -66,6 +72,30 @@ export class SnowflakeDestinationClient extends SqlClientDestination {
       maxParallelJobs: client.params.parallelJobs,
     })
     this.#replaceStrategy = replaceStrategy
+    this.#sf = client
+    this.#staging = staging
+  }
+
+  /**
+   * With a staging bucket: uploads the job file there (filesystem destination's layout, gzip jsonl) and COPYs it
+   * from the bucket; without one, PUT + COPY through the SQL client's bulk path.
+   */
+  override async load(job: LoadJob, signal: AbortSignal): Promise<LoadJobResult> {
+    const s = this.#staging
+    if (!s) return super.load(job, signal)
+    const staged = await s.staging.stageJob(job, { dataset: this.names.dataset, format: 'jsonl' })
+    const source = stagedSource(staged.key, staged.url, this.#sf.params.stage, s.credentials)
+    const rows = await this.#sf.copyInto(this.names.table(job.table.name, true), source, signal)
+    if (!s.keep) await s.staging.remove([staged])
+    return { rows, location: staged.url }
+  }
+
+  override async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      await this.#staging?.staging.close()
+    } finally {
+      await super[Symbol.asyncDispose]()
+    }
   }
 
   override publishSql(schema: Schema, root: Table, tl: TableLoad, now: string): SnowflakeStatement[] {
@@ -100,8 +130,13 @@ export function snowflake(options: SnowflakeOptions): Destination {
     name: 'snowflake',
     capabilities: SNOWFLAKE_CAPABILITIES,
     async createClient(ctx: DestinationContext): Promise<DestinationClient> {
+      const staging = await resolveStaging(params.staging, {
+        stage: params.stage,
+        keep: params.keepStagedFiles,
+        credentials: params.stagingCredentials,
+      })
       const client = await connectSnowflake({ params })
-      return new SnowflakeDestinationClient(client, ctx, location, replaceStrategy)
+      return new SnowflakeDestinationClient(client, ctx, location, replaceStrategy, staging)
     },
   }
 }

@@ -31,7 +31,10 @@ export function mapSnowflakeError(error: unknown, ctx: SnowflakeErrorContext): S
   if (isSluiceError(error)) return error
   const e = (error ?? {}) as DriverError
   const code = e.code === undefined ? '' : String(e.code).padStart(6, '0')
-  const message = String(e.message ?? error).split('\n')[0] ?? ''
+  const full = String(e.message ?? error)
+    .replace(/\s*\n\s*/g, ' ')
+    .trim()
+  const message = full.length > 300 ? `${full.slice(0, 297)}...` : full
   const where = `[snowflake] ${ctx.action} on account ${ctx.account}`
   if (code === '390100' || code === '390101' || code === '390422') {
     return new SluiceError('DESTINATION_AUTH', `${where} failed: ${message}`, {

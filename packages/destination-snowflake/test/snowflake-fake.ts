@@ -43,6 +43,12 @@ export interface FakeSnowflakeOptions {
   databases?: string[]
   /** Statements (regex on the SQL) answered with a privilege error. */
   denied?: RegExp[]
+  /** External locations COPY INTO may read by URL: URL prefix (`s3://bucket/`) → local folder. */
+  buckets?: Record<string, string>
+  /** The AWS key id COPY INTO must pass in CREDENTIALS for `buckets`. */
+  bucketKeyId?: string
+  /** Named external stages: stage name → local folder (the bucket root). */
+  externalStages?: Record<string, string>
 }
 
 /**
@@ -73,6 +79,9 @@ export class FakeSnowflake {
       keyPairUsers: options.keyPairUsers ?? [],
       databases: options.databases ?? ['ANALYTICS'],
       denied: options.denied ?? [],
+      buckets: options.buckets ?? {},
+      bucketKeyId: options.bucketKeyId ?? '',
+      externalStages: options.externalStages ?? {},
     }
   }
 
@@ -266,11 +275,12 @@ export class FakeSnowflake {
       }
     }
     const copy = new RegExp(
-      `^COPY INTO ("(?:[^"]|"")*")\\.("(?:[^"]|"")*") FROM (${STAGE}) FILES = \\(((?:'(?:[^'\\\\]|\\\\.)*',? ?)+)\\) FILE_FORMAT = \\(([^)]*)\\)(.*)$`,
+      `^COPY INTO ("(?:[^"]|"")*")\\.("(?:[^"]|"")*") FROM (${STAGE}|'(?:[^'\\\\]|\\\\.)*')(?: CREDENTIALS = \\(((?:[^)'\\\\]|'(?:[^'\\\\]|\\\\.)*')*)\\))? FILES = \\(((?:'(?:[^'\\\\]|\\\\.)*',? ?)+)\\) FILE_FORMAT = \\(([^)]*)\\)(.*)$`,
       'is',
     ).exec(text)
     if (copy) {
-      const [, schemaQ, tableQ, stage, filesText, fileFormat, options] = copy as unknown as string[]
+      const [, schemaQ, tableQ, stage, credentials, filesText, fileFormat, options] =
+        copy as unknown as string[]
       const files = [...(filesText as string).matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((m) =>
         (m[1] as string).replace(/\\(.)/g, '$1'),
       )
@@ -283,7 +293,7 @@ export class FakeSnowflake {
       })
       if (!/MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE/i.test(options as string))
         throw new Error('the fake only supports MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE')
-      const dir = this.stageDir(stage as string)
+      const dir = this.sourceDir(stage as string, credentials)
       const present = await readdir(dir).catch(() => [] as string[])
       const rowset: unknown[][] = []
       for (const f of files) {
@@ -335,6 +345,28 @@ export class FakeSnowflake {
         /^(BIGINT|INTEGER|HUGEINT|SMALLINT|TINYINT|UBIGINT|DECIMAL\(\d+,0\))$/.test(t) ? 'fixed' : 'text',
       ),
     )
+  }
+
+  /** The local folder behind a COPY source: an internal stage, a named external stage, or a bucket URL. */
+  private sourceDir(source: string, credentials: string | undefined): string {
+    if (source.startsWith("'")) {
+      const url = source.slice(1, -1).replace(/\\(.)/g, '$1')
+      const prefix = Object.keys(this.options.buckets).find((p) => url.startsWith(p))
+      if (!prefix) throw new Error(`Failure using stage area. Cause: [no such bucket ${url}]`)
+      const key = /AWS_KEY_ID = '([^']*)'/.exec(credentials ?? '')?.[1]
+      if (key !== this.options.bucketKeyId)
+        throw Object.assign(
+          new Error('Failure using stage area. Cause: [Access Denied (Status Code: 403)]'),
+          {
+            code: '091003',
+          },
+        )
+      return join(this.options.buckets[prefix] as string, url.slice(prefix.length))
+    }
+    const named = /^@([A-Za-z_][\w$]*)\/(.*)$/.exec(source)
+    const root = named ? this.options.externalStages[named[1] as string] : undefined
+    if (named && root !== undefined) return join(root, named[2] as string)
+    return this.stageDir(source)
   }
 
   /** The local directory standing in for a stage (`@"S".%"T"` or `@NAMED/path`). */
