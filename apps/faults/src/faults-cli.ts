@@ -35,8 +35,11 @@ export interface RunCliOptions {
   killSignal?: NodeJS.Signals
   /** Waits this long after `killWhen` fired before sending the signal. Default 0. */
   killDelayMs?: number
-  /** Called with the stderr seen so far on every chunk (e.g. to stop a server at a certain line). */
-  onStderr?: (stderr: string) => void
+  /**
+   * Called with the stderr seen so far and the child's pid on every chunk (e.g. to pause the CLI with
+   * SIGSTOP and stop a server at a certain line).
+   */
+  onStderr?: (stderr: string, pid: number | undefined) => void
   /** Hard limit: SIGKILL after this many ms (a hung CLI fails the test instead of hanging it). Default 90000. */
   timeoutMs?: number
 }
@@ -67,7 +70,7 @@ export function runCli(args: string[], options: RunCliOptions): Promise<CliResul
     })
     child.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString()
-      options.onStderr?.(stderr)
+      options.onStderr?.(stderr, child.pid)
       if (options.killWhen && !killed && options.killWhen(stderr)) fire()
     })
     child.on('error', reject)

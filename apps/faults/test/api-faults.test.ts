@@ -112,7 +112,7 @@ describe('when retries run out', () => {
     expect(failed.stderr).not.toContain(API_KEY)
     expect(failed.stdout).not.toContain(API_KEY)
     const message = failed.stderr.split('\n').find((l) => l.startsWith('[sluice]')) ?? ''
-    expect(message).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/api\/v\d\/\S+ failed with HTTP 500/)
+    expect(message).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/api\/\S+ failed with HTTP 500/)
     expect(message).toMatch(/retry later|try again|run the same command again/i)
     faults.errorRate = 0
     const rerun = await runCli(['run', '--progress', 'none'], { cwd, env })

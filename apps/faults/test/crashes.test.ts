@@ -128,22 +128,30 @@ describe('SIGKILL at 20 seeded points, then a rerun', () => {
   test.each(points)('#$n $dest: killed during $phase', async ({ dest, phase, pick, delayMs, n }) => {
     const lines = triggers[phase]
     const trigger = lines[Math.floor(pick * lines.length)]!
-    const t = await target(dest, `k${n}`)
-    const cwd = t.cwd
-    const killed: CliResult = await runCli(t.args, {
-      cwd,
-      env: t.env,
-      killWhen: (stderr) => stderr.split('\n').some((l) => strip(l).startsWith(trigger)),
-      killDelayMs: phase === 'complete' ? 0 : delayMs,
-    })
-    expect(killed.killed, `trigger "${trigger}" never appeared:\n${killed.stderr}`).toBe(true)
-    expect(killed.signal, `the run ended before the kill (${trigger})`).toBe('SIGKILL')
+    // On a loaded machine the run may finish in the moment between the trigger line and the kill (the last
+    // phases are short): then the point is tried again on a fresh dataset, at most 3 times.
+    let t = await target(dest, `k${n}`)
+    let killed: CliResult | undefined
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      if (attempt > 1) t = await target(dest, `k${n}_${attempt}`)
+      killed = await runCli(t.args, {
+        cwd: t.cwd,
+        env: t.env,
+        killWhen: (stderr) => stderr.split('\n').some((l) => strip(l).startsWith(trigger)),
+        killDelayMs: attempt > 1 ? 0 : phase === 'complete' ? delayMs * 2 : delayMs,
+      })
+      expect(killed.killed, `trigger "${trigger}" never appeared:\n${killed.stderr}`).toBe(true)
+      if (killed.signal === 'SIGKILL') break
+      expect(killed.code, killed.stderr).toBe(0)
+    }
+    expect(killed?.signal, `the run ended before the kill, 3 times (${trigger})`).toBe('SIGKILL')
     outcomes.push({
       dest,
       phase,
       trigger,
-      left: await newestPackageState(t.env, `crash_k${n}`),
+      left: await newestPackageState(t.env, t.args[t.args.indexOf('--pipeline-name') + 1]!),
     })
+    const cwd = t.cwd
     const rerun = await runCli(t.args, { cwd, env: t.env })
     expect(rerun.code, rerun.stderr).toBe(0)
     expect(`${rerun.stdout}${rerun.stderr}`).not.toContain(API_KEY)

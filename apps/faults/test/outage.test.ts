@@ -72,10 +72,12 @@ test('a PostgreSQL outage mid-load fails clearly, keeps the package, and the rer
   const failed = await runCli(args('outage'), {
     cwd,
     env,
-    onStderr: (stderr) => {
-      if (!stopping && /load entries: end/.test(stderr)) {
+    onStderr: (stderr, pid) => {
+      if (!stopping && pid && /load entries: end/.test(stderr)) {
+        // pause the CLI while the server goes down, so the outage surely lands before the load ends
+        process.kill(pid, 'SIGSTOP')
         stopped = true
-        stopping = stopPostgres(server)
+        stopping = stopPostgres(server).finally(() => process.kill(pid, 'SIGCONT'))
       }
     },
   })
