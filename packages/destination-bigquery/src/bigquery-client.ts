@@ -214,6 +214,57 @@ export class BigQuerySqlClient implements SqlClient {
     return result
   }
 
+  /** The load-job configuration for a jsonl file into a (staging) table. */
+  loadMetadata(columns: BulkLoad['columns']): Record<string, unknown> {
+    return {
+      sourceFormat: 'NEWLINE_DELIMITED_JSON',
+      schema: {
+        fields: columns.map((c) => ({ name: c.name, type: bigqueryLoadType(c), mode: 'NULLABLE' })),
+      },
+      writeDisposition: 'WRITE_APPEND',
+      createDisposition: 'CREATE_NEVER',
+      ignoreUnknownValues: false,
+      maxBadRecords: 0,
+    }
+  }
+
+  /** Runs a load job from GCS URIs (a staging bucket) into a table; returns the rows loaded. */
+  async loadFromUris(
+    qualifiedTable: string,
+    columns: BulkLoad['columns'],
+    uris: readonly string[],
+    signal: AbortSignal,
+  ): Promise<number> {
+    signal.throwIfAborted()
+    const [datasetId, tableId] = splitQualified(qualifiedTable)
+    const load = {
+      ...this.loadMetadata(columns),
+      sourceUris: [...uris],
+      destinationTable: { projectId: this.params.projectId, datasetId, tableId },
+    }
+    this.jobs.push({ kind: 'load', table: `${datasetId}.${tableId}`, ...load })
+    let job: Job | undefined
+    const onAbort = () => void job?.cancel().catch(() => {})
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      ;[job] = await this.bigquery.createJob({
+        configuration: { load },
+        jobPrefix: 'sluice_load_',
+        location: this.params.location,
+      } as Bq.JobOptions)
+      await job.promise()
+      return Number((job.metadata as Bq.JobMetadata | undefined)?.statistics?.load?.outputRows ?? 0)
+    } catch (error) {
+      if (signal.aborted) throw signal.reason
+      throw mapBigQueryError(
+        error,
+        this.#ctx(`load job into ${datasetId}.${tableId} from ${uris.join(', ')}`),
+      )
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+
   async bulkLoad(load: BulkLoad, signal: AbortSignal): Promise<number> {
     if (load.format !== 'jsonl') {
       throw new SluiceError('DESTINATION_FORMAT', `[bigquery] cannot load ${load.format} files`, {
@@ -222,17 +273,7 @@ export class BigQuerySqlClient implements SqlClient {
     }
     signal.throwIfAborted()
     const [dataset, tableId] = splitQualified(load.qualifiedTable)
-    const metadata = {
-      sourceFormat: 'NEWLINE_DELIMITED_JSON',
-      schema: {
-        fields: load.columns.map((c) => ({ name: c.name, type: bigqueryLoadType(c), mode: 'NULLABLE' })),
-      },
-      writeDisposition: 'WRITE_APPEND',
-      createDisposition: 'CREATE_NEVER',
-      ignoreUnknownValues: false,
-      maxBadRecords: 0,
-      jobPrefix: 'sluice_load_',
-    }
+    const metadata = { ...this.loadMetadata(load.columns), jobPrefix: 'sluice_load_' }
     this.jobs.push({ kind: 'load', table: `${dataset}.${tableId}`, file: load.file, ...metadata })
     let job: Job | undefined
     const onAbort = () => void job?.cancel().catch(() => {})

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { ReplaceStrategy } from '@sluice/core'
 import { SluiceError } from '@sluice/core'
+import type { BigQueryStagingOption } from './bigquery-staging.ts'
 
 /** Where users set the credentials, named in every configuration error. */
 export const BIGQUERY_CREDENTIALS_SETTING =
@@ -43,6 +44,15 @@ export interface BigQueryOptions {
   accessToken?: string
   /** API root instead of `https://bigquery.googleapis.com` (private endpoints, tests). */
   apiEndpoint?: string
+  /**
+   * A GCS staging bucket job files are uploaded to before load jobs read them (dlt's `staging = "filesystem"`):
+   * a `FilesystemStaging` from `@sluice/destination-filesystem`, a `gs://bucket/prefix` URL, or dlt's
+   * `[destination.filesystem]` section (`bucket_url`, `credentials` with HMAC keys). Default none: each job
+   * file is uploaded with its load job.
+   */
+  staging?: BigQueryStagingOption
+  /** Keep staged bucket files after loading (dlt: `keep_staged_files`). Default false. */
+  keepStagedFiles?: boolean
   /** Jobs loaded at once (load jobs). Default 4. */
   parallelJobs?: number
   /**
@@ -63,6 +73,8 @@ export interface BigQueryConnectionParams {
   accessToken: string | undefined
   apiEndpoint: string | undefined
   parallelJobs: number
+  staging: BigQueryStagingOption | undefined
+  keepStagedFiles: boolean
 }
 
 function invalid(problem: string): SluiceError {
@@ -152,6 +164,10 @@ export function parseBigQueryOptions(options: BigQueryOptions): BigQueryConnecti
     accessToken,
     apiEndpoint: str(o['apiEndpoint']) ?? str(o['api_endpoint']),
     parallelJobs: parallel,
+    staging: (o['staging'] ?? undefined) as BigQueryStagingOption | undefined,
+    keepStagedFiles: ['true', '1'].includes(
+      String(o['keepStagedFiles'] ?? o['keep_staged_files'] ?? '').toLowerCase(),
+    ),
   }
 }
 

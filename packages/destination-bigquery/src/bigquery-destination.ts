@@ -3,11 +3,14 @@ import type {
   DestinationCapabilities,
   DestinationClient,
   DestinationContext,
+  LoadJob,
+  LoadJobResult,
 } from '@sluice/core'
-import { SqlClientDestination } from '@sluice/core'
-import { connectBigQuery } from './bigquery-client.ts'
+import { SCD2_COLUMNS, SqlClientDestination } from '@sluice/core'
+import { type BigQuerySqlClient, connectBigQuery } from './bigquery-client.ts'
 import { type BigQueryOptions, bigqueryLocation, parseBigQueryOptions } from './bigquery-credentials.ts'
 import { BIGQUERY_MAX_IDENTIFIER_LENGTH } from './bigquery-dialect.ts'
+import { type BigQueryStaging, resolveStaging } from './bigquery-staging.ts'
 
 /**
  * What BigQuery offers here: jsonl job files through load jobs, all dispositions and merge strategies (MERGE
@@ -26,6 +29,54 @@ export const BIGQUERY_CAPABILITIES: DestinationCapabilities = {
 }
 
 /**
+ * The generic SQL destination client plus loading through a GCS staging bucket: with one, each job file is
+ * uploaded there (the filesystem destination's layout, gzip jsonl) and a load job reads it from its `gs://` URI.
+ */
+export class BigQueryDestinationClient extends SqlClientDestination {
+  readonly #bq: BigQuerySqlClient
+  readonly #staging: BigQueryStaging | undefined
+
+  constructor(
+    client: BigQuerySqlClient,
+    ctx: DestinationContext,
+    location: string,
+    staging: BigQueryStaging | undefined,
+  ) {
+    super({
+      client,
+      datasetName: ctx.datasetName,
+      capabilities: BIGQUERY_CAPABILITIES,
+      location,
+      maxParallelJobs: client.params.parallelJobs,
+    })
+    this.#bq = client
+    this.#staging = staging
+  }
+
+  override async load(job: LoadJob, signal: AbortSignal): Promise<LoadJobResult> {
+    const s = this.#staging
+    if (!s) return super.load(job, signal)
+    const staged = await s.staging.stageJob(job, { dataset: this.names.dataset, format: 'jsonl' })
+    const rows = await this.#bq.loadFromUris(
+      this.names.table(job.table.name, true),
+      job.table.columns.filter((c) => c.name !== SCD2_COLUMNS.validFrom && c.name !== SCD2_COLUMNS.validTo),
+      [staged.url],
+      signal,
+    )
+    if (!s.keep) await s.staging.remove([staged])
+    return { rows, location: staged.url }
+  }
+
+  override async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      await this.#staging?.staging.close()
+    } finally {
+      await super[Symbol.asyncDispose]()
+    }
+  }
+}
+
+/**
  * The BigQuery destination: dataset = BigQuery dataset (plus `<dataset>_staging`) in the configured location,
  * job files loaded by load jobs, data, schema version, state and `_sluice_loads` published in one transaction
  * script. Options are validated here (`SluiceError('CONFIG_INVALID')`); nothing is sent before the first job.
@@ -41,14 +92,9 @@ export function bigquery(options: BigQueryOptions): Destination {
     name: 'bigquery',
     capabilities: BIGQUERY_CAPABILITIES,
     async createClient(ctx: DestinationContext): Promise<DestinationClient> {
+      const staging = await resolveStaging(params.staging, params.keepStagedFiles)
       const client = await connectBigQuery({ params })
-      return new SqlClientDestination({
-        client,
-        datasetName: ctx.datasetName,
-        capabilities: BIGQUERY_CAPABILITIES,
-        location,
-        maxParallelJobs: params.parallelJobs,
-      })
+      return new BigQueryDestinationClient(client, ctx, location, staging)
     },
   }
 }

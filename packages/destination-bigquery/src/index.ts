@@ -13,7 +13,7 @@ export {
   parseBigQueryOptions,
   type ServiceAccountKey,
 } from './bigquery-credentials.ts'
-export { BIGQUERY_CAPABILITIES, bigquery } from './bigquery-destination.ts'
+export { BIGQUERY_CAPABILITIES, BigQueryDestinationClient, bigquery } from './bigquery-destination.ts'
 export {
   BIGQUERY_MAX_COLUMN_LENGTH,
   BIGQUERY_MAX_IDENTIFIER_LENGTH,
@@ -23,3 +23,8 @@ export {
   quoteBigQueryIdentifier,
 } from './bigquery-dialect.ts'
 export { type BigQueryErrorContext, mapBigQueryError } from './bigquery-errors.ts'
+export {
+  type BigQueryStaging,
+  type BigQueryStagingOption,
+  resolveStaging,
+} from './bigquery-staging.ts'

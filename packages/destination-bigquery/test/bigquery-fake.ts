@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -31,6 +31,8 @@ export interface FakeBigQueryOptions {
   projectId?: string
   /** SQL (regex) answered with 403 accessDenied. */
   denied?: RegExp[]
+  /** GCS locations load jobs may read: URL prefix (`gs://bucket/`) → local folder. */
+  buckets?: Record<string, string>
 }
 
 class QueryError extends Error {
@@ -68,6 +70,7 @@ export class FakeBigQuery {
       tokens: options.tokens ?? ['fake-token'],
       projectId: options.projectId ?? 'test-project',
       denied: options.denied ?? [],
+      buckets: options.buckets ?? {},
     }
   }
 
@@ -220,7 +223,23 @@ export class FakeBigQuery {
 
   private async runLoad(load: Record<string, unknown>, data: Buffer | undefined): Promise<number> {
     const dest = load['destinationTable'] as { datasetId: string; tableId: string }
-    if (!data) throw new QueryError('invalid', 'the fake only supports load jobs with uploaded data')
+    const uris = (load['sourceUris'] ?? []) as string[]
+    if (!data && uris.length === 0)
+      throw new QueryError('invalid', 'a load job needs uploaded data or sourceUris')
+    if (!data) {
+      const parts: Buffer[] = []
+      for (const uri of uris) {
+        const prefix = Object.keys(this.options.buckets).find((p) => uri.startsWith(p))
+        if (!prefix) throw new QueryError('notFound', `Not found: URI ${uri}`)
+        const raw = await readFile(
+          join(this.options.buckets[prefix] as string, uri.slice(prefix.length)),
+        ).catch(() => {
+          throw new QueryError('notFound', `Not found: URI ${uri}`)
+        })
+        parts.push(raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw)
+      }
+      data = Buffer.concat(parts)
+    }
     if (load['sourceFormat'] !== 'NEWLINE_DELIMITED_JSON')
       throw new QueryError('invalid', `unsupported sourceFormat ${String(load['sourceFormat'])}`)
     const columns = await tableColumns(this.conn, dest.datasetId, dest.tableId)
