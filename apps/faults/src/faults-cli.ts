@@ -81,9 +81,9 @@ export function runCli(args: string[], options: RunCliOptions): Promise<CliResul
   })
 }
 
-/** A new empty folder under the OS temp dir. */
+/** A new empty folder under `SLUICE_FAULTS_TMP` (the suite's run folder, removed after the run), else the OS temp dir. */
 export function tempDir(prefix: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix))
+  return mkdtemp(join(process.env.SLUICE_FAULTS_TMP || tmpdir(), prefix))
 }
 
 /** Every file under a folder, recursively, as latin1 text (byte-exact for ASCII secrets). */
@@ -102,6 +102,7 @@ export function stableText(text: string, replacements: Record<string, string> = 
   let out = text
   for (const [from, to] of Object.entries(replacements)) if (from) out = out.split(from).join(to)
   return out
+    .replace(/\/tmp\/sluice-faults-run-[A-Za-z0-9]+\/[A-Za-z0-9._-]+/g, '<tmp>')
     .replace(/\/tmp\/[A-Za-z0-9._-]+/g, '<tmp>')
     .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>')
     .replace(/\d{10}\.\d{6}/g, '<load-id>')

@@ -59,9 +59,16 @@ function none(project: TestProject, error: string): undefined {
   return undefined
 }
 
-export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // every temp folder of the run goes under one folder, removed at the end (the workers inherit the variable)
+  const runDir = await mkdtemp(join(tmpdir(), 'sluice-faults-run-'))
+  process.env.SLUICE_FAULTS_TMP = runDir
+  const removeRunDir = () => rm(runDir, { recursive: true, force: true })
   const bin = serverBin()
-  if (!bin) return none(project, `no PostgreSQL server for the fault tests: ${HOW_TO_GET_ONE}`)
+  if (!bin) {
+    none(project, `no PostgreSQL server for the fault tests: ${HOW_TO_GET_ONE}`)
+    return removeRunDir
+  }
   const asRoot = process.getuid?.() === 0
   const as = (cmd: string, args: string[]) =>
     asRoot ? run('runuser', ['-u', 'postgres', '--', cmd, ...args]) : run(cmd, args)
@@ -122,11 +129,15 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   } catch (error) {
     await stop()
     const detail = error instanceof Error ? error.message : String(error)
-    return none(project, `could not start a throwaway PostgreSQL server (${detail}): ${HOW_TO_GET_ONE}`)
+    none(project, `could not start a throwaway PostgreSQL server (${detail}): ${HOW_TO_GET_ONE}`)
+    return removeRunDir
   }
   project.provide('postgresUrl', `postgresql://postgres:${password}@127.0.0.1:${port}/sluice_faults`)
   project.provide('postgresPassword', password)
   project.provide('postgresServer', { bin, data, log, options })
   project.provide('postgresError', '')
-  return stop
+  return async () => {
+    await stop()
+    await removeRunDir()
+  }
 }
