@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -17,6 +18,7 @@ const TOKEN = 'ya29.fake-BIGQUERY-token'
 const USER = 'owner@example.com'
 
 function cliResolves(): boolean {
+  if (!existsSync(BIN)) return false
   try {
     createRequire(join(cliDir, 'package.json')).resolve('@sluice/destination-bigquery/package.json')
     return true
@@ -27,7 +29,7 @@ function cliResolves(): boolean {
 const canRun = cliResolves()
 if (!canRun)
   console.info(
-    '[test] sluice run --destination bigquery skipped: apps/cli cannot resolve @sluice/destination-bigquery (add it as a devDependency of apps/cli)',
+    '[test] sluice run --destination bigquery skipped: apps/cli/dist is not built (pnpm --filter sluice build) or apps/cli cannot resolve @sluice/destination-bigquery (add it as a devDependency of apps/cli)',
   )
 
 function runCli(args: string[], cwd: string, env: Record<string, string>) {
