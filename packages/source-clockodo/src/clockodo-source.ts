@@ -304,6 +304,13 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
     }
   }
 
+  async function* tagPages(
+    window: number,
+    pages: AsyncGenerator<object[]>,
+  ): AsyncGenerator<{ window: number; rows: object[] }> {
+    for await (const rows of pages) yield { window, rows }
+  }
+
   async function* readEntries(e: ClockodoEndpoint, ctx: ResourceContext): AsyncGenerator<object[]> {
     const plainClient = clientFor(ctx, general)
     const client = config.enhancedList ? clientFor(ctx, enhanced) : plainClient
@@ -325,34 +332,56 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
     let fetched = 0
     const windows = plan.windows.map(
       (w, i) => () =>
-        fetchPages(
-          client,
-          {
-            resource: e.name,
-            path: e.path,
-            params: { time_since: isoUtc(w.since), time_until: isoUtc(w.until), ...enhancedParam },
-            pageSize: e.pageSize,
-            dataKeys: e.dataKeys,
-          },
-          {
-            signal: ctx.signal,
-            lookahead,
-            onPage: (_page, rows, total) => {
-              windowPages[i] = Math.max(windowPages[i]!, total ?? 1)
-              const totalPages = windowPages.reduce((a, b) => a + b, 0)
-              fetched++
-              ctx.emit({
-                type: 'page',
-                resource: e.name,
-                page: fetched,
-                rows,
-                totalPages: Math.max(fetched, totalPages),
-              })
+        tagPages(
+          i,
+          fetchPages(
+            client,
+            {
+              resource: e.name,
+              path: e.path,
+              params: { time_since: isoUtc(w.since), time_until: isoUtc(w.until), ...enhancedParam },
+              pageSize: e.pageSize,
+              dataKeys: e.dataKeys,
             },
-          },
+            {
+              signal: ctx.signal,
+              lookahead,
+              onPage: (_page, rows, total) => {
+                windowPages[i] = Math.max(windowPages[i]!, total ?? 1)
+                const totalPages = windowPages.reduce((a, b) => a + b, 0)
+                fetched++
+                ctx.emit({
+                  type: 'page',
+                  resource: e.name,
+                  page: fetched,
+                  rows,
+                  totalPages: Math.max(fetched, totalPages),
+                })
+              },
+            },
+          ),
         ),
     )
-    yield* concatPrefetched(windows, 2)
+    // Windows are contiguous, so an entry read twice (it spans a window edge, or the list shifted while paging)
+    // is in this window or the one before: remembering two windows' ids keeps memory bounded by the window size.
+    let previous = new Set<unknown>()
+    let current = new Set<unknown>()
+    let currentWindow = -1
+    for await (const { window, rows } of concatPrefetched(windows, 2)) {
+      if (window !== currentWindow) {
+        previous = current
+        current = new Set()
+        currentWindow = window
+      }
+      const fresh = rows.filter((row) => {
+        const id = (row as { id?: unknown }).id
+        if (id === undefined) return true
+        if (current.has(id)) return false
+        current.add(id)
+        return !previous.has(id)
+      })
+      if (fresh.length > 0) yield fresh
+    }
     ctx.state.since = plan.nextState.since!
     ctx.state.until = plan.nextState.until!
   }
@@ -448,7 +477,8 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
       // without incremental reads, the merged tables are read whole and replaced
       writeDisposition: incremental || e.writeDisposition === 'replace' ? e.writeDisposition : 'replace',
       async *read(ctx: ResourceContext): AsyncGenerator<object[]> {
-        const seen = e.dedupeById ? new Set<unknown>() : undefined
+        // entries deduplicate per window themselves (readEntries)
+        const seen = e.dedupeById && e.mode.kind !== 'entries' ? new Set<unknown>() : undefined
         try {
           for await (const page of read(ctx)) {
             if (!seen) {

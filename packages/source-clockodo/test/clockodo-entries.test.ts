@@ -99,6 +99,22 @@ describe('entries', () => {
     expect(run.events.filter((e) => e.type === 'page').length).toBe(log.length)
   })
 
+  it('yields an entry that spans several windows once (ids kept per window, not per run)', async () => {
+    const data: FakeEntry[] = [
+      { id: 1, time_since: '2026-01-01T10:00:00Z', time_until: '2026-01-01T11:00:00Z' },
+      { id: 2, time_since: '2026-01-01T20:00:00Z', time_until: '2026-01-04T08:00:00Z' },
+      { id: 3, time_since: '2026-01-03T10:00:00Z', time_until: '2026-01-03T11:00:00Z' },
+      { id: 4, time_since: '2026-01-05T10:00:00Z', time_until: '2026-01-05T11:00:00Z' },
+    ]
+    const log: URL[] = []
+    server.use(entriesRoute(() => data, log, 1))
+    const run = await clock.run(
+      runResource(entriesOf({ startDate: '2026-01-01', endDate: '2026-01-06', windowDays: 1 })),
+    )
+    expect(log.length).toBeGreaterThan(5)
+    expect(run.rows.map((r) => r.id)).toEqual([1, 2, 3, 4])
+  })
+
   it('incremental run: re-reads only the lookback and later, and declares that range', async () => {
     const data = makeEntries('2026-01-01T00:00:00Z', 330)
     const log: URL[] = []
