@@ -9,13 +9,13 @@ import type {
 import { SCD2_COLUMNS, SqlClientDestination } from '@sluice/core'
 import { type BigQuerySqlClient, connectBigQuery } from './bigquery-client.ts'
 import { type BigQueryOptions, bigqueryLocation, parseBigQueryOptions } from './bigquery-credentials.ts'
-import { BIGQUERY_MAX_IDENTIFIER_LENGTH } from './bigquery-dialect.ts'
+import { BIGQUERY_MAX_COLUMN_LENGTH } from './bigquery-dialect.ts'
 import { type BigQueryStaging, resolveStaging } from './bigquery-staging.ts'
 
 /**
  * What BigQuery offers here: jsonl job files through load jobs, all dispositions and merge strategies (MERGE
- * for upserts), the publish as one multi-statement transaction, no DDL in transactions, 1024-character table
- * names (300 for columns), case kept (column names compare case-insensitively).
+ * for upserts), the publish as one multi-statement transaction, no DDL in transactions, names up to 300
+ * characters (BigQuery's column limit; tables allow 1024), case kept (column names compare case-insensitively).
  */
 export const BIGQUERY_CAPABILITIES: DestinationCapabilities = {
   fileFormats: ['jsonl'],
@@ -24,7 +24,7 @@ export const BIGQUERY_CAPABILITIES: DestinationCapabilities = {
   replaceStrategies: ['truncate-and-insert', 'insert-from-staging', 'staging-optimized'],
   transactions: true,
   ddlInTransactions: false,
-  maxIdentifierLength: BIGQUERY_MAX_IDENTIFIER_LENGTH,
+  maxIdentifierLength: BIGQUERY_MAX_COLUMN_LENGTH,
   identifierCase: 'lower',
 }
 

@@ -43,6 +43,11 @@ describe('mapBigQueryError', () => {
       { code: 400, errors: [{ reason: 'backendError' }], message: 'x' },
       { code: 403, errors: [{ reason: 'rateLimitExceeded' }], message: 'Exceeded rate limits' },
       { message: 'connect ECONNREFUSED 127.0.0.1:1' },
+      {
+        code: 400,
+        errors: [{ reason: 'invalidQuery' }],
+        message: 'Transaction is aborted due to concurrent update against table p:ds.t.',
+      },
     ]) {
       expect(mapBigQueryError(error, ctx).transient, JSON.stringify(error)).toBe(true)
     }

@@ -71,6 +71,13 @@ export function mapBigQueryError(error: unknown, ctx: BigQueryErrorContext): Slu
       hint: `check project_id "${ctx.projectId}" and location "${ctx.location}" (datasets live in one location), and that ${who} may see them`,
     })
   }
+  if (/concurrent update|could not serialize access/i.test(message)) {
+    return new SluiceError('DESTINATION_TRANSIENT', `${where}: ${message}`, {
+      cause: error,
+      hint: 'another job changed the same table at the same time; the load is retried',
+      transient: true,
+    })
+  }
   if (TRANSIENT_REASONS.has(reason) || status === 429 || status >= 500) {
     return new SluiceError('DESTINATION_TRANSIENT', `${where}: ${message}`, {
       cause: error,

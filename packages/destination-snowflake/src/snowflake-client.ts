@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto'
 import { basename } from 'node:path'
 import type { BulkLoad, SqlClient, SqlColumnRef, SqlDialect, SqlExecutor } from '@sluice/core'
 import { SluiceError } from '@sluice/core'
@@ -269,6 +270,28 @@ function loadedRows(rows: Record<string, unknown>[], table: string): number {
   return loaded
 }
 
+/**
+ * An inline PEM private key as snowflake-sdk wants it (unencrypted PKCS#8 PEM): decrypted with the passphrase
+ * when given; `\n` escapes (from env variables) unescaped.
+ */
+function decryptedKey(pem: string, passphrase: string | undefined): string {
+  const text = pem.includes('\\n') ? pem.replaceAll('\\n', '\n') : pem
+  try {
+    return createPrivateKey({ key: text, ...(passphrase ? { passphrase } : {}) })
+      .export({ type: 'pkcs8', format: 'pem' })
+      .toString()
+  } catch (cause) {
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      '[snowflake] private_key is not a PEM private key (or the passphrase is wrong)',
+      {
+        cause,
+        hint: 'set private_key to the PEM text (-----BEGIN PRIVATE KEY-----...) and private_key_passphrase if it is encrypted',
+      },
+    )
+  }
+}
+
 function summarize(sql: string): string {
   const s = redactCredentials(sql).replace(/\s+/g, ' ').trim()
   return s.length > 80 ? `${s.slice(0, 77)}...` : s
@@ -289,9 +312,11 @@ export async function connectSnowflake(options: SnowflakeClientOptions): Promise
     application: 'sluice',
     jsTreatIntegerAsBigInt: true,
     ...(p.password !== undefined ? { password: p.password } : {}),
-    ...(p.privateKey !== undefined ? { privateKey: p.privateKey } : {}),
+    ...(p.privateKey !== undefined ? { privateKey: decryptedKey(p.privateKey, p.privateKeyPassphrase) } : {}),
     ...(p.privateKeyPath !== undefined ? { privateKeyPath: p.privateKeyPath } : {}),
-    ...(p.privateKeyPassphrase !== undefined ? { privateKeyPass: p.privateKeyPassphrase } : {}),
+    ...(p.privateKeyPassphrase !== undefined && p.privateKeyPath !== undefined
+      ? { privateKeyPass: p.privateKeyPassphrase }
+      : {}),
     ...(p.warehouse !== undefined ? { warehouse: p.warehouse } : {}),
     ...(p.role !== undefined ? { role: p.role } : {}),
     ...(p.accessUrl !== undefined ? { accessUrl: p.accessUrl } : {}),

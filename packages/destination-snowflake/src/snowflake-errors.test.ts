@@ -40,6 +40,19 @@ describe('mapSnowflakeError', () => {
     expect(e.transient).toBe(true)
   })
 
+  it('lock waits and deadlocks are transient', () => {
+    const e = mapSnowflakeError(
+      {
+        code: '000625',
+        message:
+          'Statement was aborted because the number of waiters for this lock exceeds the 20 statements limit.',
+      },
+      ctx,
+    )
+    expect(e.code).toBe('DESTINATION_TRANSIENT')
+    expect(e.transient).toBe(true)
+  })
+
   it('other errors keep the first line of the server message', () => {
     const e = mapSnowflakeError({ code: '001003', message: 'SQL compilation error:\nsyntax error' }, ctx)
     expect(e.code).toBe('DESTINATION_QUERY')

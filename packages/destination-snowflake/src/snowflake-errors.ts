@@ -82,6 +82,13 @@ export function mapSnowflakeError(error: unknown, ctx: SnowflakeErrorContext): S
       hint: 'a value does not fit its column type; check the job file named in the message',
     })
   }
+  if (code === '000625' || code === '000630' || /lock .* (timed out|waiters)|deadlock/i.test(message)) {
+    return new SluiceError('DESTINATION_TRANSIENT', `${where}: ${message}`, {
+      cause: error,
+      hint: 'another statement held a lock on the same table; the load is retried',
+      transient: true,
+    })
+  }
   if (NETWORK_CODES.has(code) || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN/.test(message)) {
     return new SluiceError('DESTINATION_CONNECT', `${where}: could not reach Snowflake (${message})`, {
       cause: error,

@@ -172,6 +172,36 @@ describe('snowflake protocol', () => {
     expect(login['AUTHENTICATOR']).toBe('SNOWFLAKE_JWT')
     expect(login['PASSWORD']).toBeUndefined()
     expect(String(login['TOKEN']).split('.')).toHaveLength(3)
+    // the same key inline (as from an env variable, newlines escaped) with its passphrase
+    const inline = await open(
+      snowflake({
+        account: 'testorg-testaccount',
+        credentials: {
+          username: 'KEYUSER',
+          private_key: privateKey.replaceAll('\n', '\\n'),
+          private_key_passphrase: 'kp-pass',
+          database: 'ANALYTICS',
+        },
+        accessUrl: fake.url,
+      }),
+      'proto_keypair_inline',
+    )
+    await inline[Symbol.asyncDispose]()
+    expect(fake.logins.at(-1)?.['AUTHENTICATOR']).toBe('SNOWFLAKE_JWT')
+    await expect(
+      snowflake({
+        account: 'a',
+        user: 'KEYUSER',
+        private_key: privateKey,
+        private_key_passphrase: 'wrong',
+        database: 'D',
+        accessUrl: fake.url,
+      }).createClient({
+        datasetName: 'x',
+        pipelineName: 'p',
+        emit: () => {},
+      }),
+    ).rejects.toThrow(/not a PEM private key \(or the passphrase is wrong\)/)
   })
 })
 
