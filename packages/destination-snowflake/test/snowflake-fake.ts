@@ -49,6 +49,8 @@ export interface FakeSnowflakeOptions {
   bucketKeyId?: string
   /** Named external stages: stage name → local folder (the bucket root). */
   externalStages?: Record<string, string>
+  /** Statements (regex) that hang until the client sends an abort-request for them. */
+  hold?: RegExp
 }
 
 /**
@@ -65,6 +67,9 @@ export class FakeSnowflake {
   readonly logins: Record<string, unknown>[] = []
   readonly unhandled: string[] = []
   readonly sessionsClosed: string[] = []
+  /** Request ids of statements the client aborted. */
+  readonly aborted: string[] = []
+  private readonly held = new Map<string, () => void>()
   url = ''
   db!: DuckDBInstance
   admin!: DuckDBConnection
@@ -82,6 +87,7 @@ export class FakeSnowflake {
       buckets: options.buckets ?? {},
       bucketKeyId: options.bucketKeyId ?? '',
       externalStages: options.externalStages ?? {},
+      hold: options.hold ?? /$^/,
     }
   }
 
@@ -118,7 +124,14 @@ export class FakeSnowflake {
     return [
       http.post('/session/v1/login-request', async ({ request }) => this.login(request)),
       http.post('/queries/v1/query-request', async ({ request }) => this.query(request)),
-      http.post('/queries/v1/abort-request', () => HttpResponse.json({ success: true, data: null })),
+      http.post('/queries/v1/abort-request', async ({ request }) => {
+        const body = (await readJson(request)) as { requestId?: string }
+        const id = String(body.requestId ?? '')
+        this.aborted.push(id)
+        this.held.get(id)?.()
+        this.held.delete(id)
+        return HttpResponse.json({ success: true, data: null })
+      }),
       http.post('/session/heartbeat', () => HttpResponse.json({ success: true, data: null })),
       http.post('/telemetry/send', () => HttpResponse.json({ success: true, data: null })),
       http.post('/session', ({ request }) => {
@@ -221,6 +234,16 @@ export class FakeSnowflake {
       .sort(([a], [b]) => Number(a) - Number(b))
       .map(([, b]) => b.value)
     this.statements.push({ sql: body.sqlText, binds, session: session.id })
+    if (this.options.hold.test(body.sqlText)) {
+      const requestId = new URL(request.url).searchParams.get('requestId') ?? ''
+      await new Promise<void>((resolve) => this.held.set(requestId, resolve))
+      return HttpResponse.json({
+        success: false,
+        code: '000604',
+        message: 'SQL execution canceled',
+        data: { sqlState: '57014', queryId: randomUUID() },
+      })
+    }
     const run = session.queue.then(() => this.runStatement(session, body.sqlText, binds))
     session.queue = run.catch(() => {})
     try {
