@@ -31,6 +31,8 @@ export interface FakeBigQueryOptions {
   projectId?: string
   /** SQL (regex) answered with 403 accessDenied. */
   denied?: RegExp[]
+  /** Jobs that stay RUNNING until cancelled: matched against the query text or `dataset.table` of a load. */
+  hold?: RegExp
   /** GCS locations load jobs may read: URL prefix (`gs://bucket/`) → local folder. */
   buckets?: Record<string, string>
 }
@@ -54,6 +56,8 @@ class QueryError extends Error {
 export class FakeBigQuery {
   readonly jobs: ReceivedJob[] = []
   readonly unhandled: string[] = []
+  /** Ids of jobs the client cancelled. */
+  readonly cancelled: string[] = []
   readonly datasetLocations: Map<string, string> = new Map()
   url = ''
   db!: DuckDBInstance
@@ -71,6 +75,7 @@ export class FakeBigQuery {
       projectId: options.projectId ?? 'test-project',
       denied: options.denied ?? [],
       buckets: options.buckets ?? {},
+      hold: options.hold ?? /$^/,
     }
   }
 
@@ -148,6 +153,16 @@ export class FakeBigQuery {
       http.post(`${p}/jobs/:jobId/cancel`, ({ params }) => {
         const job = this.stored.get(String(params['jobId']))
         if (!job) return apiError(404, 'notFound', `Not found: Job ${String(params['jobId'])}`)
+        this.cancelled.push(String(params['jobId']))
+        const status = job.resource['status'] as { state: string }
+        if (status.state === 'RUNNING') {
+          const stopped = {
+            reason: 'stopped',
+            message: 'Job execution was cancelled: User requested cancellation',
+          }
+          job.error = stopped
+          job.resource['status'] = { state: 'DONE', errorResult: stopped, errors: [stopped] }
+        }
         return HttpResponse.json({ kind: 'bigquery#jobCancelResponse', job: job.resource } as never)
       }),
       http.get(`${p}/queries/:jobId`, ({ params, request }) => {
@@ -180,6 +195,25 @@ export class FakeBigQuery {
     const configuration = (body['configuration'] ?? {}) as Record<string, unknown>
     const kind = configuration['load'] ? 'load' : 'query'
     this.jobs.push({ jobId, kind, configuration, location: ref.location })
+    const dest = (
+      configuration['load'] as { destinationTable?: { datasetId: string; tableId: string } } | undefined
+    )?.destinationTable
+    const subject =
+      kind === 'load'
+        ? `${dest?.datasetId}.${dest?.tableId}`
+        : String((configuration['query'] as { query?: string }).query)
+    if (this.options.hold.test(subject)) {
+      const resource: Record<string, unknown> = {
+        kind: 'bigquery#job',
+        id: `${this.options.projectId}:${ref.location ?? 'US'}.${jobId}`,
+        jobReference: { projectId: this.options.projectId, jobId, location: ref.location ?? 'US' },
+        configuration,
+        status: { state: 'RUNNING' },
+        statistics: { creationTime: String(Date.now()) },
+      }
+      this.stored.set(jobId, { resource })
+      return HttpResponse.json(resource as never)
+    }
     const run: Promise<unknown> = this.queue.then(
       (): Promise<unknown> =>
         kind === 'load'
