@@ -199,4 +199,27 @@ describe('SqlClientDestination.migrate', () => {
     ])
     expect(ddl.some((s) => s.startsWith('CREATE TABLE IF NOT EXISTS "ds"."items"'))).toBe(false)
   })
+
+  it("batches DDL outside transactions through the client's executeBatch", async () => {
+    const { client, log } = fakeClient()
+    const batches: (readonly string[])[] = []
+    client.executeBatch = async (statements) => {
+      batches.push(statements)
+    }
+    const dest = new SqlClientDestination({
+      client,
+      datasetName: 'ds',
+      capabilities: caps(false),
+      location: 'x',
+    })
+    await dest.initialize()
+    await dest.migrate(schema, [])
+    await dest.startLoad(load)
+    expect(batches).toHaveLength(3)
+    expect(batches[0]?.[0]).toBe('CREATE SCHEMA IF NOT EXISTS "ds"')
+    expect(batches[0]).toHaveLength(5)
+    expect(batches[1]?.every((s) => s.startsWith('CREATE TABLE IF NOT EXISTS'))).toBe(true)
+    expect(batches[2]).toEqual(['DELETE FROM "ds_staging"."items"'])
+    expect(log.filter((l) => !l.sql.startsWith('SELECT'))).toEqual([])
+  })
 })

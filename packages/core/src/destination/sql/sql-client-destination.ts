@@ -66,11 +66,18 @@ export class SqlClientDestination implements DestinationClient {
 
   async initialize(): Promise<void> {
     const n = this.names
-    await this.client.execute(createSchemaSql(n, n.dataset))
-    await this.client.execute(createSchemaSql(n, n.staging))
+    const statements = [createSchemaSql(n, n.dataset), createSchemaSql(n, n.staging)]
     for (const [name, columns] of Object.entries(SYSTEM_TABLE_COLUMNS)) {
-      await this.client.execute(createTableSql(n, name, columns))
+      statements.push(createTableSql(n, name, columns))
     }
+    await this.runAll(statements)
+  }
+
+  /** Runs statements in order: one batch where the client has `executeBatch`, else one by one. */
+  private async runAll(statements: readonly string[]): Promise<void> {
+    if (statements.length === 0) return
+    if (this.client.executeBatch) await this.client.executeBatch(statements)
+    else for (const sql of statements) await this.client.execute(sql)
   }
 
   async getStoredSchema(schemaName: string): Promise<StoredSchema | undefined> {
@@ -119,11 +126,11 @@ export class SqlClientDestination implements DestinationClient {
     }
     if (this.capabilities.ddlInTransactions && this.capabilities.transactions)
       await this.client.transaction(run)
-    else await run(this.client)
+    else await this.runAll(statements)
   }
 
   async startLoad(load: PackageLoad): Promise<void> {
-    for (const t of this.familiesOf(load)) await this.client.execute(deleteAllSql(this.names, t.name, true))
+    await this.runAll(this.familiesOf(load).map((t) => deleteAllSql(this.names, t.name, true)))
   }
 
   async load(job: LoadJob, signal: AbortSignal): Promise<LoadJobResult> {

@@ -65,6 +65,13 @@ export interface SqlClient extends SqlExecutor, AsyncDisposable {
    * for a schema that does not exist.
    */
   listColumns?(schemas: readonly string[]): Promise<SqlColumnRef[]>
+  /**
+   * Runs statements (without parameters) in order, in as few round trips as the engine allows, not atomically.
+   * Optional: by default core runs them one by one with `execute`. Core uses it for DDL outside transactions
+   * (initialize, migrate without `ddlInTransactions`) and for emptying staging tables in `startLoad`. Engines
+   * where every statement is a costly job (BigQuery) implement it as one script.
+   */
+  executeBatch?(statements: readonly string[]): Promise<void>
 }
 
 /** One column of one table, as {@link SqlClient.listColumns} returns it. */
