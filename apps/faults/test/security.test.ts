@@ -85,6 +85,15 @@ describe('secrets never leave their place', () => {
     expect(pgFail.code).toBe(1)
     expect(pgFail.stderr).toContain('no_such_database')
 
+    // a run killed as its load starts keeps its job files on disk: they are searched too
+    const killed = await runCli(['run', '--progress', 'log', '--pipeline-name', 'secrets_killed'], {
+      cwd,
+      env,
+      killWhen: (stderr) => stderr.includes('load started'),
+    })
+    outputs.push(killed)
+    expect(killed.signal).toBe('SIGKILL')
+
     for (const [i, r] of outputs.entries()) {
       for (const secret of [API_KEY, password]) {
         expect(r.stdout.includes(secret), `stdout of run ${i}`).toBe(false)
@@ -96,6 +105,10 @@ describe('secrets never leave their place', () => {
     expect(files.some((f) => f.file.endsWith('trace.json'))).toBe(true)
     expect(files.some((f) => f.file.endsWith('.duckdb'))).toBe(true)
     expect(files.some((f) => f.file.includes('/bucket/'))).toBe(true)
+    const jobFiles = files.filter((f) =>
+      /\/secrets_killed\/packages\/[^/]+\/jobs\/entries\.\d+\.jsonl$/.test(f.file),
+    )
+    expect(jobFiles.length).toBeGreaterThan(0)
     for (const { file, text } of files) {
       expect(text.includes(API_KEY), file).toBe(false)
       expect(text.includes(password), file).toBe(false)
