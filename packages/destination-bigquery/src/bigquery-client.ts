@@ -94,7 +94,7 @@ export interface BigQueryClientOptions {
  * configured location); a transaction is one multi-statement script `BEGIN TRANSACTION; ...; COMMIT
  * TRANSACTION;` with an exception handler that rolls back (reads inside it run at once, before the buffered
  * writes); bulk loads are load jobs from the local NDJSON file (`NEWLINE_DELIMITED_JSON`, explicit schema,
- * `WRITE_APPEND`, `CREATE_NEVER`). Two BigQuery rules are applied to core's SQL: `DELETE` always has a WHERE,
+ * `WRITE_APPEND`, `CREATE_NEVER`); batches of DDL are one multi-statement job. Two BigQuery rules are applied to core's SQL: `DELETE` always has a WHERE,
  * and `CREATE SCHEMA` names the location.
  */
 export class BigQuerySqlClient implements SqlClient {
@@ -196,6 +196,13 @@ export class BigQuerySqlClient implements SqlClient {
     params: readonly unknown[] = [],
   ): Promise<T[]> {
     return (await this.run(this.adapt(sql), named(params))) as T[]
+  }
+
+  /** Runs parameterless statements as one multi-statement query job (no transaction): one job, not one each. */
+  async executeBatch(statements: readonly string[]): Promise<void> {
+    if (statements.length === 0) return
+    if (statements.length === 1) return this.execute(statements[0] as string)
+    await this.run(statements.map((st) => `${this.adapt(st)};`).join('\n'))
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {

@@ -338,6 +338,12 @@ export class FakeBigQuery {
       }
       return { fields: [], rows: [] }
     }
+    const lines = sql.split('\n')
+    if (lines.length > 1 && lines.every((l) => l.endsWith(';'))) {
+      let last: StoredJob['result']
+      for (const l of lines) last = await this.runOne(l.replace(/;$/, ''), params)
+      return last
+    }
     return this.runOne(sql, params)
   }
 

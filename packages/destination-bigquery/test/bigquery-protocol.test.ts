@@ -50,9 +50,13 @@ describe('bigquery protocol', () => {
       },
     ])
     await client[Symbol.asyncDispose]()
-    expect(fake.queries(/^CREATE SCHEMA/).filter((q) => q.includes('proto_load'))).toEqual([
-      "CREATE SCHEMA IF NOT EXISTS `proto_load` OPTIONS (location = 'EU')",
-      "CREATE SCHEMA IF NOT EXISTS `proto_load_staging` OPTIONS (location = 'EU')",
+    // initialize: one multi-statement job (datasets in the location, then the system tables)
+    const init = fake.queries(/^CREATE SCHEMA IF NOT EXISTS `proto_load` /)
+    expect(init).toHaveLength(1)
+    expect((init[0] as string).split('\n').slice(0, 3)).toEqual([
+      "CREATE SCHEMA IF NOT EXISTS `proto_load` OPTIONS (location = 'EU');",
+      "CREATE SCHEMA IF NOT EXISTS `proto_load_staging` OPTIONS (location = 'EU');",
+      'CREATE TABLE IF NOT EXISTS `proto_load`.`_sluice_loads` (`load_id` STRING, `schema_name` STRING, `status` INT64, `inserted_at` TIMESTAMP, `schema_version_hash` STRING);',
     ])
     const jobs = fake.jobs.slice(start)
     for (const j of jobs) expect(j.location).toBe('EU')
@@ -76,8 +80,12 @@ describe('bigquery protocol', () => {
       maxBadRecords: 0,
       location: 'EU',
     })
-    expect(fake.queries(/^CREATE TABLE IF NOT EXISTS `proto_load`.`items`/)).toEqual([
-      'CREATE TABLE IF NOT EXISTS `proto_load`.`items` (`id` INT64, `name` STRING, `payload` JSON, `amount` NUMERIC(10, 2), `_sluice_load_id` STRING, `_sluice_id` STRING)',
+    // migrate: one multi-statement job for the target and staging tables
+    expect(fake.queries(/CREATE TABLE IF NOT EXISTS `proto_load`.`items`/)).toEqual([
+      [
+        'CREATE TABLE IF NOT EXISTS `proto_load`.`items` (`id` INT64, `name` STRING, `payload` JSON, `amount` NUMERIC(10, 2), `_sluice_load_id` STRING, `_sluice_id` STRING);',
+        'CREATE TABLE IF NOT EXISTS `proto_load_staging`.`items` (`id` INT64, `name` STRING, `payload` JSON, `amount` NUMERIC(10, 2), `_sluice_load_id` STRING, `_sluice_id` STRING);',
+      ].join('\n'),
     ])
     // startLoad empties staging with a WHERE (BigQuery requires one)
     expect(fake.queries(/^DELETE FROM `proto_load_staging`/)).toEqual([
