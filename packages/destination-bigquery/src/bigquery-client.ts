@@ -310,17 +310,23 @@ export class BigQuerySqlClient implements SqlClient {
     }
   }
 
+  /** Columns of the existing datasets among `schemas`: one query over their INFORMATION_SCHEMA views. */
   async listColumns(schemas: readonly string[]): Promise<SqlColumnRef[]> {
-    const out: SqlColumnRef[] = []
-    for (const schema of schemas) {
-      if (!(await this.schemaExists(schema))) continue
-      const rows = await this.run(
-        `SELECT table_name, column_name FROM ${quoteBigQueryIdentifier(schema)}.INFORMATION_SCHEMA.COLUMNS`,
+    const existing: string[] = []
+    for (const schema of schemas) if (await this.schemaExists(schema)) existing.push(schema)
+    if (existing.length === 0) return []
+    const sql = existing
+      .map(
+        (schema, i) =>
+          `SELECT @p${i + 1} AS table_schema, table_name, column_name FROM ${quoteBigQueryIdentifier(schema)}.INFORMATION_SCHEMA.COLUMNS`,
       )
-      for (const r of rows)
-        out.push({ schema, table: String(r['table_name']), column: String(r['column_name']) })
-    }
-    return out
+      .join(' UNION ALL ')
+    const rows = await this.run(sql, named(existing))
+    return rows.map((r) => ({
+      schema: String(r['table_schema']),
+      table: String(r['table_name']),
+      column: String(r['column_name']),
+    }))
   }
 
   async [Symbol.asyncDispose](): Promise<void> {}

@@ -470,9 +470,9 @@ export function toDuck(
       .replace(/\bBYTES\b/g, 'BLOB')
   }
   text = text.replace(
-    /^SELECT table_name, column_name FROM ("(?:[^"]|"")*")\.INFORMATION_SCHEMA\.COLUMNS$/,
-    (_, ds: string) =>
-      `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = '${ds.slice(1, -1).replaceAll('""', '"').replaceAll("'", "''")}'`,
+    /(\$\d+) AS table_schema, table_name, column_name FROM ("(?:[^"]|"")*")\.INFORMATION_SCHEMA\.COLUMNS/g,
+    (_, p: string, ds: string) =>
+      `${p} AS table_schema, table_name, column_name FROM information_schema.columns WHERE table_schema = '${ds.slice(1, -1).replaceAll('""', '"').replaceAll("'", "''")}'`,
   )
   return { text, values }
 }
