@@ -196,15 +196,21 @@ export async function normalizeLoad(templateFile: string, rows: number): Promise
   const template = JSON.parse(await readFile(templateFile, 'utf8')) as Record<string, unknown>[]
   const dir = await tempDir('normload')
   try {
+    const probe = rssProbe()
     const p = pipeline({
       pipelineName: 'bench',
       destination: duckdb({ path: join(dir, 'bench.duckdb') }),
       datasetName: 'bench_data',
       pipelinesDir: join(dir, 'pipelines'),
+      onEvent: probe.onEvent,
     })
     const start = performance.now()
     const info = await p.run(templateSource('entries', template, rows, 1000))
-    return { rows: info.tables.entries?.rows ?? 0, seconds: secondsSince(start), extra: steps(info) }
+    return {
+      rows: info.tables.entries?.rows ?? 0,
+      seconds: secondsSince(start),
+      extra: { ...steps(info), peakRssBeforeLoadMb: probe.beforeLoad() },
+    }
   } finally {
     await removeDir(dir)
   }
