@@ -1,4 +1,5 @@
 import { createPrivateKey } from 'node:crypto'
+import { open } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { BulkLoad, SqlClient, SqlColumnRef, SqlDialect, SqlExecutor } from '@sluice/core'
 import { SluiceError } from '@sluice/core'
@@ -196,33 +197,20 @@ export class SnowflakeSqlClient implements SqlClient {
     }
     const stage = this.stageFor(load.qualifiedTable)
     const name = basename(load.file)
-    const staged = name.endsWith('.gz') ? name : `${name}.gz`
+    // plain files are gzipped by PUT (AUTO_COMPRESS adds .gz); gzip files go up as they are, under their name
+    const gzip = await isGzipFile(load.file)
+    const staged = gzip ? name : `${name}.gz`
     await this.run(
-      `PUT ${literal(`file://${load.file}`)} ${stage} AUTO_COMPRESS = TRUE SOURCE_COMPRESSION = AUTO_DETECT OVERWRITE = TRUE`,
+      `PUT ${literal(`file://${load.file}`)} ${stage} ${gzip ? 'AUTO_COMPRESS = FALSE SOURCE_COMPRESSION = GZIP' : 'AUTO_COMPRESS = TRUE'} OVERWRITE = TRUE`,
       [],
       signal,
     )
     const rows = await this.run(
-      `COPY INTO ${load.qualifiedTable} FROM ${stage} FILES = (${literal(staged)}) FILE_FORMAT = (TYPE = 'JSON' BINARY_FORMAT = 'BASE64') MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE ON_ERROR = ABORT_STATEMENT FORCE = TRUE PURGE = TRUE`,
+      `COPY INTO ${load.qualifiedTable} FROM ${stage} FILES = (${literal(staged)}) FILE_FORMAT = (TYPE = 'JSON' BINARY_FORMAT = 'BASE64' COMPRESSION = GZIP) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE ON_ERROR = ABORT_STATEMENT FORCE = TRUE PURGE = TRUE`,
       [],
       signal,
     )
-    let loaded = 0
-    for (const r of rows) {
-      const n = Number(r['rows_loaded'] ?? 0)
-      if (Number.isFinite(n)) loaded += n
-      const status = String(r['status'] ?? '')
-      if (status && status !== 'LOADED' && status !== 'LOAD_SKIPPED') {
-        throw new SluiceError(
-          'DESTINATION_DATA',
-          `[snowflake] COPY INTO ${load.qualifiedTable} returned ${status}`,
-          {
-            hint: String(r['first_error'] ?? 'check the job file'),
-          },
-        )
-      }
-    }
-    return loaded
+    return loadedRows(rows, load.qualifiedTable)
   }
 
   async schemaExists(schema: string): Promise<boolean> {
@@ -251,6 +239,18 @@ export class SnowflakeSqlClient implements SqlClient {
     await new Promise<void>((resolve) => {
       this.#conn.destroy(() => resolve())
     })
+  }
+}
+
+/** True when the file starts with the gzip magic bytes. */
+async function isGzipFile(file: string): Promise<boolean> {
+  const handle = await open(file, 'r')
+  try {
+    const buf = new Uint8Array(2)
+    const { bytesRead } = await handle.read(buf, 0, 2, 0)
+    return bytesRead === 2 && buf[0] === 0x1f && buf[1] === 0x8b
+  } finally {
+    await handle.close()
   }
 }
 

@@ -33,15 +33,18 @@ export async function loadNdjson(
   schema: string,
   table: string,
   file: string,
-  options: { binary: 'base64' | 'utf8' } = { binary: 'base64' },
+  options: { binary: 'base64' | 'utf8'; compression?: 'gzip' | 'auto' } = { binary: 'base64' },
 ): Promise<number> {
+  const compression = `compression = '${options.compression === 'gzip' ? 'gzip' : 'auto_detect'}'`
   const columns = await tableColumns(conn, schema, table)
   if (columns.length === 0) throw new Error(`Table '${schema}.${table}' does not exist`)
   const keysResult = await conn.runAndReadAll(
-    `SELECT DISTINCT unnest(json_keys(json)) FROM read_ndjson_objects(${sq(file)})`,
+    `SELECT DISTINCT unnest(json_keys(json)) FROM read_ndjson_objects(${sq(file)}, ${compression})`,
   )
   const keys = keysResult.getRows().map(([k]) => String(k))
-  const count = await conn.runAndReadAll(`SELECT count(*) FROM read_ndjson_objects(${sq(file)})`)
+  const count = await conn.runAndReadAll(
+    `SELECT count(*) FROM read_ndjson_objects(${sq(file)}, ${compression})`,
+  )
   const rows = Number(count.getRows()[0]?.[0] ?? 0)
   if (rows === 0) return 0
   const targets: string[] = []
@@ -62,7 +65,7 @@ export async function loadNdjson(
   }
   const struct = keys.map((k) => `${sq(k)}: 'JSON'`).join(', ')
   await conn.run(
-    `INSERT INTO ${dq(schema)}.${dq(table)} (${targets.join(', ')}) SELECT ${exprs.join(', ')} FROM read_json(${sq(file)}, format = 'newline_delimited', columns = {${struct}}) AS src`,
+    `INSERT INTO ${dq(schema)}.${dq(table)} (${targets.join(', ')}) SELECT ${exprs.join(', ')} FROM read_json(${sq(file)}, format = 'newline_delimited', ${compression}, columns = {${struct}}) AS src`,
   )
   return rows
 }

@@ -283,7 +283,7 @@ export class FakeSnowflake {
           command: 'UPLOAD',
           src_locations: [src],
           autoCompress: /AUTO_COMPRESS = TRUE/i.test(text),
-          sourceCompression: 'auto_detect',
+          sourceCompression: (/SOURCE_COMPRESSION = (\w+)/i.exec(text)?.[1] ?? 'auto_detect').toLowerCase(),
           parallel: 1,
           overwrite: true,
           stageInfo: {
@@ -328,6 +328,7 @@ export class FakeSnowflake {
           join(dir, f),
           {
             binary: /BINARY_FORMAT = 'BASE64'/i.test(fileFormat as string) ? 'base64' : 'utf8',
+            compression: /COMPRESSION = GZIP/i.test(fileFormat as string) ? 'gzip' : 'auto',
           },
         )
         rowset.push([f, 'LOADED', String(n), String(n), '1', '0', null, null, null, null])

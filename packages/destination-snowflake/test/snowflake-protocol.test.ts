@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { isSluiceError } from '@sluice/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type SnowflakeOptions, snowflake } from '../src/index.ts'
@@ -73,7 +74,7 @@ describe('snowflake protocol', () => {
     const put = sent.find((s) => s.startsWith('PUT '))
     expect(put).toMatch(
       new RegExp(
-        `^PUT 'file:///.+/${pkg.loadId.replace('.', '\\.')}\\.items\\.0\\.jsonl' @"PROTO_COPY_STAGING"\\.%"ITEMS" AUTO_COMPRESS = TRUE SOURCE_COMPRESSION = AUTO_DETECT OVERWRITE = TRUE$`,
+        `^PUT 'file:///.+/${pkg.loadId.replace('.', '\\.')}\\.items\\.0\\.jsonl' @"PROTO_COPY_STAGING"\\.%"ITEMS" AUTO_COMPRESS = TRUE OVERWRITE = TRUE$`,
       ),
     )
     const copy = fake.copies.at(-1)
@@ -81,7 +82,7 @@ describe('snowflake protocol', () => {
       target: '"PROTO_COPY_STAGING"."ITEMS"',
       stage: '@"PROTO_COPY_STAGING".%"ITEMS"',
       files: [`${pkg.loadId}.items.0.jsonl.gz`],
-      fileFormat: "TYPE = 'JSON' BINARY_FORMAT = 'BASE64'",
+      fileFormat: "TYPE = 'JSON' BINARY_FORMAT = 'BASE64' COMPRESSION = GZIP",
       options: 'MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE ON_ERROR = ABORT_STATEMENT FORCE = TRUE PURGE = TRUE',
     })
     // the publish: one transaction, _sluice_loads written last
@@ -102,6 +103,27 @@ describe('snowflake protocol', () => {
     expect(fake.sql(/^CREATE TABLE IF NOT EXISTS "PROTO_COPY"."ITEMS"/)).toEqual([
       'CREATE TABLE IF NOT EXISTS "PROTO_COPY"."ITEMS" ("ID" NUMBER(19,0), "NAME" VARCHAR, "PAYLOAD" VARIANT, "_SLUICE_LOAD_ID" VARCHAR, "_SLUICE_ID" VARCHAR)',
     ])
+  })
+
+  it('a gzip-compressed job file is PUT as it is and COPYed under its own name', async () => {
+    const client = await open(snowflake(base()), 'proto_gzip')
+    const t = items
+    const schema = { name: 's', version: 1, versionHash: 'h', previousHashes: [], tables: { items: t } }
+    await client.migrate(schema, [{ kind: 'add-table', table: t }])
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-sf-gz-'))
+    const file = join(dir, 'job.jsonl')
+    await writeFile(file, gzipSync('{"id":7,"name":"z","_sluice_load_id":"l","_sluice_id":"g7"}\n'))
+    const result = await client.load(
+      { loadId: '1.1', jobId: 'items.1', table: t, file, format: 'jsonl', rows: 1 },
+      new AbortController().signal,
+    )
+    await client[Symbol.asyncDispose]()
+    expect(result.rows).toBe(1)
+    expect(fake.copies.at(-1)?.files).toEqual(['job.jsonl'])
+    expect(fake.sql(/^PUT /).at(-1)).toMatch(
+      / AUTO_COMPRESS = FALSE SOURCE_COMPRESSION = GZIP OVERWRITE = TRUE$/,
+    )
+    expect((await readRows(fake.admin, 'PROTO_GZIP_STAGING', 'ITEMS')).map((r) => r['name'])).toEqual(['z'])
   })
 
   it('upserts with MERGE INTO', async () => {
