@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -53,6 +53,12 @@ function runCli(args: string[], cwd: string, env: Record<string, string>) {
 }
 
 let mock: RunningClockodoMock
+const dirs: string[] = []
+async function tempCwd(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  dirs.push(dir)
+  return dir
+}
 const fake = new FakeBigQuery({ tokens: [TOKEN] })
 
 beforeAll(async () => {
@@ -67,6 +73,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true })
   if (!canRun) return
   await mock.close()
   expect(fake.unhandled).toEqual([])
@@ -87,7 +94,7 @@ async function counts(dataset: string): Promise<Record<string, number>> {
 
 describe.runIf(canRun)('sluice run --destination bigquery', () => {
   test('loads every table from .sluice/secrets.toml settings; a second run changes nothing', async () => {
-    const cwd = await mkdtemp(join(tmpdir(), 'sluice-cli-bigquery-'))
+    const cwd = await tempCwd('sluice-cli-bigquery-')
     await mkdir(join(cwd, '.sluice'))
     await writeFile(
       join(cwd, '.sluice', 'secrets.toml'),
@@ -136,7 +143,7 @@ describe.runIf(canRun)('sluice run --destination bigquery', () => {
   })
 
   test('a rejected token fails the run with a message that names the setting', async () => {
-    const cwd = await mkdtemp(join(tmpdir(), 'sluice-cli-bigquery-bad-'))
+    const cwd = await tempCwd('sluice-cli-bigquery-bad-')
     await mkdir(join(cwd, '.sluice'))
     await writeFile(
       join(cwd, '.sluice', 'secrets.toml'),

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -53,6 +53,12 @@ function runCli(args: string[], cwd: string, env: Record<string, string>) {
 }
 
 let mock: RunningClockodoMock
+const dirs: string[] = []
+async function tempCwd(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  dirs.push(dir)
+  return dir
+}
 const fake = new FakeSnowflake({ users: { LOADER: PASSWORD } })
 
 beforeAll(async () => {
@@ -67,6 +73,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true })
   if (!canRun) return
   await mock.close()
   expect(fake.unhandled).toEqual([])
@@ -87,7 +94,7 @@ async function counts(dataset: string): Promise<Record<string, number>> {
 
 describe.runIf(canRun)('sluice run --destination snowflake', () => {
   test('loads every table from .sluice/secrets.toml settings; a second run changes nothing', async () => {
-    const cwd = await mkdtemp(join(tmpdir(), 'sluice-cli-snowflake-'))
+    const cwd = await tempCwd('sluice-cli-snowflake-')
     await mkdir(join(cwd, '.sluice'))
     await writeFile(
       join(cwd, '.sluice', 'secrets.toml'),
@@ -131,7 +138,7 @@ describe.runIf(canRun)('sluice run --destination snowflake', () => {
   })
 
   test('a wrong password fails the run with a message that names the setting', async () => {
-    const cwd = await mkdtemp(join(tmpdir(), 'sluice-cli-snowflake-bad-'))
+    const cwd = await tempCwd('sluice-cli-snowflake-bad-')
     await mkdir(join(cwd, '.sluice'))
     await writeFile(
       join(cwd, '.sluice', 'secrets.toml'),
