@@ -37,6 +37,7 @@ export function splitQualified(qualified: string): [string, string] {
 
 const QUALIFIED = '`(?:[^`\\\\]|\\\\.)*`\\.`(?:[^`\\\\]|\\\\.)*`'
 const DELETE_ALL = new RegExp(`^DELETE FROM (${QUALIFIED})$`)
+const CLONE = new RegExp(`^CREATE OR REPLACE TABLE ${QUALIFIED} CLONE ${QUALIFIED}$`)
 const CREATE_SCHEMA = /^CREATE SCHEMA IF NOT EXISTS (`(?:[^`\\]|\\.)*`)$/
 
 /** The query parameter type for a JS value (BigQuery needs a type for NULL). */
@@ -214,8 +215,13 @@ export class BigQuerySqlClient implements SqlClient {
       query: (sql, params) => this.query(sql, params),
     }
     const result = await fn(tx)
-    if (buffered.length > 0) {
-      const { script, params } = transactionScript(buffered)
+    // CLONE is DDL, which BigQuery refuses inside a transaction: it runs first, on its own (replacing a table by
+    // its staging table again is harmless when a failed publish is retried)
+    const clones = buffered.filter((b) => CLONE.test(b.sql))
+    const rest = buffered.filter((b) => !CLONE.test(b.sql))
+    if (clones.length > 0) await this.executeBatch(clones.map((c) => c.sql))
+    if (rest.length > 0) {
+      const { script, params } = transactionScript(rest)
       await this.run(script, params)
     }
     return result

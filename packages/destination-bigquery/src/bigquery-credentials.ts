@@ -56,8 +56,9 @@ export interface BigQueryOptions {
   /** Jobs loaded at once (load jobs). Default 4. */
   parallelJobs?: number
   /**
-   * Replace strategy for tables that do not set one. Default `insert-from-staging`. `staging-optimized` and
-   * `truncate-and-insert` behave as `insert-from-staging` here: BigQuery cannot CLONE inside a transaction.
+   * Replace strategy for tables that do not set one. Default `insert-from-staging` (empty + insert in the
+   * publish transaction; `truncate-and-insert` behaves the same). `staging-optimized` replaces each table by a
+   * `CLONE` of its staging table, run before the publish transaction (not atomic with it). dlt: `replace_strategy`.
    */
   replaceStrategy?: ReplaceStrategy
   /** Any other dlt keys (snake_case) are read as well. */
@@ -73,6 +74,7 @@ export interface BigQueryConnectionParams {
   accessToken: string | undefined
   apiEndpoint: string | undefined
   parallelJobs: number
+  replaceStrategy: ReplaceStrategy
   staging: BigQueryStagingOption | undefined
   keepStagedFiles: boolean
 }
@@ -164,11 +166,21 @@ export function parseBigQueryOptions(options: BigQueryOptions): BigQueryConnecti
     accessToken,
     apiEndpoint: str(o['apiEndpoint']) ?? str(o['api_endpoint']),
     parallelJobs: parallel,
+    replaceStrategy: replaceStrategyOf(o['replaceStrategy'] ?? o['replace_strategy']),
     staging: (o['staging'] ?? undefined) as BigQueryStagingOption | undefined,
     keepStagedFiles: ['true', '1'].includes(
       String(o['keepStagedFiles'] ?? o['keep_staged_files'] ?? '').toLowerCase(),
     ),
   }
+}
+
+function replaceStrategyOf(value: unknown): ReplaceStrategy {
+  if (value === undefined || value === null || value === '') return 'insert-from-staging'
+  if (value === 'truncate-and-insert' || value === 'insert-from-staging' || value === 'staging-optimized')
+    return value
+  throw invalid(
+    `replace_strategy ${JSON.stringify(String(value))} is not truncate-and-insert, insert-from-staging or staging-optimized`,
+  )
 }
 
 /** Where the data lives, without secrets: `bigquery://project/location`. */

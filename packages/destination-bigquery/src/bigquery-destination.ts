@@ -5,6 +5,10 @@ import type {
   DestinationContext,
   LoadJob,
   LoadJobResult,
+  ReplaceStrategy,
+  Schema,
+  Table,
+  TableLoad,
 } from '@sluice/core'
 import { SCD2_COLUMNS, SqlClientDestination } from '@sluice/core'
 import { type BigQuerySqlClient, connectBigQuery } from './bigquery-client.ts'
@@ -28,6 +32,12 @@ export const BIGQUERY_CAPABILITIES: DestinationCapabilities = {
   identifierCase: 'lower',
 }
 
+/** A statement of a publish (what `SqlClientDestination.publishSql` returns). */
+export interface BigQueryStatement {
+  sql: string
+  params?: unknown[]
+}
+
 /**
  * The generic SQL destination client plus loading through a GCS staging bucket: with one, each job file is
  * uploaded there (the filesystem destination's layout, gzip jsonl) and a load job reads it from its `gs://` URI.
@@ -35,12 +45,14 @@ export const BIGQUERY_CAPABILITIES: DestinationCapabilities = {
 export class BigQueryDestinationClient extends SqlClientDestination {
   readonly #bq: BigQuerySqlClient
   readonly #staging: BigQueryStaging | undefined
+  readonly #replaceStrategy: ReplaceStrategy
 
   constructor(
     client: BigQuerySqlClient,
     ctx: DestinationContext,
     location: string,
     staging: BigQueryStaging | undefined,
+    replaceStrategy: ReplaceStrategy = 'insert-from-staging',
   ) {
     super({
       client,
@@ -51,6 +63,28 @@ export class BigQueryDestinationClient extends SqlClientDestination {
     })
     this.#bq = client
     this.#staging = staging
+    this.#replaceStrategy = replaceStrategy
+  }
+
+  /**
+   * `staging-optimized` replace: each table of the family becomes a `CLONE` of its staging table. BigQuery runs
+   * the clones before the publish transaction (DDL is not allowed inside one), so that replace is not atomic
+   * with the rest of the publish (as in dlt); a retried publish clones the same staging tables again.
+   */
+  override publishSql(schema: Schema, root: Table, tl: TableLoad, now: string): BigQueryStatement[] {
+    const disposition = tl.disposition ?? root.writeDisposition
+    const strategy = tl.replaceStrategy ?? root.replaceStrategy ?? this.#replaceStrategy
+    if (disposition !== 'replace' || strategy !== 'staging-optimized')
+      return super.publishSql(schema, root, tl, now)
+    const n = this.names
+    const family: Table[] = [root]
+    for (let i = 0; i < family.length; i++) {
+      const parent = family[i] as Table
+      for (const t of Object.values(schema.tables)) if (t.parent === parent.name) family.push(t)
+    }
+    return family.map((t) => ({
+      sql: `CREATE OR REPLACE TABLE ${n.table(t.name)} CLONE ${n.table(t.name, true)}`,
+    }))
   }
 
   override async load(job: LoadJob, signal: AbortSignal): Promise<LoadJobResult> {
@@ -80,8 +114,7 @@ export class BigQueryDestinationClient extends SqlClientDestination {
  * The BigQuery destination: dataset = BigQuery dataset (plus `<dataset>_staging`) in the configured location,
  * job files loaded by load jobs, data, schema version, state and `_sluice_loads` published in one transaction
  * script. Options are validated here (`SluiceError('CONFIG_INVALID')`); nothing is sent before the first job.
- * Accepts camelCase options or dlt's `[destination.bigquery]` section. All replace strategies publish as
- * `insert-from-staging` (BigQuery cannot CLONE inside a transaction).
+ * Accepts camelCase options or dlt's `[destination.bigquery]` section.
  *
  * @example bigquery({ credentials: './service-account.json', location: 'EU' })
  */
@@ -94,7 +127,7 @@ export function bigquery(options: BigQueryOptions): Destination {
     async createClient(ctx: DestinationContext): Promise<DestinationClient> {
       const staging = await resolveStaging(params.staging, params.keepStagedFiles)
       const client = await connectBigQuery({ params })
-      return new BigQueryDestinationClient(client, ctx, location, staging)
+      return new BigQueryDestinationClient(client, ctx, location, staging, params.replaceStrategy)
     },
   }
 }

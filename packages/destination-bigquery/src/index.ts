@@ -13,7 +13,12 @@ export {
   parseBigQueryOptions,
   type ServiceAccountKey,
 } from './bigquery-credentials.ts'
-export { BIGQUERY_CAPABILITIES, BigQueryDestinationClient, bigquery } from './bigquery-destination.ts'
+export {
+  BIGQUERY_CAPABILITIES,
+  BigQueryDestinationClient,
+  type BigQueryStatement,
+  bigquery,
+} from './bigquery-destination.ts'
 export {
   BIGQUERY_MAX_COLUMN_LENGTH,
   BIGQUERY_MAX_IDENTIFIER_LENGTH,

@@ -352,7 +352,12 @@ export class FakeBigQuery {
       sql,
     )
     if (schema) this.datasetLocations.set(schema[1] as string, schema[2] as string)
-    const { text, values } = toDuck(sql, params)
+    const translated = toDuck(sql, params)
+    const values = translated.values
+    const text = translated.text.replace(
+      /^CREATE OR REPLACE TABLE ("(?:[^"]|"")*"\."(?:[^"]|"")*") CLONE ("(?:[^"]|"")*"\."(?:[^"]|"")*")$/,
+      'CREATE OR REPLACE TABLE $1 AS SELECT * FROM $2',
+    )
     try {
       const reader = await this.conn.runAndReadAll(text, values.length ? values : undefined)
       const names = reader.columnNames()

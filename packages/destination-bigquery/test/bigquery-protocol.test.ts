@@ -121,6 +121,32 @@ describe('bigquery protocol', () => {
     ])
   })
 
+  it('staging-optimized replace CLONEs the staging table before the publish transaction', async () => {
+    const client = await open(bigquery({ ...base(), replace_strategy: 'staging-optimized' }), 'proto_clone')
+    const t = { ...items, writeDisposition: 'replace' as const }
+    await loadOnce(client, [
+      { table: t, rows: [{ id: 1, name: 'a', _sluice_load_id: 'l', _sluice_id: 'i1' }] },
+    ])
+    const start = fake.jobs.length
+    await loadOnce(client, [
+      { table: t, rows: [{ id: 2, name: 'b', _sluice_load_id: 'l', _sluice_id: 'i2' }] },
+    ])
+    await client[Symbol.asyncDispose]()
+    const sent = fake.jobs
+      .slice(start)
+      .filter((j) => j.kind === 'query')
+      .map((j) => String((j.configuration['query'] as { query: string }).query))
+    const clone = sent.indexOf(
+      'CREATE OR REPLACE TABLE `proto_clone`.`items` CLONE `proto_clone_staging`.`items`',
+    )
+    const script = sent.findIndex((q) => q.startsWith('BEGIN\n'))
+    expect(clone).toBeGreaterThanOrEqual(0)
+    expect(script).toBeGreaterThan(clone)
+    expect(sent[script]).not.toContain('CLONE')
+    expect((await readRows(fake.admin, 'proto_clone', 'items')).map((r) => r['id'])).toEqual(['2'])
+    expect(() => bigquery({ ...base(), replace_strategy: 'swap' })).toThrow(/replace_strategy "swap"/)
+  })
+
   it('upserts with MERGE', async () => {
     const client = await open(bigquery(base()), 'proto_merge')
     const t = { ...items, writeDisposition: 'merge' as const, mergeStrategy: 'upsert' as const }
