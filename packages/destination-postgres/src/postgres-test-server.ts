@@ -45,9 +45,11 @@ export interface TestPostgres {
   url: string
   /** The server log (every statement, prefixed with the application name). */
   log: string
-  /** The data directory and port, for tests that stop and restart the server. */
+  /** The data directory, port, binary folder and `pg_ctl -o` options, for tests that stop and restart the server. */
   dataDir: string
   port: number
+  bin: string
+  startOptions: string
   /** Stops the server again (pg_ctl stop -m fast), for outage tests. */
   pause(): Promise<void>
   /** Starts a paused server on the same port and data. */
@@ -57,10 +59,14 @@ export interface TestPostgres {
 }
 
 /**
- * Starts a throwaway server (about 2 s). Throws with {@link HOW_TO_GET_ONE} when no server binaries exist.
+ * Starts a throwaway server (about 2 s) with a superuser `postgres` (password `options.password`, default random)
+ * and a database (`options.database`, default `sluice_test`). Throws with {@link HOW_TO_GET_ONE} when no server
+ * binaries exist.
  * `SLUICE_TEST_POSTGRES_BIN` overrides the binary folder.
  */
-export async function startTestPostgres(): Promise<TestPostgres> {
+export async function startTestPostgres(
+  options: { password?: string; database?: string } = {},
+): Promise<TestPostgres> {
   const bin = serverBin()
   if (!bin) throw new Error(`no PostgreSQL server binaries: ${HOW_TO_GET_ONE}`)
   const asRoot = process.getuid?.() === 0
@@ -69,7 +75,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-pg-'))
   const data = join(dir, 'data')
   const log = join(dir, 'server.log')
-  const password = randomBytes(12).toString('hex')
+  const password = options.password ?? randomBytes(12).toString('hex')
+  const database = options.database ?? 'sluice_test'
   const port = await freePort()
   let running = false
   const settings = [
@@ -117,6 +124,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       'UTF8',
       '--no-locale',
     ])
+    await rm(join(dir, 'pwfile'))
     await start()
     await as(join(bin, 'psql'), [
       '-h',
@@ -128,7 +136,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       '-d',
       'postgres',
       '-qc',
-      'CREATE DATABASE sluice_test',
+      `CREATE DATABASE "${database}"`,
     ])
   } catch (error) {
     await stop()
@@ -136,10 +144,12 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     throw new Error(`could not start a throwaway PostgreSQL server (${detail}): ${HOW_TO_GET_ONE}`)
   }
   return {
-    url: `postgresql://postgres:${password}@127.0.0.1:${port}/sluice_test`,
+    url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     log,
     dataDir: data,
     port,
+    bin,
+    startOptions: settings,
     pause: () => halt('fast'),
     resume: start,
     stop,
