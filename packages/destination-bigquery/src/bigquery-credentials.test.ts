@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { bigqueryLocation, parseBigQueryOptions } from './bigquery-credentials.ts'
+import { BIGQUERY_CONFIG_KEYS, bigqueryLocation, parseBigQueryOptions } from './bigquery-credentials.ts'
 
 const key = {
   type: 'service_account',
@@ -59,5 +59,30 @@ describe('parseBigQueryOptions', () => {
     }
     expect(message).toMatch(/project_id is missing/)
     expect(message).not.toContain('MIIE')
+  })
+
+  it('BIGQUERY_CONFIG_KEYS, looked up one by one and nested, make a valid section', () => {
+    const env: Record<string, string> = {
+      'credentials.project_id': 'p1',
+      'credentials.client_email': key.client_email,
+      'credentials.private_key': key.private_key,
+      location: 'EU',
+      api_endpoint: 'http://127.0.0.1:1',
+    }
+    const section: Record<string, unknown> = {}
+    for (const k of BIGQUERY_CONFIG_KEYS) {
+      const value = env[k]
+      if (value === undefined) continue
+      const parts = k.split('.')
+      let at = section
+      for (const p of parts.slice(0, -1)) at = (at[p] ??= {}) as Record<string, unknown>
+      at[parts.at(-1) as string] = value
+    }
+    expect(Object.keys(env).every((k) => BIGQUERY_CONFIG_KEYS.includes(k))).toBe(true)
+    expect(parseBigQueryOptions(section)).toMatchObject({
+      projectId: 'p1',
+      location: 'EU',
+      apiEndpoint: 'http://127.0.0.1:1',
+    })
   })
 })

@@ -65,6 +65,29 @@ export interface BigQueryOptions {
   [key: string]: unknown
 }
 
+/**
+ * The dlt-style keys {@link bigquery} reads from a `[destination.bigquery]` section, as dotted paths relative to
+ * it. A CLI resolving settings key by key (environment variables such as
+ * `DESTINATION__BIGQUERY__CREDENTIALS__PRIVATE_KEY`) looks each one up and nests the values it finds.
+ */
+export const BIGQUERY_CONFIG_KEYS: readonly string[] = [
+  'credentials',
+  'credentials.project_id',
+  'credentials.client_email',
+  'credentials.private_key',
+  'credentials.private_key_id',
+  'credentials.token_uri',
+  'credentials.access_token',
+  'project_id',
+  'location',
+  'key_filename',
+  'access_token',
+  'api_endpoint',
+  'parallel_jobs',
+  'replace_strategy',
+  'keep_staged_files',
+]
+
 /** Validated settings. `key.private_key` is a secret. */
 export interface BigQueryConnectionParams {
   projectId: string

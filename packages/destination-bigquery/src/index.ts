@@ -6,6 +6,7 @@ export {
   transactionScript,
 } from './bigquery-client.ts'
 export {
+  BIGQUERY_CONFIG_KEYS,
   BIGQUERY_CREDENTIALS_SETTING,
   type BigQueryConnectionParams,
   type BigQueryOptions,

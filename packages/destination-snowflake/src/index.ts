@@ -6,6 +6,7 @@ export {
 } from './snowflake-client.ts'
 export {
   parseSnowflakeOptions,
+  SNOWFLAKE_CONFIG_KEYS,
   SNOWFLAKE_CREDENTIALS_SETTING,
   type SnowflakeConnectionParams,
   type SnowflakeOptions,

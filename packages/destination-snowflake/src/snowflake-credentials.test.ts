@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseSnowflakeOptions, snowflakeLocation } from './snowflake-credentials.ts'
+import { parseSnowflakeOptions, SNOWFLAKE_CONFIG_KEYS, snowflakeLocation } from './snowflake-credentials.ts'
 
 describe('parseSnowflakeOptions', () => {
   it('reads camelCase options', () => {
@@ -85,5 +85,34 @@ describe('parseSnowflakeOptions', () => {
     expect(() => parseSnowflakeOptions({ credentials: 'postgres://x@y/z' })).toThrow(
       /scheme must be snowflake/,
     )
+  })
+
+  it('SNOWFLAKE_CONFIG_KEYS, looked up one by one and nested, make a valid section', () => {
+    const env: Record<string, string> = {
+      'credentials.host': 'org-acc',
+      'credentials.username': 'LOADER',
+      'credentials.password': 'pw',
+      'credentials.database': 'DB',
+      'credentials.warehouse': 'WH',
+      stage_name: 'ST',
+      replace_strategy: 'staging-optimized',
+    }
+    const section: Record<string, unknown> = {}
+    for (const key of SNOWFLAKE_CONFIG_KEYS) {
+      const value = env[key]
+      if (value === undefined) continue
+      const parts = key.split('.')
+      let at = section
+      for (const p of parts.slice(0, -1)) at = (at[p] ??= {}) as Record<string, unknown>
+      at[parts.at(-1) as string] = value
+    }
+    expect(Object.keys(env).every((k) => SNOWFLAKE_CONFIG_KEYS.includes(k))).toBe(true)
+    expect(parseSnowflakeOptions(section)).toMatchObject({
+      account: 'org-acc',
+      user: 'LOADER',
+      database: 'DB',
+      warehouse: 'WH',
+      stage: 'ST',
+    })
   })
 })

@@ -65,6 +65,42 @@ export interface SnowflakeOptions {
   [key: string]: unknown
 }
 
+/**
+ * The dlt-style keys {@link snowflake} reads from a `[destination.snowflake]` section, as dotted paths relative
+ * to it. A CLI resolving settings key by key (environment variables such as
+ * `DESTINATION__SNOWFLAKE__CREDENTIALS__PASSWORD`) looks each one up and nests the values it finds.
+ */
+export const SNOWFLAKE_CONFIG_KEYS: readonly string[] = [
+  'credentials',
+  'credentials.host',
+  'credentials.account',
+  'credentials.username',
+  'credentials.user',
+  'credentials.password',
+  'credentials.private_key',
+  'credentials.private_key_path',
+  'credentials.private_key_passphrase',
+  'credentials.authenticator',
+  'credentials.database',
+  'credentials.warehouse',
+  'credentials.role',
+  'account',
+  'user',
+  'password',
+  'private_key',
+  'private_key_path',
+  'private_key_passphrase',
+  'authenticator',
+  'database',
+  'warehouse',
+  'role',
+  'stage_name',
+  'access_url',
+  'parallel_jobs',
+  'replace_strategy',
+  'keep_staged_files',
+]
+
 /** Validated connection settings. `password`, `privateKey` and `privateKeyPassphrase` are secrets. */
 export interface SnowflakeConnectionParams {
   account: string
