@@ -1,4 +1,12 @@
-import type { Clock, PipelineEvent, ReplaceRange, Resource, ResourceState, Source } from '@sluice/core'
+import {
+  createManualClock,
+  type ManualClock,
+  type PipelineEvent,
+  type ReplaceRange,
+  type Resource,
+  type ResourceState,
+  type Source,
+} from '@sluice/core'
 
 /** What one resource run produced. */
 export interface ResourceRun {
@@ -37,65 +45,9 @@ export function resourceOf(source: Source, name: string): Resource<object> {
   return r
 }
 
-/** A clock whose time moves only when nothing else can happen (a copy of core's test clock). */
-export interface ManualClock extends Clock {
-  readonly sleeps: number[]
-  /** Settles `promise`, letting real I/O run and jumping to the next sleeper's deadline when idle. */
-  run<T>(promise: Promise<T>): Promise<T>
-}
+export type { ManualClock }
 
-const turn = (): Promise<void> => new Promise((r) => setTimeout(r, 0))
-
-/** Creates a {@link ManualClock}. */
+/** Core's manual test clock, starting at the Clockodo tests' "now" (no real sleeping). */
 export function manualClock(start: number = Date.parse('2026-11-28T12:00:00Z')): ManualClock {
-  let now = start
-  let timers: { at: number; resolve(): void }[] = []
-  const sleeps: number[] = []
-  const wake = (): void => {
-    const due = timers.filter((t) => t.at <= now)
-    timers = timers.filter((t) => t.at > now)
-    for (const t of due) t.resolve()
-  }
-  return {
-    sleeps,
-    now: () => now,
-    sleep(ms: number, signal?: AbortSignal): Promise<void> {
-      sleeps.push(ms)
-      return new Promise<void>((resolve, reject) => {
-        if (signal?.aborted) return reject(signal.reason)
-        const timer = {
-          at: now + Math.max(0, ms),
-          resolve: () => {
-            signal?.removeEventListener('abort', onAbort)
-            resolve()
-          },
-        }
-        const onAbort = (): void => {
-          timers = timers.filter((t) => t !== timer)
-          reject(signal?.reason)
-        }
-        signal?.addEventListener('abort', onAbort, { once: true })
-        timers.push(timer)
-        if (ms <= 0) queueMicrotask(wake)
-      })
-    },
-    async run<T>(promise: Promise<T>): Promise<T> {
-      let settled = false
-      promise.then(
-        () => {
-          settled = true
-        },
-        () => {
-          settled = true
-        },
-      )
-      while (!settled) {
-        for (let i = 0; i < 20 && !settled; i++) await turn()
-        if (settled || timers.length === 0) continue
-        now = Math.max(now, Math.min(...timers.map((t) => t.at)))
-        wake()
-      }
-      return promise
-    },
-  }
+  return createManualClock(start)
 }
