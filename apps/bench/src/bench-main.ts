@@ -317,6 +317,11 @@ async function main(): Promise<void> {
         await measure('latency: warm the cache', { ...job, maxInFlight: CONCURRENCY, warmOnly: true })
         const par = await measure('latency parallel', { ...job, maxInFlight: CONCURRENCY })
         const seq = await measure('latency sequential', { ...job, maxInFlight: 1 })
+        const read = await measure('latency: source read alone', {
+          ...job,
+          kind: 'latency-read',
+          maxInFlight: CONCURRENCY,
+        })
         const pages = par.extra?.requests ?? SIZE.latencyPages
         const ideal = (pages * SIZE.latencyMs) / 1000 / CONCURRENCY
         const label = `${SIZE.latencyMs} ms x ${pages} pages`
@@ -337,11 +342,23 @@ async function main(): Promise<void> {
             `${(seq.seconds / par.seconds).toFixed(1)}x the parallel run`,
           ),
         )
+        results.push(
+          benchResult(
+            `latency ${label}, source read alone, ${CONCURRENCY} in flight`,
+            read,
+            ideal / read.seconds,
+            'the Clockodo source without pipeline, files or destination',
+          ),
+        )
         const over = pass / ideal - 1
         // what one request really took (timers fire late on a busy machine): the sequential pass / pages
         const seqPass = (seq.extra?.extractSeconds ?? 0) + (seq.extra?.normalizeSeconds ?? 0)
         const effectiveMs = (seqPass * 1000) / pages
         const effectiveIdeal = (pages * effectiveMs) / 1000 / CONCURRENCY
+        const readOver = read.seconds / ideal - 1
+        targets.push(
+          `${readOver <= 0.2 ? 'MET   ' : 'MISSED'} latency-bound source read alone ${read.seconds.toFixed(2)} s vs ideal ${ideal.toFixed(2)} s (${readOver >= 0 ? '+' : ''}${(readOver * 100).toFixed(0)}%, target within 20%)`,
+        )
         targets.push(
           `${over <= 0.2 ? 'MET   ' : 'MISSED'} latency-bound fetch pass ${pass.toFixed(2)} s vs ideal ${ideal.toFixed(2)} s (${over >= 0 ? '+' : ''}${(over * 100).toFixed(0)}%, target within 20%; whole run incl. DuckDB load ${par.seconds.toFixed(2)} s; one request really took ${effectiveMs.toFixed(1)} ms, ideal with that ${effectiveIdeal.toFixed(2)} s: ${((pass / effectiveIdeal - 1) * 100).toFixed(0)}%)`,
         )

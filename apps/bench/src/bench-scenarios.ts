@@ -18,7 +18,7 @@ import {
   secondsSince,
   tempDir,
 } from './bench-common.ts'
-import { recordingFetch } from './bench-prepare.ts'
+import { readResource, recordingFetch } from './bench-prepare.ts'
 
 /** What one measured run reports back. */
 export interface RunResult {
@@ -292,6 +292,37 @@ export async function latencyRun(options: {
   } finally {
     await removeDir(dir)
   }
+}
+
+/**
+ * The source alone over the latency-bound account (no pipeline, no files, no destination): how well parallel
+ * pages hide the latency, with Clockodo's real rate limits.
+ */
+export async function latencyRead(options: {
+  baseUrl: string
+  startDate: string
+  endDate: string
+  itemsPerPage: number
+  maxInFlight: number
+}): Promise<RunResult> {
+  const urls: string[] = []
+  const source = clockodoSource({
+    apiUser: BENCH_USER,
+    apiKey: BENCH_KEY,
+    baseUrl: options.baseUrl,
+    resources: ['entries'],
+    startDate: options.startDate,
+    endDate: options.endDate,
+    windowDays: 366,
+    maxInFlight: options.maxInFlight,
+    fetch: recordingFetch(urls, options.itemsPerPage),
+  })
+  let rows = 0
+  const start = performance.now()
+  await readResource(source, 'entries', (page) => {
+    rows += page.length
+  })
+  return { rows, seconds: secondsSince(start), extra: { requests: urls.length } }
 }
 
 /** The naive script a user would write: pages one at a time, one INSERT per row into DuckDB. */

@@ -5,6 +5,7 @@ import {
   duckdbReadJson,
   endToEnd,
   fetchParseFloor,
+  latencyRead,
   latencyRun,
   naiveScript,
   normalizeLoad,
@@ -37,6 +38,14 @@ export type BenchJob =
       maxInFlight: number
       warmOnly?: boolean
     }
+  | {
+      kind: 'latency-read'
+      baseUrl: string
+      startDate: string
+      endDate: string
+      itemsPerPage: number
+      maxInFlight: number
+    }
   | { kind: 'naive'; urlsFile: string; pages: number }
 
 /** What a worker sends back. */
@@ -63,6 +72,8 @@ async function runJob(job: BenchJob): Promise<{ result: RunResult; prepared?: un
       return { result: await normalizeOnly(job.templateFile, job.table, job.rows, job.pageSize) }
     case 'latency':
       return { result: await latencyRun(job) }
+    case 'latency-read':
+      return { result: await latencyRead(job) }
     case 'naive':
       return { result: await naiveScript(job.urlsFile, job.pages) }
   }
