@@ -103,7 +103,10 @@ describe('parseSnowflakeOptions', () => {
       if (value === undefined) continue
       const parts = key.split('.')
       let at = section
-      for (const p of parts.slice(0, -1)) at = (at[p] ??= {}) as Record<string, unknown>
+      for (const p of parts.slice(0, -1)) {
+        at[p] ??= {}
+        at = at[p] as Record<string, unknown>
+      }
       at[parts.at(-1) as string] = value
     }
     expect(Object.keys(env).every((k) => SNOWFLAKE_CONFIG_KEYS.includes(k))).toBe(true)
