@@ -59,36 +59,77 @@ export const DESTINATIONS: Record<string, DestinationEntry> = {
         'the filesystem bucket URL (a folder path, file:///path or s3://bucket/prefix)',
       )
       const parse = mod.parseFilesystemConfig as ((input: Record<string, unknown>) => unknown) | undefined
-      const credentials = config.get('destination.filesystem.credentials')
-      const input: Record<string, unknown> = {
-        bucket_url: config.get('destination.filesystem.bucket_url'),
-        format: config.get('destination.filesystem.format'),
-        layout: config.get('destination.filesystem.layout'),
-        credentials: {
-          ...(typeof credentials === 'object' && credentials ? credentials : {}),
-          ...Object.fromEntries(
-            ['aws_access_key_id', 'aws_secret_access_key', 'endpoint_url', 'region']
-              .map((k) => [k, config.get(`destination.filesystem.credentials.${k}`)])
-              .filter(([, v]) => v !== undefined),
-          ),
-        },
-      }
+      const input = filesystemSection(config)
       return factory(mod, 'filesystem')(parse ? parse(input) : input)
     },
   },
   bigquery: {
     pkg: '@sluice/destination-bigquery',
-    create: (mod, config) => factory(mod, 'bigquery')(configSection(config, 'destination.bigquery')),
+    create: (mod, config) => factory(mod, 'bigquery')(warehouseSection(mod, config, 'bigquery')),
   },
   snowflake: {
     pkg: '@sluice/destination-snowflake',
-    create: (mod, config) => factory(mod, 'snowflake')(configSection(config, 'destination.snowflake')),
+    create: (mod, config) => factory(mod, 'snowflake')(warehouseSection(mod, config, 'snowflake')),
   },
 }
 
-function configSection(config: ConfigProvider, path: string): Record<string, unknown> {
-  const value = config.get(path)
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}
+const FILESYSTEM_CREDENTIALS = ['aws_access_key_id', 'aws_secret_access_key', 'endpoint_url', 'region']
+
+/** `[destination.filesystem]` as dlt spells it, each key also settable by its environment variable. */
+function filesystemSection(config: ConfigProvider): Record<string, unknown> {
+  const credentials = config.get('destination.filesystem.credentials')
+  return {
+    bucket_url: config.get('destination.filesystem.bucket_url'),
+    format: config.get('destination.filesystem.format'),
+    layout: config.get('destination.filesystem.layout'),
+    credentials: {
+      ...(typeof credentials === 'object' && credentials ? credentials : {}),
+      ...Object.fromEntries(
+        FILESYSTEM_CREDENTIALS.map((k) => [k, config.get(`destination.filesystem.credentials.${k}`)]).filter(
+          ([, v]) => v !== undefined,
+        ),
+      ),
+    },
+  }
+}
+
+/**
+ * A warehouse's section, looked up key by key (the package's `*_CONFIG_KEYS`), so that environment variables such
+ * as `DESTINATION__BIGQUERY__CREDENTIALS__PRIVATE_KEY` reach it; `staging = "filesystem"` (as in dlt) adds the
+ * `[destination.filesystem]` bucket as the staging area.
+ */
+function warehouseSection(
+  mod: Record<string, unknown>,
+  config: ConfigProvider,
+  name: string,
+): Record<string, unknown> {
+  const prefix = `destination.${name}`
+  const keys = (mod[`${name.toUpperCase()}_CONFIG_KEYS`] as readonly string[] | undefined) ?? []
+  const out: Record<string, unknown> = {}
+  const whole = config.get(prefix)
+  if (whole && typeof whole === 'object') Object.assign(out, structuredClone(whole))
+  for (const key of keys) {
+    const value = config.get(`${prefix}.${key}`)
+    if (value === undefined) continue
+    const parts = key.split('.')
+    let node = out
+    for (const part of parts.slice(0, -1)) {
+      if (typeof node[part] !== 'object' || node[part] === null) node[part] = {}
+      node = node[part] as Record<string, unknown>
+    }
+    const last = parts.at(-1)!
+    if (!(typeof value === 'object' && typeof node[last] === 'object')) node[last] = value
+  }
+  const staging = config.get(`${prefix}.staging`)
+  if (staging === 'filesystem') {
+    required(
+      config,
+      'destination.filesystem.bucket_url',
+      `the staging bucket of ${name} (staging = "filesystem")`,
+    )
+    out.staging = filesystemSection(config)
+  }
+  return out
 }
 
 async function importPackage(pkg: string, name: string): Promise<Record<string, unknown>> {

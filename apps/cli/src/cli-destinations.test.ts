@@ -1,0 +1,57 @@
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { loadConfig } from './cli-config.ts'
+import { resolveDestination } from './cli-destinations.ts'
+
+const cwd = await mkdtemp(join(tmpdir(), 'sluice-cli-dest-'))
+const resolveWith = async (name: string, env: Record<string, string>) =>
+  resolveDestination(name, await loadConfig(cwd, env), 'p', cwd)
+
+describe('resolveDestination', () => {
+  test('warehouse settings come key by key from environment variables', async () => {
+    const bq = await resolveWith('bigquery', {
+      DESTINATION__BIGQUERY__PROJECT_ID: 'proj-1',
+      DESTINATION__BIGQUERY__CREDENTIALS__ACCESS_TOKEN: 'tok-123456',
+    })
+    expect(bq.name).toBe('bigquery')
+    const sf = await resolveWith('snowflake', {
+      DESTINATION__SNOWFLAKE__CREDENTIALS: 'snowflake://loader:pw-9999@acct/analytics?warehouse=w',
+    })
+    expect(sf.name).toBe('snowflake')
+  })
+
+  test('missing warehouse settings name the variables to set', async () => {
+    await expect(resolveWith('bigquery', {})).rejects.toThrow(
+      /DESTINATION__BIGQUERY__CREDENTIALS__PROJECT_ID/,
+    )
+    await expect(resolveWith('snowflake', {})).rejects.toThrow(/DESTINATION__SNOWFLAKE__CREDENTIALS__/)
+  })
+
+  test('staging = "filesystem" needs the filesystem bucket', async () => {
+    await expect(
+      resolveWith('bigquery', {
+        DESTINATION__BIGQUERY__PROJECT_ID: 'proj-1',
+        DESTINATION__BIGQUERY__CREDENTIALS__ACCESS_TOKEN: 'tok-123456',
+        DESTINATION__BIGQUERY__STAGING: 'filesystem',
+      }),
+    ).rejects.toThrow(/staging bucket of bigquery.*DESTINATION__FILESYSTEM__BUCKET_URL/)
+  })
+
+  test('postgres and filesystem say which setting is missing', async () => {
+    await expect(resolveWith('postgres', {})).rejects.toThrow(/DESTINATION__POSTGRES__CREDENTIALS/)
+    await expect(resolveWith('filesystem', {})).rejects.toThrow(/DESTINATION__FILESYSTEM__BUCKET_URL/)
+  })
+
+  test('a module path loads its default export', async () => {
+    const file = join(cwd, 'my-destination.mjs')
+    await writeFile(
+      file,
+      "export default (config) => ({ name: 'mine', capabilities: {}, createClient: async () => { throw new Error('unused') } })\n",
+    )
+    expect((await resolveWith('./my-destination.mjs', {})).name).toBe('mine')
+    await writeFile(join(cwd, 'bad.mjs'), 'export default 42\n')
+    await expect(resolveWith('./bad.mjs', {})).rejects.toThrow(/must default-export a Destination/)
+  })
+})
