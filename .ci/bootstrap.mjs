@@ -39,7 +39,12 @@ function run(cmd, args, env = process.env) {
 }
 
 const pnpm = pnpmBin()
-const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', PATH: `${dirname(pnpm === 'pnpm' ? 'pnpm' : pnpm)}:${process.env.PATH}` }
+const env = {
+  ...process.env,
+  TURBO_TELEMETRY_DISABLED: '1',
+  DO_NOT_TRACK: '1',
+  PATH: `${dirname(pnpm === 'pnpm' ? 'pnpm' : pnpm)}:${process.env.PATH}`,
+}
 const marker = join(root, 'node_modules', '.modules.yaml')
 const lock = join(root, 'pnpm-lock.yaml')
 if (!existsSync(marker) || statSync(lock).mtimeMs > statSync(marker).mtimeMs) {

@@ -11,11 +11,20 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const pkgDir = join(root, 'packages', 'core')
 const scratch = mkdtempSync(join(tmpdir(), 'sluice-pack-'))
 try {
-  execFileSync('pnpm', ['pack', '--pack-destination', scratch], { cwd: pkgDir, stdio: ['ignore', 'ignore', 'inherit'] })
+  execFileSync('pnpm', ['pack', '--pack-destination', scratch], {
+    cwd: pkgDir,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
   const tarball = readdirSync(scratch).find((f) => f.endsWith('.tgz'))
   if (!tarball) throw new Error('pnpm pack produced no tarball')
-  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }))
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', join(scratch, tarball)], { cwd: scratch, stdio: 'inherit' })
+  writeFileSync(
+    join(scratch, 'package.json'),
+    JSON.stringify({ name: 'scratch', private: true, type: 'module' }),
+  )
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', join(scratch, tarball)], {
+    cwd: scratch,
+    stdio: 'inherit',
+  })
   const check = `
     const core = await import('@sluice/core')
     const node = await import('@sluice/core/node')

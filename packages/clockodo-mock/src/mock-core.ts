@@ -873,9 +873,7 @@ export class MockCore {
       return withDelay(generalError(404, 'not_found', `No route ${req.route} (paths are case-sensitive)`))
     }
     if (this.forbidden.has(req.route)) {
-      return withDelay(
-        generalError(403, 'authorization', `The user has no rights to access ${req.route}`),
-      )
+      return withDelay(generalError(403, 'authorization', `The user has no rights to access ${req.route}`))
     }
     if (req.method !== 'GET')
       return withDelay(
