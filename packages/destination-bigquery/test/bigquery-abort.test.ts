@@ -1,11 +1,11 @@
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { open, table } from '@sluice/destination-testkit/warehouse'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { bigquery } from '../src/index.ts'
 import { FakeBigQuery } from './bigquery-fake.ts'
 import { fakeAuthClient } from './bigquery-helpers.ts'
-import { open, table } from './load-helpers.ts'
 
 // Aborting a load job cancels the BigQuery job (jobs.cancel).
 const fake = new FakeBigQuery({ hold: /^abort_me_staging\.items$/ })

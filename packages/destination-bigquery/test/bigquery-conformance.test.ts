@@ -1,9 +1,9 @@
 import { testDestination } from '@sluice/destination-testkit'
+import { dq, readRows } from '@sluice/destination-testkit/warehouse'
 import { afterAll, beforeAll, expect } from 'vitest'
 import { bigquery } from '../src/index.ts'
 import { FakeBigQuery } from './bigquery-fake.ts'
 import { fakeAuthClient } from './bigquery-helpers.ts'
-import { dq, readRows } from './fake-warehouse.ts'
 
 const fake = new FakeBigQuery()
 beforeAll(async () => {

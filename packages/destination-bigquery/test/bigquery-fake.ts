@@ -6,8 +6,8 @@ import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { type DuckDBConnection, DuckDBInstance, DuckDBTimestampTZValue } from '@duckdb/node-api'
 import { createServer } from '@mswjs/http-middleware'
+import { jsValue, loadNdjson, tableColumns } from '@sluice/destination-testkit/warehouse'
 import { HttpResponse, http } from 'msw'
-import { jsValue, loadNdjson, tableColumns } from './fake-warehouse.ts'
 
 /** A job the fake received (query or load), as sent. */
 export interface ReceivedJob {

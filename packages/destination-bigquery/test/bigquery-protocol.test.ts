@@ -1,12 +1,11 @@
 import { createVerify, generateKeyPairSync } from 'node:crypto'
 import { isSluiceError } from '@sluice/core'
+import { loadOnce, open, readRows, table } from '@sluice/destination-testkit/warehouse'
 import { HttpResponse, http } from 'msw'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type BigQueryOptions, bigquery } from '../src/index.ts'
 import { FakeBigQuery } from './bigquery-fake.ts'
 import { fakeAuthClient } from './bigquery-helpers.ts'
-import { readRows } from './fake-warehouse.ts'
-import { loadOnce, open, table } from './load-helpers.ts'
 import { guard } from './setup.ts'
 
 // What sluice sends to BigQuery, asserted on the fake server: load-job configurations, query jobs with typed

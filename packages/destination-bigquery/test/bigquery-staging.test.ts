@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type FileStore, filesystemStaging, localStore } from '@sluice/destination-filesystem'
 import { testDestination } from '@sluice/destination-testkit'
+import { dq, loadOnce, open, readRows, table } from '@sluice/destination-testkit/warehouse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bigquery } from '../src/index.ts'
 import { FakeBigQuery } from './bigquery-fake.ts'
 import { fakeAuthClient } from './bigquery-helpers.ts'
-import { dq, readRows } from './fake-warehouse.ts'
-import { loadOnce, open, table } from './load-helpers.ts'
 
 // Loading through a GCS staging bucket (dlt's staging = "filesystem"): the filesystem destination's staging area
 // uploads the job file, a load job reads it from its gs:// URI. The "bucket" is a local folder behind a store

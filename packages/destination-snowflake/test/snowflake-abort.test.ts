@@ -1,9 +1,9 @@
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { open, table } from '@sluice/destination-testkit/warehouse'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { snowflake } from '../src/index.ts'
-import { open, table } from './load-helpers.ts'
 import { FakeSnowflake } from './snowflake-fake.ts'
 
 // Aborting a load job cancels the running statement on the server (snowflake-sdk's abort-request).

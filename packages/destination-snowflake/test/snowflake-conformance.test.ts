@@ -1,7 +1,7 @@
 import { testDestination } from '@sluice/destination-testkit'
+import { dq, readRows } from '@sluice/destination-testkit/warehouse'
 import { afterAll, beforeAll, expect } from 'vitest'
 import { snowflake } from '../src/index.ts'
-import { dq, readRows } from './fake-warehouse.ts'
 import { FakeSnowflake } from './snowflake-fake.ts'
 
 const fake = new FakeSnowflake()

@@ -6,8 +6,8 @@ import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { createServer } from '@mswjs/http-middleware'
+import { jsValue, loadNdjson } from '@sluice/destination-testkit/warehouse'
 import { HttpResponse, http } from 'msw'
-import { jsValue, loadNdjson } from './fake-warehouse.ts'
 
 /** A statement the fake received. */
 export interface ReceivedStatement {

@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { isSluiceError } from '@sluice/core'
+import { loadOnce, open, readRows, table } from '@sluice/destination-testkit/warehouse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type SnowflakeOptions, snowflake } from '../src/index.ts'
-import { readRows } from './fake-warehouse.ts'
-import { loadOnce, open, table } from './load-helpers.ts'
 import { FakeSnowflake } from './snowflake-fake.ts'
 
 // What sluice sends to Snowflake, asserted on the fake server: the exact PUT / COPY INTO, the login, the

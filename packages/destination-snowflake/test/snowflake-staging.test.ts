@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type FileStore, filesystemStaging, localStore } from '@sluice/destination-filesystem'
 import { testDestination } from '@sluice/destination-testkit'
+import { dq, loadOnce, open, readRows, table } from '@sluice/destination-testkit/warehouse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { redactCredentials, snowflake } from '../src/index.ts'
-import { dq, readRows } from './fake-warehouse.ts'
-import { loadOnce, open, table } from './load-helpers.ts'
 import { FakeSnowflake } from './snowflake-fake.ts'
 
 // Loading through a staging bucket (dlt's staging = "filesystem"): the filesystem destination's staging area
