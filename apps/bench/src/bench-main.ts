@@ -188,9 +188,26 @@ async function main(): Promise<void> {
     if (prepared && floor && only.has('e2e'))
       await section('e2e', async () => {
         const e2e = { kind: 'e2e' as const, baseUrl, startDate: e2eRange.start, endDate: e2eRange.end }
-        e2eDuck = await measure('e2e duckdb', { ...e2e, destination: 'duckdb' })
-        results.push(benchResult('e2e: HTTP -> DuckDB', e2eDuck, rate(e2eDuck) / rate(floor)))
-        const ratio = rate(e2eDuck) / rate(floor)
+        // the machine may be shared: floor and e2e DuckDB run twice, interleaved, and the faster of each counts
+        const first = await measure('e2e duckdb', { ...e2e, destination: 'duckdb' })
+        const floor2 = await measure('floor: fetch + parse (again)', {
+          kind: 'floor',
+          urlsFile: prepared.urls,
+        })
+        const second = await measure('e2e duckdb (again)', { ...e2e, destination: 'duckdb' })
+        if (floor2.seconds < floor!.seconds) floor = floor2
+        const floorIndex = results.findIndex((r) => r.scenario.startsWith('floor: fetch'))
+        results[floorIndex] = benchResult(
+          `floor: fetch + JSON.parse, ${CONCURRENCY} in flight`,
+          floor!,
+          1,
+          'the same entries pages as the e2e runs; the faster of 2 runs',
+        )
+        e2eDuck = second.seconds < first.seconds ? second : first
+        results.push(
+          benchResult('e2e: HTTP -> DuckDB', e2eDuck, rate(e2eDuck) / rate(floor!), 'the faster of 2 runs'),
+        )
+        const ratio = rate(e2eDuck) / rate(floor!)
         targets.push(
           `${ratio >= 0.6 ? 'MET   ' : 'MISSED'} e2e DuckDB at ${(ratio * 100).toFixed(0)}% of the fetch+parse floor (target >= 60%)`,
         )
@@ -201,7 +218,7 @@ async function main(): Promise<void> {
             destination: 'postgres',
             postgresUrl: pg.url,
           })
-          results.push(benchResult('e2e: HTTP -> PostgreSQL (COPY)', e2ePg, rate(e2ePg) / rate(floor)))
+          results.push(benchResult('e2e: HTTP -> PostgreSQL (COPY)', e2ePg, rate(e2ePg) / rate(floor!)))
         } catch (error) {
           log(`PostgreSQL skipped: ${(error as Error).message}`)
           results.push(
@@ -418,8 +435,11 @@ async function main(): Promise<void> {
       (t) => JSON.parse(t) as BenchResult[],
       () => [],
     )
-    const fresh = new Set(results.map((r) => r.scenario))
-    merged = [...previous.filter((r) => !fresh.has(r.scenario)), ...results]
+    // fresh lines replace their old ones in place; new scenarios go to the end
+    const fresh = new Map(results.map((r) => [r.scenario, r]))
+    merged = previous.map((r) => fresh.get(r.scenario) ?? r)
+    const kept = new Set(merged.map((r) => r.scenario))
+    merged.push(...results.filter((r) => !kept.has(r.scenario)))
   }
   await writeFile(file, `${JSON.stringify(merged, null, 2)}\n`)
   process.stdout.write(`results: ${file}\n`)
