@@ -17,6 +17,8 @@ import { type BenchPostgres, startBenchPostgres } from './postgres-server.ts'
 const SCENARIOS = ['e2e', 'normalize', 'latency', 'memory', 'naive'] as const
 
 const { values } = parseArgs({
+  // `pnpm bench -- --quick` hands the `--` on; drop it so the options after it count
+  args: process.argv.slice(2).filter((a) => a !== '--'),
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
