@@ -60,12 +60,13 @@ export interface TestPostgres {
 
 /**
  * Starts a throwaway server (about 2 s) with a superuser `postgres` (password `options.password`, default random)
- * and a database (`options.database`, default `sluice_test`). Throws with {@link HOW_TO_GET_ONE} when no server
+ * and a database (`options.database`, default `sluice_test`); every statement is logged unless
+ * `options.logStatements` is false (benchmarks). Throws with {@link HOW_TO_GET_ONE} when no server
  * binaries exist.
  * `SLUICE_TEST_POSTGRES_BIN` overrides the binary folder.
  */
 export async function startTestPostgres(
-  options: { password?: string; database?: string } = {},
+  options: { password?: string; database?: string; logStatements?: boolean } = {},
 ): Promise<TestPostgres> {
   const bin = serverBin()
   if (!bin) throw new Error(`no PostgreSQL server binaries: ${HOW_TO_GET_ONE}`)
@@ -86,7 +87,7 @@ export async function startTestPostgres(
     '-c fsync=off',
     '-c synchronous_commit=off',
     '-c full_page_writes=off',
-    '-c log_statement=all',
+    `-c log_statement=${options.logStatements === false ? 'none' : 'all'}`,
     "-c log_line_prefix='%a|'",
     '-c max_connections=100',
   ].join(' ')
