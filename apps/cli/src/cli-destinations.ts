@@ -33,7 +33,14 @@ export const DESTINATIONS: Record<string, DestinationEntry> = {
     create: (mod, config, pipelineName) => {
       const path = config.get('destination.duckdb.credentials') ?? `${pipelineName}.duckdb`
       if (typeof path !== 'string') throw new UsageError('destination.duckdb.credentials must be a file path')
-      return factory(mod, 'duckdb')({ path })
+      const memoryLimit = config.get('destination.duckdb.memory_limit')
+      if (memoryLimit !== undefined && typeof memoryLimit !== 'string')
+        throw new UsageError(`destination.duckdb.memory_limit must be a size such as '512MB' or '2GB'`)
+      const threadsValue = config.get('destination.duckdb.threads')
+      const threads = threadsValue === undefined ? undefined : Number(threadsValue)
+      if (threads !== undefined && !(Number.isInteger(threads) && threads > 0))
+        throw new UsageError('destination.duckdb.threads must be a positive integer')
+      return factory(mod, 'duckdb')({ path, memoryLimit, threads })
     },
   },
   postgres: {

@@ -9,14 +9,27 @@ interface CachedInstance {
   refs: number
 }
 
+/** DuckDB settings given when an instance is created (`memory_limit`, `threads`, `temp_directory` ...). */
+export type DuckDBSettings = Record<string, string>
+
 // One instance per database file per process: DuckDB locks a file to one instance.
 const instances = new Map<string, CachedInstance>()
 
-async function acquire(path: string): Promise<DuckDBInstance> {
+/** Creates a DuckDB instance with settings; errors become {@link SluiceError}s naming the path. */
+export async function createInstance(path: string, settings: DuckDBSettings = {}): Promise<DuckDBInstance> {
+  const { DuckDBInstance } = await import('@duckdb/node-api')
+  try {
+    return await DuckDBInstance.create(path, settings)
+  } catch (cause) {
+    throw openError(path, cause)
+  }
+}
+
+async function acquire(path: string, settings: DuckDBSettings): Promise<DuckDBInstance> {
   let entry = instances.get(path)
   if (!entry) {
     const instance = import('@duckdb/node-api').then(({ DuckDBInstance }) =>
-      DuckDBInstance.create(path).catch((cause: unknown) => {
+      DuckDBInstance.create(path, settings).catch((cause: unknown) => {
         instances.delete(path)
         throw openError(path, cause)
       }),
@@ -72,15 +85,20 @@ export class DuckDBClient implements SqlClient {
     this.dialect = { ...duckdbDialect, qualify: (schema, table) => `${q(catalog)}.${q(schema)}.${q(table)}` }
   }
 
-  /** Opens a connection on a database file (shared per path in the process) or on a given instance. */
-  static async open(target: { path: string } | { instance: DuckDBInstance }): Promise<DuckDBClient> {
+  /**
+   * Opens a connection on a database file (shared per path in the process) or on a given instance. `settings`
+   * apply when this call creates the file's instance; a client joining an open instance shares its settings.
+   */
+  static async open(
+    target: { path: string; settings?: DuckDBSettings } | { instance: DuckDBInstance },
+  ): Promise<DuckDBClient> {
     let instance: DuckDBInstance
     let close: () => Promise<void>
     if ('instance' in target) {
       instance = target.instance
       close = async () => {}
     } else {
-      instance = await acquire(target.path)
+      instance = await acquire(target.path, target.settings ?? {})
       close = () => release(target.path)
     }
     let connection: DuckDBConnection

@@ -1,8 +1,9 @@
-import { resolve } from 'node:path'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import type { DuckDBInstance } from '@duckdb/node-api'
 import type { Destination, DestinationCapabilities, DestinationContext } from '@sluice/core'
-import { sqlDestination } from '@sluice/core'
-import { DuckDBClient } from './duckdb-client.ts'
+import { SluiceError, sqlDestination } from '@sluice/core'
+import { createInstance, DuckDBClient, type DuckDBSettings } from './duckdb-client.ts'
 
 /** Options of {@link duckdb}. */
 export interface DuckDBDestinationOptions {
@@ -11,8 +12,60 @@ export interface DuckDBDestinationOptions {
    * memory, in one database per `duckdb()` destination object (shared by its clients, gone with the object).
    */
   path?: string
-  /** An open instance to use instead of `path` (it is not closed by sluice). */
+  /**
+   * An open instance to use instead of `path` (it is not closed by sluice). The options below do not apply to it:
+   * set them when you create it.
+   */
   instance?: DuckDBInstance
+  /**
+   * DuckDB's `memory_limit` (its buffer manager: loads, merges, caches), e.g. `'1GB'`. Default
+   * {@link DEFAULT_MEMORY_LIMIT} (`'512MB'`) instead of DuckDB's 80% of RAM, so a big load spills to
+   * `tempDirectory` rather than growing with the row count. Raise it when the machine has memory to spare and
+   * loads of many millions of rows should go faster.
+   */
+  memoryLimit?: string
+  /** DuckDB's `threads`: worker threads of the instance. Default DuckDB's (the number of CPU cores). */
+  threads?: number
+  /**
+   * DuckDB's `temp_directory`, where it spills what does not fit in `memoryLimit`. Default `<path>.tmp` next to
+   * the database file, or a directory of its own in the OS temp directory for `:memory:`. DuckDB creates it when it
+   * first spills and removes its files when the instance closes.
+   */
+  tempDirectory?: string
+  /**
+   * DuckDB's `preserve_insertion_order`. Default false: bulk inserts need not buffer rows to keep their order
+   * (less memory). Rows of a table have no order in SQL; queries that need one use ORDER BY.
+   */
+  preserveInsertionOrder?: boolean
+}
+
+function checkThreads(threads: number | undefined): void {
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
+    throw new SluiceError('CONFIG_INVALID', `[duckdb] threads must be a positive integer, got ${threads}`, {
+      hint: 'pass threads: 1 or more, or leave it out for one per CPU core',
+    })
+  }
+}
+
+/** The default {@link DuckDBDestinationOptions.memoryLimit}. */
+export const DEFAULT_MEMORY_LIMIT = '512MB'
+
+let memoryDirs = 0
+
+/** The DuckDB settings of an instance the destination opens (not of a given `instance`). */
+export function duckdbSettings(options: DuckDBDestinationOptions, path: string): DuckDBSettings {
+  const { threads } = options
+  checkThreads(threads)
+  const tempDirectory =
+    options.tempDirectory ??
+    (path === ':memory:' ? join(tmpdir(), `sluice-duckdb-${process.pid}-${++memoryDirs}`) : `${path}.tmp`)
+  const settings: DuckDBSettings = {
+    memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+    temp_directory: tempDirectory,
+    preserve_insertion_order: String(options.preserveInsertionOrder ?? false),
+  }
+  if (threads !== undefined) settings['threads'] = String(threads)
+  return settings
 }
 
 /** What DuckDB offers: every disposition and strategy, transactional DDL, jsonl read by `read_json`. */
@@ -38,10 +91,14 @@ function pathFor(options: DuckDBDestinationOptions, ctx: DestinationContext): st
  * @example `pipeline({ pipelineName: 'clockodo', destination: duckdb(), datasetName: 'clockodo' })`
  */
 export function duckdb(options: DuckDBDestinationOptions = {}): Destination {
+  checkThreads(options.threads)
   // `:memory:` lives as long as this destination object, so every client of a run sees the same data.
   let memory: Promise<DuckDBInstance> | undefined
   const memoryInstance = (): Promise<DuckDBInstance> => {
-    memory ??= import('@duckdb/node-api').then(({ DuckDBInstance }) => DuckDBInstance.create(':memory:'))
+    memory ??= createInstance(':memory:', duckdbSettings(options, ':memory:'))
+    memory.catch(() => {
+      memory = undefined
+    })
     return memory
   }
   return sqlDestination({
@@ -52,7 +109,7 @@ export function duckdb(options: DuckDBDestinationOptions = {}): Destination {
       if (options.instance) return DuckDBClient.open({ instance: options.instance })
       const path = pathFor(options, ctx)
       if (path === ':memory:') return DuckDBClient.open({ instance: await memoryInstance() })
-      return DuckDBClient.open({ path })
+      return DuckDBClient.open({ path, settings: duckdbSettings(options, path) })
     },
     maxParallelJobs: 1,
   })

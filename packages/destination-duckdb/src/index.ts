@@ -1,5 +1,11 @@
-export { DuckDBClient } from './duckdb-client.ts'
-export { type DuckDBDestinationOptions, duckdb, duckdbCapabilities } from './duckdb-destination.ts'
+export { DuckDBClient, type DuckDBSettings } from './duckdb-client.ts'
+export {
+  DEFAULT_MEMORY_LIMIT,
+  type DuckDBDestinationOptions,
+  duckdb,
+  duckdbCapabilities,
+  duckdbSettings,
+} from './duckdb-destination.ts'
 export {
   duckdbColumnType,
   duckdbDialect,

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
+import type { DestinationClient, SqlClientDestination } from '@sluice/core'
 import { isSluiceError } from '@sluice/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DuckDBClient, duckdb } from '../src/index.ts'
@@ -185,5 +186,51 @@ describe('duckdb options', () => {
     conn.closeSync()
     instance.closeSync()
     expect(rows).toEqual([[2]])
+  })
+
+  it('opens the instance with memory_limit, threads, temp_directory and preserve_insertion_order', async () => {
+    const dir = await tempDir()
+    const file = join(dir, 'tuned.duckdb')
+    const settings = async (client: DestinationClient) =>
+      Object.fromEntries(
+        (
+          await (client as SqlClientDestination).client.query<{ name: string; value: string }>(
+            "SELECT name, value FROM duckdb_settings() WHERE name IN ('memory_limit', 'threads', 'temp_directory', 'preserve_insertion_order')",
+          )
+        ).map((r) => [r.name, r.value]),
+      )
+    const defaults = await duckdb({ path: file }).createClient(ctx('tuned'))
+    expect(await settings(defaults)).toEqual({
+      memory_limit: '488.2 MiB',
+      threads: String(availableParallelism()),
+      temp_directory: `${file}.tmp`,
+      preserve_insertion_order: 'false',
+    })
+    await defaults[Symbol.asyncDispose]()
+    const custom = await duckdb({
+      path: file,
+      memoryLimit: '256MB',
+      threads: 1,
+      tempDirectory: join(dir, 'spill'),
+      preserveInsertionOrder: true,
+    }).createClient(ctx('tuned'))
+    expect(await settings(custom)).toEqual({
+      memory_limit: '244.1 MiB',
+      threads: '1',
+      temp_directory: join(dir, 'spill'),
+      preserve_insertion_order: 'true',
+    })
+    await custom[Symbol.asyncDispose]()
+    const memory = await duckdb({ path: ':memory:', memoryLimit: '1GB' }).createClient(ctx('tuned'))
+    const inMemory = await settings(memory)
+    expect(inMemory['memory_limit']).toBe('953.6 MiB')
+    expect(inMemory['temp_directory']).toContain(join(tmpdir(), `sluice-duckdb-${process.pid}-`))
+    await memory[Symbol.asyncDispose]()
+  })
+
+  it('rejects threads that are not a positive integer', () => {
+    for (const threads of [0, -1, 1.5]) {
+      expect(() => duckdb({ threads })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }))
+    }
   })
 })

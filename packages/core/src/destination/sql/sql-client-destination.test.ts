@@ -146,6 +146,69 @@ describe('SqlClientDestination.complete', () => {
   })
 })
 
+describe('SqlClientDestination.complete: staging de-duplication', () => {
+  const dest = (client: SqlClient) =>
+    new SqlClientDestination({ client, datasetName: 'ds', capabilities: caps(true), location: 'x' })
+  const insertOf = (log: Logged[]) => log.find((l) => l.sql.startsWith('INSERT INTO "ds"."items"'))?.sql
+
+  it('checks staging for duplicate keys and leaves out the window when there are none', async () => {
+    const { client, log } = fakeClient()
+    await dest(client).complete(load)
+    const check = log.findIndex((l) => l.sql.includes('HAVING COUNT(*) > 1'))
+    expect(log[check]?.sql).toBe(
+      'SELECT 1 AS "_sluice_dup" FROM "ds_staging"."items" GROUP BY "id" HAVING COUNT(*) > 1 LIMIT 1',
+    )
+    expect(log[check]?.inTx).toBe(true)
+    expect(check).toBeLessThan(log.findIndex((l) => l.sql.startsWith('INSERT INTO "ds"."items"')))
+    expect(insertOf(log)).toBeDefined()
+    expect(insertOf(log)).not.toContain('ROW_NUMBER')
+  })
+
+  it('keeps the ROW_NUMBER window when staging holds a key twice', async () => {
+    const { client, log } = fakeClient((sql) =>
+      sql.includes('HAVING COUNT(*) > 1') ? [{ _sluice_dup: 1 }] : [],
+    )
+    await dest(client).complete(load)
+    expect(insertOf(log)).toContain('ROW_NUMBER() OVER (PARTITION BY "id" ORDER BY "_sluice_id" DESC)')
+  })
+
+  it('does the same for upsert', async () => {
+    const upsert: PackageLoad = {
+      ...load,
+      tables: [{ table, disposition: 'merge', mergeStrategy: 'upsert', rows: 1 }],
+    }
+    const unique = fakeClient()
+    await dest(unique.client).complete(upsert)
+    const dup = fakeClient((sql) => (sql.includes('HAVING COUNT(*) > 1') ? [{ _sluice_dup: 1 }] : []))
+    await dest(dup.client).complete(upsert)
+    const writes = (log: Logged[]) =>
+      log.filter((l) => l.sql.includes('"ds"."items"') && !l.sql.startsWith('SELECT'))
+    expect(writes(unique.log).length).toBeGreaterThan(0)
+    expect(writes(unique.log).some((l) => l.sql.includes('ROW_NUMBER'))).toBe(false)
+    expect(writes(dup.log).some((l) => l.sql.includes('ROW_NUMBER'))).toBe(true)
+  })
+
+  it('always de-duplicates with the window when the dialect turns the check off', async () => {
+    const { client, log } = fakeClient()
+    const noCheck: SqlClient = { ...client, dialect: { ...dialect, stagingDuplicateCheck: false } }
+    await dest(noCheck).complete(load)
+    expect(log.some((l) => l.sql.includes('HAVING COUNT(*) > 1'))).toBe(false)
+    expect(insertOf(log)).toContain('ROW_NUMBER()')
+  })
+
+  it('runs no check for tables without a primary key', async () => {
+    const plain: Table = { ...table, columns: table.columns.map(({ primaryKey: _p, ...c }) => c) }
+    const { client, log } = fakeClient()
+    await dest(client).complete({
+      ...load,
+      schema: { ...schema, tables: { items: plain } },
+      tables: [{ table: plain, disposition: 'merge', mergeStrategy: 'delete-insert', rows: 1 }],
+    })
+    expect(log.some((l) => l.sql.includes('HAVING COUNT(*) > 1'))).toBe(false)
+    expect(insertOf(log)).not.toContain('ROW_NUMBER')
+  })
+})
+
 describe('SqlClientDestination.migrate', () => {
   it('creates missing tables in dataset and staging and adds only missing columns', async () => {
     const { client, log } = fakeClient((sql) =>

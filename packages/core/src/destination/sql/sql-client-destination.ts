@@ -20,7 +20,13 @@ import {
   stagingColumns,
   targetColumns,
 } from './sql-ddl.ts'
-import { deleteInsertSql, scd2Sql, upsertSql } from './sql-merge.ts'
+import {
+  deleteInsertSql,
+  type MergeSqlOptions,
+  scd2Sql,
+  stagingDuplicateKeysSql,
+  upsertSql,
+} from './sql-merge.ts'
 import { rootOf, type SqlStatement, tableFamily } from './sql-publish-common.ts'
 import { appendSql, replaceSql } from './sql-replace.ts'
 import {
@@ -158,7 +164,9 @@ export class SqlClientDestination implements DestinationClient {
         if (seen.has(root.name)) continue
         seen.add(root.name)
         const rootLoad = load.tables.find((x) => x.table.name === root.name) ?? tl
-        for (const s of this.publishSql(load.schema, root, rootLoad, now)) await db.execute(s.sql, s.params)
+        const options = await this.mergeOptions(db, root, rootLoad)
+        for (const s of this.publishSql(load.schema, root, rootLoad, now, options))
+          await db.execute(s.sql, s.params)
       }
       await writeSchemaVersion(db, this.names, load.schema)
       if (load.state) await writeState(db, this.names, load.state, load.loadId)
@@ -190,14 +198,20 @@ export class SqlClientDestination implements DestinationClient {
   }
 
   /** The SQL that publishes one root table and its children for its disposition. */
-  publishSql(schema: Schema, root: Table, tl: TableLoad, now: string): SqlStatement[] {
+  publishSql(
+    schema: Schema,
+    root: Table,
+    tl: TableLoad,
+    now: string,
+    options: MergeSqlOptions = {},
+  ): SqlStatement[] {
     const disposition = tl.disposition ?? root.writeDisposition
     if (disposition === 'replace') return replaceSql(this.names, schema, root)
     if (disposition === 'merge') {
       const strategy = tl.mergeStrategy ?? root.mergeStrategy ?? 'delete-insert'
       if (strategy === 'scd2') return scd2Sql(this.names, schema, root, now)
-      if (strategy === 'upsert') return upsertSql(this.names, schema, root, tl.replaceRanges)
-      return deleteInsertSql(this.names, schema, root, tl.replaceRanges)
+      if (strategy === 'upsert') return upsertSql(this.names, schema, root, tl.replaceRanges, options)
+      return deleteInsertSql(this.names, schema, root, tl.replaceRanges, options)
     }
     if (tl.replaceRanges?.length)
       return deleteInsertSql(
@@ -207,6 +221,20 @@ export class SqlClientDestination implements DestinationClient {
         tl.replaceRanges,
       )
     return appendSql(this.names, schema, root)
+  }
+
+  /**
+   * For a merge (delete-insert, upsert) on a primary key: one cheap query tells whether staging holds a key
+   * twice; when it does not, the merge skips its de-duplicating window. Off when the dialect says so.
+   */
+  private async mergeOptions(db: SqlExecutor, root: Table, tl: TableLoad): Promise<MergeSqlOptions> {
+    if (this.names.dialect.stagingDuplicateCheck === false) return {}
+    if ((tl.disposition ?? root.writeDisposition) !== 'merge') return {}
+    if ((tl.mergeStrategy ?? root.mergeStrategy) === 'scd2') return {}
+    const check = stagingDuplicateKeysSql(this.names, root)
+    if (!check) return {}
+    const duplicates = await db.query(check)
+    return { stagingUnique: duplicates.length === 0 }
   }
 
   private familiesOf(load: PackageLoad): Table[] {

@@ -16,15 +16,37 @@ import {
   tableFamily,
 } from './sql-publish-common.ts'
 
+/** Options of the merge SQL builders. */
+export interface MergeSqlOptions {
+  /**
+   * The caller checked (with {@link stagingDuplicateKeysSql}, in the same transaction) that staging holds no two
+   * rows with the same primary key: the de-duplicating window is left out. Default false.
+   */
+  stagingUnique?: boolean
+}
+
+/**
+ * A query that returns one row when the root's staging table holds a primary key more than once, none when
+ * every key is unique (or the table has no primary key: then undefined, there is nothing to check).
+ * Dialect-neutral and cheap: it reads the key columns only.
+ */
+export function stagingDuplicateKeysSql(names: SqlNames, root: Table): string | undefined {
+  const pk = primaryKeyOf(root)
+  if (pk.length === 0) return undefined
+  const keys = pk.map((k) => names.q(k)).join(', ')
+  return `SELECT 1 AS ${names.q('_sluice_dup')} FROM ${names.table(root.name, true)} GROUP BY ${keys} HAVING COUNT(*) > 1 LIMIT 1`
+}
+
 /**
  * Staging rows of the root, de-duplicated by primary key: the winner per key is the largest (`dedupSort: desc`)
  * or smallest (`asc`) value of the dedup-sort column, else the largest `_sluice_id`. Selects the staging columns.
+ * With `stagingUnique` (keys known to be unique) it selects staging as is.
  */
-export function dedupedStagingSql(names: SqlNames, root: Table): string {
+export function dedupedStagingSql(names: SqlNames, root: Table, options: MergeSqlOptions = {}): string {
   const cols = stagingColumns(root)
   const pk = primaryKeyOf(root)
   const staging = names.table(root.name, true)
-  if (pk.length === 0) return `SELECT ${columnList(names, cols)} FROM ${staging}`
+  if (pk.length === 0 || options.stagingUnique) return `SELECT ${columnList(names, cols)} FROM ${staging}`
   const sort = dedupSortOf(root)
   const order: string[] = []
   if (sort) order.push(`${names.q(sort.name)} ${sort.dedupSort === 'asc' ? 'ASC' : 'DESC'}`)
@@ -104,6 +126,7 @@ export function deleteInsertSql(
   schema: Schema,
   root: Table,
   replaceRanges: readonly ReplaceRange[] = [],
+  options: MergeSqlOptions = {},
 ): SqlStatement[] {
   const out: SqlStatement[] = []
   const staging = names.table(root.name, true)
@@ -118,9 +141,10 @@ export function deleteInsertSql(
   if (range.sql) conditions.push(range.sql)
   if (conditions.length) out.push(...deleteWhere(names, schema, root, conditions.join(' OR '), range.params))
   const cols = stagingColumns(root)
-  const winners = `SELECT ${columnList(names, cols, 'w')} FROM (${dedupedStagingSql(names, root)}) AS w WHERE ${notDeletedSql(names, hardDeleteOf(root), 'w')}`
+  const deduped = dedupedStagingSql(names, root, options)
+  const winners = `SELECT ${columnList(names, cols, 'w')} FROM (${deduped}) AS w WHERE ${notDeletedSql(names, hardDeleteOf(root), 'w')}`
   out.push({ sql: `INSERT INTO ${names.table(root.name)} (${columnList(names, cols)}) ${winners}` })
-  const ids = `SELECT w.${names.q(SYSTEM_COLUMNS.id)} FROM (${dedupedStagingSql(names, root)}) AS w WHERE ${notDeletedSql(names, hardDeleteOf(root), 'w')}`
+  const ids = `SELECT w.${names.q(SYSTEM_COLUMNS.id)} FROM (${deduped}) AS w WHERE ${notDeletedSql(names, hardDeleteOf(root), 'w')}`
   out.push(...insertChildren(names, schema, root, ids))
   return out
 }
@@ -136,15 +160,16 @@ export function upsertSql(
   schema: Schema,
   root: Table,
   replaceRanges: readonly ReplaceRange[] = [],
+  options: MergeSqlOptions = {},
 ): SqlStatement[] {
   const pk = primaryKeyOf(root)
-  if (pk.length === 0) return deleteInsertSql(names, schema, root, replaceRanges)
+  if (pk.length === 0) return deleteInsertSql(names, schema, root, replaceRanges, options)
   const out: SqlStatement[] = []
   const staging = names.table(root.name, true)
   const target = names.table(root.name)
   const cols = stagingColumns(root)
   const hd = hardDeleteOf(root)
-  const deduped = dedupedStagingSql(names, root)
+  const deduped = dedupedStagingSql(names, root, options)
   // children of every touched root are replaced
   const touched = `EXISTS (SELECT 1 FROM ${staging} AS s WHERE ${keyMatch(names, pk, 's', 't')})`
   const range = rangeCondition(names, root, replaceRanges, 1)

@@ -22,6 +22,13 @@ export interface SqlDialect {
    * Engines where a schema can be mistaken for a catalog of the same name (DuckDB) add the catalog.
    */
   qualify?(schema: string, table: string): string
+  /**
+   * Before a merge (delete-insert, upsert) on a primary key, core runs one query that reads the staging keys
+   * (`GROUP BY key HAVING COUNT(*) > 1 LIMIT 1`); when no key is there twice, the merge leaves out its
+   * de-duplicating `ROW_NUMBER()` window, which costs far more than the check. Engines where every query is a
+   * costly round trip may set `false` to always de-duplicate with the window. Default true.
+   */
+  readonly stagingDuplicateCheck?: boolean
 }
 
 /** Runs SQL. Shared by a connection and a transaction. */
