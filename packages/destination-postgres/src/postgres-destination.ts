@@ -56,13 +56,12 @@ function tableFamily(schema: Schema, root: Table): Table[] {
 }
 
 /**
- * What PostgreSQL offers: COPY from jsonl (converted to COPY text by column type) or csv, all dispositions,
- * transactional DDL, 63-byte names. jsonl comes first because core's csv writer cannot tell a `json` column's
- * string value from JSON text (`"abc"` is written as `abc`, which jsonb rejects); csv loads faster and can
- * come first once the writer encodes json-typed columns as JSON text.
+ * What PostgreSQL offers: COPY from csv (streamed to the server as it is; core's job writer writes
+ * COPY-compatible csv with `json` columns as JSON text) or jsonl (converted to COPY text by column type, for
+ * packages written before csv came first), all dispositions, transactional DDL, 63-byte names.
  */
 export const POSTGRES_CAPABILITIES: DestinationCapabilities = {
-  fileFormats: ['jsonl', 'csv'],
+  fileFormats: ['csv', 'jsonl'],
   writeDispositions: ['append', 'replace', 'merge'],
   mergeStrategies: ['delete-insert', 'upsert', 'scd2'],
   replaceStrategies: ['truncate-and-insert', 'insert-from-staging', 'staging-optimized'],
@@ -74,7 +73,7 @@ export const POSTGRES_CAPABILITIES: DestinationCapabilities = {
 
 /**
  * The generic SQL destination client plus PostgreSQL specifics: a per-dataset advisory lock held from the
- * first `dropTables`/`migrate`/`startLoad` of a package until its `complete` succeeds or the client is disposed
+ * first `dropTables`/`migrate`/`startLoad`/`prepareTables` of a package until its `complete` succeeds or the client is disposed
  * (so two pipelines loading into the same dataset take turns instead of sharing staging tables), and
  * `staging-optimized` replace.
  */
@@ -130,6 +129,11 @@ export class PostgresDestinationClient extends SqlClientDestination {
   override async startLoad(load: PackageLoad): Promise<void> {
     await this.#lock()
     await super.startLoad(load)
+  }
+
+  override async prepareTables(loadId: string, tables: readonly Table[]): Promise<void> {
+    await this.#lock()
+    await super.prepareTables(loadId, tables)
   }
 
   /** Publishes, then releases the dataset. A failed publish keeps the lock so a retry still owns the staging tables. */

@@ -116,8 +116,18 @@ export interface DestinationClient extends AsyncDisposable {
   getStoredState(pipelineName: string): Promise<StoredState | undefined>
   /** Applies additive changes (new tables, new columns). MUST tolerate changes already applied. */
   migrate(schema: Schema, changes: readonly SchemaChange[]): Promise<void>
-  /** Prepares a package (e.g. empties staging tables for these tables). */
+  /** Prepares a package (e.g. empties staging tables for these tables and their child tables). */
   startLoad(load: PackageLoad): Promise<void>
+  /**
+   * Optional: prepares exactly these tables of a package (e.g. empties their staging tables, and nothing else).
+   * A client that has it loads while the package is still being extracted: the runner then calls `migrate` with
+   * the schema so far (again when it grows), `prepareTables` once per table before that table's first `load`,
+   * `load` for each job file as soon as it is closed, and, once extraction is done, `migrate` with the final
+   * schema and `prepareTables` for the package's remaining tables (child tables included) instead of
+   * `startLoad`. Should anything go wrong on the way, the runner falls back to the whole sequence with
+   * `startLoad`. The package is on disk before `complete`, as always.
+   */
+  prepareTables?(loadId: string, tables: readonly Table[]): Promise<void>
   /** Loads one job file. Jobs of a package may run in parallel (see `maxParallelJobs`). */
   load(job: LoadJob, signal: AbortSignal): Promise<LoadJobResult>
   /** Publishes the package: replace/merge follow-ups, state, schema version, and `_sluice_loads` last. */

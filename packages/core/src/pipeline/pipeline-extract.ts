@@ -11,7 +11,7 @@ import type {
 import type { ReplaceRange, Resource, ResourceContext, Source } from '../source/source-types.ts'
 import { createJobWriter, type JobFileFormat, type JobWriter } from '../storage/job-writer.ts'
 import type { LoadPackageStore } from '../storage/load-package-store.ts'
-import type { PackageManifest } from '../storage/package-types.ts'
+import type { PackageJob, PackageManifest } from '../storage/package-types.ts'
 import type { PipelineEvent } from './pipeline-events.ts'
 import { jsonCopy, resourceState, setResourceState, tableWithChildren } from './pipeline-state.ts'
 import type { PipelineState } from './pipeline-types.ts'
@@ -37,6 +37,10 @@ export interface ExtractInput {
   capabilities?: Pick<DestinationCapabilities, 'mergeStrategies' | 'replaceStrategies' | 'writeDispositions'>
   signal: AbortSignal
   emit(e: PipelineEvent): void
+  /** Called with each job file once it is closed (it is already in `manifest.jobs`), e.g. to load it early. */
+  onJob?(job: PackageJob): void
+  /** Called when job files of a resource already passed to `onJob` were discarded (it failed or was skipped). */
+  onDiscard?(resource: string): void
 }
 
 /** What the pass produced (the package is on disk and `normalized`). */
@@ -241,6 +245,20 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
               format: input.format,
               nextFileId: nextFileId(table),
               columns: () => normalizer.schema.tables[table]?.columns ?? [],
+              onFileClosed: (f) => {
+                const job: PackageJob = {
+                  jobId: f.jobId,
+                  table,
+                  resource: name,
+                  format: f.format,
+                  rows: f.rows,
+                  bytes: f.bytes,
+                  state: 'new',
+                  retries: 0,
+                }
+                manifest.jobs.push(job)
+                input.onJob?.(job)
+              },
               ...(input.fileMaxBytes !== undefined ? { fileMaxBytes: input.fileMaxBytes } : {}),
             })
             writers.set(table, writer)
@@ -254,6 +272,9 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
     } catch (error) {
       if (!done) closeQuietly(pages)
       for (const w of writers.values()) await w.discard()
+      const closed = manifest.jobs.length
+      manifest.jobs = manifest.jobs.filter((j) => j.resource !== name)
+      if (manifest.jobs.length !== closed) input.onDiscard?.(name)
       if (extractSignal.aborted) throw abortError(extractSignal)
       if (isSluiceError(error, 'RESOURCE_SKIPPED') && !input.strict) {
         const reason = (error as Error).message
@@ -263,20 +284,7 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
       }
       throw error
     }
-    for (const [table, writer] of writers) {
-      for (const f of await writer.close()) {
-        manifest.jobs.push({
-          jobId: f.jobId,
-          table,
-          resource: name,
-          format: f.format,
-          rows: f.rows,
-          bytes: f.bytes,
-          state: 'new',
-          retries: 0,
-        })
-      }
-    }
+    for (const writer of writers.values()) await writer.close()
     if (effective.warning) {
       manifest.warnings.push(effective.warning)
       emit({ type: 'warning', resource: name, message: effective.warning })

@@ -4,6 +4,7 @@ import { diffSchemas } from '../schema/schema-evolution.ts'
 import type { Schema } from '../schema/schema-types.ts'
 import type { LoadPackageStore } from '../storage/load-package-store.ts'
 import type { PackageJob, PackageManifest } from '../storage/package-types.ts'
+import type { EarlyLoadResult } from './pipeline-early-load.ts'
 import type { PipelineEvent } from './pipeline-events.ts'
 import { abortError } from './pipeline-extract.ts'
 import { tableWithChildren, toStoredState } from './pipeline-state.ts'
@@ -20,6 +21,8 @@ export interface LoadInput {
   signal: AbortSignal
   emit(e: PipelineEvent): void
   warn(message: string): void
+  /** What was loaded while the package was extracted (see `EarlyLoader`); those steps are not repeated. */
+  early?: EarlyLoadResult
 }
 
 /** What loading a package produced. */
@@ -134,8 +137,17 @@ export async function loadPackage(input: LoadInput): Promise<LoadOutput> {
       const current = await client.getStoredState(state.pipelineName)
       if (current?.versionHash !== storedState.versionHash) packageLoad.state = storedState
     }
-    await client.startLoad(packageLoad)
-    await runJobs(input, schema)
+    const early = input.early && client.prepareTables ? input.early : undefined
+    if (early) {
+      const rest = new Set<string>()
+      for (const t of tables) {
+        for (const name of tableWithChildren(schema, rootName(schema, t.table.name)))
+          if (!early.prepared.has(name)) rest.add(name)
+      }
+      const restTables = [...rest].flatMap((name) => (schema.tables[name] ? [schema.tables[name]] : []))
+      if (restTables.length > 0) await client.prepareTables!(loadId, restTables)
+    } else await client.startLoad(packageLoad)
+    await runJobs(input, schema, early?.loaded)
     if (signal.aborted) throw abortError(signal)
     await withRetries(
       input,
@@ -165,9 +177,19 @@ export async function loadPackage(input: LoadInput): Promise<LoadOutput> {
   return { schema, state }
 }
 
-async function runJobs(input: LoadInput, schema: Schema): Promise<void> {
+function rootName(schema: Schema, table: string): string {
+  let name = table
+  for (let hops = 0; hops < 100; hops++) {
+    const parent = schema.tables[name]?.parent
+    if (!parent || !schema.tables[parent]) break
+    name = parent
+  }
+  return name
+}
+
+async function runJobs(input: LoadInput, schema: Schema, skip?: ReadonlySet<string>): Promise<void> {
   const { store, client, manifest } = input
-  const queue = [...manifest.jobs]
+  const queue = manifest.jobs.filter((j) => !skip?.has(j.jobId))
   let failure: unknown
   const worker = async (): Promise<void> => {
     for (let job = queue.shift(); job && failure === undefined; job = queue.shift()) {

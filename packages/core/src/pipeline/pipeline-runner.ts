@@ -11,6 +11,7 @@ import type { JobFileFormat } from '../storage/job-writer.ts'
 import { newLoadId } from '../storage/load-id.ts'
 import { LoadPackageStore } from '../storage/load-package-store.ts'
 import type { PackageManifest } from '../storage/package-types.ts'
+import { EarlyLoader, type EarlyLoadResult } from './pipeline-early-load.ts'
 import type { PipelineEvent } from './pipeline-events.ts'
 import { abortError, extractPackage } from './pipeline-extract.ts'
 import { loadPackage, refreshTables } from './pipeline-load.ts'
@@ -36,6 +37,8 @@ import type {
 
 /** Builds a normalizer for a run; see {@link PipelineInternals}. */
 export type NormalizerFactory = (schema: Schema | undefined, options: NormalizerOptions) => Normalizer
+
+type EarlyLoaderClient = DestinationClient & Required<Pick<DestinationClient, 'prepareTables'>>
 
 /** Test and integration seams of {@link pipeline} that are not part of the everyday options. */
 export interface PipelineInternals {
@@ -289,6 +292,18 @@ class PipelineRunner implements Pipeline {
           : {}),
       })
       await store.createPackage(manifest)
+      const early =
+        client.prepareTables && !refresh && this.options.loadWhileExtracting !== false
+          ? new EarlyLoader({
+              client: client as EarlyLoaderClient,
+              store,
+              loadId,
+              normalizer,
+              signal,
+              emit: (e) => this.emit(e),
+            })
+          : undefined
+      let earlyResult: EarlyLoadResult | undefined
       current = step('extract', loadId)
       this.emit({ type: 'step', step: 'extract', phase: 'start', loadId })
       this.emit({ type: 'step', step: 'normalize', phase: 'start', loadId })
@@ -308,10 +323,19 @@ class PipelineRunner implements Pipeline {
           signal,
           emit: (e) => this.emit(e),
           ...(this.options.fileMaxBytes !== undefined ? { fileMaxBytes: this.options.fileMaxBytes } : {}),
+          ...(early
+            ? {
+                onJob: (job) => early.add(job),
+                onDiscard: (resource) => early.stop(`the files of resource ${resource} were discarded`),
+              }
+            : {}),
         })
         info.durations.extract += out.extractMs
         info.durations.normalize += out.normalizeMs
+        earlyResult = await early?.finish()
       } catch (error) {
+        early?.stop('the extraction failed')
+        await early?.finish()
         await store.removePackage(loadId).catch(() => undefined)
         throw error
       } finally {
@@ -326,7 +350,7 @@ class PipelineRunner implements Pipeline {
       this.emit({ type: 'step', step: 'normalize', phase: 'end', loadId })
       this.emit({ type: 'step', step: 'extract', phase: 'end', loadId })
       current = undefined
-      await this.load(store, client, manifest, signal, info, trace)
+      await this.load(store, client, manifest, signal, info, trace, earlyResult)
       return info
     } catch (error) {
       if (current && current.finishedAt === undefined) endStep(current, error)
@@ -350,6 +374,7 @@ class PipelineRunner implements Pipeline {
     signal: AbortSignal,
     info: LoadInfo,
     trace: RunTrace,
+    early?: EarlyLoadResult,
   ): Promise<{ schema: Schema; state: PipelineState }> {
     const loadId = manifest.loadId
     const s: TraceStep = { step: 'load', loadId, startedAt: new Date().toISOString() }
@@ -370,6 +395,7 @@ class PipelineRunner implements Pipeline {
           info.warnings.push(message)
           this.emit({ type: 'warning', message })
         },
+        ...(early ? { early } : {}),
       })
       info.loadIds.push(loadId)
       await this.prune(store)

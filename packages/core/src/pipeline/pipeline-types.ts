@@ -33,6 +33,12 @@ export interface PipelineOptions {
   /** Job files rotate at this size. Default 64 MiB. */
   fileMaxBytes?: number
   /**
+   * Load each job file into the destination's staging tables as soon as it is closed, while extraction goes on,
+   * where the destination can (`DestinationClient.prepareTables`). Publishing still waits for the whole
+   * package. Default true; false loads only after extraction.
+   */
+  loadWhileExtracting?: boolean
+  /**
    * Resources extracted at once (their pages interleave through one normalizer). Default 3. Sources share
    * their HTTP client's rate limits across resources.
    */

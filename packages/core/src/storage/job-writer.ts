@@ -39,6 +39,8 @@ export interface JobWriterOptions {
    * distinguishable from text). Default: the keys of the first row of each file.
    */
   columns?: () => readonly CsvColumn[]
+  /** Called with each file once it is closed (on rotation and on `close`), e.g. to load it at once. */
+  onFileClosed?: (file: JobFile) => void
 }
 
 /** A csv column: a name, or a schema column whose `dataType` decides the encoding. */
@@ -145,7 +147,7 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
     }
   }
 
-  async function finish(): Promise<void> {
+  async function finish(notify = true): Promise<void> {
     if (!current) return
     const c = current
     current = undefined
@@ -153,6 +155,7 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
     await c.writer.close()
     c.file.bytes = c.writer.bytes
     files.push(c.file)
+    if (notify) options.onFileClosed?.(c.file)
   }
 
   return {
@@ -200,7 +203,7 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
       return [...files]
     },
     async discard() {
-      await finish()
+      await finish(false)
       for (const f of files) await fs.remove(f.file)
       files.length = 0
     },

@@ -94,6 +94,10 @@ export class FakeDestination implements Destination {
   crashOnComplete = 0
   maxParallelJobs = 2
   canDrop = true
+  /** Offer `prepareTables`, so the runner loads job files while it extracts. */
+  earlyLoad = false
+  /** The order of client calls: `migrate`, `prepare:<tables>`, `startLoad`, `load:<jobId>`, `complete`. */
+  readonly calls: string[] = []
   private readonly staging = new Map<string, Map<string, Row[]>>()
 
   constructor(format: 'jsonl' | 'csv' | 'parquet' = 'jsonl') {
@@ -126,12 +130,15 @@ export class FakeDestination implements Destination {
         return d.storedState
       },
       async migrate(_schema, changes) {
+        d.calls.push('migrate')
         d.migrations.push([...changes])
       },
       async startLoad(load) {
+        d.calls.push('startLoad')
         d.staging.set(load.loadId, new Map())
       },
       async load(job) {
+        d.calls.push(`load:${job.jobId}`)
         d.jobs.push(job)
         const plan = d.failures.find((f) => f.table === job.table.name)
         if (plan?.transient) {
@@ -142,11 +149,13 @@ export class FakeDestination implements Destination {
         }
         if (plan?.terminal) throw new SluiceError('FAKE_TERMINAL', `column "x" rejects value in ${job.jobId}`)
         const rows = await readJobFile(job.file, job.format)
-        const staged = d.staging.get(job.loadId)!
+        const staged = d.staging.get(job.loadId)
+        if (!staged) throw new Error(`load before startLoad/prepareTables: ${job.jobId}`)
         staged.set(`${job.table.name}\u0000${job.jobId}`, rows)
         return { rows: rows.length }
       },
       async complete(load) {
+        d.calls.push('complete')
         if (d.crashOnComplete > 0) {
           d.crashOnComplete--
           throw new Error('process killed before complete')
@@ -184,6 +193,16 @@ export class FakeDestination implements Destination {
         d.completed.push(structuredClone(load))
       },
       async [Symbol.asyncDispose]() {},
+    }
+    if (this.earlyLoad) {
+      client.prepareTables = async (loadId, tables) => {
+        d.calls.push(`prepare:${tables.map((t) => t.name).join(',')}`)
+        const staged = d.staging.get(loadId) ?? new Map<string, Row[]>()
+        d.staging.set(loadId, staged)
+        for (const t of tables) {
+          for (const k of [...staged.keys()]) if (k.startsWith(`${t.name}\u0000`)) staged.delete(k)
+        }
+      }
     }
     if (this.canDrop) {
       client.dropTables = async (tables) => {

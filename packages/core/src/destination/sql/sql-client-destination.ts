@@ -136,7 +136,11 @@ export class SqlClientDestination implements DestinationClient {
   }
 
   async startLoad(load: PackageLoad): Promise<void> {
-    await this.runAll(this.familiesOf(load).map((t) => deleteAllSql(this.names, t.name, true)))
+    await this.prepareTables(load.loadId, this.familiesOf(load))
+  }
+
+  async prepareTables(_loadId: string, tables: readonly Table[]): Promise<void> {
+    await this.runAll(tables.map((t) => deleteAllSql(this.names, t.name, true)))
   }
 
   async load(job: LoadJob, signal: AbortSignal): Promise<LoadJobResult> {
