@@ -1,0 +1,122 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DuckDBInstance } from '@duckdb/node-api'
+import { pipeline, type Source } from '@sluice/core'
+import { nodeFileSystem } from '@sluice/core/node'
+import { afterAll, describe, expect, it } from 'vitest'
+import { duckdb } from '../src/index.ts'
+
+// Job files load into staging while the source still yields pages (core's `loadWhileExtracting`): the data
+// must equal a load after extraction, also when the schema grows mid-run and on a second run whose staging
+// tables still hold the first run's rows.
+const instance = await DuckDBInstance.create(':memory:')
+const conn = await instance.connect()
+const dir = await mkdtemp(join(tmpdir(), 'sluice-duckdb-early-'))
+afterAll(async () => {
+  conn.closeSync()
+  instance.closeSync()
+  await rm(dir, { recursive: true, force: true })
+})
+
+async function count(sql: string): Promise<number> {
+  try {
+    return Number((await conn.runAndReadAll(sql)).getRows()[0]?.[0] ?? 0)
+  } catch {
+    return 0 // the staging table does not exist yet
+  }
+}
+
+interface Plan {
+  pages: number
+  /** Page from which rows carry the new column `note`. */
+  noteFrom: number
+  /** Tags per row. */
+  tags: (id: number) => string[]
+  label: string
+}
+
+function source(plan: Plan, stagedWhileExtracting: number[]): Source {
+  return {
+    name: 'shop',
+    resources: [
+      {
+        name: 'items',
+        primaryKey: 'id',
+        writeDisposition: 'merge',
+        async *read() {
+          for (let p = 0; p < plan.pages; p++) {
+            yield Array.from({ length: 200 }, (_, i) => {
+              const id = p * 200 + i + 1
+              return {
+                id,
+                name: `${plan.label} ${id}, "quoted"\nline`,
+                tags: plan.tags(id),
+                ...(p >= plan.noteFrom ? { note: `n${id}` } : {}),
+              }
+            })
+            await new Promise((r) => setTimeout(r, 5))
+            stagedWhileExtracting.push(await count('SELECT count(*) FROM early_staging.items'))
+          }
+        },
+      },
+      {
+        name: 'events',
+        writeDisposition: 'append',
+        async *read() {
+          for (let p = 0; p < plan.pages; p++) {
+            yield Array.from({ length: 100 }, (_, i) => ({ at: p * 100 + i, label: plan.label }))
+            await new Promise((r) => setTimeout(r, 5))
+          }
+        },
+      },
+    ],
+  }
+}
+
+function run(plan: Plan, staged: number[]) {
+  return pipeline({
+    pipelineName: 'early',
+    destination: duckdb({ instance }),
+    datasetName: 'early',
+    pipelinesDir: dir,
+    fs: nodeFileSystem(),
+    fileMaxBytes: 16 * 1024,
+  }).run(source(plan, staged))
+}
+
+describe('duckdb: loading while extracting', () => {
+  it('loads staging during extraction and publishes exactly the extracted rows', async () => {
+    const staged: number[] = []
+    const info = await run({ pages: 20, noteFrom: 12, tags: () => ['a', 'b'], label: 'first' }, staged)
+    expect(staged.some((n) => n > 0)).toBe(true)
+    expect(info.tables.items?.rows).toBe(4000)
+    expect(await count('SELECT count(*) FROM early.items')).toBe(4000)
+    expect(await count('SELECT count(DISTINCT id) FROM early.items')).toBe(4000)
+    expect(await count('SELECT count(*) FROM early.items WHERE note IS NOT NULL')).toBe(1600)
+    expect(await count('SELECT count(*) FROM early.items__tags')).toBe(8000)
+    expect(await count('SELECT count(*) FROM early.events')).toBe(2000)
+    expect(
+      await count(
+        `SELECT count(*) FROM early.items WHERE name LIKE 'first %, "quoted"' || chr(10) || 'line'`,
+      ),
+    ).toBe(4000)
+  })
+
+  it('a second run replaces the rows it re-reads, and leftover staging rows do not come back', async () => {
+    const staged: number[] = []
+    // ids 1..2000 again, now with one tag for odd ids and none for even ones
+    await run({ pages: 10, noteFrom: 0, tags: (id) => (id % 2 ? ['c'] : []), label: 'second' }, staged)
+    // staging held the first run's 4000 rows; it was emptied before this run's first file loaded into it
+    expect(Math.min(...staged)).toBeLessThan(2000)
+    expect(await count('SELECT count(*) FROM early.items')).toBe(4000)
+    expect(await count('SELECT count(DISTINCT id) FROM early.items')).toBe(4000)
+    expect(await count(`SELECT count(*) FROM early.items WHERE name LIKE 'second %'`)).toBe(2000)
+    // 1000 odd re-read items with one tag + 2000 untouched items with two tags
+    expect(await count('SELECT count(*) FROM early.items__tags')).toBe(1000 + 4000)
+    expect(await count('SELECT count(*) FROM early.items WHERE note IS NOT NULL')).toBe(2000 + 1600)
+    // append: the first run's staged events must not be appended again
+    expect(await count(`SELECT count(*) FROM early.events WHERE label = 'first'`)).toBe(2000)
+    expect(await count(`SELECT count(*) FROM early.events WHERE label = 'second'`)).toBe(1000)
+  })
+})
