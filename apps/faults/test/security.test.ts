@@ -85,7 +85,7 @@ describe('secrets never leave their place', () => {
     expect(pgFail.code).toBe(1)
     expect(pgFail.stderr).toContain('no_such_database')
 
-    // a run killed as its load starts keeps its job files on disk: they are searched too
+    // a run killed as its load starts keeps its job files on disk (jobs/ or, once loaded, completed/): they are searched too
     const killed = await runCli(['run', '--progress', 'log', '--pipeline-name', 'secrets_killed'], {
       cwd,
       env,
@@ -106,7 +106,7 @@ describe('secrets never leave their place', () => {
     expect(files.some((f) => f.file.endsWith('.duckdb'))).toBe(true)
     expect(files.some((f) => f.file.includes('/bucket/'))).toBe(true)
     const jobFiles = files.filter((f) =>
-      /\/secrets_killed\/packages\/[^/]+\/jobs\/entries\.\d+\.jsonl$/.test(f.file),
+      /\/secrets_killed\/packages\/[^/]+\/(jobs|completed)\/entries\.\d+\.(csv|jsonl)$/.test(f.file),
     )
     expect(jobFiles.length).toBeGreaterThan(0)
     for (const { file, text } of files) {

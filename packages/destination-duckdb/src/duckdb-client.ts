@@ -1,6 +1,14 @@
+import { stat } from 'node:fs/promises'
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api'
 import type { BulkLoad, SqlClient, SqlDialect, SqlExecutor } from '@sluice/core'
 import { SluiceError } from '@sluice/core'
+import {
+  csvColumns,
+  DUCKDB_DEFAULT_MAX_LINE_SIZE,
+  nextMaxLineSize,
+  readCsvHeader,
+  readCsvSql,
+} from './duckdb-csv.ts'
 import { loadError, openError, queryError } from './duckdb-errors.ts'
 import { duckdbDialect, duckdbString, readJsonColumn } from './duckdb-type-mapper.ts'
 
@@ -187,31 +195,61 @@ export class DuckDBClient implements SqlClient {
     })
   }
 
-  bulkLoad(load: BulkLoad, signal: AbortSignal): Promise<number> {
-    if (load.format !== 'jsonl') {
-      return Promise.reject(
-        new SluiceError('DESTINATION_FORMAT', `[duckdb] cannot load ${load.format} files`, {
-          hint: 'write jsonl job files for DuckDB (its preferred format)',
-        }),
-      )
+  /**
+   * Loads a job file with one `INSERT ... SELECT` from `read_json` (jsonl) or `read_csv` (csv, columns in the
+   * order of its header line). Returns the rows inserted.
+   */
+  async bulkLoad(load: BulkLoad, signal: AbortSignal): Promise<number> {
+    signal.throwIfAborted()
+    let sql: (maxLineSize?: number) => string
+    let fileSize = 0
+    if (load.format === 'csv') {
+      let header: string[] | undefined
+      try {
+        header = await readCsvHeader(load.file)
+        fileSize = (await stat(load.file)).size
+      } catch (cause) {
+        throw cause instanceof SluiceError ? cause : loadError(load.file, load.qualifiedTable, cause)
+      }
+      if (header === undefined) return 0
+      const columns = csvColumns(header, load.columns, load.file, load.qualifiedTable)
+      sql = (maxLineSize) => readCsvSql(load.file, load.qualifiedTable, columns, maxLineSize)
+    } else if (load.format === 'jsonl') {
+      if (load.columns.length === 0) return 0
+      const struct = load.columns
+        .map((c) => `${duckdbString(c.name)}: '${readJsonColumn(c).readType}'`)
+        .join(', ')
+      const cols = load.columns.map((c) => this.dialect.quoteIdentifier(c.name)).join(', ')
+      const select = load.columns.map((c) => readJsonColumn(c).select).join(', ')
+      sql = () =>
+        `INSERT INTO ${load.qualifiedTable} (${cols}) SELECT ${select} FROM read_json(${duckdbString(load.file)}, format='newline_delimited', columns={${struct}})`
+    } else {
+      throw new SluiceError('DESTINATION_FORMAT', `[duckdb] cannot load ${load.format} files`, {
+        hint: 'write csv (preferred) or jsonl job files for DuckDB',
+      })
     }
-    if (load.columns.length === 0) return Promise.resolve(0)
-    const struct = load.columns
-      .map((c) => `${duckdbString(c.name)}: '${readJsonColumn(c).readType}'`)
-      .join(', ')
-    const cols = load.columns.map((c) => this.dialect.quoteIdentifier(c.name)).join(', ')
-    const select = load.columns.map((c) => readJsonColumn(c).select).join(', ')
-    const sql = `INSERT INTO ${load.qualifiedTable} (${cols}) SELECT ${select} FROM read_json(${duckdbString(load.file)}, format='newline_delimited', columns={${struct}})`
     return this.exclusive(async () => {
       signal.throwIfAborted()
       const onAbort = () => this.connection.interrupt()
       signal.addEventListener('abort', onAbort, { once: true })
       try {
-        const result = await this.connection.run(sql)
-        return Number(result.rowsChanged)
-      } catch (cause) {
-        signal.throwIfAborted()
-        throw loadError(load.file, load.qualifiedTable, cause)
+        // read_csv's default row limit is 2 MB: a longer row fails the (atomic) insert, which is repeated
+        // with a higher limit, up to the file's size
+        let maxLineSize: number | undefined
+        for (;;) {
+          try {
+            const result = await this.connection.run(sql(maxLineSize))
+            return Number(result.rowsChanged)
+          } catch (cause) {
+            signal.throwIfAborted()
+            const next =
+              load.format === 'csv'
+                ? nextMaxLineSize(cause, maxLineSize ?? DUCKDB_DEFAULT_MAX_LINE_SIZE, fileSize + 1)
+                : undefined
+            if (next === undefined) throw loadError(load.file, load.qualifiedTable, cause)
+            maxLineSize = next
+          }
+        }
       } finally {
         signal.removeEventListener('abort', onAbort)
       }

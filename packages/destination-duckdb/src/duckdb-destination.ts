@@ -33,7 +33,7 @@ export interface DuckDBDestinationOptions {
    */
   tempDirectory?: string
   /**
-   * DuckDB's `preserve_insertion_order`. Default false: a job file's `read_json` insert runs on all threads
+   * DuckDB's `preserve_insertion_order`. Default false: a job file's `read_csv` / `read_json` insert runs on all threads
    * without keeping the file's row order (rows of a table have no order in SQL; queries that need one use
    * ORDER BY). `true` reads in file order; with a low `memoryLimit` (256MB) that used less memory but took
    * about twice as long per file.
@@ -70,9 +70,9 @@ export function duckdbSettings(options: DuckDBDestinationOptions, path: string):
   return settings
 }
 
-/** What DuckDB offers: every disposition and strategy, transactional DDL, jsonl read by `read_json`. */
+/** What DuckDB offers: every disposition and strategy, transactional DDL, csv job files read by `read_csv` (jsonl by `read_json`). */
 export const duckdbCapabilities: DestinationCapabilities = {
-  fileFormats: ['jsonl'],
+  fileFormats: ['csv', 'jsonl'],
   writeDispositions: ['append', 'replace', 'merge'],
   mergeStrategies: ['delete-insert', 'upsert', 'scd2'],
   replaceStrategies: ['truncate-and-insert', 'insert-from-staging', 'staging-optimized'],
@@ -89,7 +89,7 @@ function pathFor(options: DuckDBDestinationOptions, ctx: DestinationContext): st
 }
 
 /**
- * The DuckDB destination (the embedded default): dataset = schema, jobs loaded by DuckDB's own `read_json`.
+ * The DuckDB destination (the embedded default): dataset = schema, jobs loaded by DuckDB's own `read_csv` / `read_json`.
  * @example `pipeline({ pipelineName: 'clockodo', destination: duckdb(), datasetName: 'clockodo' })`
  */
 export function duckdb(options: DuckDBDestinationOptions = {}): Destination {

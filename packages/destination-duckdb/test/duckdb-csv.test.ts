@@ -1,0 +1,283 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Column, JobFileFormat } from '@sluice/core'
+import { createJobWriter, isSluiceError } from '@sluice/core'
+import { nodeFileSystem } from '@sluice/core/node'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { nextMaxLineSize, readCsvHeader } from '../src/duckdb-csv.ts'
+import { DuckDBClient, duckdbCapabilities } from '../src/index.ts'
+
+const columns: Column[] = [
+  { name: 'id', dataType: 'bigint' },
+  { name: 'name', dataType: 'text' },
+  { name: 'big', dataType: 'bigint' },
+  { name: 'ratio', dataType: 'double' },
+  { name: 'ok', dataType: 'bool' },
+  { name: 'at', dataType: 'timestamp' },
+  { name: 'day', dataType: 'date' },
+  { name: 'clock', dataType: 'time' },
+  { name: 'price', dataType: 'decimal', precision: 38, scale: 9 },
+  { name: 'doc', dataType: 'json' },
+  { name: 'raw', dataType: 'binary' },
+]
+
+const long = `${'ü'.repeat(1_500_000)}end` // 3 MB of UTF-8 in one row: over read_csv's default max_line_size
+
+const rows: Record<string, unknown>[] = [
+  {
+    id: 1,
+    name: 'a\nb\r\nc, "quoted" ,',
+    big: '9007199254740993',
+    ratio: 1e21,
+    ok: true,
+    at: '2024-03-01T10:11:12.123456Z',
+    day: '2024-03-01',
+    clock: '08:30:00.5',
+    price: '12345678901234567890.123456789',
+    doc: { a: [1, 2.5, null], b: 'x,"y"\n', c: {} },
+    raw: 'AQL/',
+  },
+  {
+    id: 2,
+    name: '',
+    big: '-9007199254740993',
+    ratio: -0.000001,
+    ok: false,
+    at: '2024-03-01T10:11:12+02:00',
+    day: '1970-01-01',
+    clock: '23:59:59',
+    price: '-0.000000001',
+    doc: 'a string',
+    raw: '',
+  },
+  { id: 3, name: null, big: null, ratio: null, ok: null, at: null, doc: null, raw: null },
+  { id: 4, name: '\\.', doc: '' },
+  { id: 5, name: 'üñíçødé 😀 \t tab', doc: [1, 'two', [3]] },
+  { id: 6, name: 'null', doc: 42 },
+  { id: 7, name: 'NULL', doc: true },
+  { id: 8, name: '"', doc: null },
+  { id: 9, name: long, doc: { long: 'x'.repeat(100) } },
+  { id: 10, name: ' leading and trailing ', ratio: 5e-324, doc: 'null' },
+  { id: 11, name: ',', ratio: 1.7976931348623157e308, doc: '"' },
+]
+
+let dir: string
+let client: DuckDBClient
+let fileNo = 0
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-duckdb-csv-'))
+  client = await DuckDBClient.open({ path: ':memory:' })
+})
+afterAll(async () => {
+  await client?.[Symbol.asyncDispose]()
+  if (dir) await rm(dir, { recursive: true, force: true })
+})
+
+async function writeJob(
+  format: JobFileFormat,
+  data: readonly Record<string, unknown>[],
+  cols: readonly Column[] = columns,
+): Promise<string> {
+  const writer = createJobWriter({
+    fs: nodeFileSystem(),
+    dir,
+    table: `t${++fileNo}`,
+    format,
+    columns: () => cols,
+    fileMaxBytes: 2 ** 40,
+  })
+  await writer.write(data)
+  const files = await writer.close()
+  expect(files).toHaveLength(1)
+  return files[0]!.file
+}
+
+async function createTable(name: string, cols: readonly Column[] = columns): Promise<void> {
+  const defs = cols.map((c) => `${client.dialect.quoteIdentifier(c.name)} ${client.dialect.columnType(c)}`)
+  await client.execute(`CREATE OR REPLACE TABLE ${name} (${defs.join(', ')})`)
+}
+
+function load(file: string, table: string, format: JobFileFormat, cols: readonly Column[] = columns) {
+  return client.bulkLoad(
+    { file, format, qualifiedTable: table, columns: cols, rows: 0 },
+    new AbortController().signal,
+  )
+}
+
+const readBack = (table: string) =>
+  client.query(
+    `SELECT id, name, big::VARCHAR AS big, ratio, ok, "at"::VARCHAR AS "at", "day"::VARCHAR AS "day",
+       clock::VARCHAR AS clock, price::VARCHAR AS price, doc::VARCHAR AS doc, hex(raw) AS raw,
+       name IS NULL AS name_null FROM ${table} ORDER BY id`,
+  )
+
+describe('duckdb csv job files', () => {
+  it('puts csv first in its capabilities (core writes csv job files) and still lists jsonl', () => {
+    expect(duckdbCapabilities.fileFormats).toEqual(['csv', 'jsonl'])
+  })
+
+  it('loads tricky values from csv exactly', async () => {
+    const file = await writeJob('csv', rows)
+    await createTable('from_csv')
+    expect(await load(file, 'from_csv', 'csv')).toBe(rows.length)
+    const got = await readBack('from_csv')
+    expect(got[0]).toEqual({
+      id: 1,
+      name: 'a\nb\r\nc, "quoted" ,',
+      big: '9007199254740993',
+      ratio: 1e21,
+      ok: true,
+      at: '2024-03-01 10:11:12.123456+00',
+      day: '2024-03-01',
+      clock: '08:30:00.5',
+      price: '12345678901234567890.123456789',
+      doc: '{"a":[1,2.5,null],"b":"x,\\"y\\"\\n","c":{}}',
+      raw: '0102FF',
+      name_null: false,
+    })
+    expect(got[1]).toMatchObject({
+      name: '',
+      big: '-9007199254740993',
+      ratio: -0.000001,
+      ok: false,
+      at: '2024-03-01 08:11:12+00',
+      day: '1970-01-01',
+      price: '-0.000000001',
+      doc: '"a string"',
+      raw: '',
+      name_null: false,
+    })
+    expect(got[2]).toMatchObject({ name: null, big: null, ratio: null, ok: null, doc: null, raw: null })
+    expect(got[2]!['name_null']).toBe(true)
+    expect(got.slice(3).map((r) => [r['name'], r['doc']])).toEqual([
+      ['\\.', '""'],
+      ['üñíçødé 😀 \t tab', '[1,"two",[3]]'],
+      ['null', '42'],
+      ['NULL', 'true'],
+      ['"', null],
+      [long, `{"long":"${'x'.repeat(100)}"}`],
+      [' leading and trailing ', '"null"'],
+      [',', '"\\""'],
+    ])
+    expect(got[9]!['ratio']).toBe(5e-324)
+    expect(got[10]!['ratio']).toBe(1.7976931348623157e308)
+  })
+
+  it('loads the same rows from csv and from jsonl identically', async () => {
+    const csv = await writeJob('csv', rows)
+    const jsonl = await writeJob('jsonl', rows)
+    await createTable('same_csv')
+    await createTable('same_jsonl')
+    await load(csv, 'same_csv', 'csv')
+    await load(jsonl, 'same_jsonl', 'jsonl')
+    expect(await readBack('same_csv')).toEqual(await readBack('same_jsonl'))
+  })
+
+  it('reads many rows with quoted newlines in parallel without losing or splitting rows', async () => {
+    const cols: Column[] = [
+      { name: 'id', dataType: 'bigint' },
+      { name: 'text', dataType: 'text' },
+      { name: 'doc', dataType: 'json' },
+    ]
+    const pieces = ['\n', '\r\n', ',', '"', '""', '\\.', '', 'ä', ' ', 'x', '\n"', '",\n']
+    let seed = 1
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed / 2 ** 31
+    }
+    const data = Array.from({ length: Number(process.env['SLUICE_CSV_FUZZ_ROWS'] ?? 30_000) }, (_, id) => {
+      let text = ''
+      const n = Math.floor(random() * 12)
+      for (let i = 0; i < n; i++) text += pieces[Math.floor(random() * pieces.length)]
+      if (id % 1000 === 0) text += 'long '.repeat(2000)
+      return { id, text: id % 7 === 0 ? null : text, doc: id % 5 === 0 ? text : { text } }
+    })
+    const file = await writeJob('csv', data, cols)
+    await createTable('fuzz', cols)
+    expect(await load(file, 'fuzz', 'csv', cols)).toBe(data.length)
+    const got = await client.query<{ id: number; text: string | null; doc: string }>(
+      'SELECT id, text, doc::VARCHAR AS doc FROM fuzz ORDER BY id',
+    )
+    expect(got).toEqual(data.map((r) => ({ id: r.id, text: r.text, doc: JSON.stringify(r.doc) })))
+  })
+
+  it('raises read_csv max_line_size step by step for rows over its 2 MB default', async () => {
+    const cols: Column[] = [
+      { name: 'id', dataType: 'bigint' },
+      { name: 'text', dataType: 'text' },
+    ]
+    const data = [
+      { id: 1, text: 'a'.repeat(3_000_000) },
+      { id: 2, text: 'short' },
+      { id: 3, text: `"${'b'.repeat(12_000_000)}\n` },
+    ]
+    const file = await writeJob('csv', data, cols)
+    await createTable('long_rows', cols)
+    expect(await load(file, 'long_rows', 'csv', cols)).toBe(3)
+    expect(await client.query('SELECT id, length(text) AS n FROM long_rows ORDER BY id')).toEqual([
+      { id: 1, n: 3_000_000 },
+      { id: 2, n: 5 },
+      { id: 3, n: 12_000_002 },
+    ])
+    const tooLong = new Error(
+      'Invalid Input Error: Maximum line size of 2000000 bytes exceeded. Actual Size:3000018 bytes.',
+    )
+    expect(nextMaxLineSize(tooLong, 2_000_000, 100_000_000)).toBe(8_000_000)
+    expect(nextMaxLineSize(tooLong, 8_000_000, 10_000_000)).toBe(10_000_000)
+    expect(nextMaxLineSize(tooLong, 10_000_000, 10_000_000)).toBeUndefined()
+    expect(nextMaxLineSize(new Error('Conversion Error'), 2_000_000, 10_000_000)).toBeUndefined()
+  })
+
+  it('loads a file whose header lists fewer columns than the table, in its own order', async () => {
+    const file = join(dir, 'partial.csv')
+    await writeFile(file, 'name,id\nx,1\n,2\n')
+    await createTable('partial')
+    expect(await load(file, 'partial', 'csv')).toBe(2)
+    expect(await client.query('SELECT id, name, ok FROM partial ORDER BY id')).toEqual([
+      { id: 1, name: 'x', ok: null },
+      { id: 2, name: null, ok: null },
+    ])
+  })
+
+  it('loads nothing from an empty file or a header-only file', async () => {
+    const empty = join(dir, 'empty.csv')
+    await writeFile(empty, '')
+    const headerOnly = join(dir, 'header.csv')
+    await writeFile(headerOnly, 'id,name\n')
+    await createTable('empty')
+    expect(await load(empty, 'empty', 'csv')).toBe(0)
+    expect(await load(headerOnly, 'empty', 'csv')).toBe(0)
+  })
+
+  it('reads only the header line, which may quote names', async () => {
+    const file = join(dir, 'quoted-header.csv')
+    await writeFile(file, `id,"we,ird ""name""","multi\nline"\n1,2,3\n`)
+    expect(await readCsvHeader(file)).toEqual(['id', 'we,ird "name"', 'multi\nline'])
+  })
+
+  it('fails a header column the table does not have with DESTINATION_DATA and a hint', async () => {
+    const file = join(dir, 'unknown.csv')
+    await writeFile(file, 'id,nope\n1,2\n')
+    await createTable('unknown')
+    const error = await load(file, 'unknown', 'csv').catch((e: unknown) => e)
+    expect(isSluiceError(error, 'DESTINATION_DATA')).toBe(true)
+    expect((error as Error).message).toContain('"nope"')
+    expect((error as { hint?: string }).hint).toMatch(/drop the pending package/)
+  })
+
+  it('fails a value that does not convert with DESTINATION_LOAD naming the file', async () => {
+    const file = join(dir, 'bad-value.csv')
+    await writeFile(file, 'id,name\nnot a number,x\n')
+    await createTable('bad_value')
+    const error = await load(file, 'bad_value', 'csv').catch((e: unknown) => e)
+    expect(isSluiceError(error, 'DESTINATION_LOAD')).toBe(true)
+    expect((error as Error).message).toContain('bad-value.csv')
+  })
+
+  it('fails a missing file with DESTINATION_LOAD', async () => {
+    const error = await load(join(dir, 'missing.csv'), 'bad_value', 'csv').catch((e: unknown) => e)
+    expect(isSluiceError(error, 'DESTINATION_LOAD')).toBe(true)
+  })
+})
