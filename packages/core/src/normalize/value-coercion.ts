@@ -82,7 +82,12 @@ export function isPlainUtcTimestamp(s: string): boolean {
   ) {
     return false
   }
-  return day <= 28 || validDate(s.slice(0, 4), s.slice(5, 7), s.slice(8, 10))
+  return day <= 28 || day <= daysInMonth(c * 100 + y, month)
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
 }
 
 /**

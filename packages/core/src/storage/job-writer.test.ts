@@ -96,6 +96,44 @@ describe('createJobWriter', () => {
     ])
   })
 
+  it('writes every type right through its typed line code, values of another type included', async () => {
+    const columns = [
+      { name: 'n', dataType: 'bigint' },
+      { name: 'd', dataType: 'double' },
+      { name: 'b', dataType: 'bool' },
+      { name: 'ts', dataType: 'timestamp' },
+      { name: 't', dataType: 'text' },
+      { name: 'j', dataType: 'json' },
+      'untyped',
+    ]
+    const rows = [
+      { n: 1, d: -0.5, b: true, ts: '2024-01-01T00:00:00Z', t: 'a,"b"', j: [1, 'x'], untyped: 'u' },
+      { n: '9007199254740993', d: 1e21, b: false, ts: null, t: '', j: 'str', untyped: 7 },
+      { n: 12n, d: 'NaN?', b: 'yes', ts: 'x\ny', t: 5, j: 0, untyped: { o: 1 } },
+      { n: null, d: undefined, b: null, t: '\\.', j: null },
+    ]
+    const w = createJobWriter({ fs, dir, table: 'typed', format: 'csv', columns: () => columns })
+    await w.write(rows)
+    const [file] = await w.close()
+    const text = await readFile(file!.file, 'utf8')
+    // the same as field-by-field csvField (json columns: their JSON text)
+    const expected = rows.map(
+      (r) =>
+        columns
+          .map((c) => {
+            const name = typeof c === 'string' ? c : c.name
+            const v = (r as Record<string, unknown>)[name]
+            return typeof c !== 'string' && c.dataType === 'json' && v !== null && v !== undefined
+              ? csvField(JSON.stringify(v))
+              : csvField(v)
+          })
+          .join(',') + '\n',
+    )
+    expect(text).toBe(`n,d,b,ts,t,j,untyped\n${expected.join('')}`)
+    expect(text.split('\n')[1]).toBe('1,-0.5,true,2024-01-01T00:00:00Z,"a,""b""","[1,""x""]",u')
+    expect(parseCsv(text)[3]).toEqual(['12', 'NaN?', 'yes', 'x\ny', '5', '0', '{"o":1}'])
+  })
+
   it('starts a new csv file when the table gains columns', async () => {
     const columns = ['id']
     const w = createJobWriter({ fs, dir, table: 't', format: 'csv', columns: () => columns })
