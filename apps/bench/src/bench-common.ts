@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Clock } from '@sluice/core'
 import { sleep } from '@sluice/core'
+import type { DuckDBDestinationOptions } from '@sluice/destination-duckdb'
 
 /** Credentials the simulated account accepts (the mock's defaults). */
 export const BENCH_USER = 'demo@sluice.dev'
@@ -57,4 +58,13 @@ export function copyPage(template: readonly Record<string, unknown>[], firstId: 
   const out: object[] = new Array(template.length)
   for (let i = 0; i < template.length; i++) out[i] = { ...template[i], id: firstId + i }
   return out
+}
+
+/**
+ * Extra DuckDB destination options for every DuckDB run, as JSON in `BENCH_DUCKDB` (e.g.
+ * `{"memoryLimit":"256MB","threads":1,"settings":{"allocator_flush_threshold":"4MB"}}`); default none.
+ */
+export function benchDuckdbOptions(): DuckDBDestinationOptions {
+  const raw = process.env['BENCH_DUCKDB']
+  return raw ? (JSON.parse(raw) as DuckDBDestinationOptions) : {}
 }

@@ -58,7 +58,7 @@ const SIZE = quick
       normalizeLoadRows: 1_000_000,
       normalizeEntries: 300_000,
       normalizeProjects: 100_000,
-      memoryRows: [100_000, 1_000_000, 5_000_000],
+      memoryRows: (process.env.BENCH_MEMORY_ROWS ?? '100000,1000000,5000000').split(',').map(Number),
       naivePages: 10,
       latencyPages: 300,
       latencyMs: 50,

@@ -9,6 +9,7 @@ import { clockodoSource } from '@sluice/source-clockodo'
 import {
   BENCH_KEY,
   BENCH_USER,
+  benchDuckdbOptions,
   CLOCKODO_HEADERS,
   CONCURRENCY,
   copyPage,
@@ -75,7 +76,7 @@ export async function fetchParseFloor(
 export function benchDestination(kind: string, dir: string, postgresUrl?: string): Destination {
   switch (kind) {
     case 'duckdb':
-      return duckdb({ path: join(dir, 'bench.duckdb') })
+      return duckdb({ path: join(dir, 'bench.duckdb'), ...benchDuckdbOptions() })
     case 'postgres':
       if (!postgresUrl) throw new Error('no PostgreSQL URL')
       return postgres({ credentials: postgresUrl })
@@ -199,7 +200,7 @@ export async function normalizeLoad(templateFile: string, rows: number): Promise
     const probe = rssProbe()
     const p = pipeline({
       pipelineName: 'bench',
-      destination: duckdb({ path: join(dir, 'bench.duckdb') }),
+      destination: duckdb({ path: join(dir, 'bench.duckdb'), ...benchDuckdbOptions() }),
       datasetName: 'bench_data',
       pipelinesDir: join(dir, 'pipelines'),
       onEvent: probe.onEvent,
@@ -278,7 +279,7 @@ export async function latencyRun(options: {
     )
     const p = pipeline({
       pipelineName: 'bench',
-      destination: duckdb({ path: join(dir, 'bench.duckdb') }),
+      destination: duckdb({ path: join(dir, 'bench.duckdb'), ...benchDuckdbOptions() }),
       datasetName: 'bench_data',
       pipelinesDir: join(dir, 'pipelines'),
     })

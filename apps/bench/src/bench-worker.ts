@@ -79,9 +79,31 @@ async function runJob(job: BenchJob): Promise<{ result: RunResult; prepared?: un
   }
 }
 
+/** Samples the V8 heap every 100 ms: its peak size tells sluice's JavaScript memory from DuckDB's native memory. */
+function heapSampler(): () => number {
+  let peak = 0
+  let used = 0
+  const timer = setInterval(() => {
+    const m = process.memoryUsage()
+    peak = Math.max(peak, m.heapTotal)
+    used = Math.max(used, m.heapUsed)
+    if (process.env['BENCH_HEAP_TRACE'])
+      console.error(
+        `heap ${Math.round(m.heapTotal / 1048576)} used ${Math.round(m.heapUsed / 1048576)} rss ${Math.round(m.rss / 1048576)}`,
+      )
+  }, 100)
+  timer.unref()
+  return () => {
+    clearInterval(timer)
+    return Math.round(peak / 1024 / 1024)
+  }
+}
+
 process.once('message', (job: BenchJob) => {
+  const heap = heapSampler()
   runJob(job).then(
     ({ result, prepared }) => {
+      result.extra = { ...result.extra, peakHeapMb: heap() }
       const reply: WorkerReply = { ok: true, result, peakRssMb: peakRssMb(), prepared }
       process.send?.(reply, () => process.exit(0))
     },

@@ -19,7 +19,7 @@ export interface DuckDBDestinationOptions {
   instance?: DuckDBInstance
   /**
    * DuckDB's `memory_limit` (its buffer manager: loads, merges, caches), e.g. `'1GB'`. Default
-   * {@link DEFAULT_MEMORY_LIMIT} (`'512MB'`) instead of DuckDB's 80% of RAM, so a big load spills to
+   * {@link DEFAULT_MEMORY_LIMIT} (`'256MB'`) instead of DuckDB's 80% of RAM, so a big load spills to
    * `tempDirectory` rather than growing with the row count. Raise it when the machine has memory to spare and
    * loads of many millions of rows should go faster.
    */
@@ -39,6 +39,22 @@ export interface DuckDBDestinationOptions {
    * about twice as long per file.
    */
   preserveInsertionOrder?: boolean
+  /**
+   * Any other DuckDB settings for the instance, applied last (they win over the options above), e.g.
+   * `{ allocator_flush_threshold: '64MB' }`. Default {@link DEFAULT_ALLOCATOR_SETTINGS}.
+   */
+  settings?: DuckDBSettings
+}
+
+/**
+ * Allocator settings applied by default: DuckDB keeps freed memory in its allocator's caches (not counted by
+ * `memory_limit`), and these hand it back to the OS sooner, which keeps the process's resident memory near the
+ * limit during long loads (5M rows in 200k-row job files at `'256MB'`: 439-465 MB peak RSS with them, 574-653 MB without).
+ */
+export const DEFAULT_ALLOCATOR_SETTINGS: DuckDBSettings = {
+  allocator_flush_threshold: '16MB',
+  allocator_bulk_deallocation_flush_threshold: '16MB',
+  allocator_background_threads: 'true',
 }
 
 function checkThreads(threads: number | undefined): void {
@@ -50,7 +66,7 @@ function checkThreads(threads: number | undefined): void {
 }
 
 /** The default {@link DuckDBDestinationOptions.memoryLimit}. */
-export const DEFAULT_MEMORY_LIMIT = '512MB'
+export const DEFAULT_MEMORY_LIMIT = '256MB'
 
 let memoryDirs = 0
 
@@ -67,7 +83,7 @@ export function duckdbSettings(options: DuckDBDestinationOptions, path: string):
     preserve_insertion_order: String(options.preserveInsertionOrder ?? false),
   }
   if (threads !== undefined) settings['threads'] = String(threads)
-  return settings
+  return { ...settings, ...DEFAULT_ALLOCATOR_SETTINGS, ...options.settings }
 }
 
 /** What DuckDB offers: every disposition and strategy, transactional DDL, csv job files read by `read_csv` (jsonl by `read_json`). */

@@ -1,5 +1,6 @@
 export { DuckDBClient, type DuckDBSettings } from './duckdb-client.ts'
 export {
+  DEFAULT_ALLOCATOR_SETTINGS,
   DEFAULT_MEMORY_LIMIT,
   type DuckDBDestinationOptions,
   duckdb,

@@ -188,37 +188,42 @@ describe('duckdb options', () => {
     expect(rows).toEqual([[2]])
   })
 
-  it('opens the instance with memory_limit, threads, temp_directory and preserve_insertion_order', async () => {
+  it('opens the instance with memory_limit, threads, temp_directory, preserve_insertion_order and allocator settings', async () => {
     const dir = await tempDir()
     const file = join(dir, 'tuned.duckdb')
     const settings = async (client: DestinationClient) =>
       Object.fromEntries(
         (
           await (client as SqlClientDestination).client.query<{ name: string; value: string }>(
-            "SELECT name, value FROM duckdb_settings() WHERE name IN ('memory_limit', 'threads', 'temp_directory', 'preserve_insertion_order')",
+            "SELECT name, value FROM duckdb_settings() WHERE name IN ('memory_limit', 'threads', 'temp_directory', 'preserve_insertion_order', 'allocator_flush_threshold', 'allocator_background_threads')",
           )
         ).map((r) => [r.name, r.value]),
       )
     const defaults = await duckdb({ path: file }).createClient(ctx('tuned'))
     expect(await settings(defaults)).toEqual({
-      memory_limit: '488.2 MiB',
+      memory_limit: '244.1 MiB',
       threads: String(availableParallelism()),
       temp_directory: `${file}.tmp`,
       preserve_insertion_order: 'false',
+      allocator_flush_threshold: '15.2 MiB',
+      allocator_background_threads: 'true',
     })
     await defaults[Symbol.asyncDispose]()
     const custom = await duckdb({
       path: file,
-      memoryLimit: '256MB',
+      memoryLimit: '512MB',
       threads: 1,
       tempDirectory: join(dir, 'spill'),
       preserveInsertionOrder: true,
+      settings: { allocator_flush_threshold: '64MB', allocator_background_threads: 'false' },
     }).createClient(ctx('tuned'))
     expect(await settings(custom)).toEqual({
-      memory_limit: '244.1 MiB',
+      memory_limit: '488.2 MiB',
       threads: '1',
       temp_directory: join(dir, 'spill'),
       preserve_insertion_order: 'true',
+      allocator_flush_threshold: '61.0 MiB',
+      allocator_background_threads: 'false',
     })
     await custom[Symbol.asyncDispose]()
     const memory = await duckdb({ path: ':memory:', memoryLimit: '1GB' }).createClient(ctx('tuned'))

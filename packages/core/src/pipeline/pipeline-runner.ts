@@ -332,7 +332,10 @@ class PipelineRunner implements Pipeline {
         })
         info.durations.extract += out.extractMs
         info.durations.normalize += out.normalizeMs
+        // waiting for loads still queued is load time
+        const waitStart = performance.now()
         earlyResult = await early?.finish()
+        info.durations.load += performance.now() - waitStart
       } catch (error) {
         early?.stop('the extraction failed')
         await early?.finish()

@@ -7,7 +7,7 @@ export type JobFileFormat = 'jsonl' | 'csv'
 /** Default size at which a job file is closed and the next one started: 64 MiB. */
 export const DEFAULT_FILE_MAX_BYTES: number = 64 * 1024 * 1024
 
-const FLUSH_CHARS = 1024 * 1024
+const FLUSH_CHARS = 32 * 1024
 
 /** A finished (closed) job file. */
 export interface JobFile {
