@@ -113,16 +113,17 @@ type CsvLineFn = (row: NormalizedRow) => string
 function compileCsvLine(header: CsvHeader): CsvLineFn | undefined {
   const parts = header.names.map((name, i) => {
     const v = `r[${JSON.stringify(name)}]`
+    // Array.prototype.join writes null and undefined as '' (CSV NULL) and numbers and booleans as String() does
     switch (header.types[i]) {
       case 'json':
-        return `((x = ${v}) === null || x === undefined ? '' : F(JSON.stringify(x)))`
+        return `((x = ${v}) == null ? x : F(JSON.stringify(x)))`
       case 'bigint':
       case 'double':
-        return `(typeof (x = ${v}) === 'number' ? '' + x : F(x))`
+        return `(typeof (x = ${v}) === 'number' || x == null ? x : F(x))`
       case 'bool':
-        return `((x = ${v}) === true ? 'true' : x === false ? 'false' : F(x))`
+        return `(typeof (x = ${v}) === 'boolean' || x == null ? x : F(x))`
       default:
-        return `(typeof (x = ${v}) === 'string' ? S(x) : F(x))`
+        return `(typeof (x = ${v}) === 'string' ? S(x) : x == null ? x : F(x))`
     }
   })
   try {
