@@ -27,15 +27,22 @@ export interface EarlyLoadInput {
 }
 
 /**
- * Loads job files into the destination's staging tables while the package is still being extracted, one at a
- * time in the order they close, so the database works while pages are fetched and normalized. It never
+ * Loads job files into the destination's staging tables while the package is still being extracted, in the
+ * order they close and up to the client's `maxParallelJobs` at once, so the database works while pages are
+ * fetched and normalized. Each table is migrated and prepared before its first load. It never
  * publishes: `complete()` still runs only after the whole package is on disk. Any failure, and any discarded
  * resource, turns it off for the package; `finish()` then returns nothing and the load step does the whole
  * sequence again from `startLoad` (which empties staging), with its retries.
  */
 export class EarlyLoader {
   private readonly input: EarlyLoadInput
-  private chain: Promise<void> = Promise.resolve()
+  /** Migrations and preparations, one after another, in the order files close. */
+  private setup: Promise<Table | undefined> = Promise.resolve(undefined)
+  private readonly tasks: Promise<void>[] = []
+  /** Loads at once: the client's `maxParallelJobs` (default 1). */
+  private readonly parallel: number
+  private active = 0
+  private readonly waiting: (() => void)[] = []
   private off = false
   private storedSchema: Promise<Schema | undefined> | undefined
   private migrated: Schema | undefined
@@ -46,12 +53,32 @@ export class EarlyLoader {
 
   constructor(input: EarlyLoadInput) {
     this.input = input
+    this.parallel = Math.max(1, input.client.maxParallelJobs ?? 1)
   }
 
   /** Queues a closed job file. */
   add(job: PackageJob): void {
     if (this.off) return
-    this.chain = this.chain.then(() => this.loadJob(job))
+    const ready = this.setup
+      .then(() => (this.off ? undefined : this.tableFor(job.table)))
+      .catch((error: unknown) => {
+        this.stop(messageOf(error))
+        return undefined
+      })
+    this.setup = ready
+    this.tasks.push(
+      ready.then(async (table) => {
+        if (!table || this.off) return
+        await this.acquire()
+        try {
+          if (!this.off) await this.loadJob(job, table)
+        } catch (error) {
+          this.stop(messageOf(error))
+        } finally {
+          this.release()
+        }
+      }),
+    )
   }
 
   /** Turns early loading off for this package (e.g. a resource whose files were loaded was discarded). */
@@ -62,29 +89,44 @@ export class EarlyLoader {
 
   /** Waits for queued loads; returns what was done, or nothing when early loading was turned off. */
   async finish(): Promise<EarlyLoadResult | undefined> {
-    await this.chain
+    await Promise.all(this.tasks)
     return this.off ? undefined : { prepared: this.prepared, loaded: this.loaded }
   }
 
-  private async loadJob(job: PackageJob): Promise<void> {
-    if (this.off) return
-    const { client, store, loadId, signal, emit } = this.input
-    try {
-      if (signal.aborted) throw signal.reason
-      const table = await this.migratedTable(job.table)
-      if (!this.prepared.has(job.table)) {
-        await client.prepareTables(loadId, [table])
-        this.prepared.add(job.table)
-      }
-      emit({ type: 'load-job', loadId, table: job.table, rows: job.rows, phase: 'start' })
-      const file = store.jobFile(loadId, job)
-      await client.load({ loadId, jobId: job.jobId, table, file, format: job.format, rows: job.rows }, signal)
-      await store.moveJob(loadId, job, 'completed')
-      this.loaded.add(job.jobId)
-      emit({ type: 'load-job', loadId, table: job.table, rows: job.rows, phase: 'end' })
-    } catch (error) {
-      this.stop(error instanceof Error ? error.message : String(error))
+  private async acquire(): Promise<void> {
+    if (this.active < this.parallel) {
+      this.active++
+      return
     }
+    await new Promise<void>((resolve) => this.waiting.push(resolve))
+  }
+
+  /** Hands the slot to the next waiting load, or frees it. */
+  private release(): void {
+    const next = this.waiting.shift()
+    if (next) next()
+    else this.active--
+  }
+
+  private async loadJob(job: PackageJob, table: Table): Promise<void> {
+    const { client, store, loadId, signal, emit } = this.input
+    if (signal.aborted) throw signal.reason
+    emit({ type: 'load-job', loadId, table: job.table, rows: job.rows, phase: 'start' })
+    const file = store.jobFile(loadId, job)
+    await client.load({ loadId, jobId: job.jobId, table, file, format: job.format, rows: job.rows }, signal)
+    await store.moveJob(loadId, job, 'completed')
+    this.loaded.add(job.jobId)
+    emit({ type: 'load-job', loadId, table: job.table, rows: job.rows, phase: 'end' })
+  }
+
+  /** The job's table, migrated and prepared in the destination. */
+  private async tableFor(name: string): Promise<Table> {
+    const table = await this.migratedTable(name)
+    if (!this.prepared.has(name)) {
+      await this.input.client.prepareTables(this.input.loadId, [table])
+      this.prepared.add(name)
+    }
+    return table
   }
 
   /** The job's table as the destination has it: migrates first when the schema grew since the last call. */
@@ -102,4 +144,8 @@ export class EarlyLoader {
     if (!table) throw new Error(`table ${name} is not in the schema`)
     return table
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }

@@ -96,6 +96,11 @@ export class FakeDestination implements Destination {
   canDrop = true
   /** Offer `prepareTables`, so the runner loads job files while it extracts. */
   earlyLoad = false
+  /** Each `load()` waits this long (to see loads overlap). */
+  loadDelayMs = 0
+  /** The most `load()` calls running at once. */
+  maxConcurrentLoads = 0
+  private activeLoads = 0
   /** The order of client calls: `migrate`, `prepare:<tables>`, `startLoad`, `load:<jobId>`, `complete`. */
   readonly calls: string[] = []
   private readonly staging = new Map<string, Map<string, Row[]>>()
@@ -119,6 +124,24 @@ export class FakeDestination implements Destination {
 
   async createClient(): Promise<DestinationClient> {
     const d = this
+    const loadJob = async (job: LoadJob): Promise<{ rows: number }> => {
+      d.calls.push(`load:${job.jobId}`)
+      d.jobs.push(job)
+      if (d.loadDelayMs > 0) await new Promise((r) => setTimeout(r, d.loadDelayMs))
+      const plan = d.failures.find((f) => f.table === job.table.name)
+      if (plan?.transient) {
+        plan.transient--
+        throw new SluiceError('FAKE_TRANSIENT', `connection reset loading ${job.jobId}`, {
+          transient: true,
+        })
+      }
+      if (plan?.terminal) throw new SluiceError('FAKE_TERMINAL', `column "x" rejects value in ${job.jobId}`)
+      const rows = await readJobFile(job.file, job.format)
+      const staged = d.staging.get(job.loadId)
+      if (!staged) throw new Error(`load before startLoad/prepareTables: ${job.jobId}`)
+      staged.set(`${job.table.name}\u0000${job.jobId}`, rows)
+      return { rows: rows.length }
+    }
     const client: DestinationClient = {
       location: 'memory://fake',
       maxParallelJobs: d.maxParallelJobs,
@@ -138,21 +161,13 @@ export class FakeDestination implements Destination {
         d.staging.set(load.loadId, new Map())
       },
       async load(job) {
-        d.calls.push(`load:${job.jobId}`)
-        d.jobs.push(job)
-        const plan = d.failures.find((f) => f.table === job.table.name)
-        if (plan?.transient) {
-          plan.transient--
-          throw new SluiceError('FAKE_TRANSIENT', `connection reset loading ${job.jobId}`, {
-            transient: true,
-          })
+        d.activeLoads++
+        d.maxConcurrentLoads = Math.max(d.maxConcurrentLoads, d.activeLoads)
+        try {
+          return await loadJob(job)
+        } finally {
+          d.activeLoads--
         }
-        if (plan?.terminal) throw new SluiceError('FAKE_TERMINAL', `column "x" rejects value in ${job.jobId}`)
-        const rows = await readJobFile(job.file, job.format)
-        const staged = d.staging.get(job.loadId)
-        if (!staged) throw new Error(`load before startLoad/prepareTables: ${job.jobId}`)
-        staged.set(`${job.table.name}\u0000${job.jobId}`, rows)
-        return { rows: rows.length }
       },
       async complete(load) {
         d.calls.push('complete')

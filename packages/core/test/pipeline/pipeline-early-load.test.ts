@@ -108,6 +108,21 @@ describe('loading while extracting', () => {
     expect(firstJobEnd).toBeLessThan(extractEnd)
   })
 
+  it("loads up to the client's maxParallelJobs files at once, each once", async () => {
+    const d = new FakeDestination()
+    d.earlyLoad = true
+    d.maxParallelJobs = 3
+    d.loadDelayMs = 20
+    const { p } = make(d)
+    const info = await p.run(source(resource(d, 12)))
+    expect(d.maxConcurrentLoads).toBe(3)
+    const loadedIds = d.jobs.map((j) => j.jobId)
+    expect(new Set(loadedIds).size).toBe(loadedIds.length)
+    expect(loadedIds.length).toBe((await p.package(info.loadIds[0]!))!.jobs.length)
+    expect(d.calls).not.toContain('startLoad')
+    expect(d.rows('items')).toHaveLength(60)
+  })
+
   it('migrates again when the schema grows mid-extraction', async () => {
     const d = new FakeDestination()
     d.earlyLoad = true
