@@ -28,6 +28,8 @@ let mock: RunningClockodoMock
 const clean = {} as Record<Dest, TableChecksums>
 /** Progress lines (without timestamps) of the clean DuckDB run, grouped by phase. */
 const triggers = {} as Record<Phase, string[]>
+/** Progress lines (prefixes) of job files the clean DuckDB run loaded while it was still extracting. */
+let earlyLoads: string[] = []
 /** What each kill left behind: the state of the newest package on disk (or none). */
 const outcomes: { dest: Dest; phase: Phase; trigger: string; left: string }[] = []
 
@@ -105,6 +107,11 @@ beforeAll(async () => {
         .map((l) => l.replace(/ \(load .*\)$/, ''))
       triggers.load = ['load started', ...loadJobs.slice(0, -1)].map(prefix)
       triggers.complete = loadJobs.slice(-1).map(prefix)
+      const extractEnd = lines.findIndex((l) => l.startsWith('extract finished'))
+      earlyLoads = lines
+        .slice(0, extractEnd)
+        .filter((l) => /^load \S+: end, \d+ rows$/.test(l))
+        .map(prefix)
     }
   }
   for (const phase of PHASES) expect(triggers[phase]?.length, phase).toBeGreaterThan(0)
@@ -186,6 +193,33 @@ describe('SIGKILL at 20 seeded points, then a rerun', () => {
     expect(left).toContain('normalized')
     expect(left.some((s) => s === 'extracted' || s === 'none' || s === 'partial')).toBe(true)
   })
+})
+
+describe('SIGKILL while job files load during extraction', () => {
+  test('the CLI loads job files into staging before extraction ends', () => {
+    expect(earlyLoads.length).toBeGreaterThan(0)
+  })
+
+  test.each(['duckdb', 'postgres'] as const)(
+    '%s: killed right after the first early load, then a rerun equals a clean run',
+    async (dest) => {
+      const trigger = earlyLoads[0]!
+      const t = await target(dest, 'early')
+      const killed = await runCli(t.args, {
+        cwd: t.cwd,
+        env: t.env,
+        killWhen: (stderr) => stderr.split('\n').some((l) => strip(l).startsWith(trigger)),
+      })
+      expect(killed.killed, `trigger "${trigger}" never appeared:\n${killed.stderr}`).toBe(true)
+      expect(killed.signal).toBe('SIGKILL')
+      expect(killed.stderr).not.toContain('extract finished')
+      const rerun = await runCli(t.args, { cwd: t.cwd, env: t.env })
+      expect(rerun.code, rerun.stderr).toBe(0)
+      expect(await t.sums()).toEqual(clean[dest])
+      figures.sigkills++
+      figures.rowsCompared += rowsIn(clean[dest])
+    },
+  )
 })
 
 describe('SIGINT and SIGTERM stop gracefully', () => {
