@@ -10,6 +10,20 @@ const resolveWith = async (name: string, env: Record<string, string>) =>
   resolveDestination(name, await loadConfig(cwd, env), 'p', cwd)
 
 describe('resolveDestination', () => {
+  test('duckdb threads and load_threads must be positive integers', async () => {
+    const ok = await resolveWith('duckdb', {
+      DESTINATION__DUCKDB__THREADS: '2',
+      DESTINATION__DUCKDB__LOAD_THREADS: '1',
+    })
+    expect(ok.name).toBe('duckdb')
+    await expect(resolveWith('duckdb', { DESTINATION__DUCKDB__LOAD_THREADS: '0' })).rejects.toThrow(
+      'destination.duckdb.load_threads must be a positive integer',
+    )
+    await expect(resolveWith('duckdb', { DESTINATION__DUCKDB__THREADS: 'many' })).rejects.toThrow(
+      'destination.duckdb.threads must be a positive integer',
+    )
+  })
+
   test('warehouse settings come key by key from environment variables', async () => {
     const bq = await resolveWith('bigquery', {
       DESTINATION__BIGQUERY__PROJECT_ID: 'proj-1',

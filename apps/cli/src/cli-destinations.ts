@@ -26,6 +26,13 @@ function required(config: ConfigProvider, path: string, what: string): unknown {
   return value
 }
 
+function positiveInt(value: unknown, key: string): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!(Number.isInteger(n) && n > 0)) throw new UsageError(`${key} must be a positive integer`)
+  return n
+}
+
 /** Destinations the `--destination` flag knows by name. */
 export const DESTINATIONS: Record<string, DestinationEntry> = {
   duckdb: {
@@ -36,11 +43,12 @@ export const DESTINATIONS: Record<string, DestinationEntry> = {
       const memoryLimit = config.get('destination.duckdb.memory_limit')
       if (memoryLimit !== undefined && typeof memoryLimit !== 'string')
         throw new UsageError(`destination.duckdb.memory_limit must be a size such as '512MB' or '2GB'`)
-      const threadsValue = config.get('destination.duckdb.threads')
-      const threads = threadsValue === undefined ? undefined : Number(threadsValue)
-      if (threads !== undefined && !(Number.isInteger(threads) && threads > 0))
-        throw new UsageError('destination.duckdb.threads must be a positive integer')
-      return factory(mod, 'duckdb')({ path, memoryLimit, threads })
+      const threads = positiveInt(config.get('destination.duckdb.threads'), 'destination.duckdb.threads')
+      const loadThreads = positiveInt(
+        config.get('destination.duckdb.load_threads'),
+        'destination.duckdb.load_threads',
+      )
+      return factory(mod, 'duckdb')({ path, memoryLimit, threads, loadThreads })
     },
   },
   postgres: {

@@ -17,6 +17,15 @@ interface CachedInstance {
   refs: number
 }
 
+/**
+ * DuckDB threads while a job file loads (`load`) and for everything else (`all`). Job files load while sluice
+ * extracts and normalizes on its own thread, so loads leave it a core.
+ */
+export interface LoadThreads {
+  load: number
+  all: number
+}
+
 /** DuckDB settings given when an instance is created (`memory_limit`, `threads`, `temp_directory` ...). */
 export type DuckDBSettings = Record<string, string>
 
@@ -83,6 +92,8 @@ export class DuckDBClient implements SqlClient {
    */
   readonly dialect: SqlDialect
   private queue: Promise<unknown> = Promise.resolve()
+  /** DuckDB threads while a job file loads and otherwise; unset: the instance's setting throughout. */
+  private threads: LoadThreads | undefined
   private readonly connection: DuckDBConnection
   private readonly onDispose: () => Promise<void>
 
@@ -98,7 +109,10 @@ export class DuckDBClient implements SqlClient {
    * apply when this call creates the file's instance; a client joining an open instance shares its settings.
    */
   static async open(
-    target: { path: string; settings?: DuckDBSettings } | { instance: DuckDBInstance },
+    target: ({ path: string; settings?: DuckDBSettings } | { instance: DuckDBInstance }) & {
+      /** Switch DuckDB's threads around job-file loads (see {@link LoadThreads}). Default: never. */
+      threads?: LoadThreads
+    },
   ): Promise<DuckDBClient> {
     let instance: DuckDBInstance
     let close: () => Promise<void>
@@ -122,7 +136,7 @@ export class DuckDBClient implements SqlClient {
         hint: 'the database may be closed or corrupt',
       })
     }
-    return new DuckDBClient(
+    const client = new DuckDBClient(
       connection,
       async () => {
         connection.closeSync()
@@ -130,6 +144,8 @@ export class DuckDBClient implements SqlClient {
       },
       catalog,
     )
+    if (target.threads && target.threads.load !== target.threads.all) client.threads = target.threads
+    return client
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -232,6 +248,8 @@ export class DuckDBClient implements SqlClient {
       signal.throwIfAborted()
       const onAbort = () => this.connection.interrupt()
       signal.addEventListener('abort', onAbort, { once: true })
+      const threads = this.threads
+      if (threads) await this.rawExecute(`SET threads = ${threads.load}`)
       try {
         // read_csv's default row limit is 2 MB: a longer row fails the (atomic) insert, which is repeated
         // with a higher limit, up to the file's size
@@ -252,6 +270,7 @@ export class DuckDBClient implements SqlClient {
         }
       } finally {
         signal.removeEventListener('abort', onAbort)
+        if (threads) await this.rawExecute(`SET threads = ${threads.all}`)
       }
     })
   }

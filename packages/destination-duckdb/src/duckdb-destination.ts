@@ -1,9 +1,9 @@
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { DuckDBInstance } from '@duckdb/node-api'
 import type { Destination, DestinationCapabilities, DestinationContext } from '@sluice/core'
 import { SluiceError, sqlDestination } from '@sluice/core'
-import { createInstance, DuckDBClient, type DuckDBSettings } from './duckdb-client.ts'
+import { createInstance, DuckDBClient, type DuckDBSettings, type LoadThreads } from './duckdb-client.ts'
 
 /** Options of {@link duckdb}. */
 export interface DuckDBDestinationOptions {
@@ -26,6 +26,13 @@ export interface DuckDBDestinationOptions {
   memoryLimit?: string
   /** DuckDB's `threads`: worker threads of the instance. Default DuckDB's (the number of CPU cores). */
   threads?: number
+  /**
+   * DuckDB's threads while a job file loads into staging. Job files load while sluice extracts and normalizes
+   * on its own thread, so by default a load leaves that thread a core: `threads` minus one, at least 1. The
+   * merge into the target tables runs with `threads`. (2 cores, 1M Clockodo entries: 12.2 s instead of 13.5 s
+   * end to end, peak RSS 528 MB instead of 609 MB.)
+   */
+  loadThreads?: number
   /**
    * DuckDB's `temp_directory`, where it spills what does not fit in `memoryLimit`. Default `<path>.tmp` next to
    * the database file, or a directory of its own in the OS temp directory for `:memory:`. DuckDB creates it when it
@@ -57,12 +64,20 @@ export const DEFAULT_ALLOCATOR_SETTINGS: DuckDBSettings = {
   allocator_background_threads: 'true',
 }
 
-function checkThreads(threads: number | undefined): void {
+function checkThreads(threads: number | undefined, name = 'threads'): void {
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
-    throw new SluiceError('CONFIG_INVALID', `[duckdb] threads must be a positive integer, got ${threads}`, {
-      hint: 'pass threads: 1 or more, or leave it out for one per CPU core',
+    throw new SluiceError('CONFIG_INVALID', `[duckdb] ${name} must be a positive integer, got ${threads}`, {
+      hint: `pass ${name}: 1 or more, or leave it out for ${name === 'threads' ? 'one per CPU core' : 'threads minus one'}`,
     })
   }
+}
+
+/** The threads of job-file loads and of everything else for an instance the destination opens. */
+export function loadThreads(options: DuckDBDestinationOptions): LoadThreads {
+  checkThreads(options.threads)
+  checkThreads(options.loadThreads, 'loadThreads')
+  const all = options.threads ?? availableParallelism()
+  return { all, load: options.loadThreads ?? Math.max(1, all - 1) }
 }
 
 /** The default {@link DuckDBDestinationOptions.memoryLimit}. */
@@ -109,7 +124,7 @@ function pathFor(options: DuckDBDestinationOptions, ctx: DestinationContext): st
  * @example `pipeline({ pipelineName: 'clockodo', destination: duckdb(), datasetName: 'clockodo' })`
  */
 export function duckdb(options: DuckDBDestinationOptions = {}): Destination {
-  checkThreads(options.threads)
+  const threads = loadThreads(options)
   // `:memory:` lives as long as this destination object, so every client of a run sees the same data.
   let memory: Promise<DuckDBInstance> | undefined
   const memoryInstance = (): Promise<DuckDBInstance> => {
@@ -126,8 +141,8 @@ export function duckdb(options: DuckDBDestinationOptions = {}): Destination {
     connect: async (ctx) => {
       if (options.instance) return DuckDBClient.open({ instance: options.instance })
       const path = pathFor(options, ctx)
-      if (path === ':memory:') return DuckDBClient.open({ instance: await memoryInstance() })
-      return DuckDBClient.open({ path, settings: duckdbSettings(options, path) })
+      if (path === ':memory:') return DuckDBClient.open({ instance: await memoryInstance(), threads })
+      return DuckDBClient.open({ path, settings: duckdbSettings(options, path), threads })
     },
     maxParallelJobs: 1,
   })

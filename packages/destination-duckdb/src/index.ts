@@ -1,4 +1,4 @@
-export { DuckDBClient, type DuckDBSettings } from './duckdb-client.ts'
+export { DuckDBClient, type DuckDBSettings, type LoadThreads } from './duckdb-client.ts'
 export {
   DEFAULT_ALLOCATOR_SETTINGS,
   DEFAULT_MEMORY_LIMIT,
@@ -6,6 +6,7 @@ export {
   duckdb,
   duckdbCapabilities,
   duckdbSettings,
+  loadThreads,
 } from './duckdb-destination.ts'
 export {
   duckdbColumnType,
