@@ -175,6 +175,37 @@ describe('createJobWriter', () => {
     expect(all).toEqual(Array.from({ length: 100 }, (_, i) => i))
   })
 
+  it('writes megabytes across its buffers in order, huge rows and multi-byte text included', async () => {
+    const w = createJobWriter({ fs, dir, table: 'big', format: 'jsonl' })
+    const rows: Record<string, unknown>[] = []
+    for (let i = 0; i < 6000; i++)
+      rows.push({ id: i, name: `Frauke Krüger ✓ ${i}`, note: 'x'.repeat(i % 400) })
+    // longer than a whole buffer, between ordinary rows
+    rows.splice(3000, 0, { id: -1, name: 'ä'.repeat(400_000) })
+    for (let i = 0; i < rows.length; i += 700) await w.write(rows.slice(i, i + 700))
+    const [file, ...rest] = await w.close()
+    expect(rest).toEqual([])
+    const text = await readFile(file!.file, 'utf8')
+    expect(text).toBe(rows.map((r) => `${JSON.stringify(r)}\n`).join(''))
+    expect(Buffer.byteLength(text)).toBeGreaterThan(4 * 512 * 1024)
+    expect(file!.bytes).toBe(Buffer.byteLength(text))
+    expect(file!.rows).toBe(rows.length)
+  })
+
+  it('rotates at fileMaxBytes counted in UTF-8 bytes, not characters', async () => {
+    const w = createJobWriter({ fs, dir, table: 'umlauts', format: 'jsonl', fileMaxBytes: 4000 })
+    const rows = Array.from({ length: 400 }, (_, i) => ({ id: i, name: 'äöü'.repeat(20) }))
+    for (const row of rows) await w.write([row])
+    const files = await w.close()
+    const sizes = files.map((f) => f.bytes)
+    // each row is ~130 bytes but ~70 characters: counting characters would make files of ~7,400 bytes
+    for (const size of sizes.slice(0, -1)) {
+      expect(size).toBeGreaterThanOrEqual(4000)
+      expect(size).toBeLessThan(4200)
+    }
+    expect(files.reduce((n, f) => n + f.rows, 0)).toBe(400)
+  })
+
   it('discard() deletes the files written', async () => {
     const w = createJobWriter({ fs, dir, table: 'gone', format: 'jsonl' })
     await w.write([{ a: 1 }])

@@ -56,7 +56,7 @@ interface CsvHeader {
 /** Writes normalized rows of one table to rotating job files. */
 export interface JobWriter {
   readonly table: string
-  /** Appends rows; resolves once they are handed to the file system (backpressure: await it). */
+  /** Appends rows; resolves once they are encoded into the open file's buffers, which are written out as they fill (backpressure: await it). */
   write(rows: readonly NormalizedRow[]): Promise<void>
   /** Closes the current file and returns every file written, in order. */
   close(): Promise<JobFile[]>
@@ -149,10 +149,56 @@ function csvHeader(columns: readonly CsvColumn[]): CsvHeader {
   return header
 }
 
+/** Bytes encoded per file before they are written out (two such buffers per open file). */
+const WRITE_BYTES = 512 * 1024
+
+const encoder = new TextEncoder()
+
+interface OpenFile {
+  writer: FileWriter
+  file: JobFile
+  header: CsvHeader
+  /** Bytes encoded into this file so far (rotation counts these). */
+  queued: number
+  inFlight: Promise<void>
+  /** Two buffers: one is being written while the next chunk is encoded into the other. */
+  buffers: Uint8Array[]
+  active: number
+  used: number
+}
+
+/** Issues the write of the active buffer (after the previous write finished) and switches buffers. */
+async function writeOut(c: OpenFile): Promise<void> {
+  if (c.used === 0) return
+  await c.inFlight
+  c.inFlight = c.writer.write(c.buffers[c.active]!.subarray(0, c.used))
+  c.inFlight.catch(() => undefined)
+  c.active ^= 1
+  c.used = 0
+}
+
+/** Encodes text into the active buffer, writing it out first when the text might not fit. */
+async function append(c: OpenFile, text: string): Promise<void> {
+  if (c.used + text.length * 3 > WRITE_BYTES) await writeOut(c)
+  if (text.length * 3 > WRITE_BYTES) {
+    // longer than a buffer (a huge row): encoded on its own, after what is queued
+    const data = encoder.encode(text)
+    await c.inFlight
+    c.inFlight = c.writer.write(data)
+    c.inFlight.catch(() => undefined)
+    c.queued += data.length
+    return
+  }
+  c.buffers[c.active] ??= new Uint8Array(WRITE_BYTES)
+  const { written } = encoder.encodeInto(text, c.buffers[c.active]!.subarray(c.used))
+  c.used += written
+  c.queued += written
+}
+
 /**
  * A writer for one table's job files: `jsonl` (one JSON object per line) or `csv` (header line, PostgreSQL
- * COPY-compatible quoting). Files are named `<table>.<fileId>.<ext>` and rotate at `fileMaxBytes`; memory
- * holds at most about 1 MiB of encoded rows beyond the rows passed in.
+ * COPY-compatible quoting). Files are named `<table>.<fileId>.<ext>` and rotate at `fileMaxBytes` (UTF-8
+ * bytes); memory holds at most two 512 KiB buffers of encoded rows per open file beyond the rows passed in.
  */
 export function createJobWriter(options: JobWriterOptions): JobWriter {
   const { fs, dir, table, format } = options
@@ -160,15 +206,7 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
   let counter = 0
   const nextFileId = options.nextFileId ?? (() => ++counter)
   const files: JobFile[] = []
-  let current:
-    | {
-        writer: FileWriter
-        file: JobFile
-        header: CsvHeader
-        queued: number
-        inFlight: Promise<void>
-      }
-    | undefined
+  let current: OpenFile | undefined
   let totalRows = 0
 
   async function open(first: NormalizedRow): Promise<void> {
@@ -176,25 +214,25 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
     const file = fs.join(dir, jobId)
     const writer = await fs.openWriter(file)
     const header = csvHeader(format === 'csv' ? (options.columns?.() ?? Object.keys(first)) : [])
-    const c = {
+    const c: OpenFile = {
       writer,
       header,
       queued: 0,
       inFlight: Promise.resolve(),
       file: { jobId, table, file, format, rows: 0, bytes: 0 },
+      buffers: [],
+      active: 0,
+      used: 0,
     }
     current = c
-    if (format === 'csv') {
-      const line = header.names.map(csvField).join(',') + '\n'
-      c.queued += line.length
-      await writer.write(line)
-    }
+    if (format === 'csv') await append(c, header.names.map(csvField).join(',') + '\n')
   }
 
   async function finish(notify = true): Promise<void> {
     if (!current) return
     const c = current
     current = undefined
+    await writeOut(c)
     await c.inFlight
     await c.writer.close()
     c.file.bytes = c.writer.bytes
@@ -217,21 +255,18 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
       ) {
         await finish()
       }
-      // lines are joined once per chunk: one flat string is far cheaper to encode than a rope of small pieces
+      // Lines are joined per chunk of 32K characters: a flat string encodes far faster than a rope of small
+      // pieces, and a string this small stays out of V8's large-object space.
       let lines: string[] = []
       let chars = 0
-      // one chunk may be in flight while the next page is encoded; waiting for it is the backpressure
       const flush = async (): Promise<void> => {
         if (!current || lines.length === 0) return
         const c = current
-        const buffer = lines.join('')
+        const text = lines.join('')
         const buffered = lines.length
         lines = []
         chars = 0
-        await c.inFlight
-        c.inFlight = c.writer.write(buffer)
-        c.inFlight.catch(() => undefined)
-        c.queued += buffer.length
+        await append(c, text)
         c.file.rows += buffered
         totalRows += buffered
         if (c.queued >= maxBytes) await finish()
