@@ -248,7 +248,7 @@ export class DuckDBClient implements SqlClient {
       signal.throwIfAborted()
       const onAbort = () => this.connection.interrupt()
       signal.addEventListener('abort', onAbort, { once: true })
-      const threads = this.threads
+      const threads = load.duringExtraction ? this.threads : undefined
       if (threads) await this.rawExecute(`SET threads = ${threads.load}`)
       try {
         // read_csv's default row limit is 2 MB: a longer row fails the (atomic) insert, which is repeated

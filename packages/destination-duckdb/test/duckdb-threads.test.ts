@@ -55,13 +55,13 @@ describe('duckdb threads while job files load', () => {
     expect((error as Error).message).toContain('loadThreads must be a positive integer')
   })
 
-  it('lowers threads around each load and restores them, also when the load fails', async () => {
+  it('lowers threads around each load during extraction and restores them, also when the load fails', async () => {
     const { client, sql } = await recordingClient({ load: 1, all: 2 })
     const file = join(dir, 'items.csv')
     await writeFile(file, 'id,name\n1,a\n2,"b, c"\n')
     const signal = new AbortController().signal
     const rows = await client.bulkLoad(
-      { file, format: 'csv', qualifiedTable: 'items', columns, rows: 2 },
+      { file, format: 'csv', qualifiedTable: 'items', columns, rows: 2, duringExtraction: true },
       signal,
     )
     expect(rows).toBe(2)
@@ -69,10 +69,18 @@ describe('duckdb threads while job files load', () => {
     expect(await threadsNow(client)).toBe(2)
     await writeFile(file, 'id,name\nnot a number,a\n')
     await expect(
-      client.bulkLoad({ file, format: 'csv', qualifiedTable: 'items', columns, rows: 1 }, signal),
+      client.bulkLoad(
+        { file, format: 'csv', qualifiedTable: 'items', columns, rows: 1, duringExtraction: true },
+        signal,
+      ),
     ).rejects.toMatchObject({ code: 'DESTINATION_LOAD' })
     expect(sql.at(-1)).toBe('SET threads = 2')
     expect(await threadsNow(client)).toBe(2)
+    // after extraction (or on the load step's own loads) the load gets every thread
+    await writeFile(file, 'id,name\n3,d\n')
+    const before = sql.length
+    await client.bulkLoad({ file, format: 'csv', qualifiedTable: 'items', columns, rows: 1 }, signal)
+    expect(sql.slice(before)).toEqual(['INSERT INTO items'])
     await client[Symbol.asyncDispose]()
   })
 
@@ -81,7 +89,7 @@ describe('duckdb threads while job files load', () => {
     const file = join(dir, 'same.csv')
     await writeFile(file, 'id,name\n1,a\n')
     await client.bulkLoad(
-      { file, format: 'csv', qualifiedTable: 'items', columns, rows: 1 },
+      { file, format: 'csv', qualifiedTable: 'items', columns, rows: 1, duringExtraction: true },
       new AbortController().signal,
     )
     expect(sql.filter((s) => s.startsWith('SET threads'))).toEqual([])

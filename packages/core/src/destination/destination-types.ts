@@ -71,6 +71,11 @@ export interface LoadJob {
   file: string
   format: FileFormat
   rows: number
+  /**
+   * True when the job loads while the package is still being extracted, so the runner's own thread is busy: a
+   * destination may use fewer threads for it (DuckDB does). Default false.
+   */
+  duringExtraction?: boolean
 }
 
 /** The outcome of a load job. */

@@ -44,6 +44,7 @@ export class EarlyLoader {
   private active = 0
   private readonly waiting: (() => void)[] = []
   private off = false
+  private extracting = true
   private storedSchema: Promise<Schema | undefined> | undefined
   private migrated: Schema | undefined
   private readonly prepared = new Set<string>()
@@ -81,6 +82,11 @@ export class EarlyLoader {
     )
   }
 
+  /** Extraction has ended: loads that start from now on no longer compete with it. */
+  extractionDone(): void {
+    this.extracting = false
+  }
+
   /** Turns early loading off for this package (e.g. a resource whose files were loaded was discarded). */
   stop(reason: string): void {
     if (!this.off) this.reason = reason
@@ -113,7 +119,8 @@ export class EarlyLoader {
     if (signal.aborted) throw signal.reason
     emit({ type: 'load-job', loadId, table: job.table, rows: job.rows, phase: 'start' })
     const file = store.jobFile(loadId, job)
-    await client.load({ loadId, jobId: job.jobId, table, file, format: job.format, rows: job.rows }, signal)
+    const request = { loadId, jobId: job.jobId, table, file, format: job.format, rows: job.rows }
+    await client.load(this.extracting ? { ...request, duringExtraction: true } : request, signal)
     await store.moveJob(loadId, job, 'completed')
     this.loaded.add(job.jobId)
     emit({ type: 'load-job', loadId, table: job.table, rows: job.rows, phase: 'end' })

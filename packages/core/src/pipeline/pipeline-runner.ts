@@ -333,6 +333,7 @@ class PipelineRunner implements Pipeline {
         info.durations.extract += out.extractMs
         info.durations.normalize += out.normalizeMs
         // waiting for loads still queued is load time
+        early?.extractionDone()
         const waitStart = performance.now()
         earlyResult = await early?.finish()
         info.durations.load += performance.now() - waitStart

@@ -83,8 +83,9 @@ describe('loading while extracting', () => {
     const seen: number[] = []
     const { p, events } = make(d)
     const info = await p.run(source(resource(d, 12, { seen })))
-    // jobs were loaded while the resource was still yielding pages
+    // jobs were loaded while the resource was still yielding pages, and said so to the destination
     expect(seen.some((n) => n > 0)).toBe(true)
+    expect(d.jobs.filter((j) => j.duringExtraction).length).toBeGreaterThan(0)
     const pkg = await p.package(info.loadIds[0]!)
     expect(pkg!.jobs.length).toBeGreaterThan(3)
     expect(pkg!.jobs.every((j) => j.state === 'completed')).toBe(true)
@@ -172,6 +173,7 @@ describe('loading while extracting', () => {
     const { p } = make(d, { loadWhileExtracting: false })
     await p.run(source(resource(d, 12, { seen })))
     expect(seen.every((n) => n === 0)).toBe(true)
+    expect(d.jobs.some((j) => j.duringExtraction)).toBe(false)
     expect(d.calls.some((c) => c.startsWith('prepare:'))).toBe(false)
     expect(d.calls).toContain('startLoad')
     expect(d.rows('items')).toHaveLength(60)

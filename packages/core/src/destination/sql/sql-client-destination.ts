@@ -151,6 +151,7 @@ export class SqlClientDestination implements DestinationClient {
         qualifiedTable: this.names.table(job.table.name, true),
         columns: stagingColumns(job.table),
         rows: job.rows,
+        ...(job.duringExtraction ? { duringExtraction: true } : {}),
       },
       signal,
     )

@@ -51,6 +51,8 @@ export interface BulkLoad {
   /** Columns of the file in order, normalized names. */
   columns: readonly Column[]
   rows: number
+  /** See `LoadJob.duringExtraction`. Default false. */
+  duringExtraction?: boolean
 }
 
 /**
