@@ -2,13 +2,8 @@ import { stat } from 'node:fs/promises'
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api'
 import type { BulkLoad, SqlClient, SqlDialect, SqlExecutor } from '@sluice/core'
 import { SluiceError } from '@sluice/core'
-import {
-  csvColumns,
-  DUCKDB_DEFAULT_MAX_LINE_SIZE,
-  nextMaxLineSize,
-  readCsvHeader,
-  readCsvSql,
-} from './duckdb-csv.ts'
+import { readCsvHeader } from '@sluice/core/node'
+import { csvColumns, DUCKDB_DEFAULT_MAX_LINE_SIZE, nextMaxLineSize, readCsvSql } from './duckdb-csv.ts'
 import { loadError, openError, queryError } from './duckdb-errors.ts'
 import { duckdbDialect, duckdbString, readJsonColumn } from './duckdb-type-mapper.ts'
 
@@ -222,7 +217,7 @@ export class DuckDBClient implements SqlClient {
     if (load.format === 'csv') {
       let header: string[] | undefined
       try {
-        header = await readCsvHeader(load.file)
+        header = await readCsvHeader(load.file, 'duckdb')
         fileSize = (await stat(load.file)).size
       } catch (cause) {
         throw cause instanceof SluiceError ? cause : loadError(load.file, load.qualifiedTable, cause)

@@ -2,69 +2,18 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Column, JobFileFormat } from '@sluice/core'
-import { createJobWriter, isSluiceError } from '@sluice/core'
-import { nodeFileSystem } from '@sluice/core/node'
+import { isSluiceError } from '@sluice/core'
+import { TRICKY_COLUMNS, TRICKY_LONG_TEXT, TRICKY_ROWS, writeJobFile } from '@sluice/destination-testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { nextMaxLineSize, readCsvHeader } from '../src/duckdb-csv.ts'
+import { nextMaxLineSize } from '../src/duckdb-csv.ts'
 import { DuckDBClient, duckdbCapabilities } from '../src/index.ts'
 
-const columns: Column[] = [
-  { name: 'id', dataType: 'bigint' },
-  { name: 'name', dataType: 'text' },
-  { name: 'big', dataType: 'bigint' },
-  { name: 'ratio', dataType: 'double' },
-  { name: 'ok', dataType: 'bool' },
-  { name: 'at', dataType: 'timestamp' },
-  { name: 'day', dataType: 'date' },
-  { name: 'clock', dataType: 'time' },
-  { name: 'price', dataType: 'decimal', precision: 38, scale: 9 },
-  { name: 'doc', dataType: 'json' },
-  { name: 'raw', dataType: 'binary' },
-]
-
-const long = `${'ü'.repeat(1_500_000)}end` // 3 MB of UTF-8 in one row: over read_csv's default max_line_size
-
-const rows: Record<string, unknown>[] = [
-  {
-    id: 1,
-    name: 'a\nb\r\nc, "quoted" ,',
-    big: '9007199254740993',
-    ratio: 1e21,
-    ok: true,
-    at: '2024-03-01T10:11:12.123456Z',
-    day: '2024-03-01',
-    clock: '08:30:00.5',
-    price: '12345678901234567890.123456789',
-    doc: { a: [1, 2.5, null], b: 'x,"y"\n', c: {} },
-    raw: 'AQL/',
-  },
-  {
-    id: 2,
-    name: '',
-    big: '-9007199254740993',
-    ratio: -0.000001,
-    ok: false,
-    at: '2024-03-01T10:11:12+02:00',
-    day: '1970-01-01',
-    clock: '23:59:59',
-    price: '-0.000000001',
-    doc: 'a string',
-    raw: '',
-  },
-  { id: 3, name: null, big: null, ratio: null, ok: null, at: null, doc: null, raw: null },
-  { id: 4, name: '\\.', doc: '' },
-  { id: 5, name: 'üñíçødé 😀 \t tab', doc: [1, 'two', [3]] },
-  { id: 6, name: 'null', doc: 42 },
-  { id: 7, name: 'NULL', doc: true },
-  { id: 8, name: '"', doc: null },
-  { id: 9, name: long, doc: { long: 'x'.repeat(100) } },
-  { id: 10, name: ' leading and trailing ', ratio: 5e-324, doc: 'null' },
-  { id: 11, name: ',', ratio: 1.7976931348623157e308, doc: '"' },
-]
+const columns = TRICKY_COLUMNS
+const rows = TRICKY_ROWS
+const long = TRICKY_LONG_TEXT
 
 let dir: string
 let client: DuckDBClient
-let fileNo = 0
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sluice-duckdb-csv-'))
@@ -75,24 +24,11 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true })
 })
 
-async function writeJob(
+const writeJob = (
   format: JobFileFormat,
   data: readonly Record<string, unknown>[],
   cols: readonly Column[] = columns,
-): Promise<string> {
-  const writer = createJobWriter({
-    fs: nodeFileSystem(),
-    dir,
-    table: `t${++fileNo}`,
-    format,
-    columns: () => cols,
-    fileMaxBytes: 2 ** 40,
-  })
-  await writer.write(data)
-  const files = await writer.close()
-  expect(files).toHaveLength(1)
-  return files[0]!.file
-}
+): Promise<string> => writeJobFile(dir, format, data, cols)
 
 async function createTable(name: string, cols: readonly Column[] = columns): Promise<void> {
   const defs = cols.map((c) => `${client.dialect.quoteIdentifier(c.name)} ${client.dialect.columnType(c)}`)
@@ -113,6 +49,14 @@ const readBack = (table: string) =>
        name IS NULL AS name_null FROM ${table} ORDER BY id`,
   )
 
+/** Loads `content` as `<name>.csv` into a new table `<name>` and returns the error it fails with. */
+async function loadFailure(name: string, content: string): Promise<unknown> {
+  const file = join(dir, `${name}.csv`)
+  await writeFile(file, content)
+  await createTable(name)
+  return load(file, name, 'csv').catch((e: unknown) => e)
+}
+
 describe('duckdb csv job files', () => {
   it('puts csv first in its capabilities (core writes csv job files) and still lists jsonl', () => {
     expect(duckdbCapabilities.fileFormats).toEqual(['csv', 'jsonl'])
@@ -125,7 +69,7 @@ describe('duckdb csv job files', () => {
     const got = await readBack('from_csv')
     expect(got[0]).toEqual({
       id: 1,
-      name: 'a\nb\r\nc, "quoted" ,',
+      name: 'a\nb\r\nc, "quoted" , \\N back\\slash',
       big: '9007199254740993',
       ratio: 1e21,
       ok: true,
@@ -251,29 +195,17 @@ describe('duckdb csv job files', () => {
     expect(await load(headerOnly, 'empty', 'csv')).toBe(0)
   })
 
-  it('reads only the header line, which may quote names', async () => {
-    const file = join(dir, 'quoted-header.csv')
-    await writeFile(file, `id,"we,ird ""name""","multi\nline"\n1,2,3\n`)
-    expect(await readCsvHeader(file)).toEqual(['id', 'we,ird "name"', 'multi\nline'])
-  })
-
   it('fails a header column the table does not have with DESTINATION_DATA and a hint', async () => {
-    const file = join(dir, 'unknown.csv')
-    await writeFile(file, 'id,nope\n1,2\n')
-    await createTable('unknown')
-    const error = await load(file, 'unknown', 'csv').catch((e: unknown) => e)
+    const error = await loadFailure('unknown', 'id,nope\n1,2\n')
     expect(isSluiceError(error, 'DESTINATION_DATA')).toBe(true)
     expect((error as Error).message).toContain('"nope"')
     expect((error as { hint?: string }).hint).toMatch(/drop the pending package/)
   })
 
   it('fails a value that does not convert with DESTINATION_LOAD naming the file', async () => {
-    const file = join(dir, 'bad-value.csv')
-    await writeFile(file, 'id,name\nnot a number,x\n')
-    await createTable('bad_value')
-    const error = await load(file, 'bad_value', 'csv').catch((e: unknown) => e)
+    const error = await loadFailure('bad_value', 'id,name\nnot a number,x\n')
     expect(isSluiceError(error, 'DESTINATION_LOAD')).toBe(true)
-    expect((error as Error).message).toContain('bad-value.csv')
+    expect((error as Error).message).toContain('bad_value.csv')
   })
 
   it('fails a missing file with DESTINATION_LOAD', async () => {

@@ -4,7 +4,7 @@ export {
   PostgresSqlClient,
   SLUICE_ADVISORY_LOCK_CLASS,
 } from './postgres-client.ts'
-export { escapeCopyText, jsonlToCopyText, parseCsvLine, readCsvHeader } from './postgres-copy.ts'
+export { escapeCopyText, jsonlToCopyText } from './postgres-copy.ts'
 export {
   CREDENTIALS_SETTING,
   type PostgresConnectionParams,

@@ -2,9 +2,10 @@ import { createReadStream } from 'node:fs'
 import { pipeline } from 'node:stream/promises'
 import type { BulkLoad, SqlClient, SqlDialect, SqlExecutor } from '@sluice/core'
 import { SluiceError } from '@sluice/core'
+import { readCsvHeader } from '@sluice/core/node'
 import type { Pool, PoolClient, PoolConfig } from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
-import { jsonlToCopyText, readCsvHeader } from './postgres-copy.ts'
+import { jsonlToCopyText } from './postgres-copy.ts'
 import type { PostgresConnectionParams } from './postgres-credentials.ts'
 import { postgresDialect, quotePostgresIdentifier } from './postgres-dialect.ts'
 import { isPostgresDriverError, mapPostgresError } from './postgres-errors.ts'
@@ -242,7 +243,7 @@ export class PostgresSqlClient implements SqlClient {
     const q = quotePostgresIdentifier
     let columns = load.columns
     if (load.format === 'csv') {
-      const header = await readCsvHeader(load.file)
+      const header = await readCsvHeader(load.file, 'postgres')
       if (header === undefined) return 0
       columns = header.map((name) => {
         const column = load.columns.find((c) => c.name === name)

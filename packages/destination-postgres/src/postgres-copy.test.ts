@@ -1,10 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Column } from '@sluice/core'
 import { isSluiceError } from '@sluice/core'
 import { describe, expect, it } from 'vitest'
-import { escapeCopyText, jsonlToCopyText, parseCsvLine, readCsvHeader } from './postgres-copy.ts'
+import { escapeCopyText, jsonlToCopyText } from './postgres-copy.ts'
 
 const columns: Column[] = [
   { name: 'id', dataType: 'bigint' },
@@ -62,28 +59,5 @@ describe('jsonlToCopyText', () => {
   it('escapes only what COPY text needs', () => {
     expect(escapeCopyText('plain, "quoted"')).toBe('plain, "quoted"')
     expect(escapeCopyText('a\r\n\tb\\')).toBe('a\\r\\n\\tb\\\\')
-  })
-})
-
-describe('readCsvHeader', () => {
-  it('reads the header fields, quoted or not, and nothing from an empty file', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sluice-csv-'))
-    const file = join(dir, 'a.csv')
-    await writeFile(file, 'id,"a,b",größe\n1,x,y\n')
-    expect(await readCsvHeader(file)).toEqual(['id', 'a,b', 'größe'])
-    await writeFile(file, '"id","say ""hi"""\r\n')
-    expect(await readCsvHeader(file)).toEqual(['id', 'say "hi"'])
-    await writeFile(file, 'only')
-    expect(await readCsvHeader(file)).toEqual(['only'])
-    await writeFile(file, '')
-    expect(await readCsvHeader(file)).toBeUndefined()
-    await writeFile(file, '"open\n')
-    await expect(readCsvHeader(file)).rejects.toThrow('not valid CSV')
-    await rm(dir, { recursive: true, force: true })
-  })
-
-  it('splits lines with empty and quoted fields', () => {
-    expect(parseCsvLine('a,,"",b')).toEqual(['a', '', '', 'b'])
-    expect(parseCsvLine('')).toEqual([''])
   })
 })

@@ -1,5 +1,4 @@
 import { Buffer } from 'node:buffer'
-import { open } from 'node:fs/promises'
 import type { Column } from '@sluice/core'
 import { SluiceError } from '@sluice/core'
 
@@ -107,75 +106,4 @@ export async function* jsonlToCopyText(
   rest += decoder.decode()
   out += row(rest)
   if (out !== '') yield out
-}
-
-/** Splits one CSV line (RFC 4180 quoting, `""` inside quotes) into fields. */
-export function parseCsvLine(line: string): string[] {
-  const fields: string[] = []
-  let i = 0
-  for (;;) {
-    let field = ''
-    if (line[i] === '"') {
-      i++
-      for (;;) {
-        const q = line.indexOf('"', i)
-        if (q === -1) throw new Error('unterminated quoted field')
-        field += line.slice(i, q)
-        if (line[q + 1] === '"') {
-          field += '"'
-          i = q + 2
-        } else {
-          i = q + 1
-          break
-        }
-      }
-    } else {
-      const comma = line.indexOf(',', i)
-      const end = comma === -1 ? line.length : comma
-      field = line.slice(i, end)
-      i = end
-    }
-    fields.push(field)
-    if (i >= line.length) return fields
-    if (line[i] !== ',') throw new Error(`unexpected character after a quoted field at ${i}`)
-    i++
-  }
-}
-
-/**
- * The header line of a CSV job file (core's job writer always writes one: the file's own column order, which
- * may be a prefix of the table's columns when columns were added later). Undefined for an empty file.
- */
-export async function readCsvHeader(file: string): Promise<string[] | undefined> {
-  const handle = await open(file, 'r')
-  try {
-    let text = ''
-    const buffer = Buffer.alloc(64 * 1024)
-    let position = 0
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position)
-      position += bytesRead
-      text += buffer.subarray(0, bytesRead).toString('latin1')
-      const nl = text.indexOf('\n')
-      if (nl !== -1) {
-        text = text.slice(0, nl)
-        break
-      }
-      if (bytesRead === 0) break
-      if (position > 16 * 1024 * 1024) throw new Error('no line break in the first 16 MiB')
-    }
-    const line = Buffer.from(text.replace(/\r$/, ''), 'latin1').toString('utf8')
-    if (line === '') return undefined
-    try {
-      return parseCsvLine(line)
-    } catch (cause) {
-      throw new SluiceError(
-        'DESTINATION_DATA',
-        `[postgres] the header of job file ${file} is not valid CSV`,
-        { cause },
-      )
-    }
-  } finally {
-    await handle.close()
-  }
 }

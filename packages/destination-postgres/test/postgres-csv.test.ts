@@ -1,66 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Column, JobFileFormat } from '@sluice/core'
-import { createJobWriter } from '@sluice/core'
-import { nodeFileSystem } from '@sluice/core/node'
+import type { JobFileFormat } from '@sluice/core'
+import { TRICKY_COLUMNS, TRICKY_LONG_TEXT, TRICKY_ROWS, writeJobFile } from '@sluice/destination-testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectPostgres, type PostgresSqlClient, parsePostgresCredentials, postgres } from '../src/index.ts'
 import { admin, uniqueName, urlWith } from './postgres-helpers.ts'
 
-const columns: Column[] = [
-  { name: 'id', dataType: 'bigint' },
-  { name: 'name', dataType: 'text' },
-  { name: 'big', dataType: 'bigint' },
-  { name: 'ratio', dataType: 'double' },
-  { name: 'ok', dataType: 'bool' },
-  { name: 'at', dataType: 'timestamp' },
-  { name: 'day', dataType: 'date' },
-  { name: 'clock', dataType: 'time' },
-  { name: 'price', dataType: 'decimal', precision: 38, scale: 9 },
-  { name: 'doc', dataType: 'json' },
-  { name: 'raw', dataType: 'binary' },
-]
-
-const long = `${'ü'.repeat(1_500_000)}end`
-
-const rows: Record<string, unknown>[] = [
-  {
-    id: 1,
-    name: 'a\nb\r\nc, "quoted" , \\N back\\slash',
-    big: '9007199254740993',
-    ratio: 1e21,
-    ok: true,
-    at: '2024-03-01T10:11:12.123456Z',
-    day: '2024-03-01',
-    clock: '08:30:00.5',
-    price: '12345678901234567890.123456789',
-    doc: { a: [1, 2.5, null], b: 'x,"y"\n', c: {} },
-    raw: 'AQL/',
-  },
-  {
-    id: 2,
-    name: '',
-    big: '-9007199254740993',
-    ratio: -0.000001,
-    ok: false,
-    at: '2024-03-01T10:11:12+02:00',
-    day: '1970-01-01',
-    clock: '23:59:59',
-    price: '-0.000000001',
-    doc: 'a string',
-    raw: '',
-  },
-  { id: 3, name: null, big: null, ratio: null, ok: null, at: null, doc: null, raw: null },
-  { id: 4, name: '\\.', doc: '' },
-  { id: 5, name: 'üñíçødé 😀 \t tab', doc: [1, 'two', [3]] },
-  { id: 6, name: 'null', doc: 42 },
-  { id: 7, name: 'NULL', doc: true },
-  { id: 8, name: '"', doc: null },
-  { id: 9, name: long, doc: { long: 'x'.repeat(100) } },
-  { id: 10, name: ' leading and trailing ', ratio: 5e-324, doc: 'null' },
-  { id: 11, name: ',', ratio: 1.7976931348623157e308, doc: '"' },
-]
+const columns = TRICKY_COLUMNS
+const rows = TRICKY_ROWS
+const long = TRICKY_LONG_TEXT
 
 const expected = [
   {
@@ -129,23 +78,10 @@ const expected = [
 describe('csv job files', () => {
   let client: PostgresSqlClient
   let dir: string
-  let fileNo = 0
   const schema = uniqueName('csv')
 
-  async function writeJob(format: JobFileFormat, data: readonly Record<string, unknown>[]): Promise<string> {
-    const writer = createJobWriter({
-      fs: nodeFileSystem(),
-      dir,
-      table: `t${++fileNo}`,
-      format,
-      columns: () => columns,
-      fileMaxBytes: 2 ** 40,
-    })
-    await writer.write(data)
-    const files = await writer.close()
-    expect(files).toHaveLength(1)
-    return files[0]!.file
-  }
+  const writeJob = (format: JobFileFormat, data: readonly Record<string, unknown>[]) =>
+    writeJobFile(dir, format, data)
 
   function load(file: string, tableName: string, format: JobFileFormat) {
     return client.bulkLoad(
