@@ -222,6 +222,32 @@ describe('SIGKILL while job files load during extraction', () => {
   )
 })
 
+describe('two runs of one pipeline at once', () => {
+  test('the second is refused while the first runs (paused mid-extract); the first then loads equal to a clean run', async () => {
+    const t = await target('duckdb', 'twice')
+    const trigger = triggers.extract[1]!
+    let second: Promise<CliResult> | undefined
+    const first = runCli(t.args, {
+      cwd: t.cwd,
+      env: t.env,
+      onStderr: (stderr, pid) => {
+        if (second || !pid || !stderr.split('\n').some((l) => strip(l).startsWith(trigger))) return
+        process.kill(pid, 'SIGSTOP')
+        second = runCli(t.args, { cwd: t.cwd, env: t.env }).finally(() => process.kill(pid, 'SIGCONT'))
+      },
+    })
+    const done = await first
+    expect(second, `trigger "${trigger}" never appeared`).toBeDefined()
+    const refused = await second!
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain('this pipeline is already running: process')
+    expect(refused.stderr).toContain('run.lock')
+    expect(done.code, done.stderr).toBe(0)
+    expect(await t.sums()).toEqual(clean.duckdb)
+    figures.rowsCompared += rowsIn(clean.duckdb)
+  })
+})
+
 describe('SIGINT and SIGTERM stop gracefully', () => {
   test.each([
     { signal: 'SIGINT' as const, phase: 'extract' as Phase },

@@ -1,5 +1,6 @@
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import type { FileSystem, FileWriter } from '../storage/file-system.ts'
+import { lockFile } from './node-lock.ts'
 
 const encoder = new TextEncoder()
 const CHUNK = 256 * 1024
@@ -15,8 +16,8 @@ function isNotFound(error: unknown): boolean {
 
 /**
  * The {@link FileSystem} for Node.js 20+ and Deno 2 (through `node:fs/promises`). `writeText` is atomic
- * (a temp file beside the target, then rename) and creates missing parent directories, as do `openWriter`
- * and `rename`.
+ * (a temp file beside the target, then rename) and creates missing parent directories, as do `openWriter`,
+ * `rename` and `lock` (a lock file holding pid, host and time; see {@link lockFile}).
  */
 export function nodeFileSystem(): FileSystem {
   return {
@@ -109,6 +110,10 @@ export function nodeFileSystem(): FileSystem {
     },
     async size(path) {
       return (await stat(path)).size
+    },
+    async lock(path) {
+      await mkdir(parentOf(path), { recursive: true })
+      return lockFile(path)
     },
     join(...parts) {
       return parts

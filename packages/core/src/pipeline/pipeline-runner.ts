@@ -157,8 +157,29 @@ class PipelineRunner implements Pipeline {
     })
   }
 
-  async run(source: Source, runOptions: RunOptions = {}): Promise<LoadInfo> {
+  /**
+   * Runs `fn` holding the pipeline's lock (`<pipelinesDir>/<pipelineName>/run.lock`) where the file system can
+   * lock: a second run of the same pipeline would discard the first one's package in flight and load rows twice.
+   */
+  private async locked<T>(fn: (store: LoadPackageStore) => Promise<T>): Promise<T> {
     const store = await this.store()
+    const lock = await store.fs.lock?.(store.lockFile)
+    try {
+      return await fn(store)
+    } finally {
+      await lock?.release()
+    }
+  }
+
+  run(source: Source, runOptions: RunOptions = {}): Promise<LoadInfo> {
+    return this.locked((store) => this.runLocked(store, source, runOptions))
+  }
+
+  private async runLocked(
+    store: LoadPackageStore,
+    source: Source,
+    runOptions: RunOptions,
+  ): Promise<LoadInfo> {
     const destination = this.options.destination
     const controller = linkedSignal(runOptions.signal)
     const signal = controller.signal
@@ -517,13 +538,17 @@ class PipelineRunner implements Pipeline {
     return out
   }
 
-  async dropPendingPackages(): Promise<void> {
-    const store = await this.store()
-    for (const m of await store.packages()) if (m.state !== 'loaded') await store.removePackage(m.loadId)
+  dropPendingPackages(): Promise<void> {
+    return this.locked(async (store) => {
+      for (const m of await store.packages()) if (m.state !== 'loaded') await store.removePackage(m.loadId)
+    })
   }
 
-  async sync(): Promise<void> {
-    const store = await this.store()
+  sync(): Promise<void> {
+    return this.locked((store) => this.syncLocked(store))
+  }
+
+  private async syncLocked(store: LoadPackageStore): Promise<void> {
     const client = await this.client()
     try {
       await client.initialize()
@@ -548,8 +573,11 @@ class PipelineRunner implements Pipeline {
     }
   }
 
-  async drop(resources: string[]): Promise<void> {
-    const store = await this.store()
+  drop(resources: string[]): Promise<void> {
+    return this.locked((store) => this.dropLocked(store, resources))
+  }
+
+  private async dropLocked(store: LoadPackageStore, resources: string[]): Promise<void> {
     const state = (await store.readState()) ?? emptyState(this.pipelineName)
     const client = await this.client()
     try {

@@ -20,6 +20,18 @@ export interface FileSystem {
   size(path: string): Promise<number>
   /** Joins path segments with `/`. */
   join(...parts: string[]): string
+  /**
+   * Takes an exclusive lock named by `path` for this process, or fails with a `PIPELINE_LOCKED`
+   * {@link SluiceError} naming the process that holds it. A lock its holder left behind (a killed process) is
+   * taken over. Optional: a file system without it leaves runs of one pipeline unprotected from each other.
+   */
+  lock?(path: string): Promise<FileLock>
+}
+
+/** A lock taken by {@link FileSystem.lock}. */
+export interface FileLock {
+  /** Gives the lock up (idempotent). */
+  release(): Promise<void>
 }
 
 /** An append-only file handle. */

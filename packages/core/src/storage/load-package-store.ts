@@ -6,7 +6,7 @@ import type { PackageJob, PackageManifest } from './package-types.ts'
 
 /**
  * The on-disk layout of one pipeline:
- * `<pipelinesDir>/<pipelineName>/{state.json, schemas/<name>.json, trace.json, packages/<loadId>/...}`, where a
+ * `<pipelinesDir>/<pipelineName>/{state.json, schemas/<name>.json, trace.json, run.lock, packages/<loadId>/...}`, where a
  * package holds `package.json` ({@link PackageManifest}), `schema.json` (the schema after the package),
  * `state.json` (the pipeline state to commit with it) and its job files in `jobs/`, `completed/`, `failed/`.
  * Every JSON file is written atomically (`FileSystem.writeText`).
@@ -24,6 +24,11 @@ export class LoadPackageStore {
   /** Path of the local pipeline state. */
   get stateFile(): string {
     return this.fs.join(this.dir, 'state.json')
+  }
+
+  /** Path of the lock a run holds (see `FileSystem.lock`). */
+  get lockFile(): string {
+    return this.fs.join(this.dir, 'run.lock')
   }
 
   /** Path of the trace of the last run. */

@@ -557,6 +557,52 @@ describe('pipeline run', () => {
     await p.dropPendingPackages()
     expect((await p.packages()).filter((m) => m.state !== 'loaded')).toEqual([])
   })
+
+  it('refuses a second run, drop or sync of the pipeline while a run holds it, and frees it after', async () => {
+    const d = new FakeDestination()
+    let started!: () => void
+    const running = new Promise<void>((resolve) => {
+      started = resolve
+    })
+    let finish!: () => void
+    const gate = new Promise<void>((resolve) => {
+      finish = resolve
+    })
+    const slow: Resource<Entry> = {
+      name: 'entries',
+      async *read() {
+        started()
+        await gate
+        yield entries(3)
+      },
+    }
+    const first = make(d).p.run(source(slow))
+    await running
+    const second = make(d).p
+    const locked = { code: 'PIPELINE_LOCKED', message: expect.stringContaining(`process ${process.pid}`) }
+    await expect(second.run(source(incremental('entries', entries(5))))).rejects.toMatchObject(locked)
+    await expect(second.drop(['entries'])).rejects.toMatchObject(locked)
+    await expect(second.sync()).rejects.toMatchObject(locked)
+    await expect(second.dropPendingPackages()).rejects.toMatchObject(locked)
+    finish()
+    expect((await first).tables).toEqual({ entries: { rows: 3 } })
+    // the refused run touched nothing: one package, three rows; the lock is gone
+    expect(d.rows('entries').map((r) => r.id)).toEqual([1, 2, 3])
+    expect(await readdir(join(dir, 'test_pipeline'))).not.toContain('run.lock')
+    const info = await second.run(source(incremental('entries', entries(5))))
+    expect(info.tables).toEqual({ entries: { rows: 5 } })
+  })
+
+  it('runs of different pipelines in one directory do not block each other', async () => {
+    const d = new FakeDestination()
+    const a = make(d).p
+    const b = make(d, { pipelineName: 'other_pipeline' }).p
+    const [ra, rb] = await Promise.all([
+      a.run(source(incremental('entries', entries(2)))),
+      b.run(source(incremental('entries', entries(2)))),
+    ])
+    expect([ra.loadIds.length, rb.loadIds.length]).toEqual([1, 1])
+  })
 })
 
 describe('pipeline run with the real normalizer', () => {

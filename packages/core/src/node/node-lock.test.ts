@@ -1,0 +1,99 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises'
+import { hostname, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { isSluiceError } from '../errors.ts'
+import { nodeFileSystem } from './node-file-system.ts'
+import { lockFile, ownerAlive } from './node-lock.ts'
+
+let dir: string
+let path: string
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-lock-'))
+  path = join(dir, 'run.lock')
+})
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+/** The pid of a process that has exited (and been reaped). */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', ''])
+  if (!child.pid) throw new Error('could not start a child process')
+  return child.pid
+}
+
+async function lockedMessage(): Promise<string> {
+  try {
+    await lockFile(path)
+  } catch (error) {
+    expect(isSluiceError(error, 'PIPELINE_LOCKED')).toBe(true)
+    return (error as Error).message
+  }
+  throw new Error('the lock was taken although it is held')
+}
+
+describe('lockFile', () => {
+  it('is exclusive until released, and names its holder', async () => {
+    const lock = await lockFile(path)
+    const owner = JSON.parse(await readFile(path, 'utf8'))
+    expect(owner).toMatchObject({ pid: process.pid, host: hostname() })
+    const message = await lockedMessage()
+    expect(message).toContain(`process ${process.pid}`)
+    expect(message).toContain(`delete ${path}`)
+    await lock.release()
+    await lock.release()
+    const again = await lockFile(path)
+    await again.release()
+  })
+
+  it('takes over a lock whose process on this host is gone', async () => {
+    await writeFile(path, JSON.stringify({ pid: deadPid(), host: hostname(), since: '2026-01-01T00:00:00Z' }))
+    const lock = await lockFile(path)
+    expect(JSON.parse(await readFile(path, 'utf8')).pid).toBe(process.pid)
+    await lock.release()
+  })
+
+  it('leaves a lock of another host alone (it cannot be checked from here)', async () => {
+    await writeFile(
+      path,
+      JSON.stringify({ pid: deadPid(), host: 'elsewhere', since: '2026-01-01T00:00:00Z' }),
+    )
+    expect(await lockedMessage()).toContain('on host "elsewhere"')
+  })
+
+  it('waits out a fresh unreadable lock file, takes over an old one', async () => {
+    await writeFile(path, '')
+    expect(await lockedMessage()).toContain('being taken by another process')
+    const old = new Date(Date.now() - 60_000)
+    await utimes(path, old, old)
+    const lock = await lockFile(path)
+    await lock.release()
+  })
+
+  it('release keeps a lock that another process took over meanwhile', async () => {
+    const lock = await lockFile(path)
+    const other = JSON.stringify({ pid: process.pid + 1, host: hostname(), since: 'later' })
+    await writeFile(path, other)
+    await lock.release()
+    expect(await readFile(path, 'utf8')).toBe(other)
+  })
+
+  it('is what nodeFileSystem().lock takes, creating the directory', async () => {
+    const fs = nodeFileSystem()
+    const nested = join(dir, 'a', 'b', 'run.lock')
+    const lock = await fs.lock!(nested)
+    await expect(fs.lock!(nested)).rejects.toThrow(/already running/)
+    await lock.release()
+    expect(await fs.exists(nested)).toBe(false)
+  })
+})
+
+describe('ownerAlive', () => {
+  it('checks processes of this host, trusts other hosts', () => {
+    expect(ownerAlive({ pid: process.pid, host: hostname() })).toBe(true)
+    expect(ownerAlive({ pid: deadPid(), host: hostname() })).toBe(false)
+    expect(ownerAlive({ pid: deadPid(), host: `${hostname()}-other` })).toBe(true)
+  })
+})
