@@ -1,11 +1,12 @@
-import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, test } from 'vitest'
+import { describe, expect, onTestFinished, test } from 'vitest'
 import { envName, loadConfig } from './cli-config.ts'
 
 async function project(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-config-'))
+  onTestFinished(() => rm(dir, { recursive: true, force: true }))
   await mkdir(join(dir, '.sluice'))
   for (const [name, text] of Object.entries(files))
     await writeFile(join(dir, '.sluice', name), text, { mode: 0o600 })

@@ -1,11 +1,12 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, test } from 'vitest'
+import { afterAll, describe, expect, test } from 'vitest'
 import { loadConfig } from './cli-config.ts'
 import { resolveDestination } from './cli-destinations.ts'
 
 const cwd = await mkdtemp(join(tmpdir(), 'sluice-cli-dest-'))
+afterAll(() => rm(cwd, { recursive: true, force: true }))
 const resolveWith = async (name: string, env: Record<string, string>) =>
   resolveDestination(name, await loadConfig(cwd, env), 'p', cwd)
 

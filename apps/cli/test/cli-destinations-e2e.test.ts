@@ -1,8 +1,9 @@
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type ClockodoAccount, startClockodoMock } from '@sluice/clockodo-mock'
 import { startTestPostgres, type TestPostgres } from '@sluice/destination-postgres/test-server'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest'
 import { duckdbQuery, readAllFiles, runCli, tempDir } from './cli-helpers.ts'
 
 // `sluice run --destination postgres|filesystem` end to end: the real CLI against the simulated account over HTTP.
@@ -51,6 +52,7 @@ async function pgCounts(url: string, dataset: string, tables: string[]): Promise
 describe('sluice run --destination postgres', () => {
   test('loads every table with the generated row counts; a second run changes nothing', async () => {
     const cwd = await tempDir('sluice-cli-pg-')
+    onTestFinished(() => rm(cwd, { recursive: true, force: true }))
     const runEnv = {
       ...env,
       DESTINATION__POSTGRES__CREDENTIALS: server.url,
@@ -74,6 +76,7 @@ describe('sluice run --destination postgres', () => {
 
   test('a refused connection says which setting to fix', async () => {
     const cwd = await tempDir('sluice-cli-pg-refused-')
+    onTestFinished(() => rm(cwd, { recursive: true, force: true }))
     const r = await runCli(['run', '--destination', 'postgres', '--progress', 'none'], {
       cwd,
       env: {
@@ -92,6 +95,7 @@ describe('sluice run --destination postgres', () => {
 describe('sluice run --destination filesystem', () => {
   test('writes parquet files that read back with the generated row counts, twice without duplicates', async () => {
     const cwd = await tempDir('sluice-cli-fs-')
+    onTestFinished(() => rm(cwd, { recursive: true, force: true }))
     const lake = join(cwd, 'lake')
     const runEnv = {
       ...env,

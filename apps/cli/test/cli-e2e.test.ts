@@ -1,6 +1,7 @@
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type ClockodoAccount, startClockodoMock } from '@sluice/clockodo-mock'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest'
 import { duckdbCounts, duckdbQuery, readAllFiles, runCli, tempDir } from './cli-helpers.ts'
 
 // The real CLI, spawned as a process, against the simulated account served over HTTP on 127.0.0.1.
@@ -28,6 +29,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  if (cwd) await rm(cwd, { recursive: true, force: true })
   await mock?.close()
 })
 
@@ -98,6 +100,7 @@ describe('sluice run into DuckDB', () => {
 describe('sluice run: refusals and configuration', () => {
   test('missing credentials name the variable and the TOML key', async () => {
     const dir = await tempDir('sluice-cli-nocreds-')
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
     const r = await runCli(['run'], { cwd: dir, env: { SOURCES__CLOCKODO__API_USER: USER } })
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('SOURCES__CLOCKODO__API_KEY')
@@ -106,6 +109,7 @@ describe('sluice run: refusals and configuration', () => {
 
   test('rejected credentials (401) say so and how to get a key', async () => {
     const dir = await tempDir('sluice-cli-401-')
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
     const r = await runCli(['run', '--progress', 'none'], {
       cwd: dir,
       env: { ...env, SOURCES__CLOCKODO__API_KEY: 'wrong-key-123456', SLUICE_PIPELINES_DIR: join(dir, 'p') },

@@ -1,6 +1,7 @@
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type ClockodoAccount, startClockodoMock } from '@sluice/clockodo-mock'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest'
 import { duckdbCounts, runCli, tempDir } from './cli-helpers.ts'
 
 // `sluice pipeline ...` and `sluice init`, the 403 skip and 429 bursts, through the real CLI.
@@ -32,6 +33,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  if (cwd) await rm(cwd, { recursive: true, force: true })
   await mock?.close()
 })
 
@@ -105,6 +107,7 @@ describe('sluice pipeline', () => {
 describe('sluice init', () => {
   test('writes commented templates, keeps existing files, secrets readable by the owner only', async () => {
     const dir = await tempDir('sluice-cli-init-')
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
     const r = await runCli(['init'], { cwd: dir })
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('wrote')
@@ -127,6 +130,7 @@ describe('API refusals and bursts', () => {
     })
     try {
       const dir = await tempDir('sluice-cli-403-')
+      onTestFinished(() => rm(dir, { recursive: true, force: true }))
       const e = { ...env, SOURCES__CLOCKODO__BASE_URL: limited.baseUrl, SLUICE_PIPELINES_DIR: join(dir, 'p') }
       const r = await runCli(['run', '--progress', 'none'], { cwd: dir, env: e })
       expect(r.code, r.stderr).toBe(0)
@@ -149,6 +153,7 @@ describe('API refusals and bursts', () => {
     })
     try {
       const dir = await tempDir('sluice-cli-429-')
+      onTestFinished(() => rm(dir, { recursive: true, force: true }))
       const e = { ...env, SOURCES__CLOCKODO__BASE_URL: bursty.baseUrl, SLUICE_PIPELINES_DIR: join(dir, 'p') }
       const r = await runCli(['run', '--progress', 'log', '--resources', 'entries,users,customers'], {
         cwd: dir,

@@ -1,6 +1,7 @@
 // The CLI's TypeScript entry runs under Deno: `deno run -A apps/cli/src/sluice-bin.ts run --demo` loads the
 // simulated demo account into ./clockodo_pipeline.duckdb.
 import assert from 'node:assert/strict'
+import { rm } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { createClockodoAccount } from '@sluice/clockodo-mock'
@@ -14,28 +15,32 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const cwd = await Deno.makeTempDir({ prefix: 'sluice-deno-cli-' })
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ['run', '-A', entry, 'run', '--demo', '--progress', 'none', '--json'],
-      cwd,
-      env: { SLUICE_PIPELINES_DIR: `${cwd}/pipelines`, HOME: cwd },
-      stdout: 'piped',
-      stderr: 'piped',
-    }).output()
-    const stderr = new TextDecoder().decode(out.stderr)
-    assert.equal(out.code, 0, stderr)
-    const info = JSON.parse(new TextDecoder().decode(out.stdout))
-    assert.equal(info.destinationName, 'duckdb')
-    const demo = createClockodoAccount({ seed: DEMO_ACCOUNT.seed, ...DEMO_ACCOUNT.size })
-    const instance = await DuckDBInstance.create(`${cwd}/clockodo_pipeline.duckdb`)
-    const conn = await instance.connect()
     try {
-      for (const [table, rows] of Object.entries(demo.expectedCounts())) {
-        const r = await conn.runAndReadAll(`select count(*) from clockodo_data."${table}"`)
-        assert.equal(Number(r.getRows()[0]?.[0]), rows, `rows in ${table}`)
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ['run', '-A', entry, 'run', '--demo', '--progress', 'none', '--json'],
+        cwd,
+        env: { SLUICE_PIPELINES_DIR: `${cwd}/pipelines`, HOME: cwd },
+        stdout: 'piped',
+        stderr: 'piped',
+      }).output()
+      const stderr = new TextDecoder().decode(out.stderr)
+      assert.equal(out.code, 0, stderr)
+      const info = JSON.parse(new TextDecoder().decode(out.stdout))
+      assert.equal(info.destinationName, 'duckdb')
+      const demo = createClockodoAccount({ seed: DEMO_ACCOUNT.seed, ...DEMO_ACCOUNT.size })
+      const instance = await DuckDBInstance.create(`${cwd}/clockodo_pipeline.duckdb`)
+      const conn = await instance.connect()
+      try {
+        for (const [table, rows] of Object.entries(demo.expectedCounts())) {
+          const r = await conn.runAndReadAll(`select count(*) from clockodo_data."${table}"`)
+          assert.equal(Number(r.getRows()[0]?.[0]), rows, `rows in ${table}`)
+        }
+      } finally {
+        conn.closeSync()
+        instance.closeSync()
       }
     } finally {
-      conn.closeSync()
-      instance.closeSync()
+      await rm(cwd, { recursive: true, force: true })
     }
   },
 })

@@ -1,6 +1,7 @@
 // Runs under `deno test -A`: the Clockodo source against the simulated account (msw intercepts Deno's fetch),
 // through the pipeline into DuckDB, and into PostgreSQL when SLUICE_TEST_POSTGRES_URL is set.
 import assert from 'node:assert/strict'
+import { rm } from 'node:fs/promises'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { clockodoHandlers, createClockodoAccount, DEFAULT_CREDENTIALS } from '@sluice/clockodo-mock'
 import { type Destination, pipeline } from '@sluice/core'
@@ -27,10 +28,14 @@ function source() {
 
 async function load(destination: Destination, name: string): Promise<Record<string, { rows: number }>> {
   const pipelinesDir = await Deno.makeTempDir({ prefix: 'sluice-deno-' })
-  const p = pipeline({ pipelineName: name, destination, datasetName: `${name}_data`, pipelinesDir })
-  const info = await p.run(source())
-  assert.equal(info.failedJobs.length, 0)
-  return info.tables
+  try {
+    const p = pipeline({ pipelineName: name, destination, datasetName: `${name}_data`, pipelinesDir })
+    const info = await p.run(source())
+    assert.equal(info.failedJobs.length, 0)
+    return info.tables
+  } finally {
+    await rm(pipelinesDir, { recursive: true, force: true })
+  }
 }
 
 Deno.test({
@@ -39,18 +44,22 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: 'sluice-deno-duckdb-' })
-    const file = `${dir}/deno.duckdb`
-    await load(duckdb({ path: file }), 'deno_duckdb')
-    const instance = await DuckDBInstance.create(file)
-    const conn = await instance.connect()
     try {
-      for (const [table, rows] of Object.entries(expected)) {
-        const r = await conn.runAndReadAll(`select count(*) from "deno_duckdb_data"."${table}"`)
-        assert.equal(Number(r.getRows()[0]?.[0]), rows, `rows in ${table}`)
+      const file = `${dir}/deno.duckdb`
+      await load(duckdb({ path: file }), 'deno_duckdb')
+      const instance = await DuckDBInstance.create(file)
+      const conn = await instance.connect()
+      try {
+        for (const [table, rows] of Object.entries(expected)) {
+          const r = await conn.runAndReadAll(`select count(*) from "deno_duckdb_data"."${table}"`)
+          assert.equal(Number(r.getRows()[0]?.[0]), rows, `rows in ${table}`)
+        }
+      } finally {
+        conn.closeSync()
+        instance.closeSync()
       }
     } finally {
-      conn.closeSync()
-      instance.closeSync()
+      await rm(dir, { recursive: true, force: true })
     }
   },
 })

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { expect, test } from 'vitest'
+import { expect, onTestFinished, test } from 'vitest'
 
 // The repository's biome rule keeps @sluice/core and @sluice/source-clockodo free of Node built-ins (they run on
 // Deno and other runtimes through Web APIs); only packages/core/src/node/** may import `node:*`.
@@ -12,6 +12,7 @@ const biome = join(root, 'node_modules', '.bin', 'biome')
 
 test('a node: import is a lint error in core and the Clockodo source, allowed in core/src/node', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-lint-'))
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
   const config = JSON.parse(readFileSync(join(root, 'biome.json'), 'utf8'))
   delete config.$schema
   writeFileSync(join(dir, 'biome.json'), JSON.stringify({ ...config, vcs: { enabled: false } }))

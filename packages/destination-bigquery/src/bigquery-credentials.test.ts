@@ -1,7 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { BIGQUERY_CONFIG_KEYS, bigqueryLocation, parseBigQueryOptions } from './bigquery-credentials.ts'
 
 const key = {
@@ -26,6 +26,7 @@ describe('parseBigQueryOptions', () => {
       key.client_email,
     )
     const dir = await mkdtemp(join(tmpdir(), 'sluice-bq-key-'))
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
     const file = join(dir, 'sa.json')
     await writeFile(file, JSON.stringify(key))
     const p = parseBigQueryOptions({ credentials: file, project_id: 'other' })

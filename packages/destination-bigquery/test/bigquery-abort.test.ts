@@ -1,8 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { open, table } from '@sluice/destination-testkit/warehouse'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest'
 import { bigquery } from '../src/index.ts'
 import { FakeBigQuery } from './bigquery-fake.ts'
 import { fakeAuthClient } from './bigquery-helpers.ts'
@@ -13,8 +13,8 @@ beforeAll(async () => {
   await fake.start()
 })
 afterAll(async () => {
-  expect(fake.unhandled).toEqual([])
   await fake.stop()
+  expect(fake.unhandled).toEqual([])
 })
 
 it('an aborted load cancels its load job and rejects with the abort reason', async () => {
@@ -27,6 +27,7 @@ it('an aborted load cancels its load job and rejects with the abort reason', asy
     const schema = { name: 's', version: 1, versionHash: 'h', previousHashes: [], tables: { items: t } }
     await client.migrate(schema, [{ kind: 'add-table', table: t }])
     const dir = await mkdtemp(join(tmpdir(), 'sluice-abort-'))
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
     const file = join(dir, 'job.jsonl')
     await writeFile(file, '{"id":1,"_sluice_load_id":"l","_sluice_id":"a"}\n')
     const controller = new AbortController()

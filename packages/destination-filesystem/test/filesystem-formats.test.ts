@@ -50,12 +50,13 @@ const rows: Record<string, unknown>[] = [
 
 async function load(options: Partial<FilesystemOptions>): Promise<string> {
   const root = await tempDir()
+  dirs.push(root)
   const work = await tempDir('sluice-fs-jobs-')
+  dirs.push(work)
   const client = await filesystem({ bucketUrl: root, ...options }).createClient(ctx)
   await runPackage(client, work, { loadId: '1.1', schema: schema([typed]), tables: [{ table: typed, rows }] })
   await client[Symbol.asyncDispose]()
   await rm(work, { recursive: true, force: true })
-  dirs.push(root)
   return root
 }
 
@@ -209,6 +210,7 @@ describe('formats read back with DuckDB', () => {
     const root = await tempDir()
     dirs.push(root)
     const work = await tempDir('sluice-fs-jobs-')
+    dirs.push(work)
     const t = table('many', [
       ['n', 'bigint'],
       ['s', 'text'],

@@ -74,8 +74,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true })
   await mock.close()
-  expect(fake.unhandled).toEqual([])
   await fake.stop()
+  expect(fake.unhandled).toEqual([])
 })
 
 async function counts(dataset: string): Promise<Record<string, number>> {

@@ -9,8 +9,8 @@ beforeAll(async () => {
   await fake.start()
 })
 afterAll(async () => {
-  expect(fake.unhandled).toEqual([])
   await fake.stop()
+  expect(fake.unhandled).toEqual([])
 })
 
 testDestination({

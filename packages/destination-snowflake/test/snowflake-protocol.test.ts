@@ -1,11 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { isSluiceError } from '@sluice/core'
 import { loadOnce, open, readRows, table } from '@sluice/destination-testkit/warehouse'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { type SnowflakeOptions, snowflake } from '../src/index.ts'
 import { FakeSnowflake } from './snowflake-fake.ts'
 
@@ -20,8 +20,8 @@ beforeAll(async () => {
   await fake.start()
 })
 afterAll(async () => {
-  expect(fake.unhandled).toEqual([])
   await fake.stop()
+  expect(fake.unhandled).toEqual([])
 })
 
 const base = (): SnowflakeOptions => ({
@@ -110,6 +110,7 @@ describe('snowflake protocol', () => {
     const schema = { name: 's', version: 1, versionHash: 'h', previousHashes: [], tables: { items: t } }
     await client.migrate(schema, [{ kind: 'add-table', table: t }])
     const dir = await mkdtemp(join(tmpdir(), 'sluice-sf-gz-'))
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
     const file = join(dir, 'job.jsonl')
     await writeFile(file, gzipSync('{"id":7,"name":"z","_sluice_load_id":"l","_sluice_id":"g7"}\n'))
     const result = await client.load(
@@ -174,6 +175,7 @@ describe('snowflake protocol', () => {
       publicKeyEncoding: { type: 'spki', format: 'pem' },
     })
     const dir = await mkdtemp(join(tmpdir(), 'sluice-sf-key-'))
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
     const keyFile = join(dir, 'rsa_key.p8')
     await writeFile(keyFile, privateKey)
     const before = fake.logins.length

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type FileStore, filesystemStaging, localStore } from '@sluice/destination-filesystem'
@@ -45,8 +45,9 @@ beforeAll(async () => {
   await fake.start()
 })
 afterAll(async () => {
-  expect(fake.unhandled).toEqual([])
+  await rm(bucketDir, { recursive: true, force: true })
   await fake.stop()
+  expect(fake.unhandled).toEqual([])
 })
 
 const base = () => ({

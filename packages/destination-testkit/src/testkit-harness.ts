@@ -96,9 +96,12 @@ export class Harness {
 
   /** Closes the client and removes the dataset and temp files. */
   async close(): Promise<void> {
-    await this.client?.[Symbol.asyncDispose]()
-    await this.d.cleanup?.(this.datasetName)
-    if (this.dir) await rm(this.dir, { recursive: true, force: true })
+    try {
+      await this.client?.[Symbol.asyncDispose]()
+      await this.d.cleanup?.(this.datasetName)
+    } finally {
+      if (this.dir) await rm(this.dir, { recursive: true, force: true })
+    }
   }
 
   /** Opens a second client on the same dataset (a "fresh machine"). */

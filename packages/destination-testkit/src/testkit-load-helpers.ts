@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Destination, DestinationClient, PackageLoad, Schema, Table } from '@sluice/core'
@@ -26,7 +26,7 @@ export async function open(destination: Destination, datasetName: string): Promi
 
 let seq = 0
 
-/** Migrates, loads one jsonl job per table and completes: one whole package. */
+/** Migrates, loads one jsonl job per table and completes: one whole package. The job files are removed after. */
 export async function loadOnce(
   client: DestinationClient,
   tables: { table: Table; rows: Record<string, unknown>[] }[],
@@ -64,15 +64,19 @@ export async function loadOnce(
   }
   await client.startLoad(pkg)
   const dir = await mkdtemp(join(tmpdir(), 'sluice-unit-'))
-  let i = 0
-  for (const t of tables) {
-    const file = join(dir, `${loadId}.${t.table.name}.${i++}.jsonl`)
-    await writeFile(file, `${t.rows.map((r) => JSON.stringify(r)).join('\n')}\n`)
-    await client.load(
-      { loadId, jobId: `${t.table.name}.${i}`, table: t.table, file, format: 'jsonl', rows: t.rows.length },
-      new AbortController().signal,
-    )
+  try {
+    let i = 0
+    for (const t of tables) {
+      const file = join(dir, `${loadId}.${t.table.name}.${i++}.jsonl`)
+      await writeFile(file, `${t.rows.map((r) => JSON.stringify(r)).join('\n')}\n`)
+      await client.load(
+        { loadId, jobId: `${t.table.name}.${i}`, table: t.table, file, format: 'jsonl', rows: t.rows.length },
+        new AbortController().signal,
+      )
+    }
+    await client.complete(pkg)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
   }
-  await client.complete(pkg)
   return pkg
 }
