@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { isSluiceError } from '../errors.ts'
 import { nodeFileSystem } from './node-file-system.ts'
 import { lockFile, ownerAlive } from './node-lock.ts'
@@ -22,6 +22,12 @@ function deadPid(): number {
   const child = spawnSync(process.execPath, ['-e', ''])
   if (!child.pid) throw new Error('could not start a child process')
   return child.pid
+}
+
+/** Sets the lock file's modification time `ms` into the past. */
+async function ageFile(ms: number): Promise<void> {
+  const then = new Date(Date.now() - ms)
+  await utimes(path, then, then)
 }
 
 async function lockedMessage(): Promise<string> {
@@ -55,12 +61,41 @@ describe('lockFile', () => {
     await lock.release()
   })
 
-  it('leaves a lock of another host alone (it cannot be checked from here)', async () => {
+  it('leaves a fresh lock of another host alone, takes it over once it was not touched for staleMs', async () => {
     await writeFile(
       path,
       JSON.stringify({ pid: deadPid(), host: 'elsewhere', since: '2026-01-01T00:00:00Z' }),
     )
-    expect(await lockedMessage()).toContain('on host "elsewhere"')
+    const message = await lockedMessage()
+    expect(message).toContain('on host "elsewhere"')
+    expect(message).toContain('taken over after 5 min')
+    await ageFile(4 * 60_000)
+    await lockedMessage()
+    await ageFile(6 * 60_000)
+    const lock = await lockFile(path)
+    await lock.release()
+  })
+
+  it('takes over a lock of a live pid of this host that was not touched for staleMs (a reused pid)', async () => {
+    await writeFile(
+      path,
+      JSON.stringify({ pid: process.pid, host: hostname(), since: '2026-01-01T00:00:00Z' }),
+    )
+    await ageFile(2_000)
+    expect(await lockedMessage()).toContain(`process ${process.pid}`)
+    const lock = await lockFile(path, { staleMs: 1_000 })
+    await lock.release()
+  })
+
+  it('touches the lock file while held; release removes it', async () => {
+    const lock = await lockFile(path, { refreshMs: 10 })
+    await ageFile(60_000)
+    await vi.waitFor(async () => expect(Date.now() - (await stat(path)).mtimeMs).toBeLessThan(5_000), {
+      timeout: 2_000,
+      interval: 10,
+    })
+    await lock.release()
+    expect(await readFile(path, 'utf8').catch(() => 'gone')).toBe('gone')
   })
 
   it('waits out a fresh unreadable lock file, takes over an old one', async () => {

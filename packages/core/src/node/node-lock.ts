@@ -1,5 +1,6 @@
-import { readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
+import { clearInterval, setInterval } from 'node:timers'
 import { SluiceError } from '../errors.ts'
 import type { FileLock } from '../storage/file-system.ts'
 
@@ -12,6 +13,17 @@ interface LockOwner {
 
 /** A lock file that cannot be read yet is left alone this long (its owner may be writing it right now). */
 const UNREADABLE_GRACE_MS = 10_000
+
+/** Options of {@link lockFile}. */
+export interface LockFileOptions {
+  /** How often the holder touches the lock file (its modification time is the sign of life). Default 30 s. */
+  refreshMs?: number
+  /**
+   * A lock file untouched this long is taken over, whoever holds it: a process killed on another host (a
+   * container, a CI runner) cannot be checked by its pid. Default 5 minutes.
+   */
+  staleMs?: number
+}
 
 function errorCode(error: unknown): string | undefined {
   return (error as { code?: string } | undefined)?.code
@@ -49,29 +61,48 @@ export function ownerAlive(owner: Pick<LockOwner, 'pid' | 'host'>, host: string 
   }
 }
 
-function lockedError(path: string, owner: LockOwner | undefined): SluiceError {
+function lockedError(path: string, owner: LockOwner | undefined, staleMs: number): SluiceError {
   const who = owner
     ? `process ${owner.pid} on host ${JSON.stringify(owner.host)} has held ${path} since ${owner.since}`
     : `${path} is being taken by another process`
+  const minutes = Math.round(staleMs / 6_000) / 10
   return new SluiceError('PIPELINE_LOCKED', `this pipeline is already running: ${who}`, {
-    hint: `wait for that run to finish (two runs of one pipeline would load the same rows twice); if no run is active any more, delete ${path}`,
+    hint: `wait for that run to finish (two runs of one pipeline would load the same rows twice); a lock its holder stopped refreshing is taken over after ${minutes} min, or delete ${path} if no run is active any more`,
   })
 }
 
+/** Milliseconds since the lock file was last touched; Infinity when it is gone. */
+async function idleMs(path: string): Promise<number> {
+  try {
+    return Date.now() - (await stat(path)).mtimeMs
+  } catch {
+    return Number.POSITIVE_INFINITY
+  }
+}
+
 /**
- * Takes the lock file `path` (created exclusively, holding pid, host and time). A lock left by a process of
- * this host that no longer exists, or a file that stayed unreadable for 10 s, is removed and taken over.
+ * Takes the lock file `path` (created exclusively, holding pid, host and time) and touches it every
+ * `refreshMs` while held. A lock is taken over when its process on this host no longer exists, when it was not
+ * touched for `staleMs` (its holder died on another host), or when it stayed unreadable for 10 s.
  */
-export async function lockFile(path: string): Promise<FileLock> {
+export async function lockFile(path: string, options: LockFileOptions = {}): Promise<FileLock> {
+  const refreshMs = options.refreshMs ?? 30_000
+  const staleMs = options.staleMs ?? 300_000
   const mine: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() }
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await writeFile(path, JSON.stringify(mine), { flag: 'wx' })
       let released = false
+      const timer = setInterval(() => {
+        const now = new Date()
+        utimes(path, now, now).catch(() => {})
+      }, refreshMs)
+      timer.unref()
       return {
         release: async () => {
           if (released) return
           released = true
+          clearInterval(timer)
           // only our own lock: a file someone else owns now stays
           const owner = await readOwner(path)
           if (typeof owner === 'object' && owner.pid === mine.pid && owner.since === mine.since)
@@ -83,13 +114,13 @@ export async function lockFile(path: string): Promise<FileLock> {
     }
     const owner = await readOwner(path)
     if (owner === 'missing') continue
+    const idle = await idleMs(path)
     if (owner === 'unreadable') {
-      const age = Date.now() - (await stat(path).catch(() => ({ mtimeMs: 0 }))).mtimeMs
-      if (age < UNREADABLE_GRACE_MS) throw lockedError(path, undefined)
-    } else if (ownerAlive(owner)) {
-      throw lockedError(path, owner)
+      if (idle < UNREADABLE_GRACE_MS) throw lockedError(path, undefined, staleMs)
+    } else if (idle < staleMs && ownerAlive(owner)) {
+      throw lockedError(path, owner, staleMs)
     }
     await rm(path, { force: true })
   }
-  throw lockedError(path, undefined)
+  throw lockedError(path, undefined, staleMs)
 }

@@ -23,7 +23,9 @@ export interface FileSystem {
   /**
    * Takes an exclusive lock named by `path` for this process, or fails with a `PIPELINE_LOCKED`
    * {@link SluiceError} naming the process that holds it. A lock its holder left behind (a killed process) is
-   * taken over. Optional: a file system without it leaves runs of one pipeline unprotected from each other.
+   * taken over: `nodeFileSystem()` checks the pid on the same host and takes over a lock file its holder stopped
+   * touching 5 minutes ago. Optional: a file system without it leaves runs of one pipeline unprotected from
+   * each other.
    */
   lock?(path: string): Promise<FileLock>
 }
