@@ -213,8 +213,16 @@ describe('SIGKILL while job files load during extraction', () => {
       expect(killed.killed, `trigger "${trigger}" never appeared:\n${killed.stderr}`).toBe(true)
       expect(killed.signal).toBe('SIGKILL')
       expect(killed.stderr).not.toContain('extract finished')
+      // the killed run could not release its lock: the rerun takes it over (its pid is gone)
+      const lock = join(
+        t.env.SLUICE_PIPELINES_DIR!,
+        t.args[t.args.indexOf('--pipeline-name') + 1]!,
+        'run.lock',
+      )
+      expect(existsSync(lock)).toBe(true)
       const rerun = await runCli(t.args, { cwd: t.cwd, env: t.env })
       expect(rerun.code, rerun.stderr).toBe(0)
+      expect(existsSync(lock)).toBe(false)
       expect(await t.sums()).toEqual(clean[dest])
       figures.sigkills++
       figures.rowsCompared += rowsIn(clean[dest])
