@@ -1,7 +1,7 @@
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { DuckDBInstance } from '@duckdb/node-api'
-import type { Destination, DestinationCapabilities, DestinationContext } from '@sluice/core'
+import type { Destination, DestinationCapabilities, DestinationContext, SqlExecutor } from '@sluice/core'
 import { SluiceError, sqlDestination } from '@sluice/core'
 import { createInstance, DuckDBClient, type DuckDBSettings, type LoadThreads } from './duckdb-client.ts'
 
@@ -122,6 +122,9 @@ function pathFor(options: DuckDBDestinationOptions, ctx: DestinationContext): st
 
 /**
  * The DuckDB destination (the embedded default): dataset = schema, jobs loaded by DuckDB's own `read_csv` / `read_json`.
+ * A replaced table, and a table loaded for the first time (its target is empty), is staged in the dataset as
+ * `_sluice_swap__<table>` and published by renaming it into place, without copying its rows (1M Clockodo entries:
+ * about 1 s less); every other load stages in `<dataset>_staging` and is copied on publish.
  * @example `pipeline({ pipelineName: 'clockodo', destination: duckdb(), datasetName: 'clockodo' })`
  */
 export function duckdb(options: DuckDBDestinationOptions = {}): Destination {
@@ -146,5 +149,25 @@ export function duckdb(options: DuckDBDestinationOptions = {}): Destination {
       return DuckDBClient.open({ path, settings: duckdbSettings(options, path), threads })
     },
     maxParallelJobs: 1,
+    renamePublish: { loses: duckdbTablesHaveExtras },
   })
+}
+
+/**
+ * True when one of these dataset tables has an index or a constraint (sluice creates neither; a user may have):
+ * a rename publish would drop it with the table, so such a family is copied instead.
+ */
+export async function duckdbTablesHaveExtras(
+  db: SqlExecutor,
+  dataset: string,
+  tables: readonly string[],
+): Promise<boolean> {
+  const list = tables.map((_, i) => `$${i + 2}`).join(', ')
+  const params = [dataset, ...tables]
+  const where = `schema_name = $1 AND table_name IN (${list})`
+  const found = await db.query(
+    `SELECT 1 AS found FROM duckdb_indexes() WHERE ${where} UNION ALL SELECT 1 FROM duckdb_constraints() WHERE ${where} LIMIT 1`,
+    params,
+  )
+  return found.length > 0
 }

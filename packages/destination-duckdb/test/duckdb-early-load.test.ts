@@ -56,7 +56,11 @@ function source(plan: Plan, stagedWhileExtracting: number[]): Source {
               }
             })
             await new Promise((r) => setTimeout(r, 5))
-            stagedWhileExtracting.push(await count('SELECT count(*) FROM early_staging.items'))
+            stagedWhileExtracting.push(
+              // a first load stages in the dataset for a rename publish, later ones in early_staging
+              (await count('SELECT count(*) FROM early_staging.items')) +
+                (await count('SELECT count(*) FROM early._sluice_swap__items')),
+            )
           }
         },
       },
@@ -101,10 +105,17 @@ describe('duckdb: loading while extracting', () => {
         `SELECT count(*) FROM early.items WHERE name LIKE 'first %, "quoted"' || chr(10) || 'line'`,
       ),
     ).toBe(4000)
+    // the first load was renamed into place: no copy left in staging, no swap table left in the dataset
+    expect(await count('SELECT count(*) FROM early_staging.items')).toBe(0)
+    expect(await count(`SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '_sluice_swap__%'`)).toBe(
+      0,
+    )
   })
 
   it('a second run replaces the rows it re-reads, and leftover staging rows do not come back', async () => {
     const staged: number[] = []
+    // rows a killed run left in staging (the first run staged in the dataset and left staging empty)
+    await conn.run('INSERT INTO early_staging.items BY NAME SELECT * EXCLUDE (note) FROM early.items')
     // ids 1..2000 again, now with one tag for odd ids and none for even ones
     await run({ pages: 10, noteFrom: 0, tags: (id) => (id % 2 ? ['c'] : []), label: 'second' }, staged)
     // staging held the first run's 4000 rows; it was emptied before this run's first file loaded into it

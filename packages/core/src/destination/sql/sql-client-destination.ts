@@ -1,5 +1,5 @@
 import { SluiceError } from '../../errors.ts'
-import type { Schema, SchemaChange, Table } from '../../schema/schema-types.ts'
+import type { Column, Schema, SchemaChange, Table } from '../../schema/schema-types.ts'
 import type {
   DestinationCapabilities,
   DestinationClient,
@@ -28,6 +28,13 @@ import {
   upsertSql,
 } from './sql-merge.ts'
 import { rootOf, type SqlStatement, tableFamily } from './sql-publish-common.ts'
+import {
+  dropSwapTablesSql,
+  type RenamePublish,
+  renamePublishSql,
+  stageForRename,
+  swapTableName,
+} from './sql-rename-publish.ts'
 import { appendSql, replaceSql } from './sql-replace.ts'
 import {
   isLoadCompleted,
@@ -48,6 +55,8 @@ export interface SqlClientDestinationOptions {
   capabilities: DestinationCapabilities
   location: string
   maxParallelJobs?: number
+  /** Publish replaced tables and first loads by renaming their staging table into place. Default off. */
+  renamePublish?: RenamePublish
 }
 
 /**
@@ -61,10 +70,12 @@ export class SqlClientDestination implements DestinationClient {
   readonly client: SqlClient
   readonly names: SqlNames
   private readonly capabilities: DestinationCapabilities
+  private readonly renamePublish: RenamePublish | undefined
 
   constructor(options: SqlClientDestinationOptions) {
     this.client = options.client
     this.capabilities = options.capabilities
+    this.renamePublish = options.renamePublish
     this.location = options.location
     this.maxParallelJobs = options.maxParallelJobs ?? 1
     this.names = new SqlNames(options.client.dialect, options.datasetName)
@@ -112,11 +123,14 @@ export class SqlClientDestination implements DestinationClient {
     const statements: string[] = []
     const n = this.names
     for (const table of tables.values()) {
-      for (const [schemaName, staging, columns] of [
-        [n.dataset, false, targetColumns(table)],
-        [n.staging, true, stagingColumns(table)],
-      ] as const) {
-        const have = existing.get(key(schemaName, table.name))
+      // a table staged in the dataset for a rename publish grows there instead of in <dataset>_staging
+      const swap = n.stagedInDataset(table.name)
+      const places: [schema: string, name: string, staging: boolean, columns: Column[]][] = [
+        [n.dataset, table.name, false, targetColumns(table)],
+        [swap === undefined ? n.staging : n.dataset, swap ?? table.name, true, stagingColumns(table)],
+      ]
+      for (const [schemaName, name, staging, columns] of places) {
+        const have = existing.get(key(schemaName, name))
         if (!have) {
           statements.push(createTableSql(n, table.name, columns, staging))
           continue
@@ -140,7 +154,22 @@ export class SqlClientDestination implements DestinationClient {
   }
 
   async prepareTables(_loadId: string, tables: readonly Table[]): Promise<void> {
-    await this.runAll(tables.map((t) => deleteAllSql(this.names, t.name, true)))
+    const n = this.names
+    if (!this.renamePublish) {
+      await this.runAll(tables.map((t) => deleteAllSql(n, t.name, true)))
+      return
+    }
+    const statements: string[] = []
+    for (const t of tables) {
+      const swap = swapTableName(t.name)
+      n.stageIn(t.name, undefined)
+      statements.push(dropTableSql(n, swap), deleteAllSql(n, t.name, true))
+      if (await stageForRename(this.client, n, t)) {
+        statements.push(createTableSql(n, swap, stagingColumns(t)))
+        n.stageIn(t.name, swap)
+      }
+    }
+    await this.runAll(statements)
   }
 
   async load(job: LoadJob, signal: AbortSignal): Promise<LoadJobResult> {
@@ -170,8 +199,14 @@ export class SqlClientDestination implements DestinationClient {
         seen.add(root.name)
         const rootLoad = load.tables.find((x) => x.table.name === root.name) ?? tl
         const options = await this.mergeOptions(db, root, rootLoad)
-        for (const s of this.publishSql(load.schema, root, rootLoad, now, options))
-          await db.execute(s.sql, s.params)
+        const renamed =
+          this.renamePublish &&
+          (await renamePublishSql(db, this.names, load.schema, root, rootLoad, options, this.renamePublish))
+        const statements = renamed || [
+          ...this.publishSql(load.schema, root, rootLoad, now, options),
+          ...dropSwapTablesSql(this.names, load.schema, root),
+        ]
+        for (const s of statements) await db.execute(s.sql, s.params)
       }
       await writeSchemaVersion(db, this.names, load.schema)
       if (load.state) await writeState(db, this.names, load.state, load.loadId)
@@ -179,6 +214,7 @@ export class SqlClientDestination implements DestinationClient {
     }
     if (this.capabilities.transactions) await this.client.transaction(publish)
     else await publish(this.client)
+    for (const t of Object.keys(load.schema.tables)) this.names.stageIn(t, undefined)
   }
 
   async dropTables(tables: readonly string[]): Promise<void> {
@@ -193,8 +229,10 @@ export class SqlClientDestination implements DestinationClient {
       }
     }
     for (const name of drop) {
+      this.names.stageIn(name, undefined)
       await this.client.execute(dropTableSql(this.names, name))
       await this.client.execute(dropTableSql(this.names, name, true))
+      if (this.renamePublish) await this.client.execute(dropTableSql(this.names, swapTableName(name)))
     }
   }
 

@@ -40,6 +40,8 @@ export class SqlNames {
   readonly dialect: SqlDialect
   readonly dataset: string
   readonly staging: string
+  /** Tables staged in a dataset table of their own instead of `<staging>.<name>` (see {@link stageIn}). */
+  private readonly stagedIn = new Map<string, string>()
 
   constructor(dialect: SqlDialect, dataset: string) {
     this.dialect = dialect
@@ -47,13 +49,29 @@ export class SqlNames {
     this.staging = dataset + STAGING_SUFFIX
   }
 
+  /**
+   * Stages `table` in the dataset table `datasetTable` from now on (a rename publish moves it into place), or
+   * in `<staging>.<table>` again when `datasetTable` is undefined.
+   */
+  stageIn(table: string, datasetTable: string | undefined): void {
+    if (datasetTable === undefined) this.stagedIn.delete(table)
+    else this.stagedIn.set(table, datasetTable)
+  }
+
+  /** The dataset table `table` is staged in, when it is not `<staging>.<table>`. */
+  stagedInDataset(table: string): string | undefined {
+    return this.stagedIn.get(table)
+  }
+
   /** Quotes one identifier through the dialect. */
   q(name: string): string {
     return this.dialect.quoteIdentifier(name)
   }
 
-  /** Quoted, qualified table in the dataset (or in staging when `staging` is true). */
+  /** Quoted, qualified table in the dataset (or where it is staged when `staging` is true). */
   table(name: string, staging = false): string {
+    const moved = staging ? this.stagedIn.get(name) : undefined
+    if (moved !== undefined) return this.table(moved)
     const schema = staging ? this.staging : this.dataset
     return this.dialect.qualify ? this.dialect.qualify(schema, name) : `${this.q(schema)}.${this.q(name)}`
   }

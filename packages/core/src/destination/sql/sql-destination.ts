@@ -21,6 +21,7 @@ export function sqlDestination(options: SqlDestinationOptions): Destination {
         capabilities: options.capabilities,
         location,
         ...(options.maxParallelJobs !== undefined ? { maxParallelJobs: options.maxParallelJobs } : {}),
+        ...(options.renamePublish ? { renamePublish: options.renamePublish } : {}),
       })
     },
   }

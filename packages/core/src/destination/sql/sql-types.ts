@@ -1,5 +1,6 @@
 import type { Column, DataType } from '../../schema/schema-types.ts'
 import type { DestinationCapabilities, DestinationContext, FileFormat } from '../destination-types.ts'
+import type { RenamePublish } from './sql-rename-publish.ts'
 
 /**
  * What differs between SQL engines. Core builds all DDL, merge and replace SQL from this; a destination
@@ -100,4 +101,10 @@ export interface SqlDestinationOptions {
   location: string | ((ctx: DestinationContext) => string)
   /** Jobs loaded at once. Default 1. */
   maxParallelJobs?: number
+  /**
+   * Publish tables that are replaced, or whose target is empty (a first load), by dropping the target and renaming
+   * their staging table into place, instead of copying every row. Needs transactional DDL and `ALTER TABLE ...
+   * RENAME TO`. Default off: every publish copies from `<dataset>_staging`.
+   */
+  renamePublish?: RenamePublish
 }
