@@ -19,6 +19,7 @@ export {
   type PostgresOptions,
   type PostgresStatement,
   postgres,
+  postgresTablesHaveExtras,
 } from './postgres-destination.ts'
 export {
   POSTGRES_MAX_IDENTIFIER_LENGTH,

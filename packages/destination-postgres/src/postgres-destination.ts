@@ -7,6 +7,7 @@ import type {
   ReplaceStrategy,
   Schema,
   SchemaChange,
+  SqlExecutor,
   Table,
   TableLoad,
 } from '@sluice/core'
@@ -30,9 +31,12 @@ export interface PostgresOptions {
   poolSize?: number
   /**
    * Replace strategy for tables that do not set one. Default `insert-from-staging` (empty + insert in one
-   * transaction). `staging-optimized` drops the target tables and moves the staging tables into the dataset in
-   * the publish transaction: fastest, but views, grants and indexes on the target tables are lost.
-   * `truncate-and-insert` behaves as `insert-from-staging` here (the publish is one transaction anyway).
+   * transaction; but when the target tables have no index, constraint, trigger, grant, comment or view, their
+   * staging tables are renamed into place instead, which gives the same result without copying). `staging-optimized`
+   * always drops the target tables and moves the staging tables into the dataset in the publish transaction:
+   * views, grants and indexes on the target tables are lost. `truncate-and-insert` behaves as
+   * `insert-from-staging` here (the publish is one transaction anyway). A first load into an empty table is
+   * renamed into place too, under the same conditions.
    */
   replaceStrategy?: ReplaceStrategy
   /** How long to wait for a connection. Default the URL's `connect_timeout`, else 15000 ms. */
@@ -96,6 +100,7 @@ export class PostgresDestinationClient extends SqlClientDestination {
       capabilities: POSTGRES_CAPABILITIES,
       location,
       maxParallelJobs,
+      renamePublish: { loses: postgresTablesHaveExtras },
     })
     this.#pg = client
     this.#ctx = ctx
@@ -158,6 +163,14 @@ export class PostgresDestinationClient extends SqlClientDestination {
     const family = tableFamily(schema, root)
     const out: PostgresStatement[] = []
     for (const t of family.slice().reverse()) out.push({ sql: `DROP TABLE IF EXISTS ${n.table(t.name)}` })
+    const swaps = family.map((t) => n.stagedInDataset(t.name))
+    if (swaps.every((swap) => swap !== undefined)) {
+      // staged in the dataset for a rename publish that found something it would lose: rename anyway, as asked
+      family.forEach((t, i) => {
+        out.push({ sql: `ALTER TABLE ${n.table(swaps[i]!)} RENAME TO ${n.q(t.name)}` })
+      })
+      return out
+    }
     for (const t of family) {
       out.push({ sql: `ALTER TABLE ${n.table(t.name, true)} SET SCHEMA ${n.q(n.dataset)}` })
       out.push({ sql: `CREATE TABLE ${n.table(t.name, true)} (LIKE ${n.table(t.name)})` })
@@ -172,6 +185,30 @@ export class PostgresDestinationClient extends SqlClientDestination {
       await super[Symbol.asyncDispose]()
     }
   }
+}
+
+/**
+ * True when one of these dataset tables has something a rename publish would drop with it: an index, a
+ * constraint or foreign key, a trigger, a rule, row security, grants, a comment, a view on it, or a publication.
+ * Its family is then copied as usual.
+ */
+export async function postgresTablesHaveExtras(
+  db: SqlExecutor,
+  dataset: string,
+  tables: readonly string[],
+): Promise<boolean> {
+  const found = await db.query(
+    `SELECT 1 AS found FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
+     WHERE s.nspname = $1 AND c.relname = ANY($2::text[]) AND (
+       c.relhasindex OR c.relhastriggers OR c.relhasrules OR c.relrowsecurity OR c.relacl IS NOT NULL
+       OR EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid OR k.confrelid = c.oid)
+       OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.refobjid = c.oid AND d.classid = 'pg_rewrite'::regclass)
+       OR EXISTS (SELECT 1 FROM pg_description p WHERE p.objoid = c.oid AND p.classoid = 'pg_class'::regclass)
+       OR EXISTS (SELECT 1 FROM pg_publication_rel r WHERE r.prrelid = c.oid)
+     ) LIMIT 1`,
+    [dataset, [...tables]],
+  )
+  return found.length > 0
 }
 
 /**

@@ -155,15 +155,13 @@ export class SqlClientDestination implements DestinationClient {
 
   async prepareTables(_loadId: string, tables: readonly Table[]): Promise<void> {
     const n = this.names
-    if (!this.renamePublish) {
-      await this.runAll(tables.map((t) => deleteAllSql(n, t.name, true)))
-      return
-    }
     const statements: string[] = []
     for (const t of tables) {
-      const swap = swapTableName(t.name)
+      const swap = this.swapName(t.name)
       n.stageIn(t.name, undefined)
-      statements.push(dropTableSql(n, swap), deleteAllSql(n, t.name, true))
+      statements.push(deleteAllSql(n, t.name, true))
+      if (swap === undefined) continue // the name would pass the engine's limit: staged and copied as usual
+      statements.push(dropTableSql(n, swap))
       if (await stageForRename(this.client, n, t)) {
         statements.push(createTableSql(n, swap, stagingColumns(t)))
         n.stageIn(t.name, swap)
@@ -232,12 +230,20 @@ export class SqlClientDestination implements DestinationClient {
       this.names.stageIn(name, undefined)
       await this.client.execute(dropTableSql(this.names, name))
       await this.client.execute(dropTableSql(this.names, name, true))
-      if (this.renamePublish) await this.client.execute(dropTableSql(this.names, swapTableName(name)))
+      const swap = this.swapName(name)
+      if (swap !== undefined) await this.client.execute(dropTableSql(this.names, swap))
     }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.client[Symbol.asyncDispose]()
+  }
+
+  /** The table that stages `table` for a rename publish; undefined when off or the name is too long. */
+  private swapName(table: string): string | undefined {
+    if (!this.renamePublish) return undefined
+    const swap = swapTableName(table)
+    return utf8Length(swap) <= this.capabilities.maxIdentifierLength ? swap : undefined
   }
 
   /** The SQL that publishes one root table and its children for its disposition. */
@@ -325,6 +331,12 @@ export class SqlClientDestination implements DestinationClient {
     }
     return out
   }
+}
+
+const encoder = new TextEncoder()
+
+function utf8Length(name: string): number {
+  return encoder.encode(name).length
 }
 
 function fold(name: string): string {
