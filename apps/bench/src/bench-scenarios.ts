@@ -4,7 +4,12 @@ import type { Destination, LoadInfo, PipelineEvent, Resource, Source } from '@sl
 import { createNormalizer, newLoadId, pipeline } from '@sluice/core'
 import { duckdb } from '@sluice/destination-duckdb'
 import { filesystem } from '@sluice/destination-filesystem'
-import { postgres } from '@sluice/destination-postgres'
+import {
+  connectPostgres,
+  parsePostgresCredentials,
+  postgres,
+  quotePostgresIdentifier,
+} from '@sluice/destination-postgres'
 import { clockodoSource } from '@sluice/source-clockodo'
 import {
   BENCH_KEY,
@@ -97,6 +102,8 @@ export async function endToEnd(options: {
   datasetName?: string
 }): Promise<RunResult> {
   const dir = await tempDir('e2e')
+  // every run loads into a dataset of its own (a first load, like the DuckDB runs into new files), dropped after
+  const datasetName = options.datasetName ?? `bench_${process.pid}`
   try {
     const source = clockodoSource(
       {
@@ -121,7 +128,7 @@ export async function endToEnd(options: {
     const p = pipeline({
       pipelineName: 'bench',
       destination: benchDestination(options.destination, dir, options.postgresUrl),
-      datasetName: options.datasetName ?? 'bench_data',
+      datasetName,
       pipelinesDir: join(dir, 'pipelines'),
       onEvent: probe.onEvent,
     })
@@ -135,6 +142,18 @@ export async function endToEnd(options: {
     }
   } finally {
     await removeDir(dir)
+    if (options.destination === 'postgres' && options.postgresUrl)
+      await dropPostgresDataset(options.postgresUrl, datasetName)
+  }
+}
+
+async function dropPostgresDataset(url: string, dataset: string): Promise<void> {
+  const client = await connectPostgres({ params: parsePostgresCredentials(url), poolSize: 1 })
+  try {
+    for (const schema of [dataset, `${dataset}_staging`])
+      await client.execute(`DROP SCHEMA IF EXISTS ${quotePostgresIdentifier(schema)} CASCADE`)
+  } finally {
+    await client[Symbol.asyncDispose]()
   }
 }
 

@@ -1,4 +1,5 @@
 // Child process: runs one measurement (a job sent over IPC) and reports its figures and peak RSS.
+import { heapGrowthFromEnv, limitHeapGrowth } from '@sluice/core/node'
 import { peakRssMb } from './bench-common.ts'
 import { prepareAccount } from './bench-prepare.ts'
 import {
@@ -99,7 +100,19 @@ function heapSampler(): () => number {
   }
 }
 
+/** Runs of sluice get the heap setting the `sluice` CLI gives its process; the baselines run as plain scripts. */
+const SLUICE_RUNS: ReadonlySet<BenchJob['kind']> = new Set([
+  'e2e',
+  'normalize-load',
+  'latency',
+  'latency-read',
+])
+
 process.once('message', (job: BenchJob) => {
+  if (SLUICE_RUNS.has(job.kind)) {
+    const percent = heapGrowthFromEnv(process.env)
+    if (percent !== undefined) limitHeapGrowth(percent)
+  }
   const heap = heapSampler()
   runJob(job).then(
     ({ result, prepared }) => {

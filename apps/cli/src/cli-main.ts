@@ -1,4 +1,5 @@
 import { redact } from '@sluice/core'
+import { heapGrowthFromEnv } from '@sluice/core/node'
 import { exitCodeFor, formatError, UsageError } from './cli-errors.ts'
 import { initCommand } from './cli-init.ts'
 import { pipelineCommand } from './cli-pipeline.ts'
@@ -12,6 +13,11 @@ export interface CliIO {
   stderr: NodeJS.WritableStream & { isTTY?: boolean }
   /** Subscribes to a process signal; returns the unsubscribe function. */
   onSignal(signal: 'SIGINT' | 'SIGTERM', handler: () => void): () => void
+  /**
+   * Tunes the process's V8 heap for a batch run (`limitHeapGrowth` of `@sluice/core/node`); the bin passes it,
+   * tests leave it out. Called before a command runs with {@link heapGrowthFromEnv}'s percent.
+   */
+  limitHeapGrowth?(percent: number): void
 }
 
 export const HELP = `Usage: sluice <command> [options]
@@ -31,6 +37,8 @@ const SECRET_ENV = /(API_KEY|PASSWORD|CREDENTIALS|SECRET|TOKEN)/
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [command, ...rest] = argv
   try {
+    const heapGrowth = heapGrowthFromEnv(io.env)
+    if (heapGrowth !== undefined) io.limitHeapGrowth?.(heapGrowth)
     switch (command) {
       case 'run':
         return await runCommand(rest, io)

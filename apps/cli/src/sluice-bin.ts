@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import process from 'node:process'
+import { limitHeapGrowth } from '@sluice/core/node'
 import { main } from './cli-main.ts'
 
 const code = await main(process.argv.slice(2), {
@@ -11,6 +12,7 @@ const code = await main(process.argv.slice(2), {
     process.on(signal, handler)
     return () => process.off(signal, handler)
   },
+  limitHeapGrowth,
 })
 // Exit explicitly once the output is flushed: keep-alive sockets and library timers must not hold a finished run open.
 const flush = (stream: NodeJS.WriteStream) =>

@@ -1,5 +1,11 @@
 // @sluice/core/node: the Node.js/Deno implementations core's runtime-neutral parts take (file system, paths),
-// and helpers for destinations that read job files from the local disk.
+// helpers for destinations that read job files from the local disk, and process tuning for pipeline runners.
 export { parseCsvRecord, readCsvHeader } from './node-csv-header.ts'
 export { nodeFileSystem } from './node-file-system.ts'
+export {
+  DEFAULT_HEAP_GROWING_PERCENT,
+  HEAP_GROWTH_ENV,
+  heapGrowthFromEnv,
+  limitHeapGrowth,
+} from './node-heap.ts'
 export { defaultPipelinesDir } from './node-paths.ts'

@@ -1,0 +1,36 @@
+import { PassThrough } from 'node:stream'
+import { HEAP_GROWTH_ENV } from '@sluice/core/node'
+import { describe, expect, it } from 'vitest'
+import { type CliIO, main } from './cli-main.ts'
+
+function io(env: Record<string, string>, calls: number[]): CliIO & { err: () => string } {
+  const stderr = new PassThrough()
+  let err = ''
+  stderr.on('data', (d: Buffer) => {
+    err += d.toString()
+  })
+  return {
+    cwd: '/',
+    env,
+    stdout: new PassThrough(),
+    stderr,
+    onSignal: () => () => {},
+    limitHeapGrowth: (percent) => {
+      calls.push(percent)
+    },
+    err: () => err,
+  }
+}
+
+describe('the heap growth of the sluice process (SLUICE_HEAP_GROWTH_PERCENT)', () => {
+  it('is set before a command runs, and a bad value is a configuration error (exit 2)', async () => {
+    const calls: number[] = []
+    expect(await main(['help'], io({}, calls))).toBe(0)
+    expect(await main(['help'], io({ [HEAP_GROWTH_ENV]: 'off' }, calls))).toBe(0)
+    expect(calls).toEqual([50])
+    const bad = io({ [HEAP_GROWTH_ENV]: 'lots' }, calls)
+    expect(await main(['help'], bad)).toBe(2)
+    expect(bad.err()).toContain('SLUICE_HEAP_GROWTH_PERCENT="lots" is not a whole percent')
+    expect(calls).toEqual([50])
+  })
+})
