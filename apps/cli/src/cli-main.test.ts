@@ -27,10 +27,10 @@ describe('the heap growth of the sluice process (SLUICE_HEAP_GROWTH_PERCENT)', (
     const calls: number[] = []
     expect(await main(['help'], io({}, calls))).toBe(0)
     expect(await main(['help'], io({ [HEAP_GROWTH_ENV]: 'off' }, calls))).toBe(0)
-    expect(calls).toEqual([50])
+    expect(calls).toEqual([100])
     const bad = io({ [HEAP_GROWTH_ENV]: 'lots' }, calls)
     expect(await main(['help'], bad)).toBe(2)
     expect(bad.err()).toContain('SLUICE_HEAP_GROWTH_PERCENT="lots" is not a whole percent')
-    expect(calls).toEqual([50])
+    expect(calls).toEqual([100])
   })
 })
