@@ -154,8 +154,9 @@ export function duckdb(options: DuckDBDestinationOptions = {}): Destination {
 }
 
 /**
- * True when one of these dataset tables has an index or a constraint (sluice creates neither; a user may have):
- * a rename publish would drop it with the table, so such a family is copied instead.
+ * True when one of these dataset tables has an index, a constraint, a comment, or a column with a default or a
+ * comment (sluice creates none of them; a user may have): a rename publish would drop it with the table, so such a
+ * family is copied instead.
  */
 export async function duckdbTablesHaveExtras(
   db: SqlExecutor,
@@ -166,7 +167,11 @@ export async function duckdbTablesHaveExtras(
   const params = [dataset, ...tables]
   const where = `schema_name = $1 AND table_name IN (${list})`
   const found = await db.query(
-    `SELECT 1 AS found FROM duckdb_indexes() WHERE ${where} UNION ALL SELECT 1 FROM duckdb_constraints() WHERE ${where} LIMIT 1`,
+    `SELECT 1 AS found FROM duckdb_indexes() WHERE ${where}
+     UNION ALL SELECT 1 FROM duckdb_constraints() WHERE ${where}
+     UNION ALL SELECT 1 FROM duckdb_tables() WHERE ${where} AND comment IS NOT NULL
+     UNION ALL SELECT 1 FROM duckdb_columns() WHERE ${where} AND (column_default IS NOT NULL OR comment IS NOT NULL)
+     LIMIT 1`,
     params,
   )
   return found.length > 0

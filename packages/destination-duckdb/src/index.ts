@@ -6,6 +6,7 @@ export {
   duckdb,
   duckdbCapabilities,
   duckdbSettings,
+  duckdbTablesHaveExtras,
   loadThreads,
 } from './duckdb-destination.ts'
 export {

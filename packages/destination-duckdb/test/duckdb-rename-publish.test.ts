@@ -5,7 +5,7 @@ import { DuckDBInstance } from '@duckdb/node-api'
 import { pipeline, type Resource } from '@sluice/core'
 import { nodeFileSystem } from '@sluice/core/node'
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { DuckDBClient, duckdb } from '../src/index.ts'
+import { DuckDBClient, duckdb, duckdbTablesHaveExtras } from '../src/index.ts'
 
 // A replaced table, and a first load (empty target), is staged in the dataset as _sluice_swap__<table> and
 // published by DROP + RENAME instead of a copy. Whenever the publish would filter or keep rows (duplicate keys,
@@ -167,5 +167,30 @@ describe('duckdb: publishing by rename', () => {
     expect(await value('SELECT count(*) FROM k.items')).toBe(3)
     expect(await value(`SELECT count(*) FROM k.items WHERE label = 'stale'`)).toBe(0)
     expect(await swapTablesLeft()).toBe(0)
+  })
+
+  it('duckdbTablesHaveExtras finds indexes, constraints, comments and column defaults', async () => {
+    await conn.run('CREATE SCHEMA ex')
+    const client = await DuckDBClient.open({ instance })
+    try {
+      const cases: [string, string][] = [
+        ['plain', ''],
+        ['indexed', 'CREATE INDEX ex_i ON ex.indexed (a)'],
+        ['keyed', 'ALTER TABLE ex.keyed ADD PRIMARY KEY (a)'],
+        ['commented', `COMMENT ON TABLE ex.commented IS 'mine'`],
+        ['defaulted', 'ALTER TABLE ex.defaulted ALTER COLUMN a SET DEFAULT 5'],
+        ['column_commented', `COMMENT ON COLUMN ex.column_commented.a IS 'mine'`],
+      ]
+      for (const [table, extra] of cases) {
+        await conn.run(`CREATE TABLE ex.${table} (a INTEGER)`)
+        if (extra) await conn.run(extra)
+        expect([table, await duckdbTablesHaveExtras(client, 'ex', [table])]).toEqual([
+          table,
+          table !== 'plain',
+        ])
+      }
+    } finally {
+      await client[Symbol.asyncDispose]()
+    }
   })
 })
