@@ -11,7 +11,7 @@ import type {
   Table,
   TableLoad,
 } from '@sluice/core'
-import { SqlClientDestination } from '@sluice/core'
+import { SqlClientDestination, tableFamily } from '@sluice/core'
 import { connectPostgres, type PostgresSqlClient } from './postgres-client.ts'
 import {
   type PostgresCredentialFields,
@@ -47,16 +47,6 @@ export interface PostgresOptions {
 export interface PostgresStatement {
   sql: string
   params?: unknown[]
-}
-
-/** A root table and its descendants (child tables from lists), parents first. */
-function tableFamily(schema: Schema, root: Table): Table[] {
-  const out: Table[] = [root]
-  for (let i = 0; i < out.length; i++) {
-    const parent = out[i] as Table
-    for (const t of Object.values(schema.tables)) if (t.parent === parent.name) out.push(t)
-  }
-  return out
 }
 
 /**

@@ -10,7 +10,7 @@ import type {
   Table,
   TableLoad,
 } from '@sluice/core'
-import { SqlClientDestination } from '@sluice/core'
+import { SqlClientDestination, tableFamily } from '@sluice/core'
 import { connectSnowflake, type SnowflakeSqlClient } from './snowflake-client.ts'
 import { parseSnowflakeOptions, type SnowflakeOptions, snowflakeLocation } from './snowflake-credentials.ts'
 import { SNOWFLAKE_MAX_IDENTIFIER_LENGTH } from './snowflake-dialect.ts'
@@ -36,15 +36,6 @@ export const SNOWFLAKE_CAPABILITIES: DestinationCapabilities = {
 export interface SnowflakeStatement {
   sql: string
   params?: unknown[]
-}
-
-function tableFamily(schema: Schema, root: Table): Table[] {
-  const out: Table[] = [root]
-  for (let i = 0; i < out.length; i++) {
-    const parent = out[i] as Table
-    for (const t of Object.values(schema.tables)) if (t.parent === parent.name) out.push(t)
-  }
-  return out
 }
 
 /**
