@@ -286,3 +286,62 @@ describe('SqlClientDestination.migrate', () => {
     expect(log.filter((l) => !l.sql.startsWith('SELECT'))).toEqual([])
   })
 })
+
+describe('SqlClientDestination with renamePublish', () => {
+  const columnsOf = ['id', odd, '_sluice_load_id', '_sluice_id']
+  // an empty dataset: the target has no rows, staging keys are unique, target and swap table have the same columns
+  const answer = (sql: string): Record<string, unknown>[] =>
+    sql.startsWith('SELECT table_name, column_name FROM information_schema.columns')
+      ? ['items', '_sluice_swap__items'].flatMap((t) =>
+          columnsOf.map((c) => ({ table_name: t, column_name: c })),
+        )
+      : []
+
+  function destination(maxIdentifierLength = 63, loses = false) {
+    const fake = fakeClient(answer)
+    const dest = new SqlClientDestination({
+      client: fake.client,
+      datasetName: 'ds',
+      capabilities: { ...caps(true), maxIdentifierLength },
+      location: 'x',
+      renamePublish: { loses: async () => loses },
+    })
+    return { dest, log: fake.log }
+  }
+
+  it('stages a first load in the dataset and renames it into place instead of copying', async () => {
+    const { dest, log } = destination()
+    await dest.prepareTables(load.loadId, [table])
+    expect(log.map((l) => l.sql)).toContain(
+      'CREATE TABLE IF NOT EXISTS "ds"."_sluice_swap__items" ("id" BIGINT, "x""; DROP TABLE t; --" TEXT, "_sluice_load_id" TEXT, "_sluice_id" TEXT)',
+    )
+    expect(dest.names.table('items', true)).toBe('"ds"."_sluice_swap__items"')
+    log.length = 0
+    await dest.complete(load)
+    const sql = log.map((l) => l.sql)
+    expect(sql).toContain('DROP TABLE "ds"."items"')
+    expect(sql).toContain('ALTER TABLE "ds"."_sluice_swap__items" RENAME TO "items"')
+    expect(sql.some((s) => s.startsWith('INSERT INTO "ds"."items"'))).toBe(false)
+    expect(dest.names.table('items', true)).toBe('"ds_staging"."items"')
+  })
+
+  it('copies and drops the swap table when the engine says the drop would lose something', async () => {
+    const { dest, log } = destination(63, true)
+    await dest.prepareTables(load.loadId, [table])
+    log.length = 0
+    await dest.complete(load)
+    const sql = log.map((l) => l.sql)
+    expect(sql.some((s) => s.includes('RENAME TO'))).toBe(false)
+    expect(
+      sql.some((s) => s.startsWith('INSERT INTO "ds"."items"') && s.includes('"ds"."_sluice_swap__items"')),
+    ).toBe(true)
+    expect(sql).toContain('DROP TABLE IF EXISTS "ds"."_sluice_swap__items"')
+  })
+
+  it('stages in <dataset>_staging when the swap name would pass the identifier limit', async () => {
+    const { dest, log } = destination(12)
+    await dest.prepareTables(load.loadId, [table])
+    expect(log.map((l) => l.sql)).toEqual(['DELETE FROM "ds_staging"."items"'])
+    expect(dest.names.table('items', true)).toBe('"ds_staging"."items"')
+  })
+})
