@@ -11,6 +11,7 @@ import type {
   WriteDisposition,
 } from '@sluice/core'
 import { SluiceError } from '@sluice/core'
+import { conversionPool } from './filesystem-convert-pool.ts'
 import { writeJob } from './filesystem-job.ts'
 import {
   extensionOf,
@@ -45,6 +46,8 @@ export interface FilesystemClientConfig {
   format: FilesystemFormat
   gzip: boolean
   layout: string
+  /** Workers converting job files (see `FilesystemOptions.conversionThreads`); default one per core, at most 4. */
+  conversionThreads?: number
   /** Clock for `inserted_at`/`{timestamp}`; default `Date.now`. */
   now?: () => number
 }
@@ -200,7 +203,8 @@ export class FilesystemClient implements DestinationClient {
       ext: extensionOf(this.#config.format, this.#config.gzip),
       timestamp: await this.#timestampOf(job.loadId),
     })
-    const rows = await writeJob(this.#store, key, job, this.#config.format, this.#config.gzip)
+    const pool = conversionPool(this.#config.conversionThreads)
+    const rows = await writeJob(this.#store, key, job, this.#config.format, this.#config.gzip, pool)
     return { rows, location: this.#store.url(key) }
   }
 

@@ -6,6 +6,7 @@ import type {
 } from '@sluice/core'
 import { FilesystemClient } from './filesystem-client.ts'
 import {
+  conversionThreads,
   DEFAULT_LAYOUT,
   type FilesystemOptions,
   parseBucketUrl,
@@ -65,6 +66,8 @@ export function filesystem(options: FilesystemOptions): Destination {
   const layout = options.layout ?? DEFAULT_LAYOUT
   validateLayout(layout)
   parseBucketUrl(options.bucketUrl)
+  const threads =
+    options.conversionThreads === undefined ? undefined : conversionThreads(options.conversionThreads)
   return {
     name: 'filesystem',
     capabilities: FILESYSTEM_CAPABILITIES,
@@ -74,6 +77,7 @@ export function filesystem(options: FilesystemOptions): Destination {
         format: options.format ?? 'jsonl',
         gzip: options.compression === 'gzip',
         layout,
+        ...(threads !== undefined ? { conversionThreads: threads } : {}),
       })
     },
   }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import type { LoadJob } from '@sluice/core'
 import { SluiceError } from '@sluice/core'
-import { checkJsonl, isGzip, writeCsv, writeJsonl, writeParquet } from './filesystem-convert.ts'
+import { checkJsonl, isGzip, writeJsonl } from './filesystem-convert.ts'
+import { type ConversionPool, conversionPool } from './filesystem-convert-pool.ts'
 import type { FilesystemFormat } from './filesystem-options.ts'
 import type { FileStore } from './filesystem-store.ts'
 
@@ -16,6 +17,7 @@ export async function writeJob(
   job: LoadJob,
   format: FilesystemFormat,
   gzip: boolean,
+  pool: ConversionPool = conversionPool(),
 ): Promise<number> {
   if (job.format !== 'jsonl') {
     if (job.format === format && !gzip) {
@@ -41,8 +43,7 @@ export async function writeJob(
     if (format === 'jsonl') {
       rows = await checkJsonl(job.file, job.table)
       await writeJsonl(job.file, tmp, gzip)
-    } else if (format === 'csv') rows = await writeCsv(job.file, tmp, job.table, gzip)
-    else rows = await writeParquet(job.file, tmp, job.table)
+    } else rows = await pool.convert(format, job.file, tmp, job.table, gzip)
     await store.putFile(key, tmp)
     return rows
   } finally {
@@ -68,7 +69,7 @@ export interface ConvertedJobFile {
  */
 export async function convertJobFile(
   job: LoadJob,
-  options: { format: FilesystemFormat; gzip?: boolean },
+  options: { format: FilesystemFormat; gzip?: boolean; conversionThreads?: number },
 ): Promise<ConvertedJobFile> {
   const gzip = options.format !== 'parquet' && options.gzip === true
   const ext = options.format === 'parquet' || !gzip ? options.format : `${options.format}.gz`
@@ -86,7 +87,14 @@ export async function convertJobFile(
     delete: async () => {},
   }
   try {
-    const rows = await writeJob(keep, 'converted', job, options.format, gzip)
+    const rows = await writeJob(
+      keep,
+      'converted',
+      job,
+      options.format,
+      gzip,
+      conversionPool(options.conversionThreads),
+    )
     return { file, rows, format: options.format, gzip, remove: () => rm(file, { force: true }) }
   } catch (error) {
     await rm(file, { force: true })

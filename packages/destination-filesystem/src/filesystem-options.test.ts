@@ -1,5 +1,6 @@
 import { isSluiceError } from '@sluice/core'
 import { describe, expect, it } from 'vitest'
+import { filesystem } from './filesystem-destination.ts'
 import { parseBucketUrl, parseFilesystemConfig } from './filesystem-options.ts'
 
 function error(fn: () => unknown): Error {
@@ -97,5 +98,20 @@ describe('parseBucketUrl', () => {
   it('rejects short bucket names and dot segments in the prefix', () => {
     expect(() => parseBucketUrl('s3://ab/x')).toThrow(/3 to 63/)
     expect(() => parseBucketUrl('s3://bucket/../x')).toThrow(/"\.\."/)
+  })
+})
+
+describe('conversion_threads', () => {
+  it('takes a whole number from 0 to 64, from the config section or the options', () => {
+    expect(parseFilesystemConfig({ bucket_url: '/x', conversion_threads: '2' }).conversionThreads).toBe(2)
+    expect(parseFilesystemConfig({ bucket_url: '/x', conversion_threads: 0 }).conversionThreads).toBe(0)
+    expect(parseFilesystemConfig({ bucket_url: '/x' }).conversionThreads).toBeUndefined()
+    for (const bad of ['two', '-1', '65', '1.5'])
+      expect(() => parseFilesystemConfig({ bucket_url: '/x', conversion_threads: bad })).toThrow(
+        /conversion_threads must be 0 to 64.*DESTINATION__FILESYSTEM__CONVERSION_THREADS/,
+      )
+    expect(() => filesystem({ bucketUrl: '/x', conversionThreads: -1 })).toThrow(
+      /conversion_threads must be 0 to 64/,
+    )
   })
 })

@@ -36,6 +36,13 @@ export interface FilesystemOptions {
   credentials?: FilesystemCredentials
   /** An `S3Client` from `@aws-sdk/client-s3` to use instead of one built from `credentials`. */
   s3Client?: unknown
+  /**
+   * Worker threads that convert job files to parquet or csv, shared by the process. The conversion is JavaScript
+   * (about 16 s of one core per 1M Clockodo entries to parquet), so workers let a load use every core: 1M entries
+   * over HTTP to parquet on 2 cores took 21.7 s instead of 28.0 s. Each worker has a V8 heap of its own (peak RSS
+   * 468 MB instead of 303 MB there). Default the number of CPU cores, at most 4; 0 converts on the sluice thread.
+   */
+  conversionThreads?: number
 }
 
 /** The default {@link FilesystemOptions.layout}. */
@@ -120,7 +127,7 @@ function pick(obj: Record<string, unknown>, ...keys: string[]): unknown {
  * Builds {@link FilesystemOptions} from a config section (`[destination.filesystem]` as resolved by the CLI):
  * dlt-style keys `bucket_url`, `format` (or `loader_file_format`), `compression`, `layout`, and
  * `credentials.aws_access_key_id`, `aws_secret_access_key`, `aws_session_token`, `endpoint_url`,
- * `region` (or `region_name`). camelCase keys are accepted too. Errors name the setting to fix and never
+ * `region` (or `region_name`), and `conversion_threads`. camelCase keys are accepted too. Errors name the setting to fix and never
  * include secret values.
  */
 export function parseFilesystemConfig(input: Record<string, unknown>): FilesystemOptions {
@@ -172,12 +179,28 @@ export function parseFilesystemConfig(input: Record<string, unknown>): Filesyste
       hint: 'set both DESTINATION__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID and __AWS_SECRET_ACCESS_KEY (or neither, to use the AWS default chain)',
     })
   }
+  const threads = str(pick(input, 'conversion_threads', 'conversionThreads'), 'conversion_threads')
   const options: FilesystemOptions = { bucketUrl }
+  if (threads !== undefined) options.conversionThreads = conversionThreads(Number(threads))
   if (format) options.format = format as FilesystemFormat
   if (compression) options.compression = compression as 'gzip' | 'none'
   if (layout) options.layout = layout
   if (Object.keys(credentials).length > 0) options.credentials = credentials
   return options
+}
+
+/** Checks {@link FilesystemOptions.conversionThreads}: a whole number from 0 to 64 (`CONFIG_INVALID` otherwise). */
+export function conversionThreads(value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > 64) {
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      `[destination.filesystem] conversion_threads must be 0 to 64, got ${value}`,
+      {
+        hint: 'set DESTINATION__FILESYSTEM__CONVERSION_THREADS to a whole number (0 converts on the sluice thread), or leave it out for one per CPU core (at most 4)',
+      },
+    )
+  }
+  return value
 }
 
 /** Throws `CONFIG_INVALID` unless the layout keeps files inside the dataset folder and names them uniquely. */

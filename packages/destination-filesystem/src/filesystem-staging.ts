@@ -1,8 +1,14 @@
 import type { FileFormat, LoadJob } from '@sluice/core'
+import { conversionPool } from './filesystem-convert-pool.ts'
 import { createStore } from './filesystem-destination.ts'
 import { writeJob } from './filesystem-job.ts'
 import { extensionOf, fileIdOf, renderKey } from './filesystem-layout.ts'
-import { DEFAULT_LAYOUT, type FilesystemOptions, validateLayout } from './filesystem-options.ts'
+import {
+  conversionThreads,
+  DEFAULT_LAYOUT,
+  type FilesystemOptions,
+  validateLayout,
+} from './filesystem-options.ts'
 import type { FileStore } from './filesystem-store.ts'
 
 /** A job file uploaded to the staging area. */
@@ -48,6 +54,8 @@ export function filesystemStaging(
   validateLayout(layout)
   const store = options.store ?? createStore(options)
   const gzip = options.compression === 'gzip'
+  const threads =
+    options.conversionThreads === undefined ? undefined : conversionThreads(options.conversionThreads)
   return {
     store,
     async stageJob(job, opts = {}) {
@@ -61,7 +69,7 @@ export function filesystemStaging(
         ext: extensionOf(format, fileGzip),
         timestamp: Math.floor(Date.now() / 1000),
       })
-      const rows = await writeJob(store, key, job, format, fileGzip)
+      const rows = await writeJob(store, key, job, format, fileGzip, conversionPool(threads))
       return { url: store.url(key), key, format, gzip: fileGzip, rows }
     },
     remove: (files) => store.delete(files.map((f) => f.key)),
