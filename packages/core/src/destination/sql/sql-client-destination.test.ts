@@ -345,3 +345,18 @@ describe('SqlClientDestination with renamePublish', () => {
     expect(dest.names.table('items', true)).toBe('"ds_staging"."items"')
   })
 })
+
+describe('SqlClientDestination without transactional DDL', () => {
+  it('ignores renamePublish: a drop and a rename outside one transaction could lose the table', async () => {
+    const { client, log } = fakeClient()
+    const dest = new SqlClientDestination({
+      client,
+      datasetName: 'ds',
+      capabilities: caps(false),
+      location: 'x',
+      renamePublish: {},
+    })
+    await dest.prepareTables(load.loadId, [table])
+    expect(log.map((l) => l.sql)).toEqual(['DELETE FROM "ds_staging"."items"'])
+  })
+})

@@ -55,7 +55,10 @@ export interface SqlClientDestinationOptions {
   capabilities: DestinationCapabilities
   location: string
   maxParallelJobs?: number
-  /** Publish replaced tables and first loads by renaming their staging table into place. Default off. */
+  /**
+   * Publish replaced tables and first loads by renaming their staging table into place. Default off; ignored
+   * unless the capabilities have `transactions` and `ddlInTransactions`.
+   */
   renamePublish?: RenamePublish
 }
 
@@ -75,7 +78,9 @@ export class SqlClientDestination implements DestinationClient {
   constructor(options: SqlClientDestinationOptions) {
     this.client = options.client
     this.capabilities = options.capabilities
-    this.renamePublish = options.renamePublish
+    // dropping a target and renaming its staging table into place must be one transaction
+    const transactional = options.capabilities.transactions && options.capabilities.ddlInTransactions
+    this.renamePublish = transactional ? options.renamePublish : undefined
     this.location = options.location
     this.maxParallelJobs = options.maxParallelJobs ?? 1
     this.names = new SqlNames(options.client.dialect, options.datasetName)
