@@ -338,6 +338,23 @@ describe('SqlClientDestination with renamePublish', () => {
     expect(sql).toContain('DROP TABLE IF EXISTS "ds"."_sluice_swap__items"')
   })
 
+  it('drops what it staged when the load was published before (a rerun after a crash past the commit)', async () => {
+    const fake = fakeClient((sql) =>
+      sql.includes('_sluice_loads') ? [{ load_id: load.loadId }] : answer(sql),
+    )
+    const dest = new SqlClientDestination({
+      client: fake.client,
+      datasetName: 'ds',
+      capabilities: caps(true),
+      location: 'x',
+      renamePublish: {},
+    })
+    await dest.prepareTables(load.loadId, [table])
+    fake.log.length = 0
+    await dest.complete(load)
+    expect(fake.log.map((l) => l.sql).slice(1)).toEqual(['DROP TABLE IF EXISTS "ds"."_sluice_swap__items"'])
+  })
+
   it('stages in <dataset>_staging when the swap name would pass the identifier limit', async () => {
     const { dest, log } = destination(12)
     await dest.prepareTables(load.loadId, [table])

@@ -192,7 +192,14 @@ export class SqlClientDestination implements DestinationClient {
 
   async complete(load: PackageLoad): Promise<void> {
     const publish = async (db: SqlExecutor) => {
-      if (await isLoadCompleted(db, this.names, load.loadId)) return
+      if (await isLoadCompleted(db, this.names, load.loadId)) {
+        // published before (a rerun after a crash past the commit): what this run staged for a rename goes
+        for (const name of Object.keys(load.schema.tables)) {
+          const swap = this.names.stagedInDataset(name)
+          if (swap !== undefined) await db.execute(dropTableSql(this.names, swap))
+        }
+        return
+      }
       const now = new Date().toISOString()
       const seen = new Set<string>()
       for (const tl of load.tables) {
