@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 // the built package: its worker script exists next to the pool there (the TypeScript sources have none)
 import { ConversionPool } from '../dist/filesystem-convert-pool.js'
 import { ConversionPool as SourcePool } from '../src/filesystem-convert-pool.ts'
-import { duck, lit, preparePackage, schema, table, tempDir } from './helpers.ts'
+import { duck, lit, preparePackage, schema, TYPED_TABLE, tempDir } from './helpers.ts'
 
 const dirs: string[] = []
 const pool = new ConversionPool(2)
@@ -15,17 +15,7 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true })
 })
 
-const typed = table('all_types', [
-  ['t_text', 'text'],
-  ['t_bigint', 'bigint'],
-  ['t_double', 'double'],
-  ['t_bool', 'bool'],
-  ['t_timestamp', 'timestamp'],
-  ['t_date', 'date'],
-  ['t_decimal', 'decimal', { precision: 12, scale: 3 }],
-  ['t_json', 'json'],
-  ['t_binary', 'binary'],
-])
+const typed = TYPED_TABLE
 
 const rows = Array.from({ length: 3000 }, (_, i) => ({
   t_text: i % 7 ? `row ${i}, "quoted"\nü` : null,
@@ -34,6 +24,7 @@ const rows = Array.from({ length: 3000 }, (_, i) => ({
   t_bool: i % 2 === 0,
   t_timestamp: `2024-03-01T12:34:${String(i % 60).padStart(2, '0')}.123456Z`,
   t_date: '2024-03-01',
+  t_time: `08:15:${String(i % 60).padStart(2, '0')}.250`,
   t_decimal: `${i}.125`,
   t_json: { i, list: [i, 'x'] },
   t_binary: Buffer.from([i % 256, 1]).toString('base64'),

@@ -3,22 +3,11 @@ import { join } from 'node:path'
 import type { DestinationContext } from '@sluice/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { convertJobFile, duckdbColumns, type FilesystemOptions, filesystem } from '../src/index.ts'
-import { duck, lit, preparePackage, runPackage, schema, table, tempDir } from './helpers.ts'
+import { duck, lit, preparePackage, runPackage, schema, TYPED_TABLE, table, tempDir } from './helpers.ts'
 
 const ctx: DestinationContext = { datasetName: 'typed', pipelineName: 'pipe', emit: () => {} }
 
-const typed = table('all_types', [
-  ['t_text', 'text'],
-  ['t_bigint', 'bigint'],
-  ['t_double', 'double'],
-  ['t_bool', 'bool'],
-  ['t_timestamp', 'timestamp'],
-  ['t_date', 'date'],
-  ['t_time', 'time'],
-  ['t_decimal', 'decimal', { precision: 12, scale: 3 }],
-  ['t_json', 'json'],
-  ['t_binary', 'binary'],
-])
+const typed = TYPED_TABLE
 
 const rows: Record<string, unknown>[] = [
   {

@@ -34,6 +34,20 @@ export function table(
   }
 }
 
+/** One column per data type (`t_<type>`), the decimal with precision 12 and scale 3. */
+export const TYPED_TABLE: Table = table('all_types', [
+  ['t_text', 'text'],
+  ['t_bigint', 'bigint'],
+  ['t_double', 'double'],
+  ['t_bool', 'bool'],
+  ['t_timestamp', 'timestamp'],
+  ['t_date', 'date'],
+  ['t_time', 'time'],
+  ['t_decimal', 'decimal', { precision: 12, scale: 3 }],
+  ['t_json', 'json'],
+  ['t_binary', 'binary'],
+])
+
 export function schema(tables: Table[], versionHash = 'hash1'): Schema {
   return {
     name: 'clockodo',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Schema, Table } from '../../schema/schema-types.ts'
 import type { DestinationCapabilities, PackageLoad } from '../destination-types.ts'
-import { SqlClientDestination } from './sql-client-destination.ts'
+import { SqlClientDestination, type SqlClientDestinationOptions } from './sql-client-destination.ts'
 import type { SqlClient, SqlDialect, SqlExecutor } from './sql-types.ts'
 
 const dialect: SqlDialect = {
@@ -52,6 +52,15 @@ function fakeClient(answer: (sql: string) => Record<string, unknown>[] = () => [
   return { client, log }
 }
 
+/** A destination over a fake client, dataset `ds`. */
+function over(
+  client: SqlClient,
+  capabilities: DestinationCapabilities,
+  extra: Partial<SqlClientDestinationOptions> = {},
+): SqlClientDestination {
+  return new SqlClientDestination({ client, datasetName: 'ds', capabilities, location: 'x', ...extra })
+}
+
 const odd = 'x"; DROP TABLE t; --'
 const table: Table = {
   name: 'items',
@@ -87,12 +96,7 @@ const load: PackageLoad = {
 describe('SqlClientDestination.complete', () => {
   it('publishes in one transaction with version, state and _sluice_loads last', async () => {
     const { client, log } = fakeClient()
-    const dest = new SqlClientDestination({
-      client,
-      datasetName: 'ds',
-      capabilities: caps(true),
-      location: 'x',
-    })
+    const dest = over(client, caps(true))
     await dest.complete(load)
     expect(log.every((l) => l.inTx)).toBe(true)
     const writes = log.filter((l) => l.sql.startsWith('INSERT') || l.sql.startsWith('DELETE'))
@@ -107,12 +111,7 @@ describe('SqlClientDestination.complete', () => {
     const { client, log } = fakeClient((sql) =>
       sql.includes('_sluice_loads') ? [{ load_id: load.loadId }] : [],
     )
-    const dest = new SqlClientDestination({
-      client,
-      datasetName: 'ds',
-      capabilities: caps(true),
-      location: 'x',
-    })
+    const dest = over(client, caps(true))
     await dest.complete(load)
     expect(log).toHaveLength(1)
     expect(log[0]?.sql).toMatch(/^SELECT/)
@@ -120,12 +119,7 @@ describe('SqlClientDestination.complete', () => {
 
   it('runs without a transaction where the destination has none', async () => {
     const { client, log } = fakeClient()
-    const dest = new SqlClientDestination({
-      client,
-      datasetName: 'ds',
-      capabilities: caps(false),
-      location: 'x',
-    })
+    const dest = over(client, caps(false))
     await dest.complete(load)
     expect(log.some((l) => l.inTx)).toBe(false)
     expect(log.at(-1)?.sql).toMatch(/_sluice_loads/)
@@ -133,12 +127,7 @@ describe('SqlClientDestination.complete', () => {
 
   it('quotes data identifiers, never pasting them raw', async () => {
     const { client, log } = fakeClient()
-    const dest = new SqlClientDestination({
-      client,
-      datasetName: 'ds',
-      capabilities: caps(true),
-      location: 'x',
-    })
+    const dest = over(client, caps(true))
     await dest.complete(load)
     const all = log.map((l) => l.sql).join('\n')
     expect(all).toContain('"x""; DROP TABLE t; --"')
@@ -147,8 +136,7 @@ describe('SqlClientDestination.complete', () => {
 })
 
 describe('SqlClientDestination.complete: staging de-duplication', () => {
-  const dest = (client: SqlClient) =>
-    new SqlClientDestination({ client, datasetName: 'ds', capabilities: caps(true), location: 'x' })
+  const dest = (client: SqlClient) => over(client, caps(true))
   const insertOf = (log: Logged[]) => log.find((l) => l.sql.startsWith('INSERT INTO "ds"."items"'))?.sql
 
   it('checks staging for duplicate keys and leaves out the window when there are none', async () => {
@@ -219,12 +207,7 @@ describe('SqlClientDestination.migrate', () => {
           ]
         : [],
     )
-    const dest = new SqlClientDestination({
-      client,
-      datasetName: 'ds',
-      capabilities: caps(true),
-      location: 'x',
-    })
+    const dest = over(client, caps(true))
     await dest.migrate(schema, [])
     const ddl = log.filter((l) => !l.sql.startsWith('SELECT')).map((l) => l.sql)
     expect(ddl).toContain(
@@ -246,12 +229,7 @@ describe('SqlClientDestination.migrate', () => {
         { schema: 'DS', table: 'ITEMS', column: '_SLUICE_ID' },
       ]
     }
-    const dest = new SqlClientDestination({
-      client,
-      datasetName: 'ds',
-      capabilities: caps(true),
-      location: 'x',
-    })
+    const dest = over(client, caps(true))
     await dest.migrate(schema, [])
     expect(asked).toEqual([['ds', 'ds_staging']])
     expect(log.some((l) => l.sql.includes('information_schema'))).toBe(false)
@@ -269,12 +247,7 @@ describe('SqlClientDestination.migrate', () => {
     client.executeBatch = async (statements) => {
       batches.push(statements)
     }
-    const dest = new SqlClientDestination({
-      client,
-      datasetName: 'ds',
-      capabilities: caps(false),
-      location: 'x',
-    })
+    const dest = over(client, caps(false))
     await dest.initialize()
     await dest.migrate(schema, [])
     await dest.startLoad(load)
@@ -299,13 +272,11 @@ describe('SqlClientDestination with renamePublish', () => {
 
   function destination(maxIdentifierLength = 63, loses = false) {
     const fake = fakeClient(answer)
-    const dest = new SqlClientDestination({
-      client: fake.client,
-      datasetName: 'ds',
-      capabilities: { ...caps(true), maxIdentifierLength },
-      location: 'x',
-      renamePublish: { loses: async () => loses },
-    })
+    const dest = over(
+      fake.client,
+      { ...caps(true), maxIdentifierLength },
+      { renamePublish: { loses: async () => loses } },
+    )
     return { dest, log: fake.log }
   }
 
@@ -342,13 +313,7 @@ describe('SqlClientDestination with renamePublish', () => {
     const fake = fakeClient((sql) =>
       sql.includes('_sluice_loads') ? [{ load_id: load.loadId }] : answer(sql),
     )
-    const dest = new SqlClientDestination({
-      client: fake.client,
-      datasetName: 'ds',
-      capabilities: caps(true),
-      location: 'x',
-      renamePublish: {},
-    })
+    const dest = over(fake.client, caps(true), { renamePublish: {} })
     await dest.prepareTables(load.loadId, [table])
     fake.log.length = 0
     await dest.complete(load)
@@ -366,13 +331,7 @@ describe('SqlClientDestination with renamePublish', () => {
 describe('SqlClientDestination without transactional DDL', () => {
   it('ignores renamePublish: a drop and a rename outside one transaction could lose the table', async () => {
     const { client, log } = fakeClient()
-    const dest = new SqlClientDestination({
-      client,
-      datasetName: 'ds',
-      capabilities: caps(false),
-      location: 'x',
-      renamePublish: {},
-    })
+    const dest = over(client, caps(false), { renamePublish: {} })
     await dest.prepareTables(load.loadId, [table])
     expect(log.map((l) => l.sql)).toEqual(['DELETE FROM "ds_staging"."items"'])
   })
