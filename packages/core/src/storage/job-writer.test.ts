@@ -192,6 +192,44 @@ describe('createJobWriter', () => {
     expect(file!.rows).toBe(rows.length)
   })
 
+  it('writes csv megabytes across its buffers in order: rows that end a buffer, huge rows, multi-byte text', async () => {
+    const columns = [
+      { name: 'id', dataType: 'bigint' },
+      { name: 'name', dataType: 'text' },
+      { name: 'note', dataType: 'text' },
+    ]
+    const w = createJobWriter({ fs, dir, table: 'big', format: 'csv', columns: () => columns })
+    const rows: Record<string, unknown>[] = []
+    for (let i = 0; i < 6000; i++)
+      rows.push({ id: i, name: `Frauke "Krüger" ✓ ${i}`, note: i % 7 ? 'x'.repeat(i % 400) : null })
+    // longer than a whole buffer (twice and four times), between ordinary rows
+    rows.splice(3000, 0, { id: -1, name: 'ä'.repeat(400_000), note: '' })
+    rows.splice(4000, 0, { id: -2, name: 'a,'.repeat(600_000), note: 'b' })
+    for (let i = 0; i < rows.length; i += 700) await w.write(rows.slice(i, i + 700))
+    const [file, ...rest] = await w.close()
+    expect(rest).toEqual([])
+    const text = await readFile(file!.file, 'utf8')
+    const line = (r: Record<string, unknown>): string =>
+      `${columns.map((c) => csvField(r[c.name])).join(',')}\n`
+    expect(text).toBe(`id,name,note\n${rows.map(line).join('')}`)
+    expect(Buffer.byteLength(text)).toBeGreaterThan(6 * 512 * 1024)
+    expect(file!.bytes).toBe(Buffer.byteLength(text))
+    expect(file!.rows).toBe(rows.length)
+  })
+
+  it('writes csv rows of 20,000 columns (more than a default buffer holds in reserve)', async () => {
+    const columns = Array.from({ length: 20_000 }, (_, i) => ({ name: `c${i}`, dataType: 'double' }))
+    const w = createJobWriter({ fs, dir, table: 'wide', format: 'csv', columns: () => columns })
+    const rows = [0, 1, 2].map((r) =>
+      Object.fromEntries(columns.map((c, i) => [c.name, i % 3 === r ? null : i + r / 4])),
+    )
+    await w.write(rows)
+    const [file] = await w.close()
+    const lines = (await readFile(file!.file, 'utf8')).split('\n')
+    expect(lines.slice(1, 4)).toEqual(rows.map((r) => columns.map((c) => csvField(r[c.name])).join(',')))
+    expect(file!.rows).toBe(3)
+  })
+
   it('rotates at fileMaxBytes counted in UTF-8 bytes, not characters', async () => {
     const w = createJobWriter({ fs, dir, table: 'umlauts', format: 'jsonl', fileMaxBytes: 4000 })
     const rows = Array.from({ length: 400 }, (_, i) => ({ id: i, name: 'äöü'.repeat(20) }))

@@ -1,4 +1,8 @@
 import type { NormalizedRow } from '../normalize/normalize-types.ts'
+import { type CsvColumn, type CsvRowEncoder, csvField, csvRowEncoder } from './csv-encoder.ts'
+
+export { type CsvColumn, csvField } from './csv-encoder.ts'
+
 import type { FileSystem, FileWriter } from './file-system.ts'
 
 /** Formats core writes itself. */
@@ -43,16 +47,6 @@ export interface JobWriterOptions {
   onFileClosed?: (file: JobFile) => void
 }
 
-/** A csv column: a name, or a schema column whose `dataType` decides the encoding. */
-export type CsvColumn = string | { readonly name: string; readonly dataType?: string }
-
-interface CsvHeader {
-  names: readonly string[]
-  json: readonly boolean[]
-  types: readonly (string | undefined)[]
-  line?: CsvLineFn
-}
-
 /** Writes normalized rows of one table to rotating job files. */
 export interface JobWriter {
   readonly table: string
@@ -66,91 +60,17 @@ export interface JobWriter {
   readonly rows: number
 }
 
-const CSV_SPECIAL = /[",\n\r]/
+/** Bytes encoded per file before they are written out (two such buffers per open file). */
+const WRITE_BYTES = 512 * 1024
 
-/** One CSV field in PostgreSQL COPY's CSV form: NULL is an unquoted empty field, `''` is `""`. */
-export function csvField(value: unknown): string {
-  if (value === null || value === undefined) return ''
-  let text: string
-  switch (typeof value) {
-    case 'string':
-      text = value
-      break
-    case 'number':
-    case 'bigint':
-      return String(value)
-    case 'boolean':
-      return value ? 'true' : 'false'
-    default:
-      text = JSON.stringify(value)
-  }
-  return csvString(text)
-}
-
-function csvString(text: string): string {
-  return text === '' || text === '\\.' || CSV_SPECIAL.test(text) ? `"${text.replaceAll('"', '""')}"` : text
-}
-
-function csvLine(row: NormalizedRow, header: CsvHeader): string {
-  const { names, json } = header
-  let line = ''
-  for (let i = 0; i < names.length; i++) {
-    if (i > 0) line += ','
-    const value = row[names[i]!]
-    line +=
-      json[i] && value !== null && value !== undefined ? csvField(JSON.stringify(value)) : csvField(value)
-  }
-  return line + '\n'
-}
-
-type CsvLineFn = (row: NormalizedRow) => string
-
-/**
- * A line function specialised to a header: one expression per column, picked by the column's type (numbers
- * and booleans skip the quoting check), with `csvField` for any value of another type. Same output as
- * `csvLine`; undefined where code cannot be generated (e.g. a CSP forbids `new Function`).
- */
-function compileCsvLine(header: CsvHeader): CsvLineFn | undefined {
-  const parts = header.names.map((name, i) => {
-    const v = `r[${JSON.stringify(name)}]`
-    // Array.prototype.join writes null and undefined as '' (CSV NULL) and numbers and booleans as String() does
-    switch (header.types[i]) {
-      case 'json':
-        return `((x = ${v}) == null ? x : F(JSON.stringify(x)))`
-      case 'bigint':
-      case 'double':
-        return `(typeof (x = ${v}) === 'number' || x == null ? x : F(x))`
-      case 'bool':
-        return `(typeof (x = ${v}) === 'boolean' || x == null ? x : F(x))`
-      default:
-        return `(typeof (x = ${v}) === 'string' ? S(x) : x == null ? x : F(x))`
-    }
-  })
-  try {
-    const factory = new Function(
-      'S',
-      'F',
-      `'use strict'; return function csvRow(r) { let x; return [${parts.join(', ')}].join(',') + '\\n' }`,
-    )
-    return factory(csvString, csvField) as CsvLineFn
-  } catch {
-    return undefined
-  }
+interface CsvHeader {
+  names: readonly string[]
+  encode: CsvRowEncoder
 }
 
 function csvHeader(columns: readonly CsvColumn[]): CsvHeader {
-  const header: CsvHeader = {
-    names: columns.map((c) => (typeof c === 'string' ? c : c.name)),
-    json: columns.map((c) => typeof c !== 'string' && c.dataType === 'json'),
-    types: columns.map((c) => (typeof c === 'string' ? undefined : c.dataType)),
-  }
-  const compiled = compileCsvLine(header)
-  header.line = compiled ?? ((row) => csvLine(row, header))
-  return header
+  return { names: columns.map((c) => (typeof c === 'string' ? c : c.name)), encode: csvRowEncoder(columns) }
 }
-
-/** Bytes encoded per file before they are written out (two such buffers per open file). */
-const WRITE_BYTES = 512 * 1024
 
 const encoder = new TextEncoder()
 
@@ -167,6 +87,11 @@ interface OpenFile {
   used: number
 }
 
+function activeBuffer(c: OpenFile): Uint8Array {
+  c.buffers[c.active] ??= new Uint8Array(WRITE_BYTES)
+  return c.buffers[c.active]!
+}
+
 /** Issues the write of the active buffer (after the previous write finished) and switches buffers. */
 async function writeOut(c: OpenFile): Promise<void> {
   if (c.used === 0) return
@@ -177,22 +102,40 @@ async function writeOut(c: OpenFile): Promise<void> {
   c.used = 0
 }
 
+/** Writes bytes longer than a buffer (a huge row) on their own, once the active buffer was written out. */
+async function writeAlone(c: OpenFile, data: Uint8Array): Promise<void> {
+  await c.inFlight
+  c.inFlight = c.writer.write(data)
+  c.inFlight.catch(() => undefined)
+  c.queued += data.length
+}
+
 /** Encodes text into the active buffer, writing it out first when the text might not fit. */
 async function append(c: OpenFile, text: string): Promise<void> {
   if (c.used + text.length * 3 > WRITE_BYTES) await writeOut(c)
-  if (text.length * 3 > WRITE_BYTES) {
-    // longer than a buffer (a huge row): encoded on its own, after what is queued
-    const data = encoder.encode(text)
-    await c.inFlight
-    c.inFlight = c.writer.write(data)
-    c.inFlight.catch(() => undefined)
-    c.queued += data.length
-    return
-  }
-  c.buffers[c.active] ??= new Uint8Array(WRITE_BYTES)
-  const { written } = encoder.encodeInto(text, c.buffers[c.active]!.subarray(c.used))
+  if (text.length * 3 > WRITE_BYTES) return writeAlone(c, encoder.encode(text))
+  const { written } = encoder.encodeInto(text, activeBuffer(c).subarray(c.used))
   c.used += written
   c.queued += written
+}
+
+/**
+ * Appends a csv row that did not fit in the rest of the active buffer: in the next one, or on its own (a row
+ * longer than a buffer, or of a table so wide that the encoder's reserve exceeds one).
+ */
+async function appendLongRow(c: OpenFile, row: NormalizedRow): Promise<void> {
+  await writeOut(c)
+  const end = c.header.encode(row, activeBuffer(c), 0)
+  if (end >= 0) {
+    c.used = end
+    c.queued += end
+    return
+  }
+  for (let size = 2 * WRITE_BYTES; ; size *= 2) {
+    const data = new Uint8Array(size)
+    const n = c.header.encode(row, data, 0)
+    if (n >= 0) return writeAlone(c, data.subarray(0, n))
+  }
 }
 
 /**
@@ -255,8 +198,26 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
       ) {
         await finish()
       }
-      // Lines are joined per chunk of 32K characters: a flat string encodes far faster than a rope of small
-      // pieces, and a string this small stays out of V8's large-object space.
+      if (format === 'csv') {
+        for (const row of rows) {
+          if (!current) await open(row)
+          const c = current!
+          const at = c.used
+          const end = c.header.encode(row, activeBuffer(c), at)
+          if (end >= 0) {
+            c.used = end
+            c.queued += end - at
+          } else {
+            await appendLongRow(c, row)
+          }
+          c.file.rows++
+          totalRows++
+          if (c.queued >= maxBytes) await finish()
+        }
+        return
+      }
+      // jsonl: lines are joined per chunk of 32K characters: a flat string encodes far faster than a rope of
+      // small pieces, and a string this small stays out of V8's large-object space.
       let lines: string[] = []
       let chars = 0
       const flush = async (): Promise<void> => {
@@ -273,11 +234,10 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
       }
       for (const row of rows) {
         if (!current) await open(row)
-        const c = current!
-        const line = format === 'csv' ? c.header.line!(row) : JSON.stringify(row) + '\n'
+        const line = JSON.stringify(row) + '\n'
         lines.push(line)
         chars += line.length
-        if (chars >= FLUSH_CHARS || c.queued + chars >= maxBytes) await flush()
+        if (chars >= FLUSH_CHARS || current!.queued + chars >= maxBytes) await flush()
       }
       await flush()
     },

@@ -1,0 +1,230 @@
+import type { NormalizedRow } from '../normalize/normalize-types.ts'
+
+/** A csv column: a name, or a schema column whose `dataType` decides the encoding. */
+export type CsvColumn = string | { readonly name: string; readonly dataType?: string }
+
+/**
+ * Writes one row's CSV line (with its `\n`) as UTF-8 into `out` from `at` and returns where it ends, or -1 when
+ * the line might not fit before the end of `out` (then nothing after `at` counts; write out and retry).
+ */
+export type CsvRowEncoder = (row: NormalizedRow, out: Uint8Array, at: number) => number
+
+const CSV_SPECIAL = /[",\n\r]/
+
+/** One CSV field in PostgreSQL COPY's CSV form: NULL is an unquoted empty field, `''` is `""`. */
+export function csvField(value: unknown): string {
+  if (value === null || value === undefined) return ''
+  let text: string
+  switch (typeof value) {
+    case 'string':
+      text = value
+      break
+    case 'number':
+    case 'bigint':
+      return String(value)
+    case 'boolean':
+      return value ? 'true' : 'false'
+    default:
+      text = JSON.stringify(value)
+  }
+  return text === '' || text === '\\.' || CSV_SPECIAL.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+}
+
+/**
+ * Bytes a column may take without its own bounds check: a separator and a number (`String(x)` of a double is at
+ * most 24 characters) or a boolean. Text, bigints and JSON check their size against the end minus the reserve.
+ */
+const FIXED_BYTES = 40
+
+/**
+ * Writes `text`'s UTF-8 (lone surrogates as U+FFFD, as TextEncoder does) from `p`; `quoted` doubles `"`. Returns
+ * the end, or -1 at the first character that needs quoting when not `quoted`.
+ */
+function putChars(out: Uint8Array, p: number, text: string, quoted: boolean): number {
+  const n = text.length
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) {
+      if (c === 34 || c === 44 || c === 10 || c === 13) {
+        if (!quoted) return -1
+        if (c === 34) out[p++] = 34
+      }
+      out[p++] = c
+    } else if (c < 0x800) {
+      out[p++] = 0xc0 | (c >> 6)
+      out[p++] = 0x80 | (c & 63)
+    } else if (c < 0xd800 || c > 0xdfff) {
+      out[p++] = 0xe0 | (c >> 12)
+      out[p++] = 0x80 | ((c >> 6) & 63)
+      out[p++] = 0x80 | (c & 63)
+    } else {
+      const d = c <= 0xdbff && i + 1 < n ? text.charCodeAt(i + 1) : 0
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        const cp = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000
+        out[p++] = 0xf0 | (cp >> 18)
+        out[p++] = 0x80 | ((cp >> 12) & 63)
+        out[p++] = 0x80 | ((cp >> 6) & 63)
+        out[p++] = 0x80 | (cp & 63)
+        i++
+      } else {
+        out[p++] = 0xef
+        out[p++] = 0xbf
+        out[p++] = 0xbd
+      }
+    }
+  }
+  return p
+}
+
+/**
+ * A text field (quoted when empty, `\.` or holding `"` `,` `\n` `\r`) from `p`, or -1 when it might pass `end`:
+ * each UTF-16 unit takes at most 3 bytes, a doubled quote 2.
+ */
+function putText(out: Uint8Array, p: number, end: number, text: string): number {
+  const n = text.length
+  if (p + 3 * n + 2 > end) return -1
+  if (n > 0 && !(n === 2 && text === '\\.')) {
+    const q = putChars(out, p, text, false)
+    if (q >= 0) return q
+  }
+  out[p] = 34
+  p = putChars(out, p + 1, text, true)
+  out[p] = 34
+  return p + 1
+}
+
+/** ASCII text that needs no quoting (a number's or a bigint's digits) from `p`. */
+function putAscii(out: Uint8Array, p: number, text: string): number {
+  for (let i = 0; i < text.length; i++) out[p++] = text.charCodeAt(i)
+  return p
+}
+
+/** A number as `String(x)` writes it; integers 0 .. 2^31-1 digit by digit (no string). */
+function putNumber(out: Uint8Array, p: number, x: number): number {
+  if ((x | 0) !== x || x < 0) return putAscii(out, p, String(x))
+  if (x < 10) {
+    out[p] = 48 + x
+    return p + 1
+  }
+  let digits = 0
+  for (let n = x; n > 0; n = (n / 10) | 0) digits++
+  let i = p + digits
+  for (let n = x; n > 0; ) {
+    const q = (n / 10) | 0
+    out[--i] = 48 + n - q * 10
+    n = q
+  }
+  return p + digits
+}
+
+function putBool(out: Uint8Array, p: number, x: boolean): number {
+  return putAscii(out, p, x ? 'true' : 'false')
+}
+
+/** Any value as {@link csvField} writes it (not null). */
+function putValue(out: Uint8Array, p: number, end: number, x: unknown): number {
+  switch (typeof x) {
+    case 'string':
+      return putText(out, p, end, x)
+    case 'number':
+      return putNumber(out, p, x)
+    case 'boolean':
+      return putBool(out, p, x)
+    case 'bigint': {
+      const digits = String(x)
+      return p + digits.length > end ? -1 : putAscii(out, p, digits)
+    }
+    default:
+      return putText(out, p, end, JSON.stringify(x))
+  }
+}
+
+/** A json column's value as JSON text (so a JSON string stays apart from text). */
+function putJson(out: Uint8Array, p: number, end: number, x: unknown): number {
+  return putText(out, p, end, JSON.stringify(x))
+}
+
+type Put = (out: Uint8Array, p: number, end: number, x: unknown) => number
+
+/** What writes a (non-null) value of a column of `dataType`. */
+function putFor(dataType: string | undefined): Put {
+  switch (dataType) {
+    case 'json':
+      return putJson
+    case 'bigint':
+    case 'double':
+      return (out, p, end, x) => (typeof x === 'number' ? putNumber(out, p, x) : putValue(out, p, end, x))
+    case 'bool':
+      return (out, p, end, x) => (typeof x === 'boolean' ? putBool(out, p, x) : putValue(out, p, end, x))
+    default:
+      return (out, p, end, x) => (typeof x === 'string' ? putText(out, p, end, x) : putValue(out, p, end, x))
+  }
+}
+
+/** The code writing one column's value `x` (not null) in a compiled encoder. */
+function putCode(dataType: string | undefined): string {
+  switch (dataType) {
+    case 'json':
+      return 'p = J(out, p, end, x)'
+    case 'bigint':
+    case 'double':
+      return `p = typeof x === 'number' ? N(out, p, x) : V(out, p, end, x)`
+    case 'bool':
+      return `p = typeof x === 'boolean' ? B(out, p, x) : V(out, p, end, x)`
+    default:
+      return `p = typeof x === 'string' ? T(out, p, end, x) : V(out, p, end, x)`
+  }
+}
+
+function columnsOf(columns: readonly CsvColumn[]): { name: string; dataType: string | undefined }[] {
+  return columns.map((c) =>
+    typeof c === 'string' ? { name: c, dataType: undefined } : { name: c.name, dataType: c.dataType },
+  )
+}
+
+/**
+ * The line encoder for a header: PostgreSQL COPY's CSV form (see {@link csvField}) written straight to bytes,
+ * without a string per field or line. Compiled to one function per header (one property read per column, code
+ * picked by the column's type; names are embedded with `JSON.stringify`, so data cannot inject code), or a loop
+ * over the columns where code cannot be generated (e.g. a CSP forbids `new Function`) or `compile` is false.
+ */
+export function csvRowEncoder(columns: readonly CsvColumn[], compile = true): CsvRowEncoder {
+  const cols = columnsOf(columns)
+  // kept free behind any text value: room for every column's separator and fixed-size value, and the line end
+  const reserve = FIXED_BYTES * (cols.length + 1)
+  if (compile) {
+    const body = cols.map(
+      (c, i) =>
+        `${i > 0 ? 'out[p++] = 44\n' : ''}x = r[${JSON.stringify(c.name)}]\nif (x != null) { ${putCode(c.dataType)}; if (p < 0) return -1 }`,
+    )
+    try {
+      const factory = new Function(
+        'T',
+        'N',
+        'B',
+        'V',
+        'J',
+        `'use strict'; return function csvRow(r, out, p) {\nconst end = out.length - ${reserve}\nif (p > end) return -1\nlet x\n${body.join('\n')}\nout[p++] = 10\nreturn p\n}`,
+      )
+      return factory(putText, putNumber, putBool, putValue, putJson) as CsvRowEncoder
+    } catch {
+      // no code generation here: the loop below
+    }
+  }
+  const names = cols.map((c) => c.name)
+  const puts = cols.map((c) => putFor(c.dataType))
+  return (row, out, p) => {
+    const end = out.length - reserve
+    if (p > end) return -1
+    for (let i = 0; i < names.length; i++) {
+      if (i > 0) out[p++] = 44
+      const x = row[names[i]!]
+      if (x !== null && x !== undefined) {
+        p = puts[i]!(out, p, end, x)
+        if (p < 0) return -1
+      }
+    }
+    out[p++] = 10
+    return p
+  }
+}
