@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { CONCURRENCY, removeDir, tempDir } from './bench-common.ts'
+import { CONCURRENCY, processCpuSeconds, removeDir, tempDir } from './bench-common.ts'
 import { countEntries, endDateFor, type PreparedFiles } from './bench-prepare.ts'
 import { type BenchResult, benchResult, formatTable } from './bench-report.ts'
 import type { RunResult } from './bench-scenarios.ts'
@@ -84,7 +84,21 @@ async function startMock(options: MockProcessOptions): Promise<{ baseUrl: string
     child.once('message', (m: { baseUrl: string }) => resolve(m.baseUrl))
     child.once('exit', (code) => reject(new Error(`the account server exited (${code})`)))
   })
+  servers.add(child)
+  child.once('exit', () => servers.delete(child))
   return { baseUrl, child }
+}
+
+/** The account servers running: their CPU time during a run is reported with it. */
+const servers = new Set<ChildProcess>()
+
+function serversCpuSeconds(): number | undefined {
+  let sum: number | undefined
+  for (const s of servers) {
+    const cpu = processCpuSeconds(s.pid)
+    if (cpu !== undefined) sum = (sum ?? 0) + cpu
+  }
+  return sum
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -108,6 +122,7 @@ async function measure(label: string, job: BenchJob): Promise<Measured> {
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
+  const serverCpu = serversCpuSeconds()
   const reply = await new Promise<WorkerReply>((resolve, reject) => {
     child.once('message', (m: WorkerReply) => resolve(m))
     child.once('exit', (code) => reject(new Error(`${label}: worker exited (${code}) without a result`)))
@@ -117,6 +132,11 @@ async function measure(label: string, job: BenchJob): Promise<Measured> {
     child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
   )
   if (!reply.ok) throw new Error(`${label} failed: ${reply.error}`)
+  const serverCpuAfter = serversCpuSeconds()
+  if (serverCpu !== undefined && serverCpuAfter !== undefined) {
+    const serverCpuSeconds = Math.round((serverCpuAfter - serverCpu) * 100) / 100
+    reply.result.extra = { ...reply.result.extra, serverCpuSeconds }
+  }
   const m: Measured = { ...reply.result, peakRssMb: reply.peakRssMb, prepared: reply.prepared }
   log(
     `${label}: ${m.rows} rows in ${m.seconds.toFixed(2)} s (${Math.round(m.rows / m.seconds)} rows/s), peak RSS ${m.peakRssMb} MB${m.extra ? ` ${JSON.stringify(m.extra)}` : ''}`,

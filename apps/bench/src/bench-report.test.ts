@@ -15,6 +15,18 @@ describe('benchResult', () => {
     })
   })
 
+  it('carries the CPU seconds of the run and of the account server when measured', () => {
+    const r = benchResult(
+      'e2e',
+      { rows: 10, seconds: 1, peakRssMb: 1, extra: { cpuSeconds: 1.5, serverCpuSeconds: 0.25, pages: 3 } },
+      1,
+    )
+    expect(r.cpuSeconds).toBe(1.5)
+    expect(r.serverCpuSeconds).toBe(0.25)
+    expect(formatTable([r]).split('\n')[2]).toMatch(/\|\s+1\.5$/)
+    expect(benchResult('x', { rows: 1, seconds: 1, peakRssMb: 1 }, null)).not.toHaveProperty('cpuSeconds')
+  })
+
   it('keeps a missing floor as null and reports 0 rows/s for a run that did not happen', () => {
     const r = benchResult('pg', { rows: 0, seconds: 0, peakRssMb: 0 }, null, 'not run')
     expect(r.ratioToFloor).toBeNull()

@@ -7,6 +7,10 @@ export interface BenchResult {
   /** rows/s divided by the floor's rows/s (latency: ideal seconds / measured seconds); null without a floor. */
   ratioToFloor: number | null
   peakRssMb: number
+  /** CPU seconds (user + system) of the measuring process, all its threads (DuckDB's included). */
+  cpuSeconds?: number
+  /** CPU seconds the account server used meanwhile (Linux only). */
+  serverCpuSeconds?: number
   note?: string
 }
 
@@ -15,10 +19,12 @@ const round = (n: number, digits: number): number => Math.round(n * 10 ** digits
 /** A result from raw figures. */
 export function benchResult(
   scenario: string,
-  figures: { rows: number; seconds: number; peakRssMb: number },
+  figures: { rows: number; seconds: number; peakRssMb: number; extra?: Record<string, number> },
   ratioToFloor: number | null,
   note?: string,
 ): BenchResult {
+  const cpu = figures.extra?.['cpuSeconds']
+  const serverCpu = figures.extra?.['serverCpuSeconds']
   return {
     scenario,
     rows: figures.rows,
@@ -26,13 +32,15 @@ export function benchResult(
     rowsPerSecond: figures.seconds > 0 ? Math.round(figures.rows / figures.seconds) : 0,
     ratioToFloor: ratioToFloor === null ? null : round(ratioToFloor, 3),
     peakRssMb: figures.peakRssMb,
+    ...(cpu === undefined ? {} : { cpuSeconds: cpu }),
+    ...(serverCpu === undefined ? {} : { serverCpuSeconds: serverCpu }),
     ...(note ? { note } : {}),
   }
 }
 
 /** The results as an aligned text table. */
 export function formatTable(results: readonly BenchResult[]): string {
-  const header = ['scenario', 'rows', 'seconds', 'rows/s', 'ratio', 'peak RSS MB']
+  const header = ['scenario', 'rows', 'seconds', 'rows/s', 'ratio', 'peak RSS MB', 'CPU s']
   const lines = results.map((r) => [
     r.scenario,
     r.rows.toLocaleString('en-US'),
@@ -40,6 +48,7 @@ export function formatTable(results: readonly BenchResult[]): string {
     r.rowsPerSecond.toLocaleString('en-US'),
     r.ratioToFloor === null ? '-' : r.ratioToFloor.toFixed(2),
     String(r.peakRssMb),
+    r.cpuSeconds === undefined ? '-' : r.cpuSeconds.toFixed(1),
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)))
   const row = (cells: string[]): string =>

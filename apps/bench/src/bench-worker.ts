@@ -114,9 +114,13 @@ process.once('message', (job: BenchJob) => {
     if (percent !== undefined) limitHeapGrowth(percent)
   }
   const heap = heapSampler()
+  const cpu = process.cpuUsage()
   runJob(job).then(
     ({ result, prepared }) => {
-      result.extra = { ...result.extra, peakHeapMb: heap() }
+      // user + system time of every thread of this process (DuckDB's included), from start to end of the job
+      const used = process.cpuUsage(cpu)
+      const cpuSeconds = Math.round((used.user + used.system) / 1e4) / 100
+      result.extra = { ...result.extra, peakHeapMb: heap(), cpuSeconds }
       const reply: WorkerReply = { ok: true, result, peakRssMb: peakRssMb(), prepared }
       process.send?.(reply, () => process.exit(0))
     },
