@@ -298,7 +298,8 @@ class Client implements HttpClient {
           }
         }
       } finally {
-        timerCtrl.abort()
+        // a plain reason: abort() without one builds a DOMException with a stack trace, once per request
+        timerCtrl.abort(REQUEST_DONE)
         signal?.removeEventListener('abort', onCallerAbort)
         this.active--
         this.limiter.release()
@@ -339,6 +340,9 @@ class Client implements HttpClient {
     }
   }
 }
+
+/** Why a request's timeout timer is stopped once the request finished. */
+const REQUEST_DONE = 'request finished'
 
 function tryJson(text: string): unknown {
   try {
