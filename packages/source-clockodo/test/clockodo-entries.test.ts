@@ -180,6 +180,42 @@ describe('entries', () => {
     expect(maxConcurrent).toBeGreaterThanOrEqual(2)
     expect(run.rows.map((r) => r.id)).toEqual(data.slice(0, 30).map((e) => e.id))
   })
+  it('fetches at most maxInFlight pages ahead of a reader that stops taking them', async () => {
+    const requested: number[] = []
+    server.use(
+      http.get(`${BASE}/v2/entries`, ({ request }) => {
+        const page = Number(new URL(request.url).searchParams.get('page') ?? 1)
+        requested.push(page)
+        return HttpResponse.json({
+          paging: { items_per_page: 1000, current_page: page, count_pages: 40, count_items: 40 },
+          entries: [{ id: page, time_since: '2026-06-02T10:00:00Z', time_until: '2026-06-02T11:00:00Z' }],
+        })
+      }),
+    )
+    const resource = entriesOf({
+      startDate: '2026-06-01',
+      endDate: '2026-07-01',
+      windowDays: 60,
+      maxInFlight: 3,
+    })
+    const pages = resource
+      .read({
+        state: {},
+        signal: new AbortController().signal,
+        emit: () => {},
+        replaceRange: () => {},
+        warn: () => {},
+      })
+      [Symbol.asyncIterator]()
+    expect((await clock.run(pages.next())).value).toEqual([expect.objectContaining({ id: 1 })])
+    expect((await clock.run(pages.next())).value).toEqual([expect.objectContaining({ id: 2 })])
+    // let every request the source started reach the server, without taking another page
+    for (let i = 0; i < 200; i++) await new Promise((resolve) => setImmediate(resolve))
+    // page 1, then pages 2-4 (maxInFlight ahead); the next starts only when the reader asks for page 3. Parsed
+    // pages waiting for a busy reader stay few: less memory, less garbage promoted to V8's old generation.
+    expect(Math.max(...requested)).toBe(1 + 3)
+    await pages.return?.(undefined)
+  })
 })
 
 describe('rate limits', () => {
