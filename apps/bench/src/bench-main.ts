@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { CONCURRENCY, processCpuSeconds, removeDir, tempDir } from './bench-common.ts'
 import { countEntries, endDateFor, type PreparedFiles } from './bench-prepare.ts'
-import { type BenchResult, benchResult, formatTable } from './bench-report.ts'
+import { type BenchResult, benchResult, formatTable, mergeResults } from './bench-report.ts'
 import type { RunResult } from './bench-scenarios.ts'
 import type { BenchJob, WorkerReply } from './bench-worker.ts'
 import type { MockProcessOptions } from './mock-process.ts'
@@ -461,19 +461,15 @@ async function main(): Promise<void> {
   process.stdout.write(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s\n`)
   const dir = fileURLToPath(new URL('../results/', import.meta.url))
   await mkdir(dir, { recursive: true })
-  // --quick goes to quick.json; a full-size run (also with --only) updates its scenarios in latest.json.
+  // --quick goes to quick.json; a complete run replaces latest.json, a run with --only updates its scenarios there.
   const file = `${dir}${quick ? 'quick' : 'latest'}.json`
   let merged = results
-  if (!quick) {
+  if (!quick && values.only !== undefined) {
     const previous = await readFile(file, 'utf8').then(
       (t) => JSON.parse(t) as BenchResult[],
       () => [],
     )
-    // fresh lines replace their old ones in place; new scenarios go to the end
-    const fresh = new Map(results.map((r) => [r.scenario, r]))
-    merged = previous.map((r) => fresh.get(r.scenario) ?? r)
-    const kept = new Set(merged.map((r) => r.scenario))
-    merged.push(...results.filter((r) => !kept.has(r.scenario)))
+    merged = mergeResults(previous, results)
   }
   await writeFile(file, `${JSON.stringify(merged, null, 2)}\n`)
   process.stdout.write(`results: ${file}\n`)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { copyPage } from './bench-common.ts'
-import { benchResult, formatTable } from './bench-report.ts'
+import { benchResult, formatTable, mergeResults } from './bench-report.ts'
 
 describe('benchResult', () => {
   it('computes rows per second and rounds seconds and the ratio', () => {
@@ -48,6 +48,20 @@ describe('formatTable', () => {
     expect(lines[3]).toMatch(/\|\s+-\s+\|/)
     expect(lines[2]!.indexOf('|')).toBe(lines[3]!.indexOf('|'))
     expect(text).toContain('longer name: small')
+  })
+})
+
+describe('mergeResults', () => {
+  it('replaces lines of the same scenario in place, keeps the others and appends new ones', () => {
+    const line = (scenario: string, seconds: number) =>
+      benchResult(scenario, { rows: 1, seconds, peakRssMb: 1 }, null)
+    const merged = mergeResults([line('a', 1), line('b', 1), line('c', 1)], [line('b', 2), line('d', 2)])
+    expect(merged.map((r) => [r.scenario, r.seconds])).toEqual([
+      ['a', 1],
+      ['b', 2],
+      ['c', 1],
+      ['d', 2],
+    ])
   })
 })
 

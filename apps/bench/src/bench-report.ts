@@ -38,6 +38,17 @@ export function benchResult(
   }
 }
 
+/**
+ * The results of a partial run (`--only`) merged into the previous file: fresh lines replace their old ones in
+ * place, new scenarios go to the end, the rest stays.
+ */
+export function mergeResults(previous: readonly BenchResult[], fresh: readonly BenchResult[]): BenchResult[] {
+  const byName = new Map(fresh.map((r) => [r.scenario, r]))
+  const merged = previous.map((r) => byName.get(r.scenario) ?? r)
+  const kept = new Set(merged.map((r) => r.scenario))
+  return [...merged, ...fresh.filter((r) => !kept.has(r.scenario))]
+}
+
 /** The results as an aligned text table. */
 export function formatTable(results: readonly BenchResult[]): string {
   const header = ['scenario', 'rows', 'seconds', 'rows/s', 'ratio', 'peak RSS MB', 'CPU s']
