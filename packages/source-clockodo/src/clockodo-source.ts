@@ -15,6 +15,7 @@ import { CLOCKODO_ENDPOINTS } from './clockodo-catalog.ts'
 import type { ClockodoConfig } from './clockodo-config.ts'
 import { parseClockodoDate, validateClockodoConfig } from './clockodo-config.ts'
 import { mapClockodoError } from './clockodo-errors.ts'
+import { IdSet } from './clockodo-id-set.ts'
 import {
   collectPages,
   concatPrefetched,
@@ -367,21 +368,18 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
     )
     // Windows are contiguous, so an entry read twice (it spans a window edge, or the list shifted while paging)
     // is in this window or the one before: remembering two windows' ids keeps memory bounded by the window size.
-    let previous = new Set<unknown>()
-    let current = new Set<unknown>()
+    let previous = new IdSet()
+    let current = new IdSet()
     let currentWindow = -1
     for await (const { window, rows } of concatPrefetched(windows, 2)) {
       if (window !== currentWindow) {
         previous = current
-        current = new Set()
+        current = new IdSet()
         currentWindow = window
       }
       const fresh = rows.filter((row) => {
         const id = (row as { id?: unknown }).id
-        if (id === undefined) return true
-        if (current.has(id)) return false
-        current.add(id)
-        return !previous.has(id)
+        return id === undefined || (current.add(id) && !previous.has(id))
       })
       if (fresh.length > 0) yield fresh
     }
