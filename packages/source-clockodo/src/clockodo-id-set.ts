@@ -39,7 +39,7 @@ export class IdSet {
     let i = Math.imul((id | 0) ^ ((id / 4294967296) | 0), 0x9e3779b1) >>> this.shift
     for (;;) {
       const key = keys[i]!
-      if (key === id || key !== key) return i
+      if (key === id || Number.isNaN(key)) return i
       i = (i + 1) & mask
     }
   }
@@ -48,6 +48,6 @@ export class IdSet {
     const old = this.keys
     this.keys = new Float64Array(old.length * 2).fill(Number.NaN)
     this.shift--
-    for (const key of old) if (key === key) this.keys[this.slot(key)] = key
+    for (const key of old) if (!Number.isNaN(key)) this.keys[this.slot(key)] = key
   }
 }
