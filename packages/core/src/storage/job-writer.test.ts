@@ -14,6 +14,11 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
+/** A row's CSV line (without its line end) as csvField writes each field: the expected bytes of the writer. */
+function csvLine(row: Record<string, unknown>, columns: readonly { name: string }[]): string {
+  return columns.map((c) => csvField(row[c.name])).join(',')
+}
+
 describe('csvField (PostgreSQL COPY CSV)', () => {
   it('keeps NULL (unquoted empty) apart from the empty string', () => {
     expect(csvField(null)).toBe('')
@@ -209,9 +214,7 @@ describe('createJobWriter', () => {
     const [file, ...rest] = await w.close()
     expect(rest).toEqual([])
     const text = await readFile(file!.file, 'utf8')
-    const line = (r: Record<string, unknown>): string =>
-      `${columns.map((c) => csvField(r[c.name])).join(',')}\n`
-    expect(text).toBe(`id,name,note\n${rows.map(line).join('')}`)
+    expect(text).toBe(`id,name,note\n${rows.map((r) => `${csvLine(r, columns)}\n`).join('')}`)
     expect(Buffer.byteLength(text)).toBeGreaterThan(6 * 512 * 1024)
     expect(file!.bytes).toBe(Buffer.byteLength(text))
     expect(file!.rows).toBe(rows.length)
@@ -226,7 +229,7 @@ describe('createJobWriter', () => {
     await w.write(rows)
     const [file] = await w.close()
     const lines = (await readFile(file!.file, 'utf8')).split('\n')
-    expect(lines.slice(1, 4)).toEqual(rows.map((r) => columns.map((c) => csvField(r[c.name])).join(',')))
+    expect(lines.slice(1, 4)).toEqual(rows.map((r) => csvLine(r, columns)))
     expect(file!.rows).toBe(3)
   })
 
