@@ -90,7 +90,7 @@ function heapSampler(): () => number {
     used = Math.max(used, m.heapUsed)
     if (process.env['BENCH_HEAP_TRACE'])
       console.error(
-        `heap ${Math.round(m.heapTotal / 1048576)} used ${Math.round(m.heapUsed / 1048576)} rss ${Math.round(m.rss / 1048576)}`,
+        `heap ${Math.round(m.heapTotal / 1048576)} used ${Math.round(m.heapUsed / 1048576)} external ${Math.round(m.external / 1048576)} arrayBuffers ${Math.round(m.arrayBuffers / 1048576)} rss ${Math.round(m.rss / 1048576)}`,
       )
   }, 100)
   timer.unref()

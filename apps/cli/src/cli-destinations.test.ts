@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -23,6 +23,24 @@ describe('resolveDestination', () => {
     await expect(resolveWith('duckdb', { DESTINATION__DUCKDB__THREADS: 'many' })).rejects.toThrow(
       'destination.duckdb.threads must be a positive integer',
     )
+  })
+
+  test('duckdb memory_limit and load_memory_limit must be sizes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-dest-size-'))
+    try {
+      await mkdir(join(dir, '.sluice'))
+      const config = join(dir, '.sluice', 'config.toml')
+      for (const key of ['memory_limit', 'load_memory_limit']) {
+        await writeFile(config, `[destination.duckdb]\n${key} = 64\n`)
+        await expect(resolveDestination('duckdb', await loadConfig(dir, {}), 'p', dir)).rejects.toThrow(
+          `destination.duckdb.${key} must be a size such as '512MB' or '2GB'`,
+        )
+      }
+      await writeFile(config, `[destination.duckdb]\nmemory_limit = "1GB"\nload_memory_limit = "64MB"\n`)
+      expect((await resolveDestination('duckdb', await loadConfig(dir, {}), 'p', dir)).name).toBe('duckdb')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   test('warehouse settings come key by key from environment variables', async () => {

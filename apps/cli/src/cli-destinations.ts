@@ -26,6 +26,13 @@ function required(config: ConfigProvider, path: string, what: string): unknown {
   return value
 }
 
+function size(config: ConfigProvider, key: string): string | undefined {
+  const value = config.get(key)
+  if (value !== undefined && typeof value !== 'string')
+    throw new UsageError(`${key} must be a size such as '512MB' or '2GB'`)
+  return value
+}
+
 function positiveInt(value: unknown, key: string): number | undefined {
   if (value === undefined) return undefined
   const n = Number(value)
@@ -40,15 +47,14 @@ export const DESTINATIONS: Record<string, DestinationEntry> = {
     create: (mod, config, pipelineName) => {
       const path = config.get('destination.duckdb.credentials') ?? `${pipelineName}.duckdb`
       if (typeof path !== 'string') throw new UsageError('destination.duckdb.credentials must be a file path')
-      const memoryLimit = config.get('destination.duckdb.memory_limit')
-      if (memoryLimit !== undefined && typeof memoryLimit !== 'string')
-        throw new UsageError(`destination.duckdb.memory_limit must be a size such as '512MB' or '2GB'`)
+      const memoryLimit = size(config, 'destination.duckdb.memory_limit')
+      const loadMemoryLimit = size(config, 'destination.duckdb.load_memory_limit')
       const threads = positiveInt(config.get('destination.duckdb.threads'), 'destination.duckdb.threads')
       const loadThreads = positiveInt(
         config.get('destination.duckdb.load_threads'),
         'destination.duckdb.load_threads',
       )
-      return factory(mod, 'duckdb')({ path, memoryLimit, threads, loadThreads })
+      return factory(mod, 'duckdb')({ path, memoryLimit, loadMemoryLimit, threads, loadThreads })
     },
   },
   postgres: {

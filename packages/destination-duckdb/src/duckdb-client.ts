@@ -3,26 +3,28 @@ import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node
 import type { BulkLoad, SqlClient, SqlDialect, SqlExecutor } from '@sluice/core'
 import { SluiceError } from '@sluice/core'
 import { readCsvHeader } from '@sluice/core/node'
-import { csvColumns, DUCKDB_DEFAULT_MAX_LINE_SIZE, nextMaxLineSize, readCsvSql } from './duckdb-csv.ts'
+import { type CsvReadAttempt, csvColumns, isOutOfMemory, nextCsvAttempt, readCsvSql } from './duckdb-csv.ts'
 import { loadError, openError, queryError } from './duckdb-errors.ts'
-import { duckdbDialect, duckdbString, readJsonColumn } from './duckdb-type-mapper.ts'
+import { duckdbDialect, duckdbQuote, duckdbString, readJsonColumn } from './duckdb-type-mapper.ts'
 
 interface CachedInstance {
   instance: Promise<DuckDBInstance>
   refs: number
 }
 
-/**
- * DuckDB threads while a job file loads (`load`) and for everything else (`all`). Job files load while sluice
- * extracts and normalizes on its own thread, so loads leave it a core.
- */
-export interface LoadThreads {
-  load: number
-  all: number
-}
-
 /** DuckDB settings given when an instance is created (`memory_limit`, `threads`, `temp_directory` ...). */
 export type DuckDBSettings = Record<string, string>
+
+/**
+ * DuckDB settings switched around job-file loads, each `load` before and `all` after: `threads` around a load
+ * during extraction (`BulkLoad.duringExtraction`, while sluice extracts and normalizes on its own thread),
+ * `memoryLimit` around every load. When a load runs out of memory at the lower limit, `all` is SET and the load
+ * runs again.
+ */
+export interface LoadSettings {
+  threads?: { load: number; all: number }
+  memoryLimit?: { load: string; all: string }
+}
 
 // One instance per database file per process: DuckDB locks a file to one instance.
 const instances = new Map<string, CachedInstance>()
@@ -87,8 +89,8 @@ export class DuckDBClient implements SqlClient {
    */
   readonly dialect: SqlDialect
   private queue: Promise<unknown> = Promise.resolve()
-  /** DuckDB threads while a job file loads and otherwise; unset: the instance's setting throughout. */
-  private threads: LoadThreads | undefined
+  /** Settings around loads; unset: the instance's settings throughout. */
+  private loadSettings: LoadSettings = {}
   private readonly connection: DuckDBConnection
   private readonly onDispose: () => Promise<void>
 
@@ -105,8 +107,8 @@ export class DuckDBClient implements SqlClient {
    */
   static async open(
     target: ({ path: string; settings?: DuckDBSettings } | { instance: DuckDBInstance }) & {
-      /** Switch DuckDB's threads around job-file loads (see {@link LoadThreads}). Default: never. */
-      threads?: LoadThreads
+      /** Settings switched around job-file loads (see {@link LoadSettings}). Default: none. */
+      loadSettings?: LoadSettings
     },
   ): Promise<DuckDBClient> {
     let instance: DuckDBInstance
@@ -139,7 +141,7 @@ export class DuckDBClient implements SqlClient {
       },
       catalog,
     )
-    if (target.threads && target.threads.load !== target.threads.all) client.threads = target.threads
+    if (target.loadSettings) client.loadSettings = target.loadSettings
     return client
   }
 
@@ -212,7 +214,7 @@ export class DuckDBClient implements SqlClient {
    */
   async bulkLoad(load: BulkLoad, signal: AbortSignal): Promise<number> {
     signal.throwIfAborted()
-    let sql: (maxLineSize?: number) => string
+    let sql: (attempt: CsvReadAttempt) => string
     let fileSize = 0
     if (load.format === 'csv') {
       let header: string[] | undefined
@@ -224,7 +226,7 @@ export class DuckDBClient implements SqlClient {
       }
       if (header === undefined) return 0
       const columns = csvColumns(header, load.columns, load.file, load.qualifiedTable)
-      sql = (maxLineSize) => readCsvSql(load.file, load.qualifiedTable, columns, maxLineSize)
+      sql = (attempt) => readCsvSql(load.file, load.qualifiedTable, columns, attempt)
     } else if (load.format === 'jsonl') {
       if (load.columns.length === 0) return 0
       const struct = load.columns
@@ -243,31 +245,58 @@ export class DuckDBClient implements SqlClient {
       signal.throwIfAborted()
       const onAbort = () => this.connection.interrupt()
       signal.addEventListener('abort', onAbort, { once: true })
-      const threads = load.duringExtraction ? this.threads : undefined
-      if (threads) await this.rawExecute(`SET threads = ${threads.load}`)
+      let switched = this.switchedFor(load)
+      if (switched) await this.setAll(switched.load, true)
       try {
-        // read_csv's default row limit is 2 MB: a longer row fails the (atomic) insert, which is repeated
-        // with a higher limit, up to the file's size
-        let maxLineSize: number | undefined
+        let attempt: CsvReadAttempt = { parallel: true }
         for (;;) {
           try {
-            const result = await this.connection.run(sql(maxLineSize))
+            const result = await this.connection.run(sql(attempt))
             return Number(result.rowsChanged)
           } catch (cause) {
             signal.throwIfAborted()
-            const next =
-              load.format === 'csv'
-                ? nextMaxLineSize(cause, maxLineSize ?? DUCKDB_DEFAULT_MAX_LINE_SIZE, fileSize + 1)
-                : undefined
+            if (switched?.load['memory_limit'] !== undefined && isOutOfMemory(cause)) {
+              await this.setAll(switched.all)
+              switched = undefined
+              continue
+            }
+            const next = load.format === 'csv' ? nextCsvAttempt(cause, attempt, fileSize + 1) : undefined
             if (next === undefined) throw loadError(load.file, load.qualifiedTable, cause)
-            maxLineSize = next
+            attempt = next
           }
         }
       } finally {
         signal.removeEventListener('abort', onAbort)
-        if (threads) await this.rawExecute(`SET threads = ${threads.all}`)
+        if (switched) await this.setAll(switched.all)
       }
     })
+  }
+
+  /** What to SET before (`load`) and after (`all`) this load, if anything. */
+  private switchedFor(load: BulkLoad): { load: DuckDBSettings; all: DuckDBSettings } | undefined {
+    const { threads, memoryLimit } = this.loadSettings
+    const switched = { load: {} as DuckDBSettings, all: {} as DuckDBSettings }
+    if (threads && load.duringExtraction && threads.load !== threads.all) {
+      switched.load['threads'] = String(threads.load)
+      switched.all['threads'] = String(threads.all)
+    }
+    if (memoryLimit && memoryLimit.load !== memoryLimit.all) {
+      switched.load['memory_limit'] = memoryLimit.load
+      switched.all['memory_limit'] = memoryLimit.all
+    }
+    return Object.keys(switched.load).length > 0 ? switched : undefined
+  }
+
+  /**
+   * SETs each setting. With `lenient`, one DuckDB refuses is left as it is: lowering `memory_limit` fails while
+   * more memory is in use, and the load then runs at the current limit.
+   */
+  private async setAll(settings: DuckDBSettings, lenient = false): Promise<void> {
+    for (const [name, value] of Object.entries(settings)) {
+      const sql = `SET ${duckdbQuote(name)} = ${duckdbString(value)}`
+      if (lenient) await this.connection.run(sql).catch(() => {})
+      else await this.rawExecute(sql)
+    }
   }
 
   async schemaExists(schema: string): Promise<boolean> {

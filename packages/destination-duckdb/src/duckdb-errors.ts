@@ -1,4 +1,5 @@
 import { SluiceError } from '@sluice/core'
+import { isOutOfMemory } from './duckdb-csv.ts'
 
 function messageOf(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause)
@@ -55,7 +56,7 @@ export function queryError(sql: string, cause: unknown): SluiceError {
 /** Turns an error from reading a job file into a {@link SluiceError}; out of memory gets its own hint. */
 export function loadError(file: string, table: string, cause: unknown): SluiceError {
   const msg = messageOf(cause).split('\n')[0] ?? ''
-  const hint = /out of memory/i.test(msg)
+  const hint = isOutOfMemory(msg)
     ? 'DuckDB ran out of its memory limit reading the job file: raise memoryLimit (destination.duckdb.memory_limit in the CLI) or lower threads, then run again'
     : "the job file does not match the table's columns; check the schema or drop the pending package"
   return new SluiceError('DESTINATION_LOAD', `[duckdb] could not load ${file} into ${table}: ${msg}`, {

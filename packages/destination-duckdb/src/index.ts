@@ -1,13 +1,14 @@
-export { DuckDBClient, type DuckDBSettings, type LoadThreads } from './duckdb-client.ts'
+export { DuckDBClient, type DuckDBSettings, type LoadSettings } from './duckdb-client.ts'
 export {
   DEFAULT_ALLOCATOR_SETTINGS,
+  DEFAULT_LOAD_MEMORY_LIMIT,
   DEFAULT_MEMORY_LIMIT,
   type DuckDBDestinationOptions,
   duckdb,
   duckdbCapabilities,
   duckdbSettings,
   duckdbTablesHaveExtras,
-  loadThreads,
+  loadSettings,
 } from './duckdb-destination.ts'
 export {
   duckdbColumnType,

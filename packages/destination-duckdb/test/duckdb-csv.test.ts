@@ -5,7 +5,13 @@ import type { Column, JobFileFormat } from '@sluice/core'
 import { isSluiceError } from '@sluice/core'
 import { TRICKY_COLUMNS, TRICKY_LONG_TEXT, TRICKY_ROWS, writeJobFile } from '@sluice/destination-testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { nextMaxLineSize } from '../src/duckdb-csv.ts'
+import {
+  DUCKDB_READ_BUFFER_SIZE,
+  DUCKDB_RETRY_BUFFER_SIZE,
+  nextCsvAttempt,
+  nextMaxLineSize,
+  readCsvSql,
+} from '../src/duckdb-csv.ts'
 import { DuckDBClient, duckdbCapabilities } from '../src/index.ts'
 
 const columns = TRICKY_COLUMNS
@@ -145,6 +151,75 @@ describe('duckdb csv job files', () => {
       'SELECT id, text, doc::VARCHAR AS doc FROM fuzz ORDER BY id',
     )
     expect(got).toEqual(data.map((r) => ({ id: r.id, text: r.text, doc: JSON.stringify(r.doc) })))
+  })
+
+  it('reads files of several read buffers, with quoted line breaks cut at the buffer ends', async () => {
+    const cols: Column[] = [
+      { name: 'id', dataType: 'bigint' },
+      { name: 'text', dataType: 'text' },
+    ]
+    // about 3 read buffers; row lengths vary so that buffer ends fall inside quoted fields and line breaks
+    const data = Array.from({ length: 10_000 }, (_, id) => ({
+      id,
+      text: `${'a,"\n'.repeat(id % 500)}|${id}`,
+    }))
+    const file = await writeJob('csv', data, cols)
+    await createTable('buffers', cols)
+    expect(await load(file, 'buffers', 'csv', cols)).toBe(data.length)
+    const got = await client.query<{ id: number; text: string }>('SELECT id, text FROM buffers ORDER BY id')
+    expect(got).toEqual(data)
+  })
+
+  it('gives read_csv 4 MB read buffers, 32 MB on a retry, or twice a raised row limit', () => {
+    const cols: Column[] = [{ name: 'id', dataType: 'bigint' }]
+    const first = readCsvSql('/f.csv', 't', cols)
+    expect(first).toContain(`buffer_size=${DUCKDB_READ_BUFFER_SIZE}`)
+    expect(first).not.toContain('max_line_size')
+    expect(first).not.toContain('parallel')
+    const retry = readCsvSql('/f.csv', 't', cols, { parallel: false })
+    expect(retry).toContain('parallel=false')
+    expect(retry).toContain(`buffer_size=${DUCKDB_RETRY_BUFFER_SIZE}`)
+    const raised = readCsvSql('/f.csv', 't', cols, { parallel: false, maxLineSize: 20_000_000 })
+    expect(raised).toContain('max_line_size=20000000')
+    expect(raised).toContain('buffer_size=40000000')
+  })
+
+  it("reads long rows full of quoted line breaks, which DuckDB's parallel reader fails on", async () => {
+    const cols: Column[] = [
+      { name: 'id', dataType: 'bigint' },
+      { name: 'text', dataType: 'text' },
+    ]
+    const data = Array.from({ length: 12 }, (_, id) => ({
+      id,
+      text: (id % 3 === 0 ? 'x"y\n,' : 'ab').repeat(id % 2 ? 600_000 : 200),
+    }))
+    const file = await writeJob('csv', data, cols)
+    await createTable('quoted_breaks', cols)
+    expect(await load(file, 'quoted_breaks', 'csv', cols)).toBe(data.length)
+    const got = await client.query<{ id: number; text: string }>(
+      'SELECT id, text FROM quoted_breaks ORDER BY id',
+    )
+    expect(got).toEqual(data)
+  })
+
+  it('retries a failed read with the single-threaded reader, then raises the row limit', () => {
+    const other = new Error(
+      'Not implemented Error: The Parallel CSV Reader currently does not support a full read',
+    )
+    expect(nextCsvAttempt(other, { parallel: true }, 1e9)).toEqual({ parallel: false })
+    expect(nextCsvAttempt(other, { parallel: false }, 1e9)).toBeUndefined()
+    const tooLong = new Error('Maximum line size of 2000000 bytes exceeded. Actual Size:3000018 bytes.')
+    expect(nextCsvAttempt(tooLong, { parallel: true }, 1e9)).toEqual({ parallel: false })
+    expect(nextCsvAttempt(tooLong, { parallel: false }, 1e9)).toEqual({
+      parallel: false,
+      maxLineSize: 8_000_000,
+    })
+    expect(nextCsvAttempt(tooLong, { parallel: false, maxLineSize: 8_000_000 }, 1e9)).toEqual({
+      parallel: false,
+      maxLineSize: 32_000_000,
+    })
+    const memory = new Error('Out of Memory Error: could not allocate block of size 256.0 KiB')
+    expect(nextCsvAttempt(memory, { parallel: true }, 1e9)).toBeUndefined()
   })
 
   it('raises read_csv max_line_size step by step for rows over its 2 MB default', async () => {

@@ -1,0 +1,156 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Column } from '@sluice/core'
+import { isSluiceError } from '@sluice/core'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { LoadSettings } from '../src/index.ts'
+import { DuckDBClient, loadSettings } from '../src/index.ts'
+
+const dir = await mkdtemp(join(tmpdir(), 'sluice-duckdb-load-settings-'))
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+const columns: Column[] = [
+  { name: 'id', dataType: 'bigint', nullable: true },
+  { name: 'name', dataType: 'text', nullable: true },
+]
+
+/** A client whose statements are recorded (the connection's `run`, as the client calls it). */
+let files = 0
+async function recordingClient(settings: LoadSettings) {
+  const client = await DuckDBClient.open({ path: join(dir, `t${++files}.duckdb`), loadSettings: settings })
+  const sql: string[] = []
+  const connection = (
+    client as unknown as { connection: { run: (s: string, p?: unknown) => Promise<unknown> } }
+  ).connection
+  const run = connection.run.bind(connection)
+  connection.run = (s, p) => {
+    sql.push(s.split(' (')[0]!.split(' SELECT')[0]!)
+    return run(s, p)
+  }
+  await client.execute('CREATE TABLE items (id BIGINT, name VARCHAR)')
+  return { client, sql }
+}
+
+const threadsNow = async (client: DuckDBClient) =>
+  (await client.query<{ t: number }>("SELECT current_setting('threads')::INTEGER AS t"))[0]?.t
+const memoryNow = async (client: DuckDBClient) =>
+  (await client.query<{ m: string }>("SELECT current_setting('memory_limit') AS m"))[0]?.m
+
+describe('duckdb settings while job files load', () => {
+  it('defaults to one thread less than threads and a 64MB memory limit, each only where it differs', () => {
+    const cores = availableParallelism()
+    expect(loadSettings({})).toEqual({
+      ...(cores > 1 ? { threads: { load: cores - 1, all: cores } } : {}),
+      memoryLimit: { load: '64MB', all: '256MB' },
+    })
+    expect(loadSettings({ threads: 4 })).toEqual({
+      threads: { load: 3, all: 4 },
+      memoryLimit: { load: '64MB', all: '256MB' },
+    })
+    // a memory limit of the user's own holds throughout unless loadMemoryLimit is given too
+    expect(loadSettings({ threads: 1, memoryLimit: '1GB' })).toEqual({})
+    expect(loadSettings({ threads: 4, loadThreads: 4, settings: { memory_limit: '2GB' } })).toEqual({})
+    expect(loadSettings({ threads: 2, memoryLimit: '1GB', loadMemoryLimit: '100MB' })).toEqual({
+      threads: { load: 1, all: 2 },
+      memoryLimit: { load: '100MB', all: '1GB' },
+    })
+    expect(loadSettings({ threads: 2, settings: { threads: '2' }, loadMemoryLimit: '256MB' })).toEqual({})
+    let error: unknown
+    try {
+      loadSettings({ loadThreads: 0 })
+    } catch (e) {
+      error = e
+    }
+    expect(isSluiceError(error, 'CONFIG_INVALID')).toBe(true)
+    expect((error as Error).message).toContain('loadThreads must be a positive integer')
+  })
+
+  it('lowers threads around each load during extraction and restores them, also when the load fails', async () => {
+    const { client, sql } = await recordingClient({ threads: { load: 1, all: 2 } })
+    const file = join(dir, 'items.csv')
+    await writeFile(file, 'id,name\n1,a\n2,"b, c"\n')
+    const signal = new AbortController().signal
+    const rows = await client.bulkLoad(
+      { file, format: 'csv', qualifiedTable: 'items', columns, rows: 2, duringExtraction: true },
+      signal,
+    )
+    expect(rows).toBe(2)
+    expect(sql.slice(-3)).toEqual([`SET "threads" = '1'`, 'INSERT INTO items', `SET "threads" = '2'`])
+    expect(await threadsNow(client)).toBe(2)
+    await writeFile(file, 'id,name\nnot a number,a\n')
+    await expect(
+      client.bulkLoad(
+        { file, format: 'csv', qualifiedTable: 'items', columns, rows: 1, duringExtraction: true },
+        signal,
+      ),
+    ).rejects.toMatchObject({ code: 'DESTINATION_LOAD' })
+    expect(sql.at(-1)).toBe(`SET "threads" = '2'`)
+    expect(await threadsNow(client)).toBe(2)
+    // after extraction (or on the load step's own loads) the load gets every thread
+    await writeFile(file, 'id,name\n3,d\n')
+    const before = sql.length
+    await client.bulkLoad({ file, format: 'csv', qualifiedTable: 'items', columns, rows: 1 }, signal)
+    expect(sql.slice(before)).toEqual(['INSERT INTO items'])
+    await client[Symbol.asyncDispose]()
+  })
+
+  it('leaves the settings alone when the load has none of its own', async () => {
+    const { client, sql } = await recordingClient({ threads: { load: 2, all: 2 } })
+    const file = join(dir, 'same.csv')
+    await writeFile(file, 'id,name\n1,a\n')
+    await client.bulkLoad(
+      { file, format: 'csv', qualifiedTable: 'items', columns, rows: 1, duringExtraction: true },
+      new AbortController().signal,
+    )
+    expect(sql.filter((s) => s.startsWith('SET'))).toEqual([])
+    await client[Symbol.asyncDispose]()
+  })
+
+  it('loads at the lower memory limit, also after extraction, and again at the full one when it ran out of memory', async () => {
+    const { client, sql } = await recordingClient({ memoryLimit: { load: '64MB', all: '256MB' } })
+    const file = join(dir, 'memory.csv')
+    await writeFile(file, 'id,name\n1,a\n2,b\n')
+    const signal = new AbortController().signal
+    const load = {
+      file,
+      format: 'csv' as const,
+      qualifiedTable: 'items',
+      columns,
+      rows: 2,
+      duringExtraction: true,
+    }
+    expect(await client.bulkLoad(load, signal)).toBe(2)
+    expect(sql.slice(-3)).toEqual([
+      `SET "memory_limit" = '64MB'`,
+      'INSERT INTO items',
+      `SET "memory_limit" = '256MB'`,
+    ])
+    expect(await memoryNow(client)).toBe('244.1 MiB')
+    const before = sql.length
+    await client.bulkLoad({ ...load, duringExtraction: false }, signal)
+    expect(sql.slice(before)).toEqual([
+      `SET "memory_limit" = '64MB'`,
+      'INSERT INTO items',
+      `SET "memory_limit" = '256MB'`,
+    ])
+    // 1 MB cannot hold read_csv's 4 MB read buffer: the load fails there and succeeds at the full limit
+    const tiny = await recordingClient({ memoryLimit: { load: '1MB', all: '256MB' } })
+    expect(await tiny.client.bulkLoad(load, signal)).toBe(2)
+    expect(tiny.sql.slice(-4)).toEqual([
+      `SET "memory_limit" = '1MB'`,
+      'INSERT INTO items',
+      `SET "memory_limit" = '256MB'`,
+      'INSERT INTO items',
+    ])
+    expect(await tiny.client.query('SELECT count(*)::INTEGER AS n FROM items')).toEqual([{ n: 2 }])
+    expect(await memoryNow(tiny.client)).toBe('244.1 MiB')
+    // a setting DuckDB refuses before the load leaves the load at the current one
+    const refused = await recordingClient({ memoryLimit: { load: 'lots', all: '256MB' } })
+    expect(await refused.client.bulkLoad(load, signal)).toBe(2)
+    expect(await memoryNow(refused.client)).toBe('244.1 MiB')
+    for (const c of [client, tiny.client, refused.client]) await c[Symbol.asyncDispose]()
+  })
+})
