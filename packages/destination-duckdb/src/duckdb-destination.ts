@@ -84,9 +84,10 @@ function checkThreads(threads: number | undefined, name = 'threads'): void {
 /**
  * The settings a client switches around job-file loads, for an instance the destination opens: `threads`
  * ({@link DuckDBDestinationOptions.loadThreads}) and `memory_limit` ({@link DuckDBDestinationOptions.loadMemoryLimit}),
- * each only where the load's value differs.
+ * each only where the load's value differs. Not `memory_limit` for `:memory:`, whose tables live in DuckDB's
+ * buffers: a lower limit would push them out to the temp directory.
  */
-export function loadSettings(options: DuckDBDestinationOptions): LoadSettings {
+export function loadSettings(options: DuckDBDestinationOptions, path?: string): LoadSettings {
   checkThreads(options.threads)
   checkThreads(options.loadThreads, 'loadThreads')
   const settings: LoadSettings = {}
@@ -97,7 +98,7 @@ export function loadSettings(options: DuckDBDestinationOptions): LoadSettings {
   const memoryLimit = options.settings?.['memory_limit'] ?? options.memoryLimit
   const all = memoryLimit ?? DEFAULT_MEMORY_LIMIT
   const load = options.loadMemoryLimit ?? (memoryLimit === undefined ? DEFAULT_LOAD_MEMORY_LIMIT : all)
-  if (load !== all) settings.memoryLimit = { load, all }
+  if (load !== all && path !== ':memory:') settings.memoryLimit = { load, all }
   return settings
 }
 
@@ -151,7 +152,7 @@ function pathFor(options: DuckDBDestinationOptions, ctx: DestinationContext): st
  * @example `pipeline({ pipelineName: 'clockodo', destination: duckdb(), datasetName: 'clockodo' })`
  */
 export function duckdb(options: DuckDBDestinationOptions = {}): Destination {
-  const switched = loadSettings(options)
+  loadSettings(options) // checks threads and loadThreads now rather than at the first connection
   // `:memory:` lives as long as this destination object, so every client of a run sees the same data.
   let memory: Promise<DuckDBInstance> | undefined
   const memoryInstance = (): Promise<DuckDBInstance> => {
@@ -169,8 +170,15 @@ export function duckdb(options: DuckDBDestinationOptions = {}): Destination {
       if (options.instance) return DuckDBClient.open({ instance: options.instance })
       const path = pathFor(options, ctx)
       if (path === ':memory:')
-        return DuckDBClient.open({ instance: await memoryInstance(), loadSettings: switched })
-      return DuckDBClient.open({ path, settings: duckdbSettings(options, path), loadSettings: switched })
+        return DuckDBClient.open({
+          instance: await memoryInstance(),
+          loadSettings: loadSettings(options, path),
+        })
+      return DuckDBClient.open({
+        path,
+        settings: duckdbSettings(options, path),
+        loadSettings: loadSettings(options, path),
+      })
     },
     maxParallelJobs: 1,
     renamePublish: { loses: duckdbTablesHaveExtras },

@@ -50,6 +50,9 @@ describe('duckdb settings while job files load', () => {
       threads: { load: 3, all: 4 },
       memoryLimit: { load: '64MB', all: '256MB' },
     })
+    // an in-memory database keeps its tables in DuckDB's buffers: no lower limit for loads there
+    expect(loadSettings({ threads: 4 }, ':memory:')).toEqual({ threads: { load: 3, all: 4 } })
+    expect(loadSettings({ threads: 4 }, '/data/x.duckdb')).toEqual(loadSettings({ threads: 4 }))
     // a memory limit of the user's own holds throughout unless loadMemoryLimit is given too
     expect(loadSettings({ threads: 1, memoryLimit: '1GB' })).toEqual({})
     expect(loadSettings({ threads: 4, loadThreads: 4, settings: { memory_limit: '2GB' } })).toEqual({})
