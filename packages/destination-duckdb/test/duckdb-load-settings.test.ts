@@ -40,15 +40,15 @@ const memoryNow = async (client: DuckDBClient) =>
   (await client.query<{ m: string }>("SELECT current_setting('memory_limit') AS m"))[0]?.m
 
 describe('duckdb settings while job files load', () => {
-  it('defaults to one thread less than threads and a 64MB memory limit, each only where it differs', () => {
+  it('defaults to one thread less than threads and a 96MB memory limit, each only where it differs', () => {
     const cores = availableParallelism()
     expect(loadSettings({})).toEqual({
       ...(cores > 1 ? { threads: { load: cores - 1, all: cores } } : {}),
-      memoryLimit: { load: '64MB', all: '256MB' },
+      memoryLimit: { load: '96MB', all: '256MB' },
     })
     expect(loadSettings({ threads: 4 })).toEqual({
       threads: { load: 3, all: 4 },
-      memoryLimit: { load: '64MB', all: '256MB' },
+      memoryLimit: { load: '96MB', all: '256MB' },
     })
     // an in-memory database keeps its tables in DuckDB's buffers: no lower limit for loads there
     expect(loadSettings({ threads: 4 }, ':memory:')).toEqual({ threads: { load: 3, all: 4 } })
