@@ -153,21 +153,25 @@ describe('duckdb csv job files', () => {
     expect(got).toEqual(data.map((r) => ({ id: r.id, text: r.text, doc: JSON.stringify(r.doc) })))
   })
 
-  it('reads files of several read buffers, with quoted line breaks cut at the buffer ends', async () => {
+  /** Loads `{ id, text }` rows from a csv job file into a new table and reads them back in id order. */
+  async function loadIdText(table: string, data: { id: number; text: string }[]) {
     const cols: Column[] = [
       { name: 'id', dataType: 'bigint' },
       { name: 'text', dataType: 'text' },
     ]
+    const file = await writeJob('csv', data, cols)
+    await createTable(table, cols)
+    expect(await load(file, table, 'csv', cols)).toBe(data.length)
+    return client.query<{ id: number; text: string }>(`SELECT id, text FROM ${table} ORDER BY id`)
+  }
+
+  it('reads files of several read buffers, with quoted line breaks cut at the buffer ends', async () => {
     // about 3 read buffers; row lengths vary so that buffer ends fall inside quoted fields and line breaks
     const data = Array.from({ length: 10_000 }, (_, id) => ({
       id,
       text: `${'a,"\n'.repeat(id % 500)}|${id}`,
     }))
-    const file = await writeJob('csv', data, cols)
-    await createTable('buffers', cols)
-    expect(await load(file, 'buffers', 'csv', cols)).toBe(data.length)
-    const got = await client.query<{ id: number; text: string }>('SELECT id, text FROM buffers ORDER BY id')
-    expect(got).toEqual(data)
+    expect(await loadIdText('buffers', data)).toEqual(data)
   })
 
   it('gives read_csv 4 MB read buffers, 32 MB on a retry, or twice a raised row limit', () => {
@@ -185,21 +189,11 @@ describe('duckdb csv job files', () => {
   })
 
   it("reads long rows full of quoted line breaks, which DuckDB's parallel reader fails on", async () => {
-    const cols: Column[] = [
-      { name: 'id', dataType: 'bigint' },
-      { name: 'text', dataType: 'text' },
-    ]
     const data = Array.from({ length: 12 }, (_, id) => ({
       id,
       text: (id % 3 === 0 ? 'x"y\n,' : 'ab').repeat(id % 2 ? 600_000 : 200),
     }))
-    const file = await writeJob('csv', data, cols)
-    await createTable('quoted_breaks', cols)
-    expect(await load(file, 'quoted_breaks', 'csv', cols)).toBe(data.length)
-    const got = await client.query<{ id: number; text: string }>(
-      'SELECT id, text FROM quoted_breaks ORDER BY id',
-    )
-    expect(got).toEqual(data)
+    expect(await loadIdText('quoted_breaks', data)).toEqual(data)
   })
 
   it('retries a failed read with the single-threaded reader, then raises the row limit', () => {
