@@ -36,11 +36,11 @@ export interface DuckDBDestinationOptions {
   loadThreads?: number
   /**
    * DuckDB's `memory_limit` while a job file loads into staging (during extraction or after it). Default
-   * {@link DEFAULT_LOAD_MEMORY_LIMIT} (`'96MB'`) when `memoryLimit` is left at its default, else `memoryLimit`.
-   * Such loads only append, so blocks DuckDB keeps cached after writing them are of no use to them; at
-   * `'256MB'` that cache grew with the row count (5M Clockodo entries peaked at 527 MB while extracting, 354 MB
-   * at `'96MB'`; normalize + load of 1M as fast; `'64MB'` was 10-15% slower and no leaner). A load that runs out
-   * of memory at this limit runs again at `memoryLimit`.
+   * {@link DEFAULT_LOAD_MEMORY_LIMIT} (`'96MB'`) when `memoryLimit` is left at its default, else `memoryLimit`. Such
+   * loads only append, so blocks DuckDB keeps cached after writing them are of no use to them; at `'256MB'` that
+   * cache grew with the row count (5M Clockodo entries peaked at 527 MB while extracting, 354 MB at `'96MB'`;
+   * normalize + load of 1M as fast; `'64MB'` was 10-15% slower and no leaner: loads on two threads ran out of
+   * memory there and ran again). A load that runs out of memory at this limit runs again at `memoryLimit`.
    */
   loadMemoryLimit?: string
   /**
