@@ -272,6 +272,33 @@ export class DuckDBClient implements SqlClient {
     })
   }
 
+  /**
+   * A read of staging tables before the publish (the duplicate-key check: a hash aggregate over every staged
+   * key), at the load memory limit like the loads, and again at the full one when it runs out: at 256MB the
+   * check of 5M staged entries set the run's peak RSS.
+   */
+  stagingQuery<T extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<T[]> {
+    return this.exclusive(async () => {
+      const memory = this.loadSettings.memoryLimit
+      if (!memory || memory.load === memory.all) return this.rawQuery<T>(sql, params)
+      let lowered = true
+      await this.setAll({ memory_limit: memory.load }, true)
+      try {
+        return await this.rawQuery<T>(sql, params)
+      } catch (error) {
+        if (!isOutOfMemory(error)) throw error
+        await this.setAll({ memory_limit: memory.all })
+        lowered = false
+        return await this.rawQuery<T>(sql, params)
+      } finally {
+        if (lowered) await this.setAll({ memory_limit: memory.all })
+      }
+    })
+  }
+
   /** What to SET before (`load`) and after (`all`) this load, if anything. */
   private switchedFor(load: BulkLoad): { load: DuckDBSettings; all: DuckDBSettings } | undefined {
     const { threads, memoryLimit } = this.loadSettings

@@ -156,4 +156,26 @@ describe('duckdb settings while job files load', () => {
     expect(await memoryNow(refused.client)).toBe('244.1 MiB')
     for (const c of [client, tiny.client, refused.client]) await c[Symbol.asyncDispose]()
   })
+
+  it('runs staging checks at the load memory limit, and again at the full one when it runs out', async () => {
+    const { client, sql } = await recordingClient({ memoryLimit: { load: '96MB', all: '256MB' } })
+    await client.execute('INSERT INTO items SELECT i, NULL FROM range(200000) t(i)')
+    const check = 'SELECT 1 AS dup FROM items GROUP BY id HAVING COUNT(*) > 1 LIMIT 1'
+    const before = sql.length
+    expect(await client.stagingQuery(check)).toEqual([])
+    expect(sql.slice(before)).toEqual([`SET "memory_limit" = '96MB'`, check, `SET "memory_limit" = '256MB'`])
+    expect(await memoryNow(client)).toBe('244.1 MiB')
+    const tiny = await recordingClient({ memoryLimit: { load: '1MB', all: '256MB' } })
+    await tiny.client.execute('INSERT INTO items SELECT i % 150000, NULL FROM range(200000) t(i)')
+    const start = tiny.sql.length
+    expect(await tiny.client.stagingQuery(check)).toEqual([{ dup: 1 }])
+    expect(tiny.sql.slice(start)).toEqual([
+      `SET "memory_limit" = '1MB'`,
+      check,
+      `SET "memory_limit" = '256MB'`,
+      check,
+    ])
+    expect(await memoryNow(tiny.client)).toBe('244.1 MiB')
+    for (const c of [client, tiny.client]) await c[Symbol.asyncDispose]()
+  })
 })

@@ -152,6 +152,40 @@ describe('SqlClientDestination.complete: staging de-duplication', () => {
     expect(insertOf(log)).not.toContain('ROW_NUMBER')
   })
 
+  it("runs the check before the transaction through the client's stagingQuery", async () => {
+    for (const duplicates of [false, true]) {
+      const { client, log } = fakeClient()
+      const staged: Logged[] = []
+      const withStaging: SqlClient = {
+        ...client,
+        stagingQuery: async <T extends Record<string, unknown>>(sql: string) => {
+          staged.push({ sql, params: undefined, inTx: false })
+          return (duplicates ? [{ _sluice_dup: 1 }] : []) as unknown as T[]
+        },
+      }
+      await dest(withStaging).complete(load)
+      expect(staged.map((l) => l.sql)).toEqual([
+        'SELECT 1 AS "_sluice_dup" FROM "ds_staging"."items" GROUP BY "id" HAVING COUNT(*) > 1 LIMIT 1',
+      ])
+      expect(log.some((l) => l.sql.includes('HAVING COUNT(*) > 1'))).toBe(false)
+      expect(insertOf(log)?.includes('ROW_NUMBER')).toBe(duplicates)
+    }
+  })
+
+  it('checks inside the transaction when the check before it fails', async () => {
+    const { client, log } = fakeClient()
+    const failing: SqlClient = {
+      ...client,
+      stagingQuery: async () => {
+        throw new Error('Catalog Error: Table with name items does not exist')
+      },
+    }
+    await dest(failing).complete(load)
+    const check = log.find((l) => l.sql.includes('HAVING COUNT(*) > 1'))
+    expect(check?.inTx).toBe(true)
+    expect(insertOf(log)).not.toContain('ROW_NUMBER')
+  })
+
   it('keeps the ROW_NUMBER window when staging holds a key twice', async () => {
     const { client, log } = fakeClient((sql) =>
       sql.includes('HAVING COUNT(*) > 1') ? [{ _sluice_dup: 1 }] : [],

@@ -191,6 +191,7 @@ export class SqlClientDestination implements DestinationClient {
   }
 
   async complete(load: PackageLoad): Promise<void> {
+    const checked = await this.checkStagingFirst(load)
     const publish = async (db: SqlExecutor) => {
       if (await isLoadCompleted(db, this.names, load.loadId)) {
         // published before (a rerun after a crash past the commit): what this run staged for a rename goes
@@ -201,14 +202,8 @@ export class SqlClientDestination implements DestinationClient {
         return
       }
       const now = new Date().toISOString()
-      const seen = new Set<string>()
-      for (const tl of load.tables) {
-        const table = load.schema.tables[tl.table.name] ?? tl.table
-        const root = rootOf(load.schema, table)
-        if (seen.has(root.name)) continue
-        seen.add(root.name)
-        const rootLoad = load.tables.find((x) => x.table.name === root.name) ?? tl
-        const options = await this.mergeOptions(db, root, rootLoad)
+      for (const { root, rootLoad } of rootsOf(load)) {
+        const options = checked.get(root.name) ?? (await this.mergeOptions(db, root, rootLoad))
         const renamed =
           this.renamePublish &&
           (await renamePublishSql(db, this.names, load.schema, root, rootLoad, options, this.renamePublish))
@@ -285,10 +280,34 @@ export class SqlClientDestination implements DestinationClient {
   }
 
   /**
+   * The merge options of the load's root tables, from duplicate-key checks run before the publish transaction
+   * through the client's `stagingQuery` (staging is complete by then). Empty without `stagingQuery`; a check that
+   * fails here (staging gone because a crashed run had published the load already) runs in the transaction.
+   */
+  private async checkStagingFirst(load: PackageLoad): Promise<Map<string, MergeSqlOptions>> {
+    const checked = new Map<string, MergeSqlOptions>()
+    const client = this.client
+    if (!client.stagingQuery) return checked
+    const db: Pick<SqlExecutor, 'query'> = { query: (sql, params) => client.stagingQuery!(sql, params) }
+    for (const { root, rootLoad } of rootsOf(load)) {
+      try {
+        checked.set(root.name, await this.mergeOptions(db, root, rootLoad))
+      } catch {
+        // checked again inside the publish transaction, where the load's published state is known
+      }
+    }
+    return checked
+  }
+
+  /**
    * For a merge (delete-insert, upsert) on a primary key: one cheap query tells whether staging holds a key
    * twice; when it does not, the merge skips its de-duplicating window. Off when the dialect says so.
    */
-  private async mergeOptions(db: SqlExecutor, root: Table, tl: TableLoad): Promise<MergeSqlOptions> {
+  private async mergeOptions(
+    db: Pick<SqlExecutor, 'query'>,
+    root: Table,
+    tl: TableLoad,
+  ): Promise<MergeSqlOptions> {
     if (this.names.dialect.stagingDuplicateCheck === false) return {}
     if ((tl.disposition ?? root.writeDisposition) !== 'merge') return {}
     if ((tl.mergeStrategy ?? root.mergeStrategy) === 'scd2') return {}
@@ -357,4 +376,15 @@ function fold(name: string): string {
 
 function key(schema: string, table: string): string {
   return `${fold(schema)}\u0000${fold(table)}`
+}
+
+/** Each root table of a load once, with its own table load (or the first of its family's). */
+function rootsOf(load: PackageLoad): { root: Table; rootLoad: TableLoad }[] {
+  const out = new Map<string, { root: Table; rootLoad: TableLoad }>()
+  for (const tl of load.tables) {
+    const root = rootOf(load.schema, load.schema.tables[tl.table.name] ?? tl.table)
+    if (out.has(root.name)) continue
+    out.set(root.name, { root, rootLoad: load.tables.find((x) => x.table.name === root.name) ?? tl })
+  }
+  return [...out.values()]
 }

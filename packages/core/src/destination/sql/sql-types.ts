@@ -82,6 +82,16 @@ export interface SqlClient extends SqlExecutor, AsyncDisposable {
    * where every statement is a costly job (BigQuery) implement it as one script.
    */
   executeBatch?(statements: readonly string[]): Promise<void>
+  /**
+   * Runs a read of staging tables before the publish, outside any transaction: the duplicate-key check of a
+   * merge. An engine may trade speed for memory here (DuckDB runs it at its load memory limit, and again at the
+   * full one when that runs out). Optional: without it core runs the check inside the publish transaction with
+   * `query`.
+   */
+  stagingQuery?<T extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<T[]>
 }
 
 /** One column of one table, as {@link SqlClient.listColumns} returns it. */
