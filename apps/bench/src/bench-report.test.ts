@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { copyPage } from './bench-common.ts'
-import { benchResult, formatTable, mergeResults } from './bench-report.ts'
+import { benchResult, fasterOf, formatTable, mergeResults } from './bench-report.ts'
 
 describe('benchResult', () => {
   it('computes rows per second and rounds seconds and the ratio', () => {
@@ -75,5 +75,16 @@ describe('copyPage', () => {
     expect(page.map((r) => r.id)).toEqual([100, 101])
     expect(page.map((r) => r.a)).toEqual([1, 2])
     expect(template[0]!.id).toBe(7)
+  })
+})
+
+describe('fasterOf', () => {
+  it('picks the run that took the least time, the first of equals', () => {
+    const a = { name: 'a', seconds: 5 }
+    const b = { name: 'b', seconds: 4.2 }
+    const c = { name: 'c', seconds: 4.2 }
+    expect(fasterOf([a, b, c])).toBe(b)
+    expect(fasterOf([a])).toBe(a)
+    expect(() => fasterOf([])).toThrow('at least one run')
   })
 })

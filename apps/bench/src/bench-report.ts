@@ -42,6 +42,12 @@ export function benchResult(
  * The results of a partial run (`--only`) merged into the previous file: fresh lines replace their old ones in
  * place, new scenarios go to the end, the rest stays.
  */
+/** The run of several of the same measurement that took the least time (the machine may be shared). */
+export function fasterOf<T extends { seconds: number }>(runs: readonly T[]): T {
+  if (runs.length === 0) throw new Error('fasterOf needs at least one run')
+  return runs.reduce((best, run) => (run.seconds < best.seconds ? run : best))
+}
+
 export function mergeResults(previous: readonly BenchResult[], fresh: readonly BenchResult[]): BenchResult[] {
   const byName = new Map(fresh.map((r) => [r.scenario, r]))
   const merged = previous.map((r) => byName.get(r.scenario) ?? r)
