@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { parseCsv } from '../../test/pipeline/fake-destination.ts'
 import { nodeFileSystem } from '../node/node-file-system.ts'
-import { createJobWriter, csvField } from './job-writer.ts'
+import { type CsvColumn, createJobWriter, csvField } from './job-writer.ts'
 
 let dir: string
 beforeEach(async () => {
@@ -41,8 +41,19 @@ describe('csvField (PostgreSQL COPY CSV)', () => {
   })
 })
 
+/** Typed columns from `name:type` pairs, e.g. `typed('id:bigint name:text')`. */
+function typed(spec: string): { name: string; dataType: string }[] {
+  return spec.split(' ').map((pair) => {
+    const [name, dataType] = pair.split(':') as [string, string]
+    return { name, dataType }
+  })
+}
+
 describe('createJobWriter', () => {
   const fs = nodeFileSystem()
+  /** A csv job writer for `table`; `columns` may grow between writes. */
+  const csvWriter = (table: string, columns: CsvColumn[]) =>
+    createJobWriter({ fs, dir, table, format: 'csv', columns: () => columns })
 
   it('writes jsonl that round-trips', async () => {
     const w = createJobWriter({ fs, dir, table: 'entries', format: 'jsonl' })
@@ -65,7 +76,7 @@ describe('createJobWriter', () => {
   })
 
   it('writes csv with a header that parses back, NULL and empty string kept apart', async () => {
-    const w = createJobWriter({ fs, dir, table: 't', format: 'csv', columns: () => ['id', 'name', 'note'] })
+    const w = csvWriter('t', ['id', 'name', 'note'])
     await w.write([
       { id: 1, name: '', note: null },
       { id: 2, name: 'a,"b"\nc', note: 'ok' },
@@ -80,12 +91,8 @@ describe('createJobWriter', () => {
   })
 
   it('writes json columns as JSON text, so a JSON string stays apart from text', async () => {
-    const columns = [
-      { name: 'id', dataType: 'bigint' },
-      { name: 'doc', dataType: 'json' },
-      { name: 'label', dataType: 'text' },
-    ]
-    const w = createJobWriter({ fs, dir, table: 'j', format: 'csv', columns: () => columns })
+    const columns = typed('id:bigint doc:json label:text')
+    const w = csvWriter('j', columns)
     await w.write([
       { id: 1, doc: 'abc', label: 'abc' },
       { id: 2, doc: { a: [1, null] }, label: null },
@@ -102,22 +109,14 @@ describe('createJobWriter', () => {
   })
 
   it('writes every type right through its typed line code, values of another type included', async () => {
-    const columns = [
-      { name: 'n', dataType: 'bigint' },
-      { name: 'd', dataType: 'double' },
-      { name: 'b', dataType: 'bool' },
-      { name: 'ts', dataType: 'timestamp' },
-      { name: 't', dataType: 'text' },
-      { name: 'j', dataType: 'json' },
-      'untyped',
-    ]
+    const columns = [...typed('n:bigint d:double b:bool ts:timestamp t:text j:json'), 'untyped']
     const rows = [
       { n: 1, d: -0.5, b: true, ts: '2024-01-01T00:00:00Z', t: 'a,"b"', j: [1, 'x'], untyped: 'u' },
       { n: '9007199254740993', d: 1e21, b: false, ts: null, t: '', j: 'str', untyped: 7 },
       { n: 12n, d: 'NaN?', b: 'yes', ts: 'x\ny', t: 5, j: 0, untyped: { o: 1 } },
       { n: null, d: undefined, b: null, t: '\\.', j: null },
     ]
-    const w = createJobWriter({ fs, dir, table: 'typed', format: 'csv', columns: () => columns })
+    const w = csvWriter('typed', columns)
     await w.write(rows)
     const [file] = await w.close()
     const text = await readFile(file!.file, 'utf8')
@@ -141,7 +140,7 @@ describe('createJobWriter', () => {
 
   it('starts a new csv file when the table gains columns', async () => {
     const columns = ['id']
-    const w = createJobWriter({ fs, dir, table: 't', format: 'csv', columns: () => columns })
+    const w = csvWriter('t', columns)
     await w.write([{ id: 1 }])
     columns.push('extra')
     await w.write([{ id: 2, extra: 'x' }])
@@ -198,12 +197,8 @@ describe('createJobWriter', () => {
   })
 
   it('writes csv megabytes across its buffers in order: rows that end a buffer, huge rows, multi-byte text', async () => {
-    const columns = [
-      { name: 'id', dataType: 'bigint' },
-      { name: 'name', dataType: 'text' },
-      { name: 'note', dataType: 'text' },
-    ]
-    const w = createJobWriter({ fs, dir, table: 'big', format: 'csv', columns: () => columns })
+    const columns = typed('id:bigint name:text note:text')
+    const w = csvWriter('big', columns)
     const rows: Record<string, unknown>[] = []
     for (let i = 0; i < 6000; i++)
       rows.push({ id: i, name: `Frauke "Krüger" ✓ ${i}`, note: i % 7 ? 'x'.repeat(i % 400) : null })
@@ -222,7 +217,7 @@ describe('createJobWriter', () => {
 
   it('writes csv rows of 20,000 columns (more than a default buffer holds in reserve)', async () => {
     const columns = Array.from({ length: 20_000 }, (_, i) => ({ name: `c${i}`, dataType: 'double' }))
-    const w = createJobWriter({ fs, dir, table: 'wide', format: 'csv', columns: () => columns })
+    const w = csvWriter('wide', columns)
     const rows = [0, 1, 2].map((r) =>
       Object.fromEntries(columns.map((c, i) => [c.name, i % 3 === r ? null : i + r / 4])),
     )
