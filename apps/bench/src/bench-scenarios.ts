@@ -45,11 +45,16 @@ function steps(info: LoadInfo): Record<string, number> {
   }
 }
 
-/** Records the peak RSS reached before the load step starts (sluice's own part, before the database works). */
+/**
+ * Records the peak RSS reached before the load step starts (sluice's own part, before the database works), and
+ * prints the run's warnings.
+ */
 function rssProbe(): { onEvent: (e: PipelineEvent) => void; beforeLoad: () => number } {
   let before = 0
   return {
     onEvent: (e) => {
+      // a fallback (an early load that failed) changes what a run measures: show it
+      if (e.type === 'warning') process.stderr.write(`[bench warning] ${e.message}\n`)
       if (e.type === 'step' && e.step === 'load' && e.phase === 'start' && before === 0) before = peakRssMb()
     },
     beforeLoad: () => before,

@@ -4,7 +4,7 @@ import type { BulkLoad, SqlClient, SqlDialect, SqlExecutor } from '@sluice/core'
 import { SluiceError } from '@sluice/core'
 import { readCsvHeader } from '@sluice/core/node'
 import { type CsvReadAttempt, csvColumns, isOutOfMemory, nextCsvAttempt, readCsvSql } from './duckdb-csv.ts'
-import { loadError, openError, queryError } from './duckdb-errors.ts'
+import { commitError, loadError, openError, queryError } from './duckdb-errors.ts'
 import { duckdbDialect, duckdbQuote, duckdbString, readJsonColumn } from './duckdb-type-mapper.ts'
 
 interface CachedInstance {
@@ -19,7 +19,7 @@ export type DuckDBSettings = Record<string, string>
  * DuckDB settings switched around job-file loads, each `load` before and `all` after: `threads` around a load
  * during extraction (`BulkLoad.duringExtraction`, while sluice extracts and normalizes on its own thread),
  * `memoryLimit` around every load. When a load runs out of memory at the lower limit, `all` is SET and the load
- * runs again.
+ * runs again. Each load is its own transaction, and its COMMIT runs at `all`.
  */
 export interface LoadSettings {
   threads?: { load: number; all: number }
@@ -250,10 +250,12 @@ export class DuckDBClient implements SqlClient {
       try {
         let attempt: CsvReadAttempt = { parallel: true }
         for (;;) {
+          await this.rawExecute('BEGIN TRANSACTION')
+          let rows: number
           try {
-            const result = await this.connection.run(sql(attempt))
-            return Number(result.rowsChanged)
+            rows = Number((await this.connection.run(sql(attempt))).rowsChanged)
           } catch (cause) {
+            await this.connection.run('ROLLBACK').catch(() => {})
             signal.throwIfAborted()
             if (switched?.load['memory_limit'] !== undefined && isOutOfMemory(cause)) {
               await this.setAll(switched.all)
@@ -263,7 +265,19 @@ export class DuckDBClient implements SqlClient {
             const next = load.format === 'csv' ? nextCsvAttempt(cause, attempt, fileSize + 1) : undefined
             if (next === undefined) throw loadError(load.file, load.qualifiedTable, cause)
             attempt = next
+            continue
           }
+          // The commit runs at the full settings: DuckDB 1.5 can leave a table corrupt in memory when a COMMIT
+          // runs out of memory (the next checkpoint then fails and invalidates the database).
+          if (switched) await this.setAll(switched.all)
+          switched = undefined
+          try {
+            await this.connection.run('COMMIT')
+          } catch (cause) {
+            await this.connection.run('ROLLBACK').catch(() => {})
+            throw commitError(load.file, load.qualifiedTable, cause)
+          }
+          return rows
         }
       } finally {
         signal.removeEventListener('abort', onAbort)

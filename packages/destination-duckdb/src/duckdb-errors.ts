@@ -39,9 +39,19 @@ export function openError(path: string, cause: unknown): SluiceError {
   )
 }
 
+/**
+ * A DuckDB FATAL error invalidates the database instance: every later statement fails. Nothing uncommitted is
+ * kept, and what was committed stays in the file.
+ */
+const FATAL = /FATAL Error|database has been invalidated/i
+const FATAL_HINT =
+  'DuckDB stopped this database after a fatal error (the first one is in the warnings or the log); what was committed is safe in the file and nothing of this run was published: run again, and the pending package loads again from its files'
+
 /** Turns a query error into a {@link SluiceError}; write-write conflicts are transient. */
 export function queryError(sql: string, cause: unknown): SluiceError {
   const msg = messageOf(cause).split('\n')[0] ?? ''
+  if (FATAL.test(msg))
+    return new SluiceError('DESTINATION_FATAL', `[duckdb] ${msg}`, { cause, hint: FATAL_HINT })
   const transient = /conflict|interrupted/i.test(msg)
   const snippet = sql.length > 200 ? `${sql.slice(0, 200)}...` : sql
   return new SluiceError('DESTINATION_QUERY', `[duckdb] query failed: ${msg} (in: ${snippet})`, {
@@ -56,11 +66,35 @@ export function queryError(sql: string, cause: unknown): SluiceError {
 /** Turns an error from reading a job file into a {@link SluiceError}; out of memory gets its own hint. */
 export function loadError(file: string, table: string, cause: unknown): SluiceError {
   const msg = messageOf(cause).split('\n')[0] ?? ''
-  const hint = isOutOfMemory(msg)
-    ? 'DuckDB ran out of its memory limit reading the job file: raise memoryLimit (destination.duckdb.memory_limit in the CLI) or lower threads, then run again'
-    : "the job file does not match the table's columns; check the schema or drop the pending package"
-  return new SluiceError('DESTINATION_LOAD', `[duckdb] could not load ${file} into ${table}: ${msg}`, {
-    cause,
-    hint,
-  })
+  const hint = FATAL.test(msg)
+    ? FATAL_HINT
+    : isOutOfMemory(msg)
+      ? OUT_OF_MEMORY_HINT
+      : "the job file does not match the table's columns; check the schema or drop the pending package"
+  return new SluiceError(
+    FATAL.test(msg) ? 'DESTINATION_FATAL' : 'DESTINATION_LOAD',
+    `[duckdb] could not load ${file} into ${table}: ${msg}`,
+    { cause, hint },
+  )
+}
+
+const OUT_OF_MEMORY_HINT =
+  'DuckDB ran out of its memory limit loading the job file: raise memoryLimit (destination.duckdb.memory_limit in the CLI) or lower threads, then run again'
+
+/**
+ * Turns an error from committing a job file's load into a {@link SluiceError}. Not transient: in DuckDB 1.5 a
+ * failed COMMIT can leave the table corrupt in memory, and running the load again on it ends in a fatal error.
+ */
+export function commitError(file: string, table: string, cause: unknown): SluiceError {
+  const msg = messageOf(cause).split('\n')[0] ?? ''
+  const hint = FATAL.test(msg)
+    ? FATAL_HINT
+    : isOutOfMemory(msg) || /failed to pin|could not allocate/i.test(msg)
+      ? OUT_OF_MEMORY_HINT
+      : 'see the cause; nothing of this job file was loaded: fix the cause and run again'
+  return new SluiceError(
+    FATAL.test(msg) ? 'DESTINATION_FATAL' : 'DESTINATION_LOAD',
+    `[duckdb] could not commit the load of ${file} into ${table}: ${msg}`,
+    { cause, hint },
+  )
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { loadError } from '../src/duckdb-errors.ts'
+import { commitError, loadError, queryError } from '../src/duckdb-errors.ts'
 
 describe('duckdb load errors', () => {
   it('points out of memory errors at memoryLimit, other failures at the job file', () => {
@@ -24,5 +24,49 @@ describe('duckdb load errors', () => {
     )
     expect(mismatch.hint).toContain("does not match the table's columns")
     expect(mismatch.hint).not.toContain('memoryLimit')
+  })
+
+  it('names a fatal error that invalidated the database, and what to do, wherever it surfaces', () => {
+    const first = new Error(
+      'FATAL Error: Failed to create checkpoint because of error: Corrupted in-memory column - column with index 0 has misaligned count',
+    )
+    const later = new Error(
+      'FATAL Error: Failed: database has been invalidated because of a previous fatal error. The database must be restarted prior to being used again.',
+    )
+    for (const error of [
+      loadError('/p/entries.5.csv', 't', first),
+      commitError('/p/entries.5.csv', 't', first),
+      queryError('CREATE SCHEMA IF NOT EXISTS "x"', later),
+    ]) {
+      expect(error.code).toBe('DESTINATION_FATAL')
+      expect(error.transient).toBe(false)
+      expect(error.hint).toContain('run again, and the pending package loads again from its files')
+      // not the generic advice that sends the user to their table or job file
+      expect(error.hint).not.toContain('columns')
+    }
+    expect(queryError('SELECT 1', later).message.startsWith(`[duckdb] ${later.message}`)).toBe(true)
+  })
+
+  it('points a COMMIT that ran out of memory at memoryLimit, and never retries a failed COMMIT', () => {
+    const pin = commitError(
+      '/p/entries.5.csv',
+      't',
+      new Error(
+        'TransactionContext Error: Failed to commit: failed to pin block of size 256.0 KiB (30.4 MiB/30.5 MiB used)',
+      ),
+    )
+    expect(pin.code).toBe('DESTINATION_LOAD')
+    expect(pin.message).toContain(
+      'could not commit the load of /p/entries.5.csv into t: TransactionContext Error',
+    )
+    expect(pin.hint).toContain('memoryLimit')
+    expect(pin.transient).toBe(false)
+    const other = commitError(
+      '/p/a.csv',
+      't',
+      new Error('TransactionContext Error: Failed to commit: disk full'),
+    )
+    expect(other.hint).toContain('nothing of this job file was loaded')
+    expect(other.transient).toBe(false)
   })
 })

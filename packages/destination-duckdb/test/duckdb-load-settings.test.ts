@@ -81,7 +81,14 @@ describe('duckdb settings while job files load', () => {
       signal,
     )
     expect(rows).toBe(2)
-    expect(sql.slice(-3)).toEqual([`SET "threads" = '1'`, 'INSERT INTO items', `SET "threads" = '2'`])
+    // each load is its own transaction, committed with the full settings back
+    expect(sql.slice(-5)).toEqual([
+      `SET "threads" = '1'`,
+      'BEGIN TRANSACTION',
+      'INSERT INTO items',
+      `SET "threads" = '2'`,
+      'COMMIT',
+    ])
     expect(await threadsNow(client)).toBe(2)
     await writeFile(file, 'id,name\nnot a number,a\n')
     await expect(
@@ -96,7 +103,7 @@ describe('duckdb settings while job files load', () => {
     await writeFile(file, 'id,name\n3,d\n')
     const before = sql.length
     await client.bulkLoad({ file, format: 'csv', qualifiedTable: 'items', columns, rows: 1 }, signal)
-    expect(sql.slice(before)).toEqual(['INSERT INTO items'])
+    expect(sql.slice(before)).toEqual(['BEGIN TRANSACTION', 'INSERT INTO items', 'COMMIT'])
     await client[Symbol.asyncDispose]()
   })
 
@@ -126,27 +133,31 @@ describe('duckdb settings while job files load', () => {
       duringExtraction: true,
     }
     expect(await client.bulkLoad(load, signal)).toBe(2)
-    expect(sql.slice(-3)).toEqual([
+    // the COMMIT runs at the full limit: DuckDB 1.5 can corrupt a table in memory when a COMMIT runs out of it
+    const atLoadLimit = [
       `SET "memory_limit" = '64MB'`,
+      'BEGIN TRANSACTION',
       'INSERT INTO items',
       `SET "memory_limit" = '256MB'`,
-    ])
+      'COMMIT',
+    ]
+    expect(sql.slice(-5)).toEqual(atLoadLimit)
     expect(await memoryNow(client)).toBe('244.1 MiB')
     const before = sql.length
     await client.bulkLoad({ ...load, duringExtraction: false }, signal)
-    expect(sql.slice(before)).toEqual([
-      `SET "memory_limit" = '64MB'`,
-      'INSERT INTO items',
-      `SET "memory_limit" = '256MB'`,
-    ])
+    expect(sql.slice(before)).toEqual(atLoadLimit)
     // 1 MB cannot hold read_csv's 4 MB read buffer: the load fails there and succeeds at the full limit
     const tiny = await recordingClient({ memoryLimit: { load: '1MB', all: '256MB' } })
     expect(await tiny.client.bulkLoad(load, signal)).toBe(2)
-    expect(tiny.sql.slice(-4)).toEqual([
+    expect(tiny.sql.slice(-8)).toEqual([
       `SET "memory_limit" = '1MB'`,
+      'BEGIN TRANSACTION',
       'INSERT INTO items',
+      'ROLLBACK',
       `SET "memory_limit" = '256MB'`,
+      'BEGIN TRANSACTION',
       'INSERT INTO items',
+      'COMMIT',
     ])
     expect(await tiny.client.query('SELECT count(*)::INTEGER AS n FROM items')).toEqual([{ n: 2 }])
     expect(await memoryNow(tiny.client)).toBe('244.1 MiB')

@@ -358,6 +358,12 @@ class PipelineRunner implements Pipeline {
         const waitStart = performance.now()
         earlyResult = await early?.finish()
         info.durations.load += performance.now() - waitStart
+        if (early?.reason !== undefined && earlyResult === undefined) {
+          // the cause of a failed early load must not be lost when the load step fails again
+          const message = `loading while extracting stopped (${early.reason}); the load step loads every job file again`
+          info.warnings.push(message)
+          this.emit({ type: 'warning', message })
+        }
       } catch (error) {
         early?.stop('the extraction failed')
         await early?.finish()

@@ -141,8 +141,14 @@ describe('loading while extracting', () => {
     const d = new FakeDestination()
     d.earlyLoad = true
     d.failures = [{ table: 'items', transient: 1 }]
-    const { p } = make(d)
+    const { p, events } = make(d)
     const info = await p.run(source(resource(d, 12)))
+    // the early failure's cause is reported, not only retried
+    const warning = expect.stringMatching(
+      /^loading while extracting stopped \(.*connection reset loading .+\); the load step loads every job file again$/,
+    )
+    expect(info.warnings).toEqual([warning])
+    expect(events).toContainEqual({ type: 'warning', message: warning })
     expect(d.calls).toContain('startLoad')
     const pkg = await p.package(info.loadIds[0]!)
     // every job loads again after startLoad emptied staging
