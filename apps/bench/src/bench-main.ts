@@ -421,7 +421,9 @@ async function main(): Promise<void> {
         }
         for (const rows of SIZE.memoryRows) {
           const end = await endDateFor(baseUrl, HISTORY_START, rows, 365 * 5)
-          for (const destination of pg ? (['duckdb', 'postgres'] as const) : (['duckdb'] as const)) {
+          const destinations = pg ? (['duckdb', 'postgres'] as const) : (['duckdb'] as const)
+          const picked = process.env.BENCH_MEMORY_DESTINATIONS?.split(',')
+          for (const destination of destinations.filter((d) => !picked || picked.includes(d))) {
             const m = await measure(`memory ${rows} ${destination}`, {
               kind: 'e2e',
               baseUrl,
