@@ -2,21 +2,39 @@ import { describe, expect, it } from 'vitest'
 import { commitError, loadError, queryError } from '../src/duckdb-errors.ts'
 
 describe('duckdb load errors', () => {
-  it('points out of memory errors at memoryLimit, other failures at the job file', () => {
-    const oom = loadError(
-      '/p/entries.1.csv',
-      '"ds_staging"."entries"',
-      new Error(
-        'Out of Memory Error: could not allocate block of size 32.0 MiB (109.8 MiB/122.0 MiB used)\nPossible solutions: ...',
-      ),
-    )
-    expect(oom.code).toBe('DESTINATION_LOAD')
-    expect(oom.message).toContain(
-      '[duckdb] could not load /p/entries.1.csv into "ds_staging"."entries": Out of Memory Error: could not allocate block of size 32.0 MiB (109.8 MiB/122.0 MiB used)',
-    )
-    // DuckDB's multi-line advice is left out: the hint says what to do in sluice's terms
-    expect(oom.message).not.toContain('Possible solutions')
-    expect(oom.hint).toContain('memoryLimit')
+  it('points out of memory errors at memoryLimit, in a load and in its COMMIT, and retries neither', () => {
+    const cases = [
+      {
+        error: loadError(
+          '/p/entries.1.csv',
+          '"ds_staging"."entries"',
+          new Error(
+            'Out of Memory Error: could not allocate block of size 32.0 MiB (109.8 MiB/122.0 MiB used)\nPossible solutions: ...',
+          ),
+        ),
+        message:
+          '[duckdb] could not load /p/entries.1.csv into "ds_staging"."entries": Out of Memory Error: could not allocate block of size 32.0 MiB (109.8 MiB/122.0 MiB used)',
+      },
+      {
+        // a failed COMMIT is never retried: in DuckDB 1.5 it can leave the table corrupt in memory
+        error: commitError(
+          '/p/entries.5.csv',
+          't',
+          new Error(
+            'TransactionContext Error: Failed to commit: failed to pin block of size 256.0 KiB (30.4 MiB/30.5 MiB used)',
+          ),
+        ),
+        message: '[duckdb] could not commit the load of /p/entries.5.csv into t: TransactionContext Error',
+      },
+    ]
+    for (const { error, message } of cases) {
+      expect(error.code).toBe('DESTINATION_LOAD')
+      expect(error.message).toContain(message)
+      // DuckDB's multi-line advice is left out: the hint says what to do in sluice's terms
+      expect(error.message).not.toContain('Possible solutions')
+      expect(error.hint).toContain('memoryLimit')
+      expect(error.transient).toBe(false)
+    }
     const mismatch = loadError(
       '/p/entries.1.csv',
       't',
@@ -47,20 +65,7 @@ describe('duckdb load errors', () => {
     expect(queryError('SELECT 1', later).message.startsWith(`[duckdb] ${later.message}`)).toBe(true)
   })
 
-  it('points a COMMIT that ran out of memory at memoryLimit, and never retries a failed COMMIT', () => {
-    const pin = commitError(
-      '/p/entries.5.csv',
-      't',
-      new Error(
-        'TransactionContext Error: Failed to commit: failed to pin block of size 256.0 KiB (30.4 MiB/30.5 MiB used)',
-      ),
-    )
-    expect(pin.code).toBe('DESTINATION_LOAD')
-    expect(pin.message).toContain(
-      'could not commit the load of /p/entries.5.csv into t: TransactionContext Error',
-    )
-    expect(pin.hint).toContain('memoryLimit')
-    expect(pin.transient).toBe(false)
+  it('sends other COMMIT failures to their cause, without a retry', () => {
     const other = commitError(
       '/p/a.csv',
       't',
