@@ -45,7 +45,7 @@ export function openError(path: string, cause: unknown): SluiceError {
  */
 const FATAL = /FATAL Error|database has been invalidated/i
 const FATAL_HINT =
-  'DuckDB stopped this database after a fatal error (the first one is in the warnings or the log); what was committed is safe in the file and nothing of this run was published: run again, and the pending package loads again from its files'
+  'DuckDB stopped this database after a fatal error (the first one is in the warnings or the log); what was committed is safe in the file, nothing of this run was published and its state was not committed: run again, and the same data loads again'
 
 /** Turns a query error into a {@link SluiceError}; write-write conflicts are transient. */
 export function queryError(sql: string, cause: unknown): SluiceError {

@@ -58,7 +58,7 @@ describe('duckdb load errors', () => {
     ]) {
       expect(error.code).toBe('DESTINATION_FATAL')
       expect(error.transient).toBe(false)
-      expect(error.hint).toContain('run again, and the pending package loads again from its files')
+      expect(error.hint).toContain('its state was not committed: run again, and the same data loads again')
       // not the generic advice that sends the user to their table or job file
       expect(error.hint).not.toContain('columns')
     }
