@@ -4,7 +4,7 @@ import type { BulkLoad, SqlClient, SqlDialect, SqlExecutor } from '@sluice/core'
 import { SluiceError } from '@sluice/core'
 import { readCsvHeader } from '@sluice/core/node'
 import { type CsvReadAttempt, csvColumns, isOutOfMemory, nextCsvAttempt, readCsvSql } from './duckdb-csv.ts'
-import { commitError, loadError, openError, queryError } from './duckdb-errors.ts'
+import { commitError, isFatal, loadError, openError, queryError } from './duckdb-errors.ts'
 import { duckdbDialect, duckdbQuote, duckdbString, readJsonColumn } from './duckdb-type-mapper.ts'
 
 interface CachedInstance {
@@ -257,6 +257,8 @@ export class DuckDBClient implements SqlClient {
           } catch (cause) {
             await this.connection.run('ROLLBACK').catch(() => {})
             signal.throwIfAborted()
+            // the instance is invalidated: a retry would only report "database has been invalidated"
+            if (isFatal(cause)) throw loadError(load.file, load.qualifiedTable, cause)
             if (switched?.load['memory_limit'] !== undefined && isOutOfMemory(cause)) {
               await this.setAll(switched.all)
               switched = undefined

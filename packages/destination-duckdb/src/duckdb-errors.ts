@@ -63,38 +63,43 @@ export function queryError(sql: string, cause: unknown): SluiceError {
   })
 }
 
-/** Turns an error from reading a job file into a {@link SluiceError}; out of memory gets its own hint. */
-export function loadError(file: string, table: string, cause: unknown): SluiceError {
-  const msg = messageOf(cause).split('\n')[0] ?? ''
-  const hint = FATAL.test(msg)
-    ? FATAL_HINT
-    : isOutOfMemory(msg)
-      ? OUT_OF_MEMORY_HINT
-      : "the job file does not match the table's columns; check the schema or drop the pending package"
-  return new SluiceError(
-    FATAL.test(msg) ? 'DESTINATION_FATAL' : 'DESTINATION_LOAD',
-    `[duckdb] could not load ${file} into ${table}: ${msg}`,
-    { cause, hint },
-  )
+/** True for a DuckDB FATAL error, after which the instance runs nothing more: no retry can succeed. */
+export function isFatal(cause: unknown): boolean {
+  return FATAL.test(messageOf(cause))
 }
 
-const OUT_OF_MEMORY_HINT =
-  'DuckDB ran out of its memory limit loading the job file: raise memoryLimit (destination.duckdb.memory_limit in the CLI) or lower threads, then run again'
+/** Turns an error from reading a job file into a {@link SluiceError}; out of memory gets its own hint. */
+export function loadError(file: string, table: string, cause: unknown): SluiceError {
+  return jobError(
+    `could not load ${file} into ${table}`,
+    cause,
+    "the job file does not match the table's columns; check the schema or drop the pending package",
+  )
+}
 
 /**
  * Turns an error from committing a job file's load into a {@link SluiceError}. Not transient: in DuckDB 1.5 a
  * failed COMMIT can leave the table corrupt in memory, and running the load again on it ends in a fatal error.
  */
 export function commitError(file: string, table: string, cause: unknown): SluiceError {
+  return jobError(
+    `could not commit the load of ${file} into ${table}`,
+    cause,
+    'see the cause; nothing of this job file was loaded: fix the cause and run again',
+  )
+}
+
+/** A job file's failure: fatal, out of memory (also "failed to pin" a block), or else `otherHint`. */
+function jobError(what: string, cause: unknown, otherHint: string): SluiceError {
   const msg = messageOf(cause).split('\n')[0] ?? ''
-  const hint = FATAL.test(msg)
+  const fatal = FATAL.test(msg)
+  const hint = fatal
     ? FATAL_HINT
     : isOutOfMemory(msg) || /failed to pin|could not allocate/i.test(msg)
-      ? OUT_OF_MEMORY_HINT
-      : 'see the cause; nothing of this job file was loaded: fix the cause and run again'
-  return new SluiceError(
-    FATAL.test(msg) ? 'DESTINATION_FATAL' : 'DESTINATION_LOAD',
-    `[duckdb] could not commit the load of ${file} into ${table}: ${msg}`,
-    { cause, hint },
-  )
+      ? 'DuckDB ran out of its memory limit loading the job file: raise memoryLimit (destination.duckdb.memory_limit in the CLI) or lower threads, then run again'
+      : otherHint
+  return new SluiceError(fatal ? 'DESTINATION_FATAL' : 'DESTINATION_LOAD', `[duckdb] ${what}: ${msg}`, {
+    cause,
+    hint,
+  })
 }

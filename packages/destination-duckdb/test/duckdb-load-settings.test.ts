@@ -168,6 +168,38 @@ describe('duckdb settings while job files load', () => {
     for (const c of [client, tiny.client, refused.client]) await c[Symbol.asyncDispose]()
   })
 
+  it('does not retry a load after a fatal error, and reports that first error', async () => {
+    const { client, sql } = await recordingClient({ memoryLimit: { load: '64MB', all: '256MB' } })
+    const connection = (
+      client as unknown as { connection: { run: (s: string, p?: unknown) => Promise<unknown> } }
+    ).connection
+    const run = connection.run.bind(connection)
+    // DuckDB invalidates the instance after a FATAL error; here only the INSERT fails, so a retry would pass
+    connection.run = (s, p) =>
+      s.startsWith('INSERT')
+        ? run(s, p).then(() => {
+            throw new Error(
+              'FATAL Error: Failed to create checkpoint because of error: Corrupted in-memory column',
+            )
+          })
+        : run(s, p)
+    const file = join(dir, 'fatal.csv')
+    await writeFile(file, 'id,name\n1,a\n')
+    const before = sql.length
+    const error = await client
+      .bulkLoad(
+        { file, format: 'csv', qualifiedTable: 'items', columns, rows: 1, duringExtraction: true },
+        new AbortController().signal,
+      )
+      .catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'DESTINATION_FATAL' })
+    expect((error as Error).message).toContain('Corrupted in-memory column')
+    expect(sql.slice(before).filter((s) => s.startsWith('INSERT'))).toHaveLength(1)
+    expect(sql.slice(before)).toContain('ROLLBACK')
+    expect(await memoryNow(client)).toBe('244.1 MiB')
+    await client[Symbol.asyncDispose]()
+  })
+
   it('runs staging checks at the load memory limit, and again at the full one when it runs out', async () => {
     const { client, sql } = await recordingClient({ memoryLimit: { load: '96MB', all: '256MB' } })
     await client.execute('INSERT INTO items SELECT i, NULL FROM range(200000) t(i)')
