@@ -51,10 +51,15 @@ function steps(info: LoadInfo): Record<string, number> {
  */
 function rssProbe(): { onEvent: (e: PipelineEvent) => void; beforeLoad: () => number } {
   let before = 0
+  const started = performance.now()
+  const trace = process.env['BENCH_EVENTS'] !== undefined
   return {
     onEvent: (e) => {
       // a fallback (an early load that failed) changes what a run measures: show it
       if (e.type === 'warning') process.stderr.write(`[bench warning] ${e.message}\n`)
+      // BENCH_EVENTS=1: a timeline of steps and job-file loads, in seconds since the probe started
+      if (trace && (e.type === 'step' || e.type === 'load-job'))
+        process.stderr.write(`[bench event] ${secondsSince(started).toFixed(2)} ${JSON.stringify(e)}\n`)
       if (e.type === 'step' && e.step === 'load' && e.phase === 'start' && before === 0) before = peakRssMb()
     },
     beforeLoad: () => before,
