@@ -45,11 +45,22 @@ export function openError(path: string, cause: unknown): SluiceError {
  */
 const FATAL = /FATAL Error|database has been invalidated/i
 const FATAL_HINT =
-  'DuckDB stopped this database after a fatal error (the first one is in the warnings or the log); what was committed is safe in the file, nothing of this run was published and its state was not committed: run again, and the same data loads again'
+  'DuckDB stopped this database after a fatal error; what was committed is safe in the file, nothing of this run was published and its state was not committed: run again, and the same data loads again'
+
+/**
+ * The first line of a DuckDB error. On a fatal error, the error that invalidated the database too: every later
+ * statement fails with "database has been invalidated", and DuckDB names the first error on its next line only.
+ */
+function firstLine(cause: unknown): string {
+  const [line = '', ...rest] = messageOf(cause).split('\n')
+  if (!FATAL.test(line)) return line
+  const original = rest.find((l) => l.startsWith('Original error:'))
+  return original ? `${line} ${original}` : line
+}
 
 /** Turns a query error into a {@link SluiceError}; write-write conflicts are transient. */
 export function queryError(sql: string, cause: unknown): SluiceError {
-  const msg = messageOf(cause).split('\n')[0] ?? ''
+  const msg = firstLine(cause)
   if (FATAL.test(msg))
     return new SluiceError('DESTINATION_FATAL', `[duckdb] ${msg}`, { cause, hint: FATAL_HINT })
   const transient = /conflict|interrupted/i.test(msg)
@@ -91,7 +102,7 @@ export function commitError(file: string, table: string, cause: unknown): Sluice
 
 /** A job file's failure: fatal, out of memory (also "failed to pin" a block), or else `otherHint`. */
 function jobError(what: string, cause: unknown, otherHint: string): SluiceError {
-  const msg = messageOf(cause).split('\n')[0] ?? ''
+  const msg = firstLine(cause)
   const fatal = FATAL.test(msg)
   const hint = fatal
     ? FATAL_HINT
