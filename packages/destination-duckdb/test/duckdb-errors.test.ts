@@ -67,7 +67,9 @@ describe('duckdb load errors', () => {
       '[duckdb] FATAL Error: Failed: database has been invalidated because of a previous fatal error. The database must be restarted prior to being used again. Original error: "Failed to create checkpoint because of error: Corrupted in-memory column"',
     )
     // other errors keep their first line only (DuckDB's advice follows on the next ones)
-    expect(queryError('SELECT 1', new Error('Binder Error: x\nOriginal error: zzz')).message).not.toContain('zzz')
+    expect(queryError('SELECT 1', new Error('Binder Error: x\nOriginal error: zzz')).message).not.toContain(
+      'zzz',
+    )
   })
 
   it('sends other COMMIT failures to their cause, without a retry', () => {

@@ -99,7 +99,7 @@ describe('duckdb: a run that hits a FATAL error, then runs again', () => {
         () => undefined,
         (e: unknown) => e,
       )
-    expect(isSluiceError(failed, 'DESTINATION_FATAL'), String(failed)).toBe(true)
+      expect(isSluiceError(failed, 'DESTINATION_FATAL'), String(failed)).toBe(true)
       // the error that invalidated the database, even where a later statement reported it
       expect((failed as Error).message).toContain('checkpoint_abort')
       expect((failed as SluiceError).hint).toContain('run again')
