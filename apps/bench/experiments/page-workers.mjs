@@ -27,6 +27,8 @@ const self = fileURLToPath(import.meta.url)
 const dist = new URL('../dist/', import.meta.url)
 const WORK = process.env.WORK ?? '/tmp/page-workers-experiment'
 const IN_FLIGHT = 6
+// DuckDB threads for loads while pages are read (LOAD_THREADS, default 1 as in sluice)
+const DURING = Number(process.env.LOAD_THREADS ?? 1)
 const [mode, arg] = process.argv.slice(2)
 
 if (!isMainThread) await readPages(workerData, (m) => parentPort.postMessage(m))
@@ -115,7 +117,7 @@ async function withWorkers(n) {
   let extracted = false
   const pump = () => {
     loading = loading.then(async () => {
-      while (pending.length > 0) await loadFile(pending.shift(), extracted ? 2 : 1)
+      while (pending.length > 0) await loadFile(pending.shift(), extracted ? 2 : DURING)
     })
   }
   const counter = new SharedArrayBuffer(4)
