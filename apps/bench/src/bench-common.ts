@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Clock } from '@sluice/core'
+import type { Clock, PageWorkers } from '@sluice/core'
 import { sleep } from '@sluice/core'
+import { nodePageWorkers } from '@sluice/core/node'
 import type { DuckDBDestinationOptions } from '@sluice/destination-duckdb'
 
 /** Credentials the simulated account accepts (the mock's defaults). */
@@ -84,4 +85,14 @@ export function copyPage(template: readonly Record<string, unknown>[], firstId: 
 export function benchDuckdbOptions(): DuckDBDestinationOptions {
   const raw = process.env['BENCH_DUCKDB']
   return raw ? (JSON.parse(raw) as DuckDBDestinationOptions) : {}
+}
+
+/**
+ * Page workers for every pipeline the bench runs (as the `sluice` CLI has them): `BENCH_PAGE_WORKERS` threads,
+ * `0` for none; default `nodePageWorkers()`'s (the cores Node.js may use, at most 4).
+ */
+export function benchPageWorkers(): { pageWorkers?: PageWorkers } {
+  const raw = process.env['BENCH_PAGE_WORKERS']
+  if (raw === '0') return {}
+  return { pageWorkers: nodePageWorkers(raw ? { size: Number(raw) } : {}) }
 }

@@ -28,12 +28,15 @@ const { values } = parseArgs({
 })
 if (values.help) {
   process.stdout.write(
-    `pnpm bench [-- --quick] [-- --only ${SCENARIOS.join('|')}[,...]]\n` +
+    `pnpm bench [-- --quick] [-- --only ${SCENARIOS.join('|')}|e2e-duckdb[,...]]\n` +
       'Writes apps/bench/results/latest.json. SLUICE_BENCH_POSTGRES_URL uses an existing PostgreSQL; BENCH_CPU_PROF=<dir> profiles every worker.\n',
   )
   process.exit(0)
 }
 const only = new Set((values.only ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()))
+// `e2e-duckdb`: the e2e section without PostgreSQL and the filesystem (for quick A/B runs)
+const e2eDuckdbOnly = only.delete('e2e-duckdb')
+if (e2eDuckdbOnly) only.add('e2e')
 for (const s of only) {
   if (!(SCENARIOS as readonly string[]).includes(s)) {
     process.stderr.write(`unknown scenario ${s}; choose from ${SCENARIOS.join(', ')}\n`)
@@ -234,6 +237,7 @@ async function main(): Promise<void> {
         targets.push(
           `${ratio >= 0.6 ? 'MET   ' : 'MISSED'} e2e DuckDB at ${(ratio * 100).toFixed(0)}% of the fetch+parse floor (target >= 60%)`,
         )
+        if (e2eDuckdbOnly) return
         try {
           pg = await startBenchPostgres()
           const e2ePg = await measure('e2e postgres', {

@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ResourceContext, ResourceState, Source } from '@sluice/core'
+import { pageRows } from '@sluice/core'
 import { clockodoSource } from '@sluice/source-clockodo'
 import { BENCH_KEY, BENCH_USER, CLOCKODO_HEADERS, fastLimiterClock } from './bench-common.ts'
 
@@ -34,7 +35,7 @@ export async function readResource(
     replaceRange: () => {},
     warn: () => {},
   }
-  for await (const page of resource.read(ctx)) await onPage(page as readonly object[])
+  for await (const page of resource.read(ctx)) await onPage(pageRows(page))
 }
 
 /** Number of entries in [since, until) as the account reports it (one request with items_per_page=1). */

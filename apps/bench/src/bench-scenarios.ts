@@ -15,6 +15,7 @@ import {
   BENCH_KEY,
   BENCH_USER,
   benchDuckdbOptions,
+  benchPageWorkers,
   CLOCKODO_HEADERS,
   CONCURRENCY,
   copyPage,
@@ -141,6 +142,7 @@ export async function endToEnd(options: {
       datasetName,
       pipelinesDir: join(dir, 'pipelines'),
       onEvent: probe.onEvent,
+      ...benchPageWorkers(),
     })
     const start = performance.now()
     const info = await p.run(loaded)
@@ -311,6 +313,7 @@ export async function latencyRun(options: {
       destination: duckdb({ path: join(dir, 'bench.duckdb'), ...benchDuckdbOptions() }),
       datasetName: 'bench_data',
       pipelinesDir: join(dir, 'pipelines'),
+      ...benchPageWorkers(),
     })
     const start = performance.now()
     const info = await p.run(source)

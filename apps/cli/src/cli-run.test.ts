@@ -1,7 +1,7 @@
 import { SluiceError } from '@sluice/core'
 import { describe, expect, test } from 'vitest'
 import { exitCodeFor, UsageError } from './cli-errors.ts'
-import { parseRunFlags } from './cli-run.ts'
+import { autoPageWorkers, parseRunFlags } from './cli-run.ts'
 
 describe('parseRunFlags', () => {
   test('defaults', () => {
@@ -34,6 +34,8 @@ describe('parseRunFlags', () => {
       'log',
       '--json',
       '--strict',
+      '--page-workers',
+      '3',
     ])
     expect(flags).toMatchObject({
       destination: 'postgres',
@@ -45,7 +47,14 @@ describe('parseRunFlags', () => {
       progress: 'log',
       json: true,
       strict: true,
+      pageWorkers: 3,
     })
+  })
+
+  test('page workers: auto is one per core, at most 4, none on one core', () => {
+    expect([1, 2, 3, 8].map((cores) => autoPageWorkers(cores))).toEqual([0, 2, 3, 4])
+    expect(parseRunFlags(['--page-workers', '0'])).toMatchObject({ pageWorkers: 0 })
+    expect(parseRunFlags([])).toMatchObject({ pageWorkers: autoPageWorkers() })
   })
 
   test.each([
@@ -55,6 +64,8 @@ describe('parseRunFlags', () => {
     [['--lookback-days=-3'], /whole number of days/],
     [['--lookback-days', 'ten'], /whole number of days/],
     [['--progress', 'fancy'], /not one of auto, bar, log, none/],
+    [['--page-workers', 'many'], /--page-workers "many" must be auto or a whole number from 0 to 64/],
+    [['--page-workers=-1'], /must be auto or a whole number/],
     [['--dataset', 'my-data'], /may contain only letters, digits and _/],
     [['--bogus'], /Unknown option '--bogus'.*sluice run --help/],
   ])('rejects %j with an actionable message and exit code 2', (args, message) => {

@@ -1,6 +1,7 @@
+import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { type Destination, type LoadInfo, pipeline } from '@sluice/core'
-import { defaultPipelinesDir } from '@sluice/core/node'
+import { defaultPipelinesDir, nodePageWorkers } from '@sluice/core/node'
 import { type ConfigProvider, loadConfig } from './cli-config.ts'
 import { resolveDestination } from './cli-destinations.ts'
 import { UsageError } from './cli-errors.ts'
@@ -23,6 +24,7 @@ export const RUN_OPTIONS = {
   'full-refresh': { type: 'boolean', default: false },
   demo: { type: 'boolean', default: false },
   strict: { type: 'boolean', default: false },
+  'page-workers': { type: 'string', default: 'auto' },
   progress: { type: 'string', default: 'auto' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -46,6 +48,8 @@ Options:
   --full-refresh           drop the source's tables and state, then load everything
   --demo                   load a simulated Clockodo account (no account needed)
   --strict                 fail on a resource the API key may not read instead of skipping it
+  --page-workers N|auto    threads that parse and normalize entries pages; 0 parses on the main
+                           thread (default: auto, the cores Node.js may use, at most 4; 0 on one core)
   --progress MODE          auto, bar, log or none (default: auto)
   --json                   print the load info as JSON
 `
@@ -74,6 +78,8 @@ export interface RunFlags {
   fullRefresh: boolean
   demo: boolean
   strict: boolean
+  /** Page worker threads; 0 for none. */
+  pageWorkers: number
   progress: ProgressMode
   json: boolean
 }
@@ -100,6 +106,12 @@ export function parseRunFlags(args: string[]): RunFlags | 'help' {
         `--lookback-days "${v['lookback-days']}" must be a whole number of days (0 or more)`,
       )
     }
+  }
+  const pageWorkers = v['page-workers'] === 'auto' ? autoPageWorkers() : Number(v['page-workers'])
+  if (!Number.isInteger(pageWorkers) || pageWorkers < 0 || pageWorkers > 64) {
+    throw new UsageError(
+      `--page-workers "${v['page-workers']}" must be auto or a whole number from 0 to 64 (0 parses pages on the main thread)`,
+    )
   }
   const since = checkDate('since', v.since)
   const until = checkDate('until', v.until)
@@ -133,9 +145,15 @@ export function parseRunFlags(args: string[]): RunFlags | 'help' {
     fullRefresh: v['full-refresh'],
     demo: v.demo,
     strict: v.strict,
+    pageWorkers,
     progress,
     json: v.json,
   }
+}
+
+/** Page workers by default: one per core Node.js may use, at most 4; none on a single core (nothing to gain). */
+export function autoPageWorkers(cores: number = availableParallelism()): number {
+  return cores < 2 ? 0 : Math.min(4, cores)
 }
 
 /** Resolves the pipelines directory: flag, then SLUICE_PIPELINES_DIR, then ~/.sluice/pipelines. */
@@ -181,6 +199,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       datasetName: flags.dataset,
       pipelinesDir: pipelinesDirFor(flags.pipelinesDir, io),
       onEvent: (e) => progress.onEvent(e),
+      ...(flags.pageWorkers > 0 ? { pageWorkers: nodePageWorkers({ size: flags.pageWorkers }) } : {}),
     })
     info = await p.run(built.source, {
       ...(flags.resources ? { resources: flags.resources } : {}),

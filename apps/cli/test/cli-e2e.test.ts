@@ -97,6 +97,35 @@ describe('sluice run into DuckDB', () => {
   })
 })
 
+describe('sluice run --page-workers', () => {
+  test('page workers load the same entries and schema as the main thread alone', async () => {
+    const load = async (workers: string) => {
+      const dir = await tempDir(`sluice-cli-workers-${workers}-`)
+      onTestFinished(() => rm(dir, { recursive: true, force: true }))
+      const r = await runCli(['run', '--progress', 'none', '--page-workers', workers], {
+        cwd: dir,
+        env: { ...env, SLUICE_PIPELINES_DIR: join(dir, 'pipelines') },
+      })
+      expect(r.code, r.stderr).toBe(0)
+      const file = join(dir, 'clockodo_pipeline.duckdb')
+      const columns = await duckdbQuery(
+        file,
+        "select column_name, data_type from information_schema.columns where table_schema = 'clockodo_data' and table_name = 'entries' order by ordinal_position",
+      )
+      const content = await duckdbQuery(
+        file,
+        "select count(*), count(distinct id), sum(hash(columns(c -> c not in ('_sluice_id', '_sluice_load_id')))) from clockodo_data.entries",
+      )
+      return { columns, content, counts: await duckdbCounts(file, 'clockodo_data') }
+    }
+    const [here, workers] = [await load('0'), await load('2')]
+    expect(workers.columns).toEqual(here.columns)
+    expect(workers.content).toEqual(here.content)
+    expect(workers.counts).toEqual(here.counts)
+    expect(Number(here.content[0]![0])).toBe(mock.account.expectedCounts().entries)
+  })
+})
+
 describe('sluice run: refusals and configuration', () => {
   test('missing credentials name the variable and the TOML key', async () => {
     const dir = await tempDir('sluice-cli-nocreds-')

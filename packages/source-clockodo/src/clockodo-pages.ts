@@ -1,5 +1,5 @@
-import type { HttpClient, QueryValue } from '@sluice/core'
-import { SluiceError } from '@sluice/core'
+import type { HttpClient, LocalPage, PageParser, ParsedPage, QueryValue } from '@sluice/core'
+import { parsePageHere, SluiceError } from '@sluice/core'
 
 /** A Clockodo `paging` block. */
 export interface ClockodoPaging {
@@ -48,18 +48,34 @@ export function extractRows(body: unknown, req: Pick<ListRequest, 'path' | 'data
       const v = rec[key]
       if (Array.isArray(v)) return v as object[]
     }
-    throw new SluiceError(
+    throw noList(req, Object.keys(rec))
+  }
+  throw noList(req, undefined)
+}
+
+/** Throws `CLOCKODO_UNEXPECTED_RESPONSE` (as {@link extractRows}) for a parsed page without a row list. */
+export function checkPage<P extends ParsedPage>(page: P, req: Pick<ListRequest, 'path' | 'dataKeys'>): P {
+  if (!page.found) throw noList(req, page.bodyKeys)
+  return page
+}
+
+function noList(
+  req: Pick<ListRequest, 'path' | 'dataKeys'>,
+  keys: readonly string[] | undefined,
+): SluiceError {
+  if (keys === undefined) {
+    return new SluiceError(
       'CLOCKODO_UNEXPECTED_RESPONSE',
-      `[clockodo] GET ${req.path} answered without a list under "${req.dataKeys.join('" or "')}" (keys: ${Object.keys(rec).slice(0, 10).join(', ') || 'none'})`,
-      { hint: 'the Clockodo API may have changed; please report this with the route name' },
+      `[clockodo] GET ${req.path} answered with no JSON object`,
+      {
+        hint: 'check SOURCES__CLOCKODO__BASE_URL (it should end in /api)',
+      },
     )
   }
-  throw new SluiceError(
+  return new SluiceError(
     'CLOCKODO_UNEXPECTED_RESPONSE',
-    `[clockodo] GET ${req.path} answered with no JSON object`,
-    {
-      hint: 'check SOURCES__CLOCKODO__BASE_URL (it should end in /api)',
-    },
+    `[clockodo] GET ${req.path} answered without a list under "${req.dataKeys.join('" or "')}" (keys: ${keys.slice(0, 10).join(', ') || 'none'})`,
+    { hint: 'the Clockodo API may have changed; please report this with the route name' },
   )
 }
 
@@ -68,22 +84,35 @@ export function isLastPage(paging: ClockodoPaging | undefined, rows: number): bo
   return !paging || rows === 0 || paging.current_page >= paging.count_pages
 }
 
+/** Options of {@link fetchParsedPages}. */
+export interface FetchPagesOptions<P extends ParsedPage> {
+  signal: AbortSignal
+  lookahead: number
+  onPage?: (page: number, rows: number, total?: number) => void
+  /** Parses each body (a resource's `ctx.parsePage`, maybe on a page worker). */
+  parse: PageParser<P>
+  /** A row field read into each page's `keys` (for a dedupe). */
+  key?: string
+}
+
 /**
- * Reads all pages of a list: page 1, then pages 2..count_pages with up to `lookahead` requests started ahead,
- * yielded in order. Stops at the last page or at the first empty page. Aborts requests still running when
- * the consumer stops early.
+ * Reads all pages of a list: page 1, then pages 2..count_pages with up to `lookahead` requests started ahead
+ * (each body parsed as soon as it arrives), yielded in order. Stops at the last page or at the first empty page.
+ * Aborts requests still running when the consumer stops early.
  */
-export async function* fetchPages(
+export async function* fetchParsedPages<P extends ParsedPage>(
   client: HttpClient,
   req: ListRequest,
-  options: {
-    signal: AbortSignal
-    lookahead: number
-    onPage?: (page: number, rows: number, total?: number) => void
-  },
-): AsyncGenerator<object[]> {
+  options: FetchPagesOptions<P>,
+): AsyncGenerator<P> {
   const local = new AbortController()
-  const get = async (page: number): Promise<unknown> => {
+  const parseOptions = {
+    dataKeys: req.dataKeys,
+    meta: ['paging'],
+    ...(options.key !== undefined ? { key: options.key } : {}),
+  }
+  const parse = (bytes: Uint8Array): Promise<P> => options.parse(bytes, parseOptions)
+  const get = async (page: number): Promise<P> => {
     // one signal per request: many listeners on one shared signal trip Node's MaxListeners warning
     const signal = AbortSignal.any([options.signal, local.signal])
     const params: Record<string, QueryValue> = { ...req.params }
@@ -93,18 +122,17 @@ export async function* fetchPages(
     } else if (page > 1) {
       params.page = page
     }
-    const res = await client.request({ path: req.path, params }, { signal, resource: req.resource })
-    return res.body
+    const res = await client.request<P>({ path: req.path, params }, { signal, resource: req.resource, parse })
+    return checkPage(res.body, req)
   }
-  const pending: Promise<unknown>[] = []
+  const pending: Promise<P>[] = []
   try {
     const first = await get(1)
-    const rows = extractRows(first, req)
-    const paging = readPaging(first)
+    const paging = readPaging(first.meta)
     const total = paging && paging.count_pages > 0 ? paging.count_pages : undefined
-    options.onPage?.(1, rows.length, total)
-    if (rows.length > 0) yield rows
-    if (isLastPage(paging, rows.length)) return
+    options.onPage?.(1, first.count, total)
+    if (first.count > 0) yield first
+    if (isLastPage(paging, first.count)) return
     const last = paging!.count_pages
     let next = 2
     const launch = (): void => {
@@ -115,14 +143,24 @@ export async function* fetchPages(
     while (next <= last && pending.length < options.lookahead) launch()
     for (let page = 2; pending.length > 0; page++) {
       const body = await pending.shift()!
-      const pageRows = extractRows(body, req)
-      options.onPage?.(page, pageRows.length, last)
-      if (pageRows.length === 0) return
-      yield pageRows
+      options.onPage?.(page, body.count, last)
+      if (body.count === 0) return
+      yield body
       if (next <= last) launch()
     }
   } finally {
     if (pending.length > 0) local.abort(new Error('stopped reading pages'))
+  }
+}
+
+/** {@link fetchParsedPages} parsed on this thread, as arrays of rows. */
+export async function* fetchPages(
+  client: HttpClient,
+  req: ListRequest,
+  options: Omit<FetchPagesOptions<LocalPage>, 'parse' | 'key'>,
+): AsyncGenerator<object[]> {
+  for await (const page of fetchParsedPages(client, req, { ...options, parse: parsePageHere })) {
+    yield page.rows as object[]
   }
 }
 

@@ -1,6 +1,7 @@
 import type {
   Clock,
   HttpClient,
+  ParsedPage,
   PipelineEvent,
   QueryValue,
   RateLimiter,
@@ -9,7 +10,7 @@ import type {
   ResourceContext,
   Source,
 } from '@sluice/core'
-import { createHttpClient, createRateLimiter, isHttpError } from '@sluice/core'
+import { createHttpClient, createRateLimiter, isHttpError, pageRows, parsePageHere } from '@sluice/core'
 import type { ClockodoEndpoint } from './clockodo-catalog.ts'
 import { CLOCKODO_ENDPOINTS } from './clockodo-catalog.ts'
 import type { ClockodoConfig } from './clockodo-config.ts'
@@ -21,6 +22,7 @@ import {
   concatPrefetched,
   extractRows,
   fetchPages,
+  fetchParsedPages,
   orderedParallel,
   readPaging,
 } from './clockodo-pages.ts'
@@ -310,12 +312,12 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
 
   async function* tagPages(
     window: number,
-    pages: AsyncGenerator<object[]>,
-  ): AsyncGenerator<{ window: number; rows: object[] }> {
-    for await (const rows of pages) yield { window, rows }
+    pages: AsyncGenerator<ParsedPage>,
+  ): AsyncGenerator<{ window: number; page: ParsedPage }> {
+    for await (const page of pages) yield { window, page }
   }
 
-  async function* readEntries(e: ClockodoEndpoint, ctx: ResourceContext): AsyncGenerator<object[]> {
+  async function* readEntries(e: ClockodoEndpoint, ctx: ResourceContext): AsyncGenerator<ParsedPage> {
     const plainClient = clientFor(ctx, general)
     const client = config.enhancedList ? clientFor(ctx, enhanced) : plainClient
     const start = await historyStart(plainClient, ctx, e.name)
@@ -338,7 +340,7 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
       (w, i) => () =>
         tagPages(
           i,
-          fetchPages(
+          fetchParsedPages(
             client,
             {
               resource: e.name,
@@ -350,6 +352,9 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
             {
               signal: ctx.signal,
               lookahead,
+              // on a page worker when the pipeline has them: the rows stay there, only their ids come here
+              parse: ctx.parsePage ?? parsePageHere,
+              key: 'id',
               onPage: (_page, rows, total) => {
                 windowPages[i] = Math.max(windowPages[i]!, total ?? 1)
                 const totalPages = windowPages.reduce((a, b) => a + b, 0)
@@ -371,17 +376,16 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
     let previous = new IdSet()
     let current = new IdSet()
     let currentWindow = -1
-    for await (const { window, rows } of concatPrefetched(windows, 2)) {
+    for await (const { window, page } of concatPrefetched(windows, 2)) {
       if (window !== currentWindow) {
         previous = current
         current = new IdSet()
         currentWindow = window
       }
-      const fresh = rows.filter((row) => {
-        const id = (row as { id?: unknown }).id
-        return id === undefined || (current.add(id) && !previous.has(id))
-      })
-      if (fresh.length > 0) yield fresh
+      const ids = page.keys!
+      const fresh = ids.map((id) => id === undefined || (current.add(id) && !previous.has(id)))
+      if (!fresh.every(Boolean)) page.select((i) => fresh[i]!)
+      if (page.size > 0) yield page
     }
     ctx.state.since = plan.nextState.since!
     ctx.state.until = plan.nextState.until!
@@ -457,7 +461,9 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
     ctx.state.users = users.map((u) => u.id)
   }
 
-  const readerFor = (e: ClockodoEndpoint): ((ctx: ResourceContext) => AsyncGenerator<object[]>) => {
+  const readerFor = (
+    e: ClockodoEndpoint,
+  ): ((ctx: ResourceContext) => AsyncGenerator<object[] | ParsedPage>) => {
     switch (e.mode.kind) {
       case 'entries':
         return (ctx) => readEntries(e, ctx)
@@ -477,7 +483,7 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
       primaryKey: e.primaryKey,
       // without incremental reads, the merged tables are read whole and replaced
       writeDisposition: incremental || e.writeDisposition === 'replace' ? e.writeDisposition : 'replace',
-      async *read(ctx: ResourceContext): AsyncGenerator<object[]> {
+      async *read(ctx: ResourceContext): AsyncGenerator<object[] | ParsedPage> {
         // entries deduplicate per window themselves (readEntries)
         const seen = e.dedupeById && e.mode.kind !== 'entries' ? new Set<unknown>() : undefined
         try {
@@ -486,7 +492,7 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
               yield page
               continue
             }
-            const fresh = page.filter((row) => {
+            const fresh = pageRows(page).filter((row) => {
               const id = (row as { id?: unknown }).id
               if (id === undefined) return true
               if (seen.has(id)) return false

@@ -2,6 +2,7 @@ import {
   createManualClock,
   type ManualClock,
   type PipelineEvent,
+  pageRows,
   type ReplaceRange,
   type Resource,
   type ResourceState,
@@ -33,7 +34,7 @@ export async function runResource(
     warn: (m) => run.warnings.push(m),
   })) {
     run.pages++
-    for (const row of page) run.rows.push(row as Record<string, unknown>)
+    for (const row of pageRows(page)) run.rows.push(row as Record<string, unknown>)
   }
   return run
 }

@@ -1,6 +1,7 @@
 import { delay, HttpResponse, http } from 'msw'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { parsePageHere } from '../pages/page-parse.ts'
 import type { PipelineEvent } from '../pipeline/pipeline-events.ts'
 import { createHttpClient, parseRetryAfter } from './http-client.ts'
 import { isHttpError } from './http-error.ts'
@@ -112,6 +113,45 @@ describe('decoding and status errors', () => {
     expect(res.body).toEqual({ data: [] })
     expect(calls).toBe(2)
     expect(events.find((e) => e.type === 'retry')).toMatchObject({ reason: 'truncated response', attempt: 1 })
+  })
+
+  it('with a parse hook: the hook gets 2xx bodies as bytes, cut-off JSON is retried, other text is not', async () => {
+    let calls = 0
+    server.use(
+      http.get(`${BASE}/hooked`, () => {
+        calls++
+        return calls === 1
+          ? new HttpResponse('{"data":[{"id":1},{"i', { headers: { 'content-type': 'application/json' } })
+          : HttpResponse.json({ data: [{ id: 2 }] })
+      }),
+      http.get(`${BASE}/hooked-html`, () => HttpResponse.html('<html>secret-token-1234 login</html>')),
+      http.get(`${BASE}/hooked-404`, () => HttpResponse.json({ error: 'gone' }, { status: 404 })),
+    )
+    const seen: number[] = []
+    const parse = async (bytes: Uint8Array) => {
+      seen.push(bytes.length)
+      return (await parsePageHere(bytes, { dataKeys: ['data'] })).rows
+    }
+    const { c, clock, events } = client({ secrets: ['secret-token-1234'] })
+    const res = await clock.run(c.request({ path: 'hooked' }, { parse }))
+    expect(res.body).toEqual([{ id: 2 }])
+    expect(calls).toBe(2)
+    expect(seen).toHaveLength(2)
+    expect(events.find((e) => e.type === 'retry')).toMatchObject({ reason: 'truncated response', attempt: 1 })
+    const html = await clock.run(c.request({ path: 'hooked-html' }, { parse })).catch((e) => e)
+    expect(html).toMatchObject({ code: 'HTTP_DECODE', transient: false })
+    expect(html.message).toContain('a body that is not JSON')
+    expect(html.message).toContain('<html>*** login</html>')
+    // errors other than a body that is not JSON pass through; non-2xx bodies never reach the hook
+    const failing = await clock
+      .run(c.request({ path: 'hooked' }, { parse: () => Promise.reject(new Error('worker gone')) }))
+      .catch((e) => e)
+    expect(failing).toMatchObject({ code: 'HTTP_PARSE', transient: false })
+    expect(failing.message).toContain('reading the body failed: worker gone')
+    const before = seen.length
+    const missing = await clock.run(c.request({ path: 'hooked-404' }, { parse })).catch((e) => e)
+    expect(missing.code).toBe('HTTP_STATUS')
+    expect(seen).toHaveLength(before)
   })
 
   it.each([

@@ -1,4 +1,5 @@
 import { SluiceError } from '../errors.ts'
+import { BodyDecodeError, bodySnippet } from '../pages/page-parse.ts'
 import type { PipelineEvent } from '../pipeline/pipeline-events.ts'
 import { authQueryParam, base64Utf8, createAuth } from './http-auth.ts'
 import { systemClock } from './http-clock.ts'
@@ -82,11 +83,6 @@ function statusHint(status: number): string {
     return 'the API rate limit was hit and retries ran out; lower the request rate or retry later'
   if (status >= 500) return 'the API failed on its side and retries ran out; retry later'
   return 'check the request'
-}
-
-function snippet(text: string): string {
-  const t = text.replace(/\s+/g, ' ').trim()
-  return t.length > 200 ? `${t.slice(0, 200)}…` : t
 }
 
 class Client implements HttpClient {
@@ -228,7 +224,9 @@ class Client implements HttpClient {
           signal: ctrl.signal,
         } as RequestInit)
         status = res.status
-        const text = await res.text()
+        const ok = res.status >= 200 && res.status < 300
+        const bytes = ok && options.parse ? new Uint8Array(await res.arrayBuffer()) : undefined
+        const text = bytes ? '' : await res.text()
         this.emit({
           type: 'response',
           resource,
@@ -237,11 +235,13 @@ class Client implements HttpClient {
           ms: this.clock.now() - started,
           inFlight: this.active - 1,
         })
-        if (res.status >= 200 && res.status < 300) {
+        if (ok) {
           return {
             status,
             headers: res.headers,
-            body: this.decode<T>(text, res, safe),
+            body: bytes
+              ? await this.parseWith<T>(options.parse!, bytes, res, safe)
+              : this.decode<T>(text, res, safe),
             url: safe,
             request: req,
           }
@@ -249,7 +249,7 @@ class Client implements HttpClient {
         const parsed = tryJson(text)
         const apiMsg = apiMessage(parsed ?? text)
         const message = this.redact(
-          `${method} ${safe} failed with HTTP ${status}${apiMsg ? `: ${snippet(apiMsg)}` : ''}`,
+          `${method} ${safe} failed with HTTP ${status}${apiMsg ? `: ${bodySnippet(apiMsg)}` : ''}`,
         )
         const transient = this.retryable(status)
         const error = new HttpError(message, { status, url: safe, hint: statusHint(status), transient })
@@ -321,23 +321,56 @@ class Client implements HttpClient {
     try {
       return JSON.parse(text) as T
     } catch (cause) {
-      const contentType = res.headers.get('content-type') ?? ''
-      const looksJson = /^\s*[[{]/.test(text) || contentType.includes('json')
-      const cutOff = looksJson
+      throw this.decodeError(res, safe, bodySnippet(text), /^\s*[[{]/.test(text), cause)
+    }
+  }
+
+  private async parseWith<T>(
+    parse: (bytes: Uint8Array) => Promise<unknown>,
+    bytes: Uint8Array,
+    res: Response,
+    safe: string,
+  ): Promise<T> {
+    try {
+      return (await parse(bytes)) as T
+    } catch (error) {
+      if (error instanceof BodyDecodeError)
+        throw this.decodeError(res, safe, error.snippet, error.looksJson, error)
+      if (error instanceof SluiceError) throw error
+      // not a network error: no retry
       throw new SluiceError(
-        'HTTP_DECODE',
+        'HTTP_PARSE',
         this.redact(
-          `${safe} answered HTTP ${res.status} with ${cutOff ? 'JSON that is cut off or invalid' : `a body that is not JSON (${contentType || 'no content-type'})`}: "${snippet(text)}"`,
+          `${safe}: reading the body failed: ${error instanceof Error ? error.message : String(error)}`,
         ),
-        {
-          cause: cause instanceof Error ? new Error(this.redact(cause.message)) : undefined,
-          transient: cutOff,
-          hint: cutOff
-            ? 'the connection probably broke mid-response; retry'
-            : 'check baseUrl and path (is this the API?)',
-        },
+        { cause: error, hint: 'run again; if it happens again, report it with this message' },
       )
     }
+  }
+
+  /** `HTTP_DECODE` for a 2xx body that is not JSON: transient when it looks like JSON cut off. */
+  private decodeError(
+    res: Response,
+    safe: string,
+    start: string,
+    startsLikeJson: boolean,
+    cause: unknown,
+  ): SluiceError {
+    const contentType = res.headers.get('content-type') ?? ''
+    const cutOff = startsLikeJson || contentType.includes('json')
+    return new SluiceError(
+      'HTTP_DECODE',
+      this.redact(
+        `${safe} answered HTTP ${res.status} with ${cutOff ? 'JSON that is cut off or invalid' : `a body that is not JSON (${contentType || 'no content-type'})`}: "${start}"`,
+      ),
+      {
+        cause: cause instanceof Error ? new Error(this.redact(cause.message)) : undefined,
+        transient: cutOff,
+        hint: cutOff
+          ? 'the connection probably broke mid-response; retry'
+          : 'check baseUrl and path (is this the API?)',
+      },
+    )
   }
 }
 

@@ -50,6 +50,12 @@ export interface HttpRequestOptions {
    * Clockodo's 300 enhanced-list requests per 15 min). It is slowed down on 429 as well.
    */
   limiter?: RateLimiter
+  /**
+   * Parses a 2xx body instead of the client's `JSON.parse` (e.g. a resource's `ctx.parsePage`, which may parse on a
+   * page worker): the body of the response is what it resolves to. A rejection with a `BodyDecodeError` counts
+   * as a body that is not JSON (`HTTP_DECODE`, retried when it looks cut off). Default: `JSON.parse` here.
+   */
+  parse?: (bytes: Uint8Array) => Promise<unknown>
 }
 
 /** A fetch-based JSON client with auth, retries, rate limiting and redaction. */

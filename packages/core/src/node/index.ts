@@ -8,4 +8,5 @@ export {
   heapGrowthFromEnv,
   limitHeapGrowth,
 } from './node-heap.ts'
+export { type NodePageWorkersOptions, nodePageWorkers } from './node-page-workers.ts'
 export { defaultPipelinesDir } from './node-paths.ts'

@@ -50,6 +50,11 @@ export interface NormalizerOptions {
   maxIdentifierLength?: number
   /** Schema-wide contract. Default `evolve`. */
   contract?: SchemaContract
+  /**
+   * Tables that existed before this run, for contracts (a table created in this run evolves freely). Default:
+   * the tables of the schema passed in. Page workers get the run's list with a copy of a later schema.
+   */
+  initialTables?: readonly string[]
 }
 
 /**

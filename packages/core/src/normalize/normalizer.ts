@@ -154,7 +154,7 @@ class SchemaNormalizer implements Normalizer {
     this.options = options
     this.maxLength = options.maxIdentifierLength ?? 65536
     this.work = schema === undefined ? emptySchema(options.schemaName) : cloneSchema(schema)
-    this.initialTables = new Set(Object.keys(this.work.tables))
+    this.initialTables = new Set(options.initialTables ?? Object.keys(this.work.tables))
   }
 
   get schema(): Schema {

@@ -1,6 +1,8 @@
 import type { DestinationCapabilities } from '../destination/destination-types.ts'
 import { isSluiceError, SluiceError } from '../errors.ts'
 import type { Normalizer, ResourceTableSpec } from '../normalize/normalize-types.ts'
+import { parsePageHere } from '../pages/page-parse.ts'
+import type { PagePool } from '../pages/page-pool.ts'
 import type {
   MergeStrategy,
   ReplaceStrategy,
@@ -9,10 +11,11 @@ import type {
   WriteDisposition,
 } from '../schema/schema-types.ts'
 import type { ReplaceRange, Resource, ResourceContext, Source } from '../source/source-types.ts'
-import { createJobWriter, type JobFileFormat, type JobWriter } from '../storage/job-writer.ts'
+import type { JobFileFormat } from '../storage/job-writer.ts'
 import type { LoadPackageStore } from '../storage/load-package-store.ts'
 import type { PackageJob, PackageManifest } from '../storage/package-types.ts'
 import type { PipelineEvent } from './pipeline-events.ts'
+import { PageWrites } from './pipeline-page-writes.ts'
 import { jsonCopy, resourceState, setResourceState, tableWithChildren } from './pipeline-state.ts'
 import type { PipelineState } from './pipeline-types.ts'
 
@@ -37,6 +40,8 @@ export interface ExtractInput {
   capabilities?: Pick<DestinationCapabilities, 'mergeStrategies' | 'replaceStrategies' | 'writeDispositions'>
   signal: AbortSignal
   emit(e: PipelineEvent): void
+  /** Page workers of the run: resources' `ctx.parsePage` parses on them. Default none (parse here). */
+  pool?: PagePool
   /** Called with each job file once it is closed (it is already in `manifest.jobs`), e.g. to load it early. */
   onJob?(job: PackageJob): void
   /** Called when job files of a resource already passed to `onJob` were discarded (it failed or was skipped). */
@@ -188,6 +193,8 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
     return id
   }
   const changes: SchemaChange[] = []
+  const specs: ResourceTableSpec[] = []
+  const pool = input.pool
   let normalizeMs = 0
   const started = performance.now()
 
@@ -204,9 +211,9 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
     const spec = resourceSpec(resource, input.contract)
     const effective = effectiveDisposition(spec, input.capabilities)
     changes.push(...normalizer.registerResource(spec))
+    specs.push(spec)
+    pool?.setSchema(normalizer.schema, specs)
     const root = normalizer.tableOf(name)
-    const writers = new Map<string, JobWriter>()
-    const tableRows = new Map<string, number>()
     const ranges: ReplaceRange[] = []
     const ctx: ResourceContext = {
       state: resourceState(input.baseState, source.name, name),
@@ -219,8 +226,37 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
         manifest.warnings.push(message)
         emit({ type: 'warning', resource: name, message })
       },
+      parsePage: pool ? (bytes, options) => pool.parse(bytes, options) : parsePageHere,
     }
-    let rows = 0
+    const out = new PageWrites({
+      resource: name,
+      loadId,
+      fs: store.fs,
+      dir: jobsDir,
+      format: input.format,
+      normalizer,
+      nextFileId,
+      onFileClosed: (f) => {
+        const job: PackageJob = {
+          jobId: f.jobId,
+          table: f.table,
+          resource: name,
+          format: f.format,
+          rows: f.rows,
+          bytes: f.bytes,
+          state: 'new',
+          retries: 0,
+        }
+        manifest.jobs.push(job)
+        input.onJob?.(job)
+      },
+      onChanges: (c) => {
+        changes.push(...c)
+        pool?.setSchema(normalizer.schema, specs)
+      },
+      ...(input.fileMaxBytes !== undefined ? { fileMaxBytes: input.fileMaxBytes } : {}),
+      ...(pool ? { pool } : {}),
+    })
     const pages = resource.read(ctx)[Symbol.asyncIterator]()
     let done = false
     try {
@@ -230,48 +266,12 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
           done = true
           break
         }
-        const page = next.value
-        const t0 = performance.now()
-        const normalized = normalizer.normalizePage(name, page, loadId)
-        for (const c of normalized.changes) changes.push(c)
-        for (const [table, tableRowsOfPage] of normalized.tables) {
-          if (tableRowsOfPage.length === 0) continue
-          let writer = writers.get(table)
-          if (!writer) {
-            writer = createJobWriter({
-              fs: store.fs,
-              dir: jobsDir,
-              table,
-              format: input.format,
-              nextFileId: nextFileId(table),
-              columns: () => normalizer.schema.tables[table]?.columns ?? [],
-              onFileClosed: (f) => {
-                const job: PackageJob = {
-                  jobId: f.jobId,
-                  table,
-                  resource: name,
-                  format: f.format,
-                  rows: f.rows,
-                  bytes: f.bytes,
-                  state: 'new',
-                  retries: 0,
-                }
-                manifest.jobs.push(job)
-                input.onJob?.(job)
-              },
-              ...(input.fileMaxBytes !== undefined ? { fileMaxBytes: input.fileMaxBytes } : {}),
-            })
-            writers.set(table, writer)
-          }
-          await writer.write(tableRowsOfPage)
-          tableRows.set(table, (tableRows.get(table) ?? 0) + tableRowsOfPage.length)
-        }
-        rows += page.length
-        normalizeMs += performance.now() - t0
+        await out.add(next.value)
       }
+      await out.close()
     } catch (error) {
       if (!done) closeQuietly(pages)
-      for (const w of writers.values()) await w.discard()
+      await out.discard()
       const closed = manifest.jobs.length
       manifest.jobs = manifest.jobs.filter((j) => j.resource !== name)
       if (manifest.jobs.length !== closed) input.onDiscard?.(name)
@@ -283,13 +283,15 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
         return
       }
       throw error
+    } finally {
+      normalizeMs += out.ms
     }
-    for (const writer of writers.values()) await writer.close()
     if (effective.warning) {
       manifest.warnings.push(effective.warning)
       emit({ type: 'warning', resource: name, message: effective.warning })
     }
     const disposition = effective.disposition
+    const tableRows = out.tableRows
     const include = new Set(tableRows.keys())
     if (disposition === 'replace' || (disposition === 'merge' && ranges.length > 0)) {
       for (const t of tableWithChildren(normalizer.schema, root)) include.add(t)
@@ -305,7 +307,7 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
       }
     }
     setResourceState(state, source.name, name, ctx.state)
-    emit({ type: 'resource-end', resource: name, rows })
+    emit({ type: 'resource-end', resource: name, rows: out.rows })
   }
 
   const queue = [...input.resources]

@@ -2,6 +2,7 @@ import type { Destination, DestinationClient } from '../destination/destination-
 import { isSluiceError, SluiceError } from '../errors.ts'
 import type { Normalizer, NormalizerOptions } from '../normalize/normalize-types.ts'
 import { createNormalizer } from '../normalize/normalizer.ts'
+import { PagePool } from '../pages/page-pool.ts'
 import { normalizeIdentifier } from '../schema/naming-convention.ts'
 import { mergeStoredSchema } from '../schema/schema-evolution.ts'
 import type { Schema, SchemaChange } from '../schema/schema-types.ts'
@@ -305,14 +306,21 @@ class PipelineRunner implements Pipeline {
         stateChanged: false,
         attempts: 0,
       }
-      const normalizer = this.normalizer(schema, {
+      const normalizerOptions: NormalizerOptions = {
         schemaName: source.name,
         maxIdentifierLength: destination.capabilities.maxIdentifierLength,
         ...((runOptions.contract ?? source.contract)
           ? { contract: runOptions.contract ?? source.contract }
           : {}),
-      })
+      }
+      const normalizer = this.normalizer(schema, normalizerOptions)
       await store.createPackage(manifest)
+      const pool = this.options.pageWorkers
+        ? new PagePool(this.options.pageWorkers, {
+            ...normalizerOptions,
+            initialTables: Object.keys(normalizer.schema.tables),
+          })
+        : undefined
       const early =
         client.prepareTables && !refresh && this.options.loadWhileExtracting !== false
           ? new EarlyLoader({
@@ -343,6 +351,7 @@ class PipelineRunner implements Pipeline {
           concurrency: this.options.resourceConcurrency ?? 3,
           signal,
           emit: (e) => this.emit(e),
+          ...(pool ? { pool } : {}),
           ...(this.options.fileMaxBytes !== undefined ? { fileMaxBytes: this.options.fileMaxBytes } : {}),
           ...(early
             ? {
@@ -350,7 +359,7 @@ class PipelineRunner implements Pipeline {
                 onDiscard: (resource) => early.stop(`the files of resource ${resource} were discarded`),
               }
             : {}),
-        })
+        }).finally(() => pool?.close())
         info.durations.extract += out.extractMs
         info.durations.normalize += out.normalizeMs
         // waiting for loads still queued is load time

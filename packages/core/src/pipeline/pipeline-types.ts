@@ -1,4 +1,5 @@
 import type { Destination } from '../destination/destination-types.ts'
+import type { PageWorkers } from '../pages/page-types.ts'
 import type { Schema, SchemaChange, SchemaContract } from '../schema/schema-types.ts'
 import type { ResourceState, Source } from '../source/source-types.ts'
 import type { FileSystem } from '../storage/file-system.ts'
@@ -43,6 +44,12 @@ export interface PipelineOptions {
    * their HTTP client's rate limits across resources.
    */
   resourceConcurrency?: number
+  /**
+   * Threads that parse, normalize and encode the pages of resources that yield parsed pages (see
+   * `ctx.parsePage`), so that this thread only fetches and writes: `nodePageWorkers()` from `@sluice/core/node`.
+   * Started per run on its first page. Default none: every page is parsed and normalized on this thread.
+   */
+  pageWorkers?: PageWorkers
   /** Retries of a job (and of `complete()`) that fails with a transient error. Default 5. */
   loadRetries?: number
   /** Waits between retries (tests inject a fake). Default: a timer honouring the signal. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { pageRows } from '../pages/page-parse.ts'
 import { defineResource, defineSource } from './define-resource.ts'
 
 async function* pages(): AsyncGenerator<{ id: number }[]> {
@@ -14,7 +15,8 @@ describe('defineResource / defineSource', () => {
       read: pages,
     })
     const rows: number[] = []
-    for await (const page of r.read({} as never)) for (const row of page) rows.push(row.id)
+    for await (const page of r.read({} as never))
+      for (const row of pageRows(page) as { id: number }[]) rows.push(row.id)
     expect(rows).toEqual([1])
     const s = defineSource({ name: 'src', resources: [r] })
     expect(s.resources).toEqual([r])

@@ -2,6 +2,7 @@ import { HttpResponse, http } from 'msw'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createManualClock } from '../http/manual-clock.ts'
+import { pageRows } from '../pages/page-parse.ts'
 import type { PipelineEvent } from '../pipeline/pipeline-events.ts'
 import { restApiSource } from './rest-api-source.ts'
 import type { RestApiSourceConfig } from './rest-api-types.ts'
@@ -34,7 +35,7 @@ async function readAll(source: Source, name: string, state: ResourceState = {}) 
   const rows: unknown[] = []
   await clock.run(
     (async () => {
-      for await (const page of r.read(c)) rows.push(...page)
+      for await (const page of r.read(c)) rows.push(...pageRows(page))
     })(),
   )
   return { rows, events, warnings, state }

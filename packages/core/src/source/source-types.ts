@@ -1,4 +1,5 @@
 import type { JsonObject, JsonValue } from '../json.ts'
+import type { PageParser, ParsedPage } from '../pages/page-types.ts'
 import type { PipelineEvent } from '../pipeline/pipeline-events.ts'
 import type {
   ColumnHints,
@@ -37,6 +38,12 @@ export interface ResourceContext {
   replaceRange(range: ReplaceRange): void
   /** A warning for the run summary (e.g. a resource skipped for lack of rights). */
   warn(message: string): void
+  /**
+   * Parses a response body into a {@link ParsedPage}, on a page worker when the pipeline has them (its rows
+   * then never come to this thread unless the schema must change), else here. Pass it as the HTTP client's
+   * `parse` option and yield the page. Absent in contexts made by hand: use `parsePageHere` then.
+   */
+  readonly parsePage?: PageParser
 }
 
 /** Write disposition with its strategy. A plain string uses the default strategy. */
@@ -47,7 +54,8 @@ export type WriteDispositionConfig =
 
 /**
  * A resource: a named stream of pages of rows that becomes one table (plus child tables for nested lists).
- * MUST yield arrays (pages), not single rows. MUST honour `ctx.signal`.
+ * MUST yield pages (arrays of rows, or {@link ParsedPage}s from `ctx.parsePage`), not single rows. MUST honour
+ * `ctx.signal`.
  */
 export interface Resource<Row extends object = JsonObject> {
   readonly name: string
@@ -61,7 +69,7 @@ export interface Resource<Row extends object = JsonObject> {
   readonly contract?: SchemaContract
   /** Maximum nesting depth for child tables; deeper values are stored as json. Default 1000. */
   readonly maxTableNesting?: number
-  read(ctx: ResourceContext): AsyncIterable<readonly Row[]>
+  read(ctx: ResourceContext): AsyncIterable<readonly Row[] | ParsedPage>
 }
 
 /** A source: a named set of resources; its name is the schema name. */

@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { parseCsv } from '../../test/pipeline/fake-destination.ts'
 import { nodeFileSystem } from '../node/node-file-system.ts'
+import { encodeRows } from '../pages/page-encode.ts'
+import { csvRowEncoder } from './csv-encoder.ts'
 import { type CsvColumn, createJobWriter, csvField } from './job-writer.ts'
 
 let dir: string
@@ -247,5 +249,66 @@ describe('createJobWriter', () => {
     await w.write([{ a: 1 }])
     await w.discard()
     expect(await fs.list(dir)).toEqual([])
+  })
+
+  it('writeEncoded: appends encoded rows in order with row writes, and starts a new file for an older header', async () => {
+    const columns = typed('id:bigint name:text')
+    const w = csvWriter('mixed', columns)
+    const chunk = (cols: { name: string; dataType: string }[], rows: Record<string, unknown>[]) => ({
+      columns: cols,
+      bytes: encodeRows('csv', rows, csvRowEncoder(cols)),
+      rows: rows.length,
+    })
+    await w.write([{ id: 1, name: 'main' }])
+    await w.writeEncoded(
+      chunk(columns, [
+        { id: 2, name: 'worker, "a"' },
+        { id: 3, name: null },
+      ]),
+    )
+    await w.write([{ id: 4, name: 'main again' }])
+    // the table gains a column: a worker with the older schema still sends the old header
+    columns.push({ name: 'extra', dataType: 'bool' })
+    await w.write([{ id: 5, name: 'new', extra: true }])
+    await w.writeEncoded(chunk(columns.slice(0, 2), [{ id: 6, name: 'old header' }]))
+    await w.writeEncoded(chunk(columns, [{ id: 7, name: 'new header', extra: false }]))
+    await w.writeEncoded({ columns, bytes: new Uint8Array(), rows: 0 })
+    const files = await w.close()
+    const read = await Promise.all(
+      files.map(async (f) => (await readFile(f.file, 'utf8')).split('\n').filter(Boolean)),
+    )
+    expect(read).toEqual([
+      ['id,name', '1,main', '2,"worker, ""a"""', '3,', '4,main again'],
+      ['id,name,extra', '5,new,true'],
+      ['id,name', '6,old header'],
+      ['id,name,extra', '7,new header,false'],
+    ])
+    expect(files.map((f) => f.rows)).toEqual([4, 1, 1, 1])
+    expect(w.rows).toBe(7)
+  })
+
+  it('writeEncoded: rotates by size like row writes', async () => {
+    const columns = typed('id:bigint')
+    const w = createJobWriter({
+      fs,
+      dir,
+      table: 'sized',
+      format: 'csv',
+      columns: () => columns,
+      fileMaxBytes: 100,
+    })
+    for (let i = 0; i < 10; i++) {
+      const rows = Array.from({ length: 10 }, (_, j) => ({ id: i * 10 + j }))
+      await w.writeEncoded({ columns, bytes: encodeRows('csv', rows, csvRowEncoder(columns)), rows: 10 })
+    }
+    const files = await w.close()
+    // 10 chunks of about 30 bytes: a file closes once it holds 100 bytes or more
+    expect(files.length).toBe(3)
+    for (const f of files.slice(0, -1)) expect(f.bytes).toBeGreaterThanOrEqual(100)
+    expect(files.reduce((n, f) => n + f.rows, 0)).toBe(100)
+    const ids = (await Promise.all(files.map((f) => readFile(f.file, 'utf8'))))
+      .flatMap((t) => t.split('\n').slice(1, -1))
+      .map(Number)
+    expect(ids).toEqual(Array.from({ length: 100 }, (_, i) => i))
   })
 })

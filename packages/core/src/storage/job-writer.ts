@@ -1,4 +1,5 @@
 import type { NormalizedRow } from '../normalize/normalize-types.ts'
+import type { EncodedRows } from '../pages/page-encode.ts'
 import { type CsvColumn, type CsvRowEncoder, csvField, csvRowEncoder } from './csv-encoder.ts'
 
 export { type CsvColumn, csvField } from './csv-encoder.ts'
@@ -52,6 +53,11 @@ export interface JobWriter {
   readonly table: string
   /** Appends rows; resolves once they are encoded into the open file's buffers, which are written out as they fill (backpressure: await it). */
   write(rows: readonly NormalizedRow[]): Promise<void>
+  /**
+   * Appends rows a page worker encoded. csv: when their columns differ from the open file's header (the worker
+   * had an older schema), the file is closed and the next one gets their header.
+   */
+  writeEncoded(chunk: EncodedRows): Promise<void>
   /** Closes the current file and returns every file written, in order. */
   close(): Promise<JobFile[]>
   /** Closes and deletes every file written. */
@@ -73,6 +79,15 @@ function csvHeader(columns: readonly CsvColumn[]): CsvHeader {
 }
 
 const encoder = new TextEncoder()
+
+function sameNames(names: readonly string[], columns: readonly CsvColumn[]): boolean {
+  if (names.length !== columns.length) return false
+  for (let i = 0; i < names.length; i++) {
+    const c = columns[i]!
+    if (names[i] !== (typeof c === 'string' ? c : c.name)) return false
+  }
+  return true
+}
 
 interface OpenFile {
   writer: FileWriter
@@ -152,11 +167,11 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
   let current: OpenFile | undefined
   let totalRows = 0
 
-  async function open(first: NormalizedRow): Promise<void> {
+  async function open(columns: () => readonly CsvColumn[]): Promise<void> {
     const jobId = `${table}.${nextFileId()}.${format}`
     const file = fs.join(dir, jobId)
     const writer = await fs.openWriter(file)
-    const header = csvHeader(format === 'csv' ? (options.columns?.() ?? Object.keys(first)) : [])
+    const header = csvHeader(format === 'csv' ? columns() : [])
     const c: OpenFile = {
       writer,
       header,
@@ -200,7 +215,7 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
       }
       if (format === 'csv') {
         for (const row of rows) {
-          if (!current) await open(row)
+          if (!current) await open(() => options.columns?.() ?? Object.keys(row))
           const c = current!
           const at = c.used
           const end = c.header.encode(row, activeBuffer(c), at)
@@ -233,13 +248,24 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
         if (c.queued >= maxBytes) await finish()
       }
       for (const row of rows) {
-        if (!current) await open(row)
+        if (!current) await open(() => options.columns?.() ?? Object.keys(row))
         const line = JSON.stringify(row) + '\n'
         lines.push(line)
         chars += line.length
         if (chars >= FLUSH_CHARS || current!.queued + chars >= maxBytes) await flush()
       }
       await flush()
+    },
+    async writeEncoded(chunk) {
+      if (chunk.rows === 0) return
+      if (current && format === 'csv' && !sameNames(current.header.names, chunk.columns)) await finish()
+      if (!current) await open(() => chunk.columns)
+      const c = current!
+      await writeOut(c)
+      await writeAlone(c, chunk.bytes)
+      c.file.rows += chunk.rows
+      totalRows += chunk.rows
+      if (c.queued >= maxBytes) await finish()
     },
     async close() {
       await finish()

@@ -1,0 +1,9 @@
+// The entry of a page worker thread on Node.js (see nodePageWorkers).
+import { parentPort } from 'node:worker_threads'
+import type { PageRequest } from '../pages/page-protocol.ts'
+import { createPageWorker } from '../pages/page-worker.ts'
+
+const port = parentPort
+if (!port) throw new Error('node-page-worker runs as a worker thread (nodePageWorkers starts it)')
+const worker = createPageWorker((reply, transfer) => port.postMessage(reply, transfer))
+port.on('message', (message: PageRequest) => worker.handle(message))

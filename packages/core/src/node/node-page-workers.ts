@@ -1,0 +1,47 @@
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+import type { PageWorkerPort, PageWorkers } from '../pages/page-types.ts'
+
+/** Options of {@link nodePageWorkers}. */
+export interface NodePageWorkersOptions {
+  /** Worker threads per run. Default: the cores Node.js may use (`os.availableParallelism()`), at most 4. */
+  size?: number
+  /**
+   * The worker's entry module. Default: `node-page-worker.js` next to this module (under a TypeScript runner such
+   * as vitest, the built one in `dist/node`).
+   */
+  entry?: URL
+}
+
+/** Page workers on Node.js `worker_threads` (the pipeline option `pageWorkers`). */
+export function nodePageWorkers(options: NodePageWorkersOptions = {}): PageWorkers {
+  const size = Math.max(1, Math.floor(options.size ?? Math.min(4, availableParallelism())))
+  const entry = options.entry ?? defaultEntry()
+  return {
+    size,
+    spawn(): PageWorkerPort {
+      const worker = new Worker(entry)
+      let terminated = false
+      return {
+        post: (message, transfer) => worker.postMessage(message, transfer),
+        onMessage: (listener) => worker.on('message', listener),
+        onError: (listener) => {
+          worker.on('error', listener)
+          worker.on('exit', (code) => {
+            if (!terminated) listener(new Error(`the worker thread exited with code ${code}`))
+          })
+        },
+        terminate: () => {
+          terminated = true
+          return worker.terminate()
+        },
+      }
+    },
+  }
+}
+
+function defaultEntry(): URL {
+  const here = import.meta.url
+  if (here.endsWith('.ts')) return new URL('../../dist/node/node-page-worker.js', here)
+  return new URL('./node-page-worker.js', here)
+}

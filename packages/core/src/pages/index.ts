@@ -1,0 +1,14 @@
+export type { EncodedRows } from './page-encode.ts'
+export {
+  BodyDecodeError,
+  isParsedPage,
+  LocalPage,
+  type PageBody,
+  pageRows,
+  parsePageHere,
+  readPageBody,
+} from './page-parse.ts'
+export { isRemotePage, PagePool, RemotePage } from './page-pool.ts'
+export type * from './page-protocol.ts'
+export type * from './page-types.ts'
+export { createPageWorker } from './page-worker.ts'

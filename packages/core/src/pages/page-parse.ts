@@ -1,0 +1,125 @@
+import type { JsonValue } from '../json.ts'
+import type { PageParseOptions, ParsedPage } from './page-types.ts'
+
+/** True for a {@link ParsedPage} (as opposed to an array of rows). */
+export function isParsedPage(value: unknown): value is ParsedPage {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'pageKind' in value
+}
+
+/** A body that is not valid JSON; the HTTP client turns it into `HTTP_DECODE` (retried when it looks cut off). */
+export class BodyDecodeError extends Error {
+  /** The start of the body, whitespace collapsed (before redaction). */
+  readonly snippet: string
+  /** True when the body starts like JSON: probably cut off mid-response. */
+  readonly looksJson: boolean
+
+  constructor(message: string, snippet: string, looksJson: boolean) {
+    super(message)
+    this.name = 'BodyDecodeError'
+    this.snippet = snippet
+    this.looksJson = looksJson
+  }
+}
+
+/** The first 200 characters of `text`, whitespace collapsed. */
+export function bodySnippet(text: string): string {
+  const t = text.replace(/\s+/g, ' ').trim()
+  return t.length > 200 ? `${t.slice(0, 200)}…` : t
+}
+
+/** What a body holds, without the page around it. */
+export interface PageBody {
+  rows: readonly object[]
+  found: boolean
+  bodyKeys: string[] | undefined
+  keys: unknown[] | undefined
+  meta: Record<string, JsonValue | undefined>
+}
+
+const decoder = new TextDecoder()
+
+/** Decodes (UTF-8, invalid bytes replaced) and parses a body; throws {@link BodyDecodeError} for invalid JSON. */
+export function readPageBody(bytes: Uint8Array, options: PageParseOptions): PageBody {
+  const text = decoder.decode(bytes)
+  let body: unknown
+  if (text.trim() !== '') {
+    try {
+      body = JSON.parse(text)
+    } catch (cause) {
+      throw new BodyDecodeError(
+        cause instanceof Error ? cause.message : String(cause),
+        bodySnippet(text),
+        /^\s*[[{]/.test(text),
+      )
+    }
+  }
+  let rows: readonly object[] | undefined
+  let bodyKeys: string[] | undefined
+  const meta: Record<string, JsonValue | undefined> = {}
+  if (Array.isArray(body)) rows = body
+  else if (body !== null && typeof body === 'object') {
+    const rec = body as Record<string, JsonValue | undefined>
+    for (const key of options.dataKeys ?? []) {
+      const v = rec[key]
+      if (Array.isArray(v)) {
+        rows = v as object[]
+        break
+      }
+    }
+    for (const key of options.meta ?? []) meta[key] = rec[key]
+    if (rows === undefined) bodyKeys = Object.keys(rec)
+  }
+  const list = rows ?? []
+  const key = options.key
+  const keys = key === undefined ? undefined : list.map((r) => (r as Record<string, unknown> | null)?.[key])
+  return { rows: list, found: rows !== undefined, bodyKeys, keys, meta }
+}
+
+/** A page parsed on this thread: its rows are here. */
+export class LocalPage implements ParsedPage {
+  readonly pageKind: 'local' = 'local'
+  readonly found: boolean
+  readonly bodyKeys: readonly string[] | undefined
+  readonly count: number
+  readonly keys: readonly unknown[] | undefined
+  readonly meta: Readonly<Record<string, JsonValue | undefined>>
+  /** The rows left after {@link select}. */
+  rows: readonly object[]
+
+  constructor(body: PageBody) {
+    this.found = body.found
+    this.bodyKeys = body.bodyKeys
+    this.count = body.rows.length
+    this.keys = body.keys
+    this.meta = body.meta
+    this.rows = body.rows
+  }
+
+  get size(): number {
+    return this.rows.length
+  }
+
+  private selected = false
+
+  select(keep: (index: number) => boolean): void {
+    if (this.selected) throw new Error('select() may be called once per page')
+    this.selected = true
+    this.rows = this.rows.filter((_, i) => keep(i))
+  }
+}
+
+/** Parses a body on this thread (what a resource does when the pipeline offers no page workers). */
+export function parsePageHere(bytes: Uint8Array, options: PageParseOptions): Promise<LocalPage> {
+  try {
+    return Promise.resolve(new LocalPage(readPageBody(bytes, options)))
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
+/** The rows of a page a resource yielded: the array itself, or the rows of a page parsed here. */
+export function pageRows(page: readonly object[] | ParsedPage): readonly object[] {
+  if (!isParsedPage(page)) return page
+  if (page instanceof LocalPage) return page.rows
+  throw new Error('the rows of this page are on a page worker')
+}

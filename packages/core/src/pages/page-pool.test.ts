@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest'
+import { isSluiceError } from '../errors.ts'
+import type { NormalizerOptions, ResourceTableSpec } from '../normalize/normalize-types.ts'
+import { createNormalizer } from '../normalize/normalizer.ts'
+import { csvRowEncoder } from '../storage/csv-encoder.ts'
+import { encodeRows } from './page-encode.ts'
+import { BodyDecodeError } from './page-parse.ts'
+import { PagePool, type RemotePage } from './page-pool.ts'
+import type { EncodedReply, PageRequest } from './page-protocol.ts'
+import type { PageWorkerPort, PageWorkers } from './page-types.ts'
+import { createPageWorker } from './page-worker.ts'
+
+const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value))
+const text = (b: Uint8Array): string => new TextDecoder().decode(b)
+const OPTIONS: NormalizerOptions = { schemaName: 'test', initialTables: [] }
+const SPEC: ResourceTableSpec = { resource: 'items', primaryKey: ['id'], writeDisposition: 'merge' }
+
+/** Page workers in this thread: messages are cloned (buffers transferred) and delivered on a later task. */
+function inProcessWorkers(size: number): PageWorkers & { ports: FakePort[] } {
+  const ports: FakePort[] = []
+  return {
+    size,
+    ports,
+    spawn() {
+      const port = new FakePort()
+      ports.push(port)
+      return port
+    },
+  }
+}
+
+class FakePort implements PageWorkerPort {
+  received: PageRequest[] = []
+  terminated = false
+  private listener: ((m: unknown) => void) | undefined
+  private failed: ((e: Error) => void) | undefined
+  private readonly worker = createPageWorker((reply, transfer) => {
+    const copy = structuredClone(reply, { transfer })
+    setTimeout(() => this.listener?.(copy), 0)
+  })
+
+  post(message: unknown, transfer: ArrayBuffer[]): void {
+    const copy = structuredClone(message, { transfer }) as PageRequest
+    this.received.push(copy)
+    setTimeout(() => this.worker.handle(copy), 0)
+  }
+  onMessage(listener: (m: unknown) => void): void {
+    this.listener = listener
+  }
+  onError(listener: (e: Error) => void): void {
+    this.failed = listener
+  }
+  terminate(): Promise<void> {
+    this.terminated = true
+    return Promise.resolve()
+  }
+  crash(message: string): void {
+    this.listener = undefined
+    this.failed?.(new Error(message))
+  }
+}
+
+/** The pool with the schema a main-thread normalizer has after registering SPEC and normalizing `first`. */
+function poolAfter(first: object[], size = 1) {
+  const workers = inProcessWorkers(size)
+  const main = createNormalizer(undefined, OPTIONS)
+  main.registerResource(SPEC)
+  main.normalizePage('items', first, 'load1')
+  const pool = new PagePool(workers, OPTIONS)
+  pool.setSchema(main.schema, [SPEC])
+  return { pool, workers, main }
+}
+
+describe('PagePool with page workers', () => {
+  it('parses on a worker, keeps the rows there, and writes what the main thread would', async () => {
+    const first = [{ id: 1, name: 'a', tags: ['x'] }]
+    const { pool, main } = poolAfter(first)
+    const rows = [
+      { id: 2, name: 'b, "quoted"', tags: ['y', 'z'] },
+      { id: 3, name: 'c', tags: [] },
+      { id: 4, name: null, tags: ['w'] },
+    ]
+    const page = await pool.parse(bytes({ paging: { n: 1 }, items: rows }), {
+      dataKeys: ['items'],
+      key: 'id',
+      meta: ['paging'],
+    })
+    expect([page.pageKind, page.found, page.count, page.keys, page.meta]).toEqual([
+      'remote',
+      true,
+      3,
+      [2, 3, 4],
+      { paging: { n: 1 } },
+    ])
+    page.select((i) => page.keys![i] !== 3)
+    expect(page.size).toBe(2)
+    const reply = (await pool.normalize(page, 'items', 'load1', 'csv')) as EncodedReply
+    expect(reply.t).toBe('encoded')
+    expect(reply.rows).toBe(2)
+    expect(reply.tables.map((t) => [t.table, t.rows])).toEqual([
+      ['items', 2],
+      ['items__tags', 3],
+    ])
+    // the same rows normalized on the main thread, encoded with the same columns (ids are random per row)
+    const here = main.normalizePage('items', [rows[0]!, rows[2]!], 'load1')
+    for (const t of reply.tables) {
+      const columns = main.schema.tables[t.table]!.columns
+      expect(t.columns.map((c) => (typeof c === 'string' ? c : c.name))).toEqual(columns.map((c) => c.name))
+      const expected = text(encodeRows('csv', here.tables.get(t.table)!, csvRowEncoder(columns)))
+      const noIds = (s: string) => s.replace(/[A-Za-z0-9_-]{16}/g, 'ID')
+      expect(noIds(text(t.bytes))).toBe(noIds(expected))
+    }
+    await pool.close()
+  })
+
+  it('sends a page that would change the schema back with its kept rows, and uses a new schema once sent', async () => {
+    const { pool, main } = poolAfter([{ id: 1, name: 'a' }])
+    const changing = [
+      { id: 2, name: 'b', extra: true },
+      { id: 3, name: 'c' },
+    ]
+    const page = await pool.parse(bytes(changing), { key: 'id' })
+    page.select((i) => i === 0)
+    const back = await pool.normalize(page, 'items', 'load1', 'csv')
+    expect(back).toEqual({ t: 'back', id: page.id, rows: [changing[0]] })
+    // a variant of a known column comes back too
+    const variant = await pool.parse(bytes([{ id: 'x-1', name: 'd' }]), {})
+    expect((await pool.normalize(variant, 'items', 'load1', 'csv')).t).toBe('back')
+
+    expect(main.normalizePage('items', [changing[0]!], 'load1').changes.length).toBeGreaterThan(0)
+    pool.setSchema(main.schema, [SPEC])
+    const next = await pool.parse(bytes([{ id: 4, name: 'e', extra: false }]), {})
+    const encoded = (await pool.normalize(next, 'items', 'load1', 'csv')) as EncodedReply
+    expect(encoded.t).toBe('encoded')
+    expect(encoded.tables[0]!.columns.map((c) => (typeof c === 'string' ? c : c.name))).toContain('extra')
+    expect(text(encoded.tables[0]!.bytes)).toMatch(/,4,e,false\n$/)
+    await pool.close()
+  })
+
+  it('encodes jsonl too', async () => {
+    const { pool } = poolAfter([{ id: 1, name: 'a' }])
+    const page = await pool.parse(bytes([{ id: 2, name: 'b' }]), {})
+    const encoded = (await pool.normalize(page, 'items', 'load1', 'jsonl')) as EncodedReply
+    expect(JSON.parse(text(encoded.tables[0]!.bytes))).toMatchObject({
+      id: 2,
+      name: 'b',
+      _sluice_load_id: 'load1',
+    })
+    await pool.close()
+  })
+
+  it('spreads pages over the least busy workers and sends each its schema before its first page to normalize', async () => {
+    const { pool, workers } = poolAfter([{ id: 1 }], 2)
+    const pages = await Promise.all([1, 2, 3, 4].map((id) => pool.parse(bytes([{ id }]), {})))
+    expect(workers.ports).toHaveLength(2)
+    const perWorker = workers.ports.map((p) => p.received.filter((m) => m.t === 'parse').length)
+    expect(perWorker).toEqual([2, 2])
+    for (const page of pages) await pool.normalize(page, 'items', 'load1', 'csv')
+    for (const port of workers.ports) {
+      const kinds = port.received.map((m) => m.t)
+      expect(kinds.filter((k) => k === 'schema')).toHaveLength(1)
+      expect(kinds.indexOf('schema')).toBeLessThan(kinds.indexOf('normalize'))
+    }
+    await pool.close()
+    expect(workers.ports.every((p) => p.terminated)).toBe(true)
+  })
+
+  it('rejects a body that is not JSON with BodyDecodeError', async () => {
+    const { pool } = poolAfter([])
+    await expect(pool.parse(new TextEncoder().encode('{"items": ['), {})).rejects.toMatchObject({
+      name: 'BodyDecodeError',
+      looksJson: true,
+    })
+    await expect(pool.parse(new TextEncoder().encode('<html>'), {})).rejects.toBeInstanceOf(BodyDecodeError)
+    await pool.close()
+  })
+
+  it('fails the requests of a worker that stops with PAGE_WORKER_FAILED, and goes on with the others', async () => {
+    const { pool, workers } = poolAfter([{ id: 1 }], 2)
+    const [a, b] = await Promise.all([pool.parse(bytes([{ id: 2 }]), {}), pool.parse(bytes([{ id: 3 }]), {})])
+    const onA = pool.normalize(a as RemotePage, 'items', 'load1', 'csv')
+    workers.ports[0]!.crash('out of memory')
+    const error = await onA.catch((e: unknown) => e)
+    expect(isSluiceError(error, 'PAGE_WORKER_FAILED')).toBe(true)
+    expect((error as Error).message).toMatch(/a page worker stopped: out of memory.*run again/)
+    expect((await pool.normalize(b as RemotePage, 'items', 'load1', 'csv')).t).toBe('encoded')
+    const later = await pool.parse(bytes([{ id: 5 }]), {})
+    expect(later.slot).toBe(b!.slot)
+    workers.ports[1]!.crash('gone')
+    await expect(pool.parse(bytes([{ id: 6 }]), {})).rejects.toMatchObject({ code: 'PAGE_WORKER_FAILED' })
+    await pool.close()
+  })
+
+  it('after close, open requests fail and new ones are refused', async () => {
+    const { pool } = poolAfter([{ id: 1 }])
+    const pending = pool.parse(bytes([{ id: 2 }]), {})
+    await pool.close()
+    await expect(pending).rejects.toMatchObject({ code: 'RUN_ABORTED' })
+    await expect(pool.parse(bytes([]), {})).rejects.toMatchObject({ code: 'RUN_ABORTED' })
+  })
+})

@@ -1,0 +1,204 @@
+import { SluiceError } from '../errors.ts'
+import type { JsonValue } from '../json.ts'
+import type { NormalizerOptions, ResourceTableSpec } from '../normalize/normalize-types.ts'
+import type { Schema } from '../schema/schema-types.ts'
+import type { JobFileFormat } from '../storage/job-writer.ts'
+import { BodyDecodeError } from './page-parse.ts'
+import type {
+  BackReply,
+  EncodedReply,
+  PageReply,
+  PageRequest,
+  ParsedReply,
+  SchemaMessage,
+} from './page-protocol.ts'
+import type { PageParseOptions, PageWorkerPort, PageWorkers, ParsedPage } from './page-types.ts'
+
+interface Slot {
+  port: PageWorkerPort
+  /** Requests sent and not answered. */
+  busy: number
+  /** The schema version this worker last got. */
+  schemaVersion: number
+  failure?: SluiceError
+}
+
+interface Waiting {
+  slot: Slot
+  resolve(reply: PageReply): void
+  reject(error: unknown): void
+}
+
+/** A page parsed on a page worker: its rows stay there until {@link PagePool.normalize}. */
+export class RemotePage implements ParsedPage {
+  readonly pageKind: 'remote' = 'remote'
+  readonly found: boolean
+  readonly bodyKeys: readonly string[] | undefined
+  readonly count: number
+  readonly keys: readonly unknown[] | undefined
+  readonly meta: Readonly<Record<string, JsonValue | undefined>>
+  /** 1 per row kept, once {@link select} was called. */
+  keep: Uint8Array | undefined
+  size: number
+
+  constructor(
+    readonly pool: PagePool,
+    readonly slot: Slot,
+    readonly id: number,
+    reply: ParsedReply,
+  ) {
+    this.found = reply.found
+    this.bodyKeys = reply.bodyKeys
+    this.count = reply.count
+    this.keys = reply.keys
+    this.meta = reply.meta
+    this.size = reply.count
+  }
+
+  select(keep: (index: number) => boolean): void {
+    if (this.keep) throw new Error('select() may be called once per page')
+    const mask = new Uint8Array(this.count)
+    let size = 0
+    for (let i = 0; i < this.count; i++) {
+      if (keep(i)) {
+        mask[i] = 1
+        size++
+      }
+    }
+    this.keep = mask
+    this.size = size
+  }
+}
+
+/** True for a page whose rows are on a page worker. */
+export function isRemotePage(page: unknown): page is RemotePage {
+  return page instanceof RemotePage
+}
+
+/**
+ * The pipeline's side of its page workers for one run: sends bodies to be parsed (to the least busy worker),
+ * keeps every worker's copy of the schema current, and asks the worker holding a page to normalize and encode it.
+ * Workers start on the first page and stop with {@link close}.
+ */
+export class PagePool {
+  private slots: Slot[] | undefined
+  private readonly waiting = new Map<number, Waiting>()
+  private nextId = 1
+  private schema: SchemaMessage | undefined
+  private schemaVersion = 0
+  private closed = false
+
+  constructor(
+    private readonly workers: PageWorkers,
+    private readonly options: NormalizerOptions,
+  ) {}
+
+  /** Workers of the run. */
+  get size(): number {
+    return Math.max(1, this.workers.size)
+  }
+
+  /** The schema workers normalize against from their next page on (call after every change). */
+  setSchema(schema: Schema, specs: readonly ResourceTableSpec[]): void {
+    this.schema = { t: 'schema', options: this.options, schema, specs: [...specs] }
+    this.schemaVersion++
+  }
+
+  /** Parses a body on a worker; rejects with {@link BodyDecodeError} for invalid JSON. */
+  async parse(bytes: Uint8Array, options: PageParseOptions): Promise<RemotePage> {
+    const slot = this.pick()
+    const id = this.nextId++
+    const reply = await this.send(slot, id, { t: 'parse', id, bytes, options }, [bytes.buffer as ArrayBuffer])
+    if (reply.t === 'parse-failed') throw new BodyDecodeError(reply.message, reply.snippet, reply.looksJson)
+    return new RemotePage(this, slot, id, reply as ParsedReply)
+  }
+
+  /** Normalizes and encodes a page on its worker, or returns its rows when they would change the schema. */
+  async normalize(
+    page: RemotePage,
+    resource: string,
+    loadId: string,
+    format: JobFileFormat,
+  ): Promise<EncodedReply | BackReply> {
+    const slot = page.slot
+    if (this.schema && slot.schemaVersion !== this.schemaVersion && !slot.failure) {
+      slot.port.post(this.schema, [])
+      slot.schemaVersion = this.schemaVersion
+    }
+    const id = page.id
+    const reply = await this.send(
+      slot,
+      id,
+      { t: 'normalize', id, resource, loadId, format, ...(page.keep ? { keep: page.keep } : {}) },
+      [],
+    )
+    if (reply.t === 'failed') {
+      throw new SluiceError(
+        'PAGE_WORKER_FAILED',
+        `a page worker failed to encode a page of ${resource}: ${reply.message}`,
+        {
+          hint: 'run again; if it happens again, run without page workers (--page-workers 0) and report it',
+        },
+      )
+    }
+    return reply as EncodedReply | BackReply
+  }
+
+  /** Stops every worker; requests still open fail. */
+  async close(): Promise<void> {
+    this.closed = true
+    const slots = this.slots ?? []
+    this.slots = []
+    this.failAll(new SluiceError('RUN_ABORTED', 'the page workers were stopped'))
+    await Promise.all(slots.map((s) => s.port.terminate()))
+  }
+
+  private pick(): Slot {
+    if (this.closed) throw new SluiceError('RUN_ABORTED', 'the page workers were stopped')
+    this.slots ??= Array.from({ length: this.size }, () => this.start())
+    let best: Slot | undefined
+    for (const s of this.slots) if (!s.failure && (!best || s.busy < best.busy)) best = s
+    if (!best) throw this.slots[0]!.failure!
+    return best
+  }
+
+  private start(): Slot {
+    const port = this.workers.spawn()
+    const slot: Slot = { port, busy: 0, schemaVersion: 0 }
+    port.onMessage((m) => {
+      const reply = m as PageReply
+      const w = this.waiting.get(reply.id)
+      if (!w) return
+      this.waiting.delete(reply.id)
+      w.slot.busy--
+      w.resolve(reply)
+    })
+    port.onError((error) => {
+      if (this.closed || slot.failure) return
+      slot.failure = new SluiceError('PAGE_WORKER_FAILED', `a page worker stopped: ${error.message}`, {
+        cause: error,
+        hint: 'run again; if it happens again, run without page workers (--page-workers 0) and report it',
+      })
+      for (const [id, w] of this.waiting) {
+        if (w.slot !== slot) continue
+        this.waiting.delete(id)
+        w.reject(slot.failure)
+      }
+    })
+    return slot
+  }
+
+  private send(slot: Slot, id: number, message: PageRequest, transfer: ArrayBuffer[]): Promise<PageReply> {
+    if (slot.failure) return Promise.reject(slot.failure)
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { slot, resolve, reject })
+      slot.busy++
+      slot.port.post(message, transfer)
+    })
+  }
+
+  private failAll(error: unknown): void {
+    for (const w of this.waiting.values()) w.reject(error)
+    this.waiting.clear()
+  }
+}

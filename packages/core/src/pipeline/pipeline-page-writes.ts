@@ -1,0 +1,123 @@
+import type { Normalizer } from '../normalize/normalize-types.ts'
+import { pageRows } from '../pages/page-parse.ts'
+import { isRemotePage, type PagePool } from '../pages/page-pool.ts'
+import type { ParsedPage } from '../pages/page-types.ts'
+import type { SchemaChange } from '../schema/schema-types.ts'
+import type { FileSystem } from '../storage/file-system.ts'
+import { createJobWriter, type JobFile, type JobFileFormat, type JobWriter } from '../storage/job-writer.ts'
+
+/** What {@link PageWrites} needs from the extract pass. */
+export interface PageWritesOptions {
+  resource: string
+  loadId: string
+  fs: FileSystem
+  dir: string
+  format: JobFileFormat
+  fileMaxBytes?: number
+  normalizer: Normalizer
+  /** The next file id of a table (unique within the package). */
+  nextFileId(table: string): () => number
+  onFileClosed(file: JobFile): void
+  /** Collects the schema changes of pages normalized here (and tells page workers). */
+  onChanges(changes: readonly SchemaChange[]): void
+  pool?: PagePool
+}
+
+/**
+ * Turns one resource's pages into job files, in page order: pages parsed here are normalized here; pages on
+ * page workers are normalized there while the next pages arrive, and their encoded rows are written in turn
+ * (or, when they would change the schema, normalized here after all).
+ */
+export class PageWrites {
+  private readonly writers = new Map<string, JobWriter>()
+  /** Rows written per table. */
+  readonly tableRows: Map<string, number> = new Map()
+  /** Rows of the resource's pages (after a source's selection). */
+  rows: number = 0
+  /** Milliseconds spent normalizing and writing on this thread. */
+  ms: number = 0
+  private queue: Promise<void>[] = []
+  private tail: Promise<void> = Promise.resolve()
+  private readonly ahead: number
+
+  constructor(private readonly o: PageWritesOptions) {
+    this.ahead = 4 * (o.pool?.size ?? 1)
+  }
+
+  /** Takes the next page; resolves once few enough pages wait to be written (backpressure: await it). */
+  async add(page: readonly object[] | ParsedPage): Promise<void> {
+    if (!isRemotePage(page)) {
+      await this.drain()
+      await this.here(pageRows(page))
+      return
+    }
+    const { resource, loadId, format } = this.o
+    const reply = page.pool.normalize(page, resource, loadId, format)
+    reply.catch(() => undefined)
+    const p = this.tail.then(async () => {
+      const r = await reply
+      if (r.t === 'back') return this.here(r.rows)
+      const t0 = performance.now()
+      for (const t of r.tables) {
+        await this.writer(t.table).writeEncoded(t)
+        this.tableRows.set(t.table, (this.tableRows.get(t.table) ?? 0) + t.rows)
+      }
+      this.rows += r.rows
+      this.ms += performance.now() - t0
+    })
+    p.catch(() => undefined)
+    this.tail = p
+    this.queue.push(p)
+    while (this.queue.length > this.ahead) await this.queue.shift()
+  }
+
+  /** Waits for every page taken to be written; throws the first failure. */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0) await this.queue.shift()
+  }
+
+  /** Closes every file; the pages taken must be drained. */
+  async close(): Promise<void> {
+    await this.drain()
+    for (const writer of this.writers.values()) await writer.close()
+  }
+
+  /** Waits for writes under way (ignoring failures), then deletes every file written. */
+  async discard(): Promise<void> {
+    await this.tail.catch(() => undefined)
+    this.queue = []
+    for (const writer of this.writers.values()) await writer.discard()
+  }
+
+  private async here(rows: readonly object[]): Promise<void> {
+    const t0 = performance.now()
+    const normalized = this.o.normalizer.normalizePage(this.o.resource, rows, this.o.loadId)
+    if (normalized.changes.length > 0) this.o.onChanges(normalized.changes)
+    for (const [table, tableRowsOfPage] of normalized.tables) {
+      if (tableRowsOfPage.length === 0) continue
+      await this.writer(table).write(tableRowsOfPage)
+      this.tableRows.set(table, (this.tableRows.get(table) ?? 0) + tableRowsOfPage.length)
+    }
+    this.rows += rows.length
+    this.ms += performance.now() - t0
+  }
+
+  private writer(table: string): JobWriter {
+    let writer = this.writers.get(table)
+    if (!writer) {
+      const { normalizer } = this.o
+      writer = createJobWriter({
+        fs: this.o.fs,
+        dir: this.o.dir,
+        table,
+        format: this.o.format,
+        nextFileId: this.o.nextFileId(table),
+        columns: () => normalizer.schema.tables[table]?.columns ?? [],
+        onFileClosed: (f) => this.o.onFileClosed(f),
+        ...(this.o.fileMaxBytes !== undefined ? { fileMaxBytes: this.o.fileMaxBytes } : {}),
+      })
+      this.writers.set(table, writer)
+    }
+    return writer
+  }
+}

@@ -1,0 +1,195 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { isSluiceError } from '../../src/errors.ts'
+import { nodeFileSystem, nodePageWorkers } from '../../src/node/index.ts'
+import type { PageWorkerPort, PageWorkers } from '../../src/pages/page-types.ts'
+import type { PipelineEvent } from '../../src/pipeline/pipeline-events.ts'
+import { pipeline } from '../../src/pipeline/pipeline-runner.ts'
+import type { Source } from '../../src/source/source-types.ts'
+import { FakeDestination } from './fake-destination.ts'
+
+// Page workers are real worker threads here (the built entry in dist/node, so `build` runs before these tests).
+
+let dir: string
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-page-workers-'))
+})
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+type Row = Record<string, unknown>
+const PAGES = 40
+
+/**
+ * 40 pages of 40 rows as response bodies: page 4 brings a new column, page 7 a value of another type (a variant
+ * column), page 9 a nested list (a child table); every page repeats the last 5 ids of the page before (dropped by
+ * the resource with `select`, as the Clockodo dedupe does).
+ */
+function bodies(): Uint8Array[] {
+  const out: Uint8Array[] = []
+  for (let p = 0; p < PAGES; p++) {
+    const rows: Row[] = []
+    for (let i = p * 40 - (p > 0 ? 5 : 0); i < (p + 1) * 40; i++) {
+      const row: Row = { id: i, name: `row ${i}, "quoted"`, amount: i * 1.5, at: '2026-01-02T03:04:05Z' }
+      if (p >= 3) row.extra = i % 2 === 0
+      if (p === 6 && i % 7 === 0) row.amount = `n/a ${i}`
+      if (p >= 8) row.tags = [`t${i}`, `u${i}`]
+      rows.push(row)
+    }
+    out.push(new TextEncoder().encode(JSON.stringify({ meta: { page: p }, data: rows })))
+  }
+  return out
+}
+
+function source(): Source {
+  return {
+    name: 'paged',
+    resources: [
+      {
+        name: 'items',
+        primaryKey: 'id',
+        writeDisposition: 'merge',
+        async *read(ctx) {
+          const seen = new Set<unknown>()
+          for (const body of bodies()) {
+            const page = await ctx.parsePage!(body, { dataKeys: ['data'], key: 'id', meta: ['meta'] })
+            const keys = page.keys!
+            page.select((i) => !seen.has(keys[i]))
+            for (const k of keys) seen.add(k)
+            yield page
+          }
+        },
+      },
+    ],
+  }
+}
+
+async function run(pageWorkers: PageWorkers | undefined, name: string) {
+  const destination = new FakeDestination('csv')
+  const events: PipelineEvent[] = []
+  const p = pipeline({
+    pipelineName: name,
+    destination,
+    pipelinesDir: join(dir, name),
+    fs: nodeFileSystem(),
+    onEvent: (e) => events.push(e),
+    ...(pageWorkers ? { pageWorkers } : {}),
+  })
+  const info = await p.run(source())
+  return { destination, events, info, schema: await p.schema() }
+}
+
+const RUN_IDS = ['_sluice_id', '_sluice_parent_id', '_sluice_root_id', '_sluice_load_id']
+
+/**
+ * Rows without the ids that differ per run and without NULLs (a job file written with an older header lacks the
+ * newer columns: the destination loads NULL for them, the fake leaves the key out), sorted.
+ */
+function comparable(rows: Row[]): string[] {
+  return rows
+    .map((r) => JSON.stringify(Object.entries(r).filter(([k, v]) => v !== null && !RUN_IDS.includes(k))))
+    .sort()
+}
+
+describe('page workers in the pipeline', () => {
+  it('load the same rows and evolve the same schema as the pipeline thread alone', async () => {
+    const here = await run(undefined, 'here')
+    const replies: string[] = []
+    const real = nodePageWorkers({ size: 2 })
+    const counted: PageWorkers = {
+      size: 2,
+      spawn() {
+        const port = real.spawn()
+        return {
+          ...port,
+          onMessage: (l) =>
+            port.onMessage((m) => {
+              replies.push((m as { t: string }).t)
+              l(m)
+            }),
+        }
+      },
+    }
+    const workers = await run(counted, 'workers')
+    // All parsed there. The pages that changed the schema (the first, a new column, a variant, a child table) came
+    // back, and so may the pages sent before the change reached the workers (at most 8 each, the pages allowed
+    // to wait): from page 18 on, none.
+    const count = (t: string) => replies.filter((r) => r === t).length
+    expect(count('parsed')).toBe(PAGES)
+    expect(count('back')).toBeGreaterThanOrEqual(4)
+    expect(count('encoded')).toBe(PAGES - count('back'))
+    expect(count('encoded')).toBeGreaterThanOrEqual(PAGES - 17)
+    const tables = [...here.destination.tables.keys()].sort()
+    expect(tables).toEqual(['items', 'items__tags'])
+    expect([...workers.destination.tables.keys()].sort()).toEqual(tables)
+    expect(here.destination.rows('items')).toHaveLength(PAGES * 40)
+    expect(here.destination.rows('items__tags')).toHaveLength((PAGES - 8) * 40 * 2)
+    for (const t of tables) {
+      expect(comparable(workers.destination.rows(t))).toEqual(comparable(here.destination.rows(t)))
+    }
+    const columns = (s: typeof here.schema) =>
+      Object.fromEntries(
+        Object.values(s!.tables).map((t) => [t.name, t.columns.map((c) => `${c.name}:${c.dataType}`)]),
+      )
+    expect(columns(workers.schema)).toEqual(columns(here.schema))
+    expect(columns(here.schema).items).toContain('amount__v_text:text')
+    const ends = (e: PipelineEvent[]) => e.filter((x) => x.type === 'resource-end')
+    expect(ends(workers.events)).toEqual(ends(here.events))
+    // every child row points at a parent row of the same run
+    const parents = new Set(workers.destination.rows('items').map((r) => r._sluice_id))
+    expect(workers.destination.rows('items__tags').every((r) => parents.has(r._sluice_parent_id))).toBe(true)
+  })
+
+  it('a worker that dies fails the run with PAGE_WORKER_FAILED, leaves no package, and the next run loads everything once', async () => {
+    const real = nodePageWorkers({ size: 2 })
+    let parses = 0
+    const dying: PageWorkers = {
+      size: 2,
+      spawn(): PageWorkerPort {
+        const port = real.spawn()
+        let onError: ((e: Error) => void) | undefined
+        return {
+          ...port,
+          post(message, transfer) {
+            if ((message as { t: string }).t === 'parse' && ++parses === 6) {
+              void port.terminate()
+              onError?.(new Error('the worker thread exited with code 1'))
+              return
+            }
+            port.post(message, transfer)
+          },
+          onMessage: (l) => port.onMessage(l),
+          onError(l) {
+            onError = l
+            port.onError(l)
+          },
+          terminate: () => port.terminate(),
+        }
+      },
+    }
+    const destination = new FakeDestination('csv')
+    const options = {
+      pipelineName: 'dying',
+      destination,
+      pipelinesDir: join(dir, 'dying'),
+      fs: nodeFileSystem(),
+    }
+    const error = await pipeline({ ...options, pageWorkers: dying })
+      .run(source())
+      .catch((e: unknown) => e)
+    expect(isSluiceError(error, 'PAGE_WORKER_FAILED')).toBe(true)
+    expect((error as Error).message).toMatch(
+      /a page worker stopped: the worker thread exited with code 1: run again/,
+    )
+    expect(destination.rows('items')).toHaveLength(0)
+    const pending = await readdir(join(dir, 'dying', 'dying', 'load_packages')).catch(() => [])
+    expect(pending).toEqual([])
+    const info = await pipeline({ ...options, pageWorkers: nodePageWorkers({ size: 2 }) }).run(source())
+    expect(info.tables.items?.rows).toBe(PAGES * 40)
+    expect(destination.rows('items')).toHaveLength(PAGES * 40)
+    expect(new Set(destination.rows('items').map((r) => r.id)).size).toBe(PAGES * 40)
+  })
+})
