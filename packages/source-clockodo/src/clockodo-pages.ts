@@ -1,5 +1,5 @@
-import type { HttpClient, LocalPage, PageParser, ParsedPage, QueryValue } from '@sluice/core'
-import { parsePageHere, SluiceError } from '@sluice/core'
+import type { HttpClient, LocalPage, PageReader, ParsedPage, QueryValue } from '@sluice/core'
+import { pageReaderHere, SluiceError } from '@sluice/core'
 
 /** A Clockodo `paging` block. */
 export interface ClockodoPaging {
@@ -89,8 +89,8 @@ export interface FetchPagesOptions<P extends ParsedPage> {
   signal: AbortSignal
   lookahead: number
   onPage?: (page: number, rows: number, total?: number) => void
-  /** Parses each body (a resource's `ctx.parsePage`, maybe on a page worker). */
-  parse: PageParser<P>
+  /** Reads each body (a resource's `ctx.pageReader`, maybe on a page worker). */
+  reader: PageReader<P>
   /** A row field read into each page's `keys` (for a dedupe). */
   key?: string
 }
@@ -111,7 +111,7 @@ export async function* fetchParsedPages<P extends ParsedPage>(
     meta: ['paging'],
     ...(options.key !== undefined ? { key: options.key } : {}),
   }
-  const parse = (bytes: Uint8Array): Promise<P> => options.parse(bytes, parseOptions)
+  const reader = options.reader(parseOptions)
   const get = async (page: number): Promise<P> => {
     // one signal per request: many listeners on one shared signal trip Node's MaxListeners warning
     const signal = AbortSignal.any([options.signal, local.signal])
@@ -122,7 +122,10 @@ export async function* fetchParsedPages<P extends ParsedPage>(
     } else if (page > 1) {
       params.page = page
     }
-    const res = await client.request<P>({ path: req.path, params }, { signal, resource: req.resource, parse })
+    const res = await client.request<P>(
+      { path: req.path, params },
+      { signal, resource: req.resource, reader },
+    )
     return checkPage(res.body, req)
   }
   const pending: Promise<P>[] = []
@@ -157,9 +160,9 @@ export async function* fetchParsedPages<P extends ParsedPage>(
 export async function* fetchPages(
   client: HttpClient,
   req: ListRequest,
-  options: Omit<FetchPagesOptions<LocalPage>, 'parse' | 'key'>,
+  options: Omit<FetchPagesOptions<LocalPage>, 'reader' | 'key'>,
 ): AsyncGenerator<object[]> {
-  for await (const page of fetchParsedPages(client, req, { ...options, parse: parsePageHere })) {
+  for await (const page of fetchParsedPages(client, req, { ...options, reader: pageReaderHere })) {
     yield page.rows as object[]
   }
 }

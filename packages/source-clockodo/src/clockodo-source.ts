@@ -10,7 +10,7 @@ import type {
   ResourceContext,
   Source,
 } from '@sluice/core'
-import { createHttpClient, createRateLimiter, isHttpError, pageRows, parsePageHere } from '@sluice/core'
+import { createHttpClient, createRateLimiter, isHttpError, pageReaderHere, pageRows } from '@sluice/core'
 import type { ClockodoEndpoint } from './clockodo-catalog.ts'
 import { CLOCKODO_ENDPOINTS } from './clockodo-catalog.ts'
 import type { ClockodoConfig } from './clockodo-config.ts'
@@ -353,7 +353,7 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
               signal: ctx.signal,
               lookahead,
               // on a page worker when the pipeline has them: the rows stay there, only their ids come here
-              parse: ctx.parsePage ?? parsePageHere,
+              reader: ctx.pageReader ?? pageReaderHere,
               key: 'id',
               onPage: (_page, rows, total) => {
                 windowPages[i] = Math.max(windowPages[i]!, total ?? 1)

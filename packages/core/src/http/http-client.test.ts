@@ -5,7 +5,7 @@ import { parsePageHere } from '../pages/page-parse.ts'
 import type { PipelineEvent } from '../pipeline/pipeline-events.ts'
 import { createHttpClient, parseRetryAfter } from './http-client.ts'
 import { isHttpError } from './http-error.ts'
-import type { HttpClientOptions } from './http-types.ts'
+import type { BodyReader, HttpClientOptions, RemoteRequest, RemoteResponse } from './http-types.ts'
 import { createManualClock } from './manual-clock.ts'
 import { createRateLimiter } from './rate-limiter.ts'
 
@@ -133,25 +133,88 @@ describe('decoding and status errors', () => {
       return (await parsePageHere(bytes, { dataKeys: ['data'] })).rows
     }
     const { c, clock, events } = client({ secrets: ['secret-token-1234'] })
-    const res = await clock.run(c.request({ path: 'hooked' }, { parse }))
+    const res = await clock.run(c.request({ path: 'hooked' }, { reader: { parse } }))
     expect(res.body).toEqual([{ id: 2 }])
     expect(calls).toBe(2)
     expect(seen).toHaveLength(2)
     expect(events.find((e) => e.type === 'retry')).toMatchObject({ reason: 'truncated response', attempt: 1 })
-    const html = await clock.run(c.request({ path: 'hooked-html' }, { parse })).catch((e) => e)
+    const html = await clock.run(c.request({ path: 'hooked-html' }, { reader: { parse } })).catch((e) => e)
     expect(html).toMatchObject({ code: 'HTTP_DECODE', transient: false })
     expect(html.message).toContain('a body that is not JSON')
     expect(html.message).toContain('<html>*** login</html>')
     // errors other than a body that is not JSON pass through; non-2xx bodies never reach the hook
     const failing = await clock
-      .run(c.request({ path: 'hooked' }, { parse: () => Promise.reject(new Error('worker gone')) }))
+      .run(
+        c.request({ path: 'hooked' }, { reader: { parse: () => Promise.reject(new Error('worker gone')) } }),
+      )
       .catch((e) => e)
     expect(failing).toMatchObject({ code: 'HTTP_PARSE', transient: false })
     expect(failing.message).toContain('reading the body failed: worker gone')
     const before = seen.length
-    const missing = await clock.run(c.request({ path: 'hooked-404' }, { parse })).catch((e) => e)
+    const missing = await clock.run(c.request({ path: 'hooked-404' }, { reader: { parse } })).catch((e) => e)
     expect(missing.code).toBe('HTTP_STATUS')
     expect(seen).toHaveLength(before)
+  })
+
+  it('with a reader that fetches elsewhere: sends the request there and keeps auth, retries and redaction here', async () => {
+    const sent: RemoteRequest[] = []
+    const answers: (() => RemoteResponse<string>)[] = [
+      () => {
+        throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:1') })
+      },
+      () => ({ status: 503, headers: [['retry-after', '0']], text: '{"error":"busy"}' }),
+      () => ({
+        status: 200,
+        headers: [],
+        decodeError: { message: 'Unexpected end', snippet: '{"a":', looksJson: true },
+      }),
+      () => ({ status: 200, headers: [['x-page', '1']], body: 'the page' }),
+    ]
+    const reader: BodyReader<string> = {
+      parse: () => Promise.reject(new Error('not used')),
+      fetch: async (request) => {
+        sent.push(request)
+        return answers.shift()!()
+      },
+    }
+    const { c, clock, events } = client({ auth: { type: 'bearer', token: 'tok-12345678' } })
+    const res = await clock.run(c.request<string>({ path: 'remote', params: { page: 2 } }, { reader }))
+    expect(res.body).toBe('the page')
+    expect(res.headers.get('x-page')).toBe('1')
+    expect(sent).toHaveLength(4)
+    expect(sent[0]).toMatchObject({ url: `${BASE}/remote?page=2`, method: 'GET' })
+    expect(new Headers(sent[0]!.headers).get('authorization')).toBe('Bearer tok-12345678')
+    expect(events.filter((e) => e.type === 'retry').map((e) => (e as { reason: string }).reason)).toEqual([
+      'network error',
+      'HTTP 503',
+      'truncated response',
+    ])
+    // a client with its own fetch does not hand requests over
+    server.use(http.get(`${BASE}/own`, () => HttpResponse.json([1, 2])))
+    const own = client({ fetch: (input, init) => globalThis.fetch(input, init) })
+    const mine = await own.clock.run(
+      own.c.request({ path: 'own' }, { reader: { parse: async () => 'parsed here', fetch: reader.fetch! } }),
+    )
+    expect(mine.body).toBe('parsed here')
+    expect(sent).toHaveLength(4)
+  })
+
+  it('with a reader that fetches elsewhere: a request that takes too long is aborted there and times out', async () => {
+    let aborted: unknown
+    const reader: BodyReader<string> = {
+      parse: () => Promise.reject(new Error('not used')),
+      fetch: (_request, signal) =>
+        new Promise((_, reject) =>
+          signal.addEventListener('abort', () => {
+            aborted = signal.reason
+            reject(signal.reason)
+          }),
+        ),
+    }
+    const { c, clock } = client({ timeoutMs: 1000, retry: { maxAttempts: 1 } })
+    const error = await clock.run(c.request({ path: 'slow' }, { reader })).catch((e) => e)
+    expect(error.code).toBe('HTTP_TIMEOUT')
+    expect(aborted).toBeDefined()
   })
 
   it.each([

@@ -8,6 +8,7 @@ import { buildUrl } from './http-query.ts'
 import { redactUrl } from './http-redact.ts'
 import type {
   Auth,
+  BodyReader,
   Clock,
   HttpClient,
   HttpClientOptions,
@@ -215,18 +216,8 @@ class Client implements HttpClient {
       )
       let status = 0
       try {
-        const doFetch = this.o.fetch ?? globalThis.fetch
-        const res = await doFetch(url, {
-          ...this.o.fetchInit,
-          method,
-          headers,
-          body,
-          signal: ctrl.signal,
-        } as RequestInit)
+        const res = await this.exchange(url, { method, headers, body }, ctrl.signal, safe, options.reader)
         status = res.status
-        const ok = res.status >= 200 && res.status < 300
-        const bytes = ok && options.parse ? new Uint8Array(await res.arrayBuffer()) : undefined
-        const text = bytes ? '' : await res.text()
         this.emit({
           type: 'response',
           resource,
@@ -235,17 +226,10 @@ class Client implements HttpClient {
           ms: this.clock.now() - started,
           inFlight: this.active - 1,
         })
-        if (ok) {
-          return {
-            status,
-            headers: res.headers,
-            body: bytes
-              ? await this.parseWith<T>(options.parse!, bytes, res, safe)
-              : this.decode<T>(text, res, safe),
-            url: safe,
-            request: req,
-          }
+        if (status >= 200 && status < 300) {
+          return { status, headers: res.headers, body: (await res.body()) as T, url: safe, request: req }
         }
+        const text = res.text
         const parsed = tryJson(text)
         const apiMsg = apiMessage(parsed ?? text)
         const message = this.redact(
@@ -316,26 +300,89 @@ class Client implements HttpClient {
     }
   }
 
-  private decode<T>(text: string, res: Response, safe: string): T {
-    if (text.trim() === '') return undefined as T
+  /**
+   * Sends the request (here, or through the reader's own fetch) and reads the answer: the text of a non-2xx
+   * body, and for a 2xx a function giving the parsed body (throwing `HTTP_DECODE` when it is not JSON).
+   */
+  private async exchange(
+    url: URL,
+    init: { method: string; headers: Headers; body: string | undefined },
+    signal: AbortSignal,
+    safe: string,
+    reader: BodyReader<unknown> | undefined,
+  ): Promise<{ status: number; headers: Headers; text: string; body: () => Promise<unknown> }> {
+    if (reader?.fetch && this.o.fetch === undefined && this.o.fetchInit === undefined) {
+      const r = await reader.fetch(
+        {
+          url: url.href,
+          method: init.method,
+          headers: [...init.headers],
+          ...(init.body !== undefined ? { body: init.body } : {}),
+        },
+        signal,
+      )
+      const headers = new Headers(r.headers)
+      return {
+        status: r.status,
+        headers,
+        text: r.text ?? '',
+        body: async () => {
+          const bad = r.decodeError
+          if (bad)
+            throw this.decodeError(
+              r.status,
+              headers,
+              safe,
+              bad.snippet,
+              bad.looksJson,
+              new Error(bad.message),
+            )
+          return r.body
+        },
+      }
+    }
+    const doFetch = this.o.fetch ?? globalThis.fetch
+    const res = await doFetch(url, {
+      ...this.o.fetchInit,
+      method: init.method,
+      headers: init.headers,
+      body: init.body,
+      signal,
+    } as RequestInit)
+    if (reader && res.status >= 200 && res.status < 300) {
+      const bytes = new Uint8Array(await res.arrayBuffer())
+      return {
+        status: res.status,
+        headers: res.headers,
+        text: '',
+        body: () => this.parseWith(reader.parse, bytes, res.status, res.headers, safe),
+      }
+    }
+    const text = await res.text()
+    return { status: res.status, headers: res.headers, text, body: async () => this.decode(text, res, safe) }
+  }
+
+  private decode(text: string, res: Response, safe: string): unknown {
+    if (text.trim() === '') return undefined
     try {
-      return JSON.parse(text) as T
+      return JSON.parse(text)
     } catch (cause) {
-      throw this.decodeError(res, safe, bodySnippet(text), /^\s*[[{]/.test(text), cause)
+      throw this.decodeError(res.status, res.headers, safe, bodySnippet(text), /^\s*[[{]/.test(text), cause)
     }
   }
 
-  private async parseWith<T>(
+  private async parseWith(
     parse: (bytes: Uint8Array) => Promise<unknown>,
     bytes: Uint8Array,
-    res: Response,
+    status: number,
+    headers: Headers,
     safe: string,
-  ): Promise<T> {
+  ): Promise<unknown> {
     try {
-      return (await parse(bytes)) as T
+      return await parse(bytes)
     } catch (error) {
       if (error instanceof BodyDecodeError)
-        throw this.decodeError(res, safe, error.snippet, error.looksJson, error)
+        throw this.decodeError(status, headers, safe, error.snippet, error.looksJson, error)
       if (error instanceof SluiceError) throw error
       // not a network error: no retry
       throw new SluiceError(
@@ -350,18 +397,19 @@ class Client implements HttpClient {
 
   /** `HTTP_DECODE` for a 2xx body that is not JSON: transient when it looks like JSON cut off. */
   private decodeError(
-    res: Response,
+    status: number,
+    headers: Headers,
     safe: string,
     start: string,
     startsLikeJson: boolean,
     cause: unknown,
   ): SluiceError {
-    const contentType = res.headers.get('content-type') ?? ''
+    const contentType = headers.get('content-type') ?? ''
     const cutOff = startsLikeJson || contentType.includes('json')
     return new SluiceError(
       'HTTP_DECODE',
       this.redact(
-        `${safe} answered HTTP ${res.status} with ${cutOff ? 'JSON that is cut off or invalid' : `a body that is not JSON (${contentType || 'no content-type'})`}: "${start}"`,
+        `${safe} answered HTTP ${status} with ${cutOff ? 'JSON that is cut off or invalid' : `a body that is not JSON (${contentType || 'no content-type'})`}: "${start}"`,
       ),
       {
         cause: cause instanceof Error ? new Error(this.redact(cause.message)) : undefined,

@@ -51,11 +51,46 @@ export interface HttpRequestOptions {
    */
   limiter?: RateLimiter
   /**
-   * Parses a 2xx body instead of the client's `JSON.parse` (e.g. a resource's `ctx.parsePage`, which may parse on a
-   * page worker): the body of the response is what it resolves to. A rejection with a `BodyDecodeError` counts
-   * as a body that is not JSON (`HTTP_DECODE`, retried when it looks cut off). Default: `JSON.parse` here.
+   * How a 2xx body becomes `response.body` instead of `JSON.parse` here (e.g. a resource's `ctx.pageReader`, which
+   * parses on a page worker). Default: `JSON.parse` on this thread.
    */
-  parse?: (bytes: Uint8Array) => Promise<unknown>
+  reader?: BodyReader<unknown>
+}
+
+/**
+ * Reads 2xx bodies for {@link HttpClient.request} (option `reader`). A rejection of `parse` with a
+ * `BodyDecodeError` counts as a body that is not JSON (`HTTP_DECODE`, retried when it looks cut off); any other
+ * error that is not a `SluiceError` becomes `HTTP_PARSE` (not retried).
+ */
+export interface BodyReader<T> {
+  /** Parses the bytes of a body fetched on this thread. */
+  parse(bytes: Uint8Array): Promise<T>
+  /**
+   * Sends the request from elsewhere (a page worker's own `fetch`) and parses its body there. The client still
+   * does everything else (auth, rate limits, retries, timeouts, redaction). Ignored when the client has its own
+   * `fetch` or `fetchInit`. Rejects like `fetch` for network errors, with the signal's reason when aborted.
+   */
+  fetch?(request: RemoteRequest, signal: AbortSignal): Promise<RemoteResponse<T>>
+}
+
+/** A request {@link BodyReader.fetch} sends: what `fetch` needs, as plain data. */
+export interface RemoteRequest {
+  url: string
+  method: string
+  headers: [string, string][]
+  body?: string
+}
+
+/** The answer to a {@link RemoteRequest}: the parsed body of a 2xx, or the text of any other status. */
+export interface RemoteResponse<T> {
+  status: number
+  headers: [string, string][]
+  /** 2xx: the body, parsed. */
+  body?: T
+  /** 2xx whose body is not JSON: what the client needs for `HTTP_DECODE`. */
+  decodeError?: { message: string; snippet: string; looksJson: boolean }
+  /** Not 2xx: the body as text. */
+  text?: string
 }
 
 /** A fetch-based JSON client with auth, retries, rate limiting and redaction. */

@@ -11,6 +11,8 @@ export interface NodePageWorkersOptions {
    * as vitest, the built one in `dist/node`).
    */
   entry?: URL
+  /** Workers send the requests of their pages themselves (see `PageWorkers.fetch`). Default true. */
+  fetch?: boolean
 }
 
 /** Page workers on Node.js `worker_threads` (the pipeline option `pageWorkers`). */
@@ -19,6 +21,7 @@ export function nodePageWorkers(options: NodePageWorkersOptions = {}): PageWorke
   const entry = options.entry ?? defaultEntry()
   return {
     size,
+    fetch: options.fetch ?? true,
     spawn(): PageWorkerPort {
       const worker = new Worker(entry)
       let terminated = false

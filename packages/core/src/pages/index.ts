@@ -4,6 +4,7 @@ export {
   isParsedPage,
   LocalPage,
   type PageBody,
+  pageReaderHere,
   pageRows,
   parsePageHere,
   readPageBody,

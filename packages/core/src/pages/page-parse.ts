@@ -1,5 +1,5 @@
 import type { JsonValue } from '../json.ts'
-import type { PageParseOptions, ParsedPage } from './page-types.ts'
+import type { PageParseOptions, PageReader, ParsedPage } from './page-types.ts'
 
 /** True for a {@link ParsedPage} (as opposed to an array of rows). */
 export function isParsedPage(value: unknown): value is ParsedPage {
@@ -38,13 +38,16 @@ export interface PageBody {
 
 const decoder = new TextDecoder()
 
-/** Decodes (UTF-8, invalid bytes replaced) and parses a body; throws {@link BodyDecodeError} for invalid JSON. */
-export function readPageBody(bytes: Uint8Array, options: PageParseOptions): PageBody {
-  const text = decoder.decode(bytes)
-  let body: unknown
+/**
+ * Decodes (UTF-8, invalid bytes replaced) and parses a body (or takes its text); throws {@link BodyDecodeError} for
+ * invalid JSON.
+ */
+export function readPageBody(body: Uint8Array | string, options: PageParseOptions): PageBody {
+  const text = typeof body === 'string' ? body : decoder.decode(body)
+  let value: unknown
   if (text.trim() !== '') {
     try {
-      body = JSON.parse(text)
+      value = JSON.parse(text)
     } catch (cause) {
       throw new BodyDecodeError(
         cause instanceof Error ? cause.message : String(cause),
@@ -56,9 +59,9 @@ export function readPageBody(bytes: Uint8Array, options: PageParseOptions): Page
   let rows: readonly object[] | undefined
   let bodyKeys: string[] | undefined
   const meta: Record<string, JsonValue | undefined> = {}
-  if (Array.isArray(body)) rows = body
-  else if (body !== null && typeof body === 'object') {
-    const rec = body as Record<string, JsonValue | undefined>
+  if (Array.isArray(value)) rows = value
+  else if (value !== null && typeof value === 'object') {
+    const rec = value as Record<string, JsonValue | undefined>
     for (const key of options.dataKeys ?? []) {
       const v = rec[key]
       if (Array.isArray(v)) {
@@ -107,6 +110,11 @@ export class LocalPage implements ParsedPage {
     this.rows = this.rows.filter((_, i) => keep(i))
   }
 }
+
+/** Reads pages on this thread (what a resource uses when the pipeline offers no page workers). */
+export const pageReaderHere: PageReader<LocalPage> = (options) => ({
+  parse: (bytes) => parsePageHere(bytes, options),
+})
 
 /** Parses a body on this thread (what a resource does when the pipeline offers no page workers). */
 export function parsePageHere(bytes: Uint8Array, options: PageParseOptions): Promise<LocalPage> {

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { isSluiceError } from '../errors.ts'
 import type { NormalizerOptions, ResourceTableSpec } from '../normalize/normalize-types.ts'
 import { createNormalizer } from '../normalize/normalizer.ts'
@@ -6,13 +8,14 @@ import { csvRowEncoder } from '../storage/csv-encoder.ts'
 import { encodeRows } from './page-encode.ts'
 import { BodyDecodeError } from './page-parse.ts'
 import { PagePool, type RemotePage } from './page-pool.ts'
-import type { EncodedReply, PageRequest } from './page-protocol.ts'
+import type { EncodedReply, PageDestiny, PageRequest } from './page-protocol.ts'
 import type { PageWorkerPort, PageWorkers } from './page-types.ts'
 import { createPageWorker } from './page-worker.ts'
 
 const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value))
 const text = (b: Uint8Array): string => new TextDecoder().decode(b)
 const OPTIONS: NormalizerOptions = { schemaName: 'test', initialTables: [] }
+const TO: PageDestiny = { resource: 'items', loadId: 'load1', format: 'csv' }
 const SPEC: ResourceTableSpec = { resource: 'items', primaryKey: ['id'], writeDisposition: 'merge' }
 
 /** Page workers in this thread: messages are cloned (buffers transferred) and delivered on a later task. */
@@ -80,11 +83,15 @@ describe('PagePool with page workers', () => {
       { id: 3, name: 'c', tags: [] },
       { id: 4, name: null, tags: ['w'] },
     ]
-    const page = await pool.parse(bytes({ paging: { n: 1 }, items: rows }), {
-      dataKeys: ['items'],
-      key: 'id',
-      meta: ['paging'],
-    })
+    const page = await pool.parse(
+      bytes({ paging: { n: 1 }, items: rows }),
+      {
+        dataKeys: ['items'],
+        key: 'id',
+        meta: ['paging'],
+      },
+      TO,
+    )
     expect([page.pageKind, page.found, page.count, page.keys, page.meta]).toEqual([
       'remote',
       true,
@@ -94,7 +101,7 @@ describe('PagePool with page workers', () => {
     ])
     page.select((i) => page.keys![i] !== 3)
     expect(page.size).toBe(2)
-    const reply = (await pool.normalize(page, 'items', 'load1', 'csv')) as EncodedReply
+    const reply = (await pool.normalize(page)) as EncodedReply
     expect(reply.t).toBe('encoded')
     expect(reply.rows).toBe(2)
     expect(reply.tables.map((t) => [t.table, t.rows])).toEqual([
@@ -119,18 +126,18 @@ describe('PagePool with page workers', () => {
       { id: 2, name: 'b', extra: true },
       { id: 3, name: 'c' },
     ]
-    const page = await pool.parse(bytes(changing), { key: 'id' })
+    const page = await pool.parse(bytes(changing), { key: 'id' }, TO)
     page.select((i) => i === 0)
-    const back = await pool.normalize(page, 'items', 'load1', 'csv')
+    const back = await pool.normalize(page)
     expect(back).toEqual({ t: 'back', id: page.id, rows: [changing[0]] })
     // a variant of a known column comes back too
-    const variant = await pool.parse(bytes([{ id: 'x-1', name: 'd' }]), {})
-    expect((await pool.normalize(variant, 'items', 'load1', 'csv')).t).toBe('back')
+    const variant = await pool.parse(bytes([{ id: 'x-1', name: 'd' }]), {}, TO)
+    expect((await pool.normalize(variant)).t).toBe('back')
 
     expect(main.normalizePage('items', [changing[0]!], 'load1').changes.length).toBeGreaterThan(0)
     pool.setSchema(main.schema, [SPEC])
-    const next = await pool.parse(bytes([{ id: 4, name: 'e', extra: false }]), {})
-    const encoded = (await pool.normalize(next, 'items', 'load1', 'csv')) as EncodedReply
+    const next = await pool.parse(bytes([{ id: 4, name: 'e', extra: false }]), {}, TO)
+    const encoded = (await pool.normalize(next)) as EncodedReply
     expect(encoded.t).toBe('encoded')
     expect(encoded.tables[0]!.columns.map((c) => (typeof c === 'string' ? c : c.name))).toContain('extra')
     expect(text(encoded.tables[0]!.bytes)).toMatch(/,4,e,false\n$/)
@@ -139,8 +146,8 @@ describe('PagePool with page workers', () => {
 
   it('encodes jsonl too', async () => {
     const { pool } = poolAfter([{ id: 1, name: 'a' }])
-    const page = await pool.parse(bytes([{ id: 2, name: 'b' }]), {})
-    const encoded = (await pool.normalize(page, 'items', 'load1', 'jsonl')) as EncodedReply
+    const page = await pool.parse(bytes([{ id: 2, name: 'b' }]), {}, { ...TO, format: 'jsonl' })
+    const encoded = (await pool.normalize(page)) as EncodedReply
     expect(JSON.parse(text(encoded.tables[0]!.bytes))).toMatchObject({
       id: 2,
       name: 'b',
@@ -151,11 +158,11 @@ describe('PagePool with page workers', () => {
 
   it('spreads pages over the least busy workers and sends each its schema before its first page to normalize', async () => {
     const { pool, workers } = poolAfter([{ id: 1 }], 2)
-    const pages = await Promise.all([1, 2, 3, 4].map((id) => pool.parse(bytes([{ id }]), {})))
+    const pages = await Promise.all([1, 2, 3, 4].map((id) => pool.parse(bytes([{ id }]), {}, TO)))
     expect(workers.ports).toHaveLength(2)
     const perWorker = workers.ports.map((p) => p.received.filter((m) => m.t === 'parse').length)
     expect(perWorker).toEqual([2, 2])
-    for (const page of pages) await pool.normalize(page, 'items', 'load1', 'csv')
+    for (const page of pages) await pool.normalize(page)
     for (const port of workers.ports) {
       const kinds = port.received.map((m) => m.t)
       expect(kinds.filter((k) => k === 'schema')).toHaveLength(1)
@@ -167,35 +174,98 @@ describe('PagePool with page workers', () => {
 
   it('rejects a body that is not JSON with BodyDecodeError', async () => {
     const { pool } = poolAfter([])
-    await expect(pool.parse(new TextEncoder().encode('{"items": ['), {})).rejects.toMatchObject({
+    await expect(pool.parse(new TextEncoder().encode('{"items": ['), {}, TO)).rejects.toMatchObject({
       name: 'BodyDecodeError',
       looksJson: true,
     })
-    await expect(pool.parse(new TextEncoder().encode('<html>'), {})).rejects.toBeInstanceOf(BodyDecodeError)
+    await expect(pool.parse(new TextEncoder().encode('<html>'), {}, TO)).rejects.toBeInstanceOf(
+      BodyDecodeError,
+    )
     await pool.close()
   })
 
   it('fails the requests of a worker that stops with PAGE_WORKER_FAILED, and goes on with the others', async () => {
     const { pool, workers } = poolAfter([{ id: 1 }], 2)
-    const [a, b] = await Promise.all([pool.parse(bytes([{ id: 2 }]), {}), pool.parse(bytes([{ id: 3 }]), {})])
-    const onA = pool.normalize(a as RemotePage, 'items', 'load1', 'csv')
+    const [a, b] = await Promise.all([
+      pool.parse(bytes([{ id: 2 }]), {}, TO),
+      pool.parse(bytes([{ id: 3 }]), {}, TO),
+    ])
+    const onA = pool.normalize(a as RemotePage)
     workers.ports[0]!.crash('out of memory')
     const error = await onA.catch((e: unknown) => e)
     expect(isSluiceError(error, 'PAGE_WORKER_FAILED')).toBe(true)
     expect((error as Error).message).toMatch(/a page worker stopped: out of memory.*run again/)
-    expect((await pool.normalize(b as RemotePage, 'items', 'load1', 'csv')).t).toBe('encoded')
-    const later = await pool.parse(bytes([{ id: 5 }]), {})
+    expect((await pool.normalize(b as RemotePage)).t).toBe('encoded')
+    const later = await pool.parse(bytes([{ id: 5 }]), {}, TO)
     expect(later.slot).toBe(b!.slot)
     workers.ports[1]!.crash('gone')
-    await expect(pool.parse(bytes([{ id: 6 }]), {})).rejects.toMatchObject({ code: 'PAGE_WORKER_FAILED' })
+    await expect(pool.parse(bytes([{ id: 6 }]), {}, TO)).rejects.toMatchObject({ code: 'PAGE_WORKER_FAILED' })
     await pool.close()
   })
 
   it('after close, open requests fail and new ones are refused', async () => {
     const { pool } = poolAfter([{ id: 1 }])
-    const pending = pool.parse(bytes([{ id: 2 }]), {})
+    const pending = pool.parse(bytes([{ id: 2 }]), {}, TO)
     await pool.close()
     await expect(pending).rejects.toMatchObject({ code: 'RUN_ABORTED' })
-    await expect(pool.parse(bytes([]), {})).rejects.toMatchObject({ code: 'RUN_ABORTED' })
+    await expect(pool.parse(bytes([]), {}, TO)).rejects.toMatchObject({ code: 'RUN_ABORTED' })
+  })
+
+  it('fetch: a worker sends the request and keeps the rows; an abort stops it there', async () => {
+    const server = createServer((req, res) => {
+      if (req.url === '/slow') return // never answers
+      if (req.url === '/missing') {
+        res.writeHead(404, { 'content-type': 'text/plain' })
+        return res.end('no such page')
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'x-total': '2' })
+      res.end(JSON.stringify({ data: [{ id: 7 }, { id: 8 }] }))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    onTestFinished(() => {
+      server.closeAllConnections()
+      server.close()
+    })
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const { pool, workers } = poolAfter([{ id: 1 }])
+    const reader = pool.reader({ dataKeys: ['data'], key: 'id' }, TO)
+    const request = (path: string) => ({
+      url: `${base}${path}`,
+      method: 'GET',
+      headers: [] as [string, string][],
+    })
+    const ok = await reader.fetch!(request('/page'), new AbortController().signal)
+    expect(ok.status).toBe(200)
+    expect(new Headers(ok.headers).get('x-total')).toBe('2')
+    expect([ok.body!.count, ok.body!.keys]).toEqual([2, [7, 8]])
+    const encoded = (await pool.normalize(ok.body!)) as EncodedReply
+    expect(text(encoded.tables[0]!.bytes)).toMatch(/,7\n.*,8\n$/s)
+    expect(await reader.fetch!(request('/missing'), new AbortController().signal)).toMatchObject({
+      status: 404,
+      text: 'no such page',
+    })
+    const stop = new AbortController()
+    const slow = reader.fetch!(request('/slow'), stop.signal)
+    setTimeout(() => stop.abort(new Error('timed out')), 20)
+    await expect(slow).rejects.toThrow('timed out')
+    expect(workers.ports[0]!.received.map((m) => m.t)).toContain('abort')
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const port = (closed.address() as AddressInfo).port
+    await new Promise((resolve) => closed.close(resolve))
+    const refused = await reader.fetch!(
+      { url: `http://127.0.0.1:${port}/`, method: 'GET', headers: [] },
+      new AbortController().signal,
+    ).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(TypeError)
+    expect(((refused as Error).cause as Error).message).toMatch(/ECONNREFUSED/)
+    await pool.close()
+  })
+
+  it('reader: fetches on the workers unless they are told not to', () => {
+    const withFetch = new PagePool(inProcessWorkers(1), OPTIONS).reader({}, TO)
+    const without = new PagePool({ ...inProcessWorkers(1), fetch: false }, OPTIONS).reader({}, TO)
+    expect(typeof withFetch.fetch).toBe('function')
+    expect(without.fetch).toBeUndefined()
   })
 })

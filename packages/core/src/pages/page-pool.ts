@@ -1,14 +1,17 @@
 import { SluiceError } from '../errors.ts'
+import type { BodyReader, RemoteRequest, RemoteResponse } from '../http/http-types.ts'
 import type { JsonValue } from '../json.ts'
 import type { NormalizerOptions, ResourceTableSpec } from '../normalize/normalize-types.ts'
 import type { Schema } from '../schema/schema-types.ts'
-import type { JobFileFormat } from '../storage/job-writer.ts'
 import { BodyDecodeError } from './page-parse.ts'
 import type {
   BackReply,
   EncodedReply,
+  FetchedReply,
+  PageDestiny,
   PageReply,
   PageRequest,
+  PageSummary,
   ParsedReply,
   SchemaMessage,
 } from './page-protocol.ts'
@@ -45,7 +48,9 @@ export class RemotePage implements ParsedPage {
     readonly pool: PagePool,
     readonly slot: Slot,
     readonly id: number,
-    reply: ParsedReply,
+    /** The resource the page belongs to (for error messages). */
+    readonly resource: string,
+    reply: PageSummary,
   ) {
     this.found = reply.found
     this.bodyKeys = reply.bodyKeys
@@ -104,44 +109,87 @@ export class PagePool {
     this.schemaVersion++
   }
 
-  /** Parses a body on a worker; rejects with {@link BodyDecodeError} for invalid JSON. */
-  async parse(bytes: Uint8Array, options: PageParseOptions): Promise<RemotePage> {
-    const slot = this.pick()
-    const id = this.nextId++
-    const reply = await this.send(slot, id, { t: 'parse', id, bytes, options }, [bytes.buffer as ArrayBuffer])
-    if (reply.t === 'parse-failed') throw new BodyDecodeError(reply.message, reply.snippet, reply.looksJson)
-    return new RemotePage(this, slot, id, reply as ParsedReply)
+  /**
+   * The HTTP client's reader for pages with `options` whose rows go to `destiny`: parsing on a worker, and
+   * fetching there unless turned off.
+   */
+  reader(options: PageParseOptions, destiny: PageDestiny): BodyReader<RemotePage> {
+    return {
+      parse: (bytes) => this.parse(bytes, options, destiny),
+      ...(this.workers.fetch !== false
+        ? {
+            fetch: (request: RemoteRequest, signal: AbortSignal) =>
+              this.fetch(request, options, destiny, signal),
+          }
+        : {}),
+    }
   }
 
-  /** Normalizes and encodes a page on its worker, or returns its rows when they would change the schema. */
-  async normalize(
-    page: RemotePage,
-    resource: string,
-    loadId: string,
-    format: JobFileFormat,
-  ): Promise<EncodedReply | BackReply> {
-    const slot = page.slot
-    if (this.schema && slot.schemaVersion !== this.schemaVersion && !slot.failure) {
-      slot.port.post(this.schema, [])
-      slot.schemaVersion = this.schemaVersion
+  /**
+   * Sends a request from a worker, which keeps the page's rows; rejects like `fetch` (a `TypeError` whose cause
+   * says why) for network errors, and with the signal's reason once it aborts.
+   */
+  async fetch(
+    request: RemoteRequest,
+    options: PageParseOptions,
+    destiny: PageDestiny,
+    signal: AbortSignal,
+  ): Promise<RemoteResponse<RemotePage>> {
+    if (signal.aborted) throw signal.reason
+    const slot = this.pick()
+    const id = this.nextId++
+    const reply = await this.send(slot, id, { t: 'fetch', id, request, options, destiny }, [], signal)
+    if (reply.t === 'fetch-failed') throw new TypeError('fetch failed', { cause: new Error(reply.message) })
+    const r = reply as FetchedReply
+    return {
+      status: r.status,
+      headers: r.headers,
+      ...(r.page ? { body: new RemotePage(this, slot, id, destiny.resource, r.page) } : {}),
+      ...(r.decodeError ? { decodeError: r.decodeError } : {}),
+      ...(r.text !== undefined ? { text: r.text } : {}),
     }
+  }
+
+  /** Parses a body on a worker; rejects with {@link BodyDecodeError} for invalid JSON. */
+  async parse(bytes: Uint8Array, options: PageParseOptions, destiny: PageDestiny): Promise<RemotePage> {
+    const slot = this.pick()
+    const id = this.nextId++
+    const reply = await this.send(slot, id, { t: 'parse', id, bytes, options, destiny }, [
+      bytes.buffer as ArrayBuffer,
+    ])
+    if (reply.t === 'parse-failed') throw new BodyDecodeError(reply.message, reply.snippet, reply.looksJson)
+    return new RemotePage(this, slot, id, destiny.resource, reply as ParsedReply)
+  }
+
+  /** A page's rows normalized and encoded by its worker, or the rows when they would change the schema. */
+  async normalize(page: RemotePage): Promise<EncodedReply | BackReply> {
+    const slot = page.slot
+    this.syncSchema(slot)
     const id = page.id
     const reply = await this.send(
       slot,
       id,
-      { t: 'normalize', id, resource, loadId, format, ...(page.keep ? { keep: page.keep } : {}) },
+      { t: 'normalize', id, ...(page.keep ? { keep: page.keep } : {}) },
       [],
     )
     if (reply.t === 'failed') {
       throw new SluiceError(
         'PAGE_WORKER_FAILED',
-        `a page worker failed to encode a page of ${resource}: ${reply.message}`,
+        `a page worker failed to encode a page of ${page.resource}: ${reply.message}`,
         {
           hint: 'run again; if it happens again, run without page workers (--page-workers 0) and report it',
         },
       )
     }
     return reply as EncodedReply | BackReply
+  }
+
+  /** Sends `slot` the schema if it has an older one (messages arrive in order: before the next request). */
+  private syncSchema(slot: Slot): void {
+    if (this.schema && slot.schemaVersion !== this.schemaVersion && !slot.failure) {
+      slot.port.post(this.schema, [])
+      slot.schemaVersion = this.schemaVersion
+    }
   }
 
   /** Stops every worker; requests still open fail. */
@@ -153,12 +201,14 @@ export class PagePool {
     await Promise.all(slots.map((s) => s.port.terminate()))
   }
 
+  /** The least busy worker that works, with the current schema (so that it can encode pages as they come). */
   private pick(): Slot {
     if (this.closed) throw new SluiceError('RUN_ABORTED', 'the page workers were stopped')
     this.slots ??= Array.from({ length: this.size }, () => this.start())
     let best: Slot | undefined
     for (const s of this.slots) if (!s.failure && (!best || s.busy < best.busy)) best = s
     if (!best) throw this.slots[0]!.failure!
+    this.syncSchema(best)
     return best
   }
 
@@ -188,10 +238,34 @@ export class PagePool {
     return slot
   }
 
-  private send(slot: Slot, id: number, message: PageRequest, transfer: ArrayBuffer[]): Promise<PageReply> {
+  private send(
+    slot: Slot,
+    id: number,
+    message: PageRequest,
+    transfer: ArrayBuffer[],
+    signal?: AbortSignal,
+  ): Promise<PageReply> {
     if (slot.failure) return Promise.reject(slot.failure)
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { slot, resolve, reject })
+      const onAbort = (): void => {
+        if (!this.waiting.delete(id)) return
+        slot.busy--
+        slot.port.post({ t: 'abort', id }, [])
+        reject(signal!.reason)
+      }
+      const done = (): void => signal?.removeEventListener('abort', onAbort)
+      this.waiting.set(id, {
+        slot,
+        resolve: (reply) => {
+          done()
+          resolve(reply)
+        },
+        reject: (error) => {
+          done()
+          reject(error)
+        },
+      })
+      signal?.addEventListener('abort', onAbort, { once: true })
       slot.busy++
       slot.port.post(message, transfer)
     })

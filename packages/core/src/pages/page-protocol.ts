@@ -1,3 +1,4 @@
+import type { RemoteRequest } from '../http/http-types.ts'
 import type { JsonValue } from '../json.ts'
 import type { NormalizerOptions, ResourceTableSpec } from '../normalize/normalize-types.ts'
 import type { Schema } from '../schema/schema-types.ts'
@@ -17,21 +18,42 @@ export interface SchemaMessage {
   specs: ResourceTableSpec[]
 }
 
+/** Where a page's rows go, so that a worker can normalize and encode them as soon as it has parsed them. */
+export interface PageDestiny {
+  resource: string
+  loadId: string
+  format: JobFileFormat
+}
+
 export interface ParseMessage {
   t: 'parse'
   id: number
   bytes: Uint8Array
   options: PageParseOptions
+  destiny: PageDestiny
 }
 
+/** Asks for a page's rows, encoded (or back, when they would change the schema). */
 export interface NormalizeMessage {
   t: 'normalize'
   id: number
-  resource: string
-  loadId: string
-  format: JobFileFormat
   /** 1 for each row kept; absent: all. */
   keep?: Uint8Array
+}
+
+/** Sends a request from the worker; the page's rows stay there as after `parse`. */
+export interface FetchMessage {
+  t: 'fetch'
+  id: number
+  request: RemoteRequest
+  options: PageParseOptions
+  destiny: PageDestiny
+}
+
+/** Stops a `fetch` (and forgets its page). */
+export interface AbortMessage {
+  t: 'abort'
+  id: number
 }
 
 export interface ReleaseMessage {
@@ -39,16 +61,44 @@ export interface ReleaseMessage {
   id: number
 }
 
-export type PageRequest = SchemaMessage | ParseMessage | NormalizeMessage | ReleaseMessage
+export type PageRequest =
+  | SchemaMessage
+  | ParseMessage
+  | FetchMessage
+  | AbortMessage
+  | NormalizeMessage
+  | ReleaseMessage
 
-export interface ParsedReply {
-  t: 'parsed'
-  id: number
+/** What a page holds, without its rows. */
+export interface PageSummary {
   found: boolean
   bodyKeys: string[] | undefined
   count: number
   keys: unknown[] | undefined
   meta: Record<string, JsonValue | undefined>
+}
+
+export interface ParsedReply extends PageSummary {
+  t: 'parsed'
+  id: number
+}
+
+/** The answer to `fetch`: the page of a 2xx (or why its body is not JSON), the text of any other status. */
+export interface FetchedReply {
+  t: 'fetched'
+  id: number
+  status: number
+  headers: [string, string][]
+  page?: PageSummary
+  decodeError?: { message: string; snippet: string; looksJson: boolean }
+  text?: string
+}
+
+/** `fetch` failed before an answer (a network error). */
+export interface FetchFailedReply {
+  t: 'fetch-failed'
+  id: number
+  message: string
 }
 
 export interface ParseFailedReply {
@@ -83,4 +133,11 @@ export interface FailedReply {
   message: string
 }
 
-export type PageReply = ParsedReply | ParseFailedReply | EncodedReply | BackReply | FailedReply
+export type PageReply =
+  | ParsedReply
+  | ParseFailedReply
+  | FetchedReply
+  | FetchFailedReply
+  | EncodedReply
+  | BackReply
+  | FailedReply

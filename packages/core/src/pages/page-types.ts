@@ -1,3 +1,4 @@
+import type { BodyReader } from '../http/http-types.ts'
 import type { JsonValue } from '../json.ts'
 
 /** What {@link ParsedPage} a response body becomes: where its rows are and what the source wants to see of it. */
@@ -37,11 +38,11 @@ export interface ParsedPage {
   select(keep: (index: number) => boolean): void
 }
 
-/** Parses a response body into a {@link ParsedPage} (see {@link ResourceContext.parsePage}). */
-export type PageParser<P extends ParsedPage = ParsedPage> = (
-  bytes: Uint8Array,
-  options: PageParseOptions,
-) => Promise<P>
+/**
+ * The HTTP client's body reader for pages (see {@link ResourceContext.pageReader}): pass
+ * `reader: pageReader(options)` to `client.request`; the response's body is then a {@link ParsedPage}.
+ */
+export type PageReader<P extends ParsedPage = ParsedPage> = (options: PageParseOptions) => BodyReader<P>
 
 /** One page worker, as the pool sees it: messages in and out, and an end. */
 export interface PageWorkerPort {
@@ -61,6 +62,13 @@ export interface PageWorkerPort {
 export interface PageWorkers {
   /** Workers started for a run (on its first page parsed). At least 1. */
   readonly size: number
+  /**
+   * Workers also send the requests of the pages they parse, with their own global `fetch` (the pipeline's thread
+   * keeps auth, rate limits, retries and timeouts), so that response bodies never reach the pipeline's thread.
+   * False: the pipeline's thread fetches and hands the bytes over. Default true. (A `fetch` patched on the
+   * pipeline's thread, such as a proxy dispatcher or a test's mock, does not reach the workers: set false then.)
+   */
+  readonly fetch?: boolean
   /** Starts one worker running {@link createPageWorker}'s handler. */
   spawn(): PageWorkerPort
 }

@@ -1,7 +1,7 @@
 import type { DestinationCapabilities } from '../destination/destination-types.ts'
 import { isSluiceError, SluiceError } from '../errors.ts'
 import type { Normalizer, ResourceTableSpec } from '../normalize/normalize-types.ts'
-import { parsePageHere } from '../pages/page-parse.ts'
+import { pageReaderHere } from '../pages/page-parse.ts'
 import type { PagePool } from '../pages/page-pool.ts'
 import type {
   MergeStrategy,
@@ -40,7 +40,7 @@ export interface ExtractInput {
   capabilities?: Pick<DestinationCapabilities, 'mergeStrategies' | 'replaceStrategies' | 'writeDispositions'>
   signal: AbortSignal
   emit(e: PipelineEvent): void
-  /** Page workers of the run: resources' `ctx.parsePage` parses on them. Default none (parse here). */
+  /** Page workers of the run: resources' `ctx.pageReader` reads on them. Default none (parse here). */
   pool?: PagePool
   /** Called with each job file once it is closed (it is already in `manifest.jobs`), e.g. to load it early. */
   onJob?(job: PackageJob): void
@@ -226,7 +226,9 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
         manifest.warnings.push(message)
         emit({ type: 'warning', resource: name, message })
       },
-      parsePage: pool ? (bytes, options) => pool.parse(bytes, options) : parsePageHere,
+      pageReader: pool
+        ? (options) => pool.reader(options, { resource: name, loadId, format: input.format })
+        : pageReaderHere,
     }
     const out = new PageWrites({
       resource: name,

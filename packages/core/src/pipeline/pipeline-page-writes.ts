@@ -51,8 +51,7 @@ export class PageWrites {
       await this.here(pageRows(page))
       return
     }
-    const { resource, loadId, format } = this.o
-    const reply = page.pool.normalize(page, resource, loadId, format)
+    const reply = page.pool.normalize(page)
     reply.catch(() => undefined)
     const p = this.tail.then(async () => {
       const r = await reply

@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from '../json.ts'
-import type { PageParser, ParsedPage } from '../pages/page-types.ts'
+import type { PageReader, ParsedPage } from '../pages/page-types.ts'
 import type { PipelineEvent } from '../pipeline/pipeline-events.ts'
 import type {
   ColumnHints,
@@ -39,11 +39,12 @@ export interface ResourceContext {
   /** A warning for the run summary (e.g. a resource skipped for lack of rights). */
   warn(message: string): void
   /**
-   * Parses a response body into a {@link ParsedPage}, on a page worker when the pipeline has them (its rows
-   * then never come to this thread unless the schema must change), else here. Pass it as the HTTP client's
-   * `parse` option and yield the page. Absent in contexts made by hand: use `parsePageHere` then.
+   * Reads response bodies as {@link ParsedPage}s, on page workers when the pipeline has them (rows then never come
+   * to this thread unless the schema must change; the workers may also send the requests), else here. Pass
+   * `reader: ctx.pageReader(options)` to the HTTP client and yield the response's body. Absent in contexts made
+   * by hand: use `pageReaderHere` then.
    */
-  readonly parsePage?: PageParser
+  readonly pageReader?: PageReader
 }
 
 /** Write disposition with its strategy. A plain string uses the default strategy. */
@@ -54,7 +55,7 @@ export type WriteDispositionConfig =
 
 /**
  * A resource: a named stream of pages of rows that becomes one table (plus child tables for nested lists).
- * MUST yield pages (arrays of rows, or {@link ParsedPage}s from `ctx.parsePage`), not single rows. MUST honour
+ * MUST yield pages (arrays of rows, or {@link ParsedPage}s from `ctx.pageReader`), not single rows. MUST honour
  * `ctx.signal`.
  */
 export interface Resource<Row extends object = JsonObject> {

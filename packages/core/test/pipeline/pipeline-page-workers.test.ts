@@ -1,10 +1,13 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { isSluiceError } from '../../src/errors.ts'
+import { createHttpClient } from '../../src/http/http-client.ts'
 import { nodeFileSystem, nodePageWorkers } from '../../src/node/index.ts'
-import type { PageWorkerPort, PageWorkers } from '../../src/pages/page-types.ts'
+import type { PageWorkerPort, PageWorkers, ParsedPage } from '../../src/pages/page-types.ts'
 import type { PipelineEvent } from '../../src/pipeline/pipeline-events.ts'
 import { pipeline } from '../../src/pipeline/pipeline-runner.ts'
 import type { Source } from '../../src/source/source-types.ts'
@@ -44,6 +47,23 @@ function bodies(): Uint8Array[] {
   return out
 }
 
+let server: Server
+let baseUrl: string
+const served: string[] = []
+beforeAll(async () => {
+  const pages = bodies()
+  server = createServer((req, res) => {
+    served.push(req.url ?? '')
+    const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page'))
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(pages[page])
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+/** The pages over HTTP from 127.0.0.1, 4 requests ahead, read with `ctx.pageReader`, deduplicated by id. */
 function source(): Source {
   return {
     name: 'paged',
@@ -53,9 +73,21 @@ function source(): Source {
         primaryKey: 'id',
         writeDisposition: 'merge',
         async *read(ctx) {
+          const client = createHttpClient({ baseUrl })
+          const reader = ctx.pageReader!({ dataKeys: ['data'], key: 'id', meta: ['meta'] })
+          const get = (page: number) => {
+            const p = client.request<ParsedPage>(
+              { path: '/items', params: { page } },
+              { reader, signal: ctx.signal },
+            )
+            p.catch(() => undefined)
+            return p
+          }
+          const ahead = [0, 1, 2, 3].map(get)
           const seen = new Set<unknown>()
-          for (const body of bodies()) {
-            const page = await ctx.parsePage!(body, { dataKeys: ['data'], key: 'id', meta: ['meta'] })
+          for (let p = 0; p < PAGES; p++) {
+            const page = (await ahead.shift()!).body
+            if (p + 4 < PAGES) ahead.push(get(p + 4))
             const keys = page.keys!
             page.select((i) => !seen.has(keys[i]))
             for (const k of keys) seen.add(k)
@@ -95,66 +127,78 @@ function comparable(rows: Row[]): string[] {
 }
 
 describe('page workers in the pipeline', () => {
-  it('load the same rows and evolve the same schema as the pipeline thread alone', async () => {
-    const here = await run(undefined, 'here')
-    const replies: string[] = []
-    const real = nodePageWorkers({ size: 2 })
-    const counted: PageWorkers = {
-      size: 2,
-      spawn() {
-        const port = real.spawn()
-        return {
-          ...port,
-          onMessage: (l) =>
-            port.onMessage((m) => {
-              replies.push((m as { t: string }).t)
-              l(m)
-            }),
-        }
-      },
-    }
-    const workers = await run(counted, 'workers')
-    // All parsed there. The pages that changed the schema (the first, a new column, a variant, a child table) came
-    // back, and so may the pages sent before the change reached the workers (at most 8 each, the pages allowed
-    // to wait): from page 18 on, none.
-    const count = (t: string) => replies.filter((r) => r === t).length
-    expect(count('parsed')).toBe(PAGES)
-    expect(count('back')).toBeGreaterThanOrEqual(4)
-    expect(count('encoded')).toBe(PAGES - count('back'))
-    expect(count('encoded')).toBeGreaterThanOrEqual(PAGES - 17)
-    const tables = [...here.destination.tables.keys()].sort()
-    expect(tables).toEqual(['items', 'items__tags'])
-    expect([...workers.destination.tables.keys()].sort()).toEqual(tables)
-    expect(here.destination.rows('items')).toHaveLength(PAGES * 40)
-    expect(here.destination.rows('items__tags')).toHaveLength((PAGES - 8) * 40 * 2)
-    for (const t of tables) {
-      expect(comparable(workers.destination.rows(t))).toEqual(comparable(here.destination.rows(t)))
-    }
-    const columns = (s: typeof here.schema) =>
-      Object.fromEntries(
-        Object.values(s!.tables).map((t) => [t.name, t.columns.map((c) => `${c.name}:${c.dataType}`)]),
+  it.each([
+    ['fetching and parsing', true, 'fetched'],
+    ['parsing bytes fetched here', false, 'parsed'],
+  ])(
+    '%s, load the same rows and evolve the same schema as the pipeline thread alone',
+    async (_, fetch, reply) => {
+      const here = await run(undefined, 'here')
+      const replies: string[] = []
+      const real = nodePageWorkers({ size: 2, fetch })
+      const counted: PageWorkers = {
+        size: 2,
+        fetch,
+        spawn() {
+          const port = real.spawn()
+          return {
+            ...port,
+            onMessage: (l) =>
+              port.onMessage((m) => {
+                replies.push((m as { t: string }).t)
+                l(m)
+              }),
+          }
+        },
+      }
+      served.length = 0
+      const workers = await run(counted, 'workers')
+      expect(served).toHaveLength(PAGES)
+      // All parsed there. The pages that changed the schema (the first, a new column, a variant, a child table) came
+      // back, and so may the pages sent before the change reached the workers (at most 8 each, the pages allowed
+      // to wait): from page 18 on, none.
+      const count = (t: string) => replies.filter((r) => r === t).length
+      expect(count(reply)).toBe(PAGES)
+      expect(count('back')).toBeGreaterThanOrEqual(4)
+      expect(count('encoded')).toBe(PAGES - count('back'))
+      expect(count('encoded')).toBeGreaterThanOrEqual(PAGES - 17)
+      const tables = [...here.destination.tables.keys()].sort()
+      expect(tables).toEqual(['items', 'items__tags'])
+      expect([...workers.destination.tables.keys()].sort()).toEqual(tables)
+      expect(here.destination.rows('items')).toHaveLength(PAGES * 40)
+      expect(here.destination.rows('items__tags')).toHaveLength((PAGES - 8) * 40 * 2)
+      for (const t of tables) {
+        expect(comparable(workers.destination.rows(t))).toEqual(comparable(here.destination.rows(t)))
+      }
+      const columns = (s: typeof here.schema) =>
+        Object.fromEntries(
+          Object.values(s!.tables).map((t) => [t.name, t.columns.map((c) => `${c.name}:${c.dataType}`)]),
+        )
+      expect(columns(workers.schema)).toEqual(columns(here.schema))
+      expect(columns(here.schema).items).toContain('amount__v_text:text')
+      const ends = (e: PipelineEvent[]) => e.filter((x) => x.type === 'resource-end')
+      expect(ends(workers.events)).toEqual(ends(here.events))
+      // every child row points at a parent row of the same run
+      const parents = new Set(workers.destination.rows('items').map((r) => r._sluice_id))
+      expect(workers.destination.rows('items__tags').every((r) => parents.has(r._sluice_parent_id))).toBe(
+        true,
       )
-    expect(columns(workers.schema)).toEqual(columns(here.schema))
-    expect(columns(here.schema).items).toContain('amount__v_text:text')
-    const ends = (e: PipelineEvent[]) => e.filter((x) => x.type === 'resource-end')
-    expect(ends(workers.events)).toEqual(ends(here.events))
-    // every child row points at a parent row of the same run
-    const parents = new Set(workers.destination.rows('items').map((r) => r._sluice_id))
-    expect(workers.destination.rows('items__tags').every((r) => parents.has(r._sluice_parent_id))).toBe(true)
-  })
+    },
+  )
 
   it('a worker that dies fails the run with PAGE_WORKER_FAILED, leaves no package, and the next run loads everything once', async () => {
     const real = nodePageWorkers({ size: 2 })
     let parses = 0
     const dying: PageWorkers = {
       size: 2,
+      fetch: true,
       spawn(): PageWorkerPort {
         const port = real.spawn()
         let onError: ((e: Error) => void) | undefined
         return {
           ...port,
           post(message, transfer) {
-            if ((message as { t: string }).t === 'parse' && ++parses === 6) {
+            if ((message as { t: string }).t === 'fetch' && ++parses === 6) {
               void port.terminate()
               onError?.(new Error('the worker thread exited with code 1'))
               return
