@@ -81,7 +81,7 @@ export interface RowIndex {
 export function rootIndexes(tables: readonly (readonly NormalizedRow[])[]): (Uint32Array | undefined)[] {
   if (tables.length < 2) return [undefined]
   const rootOf = new Map<unknown, number>()
-  tables[0]!.forEach((row, i) => rootOf.set(row[SYSTEM_COLUMNS.id], i))
+  for (const [i, row] of tables[0]!.entries()) rootOf.set(row[SYSTEM_COLUMNS.id], i)
   const parentOf = new Map<unknown, unknown>()
   for (const rows of tables.slice(1))
     for (const row of rows) parentOf.set(row[SYSTEM_COLUMNS.id], row[SYSTEM_COLUMNS.parentId])

@@ -167,9 +167,15 @@ export function createPageWorker(post: (reply: PageReply, transfer: ArrayBuffer[
     pages.delete(m.id)
     if (!held) throw new Error(`page ${m.id} is not here`)
     const keep = m.keep
-    if (held.encoded) return send(held.encoded, keep)
+    if (held.encoded) {
+      send(held.encoded, keep)
+      return
+    }
     const rows = keep ? (held.rows ?? []).filter((_, i) => keep[i] === 1) : (held.rows ?? [])
-    if (rows.length === 0) return post({ t: 'encoded', id: m.id, rows: 0, tables: [] }, [])
+    if (rows.length === 0) {
+      post({ t: 'encoded', id: m.id, rows: 0, tables: [] }, [])
+      return
+    }
     // it did not fit the schema when it came: try the schema as it is now, else it goes back
     const encoded = encode(m.id, rows, held.destiny)
     if (encoded) send(encoded, undefined)
