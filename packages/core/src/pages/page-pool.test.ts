@@ -5,7 +5,7 @@ import { isSluiceError } from '../errors.ts'
 import type { NormalizerOptions, ResourceTableSpec } from '../normalize/normalize-types.ts'
 import { createNormalizer } from '../normalize/normalizer.ts'
 import { csvRowEncoder } from '../storage/csv-encoder.ts'
-import { encodeRows } from './page-encode.ts'
+import { encodeRows, keepRows } from './page-encode.ts'
 import { BodyDecodeError } from './page-parse.ts'
 import { PagePool, type RemotePage } from './page-pool.ts'
 import type { EncodedReply, PageDestiny, PageRequest } from './page-protocol.ts'
@@ -101,22 +101,35 @@ describe('PagePool with page workers', () => {
     ])
     page.select((i) => page.keys![i] !== 3)
     expect(page.size).toBe(2)
-    const reply = (await pool.normalize(page)) as EncodedReply
-    expect(reply.t).toBe('encoded')
-    expect(reply.rows).toBe(2)
-    expect(reply.tables.map((t) => [t.table, t.rows])).toEqual([
-      ['items', 2],
+    // encoded as it came, with where each row ends and its root row; the row the source dropped is cut out here
+    const tables = page.encoded!
+    expect(tables.map((t) => [t.table, t.rows])).toEqual([
+      ['items', 3],
       ['items__tags', 3],
     ])
+    expect([...tables[1]!.roots!]).toEqual([0, 0, 2])
+    const kept = tables.map((t) => ({
+      ...t,
+      ...keepRows(t.bytes, { ends: t.ends!, roots: t.roots }, page.keep!),
+    }))
+    expect(kept.map((t) => t.rows)).toEqual([2, 3])
     // the same rows normalized on the main thread, encoded with the same columns (ids are random per row)
     const here = main.normalizePage('items', [rows[0]!, rows[2]!], 'load1')
-    for (const t of reply.tables) {
+    for (const t of kept) {
       const columns = main.schema.tables[t.table]!.columns
-      expect(t.columns.map((c) => (typeof c === 'string' ? c : c.name))).toEqual(columns.map((c) => c.name))
+      expect(t.columns!.map((c) => (typeof c === 'string' ? c : c.name))).toEqual(columns.map((c) => c.name))
       const expected = text(encodeRows('csv', here.tables.get(t.table)!, csvRowEncoder(columns)))
       const noIds = (s: string) => s.replace(/[A-Za-z0-9_-]{16}/g, 'ID')
       expect(noIds(text(t.bytes))).toBe(noIds(expected))
     }
+    // the worker sends a table's columns once; the pool fills them in for the next pages
+    const next = await pool.parse(
+      bytes({ items: [{ id: 5, name: 'e', tags: ['v'] }] }),
+      { dataKeys: ['items'] },
+      TO,
+    )
+    expect(next.encoded!.map((t) => t.columns)).toEqual(tables.map((t) => t.columns))
+    expect(next.keys).toBeUndefined()
     await pool.close()
   })
 
@@ -137,18 +150,19 @@ describe('PagePool with page workers', () => {
     expect(main.normalizePage('items', [changing[0]!], 'load1').changes.length).toBeGreaterThan(0)
     pool.setSchema(main.schema, [SPEC])
     const next = await pool.parse(bytes([{ id: 4, name: 'e', extra: false }]), {}, TO)
-    const encoded = (await pool.normalize(next)) as EncodedReply
-    expect(encoded.t).toBe('encoded')
-    expect(encoded.tables[0]!.columns.map((c) => (typeof c === 'string' ? c : c.name))).toContain('extra')
-    expect(text(encoded.tables[0]!.bytes)).toMatch(/,4,e,false\n$/)
+    const encoded = next.encoded!
+    expect(encoded[0]!.columns!.map((c) => (typeof c === 'string' ? c : c.name))).toContain('extra')
+    expect(text(encoded[0]!.bytes)).toMatch(/,4,e,false\n$/)
+    // a page kept as rows is encoded when asked if the worker's schema fits it by then
+    const early = await pool.parse(bytes([{ id: 6, name: 'f', extra: true }]), {}, TO)
+    expect(early.encoded).toBeDefined()
     await pool.close()
   })
 
   it('encodes jsonl too', async () => {
     const { pool } = poolAfter([{ id: 1, name: 'a' }])
     const page = await pool.parse(bytes([{ id: 2, name: 'b' }]), {}, { ...TO, format: 'jsonl' })
-    const encoded = (await pool.normalize(page)) as EncodedReply
-    expect(JSON.parse(text(encoded.tables[0]!.bytes))).toMatchObject({
+    expect(JSON.parse(text(page.encoded![0]!.bytes))).toMatchObject({
       id: 2,
       name: 'b',
       _sluice_load_id: 'load1',
@@ -162,11 +176,11 @@ describe('PagePool with page workers', () => {
     expect(workers.ports).toHaveLength(2)
     const perWorker = workers.ports.map((p) => p.received.filter((m) => m.t === 'parse').length)
     expect(perWorker).toEqual([2, 2])
-    for (const page of pages) await pool.normalize(page)
+    expect(pages.every((p) => p.encoded !== undefined)).toBe(true)
     for (const port of workers.ports) {
       const kinds = port.received.map((m) => m.t)
       expect(kinds.filter((k) => k === 'schema')).toHaveLength(1)
-      expect(kinds.indexOf('schema')).toBeLessThan(kinds.indexOf('normalize'))
+      expect(kinds.indexOf('schema')).toBeLessThan(kinds.indexOf('parse'))
     }
     await pool.close()
     expect(workers.ports.every((p) => p.terminated)).toBe(true)
@@ -186,16 +200,17 @@ describe('PagePool with page workers', () => {
 
   it('fails the requests of a worker that stops with PAGE_WORKER_FAILED, and goes on with the others', async () => {
     const { pool, workers } = poolAfter([{ id: 1 }], 2)
+    // pages with a new column: kept as rows until asked for
     const [a, b] = await Promise.all([
-      pool.parse(bytes([{ id: 2 }]), {}, TO),
-      pool.parse(bytes([{ id: 3 }]), {}, TO),
+      pool.parse(bytes([{ id: 2, more: 1 }]), {}, TO),
+      pool.parse(bytes([{ id: 3, more: 1 }]), {}, TO),
     ])
     const onA = pool.normalize(a as RemotePage)
     workers.ports[0]!.crash('out of memory')
     const error = await onA.catch((e: unknown) => e)
     expect(isSluiceError(error, 'PAGE_WORKER_FAILED')).toBe(true)
     expect((error as Error).message).toMatch(/a page worker stopped: out of memory.*run again/)
-    expect((await pool.normalize(b as RemotePage)).t).toBe('encoded')
+    expect((await pool.normalize(b as RemotePage)).t).toBe('back')
     const later = await pool.parse(bytes([{ id: 5 }]), {}, TO)
     expect(later.slot).toBe(b!.slot)
     workers.ports[1]!.crash('gone')
@@ -238,8 +253,7 @@ describe('PagePool with page workers', () => {
     expect(ok.status).toBe(200)
     expect(new Headers(ok.headers).get('x-total')).toBe('2')
     expect([ok.body!.count, ok.body!.keys]).toEqual([2, [7, 8]])
-    const encoded = (await pool.normalize(ok.body!)) as EncodedReply
-    expect(text(encoded.tables[0]!.bytes)).toMatch(/,7\n.*,8\n$/s)
+    expect(text(ok.body!.encoded![0]!.bytes)).toMatch(/,7\n.*,8\n$/s)
     expect(await reader.fetch!(request('/missing'), new AbortController().signal)).toMatchObject({
       status: 404,
       text: 'no such page',

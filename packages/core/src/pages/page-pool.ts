@@ -3,10 +3,12 @@ import type { BodyReader, RemoteRequest, RemoteResponse } from '../http/http-typ
 import type { JsonValue } from '../json.ts'
 import type { NormalizerOptions, ResourceTableSpec } from '../normalize/normalize-types.ts'
 import type { Schema } from '../schema/schema-types.ts'
+import type { EncodedRows } from './page-encode.ts'
 import { BodyDecodeError } from './page-parse.ts'
 import type {
   BackReply,
   EncodedReply,
+  EncodedTable,
   FetchedReply,
   PageDestiny,
   PageReply,
@@ -19,6 +21,8 @@ import type { PageParseOptions, PageWorkerPort, PageWorkers, ParsedPage } from '
 
 interface Slot {
   port: PageWorkerPort
+  /** The columns this worker last sent per table (it leaves out columns it sent before). */
+  columns: Map<string, EncodedRows['columns']>
   /** Requests sent and not answered. */
   busy: number
   /** The schema version this worker last got. */
@@ -43,6 +47,8 @@ export class RemotePage implements ParsedPage {
   /** 1 per row kept, once {@link select} was called. */
   keep: Uint8Array | undefined
   size: number
+  /** The rows, encoded by the worker (unless they would have changed the schema then). */
+  readonly encoded: EncodedTable[] | undefined
 
   constructor(
     readonly pool: PagePool,
@@ -55,9 +61,10 @@ export class RemotePage implements ParsedPage {
     this.found = reply.found
     this.bodyKeys = reply.bodyKeys
     this.count = reply.count
-    this.keys = reply.keys
+    this.keys = reply.keys instanceof Float64Array ? Array.from(reply.keys) : reply.keys
     this.meta = reply.meta
     this.size = reply.count
+    this.encoded = reply.encoded
   }
 
   select(keep: (index: number) => boolean): void {
@@ -161,7 +168,10 @@ export class PagePool {
     return new RemotePage(this, slot, id, destiny.resource, reply as ParsedReply)
   }
 
-  /** A page's rows normalized and encoded by its worker, or the rows when they would change the schema. */
+  /**
+   * The rows of a page its worker could not encode when it came (they would have changed the schema): encoded
+   * now if the worker's newer schema fits them, else the rows.
+   */
   async normalize(page: RemotePage): Promise<EncodedReply | BackReply> {
     const slot = page.slot
     this.syncSchema(slot)
@@ -214,9 +224,22 @@ export class PagePool {
 
   private start(): Slot {
     const port = this.workers.spawn()
-    const slot: Slot = { port, busy: 0, schemaVersion: 0 }
+    const slot: Slot = { port, busy: 0, schemaVersion: 0, columns: new Map() }
     port.onMessage((m) => {
       const reply = m as PageReply
+      // in message order: a table's columns are left out when the worker sent them before
+      const tables =
+        reply.t === 'encoded'
+          ? reply.tables
+          : reply.t === 'parsed'
+            ? reply.encoded
+            : reply.t === 'fetched'
+              ? reply.page?.encoded
+              : undefined
+      for (const t of tables ?? []) {
+        if (t.columns) slot.columns.set(t.table, t.columns)
+        else t.columns = slot.columns.get(t.table) ?? []
+      }
       const w = this.waiting.get(reply.id)
       if (!w) return
       this.waiting.delete(reply.id)

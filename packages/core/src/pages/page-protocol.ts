@@ -69,13 +69,27 @@ export type PageRequest =
   | NormalizeMessage
   | ReleaseMessage
 
-/** What a page holds, without its rows. */
+/**
+ * One table's rows of a page, encoded. `columns` is left out when the worker sent the same columns for this
+ * table before (the pool fills them in); `ends` and `roots` say where each row ends and to which root row it
+ * belongs, to drop rows the source does not select.
+ */
+export interface EncodedTable extends Omit<EncodedRows, 'columns'> {
+  table: string
+  columns?: EncodedRows['columns']
+  ends?: Uint32Array
+  roots?: Uint32Array
+}
+
+/** What a page holds, without its rows: its rows come encoded unless they would change the schema. */
 export interface PageSummary {
   found: boolean
   bodyKeys: string[] | undefined
   count: number
-  keys: unknown[] | undefined
+  /** A `Float64Array` when every key is a number (cheaper to send). */
+  keys: unknown[] | Float64Array | undefined
   meta: Record<string, JsonValue | undefined>
+  encoded?: EncodedTable[]
 }
 
 export interface ParsedReply extends PageSummary {
@@ -114,7 +128,7 @@ export interface EncodedReply {
   t: 'encoded'
   id: number
   rows: number
-  tables: ({ table: string } & EncodedRows)[]
+  tables: EncodedTable[]
 }
 
 /**

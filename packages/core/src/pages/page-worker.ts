@@ -1,9 +1,9 @@
 import type { Normalizer } from '../normalize/normalize-types.ts'
 import { createNormalizer } from '../normalize/normalizer.ts'
-import { EncoderCache, encodeRows, keepRows, type RowIndex, rootIndexes } from './page-encode.ts'
+import { EncoderCache, encodeRows, rootIndexes } from './page-encode.ts'
 import { BodyDecodeError, type PageBody, readPageBody } from './page-parse.ts'
 import type {
-  EncodedReply,
+  EncodedTable,
   FetchedReply,
   FetchMessage,
   NormalizeMessage,
@@ -14,18 +14,10 @@ import type {
   SchemaMessage,
 } from './page-protocol.ts'
 
-/** A page held by a worker: its rows normalized and encoded as soon as it was parsed. */
+/** A page whose rows would have changed the schema when it came, held until the pool asks for them. */
 interface HeldPage {
   destiny: PageDestiny
-  /** The encoded rows, with where each row is (to drop rows the source does not select). */
-  encoded: Encoded | undefined
-  /** The rows themselves, only while they would change the schema (rare: kept until a newer schema comes). */
-  rows: readonly object[] | undefined
-}
-
-interface Encoded {
-  reply: EncodedReply
-  index: RowIndex[]
+  rows: readonly object[]
 }
 
 /** Why a body could not be parsed, as the replies carry it. */
@@ -41,10 +33,10 @@ function decodeFailure(error: unknown): { message: string; snippet: string; look
 /**
  * The message handler of a page worker (Web APIs only: the Node.js and Web Worker entries wire it to their
  * ports). Parses each page (fetching it first when asked), normalizes and encodes its rows at once with a copy of
- * the pipeline's schema that never evolves, and keeps the encoded rows until the pool asks for them: the rows'
- * objects die young, which keeps garbage collection cheap. Rows the source drops with `select` are cut out of
- * the encoded bytes (with their child rows); a page that would change the schema is kept as rows, encoded later
- * if a newer schema fits it, else sent back.
+ * the pipeline's schema that never evolves, and sends the encoded rows with the page's summary: the rows'
+ * objects die young, which keeps garbage collection cheap, and a page takes one message each way. A page that
+ * would change the schema is kept as rows until the pool asks for it: encoded then if a newer schema fits it,
+ * else sent back.
  */
 export function createPageWorker(post: (reply: PageReply, transfer: ArrayBuffer[]) => void): {
   handle(message: PageRequest): void
@@ -63,8 +55,17 @@ export function createPageWorker(post: (reply: PageReply, transfer: ArrayBuffer[
     return normalizer
   }
 
-  /** Normalizes and encodes `rows`, or undefined when they would change the schema (this copy is then reset). */
-  const encode = (id: number, rows: readonly object[], o: PageDestiny): Encoded | undefined => {
+  /** Columns sent per table (by count: columns only grow), so that a table's columns go to the pool once. */
+  const sentColumns = new Map<string, number>()
+
+  /**
+   * Normalizes and encodes `rows` (with where each row ends and its root row), or undefined when they would
+   * change the schema (this copy is then reset).
+   */
+  const encode = (
+    rows: readonly object[],
+    o: PageDestiny,
+  ): { tables: EncodedTable[]; transfer: ArrayBuffer[] } | undefined => {
     const n = current()
     if (!n) return undefined
     let page: ReturnType<Normalizer['normalizePage']> | undefined
@@ -77,53 +78,57 @@ export function createPageWorker(post: (reply: PageReply, transfer: ArrayBuffer[
       normalizer = undefined
       return undefined
     }
-    const reply: EncodedReply = { t: 'encoded', id, rows: rows.length, tables: [] }
-    const index: RowIndex[] = []
     const schema = n.schema
-    const tables = [...page.tables].filter(([, r]) => r.length > 0)
-    const roots = rootIndexes(tables.map(([, r]) => r))
-    for (const [t, [table, tableRows]] of tables.entries()) {
+    const present = [...page.tables].filter(([, r]) => r.length > 0)
+    const roots = rootIndexes(present.map(([, r]) => r))
+    const tables: EncodedTable[] = []
+    const transfer: ArrayBuffer[] = []
+    for (const [t, [table, tableRows]] of present.entries()) {
       const columns = schema.tables[table]?.columns ?? []
       const ends = new Uint32Array(tableRows.length)
       const encoder = o.format === 'csv' ? encoders.get(table, columns) : undefined
       const bytes = encodeRows(o.format, tableRows, encoder, t === 0 ? sizeHint : undefined, ends)
       if (t === 0) sizeHint = Math.ceil(bytes.length * 1.1)
-      reply.tables.push({
-        table,
-        columns: columns.map((c) => ({ name: c.name, dataType: c.dataType })),
-        bytes,
-        rows: tableRows.length,
-      })
-      index.push({ ends, roots: roots[t] })
+      const entry: EncodedTable = { table, bytes, rows: tableRows.length, ends }
+      if (roots[t]) entry.roots = roots[t]
+      if (sentColumns.get(table) !== columns.length) {
+        entry.columns = columns.map((c) => ({ name: c.name, dataType: c.dataType }))
+        sentColumns.set(table, columns.length)
+      }
+      tables.push(entry)
+      transfer.push(bytes.buffer as ArrayBuffer)
     }
-    return { reply, index }
+    return { tables, transfer }
   }
 
-  /** Posts encoded rows, keeping only the rows (and their child rows) of the root rows `keep` keeps. */
-  const send = ({ reply, index }: Encoded, keep: Uint8Array | undefined): void => {
-    if (keep && !keep.every((k) => k === 1)) {
-      const tables = reply.tables.map((t, i) => ({ ...t, ...keepRows(t.bytes, index[i]!, keep) }))
-      reply = { ...reply, rows: keep.reduce((n, k) => n + k, 0), tables: tables.filter((t) => t.rows > 0) }
-    }
-    post(
-      reply,
-      reply.tables.map((t) => t.bytes.buffer as ArrayBuffer),
-    )
-  }
-
-  /** Keeps a parsed page with its rows encoded, and returns what the pool is told about it. */
-  const hold = (id: number, body: PageBody, destiny: PageDestiny): PageSummary => {
-    if (body.found) {
-      const encoded = body.rows.length > 0 ? encode(id, body.rows, destiny) : undefined
-      pages.set(id, { destiny, encoded, rows: encoded || body.rows.length === 0 ? undefined : body.rows })
-    }
-    return {
+  /**
+   * What the pool is told about a parsed page: its rows encoded, or (when they would change the schema) kept
+   * here until the pool asks for them. Returns the buffers to transfer with it.
+   */
+  const summarize = (
+    id: number,
+    body: PageBody,
+    destiny: PageDestiny,
+  ): { page: PageSummary; transfer: ArrayBuffer[] } => {
+    const keys =
+      body.keys && body.keys.every((k) => typeof k === 'number')
+        ? Float64Array.from(body.keys as number[])
+        : body.keys
+    const page: PageSummary = {
       found: body.found,
       bodyKeys: body.bodyKeys,
       count: body.rows.length,
-      keys: body.keys,
+      keys,
       meta: body.meta,
     }
+    if (!body.found || body.rows.length === 0) return { page, transfer: [] }
+    const done = encode(body.rows, destiny)
+    if (!done) {
+      pages.set(id, { destiny, rows: body.rows })
+      return { page, transfer: [] }
+    }
+    page.encoded = done.tables
+    return { page, transfer: done.transfer }
   }
 
   const fetchPage = async (m: FetchMessage): Promise<void> => {
@@ -143,9 +148,12 @@ export function createPageWorker(post: (reply: PageReply, transfer: ArrayBuffer[
         // text(): undici decodes its chunks at once (arrayBuffer() copies them into one more buffer, and every
         // buffer made here counts towards the external memory that starts V8's full garbage collections)
         try {
-          const page = readPageBody(await res.text(), m.options)
+          const body = readPageBody(await res.text(), m.options)
           if (ctrl.signal.aborted) return
-          reply.page = hold(m.id, page, m.destiny)
+          const { page, transfer } = summarize(m.id, body, m.destiny)
+          reply.page = page
+          post(reply, transfer)
+          return
         } catch (error) {
           reply.decodeError = decodeFailure(error)
         }
@@ -162,23 +170,15 @@ export function createPageWorker(post: (reply: PageReply, transfer: ArrayBuffer[
     }
   }
 
+  /** The rows of a page that did not fit the schema when it came: encoded if the schema now fits, else back. */
   const normalize = (m: NormalizeMessage): void => {
     const held = pages.get(m.id)
     pages.delete(m.id)
     if (!held) throw new Error(`page ${m.id} is not here`)
     const keep = m.keep
-    if (held.encoded) {
-      send(held.encoded, keep)
-      return
-    }
-    const rows = keep ? (held.rows ?? []).filter((_, i) => keep[i] === 1) : (held.rows ?? [])
-    if (rows.length === 0) {
-      post({ t: 'encoded', id: m.id, rows: 0, tables: [] }, [])
-      return
-    }
-    // it did not fit the schema when it came: try the schema as it is now, else it goes back
-    const encoded = encode(m.id, rows, held.destiny)
-    if (encoded) send(encoded, undefined)
+    const rows = keep ? held.rows.filter((_, i) => keep[i] === 1) : held.rows
+    const done = rows.length > 0 ? encode(rows, held.destiny) : { tables: [], transfer: [] }
+    if (done) post({ t: 'encoded', id: m.id, rows: rows.length, tables: done.tables }, done.transfer)
     else post({ t: 'back', id: m.id, rows: rows as object[] }, [])
   }
 
@@ -193,7 +193,8 @@ export function createPageWorker(post: (reply: PageReply, transfer: ArrayBuffer[
         case 'parse':
           try {
             const body = readPageBody(message.bytes, message.options)
-            post({ t: 'parsed', id: message.id, ...hold(message.id, body, message.destiny) }, [])
+            const { page, transfer } = summarize(message.id, body, message.destiny)
+            post({ t: 'parsed', id: message.id, ...page }, transfer)
           } catch (error) {
             post({ t: 'parse-failed', id: message.id, ...decodeFailure(error) }, [])
           }

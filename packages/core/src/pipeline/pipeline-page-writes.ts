@@ -1,6 +1,8 @@
 import type { Normalizer } from '../normalize/normalize-types.ts'
+import { keepRows } from '../pages/page-encode.ts'
 import { pageRows } from '../pages/page-parse.ts'
 import { isRemotePage, type PagePool } from '../pages/page-pool.ts'
+import type { EncodedTable } from '../pages/page-protocol.ts'
 import type { ParsedPage } from '../pages/page-types.ts'
 import type { SchemaChange } from '../schema/schema-types.ts'
 import type { FileSystem } from '../storage/file-system.ts'
@@ -51,23 +53,42 @@ export class PageWrites {
       await this.here(pageRows(page))
       return
     }
-    const reply = page.pool.normalize(page)
-    reply.catch(() => undefined)
+    const encoded = page.encoded
+    const reply = encoded ? undefined : page.pool.normalize(page)
+    reply?.catch(() => undefined)
     const p = this.tail.then(async () => {
-      const r = await reply
-      if (r.t === 'back') return this.here(r.rows)
       const t0 = performance.now()
-      for (const t of r.tables) {
-        await this.writer(t.table).writeEncoded(t)
-        this.tableRows.set(t.table, (this.tableRows.get(t.table) ?? 0) + t.rows)
+      if (encoded) await this.writeEncoded(encoded, page.keep)
+      else {
+        const r = (await reply)!
+        if (r.t === 'back') return this.here(r.rows)
+        await this.writeEncoded(r.tables, undefined)
       }
-      this.rows += r.rows
       this.ms += performance.now() - t0
     })
     p.catch(() => undefined)
     this.tail = p
     this.queue.push(p)
     while (this.queue.length > this.ahead) await this.queue.shift()
+  }
+
+  /** Writes a page's encoded tables, without the rows (and child rows) of root rows `keep` drops. */
+  private async writeEncoded(tables: readonly EncodedTable[], keep: Uint8Array | undefined): Promise<void> {
+    const narrow = keep !== undefined && !keep.every((k) => k === 1)
+    let rows = 0
+    for (const [i, t] of tables.entries()) {
+      const chunk =
+        narrow && t.ends ? { ...t, ...keepRows(t.bytes, { ends: t.ends, roots: t.roots }, keep) } : t
+      if (i === 0) rows = chunk.rows
+      if (chunk.rows === 0) continue
+      await this.writer(t.table).writeEncoded({
+        columns: t.columns ?? [],
+        bytes: chunk.bytes,
+        rows: chunk.rows,
+      })
+      this.tableRows.set(t.table, (this.tableRows.get(t.table) ?? 0) + chunk.rows)
+    }
+    this.rows += rows
   }
 
   /** Waits for every page taken to be written; throws the first failure. */
