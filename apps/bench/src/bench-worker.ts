@@ -110,7 +110,8 @@ const SLUICE_RUNS: ReadonlySet<BenchJob['kind']> = new Set([
 
 process.once('message', (job: BenchJob) => {
   if (SLUICE_RUNS.has(job.kind)) {
-    const percent = heapGrowthFromEnv(process.env)
+    // as the CLI: V8's own sizing when page workers run (see heapGrowthFromEnv)
+    const percent = heapGrowthFromEnv(process.env, process.env.BENCH_PAGE_WORKERS !== '0')
     if (percent !== undefined) limitHeapGrowth(percent)
   }
   const heap = heapSampler()

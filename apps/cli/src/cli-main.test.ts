@@ -23,14 +23,20 @@ function io(env: Record<string, string>, calls: number[]): CliIO & { err: () => 
 }
 
 describe('the heap growth of the sluice process (SLUICE_HEAP_GROWTH_PERCENT)', () => {
-  it('is set before a command runs, and a bad value is a configuration error (exit 2)', async () => {
+  it('run sets it (100 unless page workers run or it is off); a bad value is a configuration error (exit 2)', async () => {
     const calls: number[] = []
+    // an unknown source stops the run right after the heap is set
+    const run = (env: Record<string, string>, workers: string) =>
+      main(['run', '--source', 'nope', '--page-workers', workers], io(env, calls))
+    expect(await run({}, '0')).toBe(2)
+    expect(await run({}, '2')).toBe(2)
+    expect(await run({ [HEAP_GROWTH_ENV]: '50' }, '2')).toBe(2)
+    expect(await run({ [HEAP_GROWTH_ENV]: 'off' }, '0')).toBe(2)
     expect(await main(['help'], io({}, calls))).toBe(0)
-    expect(await main(['help'], io({ [HEAP_GROWTH_ENV]: 'off' }, calls))).toBe(0)
-    expect(calls).toEqual([100])
+    expect(calls).toEqual([100, 50])
     const bad = io({ [HEAP_GROWTH_ENV]: 'lots' }, calls)
     expect(await main(['help'], bad)).toBe(2)
     expect(bad.err()).toContain('SLUICE_HEAP_GROWTH_PERCENT="lots" is not a whole percent')
-    expect(calls).toEqual([100])
+    expect(calls).toEqual([100, 50])
   })
 })

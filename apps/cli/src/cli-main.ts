@@ -15,7 +15,8 @@ export interface CliIO {
   onSignal(signal: 'SIGINT' | 'SIGTERM', handler: () => void): () => void
   /**
    * Tunes the process's V8 heap for a batch run (`limitHeapGrowth` of `@sluice/core/node`); the bin passes it,
-   * tests leave it out. Called before a command runs with {@link heapGrowthFromEnv}'s percent.
+   * tests leave it out. `run` calls it with {@link heapGrowthFromEnv}'s percent (unset: 100 without page workers,
+   * V8's own sizing with them).
    */
   limitHeapGrowth?(percent: number): void
 }
@@ -37,8 +38,8 @@ const SECRET_ENV = /(API_KEY|PASSWORD|CREDENTIALS|SECRET|TOKEN)/
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [command, ...rest] = argv
   try {
-    const heapGrowth = heapGrowthFromEnv(io.env)
-    if (heapGrowth !== undefined) io.limitHeapGrowth?.(heapGrowth)
+    // a bad value is refused before any command runs; `run` applies it
+    heapGrowthFromEnv(io.env)
     switch (command) {
       case 'run':
         return await runCommand(rest, io)

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { type Destination, type LoadInfo, pipeline } from '@sluice/core'
-import { defaultPipelinesDir, nodePageWorkers } from '@sluice/core/node'
+import { defaultPipelinesDir, heapGrowthFromEnv, nodePageWorkers } from '@sluice/core/node'
 import { type ConfigProvider, loadConfig } from './cli-config.ts'
 import { resolveDestination } from './cli-destinations.ts'
 import { UsageError } from './cli-errors.ts'
@@ -168,6 +168,8 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     io.stdout.write(RUN_HELP)
     return 0
   }
+  const heapGrowth = heapGrowthFromEnv(io.env, flags.pageWorkers > 0)
+  if (heapGrowth !== undefined) io.limitHeapGrowth?.(heapGrowth)
   if (!SOURCES[flags.source]) {
     throw new UsageError(`unknown source "${flags.source}": use one of ${Object.keys(SOURCES).join(', ')}`)
   }

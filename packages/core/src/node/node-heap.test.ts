@@ -49,6 +49,8 @@ describe('limitHeapGrowth', () => {
 
   it('reads SLUICE_HEAP_GROWTH_PERCENT: 100 when unset, off for V8 own sizing', () => {
     expect(heapGrowthFromEnv({})).toBe(100)
+    expect(heapGrowthFromEnv({}, true)).toBeUndefined()
+    expect(heapGrowthFromEnv({ [HEAP_GROWTH_ENV]: '50' }, true)).toBe(50)
     expect(heapGrowthFromEnv({ [HEAP_GROWTH_ENV]: ' 25 ' })).toBe(25)
     expect(heapGrowthFromEnv({ [HEAP_GROWTH_ENV]: 'OFF' })).toBeUndefined()
     for (const bad of ['0', '1001', '12.5', 'fast', '-5'])
