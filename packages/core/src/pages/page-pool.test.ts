@@ -8,7 +8,7 @@ import { csvRowEncoder } from '../storage/csv-encoder.ts'
 import { encodeRows, keepRows } from './page-encode.ts'
 import { BodyDecodeError } from './page-parse.ts'
 import { PagePool, type RemotePage } from './page-pool.ts'
-import type { EncodedReply, PageDestiny, PageRequest } from './page-protocol.ts'
+import type { PageDestiny, PageRequest } from './page-protocol.ts'
 import type { PageWorkerPort, PageWorkers } from './page-types.ts'
 import { createPageWorker } from './page-worker.ts'
 

@@ -111,7 +111,7 @@ export function createPageWorker(post: (reply: PageReply, transfer: ArrayBuffer[
     destiny: PageDestiny,
   ): { page: PageSummary; transfer: ArrayBuffer[] } => {
     const keys =
-      body.keys && body.keys.every((k) => typeof k === 'number')
+      body.keys?.every((k) => typeof k === 'number')
         ? Float64Array.from(body.keys as number[])
         : body.keys
     const page: PageSummary = {
