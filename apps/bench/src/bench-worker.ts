@@ -14,8 +14,8 @@ import {
   type RunResult,
 } from './bench-scenarios.ts'
 
-/** A measurement the orchestrator asks a worker for. */
-export type BenchJob =
+/** One measurement; `env` is set in the measuring process before it runs (e.g. `BENCH_PAGE_WORKERS`). */
+export type BenchJob = { env?: Record<string, string> } & (
   | { kind: 'prepare'; baseUrl: string; startDate: string; endDate: string; workDir: string }
   | { kind: 'floor'; urlsFile: string }
   | {
@@ -48,6 +48,7 @@ export type BenchJob =
       maxInFlight: number
     }
   | { kind: 'naive'; urlsFile: string; pages: number }
+)
 
 /** What a worker sends back. */
 export type WorkerReply =
@@ -109,6 +110,7 @@ const SLUICE_RUNS: ReadonlySet<BenchJob['kind']> = new Set([
 ])
 
 process.once('message', (job: BenchJob) => {
+  Object.assign(process.env, job.env ?? {})
   if (SLUICE_RUNS.has(job.kind)) {
     // as the CLI: V8's own sizing when page workers run (see heapGrowthFromEnv)
     const percent = heapGrowthFromEnv(process.env, process.env.BENCH_PAGE_WORKERS !== '0')

@@ -7,7 +7,7 @@ import { createNormalizer } from '../normalize/normalizer.ts'
 import { csvRowEncoder } from '../storage/csv-encoder.ts'
 import { encodeRows, keepRows } from './page-encode.ts'
 import { BodyDecodeError } from './page-parse.ts'
-import { PagePool, type RemotePage } from './page-pool.ts'
+import { PagePool, type RemotePage, SMALL_BODY_BYTES } from './page-pool.ts'
 import type { PageDestiny, PageRequest } from './page-protocol.ts'
 import type { PageWorkerPort, PageWorkers } from './page-types.ts'
 import { createPageWorker } from './page-worker.ts'
@@ -253,7 +253,7 @@ describe('PagePool with page workers', () => {
     expect(ok.status).toBe(200)
     expect(new Headers(ok.headers).get('x-total')).toBe('2')
     expect([ok.body!.count, ok.body!.keys]).toEqual([2, [7, 8]])
-    expect(text(ok.body!.encoded![0]!.bytes)).toMatch(/,7\n.*,8\n$/s)
+    expect(text((ok.body as RemotePage).encoded![0]!.bytes)).toMatch(/,7\n.*,8\n$/s)
     expect(await reader.fetch!(request('/missing'), new AbortController().signal)).toMatchObject({
       status: 404,
       text: 'no such page',
@@ -281,5 +281,18 @@ describe('PagePool with page workers', () => {
     const without = new PagePool({ ...inProcessWorkers(1), fetch: false }, OPTIONS).reader({}, TO)
     expect(typeof withFetch.fetch).toBe('function')
     expect(without.fetch).toBeUndefined()
+  })
+
+  it('reader: parses a small body fetched here on this thread, without starting a worker', async () => {
+    const workers = inProcessWorkers(1)
+    const reader = new PagePool(workers, OPTIONS).reader({ key: 'id' }, TO)
+    const small = await reader.parse(bytes([{ id: 1 }, { id: 2 }]))
+    expect([small.pageKind, small.count, small.keys]).toEqual(['local', 2, [1, 2]])
+    expect(workers.ports).toHaveLength(0)
+    const rows = Array.from({ length: 2000 }, (_, id) => ({ id, text: 'x'.repeat(40) }))
+    expect(bytes(rows).length).toBeGreaterThan(SMALL_BODY_BYTES)
+    const large = await reader.parse(bytes(rows))
+    expect([large.pageKind, large.count]).toEqual(['remote', 2000])
+    expect(workers.ports).toHaveLength(1)
   })
 })

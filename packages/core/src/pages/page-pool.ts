@@ -4,7 +4,7 @@ import type { JsonValue } from '../json.ts'
 import type { NormalizerOptions, ResourceTableSpec } from '../normalize/normalize-types.ts'
 import type { Schema } from '../schema/schema-types.ts'
 import type { EncodedRows } from './page-encode.ts'
-import { BodyDecodeError } from './page-parse.ts'
+import { BodyDecodeError, parsePageHere } from './page-parse.ts'
 import type {
   BackReply,
   EncodedReply,
@@ -35,6 +35,9 @@ interface Waiting {
   resolve(reply: PageReply): void
   reject(error: unknown): void
 }
+
+/** Bodies fetched here and smaller than this are parsed here: 64 KiB. */
+export const SMALL_BODY_BYTES: number = 64 * 1024
 
 /** A page parsed on a page worker: its rows stay there until {@link PagePool.normalize}. */
 export class RemotePage implements ParsedPage {
@@ -120,9 +123,11 @@ export class PagePool {
    * The HTTP client's reader for pages with `options` whose rows go to `destiny`: parsing on a worker, and
    * fetching there unless turned off.
    */
-  reader(options: PageParseOptions, destiny: PageDestiny): BodyReader<RemotePage> {
+  reader(options: PageParseOptions, destiny: PageDestiny): BodyReader<ParsedPage> {
     return {
-      parse: (bytes) => this.parse(bytes, options, destiny),
+      // a small body costs less to parse here than to send (and no worker starts for a run of small pages)
+      parse: (bytes) =>
+        bytes.length < SMALL_BODY_BYTES ? parsePageHere(bytes, options) : this.parse(bytes, options, destiny),
       ...(this.workers.fetch !== false
         ? {
             fetch: (request: RemoteRequest, signal: AbortSignal) =>

@@ -110,10 +110,9 @@ export function createPageWorker(post: (reply: PageReply, transfer: ArrayBuffer[
     body: PageBody,
     destiny: PageDestiny,
   ): { page: PageSummary; transfer: ArrayBuffer[] } => {
-    const keys =
-      body.keys?.every((k) => typeof k === 'number')
-        ? Float64Array.from(body.keys as number[])
-        : body.keys
+    const keys = body.keys?.every((k) => typeof k === 'number')
+      ? Float64Array.from(body.keys as number[])
+      : body.keys
     const page: PageSummary = {
       found: body.found,
       bodyKeys: body.bodyKeys,

@@ -25,6 +25,8 @@ afterEach(async () => {
 
 type Row = Record<string, unknown>
 const PAGES = 80
+/** Makes every page larger than SMALL_BODY_BYTES, which the pipeline's thread would parse itself. */
+const PAD = 'n'.repeat(1700)
 
 /**
  * 80 pages of 40 rows as response bodies: page 4 brings a new column, page 7 a value of another type (a variant
@@ -36,7 +38,13 @@ function bodies(): Uint8Array[] {
   for (let p = 0; p < PAGES; p++) {
     const rows: Row[] = []
     for (let i = p * 40 - (p > 0 ? 5 : 0); i < (p + 1) * 40; i++) {
-      const row: Row = { id: i, name: `row ${i}, "quoted"`, amount: i * 1.5, at: '2026-01-02T03:04:05Z' }
+      const row: Row = {
+        id: i,
+        name: `row ${i}, "quoted"`,
+        amount: i * 1.5,
+        at: '2026-01-02T03:04:05Z',
+        note: PAD,
+      }
       if (p >= 3) row.extra = i % 2 === 0
       if (p === 6 && i % 7 === 0) row.amount = `n/a ${i}`
       if (p >= 8) row.tags = [`t${i}`, `u${i}`]
