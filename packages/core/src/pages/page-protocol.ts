@@ -56,18 +56,7 @@ export interface AbortMessage {
   id: number
 }
 
-export interface ReleaseMessage {
-  t: 'release'
-  id: number
-}
-
-export type PageRequest =
-  | SchemaMessage
-  | ParseMessage
-  | FetchMessage
-  | AbortMessage
-  | NormalizeMessage
-  | ReleaseMessage
+export type PageRequest = SchemaMessage | ParseMessage | FetchMessage | AbortMessage | NormalizeMessage
 
 /**
  * One table's rows of a page, encoded. `columns` is left out when the worker sent the same columns for this

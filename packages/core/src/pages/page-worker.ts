@@ -219,9 +219,6 @@ export function createPageWorker(post: (reply: PageReply, transfer: ArrayBuffer[
             )
           }
           return
-        case 'release':
-          pages.delete(message.id)
-          return
       }
     },
   }
