@@ -78,23 +78,31 @@ export function readPageBody(body: Uint8Array | string, options: PageParseOption
   return { rows: list, found: rows !== undefined, bodyKeys, keys, meta }
 }
 
-/** A page parsed on this thread: its rows are here. */
-export class LocalPage implements ParsedPage {
-  readonly pageKind: 'local' = 'local'
+/** What every parsed page knows of its body (see {@link ParsedPage}). */
+export abstract class PageFacts {
   readonly found: boolean
   readonly bodyKeys: readonly string[] | undefined
   readonly count: number
   readonly keys: readonly unknown[] | undefined
   readonly meta: Readonly<Record<string, JsonValue | undefined>>
+
+  constructor(facts: Pick<PageFacts, 'found' | 'bodyKeys' | 'count' | 'keys' | 'meta'>) {
+    this.found = facts.found
+    this.bodyKeys = facts.bodyKeys
+    this.count = facts.count
+    this.keys = facts.keys
+    this.meta = facts.meta
+  }
+}
+
+/** A page parsed on this thread: its rows are here. */
+export class LocalPage extends PageFacts implements ParsedPage {
+  readonly pageKind: 'local' = 'local'
   /** The rows left after {@link select}. */
   rows: readonly object[]
 
   constructor(body: PageBody) {
-    this.found = body.found
-    this.bodyKeys = body.bodyKeys
-    this.count = body.rows.length
-    this.keys = body.keys
-    this.meta = body.meta
+    super({ ...body, count: body.rows.length })
     this.rows = body.rows
   }
 

@@ -1,10 +1,9 @@
 import { SluiceError } from '../errors.ts'
 import type { BodyReader, RemoteRequest, RemoteResponse } from '../http/http-types.ts'
-import type { JsonValue } from '../json.ts'
 import type { NormalizerOptions, ResourceTableSpec } from '../normalize/normalize-types.ts'
 import type { Schema } from '../schema/schema-types.ts'
 import type { EncodedRows } from './page-encode.ts'
-import { BodyDecodeError, parsePageHere } from './page-parse.ts'
+import { BodyDecodeError, PageFacts, parsePageHere } from './page-parse.ts'
 import type {
   BackReply,
   EncodedReply,
@@ -40,13 +39,8 @@ interface Waiting {
 export const SMALL_BODY_BYTES: number = 64 * 1024
 
 /** A page parsed on a page worker: its rows stay there until {@link PagePool.normalize}. */
-export class RemotePage implements ParsedPage {
+export class RemotePage extends PageFacts implements ParsedPage {
   readonly pageKind: 'remote' = 'remote'
-  readonly found: boolean
-  readonly bodyKeys: readonly string[] | undefined
-  readonly count: number
-  readonly keys: readonly unknown[] | undefined
-  readonly meta: Readonly<Record<string, JsonValue | undefined>>
   /** 1 per row kept, once {@link select} was called. */
   keep: Uint8Array | undefined
   size: number
@@ -61,11 +55,7 @@ export class RemotePage implements ParsedPage {
     readonly resource: string,
     reply: PageSummary,
   ) {
-    this.found = reply.found
-    this.bodyKeys = reply.bodyKeys
-    this.count = reply.count
-    this.keys = reply.keys instanceof Float64Array ? Array.from(reply.keys) : reply.keys
-    this.meta = reply.meta
+    super({ ...reply, keys: reply.keys instanceof Float64Array ? Array.from(reply.keys) : reply.keys })
     this.size = reply.count
     this.encoded = reply.encoded
   }
