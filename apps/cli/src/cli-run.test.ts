@@ -55,6 +55,9 @@ describe('parseRunFlags', () => {
     expect([1, 2, 3, 8].map((cores) => autoPageWorkers(cores))).toEqual([0, 2, 3, 4])
     expect(parseRunFlags(['--page-workers', '0'])).toMatchObject({ pageWorkers: 0 })
     expect(parseRunFlags([])).toMatchObject({ pageWorkers: autoPageWorkers() })
+    // the demo's simulated account runs on the main thread
+    expect(parseRunFlags(['--demo'])).toMatchObject({ pageWorkers: 0 })
+    expect(parseRunFlags(['--demo', '--page-workers', '2'])).toMatchObject({ pageWorkers: 2 })
   })
 
   test.each([
