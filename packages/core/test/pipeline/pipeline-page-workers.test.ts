@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import { isSluiceError } from '../../src/errors.ts'
 import { createHttpClient } from '../../src/http/http-client.ts'
 import { nodeFileSystem, nodePageWorkers } from '../../src/node/index.ts'
@@ -56,12 +56,15 @@ function bodies(): Uint8Array[] {
 }
 
 let server: Server
+/** Called with the number of requests served so far (a test stops its run with it). */
+let onServe: ((served: number) => void) | undefined
 let baseUrl: string
 const served: string[] = []
 beforeAll(async () => {
   const pages = bodies()
   server = createServer((req, res) => {
     served.push(req.url ?? '')
+    onServe?.(served.length)
     const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page'))
     res.writeHead(200, { 'content-type': 'application/json' })
     res.end(pages[page])
@@ -245,6 +248,54 @@ describe('page workers in the pipeline', () => {
     const info = await pipeline({ ...options, pageWorkers: nodePageWorkers({ size: 2 }) }).run(source())
     expect(info.tables.items?.rows).toBe(PAGES * 40)
     expect(destination.rows('items')).toHaveLength(PAGES * 40)
+    expect(new Set(destination.rows('items').map((r) => r.id)).size).toBe(PAGES * 40)
+  })
+
+  it('a run stopped mid-way stops its workers and keeps no rows; the next run loads everything once', async () => {
+    const real = nodePageWorkers({ size: 2 })
+    const ports: PageWorkerPort[] = []
+    let terminated = 0
+    const watched: PageWorkers = {
+      size: 2,
+      spawn() {
+        const port = real.spawn()
+        ports.push(port)
+        return {
+          ...port,
+          onMessage: (l) => port.onMessage(l),
+          onError: (l) => port.onError(l),
+          terminate: () => {
+            terminated++
+            return port.terminate()
+          },
+        }
+      },
+    }
+    const destination = new FakeDestination('csv')
+    const options = {
+      pipelineName: 'stopped',
+      destination,
+      pipelinesDir: join(dir, 'stopped'),
+      fs: nodeFileSystem(),
+    }
+    const stop = new AbortController()
+    served.length = 0
+    onServe = (n) => {
+      if (n === 20) stop.abort(new Error('stopped by SIGINT'))
+    }
+    onTestFinished(() => {
+      onServe = undefined
+    })
+    const error = await pipeline({ ...options, pageWorkers: watched })
+      .run(source(), { signal: stop.signal })
+      .catch((e: unknown) => e)
+    onServe = undefined
+    expect(isSluiceError(error, 'RUN_ABORTED')).toBe(true)
+    expect(ports).toHaveLength(2)
+    expect(terminated).toBe(2)
+    expect(destination.rows('items')).toHaveLength(0)
+    const info = await pipeline({ ...options, pageWorkers: nodePageWorkers({ size: 2 }) }).run(source())
+    expect(info.tables.items?.rows).toBe(PAGES * 40)
     expect(new Set(destination.rows('items').map((r) => r.id)).size).toBe(PAGES * 40)
   })
 })
