@@ -86,6 +86,18 @@ describe('request building', () => {
   })
 })
 
+/** A handler for `path` that answers JSON cut off mid-body once, then `then` (counting the calls). */
+function cutOffOnce(path: string, then: unknown): { calls: number; handler: ReturnType<typeof http.get> } {
+  const cut = { calls: 0, handler: http.get(`${BASE}/${path}`, () => answer()) }
+  const answer = (): Response => {
+    cut.calls++
+    return cut.calls === 1
+      ? new HttpResponse('{"data":[{"id":1},{"i', { headers: { 'content-type': 'application/json' } })
+      : HttpResponse.json(then as never)
+  }
+  return cut
+}
+
 describe('decoding and status errors', () => {
   it('names the URL, the status and the start of the body when the body is not JSON', async () => {
     server.use(http.get(`${BASE}/html`, () => HttpResponse.html('<html><body>Login page</body></html>')))
@@ -99,31 +111,19 @@ describe('decoding and status errors', () => {
   })
 
   it('retries cut-off JSON as transient', async () => {
-    let calls = 0
-    server.use(
-      http.get(`${BASE}/cut`, () => {
-        calls++
-        return calls === 1
-          ? new HttpResponse('{"data":[{"id":1},{"i', { headers: { 'content-type': 'application/json' } })
-          : HttpResponse.json({ data: [] })
-      }),
-    )
+    const cut = cutOffOnce('cut', { data: [] })
+    server.use(cut.handler)
     const { c, clock, events } = client()
     const res = await clock.run(c.request({ path: 'cut' }))
     expect(res.body).toEqual({ data: [] })
-    expect(calls).toBe(2)
+    expect(cut.calls).toBe(2)
     expect(events.find((e) => e.type === 'retry')).toMatchObject({ reason: 'truncated response', attempt: 1 })
   })
 
   it('with a parse hook: the hook gets 2xx bodies as bytes, cut-off JSON is retried, other text is not', async () => {
-    let calls = 0
+    const cut = cutOffOnce('hooked', { data: [{ id: 2 }] })
     server.use(
-      http.get(`${BASE}/hooked`, () => {
-        calls++
-        return calls === 1
-          ? new HttpResponse('{"data":[{"id":1},{"i', { headers: { 'content-type': 'application/json' } })
-          : HttpResponse.json({ data: [{ id: 2 }] })
-      }),
+      cut.handler,
       http.get(`${BASE}/hooked-html`, () => HttpResponse.html('<html>secret-token-1234 login</html>')),
       http.get(`${BASE}/hooked-404`, () => HttpResponse.json({ error: 'gone' }, { status: 404 })),
     )
@@ -135,7 +135,7 @@ describe('decoding and status errors', () => {
     const { c, clock, events } = client({ secrets: ['secret-token-1234'] })
     const res = await clock.run(c.request({ path: 'hooked' }, { reader: { parse } }))
     expect(res.body).toEqual([{ id: 2 }])
-    expect(calls).toBe(2)
+    expect(cut.calls).toBe(2)
     expect(seen).toHaveLength(2)
     expect(events.find((e) => e.type === 'retry')).toMatchObject({ reason: 'truncated response', attempt: 1 })
     const html = await clock.run(c.request({ path: 'hooked-html' }, { reader: { parse } })).catch((e) => e)

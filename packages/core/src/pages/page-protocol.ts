@@ -1,4 +1,4 @@
-import type { RemoteRequest } from '../http/http-types.ts'
+import type { RemoteRequest, RemoteResponse } from '../http/http-types.ts'
 import type { JsonValue } from '../json.ts'
 import type { NormalizerOptions, ResourceTableSpec } from '../normalize/normalize-types.ts'
 import type { Schema } from '../schema/schema-types.ts'
@@ -87,14 +87,10 @@ export interface ParsedReply extends PageSummary {
 }
 
 /** The answer to `fetch`: the page of a 2xx (or why its body is not JSON), the text of any other status. */
-export interface FetchedReply {
+export interface FetchedReply extends Omit<RemoteResponse<never>, 'body'> {
   t: 'fetched'
   id: number
-  status: number
-  headers: [string, string][]
   page?: PageSummary
-  decodeError?: { message: string; snippet: string; looksJson: boolean }
-  text?: string
 }
 
 /** `fetch` failed before an answer (a network error). */

@@ -125,6 +125,13 @@ async function run(pageWorkers: PageWorkers | undefined, name: string) {
   return { destination, events, info, schema: await p.schema() }
 }
 
+/** A destination and the options of a pipeline named `name` without page workers. */
+function fresh(name: string) {
+  const destination = new FakeDestination('csv')
+  const options = { pipelineName: name, destination, pipelinesDir: join(dir, name), fs: nodeFileSystem() }
+  return { destination, options }
+}
+
 const RUN_IDS = ['_sluice_id', '_sluice_parent_id', '_sluice_root_id', '_sluice_load_id']
 
 /**
@@ -228,13 +235,7 @@ describe('page workers in the pipeline', () => {
         }
       },
     }
-    const destination = new FakeDestination('csv')
-    const options = {
-      pipelineName: 'dying',
-      destination,
-      pipelinesDir: join(dir, 'dying'),
-      fs: nodeFileSystem(),
-    }
+    const { destination, options } = fresh('dying')
     const error = await pipeline({ ...options, pageWorkers: dying })
       .run(source())
       .catch((e: unknown) => e)
@@ -271,13 +272,7 @@ describe('page workers in the pipeline', () => {
         }
       },
     }
-    const destination = new FakeDestination('csv')
-    const options = {
-      pipelineName: 'stopped',
-      destination,
-      pipelinesDir: join(dir, 'stopped'),
-      fs: nodeFileSystem(),
-    }
+    const { destination, options } = fresh('stopped')
     const stop = new AbortController()
     served.length = 0
     onServe = (n) => {
