@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
-import { type Destination, type LoadInfo, pipeline } from '@sluice/core'
+import { type Destination, type LoadInfo, type PageWorkers, pipeline, webPageWorkers } from '@sluice/core'
 import { defaultPipelinesDir, heapGrowthFromEnv, nodePageWorkers } from '@sluice/core/node'
 import { type ConfigProvider, loadConfig } from './cli-config.ts'
 import { resolveDestination } from './cli-destinations.ts'
@@ -160,6 +160,11 @@ export function autoPageWorkers(cores: number = availableParallelism()): number 
   return cores < 2 ? 0 : Math.min(4, cores)
 }
 
+/** `n` page workers: Web Workers under Deno, `worker_threads` on Node.js. */
+function pageWorkersFor(n: number): PageWorkers {
+  return 'Deno' in globalThis ? webPageWorkers({ size: n }) : nodePageWorkers({ size: n })
+}
+
 /** Resolves the pipelines directory: flag, then SLUICE_PIPELINES_DIR, then ~/.sluice/pipelines. */
 export function pipelinesDirFor(flag: string | undefined, io: CliIO): string {
   return flag ?? io.env.SLUICE_PIPELINES_DIR ?? defaultPipelinesDir()
@@ -205,7 +210,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       datasetName: flags.dataset,
       pipelinesDir: pipelinesDirFor(flags.pipelinesDir, io),
       onEvent: (e) => progress.onEvent(e),
-      ...(flags.pageWorkers > 0 ? { pageWorkers: nodePageWorkers({ size: flags.pageWorkers }) } : {}),
+      ...(flags.pageWorkers > 0 ? { pageWorkers: pageWorkersFor(flags.pageWorkers) } : {}),
     })
     info = await p.run(built.source, {
       ...(flags.resources ? { resources: flags.resources } : {}),

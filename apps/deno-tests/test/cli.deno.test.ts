@@ -1,5 +1,5 @@
-// The CLI's TypeScript entry runs under Deno: `deno run -A apps/cli/src/sluice-bin.ts run --demo` loads the
-// simulated demo account into ./clockodo_pipeline.duckdb.
+// The CLI's TypeScript entry runs under Deno: `deno run -A apps/cli/src/sluice-bin.ts run --demo --page-workers 2`
+// loads the simulated demo account into ./clockodo_pipeline.duckdb, its entries pages read by two Web Workers.
 import assert from 'node:assert/strict'
 import { rm } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
@@ -17,7 +17,8 @@ Deno.test({
     const cwd = await Deno.makeTempDir({ prefix: 'sluice-deno-cli-' })
     try {
       const out = await new Deno.Command(Deno.execPath(), {
-        args: ['run', '-A', entry, 'run', '--demo', '--progress', 'none', '--json'],
+        // two page workers (Web Workers under Deno), which the demo otherwise leaves off
+        args: ['run', '-A', entry, 'run', '--demo', '--page-workers', '2', '--progress', 'none', '--json'],
         cwd,
         env: { SLUICE_PIPELINES_DIR: `${cwd}/pipelines`, HOME: cwd },
         stdout: 'piped',

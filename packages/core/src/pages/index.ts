@@ -12,4 +12,5 @@ export {
 export { isRemotePage, PagePool, RemotePage } from './page-pool.ts'
 export type * from './page-protocol.ts'
 export type * from './page-types.ts'
+export { type WebPageWorkersOptions, webPageWorkers } from './page-web.ts'
 export { createPageWorker } from './page-worker.ts'
