@@ -2,8 +2,9 @@
 import { parentPort } from 'node:worker_threads'
 import type { PageRequest } from '../pages/page-protocol.ts'
 import { createPageWorker } from '../pages/page-worker.ts'
+import { undiciPageSend } from './node-page-send.ts'
 
 const port = parentPort
 if (!port) throw new Error('node-page-worker runs as a worker thread (nodePageWorkers starts it)')
-const worker = createPageWorker((reply, transfer) => port.postMessage(reply, transfer))
+const worker = createPageWorker((reply, transfer) => port.postMessage(reply, transfer), undiciPageSend())
 port.on('message', (message: PageRequest) => worker.handle(message))

@@ -20,7 +20,8 @@ export type FlatRowFn = (row: Record<string, unknown>, loadId: string) => Normal
 
 let available = true
 
-function check(v: string, type: FlatKey['type']): string {
+/** The test that a (non-null) value `v` fits a column of `type` without coercion, as code. */
+export function flatCheck(v: string, type: FlatKey['type']): string {
   switch (type) {
     case 'text':
       return `typeof ${v} === 'string'`
@@ -57,7 +58,7 @@ export function compileFlatRow(
     if (k.column === undefined) {
       lines.push(`if (${v} !== null) return undefined`)
     } else {
-      lines.push(`if (${v} !== null && !(${check(v, k.type)})) return undefined`)
+      lines.push(`if (${v} !== null && !(${flatCheck(v, k.type)})) return undefined`)
       props.push(`${JSON.stringify(k.column)}: ${v}`)
     }
   })

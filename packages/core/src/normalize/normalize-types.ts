@@ -7,6 +7,7 @@ import type {
   SchemaContract,
   WriteDisposition,
 } from '../schema/schema-types.ts'
+import type { FlatKey } from './flat-row-compiler.ts'
 
 /**
  * A normalized row: keys are normalized column names, values are in job-file form:
@@ -24,6 +25,13 @@ export interface NormalizedPage {
   changes: SchemaChange[]
   /** Rows dropped by a `discard_row` contract. */
   discardedRows: number
+}
+
+/** See {@link Normalizer.flatShapes}. */
+export interface FlatShapes {
+  /** The root table. */
+  table: string
+  keys: readonly (readonly FlatKey[])[]
 }
 
 /** How a resource's root table is declared to the normalizer (names in source naming). */
@@ -68,6 +76,13 @@ export interface Normalizer {
   registerResource(spec: ResourceTableSpec): SchemaChange[]
   /** Normalizes one page for the resource's table. Rows get `_sluice_id` and `_sluice_load_id`. */
   normalizePage(resource: string, rows: readonly object[], loadId: string): NormalizedPage
+  /**
+   * The flat shapes compiled for a resource's root table, most recent last: a row with exactly one of these
+   * shapes' keys, each value null or of its column's type, normalizes to those values plus `_sluice_load_id` and
+   * a random `_sluice_id`, and changes nothing in the schema (what `compileFlatCsvRow` relies on). Undefined
+   * when none is compiled yet or its ids do not come at random (upsert, scd2).
+   */
+  flatShapes?(resource: string): FlatShapes | undefined
   /** The naming convention applied to one identifier (no `__` splitting). */
   normalizeIdentifier(name: string): string
   /** The normalized table name of a resource. */

@@ -17,6 +17,7 @@ import { bumpSchemaVersion, canonicalJson, cloneSchema, emptySchema } from '../s
 import { inferDataType } from '../schema/type-inference.ts'
 import { compileFlatRow, type FlatKey, type FlatRowFn } from './flat-row-compiler.ts'
 import type {
+  FlatShapes,
   NormalizedPage,
   NormalizedRow,
   Normalizer,
@@ -31,6 +32,13 @@ import { coerceValue, isPlainUtcTimestamp } from './value-coercion.ts'
 const MAX_COMPILES = 64
 /** Compiled shapes kept per root table and tried in turn (rows of a few alternating shapes all stay fast). */
 const MAX_FAST_SHAPES = 8
+
+function sameFlatKeys(a: readonly FlatKey[], b: readonly FlatKey[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((k, i) => k.key === b[i]!.key && k.column === b[i]!.column && k.type === b[i]!.type)
+  )
+}
 
 /** Column name for blank keys in the data, as in dlt. */
 const EMPTY_KEY = '_empty'
@@ -129,6 +137,8 @@ interface TableState {
   spec: ResourceTableSpec | undefined
   /** Compiled paths for root rows of the last flat shapes seen, the most recently compiled last (tried first). */
   fast: FlatRowFn[]
+  /** The keys each of `fast` was compiled from (same order). */
+  fastKeys: FlatKey[][]
   fastCompiles: number
 }
 
@@ -219,6 +229,13 @@ class SchemaNormalizer implements Normalizer {
     return this.finish()
   }
 
+  flatShapes(resource: string): FlatShapes | undefined {
+    const ts = this.roots.get(resource)
+    if (ts === undefined || ts.table === undefined || ts.idMode !== 'random' || ts.fastKeys.length === 0)
+      return undefined
+    return { table: ts.name, keys: ts.fastKeys }
+  }
+
   normalizePage(resource: string, rows: readonly object[], loadId: string): NormalizedPage {
     let ts = this.roots.get(resource)
     if (ts === undefined) {
@@ -295,11 +312,22 @@ class SchemaNormalizer implements Normalizer {
       seen.add(col.name)
       keys.push({ key: e.key, column: col.name, type: col.type as FlatKey['type'] })
     }
+    // a row that left the compiled path for a value (e.g. one for a variant column) has a compiled shape already
+    const same = ts.fastKeys.findIndex((k) => sameFlatKeys(k, keys))
+    if (same >= 0) {
+      ts.fast.push(...ts.fast.splice(same, 1))
+      ts.fastKeys.push(...ts.fastKeys.splice(same, 1))
+      return
+    }
     ts.fastCompiles++
     const fn = compileFlatRow(keys, { loadId: LOAD_ID, id: ID })
     if (fn === undefined) return
-    if (ts.fast.length >= MAX_FAST_SHAPES) ts.fast.shift()
+    if (ts.fast.length >= MAX_FAST_SHAPES) {
+      ts.fast.shift()
+      ts.fastKeys.shift()
+    }
     ts.fast.push(fn)
+    ts.fastKeys.push(keys)
   }
 
   private finishRow(
@@ -632,6 +660,7 @@ class SchemaNormalizer implements Normalizer {
       cols: new Map(),
       plan: { frags: [], entries: new Map(), shape: [], shapeLen: 0 },
       fast: [],
+      fastKeys: [],
       fastCompiles: 0,
       hints: new Map(),
       level,

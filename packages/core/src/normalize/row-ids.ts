@@ -33,6 +33,33 @@ export function createRandomIds(): () => string {
   }
 }
 
+const B64URL_CODES = Uint8Array.from(B64URL, (c) => c.charCodeAt(0))
+
+/**
+ * Like {@link createRandomIds}, but writes each id's 16 characters (ASCII) straight into `out` from `p` and
+ * returns the end: no string per row.
+ */
+export function createRandomIdWriter(): (out: Uint8Array, p: number) => number {
+  const buf = new Uint8Array(ID_BYTES * BATCH)
+  let pos = buf.length
+  return (out, p) => {
+    if (pos >= buf.length) {
+      crypto.getRandomValues(buf)
+      pos = 0
+    }
+    for (let i = pos; i < pos + ID_BYTES; i += 3) {
+      const n = (buf[i]! << 16) | (buf[i + 1]! << 8) | buf[i + 2]!
+      out[p] = B64URL_CODES[n >> 18]!
+      out[p + 1] = B64URL_CODES[(n >> 12) & 63]!
+      out[p + 2] = B64URL_CODES[(n >> 6) & 63]!
+      out[p + 3] = B64URL_CODES[n & 63]!
+      p += 4
+    }
+    pos += ID_BYTES
+    return p
+  }
+}
+
 /**
  * A deterministic 16-character base64url id (96 bits) of `content`, from a fast non-cryptographic 128-bit string
  * hash (cyrb128 over UTF-16 code units). Used for key, row and child ids, where a cryptographic hash per row would

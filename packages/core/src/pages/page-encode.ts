@@ -1,6 +1,8 @@
+import type { FlatKey } from '../normalize/flat-row-compiler.ts'
 import type { NormalizedRow } from '../normalize/normalize-types.ts'
 import { SYSTEM_COLUMNS } from '../normalize/system-columns.ts'
 import { type CsvColumn, type CsvRowEncoder, csvRowEncoder } from '../storage/csv-encoder.ts'
+import { compileFlatCsvRow, type FlatCsvRowFn, NOT_THIS_SHAPE } from '../storage/flat-csv-encoder.ts'
 import type { JobFileFormat } from '../storage/job-writer.ts'
 
 /** Rows of one table already encoded for a job file (see `JobWriter.writeEncoded`). */
@@ -16,13 +18,14 @@ const encoder = new TextEncoder()
 
 /**
  * Encodes rows as csv lines for `columns` (a compiled `encode`) or jsonl lines, into one buffer of their size.
- * With `ends`, puts where each row's line ends into it.
+ * csv lines go into `start` (a buffer, or the size of a new one), or a bigger buffer when they do not fit. With
+ * `ends`, puts where each row's line ends into it.
  */
 export function encodeRows(
   format: JobFileFormat,
   rows: readonly NormalizedRow[],
   encode: CsvRowEncoder | undefined,
-  sizeHint: number = 64 * 1024,
+  start: number | Uint8Array = 64 * 1024,
   ends?: Uint32Array,
 ): Uint8Array {
   if (format === 'jsonl' || encode === undefined) {
@@ -36,7 +39,7 @@ export function encodeRows(
     }
     return out
   }
-  let out = new Uint8Array(Math.max(1024, sizeHint))
+  let out = firstBuffer(start)
   let p = 0
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!
@@ -47,17 +50,114 @@ export function encodeRows(
         if (ends) ends[i] = p
         break
       }
-      const bigger = new Uint8Array(out.length * 2)
-      bigger.set(out.subarray(0, p))
-      out = bigger
+      out = grow(out, p)
     }
   }
   return out.subarray(0, p)
 }
 
-/** A compiled csv encoder per table and column count (columns only grow within a run). */
+function firstBuffer(start: number | Uint8Array): Uint8Array {
+  return typeof start === 'number' ? new Uint8Array(Math.max(1024, start)) : start
+}
+
+/** Buffers kept for encoding by {@link BufferPool}, at most. */
+const SPARE_BUFFERS = 8
+
+/**
+ * Encode buffers that came back from the pipeline's thread once it wrote them: a page worker encodes into them
+ * again, so that neither thread allocates a buffer per page (on the pipeline's thread, every buffer received
+ * counts as external memory, and each 64 MB of it started a full garbage collection).
+ */
+export class BufferPool {
+  private spare: ArrayBuffer[] = []
+
+  /** A buffer of at least `size` bytes: a spare one, or a new one. */
+  take(size: number): Uint8Array {
+    let best = -1
+    for (let i = 0; i < this.spare.length; i++) {
+      const n = this.spare[i]!.byteLength
+      if (n >= size && (best < 0 || n < this.spare[best]!.byteLength)) best = i
+    }
+    if (best < 0) return new Uint8Array(Math.max(1024, size))
+    return new Uint8Array(this.spare.splice(best, 1)[0]!)
+  }
+
+  /** Keeps `buffers` for later (the largest {@link SPARE_BUFFERS}). */
+  give(buffers: readonly ArrayBuffer[]): void {
+    this.spare.push(...buffers)
+    if (this.spare.length > SPARE_BUFFERS) {
+      this.spare.sort((a, b) => b.byteLength - a.byteLength)
+      this.spare.length = SPARE_BUFFERS
+    }
+  }
+}
+
+/**
+ * Writes rows of the normalizer's compiled flat shapes straight as csv lines (see `compileFlatCsvRow`): one
+ * function per shape, the most recent tried first, as the normalizer does. A row of none of these shapes goes to
+ * `other`, which writes it like a flat shape (the end, or -1 when it might not fit) or gives up on the page
+ * ({@link NOT_THIS_SHAPE}: undefined is returned). Puts where each line ends into `ends`.
+ */
+export function encodeFlatRows(
+  shapes: readonly FlatCsvRowFn[],
+  rows: readonly object[],
+  loadId: string,
+  putId: (out: Uint8Array, p: number) => number,
+  start: number | Uint8Array,
+  ends: Uint32Array,
+  other: (row: object, out: Uint8Array, p: number) => number,
+): Uint8Array | undefined {
+  let out = firstBuffer(start)
+  let p = 0
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as Record<string, unknown>
+    // the normalizer wraps anything but a plain object (`{ value: row }`): not a flat shape's row
+    const plain = typeof row === 'object' && row !== null && !Array.isArray(row)
+    let end = NOT_THIS_SHAPE
+    for (let s = shapes.length - 1; plain && s >= 0 && end === NOT_THIS_SHAPE; s--) {
+      end = shapes[s]!(row, out, p, loadId, putId)
+      while (end === -1) {
+        out = grow(out, p)
+        end = shapes[s]!(row, out, p, loadId, putId)
+      }
+    }
+    if (end === NOT_THIS_SHAPE) {
+      end = other(row, out, p)
+      while (end === -1) {
+        out = grow(out, p)
+        end = other(row, out, p)
+      }
+      if (end === NOT_THIS_SHAPE) return undefined
+    }
+    p = end
+    ends[i] = p
+  }
+  return out.subarray(0, p)
+}
+
+/** `out` at twice its size, with its first `p` bytes. */
+function grow(out: Uint8Array, p: number): Uint8Array {
+  const bigger = new Uint8Array(out.length * 2)
+  bigger.set(out.subarray(0, p))
+  return bigger
+}
+
+/** A compiled csv encoder per table and column count (columns only grow within a run), and flat-shape encoders. */
 export class EncoderCache {
   private readonly cache = new Map<string, { count: number; encode: CsvRowEncoder }>()
+  private readonly flat = new WeakMap<
+    readonly FlatKey[],
+    { count: number; encode: FlatCsvRowFn | undefined }
+  >()
+
+  /** The encoder of a flat shape for a header (undefined where code cannot be generated). */
+  flatShape(keys: readonly FlatKey[], columns: readonly CsvColumn[]): FlatCsvRowFn | undefined {
+    const hit = this.flat.get(keys)
+    if (hit && hit.count === columns.length) return hit.encode
+    const encode = compileFlatCsvRow(keys, columns)
+    this.flat.set(keys, { count: columns.length, encode })
+    return encode
+  }
 
   get(table: string, columns: readonly CsvColumn[]): CsvRowEncoder {
     const hit = this.cache.get(table)

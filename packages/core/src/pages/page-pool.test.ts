@@ -159,6 +159,36 @@ describe('PagePool with page workers', () => {
     await pool.close()
   })
 
+  it('writes flat rows straight from the parsed rows, and encodes into the buffers it gets back', async () => {
+    const flat = (from: number) =>
+      Array.from({ length: 50 }, (_, i) => ({ id: from + i, name: `n${i}`, score: i % 3 ? i / 3 : null }))
+    const { pool, main, workers } = poolAfter([{ id: 0, name: 'x', score: 0.5 }])
+    const options = { dataKeys: ['items'] }
+    // the worker's first page compiles the shape; the next ones take the flat path
+    const pages: RemotePage[] = []
+    for (const from of [1, 100, 200]) pages.push(await pool.parse(bytes({ items: flat(from) }), options, TO))
+    const noIds = (s: string) => s.replace(/[A-Za-z0-9_-]{16}/g, 'ID')
+    const columns = main.schema.tables['items']!.columns
+    for (const [i, from] of [1, 100, 200].entries()) {
+      const here = main.normalizePage('items', flat(from), 'load1').tables.get('items')!
+      expect(noIds(text(pages[i]!.encoded![0]!.bytes))).toBe(
+        noIds(text(encodeRows('csv', here, csvRowEncoder(columns)))),
+      )
+    }
+    // once written, a page's buffers go back to its worker with the next request
+    const size = pages[2]!.encoded![0]!.bytes.buffer.byteLength
+    pool.recycle(pages[2]!, pages[2]!.encoded!)
+    expect(pages[2]!.encoded![0]!.bytes.buffer.byteLength).toBe(size)
+    const next = await pool.parse(bytes({ items: flat(300) }), options, TO)
+    const sent = workers.ports[0]!.received.at(-1) as { buffers?: ArrayBuffer[] }
+    // sent (detached here), and encoded into there (so it went back detached again)
+    expect(sent.buffers).toHaveLength(1)
+    expect(sent.buffers![0]!.byteLength).toBe(0)
+    expect(pages[2]!.encoded![0]!.bytes.byteLength).toBe(0)
+    expect(next.encoded![0]!.bytes.buffer.byteLength).toBe(size)
+    await pool.close()
+  })
+
   it('encodes jsonl too', async () => {
     const { pool } = poolAfter([{ id: 1, name: 'a' }])
     const page = await pool.parse(bytes([{ id: 2, name: 'b' }]), {}, { ...TO, format: 'jsonl' })

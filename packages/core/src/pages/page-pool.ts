@@ -26,6 +26,8 @@ interface Slot {
   busy: number
   /** The schema version this worker last got. */
   schemaVersion: number
+  /** Buffers of this worker's encoded rows, written: they go back with its next request. */
+  spare: ArrayBuffer[]
   failure?: SluiceError
 }
 
@@ -189,6 +191,17 @@ export class PagePool {
     return reply as EncodedReply | BackReply
   }
 
+  /**
+   * Gives the buffers of a page's encoded rows back to the worker that encoded them (with its next request), once
+   * they are written: it encodes into them again. The caller must not use them afterwards.
+   */
+  recycle(page: RemotePage, tables: readonly EncodedTable[]): void {
+    for (const t of tables) {
+      const buffer = t.bytes.buffer
+      if (buffer instanceof ArrayBuffer && buffer.byteLength > 0) page.slot.spare.push(buffer)
+    }
+  }
+
   /** Sends `slot` the schema if it has an older one (messages arrive in order: before the next request). */
   private syncSchema(slot: Slot): void {
     if (this.schema && slot.schemaVersion !== this.schemaVersion && !slot.failure) {
@@ -219,7 +232,7 @@ export class PagePool {
 
   private start(): Slot {
     const port = this.workers.spawn()
-    const slot: Slot = { port, busy: 0, schemaVersion: 0, columns: new Map() }
+    const slot: Slot = { port, busy: 0, schemaVersion: 0, columns: new Map(), spare: [] }
     port.onMessage((m) => {
       const reply = m as PageReply
       // in message order: a table's columns are left out when the worker sent them before
@@ -285,6 +298,11 @@ export class PagePool {
       })
       signal?.addEventListener('abort', onAbort, { once: true })
       slot.busy++
+      if (slot.spare.length > 0 && message.t !== 'schema' && message.t !== 'abort') {
+        message.buffers = slot.spare
+        transfer = [...transfer, ...slot.spare]
+        slot.spare = []
+      }
       slot.port.post(message, transfer)
     })
   }

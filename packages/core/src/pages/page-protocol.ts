@@ -31,6 +31,8 @@ export interface ParseMessage {
   bytes: Uint8Array
   options: PageParseOptions
   destiny: PageDestiny
+  /** Encode buffers given back (see `BufferPool`). */
+  buffers?: ArrayBuffer[]
 }
 
 /** Asks for a page's rows, encoded (or back, when they would change the schema). */
@@ -39,6 +41,8 @@ export interface NormalizeMessage {
   id: number
   /** 1 for each row kept; absent: all. */
   keep?: Uint8Array
+  /** Encode buffers given back (see `BufferPool`). */
+  buffers?: ArrayBuffer[]
 }
 
 /** Sends a request from the worker; the page's rows stay there as after `parse`. */
@@ -48,6 +52,8 @@ export interface FetchMessage {
   request: RemoteRequest
   options: PageParseOptions
   destiny: PageDestiny
+  /** Encode buffers given back (see `BufferPool`). */
+  buffers?: ArrayBuffer[]
 }
 
 /** Stops a `fetch` (and forgets its page). */

@@ -1,6 +1,9 @@
-import type { Normalizer } from '../normalize/normalize-types.ts'
+import type { RemoteRequest } from '../http/http-types.ts'
+import type { NormalizedRow, Normalizer } from '../normalize/normalize-types.ts'
 import { createNormalizer } from '../normalize/normalizer.ts'
-import { EncoderCache, encodeRows, rootIndexes } from './page-encode.ts'
+import { createRandomIdWriter } from '../normalize/row-ids.ts'
+import { NOT_THIS_SHAPE } from '../storage/flat-csv-encoder.ts'
+import { BufferPool, EncoderCache, encodeFlatRows, encodeRows, rootIndexes } from './page-encode.ts'
 import { BodyDecodeError, type PageBody, readPageBody } from './page-parse.ts'
 import type {
   EncodedTable,
@@ -18,6 +21,25 @@ import type {
 interface HeldPage {
   destiny: PageDestiny
   rows: readonly object[]
+}
+
+/**
+ * How a page worker sends a request: the answer's status, headers and body (UTF-8 text, invalid bytes replaced).
+ * Rejects like `fetch` for network errors (the reason in `cause` or the message), with the signal's reason once it
+ * aborts. Redirects are followed and compressed bodies decoded, as `fetch` does.
+ */
+export type PageSend = (
+  request: RemoteRequest,
+  signal: AbortSignal,
+) => Promise<{ status: number; headers: [string, string][]; text: string }>
+
+/** {@link PageSend} with `fetch` (Web APIs: what Web Workers use). */
+export const fetchSend: PageSend = async (request, signal) => {
+  const { url, method, headers, body } = request
+  const res = await fetch(url, { method, headers, signal, ...(body !== undefined ? { body } : {}) })
+  // text(): undici decodes its chunks at once (arrayBuffer() copies them into one more buffer, and every buffer
+  // made here counts towards the external memory that starts V8's full garbage collections)
+  return { status: res.status, headers: [...res.headers], text: await res.text() }
 }
 
 /** Why a body could not be parsed, as the replies carry it. */
@@ -38,7 +60,10 @@ function decodeFailure(error: unknown): { message: string; snippet: string; look
  * would change the schema is kept as rows until the pool asks for it: encoded then if a newer schema fits it,
  * else sent back.
  */
-export function createPageWorker(post: (reply: PageReply, transfer: ArrayBuffer[]) => void): {
+export function createPageWorker(
+  post: (reply: PageReply, transfer: ArrayBuffer[]) => void,
+  send: PageSend = fetchSend,
+): {
   handle(message: PageRequest): void
 } {
   const pages = new Map<number, HeldPage>()
@@ -57,6 +82,74 @@ export function createPageWorker(post: (reply: PageReply, transfer: ArrayBuffer[
 
   /** Columns sent per table (by count: columns only grow), so that a table's columns go to the pool once. */
   const sentColumns = new Map<string, number>()
+  const putId = createRandomIdWriter()
+  const buffers = new BufferPool()
+
+  /** An encoded table, with its columns when the pool has not had these yet. */
+  const entry = (
+    table: string,
+    columns: readonly { name: string; dataType: string }[],
+    bytes: Uint8Array,
+    ends: Uint32Array,
+  ): EncodedTable => {
+    const out: EncodedTable = { table, bytes, rows: ends.length, ends }
+    if (sentColumns.get(table) !== columns.length) {
+      out.columns = columns.map((c) => ({ name: c.name, dataType: c.dataType }))
+      sentColumns.set(table, columns.length)
+    }
+    return out
+  }
+
+  /**
+   * The page's rows as csv for a root table without child rows: rows of the table's compiled flat shapes are
+   * written without normalized rows (the same bytes), any other row is normalized alone. Undefined when some
+   * row has child rows (the page is normalized as a whole), `'changed'` when one changed this copy's schema.
+   */
+  const encodeFlat = (
+    n: Normalizer,
+    rows: readonly object[],
+    o: PageDestiny,
+  ): EncodedTable | 'changed' | undefined => {
+    const shapes = o.format === 'csv' ? n.flatShapes?.(o.resource) : undefined
+    const columns = shapes && n.schema.tables[shapes.table]?.columns
+    if (!shapes || !columns) return undefined
+    const table = shapes.table
+    const fns = []
+    for (const keys of shapes.keys) {
+      const fn = encoders.flatShape(keys, columns)
+      if (!fn) return undefined
+      fns.push(fn)
+    }
+    const encodeRow = encoders.get(table, columns)
+    let changed = false
+    let last: { row: object; normalized: NormalizedRow } | undefined
+    const other = (row: object, out: Uint8Array, p: number): number => {
+      if (last?.row !== row) {
+        let page: ReturnType<Normalizer['normalizePage']>
+        try {
+          page = n.normalizePage(o.resource, [row], o.loadId)
+        } catch {
+          changed = true
+          return NOT_THIS_SHAPE
+        }
+        if (page.changes.length > 0 || page.discardedRows > 0) changed = true
+        const normalized = page.tables.get(table)?.[0]
+        const children = [...page.tables].some(([t, r]) => t !== table && r.length > 0)
+        if (changed || children || !normalized) return NOT_THIS_SHAPE
+        last = { row, normalized }
+      }
+      return encodeRow(last.normalized, out, p)
+    }
+    const ends = new Uint32Array(rows.length)
+    const start = buffers.take(sizeHint)
+    const bytes = encodeFlatRows(fns, rows, o.loadId, putId, start, ends, other)
+    if (changed || !bytes) {
+      buffers.give([start.buffer as ArrayBuffer])
+      return changed ? 'changed' : undefined
+    }
+    sizeHint = Math.ceil(bytes.length * 1.1)
+    return entry(table, columns, bytes, ends)
+  }
 
   /**
    * Normalizes and encodes `rows` (with where each row ends and its root row), or undefined when they would
@@ -68,6 +161,12 @@ export function createPageWorker(post: (reply: PageReply, transfer: ArrayBuffer[
   ): { tables: EncodedTable[]; transfer: ArrayBuffer[] } | undefined => {
     const n = current()
     if (!n) return undefined
+    const flat = encodeFlat(n, rows, o)
+    if (flat === 'changed') {
+      normalizer = undefined
+      return undefined
+    }
+    if (flat) return { tables: [flat], transfer: [flat.bytes.buffer as ArrayBuffer] }
     let page: ReturnType<Normalizer['normalizePage']> | undefined
     try {
       page = n.normalizePage(o.resource, rows, o.loadId)
@@ -87,15 +186,12 @@ export function createPageWorker(post: (reply: PageReply, transfer: ArrayBuffer[
       const columns = schema.tables[table]?.columns ?? []
       const ends = new Uint32Array(tableRows.length)
       const encoder = o.format === 'csv' ? encoders.get(table, columns) : undefined
-      const bytes = encodeRows(o.format, tableRows, encoder, t === 0 ? sizeHint : undefined, ends)
+      const start = t === 0 ? sizeHint : 64 * 1024
+      const bytes = encodeRows(o.format, tableRows, encoder, encoder ? buffers.take(start) : start, ends)
       if (t === 0) sizeHint = Math.ceil(bytes.length * 1.1)
-      const entry: EncodedTable = { table, bytes, rows: tableRows.length, ends }
-      if (roots[t]) entry.roots = roots[t]
-      if (sentColumns.get(table) !== columns.length) {
-        entry.columns = columns.map((c) => ({ name: c.name, dataType: c.dataType }))
-        sentColumns.set(table, columns.length)
-      }
-      tables.push(entry)
+      const encoded = entry(table, columns, bytes, ends)
+      if (roots[t]) encoded.roots = roots[t]
+      tables.push(encoded)
       transfer.push(bytes.buffer as ArrayBuffer)
     }
     return { tables, transfer }
@@ -134,20 +230,12 @@ export function createPageWorker(post: (reply: PageReply, transfer: ArrayBuffer[
     const ctrl = new AbortController()
     fetching.set(m.id, ctrl)
     try {
-      const { url, method, headers, body } = m.request
-      const res = await fetch(url, {
-        method,
-        headers,
-        signal: ctrl.signal,
-        ...(body !== undefined ? { body } : {}),
-      })
-      const reply: FetchedReply = { t: 'fetched', id: m.id, status: res.status, headers: [...res.headers] }
-      if (res.status < 200 || res.status >= 300) reply.text = await res.text()
+      const res = await send(m.request, ctrl.signal)
+      const reply: FetchedReply = { t: 'fetched', id: m.id, status: res.status, headers: res.headers }
+      if (res.status < 200 || res.status >= 300) reply.text = res.text
       else {
-        // text(): undici decodes its chunks at once (arrayBuffer() copies them into one more buffer, and every
-        // buffer made here counts towards the external memory that starts V8's full garbage collections)
         try {
-          const body = readPageBody(await res.text(), m.options)
+          const body = readPageBody(res.text, m.options)
           if (ctrl.signal.aborted) return
           const { page, transfer } = summarize(m.id, body, m.destiny)
           reply.page = page
@@ -183,6 +271,7 @@ export function createPageWorker(post: (reply: PageReply, transfer: ArrayBuffer[
 
   return {
     handle(message) {
+      if ('buffers' in message && message.buffers) buffers.give(message.buffers)
       switch (message.t) {
         case 'schema':
           setup = message

@@ -58,11 +58,14 @@ export class PageWrites {
     reply?.catch(() => undefined)
     const p = this.tail.then(async () => {
       const t0 = performance.now()
-      if (encoded) await this.writeEncoded(encoded, page.keep)
-      else {
+      if (encoded) {
+        await this.writeEncoded(encoded, page.keep)
+        page.pool.recycle(page, encoded)
+      } else {
         const r = (await reply)!
         if (r.t === 'back') return this.here(r.rows)
         await this.writeEncoded(r.tables, undefined)
+        page.pool.recycle(page, r.tables)
       }
       this.ms += performance.now() - t0
     })

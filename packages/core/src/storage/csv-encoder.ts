@@ -34,7 +34,7 @@ export function csvField(value: unknown): string {
  * Bytes a column may take without its own bounds check: a separator and a number (`String(x)` of a double is at
  * most 24 characters) or a boolean. Text, bigints and JSON check their size against the end minus the reserve.
  */
-const FIXED_BYTES = 40
+export const FIXED_BYTES = 40
 
 /**
  * Writes `text`'s UTF-8 (lone surrogates as U+FFFD, as TextEncoder does) from `p`; `quoted` doubles `"`. Returns
@@ -80,7 +80,7 @@ function putChars(out: Uint8Array, p: number, text: string, quoted: boolean): nu
  * A text field (quoted when empty, `\.` or holding `"` `,` `\n` `\r`) from `p`, or -1 when it might pass `end`:
  * each UTF-16 unit takes at most 3 bytes, a doubled quote 2.
  */
-function putText(out: Uint8Array, p: number, end: number, text: string): number {
+export function putText(out: Uint8Array, p: number, end: number, text: string): number {
   const n = text.length
   if (p + 3 * n + 2 > end) return -1
   if (n > 0 && !(n === 2 && text === '\\.')) {
@@ -100,7 +100,7 @@ function putAscii(out: Uint8Array, p: number, text: string): number {
 }
 
 /** A number as `String(x)` writes it; integers 0 .. 2^31-1 digit by digit (no string). */
-function putNumber(out: Uint8Array, p: number, x: number): number {
+export function putNumber(out: Uint8Array, p: number, x: number): number {
   if ((x | 0) !== x || x < 0) return putAscii(out, p, String(x))
   if (x < 10) {
     out[p] = 48 + x
@@ -117,12 +117,12 @@ function putNumber(out: Uint8Array, p: number, x: number): number {
   return p + digits
 }
 
-function putBool(out: Uint8Array, p: number, x: boolean): number {
+export function putBool(out: Uint8Array, p: number, x: boolean): number {
   return putAscii(out, p, x ? 'true' : 'false')
 }
 
 /** Any value as {@link csvField} writes it (not null). */
-function putValue(out: Uint8Array, p: number, end: number, x: unknown): number {
+export function putValue(out: Uint8Array, p: number, end: number, x: unknown): number {
   switch (typeof x) {
     case 'string':
       return putText(out, p, end, x)
@@ -140,7 +140,7 @@ function putValue(out: Uint8Array, p: number, end: number, x: unknown): number {
 }
 
 /** A json column's value as JSON text (so a JSON string stays apart from text). */
-function putJson(out: Uint8Array, p: number, end: number, x: unknown): number {
+export function putJson(out: Uint8Array, p: number, end: number, x: unknown): number {
   return putText(out, p, end, JSON.stringify(x))
 }
 
@@ -162,7 +162,7 @@ function putFor(dataType: string | undefined): Put {
 }
 
 /** The code writing one column's value `x` (not null) in a compiled encoder. */
-function putCode(dataType: string | undefined): string {
+export function putCode(dataType: string | undefined): string {
   switch (dataType) {
     case 'json':
       return 'p = J(out, p, end, x)'
@@ -176,7 +176,7 @@ function putCode(dataType: string | undefined): string {
   }
 }
 
-function columnsOf(columns: readonly CsvColumn[]): { name: string; dataType: string | undefined }[] {
+export function columnsOf(columns: readonly CsvColumn[]): { name: string; dataType: string | undefined }[] {
   return columns.map((c) =>
     typeof c === 'string' ? { name: c, dataType: undefined } : { name: c.name, dataType: c.dataType },
   )

@@ -54,8 +54,9 @@ export interface JobWriter {
   /** Appends rows; resolves once they are encoded into the open file's buffers, which are written out as they fill (backpressure: await it). */
   write(rows: readonly NormalizedRow[]): Promise<void>
   /**
-   * Appends rows a page worker encoded. csv: when their columns differ from the open file's header (the worker
-   * had an older schema), the file is closed and the next one gets their header.
+   * Appends rows a page worker encoded, and resolves once their bytes are written (the caller may reuse them
+   * then). csv: when their columns differ from the open file's header (the worker had an older schema), the file
+   * is closed and the next one gets their header.
    */
   writeEncoded(chunk: EncodedRows): Promise<void>
   /** Closes the current file and returns every file written, in order. */
@@ -265,6 +266,7 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
       await writeAlone(c, chunk.bytes)
       c.file.rows += chunk.rows
       totalRows += chunk.rows
+      await c.inFlight
       if (c.queued >= maxBytes) await finish()
     },
     async close() {

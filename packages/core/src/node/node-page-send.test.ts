@@ -1,0 +1,114 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { fetchSend } from '../pages/page-worker.ts'
+import { undiciPageSend } from './node-page-send.ts'
+
+// The page workers' sender on Node.js must answer like `fetch` (the sender Web Workers use): the same status,
+// headers and decoded text, redirects followed, network errors rejected.
+const BODY = JSON.stringify({ entries: [{ id: 1, text: 'Grüße – ok' }] })
+const ENCODE: Record<string, (b: Buffer) => Buffer> = {
+  gzip: gzipSync,
+  br: brotliCompressSync,
+  deflate: deflateSync,
+  'raw-deflate': deflateRawSync,
+}
+
+let server: Server
+let base: string
+const seen: IncomingMessage['headers'][] = []
+
+function handle(req: IncomingMessage, res: ServerResponse): void {
+  seen.push(req.headers)
+  const url = new URL(req.url ?? '/', 'http://x')
+  const coding = url.searchParams.get('coding')
+  if (url.pathname === '/moved') {
+    res.writeHead(302, { location: '/plain' }).end()
+  } else if (url.pathname === '/cookies') {
+    res.writeHead(200, [
+      ['set-cookie', 'a=1'],
+      ['set-cookie', 'b=2'],
+      ['x-n', '1'],
+    ])
+    res.end('{}')
+  } else if (url.pathname === '/missing') {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('no such page')
+  } else if (coding) {
+    const body = coding === 'unknown' ? Buffer.from(BODY) : ENCODE[coding]!(Buffer.from(BODY))
+    const name = coding === 'raw-deflate' ? 'deflate' : coding
+    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': name }).end(body)
+  } else if (url.pathname === '/slow') {
+    setTimeout(() => res.writeHead(200).end('{}'), 5_000).unref()
+  } else {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(BODY)
+  }
+}
+
+beforeAll(async () => {
+  server = createServer(handle)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+afterAll(async () => {
+  server.closeAllConnections()
+  await new Promise((resolve) => server.close(resolve))
+})
+
+const get = (path: string, headers: [string, string][] = []) => ({ url: base + path, method: 'GET', headers })
+const never = new AbortController().signal
+const send = undiciPageSend()
+
+describe('undiciPageSend', () => {
+  it('answers like fetch: status, headers and the UTF-8 text', async () => {
+    const [a, b] = await Promise.all([send(get('/plain'), never), fetchSend(get('/plain'), never)])
+    expect(a.status).toBe(200)
+    expect(a.text).toBe(BODY)
+    expect(a.text).toBe(b.text)
+    expect(new Map(a.headers).get('content-type')).toBe('application/json; charset=utf-8')
+  })
+
+  it.each(['gzip', 'br', 'deflate', 'raw-deflate'])(
+    'asks for compressed bodies and decodes %s',
+    async (coding) => {
+      seen.length = 0
+      const r = await send(get(`/body?coding=${coding}`), never)
+      expect(r.text).toBe(BODY)
+      expect(seen[0]?.['accept-encoding']).toBe('gzip, deflate, br')
+    },
+  )
+
+  it('keeps an accept-encoding the request has, and a body in an unknown coding as it came', async () => {
+    seen.length = 0
+    const r = await send(get('/body?coding=unknown', [['Accept-Encoding', 'identity']]), never)
+    expect(seen[0]?.['accept-encoding']).toBe('identity')
+    expect(r.text).toBe(BODY)
+  })
+
+  it('follows a redirect', async () => {
+    const r = await send(get('/moved'), never)
+    expect(r.status).toBe(200)
+    expect(r.text).toBe(BODY)
+  })
+
+  it('gives the text of an error status, and repeated headers as fetch does', async () => {
+    const missing = await send(get('/missing'), never)
+    expect(missing).toMatchObject({ status: 404, text: 'no such page' })
+    const cookies = await send(get('/cookies'), never)
+    expect(cookies.headers.filter(([n]) => n === 'set-cookie').map(([, v]) => v)).toEqual(['a=1', 'b=2'])
+  })
+
+  it('rejects for a network error, and once the signal aborts', async () => {
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const port = (closed.address() as AddressInfo).port
+    await new Promise((resolve) => closed.close(resolve))
+    await expect(
+      send({ url: `http://127.0.0.1:${port}/`, method: 'GET', headers: [] }, never),
+    ).rejects.toThrow(/ECONNREFUSED/)
+    const ctrl = new AbortController()
+    const pending = send(get('/slow'), ctrl.signal)
+    ctrl.abort(new Error('stopped'))
+    await expect(pending).rejects.toThrow()
+  })
+})
