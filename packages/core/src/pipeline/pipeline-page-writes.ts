@@ -1,11 +1,13 @@
-import type { Normalizer } from '../normalize/normalize-types.ts'
-import { keepRows } from '../pages/page-encode.ts'
+import type { NormalizedRow, Normalizer } from '../normalize/normalize-types.ts'
+import { createRandomIdWriter } from '../normalize/row-ids.ts'
+import { BufferPool, EncoderCache, encodeFlatRows, keepRows } from '../pages/page-encode.ts'
 import { pageRows } from '../pages/page-parse.ts'
 import { isRemotePage, type PagePool } from '../pages/page-pool.ts'
 import type { EncodedTable } from '../pages/page-protocol.ts'
 import type { ParsedPage } from '../pages/page-types.ts'
 import type { SchemaChange } from '../schema/schema-types.ts'
 import type { FileSystem } from '../storage/file-system.ts'
+import { NOT_THIS_SHAPE } from '../storage/flat-csv-encoder.ts'
 import { createJobWriter, type JobFile, type JobFileFormat, type JobWriter } from '../storage/job-writer.ts'
 
 /** What {@link PageWrites} needs from the extract pass. */
@@ -39,6 +41,11 @@ export class PageWrites {
   /** Milliseconds spent normalizing and writing on this thread. */
   ms: number = 0
   private queue: Promise<void>[] = []
+  /** For pages of flat rows written here (see {@link hereFlat}). */
+  private readonly encoders = new EncoderCache()
+  private readonly buffers = new BufferPool()
+  private readonly putId = createRandomIdWriter()
+  private sizeHint = 64 * 1024
   private tail: Promise<void> = Promise.resolve()
   private readonly ahead: number
 
@@ -114,6 +121,10 @@ export class PageWrites {
 
   private async here(rows: readonly object[]): Promise<void> {
     const t0 = performance.now()
+    if (await this.hereFlat(rows)) {
+      this.ms += performance.now() - t0
+      return
+    }
     const normalized = this.o.normalizer.normalizePage(this.o.resource, rows, this.o.loadId)
     if (normalized.changes.length > 0) this.o.onChanges(normalized.changes)
     for (const [table, tableRowsOfPage] of normalized.tables) {
@@ -123,6 +134,60 @@ export class PageWrites {
     }
     this.rows += rows.length
     this.ms += performance.now() - t0
+  }
+
+  /**
+   * Writes a page whose rows need no child table straight as csv (see `encodeFlatRows`): rows of the root
+   * table's compiled flat shapes without normalized rows, any other row normalized alone. False when a row has
+   * child rows or changes the schema: nothing is written then, and the page is normalized as a whole (the
+   * changes found on the way are reported first).
+   */
+  private async hereFlat(rows: readonly object[]): Promise<boolean> {
+    const { normalizer: n, resource, loadId } = this.o
+    const shapes = this.o.format === 'csv' ? n.flatShapes?.(resource) : undefined
+    const columns = shapes && n.schema.tables[shapes.table]?.columns
+    if (!shapes || !columns || rows.length === 0) return false
+    const table = shapes.table
+    const fns = []
+    for (const keys of shapes.keys) {
+      const fn = this.encoders.flatShape(keys, columns)
+      if (!fn) return false
+      fns.push(fn)
+    }
+    const encodeRow = this.encoders.get(table, columns)
+    const changes: SchemaChange[] = []
+    let dropped = 0
+    let last: { row: object; normalized: NormalizedRow | undefined } | undefined
+    const other = (row: object, out: Uint8Array, p: number): number => {
+      if (last?.row !== row) {
+        const page = n.normalizePage(resource, [row], loadId)
+        changes.push(...page.changes)
+        const children = [...page.tables].some(([t, r]) => t !== table && r.length > 0)
+        if (page.changes.length > 0 || children) return NOT_THIS_SHAPE
+        last = { row, normalized: page.tables.get(table)?.[0] }
+        // a discard_row contract dropped it
+        if (!last.normalized) dropped++
+      }
+      return last.normalized ? encodeRow(last.normalized, out, p) : p
+    }
+    const start = this.buffers.take(this.sizeHint)
+    let bytes: Uint8Array | undefined
+    try {
+      bytes = encodeFlatRows(fns, rows, loadId, this.putId, start, new Uint32Array(rows.length), other)
+    } finally {
+      if (changes.length > 0) this.o.onChanges(changes)
+    }
+    if (!bytes) {
+      this.buffers.give([start.buffer as ArrayBuffer])
+      return false
+    }
+    this.sizeHint = Math.ceil(bytes.length * 1.1)
+    const written = rows.length - dropped
+    await this.writer(table).writeEncoded({ columns, bytes, rows: written })
+    this.buffers.give([bytes.buffer as ArrayBuffer])
+    this.tableRows.set(table, (this.tableRows.get(table) ?? 0) + written)
+    this.rows += rows.length
+    return true
   }
 
   private writer(table: string): JobWriter {
