@@ -1,0 +1,134 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DuckDBInstance } from '@duckdb/node-api'
+import { type PipelineEvent, pipeline, type Source } from '@sluice/core'
+import { nodeFileSystem } from '@sluice/core/node'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
+import { DuckDBClient, duckdb } from '../src/index.ts'
+
+// A statement that fails inside the publish transaction (between the first and the last statement of
+// `complete()`) must leave the dataset as it was, and the next run must publish the pending package once: no
+// row lost, none twice. The failure is injected into the client's statements.
+const instance = await DuckDBInstance.create(':memory:')
+const conn = await instance.connect()
+const dir = await mkdtemp(join(tmpdir(), 'sluice-duckdb-publish-failure-'))
+afterAll(async () => {
+  conn.closeSync()
+  instance.closeSync()
+  await rm(dir, { recursive: true, force: true })
+})
+
+/** The statement to fail once (the next one matching it), and every statement run. */
+let failOn: RegExp | undefined
+const statements: string[] = []
+const rawExecute = (DuckDBClient.prototype as unknown as { rawExecute: (sql: string) => Promise<void> })
+  .rawExecute
+vi.spyOn(
+  DuckDBClient.prototype as unknown as { rawExecute: typeof rawExecute },
+  'rawExecute',
+).mockImplementation(function (this: unknown, sql: string, ...rest: unknown[]) {
+  statements.push(sql)
+  if (failOn?.test(sql)) {
+    failOn = undefined
+    return Promise.reject(new Error('injected failure inside the publish'))
+  }
+  return (rawExecute as (...a: unknown[]) => Promise<void>).call(this, sql, ...rest)
+})
+afterEach(() => {
+  failOn = undefined
+  statements.length = 0
+})
+
+async function value(sql: string): Promise<number> {
+  return Number((await conn.runAndReadAll(sql)).getRows()[0]?.[0])
+}
+
+/** Items `from..to` (merge on id, with a child list) and 40 events (append), tagged with the run's label. */
+function source(label: string, from: number, to: number): Source {
+  return {
+    name: 'shop',
+    resources: [
+      {
+        name: 'items',
+        primaryKey: 'id',
+        writeDisposition: 'merge',
+        async *read() {
+          yield Array.from({ length: to - from + 1 }, (_, i) => ({ id: from + i, label, tags: [label, 'x'] }))
+        },
+      },
+      {
+        name: 'events',
+        writeDisposition: 'append',
+        async *read() {
+          yield Array.from({ length: 40 }, (_, n) => ({ n, label }))
+        },
+      },
+    ],
+  }
+}
+
+function run(dataset: string, src: Source, events: PipelineEvent[] = []) {
+  return pipeline({
+    pipelineName: `publish_${dataset}`,
+    destination: duckdb({ instance }),
+    datasetName: dataset,
+    pipelinesDir: join(dir, 'pipelines'),
+    fs: nodeFileSystem(),
+    onEvent: (e) => events.push(e),
+  }).run(src)
+}
+
+const counts = (dataset: string) =>
+  Promise.all([
+    value(`SELECT count(*) FROM ${dataset}.items`),
+    value(`SELECT count(DISTINCT id) FROM ${dataset}.items`),
+    value(`SELECT count(*) FROM ${dataset}.items__tags`),
+    value(`SELECT count(*) FROM ${dataset}.events`),
+    value(`SELECT count(*) FROM ${dataset}._sluice_loads`),
+  ])
+
+describe('duckdb: a statement fails inside the publish transaction', () => {
+  it.each([
+    // a first load, published by rename: the failure after the root table was renamed into place
+    ['a first load (rename), at the child table', 'rename', /RENAME TO "items__tags"$/],
+    // the last statement of every publish
+    ['a first load (rename), at the load record', 'record', /INSERT INTO .*"_sluice_loads"/],
+  ])('%s: nothing is published, and the rerun publishes it once', async (_, dataset, failing) => {
+    failOn = failing
+    const error = await run(dataset, source('a', 1, 300)).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(String(error)).toContain('injected failure inside the publish')
+    expect(failOn, 'the statement to fail never ran').toBeUndefined()
+    // rolled back: the tables exist (created before the publish) and hold nothing
+    expect(await counts(dataset)).toEqual([0, 0, 0, 0, 0])
+
+    const events: PipelineEvent[] = []
+    await run(dataset, source('b', 201, 400), events)
+    expect(events.some((e) => e.type === 'package-resumed')).toBe(true)
+    // ids 1-200 from the first package, 201-400 from the rerun's (merged over the first's 201-300)
+    expect(await counts(dataset)).toEqual([400, 400, 800, 80, 2])
+    expect(await value(`SELECT count(*) FROM ${dataset}.items WHERE label = 'b'`)).toBe(200)
+  })
+
+  it('a merge into rows (copied): the target keeps its rows, and the rerun merges once', async () => {
+    await run('copy', source('a', 1, 300))
+    expect(await counts('copy')).toEqual([300, 300, 600, 40, 1])
+    failOn = /INSERT INTO .*"_sluice_loads"/
+    const error = await run('copy', source('b', 201, 400)).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(String(error)).toContain('injected failure inside the publish')
+    expect(statements.some((s) => /^(INSERT INTO|DELETE FROM) "memory"\."copy"\."items"/.test(s))).toBe(true)
+    expect(await counts('copy')).toEqual([300, 300, 600, 40, 1])
+    expect(await value(`SELECT count(*) FROM copy.items WHERE label = 'b'`)).toBe(0)
+
+    await run('copy', source('c', 401, 450))
+    expect(await counts('copy')).toEqual([450, 450, 900, 120, 3])
+    expect(await value(`SELECT count(*) FROM copy.items WHERE label = 'b'`)).toBe(200)
+    expect(await value(`SELECT count(*) FROM copy.items WHERE label = 'c'`)).toBe(50)
+  })
+})
