@@ -6,6 +6,7 @@ import { isSluiceError, type PipelineEvent, pipeline, type SluiceError, type Sou
 import { nodeFileSystem } from '@sluice/core/node'
 import { afterAll, describe, expect, it } from 'vitest'
 import { duckdb } from '../src/index.ts'
+import { shopSource } from './duckdb-test-helpers.ts'
 
 // A run whose database hits a FATAL error (DuckDB invalidates the instance) must fail with DESTINATION_FATAL, and
 // running again on the same file must end with every row exactly once: nothing lost, nothing appended twice.
@@ -22,32 +23,8 @@ const EVENTS = 150
 
 /** Items 1..1800 (merge on id) and 900 events (append), each row tagged with the run's label. */
 function source(label: string): Source {
-  return {
-    name: 'shop',
-    resources: [
-      {
-        name: 'items',
-        primaryKey: 'id',
-        writeDisposition: 'merge',
-        async *read() {
-          for (let p = 0; p < PAGES; p++) {
-            yield Array.from({ length: ITEMS }, (_, i) => {
-              const id = p * ITEMS + i + 1
-              return { id, label, tags: id % 2 ? ['a', 'b'] : [] }
-            })
-          }
-        },
-      },
-      {
-        name: 'events',
-        writeDisposition: 'append',
-        async *read() {
-          for (let p = 0; p < PAGES; p++)
-            yield Array.from({ length: EVENTS }, (_, i) => ({ n: p * EVENTS + i, label }))
-        },
-      },
-    ],
-  }
+  const pages = Array.from({ length: PAGES }, (_, p) => [p * ITEMS + 1, (p + 1) * ITEMS] as const)
+  return shopSource({ label, pages, tags: (id) => (id % 2 ? ['a', 'b'] : []), events: EVENTS })
 }
 
 function run(name: string, label: string, settings: Record<string, string>, events: PipelineEvent[]) {

@@ -4,8 +4,9 @@ import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { pipeline, type Resource } from '@sluice/core'
 import { nodeFileSystem } from '@sluice/core/node'
-import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { DuckDBClient, duckdb, duckdbTablesHaveExtras } from '../src/index.ts'
+import { spyOnStatements } from './duckdb-test-helpers.ts'
 
 // A replaced table, and a first load (empty target), is staged in the dataset as _sluice_swap__<table> and
 // published by DROP + RENAME instead of a copy. Whenever the publish would filter or keep rows (duplicate keys,
@@ -20,16 +21,7 @@ afterAll(async () => {
 })
 
 // every statement the destination runs, to tell a rename publish from a copy
-const statements: string[] = []
-const rawExecute = (DuckDBClient.prototype as unknown as { rawExecute: (sql: string) => Promise<void> })
-  .rawExecute
-vi.spyOn(
-  DuckDBClient.prototype as unknown as { rawExecute: typeof rawExecute },
-  'rawExecute',
-).mockImplementation(function (this: unknown, sql: string, ...rest: unknown[]) {
-  statements.push(sql)
-  return (rawExecute as (...a: unknown[]) => Promise<void>).call(this, sql, ...rest)
-})
+const { statements } = spyOnStatements()
 beforeEach(() => {
   statements.length = 0
 })
