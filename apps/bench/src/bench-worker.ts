@@ -1,5 +1,5 @@
 // Child process: runs one measurement (a job sent over IPC) and reports its figures and peak RSS.
-import { heapGrowthFromEnv, limitHeapGrowth } from '@sluice/core/node'
+import { heapGrowthFromEnv, holdYoungGeneration, limitHeapGrowth } from '@sluice/core/node'
 import { peakRssMb } from './bench-common.ts'
 import { prepareAccount } from './bench-prepare.ts'
 import {
@@ -112,9 +112,10 @@ const SLUICE_RUNS: ReadonlySet<BenchJob['kind']> = new Set([
 process.once('message', (job: BenchJob) => {
   Object.assign(process.env, job.env ?? {})
   if (SLUICE_RUNS.has(job.kind)) {
-    // as the CLI: V8's own sizing when page workers run (see heapGrowthFromEnv)
+    // as the CLI: V8's own sizing when page workers run (see heapGrowthFromEnv), and the young generation held
     const percent = heapGrowthFromEnv(process.env, process.env.BENCH_PAGE_WORKERS !== '0')
     if (percent !== undefined) limitHeapGrowth(percent)
+    if (process.env.BENCH_PAGE_WORKERS !== '0') holdYoungGeneration()
   }
   const heap = heapSampler()
   const cpu = process.cpuUsage()

@@ -18,12 +18,15 @@ function io(env: Record<string, string>, calls: number[]): CliIO & { err: () => 
     limitHeapGrowth: (percent) => {
       calls.push(percent)
     },
+    holdYoungGeneration: () => {
+      calls.push(-1)
+    },
     err: () => err,
   }
 }
 
 describe('the heap growth of the sluice process (SLUICE_HEAP_GROWTH_PERCENT)', () => {
-  it('run sets it (100 unless page workers run or it is off); a bad value is a configuration error (exit 2)', async () => {
+  it('run sets it (100 unless page workers run or it is off), holds the young generation with page workers; a bad value is a configuration error (exit 2)', async () => {
     const calls: number[] = []
     // an unknown source stops the run right after the heap is set
     const run = (env: Record<string, string>, workers: string) =>
@@ -33,10 +36,11 @@ describe('the heap growth of the sluice process (SLUICE_HEAP_GROWTH_PERCENT)', (
     expect(await run({ [HEAP_GROWTH_ENV]: '50' }, '2')).toBe(2)
     expect(await run({ [HEAP_GROWTH_ENV]: 'off' }, '0')).toBe(2)
     expect(await main(['help'], io({}, calls))).toBe(0)
-    expect(calls).toEqual([100, 50])
+    // -1: the young generation held small, only with page workers
+    expect(calls).toEqual([100, -1, 50, -1])
     const bad = io({ [HEAP_GROWTH_ENV]: 'lots' }, calls)
     expect(await main(['help'], bad)).toBe(2)
     expect(bad.err()).toContain('SLUICE_HEAP_GROWTH_PERCENT="lots" is not a whole percent')
-    expect(calls).toEqual([100, 50])
+    expect(calls).toEqual([100, -1, 50, -1])
   })
 })

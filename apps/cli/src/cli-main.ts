@@ -19,6 +19,12 @@ export interface CliIO {
    * V8's own sizing with them).
    */
   limitHeapGrowth?(percent: number): void
+  /**
+   * Keeps the main thread's V8 young generation small while page workers parse the pages
+   * (`holdYoungGeneration` of `@sluice/core/node`); the bin passes it, tests leave it out. `run` calls it when
+   * page workers run.
+   */
+  holdYoungGeneration?(): void
 }
 
 export const HELP = `Usage: sluice <command> [options]

@@ -179,6 +179,8 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   }
   const heapGrowth = heapGrowthFromEnv(io.env, flags.pageWorkers > 0)
   if (heapGrowth !== undefined) io.limitHeapGrowth?.(heapGrowth)
+  // pages are parsed on the workers: this thread's young generation can stay as small as it is now
+  if (flags.pageWorkers > 0) io.holdYoungGeneration?.()
   if (!SOURCES[flags.source]) {
     throw new UsageError(`unknown source "${flags.source}": use one of ${Object.keys(SOURCES).join(', ')}`)
   }

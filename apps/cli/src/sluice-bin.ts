@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import process from 'node:process'
-import { limitHeapGrowth } from '@sluice/core/node'
+import { holdYoungGeneration, limitHeapGrowth } from '@sluice/core/node'
 import { main } from './cli-main.ts'
 
 const code = await main(process.argv.slice(2), {
@@ -13,6 +13,7 @@ const code = await main(process.argv.slice(2), {
     return () => process.off(signal, handler)
   },
   limitHeapGrowth,
+  holdYoungGeneration,
 })
 // Exit explicitly once the output is flushed: keep-alive sockets and library timers must not hold a finished run open.
 const flush = (stream: NodeJS.WriteStream) =>

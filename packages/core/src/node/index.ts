@@ -6,6 +6,7 @@ export {
   DEFAULT_HEAP_GROWING_PERCENT,
   HEAP_GROWTH_ENV,
   heapGrowthFromEnv,
+  holdYoungGeneration,
   limitHeapGrowth,
 } from './node-heap.ts'
 export { type NodePageWorkersOptions, nodePageWorkers } from './node-page-workers.ts'

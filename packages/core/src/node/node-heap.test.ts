@@ -57,3 +57,46 @@ describe('limitHeapGrowth', () => {
       expect(() => heapGrowthFromEnv({ [HEAP_GROWTH_ENV]: bad })).toThrow(/whole percent from 1 to 1000/)
   })
 })
+
+// The young generation of this thread grows to 32 MB under a workload whose objects live a while; held, it stays
+// at its size, also after a worker thread started (V8 resets the growth flag when it sets up the worker's heap),
+// and the worker starts at WORKER_SEMI_SPACE_MB.
+const youngWorkload = `
+import { Worker } from 'node:worker_threads'
+import { getHeapSpaceStatistics } from 'node:v8'
+import { holdYoungGeneration } from '@sluice/core/node'
+const newSpace = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 1048576
+const before = newSpace()
+if (process.argv[1] === 'hold') holdYoungGeneration()
+const worker = new Worker(
+  "import { parentPort } from 'node:worker_threads'; import { getHeapSpaceStatistics } from 'node:v8';" +
+    "parentPort.postMessage(getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 1048576)",
+  { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 16 } },
+)
+const workerStart = await new Promise((resolve) => worker.once('message', resolve))
+const pages = []
+for (let i = 0; i < 300; i++) {
+  pages.push(Array.from({ length: 1000 }, (_, j) => ({ id: j, name: 'name ' + j })))
+  if (pages.length > 20) pages.shift()
+}
+await worker.terminate()
+console.log(JSON.stringify({ before, after: newSpace(), workerStart }))
+`
+
+async function youngGeneration(
+  hold: boolean,
+): Promise<{ before: number; after: number; workerStart: number }> {
+  const args = ['--input-type=module', '-e', youngWorkload, ...(hold ? ['hold'] : [])]
+  const { stdout } = await run(process.execPath, args, { cwd: coreDir })
+  return JSON.parse(stdout.trim())
+}
+
+describe('holdYoungGeneration', () => {
+  it('keeps the young generation at its size, after workers start too, and starts workers at full size', async () => {
+    const own = await youngGeneration(false)
+    const held = await youngGeneration(true)
+    expect(own.after).toBeGreaterThan(own.before)
+    expect(held.after).toBe(held.before)
+    expect(held.workerStart).toBeGreaterThan(own.workerStart)
+  })
+})
