@@ -1,23 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { DuckDBInstance } from '@duckdb/node-api'
 import { pipeline, type Source } from '@sluice/core'
 import { nodeFileSystem } from '@sluice/core/node'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { duckdb } from '../src/index.ts'
+import { memoryDuckDB, shopSource } from './duckdb-test-helpers.ts'
 
 // Job files load into staging while the source still yields pages (core's `loadWhileExtracting`): the data
 // must equal a load after extraction, also when the schema grows mid-run and on a second run whose staging
 // tables still hold the first run's rows.
-const instance = await DuckDBInstance.create(':memory:')
-const conn = await instance.connect()
-const dir = await mkdtemp(join(tmpdir(), 'sluice-duckdb-early-'))
-afterAll(async () => {
-  conn.closeSync()
-  instance.closeSync()
-  await rm(dir, { recursive: true, force: true })
-})
+const { instance, conn, dir } = await memoryDuckDB('sluice-duckdb-early-')
 
 async function count(sql: string): Promise<number> {
   try {
@@ -36,46 +26,28 @@ interface Plan {
   label: string
 }
 
+/** 200 items and 100 events per page, a pause after each page and, after each items page, what is staged. */
 function source(plan: Plan, stagedWhileExtracting: number[]): Source {
-  return {
-    name: 'shop',
-    resources: [
-      {
-        name: 'items',
-        primaryKey: 'id',
-        writeDisposition: 'merge',
-        async *read() {
-          for (let p = 0; p < plan.pages; p++) {
-            yield Array.from({ length: 200 }, (_, i) => {
-              const id = p * 200 + i + 1
-              return {
-                id,
-                name: `${plan.label} ${id}, "quoted"\nline`,
-                tags: plan.tags(id),
-                ...(p >= plan.noteFrom ? { note: `n${id}` } : {}),
-              }
-            })
-            await new Promise((r) => setTimeout(r, 5))
-            stagedWhileExtracting.push(
-              // a first load stages in the dataset for a rename publish, later ones in early_staging
-              (await count('SELECT count(*) FROM early_staging.items')) +
-                (await count('SELECT count(*) FROM early._sluice_swap__items')),
-            )
-          }
-        },
-      },
-      {
-        name: 'events',
-        writeDisposition: 'append',
-        async *read() {
-          for (let p = 0; p < plan.pages; p++) {
-            yield Array.from({ length: 100 }, (_, i) => ({ at: p * 100 + i, label: plan.label }))
-            await new Promise((r) => setTimeout(r, 5))
-          }
-        },
-      },
-    ],
-  }
+  const pause = () => new Promise((r) => setTimeout(r, 5))
+  return shopSource({
+    label: plan.label,
+    pages: Array.from({ length: plan.pages }, (_, p) => [p * 200 + 1, (p + 1) * 200] as const),
+    tags: plan.tags,
+    events: 100,
+    fields: (id, p) => ({
+      name: `${plan.label} ${id}, "quoted"\nline`,
+      ...(p >= plan.noteFrom ? { note: `n${id}` } : {}),
+    }),
+    async afterPage(resource) {
+      await pause()
+      if (resource !== 'items') return
+      stagedWhileExtracting.push(
+        // a first load stages in the dataset for a rename publish, later ones in early_staging
+        (await count('SELECT count(*) FROM early_staging.items')) +
+          (await count('SELECT count(*) FROM early._sluice_swap__items')),
+      )
+    },
+  })
 }
 
 function run(plan: Plan, staged: number[]) {

@@ -1,24 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DuckDBInstance } from '@duckdb/node-api'
 import { type PipelineEvent, pipeline, type Source } from '@sluice/core'
 import { nodeFileSystem } from '@sluice/core/node'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { duckdb } from '../src/index.ts'
-import { shopSource, spyOnStatements } from './duckdb-test-helpers.ts'
+import { memoryDuckDB, shopSource, spyOnStatements } from './duckdb-test-helpers.ts'
 
 // A statement that fails inside the publish transaction (between the first and the last statement of
 // `complete()`) must leave the dataset as it was, and the next run must publish the pending package once: no
 // row lost, none twice. The failure is injected into the client's statements.
-const instance = await DuckDBInstance.create(':memory:')
-const conn = await instance.connect()
-const dir = await mkdtemp(join(tmpdir(), 'sluice-duckdb-publish-failure-'))
-afterAll(async () => {
-  conn.closeSync()
-  instance.closeSync()
-  await rm(dir, { recursive: true, force: true })
-})
+const { instance, conn, dir } = await memoryDuckDB('sluice-duckdb-publish-failure-')
 
 const { statements, failNext } = spyOnStatements()
 afterEach(() => {

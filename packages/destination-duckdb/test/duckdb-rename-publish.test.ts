@@ -1,24 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { DuckDBInstance } from '@duckdb/node-api'
 import { pipeline, type Resource } from '@sluice/core'
 import { nodeFileSystem } from '@sluice/core/node'
-import { afterAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { DuckDBClient, duckdb, duckdbTablesHaveExtras } from '../src/index.ts'
-import { spyOnStatements } from './duckdb-test-helpers.ts'
+import { memoryDuckDB, spyOnStatements } from './duckdb-test-helpers.ts'
 
 // A replaced table, and a first load (empty target), is staged in the dataset as _sluice_swap__<table> and
 // published by DROP + RENAME instead of a copy. Whenever the publish would filter or keep rows (duplicate keys,
 // hard deletes, a target with rows) or lose something (an index), it copies as before.
-const instance = await DuckDBInstance.create(':memory:')
-const conn = await instance.connect()
-const dir = await mkdtemp(join(tmpdir(), 'sluice-duckdb-rename-'))
-afterAll(async () => {
-  conn.closeSync()
-  instance.closeSync()
-  await rm(dir, { recursive: true, force: true })
-})
+const { instance, conn, dir } = await memoryDuckDB('sluice-duckdb-rename-')
 
 // every statement the destination runs, to tell a rename publish from a copy
 const { statements } = spyOnStatements()

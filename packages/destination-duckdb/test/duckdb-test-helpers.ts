@@ -1,6 +1,28 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import type { Source } from '@sluice/core'
-import { vi } from 'vitest'
+import { afterAll, vi } from 'vitest'
 import { DuckDBClient } from '../src/index.ts'
+
+/**
+ * An in-memory DuckDB instance with a connection, and a temporary directory named `prefix...` (for pipelines),
+ * all closed and removed after the test file.
+ */
+export async function memoryDuckDB(
+  prefix: string,
+): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection; dir: string }> {
+  const instance = await DuckDBInstance.create(':memory:')
+  const conn = await instance.connect()
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  afterAll(async () => {
+    conn.closeSync()
+    instance.closeSync()
+    await rm(dir, { recursive: true, force: true })
+  })
+  return { instance, conn, dir }
+}
 
 /**
  * Records every statement a DuckDB client of this destination runs, in `statements`; `failNext(pattern)` makes the
@@ -39,6 +61,10 @@ export interface ShopPlan {
   tags(id: number): string[]
   /** Events per page of `events`, as many pages as `items` has. */
   events: number
+  /** More fields of an item on a page (0-based). */
+  fields?(id: number, page: number): Record<string, unknown>
+  /** Runs after each page a resource yielded, before its next one. */
+  afterPage?(resource: 'items' | 'events', page: number): Promise<void>
 }
 
 /** A `shop` source: `items` (merge on `id`, with a `tags` child list) and `events` (append). */
@@ -52,12 +78,14 @@ export function shopSource(plan: ShopPlan): Source {
         primaryKey: 'id',
         writeDisposition: 'merge',
         async *read() {
-          for (const [from, to] of plan.pages) {
+          for (const [p, [from, to]] of plan.pages.entries()) {
             yield Array.from({ length: to - from + 1 }, (_, i) => ({
               id: from + i,
               label,
               tags: plan.tags(from + i),
+              ...plan.fields?.(from + i, p),
             }))
+            await plan.afterPage?.('items', p)
           }
         },
       },
@@ -65,8 +93,10 @@ export function shopSource(plan: ShopPlan): Source {
         name: 'events',
         writeDisposition: 'append',
         async *read() {
-          for (let p = 0; p < plan.pages.length; p++)
+          for (let p = 0; p < plan.pages.length; p++) {
             yield Array.from({ length: plan.events }, (_, i) => ({ n: p * plan.events + i, label }))
+            await plan.afterPage?.('events', p)
+          }
         },
       },
     ],
