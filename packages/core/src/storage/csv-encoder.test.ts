@@ -111,7 +111,9 @@ describe('csvRowEncoder', () => {
   for (const compile of [true, false]) {
     const label = compile ? 'compiled' : 'loop'
 
-    it(`${label}: writes the same bytes as csvField + TextEncoder for values of every kind in every column type`, () => {
+    it(`${label}: writes the same bytes as csvField + TextEncoder for values of every kind in every column type`, {
+      timeout: 60_000,
+    }, () => {
       const encode = csvRowEncoder(COLUMNS, compile)
       const next = random(compile ? 7 : 11)
       for (let n = 0; n < 3000; n++) {
@@ -121,7 +123,10 @@ describe('csvRowEncoder', () => {
       }
     })
 
-    it(`${label}: never writes past the buffer: a row either fits exactly or is refused`, () => {
+    // thousands of random rows: CPU-bound, slow on a loaded 2-core machine, so a generous timeout (not a speed check)
+    it(`${label}: never writes past the buffer: a row either fits exactly or is refused`, {
+      timeout: 60_000,
+    }, () => {
       const encode = csvRowEncoder(COLUMNS, compile)
       const next = random(compile ? 3 : 5)
       // mostly fixed-size values (the reserve's case), some texts that grow most when encoded
