@@ -1,5 +1,13 @@
+import type { HttpRequest, HttpResponse, PageInfo } from '@sluice/core'
 import { describe, expect, it } from 'vitest'
-import { concatPrefetched, extractRows, isLastPage, orderedParallel, readPaging } from './clockodo-pages.ts'
+import {
+  clockodoPaginator,
+  concatPrefetched,
+  extractRows,
+  isLastPage,
+  orderedParallel,
+  readPaging,
+} from './clockodo-pages.ts'
 
 const deferred = <T>() => {
   let resolve!: (v: T) => void
@@ -28,6 +36,53 @@ describe('paging helpers', () => {
     expect(extractRows({ targethours: [{ id: 2 }], data: [] }, req)).toEqual([{ id: 2 }])
     expect(() => extractRows({ items: [] }, req)).toThrow(/targethours.*keys: items/)
     expect(() => extractRows('<html>', req)).toThrow(/no JSON object/)
+  })
+})
+
+describe('clockodoPaginator', () => {
+  const info = (request: HttpRequest, body: unknown): PageInfo => ({
+    request,
+    body,
+    response: {} as HttpResponse,
+    items: [body],
+  })
+  const paging = (current: number, pages: number) => ({
+    items_per_page: 2,
+    current_page: current,
+    count_pages: pages,
+    count_items: pages * 2,
+  })
+  const list = { path: '/v3/teams', dataKeys: ['data', 'teams'] }
+
+  it('asks a paged route for its page size and lists pages 2..count_pages', () => {
+    const p = clockodoPaginator({ ...list, pageSize: 1000 })
+    const first = p.first({ path: '/v3/teams', params: { a: 1 } })
+    expect(first.params).toEqual({ a: 1, items_per_page: 1000, page: 1 })
+    const rest = p.remaining!(info(first, { paging: paging(1, 3), teams: [{ id: 1 }] }))
+    expect(rest?.map((r) => r.params)).toEqual([
+      { a: 1, items_per_page: 1000, page: 2 },
+      { a: 1, items_per_page: 1000, page: 3 },
+    ])
+  })
+
+  it('asks a route without page size once, without `page`, unless its paging block says more', () => {
+    const p = clockodoPaginator(list)
+    const first = p.first({ path: '/v3/teams', params: { year: 2026 } })
+    expect(first.params).toEqual({ year: 2026 })
+    expect(p.remaining!(info(first, { data: [{ id: 1 }] }))).toEqual([])
+    expect(p.next(info(first, { data: [{ id: 1 }] }))).toBeUndefined()
+    const more = clockodoPaginator(list)
+    const rest = more.remaining!(info(first, { paging: paging(1, 2), data: [{ id: 1 }] }))
+    expect(rest?.map((r) => r.params)).toEqual([{ year: 2026, page: 2 }])
+  })
+
+  it('ends on count_pages: 0, on the last page and on a page without rows', () => {
+    const req = { path: '/v3/teams', params: {} }
+    const ends = (body: unknown) => clockodoPaginator({ ...list, pageSize: 2 }).remaining!(info(req, body))
+    expect(ends({ paging: { ...paging(1, 0), count_items: 0 }, data: [] })).toEqual([])
+    expect(ends({ paging: paging(3, 3), data: [{ id: 1 }] })).toEqual([])
+    expect(ends({ paging: paging(1, 3), data: [] })).toEqual([])
+    expect(() => ends({ paging: paging(1, 3), items: [] })).toThrow(/keys: paging, items/)
   })
 })
 

@@ -1,5 +1,5 @@
-import type { HttpClient, LocalPage, PageReader, ParsedPage, QueryValue } from '@sluice/core'
-import { pageReaderHere, SluiceError } from '@sluice/core'
+import type { HttpClient, PageInfo, PageReader, Paginator, ParsedPage, QueryValue } from '@sluice/core'
+import { PageNumberPaginator, paginate, SluiceError } from '@sluice/core'
 
 /** A Clockodo `paging` block. */
 export interface ClockodoPaging {
@@ -84,11 +84,83 @@ export function isLastPage(paging: ClockodoPaging | undefined, rows: number): bo
   return !paging || rows === 0 || paging.current_page >= paging.count_pages
 }
 
-/** Options of {@link fetchParsedPages}. */
-export interface FetchPagesOptions<P extends ParsedPage> {
+/**
+ * Clockodo's paging as a core {@link Paginator}: page numbers from 1 with the total in `paging.count_pages`
+ * (core's `PageNumberPaginator`), and Clockodo's rules on top:
+ * - a route with a page size gets `items_per_page` and `page`; one without is asked without `page` first and
+ *   read once, unless its paging block says that more pages follow;
+ * - no paging block, `current_page >= count_pages` (Clockodo answers an empty list with `count_pages: 0`) or a
+ *   page without rows ends the list. `PageNumberPaginator` alone goes on asking while it knows no total, and
+ *   Clockodo ignores parameters it does not know: a route without paging would answer its whole list again.
+ */
+export function clockodoPaginator(req: Pick<ListRequest, 'path' | 'dataKeys' | 'pageSize'>): Paginator {
+  const pages = new PageNumberPaginator({ type: 'page_number', basePage: 1, totalPath: 'paging.count_pages' })
+  const ends = (page: PageInfo): boolean =>
+    isLastPage(readPaging(page.body), extractRows(page.body, req).length)
+  return {
+    first: (request) =>
+      req.pageSize === undefined
+        ? request
+        : pages.first({ ...request, params: { ...request.params, items_per_page: req.pageSize } }),
+    next: (page) => (ends(page) ? undefined : pages.next(page)),
+    remaining: (page) => (ends(page) ? [] : pages.remaining(page)),
+  }
+}
+
+/**
+ * Pages {@link fetchPages} starts ahead at most. paginate's requests listen on one shared AbortSignal, and Node
+ * warns (MaxListenersExceededWarning) when more than 10 listen: a 12-page list with maxInFlight 16 did.
+ */
+const MAX_LIST_PREFETCH = 10
+
+/** Options of {@link fetchPages} and {@link fetchParsedPages}. */
+export interface ListPagesOptions {
   signal: AbortSignal
+  /** Requests started ahead of the page the consumer reads. */
   lookahead: number
+  /** Called for every page read: its number, its rows, and the number of pages when known. */
   onPage?: (page: number, rows: number, total?: number) => void
+}
+
+/**
+ * Reads all pages of a list with core's `paginate` and {@link clockodoPaginator}: page 1, then pages
+ * 2..count_pages with up to `lookahead` (at most 10) requests ahead, yielded in order as arrays of rows. Stops at the last
+ * page or at the first empty page, and aborts requests still running then or when the consumer stops early.
+ * Throws `CLOCKODO_UNEXPECTED_RESPONSE` for a page without a row list (see {@link extractRows}).
+ */
+export async function* fetchPages(
+  client: HttpClient,
+  req: ListRequest,
+  options: ListPagesOptions,
+): AsyncGenerator<object[]> {
+  const pages = paginate(
+    client,
+    { path: req.path, params: req.params },
+    {
+      paginator: clockodoPaginator(req),
+      // the rows are found by extractRows (their key differs by route version), not by a data selector
+      dataSelector: '$',
+      // a signal of its own: paginate listens on it, and the run's signal is shared by every resource
+      signal: AbortSignal.any([options.signal]),
+      resource: req.resource,
+      prefetch: Math.min(options.lookahead, MAX_LIST_PREFETCH),
+    },
+  )
+  let total: number | undefined
+  for await (const page of pages) {
+    const rows = extractRows(page.body, req)
+    if (page.index === 0) {
+      const paging = readPaging(page.body)
+      total = paging && paging.count_pages > 0 ? paging.count_pages : undefined
+    }
+    options.onPage?.(page.index + 1, rows.length, total)
+    if (rows.length === 0) return
+    yield rows
+  }
+}
+
+/** Options of {@link fetchParsedPages}. */
+export interface ParsedPagesOptions<P extends ParsedPage> extends ListPagesOptions {
   /** Reads each body (a resource's `ctx.pageReader`, maybe on a page worker). */
   reader: PageReader<P>
   /** A row field read into each page's `keys` (for a dedupe). */
@@ -96,14 +168,16 @@ export interface FetchPagesOptions<P extends ParsedPage> {
 }
 
 /**
- * Reads all pages of a list: page 1, then pages 2..count_pages with up to `lookahead` requests started ahead
- * (each body parsed as soon as it arrives), yielded in order. Stops at the last page or at the first empty page.
- * Aborts requests still running when the consumer stops early.
+ * Reads all pages of a list as {@link ParsedPage}s of `options.reader`: page 1, then pages 2..count_pages with up
+ * to `lookahead` requests started ahead (each body parsed as soon as it arrives, maybe on a page worker), yielded
+ * in order. Stops at the last page or at the first empty page, with the rules of {@link clockodoPaginator}.
+ * Aborts requests still running when the consumer stops early. This is the entries path: core's `paginate`
+ * selects rows from bodies parsed on this thread and cannot hand them to a page reader.
  */
 export async function* fetchParsedPages<P extends ParsedPage>(
   client: HttpClient,
   req: ListRequest,
-  options: FetchPagesOptions<P>,
+  options: ParsedPagesOptions<P>,
 ): AsyncGenerator<P> {
   const local = new AbortController()
   const parseOptions = {
@@ -153,17 +227,6 @@ export async function* fetchParsedPages<P extends ParsedPage>(
     }
   } finally {
     if (pending.length > 0) local.abort(new Error('stopped reading pages'))
-  }
-}
-
-/** {@link fetchParsedPages} parsed on this thread, as arrays of rows. */
-export async function* fetchPages(
-  client: HttpClient,
-  req: ListRequest,
-  options: Omit<FetchPagesOptions<LocalPage>, 'reader' | 'key'>,
-): AsyncGenerator<object[]> {
-  for await (const page of fetchParsedPages(client, req, { ...options, reader: pageReaderHere })) {
-    yield page.rows as object[]
   }
 }
 

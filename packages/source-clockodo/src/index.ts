@@ -9,14 +9,37 @@ export {
 } from './clockodo-config.ts'
 export { isResourceSkipped, mapClockodoError } from './clockodo-errors.ts'
 export type { ClockodoPaging } from './clockodo-pages.ts'
+export { CLOCKODO_ENHANCED_LIST_LIMIT, CLOCKODO_RATE_LIMITS } from './clockodo-rate-limits.ts'
 export { CLOCKODO_RESOURCES } from './clockodo-resource-names.ts'
-export type * from './clockodo-rows.ts'
+export type {
+  ClockodoAbsence,
+  ClockodoAccessGroup,
+  ClockodoCustomer,
+  ClockodoEntry,
+  ClockodoHolidaysCarry,
+  ClockodoHolidaysQuota,
+  ClockodoLumpSumService,
+  ClockodoNonbusinessDay,
+  ClockodoNonbusinessGroup,
+  ClockodoOvertimeCarry,
+  ClockodoOvertimeReduction,
+  ClockodoProject,
+  ClockodoProjectBudget,
+  ClockodoProjectReport,
+  ClockodoService,
+  ClockodoSubproject,
+  ClockodoSurchargeModel,
+  ClockodoTargetHours,
+  ClockodoTeam,
+  ClockodoUser,
+  ClockodoUserReport,
+  ClockodoUsersNonbusinessDays,
+  ClockodoUsersNonbusinessGroup,
+  ClockodoWorkTime,
+  ClockodoWorkTimeChangeRequest,
+} from './clockodo-rows.ts'
 export type { ClockodoSourceInternals } from './clockodo-source.ts'
-export {
-  CLOCKODO_ENHANCED_LIST_LIMIT,
-  CLOCKODO_RATE_LIMITS,
-  clockodoSource,
-  WORK_TIMES_EPOCH,
-} from './clockodo-source.ts'
+export { clockodoSource } from './clockodo-source.ts'
 export type { TimeWindow, WindowPlan, WindowPlanInput, WindowState } from './clockodo-windows.ts'
 export { planWindows } from './clockodo-windows.ts'
+export { WORK_TIMES_EPOCH } from './clockodo-work-times.ts'

@@ -83,6 +83,29 @@ describe('requests', () => {
     expect(calls).toBe(2)
   })
 
+  it('reads a long list with many requests in flight without a MaxListeners warning', async () => {
+    const warnings: string[] = []
+    const onWarning = (w: Error): void => {
+      warnings.push(`${w.name}: ${w.message}`)
+    }
+    process.on('warning', onWarning)
+    try {
+      server.use(
+        http.get(`${BASE}/v3/customers`, ({ request }) => {
+          const page = Number(new URL(request.url).searchParams.get('page'))
+          return HttpResponse.json(paged([{ id: page * 10 }, { id: page * 10 + 1 }], page, 40))
+        }),
+      )
+      const run = await runResource(resourceOf(make({ maxInFlight: 16 }), 'customers'))
+      expect(run.rows).toHaveLength(80)
+      expect(run.rows.at(-1)).toEqual({ id: 401 })
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      expect(warnings.filter((w) => w.includes('MaxListeners'))).toEqual([])
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+
   it('survives 429 bursts, honouring Retry-After', async () => {
     let calls = 0
     server.use(
