@@ -1,13 +1,7 @@
 import { type HttpHandler, HttpResponse, http } from 'msw'
 import type { ClockodoAccount } from './clockodo-account.ts'
-import {
-  CURRENT_ROUTES,
-  MockCore,
-  type MockOptions,
-  type MockResult,
-  RETIRED_ROUTES,
-  truncated,
-} from './mock-core.ts'
+import { CURRENT_ROUTES, MockCore, type MockOptions, RETIRED_ROUTES, truncated } from './mock-core.ts'
+import type { MockResult } from './mock-responses.ts'
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
