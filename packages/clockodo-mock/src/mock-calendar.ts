@@ -26,6 +26,9 @@ export function isoInDay(prefix: string, secondsOfDay: number): string {
   return prefix + pad2(h) + ':' + pad2(m) + ':' + pad2(s) + 'Z'
 }
 
+/** The first day with work-time data in Clockodo (2023-08-21). */
+export const WORK_TIME_START_DAY: number = dayOf('2023-08-21')
+
 /** Day of week, 0 = Sunday ... 6 = Saturday. */
 export function weekday(day: number): number {
   return (((day + 4) % 7) + 7) % 7
