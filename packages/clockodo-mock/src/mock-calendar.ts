@@ -34,11 +34,6 @@ export function weekday(day: number): number {
   return (((day + 4) % 7) + 7) % 7
 }
 
-/** Year of a day number. */
-export function yearOf(day: number): number {
-  return new Date(day * DAY_MS).getUTCFullYear()
-}
-
 /** Day number of Easter Sunday (Gregorian, anonymous algorithm). */
 export function easter(year: number): number {
   const a = year % 19

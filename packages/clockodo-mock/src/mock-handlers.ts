@@ -6,7 +6,7 @@ import type { MockResult } from './mock-responses.ts'
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Turns a core result into an msw response (reset: network error; truncate: half the body). */
-export async function toMswResponse(result: MockResult): Promise<Response> {
+async function toMswResponse(result: MockResult): Promise<Response> {
   if (result.delayMs > 0) await sleep(result.delayMs)
   if (result.fault === 'reset') return HttpResponse.error()
   const body = result.fault === 'truncate' ? truncated(result.body) : result.body

@@ -54,7 +54,7 @@ export function extractRows(body: unknown, req: Pick<ListRequest, 'path' | 'data
 }
 
 /** Throws `CLOCKODO_UNEXPECTED_RESPONSE` (as {@link extractRows}) for a parsed page without a row list. */
-export function checkPage<P extends ParsedPage>(page: P, req: Pick<ListRequest, 'path' | 'dataKeys'>): P {
+function checkPage<P extends ParsedPage>(page: P, req: Pick<ListRequest, 'path' | 'dataKeys'>): P {
   if (!page.found) throw noList(req, page.bodyKeys)
   return page
 }
