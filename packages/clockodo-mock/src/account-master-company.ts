@@ -25,7 +25,8 @@ const ascii = (s: string): string =>
     .replace(/ı/g, 'i')
     .replace(/[^a-z0-9]+/g, '-')
 
-const round2 = (n: number): number => Math.round(n * 100) / 100
+/** `n` rounded to cents. */
+export const round2 = (n: number): number => Math.round(n * 100) / 100
 
 /** Services and lump-sum services (draws from `rng`: call it first). */
 export function generateServices(rng: Rng): { services: Row[]; lumpsum_services: Row[] } {

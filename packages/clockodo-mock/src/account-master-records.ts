@@ -1,8 +1,7 @@
 import type { Row } from './account-master.ts'
+import { round2 } from './account-master-company.ts'
 import { DAY_MS, dateOf, isoOf, WORK_TIME_START_DAY, weekday } from './mock-calendar.ts'
 import type { Rng } from './mock-random.ts'
-
-const round2 = (n: number): number => Math.round(n * 100) / 100
 
 /** Moves a day forward to the next Mon-Fri. */
 function toWorkday(day: number): number {
