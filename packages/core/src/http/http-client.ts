@@ -1,9 +1,8 @@
 import { SluiceError } from '../errors.ts'
-import { BodyDecodeError, bodySnippet } from '../pages/page-parse.ts'
-import type { PipelineEvent } from '../pipeline/pipeline-events.ts'
+import type { PipelineEvent } from '../events.ts'
 import { authQueryParam, base64Utf8, createAuth } from './http-auth.ts'
 import { systemClock } from './http-clock.ts'
-import { HttpError } from './http-error.ts'
+import { BodyDecodeError, bodySnippet, HttpError } from './http-error.ts'
 import { buildUrl } from './http-query.ts'
 import { redactUrl } from './http-redact.ts'
 import type {

@@ -1,15 +1,5 @@
-import type { NormalizedRow } from './normalize-types.ts'
+import type { FlatKey, NormalizedRow } from './normalize-types.ts'
 import { isPlainUtcTimestamp } from './value-coercion.ts'
-
-/** One top-level key of a row shape and what the compiled path does with it. */
-export interface FlatKey {
-  /** The source key. */
-  key: string
-  /** The column it goes to, or undefined when the key has no column yet (its value MUST be null to stay fast). */
-  column: string | undefined
-  /** The column's type: only these types are handled by compiled rows. */
-  type: 'text' | 'bigint' | 'double' | 'bool' | 'timestamp' | undefined
-}
 
 /**
  * A compiled row function: returns the normalized row (system columns `_sluice_load_id` set and `_sluice_id`

@@ -7,7 +7,6 @@ import type {
   SchemaContract,
   WriteDisposition,
 } from '../schema/schema-types.ts'
-import type { FlatKey } from './flat-row-compiler.ts'
 
 /**
  * A normalized row: keys are normalized column names, values are in job-file form:
@@ -25,6 +24,16 @@ export interface NormalizedPage {
   changes: SchemaChange[]
   /** Rows dropped by a `discard_row` contract. */
   discardedRows: number
+}
+
+/** One top-level key of a row shape and what the compiled path does with it. */
+export interface FlatKey {
+  /** The source key. */
+  key: string
+  /** The column it goes to, or undefined when the key has no column yet (its value MUST be null to stay fast). */
+  column: string | undefined
+  /** The column's type: only these types are handled by compiled rows. */
+  type: 'text' | 'bigint' | 'double' | 'bool' | 'timestamp' | undefined
 }
 
 /** See {@link Normalizer.flatShapes}. */

@@ -15,8 +15,9 @@ import type {
 } from '../schema/schema-types.ts'
 import { bumpSchemaVersion, canonicalJson, cloneSchema, emptySchema } from '../schema/schema-versioning.ts'
 import { inferDataType } from '../schema/type-inference.ts'
-import { compileFlatRow, type FlatKey, type FlatRowFn } from './flat-row-compiler.ts'
+import { compileFlatRow, type FlatRowFn } from './flat-row-compiler.ts'
 import type {
+  FlatKey,
   FlatShapes,
   NormalizedPage,
   NormalizedRow,

@@ -1,6 +1,5 @@
 export type { EncodedRows } from './page-encode.ts'
 export {
-  BodyDecodeError,
   isParsedPage,
   LocalPage,
   type PageBody,

@@ -1,5 +1,4 @@
-import type { FlatKey } from '../normalize/flat-row-compiler.ts'
-import type { NormalizedRow } from '../normalize/normalize-types.ts'
+import type { FlatKey, NormalizedRow } from '../normalize/normalize-types.ts'
 import { SYSTEM_COLUMNS } from '../normalize/system-columns.ts'
 import { type CsvColumn, type CsvRowEncoder, csvRowEncoder } from '../storage/csv-encoder.ts'
 import { compileFlatCsvRow, type FlatCsvRowFn, NOT_THIS_SHAPE } from '../storage/flat-csv-encoder.ts'

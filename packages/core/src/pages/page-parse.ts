@@ -1,30 +1,10 @@
+import { BodyDecodeError, bodySnippet } from '../http/http-error.ts'
 import type { JsonValue } from '../json.ts'
 import type { PageParseOptions, PageReader, ParsedPage } from './page-types.ts'
 
 /** True for a {@link ParsedPage} (as opposed to an array of rows). */
 export function isParsedPage(value: unknown): value is ParsedPage {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && 'pageKind' in value
-}
-
-/** A body that is not valid JSON; the HTTP client turns it into `HTTP_DECODE` (retried when it looks cut off). */
-export class BodyDecodeError extends Error {
-  /** The start of the body, whitespace collapsed (before redaction). */
-  readonly snippet: string
-  /** True when the body starts like JSON: probably cut off mid-response. */
-  readonly looksJson: boolean
-
-  constructor(message: string, snippet: string, looksJson: boolean) {
-    super(message)
-    this.name = 'BodyDecodeError'
-    this.snippet = snippet
-    this.looksJson = looksJson
-  }
-}
-
-/** The first 200 characters of `text`, whitespace collapsed. */
-export function bodySnippet(text: string): string {
-  const t = text.replace(/\s+/g, ' ').trim()
-  return t.length > 200 ? `${t.slice(0, 200)}…` : t
 }
 
 /** What a body holds, without the page around it. */

@@ -1,9 +1,10 @@
 import { SluiceError } from '../errors.ts'
+import { BodyDecodeError } from '../http/http-error.ts'
 import type { BodyReader, RemoteRequest, RemoteResponse } from '../http/http-types.ts'
 import type { NormalizerOptions, ResourceTableSpec } from '../normalize/normalize-types.ts'
 import type { Schema } from '../schema/schema-types.ts'
 import type { EncodedRows } from './page-encode.ts'
-import { BodyDecodeError, PageFacts, parsePageHere } from './page-parse.ts'
+import { PageFacts, parsePageHere } from './page-parse.ts'
 import type {
   BackReply,
   EncodedReply,

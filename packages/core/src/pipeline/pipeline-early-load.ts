@@ -1,10 +1,10 @@
 import type { DestinationClient } from '../destination/destination-types.ts'
+import type { PipelineEvent } from '../events.ts'
 import type { Normalizer } from '../normalize/normalize-types.ts'
 import { diffSchemas } from '../schema/schema-evolution.ts'
 import type { Schema, Table } from '../schema/schema-types.ts'
 import type { LoadPackageStore } from '../storage/load-package-store.ts'
 import type { PackageJob } from '../storage/package-types.ts'
-import type { PipelineEvent } from './pipeline-events.ts'
 import { jsonCopy } from './pipeline-state.ts'
 
 /** What loading during extraction achieved, for `loadPackage` to skip. */

@@ -1,14 +1,13 @@
 import type { DestinationClient, LoadJob, PackageLoad, TableLoad } from '../destination/destination-types.ts'
 import { isSluiceError, SluiceError } from '../errors.ts'
+import type { PipelineEvent } from '../events.ts'
 import { diffSchemas } from '../schema/schema-evolution.ts'
 import type { Schema } from '../schema/schema-types.ts'
 import type { LoadPackageStore } from '../storage/load-package-store.ts'
-import type { PackageJob, PackageManifest } from '../storage/package-types.ts'
+import type { PackageJob, PackageManifest, PipelineState } from '../storage/package-types.ts'
 import type { EarlyLoadResult } from './pipeline-early-load.ts'
-import type { PipelineEvent } from './pipeline-events.ts'
 import { abortError } from './pipeline-extract.ts'
 import { tableWithChildren, toStoredState } from './pipeline-state.ts'
-import type { PipelineState } from './pipeline-types.ts'
 
 /** Everything loading one package needs. */
 export interface LoadInput {

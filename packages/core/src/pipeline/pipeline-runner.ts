@@ -1,5 +1,6 @@
 import type { Destination, DestinationClient } from '../destination/destination-types.ts'
 import { isSluiceError, SluiceError } from '../errors.ts'
+import type { PipelineEvent } from '../events.ts'
 import type { Normalizer, NormalizerOptions } from '../normalize/normalize-types.ts'
 import { createNormalizer } from '../normalize/normalizer.ts'
 import { PagePool } from '../pages/page-pool.ts'
@@ -11,9 +12,8 @@ import type { FileSystem } from '../storage/file-system.ts'
 import type { JobFileFormat } from '../storage/job-writer.ts'
 import { newLoadId } from '../storage/load-id.ts'
 import { LoadPackageStore } from '../storage/load-package-store.ts'
-import type { PackageManifest } from '../storage/package-types.ts'
+import type { PackageManifest, PipelineState, RunTrace, TraceStep } from '../storage/package-types.ts'
 import { EarlyLoader, type EarlyLoadResult } from './pipeline-early-load.ts'
-import type { PipelineEvent } from './pipeline-events.ts'
 import { abortError, extractPackage } from './pipeline-extract.ts'
 import { loadPackage, refreshTables } from './pipeline-load.ts'
 import {
@@ -30,10 +30,7 @@ import type {
   PackageInfo,
   Pipeline,
   PipelineOptions,
-  PipelineState,
   RunOptions,
-  RunTrace,
-  TraceStep,
 } from './pipeline-types.ts'
 
 /** Builds a normalizer for a run; see {@link PipelineInternals}. */

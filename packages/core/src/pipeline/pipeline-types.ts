@@ -1,23 +1,10 @@
 import type { Destination } from '../destination/destination-types.ts'
+import type { PipelineEvent } from '../events.ts'
 import type { PageWorkers } from '../pages/page-types.ts'
 import type { Schema, SchemaChange, SchemaContract } from '../schema/schema-types.ts'
-import type { ResourceState, Source } from '../source/source-types.ts'
+import type { Source } from '../source/source-types.ts'
 import type { FileSystem } from '../storage/file-system.ts'
-import type { PackageManifest, RefreshMode } from '../storage/package-types.ts'
-import type { PipelineEvent } from './pipeline-events.ts'
-
-/**
- * The pipeline state: per source and resource, what each resource keeps between runs (incremental cursors).
- * Stored locally in `state.json` and, compressed, with each load in the destination.
- */
-export interface PipelineState {
-  pipelineName: string
-  /** Increments whenever the state changes. */
-  version: number
-  /** The load that committed this state. */
-  lastLoadId?: string
-  sources: Record<string, { resources: Record<string, ResourceState> }>
-}
+import type { PackageManifest, PipelineState, RefreshMode, RunTrace } from '../storage/package-types.ts'
 
 /** Options of {@link pipeline}. */
 export interface PipelineOptions {
@@ -105,34 +92,6 @@ export interface LoadInfo {
   durations: { extract: number; normalize: number; load: number }
   /** Pending packages this run finished before extracting. */
   resumedPackages: string[]
-}
-
-/** One step of a run in the trace. */
-export interface TraceStep {
-  step: 'restore' | 'extract' | 'normalize' | 'load'
-  loadId?: string
-  startedAt: string
-  finishedAt?: string
-  ms?: number
-  rows?: Record<string, number>
-  /** Error message (no stack, no secrets). */
-  error?: string
-}
-
-/** The trace of the last run (`trace.json`). */
-export interface RunTrace {
-  pipelineName: string
-  datasetName: string
-  destinationName: string
-  startedAt: string
-  finishedAt?: string
-  steps: TraceStep[]
-  loadIds: string[]
-  resumedPackages: string[]
-  skippedResources: { resource: string; reason: string }[]
-  warnings: string[]
-  /** Error message of a failed run. */
-  error?: string
 }
 
 /** A load package as shown by `sluice pipeline load-package`. */

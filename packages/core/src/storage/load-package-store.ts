@@ -1,8 +1,7 @@
-import type { PipelineState, RunTrace } from '../pipeline/pipeline-types.ts'
 import type { Schema } from '../schema/schema-types.ts'
 import type { FileSystem } from './file-system.ts'
 import { compareLoadIds } from './load-id.ts'
-import type { PackageJob, PackageManifest } from './package-types.ts'
+import type { PackageJob, PackageManifest, PipelineState, RunTrace } from './package-types.ts'
 
 /**
  * The on-disk layout of one pipeline:
