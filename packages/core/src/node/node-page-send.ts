@@ -1,6 +1,6 @@
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib'
 import { Agent, type Dispatcher, interceptors, request } from 'undici'
-import type { PageSend } from '../pages/page-worker.ts'
+import type { PageSend } from '../page-workers/page-worker.ts'
 
 /** Codings a body may come in and how to decode each (`fetch`'s set: deflate may come without its zlib header). */
 const DECODE: Record<string, (bytes: Buffer) => Buffer> = {

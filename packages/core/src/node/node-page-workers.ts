@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import type { PageWorkerPort, PageWorkers } from '../pages/page-types.ts'
+import type { PageWorkerPort, PageWorkers } from '../page-workers/page-types.ts'
 
 /** Options of {@link nodePageWorkers}. */
 export interface NodePageWorkersOptions {

@@ -1,6 +1,6 @@
 import type { Destination } from '../destination/destination-types.ts'
 import type { PipelineEvent } from '../events.ts'
-import type { PageWorkers } from '../pages/page-types.ts'
+import type { PageWorkers } from '../page-workers/page-types.ts'
 import type { Schema, SchemaChange, SchemaContract } from '../schema/schema-types.ts'
 import type { Source } from '../source/source-types.ts'
 import type { FileSystem } from '../storage/file-system.ts'

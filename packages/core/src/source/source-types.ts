@@ -1,6 +1,6 @@
 import type { PipelineEvent } from '../events.ts'
 import type { JsonObject } from '../json.ts'
-import type { PageReader, ParsedPage } from '../pages/page-types.ts'
+import type { PageReader, ParsedPage } from '../page-workers/page-types.ts'
 import type {
   ColumnHints,
   MergeStrategy,

@@ -1,11 +1,10 @@
+export { type CsvColumn, csvField } from '../job-files/csv-encoder.ts'
+export type { JobFileFormat } from '../job-files/encoded-rows.ts'
 export type * from './file-system.ts'
 export {
-  type CsvColumn,
   createJobWriter,
-  csvField,
   DEFAULT_FILE_MAX_BYTES,
   type JobFile,
-  type JobFileFormat,
   type JobWriter,
   type JobWriterOptions,
 } from './job-writer.ts'

@@ -1,3 +1,4 @@
+import type { JobFileFormat } from '../job-files/encoded-rows.ts'
 import type { JsonValue } from '../json.ts'
 import type {
   MergeStrategy,
@@ -6,7 +7,6 @@ import type {
   SchemaChange,
   WriteDisposition,
 } from '../schema/schema-types.ts'
-import type { JobFileFormat } from './job-writer.ts'
 
 /**
  * Where a load package is in its life: `extracted` while extract+normalize still write it (a package left in

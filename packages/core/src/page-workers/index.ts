@@ -1,4 +1,4 @@
-export type { EncodedRows } from './page-encode.ts'
+export type { EncodedRows } from '../job-files/encoded-rows.ts'
 export {
   isParsedPage,
   LocalPage,

@@ -2,9 +2,12 @@ import { BodyDecodeError, bodySnippet } from '../http/http-error.ts'
 import type { JsonValue } from '../json.ts'
 import type { PageParseOptions, PageReader, ParsedPage } from './page-types.ts'
 
-/** True for a {@link ParsedPage} (as opposed to an array of rows). */
+/**
+ * True for a {@link ParsedPage} (as opposed to an array of rows). Where its rows are is told by its class:
+ * {@link LocalPage} here, `RemotePage` on a page worker (not part of what a source sees).
+ */
 export function isParsedPage(value: unknown): value is ParsedPage {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'pageKind' in value
+  return value instanceof PageFacts
 }
 
 /** What a body holds, without the page around it. */
@@ -77,7 +80,6 @@ export abstract class PageFacts {
 
 /** A page parsed on this thread: its rows are here. */
 export class LocalPage extends PageFacts implements ParsedPage {
-  readonly pageKind: 'local' = 'local'
   /** The rows left after {@link select}. */
   rows: readonly object[]
 
