@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
-import { type Pipeline, pipeline } from '@sluice/core'
+import type { Pipeline } from '@sluice/core'
+import { pipeline } from '@sluice/core/node'
 import { loadConfig } from './cli-config.ts'
 import { resolveDestination } from './cli-destinations.ts'
 import { UsageError } from './cli-errors.ts'

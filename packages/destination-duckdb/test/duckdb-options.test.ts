@@ -160,7 +160,8 @@ describe('duckdb options', () => {
     await client[Symbol.asyncDispose]()
   })
   it('loads a dataset named like the database file (catalog and schema "shop")', async () => {
-    const { defineResource, defineSource, pipeline } = await import('@sluice/core')
+    const { defineResource, defineSource } = await import('@sluice/core')
+    const { pipeline } = await import('@sluice/core/node')
     const dir = await tempDir()
     const path = join(dir, 'shop.duckdb')
     const source = defineSource({

@@ -11,3 +11,4 @@ export {
 } from './node-heap.ts'
 export { type NodePageWorkersOptions, nodePageWorkers } from './node-page-workers.ts'
 export { defaultPipelinesDir } from './node-paths.ts'
+export { type NodePipelineOptions, pipeline } from './node-pipeline.ts'

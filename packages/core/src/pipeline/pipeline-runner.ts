@@ -9,7 +9,6 @@ import { normalizeIdentifier } from '../schema/naming-convention.ts'
 import { mergeStoredSchema } from '../schema/schema-evolution.ts'
 import type { Schema, SchemaChange } from '../schema/schema-types.ts'
 import type { Resource, Source } from '../source/source-types.ts'
-import type { FileSystem } from '../storage/file-system.ts'
 import { newLoadId } from '../storage/load-id.ts'
 import { LoadPackageStore } from '../storage/load-package-store.ts'
 import type { PackageManifest, PipelineState, RunTrace, TraceStep } from '../storage/package-types.ts'
@@ -99,8 +98,8 @@ export function pipeline(options: PipelineOptions, internals: PipelineInternals 
 class PipelineRunner implements Pipeline {
   readonly pipelineName: string
   readonly datasetName: string
-  private dir: string | undefined
-  private storeP: Promise<LoadPackageStore> | undefined
+  readonly pipelinesDir: string
+  private readonly packageStore: LoadPackageStore
   private readonly options: PipelineOptions
   private readonly internals: PipelineInternals
 
@@ -114,28 +113,26 @@ class PipelineRunner implements Pipeline {
         },
       )
     }
+    // core takes nothing from the runtime: a caller in plain JavaScript gets told where the defaults are
+    if (!options.fs || typeof options.pipelinesDir !== 'string' || options.pipelinesDir === '') {
+      throw new SluiceError(
+        'CONFIG_INVALID',
+        `pipeline ${options.pipelineName} has no ${options.fs ? 'pipelinesDir' : 'file system'} for its state and load packages`,
+        {
+          hint: "on Node.js or Deno import { pipeline } from '@sluice/core/node' (it defaults both), or pass fs: nodeFileSystem() and pipelinesDir",
+        },
+      )
+    }
     this.options = options
     this.internals = internals
     this.pipelineName = options.pipelineName
     this.datasetName = normalizeIdentifier(options.datasetName ?? `${options.pipelineName}_dataset`)
-    this.dir = options.pipelinesDir
-  }
-
-  get pipelinesDir(): string {
-    return this.dir ?? '~/.sluice/pipelines'
+    this.pipelinesDir = options.pipelinesDir
+    this.packageStore = new LoadPackageStore(options.fs, options.pipelinesDir, options.pipelineName)
   }
 
   private store(): Promise<LoadPackageStore> {
-    this.storeP ??= (async () => {
-      let fs: FileSystem | undefined = this.options.fs
-      if (!fs || this.dir === undefined) {
-        const node = await import('../node/index.ts')
-        fs ??= node.nodeFileSystem()
-        this.dir ??= node.defaultPipelinesDir()
-      }
-      return new LoadPackageStore(fs, this.dir, this.pipelineName)
-    })()
-    return this.storeP
+    return Promise.resolve(this.packageStore)
   }
 
   private emit(e: PipelineEvent): void {

@@ -12,10 +12,16 @@ export interface PipelineOptions {
   destination: Destination
   /** Default `${pipelineName}_dataset`; normalized by the naming convention. */
   datasetName?: string
-  /** Default `~/.sluice/pipelines` (`defaultPipelinesDir()` from `@sluice/core/node`, imported lazily). */
-  pipelinesDir?: string
-  /** Default `nodeFileSystem()` from `@sluice/core/node`, imported lazily. */
-  fs?: FileSystem
+  /**
+   * The directory of local state and load packages (a folder per pipeline). Required: core takes no default
+   * from the runtime; `pipeline` from `@sluice/core/node` defaults it to `~/.sluice/pipelines`.
+   */
+  pipelinesDir: string
+  /**
+   * The file system the load packages are written to. Required: core takes no default from the runtime;
+   * `pipeline` from `@sluice/core/node` defaults it to `nodeFileSystem()` (Node.js and Deno).
+   */
+  fs: FileSystem
   /** Progress events (runner, resources, destination). MUST NOT throw. */
   onEvent?: (e: PipelineEvent) => void
   /** Job files rotate at this size. Default 64 MiB. */
@@ -101,7 +107,7 @@ export type PackageInfo = PackageManifest
 export interface Pipeline {
   readonly pipelineName: string
   readonly datasetName: string
-  /** The pipelines directory (`~/.sluice/pipelines` when not given; resolved on the first async call). */
+  /** The pipelines directory (see {@link PipelineOptions.pipelinesDir}). */
   readonly pipelinesDir: string
   /**
    * Takes the destination's state (and schema) when it is newer than the local one (another machine loaded
