@@ -36,6 +36,13 @@ export interface FlatKey {
   type: 'text' | 'bigint' | 'double' | 'bool' | 'timestamp' | undefined
 }
 
+/**
+ * A compiled row function: returns the normalized row (system columns `_sluice_load_id` set and `_sluice_id`
+ * empty, null values as `null`) or undefined when the row does not have exactly the compiled keys or a value does not
+ * fit its column without coercion, in which case the caller takes the generic path.
+ */
+export type FlatRowFn = (row: Record<string, unknown>, loadId: string) => NormalizedRow | undefined
+
 /** See {@link Normalizer.flatShapes}. */
 export interface FlatShapes {
   /** The root table. */
