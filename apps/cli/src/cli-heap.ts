@@ -1,6 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { setFlagsFromString } from 'node:v8'
-import { SluiceError } from '../errors.ts'
+import { SluiceError } from '@sluice/core'
 
 /** Default of {@link limitHeapGrowth}: the heap may grow by as much as survived the last full collection. */
 export const DEFAULT_HEAP_GROWING_PERCENT = 100
