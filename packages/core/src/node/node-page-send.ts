@@ -38,7 +38,7 @@ function headerPairs(headers: Record<string, string | string[] | undefined>): [s
 
 /**
  * A {@link PageSend} for page workers on Node.js: undici's `request`, which costs less CPU per response than
- * `fetch` (1,000 pages of 660 KB on loopback: about 0.3-0.5 CPU seconds less). Like `fetch`, it follows up to 20
+ * `fetch` (measured in apps/bench/README.md). Like `fetch`, it follows up to 20
  * redirects (without credentials across origins) and decodes gzip, deflate and br bodies.
  */
 export function undiciPageSend(): PageSend {

@@ -39,7 +39,7 @@ export function flatCheck(v: string, type: FlatKey['type']): string {
 
 /**
  * Compiles a function that normalizes rows of one exact flat shape with a single object literal (one hidden class,
- * no per-key dynamic stores: about 10x faster than building rows key by key). Keys are embedded with
+ * no per-key dynamic stores, much faster than building rows key by key). Keys are embedded with
  * `JSON.stringify`, so data cannot inject code. Returns undefined where code generation is not allowed (e.g. a
  * CSP without `unsafe-eval`); callers then keep the generic path.
  */
