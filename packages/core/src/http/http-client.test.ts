@@ -3,10 +3,10 @@ import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { PipelineEvent } from '../events.ts'
 import { parsePageHere } from '../page-workers/page-parse.ts'
+import { createManualClock } from '../testing/manual-clock.ts'
 import { createHttpClient, parseRetryAfter } from './http-client.ts'
 import { isHttpError } from './http-error.ts'
 import type { BodyReader, HttpClientOptions, RemoteRequest, RemoteResponse } from './http-types.ts'
-import { createManualClock } from './manual-clock.ts'
 import { createRateLimiter } from './rate-limiter.ts'
 
 const server = setupServer()
