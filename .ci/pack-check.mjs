@@ -20,7 +20,8 @@ const subpaths = Object.keys(JSON.parse(readFileSync(join(pkgDir, 'package.json'
   (s) => s !== './package.json',
 )
 const unchecked = subpaths.filter((s) => !(s in EXPECTED))
-if (unchecked.length > 0) throw new Error(`pack-check: add ${unchecked.join(', ')} of @sluice/core to EXPECTED`)
+if (unchecked.length > 0)
+  throw new Error(`pack-check: add ${unchecked.join(', ')} of @sluice/core to EXPECTED`)
 const scratch = mkdtempSync(join(tmpdir(), 'sluice-pack-'))
 try {
   execFileSync('pnpm', ['pack', '--pack-destination', scratch], {
