@@ -67,6 +67,9 @@ export interface PageWorkers {
    * pipeline's thread, such as a proxy dispatcher or a test's mock, does not reach the workers: set false then.)
    */
   readonly fetch?: boolean
-  /** Starts one worker running {@link createPageWorker}'s handler. */
+  /**
+   * Starts one worker running core's page worker (the entry module `nodePageWorkers` and `webPageWorkers` start;
+   * a wrapper around their `spawn` may watch its messages).
+   */
   spawn(): PageWorkerPort
 }

@@ -39,7 +39,7 @@ export interface PipelineOptions {
   resourceConcurrency?: number
   /**
    * Threads that parse, normalize and encode the pages of resources that yield parsed pages (see
-   * `ctx.parsePage`), so that this thread only fetches and writes: `nodePageWorkers()` from `@sluice/core/node`.
+   * `ctx.pageReader`), so that this thread only fetches and writes: `nodePageWorkers()` from `@sluice/core/node`.
    * Started per run on its first page. Default none: every page is parsed and normalized on this thread.
    */
   pageWorkers?: PageWorkers
