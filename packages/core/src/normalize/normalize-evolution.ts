@@ -61,6 +61,7 @@ export class SchemaEvolution {
     return this.snapshot
   }
 
+  /** The naming convention applied to one identifier, within the destination's identifier limit. */
   normalizeIdentifier(name: string): string {
     return normalizeIdentifier(name, this.maxLength)
   }

@@ -39,6 +39,7 @@ function typeCode(t: DataType): number {
 /** Thrown inside a row to drop it (`discard_row`); never escapes the normalizer. */
 export const DISCARD: unique symbol = Symbol('discard-row')
 
+/** A column as the row path sees it: its name, type and type code, and its variant columns by type. */
 export interface ColState {
   readonly column: Column
   readonly name: string
@@ -48,6 +49,7 @@ export interface ColState {
   variants: Map<DataType, ColState> | undefined
 }
 
+/** A source key of a plan: the column it fills, or the nested object or list it holds. */
 export interface Entry {
   /** The source key. */
   readonly key: string
@@ -60,6 +62,7 @@ export interface Entry {
   child: TableState | undefined
 }
 
+/** How the keys of one object (a row, or an object nested in it) map to columns. */
 export interface PlanNode {
   readonly frags: readonly string[]
   readonly entries: Map<string, Entry>
@@ -69,6 +72,7 @@ export interface PlanNode {
   shapeLen: number
 }
 
+/** Everything the normalizer knows of one table: its schema table, columns, plan, contract and compiled shapes. */
 export interface TableState {
   readonly name: string
   readonly frags: readonly string[]
