@@ -2,7 +2,7 @@
 // The Deno suite of `npm test`: `deno check` on every package's entry point, then `deno test` (the Clockodo
 // source into DuckDB and PostgreSQL, the CLI demo). Deno comes from npm (devDependency deno-npm = deno@2.9.6).
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -22,12 +22,18 @@ function run(args, env = process.env) {
   if (r.status !== 0) throw new Error(`deno ${args[0]} failed with exit code ${r.status}`)
 }
 
+// every package's src/index.ts, and every subpath of @sluice/core (its `sluice-source` files)
 const entries = []
 for (const base of ['packages', 'apps']) {
   for (const name of readdirSync(join(root, base))) {
     const index = join(root, base, name, 'src', 'index.ts')
     if (existsSync(index)) entries.push(index)
   }
+}
+const coreDir = join(root, 'packages', 'core')
+for (const target of Object.values(JSON.parse(readFileSync(join(coreDir, 'package.json'), 'utf8')).exports)) {
+  const file = typeof target === 'object' ? target['sluice-source'] : undefined
+  if (file && !entries.includes(join(coreDir, file))) entries.push(join(coreDir, file))
 }
 entries.push(join(root, 'apps', 'cli', 'src', 'sluice-bin.ts'))
 // Type-check the TypeScript sources (the `sluice-source` export condition points packages at src/).

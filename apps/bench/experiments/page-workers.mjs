@@ -38,7 +38,8 @@ else await orchestrate()
 
 /** One page worker (or the main thread): takes page indexes from a shared counter, writes its own job files. */
 async function readPages(options, post) {
-  const { createJobWriter, createNormalizer } = await import('@sluice/core')
+  const { createJobWriter } = await import('@sluice/core/destination')
+  const { createNormalizer } = await import('@sluice/core/testing')
   const { nodeFileSystem } = await import('@sluice/core/node')
   const { CLOCKODO_HEADERS } = await import(new URL('bench-common.js', dist).href)
   const { urls, counter, dir, loadId, id, inFlight } = options
@@ -87,7 +88,7 @@ async function floor() {
 async function withWorkers(n) {
   const { DuckDBInstance } = await import('@duckdb/node-api')
   const { duckdbColumnType, duckdbQuote, duckdbString } = await import('@sluice/destination-duckdb')
-  const { newLoadId } = await import('@sluice/core')
+  const { newLoadId } = await import('@sluice/core/testing')
   const urls = JSON.parse(readFileSync(`${WORK}/urls.json`, 'utf8'))
   const dir = `${WORK}/run-${process.pid}`
   mkdirSync(dir, { recursive: true })

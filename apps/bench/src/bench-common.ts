@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Clock, PageWorkers } from '@sluice/core'
-import { sleep } from '@sluice/core'
+import { systemClock } from '@sluice/core'
 import { nodePageWorkers } from '@sluice/core/node'
 import type { DuckDBDestinationOptions } from '@sluice/destination-duckdb'
 
@@ -32,7 +32,7 @@ export const CONCURRENCY = 6
  */
 export function fastLimiterClock(scale = 1000): Clock {
   const base = Date.now()
-  return { now: () => base + (Date.now() - base) * scale, sleep }
+  return { now: () => base + (Date.now() - base) * scale, sleep: systemClock.sleep }
 }
 
 /** A fresh temporary directory. */

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Destination, LoadInfo, PipelineEvent, Resource, Source } from '@sluice/core'
-import { createNormalizer, newLoadId, pipeline } from '@sluice/core'
+import { pipeline } from '@sluice/core/node'
+import { createNormalizer, newLoadId } from '@sluice/core/testing'
 import { duckdb } from '@sluice/destination-duckdb'
 import { filesystem } from '@sluice/destination-filesystem'
 import {

@@ -1,5 +1,5 @@
 // Child process: runs one measurement (a job sent over IPC) and reports its figures and peak RSS.
-import { heapGrowthFromEnv, holdYoungGeneration, limitHeapGrowth } from '@sluice/core/node'
+import { heapGrowthFromEnv, holdYoungGeneration, limitHeapGrowth } from 'sluice'
 import { peakRssMb } from './bench-common.ts'
 import { prepareAccount } from './bench-prepare.ts'
 import {

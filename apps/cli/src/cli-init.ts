@@ -1,6 +1,6 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { CliIO } from './cli-main.ts'
+import type { CliIO } from './cli-types.ts'
 
 export const CONFIG_TEMPLATE = `# sluice configuration (not secret). Environment variables win over this file:
 # [sources.clockodo] base_url  <->  SOURCES__CLOCKODO__BASE_URL

@@ -1,7 +1,8 @@
 import { PassThrough } from 'node:stream'
-import { HEAP_GROWTH_ENV } from '@sluice/core/node'
 import { describe, expect, it } from 'vitest'
-import { type CliIO, main } from './cli-main.ts'
+import { HEAP_GROWTH_ENV } from './cli-heap.ts'
+import { main } from './cli-main.ts'
+import type { CliIO } from './cli-types.ts'
 
 function io(env: Record<string, string>, calls: number[]): CliIO & { err: () => string } {
   const stderr = new PassThrough()

@@ -1,31 +1,10 @@
 import { redact } from '@sluice/core'
-import { heapGrowthFromEnv } from '@sluice/core/node'
 import { exitCodeFor, formatError, UsageError } from './cli-errors.ts'
+import { heapGrowthFromEnv } from './cli-heap.ts'
 import { initCommand } from './cli-init.ts'
 import { pipelineCommand } from './cli-pipeline.ts'
 import { runCommand } from './cli-run.ts'
-
-/** What the CLI touches of its process, injectable for tests. */
-export interface CliIO {
-  cwd: string
-  env: Record<string, string | undefined>
-  stdout: NodeJS.WritableStream & { isTTY?: boolean }
-  stderr: NodeJS.WritableStream & { isTTY?: boolean }
-  /** Subscribes to a process signal; returns the unsubscribe function. */
-  onSignal(signal: 'SIGINT' | 'SIGTERM', handler: () => void): () => void
-  /**
-   * Tunes the process's V8 heap for a batch run (`limitHeapGrowth` of `@sluice/core/node`); the bin passes it,
-   * tests leave it out. `run` calls it with {@link heapGrowthFromEnv}'s percent (unset: 100 without page workers,
-   * V8's own sizing with them).
-   */
-  limitHeapGrowth?(percent: number): void
-  /**
-   * Keeps the main thread's V8 young generation small while page workers parse the pages
-   * (`holdYoungGeneration` of `@sluice/core/node`); the bin passes it, tests leave it out. `run` calls it when
-   * page workers run.
-   */
-  holdYoungGeneration?(): void
-}
+import type { CliIO } from './cli-types.ts'
 
 export const HELP = `Usage: sluice <command> [options]
 

@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util'
-import { type Pipeline, pipeline } from '@sluice/core'
+import type { Pipeline } from '@sluice/core'
+import { pipeline } from '@sluice/core/node'
 import { loadConfig } from './cli-config.ts'
 import { resolveDestination } from './cli-destinations.ts'
 import { UsageError } from './cli-errors.ts'
-import type { CliIO } from './cli-main.ts'
 import { pipelinesDirFor } from './cli-run.ts'
 import { formatSchema, type SchemaFormat } from './cli-schema-format.ts'
+import type { CliIO } from './cli-types.ts'
 
 export const PIPELINE_HELP = `Usage: sluice pipeline [NAME] <command> [options]
 

@@ -1,14 +1,15 @@
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
-import { type Destination, type LoadInfo, type PageWorkers, pipeline, webPageWorkers } from '@sluice/core'
-import { defaultPipelinesDir, heapGrowthFromEnv, nodePageWorkers } from '@sluice/core/node'
+import { type Destination, type LoadInfo, type PageWorkers, webPageWorkers } from '@sluice/core'
+import { defaultPipelinesDir, nodePageWorkers, pipeline } from '@sluice/core/node'
 import { type ConfigProvider, loadConfig } from './cli-config.ts'
 import { resolveDestination } from './cli-destinations.ts'
 import { UsageError } from './cli-errors.ts'
-import type { CliIO } from './cli-main.ts'
+import { heapGrowthFromEnv } from './cli-heap.ts'
 import { createProgress, type ProgressMode } from './cli-progress.ts'
 import { buildSource, SOURCES } from './cli-sources.ts'
 import { formatLoadInfo } from './cli-summary.ts'
+import type { CliIO, RunFlags } from './cli-types.ts'
 
 /** Flags of `sluice run`, with their defaults. */
 export const RUN_OPTIONS = {
@@ -63,26 +64,6 @@ function checkDate(flag: string, value: string | undefined): string | undefined 
     throw new UsageError(`--${flag} "${value}" is not a date: use YYYY-MM-DD, e.g. --${flag} 2024-01-01`)
   }
   return value
-}
-
-/** Parsed and validated flags of `sluice run`. */
-export interface RunFlags {
-  source: string
-  destination: string
-  pipelineName: string
-  dataset: string
-  pipelinesDir?: string
-  resources?: string[]
-  since?: string
-  until?: string
-  lookbackDays?: number
-  fullRefresh: boolean
-  demo: boolean
-  strict: boolean
-  /** Page worker threads; 0 for none. */
-  pageWorkers: number
-  progress: ProgressMode
-  json: boolean
 }
 
 /** Parses `sluice run` flags; throws UsageError with a fix for each mistake. */

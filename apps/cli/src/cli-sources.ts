@@ -1,8 +1,7 @@
 import type { Destination, Source } from '@sluice/core'
 import type { ConfigProvider } from './cli-config.ts'
 import { UsageError } from './cli-errors.ts'
-import type { CliIO } from './cli-main.ts'
-import type { RunFlags } from './cli-run.ts'
+import type { CliIO, RunFlags } from './cli-types.ts'
 
 /** A source ready to run, and what to shut down afterwards (the demo account's server). */
 export interface BuiltSource {

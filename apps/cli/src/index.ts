@@ -1,4 +1,12 @@
 export { type ConfigProvider, envName, loadConfig } from './cli-config.ts'
 export { DESTINATIONS, resolveDestination } from './cli-destinations.ts'
-export { type CliIO, main } from './cli-main.ts'
+export {
+  DEFAULT_HEAP_GROWING_PERCENT,
+  HEAP_GROWTH_ENV,
+  heapGrowthFromEnv,
+  holdYoungGeneration,
+  limitHeapGrowth,
+} from './cli-heap.ts'
+export { main } from './cli-main.ts'
 export { DEMO_ACCOUNT } from './cli-sources.ts'
+export type { CliIO } from './cli-types.ts'

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import process from 'node:process'
-import { holdYoungGeneration, limitHeapGrowth } from '@sluice/core/node'
+import { holdYoungGeneration, limitHeapGrowth } from './cli-heap.ts'
 import { main } from './cli-main.ts'
 
 const code = await main(process.argv.slice(2), {

@@ -8,10 +8,10 @@ import {
   type PageWorkerPort,
   type PageWorkers,
   type ParsedPage,
-  pipeline,
   type Source,
   webPageWorkers,
 } from '@sluice/core'
+import { pipeline } from '@sluice/core/node'
 import { duckdb } from '@sluice/destination-duckdb'
 
 const PAGES = 30

@@ -1,7 +1,7 @@
 // Quick, non-asserting micro-benchmark of the normalizer on flat Clockodo-like entries (not a test).
 // Run after `pnpm --filter @sluice/core build`: node packages/core/bench/normalize-bench.mjs
 // Reports wall and CPU time; on a busy machine the CPU figure is the steadier one.
-import { createNormalizer } from '../dist/index.js'
+import { createNormalizer } from '../dist/testing/index.js'
 
 function iso(ms) {
   return new Date(ms).toISOString().slice(0, 19) + 'Z'

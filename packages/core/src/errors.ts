@@ -1,17 +1,19 @@
+import type { SluiceErrorCode } from './error-codes.ts'
+
 /**
  * The error every sluice package throws: a stable `code`, the underlying `cause`, and a message that says
  * what happened and what to do next. Messages MUST NOT contain secrets: build them from {@link redact}ed parts.
  */
 export class SluiceError extends Error {
-  /** Stable, greppable code such as `HTTP_STATUS`, `CONFIG_INVALID`, `DESTINATION_CONNECT`. */
-  readonly code: string
+  /** Stable, greppable code such as `HTTP_STATUS`, `CONFIG_INVALID`, `DESTINATION_CONNECT` (see `ERROR_CODES`). */
+  readonly code: SluiceErrorCode
   /** True when retrying the same operation may succeed (network, 429, 5xx, serialization failures). */
   readonly transient: boolean
   /** What the user should do next; already part of `message`. */
   readonly hint: string | undefined
 
   constructor(
-    code: string,
+    code: SluiceErrorCode,
     message: string,
     options: { cause?: unknown; hint?: string; transient?: boolean } = {},
   ) {
@@ -24,7 +26,7 @@ export class SluiceError extends Error {
 }
 
 /** True for a {@link SluiceError} (also across copies of the package) with the given code, or any code. */
-export function isSluiceError(error: unknown, code?: string): error is SluiceError {
+export function isSluiceError(error: unknown, code?: SluiceErrorCode): error is SluiceError {
   if (!(error instanceof Error) || error.name !== 'SluiceError') return false
   return code === undefined || (error as SluiceError).code === code
 }

@@ -1,6 +1,6 @@
 import type * as Bq from '@google-cloud/bigquery'
-import type { BulkLoad, SqlClient, SqlColumnRef, SqlDialect, SqlExecutor } from '@sluice/core'
-import { SluiceError } from '@sluice/core'
+import type { BulkLoad, SqlClient, SqlColumnRef, SqlDialect, SqlExecutor } from '@sluice/core/destination'
+import { SluiceError } from '@sluice/core/destination'
 import type { BigQueryConnectionParams } from './bigquery-credentials.ts'
 import { bigqueryDialect, bigqueryLoadType, quoteBigQueryIdentifier } from './bigquery-dialect.ts'
 import { type BigQueryErrorContext, mapBigQueryError } from './bigquery-errors.ts'

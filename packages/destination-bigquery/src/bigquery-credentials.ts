@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
-import type { ReplaceStrategy } from '@sluice/core'
-import { SluiceError } from '@sluice/core'
+import type { ReplaceStrategy } from '@sluice/core/destination'
+import { SluiceError } from '@sluice/core/destination'
 import type { BigQueryStagingOption } from './bigquery-staging.ts'
 
 /** Where users set the credentials, named in every configuration error. */

@@ -9,8 +9,8 @@ import type {
   Schema,
   Table,
   TableLoad,
-} from '@sluice/core'
-import { SCD2_COLUMNS, SqlClientDestination } from '@sluice/core'
+} from '@sluice/core/destination'
+import { SCD2_COLUMNS, SqlClientDestination } from '@sluice/core/destination'
 import { type BigQuerySqlClient, connectBigQuery } from './bigquery-client.ts'
 import { type BigQueryOptions, bigqueryLocation, parseBigQueryOptions } from './bigquery-credentials.ts'
 import { BIGQUERY_MAX_COLUMN_LENGTH } from './bigquery-dialect.ts'

@@ -1,5 +1,5 @@
-import type { Column, SqlDialect } from '@sluice/core'
-import { SluiceError } from '@sluice/core'
+import type { Column, SqlDialect } from '@sluice/core/destination'
+import { SluiceError } from '@sluice/core/destination'
 
 /** BigQuery's table name limit in characters (column names: 300). */
 export const BIGQUERY_MAX_IDENTIFIER_LENGTH = 1024

@@ -1,4 +1,4 @@
-import { isSluiceError, SluiceError } from '@sluice/core'
+import { isSluiceError, SluiceError } from '@sluice/core/destination'
 import { BIGQUERY_CREDENTIALS_SETTING } from './bigquery-credentials.ts'
 
 /** What the error mapper may name (never secrets). */

@@ -1,4 +1,4 @@
-import { SluiceError } from '@sluice/core'
+import { SluiceError } from '@sluice/core/destination'
 import type { FilesystemStaging } from '@sluice/destination-filesystem'
 
 /** A resolved GCS staging bucket: where job files go before load jobs read them. */

@@ -1,5 +1,5 @@
 import { createVerify, generateKeyPairSync } from 'node:crypto'
-import { isSluiceError } from '@sluice/core'
+import { isSluiceError } from '@sluice/core/destination'
 import { loadOnce, open, readRows, table } from '@sluice/destination-testkit/warehouse'
 import { HttpResponse, http } from 'msw'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

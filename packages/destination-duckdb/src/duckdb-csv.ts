@@ -1,5 +1,5 @@
-import type { Column } from '@sluice/core'
-import { SluiceError } from '@sluice/core'
+import type { Column } from '@sluice/core/destination'
+import { SluiceError } from '@sluice/core/destination'
 import { duckdbQuote, duckdbString, readJsonColumn } from './duckdb-type-mapper.ts'
 
 /** DuckDB's default `max_line_size` of `read_csv` (bytes): a longer line (row) fails unless the option is raised. */

@@ -1,8 +1,13 @@
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { DuckDBInstance } from '@duckdb/node-api'
-import type { Destination, DestinationCapabilities, DestinationContext, SqlExecutor } from '@sluice/core'
-import { SluiceError, sqlDestination } from '@sluice/core'
+import type {
+  Destination,
+  DestinationCapabilities,
+  DestinationContext,
+  SqlExecutor,
+} from '@sluice/core/destination'
+import { SluiceError, sqlDestination } from '@sluice/core/destination'
 import { createInstance, DuckDBClient, type DuckDBSettings, type LoadSettings } from './duckdb-client.ts'
 
 /** Options of {@link duckdb}. */

@@ -1,4 +1,4 @@
-import { SluiceError } from '@sluice/core'
+import { SluiceError } from '@sluice/core/destination'
 import { isOutOfMemory } from './duckdb-csv.ts'
 
 function messageOf(cause: unknown): string {

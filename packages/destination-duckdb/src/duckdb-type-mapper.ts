@@ -1,4 +1,4 @@
-import type { Column, SqlDialect } from '@sluice/core'
+import type { Column, SqlDialect } from '@sluice/core/destination'
 
 /** DuckDB's native type for a column (dlt's mapping; decimal defaults to (38,9)). */
 export function duckdbColumnType(column: Column): string {

@@ -1,8 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Column, JobFileFormat } from '@sluice/core'
-import { isSluiceError } from '@sluice/core'
+import type { Column, JobFileFormat } from '@sluice/core/destination'
+import { isSluiceError } from '@sluice/core/destination'
 import { TRICKY_COLUMNS, TRICKY_LONG_TEXT, TRICKY_ROWS, writeJobFile } from '@sluice/destination-testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {

@@ -4,8 +4,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
-import type { DestinationClient, SqlClientDestination } from '@sluice/core'
-import { isSluiceError } from '@sluice/core'
+import type { DestinationClient, SqlClientDestination } from '@sluice/core/destination'
+import { isSluiceError } from '@sluice/core/destination'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DuckDBClient, duckdb } from '../src/index.ts'
 
@@ -160,7 +160,8 @@ describe('duckdb options', () => {
     await client[Symbol.asyncDispose]()
   })
   it('loads a dataset named like the database file (catalog and schema "shop")', async () => {
-    const { defineResource, defineSource, pipeline } = await import('@sluice/core')
+    const { defineResource, defineSource } = await import('@sluice/core')
+    const { pipeline } = await import('@sluice/core/node')
     const dir = await tempDir()
     const path = join(dir, 'shop.duckdb')
     const source = defineSource({

@@ -9,8 +9,8 @@ import type {
   StoredSchema,
   StoredState,
   WriteDisposition,
-} from '@sluice/core'
-import { SluiceError } from '@sluice/core'
+} from '@sluice/core/destination'
+import { SluiceError } from '@sluice/core/destination'
 import { conversionPool } from './filesystem-convert-pool.ts'
 import { writeJob } from './filesystem-job.ts'
 import {

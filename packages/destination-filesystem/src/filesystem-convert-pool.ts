@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import type { Table } from '@sluice/core'
-import { SluiceError } from '@sluice/core'
+import type { SluiceErrorCode, Table } from '@sluice/core/destination'
+import { SluiceError } from '@sluice/core/destination'
 import { writeCsv, writeParquet } from './filesystem-convert.ts'
 
 /** A conversion of a jsonl job file to parquet or csv, done by a worker thread. */
@@ -19,7 +19,7 @@ export interface ConversionTask {
 /** A worker's answer: the rows written, or the error (a `SluiceError`'s code, hint and transient flag kept). */
 export type ConversionReply =
   | { id: number; rows: number }
-  | { id: number; error: { message: string; code?: string; hint?: string; transient?: boolean } }
+  | { id: number; error: { message: string; code?: SluiceErrorCode; hint?: string; transient?: boolean } }
 
 interface Slot {
   worker: Worker

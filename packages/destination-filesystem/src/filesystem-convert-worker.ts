@@ -1,6 +1,6 @@
 // Worker thread: converts jsonl job files to parquet or csv off the main thread (see filesystem-convert-pool.ts).
 import { parentPort } from 'node:worker_threads'
-import { isSluiceError } from '@sluice/core'
+import { isSluiceError } from '@sluice/core/destination'
 import { writeCsv, writeParquet } from './filesystem-convert.ts'
 import type { ConversionReply, ConversionTask } from './filesystem-convert-pool.ts'
 

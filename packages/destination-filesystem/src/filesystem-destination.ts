@@ -3,7 +3,7 @@ import type {
   DestinationCapabilities,
   DestinationClient,
   DestinationContext,
-} from '@sluice/core'
+} from '@sluice/core/destination'
 import { FilesystemClient } from './filesystem-client.ts'
 import {
   conversionThreads,

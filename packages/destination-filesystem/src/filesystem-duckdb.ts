@@ -1,4 +1,4 @@
-import type { Column, Table } from '@sluice/core'
+import type { Column, Table } from '@sluice/core/destination'
 import { DECIMAL_DEFAULT } from './filesystem-values.ts'
 
 /** The DuckDB type a column's values read back as (for `read_json`/`read_csv` `columns = {...}`). */

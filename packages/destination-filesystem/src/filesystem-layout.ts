@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { SluiceError } from '@sluice/core'
+import { SluiceError } from '@sluice/core/destination'
 import { assertSafeKey } from './filesystem-store.ts'
 
 /**

@@ -1,4 +1,4 @@
-import { isSluiceError } from '@sluice/core'
+import { isSluiceError } from '@sluice/core/destination'
 import { describe, expect, it } from 'vitest'
 import { filesystem } from './filesystem-destination.ts'
 import { parseBucketUrl, parseFilesystemConfig } from './filesystem-options.ts'

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { SluiceError } from '@sluice/core'
+import { SluiceError } from '@sluice/core/destination'
 
 /** Output formats of the filesystem destination. */
 export type FilesystemFormat = 'jsonl' | 'parquet' | 'csv'

@@ -1,4 +1,4 @@
-import type { Column } from '@sluice/core'
+import type { Column } from '@sluice/core/destination'
 import type { SchemaElement } from 'hyparquet-writer'
 import { DECIMAL_DEFAULT, decimalBytes } from './filesystem-values.ts'
 

@@ -1,4 +1,4 @@
-import type { FileFormat, LoadJob } from '@sluice/core'
+import type { FileFormat, LoadJob } from '@sluice/core/destination'
 import { conversionPool } from './filesystem-convert-pool.ts'
 import { createStore } from './filesystem-destination.ts'
 import { writeJob } from './filesystem-job.ts'

@@ -1,4 +1,4 @@
-import { SluiceError } from '@sluice/core'
+import { SluiceError } from '@sluice/core/destination'
 
 /** A body for {@link FileStore.put}. */
 export type FileBody = Uint8Array | ReadableStream<Uint8Array> | string

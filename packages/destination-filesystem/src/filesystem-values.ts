@@ -1,5 +1,5 @@
-import type { Column } from '@sluice/core'
-import { SluiceError } from '@sluice/core'
+import type { Column } from '@sluice/core/destination'
+import { SluiceError } from '@sluice/core/destination'
 
 /** Default decimal precision and scale (as in dlt). */
 export const DECIMAL_DEFAULT: { precision: number; scale: number } = { precision: 38, scale: 9 }

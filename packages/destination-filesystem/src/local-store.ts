@@ -5,7 +5,7 @@ import { dirname, join, resolve, sep } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { pathToFileURL } from 'node:url'
-import { SluiceError } from '@sluice/core'
+import { SluiceError } from '@sluice/core/destination'
 import { assertSafeKey, type FileBody, type FileStore } from './filesystem-store.ts'
 
 /**

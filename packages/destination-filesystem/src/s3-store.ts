@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
-import { SluiceError } from '@sluice/core'
+import { SluiceError } from '@sluice/core/destination'
 import { assertSafeKey, bodyBytes, type FileBody, type FileStore } from './filesystem-store.ts'
 
 /** Options of {@link s3Store}. */

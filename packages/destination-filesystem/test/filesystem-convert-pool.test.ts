@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { isSluiceError } from '@sluice/core'
+import { isSluiceError } from '@sluice/core/destination'
 import { afterAll, describe, expect, it } from 'vitest'
 // the built package: its worker script exists next to the pool there (the TypeScript sources have none)
 import { ConversionPool } from '../dist/filesystem-convert-pool.js'

@@ -1,6 +1,6 @@
 import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { DestinationContext } from '@sluice/core'
+import type { DestinationContext } from '@sluice/core/destination'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { convertJobFile, duckdbColumns, type FilesystemOptions, filesystem } from '../src/index.ts'
 import { duck, lit, preparePackage, runPackage, schema, TYPED_TABLE, table, tempDir } from './helpers.ts'

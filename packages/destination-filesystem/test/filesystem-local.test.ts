@@ -1,7 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { DestinationClient, DestinationContext } from '@sluice/core'
-import { isSluiceError } from '@sluice/core'
+import type { DestinationClient, DestinationContext } from '@sluice/core/destination'
+import { isSluiceError } from '@sluice/core/destination'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type FilesystemOptions, filesystem } from '../src/index.ts'
 import {

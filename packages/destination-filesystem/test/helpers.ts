@@ -12,7 +12,7 @@ import type {
   StoredState,
   Table,
   WriteDisposition,
-} from '@sluice/core'
+} from '@sluice/core/destination'
 
 export async function tempDir(prefix = 'sluice-fs-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix))

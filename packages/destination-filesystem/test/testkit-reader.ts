@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
-import type { StoredSchema, Table } from '@sluice/core'
+import type { StoredSchema, Table } from '@sluice/core/destination'
 import { duckdbColumns, type FilesystemFormat, type LoadRecord, safeSegment } from '../src/index.ts'
 import { lit } from './helpers.ts'
 

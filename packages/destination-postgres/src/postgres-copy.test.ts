@@ -1,5 +1,5 @@
-import type { Column } from '@sluice/core'
-import { isSluiceError } from '@sluice/core'
+import type { Column } from '@sluice/core/destination'
+import { isSluiceError } from '@sluice/core/destination'
 import { describe, expect, it } from 'vitest'
 import { escapeCopyText, jsonlToCopyText } from './postgres-copy.ts'
 

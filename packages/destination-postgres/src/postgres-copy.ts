@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer'
-import type { Column } from '@sluice/core'
-import { SluiceError } from '@sluice/core'
+import type { Column } from '@sluice/core/destination'
+import { SluiceError } from '@sluice/core/destination'
 
 type Encoder = (value: unknown) => string
 

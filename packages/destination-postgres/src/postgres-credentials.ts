@@ -1,4 +1,4 @@
-import { SluiceError } from '@sluice/core'
+import { SluiceError } from '@sluice/core/destination'
 
 /** TLS options passed to the driver (a subset of Node's `tls.ConnectionOptions`). */
 export interface PostgresSslOptions {

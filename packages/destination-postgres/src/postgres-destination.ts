@@ -10,8 +10,8 @@ import type {
   SqlExecutor,
   Table,
   TableLoad,
-} from '@sluice/core'
-import { SqlClientDestination, tableFamily } from '@sluice/core'
+} from '@sluice/core/destination'
+import { SqlClientDestination, tableFamily } from '@sluice/core/destination'
 import { connectPostgres, type PostgresSqlClient } from './postgres-client.ts'
 import {
   type PostgresCredentialFields,

@@ -1,5 +1,5 @@
-import type { Column, DataType } from '@sluice/core'
-import { isSluiceError } from '@sluice/core'
+import type { Column, DataType } from '@sluice/core/destination'
+import { isSluiceError } from '@sluice/core/destination'
 import { describe, expect, it } from 'vitest'
 import { postgresColumnType, postgresDialect, quotePostgresIdentifier } from './postgres-dialect.ts'
 

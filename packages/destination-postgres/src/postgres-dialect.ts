@@ -1,5 +1,5 @@
-import type { Column, SqlDialect } from '@sluice/core'
-import { SluiceError } from '@sluice/core'
+import type { Column, SqlDialect } from '@sluice/core/destination'
+import { SluiceError } from '@sluice/core/destination'
 
 /** PostgreSQL's identifier limit in bytes (NAMEDATALEN - 1); longer names are silently truncated by the server. */
 export const POSTGRES_MAX_IDENTIFIER_LENGTH = 63

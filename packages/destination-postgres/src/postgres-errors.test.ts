@@ -1,4 +1,4 @@
-import { SluiceError } from '@sluice/core'
+import { SluiceError } from '@sluice/core/destination'
 import { describe, expect, it } from 'vitest'
 import { isPostgresDriverError, mapPostgresError } from './postgres-errors.ts'
 
@@ -91,7 +91,7 @@ describe('mapPostgresError', () => {
   })
 
   it('passes SluiceErrors through and tells driver errors from bugs', () => {
-    const own = new SluiceError('X', 'mine')
+    const own = new SluiceError('RUN_ABORTED', 'mine')
     expect(mapPostgresError(own, ctx)).toBe(own)
     expect(isPostgresDriverError(new TypeError('x is not a function'))).toBe(false)
     expect(isPostgresDriverError(pgError('42P01', 'missing'))).toBe(true)

@@ -1,4 +1,4 @@
-import { isSluiceError, redact, SluiceError } from '@sluice/core'
+import { isSluiceError, redact, SluiceError } from '@sluice/core/destination'
 import { CREDENTIALS_SETTING, type PostgresConnectionParams } from './postgres-credentials.ts'
 
 /** What the error mapper needs to know about the connection (never the password in messages). */

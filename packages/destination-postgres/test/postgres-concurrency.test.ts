@@ -1,4 +1,4 @@
-import type { DestinationClient, LoadJob, PipelineEvent, Schema, TableLoad } from '@sluice/core'
+import type { DestinationClient, LoadJob, PipelineEvent, Schema, TableLoad } from '@sluice/core/destination'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { postgres } from '../src/index.ts'
 import { ctxFor, jobFile, loadPackage, schemaOf, table } from './postgres-fixtures.ts'

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { JobFileFormat } from '@sluice/core'
+import type { JobFileFormat } from '@sluice/core/destination'
 import { TRICKY_COLUMNS, TRICKY_LONG_TEXT, TRICKY_ROWS, writeJobFile } from '@sluice/destination-testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectPostgres, type PostgresSqlClient, parsePostgresCredentials, postgres } from '../src/index.ts'

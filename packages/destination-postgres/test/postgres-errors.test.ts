@@ -1,6 +1,6 @@
 import { createServer } from 'node:net'
-import type { SluiceError } from '@sluice/core'
-import { isSluiceError } from '@sluice/core'
+import type { SluiceError } from '@sluice/core/destination'
+import { isSluiceError } from '@sluice/core/destination'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectPostgres, parsePostgresCredentials, postgres } from '../src/index.ts'
 import { ctxFor } from './postgres-fixtures.ts'

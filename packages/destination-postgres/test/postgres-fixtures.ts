@@ -11,8 +11,8 @@ import type {
   Schema,
   Table,
   TableLoad,
-} from '@sluice/core'
-import { csvField } from '@sluice/core'
+} from '@sluice/core/destination'
+import { csvField } from '@sluice/core/testing'
 import { afterAll } from 'vitest'
 
 /** A root table with `_sluice_id` / `_sluice_load_id` and the given columns. */

@@ -1,4 +1,4 @@
-import type { Column, DestinationClient } from '@sluice/core'
+import type { Column, DestinationClient } from '@sluice/core/destination'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectPostgres, type PostgresSqlClient, parsePostgresCredentials, postgres } from '../src/index.ts'
 import { ctxFor, jobFile, loadPackage, schemaOf, table } from './postgres-fixtures.ts'

@@ -1,5 +1,5 @@
-import type { ReplaceStrategy } from '@sluice/core'
-import { SluiceError } from '@sluice/core'
+import type { ReplaceStrategy } from '@sluice/core/destination'
+import { SluiceError } from '@sluice/core/destination'
 import type { BucketCredentials, SnowflakeStagingOption } from './snowflake-staging.ts'
 
 /** Where users set the credentials, named in every configuration error. */

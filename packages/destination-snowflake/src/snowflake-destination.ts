@@ -9,8 +9,8 @@ import type {
   Schema,
   Table,
   TableLoad,
-} from '@sluice/core'
-import { SqlClientDestination, tableFamily } from '@sluice/core'
+} from '@sluice/core/destination'
+import { SqlClientDestination, tableFamily } from '@sluice/core/destination'
 import { connectSnowflake, type SnowflakeSqlClient } from './snowflake-client.ts'
 import { parseSnowflakeOptions, type SnowflakeOptions, snowflakeLocation } from './snowflake-credentials.ts'
 import { SNOWFLAKE_MAX_IDENTIFIER_LENGTH } from './snowflake-dialect.ts'

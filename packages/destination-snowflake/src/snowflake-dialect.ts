@@ -1,5 +1,5 @@
-import type { Column, SqlDialect } from '@sluice/core'
-import { SluiceError } from '@sluice/core'
+import type { Column, SqlDialect } from '@sluice/core/destination'
+import { SluiceError } from '@sluice/core/destination'
 
 /** Snowflake's identifier limit in characters. */
 export const SNOWFLAKE_MAX_IDENTIFIER_LENGTH = 255

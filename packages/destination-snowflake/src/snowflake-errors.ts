@@ -1,4 +1,4 @@
-import { isSluiceError, SluiceError } from '@sluice/core'
+import { isSluiceError, SluiceError } from '@sluice/core/destination'
 import { SNOWFLAKE_CREDENTIALS_SETTING } from './snowflake-credentials.ts'
 
 /** What the error mapper may name (never secrets). */

@@ -1,4 +1,4 @@
-import { SluiceError } from '@sluice/core'
+import { SluiceError } from '@sluice/core/destination'
 import type { FilesystemStaging } from '@sluice/destination-filesystem'
 
 /** Keys that COPY INTO passes for an `s3://` bucket (from the filesystem destination's credentials). Secrets. */

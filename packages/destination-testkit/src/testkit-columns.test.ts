@@ -1,4 +1,4 @@
-import { DATA_TYPES } from '@sluice/core'
+import { DATA_TYPES } from '@sluice/core/destination'
 import { describe, expect, it } from 'vitest'
 import { TRICKY_COLUMNS } from './testkit-csv-cases.ts'
 import { TYPE_COLUMNS } from './testkit-suites.ts'

@@ -1,5 +1,5 @@
-import type { Column, JobFileFormat } from '@sluice/core'
-import { createJobWriter } from '@sluice/core'
+import type { Column, JobFileFormat } from '@sluice/core/destination'
+import { createJobWriter } from '@sluice/core/destination'
 import { nodeFileSystem } from '@sluice/core/node'
 
 /** One column per data type, for {@link TRICKY_ROWS}. */

@@ -15,7 +15,7 @@ import type {
   StoredState,
   Table,
   WriteDisposition,
-} from '@sluice/core'
+} from '@sluice/core/destination'
 import type { DestinationUnderTest } from './testkit-types.ts'
 
 let counter = 0

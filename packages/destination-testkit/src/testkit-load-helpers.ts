@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Destination, DestinationClient, PackageLoad, Schema, Table } from '@sluice/core'
+import type { Destination, DestinationClient, PackageLoad, Schema, Table } from '@sluice/core/destination'
 
 /** A root table with system columns. */
 export function table(name: string, columns: Table['columns'], extra: Partial<Table> = {}): Table {

@@ -1,4 +1,10 @@
-import type { Column, DestinationCapabilities, NormalizedRow, StoredState, Table } from '@sluice/core'
+import type {
+  Column,
+  DestinationCapabilities,
+  NormalizedRow,
+  StoredState,
+  Table,
+} from '@sluice/core/destination'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Harness, makeTable } from './testkit-harness.ts'
 import type { DestinationUnderTest, TestDestinationOptions } from './testkit-types.ts'

@@ -1,4 +1,4 @@
-import type { Destination } from '@sluice/core'
+import type { Destination } from '@sluice/core/destination'
 
 /** A destination as the conformance suites see it. */
 export interface DestinationUnderTest {

@@ -1,4 +1,4 @@
-import type { Column, DataType } from '@sluice/core'
+import type { Column, DataType } from '@sluice/core/destination'
 
 function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`

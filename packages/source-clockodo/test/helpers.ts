@@ -1,6 +1,4 @@
 import {
-  createManualClock,
-  type ManualClock,
   type PipelineEvent,
   pageRows,
   type ReplaceRange,
@@ -8,6 +6,7 @@ import {
   type ResourceState,
   type Source,
 } from '@sluice/core'
+import { createManualClock, type ManualClock } from '@sluice/core/testing'
 
 /** What one resource run produced. */
 export interface ResourceRun {

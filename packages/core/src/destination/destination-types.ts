@@ -1,13 +1,13 @@
-import type { PipelineEvent } from '../pipeline/pipeline-events.ts'
+import type { PipelineEvent } from '../events.ts'
 import type {
   MergeStrategy,
+  ReplaceRange,
   ReplaceStrategy,
   Schema,
   SchemaChange,
   Table,
   WriteDisposition,
 } from '../schema/schema-types.ts'
-import type { ReplaceRange } from '../source/source-types.ts'
 
 /** Job file formats. `jsonl` and `csv` are written by core; a destination may convert (e.g. to parquet). */
 export type FileFormat = 'jsonl' | 'csv' | 'parquet'

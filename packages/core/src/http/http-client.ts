@@ -1,11 +1,11 @@
 import { SluiceError } from '../errors.ts'
-import { BodyDecodeError, bodySnippet } from '../pages/page-parse.ts'
-import type { PipelineEvent } from '../pipeline/pipeline-events.ts'
+import type { PipelineEvent } from '../events.ts'
 import { authQueryParam, base64Utf8, createAuth } from './http-auth.ts'
 import { systemClock } from './http-clock.ts'
-import { HttpError } from './http-error.ts'
+import { BodyDecodeError, bodySnippet, HttpError } from './http-error.ts'
 import { buildUrl } from './http-query.ts'
 import { redactUrl } from './http-redact.ts'
+import { apiMessage, DEFAULT_RETRY_STATUS, parseRetryAfter, statusHint, tryJson } from './http-status.ts'
 import type {
   Auth,
   BodyReader,
@@ -22,18 +22,6 @@ import { createRateLimiter } from './rate-limiter.ts'
 /** The version in the default user agent. */
 export const SLUICE_VERSION = '0.1.0'
 
-const DEFAULT_RETRY_STATUS = (status: number): boolean => status === 408 || status === 429 || status >= 500
-
-/** Parses `Retry-After` (seconds or an HTTP date) into ms from `now`; undefined when absent or invalid. */
-export function parseRetryAfter(value: string | null, now: number): number | undefined {
-  if (!value) return undefined
-  const v = value.trim()
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000)
-  const date = Date.parse(v)
-  if (Number.isNaN(date)) return undefined
-  return Math.max(0, date - now)
-}
-
 function isLimiter(x: unknown): x is RateLimiter {
   return typeof (x as RateLimiter | undefined)?.acquire === 'function'
 }
@@ -43,47 +31,6 @@ class TimeoutSignal extends Error {
     super('timeout')
     this.name = 'TimeoutError'
   }
-}
-
-/** The text of an API error body, if it has one. */
-function apiMessage(body: unknown): string | undefined {
-  if (typeof body === 'string') return body.trim() || undefined
-  if (!body || typeof body !== 'object') return undefined
-  const b = body as Record<string, unknown>
-  const pick = (v: unknown): string | undefined => {
-    if (typeof v === 'string' && v.trim()) return v.trim()
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const o = v as Record<string, unknown>
-      return pick(o['message']) ?? pick(o['detail']) ?? pick(o['title'])
-    }
-    if (Array.isArray(v)) {
-      const msgs = v.map(pick).filter((x) => x !== undefined)
-      return msgs.length ? msgs.join('; ') : undefined
-    }
-    return undefined
-  }
-  return (
-    pick(b['error_description']) ??
-    pick(b['error']) ??
-    pick(b['errors']) ??
-    pick(b['message']) ??
-    pick(b['detail']) ??
-    pick(b['title'])
-  )
-}
-
-function statusHint(status: number): string {
-  if (status === 401) return 'check the credentials (API key, user, token)'
-  if (status === 403)
-    return 'the credentials have no rights for this resource; grant them or leave the resource out'
-  if (status === 404 || status === 410)
-    return 'the route is retired or the path is wrong; check the path and API version'
-  if (status === 400 || status === 422)
-    return 'the API rejected the request parameters; check params and body'
-  if (status === 429)
-    return 'the API rate limit was hit and retries ran out; lower the request rate or retry later'
-  if (status >= 500) return 'the API failed on its side and retries ran out; retry later'
-  return 'check the request'
 }
 
 class Client implements HttpClient {
@@ -424,14 +371,6 @@ class Client implements HttpClient {
 
 /** Why a request's timeout timer is stopped once the request finished. */
 const REQUEST_DONE = 'request finished'
-
-function tryJson(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
-}
 
 /**
  * Creates an {@link HttpClient}: base URL, default headers, auth, JSON decoding, per-attempt timeout,

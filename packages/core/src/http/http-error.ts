@@ -27,3 +27,24 @@ export function isHttpError(error: unknown, status?: number): error is HttpError
   if (typeof s !== 'number' || (error as SluiceError).code !== 'HTTP_STATUS') return false
   return status === undefined || s === status
 }
+
+/** A body that is not valid JSON; the HTTP client turns it into `HTTP_DECODE` (retried when it looks cut off). */
+export class BodyDecodeError extends Error {
+  /** The start of the body, whitespace collapsed (before redaction). */
+  readonly snippet: string
+  /** True when the body starts like JSON: probably cut off mid-response. */
+  readonly looksJson: boolean
+
+  constructor(message: string, snippet: string, looksJson: boolean) {
+    super(message)
+    this.name = 'BodyDecodeError'
+    this.snippet = snippet
+    this.looksJson = looksJson
+  }
+}
+
+/** The first 200 characters of `text`, whitespace collapsed. */
+export function bodySnippet(text: string): string {
+  const t = text.replace(/\s+/g, ' ').trim()
+  return t.length > 200 ? `${t.slice(0, 200)}…` : t
+}

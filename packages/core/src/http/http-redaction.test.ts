@@ -1,10 +1,10 @@
 import { delay, HttpResponse, http } from 'msw'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { PipelineEvent } from '../pipeline/pipeline-events.ts'
+import type { PipelineEvent } from '../events.ts'
+import { createManualClock } from '../testing/manual-clock.ts'
 import { createHttpClient } from './http-client.ts'
 import type { AuthConfig } from './http-types.ts'
-import { createManualClock } from './manual-clock.ts'
 import { paginate } from './paginate.ts'
 
 const server = setupServer()

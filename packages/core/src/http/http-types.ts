@@ -1,4 +1,4 @@
-import type { PipelineEvent } from '../pipeline/pipeline-events.ts'
+import type { PipelineEvent } from '../events.ts'
 
 /**
  * A query parameter value. `null`/`undefined` are left out; arrays become `key[]=a&key[]=b`; objects become

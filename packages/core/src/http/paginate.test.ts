@@ -1,9 +1,9 @@
 import { HttpResponse, http } from 'msw'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { createManualClock } from '../testing/manual-clock.ts'
 import { createHttpClient } from './http-client.ts'
 import type { HttpClientOptions } from './http-types.ts'
-import { createManualClock } from './manual-clock.ts'
 import { type Page, type PaginateOptions, paginate } from './paginate.ts'
 import type { Paginator } from './paginators/paginator-types.ts'
 

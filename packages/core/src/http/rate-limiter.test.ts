@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createManualClock } from './manual-clock.ts'
+import { createManualClock } from '../testing/manual-clock.ts'
 import { createRateLimiter } from './rate-limiter.ts'
 
 describe('rate limiter', () => {

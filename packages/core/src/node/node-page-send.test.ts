@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fetchSend } from '../pages/page-worker.ts'
+import { fetchSend } from '../page-workers/page-worker.ts'
 import { undiciPageSend } from './node-page-send.ts'
 
 // The page workers' sender on Node.js must answer like `fetch` (the sender Web Workers use): the same status,

@@ -1,6 +1,6 @@
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib'
 import { Agent, type Dispatcher, interceptors, request } from 'undici'
-import type { PageSend } from '../pages/page-worker.ts'
+import type { PageSend } from '../page-workers/page-worker.ts'
 
 /** Codings a body may come in and how to decode each (`fetch`'s set: deflate may come without its zlib header). */
 const DECODE: Record<string, (bytes: Buffer) => Buffer> = {
@@ -38,7 +38,7 @@ function headerPairs(headers: Record<string, string | string[] | undefined>): [s
 
 /**
  * A {@link PageSend} for page workers on Node.js: undici's `request`, which costs less CPU per response than
- * `fetch` (1,000 pages of 660 KB on loopback: about 0.3-0.5 CPU seconds less). Like `fetch`, it follows up to 20
+ * `fetch` (measured in apps/bench/README.md). Like `fetch`, it follows up to 20
  * redirects (without credentials across origins) and decodes gzip, deflate and br bodies.
  */
 export function undiciPageSend(): PageSend {

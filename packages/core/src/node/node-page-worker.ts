@@ -1,7 +1,7 @@
 // The entry of a page worker thread on Node.js (see nodePageWorkers).
 import { parentPort } from 'node:worker_threads'
-import type { PageRequest } from '../pages/page-protocol.ts'
-import { createPageWorker } from '../pages/page-worker.ts'
+import type { PageRequest } from '../page-workers/page-protocol.ts'
+import { createPageWorker } from '../page-workers/page-worker.ts'
 import { undiciPageSend } from './node-page-send.ts'
 
 const port = parentPort

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import type { PageWorkerPort, PageWorkers } from '../pages/page-types.ts'
+import type { PageWorkerPort, PageWorkers } from '../page-workers/page-types.ts'
 
 /** Options of {@link nodePageWorkers}. */
 export interface NodePageWorkersOptions {
@@ -14,9 +14,8 @@ export interface NodePageWorkersOptions {
   /** Workers send the requests of their pages themselves (see `PageWorkers.fetch`). Default true. */
   fetch?: boolean
   /**
-   * Each worker's young generation (V8 `maxYoungGenerationSizeMb`). Default 16: at 1M Clockodo entries into
-   * DuckDB as fast as V8's default (7.7-7.9 s against 7.7-8.3 s) with 431-435 MB peak RSS against 466-493 MB; 8
-   * saved a little more memory but was slower (8.0-10.2 s), 2026-12-05.
+   * Each worker's young generation (V8 `maxYoungGenerationSizeMb`). Default 16: as fast as V8's default with
+   * less memory; 8 saved a little more memory but was slower (measurements: apps/bench/README.md).
    */
   youngGenerationMb?: number
 }

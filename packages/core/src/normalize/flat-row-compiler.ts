@@ -1,22 +1,21 @@
-import type { NormalizedRow } from './normalize-types.ts'
+import type { FlatKey, FlatRowFn } from './normalize-types.ts'
+import { T_JSON as JSON_CODE, T_OTHER as OTHER, type TableState } from './normalizer-state.ts'
+import { SYSTEM_COLUMNS } from './system-columns.ts'
 import { isPlainUtcTimestamp } from './value-coercion.ts'
 
-/** One top-level key of a row shape and what the compiled path does with it. */
-export interface FlatKey {
-  /** The source key. */
-  key: string
-  /** The column it goes to, or undefined when the key has no column yet (its value MUST be null to stay fast). */
-  column: string | undefined
-  /** The column's type: only these types are handled by compiled rows. */
-  type: 'text' | 'bigint' | 'double' | 'bool' | 'timestamp' | undefined
-}
+// type codes as constants of this module (see normalizer-state.ts)
+const T_OTHER = OTHER
+const T_JSON = JSON_CODE
 
-/**
- * A compiled row function: returns the normalized row (system columns `_sluice_load_id` set and `_sluice_id`
- * empty, null values as `null`) or undefined when the row does not have exactly the compiled keys or a value does not
- * fit its column without coercion, in which case the caller takes the generic path.
- */
-export type FlatRowFn = (row: Record<string, unknown>, loadId: string) => NormalizedRow | undefined
+/** Compiled shapes kept per root table and tried in turn (rows of a few alternating shapes all stay fast). */
+const MAX_FAST_SHAPES = 8
+
+function sameFlatKeys(a: readonly FlatKey[], b: readonly FlatKey[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((k, i) => k.key === b[i]!.key && k.column === b[i]!.column && k.type === b[i]!.type)
+  )
+}
 
 let available = true
 
@@ -40,7 +39,7 @@ export function flatCheck(v: string, type: FlatKey['type']): string {
 
 /**
  * Compiles a function that normalizes rows of one exact flat shape with a single object literal (one hidden class,
- * no per-key dynamic stores: about 10x faster than building rows key by key). Keys are embedded with
+ * no per-key dynamic stores, much faster than building rows key by key). Keys are embedded with
  * `JSON.stringify`, so data cannot inject code. Returns undefined where code generation is not allowed (e.g. a
  * CSP without `unsafe-eval`); callers then keep the generic path.
  */
@@ -74,4 +73,42 @@ export function compileFlatRow(
     available = false
     return undefined
   }
+}
+
+/**
+ * Compiles the root plan's last shape (the keys of the row just normalized) when it is flat and every column has
+ * a fast type, into `ts.fast`: the most recent shapes are tried first, at most {@link MAX_FAST_SHAPES} kept.
+ */
+export function compileFlatShape(ts: TableState): void {
+  const plan = ts.plan
+  const keys: FlatKey[] = []
+  const seen = new Set<string>()
+  for (let i = 0; i < plan.shapeLen; i++) {
+    const e = plan.shape[i]
+    if (e === undefined || e.sub !== undefined || e.child !== undefined) return
+    const col = e.col
+    if (col === undefined) {
+      keys.push({ key: e.key, column: undefined, type: undefined })
+      continue
+    }
+    if (col.code === T_OTHER || col.code === T_JSON || seen.has(col.name)) return
+    seen.add(col.name)
+    keys.push({ key: e.key, column: col.name, type: col.type as FlatKey['type'] })
+  }
+  // a row that left the compiled path for a value (e.g. one for a variant column) has a compiled shape already
+  const same = ts.fastKeys.findIndex((k) => sameFlatKeys(k, keys))
+  if (same >= 0) {
+    ts.fast.push(...ts.fast.splice(same, 1))
+    ts.fastKeys.push(...ts.fastKeys.splice(same, 1))
+    return
+  }
+  ts.fastCompiles++
+  const fn = compileFlatRow(keys, { loadId: SYSTEM_COLUMNS.loadId, id: SYSTEM_COLUMNS.id })
+  if (fn === undefined) return
+  if (ts.fast.length >= MAX_FAST_SHAPES) {
+    ts.fast.shift()
+    ts.fastKeys.shift()
+  }
+  ts.fast.push(fn)
+  ts.fastKeys.push(keys)
 }

@@ -7,7 +7,6 @@ import type {
   SchemaContract,
   WriteDisposition,
 } from '../schema/schema-types.ts'
-import type { FlatKey } from './flat-row-compiler.ts'
 
 /**
  * A normalized row: keys are normalized column names, values are in job-file form:
@@ -26,6 +25,23 @@ export interface NormalizedPage {
   /** Rows dropped by a `discard_row` contract. */
   discardedRows: number
 }
+
+/** One top-level key of a row shape and what the compiled path does with it. */
+export interface FlatKey {
+  /** The source key. */
+  key: string
+  /** The column it goes to, or undefined when the key has no column yet (its value MUST be null to stay fast). */
+  column: string | undefined
+  /** The column's type: only these types are handled by compiled rows. */
+  type: 'text' | 'bigint' | 'double' | 'bool' | 'timestamp' | undefined
+}
+
+/**
+ * A compiled row function: returns the normalized row (system columns `_sluice_load_id` set and `_sluice_id`
+ * empty, null values as `null`) or undefined when the row does not have exactly the compiled keys or a value does not
+ * fit its column without coercion, in which case the caller takes the generic path.
+ */
+export type FlatRowFn = (row: Record<string, unknown>, loadId: string) => NormalizedRow | undefined
 
 /** See {@link Normalizer.flatShapes}. */
 export interface FlatShapes {

@@ -1,3 +1,7 @@
+import { canonicalJson } from '../schema/schema-versioning.ts'
+import type { NormalizedRow } from './normalize-types.ts'
+import { SYSTEM_COLUMN_PREFIX } from './system-columns.ts'
+
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 /** All 4096 two-character base64url strings, indexed by 12 bits. */
 const PAIRS: string[] = Array.from({ length: 4096 }, (_, i) => B64URL[i >> 6]! + B64URL[i & 63]!)
@@ -95,4 +99,14 @@ export function digestId(content: string): string {
     PAIRS[h4 >>> 20]! +
     PAIRS[(h4 >>> 8) & 4095]!
   )
+}
+
+/** The id of a row by its content (scd2): a digest of its values without system columns, keys sorted. */
+export function rowDigest(row: NormalizedRow): string {
+  const data: Record<string, unknown> = {}
+  for (const k in row) {
+    const v = row[k]
+    if (v !== null && v !== undefined && !k.startsWith(SYSTEM_COLUMN_PREFIX)) data[k] = v
+  }
+  return digestId(canonicalJson(data))
 }

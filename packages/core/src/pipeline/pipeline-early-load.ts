@@ -1,11 +1,12 @@
 import type { DestinationClient } from '../destination/destination-types.ts'
+import type { PipelineEvent } from '../events.ts'
 import type { Normalizer } from '../normalize/normalize-types.ts'
 import { diffSchemas } from '../schema/schema-evolution.ts'
 import type { Schema, Table } from '../schema/schema-types.ts'
 import type { LoadPackageStore } from '../storage/load-package-store.ts'
 import type { PackageJob } from '../storage/package-types.ts'
-import type { PipelineEvent } from './pipeline-events.ts'
 import { jsonCopy } from './pipeline-state.ts'
+import { messageOf } from './pipeline-trace.ts'
 
 /** What loading during extraction achieved, for `loadPackage` to skip. */
 export interface EarlyLoadResult {
@@ -151,8 +152,4 @@ export class EarlyLoader {
     if (!table) throw new Error(`table ${name} is not in the schema`)
     return table
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

@@ -1,23 +1,23 @@
 import type { DestinationCapabilities } from '../destination/destination-types.ts'
 import { isSluiceError, SluiceError } from '../errors.ts'
+import type { PipelineEvent } from '../events.ts'
+import type { JobFileFormat } from '../job-files/encoded-rows.ts'
 import type { Normalizer, ResourceTableSpec } from '../normalize/normalize-types.ts'
-import { pageReaderHere } from '../pages/page-parse.ts'
-import type { PagePool } from '../pages/page-pool.ts'
+import { pageReaderHere } from '../page-workers/page-parse.ts'
+import type { PagePool } from '../page-workers/page-pool.ts'
 import type {
   MergeStrategy,
+  ReplaceRange,
   ReplaceStrategy,
   SchemaChange,
   SchemaContract,
   WriteDisposition,
 } from '../schema/schema-types.ts'
-import type { ReplaceRange, Resource, ResourceContext, Source } from '../source/source-types.ts'
-import type { JobFileFormat } from '../storage/job-writer.ts'
+import type { Resource, ResourceContext, Source } from '../source/source-types.ts'
 import type { LoadPackageStore } from '../storage/load-package-store.ts'
-import type { PackageJob, PackageManifest } from '../storage/package-types.ts'
-import type { PipelineEvent } from './pipeline-events.ts'
+import type { PackageJob, PackageManifest, PipelineState } from '../storage/package-types.ts'
 import { PageWrites } from './pipeline-page-writes.ts'
 import { jsonCopy, resourceState, setResourceState, tableWithChildren } from './pipeline-state.ts'
-import type { PipelineState } from './pipeline-types.ts'
 
 /** Everything one extract+normalize pass needs. */
 export interface ExtractInput {

@@ -1,14 +1,14 @@
 import type { DestinationClient, LoadJob, PackageLoad, TableLoad } from '../destination/destination-types.ts'
 import { isSluiceError, SluiceError } from '../errors.ts'
+import type { PipelineEvent } from '../events.ts'
 import { diffSchemas } from '../schema/schema-evolution.ts'
 import type { Schema } from '../schema/schema-types.ts'
 import type { LoadPackageStore } from '../storage/load-package-store.ts'
-import type { PackageJob, PackageManifest } from '../storage/package-types.ts'
+import type { PackageJob, PackageManifest, PipelineState } from '../storage/package-types.ts'
 import type { EarlyLoadResult } from './pipeline-early-load.ts'
-import type { PipelineEvent } from './pipeline-events.ts'
 import { abortError } from './pipeline-extract.ts'
 import { tableWithChildren, toStoredState } from './pipeline-state.ts'
-import type { PipelineState } from './pipeline-types.ts'
+import { messageOf } from './pipeline-trace.ts'
 
 /** Everything loading one package needs. */
 export interface LoadInput {
@@ -29,10 +29,6 @@ export interface LoadInput {
 export interface LoadOutput {
   schema: Schema
   state: PipelineState
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }
 
 function isTransient(error: unknown): boolean {
@@ -263,11 +259,4 @@ async function runJob(input: LoadInput, job: PackageJob, schema: Schema): Promis
   }
   await store.moveJob(loadId, job, 'completed')
   emit({ type: 'load-job', loadId, table: job.table, rows: job.rows, phase: 'end' })
-}
-
-/** Tables to drop or truncate for a refresh, from the schema before the run. */
-export function refreshTables(schema: Schema | undefined, roots: readonly string[]): string[] {
-  const out: string[] = []
-  for (const r of roots) for (const t of tableWithChildren(schema, r)) if (!out.includes(t)) out.push(t)
-  return out
 }

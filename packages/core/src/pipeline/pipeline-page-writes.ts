@@ -1,14 +1,20 @@
+import {
+  BufferPool,
+  EncoderCache,
+  encodeFlatRows,
+  type JobFileFormat,
+  keepRows,
+} from '../job-files/encoded-rows.ts'
+import { NOT_THIS_SHAPE } from '../job-files/flat-csv-encoder.ts'
 import type { NormalizedRow, Normalizer } from '../normalize/normalize-types.ts'
 import { createRandomIdWriter } from '../normalize/row-ids.ts'
-import { BufferPool, EncoderCache, encodeFlatRows, keepRows } from '../pages/page-encode.ts'
-import { pageRows } from '../pages/page-parse.ts'
-import { isRemotePage, type PagePool } from '../pages/page-pool.ts'
-import type { EncodedTable } from '../pages/page-protocol.ts'
-import type { ParsedPage } from '../pages/page-types.ts'
+import { pageRows } from '../page-workers/page-parse.ts'
+import { isRemotePage, type PagePool } from '../page-workers/page-pool.ts'
+import type { EncodedTable } from '../page-workers/page-protocol.ts'
+import type { ParsedPage } from '../page-workers/page-types.ts'
 import type { SchemaChange } from '../schema/schema-types.ts'
 import type { FileSystem } from '../storage/file-system.ts'
-import { NOT_THIS_SHAPE } from '../storage/flat-csv-encoder.ts'
-import { createJobWriter, type JobFile, type JobFileFormat, type JobWriter } from '../storage/job-writer.ts'
+import { createJobWriter, type JobFile, type JobWriter } from '../storage/job-writer.ts'
 
 /** What {@link PageWrites} needs from the extract pass. */
 export interface PageWritesOptions {

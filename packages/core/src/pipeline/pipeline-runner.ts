@@ -1,45 +1,34 @@
-import type { Destination, DestinationClient } from '../destination/destination-types.ts'
+import type { DestinationClient } from '../destination/destination-types.ts'
 import { isSluiceError, SluiceError } from '../errors.ts'
+import type { PipelineEvent } from '../events.ts'
 import type { Normalizer, NormalizerOptions } from '../normalize/normalize-types.ts'
 import { createNormalizer } from '../normalize/normalizer.ts'
-import { PagePool } from '../pages/page-pool.ts'
 import { normalizeIdentifier } from '../schema/naming-convention.ts'
-import { mergeStoredSchema } from '../schema/schema-evolution.ts'
 import type { Schema, SchemaChange } from '../schema/schema-types.ts'
 import type { Resource, Source } from '../source/source-types.ts'
-import type { FileSystem } from '../storage/file-system.ts'
-import type { JobFileFormat } from '../storage/job-writer.ts'
 import { newLoadId } from '../storage/load-id.ts'
 import { LoadPackageStore } from '../storage/load-package-store.ts'
-import type { PackageManifest } from '../storage/package-types.ts'
-import { EarlyLoader, type EarlyLoadResult } from './pipeline-early-load.ts'
-import type { PipelineEvent } from './pipeline-events.ts'
-import { abortError, extractPackage } from './pipeline-extract.ts'
-import { loadPackage, refreshTables } from './pipeline-load.ts'
-import {
-  emptyState,
-  fromStoredState,
-  jsonCopy,
-  setResourceState,
-  tablesOfResource,
-  toStoredState,
-} from './pipeline-state.ts'
+import type { PackageManifest, PipelineState, RunTrace, TraceStep } from '../storage/package-types.ts'
+import type { EarlyLoadResult } from './pipeline-early-load.ts'
+import { abortError } from './pipeline-extract.ts'
+import { loadPackage } from './pipeline-load.ts'
+import { dispose, dropResources, syncFromDestination } from './pipeline-maintenance.ts'
+import { extractNewPackage } from './pipeline-new-package.ts'
+import { refreshPlan, schemaAfterRefresh } from './pipeline-refresh.ts'
+import { pendingPackages, restoreFromDestination } from './pipeline-restore.ts'
+import { emptyState, jsonCopy } from './pipeline-state.ts'
+import { messageOf, RunRecord } from './pipeline-trace.ts'
 import type {
   FailedJob,
   LoadInfo,
   PackageInfo,
   Pipeline,
   PipelineOptions,
-  PipelineState,
   RunOptions,
-  RunTrace,
-  TraceStep,
 } from './pipeline-types.ts'
 
 /** Builds a normalizer for a run; see {@link PipelineInternals}. */
 export type NormalizerFactory = (schema: Schema | undefined, options: NormalizerOptions) => Normalizer
-
-type EarlyLoaderClient = DestinationClient & Required<Pick<DestinationClient, 'prepareTables'>>
 
 /** Test and integration seams of {@link pipeline} that are not part of the everyday options. */
 export interface PipelineInternals {
@@ -68,18 +57,6 @@ function latest(a: string | undefined, b: string | undefined): string | undefine
 /** Loaded packages whose manifests are kept (job files of loaded packages are deleted at once). */
 const KEEP_LOADED_PACKAGES = 100
 
-async function dispose(client: DestinationClient): Promise<void> {
-  try {
-    await client[Symbol.asyncDispose]()
-  } catch {
-    // closing a connection must not hide the run's outcome
-  }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
 function linkedSignal(signal: AbortSignal | undefined): AbortController {
   const controller = new AbortController()
   if (signal?.aborted) controller.abort(signal.reason)
@@ -87,13 +64,23 @@ function linkedSignal(signal: AbortSignal | undefined): AbortController {
   return controller
 }
 
-function jobFormat(destination: Destination): JobFileFormat {
-  return destination.capabilities.fileFormats[0] === 'csv' ? 'csv' : 'jsonl'
+/** The resources a run extracts: all of the source's, or those named (each must exist). */
+function selectResources(source: Source, names: readonly string[] | undefined): Resource<object>[] {
+  if (!names || names.length === 0) return [...source.resources]
+  const byName = new Map(source.resources.map((r) => [r.name, r]))
+  const unknown = names.filter((n) => !byName.has(n))
+  if (unknown.length > 0) {
+    throw new SluiceError('RESOURCE_UNKNOWN', `source ${source.name} has no resource ${unknown.join(', ')}`, {
+      hint: `use one of ${[...byName.keys()].join(', ')}`,
+    })
+  }
+  return names.map((n) => byName.get(n)!)
 }
 
 /**
- * Creates a pipeline: a name, a destination, a dataset and a directory of local state and load packages.
- * Nothing touches the disk or the destination until a method is called.
+ * Creates a pipeline: a name, a destination, a dataset and a directory of local state and load packages on the
+ * file system given (`pipeline` from `@sluice/core/node` defaults both). Nothing touches the disk or the
+ * destination until a method is called.
  */
 export function pipeline(options: PipelineOptions, internals: PipelineInternals = {}): Pipeline {
   return new PipelineRunner(options, internals)
@@ -102,8 +89,8 @@ export function pipeline(options: PipelineOptions, internals: PipelineInternals 
 class PipelineRunner implements Pipeline {
   readonly pipelineName: string
   readonly datasetName: string
-  private dir: string | undefined
-  private storeP: Promise<LoadPackageStore> | undefined
+  readonly pipelinesDir: string
+  private readonly store: LoadPackageStore
   private readonly options: PipelineOptions
   private readonly internals: PipelineInternals
 
@@ -117,28 +104,22 @@ class PipelineRunner implements Pipeline {
         },
       )
     }
+    // core takes nothing from the runtime: a caller in plain JavaScript gets told where the defaults are
+    if (!options.fs || typeof options.pipelinesDir !== 'string' || options.pipelinesDir === '') {
+      throw new SluiceError(
+        'CONFIG_INVALID',
+        `pipeline ${options.pipelineName} has no ${options.fs ? 'pipelinesDir' : 'file system'} for its state and load packages`,
+        {
+          hint: "on Node.js or Deno import { pipeline } from '@sluice/core/node' (it defaults both), or pass fs: nodeFileSystem() and pipelinesDir",
+        },
+      )
+    }
     this.options = options
     this.internals = internals
     this.pipelineName = options.pipelineName
     this.datasetName = normalizeIdentifier(options.datasetName ?? `${options.pipelineName}_dataset`)
-    this.dir = options.pipelinesDir
-  }
-
-  get pipelinesDir(): string {
-    return this.dir ?? '~/.sluice/pipelines'
-  }
-
-  private store(): Promise<LoadPackageStore> {
-    this.storeP ??= (async () => {
-      let fs: FileSystem | undefined = this.options.fs
-      if (!fs || this.dir === undefined) {
-        const node = await import('../node/index.ts')
-        fs ??= node.nodeFileSystem()
-        this.dir ??= node.defaultPipelinesDir()
-      }
-      return new LoadPackageStore(fs, this.dir, this.pipelineName)
-    })()
-    return this.storeP
+    this.pipelinesDir = options.pipelinesDir
+    this.store = new LoadPackageStore(options.fs, options.pipelinesDir, options.pipelineName)
   }
 
   private emit(e: PipelineEvent): void {
@@ -147,6 +128,12 @@ class PipelineRunner implements Pipeline {
     } catch {
       // a listener's failure must not break the run
     }
+  }
+
+  /** A warning for the run's summary, also sent as an event. */
+  private warn(info: LoadInfo, message: string): void {
+    info.warnings.push(message)
+    this.emit({ type: 'warning', message })
   }
 
   private async client(signal?: AbortSignal): Promise<DestinationClient> {
@@ -162,253 +149,100 @@ class PipelineRunner implements Pipeline {
    * Runs `fn` holding the pipeline's lock (`<pipelinesDir>/<pipelineName>/run.lock`) where the file system can
    * lock: a second run of the same pipeline would discard the first one's package in flight and load rows twice.
    */
-  private async locked<T>(fn: (store: LoadPackageStore) => Promise<T>): Promise<T> {
-    const store = await this.store()
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    const store = this.store
     const lock = await store.fs.lock?.(store.lockFile)
     try {
-      return await fn(store)
+      return await fn()
     } finally {
       await lock?.release()
     }
   }
 
   run(source: Source, runOptions: RunOptions = {}): Promise<LoadInfo> {
-    return this.locked((store) => this.runLocked(store, source, runOptions))
+    return this.locked(() => this.runLocked(source, runOptions))
   }
 
-  private async runLocked(
-    store: LoadPackageStore,
-    source: Source,
-    runOptions: RunOptions,
-  ): Promise<LoadInfo> {
+  /**
+   * One run: restore from the destination, finish pending packages, extract and normalize a new package, load
+   * it. The trace is written whatever happens.
+   */
+  private async runLocked(source: Source, runOptions: RunOptions): Promise<LoadInfo> {
+    const store = this.store
     const destination = this.options.destination
-    const controller = linkedSignal(runOptions.signal)
-    const signal = controller.signal
-    const startedAt = new Date().toISOString()
-    const info: LoadInfo = {
-      pipelineName: this.pipelineName,
-      destinationName: destination.name,
-      destinationLocation: '',
-      datasetName: this.datasetName,
-      loadIds: [],
-      tables: {},
-      schemaChanges: [],
-      skippedResources: [],
-      warnings: [],
-      failedJobs: [],
-      startedAt,
-      finishedAt: startedAt,
-      durations: { extract: 0, normalize: 0, load: 0 },
-      resumedPackages: [],
-    }
-    const trace: RunTrace = {
+    const signal = linkedSignal(runOptions.signal).signal
+    const record = new RunRecord({
       pipelineName: this.pipelineName,
       datasetName: this.datasetName,
       destinationName: destination.name,
-      startedAt,
-      steps: [],
-      loadIds: info.loadIds,
-      resumedPackages: info.resumedPackages,
-      skippedResources: info.skippedResources,
-      warnings: info.warnings,
-    }
-    const step = (name: TraceStep['step'], loadId?: string): TraceStep => {
-      const s: TraceStep = { step: name, startedAt: new Date().toISOString(), ...(loadId ? { loadId } : {}) }
-      trace.steps.push(s)
-      return s
-    }
-    const endStep = (s: TraceStep, error?: unknown): void => {
-      s.finishedAt = new Date().toISOString()
-      s.ms = Date.parse(s.finishedAt) - Date.parse(s.startedAt)
-      if (error !== undefined) s.error = messageOf(error)
-    }
+    })
+    const info = record.info
+    const warn = (message: string): void => this.warn(info, message)
     let client: DestinationClient | undefined
-    let current: TraceStep | undefined
     try {
-      const resources = this.selectResources(source, runOptions.resources)
+      const resources = selectResources(source, runOptions.resources)
       client = await this.client(signal)
       info.destinationLocation = client.location
-
-      // discard interrupted packages; collect pending ones
-      const pending: PackageManifest[] = []
-      for (const m of await store.packages()) {
-        if (m.state === 'extracted') await store.removePackage(m.loadId)
-        else if (m.state === 'normalized') pending.push(m)
-      }
+      const pending = await pendingPackages(store)
       const ids = await store.loadIds()
-
-      // restore state and schema from the destination on a fresh machine
-      current = step('restore')
-      let state = await store.readState()
-      let schema = await store.readSchema(source.name)
-      await client.initialize()
-      // The destination is the truth: local state is a cache of what was committed there. A destination that
-      // holds a different load (another machine loaded since, or a restored backup) wins; one that holds none
-      // although this pipeline loaded before (a new database file, a dropped dataset) means a full reload,
-      // because incremental state without its data would silently skip rows.
-      const storedState = await client.getStoredState(this.pipelineName)
-      const remoteNewer = storedState !== undefined && storedState.loadId !== state?.lastLoadId
-      if (remoteNewer) {
-        state = await fromStoredState(storedState)
-        await store.writeState(state)
-      } else if (storedState === undefined && state?.lastLoadId !== undefined) {
-        const message = `the destination (${client.location}, dataset ${this.datasetName}) holds no state of pipeline ${this.pipelineName} although load ${state.lastLoadId} was committed before: loading everything again`
-        info.warnings.push(message)
-        this.emit({ type: 'warning', message })
-        state = undefined
-        await store.writeState(emptyState(this.pipelineName))
-      }
-      if (!schema || remoteNewer) {
-        const stored = await client.getStoredSchema(source.name)
-        if (stored) {
-          schema = mergeStoredSchema(schema, stored.schema)
-          await store.writeSchema(schema)
-        }
-      }
-      endStep(current)
+      record.begin('restore')
+      let { state, schema } = await restoreFromDestination({
+        store,
+        client,
+        pipelineName: this.pipelineName,
+        datasetName: this.datasetName,
+        schemaName: source.name,
+        warn,
+      })
+      record.end()
 
       // finish pending packages first
       for (const m of pending) {
         this.emit({ type: 'package-resumed', loadId: m.loadId, state: m.state })
         info.resumedPackages.push(m.loadId)
-        const loaded = await this.load(store, client, m, signal, info, trace)
+        const loaded = await this.load(client, m, signal, record.info, record.trace)
         state = loaded.state
         if (loaded.schema.name === source.name) schema = loaded.schema
       }
 
-      // extract and normalize into a new package
-      const previous = state ?? emptyState(this.pipelineName)
-      const base = jsonCopy(previous)
-      const refresh = this.refreshPlan(source, resources, runOptions, schema, base)
-      if (refresh?.mode === 'drop_sources') schema = undefined
-      else if (refresh?.mode === 'drop_resources' && schema) {
-        const drop = new Set(refresh.dropTables)
-        schema = {
-          ...schema,
-          tables: Object.fromEntries(Object.entries(schema.tables).filter(([n]) => !drop.has(n))),
-        }
-      }
+      // extract and normalize into a new package, then load it
+      const previousState = state ?? emptyState(this.pipelineName)
+      const baseState = jsonCopy(previousState)
+      const refresh = refreshPlan(runOptions.refresh, source, resources, schema, baseState)
       const loadId = newLoadId(latest(ids.at(-1), state?.lastLoadId))
-      const manifest: PackageManifest = {
+      const { manifest, early } = await extractNewPackage({
+        store,
+        client,
+        source,
+        resources,
+        options: this.options,
+        runOptions,
         loadId,
-        pipelineName: this.pipelineName,
-        schemaName: source.name,
-        state: 'extracted',
-        format: jobFormat(destination),
-        createdAt: new Date().toISOString(),
-        updatedAt: new Date().toISOString(),
-        tables: {},
-        jobs: [],
-        schemaChanges: [],
-        ...(refresh ? { refresh } : {}),
-        skippedResources: [],
-        warnings: [],
-        stateChanged: false,
-        attempts: 0,
-      }
-      const normalizerOptions: NormalizerOptions = {
-        schemaName: source.name,
-        maxIdentifierLength: destination.capabilities.maxIdentifierLength,
-        ...((runOptions.contract ?? source.contract)
-          ? { contract: runOptions.contract ?? source.contract }
-          : {}),
-      }
-      const normalizer = this.normalizer(schema, normalizerOptions)
-      await store.createPackage(manifest)
-      const pool = this.options.pageWorkers
-        ? new PagePool(this.options.pageWorkers, {
-            ...normalizerOptions,
-            initialTables: Object.keys(normalizer.schema.tables),
-          })
-        : undefined
-      const early =
-        client.prepareTables && !refresh && this.options.loadWhileExtracting !== false
-          ? new EarlyLoader({
-              client: client as EarlyLoaderClient,
-              store,
-              loadId,
-              normalizer,
-              signal,
-              emit: (e) => this.emit(e),
-            })
-          : undefined
-      let earlyResult: EarlyLoadResult | undefined
-      current = step('extract', loadId)
-      this.emit({ type: 'step', step: 'extract', phase: 'start', loadId })
-      this.emit({ type: 'step', step: 'normalize', phase: 'start', loadId })
-      try {
-        const out = await extractPackage({
-          store,
-          source,
-          resources,
-          normalizer,
-          baseState: base,
-          previousState: previous,
-          manifest,
-          format: manifest.format,
-          strict: runOptions.strict ?? false,
-          capabilities: destination.capabilities,
-          concurrency: this.options.resourceConcurrency ?? 3,
-          signal,
-          emit: (e) => this.emit(e),
-          ...(pool ? { pool } : {}),
-          ...(this.options.fileMaxBytes !== undefined ? { fileMaxBytes: this.options.fileMaxBytes } : {}),
-          ...(early
-            ? {
-                onJob: (job) => early.add(job),
-                onDiscard: (resource) => early.stop(`the files of resource ${resource} were discarded`),
-              }
-            : {}),
-        }).finally(() => pool?.close())
-        info.durations.extract += out.extractMs
-        info.durations.normalize += out.normalizeMs
-        // waiting for loads still queued is load time
-        early?.extractionDone()
-        const waitStart = performance.now()
-        earlyResult = await early?.finish()
-        info.durations.load += performance.now() - waitStart
-        if (early?.reason !== undefined && earlyResult === undefined) {
-          // the cause of a failed early load must not be lost when the load step fails again
-          const message = `loading while extracting stopped (${early.reason}); the load step loads every job file again`
-          info.warnings.push(message)
-          this.emit({ type: 'warning', message })
-        }
-      } catch (error) {
-        early?.stop('the extraction failed')
-        await early?.finish()
-        await store.removePackage(loadId).catch(() => undefined)
-        throw error
-      } finally {
-        info.skippedResources.push(...manifest.skippedResources)
-        info.warnings.push(...manifest.warnings)
-      }
-      current.rows = Object.fromEntries(Object.entries(manifest.tables).map(([t, v]) => [t, v.rows]))
-      endStep(current)
-      const norm = step('normalize', loadId)
-      norm.ms = Math.round(info.durations.normalize)
-      norm.finishedAt = current.finishedAt!
-      this.emit({ type: 'step', step: 'normalize', phase: 'end', loadId })
-      this.emit({ type: 'step', step: 'extract', phase: 'end', loadId })
-      current = undefined
-      await this.load(store, client, manifest, signal, info, trace, earlyResult)
+        schema: schemaAfterRefresh(schema, refresh),
+        previousState,
+        baseState,
+        refresh,
+        createNormalizer: (s, o) => this.normalizer(s, o),
+        record,
+        signal,
+        emit: (e) => this.emit(e),
+        warn,
+      })
+      await this.load(client, manifest, signal, record.info, record.trace, early)
       return info
     } catch (error) {
-      if (current && current.finishedAt === undefined) endStep(current, error)
-      trace.error = messageOf(error)
+      record.fail(error)
       if (signal.aborted && !isSluiceError(error, 'RUN_ABORTED')) throw abortError(signal)
       throw error
     } finally {
-      info.finishedAt = new Date().toISOString()
-      for (const k of ['extract', 'normalize', 'load'] as const)
-        info.durations[k] = Math.round(info.durations[k])
-      trace.finishedAt = info.finishedAt
-      await store.writeTrace(trace).catch(() => undefined)
+      record.finish()
+      await store.writeTrace(record.trace).catch(() => undefined)
       if (client) await dispose(client)
     }
   }
 
+  /** Loads one package (the load step of the trace) and adds what it loaded to `info`. */
   private async load(
-    store: LoadPackageStore,
     client: DestinationClient,
     manifest: PackageManifest,
     signal: AbortSignal,
@@ -416,6 +250,7 @@ class PipelineRunner implements Pipeline {
     trace: RunTrace,
     early?: EarlyLoadResult,
   ): Promise<{ schema: Schema; state: PipelineState }> {
+    const store = this.store
     const loadId = manifest.loadId
     const s: TraceStep = { step: 'load', loadId, startedAt: new Date().toISOString() }
     trace.steps.push(s)
@@ -431,14 +266,11 @@ class PipelineRunner implements Pipeline {
         retryDelayMs: this.options.retryDelayMs ?? ((attempt) => Math.min(30_000, 1000 * 2 ** (attempt - 1))),
         signal,
         emit: (e) => this.emit(e),
-        warn: (message) => {
-          info.warnings.push(message)
-          this.emit({ type: 'warning', message })
-        },
+        warn: (message) => this.warn(info, message),
         ...(early ? { early } : {}),
       })
       info.loadIds.push(loadId)
-      await this.prune(store)
+      await this.prune()
       for (const [table, t] of Object.entries(manifest.tables)) {
         info.tables[table] = { rows: (info.tables[table]?.rows ?? 0) + t.rows }
       }
@@ -461,7 +293,8 @@ class PipelineRunner implements Pipeline {
   }
 
   /** Deletes the job files of loaded packages and all but the newest loaded manifests. */
-  private async prune(store: LoadPackageStore): Promise<void> {
+  private async prune(): Promise<void> {
+    const store = this.store
     const loaded = (await store.packages()).filter((m) => m.state === 'loaded')
     for (const [i, m] of loaded.entries()) {
       if (i < loaded.length - KEEP_LOADED_PACKAGES) await store.removePackage(m.loadId)
@@ -477,69 +310,25 @@ class PipelineRunner implements Pipeline {
     return factory(schema ? jsonCopy(schema) : undefined, options)
   }
 
-  private selectResources(source: Source, names: readonly string[] | undefined): Resource<object>[] {
-    if (!names || names.length === 0) return [...source.resources]
-    const byName = new Map(source.resources.map((r) => [r.name, r]))
-    const unknown = names.filter((n) => !byName.has(n))
-    if (unknown.length > 0) {
-      throw new SluiceError(
-        'RESOURCE_UNKNOWN',
-        `source ${source.name} has no resource ${unknown.join(', ')}`,
-        {
-          hint: `use one of ${[...byName.keys()].join(', ')}`,
-        },
-      )
-    }
-    return names.map((n) => byName.get(n)!)
-  }
-
-  /** Resets `base` for the refresh mode and returns the tables to drop or empty at load time. */
-  private refreshPlan(
-    source: Source,
-    resources: readonly Resource<object>[],
-    options: RunOptions,
-    schema: Schema | undefined,
-    base: PipelineState,
-  ): PackageManifest['refresh'] {
-    const mode = options.refresh
-    if (!mode) return undefined
-    if (mode === 'drop_sources') {
-      base.sources[source.name] = { resources: {} }
-      const roots = Object.values(schema?.tables ?? {})
-        .filter((t) => t.parent === undefined)
-        .map((t) => t.name)
-      return { mode, dropTables: refreshTables(schema, roots), truncateTables: [] }
-    }
-    const tables: string[] = []
-    for (const r of resources) {
-      setResourceState(base, source.name, r.name, undefined)
-      for (const t of tablesOfResource(schema, r.name)) if (!tables.includes(t)) tables.push(t)
-    }
-    return mode === 'drop_resources'
-      ? { mode, dropTables: tables, truncateTables: [] }
-      : { mode, dropTables: [], truncateTables: tables }
-  }
-
-  async state(): Promise<PipelineState | undefined> {
-    return (await this.store()).readState()
+  state(): Promise<PipelineState | undefined> {
+    return this.store.readState()
   }
 
   async schema(name?: string): Promise<Schema | undefined> {
-    const store = await this.store()
-    const n = name ?? (await store.schemaNames())[0]
-    return n === undefined ? undefined : store.readSchema(n)
+    const n = name ?? (await this.store.schemaNames())[0]
+    return n === undefined ? undefined : this.store.readSchema(n)
   }
 
-  async lastTrace(): Promise<RunTrace | undefined> {
-    return (await this.store()).readTrace()
+  lastTrace(): Promise<RunTrace | undefined> {
+    return this.store.readTrace()
   }
 
-  async packages(): Promise<PackageInfo[]> {
-    return (await this.store()).packages()
+  packages(): Promise<PackageInfo[]> {
+    return this.store.packages()
   }
 
-  async package(loadId: string): Promise<PackageInfo | undefined> {
-    return (await this.store()).readPackage(loadId)
+  package(loadId: string): Promise<PackageInfo | undefined> {
+    return this.store.readPackage(loadId)
   }
 
   async failedJobs(): Promise<FailedJob[]> {
@@ -554,85 +343,43 @@ class PipelineRunner implements Pipeline {
   }
 
   dropPendingPackages(): Promise<void> {
-    return this.locked(async (store) => {
-      for (const m of await store.packages()) if (m.state !== 'loaded') await store.removePackage(m.loadId)
+    return this.locked(async () => {
+      for (const m of await this.store.packages())
+        if (m.state !== 'loaded') await this.store.removePackage(m.loadId)
     })
   }
 
   sync(): Promise<void> {
-    return this.locked((store) => this.syncLocked(store))
-  }
-
-  private async syncLocked(store: LoadPackageStore): Promise<void> {
-    const client = await this.client()
-    try {
-      await client.initialize()
-      const stored = await client.getStoredState(this.pipelineName)
-      if (!stored) {
-        throw new SluiceError(
-          'STATE_NOT_FOUND',
-          `the destination holds no state for pipeline ${this.pipelineName}`,
-          {
-            hint: `check --destination and --dataset (now ${this.datasetName})`,
-          },
-        )
+    return this.locked(async () => {
+      const client = await this.client()
+      try {
+        await syncFromDestination({
+          store: this.store,
+          client,
+          pipelineName: this.pipelineName,
+          datasetName: this.datasetName,
+        })
+      } finally {
+        await dispose(client)
       }
-      const state = await fromStoredState(stored)
-      await store.writeState(state)
-      for (const name of new Set([...Object.keys(state.sources), ...(await store.schemaNames())])) {
-        const schema = await client.getStoredSchema(name)
-        if (schema) await store.writeSchema(schema.schema)
-      }
-    } finally {
-      await dispose(client)
-    }
+    })
   }
 
   drop(resources: string[]): Promise<void> {
-    return this.locked((store) => this.dropLocked(store, resources))
-  }
-
-  private async dropLocked(store: LoadPackageStore, resources: string[]): Promise<void> {
-    const state = (await store.readState()) ?? emptyState(this.pipelineName)
-    const client = await this.client()
-    try {
-      await client.initialize()
-      for (const name of await store.schemaNames()) {
-        const schema = await store.readSchema(name)
-        if (!schema) continue
-        const names =
-          resources.length > 0
-            ? resources
-            : [...new Set(Object.values(schema.tables).flatMap((t) => (t.resource ? [t.resource] : [])))]
-        const tables = names.flatMap((r) => tablesOfResource(schema, r))
-        for (const r of names) setResourceState(state, name, r, undefined)
-        const next: Schema = {
-          ...schema,
-          tables: Object.fromEntries(Object.entries(schema.tables).filter(([n]) => !tables.includes(n))),
-        }
-        if (tables.length > 0) {
-          if (!client.dropTables) {
-            throw new SluiceError(
-              'DROP_UNSUPPORTED',
-              `destination ${this.options.destination.name} cannot drop tables`,
-              {
-                hint: 'drop them with the database tools',
-              },
-            )
-          }
-          await client.dropTables(tables)
-        }
-        state.version += 1
-        const loadId = newLoadId((await store.loadIds()).at(-1))
-        state.lastLoadId = loadId
-        const load = { loadId, schema: next, tables: [], state: await toStoredState(state, loadId) }
-        await client.startLoad(load)
-        await client.complete(load)
-        await store.writeSchema(next)
+    return this.locked(async () => {
+      const state = (await this.store.readState()) ?? emptyState(this.pipelineName)
+      const client = await this.client()
+      try {
+        await dropResources({
+          store: this.store,
+          client,
+          state,
+          destinationName: this.options.destination.name,
+          resources,
+        })
+      } finally {
+        await dispose(client)
       }
-      await store.writeState(state)
-    } finally {
-      await dispose(client)
-    }
+    })
   }
 }

@@ -1,9 +1,8 @@
 import type { StoredState } from '../destination/destination-types.ts'
 import { SluiceError } from '../errors.ts'
 import type { Schema } from '../schema/schema-types.ts'
-import type { ResourceState } from '../source/source-types.ts'
+import type { PipelineState, ResourceState } from '../storage/package-types.ts'
 import { compressState, decompressState, sha256Hex } from '../storage/state-compression.ts'
-import type { PipelineState } from './pipeline-types.ts'
 
 /** An empty pipeline state. */
 export function emptyState(pipelineName: string): PipelineState {

@@ -1,23 +1,10 @@
 import type { Destination } from '../destination/destination-types.ts'
-import type { PageWorkers } from '../pages/page-types.ts'
+import type { PipelineEvent } from '../events.ts'
+import type { PageWorkers } from '../page-workers/page-types.ts'
 import type { Schema, SchemaChange, SchemaContract } from '../schema/schema-types.ts'
-import type { ResourceState, Source } from '../source/source-types.ts'
+import type { Source } from '../source/source-types.ts'
 import type { FileSystem } from '../storage/file-system.ts'
-import type { PackageManifest, RefreshMode } from '../storage/package-types.ts'
-import type { PipelineEvent } from './pipeline-events.ts'
-
-/**
- * The pipeline state: per source and resource, what each resource keeps between runs (incremental cursors).
- * Stored locally in `state.json` and, compressed, with each load in the destination.
- */
-export interface PipelineState {
-  pipelineName: string
-  /** Increments whenever the state changes. */
-  version: number
-  /** The load that committed this state. */
-  lastLoadId?: string
-  sources: Record<string, { resources: Record<string, ResourceState> }>
-}
+import type { PackageManifest, PipelineState, RefreshMode, RunTrace } from '../storage/package-types.ts'
 
 /** Options of {@link pipeline}. */
 export interface PipelineOptions {
@@ -25,10 +12,16 @@ export interface PipelineOptions {
   destination: Destination
   /** Default `${pipelineName}_dataset`; normalized by the naming convention. */
   datasetName?: string
-  /** Default `~/.sluice/pipelines` (`defaultPipelinesDir()` from `@sluice/core/node`, imported lazily). */
-  pipelinesDir?: string
-  /** Default `nodeFileSystem()` from `@sluice/core/node`, imported lazily. */
-  fs?: FileSystem
+  /**
+   * The directory of local state and load packages (a folder per pipeline). Required: core takes no default
+   * from the runtime; `pipeline` from `@sluice/core/node` defaults it to `~/.sluice/pipelines`.
+   */
+  pipelinesDir: string
+  /**
+   * The file system the load packages are written to. Required: core takes no default from the runtime;
+   * `pipeline` from `@sluice/core/node` defaults it to `nodeFileSystem()` (Node.js and Deno).
+   */
+  fs: FileSystem
   /** Progress events (runner, resources, destination). MUST NOT throw. */
   onEvent?: (e: PipelineEvent) => void
   /** Job files rotate at this size. Default 64 MiB. */
@@ -46,7 +39,7 @@ export interface PipelineOptions {
   resourceConcurrency?: number
   /**
    * Threads that parse, normalize and encode the pages of resources that yield parsed pages (see
-   * `ctx.parsePage`), so that this thread only fetches and writes: `nodePageWorkers()` from `@sluice/core/node`.
+   * `ctx.pageReader`), so that this thread only fetches and writes: `nodePageWorkers()` from `@sluice/core/node`.
    * Started per run on its first page. Default none: every page is parsed and normalized on this thread.
    */
   pageWorkers?: PageWorkers
@@ -107,34 +100,6 @@ export interface LoadInfo {
   resumedPackages: string[]
 }
 
-/** One step of a run in the trace. */
-export interface TraceStep {
-  step: 'restore' | 'extract' | 'normalize' | 'load'
-  loadId?: string
-  startedAt: string
-  finishedAt?: string
-  ms?: number
-  rows?: Record<string, number>
-  /** Error message (no stack, no secrets). */
-  error?: string
-}
-
-/** The trace of the last run (`trace.json`). */
-export interface RunTrace {
-  pipelineName: string
-  datasetName: string
-  destinationName: string
-  startedAt: string
-  finishedAt?: string
-  steps: TraceStep[]
-  loadIds: string[]
-  resumedPackages: string[]
-  skippedResources: { resource: string; reason: string }[]
-  warnings: string[]
-  /** Error message of a failed run. */
-  error?: string
-}
-
 /** A load package as shown by `sluice pipeline load-package`. */
 export type PackageInfo = PackageManifest
 
@@ -142,7 +107,7 @@ export type PackageInfo = PackageManifest
 export interface Pipeline {
   readonly pipelineName: string
   readonly datasetName: string
-  /** The pipelines directory (`~/.sluice/pipelines` when not given; resolved on the first async call). */
+  /** The pipelines directory (see {@link PipelineOptions.pipelinesDir}). */
   readonly pipelinesDir: string
   /**
    * Takes the destination's state (and schema) when it is newer than the local one (another machine loaded

@@ -8,13 +8,6 @@ export interface ResolvedContract {
   data_type: ContractMode
 }
 
-/** The default contract: everything evolves. */
-export const EVOLVE_CONTRACT: ResolvedContract = Object.freeze({
-  tables: 'evolve',
-  columns: 'evolve',
-  data_type: 'evolve',
-})
-
 /**
  * Resolves contracts given from most to least specific (e.g. resource, run, schema) into one mode per entity:
  * for each entity the first contract that sets it wins; a single mode string sets all three; unset entities evolve.

@@ -34,6 +34,16 @@ export type MergeStrategy = 'delete-insert' | 'upsert' | 'scd2'
 /** How `replace` works. Default `insert-from-staging` (atomic where the destination has transactions). */
 export type ReplaceStrategy = 'truncate-and-insert' | 'insert-from-staging' | 'staging-optimized'
 
+/** A half-open range `[from, to)` of a column whose destination rows a run replaces (see `ResourceContext.replaceRange`). */
+export interface ReplaceRange {
+  /** Column in source naming, e.g. `time_since`. */
+  column: string
+  /** Inclusive lower bound (ISO string or number). */
+  from: string | number
+  /** Exclusive upper bound. */
+  to: string | number
+}
+
 /** What a schema contract does when data does not fit. Default `evolve`. */
 export type ContractMode = 'evolve' | 'freeze' | 'discard_row' | 'discard_value'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { pageRows } from '../pages/page-parse.ts'
+import { pageRows } from '../page-workers/page-parse.ts'
 import { defineResource, defineSource } from './define-resource.ts'
 
 async function* pages(): AsyncGenerator<{ id: number }[]> {

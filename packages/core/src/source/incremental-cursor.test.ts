@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import type { ResourceState } from '../storage/package-types.ts'
 import { compareCursorValues, incremental, shiftCursorValue } from './incremental-cursor.ts'
-import type { ResourceState } from './source-types.ts'
 
 type R = { id: number; t: string }
 const row = (id: number, t: string): R => ({ id, t })

@@ -2,7 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { SluiceError } from '../errors.ts'
 import { getPath } from '../http/json-path.ts'
 import type { JsonValue } from '../json.ts'
-import type { ResourceState } from './source-types.ts'
+import type { ResourceState } from '../storage/package-types.ts'
 import { stateBucket } from './state-bucket.ts'
 
 /** Configuration of an incremental cursor (dlt's `Incremental`, camelCase). */

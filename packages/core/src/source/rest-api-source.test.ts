@@ -1,12 +1,13 @@
 import { HttpResponse, http } from 'msw'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createManualClock } from '../http/manual-clock.ts'
-import { pageRows } from '../pages/page-parse.ts'
-import type { PipelineEvent } from '../pipeline/pipeline-events.ts'
+import type { PipelineEvent } from '../events.ts'
+import { pageRows } from '../page-workers/page-parse.ts'
+import type { ResourceState } from '../storage/package-types.ts'
+import { createManualClock } from '../testing/manual-clock.ts'
 import { restApiSource } from './rest-api-source.ts'
 import type { RestApiSourceConfig } from './rest-api-types.ts'
-import type { ResourceContext, ResourceState, Source } from './source-types.ts'
+import type { ResourceContext, Source } from './source-types.ts'
 
 const server = setupServer()
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))

@@ -1,10 +1,4 @@
-import type {
-  HttpClientOptions,
-  HttpRequest,
-  QueryValue,
-  RateLimiter,
-  RateLimitWindow,
-} from '../http/http-types.ts'
+import type { HttpClientOptions, QueryValue, RateLimiter, RateLimitWindow } from '../http/http-types.ts'
 import type { Paginator, PaginatorConfig } from '../http/paginators/paginator-types.ts'
 import type { JsonObject } from '../json.ts'
 import type { ColumnHints, SchemaContract } from '../schema/schema-types.ts'
@@ -97,6 +91,3 @@ export interface RestApiSourceConfig {
   resources: (string | RestResourceConfig)[]
   contract?: SchemaContract
 }
-
-/** Builds the request of an endpoint for given placeholder values (exported for tests and custom sources). */
-export type RequestRenderer = (values: Record<string, unknown>) => HttpRequest

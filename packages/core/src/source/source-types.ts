@@ -1,26 +1,15 @@
-import type { JsonObject, JsonValue } from '../json.ts'
-import type { PageReader, ParsedPage } from '../pages/page-types.ts'
-import type { PipelineEvent } from '../pipeline/pipeline-events.ts'
+import type { PipelineEvent } from '../events.ts'
+import type { JsonObject } from '../json.ts'
+import type { PageReader, ParsedPage } from '../page-workers/page-types.ts'
 import type {
   ColumnHints,
   MergeStrategy,
+  ReplaceRange,
   ReplaceStrategy,
   SchemaContract,
   WriteDisposition,
 } from '../schema/schema-types.ts'
-
-/** A JSON-serializable state object a resource reads at the start of a run and mutates as it goes. */
-export type ResourceState = { [key: string]: JsonValue }
-
-/** A half-open range `[from, to)` of a column whose destination rows a run replaces (see {@link ResourceContext.replaceRange}). */
-export interface ReplaceRange {
-  /** Column in source naming, e.g. `time_since`. */
-  column: string
-  /** Inclusive lower bound (ISO string or number). */
-  from: string | number
-  /** Exclusive upper bound. */
-  to: string | number
-}
+import type { ResourceState } from '../storage/package-types.ts'
 
 /** What a resource gets when it runs. */
 export interface ResourceContext {

@@ -1,4 +1,4 @@
-import type { ResourceState } from './source-types.ts'
+import type { ResourceState } from '../storage/package-types.ts'
 
 /** The object at `state[key]`, created (as `{}`) when missing or not an object. */
 export function stateBucket(state: ResourceState, key: string): ResourceState {

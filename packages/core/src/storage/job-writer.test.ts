@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { parseCsv } from '../../test/pipeline/fake-destination.ts'
+import { type CsvColumn, csvField, csvRowEncoder } from '../job-files/csv-encoder.ts'
+import { encodeRows } from '../job-files/encoded-rows.ts'
 import { nodeFileSystem } from '../node/node-file-system.ts'
-import { encodeRows } from '../pages/page-encode.ts'
-import { csvRowEncoder } from './csv-encoder.ts'
-import { type CsvColumn, createJobWriter, csvField } from './job-writer.ts'
+import { createJobWriter } from './job-writer.ts'
 
 let dir: string
 beforeEach(async () => {

@@ -1,13 +1,7 @@
+import { type CsvColumn, type CsvRowEncoder, csvField, csvRowEncoder } from '../job-files/csv-encoder.ts'
+import type { EncodedRows, JobFileFormat } from '../job-files/encoded-rows.ts'
 import type { NormalizedRow } from '../normalize/normalize-types.ts'
-import type { EncodedRows } from '../pages/page-encode.ts'
-import { type CsvColumn, type CsvRowEncoder, csvField, csvRowEncoder } from './csv-encoder.ts'
-
-export { type CsvColumn, csvField } from './csv-encoder.ts'
-
 import type { FileSystem, FileWriter } from './file-system.ts'
-
-/** Formats core writes itself. */
-export type JobFileFormat = 'jsonl' | 'csv'
 
 /** Default size at which a job file is closed and the next one started: 64 MiB. */
 export const DEFAULT_FILE_MAX_BYTES: number = 64 * 1024 * 1024

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compareLoadIds, newLoadId } from './load-id.ts'
+import { compareLoadIdNumbers, newLoadId } from './load-id.ts'
 
 describe('newLoadId', () => {
   it('is Unix seconds with 6 fractional digits, near now', () => {
@@ -9,7 +9,7 @@ describe('newLoadId', () => {
   })
   it('strictly increases across fast calls', () => {
     const ids = Array.from({ length: 1000 }, () => newLoadId())
-    for (let i = 1; i < ids.length; i++) expect(compareLoadIds(ids[i]!, ids[i - 1]!)).toBeGreaterThan(0)
+    for (let i = 1; i < ids.length; i++) expect(compareLoadIdNumbers(ids[i]!, ids[i - 1]!)).toBeGreaterThan(0)
     expect([...ids].sort()).toEqual(ids)
   })
   it('is bumped above a previous id from the future', () => {

@@ -13,7 +13,7 @@ export function newLoadId(previous?: string): string {
   return value.toFixed(6)
 }
 
-/** Compares two load ids numerically (for sorting). */
-export function compareLoadIds(a: string, b: string): number {
+/** Compares two load ids as numbers (for sorting ids from {@link newLoadId}); equal numbers as strings. */
+export function compareLoadIdNumbers(a: string, b: string): number {
   return Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0)
 }

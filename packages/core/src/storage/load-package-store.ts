@@ -1,8 +1,7 @@
-import type { PipelineState, RunTrace } from '../pipeline/pipeline-types.ts'
 import type { Schema } from '../schema/schema-types.ts'
 import type { FileSystem } from './file-system.ts'
-import { compareLoadIds } from './load-id.ts'
-import type { PackageJob, PackageManifest } from './package-types.ts'
+import { compareLoadIdNumbers } from './load-id.ts'
+import type { PackageJob, PackageManifest, PipelineState, RunTrace } from './package-types.ts'
 
 /**
  * The on-disk layout of one pipeline:
@@ -110,7 +109,7 @@ export class LoadPackageStore {
   /** Load ids of every package on disk, oldest first. */
   async loadIds(): Promise<string[]> {
     const ids = await this.fs.list(this.fs.join(this.dir, 'packages'))
-    return ids.filter((id) => /^\d+(\.\d+)?$/.test(id)).sort(compareLoadIds)
+    return ids.filter((id) => /^\d+(\.\d+)?$/.test(id)).sort(compareLoadIdNumbers)
   }
 
   /** Every package's manifest, oldest first (packages without a readable manifest are left out). */

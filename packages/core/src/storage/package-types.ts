@@ -1,11 +1,12 @@
+import type { JobFileFormat } from '../job-files/encoded-rows.ts'
+import type { JsonValue } from '../json.ts'
 import type {
   MergeStrategy,
+  ReplaceRange,
   ReplaceStrategy,
   SchemaChange,
   WriteDisposition,
 } from '../schema/schema-types.ts'
-import type { ReplaceRange } from '../source/source-types.ts'
-import type { JobFileFormat } from './job-writer.ts'
 
 /**
  * Where a load package is in its life: `extracted` while extract+normalize still write it (a package left in
@@ -69,5 +70,49 @@ export interface PackageManifest {
   /** Load attempts so far. */
   attempts: number
   /** Why the package was aborted or why its last load attempt failed (message only). */
+  error?: string
+}
+
+/** A JSON-serializable state object a resource reads at the start of a run and mutates as it goes. */
+export type ResourceState = { [key: string]: JsonValue }
+
+/**
+ * The pipeline state: per source and resource, what each resource keeps between runs (incremental cursors).
+ * Stored locally in `state.json` and, compressed, with each load in the destination.
+ */
+export interface PipelineState {
+  pipelineName: string
+  /** Increments whenever the state changes. */
+  version: number
+  /** The load that committed this state. */
+  lastLoadId?: string
+  sources: Record<string, { resources: Record<string, ResourceState> }>
+}
+
+/** One step of a run in the trace. */
+export interface TraceStep {
+  step: 'restore' | 'extract' | 'normalize' | 'load'
+  loadId?: string
+  startedAt: string
+  finishedAt?: string
+  ms?: number
+  rows?: Record<string, number>
+  /** Error message (no stack, no secrets). */
+  error?: string
+}
+
+/** The trace of the last run (`trace.json`). */
+export interface RunTrace {
+  pipelineName: string
+  datasetName: string
+  destinationName: string
+  startedAt: string
+  finishedAt?: string
+  steps: TraceStep[]
+  loadIds: string[]
+  resumedPackages: string[]
+  skippedResources: { resource: string; reason: string }[]
+  warnings: string[]
+  /** Error message of a failed run. */
   error?: string
 }

@@ -131,11 +131,12 @@ export class FakeDestination implements Destination {
       const plan = d.failures.find((f) => f.table === job.table.name)
       if (plan?.transient) {
         plan.transient--
-        throw new SluiceError('FAKE_TRANSIENT', `connection reset loading ${job.jobId}`, {
+        throw new SluiceError('DESTINATION_TRANSIENT', `connection reset loading ${job.jobId}`, {
           transient: true,
         })
       }
-      if (plan?.terminal) throw new SluiceError('FAKE_TERMINAL', `column "x" rejects value in ${job.jobId}`)
+      if (plan?.terminal)
+        throw new SluiceError('DESTINATION_DATA', `column "x" rejects value in ${job.jobId}`)
       const rows = await readJobFile(job.file, job.format)
       const staged = d.staging.get(job.loadId)
       if (!staged) throw new Error(`load before startLoad/prepareTables: ${job.jobId}`)

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { csvField } from '../../src/job-files/csv-encoder.ts'
 import { nodeFileSystem } from '../../src/node/index.ts'
 import { createNormalizer } from '../../src/normalize/normalizer.ts'
 import { pipeline } from '../../src/pipeline/pipeline-runner.ts'
 import type { Resource } from '../../src/source/source-types.ts'
-import { csvField } from '../../src/storage/csv-encoder.ts'
 import { FakeDestination } from './fake-destination.ts'
 
 // Without page workers, pages of flat rows are written straight from the rows (no normalized row objects) once

@@ -1,5 +1,4 @@
-import type { Schema, Table } from '../../schema/schema-types.ts'
-import type { ReplaceRange } from '../../source/source-types.ts'
+import type { ReplaceRange, Schema, Table } from '../../schema/schema-types.ts'
 import type { SqlNames } from './sql-ddl.ts'
 import { SCD2_COLUMNS, SYSTEM_COLUMNS, stagingColumns } from './sql-ddl.ts'
 import {

@@ -1,6 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { setFlagsFromString } from 'node:v8'
-import { SluiceError } from '../errors.ts'
+import { SluiceError } from '@sluice/core'
 
 /** Default of {@link limitHeapGrowth}: the heap may grow by as much as survived the last full collection. */
 export const DEFAULT_HEAP_GROWING_PERCENT = 100
@@ -9,10 +9,8 @@ export const DEFAULT_HEAP_GROWING_PERCENT = 100
  * Makes V8 collect its old generation sooner: after a full collection the heap may grow by `percent` of what
  * survived it before the next one, instead of V8's own factor (up to 300%, picked for throughput). A load's garbage
  * is mostly things that lived a little while (response bodies, parsed pages, rows, CSV chunks), so the heap
- * otherwise swells far past what is alive. 1M Clockodo entries over HTTP, V8 heap peak / process peak RSS / time:
- * V8's own sizing 194-214 MB / 504-509 MB into DuckDB, 312 MB into PostgreSQL; with 100 (the default) 127-129 MB
- * / 425-435 MB, 215 MB, 4-9% slower into DuckDB (sluice's thread is the bottleneck there) and 4% into PostgreSQL;
- * with 50 106-113 MB / 420-424 MB, 215 MB, 7-10% slower.
+ * otherwise swells far past what is alive. It trades a little time for a much smaller heap (measurements:
+ * apps/bench/README.md, "Measurements behind defaults").
  *
  * For a process that exists to run pipelines (the `sluice` CLI calls it at start); a library inside a server
  * should leave the heap to its application. It changes a V8 flag of the running process (`v8.setFlagsFromString`),
@@ -42,12 +40,12 @@ export const HEAP_GROWTH_ENV = 'SLUICE_HEAP_GROWTH_PERCENT'
 
 /**
  * The heap growth percent from `SLUICE_HEAP_GROWTH_PERCENT` for {@link limitHeapGrowth}: unset gives
- * {@link DEFAULT_HEAP_GROWING_PERCENT} (100), or undefined with `pageWorkers`; `off` gives undefined (V8's own sizing: 4-9% faster,
- * about 80-100 MB more at peak). Anything else than a whole percent from 1 to 1000 is a `CONFIG_INVALID` error.
+ * {@link DEFAULT_HEAP_GROWING_PERCENT} (100), or undefined with `pageWorkers`; `off` gives undefined (V8's own
+ * sizing: a little faster, a larger heap at peak). Anything else than a whole percent from 1 to 1000 is a
+ * `CONFIG_INVALID` error.
  *
- * Why not with page workers: the flag applies to every thread's heap, pages no longer reach the
- * pipeline's thread, and the workers' small heaps would be collected in full every few pages (1M entries into
- * DuckDB: 8.8-10.5 s with 100 against 7.5-8.6 s with V8's own sizing, 2026-12-05).
+ * Why not with page workers: the flag applies to every thread's heap, pages no longer reach the pipeline's
+ * thread, and the workers' small heaps would be collected in full every few pages, which made runs slower.
  */
 export function heapGrowthFromEnv(
   env: Record<string, string | undefined>,
@@ -76,7 +74,7 @@ export const WORKER_SEMI_SPACE_MB = 8
  * workers parse the pages), and starts every worker created later at {@link WORKER_SEMI_SPACE_MB}, the most page
  * workers use. V8 reads `--semi-space-growth-factor` when a young generation grows and resets it to 2 whenever a
  * worker's heap is set up, so it is set again as each worker comes online. Returns a function that stops doing so,
- * or undefined where the runtime takes no V8 flags. 5M Clockodo entries into PostgreSQL: see apps/bench (fix 25).
+ * or undefined where the runtime takes no V8 flags (measurements: apps/bench/README.md, fix 25).
  */
 export function holdYoungGeneration(): (() => void) | undefined {
   const apply = (): void => {

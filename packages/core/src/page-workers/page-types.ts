@@ -20,8 +20,6 @@ export interface PageParseOptions {
  * {@link keys}, {@link meta}), may {@link select} rows, and yields the page like an array of rows.
  */
 export interface ParsedPage {
-  /** Where the rows are: on this thread or on a page worker. */
-  readonly pageKind: 'local' | 'remote'
   /** True when the body held a row list (under one of `dataKeys`, or as the body itself). */
   readonly found: boolean
   /** The body's top-level keys when it is an object without a row list (for error messages). */
@@ -69,6 +67,9 @@ export interface PageWorkers {
    * pipeline's thread, such as a proxy dispatcher or a test's mock, does not reach the workers: set false then.)
    */
   readonly fetch?: boolean
-  /** Starts one worker running {@link createPageWorker}'s handler. */
+  /**
+   * Starts one worker running core's page worker (the entry module `nodePageWorkers` and `webPageWorkers` start;
+   * a wrapper around their `spawn` may watch its messages).
+   */
   spawn(): PageWorkerPort
 }

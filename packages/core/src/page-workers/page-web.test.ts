@@ -42,7 +42,7 @@ describe('webPageWorkers', () => {
     const port = workers.spawn()
     const w = FakeWorker.made[0]!
     expect(w.options).toEqual({ type: 'module' })
-    expect(w.url.pathname).toMatch(/pages\/web-page-worker\.ts$/)
+    expect(w.url.pathname).toMatch(/page-workers\/web-page-worker\.ts$/)
     const buffer = new ArrayBuffer(8)
     port.post({ t: 'parse' }, [buffer])
     expect(w.posted).toEqual([{ message: { t: 'parse' }, transfer: [buffer] }])

@@ -1,4 +1,4 @@
-import type { Clock } from './http-types.ts'
+import type { Clock } from '../http/http-types.ts'
 
 /** A {@link Clock} whose time only moves when told to; for tests of retries, limits and timeouts. */
 export interface ManualClock extends Clock {

@@ -2,15 +2,16 @@ import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { HEAP_GROWTH_ENV, heapGrowthFromEnv, limitHeapGrowth } from './node-heap.ts'
+import { HEAP_GROWTH_ENV, heapGrowthFromEnv, limitHeapGrowth } from './cli-heap.ts'
 
 const run = promisify(execFile)
-const coreDir = fileURLToPath(new URL('../..', import.meta.url))
+const cliDir = fileURLToPath(new URL('..', import.meta.url))
 
 // A load's garbage lives a little while: keep the last 80 "pages" of 1,000 rows alive, drop older ones, and
-// report the largest V8 heap seen. The child imports the built package (the test task builds it first).
+// report the largest V8 heap seen. The child imports the built CLI package by its name (the test task builds it
+// first).
 const workload = `
-import { limitHeapGrowth } from '@sluice/core/node'
+import { limitHeapGrowth } from 'sluice'
 if (process.argv[1] === 'limit') limitHeapGrowth(50)
 let peak = 0
 const pages = []
@@ -27,7 +28,7 @@ console.log(peak)
 
 async function peakHeap(limit: boolean): Promise<number> {
   const args = ['--input-type=module', '-e', workload, ...(limit ? ['limit'] : [])]
-  const { stdout } = await run(process.execPath, args, { cwd: coreDir })
+  const { stdout } = await run(process.execPath, args, { cwd: cliDir })
   return Number(stdout.trim())
 }
 
@@ -64,7 +65,7 @@ describe('limitHeapGrowth', () => {
 const youngWorkload = `
 import { Worker } from 'node:worker_threads'
 import { getHeapSpaceStatistics } from 'node:v8'
-import { holdYoungGeneration } from '@sluice/core/node'
+import { holdYoungGeneration } from 'sluice'
 const newSpace = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 1048576
 const before = newSpace()
 if (process.argv[1] === 'hold') holdYoungGeneration()
@@ -87,7 +88,7 @@ async function youngGeneration(
   hold: boolean,
 ): Promise<{ before: number; after: number; workerStart: number }> {
   const args = ['--input-type=module', '-e', youngWorkload, ...(hold ? ['hold'] : [])]
-  const { stdout } = await run(process.execPath, args, { cwd: coreDir })
+  const { stdout } = await run(process.execPath, args, { cwd: cliDir })
   return JSON.parse(stdout.trim())
 }
 

@@ -1,9 +1,10 @@
-import type { FlatKey } from '../normalize/flat-row-compiler.ts'
-import type { NormalizedRow } from '../normalize/normalize-types.ts'
+import type { FlatKey, NormalizedRow } from '../normalize/normalize-types.ts'
 import { SYSTEM_COLUMNS } from '../normalize/system-columns.ts'
-import { type CsvColumn, type CsvRowEncoder, csvRowEncoder } from '../storage/csv-encoder.ts'
-import { compileFlatCsvRow, type FlatCsvRowFn, NOT_THIS_SHAPE } from '../storage/flat-csv-encoder.ts'
-import type { JobFileFormat } from '../storage/job-writer.ts'
+import { type CsvColumn, type CsvRowEncoder, csvRowEncoder } from './csv-encoder.ts'
+import { compileFlatCsvRow, type FlatCsvRowFn, NOT_THIS_SHAPE } from './flat-csv-encoder.ts'
+
+/** Formats core writes itself. */
+export type JobFileFormat = 'jsonl' | 'csv'
 
 /** Rows of one table already encoded for a job file (see `JobWriter.writeEncoded`). */
 export interface EncodedRows {

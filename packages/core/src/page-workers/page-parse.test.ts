@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import {
-  BodyDecodeError,
-  isParsedPage,
-  LocalPage,
-  pageRows,
-  parsePageHere,
-  readPageBody,
-} from './page-parse.ts'
+import { BodyDecodeError } from '../http/http-error.ts'
+import { isParsedPage, LocalPage, pageRows, parsePageHere, readPageBody } from './page-parse.ts'
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text)
 

@@ -1,9 +1,8 @@
 import type { RemoteRequest, RemoteResponse } from '../http/http-types.ts'
+import type { EncodedRows, JobFileFormat } from '../job-files/encoded-rows.ts'
 import type { JsonValue } from '../json.ts'
 import type { NormalizerOptions, ResourceTableSpec } from '../normalize/normalize-types.ts'
 import type { Schema } from '../schema/schema-types.ts'
-import type { JobFileFormat } from '../storage/job-writer.ts'
-import type { EncodedRows } from './page-encode.ts'
 import type { PageParseOptions } from './page-types.ts'
 
 // The messages between the page pool (the pipeline's thread) and a page worker. Every request carries an `id`;

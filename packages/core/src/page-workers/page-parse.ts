@@ -1,30 +1,13 @@
+import { BodyDecodeError, bodySnippet } from '../http/http-error.ts'
 import type { JsonValue } from '../json.ts'
 import type { PageParseOptions, PageReader, ParsedPage } from './page-types.ts'
 
-/** True for a {@link ParsedPage} (as opposed to an array of rows). */
+/**
+ * True for a {@link ParsedPage} (as opposed to an array of rows). Where its rows are is told by its class:
+ * {@link LocalPage} here, `RemotePage` on a page worker (not part of what a source sees).
+ */
 export function isParsedPage(value: unknown): value is ParsedPage {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'pageKind' in value
-}
-
-/** A body that is not valid JSON; the HTTP client turns it into `HTTP_DECODE` (retried when it looks cut off). */
-export class BodyDecodeError extends Error {
-  /** The start of the body, whitespace collapsed (before redaction). */
-  readonly snippet: string
-  /** True when the body starts like JSON: probably cut off mid-response. */
-  readonly looksJson: boolean
-
-  constructor(message: string, snippet: string, looksJson: boolean) {
-    super(message)
-    this.name = 'BodyDecodeError'
-    this.snippet = snippet
-    this.looksJson = looksJson
-  }
-}
-
-/** The first 200 characters of `text`, whitespace collapsed. */
-export function bodySnippet(text: string): string {
-  const t = text.replace(/\s+/g, ' ').trim()
-  return t.length > 200 ? `${t.slice(0, 200)}…` : t
+  return value instanceof PageFacts
 }
 
 /** What a body holds, without the page around it. */
@@ -97,7 +80,6 @@ export abstract class PageFacts {
 
 /** A page parsed on this thread: its rows are here. */
 export class LocalPage extends PageFacts implements ParsedPage {
-  readonly pageKind: 'local' = 'local'
   /** The rows left after {@link select}. */
   rows: readonly object[]
 

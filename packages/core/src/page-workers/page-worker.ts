@@ -1,10 +1,17 @@
+import { BodyDecodeError } from '../http/http-error.ts'
 import type { RemoteRequest } from '../http/http-types.ts'
+import {
+  BufferPool,
+  EncoderCache,
+  encodeFlatRows,
+  encodeRows,
+  rootIndexes,
+} from '../job-files/encoded-rows.ts'
+import { NOT_THIS_SHAPE } from '../job-files/flat-csv-encoder.ts'
 import type { NormalizedRow, Normalizer } from '../normalize/normalize-types.ts'
 import { createNormalizer } from '../normalize/normalizer.ts'
 import { createRandomIdWriter } from '../normalize/row-ids.ts'
-import { NOT_THIS_SHAPE } from '../storage/flat-csv-encoder.ts'
-import { BufferPool, EncoderCache, encodeFlatRows, encodeRows, rootIndexes } from './page-encode.ts'
-import { BodyDecodeError, type PageBody, readPageBody } from './page-parse.ts'
+import { type PageBody, readPageBody } from './page-parse.ts'
 import type {
   EncodedTable,
   FetchedReply,

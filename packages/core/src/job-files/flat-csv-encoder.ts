@@ -1,4 +1,5 @@
-import { type FlatKey, flatCheck } from '../normalize/flat-row-compiler.ts'
+import { flatCheck } from '../normalize/flat-row-compiler.ts'
+import type { FlatKey } from '../normalize/normalize-types.ts'
 import { SYSTEM_COLUMNS } from '../normalize/system-columns.ts'
 import { isPlainUtcTimestamp } from '../normalize/value-coercion.ts'
 import {

@@ -1,9 +1,10 @@
 import { SluiceError } from '../errors.ts'
+import { BodyDecodeError } from '../http/http-error.ts'
 import type { BodyReader, RemoteRequest, RemoteResponse } from '../http/http-types.ts'
+import type { EncodedRows } from '../job-files/encoded-rows.ts'
 import type { NormalizerOptions, ResourceTableSpec } from '../normalize/normalize-types.ts'
 import type { Schema } from '../schema/schema-types.ts'
-import type { EncodedRows } from './page-encode.ts'
-import { BodyDecodeError, PageFacts, parsePageHere } from './page-parse.ts'
+import { PageFacts, parsePageHere } from './page-parse.ts'
 import type {
   BackReply,
   EncodedReply,
@@ -42,7 +43,6 @@ export const SMALL_BODY_BYTES: number = 64 * 1024
 
 /** A page parsed on a page worker: its rows stay there until {@link PagePool.normalize}. */
 export class RemotePage extends PageFacts implements ParsedPage {
-  readonly pageKind: 'remote' = 'remote'
   /** 1 per row kept, once {@link select} was called. */
   keep: Uint8Array | undefined
   size: number

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { NormalizedRow } from '../normalize/normalize-types.ts'
 import { createNormalizer } from '../normalize/normalizer.ts'
-import { BufferPool, EncoderCache, encodeFlatRows, encodeRows } from '../pages/page-encode.ts'
+import { BufferPool, EncoderCache, encodeFlatRows, encodeRows } from './encoded-rows.ts'
 import { NOT_THIS_SHAPE } from './flat-csv-encoder.ts'
 
 // Rows of a compiled flat shape are written straight from the source row: the bytes must be exactly those of the

@@ -1,0 +1,62 @@
+// @sluice/core/destination: for destination authors: the destination contract, the SQL kit every SQL
+// destination is made of, the job files a destination reads, and the schema types it maps. Every name is listed
+// on purpose (see test/public-api.test.ts).
+
+// the contract
+export type {
+  Destination,
+  DestinationCapabilities,
+  DestinationClient,
+  DestinationContext,
+  FileFormat,
+  LoadJob,
+  LoadJobResult,
+  PackageLoad,
+  StoredSchema,
+  StoredState,
+  TableLoad,
+} from './destination/index.ts'
+
+// the SQL kit
+export {
+  type BulkLoad,
+  ENGINE_VERSION,
+  type MergeSqlOptions,
+  type RenamePublish,
+  SCD2_COLUMNS,
+  type SqlClient,
+  SqlClientDestination,
+  type SqlClientDestinationOptions,
+  type SqlColumnRef,
+  type SqlDestinationOptions,
+  type SqlDialect,
+  type SqlExecutor,
+  STAGING_SUFFIX,
+  SYSTEM_TABLE_COLUMNS,
+  SYSTEM_TABLES,
+  sqlDestination,
+  tableFamily,
+} from './destination/index.ts'
+// errors and events
+export { ERROR_CODES, type SluiceErrorCode } from './error-codes.ts'
+export { isSluiceError, redact, SluiceError } from './errors.ts'
+export type { PipelineEvent } from './events.ts'
+// job files and their rows
+export type { CsvColumn } from './job-files/csv-encoder.ts'
+export type { JobFileFormat } from './job-files/encoded-rows.ts'
+export type { NormalizedRow } from './normalize/normalize-types.ts'
+// schema
+export {
+  type Column,
+  type ColumnHint,
+  DATA_TYPES,
+  type DataType,
+  type MergeStrategy,
+  type ReplaceRange,
+  type ReplaceStrategy,
+  type Schema,
+  type SchemaChange,
+  type Table,
+  type WriteDisposition,
+} from './schema/schema-types.ts'
+export { createJobWriter, type JobFile, type JobWriter, type JobWriterOptions } from './storage/job-writer.ts'

@@ -1,3 +1,0 @@
-export type * from './pipeline-events.ts'
-export { type NormalizerFactory, type PipelineInternals, pipeline } from './pipeline-runner.ts'
-export type * from './pipeline-types.ts'

@@ -1,6 +1,0 @@
-export * from './naming-convention.ts'
-export * from './schema-contract.ts'
-export * from './schema-evolution.ts'
-export * from './schema-types.ts'
-export * from './schema-versioning.ts'
-export * from './type-inference.ts'

@@ -1,0 +1,258 @@
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+// The public surface of @sluice/core, subpath by subpath: a new export (or a lost one) changes the snapshot
+// below, so it is a visible decision. Values are read from the module itself, types from its export lists
+// (entry files list every name; `export *` is refused).
+const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..')
+const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as {
+  exports: Record<string, string | { 'sluice-source': string }>
+}
+const entries = Object.entries(pkg.exports).flatMap(([subpath, target]) =>
+  typeof target === 'string' ? [] : [[subpath, target['sluice-source']] as const],
+)
+
+/** The names an entry file exports, by kind, from its `export { ... } from` lists. */
+function listedNames(source: string): { values: string[]; types: string[]; stars: number } {
+  const values: string[] = []
+  const types: string[] = []
+  for (const m of source.matchAll(/export\s+(type\s+)?\{([^}]*)\}/g)) {
+    for (const raw of m[2]!.split(',')) {
+      const item = raw.trim()
+      if (item === '') continue
+      const isType = m[1] !== undefined || item.startsWith('type ')
+      const name = item
+        .replace(/^type\s+/, '')
+        .split(/\s+as\s+/)
+        .at(-1)!
+        .trim()
+      ;(isType ? types : values).push(name)
+    }
+  }
+  return {
+    values: values.sort(),
+    types: types.sort(),
+    stars: source.match(/export\s+(type\s+)?\*/g)?.length ?? 0,
+  }
+}
+
+describe('the public API', () => {
+  it('reads names the way the snapshot needs them', () => {
+    const listed = listedNames("export { a, type B } from './x.ts'\nexport type { C as D } from './y.ts'\n")
+    expect(listed).toEqual({ values: ['a'], types: ['B', 'D'], stars: 0 })
+    expect(listedNames("export * from './z.ts'").stars).toBe(1)
+  })
+
+  it('lists every name of every subpath on purpose', async () => {
+    const surface: Record<string, { values: string[]; types: string[] }> = {}
+    for (const [subpath, file] of entries) {
+      const listed = listedNames(readFileSync(join(pkgDir, file), 'utf8'))
+      expect(listed.stars, `${file} re-exports with export *`).toBe(0)
+      const runtime = Object.keys(await import(join(pkgDir, file))).sort()
+      expect(runtime, `${file}: the values it lists are the values it exports`).toEqual(listed.values)
+      surface[subpath] = { values: listed.values, types: listed.types }
+    }
+    expect(surface).toMatchInlineSnapshot(`
+      {
+        ".": {
+          "types": [
+            "Auth",
+            "AuthConfig",
+            "BodyReader",
+            "Clock",
+            "Column",
+            "ColumnHint",
+            "ColumnHints",
+            "ContractMode",
+            "CreateAuthOptions",
+            "DataType",
+            "Destination",
+            "FailedJob",
+            "FileLock",
+            "FileSystem",
+            "FileWriter",
+            "HttpClient",
+            "HttpClientOptions",
+            "HttpRequest",
+            "HttpRequestOptions",
+            "HttpResponse",
+            "Incremental",
+            "IncrementalConfig",
+            "IncrementalPlaceholders",
+            "IncrementalRun",
+            "IncrementalState",
+            "JsonObject",
+            "JsonValue",
+            "LoadInfo",
+            "LocalPage",
+            "MergeStrategy",
+            "PackageInfo",
+            "Page",
+            "PageInfo",
+            "PageParseOptions",
+            "PageReader",
+            "PageWorkerPort",
+            "PageWorkers",
+            "PaginateOptions",
+            "Paginator",
+            "PaginatorConfig",
+            "ParsedPage",
+            "Pipeline",
+            "PipelineEvent",
+            "PipelineOptions",
+            "PipelineState",
+            "ProcessingStep",
+            "QueryValue",
+            "RateLimitWindow",
+            "RateLimiter",
+            "RateLimiterOptions",
+            "RefreshMode",
+            "ReplaceRange",
+            "ReplaceStrategy",
+            "ResolveParam",
+            "Resource",
+            "ResourceContext",
+            "ResourceState",
+            "ResponseAction",
+            "RestApiSourceConfig",
+            "RestClientConfig",
+            "RestEndpointConfig",
+            "RestIncrementalConfig",
+            "RestResourceConfig",
+            "RestResourceDefaults",
+            "RunOptions",
+            "RunTrace",
+            "Schema",
+            "SchemaChange",
+            "SchemaContract",
+            "SluiceErrorCode",
+            "Source",
+            "Table",
+            "TraceStep",
+            "WebPageWorkersOptions",
+            "WriteDisposition",
+            "WriteDispositionConfig",
+          ],
+          "values": [
+            "AutoPaginator",
+            "CursorPaginator",
+            "ERROR_CODES",
+            "HeaderLinkPaginator",
+            "HttpError",
+            "JsonLinkPaginator",
+            "OffsetPaginator",
+            "PageNumberPaginator",
+            "SinglePagePaginator",
+            "SluiceError",
+            "createAuth",
+            "createHttpClient",
+            "createPaginator",
+            "createRateLimiter",
+            "defineResource",
+            "defineSource",
+            "incremental",
+            "isHttpError",
+            "isSluiceError",
+            "pageReaderHere",
+            "pageRows",
+            "paginate",
+            "pipeline",
+            "redact",
+            "restApiSource",
+            "systemClock",
+            "webPageWorkers",
+          ],
+        },
+        "./destination": {
+          "types": [
+            "BulkLoad",
+            "Column",
+            "ColumnHint",
+            "CsvColumn",
+            "DataType",
+            "Destination",
+            "DestinationCapabilities",
+            "DestinationClient",
+            "DestinationContext",
+            "FileFormat",
+            "JobFile",
+            "JobFileFormat",
+            "JobWriter",
+            "JobWriterOptions",
+            "LoadJob",
+            "LoadJobResult",
+            "MergeSqlOptions",
+            "MergeStrategy",
+            "NormalizedRow",
+            "PackageLoad",
+            "PipelineEvent",
+            "RenamePublish",
+            "ReplaceRange",
+            "ReplaceStrategy",
+            "Schema",
+            "SchemaChange",
+            "SluiceErrorCode",
+            "SqlClient",
+            "SqlClientDestinationOptions",
+            "SqlColumnRef",
+            "SqlDestinationOptions",
+            "SqlDialect",
+            "SqlExecutor",
+            "StoredSchema",
+            "StoredState",
+            "Table",
+            "TableLoad",
+            "WriteDisposition",
+          ],
+          "values": [
+            "DATA_TYPES",
+            "ENGINE_VERSION",
+            "ERROR_CODES",
+            "SCD2_COLUMNS",
+            "STAGING_SUFFIX",
+            "SYSTEM_TABLES",
+            "SYSTEM_TABLE_COLUMNS",
+            "SluiceError",
+            "SqlClientDestination",
+            "createJobWriter",
+            "isSluiceError",
+            "redact",
+            "sqlDestination",
+            "tableFamily",
+          ],
+        },
+        "./node": {
+          "types": [
+            "NodePageWorkersOptions",
+            "NodePipelineOptions",
+          ],
+          "values": [
+            "defaultPipelinesDir",
+            "nodeFileSystem",
+            "nodePageWorkers",
+            "parseCsvRecord",
+            "pipeline",
+            "readCsvHeader",
+          ],
+        },
+        "./testing": {
+          "types": [
+            "ManualClock",
+            "NormalizedPage",
+            "Normalizer",
+            "NormalizerOptions",
+            "ResourceTableSpec",
+          ],
+          "values": [
+            "createManualClock",
+            "createNormalizer",
+            "csvField",
+            "newLoadId",
+          ],
+        },
+      }
+    `)
+  })
+})
