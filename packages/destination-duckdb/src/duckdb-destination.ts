@@ -182,7 +182,7 @@ export function duckdb(options: DuckDBDestinationOptions = {}): Destination {
       })
     },
     maxParallelJobs: 1,
-    renamePublish: { loses: duckdbTablesHaveExtras },
+    publishByRename: { hasExtras: duckdbTablesHaveExtras },
   })
 }
 
