@@ -115,6 +115,46 @@ describe('resolveDestination', () => {
     ).rejects.toThrow(/staging bucket of bigquery.*DESTINATION__FILESYSTEM__BUCKET_URL/)
   })
 
+  test('staging = "filesystem" builds the stage from [destination.filesystem] and hands it over', async () => {
+    const bq = {
+      DESTINATION__BIGQUERY__PROJECT_ID: 'proj-1',
+      DESTINATION__BIGQUERY__CREDENTIALS__ACCESS_TOKEN: 'tok-123456',
+      DESTINATION__BIGQUERY__STAGING: 'filesystem',
+    }
+    await expect(
+      resolveWith('bigquery', { ...bq, DESTINATION__FILESYSTEM__BUCKET_URL: 's3://bucket-1/x' }),
+    ).rejects.toThrow(/load jobs cannot read s3:\/\/ staging files/)
+    const ok = await resolveWith('bigquery', {
+      ...bq,
+      DESTINATION__FILESYSTEM__BUCKET_URL: 'gs://bucket-1/x',
+    })
+    expect(ok.name).toBe('bigquery')
+    // what a package's fromConfig gets from ctx.stage(): the filesystem package's stage, with the bucket's keys
+    await writeFile(
+      join(cwd, 'staged.mjs'),
+      [
+        'export const destination = {',
+        "  name: 'wh', keys: [],",
+        '  fromConfig: async (section, ctx) => {',
+        '    const stage = await ctx.stage(section.staging)',
+        "    return { name: [stage.rootUrl, stage.credentials.awsAccessKeyId].join(' '), capabilities: {}, createClient: async () => { throw new Error('unused') } }",
+        '  },',
+        '}',
+        '',
+      ].join('\n'),
+    )
+    const staged = await resolveWith('./staged.mjs', {
+      DESTINATION__WH__STAGING: 'filesystem',
+      DESTINATION__FILESYSTEM__BUCKET_URL: 's3://bucket-1/x',
+      DESTINATION__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID: 'AK1',
+      DESTINATION__FILESYSTEM__CREDENTIALS__AWS_SECRET_ACCESS_KEY: 'SK1',
+    })
+    expect(staged.name).toBe('s3://bucket-1/x AK1')
+    await expect(resolveWith('./staged.mjs', { DESTINATION__WH__STAGING: 'duckdb' })).rejects.toThrow(
+      'destination "duckdb" cannot be the staging bucket of wh',
+    )
+  })
+
   test('postgres and filesystem say which setting is missing', async () => {
     await expect(resolveWith('postgres', {})).rejects.toThrow(/DESTINATION__POSTGRES__CREDENTIALS/)
     await expect(resolveWith('filesystem', {})).rejects.toThrow(/DESTINATION__FILESYSTEM__BUCKET_URL/)
