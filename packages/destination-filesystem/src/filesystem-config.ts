@@ -13,7 +13,7 @@ export const destination: DestinationPackage = {
   keys: [
     {
       key: 'bucket_url',
-      description: 'the bucket URL (a folder path, file:///path or s3://bucket/prefix)',
+      description: 'the filesystem bucket URL (a folder path, file:///path or s3://bucket/prefix)',
       required: true,
       example: 'file:///var/data/lake',
     },
