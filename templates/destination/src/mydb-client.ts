@@ -97,10 +97,12 @@ export class MydbSqlClient implements SqlClient {
     }
   }
 
+  /** Runs a statement (or several, without parameters). */
   async execute(sql: string, params?: readonly unknown[]): Promise<void> {
     await this.#exclusive(() => this.#run(sql, params))
   }
 
+  /** Runs a query; rows as plain objects keyed by column name. */
   query<T extends Record<string, unknown> = Record<string, unknown>>(
     sql: string,
     params?: readonly unknown[],
@@ -108,6 +110,7 @@ export class MydbSqlClient implements SqlClient {
     return this.#exclusive(() => this.#run(sql, params)) as Promise<T[]>
   }
 
+  /** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     return this.#exclusive(async () => {
       const tx: SqlExecutor = {
@@ -129,6 +132,7 @@ export class MydbSqlClient implements SqlClient {
     })
   }
 
+  /** Loads a jsonl job file with one statement; returns the rows the engine counted (core checks them). */
   async bulkLoad(load: BulkLoad, signal: AbortSignal): Promise<number> {
     signal.throwIfAborted()
     if (load.format !== 'jsonl') {
@@ -155,6 +159,7 @@ export class MydbSqlClient implements SqlClient {
     })
   }
 
+  /** True when the schema (a dataset) exists. */
   async schemaExists(schema: string): Promise<boolean> {
     const rows = await this.query(
       'SELECT 1 AS found FROM information_schema.schemata WHERE schema_name = $1',
@@ -163,6 +168,7 @@ export class MydbSqlClient implements SqlClient {
     return rows.length > 0
   }
 
+  /** Closes the connection (the in-memory database stays for the process). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.#exclusive(async () => this.#connection.closeSync())
   }
