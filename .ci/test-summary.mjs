@@ -10,7 +10,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const ANSI = /\x1b\[[0-9;]*m/g
 const totals = { passed: 0, failed: 0, skipped: 0 }
 let missing = 0
-for (const base of ['packages', 'apps']) {
+for (const base of ['packages', 'apps', 'templates']) {
   for (const name of readdirSync(join(root, base)).sort()) {
     const pkg = join(root, base, name, 'package.json')
     if (!existsSync(pkg) || !JSON.parse(readFileSync(pkg, 'utf8')).scripts?.test) continue

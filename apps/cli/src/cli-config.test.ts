@@ -28,6 +28,26 @@ describe('loadConfig', () => {
     expect(config.secrets).toContain('from-env')
   })
 
+  test('a section merges config.toml, secrets.toml and environment variables key by key', async () => {
+    const dir = await project({
+      'config.toml':
+        '[destination.wh]\nlocation = "EU"\nparallel_jobs = 2\n[destination.wh.credentials]\nproject_id = "p-config"\n',
+      'secrets.toml': '[destination.wh.credentials]\nprivate_key = "pk-secret"\nproject_id = "p-secrets"\n',
+    })
+    const config = await loadConfig(dir, {
+      DESTINATION__WH__CREDENTIALS__CLIENT_EMAIL: 'me@example.com',
+      DESTINATION__WH__PARALLEL_JOBS: '8',
+      DESTINATION__WH__STAGING: '',
+      DESTINATION__OTHER__LOCATION: 'US',
+    })
+    expect(config.section('destination.wh')).toEqual({
+      location: 'EU',
+      parallel_jobs: '8',
+      credentials: { project_id: 'p-secrets', private_key: 'pk-secret', client_email: 'me@example.com' },
+    })
+    expect(config.section('destination.none')).toEqual({})
+  })
+
   test('names the variable and the TOML key to set', async () => {
     const config = await loadConfig(await project({}), {})
     expect(envName('sources.clockodo.api_key')).toBe('SOURCES__CLOCKODO__API_KEY')

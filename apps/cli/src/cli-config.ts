@@ -13,6 +13,12 @@ type TomlTable = { [key: string]: unknown }
 export interface ConfigProvider {
   /** The value at a dotted path such as `sources.clockodo.api_key`, or undefined. */
   get(path: string): unknown
+  /**
+   * The table at a dotted path such as `destination.postgres`, merged key by key from `.sluice/config.toml`, then
+   * `.sluice/secrets.toml`, then the environment variables under its name (`DESTINATION__POSTGRES__CREDENTIALS__HOST`
+   * becomes `credentials.host`), later ones winning. Empty when nothing is set.
+   */
+  section(path: string): Record<string, unknown>
   /** Where a value can be set, for error messages: `SOURCES__CLOCKODO__API_KEY or [sources.clockodo] api_key in .sluice/secrets.toml`. */
   whereToSet(path: string, file?: 'secrets' | 'config'): string
   /** Warnings found while reading (e.g. a world-readable secrets file). */
@@ -55,6 +61,23 @@ function dig(table: TomlTable | undefined, path: string): unknown {
   return cur
 }
 
+function isTable(value: unknown): value is TomlTable {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+/** Copies `from`'s keys into `into`, merging tables that both have. */
+function mergeInto(into: TomlTable, from: unknown): void {
+  if (!isTable(from)) return
+  for (const [key, value] of Object.entries(from)) {
+    if (isTable(value)) {
+      if (!isTable(into[key])) into[key] = {}
+      mergeInto(into[key] as TomlTable, value)
+    } else into[key] = value
+  }
+}
+
 const SECRET_KEY = /(key|password|secret|token|credentials)$/i
 
 function collectSecrets(value: unknown, key: string, out: string[]): void {
@@ -94,6 +117,27 @@ export async function loadConfig(
       const fromSecrets = dig(secrets?.table, path)
       if (fromSecrets !== undefined) return fromSecrets
       return dig(config?.table, path)
+    },
+    section(path) {
+      const out: TomlTable = {}
+      mergeInto(out, dig(config?.table, path))
+      mergeInto(out, dig(secrets?.table, path))
+      const prefix = `${envName(path)}__`
+      // shorter names first: a value set for a table's key wins over a value set for the whole table
+      const names = Object.keys(env)
+        .filter((name) => name.startsWith(prefix) && env[name] !== undefined && env[name] !== '')
+        .sort((a, b) => a.length - b.length || a.localeCompare(b))
+      for (const name of names) {
+        const parts = name.slice(prefix.length).toLowerCase().split('__')
+        if (parts.some((p) => p === '')) continue
+        let node = out
+        for (const part of parts.slice(0, -1)) {
+          if (!isTable(node[part])) node[part] = {}
+          node = node[part] as TomlTable
+        }
+        node[parts.at(-1)!] = env[name]
+      }
+      return out
     },
     whereToSet(path, file = 'secrets') {
       const parts = path.split('.')

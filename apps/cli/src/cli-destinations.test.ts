@@ -3,12 +3,55 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { loadConfig } from './cli-config.ts'
-import { resolveDestination } from './cli-destinations.ts'
+import { DESTINATIONS, loadDestinationPackage, resolveDestination } from './cli-destinations.ts'
+import { destinationSection, initTemplates } from './cli-init.ts'
 
 const cwd = await mkdtemp(join(tmpdir(), 'sluice-cli-dest-'))
 afterAll(() => rm(cwd, { recursive: true, force: true }))
 const resolveWith = async (name: string, env: Record<string, string>) =>
   resolveDestination(name, await loadConfig(cwd, env), 'p', cwd)
+
+describe('the destination registry', () => {
+  test('maps each name to a package whose config entry point has that name and documents its keys', async () => {
+    for (const name of Object.keys(DESTINATIONS)) {
+      const pkg = await loadDestinationPackage(name)
+      expect(pkg.name).toBe(name)
+      expect(pkg.keys.length).toBeGreaterThan(0)
+      for (const key of pkg.keys) expect(key.description, `${name}.${key.key}`).not.toBe('')
+    }
+    await expect(loadDestinationPackage('oracle')).rejects.toThrow(
+      /unknown destination "oracle": use one of duckdb/,
+    )
+  })
+
+  test('sluice init lists every key of every package, secrets in secrets.toml only', async () => {
+    const { config, secrets } = await initTemplates()
+    for (const name of Object.keys(DESTINATIONS)) {
+      const pkg = await loadDestinationPackage(name)
+      for (const key of pkg.keys) {
+        const leaf = key.key.split('.').at(-1)
+        expect(key.secret ? secrets : config, `${name}.${key.key}`).toMatch(new RegExp(`^# ${leaf} = `, 'm'))
+      }
+    }
+    expect(config).toContain('# credentials = "clockodo_pipeline.duckdb"')
+    expect(secrets).toContain(
+      '[destination.postgres]\n# credentials = "postgresql://loader:password@localhost:5432/analytics"',
+    )
+    expect(secrets).toContain('[destination.filesystem.credentials]\n# aws_access_key_id = ""')
+    expect(config).not.toMatch(/private_key = |password = |aws_secret_access_key = /)
+    // a table that is an alternative to a key of the same name is commented: TOML allows one or the other
+    expect(secrets).toContain('# [destination.snowflake.credentials]')
+    const { parse } = await import('smol-toml')
+    expect(() => parse(config)).not.toThrow()
+    expect(() => parse(secrets)).not.toThrow()
+  })
+
+  test('a package without secret keys adds nothing to secrets.toml', () => {
+    const pkg = { name: 'x', keys: [{ key: 'path', description: 'p' }], fromConfig: () => ({}) as never }
+    expect(destinationSection(pkg, true)).toBe('')
+    expect(destinationSection(pkg, false)).toBe('\n[destination.x]\n# path = ""   # p\n')
+  })
+})
 
 describe('resolveDestination', () => {
   test('duckdb threads and load_threads must be positive integers', async () => {
@@ -72,9 +115,67 @@ describe('resolveDestination', () => {
     ).rejects.toThrow(/staging bucket of bigquery.*DESTINATION__FILESYSTEM__BUCKET_URL/)
   })
 
+  test('staging = "filesystem" builds the stage from [destination.filesystem] and hands it over', async () => {
+    const bq = {
+      DESTINATION__BIGQUERY__PROJECT_ID: 'proj-1',
+      DESTINATION__BIGQUERY__CREDENTIALS__ACCESS_TOKEN: 'tok-123456',
+      DESTINATION__BIGQUERY__STAGING: 'filesystem',
+    }
+    await expect(
+      resolveWith('bigquery', { ...bq, DESTINATION__FILESYSTEM__BUCKET_URL: 's3://bucket-1/x' }),
+    ).rejects.toThrow(/load jobs cannot read s3:\/\/ staging files/)
+    const ok = await resolveWith('bigquery', {
+      ...bq,
+      DESTINATION__FILESYSTEM__BUCKET_URL: 'gs://bucket-1/x',
+    })
+    expect(ok.name).toBe('bigquery')
+    // what a package's fromConfig gets from ctx.stage(): the filesystem package's stage, with the bucket's keys
+    await writeFile(
+      join(cwd, 'staged.mjs'),
+      [
+        'export const destination = {',
+        "  name: 'wh', keys: [],",
+        '  fromConfig: async (section, ctx) => {',
+        '    const stage = await ctx.stage(section.staging)',
+        "    return { name: [stage.rootUrl, stage.credentials.awsAccessKeyId].join(' '), capabilities: {}, createClient: async () => { throw new Error('unused') } }",
+        '  },',
+        '}',
+        '',
+      ].join('\n'),
+    )
+    const staged = await resolveWith('./staged.mjs', {
+      DESTINATION__WH__STAGING: 'filesystem',
+      DESTINATION__FILESYSTEM__BUCKET_URL: 's3://bucket-1/x',
+      DESTINATION__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID: 'AK1',
+      DESTINATION__FILESYSTEM__CREDENTIALS__AWS_SECRET_ACCESS_KEY: 'SK1',
+    })
+    expect(staged.name).toBe('s3://bucket-1/x AK1')
+    await expect(resolveWith('./staged.mjs', { DESTINATION__WH__STAGING: 'duckdb' })).rejects.toThrow(
+      'destination "duckdb" cannot be the staging bucket of wh',
+    )
+  })
+
   test('postgres and filesystem say which setting is missing', async () => {
     await expect(resolveWith('postgres', {})).rejects.toThrow(/DESTINATION__POSTGRES__CREDENTIALS/)
     await expect(resolveWith('filesystem', {})).rejects.toThrow(/DESTINATION__FILESYSTEM__BUCKET_URL/)
+  })
+
+  test("a module path may export a config entry point, which gets the module's section", async () => {
+    const file = join(cwd, 'entry-point.mjs')
+    await writeFile(
+      file,
+      [
+        'export const destination = {',
+        "  name: 'mine', keys: [{ key: 'url', description: 'the URL of mine', required: true }],",
+        "  fromConfig: (section, ctx) => ({ name: ['mine', section.url, ctx.pipelineName].join(' '), capabilities: {}, createClient: async () => { throw new Error('unused') } }),",
+        '}',
+        '',
+      ].join('\n'),
+    )
+    expect((await resolveWith('./entry-point.mjs', { DESTINATION__MINE__URL: 'u1' })).name).toBe('mine u1 p')
+    await expect(resolveWith('./entry-point.mjs', {})).rejects.toThrow(
+      'missing the URL of mine: set DESTINATION__MINE__URL, or url under [destination.mine] in .sluice/config.toml',
+    )
   })
 
   test('a module path loads its default export', async () => {

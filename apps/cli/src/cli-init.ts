@@ -1,8 +1,11 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { ConfigKey, DestinationPackage } from '@sluice/core/destination'
+import { DESTINATIONS, loadDestinationPackage } from './cli-destinations.ts'
+import { UsageError } from './cli-errors.ts'
 import type { CliIO } from './cli-types.ts'
 
-export const CONFIG_TEMPLATE = `# sluice configuration (not secret). Environment variables win over this file:
+const CONFIG_HEADER = `# sluice configuration (not secret). Environment variables win over this file:
 # [sources.clockodo] base_url  <->  SOURCES__CLOCKODO__BASE_URL
 
 [sources.clockodo]
@@ -10,32 +13,77 @@ export const CONFIG_TEMPLATE = `# sluice configuration (not secret). Environment
 # "name;contact e-mail", at most 50 characters, sent as X-Clockodo-External-Application
 # external_application = "sluice;data@example.com"
 # lookback_days = 30
-
-[destination.duckdb]
-# credentials = "clockodo_pipeline.duckdb"   # the database file
-
-[destination.filesystem]
-# bucket_url = "file:///var/data/lake"       # or s3://bucket/prefix
-# format = "parquet"                        # jsonl, parquet or csv
 `
 
-export const SECRETS_TEMPLATE = `# sluice secrets. Keep this file private (chmod 600) and out of version control.
+const SECRETS_HEADER = `# sluice secrets. Keep this file private (chmod 600) and out of version control.
 # Environment variables win over this file:
 # [sources.clockodo] api_key  <->  SOURCES__CLOCKODO__API_KEY
 
 [sources.clockodo]
 # api_user = "you@example.com"   # the e-mail of your Clockodo user
 # api_key = ""                    # Clockodo → Personal data → API key (an owner/admin key sees everything)
-
-[destination.postgres]
-# credentials = "postgresql://loader:password@localhost:5432/analytics"
-
-[destination.filesystem.credentials]
-# aws_access_key_id = ""
-# aws_secret_access_key = ""
-# endpoint_url = "http://127.0.0.1:9000"   # MinIO, R2 and other S3-compatible stores
-# region = "eu-central-1"
 `
+
+function tomlValue(value: string | number | boolean | undefined): string {
+  if (value === undefined) return '""'
+  return typeof value === 'string' ? JSON.stringify(value) : String(value)
+}
+
+function keyLine(name: string, key: ConfigKey): string {
+  const value = tomlValue(key.example ?? key.default)
+  const notes = [key.description]
+  if (key.example !== undefined && key.default !== undefined) notes.push(`default ${key.default}`)
+  if (key.required) notes.push('required')
+  return `# ${name} = ${value}   # ${notes.join('; ')}`
+}
+
+/**
+ * The commented TOML of one destination's keys that belong in one file (secret keys in secrets.toml, the others
+ * in config.toml): `[destination.<name>]` and a table per dotted prefix. A table that is an alternative to a key
+ * of the same name (`credentials` as a URL or as a table) gets a commented header: TOML allows one or the other.
+ */
+export function destinationSection(pkg: DestinationPackage, secret: boolean): string {
+  const keys = pkg.keys.filter((k) => (k.secret ?? false) === secret)
+  if (keys.length === 0) return ''
+  const tables = new Map<string, ConfigKey[]>([['', []]])
+  for (const k of keys) {
+    const dot = k.key.lastIndexOf('.')
+    const table = dot < 0 ? '' : k.key.slice(0, dot)
+    tables.set(table, [...(tables.get(table) ?? []), k])
+  }
+  const out: string[] = []
+  for (const [table, list] of tables) {
+    if (list.length === 0) continue
+    const header = table ? `[destination.${pkg.name}.${table}]` : `[destination.${pkg.name}]`
+    const alternative = table !== '' && pkg.keys.some((k) => k.key === table)
+    const note = `   # or ${table} = "..." under [destination.${pkg.name}]`
+    out.push('', alternative ? `# ${header}${note}` : header)
+    for (const k of list) out.push(keyLine(table ? k.key.slice(table.length + 1) : k.key, k))
+  }
+  return `${out.join('\n')}\n`
+}
+
+/**
+ * `.sluice/config.toml` and `.sluice/secrets.toml` templates: the Clockodo source, then every destination whose
+ * package is installed, with the keys it documents (a line saying what to install for the others).
+ */
+export async function initTemplates(): Promise<{ config: string; secrets: string }> {
+  let config = CONFIG_HEADER
+  let secrets = SECRETS_HEADER
+  for (const [name, pkgName] of Object.entries(DESTINATIONS)) {
+    let pkg: DestinationPackage
+    try {
+      pkg = await loadDestinationPackage(name)
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error
+      config += `\n# [destination.${name}]: install ${pkgName} to load into ${name}\n`
+      continue
+    }
+    config += destinationSection(pkg, false)
+    secrets += destinationSection(pkg, true)
+  }
+  return { config, secrets }
+}
 
 async function writeNew(file: string, text: string, io: CliIO): Promise<boolean> {
   try {
@@ -53,8 +101,9 @@ async function writeNew(file: string, text: string, io: CliIO): Promise<boolean>
 export async function initCommand(_args: string[], io: CliIO): Promise<number> {
   const dir = join(io.cwd, '.sluice')
   await mkdir(dir, { recursive: true })
-  await writeNew(join(dir, 'config.toml'), CONFIG_TEMPLATE, io)
-  if (await writeNew(join(dir, 'secrets.toml'), SECRETS_TEMPLATE, io))
+  const templates = await initTemplates()
+  await writeNew(join(dir, 'config.toml'), templates.config, io)
+  if (await writeNew(join(dir, 'secrets.toml'), templates.secrets, io))
     await chmod(join(dir, 'secrets.toml'), 0o600)
   io.stdout.write('next: fill in .sluice/secrets.toml, then run `sluice run`\n')
   return 0

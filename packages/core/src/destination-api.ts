@@ -2,41 +2,36 @@
 // destination is made of, the job files a destination reads, and the schema types it maps. Every name is listed
 // on purpose (see test/public-api.test.ts).
 
-// the contract
+// the contract, the config entry point, the stage and the SQL kit
 export type {
+  BulkLoad,
+  ConfigKey,
+  ConfigSection,
   Destination,
   DestinationCapabilities,
   DestinationClient,
+  DestinationConfigContext,
   DestinationContext,
+  DestinationPackage,
   FileFormat,
   LoadJob,
   LoadJobResult,
   PackageLoad,
+  PublishByRename,
+  SqlClient,
+  SqlColumnRef,
+  SqlDestinationOptions,
+  SqlDialect,
+  SqlExecutor,
+  Stage,
+  StageCredentials,
+  StagedFile,
+  StagedLoad,
   StoredSchema,
   StoredState,
   TableLoad,
 } from './destination/index.ts'
-
-// the SQL kit
-export {
-  type BulkLoad,
-  ENGINE_VERSION,
-  type MergeSqlOptions,
-  type RenamePublish,
-  SCD2_COLUMNS,
-  type SqlClient,
-  SqlClientDestination,
-  type SqlClientDestinationOptions,
-  type SqlColumnRef,
-  type SqlDestinationOptions,
-  type SqlDialect,
-  type SqlExecutor,
-  STAGING_SUFFIX,
-  SYSTEM_TABLE_COLUMNS,
-  SYSTEM_TABLES,
-  sqlDestination,
-  tableFamily,
-} from './destination/index.ts'
+export { sqlDestination } from './destination/index.ts'
 // errors and events
 export { ERROR_CODES, type SluiceErrorCode } from './error-codes.ts'
 export { isSluiceError, redact, SluiceError } from './errors.ts'

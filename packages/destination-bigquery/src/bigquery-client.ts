@@ -1,5 +1,12 @@
 import type * as Bq from '@google-cloud/bigquery'
-import type { BulkLoad, SqlClient, SqlColumnRef, SqlDialect, SqlExecutor } from '@sluice/core/destination'
+import type {
+  BulkLoad,
+  SqlClient,
+  SqlColumnRef,
+  SqlDialect,
+  SqlExecutor,
+  StagedLoad,
+} from '@sluice/core/destination'
 import { SluiceError } from '@sluice/core/destination'
 import type { BigQueryConnectionParams } from './bigquery-credentials.ts'
 import { bigqueryDialect, bigqueryLoadType, quoteBigQueryIdentifier } from './bigquery-dialect.ts'
@@ -37,7 +44,6 @@ export function splitQualified(qualified: string): [string, string] {
 
 const QUALIFIED = '`(?:[^`\\\\]|\\\\.)*`\\.`(?:[^`\\\\]|\\\\.)*`'
 const DELETE_ALL = new RegExp(`^DELETE FROM (${QUALIFIED})$`)
-const CLONE = new RegExp(`^CREATE OR REPLACE TABLE ${QUALIFIED} CLONE ${QUALIFIED}$`)
 const CREATE_SCHEMA = /^CREATE SCHEMA IF NOT EXISTS (`(?:[^`\\]|\\.)*`)$/
 
 /** The query parameter type for a JS value (BigQuery needs a type for NULL). */
@@ -215,13 +221,8 @@ export class BigQuerySqlClient implements SqlClient {
       query: (sql, params) => this.query(sql, params),
     }
     const result = await fn(tx)
-    // CLONE is DDL, which BigQuery refuses inside a transaction: it runs first, on its own (replacing a table by
-    // its staging table again is harmless when a failed publish is retried)
-    const clones = buffered.filter((b) => CLONE.test(b.sql))
-    const rest = buffered.filter((b) => !CLONE.test(b.sql))
-    if (clones.length > 0) await this.executeBatch(clones.map((c) => c.sql))
-    if (rest.length > 0) {
-      const { script, params } = transactionScript(rest)
+    if (buffered.length > 0) {
+      const { script, params } = transactionScript(buffered)
       await this.run(script, params)
     }
     return result
@@ -239,6 +240,11 @@ export class BigQuerySqlClient implements SqlClient {
       ignoreUnknownValues: false,
       maxBadRecords: 0,
     }
+  }
+
+  /** The staged bulk path: a load job from the file's `gs://` URI in the staging bucket. */
+  loadStaged(load: StagedLoad, signal: AbortSignal): Promise<number> {
+    return this.loadFromUris(load.qualifiedTable, load.columns, [load.file.url], signal)
   }
 
   /** Runs a load job from GCS URIs (a staging bucket) into a table; returns the rows loaded. */

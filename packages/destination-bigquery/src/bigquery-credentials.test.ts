@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { BIGQUERY_CONFIG_KEYS, bigqueryLocation, parseBigQueryOptions } from './bigquery-credentials.ts'
+import { destination } from './bigquery-config.ts'
+import { bigqueryLocation, parseBigQueryOptions } from './bigquery-credentials.ts'
 
 const key = {
   type: 'service_account',
@@ -62,7 +63,8 @@ describe('parseBigQueryOptions', () => {
     expect(message).not.toContain('MIIE')
   })
 
-  it('BIGQUERY_CONFIG_KEYS, looked up one by one and nested, make a valid section', () => {
+  it('the documented config keys, nested by their dots, make a valid section', async () => {
+    const keys = destination.keys.map((k) => k.key)
     const env: Record<string, string> = {
       'credentials.project_id': 'p1',
       'credentials.client_email': key.client_email,
@@ -71,7 +73,7 @@ describe('parseBigQueryOptions', () => {
       api_endpoint: 'http://127.0.0.1:1',
     }
     const section: Record<string, unknown> = {}
-    for (const k of BIGQUERY_CONFIG_KEYS) {
+    for (const k of keys) {
       const value = env[k]
       if (value === undefined) continue
       const parts = k.split('.')
@@ -82,11 +84,13 @@ describe('parseBigQueryOptions', () => {
       }
       at[parts.at(-1) as string] = value
     }
-    expect(Object.keys(env).every((k) => BIGQUERY_CONFIG_KEYS.includes(k))).toBe(true)
+    expect(Object.keys(env).every((k) => keys.includes(k))).toBe(true)
     expect(parseBigQueryOptions(section)).toMatchObject({
       projectId: 'p1',
       location: 'EU',
       apiEndpoint: 'http://127.0.0.1:1',
     })
+    const stage = () => Promise.reject(new Error('no staging configured'))
+    expect((await destination.fromConfig(section, { pipelineName: 'p', stage })).name).toBe('bigquery')
   })
 })

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs'
-import type { ReplaceStrategy } from '@sluice/core/destination'
+import type { ReplaceStrategy, Stage } from '@sluice/core/destination'
 import { SluiceError } from '@sluice/core/destination'
-import type { BigQueryStagingOption } from './bigquery-staging.ts'
 
 /** Where users set the credentials, named in every configuration error. */
 export const BIGQUERY_CREDENTIALS_SETTING =
@@ -46,11 +45,12 @@ export interface BigQueryOptions {
   apiEndpoint?: string
   /**
    * A GCS staging bucket job files are uploaded to before load jobs read them (dlt's `staging = "filesystem"`):
-   * a `FilesystemStaging` from `@sluice/destination-filesystem`, a `gs://bucket/prefix` URL, or dlt's
-   * `[destination.filesystem]` section (`bucket_url`, `credentials` with HMAC keys). Default none: each job
+   * a stage such as `filesystemStaging({ bucketUrl: 'gs://bucket/prefix', credentials })` from
+   * `@sluice/destination-filesystem` (GCS through its S3 interoperability, HMAC keys). Only `gs://` buckets.
+   * From the CLI: `staging = "filesystem"` and the bucket in `[destination.filesystem]`. Default none: each job
    * file is uploaded with its load job.
    */
-  staging?: BigQueryStagingOption
+  staging?: Stage
   /** Keep staged bucket files after loading (dlt: `keep_staged_files`). Default false. */
   keepStagedFiles?: boolean
   /** Jobs loaded at once (load jobs). Default 4. */
@@ -65,29 +65,6 @@ export interface BigQueryOptions {
   [key: string]: unknown
 }
 
-/**
- * The dlt-style keys {@link bigquery} reads from a `[destination.bigquery]` section, as dotted paths relative to
- * it. A CLI resolving settings key by key (environment variables such as
- * `DESTINATION__BIGQUERY__CREDENTIALS__PRIVATE_KEY`) looks each one up and nests the values it finds.
- */
-export const BIGQUERY_CONFIG_KEYS: readonly string[] = [
-  'credentials',
-  'credentials.project_id',
-  'credentials.client_email',
-  'credentials.private_key',
-  'credentials.private_key_id',
-  'credentials.token_uri',
-  'credentials.access_token',
-  'project_id',
-  'location',
-  'key_filename',
-  'access_token',
-  'api_endpoint',
-  'parallel_jobs',
-  'replace_strategy',
-  'keep_staged_files',
-]
-
 /** Validated settings. `key.private_key` is a secret. */
 export interface BigQueryConnectionParams {
   projectId: string
@@ -98,7 +75,7 @@ export interface BigQueryConnectionParams {
   apiEndpoint: string | undefined
   parallelJobs: number
   replaceStrategy: ReplaceStrategy
-  staging: BigQueryStagingOption | undefined
+  staging: Stage | undefined
   keepStagedFiles: boolean
 }
 
@@ -190,11 +167,20 @@ export function parseBigQueryOptions(options: BigQueryOptions): BigQueryConnecti
     apiEndpoint: str(o['apiEndpoint']) ?? str(o['api_endpoint']),
     parallelJobs: parallel,
     replaceStrategy: replaceStrategyOf(o['replaceStrategy'] ?? o['replace_strategy']),
-    staging: (o['staging'] ?? undefined) as BigQueryStagingOption | undefined,
+    staging: stageOf(o['staging']),
     keepStagedFiles: ['true', '1'].includes(
       String(o['keepStagedFiles'] ?? o['keep_staged_files'] ?? '').toLowerCase(),
     ),
   }
+}
+
+function stageOf(value: unknown): Stage | undefined {
+  if (value === undefined || value === null || value === '') return undefined
+  if (typeof (value as Stage).stageJob === 'function' && typeof (value as Stage).rootUrl === 'string')
+    return value as Stage
+  throw invalid(
+    'staging must be a stage such as filesystemStaging({ bucketUrl: "gs://bucket/prefix" }) from @sluice/destination-filesystem (from the CLI: staging = "filesystem" and the bucket in [destination.filesystem])',
+  )
 }
 
 function replaceStrategyOf(value: unknown): ReplaceStrategy {

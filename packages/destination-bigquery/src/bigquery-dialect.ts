@@ -86,11 +86,17 @@ export function bigqueryLoadType(column: Column): string {
   return bigqueryColumnType(column).replace(/\(.*\)$/, '')
 }
 
-/** The {@link SqlDialect} for BigQuery: `@pN` named parameters, backtick quoting, MERGE for upserts. */
+/**
+ * The {@link SqlDialect} for BigQuery: `@pN` named parameters, backtick quoting, MERGE for upserts, and
+ * `staging-optimized` replace by `CREATE OR REPLACE TABLE ... CLONE` (core runs the clones before the publish
+ * transaction: BigQuery refuses DDL inside one).
+ */
 export const bigqueryDialect: SqlDialect = {
   name: 'bigquery',
   quoteIdentifier: quoteBigQueryIdentifier,
   columnType: bigqueryColumnType,
   param: (i: number): string => `@p${i}`,
   upsertSyntax: 'merge',
+  cloneTableSql: (target: string, source: string): string =>
+    `CREATE OR REPLACE TABLE ${target} CLONE ${source}`,
 }

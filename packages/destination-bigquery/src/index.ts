@@ -5,8 +5,8 @@ export {
   splitQualified,
   transactionScript,
 } from './bigquery-client.ts'
+export { destination } from './bigquery-config.ts'
 export {
-  BIGQUERY_CONFIG_KEYS,
   BIGQUERY_CREDENTIALS_SETTING,
   type BigQueryConnectionParams,
   type BigQueryOptions,
@@ -14,12 +14,7 @@ export {
   parseBigQueryOptions,
   type ServiceAccountKey,
 } from './bigquery-credentials.ts'
-export {
-  BIGQUERY_CAPABILITIES,
-  BigQueryDestinationClient,
-  type BigQueryStatement,
-  bigquery,
-} from './bigquery-destination.ts'
+export { BIGQUERY_CAPABILITIES, bigquery } from './bigquery-destination.ts'
 export {
   BIGQUERY_MAX_COLUMN_LENGTH,
   BIGQUERY_MAX_IDENTIFIER_LENGTH,
@@ -29,8 +24,3 @@ export {
   quoteBigQueryIdentifier,
 } from './bigquery-dialect.ts'
 export { type BigQueryErrorContext, mapBigQueryError } from './bigquery-errors.ts'
-export {
-  type BigQueryStaging,
-  type BigQueryStagingOption,
-  resolveStaging,
-} from './bigquery-staging.ts'

@@ -90,10 +90,11 @@ describe('bigquery staging bucket', () => {
     ])
   })
 
-  it('an s3:// bucket is refused: load jobs read only gs://', async () => {
-    const d = bigquery({ ...base(), staging: 's3://some-bucket/prefix' })
-    await expect(d.createClient({ datasetName: 'x', pipelineName: 'p', emit: () => {} })).rejects.toThrow(
-      /use a gs:\/\/bucket\/prefix staging bucket/,
+  it('an s3:// bucket is refused when the destination is made: load jobs read only gs://', () => {
+    const s3 = filesystemStaging({ bucketUrl: 's3://some-bucket/prefix' })
+    expect(() => bigquery({ ...base(), staging: s3 })).toThrow(/use a gs:\/\/bucket\/prefix staging bucket/)
+    expect(() => bigquery({ ...base(), staging: 'gs://some-bucket/prefix' as never })).toThrow(
+      /staging must be a stage such as filesystemStaging/,
     )
   })
 })

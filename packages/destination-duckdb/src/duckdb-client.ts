@@ -293,7 +293,7 @@ export class DuckDBClient implements SqlClient {
    * key), at the load memory limit like the loads, and again at the full one when it runs out: at 256MB the
    * check of 5M staged entries set the run's peak RSS.
    */
-  stagingQuery<T extends Record<string, unknown> = Record<string, unknown>>(
+  readStaging<T extends Record<string, unknown> = Record<string, unknown>>(
     sql: string,
     params?: readonly unknown[],
   ): Promise<T[]> {

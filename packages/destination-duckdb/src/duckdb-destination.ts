@@ -187,7 +187,7 @@ export function duckdb(options: DuckDBDestinationOptions = {}): Destination {
       })
     },
     maxParallelJobs: 1,
-    renamePublish: { loses: duckdbTablesHaveExtras },
+    publishByRename: { hasExtras: duckdbTablesHaveExtras },
   })
 }
 

@@ -1,4 +1,5 @@
 export { DuckDBClient, type DuckDBSettings, type LoadSettings } from './duckdb-client.ts'
+export { destination } from './duckdb-config.ts'
 export {
   DEFAULT_ALLOCATOR_SETTINGS,
   DEFAULT_LOAD_MEMORY_LIMIT,

@@ -205,13 +205,13 @@ describe('duckdb settings while job files load', () => {
     await client.execute('INSERT INTO items SELECT i, NULL FROM range(200000) t(i)')
     const check = 'SELECT 1 AS dup FROM items GROUP BY id HAVING COUNT(*) > 1 LIMIT 1'
     const before = sql.length
-    expect(await client.stagingQuery(check)).toEqual([])
+    expect(await client.readStaging(check)).toEqual([])
     expect(sql.slice(before)).toEqual([`SET "memory_limit" = '96MB'`, check, `SET "memory_limit" = '256MB'`])
     expect(await memoryNow(client)).toBe('244.1 MiB')
     const tiny = await recordingClient({ memoryLimit: { load: '1MB', all: '256MB' } })
     await tiny.client.execute('INSERT INTO items SELECT i % 150000, NULL FROM range(200000) t(i)')
     const start = tiny.sql.length
-    expect(await tiny.client.stagingQuery(check)).toEqual([{ dup: 1 }])
+    expect(await tiny.client.readStaging(check)).toEqual([{ dup: 1 }])
     expect(tiny.sql.slice(start)).toEqual([
       `SET "memory_limit" = '1MB'`,
       check,

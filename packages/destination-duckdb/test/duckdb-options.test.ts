@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
-import type { DestinationClient, SqlClientDestination } from '@sluice/core/destination'
+import type { DestinationClient, SqlClient } from '@sluice/core/destination'
 import { isSluiceError } from '@sluice/core/destination'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DuckDBClient, duckdb } from '../src/index.ts'
@@ -194,8 +194,9 @@ describe('duckdb options', () => {
     const file = join(dir, 'tuned.duckdb')
     const settings = async (client: DestinationClient) =>
       Object.fromEntries(
+        // the SQL client behind sqlDestination()'s generic client (an internal of core, read here on purpose)
         (
-          await (client as SqlClientDestination).client.query<{ name: string; value: string }>(
+          await (client as unknown as { client: SqlClient }).client.query<{ name: string; value: string }>(
             "SELECT name, value FROM duckdb_settings() WHERE name IN ('memory_limit', 'threads', 'temp_directory', 'preserve_insertion_order', 'allocator_flush_threshold', 'allocator_background_threads')",
           )
         ).map((r) => [r.name, r.value]),

@@ -1,4 +1,4 @@
-import type { FileFormat, LoadJob } from '@sluice/core/destination'
+import type { FileFormat, LoadJob, Stage, StageCredentials, StagedFile } from '@sluice/core/destination'
 import { conversionPool } from './filesystem-convert-pool.ts'
 import { createStore } from './filesystem-destination.ts'
 import { writeJob } from './filesystem-job.ts'
@@ -11,41 +11,26 @@ import {
 } from './filesystem-options.ts'
 import type { FileStore } from './filesystem-store.ts'
 
-/** A job file uploaded to the staging area. */
-export interface StagedFile {
-  /** `s3://bucket/key`, `gs://bucket/key` or `file:///path`: what a warehouse's load job/COPY reads. */
-  url: string
-  /** Key relative to the bucket (for {@link FilesystemStaging.remove}). */
-  key: string
-  format: FileFormat
-  /** True when the file is gzip-compressed (jsonl/csv with `compression: 'gzip'`). */
-  gzip: boolean
-  rows: number
-}
-
-/** The staging area warehouses (BigQuery, Snowflake) load from. */
-export interface FilesystemStaging {
+/**
+ * The staging area warehouses (BigQuery, Snowflake) load from: core's {@link Stage} over the filesystem
+ * destination's storage.
+ */
+export interface FilesystemStaging extends Stage {
   readonly store: FileStore
   /**
    * Converts a job file to the staging format and uploads it to
    * `{dataset}/{table}/{load_id}.{file_id}.{ext}` (the configured layout). Repeating a job overwrites the
-   * same key. `dataset` defaults to the staging options' `datasetName`.
+   * same key. `dataset` defaults to the staging options' `datasetName`, `format` to the options' format.
    */
-  stageJob(
-    job: LoadJob,
-    options?: { dataset?: string; format?: 'jsonl' | 'parquet' | 'csv' },
-  ): Promise<StagedFile>
-  /** Deletes staged files (after the warehouse loaded them). */
-  remove(files: readonly Pick<StagedFile, 'key'>[]): Promise<void>
-  /** Releases connections. */
-  close(): Promise<void>
+  stageJob(job: LoadJob, options?: { dataset?: string; format?: FileFormat }): Promise<StagedFile>
 }
 
 /**
  * A staging area over the filesystem destination's storage, for warehouse destinations that load from a
  * bucket: `stageJob` converts (jsonl, gzip jsonl, parquet, csv) and uploads a job file and returns its URL.
  * `datasetName` (default `_sluice_staging`) is the folder inside the bucket; `store` replaces the store the
- * bucket URL names (e.g. a GCS JSON-API store a BigQuery package brings).
+ * bucket URL names (e.g. a GCS JSON-API store a BigQuery package brings). The S3 keys of `credentials` are the
+ * stage's `credentials` (a warehouse reading the bucket by URL passes them on, e.g. Snowflake's COPY INTO).
  */
 export function filesystemStaging(
   options: FilesystemOptions & { datasetName?: string; store?: FileStore },
@@ -56,8 +41,19 @@ export function filesystemStaging(
   const gzip = options.compression === 'gzip'
   const threads =
     options.conversionThreads === undefined ? undefined : conversionThreads(options.conversionThreads)
+  const c = options.credentials
+  const credentials: StageCredentials | undefined =
+    c?.awsAccessKeyId || c?.awsSecretAccessKey || c?.sessionToken
+      ? {
+          awsAccessKeyId: c.awsAccessKeyId,
+          awsSecretAccessKey: c.awsSecretAccessKey,
+          sessionToken: c.sessionToken,
+        }
+      : undefined
   return {
     store,
+    rootUrl: store.rootUrl,
+    credentials,
     async stageJob(job, opts = {}) {
       const format = opts.format ?? options.format ?? 'jsonl'
       const fileGzip = gzip && format !== 'parquet'

@@ -4,6 +4,7 @@ export {
   type FilesystemClientConfig,
   type LoadRecord,
 } from './filesystem-client.ts'
+export { destination } from './filesystem-config.ts'
 export { createStore, FILESYSTEM_CAPABILITIES, filesystem } from './filesystem-destination.ts'
 export { duckdbColumns, duckdbType } from './filesystem-duckdb.ts'
 export { type ConvertedJobFile, convertJobFile } from './filesystem-job.ts'
@@ -18,7 +19,7 @@ export {
   parseFilesystemConfig,
 } from './filesystem-options.ts'
 export { parquetElement } from './filesystem-parquet.ts'
-export { type FilesystemStaging, filesystemStaging, type StagedFile } from './filesystem-staging.ts'
+export { type FilesystemStaging, filesystemStaging } from './filesystem-staging.ts'
 export type { FileBody, FileStore } from './filesystem-store.ts'
 export { localStore } from './local-store.ts'
 export { type S3StoreOptions, s3Store } from './s3-store.ts'

@@ -4,6 +4,7 @@ export {
   PostgresSqlClient,
   SLUICE_ADVISORY_LOCK_CLASS,
 } from './postgres-client.ts'
+export { destination } from './postgres-config.ts'
 export { escapeCopyText, jsonlToCopyText } from './postgres-copy.ts'
 export {
   CREDENTIALS_SETTING,
@@ -15,9 +16,7 @@ export {
 } from './postgres-credentials.ts'
 export {
   POSTGRES_CAPABILITIES,
-  PostgresDestinationClient,
   type PostgresOptions,
-  type PostgresStatement,
   postgres,
   postgresTablesHaveExtras,
 } from './postgres-destination.ts'

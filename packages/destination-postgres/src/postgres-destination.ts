@@ -1,18 +1,11 @@
 import type {
   Destination,
   DestinationCapabilities,
-  DestinationClient,
-  DestinationContext,
-  PackageLoad,
   ReplaceStrategy,
-  Schema,
-  SchemaChange,
   SqlExecutor,
-  Table,
-  TableLoad,
 } from '@sluice/core/destination'
-import { SqlClientDestination, tableFamily } from '@sluice/core/destination'
-import { connectPostgres, type PostgresSqlClient } from './postgres-client.ts'
+import { sqlDestination } from '@sluice/core/destination'
+import { connectPostgres } from './postgres-client.ts'
 import {
   type PostgresCredentialFields,
   type PostgresSslOptions,
@@ -33,20 +26,14 @@ export interface PostgresOptions {
    * Replace strategy for tables that do not set one. Default `insert-from-staging` (empty + insert in one
    * transaction; but when the target tables have no index, constraint, trigger, grant, comment or view, their
    * staging tables are renamed into place instead, which gives the same result without copying). `staging-optimized`
-   * always drops the target tables and moves the staging tables into the dataset in the publish transaction:
-   * views, grants and indexes on the target tables are lost. `truncate-and-insert` behaves as
+   * always drops the target tables and moves the staging tables into the dataset (`ALTER TABLE ... SET SCHEMA`) in
+   * the publish transaction: views, grants and indexes on the target tables are lost. `truncate-and-insert` behaves as
    * `insert-from-staging` here (the publish is one transaction anyway). A first load into an empty table is
    * renamed into place too, under the same conditions.
    */
   replaceStrategy?: ReplaceStrategy
   /** How long to wait for a connection. Default the URL's `connect_timeout`, else 15000 ms. */
   connectTimeoutMs?: number
-}
-
-/** A statement of a publish (what `SqlClientDestination.publishSql` returns). */
-export interface PostgresStatement {
-  sql: string
-  params?: unknown[]
 }
 
 /**
@@ -63,118 +50,6 @@ export const POSTGRES_CAPABILITIES: DestinationCapabilities = {
   ddlInTransactions: true,
   maxIdentifierLength: POSTGRES_MAX_IDENTIFIER_LENGTH,
   identifierCase: 'lower',
-}
-
-/**
- * The generic SQL destination client plus PostgreSQL specifics: a per-dataset advisory lock held from the
- * first `dropTables`/`migrate`/`startLoad`/`prepareTables` of a package until its `complete` succeeds or the client is disposed
- * (so two pipelines loading into the same dataset take turns instead of sharing staging tables), and
- * `staging-optimized` replace.
- */
-export class PostgresDestinationClient extends SqlClientDestination {
-  readonly #pg: PostgresSqlClient
-  readonly #replaceStrategy: ReplaceStrategy
-  readonly #ctx: DestinationContext
-  #unlock: (() => Promise<void>) | undefined
-
-  constructor(
-    client: PostgresSqlClient,
-    ctx: DestinationContext,
-    location: string,
-    maxParallelJobs: number,
-    replaceStrategy: ReplaceStrategy,
-  ) {
-    super({
-      client,
-      datasetName: ctx.datasetName,
-      capabilities: POSTGRES_CAPABILITIES,
-      location,
-      maxParallelJobs,
-      renamePublish: { loses: postgresTablesHaveExtras },
-    })
-    this.#pg = client
-    this.#ctx = ctx
-    this.#replaceStrategy = replaceStrategy
-  }
-
-  async #lock(): Promise<void> {
-    if (this.#unlock) return
-    this.#unlock = await this.#pg.lockDataset(
-      this.names.dataset,
-      () =>
-        this.#ctx.emit({
-          type: 'warning',
-          message: `another load into dataset "${this.names.dataset}" is running; waiting for it to finish`,
-        }),
-      this.#ctx.signal,
-    )
-  }
-
-  async #release(): Promise<void> {
-    const unlock = this.#unlock
-    this.#unlock = undefined
-    if (unlock) await unlock()
-  }
-
-  override async migrate(schema: Schema, changes: readonly SchemaChange[]): Promise<void> {
-    await this.#lock()
-    await super.migrate(schema, changes)
-  }
-
-  override async startLoad(load: PackageLoad): Promise<void> {
-    await this.#lock()
-    await super.startLoad(load)
-  }
-
-  override async prepareTables(loadId: string, tables: readonly Table[]): Promise<void> {
-    await this.#lock()
-    await super.prepareTables(loadId, tables)
-  }
-
-  /** Publishes, then releases the dataset. A failed publish keeps the lock so a retry still owns the staging tables. */
-  override async complete(load: PackageLoad): Promise<void> {
-    await this.#lock()
-    await super.complete(load)
-    await this.#release()
-  }
-
-  override async dropTables(tables: readonly string[]): Promise<void> {
-    await this.#lock()
-    await super.dropTables(tables)
-  }
-
-  override publishSql(schema: Schema, root: Table, tl: TableLoad, now: string): PostgresStatement[] {
-    const disposition = tl.disposition ?? root.writeDisposition
-    const strategy = tl.replaceStrategy ?? root.replaceStrategy ?? this.#replaceStrategy
-    if (disposition !== 'replace' || strategy !== 'staging-optimized')
-      return super.publishSql(schema, root, tl, now)
-    // Swap: drop the targets (children first), move the staging tables in, recreate empty staging tables.
-    const n = this.names
-    const family = tableFamily(schema, root)
-    const out: PostgresStatement[] = []
-    for (const t of family.slice().reverse()) out.push({ sql: `DROP TABLE IF EXISTS ${n.table(t.name)}` })
-    const swaps = family.map((t) => n.stagedInDataset(t.name))
-    if (swaps.every((swap) => swap !== undefined)) {
-      // staged in the dataset for a rename publish that found something it would lose: rename anyway, as asked
-      family.forEach((t, i) => {
-        out.push({ sql: `ALTER TABLE ${n.table(swaps[i]!)} RENAME TO ${n.q(t.name)}` })
-      })
-      return out
-    }
-    for (const t of family) {
-      out.push({ sql: `ALTER TABLE ${n.table(t.name, true)} SET SCHEMA ${n.q(n.dataset)}` })
-      out.push({ sql: `CREATE TABLE ${n.table(t.name, true)} (LIKE ${n.table(t.name)})` })
-    }
-    return out
-  }
-
-  override async [Symbol.asyncDispose](): Promise<void> {
-    try {
-      await this.#release()
-    } finally {
-      await super[Symbol.asyncDispose]()
-    }
-  }
 }
 
 /**
@@ -203,26 +78,28 @@ export async function postgresTablesHaveExtras(
 
 /**
  * The PostgreSQL destination: dataset = schema (plus `<dataset>_staging`), loads through `COPY ... FROM STDIN`,
- * publishes data, schema version, state and `_sluice_loads` in one transaction. Credentials are validated
- * here (throws `SluiceError('CONFIG_INVALID')`); connecting happens in `createClient`.
+ * publishes data, schema version, state and `_sluice_loads` in one transaction, holding a per-dataset advisory
+ * lock from the first `migrate`/`startLoad`/`prepareTables`/`dropTables` of a package until its publish (so two
+ * pipelines loading into the same dataset take turns). Credentials are validated here (throws
+ * `SluiceError('CONFIG_INVALID')`); connecting happens in `createClient`.
  *
  * @example postgres({ credentials: 'postgresql://loader:secret@localhost:5432/analytics' })
  */
 export function postgres(options: PostgresOptions): Destination {
   const params = parsePostgresCredentials(options.credentials, options.ssl)
   const poolSize = Math.max(2, options.poolSize ?? 5)
-  const location = postgresLocation(params)
-  const replaceStrategy = options.replaceStrategy ?? 'insert-from-staging'
-  return {
+  return sqlDestination({
     name: 'postgres',
     capabilities: POSTGRES_CAPABILITIES,
-    async createClient(ctx: DestinationContext): Promise<DestinationClient> {
-      const client = await connectPostgres({
+    location: postgresLocation(params),
+    connect: () =>
+      connectPostgres({
         params,
         poolSize,
         ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
-      })
-      return new PostgresDestinationClient(client, ctx, location, Math.max(1, poolSize - 2), replaceStrategy)
-    },
-  }
+      }),
+    maxParallelJobs: Math.max(1, poolSize - 2),
+    publishByRename: { hasExtras: postgresTablesHaveExtras },
+    replaceStrategy: options.replaceStrategy ?? 'insert-from-staging',
+  })
 }

@@ -69,11 +69,15 @@ export function postgresColumnType(column: Column): string {
   }
 }
 
-/** The {@link SqlDialect} core's SQL layer uses for PostgreSQL: `$n` parameters, `INSERT ... ON CONFLICT` upserts. */
+/**
+ * The {@link SqlDialect} core's SQL layer uses for PostgreSQL: `$n` parameters, `INSERT ... ON CONFLICT` upserts,
+ * `staging-optimized` replace by moving the staging table into the dataset (`ALTER TABLE ... SET SCHEMA`).
+ */
 export const postgresDialect: SqlDialect = {
   name: 'postgres',
   quoteIdentifier: quotePostgresIdentifier,
   columnType: postgresColumnType,
   param: (i: number): string => `$${i}`,
   upsertSyntax: 'on-conflict',
+  moveTableSql: (source: string, schema: string): string => `ALTER TABLE ${source} SET SCHEMA ${schema}`,
 }

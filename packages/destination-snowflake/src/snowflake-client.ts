@@ -1,13 +1,13 @@
 import { createPrivateKey } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import { basename } from 'node:path'
-import type { BulkLoad, SqlClient, SqlColumnRef, SqlDialect, SqlExecutor } from '@sluice/core/destination'
+import type { BulkLoad, SqlClient, SqlDialect, SqlExecutor, StagedLoad } from '@sluice/core/destination'
 import { SluiceError } from '@sluice/core/destination'
 import type * as Sdk from 'snowflake-sdk'
 import type { SnowflakeConnectionParams } from './snowflake-credentials.ts'
 import { snowflakeDialect } from './snowflake-dialect.ts'
 import { mapSnowflakeError, type SnowflakeErrorContext } from './snowflake-errors.ts'
-import { redactCredentials } from './snowflake-staging.ts'
+import { redactCredentials, stagedSource } from './snowflake-staging.ts'
 
 type SdkModule = typeof Sdk
 type Bind = string | number | boolean | null
@@ -189,6 +189,17 @@ export class SnowflakeSqlClient implements SqlClient {
     return loadedRows(rows, qualifiedTable)
   }
 
+  /**
+   * The staged bulk path: COPY INTO from the file in the staging bucket, through the named stage (`stage_name`,
+   * which must point at the bucket root) or by URL with the bucket's keys (`stagingCredentials`, else the
+   * stage's) for `s3://`.
+   */
+  loadStaged(load: StagedLoad, signal: AbortSignal): Promise<number> {
+    const credentials = this.params.stagingCredentials ?? load.credentials
+    const source = stagedSource(load.file.key, load.file.url, this.params.stage, credentials)
+    return this.copyInto(load.qualifiedTable, source, signal)
+  }
+
   async bulkLoad(load: BulkLoad, signal: AbortSignal): Promise<number> {
     if (load.format !== 'jsonl') {
       throw new SluiceError('DESTINATION_FORMAT', `[snowflake] cannot load ${load.format} files`, {
@@ -216,23 +227,9 @@ export class SnowflakeSqlClient implements SqlClient {
   async schemaExists(schema: string): Promise<boolean> {
     const rows = await this.query(
       'SELECT SCHEMA_NAME FROM INFORMATION_SCHEMA.SCHEMATA WHERE SCHEMA_NAME = :1',
-      [schema.toUpperCase()],
+      [schema],
     )
     return rows.length > 0
-  }
-
-  async listColumns(schemas: readonly string[]): Promise<SqlColumnRef[]> {
-    if (schemas.length === 0) return []
-    const binds = schemas.map((_, i) => `:${i + 1}`).join(', ')
-    const rows = await this.query(
-      `SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA IN (${binds})`,
-      schemas.map((s) => s.toUpperCase()),
-    )
-    return rows.map((r) => ({
-      schema: String(r['table_schema']),
-      table: String(r['table_name']),
-      column: String(r['column_name']),
-    }))
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

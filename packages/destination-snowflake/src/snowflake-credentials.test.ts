@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { parseSnowflakeOptions, SNOWFLAKE_CONFIG_KEYS, snowflakeLocation } from './snowflake-credentials.ts'
+import { destination } from './snowflake-config.ts'
+import { parseSnowflakeOptions, snowflakeLocation } from './snowflake-credentials.ts'
 
 describe('parseSnowflakeOptions', () => {
   it('reads camelCase options', () => {
@@ -87,7 +88,8 @@ describe('parseSnowflakeOptions', () => {
     )
   })
 
-  it('SNOWFLAKE_CONFIG_KEYS, looked up one by one and nested, make a valid section', () => {
+  it('the documented config keys, nested by their dots, make a valid section', async () => {
+    const keys = destination.keys.map((k) => k.key)
     const env: Record<string, string> = {
       'credentials.host': 'org-acc',
       'credentials.username': 'LOADER',
@@ -98,7 +100,7 @@ describe('parseSnowflakeOptions', () => {
       replace_strategy: 'staging-optimized',
     }
     const section: Record<string, unknown> = {}
-    for (const key of SNOWFLAKE_CONFIG_KEYS) {
+    for (const key of keys) {
       const value = env[key]
       if (value === undefined) continue
       const parts = key.split('.')
@@ -109,7 +111,7 @@ describe('parseSnowflakeOptions', () => {
       }
       at[parts.at(-1) as string] = value
     }
-    expect(Object.keys(env).every((k) => SNOWFLAKE_CONFIG_KEYS.includes(k))).toBe(true)
+    expect(Object.keys(env).every((k) => keys.includes(k))).toBe(true)
     expect(parseSnowflakeOptions(section)).toMatchObject({
       account: 'org-acc',
       user: 'LOADER',
@@ -117,5 +119,7 @@ describe('parseSnowflakeOptions', () => {
       warehouse: 'WH',
       stage: 'ST',
     })
+    const stage = () => Promise.reject(new Error('no staging configured'))
+    expect((await destination.fromConfig(section, { pipelineName: 'p', stage })).name).toBe('snowflake')
   })
 })

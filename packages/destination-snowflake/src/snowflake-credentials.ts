@@ -1,6 +1,5 @@
-import type { ReplaceStrategy } from '@sluice/core/destination'
+import type { ReplaceStrategy, Stage, StageCredentials } from '@sluice/core/destination'
 import { SluiceError } from '@sluice/core/destination'
-import type { BucketCredentials, SnowflakeStagingOption } from './snowflake-staging.ts'
 
 /** Where users set the credentials, named in every configuration error. */
 export const SNOWFLAKE_CREDENTIALS_SETTING =
@@ -39,14 +38,14 @@ export interface SnowflakeOptions {
   stage?: string
   /**
    * A staging bucket job files are uploaded to before COPY INTO reads them (dlt's `staging = "filesystem"`):
-   * a `FilesystemStaging` from `@sluice/destination-filesystem`, an `s3://bucket/prefix` URL, or dlt's
-   * `[destination.filesystem]` section (`bucket_url`, `credentials`). `s3://` is read by URL with the
-   * bucket's keys in `CREDENTIALS`; other buckets need `stage` = an external stage on the bucket root.
-   * Default none: job files are PUT into an internal stage.
+   * a stage such as `filesystemStaging({ bucketUrl: 's3://bucket/prefix', credentials })` from
+   * `@sluice/destination-filesystem`. `s3://` is read by URL with the bucket's keys in `CREDENTIALS`; other
+   * buckets need `stage` = an external stage on the bucket root. From the CLI: `staging = "filesystem"` and the
+   * bucket in `[destination.filesystem]`. Default none: job files are PUT into an internal stage.
    */
-  staging?: SnowflakeStagingOption
-  /** Keys for an `s3://` staging bucket, passed in COPY INTO's CREDENTIALS (default the `staging` section's). Secret. */
-  stagingCredentials?: { awsAccessKeyId?: string; awsSecretAccessKey?: string; sessionToken?: string }
+  staging?: Stage
+  /** Keys for an `s3://` staging bucket, passed in COPY INTO's CREDENTIALS. Default the stage's. Secret. */
+  stagingCredentials?: StageCredentials
   /** Keep staged bucket files after loading (dlt: `keep_staged_files`). Default false. */
   keepStagedFiles?: boolean
   /** Server URL instead of `https://<account>.snowflakecomputing.com` (private link, tests). */
@@ -65,42 +64,6 @@ export interface SnowflakeOptions {
   [key: string]: unknown
 }
 
-/**
- * The dlt-style keys {@link snowflake} reads from a `[destination.snowflake]` section, as dotted paths relative
- * to it. A CLI resolving settings key by key (environment variables such as
- * `DESTINATION__SNOWFLAKE__CREDENTIALS__PASSWORD`) looks each one up and nests the values it finds.
- */
-export const SNOWFLAKE_CONFIG_KEYS: readonly string[] = [
-  'credentials',
-  'credentials.host',
-  'credentials.account',
-  'credentials.username',
-  'credentials.user',
-  'credentials.password',
-  'credentials.private_key',
-  'credentials.private_key_path',
-  'credentials.private_key_passphrase',
-  'credentials.authenticator',
-  'credentials.database',
-  'credentials.warehouse',
-  'credentials.role',
-  'account',
-  'user',
-  'password',
-  'private_key',
-  'private_key_path',
-  'private_key_passphrase',
-  'authenticator',
-  'database',
-  'warehouse',
-  'role',
-  'stage_name',
-  'access_url',
-  'parallel_jobs',
-  'replace_strategy',
-  'keep_staged_files',
-]
-
 /** Validated connection settings. `password`, `privateKey` and `privateKeyPassphrase` are secrets. */
 export interface SnowflakeConnectionParams {
   account: string
@@ -116,8 +79,8 @@ export interface SnowflakeConnectionParams {
   stage: string | undefined
   accessUrl: string | undefined
   parallelJobs: number
-  staging: SnowflakeStagingOption | undefined
-  stagingCredentials: BucketCredentials | undefined
+  staging: Stage | undefined
+  stagingCredentials: StageCredentials | undefined
   keepStagedFiles: boolean
 }
 
@@ -206,12 +169,21 @@ export function parseSnowflakeOptions(options: SnowflakeOptions): SnowflakeConne
     stage: pick(sources, 'stage', 'stage_name', 'stageName'),
     accessUrl: pick(sources, 'accessUrl', 'access_url'),
     parallelJobs: parallel,
-    staging: (options.staging ?? undefined) as SnowflakeStagingOption | undefined,
+    staging: stageOf(options.staging),
     stagingCredentials: options.stagingCredentials,
     keepStagedFiles: ['true', '1'].includes(
       String(pick(sources, 'keepStagedFiles', 'keep_staged_files') ?? '').toLowerCase(),
     ),
   }
+}
+
+function stageOf(value: unknown): Stage | undefined {
+  if (value === undefined || value === null || value === '') return undefined
+  if (typeof (value as Stage).stageJob === 'function' && typeof (value as Stage).rootUrl === 'string')
+    return value as Stage
+  throw invalid(
+    'staging must be a stage such as filesystemStaging({ bucketUrl: "s3://bucket/prefix" }) from @sluice/destination-filesystem (from the CLI: staging = "filesystem" and the bucket in [destination.filesystem])',
+  )
 }
 
 /** Where the data lives, without secrets: `snowflake://user@account/database`. */

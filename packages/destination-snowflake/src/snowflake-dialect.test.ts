@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest'
+import { SNOWFLAKE_CAPABILITIES } from './snowflake-destination.ts'
 import { quoteSnowflakeIdentifier, snowflakeColumnType, snowflakeDialect } from './snowflake-dialect.ts'
 
 describe('quoteSnowflakeIdentifier', () => {
-  it('upper-cases and double-quotes, doubling embedded quotes', () => {
-    expect(quoteSnowflakeIdentifier('customers')).toBe('"CUSTOMERS"')
-    expect(quoteSnowflakeIdentifier('x"; DROP TABLE t; --')).toBe('"X""; DROP TABLE T; --"')
-    expect(quoteSnowflakeIdentifier('ünïcødé_名前')).toBe('"ÜNÏCØDÉ_名前"')
+  it('double-quotes, doubling embedded quotes, keeping the case (core upper-cases names first)', () => {
+    expect(quoteSnowflakeIdentifier('CUSTOMERS')).toBe('"CUSTOMERS"')
+    expect(quoteSnowflakeIdentifier('X"; DROP TABLE T; --')).toBe('"X""; DROP TABLE T; --"')
+    expect(quoteSnowflakeIdentifier('ünïcødé_名前')).toBe('"ünïcødé_名前"')
+    expect(SNOWFLAKE_CAPABILITIES.identifierCase).toBe('upper')
   })
   it('rejects NUL and names over 255 characters', () => {
     expect(() => quoteSnowflakeIdentifier('a\u0000b')).toThrow(/NUL/)

@@ -5,9 +5,10 @@ import { SluiceError } from '@sluice/core/destination'
 export const SNOWFLAKE_MAX_IDENTIFIER_LENGTH = 255
 
 /**
- * Quotes an identifier for Snowflake: upper-cased (so unquoted SQL written by users finds the tables, as dlt's
- * Snowflake naming does), always double-quoted, embedded `"` doubled. Throws for NUL characters and names
- * over 255 characters.
+ * Quotes an identifier for Snowflake: always double-quoted, embedded `"` doubled, case kept. sluice's own names
+ * reach it upper-cased (the capabilities' `identifierCase: 'upper'`: core upper-cases them, so unquoted SQL
+ * written by users finds the tables, as dlt's Snowflake naming does); upper-case a name yourself to find one of
+ * sluice's tables. Throws for NUL characters and names over 255 characters.
  */
 export function quoteSnowflakeIdentifier(name: string): string {
   if (name.includes('\u0000')) {
@@ -23,7 +24,7 @@ export function quoteSnowflakeIdentifier(name: string): string {
       { hint: 'shorten the dataset or table name' },
     )
   }
-  return `"${name.toUpperCase().replaceAll('"', '""')}"`
+  return `"${name.replaceAll('"', '""')}"`
 }
 
 function fraction(column: Column, fallback: number): number {
@@ -63,11 +64,16 @@ export function snowflakeColumnType(column: Column): string {
   }
 }
 
-/** The {@link SqlDialect} for Snowflake: `:n` binds, upper-cased identifiers, MERGE INTO for upserts. */
+/**
+ * The {@link SqlDialect} for Snowflake: `:n` binds, MERGE INTO for upserts, and `staging-optimized` replace by a
+ * zero-copy `CLONE` (DDL, which Snowflake commits on its own: core runs the clones before the publish transaction).
+ */
 export const snowflakeDialect: SqlDialect = {
   name: 'snowflake',
   quoteIdentifier: quoteSnowflakeIdentifier,
   columnType: snowflakeColumnType,
   param: (i: number): string => `:${i}`,
   upsertSyntax: 'merge',
+  cloneTableSql: (target: string, source: string): string =>
+    `CREATE OR REPLACE TABLE ${target} CLONE ${source}`,
 }

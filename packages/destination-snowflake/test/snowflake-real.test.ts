@@ -54,11 +54,13 @@ if (!options) {
     name: 'snowflake (real account)',
     create: () => snowflake(opts),
     readTable: async (dataset, table) =>
-      (await (await read()).query(`SELECT * FROM ${q(dataset)}.${q(table)}`)).map(caseInsensitive),
+      (await (await read()).query(`SELECT * FROM ${q(dataset.toUpperCase())}.${q(table.toUpperCase())}`)).map(
+        caseInsensitive,
+      ),
     cleanup: async (dataset) => {
       const c = await read()
-      await c.execute(`DROP SCHEMA IF EXISTS ${q(dataset)} CASCADE`)
-      await c.execute(`DROP SCHEMA IF EXISTS ${q(`${dataset}_staging`)} CASCADE`)
+      await c.execute(`DROP SCHEMA IF EXISTS ${q(dataset.toUpperCase())} CASCADE`)
+      await c.execute(`DROP SCHEMA IF EXISTS ${q(`${dataset}_staging`.toUpperCase())} CASCADE`)
     },
   })
 }

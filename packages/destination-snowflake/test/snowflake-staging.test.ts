@@ -140,10 +140,9 @@ describe('snowflake staging bucket', () => {
     expect((await readRows(fake.admin, 'STG_NAMED', 'ITEMS')).length).toBe(1)
   })
 
-  it('a gs:// bucket without a named stage is refused with what to do', async () => {
-    const d = snowflake({ ...base(), staging: 'gs://some-bucket/prefix' })
-    await expect(d.createClient({ datasetName: 'x', pipelineName: 'p', emit: () => {} })).rejects.toThrow(
-      /create an external stage on the bucket/,
-    )
+  it('a gs:// bucket without a named stage is refused with what to do, when the destination is made', () => {
+    const gcs = filesystemStaging({ bucketUrl: 'gs://some-bucket/prefix' })
+    expect(() => snowflake({ ...base(), staging: gcs })).toThrow(/create an external stage on the bucket/)
+    expect(snowflake({ ...base(), staging: gcs, stage_name: 'EXT_STAGE' }).name).toBe('snowflake')
   })
 })

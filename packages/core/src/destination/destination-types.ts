@@ -25,10 +25,21 @@ export interface DestinationCapabilities {
   ddlInTransactions: boolean
   /** Identifier limit in bytes; longer names are shortened by the naming convention's hash rule. */
   maxIdentifierLength: number
-  /** Default `lower`. Snowflake-like engines upper-case unquoted identifiers. */
+  /**
+   * How the engine folds unquoted identifiers. Core's SQL kit reads it: with `upper` (Snowflake) it upper-cases
+   * every identifier before the dialect quotes it, and the schema names it passes to the client (`schemaExists`,
+   * `listColumns`), so that unquoted SQL written by users finds the tables. With `lower` and `preserve` it quotes
+   * names as given: the naming convention makes them lower-case already, and lower-casing names a source chose on
+   * purpose (tests do) would change them. Core compares names read back from the catalog case-insensitively in
+   * every case.
+   */
   identifierCase: 'lower' | 'upper' | 'preserve'
-  /** Warehouses that load from files in a bucket. */
-  needsStaging?: 'filesystem'
+  /**
+   * Whether the destination loads job files from a stage (a bucket the filesystem destination writes, see
+   * `Stage`): `optional` = it can, when one is configured (`sqlDestination({ staging })`); `required` = it
+   * cannot load without one. Absent: it never loads from a stage, and configuring one is an error.
+   */
+  loadsFromStage?: 'optional' | 'required'
 }
 
 /** A table's schema as stored with a load (`_sluice_version`). */
@@ -73,7 +84,8 @@ export interface LoadJob {
   rows: number
   /**
    * True when the job loads while the package is still being extracted, so the runner's own thread is busy: a
-   * destination may use fewer threads for it (DuckDB does). Default false.
+   * destination may use fewer threads for it (DuckDB does). Default false. A speed knob: see
+   * {@link DestinationClient}.
    */
   duringExtraction?: boolean
 }
@@ -111,6 +123,25 @@ export interface PackageLoad {
  * A connected destination. Lifecycle per package: `initialize` → `migrate` → `startLoad` → `load`* → `complete`.
  * MUST be idempotent per package: after a crash the runner repeats the whole sequence for the same `loadId`,
  * and the result MUST equal a single clean run (no duplicates, nothing lost).
+ *
+ * A SQL engine does not implement this interface: it hands a `SqlClient` and a `SqlDialect` to `sqlDestination()`,
+ * which implements it with core's SQL.
+ *
+ * ## Speed knobs
+ * All optional; leaving every one out is always correct, only slower. They are the only places where a
+ * destination trades generality for speed:
+ * - `DestinationClient.maxParallelJobs`: job files loaded at once (`sqlDestination({ maxParallelJobs })`).
+ *   Default 1. Raise it when the engine loads files in parallel without contention (PostgreSQL: one per pooled
+ *   connection; warehouses: load jobs run remotely).
+ * - `LoadJob.duringExtraction` (and `BulkLoad.duringExtraction`): the job loads while the runner still extracts
+ *   on its own thread; an engine that uses every core may use one fewer then (DuckDB's `loadThreads`).
+ * - `SqlDestinationOptions.publishByRename`: replaced tables and first loads are staged in the dataset and renamed
+ *   into place on publish instead of copied. Needs transactional DDL and `ALTER TABLE ... RENAME TO`; its
+ *   `hasExtras` MUST return true for tables a `DROP TABLE` would take something with (indexes, grants, views).
+ * - `SqlClient.readStaging`: the merge's duplicate-key check on staging runs through it before the publish
+ *   transaction instead of inside it, so the engine may run it with less memory (DuckDB does).
+ * - `SqlDialect.checkDuplicateKeys`: `false` skips that check and always de-duplicates staging with a
+ *   `ROW_NUMBER()` window. For engines where one more query costs more than the window. Default true.
  */
 export interface DestinationClient extends AsyncDisposable {
   /** Creates the dataset and the system tables if missing. Idempotent. */
@@ -141,7 +172,7 @@ export interface DestinationClient extends AsyncDisposable {
   dropTables?(tables: readonly string[]): Promise<void>
   /** Where the data lives, for the load info (e.g. a file path or `postgres://host/db`), without secrets. */
   readonly location: string
-  /** Jobs that may run at once. Default 1. */
+  /** Jobs that may run at once. Default 1. A speed knob (see above). */
   readonly maxParallelJobs?: number
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import type { PipelineEvent } from '../../events.ts'
 import type { Schema, Table } from '../../schema/schema-types.ts'
-import type { DestinationCapabilities, PackageLoad } from '../destination-types.ts'
+import type { DestinationCapabilities, DestinationContext, PackageLoad } from '../destination-types.ts'
 import { SqlClientDestination, type SqlClientDestinationOptions } from './sql-client-destination.ts'
 import type { SqlClient, SqlDialect, SqlExecutor } from './sql-types.ts'
 
@@ -52,13 +53,19 @@ function fakeClient(answer: (sql: string) => Record<string, unknown>[] = () => [
   return { client, log }
 }
 
+const context = (events: PipelineEvent[] = []): DestinationContext => ({
+  datasetName: 'ds',
+  pipelineName: 'p',
+  emit: (e) => events.push(e),
+})
+
 /** A destination over a fake client, dataset `ds`. */
 function over(
   client: SqlClient,
   capabilities: DestinationCapabilities,
   extra: Partial<SqlClientDestinationOptions> = {},
 ): SqlClientDestination {
-  return new SqlClientDestination({ client, datasetName: 'ds', capabilities, location: 'x', ...extra })
+  return new SqlClientDestination({ client, ctx: context(), capabilities, location: 'x', ...extra })
 }
 
 const odd = 'x"; DROP TABLE t; --'
@@ -152,13 +159,13 @@ describe('SqlClientDestination.complete: staging de-duplication', () => {
     expect(insertOf(log)).not.toContain('ROW_NUMBER')
   })
 
-  it("runs the check before the transaction through the client's stagingQuery", async () => {
+  it("runs the check before the transaction through the client's readStaging", async () => {
     for (const duplicates of [false, true]) {
       const { client, log } = fakeClient()
       const staged: Logged[] = []
       const withStaging: SqlClient = {
         ...client,
-        stagingQuery: async <T extends Record<string, unknown>>(sql: string) => {
+        readStaging: async <T extends Record<string, unknown>>(sql: string) => {
           staged.push({ sql, params: undefined, inTx: false })
           return (duplicates ? [{ _sluice_dup: 1 }] : []) as unknown as T[]
         },
@@ -176,7 +183,7 @@ describe('SqlClientDestination.complete: staging de-duplication', () => {
     const { client, log } = fakeClient()
     const failing: SqlClient = {
       ...client,
-      stagingQuery: async () => {
+      readStaging: async () => {
         throw new Error('Catalog Error: Table with name items does not exist')
       },
     }
@@ -212,7 +219,7 @@ describe('SqlClientDestination.complete: staging de-duplication', () => {
 
   it('always de-duplicates with the window when the dialect turns the check off', async () => {
     const { client, log } = fakeClient()
-    const noCheck: SqlClient = { ...client, dialect: { ...dialect, stagingDuplicateCheck: false } }
+    const noCheck: SqlClient = { ...client, dialect: { ...dialect, checkDuplicateKeys: false } }
     await dest(noCheck).complete(load)
     expect(log.some((l) => l.sql.includes('HAVING COUNT(*) > 1'))).toBe(false)
     expect(insertOf(log)).toContain('ROW_NUMBER()')
@@ -294,7 +301,7 @@ describe('SqlClientDestination.migrate', () => {
   })
 })
 
-describe('SqlClientDestination with renamePublish', () => {
+describe('SqlClientDestination with publishByRename', () => {
   const columnsOf = ['id', odd, '_sluice_load_id', '_sluice_id']
   // an empty dataset: the target has no rows, staging keys are unique, target and swap table have the same columns
   const answer = (sql: string): Record<string, unknown>[] =>
@@ -309,7 +316,7 @@ describe('SqlClientDestination with renamePublish', () => {
     const dest = over(
       fake.client,
       { ...caps(true), maxIdentifierLength },
-      { renamePublish: { loses: async () => loses } },
+      { publishByRename: { hasExtras: async () => loses } },
     )
     return { dest, log: fake.log }
   }
@@ -347,7 +354,7 @@ describe('SqlClientDestination with renamePublish', () => {
     const fake = fakeClient((sql) =>
       sql.includes('_sluice_loads') ? [{ load_id: load.loadId }] : answer(sql),
     )
-    const dest = over(fake.client, caps(true), { renamePublish: {} })
+    const dest = over(fake.client, caps(true), { publishByRename: {} })
     await dest.prepareTables(load.loadId, [table])
     fake.log.length = 0
     await dest.complete(load)
@@ -363,9 +370,9 @@ describe('SqlClientDestination with renamePublish', () => {
 })
 
 describe('SqlClientDestination without transactional DDL', () => {
-  it('ignores renamePublish: a drop and a rename outside one transaction could lose the table', async () => {
+  it('ignores publishByRename: a drop and a rename outside one transaction could lose the table', async () => {
     const { client, log } = fakeClient()
-    const dest = over(client, caps(false), { renamePublish: {} })
+    const dest = over(client, caps(false), { publishByRename: {} })
     await dest.prepareTables(load.loadId, [table])
     expect(log.map((l) => l.sql)).toEqual(['DELETE FROM "ds_staging"."items"'])
   })

@@ -1,8 +1,10 @@
 import { SluiceError } from '../../errors.ts'
-import type { Column, Schema, SchemaChange, Table } from '../../schema/schema-types.ts'
+import type { Column, ReplaceStrategy, Schema, SchemaChange, Table } from '../../schema/schema-types.ts'
+import type { Stage } from '../destination-stage.ts'
 import type {
   DestinationCapabilities,
   DestinationClient,
+  DestinationContext,
   LoadJob,
   LoadJobResult,
   PackageLoad,
@@ -10,6 +12,8 @@ import type {
   StoredState,
   TableLoad,
 } from '../destination-types.ts'
+import { catalogKey, existingColumns, fold } from './sql-catalog.ts'
+import { DatasetLock } from './sql-dataset-lock.ts'
 import {
   addColumnSql,
   createSchemaSql,
@@ -20,22 +24,10 @@ import {
   stagingColumns,
   targetColumns,
 } from './sql-ddl.ts'
-import {
-  deleteInsertSql,
-  type MergeSqlOptions,
-  scd2Sql,
-  stagingDuplicateKeysSql,
-  upsertSql,
-} from './sql-merge.ts'
-import { rootOf, type SqlStatement, tableFamily } from './sql-publish-common.ts'
-import {
-  dropSwapTablesSql,
-  type RenamePublish,
-  renamePublishSql,
-  stageForRename,
-  swapTableName,
-} from './sql-rename-publish.ts'
-import { appendSql, replaceSql } from './sql-replace.ts'
+import { type MergeSqlOptions, stagingDuplicateKeysSql } from './sql-merge.ts'
+import { isCloneReplace, type PublishRules, publishSql, rootsOf } from './sql-publish.ts'
+import { rootOf, tableFamily } from './sql-publish-common.ts'
+import { dropSwapTablesSql, renamePublishSql, stageForRename, swapTableName } from './sql-rename-publish.ts'
 import {
   isLoadCompleted,
   readStoredSchema,
@@ -46,12 +38,13 @@ import {
   writeSchemaVersion,
   writeState,
 } from './sql-system-tables.ts'
-import type { SqlClient, SqlExecutor } from './sql-types.ts'
+import type { PublishByRename, SqlClient, SqlExecutor } from './sql-types.ts'
 
 /** Options of {@link SqlClientDestination}. */
 export interface SqlClientDestinationOptions {
   client: SqlClient
-  datasetName: string
+  /** The run's context: dataset, events (the dataset lock's warning), abort signal. */
+  ctx: DestinationContext
   capabilities: DestinationCapabilities
   location: string
   maxParallelJobs?: number
@@ -59,13 +52,18 @@ export interface SqlClientDestinationOptions {
    * Publish replaced tables and first loads by renaming their staging table into place. Default off; ignored
    * unless the capabilities have `transactions` and `ddlInTransactions`.
    */
-  renamePublish?: RenamePublish
+  publishByRename?: PublishByRename
+  /** Replace strategy for tables that set none. Default `insert-from-staging`. */
+  replaceStrategy?: ReplaceStrategy
+  /** Load job files from this stage (through `SqlClient.loadStaged`); `keep` keeps them there afterwards. */
+  staging?: { stage: Stage; keep: boolean }
 }
 
 /**
- * The generic {@link DestinationClient} over a {@link SqlClient}: every job loads into `<dataset>_staging`, and
- * `complete()` publishes all tables, the schema version, the state and `_sluice_loads` (last) in one transaction
- * where the destination has transactions.
+ * The generic {@link DestinationClient} over a {@link SqlClient}, behind `sqlDestination()` (internal: destination
+ * packages configure it through `SqlDestinationOptions` and the client's and dialect's hooks). Every job loads into
+ * `<dataset>_staging` (or a stage first), and `complete()` publishes all tables, the schema version, the state and
+ * `_sluice_loads` (last) in one transaction where the destination has transactions.
  */
 export class SqlClientDestination implements DestinationClient {
   readonly location: string
@@ -73,17 +71,32 @@ export class SqlClientDestination implements DestinationClient {
   readonly client: SqlClient
   readonly names: SqlNames
   private readonly capabilities: DestinationCapabilities
-  private readonly renamePublish: RenamePublish | undefined
+  private readonly publishByRename: PublishByRename | undefined
+  private readonly rules: PublishRules
+  private readonly staging: { stage: Stage; keep: boolean } | undefined
+  private readonly lock: DatasetLock
 
   constructor(options: SqlClientDestinationOptions) {
-    this.client = options.client
-    this.capabilities = options.capabilities
-    // dropping a target and renaming its staging table into place must be one transaction
-    const transactional = options.capabilities.transactions && options.capabilities.ddlInTransactions
-    this.renamePublish = transactional ? options.renamePublish : undefined
+    const { client, capabilities } = options
+    this.client = client
+    this.capabilities = capabilities
+    // dropping a target and renaming or moving a table into place must be one transaction
+    const transactionalDdl = capabilities.transactions && capabilities.ddlInTransactions
+    this.publishByRename = transactionalDdl ? options.publishByRename : undefined
+    this.rules = {
+      replaceStrategy: options.replaceStrategy ?? 'insert-from-staging',
+      optimizedReplace:
+        transactionalDdl && client.dialect.moveTableSql
+          ? 'move'
+          : client.dialect.cloneTableSql
+            ? 'clone'
+            : undefined,
+    }
+    this.staging = options.staging
     this.location = options.location
     this.maxParallelJobs = options.maxParallelJobs ?? 1
-    this.names = new SqlNames(options.client.dialect, options.datasetName)
+    this.names = new SqlNames(client.dialect, options.ctx.datasetName, capabilities.identifierCase)
+    this.lock = new DatasetLock(client, options.ctx.datasetName, options.ctx)
   }
 
   async initialize(): Promise<void> {
@@ -114,12 +127,13 @@ export class SqlClientDestination implements DestinationClient {
 
   /** True when the dataset exists and holds these system tables (a dataset made by other tools may not). */
   private async hasSystemTables(tables: readonly string[]): Promise<boolean> {
-    if (!(await this.client.schemaExists(this.names.dataset))) return false
+    if (!(await this.client.schemaExists(this.names.stored(this.names.dataset)))) return false
     const existing = await this.existingColumns()
-    return tables.every((t) => existing.has(key(this.names.dataset, t)))
+    return tables.every((t) => existing.has(catalogKey(this.names.dataset, t)))
   }
 
   async migrate(schema: Schema, changes: readonly SchemaChange[]): Promise<void> {
+    await this.lock.take()
     const tables = new Map<string, Table>()
     for (const t of Object.values(schema.tables)) tables.set(t.name, t)
     for (const c of changes)
@@ -135,7 +149,7 @@ export class SqlClientDestination implements DestinationClient {
         [swap === undefined ? n.staging : n.dataset, swap ?? table.name, true, stagingColumns(table)],
       ]
       for (const [schemaName, name, staging, columns] of places) {
-        const have = existing.get(key(schemaName, name))
+        const have = existing.get(catalogKey(schemaName, name))
         if (!have) {
           statements.push(createTableSql(n, table.name, columns, staging))
           continue
@@ -159,6 +173,7 @@ export class SqlClientDestination implements DestinationClient {
   }
 
   async prepareTables(_loadId: string, tables: readonly Table[]): Promise<void> {
+    await this.lock.take()
     const n = this.names
     const statements: string[] = []
     for (const t of tables) {
@@ -176,6 +191,7 @@ export class SqlClientDestination implements DestinationClient {
   }
 
   async load(job: LoadJob, signal: AbortSignal): Promise<LoadJobResult> {
+    if (this.staging) return this.loadStaged(job, this.staging, signal)
     const rows = await this.client.bulkLoad(
       {
         file: job.file,
@@ -190,8 +206,54 @@ export class SqlClientDestination implements DestinationClient {
     return { rows, location: `${this.names.dataset}.${job.table.name}` }
   }
 
+  /** Uploads the job file to the stage, loads it from there, and removes it unless asked to keep it. */
+  private async loadStaged(
+    job: LoadJob,
+    staging: { stage: Stage; keep: boolean },
+    signal: AbortSignal,
+  ): Promise<LoadJobResult> {
+    const { stage, keep } = staging
+    const loadStaged = this.client.loadStaged
+    if (!loadStaged) {
+      throw new SluiceError(
+        'DESTINATION_UNSUPPORTED',
+        `[${this.names.dialect.name}] cannot load from a stage`,
+        {
+          hint: 'the client has no loadStaged(); leave out the staging option',
+        },
+      )
+    }
+    const file = await stage.stageJob(job, { dataset: this.names.dataset, format: job.format })
+    const rows = await loadStaged.call(
+      this.client,
+      {
+        file,
+        credentials: stage.credentials,
+        qualifiedTable: this.names.table(job.table.name, true),
+        columns: stagingColumns(job.table),
+      },
+      signal,
+    )
+    if (!keep) await stage.remove([file])
+    return { rows, location: file.url }
+  }
+
+  /** Publishes, then releases the dataset lock. A failed publish keeps the lock so a retry still owns the staging tables. */
   async complete(load: PackageLoad): Promise<void> {
+    await this.lock.take()
     const checked = await this.checkStagingFirst(load)
+    const roots = rootsOf(load)
+    // clones that cannot run in the publish transaction (DDL outside transactions) run before it, once
+    const early = this.capabilities.ddlInTransactions
+      ? new Set<string>()
+      : new Set(roots.filter((r) => isCloneReplace(r.root, r.rootLoad, this.rules)).map((r) => r.root.name))
+    const now = new Date().toISOString()
+    if (early.size > 0 && !(await isLoadCompleted(this.client, this.names, load.loadId))) {
+      const clones = roots
+        .filter((r) => early.has(r.root.name))
+        .flatMap((r) => publishSql(this.names, load.schema, r.root, r.rootLoad, now, this.rules))
+      await this.runAll(clones.map((s) => s.sql))
+    }
     const publish = async (db: SqlExecutor) => {
       if (await isLoadCompleted(db, this.names, load.loadId)) {
         // published before (a rerun after a crash past the commit): what this run staged for a rename goes
@@ -201,14 +263,14 @@ export class SqlClientDestination implements DestinationClient {
         }
         return
       }
-      const now = new Date().toISOString()
-      for (const { root, rootLoad } of rootsOf(load)) {
+      for (const { root, rootLoad } of roots) {
+        if (early.has(root.name)) continue
         const options = checked.get(root.name) ?? (await this.mergeOptions(db, root, rootLoad))
         const renamed =
-          this.renamePublish &&
-          (await renamePublishSql(db, this.names, load.schema, root, rootLoad, options, this.renamePublish))
+          this.publishByRename &&
+          (await renamePublishSql(db, this.names, load.schema, root, rootLoad, options, this.publishByRename))
         const statements = renamed || [
-          ...this.publishSql(load.schema, root, rootLoad, now, options),
+          ...publishSql(this.names, load.schema, root, rootLoad, now, this.rules, options),
           ...dropSwapTablesSql(this.names, load.schema, root),
         ]
         for (const s of statements) await db.execute(s.sql, s.params)
@@ -220,9 +282,11 @@ export class SqlClientDestination implements DestinationClient {
     if (this.capabilities.transactions) await this.client.transaction(publish)
     else await publish(this.client)
     for (const t of Object.keys(load.schema.tables)) this.names.stageIn(t, undefined)
+    await this.lock.release()
   }
 
   async dropTables(tables: readonly string[]): Promise<void> {
+    await this.lock.take()
     const drop = new Set<string>()
     const existing = await this.existingColumns()
     for (const name of tables) {
@@ -243,52 +307,31 @@ export class SqlClientDestination implements DestinationClient {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.client[Symbol.asyncDispose]()
+    try {
+      await this.lock.release()
+      await this.staging?.stage.close()
+    } finally {
+      await this.client[Symbol.asyncDispose]()
+    }
   }
 
   /** The table that stages `table` for a rename publish; undefined when off or the name is too long. */
   private swapName(table: string): string | undefined {
-    if (!this.renamePublish) return undefined
+    if (!this.publishByRename) return undefined
     const swap = swapTableName(table)
     return utf8Length(swap) <= this.capabilities.maxIdentifierLength ? swap : undefined
   }
 
-  /** The SQL that publishes one root table and its children for its disposition. */
-  publishSql(
-    schema: Schema,
-    root: Table,
-    tl: TableLoad,
-    now: string,
-    options: MergeSqlOptions = {},
-  ): SqlStatement[] {
-    const disposition = tl.disposition ?? root.writeDisposition
-    if (disposition === 'replace') return replaceSql(this.names, schema, root)
-    if (disposition === 'merge') {
-      const strategy = tl.mergeStrategy ?? root.mergeStrategy ?? 'delete-insert'
-      if (strategy === 'scd2') return scd2Sql(this.names, schema, root, now)
-      if (strategy === 'upsert') return upsertSql(this.names, schema, root, tl.replaceRanges, options)
-      return deleteInsertSql(this.names, schema, root, tl.replaceRanges, options)
-    }
-    if (tl.replaceRanges?.length)
-      return deleteInsertSql(
-        this.names,
-        schema,
-        { ...root, columns: root.columns.map(({ primaryKey: _p, mergeKey: _m, ...c }) => c) },
-        tl.replaceRanges,
-      )
-    return appendSql(this.names, schema, root)
-  }
-
   /**
    * The merge options of the load's root tables, from duplicate-key checks run before the publish transaction
-   * through the client's `stagingQuery` (staging is complete by then). Empty without `stagingQuery`; a check that
+   * through the client's `readStaging` (staging is complete by then). Empty without `readStaging`; a check that
    * fails here (staging gone because a crashed run had published the load already) runs in the transaction.
    */
   private async checkStagingFirst(load: PackageLoad): Promise<Map<string, MergeSqlOptions>> {
     const checked = new Map<string, MergeSqlOptions>()
     const client = this.client
-    if (!client.stagingQuery) return checked
-    const db: Pick<SqlExecutor, 'query'> = { query: (sql, params) => client.stagingQuery!(sql, params) }
+    if (!client.readStaging) return checked
+    const db: Pick<SqlExecutor, 'query'> = { query: (sql, params) => client.readStaging!(sql, params) }
     for (const { root, rootLoad } of rootsOf(load)) {
       try {
         checked.set(root.name, await this.mergeOptions(db, root, rootLoad))
@@ -308,7 +351,7 @@ export class SqlClientDestination implements DestinationClient {
     root: Table,
     tl: TableLoad,
   ): Promise<MergeSqlOptions> {
-    if (this.names.dialect.stagingDuplicateCheck === false) return {}
+    if (this.names.dialect.checkDuplicateKeys === false) return {}
     if ((tl.disposition ?? root.writeDisposition) !== 'merge') return {}
     if ((tl.mergeStrategy ?? root.mergeStrategy) === 'scd2') return {}
     const check = stagingDuplicateKeysSql(this.names, root)
@@ -326,41 +369,8 @@ export class SqlClientDestination implements DestinationClient {
     return [...out.values()]
   }
 
-  private async existingColumns(): Promise<Map<string, Set<string>>> {
-    const n = this.names
-    let rows: Record<string, unknown>[]
-    try {
-      rows = this.client.listColumns
-        ? (await this.client.listColumns([n.dataset, n.staging])).map((c) => ({
-            table_schema: c.schema,
-            table_name: c.table,
-            column_name: c.column,
-          }))
-        : await this.client.query(
-            `SELECT table_schema, table_name, column_name FROM information_schema.columns WHERE table_schema IN (${n.param(1)}, ${n.param(2)})`,
-            [n.dataset, n.staging],
-          )
-    } catch (cause) {
-      throw new SluiceError(
-        'DESTINATION_MIGRATE',
-        `[${n.dialect.name}] could not read the dataset's tables`,
-        {
-          cause,
-          hint: 'check that the user may read information_schema',
-        },
-      )
-    }
-    const out = new Map<string, Set<string>>()
-    for (const r of rows) {
-      const k = key(String(r['table_schema']), String(r['table_name']))
-      let set = out.get(k)
-      if (!set) {
-        set = new Set()
-        out.set(k, set)
-      }
-      set.add(fold(String(r['column_name'])))
-    }
-    return out
+  private existingColumns(): Promise<Map<string, Set<string>>> {
+    return existingColumns(this.client, this.names)
   }
 }
 
@@ -368,23 +378,4 @@ const encoder = new TextEncoder()
 
 function utf8Length(name: string): number {
   return encoder.encode(name).length
-}
-
-function fold(name: string): string {
-  return name.toLowerCase()
-}
-
-function key(schema: string, table: string): string {
-  return `${fold(schema)}\u0000${fold(table)}`
-}
-
-/** Each root table of a load once, with its own table load (or the first of its family's). */
-function rootsOf(load: PackageLoad): { root: Table; rootLoad: TableLoad }[] {
-  const out = new Map<string, { root: Table; rootLoad: TableLoad }>()
-  for (const tl of load.tables) {
-    const root = rootOf(load.schema, load.schema.tables[tl.table.name] ?? tl.table)
-    if (out.has(root.name)) continue
-    out.set(root.name, { root, rootLoad: load.tables.find((x) => x.table.name === root.name) ?? tl })
-  }
-  return [...out.values()]
 }

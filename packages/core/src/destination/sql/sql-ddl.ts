@@ -1,12 +1,13 @@
 import type { Column, Table } from '../../schema/schema-types.ts'
+import type { DestinationCapabilities } from '../destination-types.ts'
 import type { SqlDialect } from './sql-types.ts'
 
 /** Suffix of the staging schema: `<dataset>_staging`. */
 export const STAGING_SUFFIX = '_staging'
 
 /**
- * System columns core relies on (shared with the normalizer, which re-exports this from its barrel). The scd2
- * validity columns exist only on scd2 root tables in the dataset.
+ * System columns the SQL layer relies on (the normalizer writes them; see its `SYSTEM_COLUMNS`). The scd2 validity
+ * columns exist only on scd2 root tables in the dataset.
  */
 export const SYSTEM_COLUMNS: {
   readonly id: '_sluice_id'
@@ -35,18 +36,32 @@ export const SCD2_COLUMNS: {
   validTo: '_sluice_valid_to',
 }
 
-/** Names and quoting for one dataset: the dataset schema and its staging schema. */
+/**
+ * Names and quoting for one dataset: the dataset schema and its staging schema. Every identifier goes through the
+ * engine's case rule (`identifierCase`) before the dialect quotes it.
+ */
 export class SqlNames {
   readonly dialect: SqlDialect
   readonly dataset: string
   readonly staging: string
+  private readonly identifierCase: DestinationCapabilities['identifierCase']
   /** Tables staged in a dataset table of their own instead of `<staging>.<name>` (see {@link stageIn}). */
   private readonly stagedIn = new Map<string, string>()
 
-  constructor(dialect: SqlDialect, dataset: string) {
+  constructor(
+    dialect: SqlDialect,
+    dataset: string,
+    identifierCase: DestinationCapabilities['identifierCase'] = 'preserve',
+  ) {
     this.dialect = dialect
     this.dataset = dataset
     this.staging = dataset + STAGING_SUFFIX
+    this.identifierCase = identifierCase
+  }
+
+  /** A name as the engine stores it: upper-cased where `identifierCase` is `upper`, else as given. */
+  stored(name: string): string {
+    return this.identifierCase === 'upper' ? name.toUpperCase() : name
   }
 
   /**
@@ -63,9 +78,9 @@ export class SqlNames {
     return this.stagedIn.get(table)
   }
 
-  /** Quotes one identifier through the dialect. */
+  /** Quotes one identifier through the dialect, the case rule applied. */
   q(name: string): string {
-    return this.dialect.quoteIdentifier(name)
+    return this.dialect.quoteIdentifier(this.stored(name))
   }
 
   /** Quoted, qualified table in the dataset (or where it is staged when `staging` is true). */
@@ -73,7 +88,9 @@ export class SqlNames {
     const moved = staging ? this.stagedIn.get(name) : undefined
     if (moved !== undefined) return this.table(moved)
     const schema = staging ? this.staging : this.dataset
-    return this.dialect.qualify ? this.dialect.qualify(schema, name) : `${this.q(schema)}.${this.q(name)}`
+    return this.dialect.qualify
+      ? this.dialect.qualify(this.stored(schema), this.stored(name))
+      : `${this.q(schema)}.${this.q(name)}`
   }
 
   /** Placeholder for the 1-based parameter `i`. */

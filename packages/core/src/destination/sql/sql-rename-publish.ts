@@ -3,7 +3,7 @@ import type { TableLoad } from '../destination-types.ts'
 import type { SqlNames } from './sql-ddl.ts'
 import type { MergeSqlOptions } from './sql-merge.ts'
 import { hardDeleteOf, primaryKeyOf, type SqlStatement, tableFamily } from './sql-publish-common.ts'
-import type { SqlExecutor } from './sql-types.ts'
+import type { PublishByRename, SqlExecutor } from './sql-types.ts'
 
 /** Prefix of the dataset tables that stage a table for a rename publish: `_sluice_swap__<table>`. */
 export const SWAP_PREFIX = '_sluice_swap__'
@@ -11,20 +11,6 @@ export const SWAP_PREFIX = '_sluice_swap__'
 /** The dataset table staging `table` for a rename publish. */
 export function swapTableName(table: string): string {
   return SWAP_PREFIX + table
-}
-
-/**
- * Publishing by rename (`SqlDestinationOptions.renamePublish`): a table that is replaced, or whose target is empty,
- * is staged in a dataset table of its own (`_sluice_swap__<table>`), and the publish drops the target and renames
- * that table into its place instead of copying every row. The engine needs transactional DDL and
- * `ALTER TABLE ... RENAME TO`.
- */
-export interface RenamePublish {
-  /**
-   * True when dropping these dataset tables would lose something the rename cannot bring back (indexes,
-   * constraints): their family is then copied as usual. Default: nothing is lost.
-   */
-  loses?(db: SqlExecutor, dataset: string, tables: readonly string[]): Promise<boolean>
 }
 
 /** True when the table's target holds no row. */
@@ -40,7 +26,7 @@ export async function stageForRename(db: SqlExecutor, names: SqlNames, table: Ta
   return table.writeDisposition === 'replace' || (await isEmpty(db, names, table.name))
 }
 
-/** Column names per table of the dataset, lower-cased. */
+/** Column names per table of the dataset (names as given), lower-cased. */
 async function datasetColumns(
   db: SqlExecutor,
   names: SqlNames,
@@ -49,7 +35,7 @@ async function datasetColumns(
   const list = tables.map((_, i) => names.param(i + 2)).join(', ')
   const rows = await db.query(
     `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = ${names.param(1)} AND table_name IN (${list})`,
-    [names.dataset, ...tables],
+    [names.stored(names.dataset), ...tables.map((t) => names.stored(t))],
   )
   const out = new Map<string, Set<string>>()
   for (const r of rows) {
@@ -71,7 +57,7 @@ function sameSet(a: Set<string> | undefined, b: Set<string> | undefined): boolea
  * The statements that publish a root table and its children by rename, or undefined when the family must be
  * copied: some table is not staged for a rename, the publish keeps old rows (a merge or append into a target
  * that holds rows), it filters staging (a merge with duplicate keys or a hard-delete column, scd2), the target
- * has columns staging lacks, or `renamePublish.loses` says the drop would lose something. Runs inside the
+ * has columns staging lacks, or `publishByRename.hasExtras` says the drop would lose something. Runs inside the
  * publish transaction, so its checks see what the publish changes.
  */
 export async function renamePublishSql(
@@ -81,7 +67,7 @@ export async function renamePublishSql(
   root: Table,
   tl: TableLoad,
   options: MergeSqlOptions,
-  renamePublish: RenamePublish,
+  publishByRename: PublishByRename,
 ): Promise<SqlStatement[] | undefined> {
   const family = tableFamily(schema, root)
   const swaps = family.map((t) => names.stagedInDataset(t.name))
@@ -101,7 +87,8 @@ export async function renamePublishSql(
     const target = columns.get(targets[i]!.toLowerCase())
     if (!sameSet(target, columns.get(swaps[i]!.toLowerCase()))) return undefined
   }
-  if (await renamePublish.loses?.(db, names.dataset, targets)) return undefined
+  const stored = targets.map((t) => names.stored(t))
+  if (await publishByRename.hasExtras?.(db, names.stored(names.dataset), stored)) return undefined
   const out: SqlStatement[] = []
   for (const t of targets.slice().reverse()) out.push({ sql: `DROP TABLE ${names.table(t)}` })
   for (let i = 0; i < family.length; i++) {

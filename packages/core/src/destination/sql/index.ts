@@ -1,8 +1,0 @@
-export { SqlClientDestination, type SqlClientDestinationOptions } from './sql-client-destination.ts'
-export { SCD2_COLUMNS, SqlNames, STAGING_SUFFIX } from './sql-ddl.ts'
-export { sqlDestination } from './sql-destination.ts'
-export type { MergeSqlOptions } from './sql-merge.ts'
-export { tableFamily } from './sql-publish-common.ts'
-export { type RenamePublish, SWAP_PREFIX, swapTableName } from './sql-rename-publish.ts'
-export { ENGINE_VERSION, SYSTEM_TABLE_COLUMNS, SYSTEM_TABLES } from './sql-system-tables.ts'
-export type * from './sql-types.ts'

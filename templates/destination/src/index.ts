@@ -1,0 +1,5 @@
+export { connectMydb, type MydbClientOptions, MydbSqlClient } from './mydb-client.ts'
+export { destination } from './mydb-config.ts'
+export { MYDB_CAPABILITIES, type MydbOptions, mydb } from './mydb-destination.ts'
+export { mydbColumnType, mydbDialect, quoteMydbIdentifier } from './mydb-dialect.ts'
+export { mydbError } from './mydb-errors.ts'
