@@ -43,6 +43,8 @@ export const ERROR_CODES = {
   DESTINATION_DRIVER_MISSING: "the destination's driver package is not installed",
   DESTINATION_LOCKED: 'the destination (e.g. a database file) is locked by another process',
   DESTINATION_QUERY: 'a statement failed in the destination',
+  READ_ONLY: 'a query through a read-only reader tried to write, or held more than one statement',
+  QUERY_FAILED: 'the destination refused a read-only query (its message says why)',
   DESTINATION_TRANSIENT:
     'the destination failed in a way that a retry may fix (serialization, lost connection)',
   DESTINATION_DATA:

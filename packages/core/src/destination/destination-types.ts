@@ -1,4 +1,5 @@
 import type { PipelineEvent } from '../events.ts'
+import type { ReaderContext, SqlReader } from './destination-reader.ts'
 import type {
   MergeStrategy,
   ReplaceRange,
@@ -182,4 +183,9 @@ export interface Destination {
   readonly name: string
   readonly capabilities: DestinationCapabilities
   createClient(ctx: DestinationContext): Promise<DestinationClient>
+  /**
+   * Optional: opens a read-only connection to a dataset (see {@link SqlReader}), for `pipeline.dataset()` and
+   * everything built on it. Without it the destination's data cannot be queried through sluice.
+   */
+  openReader?(ctx: ReaderContext): Promise<SqlReader>
 }

@@ -6,6 +6,14 @@ export type {
   DestinationConfigContext,
   DestinationPackage,
 } from './destination-config.ts'
+export type {
+  ReaderChunk,
+  ReaderColumn,
+  ReaderContext,
+  ReaderDialect,
+  ReaderQueryOptions,
+  SqlReader,
+} from './destination-reader.ts'
 export type { Stage, StageCredentials, StagedFile } from './destination-stage.ts'
 export type {
   Destination,
