@@ -1,5 +1,4 @@
 import type { PipelineEvent } from '../events.ts'
-import type { ReaderContext, SqlReader } from './destination-reader.ts'
 import type {
   MergeStrategy,
   ReplaceRange,
@@ -9,6 +8,7 @@ import type {
   Table,
   WriteDisposition,
 } from '../schema/schema-types.ts'
+import type { ReaderContext, SqlReader } from './destination-reader.ts'
 
 /** Job file formats. `jsonl` and `csv` are written by core; a destination may convert (e.g. to parquet). */
 export type FileFormat = 'jsonl' | 'csv' | 'parquet'
