@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   CLOCKODO_UNEXPECTED_RESPONSE: 'Clockodo answered with something that is not its API',
   // schema and normalization
   SCHEMA_FROZEN: 'data would change a table, column or data type that the schema contract freezes',
+  PRIMARY_KEY_MISSING: 'a row of a merge table has no value for its primary key',
   // the pipeline and its local files
   PIPELINE_LOCKED: 'another run of the same pipeline holds its lock',
   RUN_ABORTED: 'the run was cancelled (signal) or its page workers were stopped',

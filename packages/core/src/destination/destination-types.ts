@@ -1,4 +1,5 @@
 import type { PipelineEvent } from '../events.ts'
+import type { ValueLimits } from '../normalize/normalize-types.ts'
 import type {
   MergeStrategy,
   ReplaceRange,
@@ -41,6 +42,12 @@ export interface DestinationCapabilities {
    * cannot load without one. Absent: it never loads from a stage, and configuring one is an error.
    */
   loadsFromStage?: 'optional' | 'required'
+  /**
+   * Values the destination cannot store, beyond the limits core applies for every destination (see
+   * `ValueLimits`): core cleans them (or moves them to a variant column) while it normalizes, and counts them in
+   * the run's warnings. Default: none beyond core's.
+   */
+  values?: ValueLimits
 }
 
 /** A table's schema as stored with a load (`_sluice_version`). */

@@ -39,6 +39,44 @@ export function createRandomIds(): () => string {
 
 const B64URL_CODES = Uint8Array.from(B64URL, (c) => c.charCodeAt(0))
 
+/** Digits of an ordered id's position: 10^12 rows of one resource in one package. */
+export const ORDER_DIGITS = 12
+/** `0000` .. `9999`. */
+const FOUR_DIGITS: string[] = Array.from({ length: 10_000 }, (_, i) => String(i).padStart(4, '0'))
+
+/** `order` as {@link ORDER_DIGITS} digits. */
+function orderDigits(order: number): string {
+  const hi = Math.floor(order / 1e8)
+  const rest = order - hi * 1e8
+  const mid = Math.floor(rest / 1e4)
+  return FOUR_DIGITS[hi % 10_000]! + FOUR_DIGITS[mid]! + FOUR_DIGITS[rest - mid * 1e4]!
+}
+
+/**
+ * Returns a function producing the ids of merge rows: the row's position in extraction order as
+ * {@link ORDER_DIGITS} digits, then a random 16-character id. Within a package, the ids of one resource sort
+ * (as text, in every collation: the digits decide) in extraction order, so "the last row of a key wins" is
+ * `ORDER BY _sluice_id DESC`; the random part keeps ids unique across packages.
+ */
+export function createOrderedIds(): (order: number) => string {
+  const random = createRandomIds()
+  return (order) => orderDigits(order) + random()
+}
+
+/** Like {@link createOrderedIds}, writing the id's ASCII into `out` from `p`; returns the end. */
+export function createOrderedIdWriter(): (out: Uint8Array, p: number, order: number) => number {
+  const random = createRandomIdWriter()
+  return (out, p, order) => {
+    let n = order
+    for (let i = p + ORDER_DIGITS - 1; i >= p; i--) {
+      const q = Math.floor(n / 10)
+      out[i] = 48 + n - q * 10
+      n = q
+    }
+    return random(out, p + ORDER_DIGITS)
+  }
+}
+
 /**
  * Like {@link createRandomIds}, but writes each id's 16 characters (ASCII) straight into `out` from `p` and
  * returns the end: no string per row.

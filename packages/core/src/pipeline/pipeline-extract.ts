@@ -3,6 +3,7 @@ import { isSluiceError, SluiceError } from '../errors.ts'
 import type { PipelineEvent } from '../events.ts'
 import type { JobFileFormat } from '../job-files/encoded-rows.ts'
 import type { Normalizer, ResourceTableSpec } from '../normalize/normalize-types.ts'
+import { noteMessage } from '../normalize/value-notes.ts'
 import { pageReaderHere } from '../page-workers/page-parse.ts'
 import type { PagePool } from '../page-workers/page-pool.ts'
 import type {
@@ -36,8 +37,14 @@ export interface ExtractInput {
   /** Resources extracted at once. Default 1. */
   concurrency?: number
   strict: boolean
-  /** What the destination supports; merge/replace strategies fall back to supported ones (with a warning). */
-  capabilities?: Pick<DestinationCapabilities, 'mergeStrategies' | 'replaceStrategies' | 'writeDispositions'>
+  /**
+   * What the destination supports; merge/replace strategies fall back to supported ones (with a warning), and
+   * values it cannot store are cleaned (`values`).
+   */
+  capabilities?: Pick<
+    DestinationCapabilities,
+    'mergeStrategies' | 'replaceStrategies' | 'writeDispositions' | 'values'
+  >
   signal: AbortSignal
   emit(e: PipelineEvent): void
   /** Page workers of the run: resources' `ctx.pageReader` reads on them. Default none (parse here). */
@@ -195,6 +202,7 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
   const changes: SchemaChange[] = []
   const specs: ResourceTableSpec[] = []
   const pool = input.pool
+  const values = input.capabilities?.values
   let normalizeMs = 0
   const started = performance.now()
 
@@ -258,6 +266,7 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
       },
       ...(input.fileMaxBytes !== undefined ? { fileMaxBytes: input.fileMaxBytes } : {}),
       ...(pool ? { pool } : {}),
+      ...(values ? { values } : {}),
     })
     const pages = resource.read(ctx)[Symbol.asyncIterator]()
     let done = false
@@ -291,6 +300,11 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
     if (effective.warning) {
       manifest.warnings.push(effective.warning)
       emit({ type: 'warning', resource: name, message: effective.warning })
+    }
+    for (const note of out.notes()) {
+      const message = noteMessage(note)
+      manifest.warnings.push(message)
+      emit({ type: 'warning', resource: name, message })
     }
     const disposition = effective.disposition
     const tableRows = out.tableRows

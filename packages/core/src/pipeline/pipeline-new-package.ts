@@ -81,6 +81,7 @@ export async function extractNewPackage(
   const normalizerOptions: NormalizerOptions = {
     schemaName: source.name,
     maxIdentifierLength: destination.capabilities.maxIdentifierLength,
+    ...(destination.capabilities.values ? { values: destination.capabilities.values } : {}),
     ...((runOptions.contract ?? source.contract) ? { contract: runOptions.contract ?? source.contract } : {}),
   }
   const normalizer = input.createNormalizer(input.schema, normalizerOptions)

@@ -1,5 +1,11 @@
-import { type CsvColumn, type CsvRowEncoder, csvField, csvRowEncoder } from '../job-files/csv-encoder.ts'
-import type { EncodedRows, JobFileFormat } from '../job-files/encoded-rows.ts'
+import {
+  type CsvColumn,
+  type CsvRowEncoder,
+  csvField,
+  csvRowEncoder,
+  type TextCleaning,
+} from '../job-files/csv-encoder.ts'
+import { type EncodedRows, type JobFileFormat, jsonLine } from '../job-files/encoded-rows.ts'
 import type { NormalizedRow } from '../normalize/normalize-types.ts'
 import type { FileSystem, FileWriter } from './file-system.ts'
 
@@ -40,6 +46,8 @@ export interface JobWriterOptions {
   columns?: () => readonly CsvColumn[]
   /** Called with each file once it is closed (on rotation and on `close`), e.g. to load it at once. */
   onFileClosed?: (file: JobFile) => void
+  /** Remove U+0000 from text and JSON values, counted here (`ValueLimits.textNul: false`). Default: keep it. */
+  cleaning?: TextCleaning
 }
 
 /** Writes normalized rows of one table to rotating job files. */
@@ -69,8 +77,11 @@ interface CsvHeader {
   encode: CsvRowEncoder
 }
 
-function csvHeader(columns: readonly CsvColumn[]): CsvHeader {
-  return { names: columns.map((c) => (typeof c === 'string' ? c : c.name)), encode: csvRowEncoder(columns) }
+function csvHeader(columns: readonly CsvColumn[], cleaning: TextCleaning | undefined): CsvHeader {
+  return {
+    names: columns.map((c) => (typeof c === 'string' ? c : c.name)),
+    encode: csvRowEncoder(columns, true, cleaning),
+  }
 }
 
 const encoder = new TextEncoder()
@@ -166,7 +177,7 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
     const jobId = `${table}.${nextFileId()}.${format}`
     const file = fs.join(dir, jobId)
     const writer = await fs.openWriter(file)
-    const header = csvHeader(format === 'csv' ? columns() : [])
+    const header = csvHeader(format === 'csv' ? columns() : [], options.cleaning)
     const c: OpenFile = {
       writer,
       header,
@@ -244,7 +255,7 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
       }
       for (const row of rows) {
         if (!current) await open(() => options.columns?.() ?? Object.keys(row))
-        const line = JSON.stringify(row) + '\n'
+        const line = jsonLine(row, options.cleaning) + '\n'
         lines.push(line)
         chars += line.length
         if (chars >= FLUSH_CHARS || current!.queued + chars >= maxBytes) await flush()
