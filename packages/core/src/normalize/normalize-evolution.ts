@@ -28,7 +28,7 @@ import {
   RESERVED,
   type TableState,
 } from './normalizer-state.ts'
-import { systemColumnsFor } from './system-columns.ts'
+import { SYSTEM_COLUMN_PREFIX, systemColumnsFor } from './system-columns.ts'
 import { ValueNotes } from './value-notes.ts'
 
 /**
@@ -340,6 +340,7 @@ export class SchemaEvolution {
     for (const c of systemColumnsFor(ts.parent !== undefined, ts.withRootId)) {
       table.columns.push(c)
       ts.cols.set(c.name, colState(c))
+      ts.owners.set(c.name, RESERVED)
     }
     for (const [name, h] of ts.hints) {
       if (h.dataType === undefined || ts.cols.has(name)) continue
@@ -364,11 +365,10 @@ export class SchemaEvolution {
     sourcePath?: readonly string[],
   ): ColState {
     const column: Column = { name, nullable: true, ...hint, dataType: type }
-    if (variantOf !== undefined) {
-      column.variantOf = variantOf
-      ts.owners.set(name, RESERVED)
-    }
     const path = sourcePath ?? ts.hintPaths.get(name)
+    if (variantOf !== undefined) column.variantOf = variantOf
+    if (variantOf !== undefined || (path === undefined && name.startsWith(SYSTEM_COLUMN_PREFIX)))
+      ts.owners.set(name, RESERVED)
     if (path !== undefined && variantOf === undefined) column.sourcePath = [...path]
     ts.table!.columns.push(column)
     const st = colState(column)

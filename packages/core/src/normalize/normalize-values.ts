@@ -39,6 +39,7 @@ export function cutText(s: string, maxBytes: number): string {
 }
 
 const RE_DATE_START = /^[+-]?\d{4,6}-\d{2}-\d{2}/
+const RE_NUMERIC = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/
 
 /** True when a value that did not fit `type` has that kind anyway: it is out of the column's range. */
 function ofKind(v: unknown, type: DataType): boolean {
@@ -46,8 +47,12 @@ function ofKind(v: unknown, type: DataType): boolean {
     case 'bigint':
       return typeof v === 'number' ? Number.isInteger(v) : typeof v === 'bigint'
     case 'decimal':
-      return typeof v === 'number' || typeof v === 'bigint'
+      return typeof v === 'number' || typeof v === 'bigint' || (typeof v === 'string' && RE_NUMERIC.test(v))
     case 'timestamp':
+      // numbers are Unix seconds
+      return (
+        typeof v === 'number' || v instanceof Date || (typeof v === 'string' && RE_DATE_START.test(v.trim()))
+      )
     case 'date':
       return v instanceof Date || (typeof v === 'string' && RE_DATE_START.test(v.trim()))
     default:
