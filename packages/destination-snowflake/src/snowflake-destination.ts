@@ -12,7 +12,8 @@ import { SNOWFLAKE_MAX_IDENTIFIER_LENGTH } from './snowflake-dialect.ts'
 /**
  * What Snowflake offers here: jsonl job files (PUT + COPY INTO, or COPY INTO from a staging bucket), all
  * dispositions and merge strategies (MERGE INTO for upserts), transactions for the publish (DDL is not
- * transactional in Snowflake: it commits), 255-character identifiers, upper-cased.
+ * transactional in Snowflake: it commits), 255-character identifiers, upper-cased, text up to 16 MiB (a
+ * `VARCHAR`'s default limit; core cuts longer values and counts them in the run's warnings).
  */
 export const SNOWFLAKE_CAPABILITIES: DestinationCapabilities = {
   fileFormats: ['jsonl'],
@@ -24,6 +25,7 @@ export const SNOWFLAKE_CAPABILITIES: DestinationCapabilities = {
   maxIdentifierLength: SNOWFLAKE_MAX_IDENTIFIER_LENGTH,
   identifierCase: 'upper',
   loadsFromStage: 'optional',
+  values: { maxTextBytes: 16 * 1024 * 1024 },
 }
 
 /** COPY INTO reads `s3://` by URL; any other bucket only through a named external stage (`stage_name`). */
