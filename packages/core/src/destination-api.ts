@@ -43,9 +43,9 @@ export { ERROR_CODES, type SluiceErrorCode } from './error-codes.ts'
 export { isSluiceError, redact, SluiceError } from './errors.ts'
 export type { PipelineEvent } from './events.ts'
 // job files and their rows
-export type { CsvColumn } from './job-files/csv-encoder.ts'
+export type { CsvColumn, TextCleaning } from './job-files/csv-encoder.ts'
 export type { JobFileFormat } from './job-files/encoded-rows.ts'
-export type { NormalizedRow } from './normalize/normalize-types.ts'
+export type { NormalizedRow, ValueLimits } from './normalize/normalize-types.ts'
 // schema
 export {
   type Column,

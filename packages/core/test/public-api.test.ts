@@ -216,6 +216,8 @@ describe('the public API', () => {
             "StoredState",
             "Table",
             "TableLoad",
+            "TextCleaning",
+            "ValueLimits",
             "WriteDisposition",
           ],
           "values": [
@@ -249,6 +251,9 @@ describe('the public API', () => {
             "Normalizer",
             "NormalizerOptions",
             "ResourceTableSpec",
+            "ValueLimits",
+            "ValueNote",
+            "ValueNoteKind",
           ],
           "values": [
             "createManualClock",
