@@ -44,23 +44,25 @@ export const ORDER_DIGITS = 12
 /** `0000` .. `9999`. */
 const FOUR_DIGITS: string[] = Array.from({ length: 10_000 }, (_, i) => String(i).padStart(4, '0'))
 
-/** `order` as {@link ORDER_DIGITS} digits. */
-function orderDigits(order: number): string {
-  const hi = Math.floor(order / 1e8)
-  const rest = order - hi * 1e8
-  const mid = Math.floor(rest / 1e4)
-  return FOUR_DIGITS[hi % 10_000]! + FOUR_DIGITS[mid]! + FOUR_DIGITS[rest - mid * 1e4]!
-}
-
 /**
  * Returns a function producing the ids of merge rows: the row's position in extraction order as
  * {@link ORDER_DIGITS} digits, then a random 16-character id. Within a package, the ids of one resource sort
  * (as text, in every collation: the digits decide) in extraction order, so "the last row of a key wins" is
- * `ORDER BY _sluice_id DESC`; the random part keeps ids unique across packages.
+ * `ORDER BY _sluice_id DESC`; the random part keeps ids unique across packages. Positions from 10^12 on wrap.
  */
 export function createOrderedIds(): (order: number) => string {
   const random = createRandomIds()
-  return (order) => orderDigits(order) + random()
+  // the first 8 digits change every 10,000 rows
+  let block = -1
+  let head = ''
+  return (order) => {
+    const b = Math.floor(order / 10_000)
+    if (b !== block) {
+      block = b
+      head = FOUR_DIGITS[Math.floor(b / 10_000) % 10_000]! + FOUR_DIGITS[b % 10_000]!
+    }
+    return head + FOUR_DIGITS[order - b * 10_000]! + random()
+  }
 }
 
 /** Like {@link createOrderedIds}, writing the id's ASCII into `out` from `p`; returns the end. */
