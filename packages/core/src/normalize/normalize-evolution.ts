@@ -1,9 +1,4 @@
-import {
-  identifierTag,
-  normalizeIdentifier,
-  PATH_SEPARATOR,
-  shortenFragments,
-} from '../schema/naming-convention.ts'
+import { normalizeIdentifier, PATH_SEPARATOR, shortenFragments } from '../schema/naming-convention.ts'
 import { frozenError, type ResolvedContract, resolveContract } from '../schema/schema-contract.ts'
 import type {
   Column,
@@ -16,7 +11,7 @@ import type {
 } from '../schema/schema-types.ts'
 import { bumpSchemaVersion, cloneSchema, emptySchema } from '../schema/schema-versioning.ts'
 import { inferDataType } from '../schema/type-inference.ts'
-import { claimHinted, keyName, loadOwners } from './normalize-names.ts'
+import { claimHinted, claimUnrecorded, keyName, loadOwners, variantName } from './normalize-names.ts'
 import type { NormalizerOptions, ResourceTableSpec } from './normalize-types.ts'
 import {
   type ColState,
@@ -138,9 +133,7 @@ export class SchemaEvolution {
     if (renamed) this.notes.add(ts.name, path.join('.'), 'renamed-key', 1, name)
     const frags = node.frags.length === 0 ? [frag] : [...node.frags, frag]
     const col = ts.cols.get(name)
-    if (col !== undefined && col.column.sourcePath === undefined && ts.owners.get(name) !== RESERVED) {
-      // a column of a schema from before source paths were recorded: it is this key's from now on
-      col.column.sourcePath = path
+    if (col !== undefined && claimUnrecorded(ts, col, path)) {
       this.dirty = true
       this.snapshot = undefined
     }
@@ -212,13 +205,8 @@ export class SchemaEvolution {
    * data_type contract, and remembered on `col`); undefined when the value is to be dropped.
    */
   addVariant(ts: TableState, col: ColState, type: DataType): ColState | undefined {
-    let name = shortenFragments([col.name, `v_${type}`], this.maxLength)
+    const name = variantName(ts, col, type, this.maxLength)
     let variant = ts.cols.get(name)
-    // a column of data (or a key) may hold the name: the variant takes a tagged one
-    for (let k = 1; (variant && variant.column.variantOf !== col.name) || isTaken(ts, name, variant); k++) {
-      name = shortenFragments([col.name, `v_${type}_${identifierTag(`${col.name}#${k}`)}`], this.maxLength)
-      variant = ts.cols.get(name)
-    }
     if (variant === undefined) {
       if (!this.allowed(ts, 'data_type', col.name)) return undefined
       variant = this.addColumn(ts, name, type, undefined, col.name)
@@ -395,12 +383,6 @@ export class SchemaEvolution {
     }
     this.snapshot = undefined
   }
-}
-
-/** True when a key of the data claimed `name` (so a variant column may not take it). */
-function isTaken(ts: TableState, name: string, column: ColState | undefined): boolean {
-  const owner = ts.owners.get(name)
-  return column === undefined && owner !== undefined && owner !== RESERVED
 }
 
 /** The hints of a column or hint object, without its name, type, variant link and source path. */

@@ -7,8 +7,8 @@ import {
   PATH_SEPARATOR,
   shortenFragments,
 } from '../schema/naming-convention.ts'
-import type { Table } from '../schema/schema-types.ts'
-import { type PlanNode, RESERVED, type TableState } from './normalizer-state.ts'
+import type { DataType, Table } from '../schema/schema-types.ts'
+import { type ColState, type PlanNode, RESERVED, type TableState } from './normalizer-state.ts'
 import { SYSTEM_COLUMN_PREFIX } from './system-columns.ts'
 
 /** Column name for blank keys in the data, as in dlt. */
@@ -109,4 +109,33 @@ export function keyName(ts: TableState, node: PlanNode, key: string, maxLength: 
     return keyName(ts, node, key, maxLength)
   }
   throw new Error(`no free column name for source key ${JSON.stringify(key)} of table ${ts.name}`)
+}
+
+/**
+ * Records `path` as the source of a column of a schema from before source paths were recorded (it is this key's
+ * from now on); true when it did.
+ */
+export function claimUnrecorded(ts: TableState, col: ColState, path: readonly string[]): boolean {
+  if (col.column.sourcePath !== undefined || ts.owners.get(col.name) === RESERVED) return false
+  col.column.sourcePath = [...path]
+  return true
+}
+
+/**
+ * The name of `col`'s variant column for `type`: `col__v_<type>`, or, when a column of data (or a key) has that
+ * name, the name with a tag (the variant columns of `col` keep theirs).
+ */
+export function variantName(ts: TableState, col: ColState, type: DataType, maxLength: number): string {
+  let name = shortenFragments([col.name, `v_${type}`], maxLength)
+  for (let k = 1; k <= MAX_TAGS; k++) {
+    const existing = ts.cols.get(name)
+    const owner = ts.owners.get(name)
+    const free =
+      existing === undefined
+        ? owner === undefined || owner === RESERVED
+        : existing.column.variantOf === col.name
+    if (free) return name
+    name = shortenFragments([col.name, `v_${type}_${identifierTag(`${col.name}#${k}`)}`], maxLength)
+  }
+  throw new Error(`no free name for a ${type} variant of column ${col.name} of table ${ts.name}`)
 }

@@ -1,4 +1,3 @@
-import { SluiceError } from '../errors.ts'
 import { normalizeIdentifier as normalizeName } from '../schema/naming-convention.ts'
 import type { Schema, SchemaChange } from '../schema/schema-types.ts'
 import { compileFlatShape } from './flat-row-compiler.ts'
@@ -24,7 +23,7 @@ import {
   T_TEXT as TEXT,
   T_TIMESTAMP as TIMESTAMP,
 } from './normalizer-state.ts'
-import { createOrderedIds, createRandomIds, digestId, rowDigest } from './row-ids.ts'
+import { createOrderedIds, createRandomIds, digestId, requireKey, rowDigest } from './row-ids.ts'
 import { SYSTEM_COLUMNS } from './system-columns.ts'
 import { isPlainUtcTimestamp } from './value-coercion.ts'
 
@@ -189,7 +188,7 @@ class SchemaNormalizer implements Normalizer {
         id = digestId(`${parentId}_${ts.name}_${listIdx}`)
         break
       case 'ordered':
-        this.checkKey(ts, out)
+        requireKey(ts, out, this.order)
         id = this.orderedId(this.order)
         break
       default:
@@ -354,24 +353,6 @@ class SchemaNormalizer implements Normalizer {
     }
     this.values.value(ts, col, v, out)
     return lists
-  }
-
-  /** A merge row needs its primary key: without it, rows would collapse into one. */
-  private checkKey(ts: TableState, out: NormalizedRow): void {
-    const cols = ts.keyCols
-    for (let i = 0; i < cols.length; i++) {
-      const v = out[cols[i]!]
-      if (v !== undefined && v !== null) continue
-      const variants = [...(ts.cols.get(cols[i]!)?.variants?.values() ?? [])]
-      const moved = variants.find((c) => out[c.name] !== undefined && out[c.name] !== null)
-      throw new SluiceError(
-        'PRIMARY_KEY_MISSING',
-        `a row of ${ts.spec?.resource ?? ts.name} (extraction position ${this.order}) has no value for its primary key column ${cols[i]}${moved ? ` (its value did not fit the column and went to ${moved.name})` : ''}; merging it would collapse every such row into one`,
-        {
-          hint: 'make the source send the key in every row (or drop rows without one), or load the resource with write disposition append',
-        },
-      )
-    }
   }
 }
 

@@ -1,5 +1,7 @@
+import { SluiceError } from '../errors.ts'
 import { canonicalJson } from '../schema/schema-versioning.ts'
 import type { NormalizedRow } from './normalize-types.ts'
+import type { TableState } from './normalizer-state.ts'
 import { SYSTEM_COLUMN_PREFIX } from './system-columns.ts'
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
@@ -149,4 +151,25 @@ export function rowDigest(row: NormalizedRow): string {
     if (v !== null && v !== undefined && !k.startsWith(SYSTEM_COLUMN_PREFIX)) data[k] = v
   }
   return digestId(canonicalJson(data))
+}
+
+/**
+ * Throws `PRIMARY_KEY_MISSING` when a root row of a merge table (`out`, normalized) has no value for a primary key
+ * column: merged, every such row would collapse into one. `order` is its extraction position (for the message).
+ */
+export function requireKey(ts: TableState, out: NormalizedRow, order: number): void {
+  const cols = ts.keyCols
+  for (let i = 0; i < cols.length; i++) {
+    const v = out[cols[i]!]
+    if (v !== undefined && v !== null) continue
+    const variants = [...(ts.cols.get(cols[i]!)?.variants?.values() ?? [])]
+    const moved = variants.find((c) => out[c.name] !== undefined && out[c.name] !== null)
+    throw new SluiceError(
+      'PRIMARY_KEY_MISSING',
+      `a row of ${ts.spec?.resource ?? ts.name} (extraction position ${order}) has no value for its primary key column ${cols[i]}${moved ? ` (its value did not fit the column and went to ${moved.name})` : ''}; merging it would collapse every such row into one`,
+      {
+        hint: 'make the source send the key in every row (or drop rows without one), or load the resource with write disposition append',
+      },
+    )
+  }
 }
