@@ -80,7 +80,7 @@ describe('pnpm new:destination', () => {
     const { stdout } = await run(bin('vitest'), ['run', '--reporter=verbose'], { cwd: target, env })
     expect(stdout).toContain('acme: identifiers > spaces, quotes, unicode')
     expect(stdout).toContain('acme: merge scd2 > retires missing and changed rows')
-    expect(stdout).toMatch(/Tests\s+26 passed \(26\)/)
+    expect(stdout).toMatch(/Tests\s+31 passed \(31\)/)
   }, 240_000)
 
   it('refuses a folder that exists and a name it cannot use', async () => {

@@ -67,7 +67,7 @@ describe('values no destination can store do not reach the job file as they are'
     expect(rows(page)[0]).toMatchObject({ id: '9007199254740992', label: '9007199254740992' })
     expect(page.notes).toEqual([note('id', 'imprecise-integer'), note('label', 'imprecise-integer')])
     expect(noteMessage(page.notes![0]!)).toBe(
-      'items.id: 1 integer beyond ±2^53 may have lost their last digits (a JSON number holds 53 bits); have the source send them as strings to keep every digit',
+      'items.id: 1 integer beyond ±2^53 may have lost its last digits (a JSON number holds 53 bits); have the source send it as a string to keep every digit',
     )
   })
 

@@ -41,7 +41,7 @@ export function noteMessage(note: ValueNote): string {
     case 'text-cut':
       return `${where}: ${values('text value was', 'text values were')} cut to the longest text the destination stores`
     case 'imprecise-integer':
-      return `${where}: ${values('integer', 'integers')} beyond ±2^53 may have lost their last digits (a JSON number holds 53 bits); have the source send them as strings to keep every digit`
+      return `${where}: ${values('integer', 'integers')} beyond ±2^53 may have lost ${n === 1 ? 'its' : 'their'} last digits (a JSON number holds 53 bits); have the source send ${n === 1 ? 'it as a string' : 'them as strings'} to keep every digit`
     case 'not-finite':
       return `${where}: ${values('number was', 'numbers were')} not finite (NaN, ±Infinity, or beyond a double such as 1e400) and left out`
     case 'out-of-range':

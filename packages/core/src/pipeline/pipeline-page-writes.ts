@@ -209,6 +209,8 @@ export class PageWrites {
     const start = this.buffers.take(this.sizeHint)
     const ordered = this.putOrderedId
     const putId: IdWriter = shapes.orderedIds ? (out, p, i) => ordered(out, p, order + i) : this.putId
+    const cleaning = this.cleaning?.of(table)
+    const removed = cleaning?.nulRemoved ?? 0
     let bytes: Uint8Array | undefined
     try {
       bytes = encodeFlatRows(fns, rows, loadId, putId, start, new Uint32Array(rows.length), other)
@@ -218,8 +220,9 @@ export class PageWrites {
     const taken = notes.take()
     if (!bytes) {
       this.buffers.give([start.buffer as ArrayBuffer])
-      // the page is normalized again as a whole: only the renames (made once) are kept from this try
+      // the page is normalized and written again as a whole: only the renames (made once) count from this try
       this.valueNotes.addAll(taken.filter((note) => note.kind === 'renamed-key'))
+      if (cleaning) cleaning.nulRemoved = removed
       return false
     }
     this.valueNotes.addAll(taken)
