@@ -1,12 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import type {
-  BulkLoad,
-  DestinationContext,
-  SqlClient,
-  SqlDialect,
-  SqlExecutor,
-  StagedLoad,
-} from '@sluice/core/destination'
+import type { BulkLoad, SqlClient, SqlDialect, SqlExecutor, StagedLoad } from '@sluice/core/destination'
 import { SluiceError } from '@sluice/core/destination'
 import { DatabricksApi, type StatementColumn, type StatementResult } from './databricks-api.ts'
 import type { TokenSource } from './databricks-auth.ts'
@@ -51,8 +44,6 @@ export interface DatabricksClientOptions {
   params: DatabricksConnectionParams
   /** Where the bearer tokens come from (shared by the destination's clients and readers). */
   tokens: TokenSource
-  /** The run's context (unused today; the dataset comes with each statement). */
-  ctx?: DestinationContext
 }
 
 /**

@@ -47,7 +47,7 @@ export function databricks(options: DatabricksOptions): Destination {
     name: 'databricks',
     capabilities: DATABRICKS_CAPABILITIES,
     location: databricksLocation(params),
-    connect: (ctx) => connectDatabricks({ params, tokens, ctx }),
+    connect: () => connectDatabricks({ params, tokens }),
     maxParallelJobs: params.parallelJobs,
     replaceStrategy: params.replaceStrategy,
     ...(params.staging

@@ -12,9 +12,9 @@ import {
 const none = { stagingCredentialsName: undefined, isStagingExternalLocation: false }
 
 describe('COPY INTO', () => {
-  it('reads parquet from a volume path, forced so that a reloaded staging table takes the file again', () => {
+  it('reads one parquet file of a volume folder, forced so that a reloaded staging table takes the file again', () => {
     expect(copyIntoSql('`ds_staging`.`t`', "/Volumes/main/ds_staging/_sluice_staging/a'b.parquet")).toBe(
-      "COPY INTO `ds_staging`.`t` FROM '/Volumes/main/ds_staging/_sluice_staging/a\\'b.parquet' FILEFORMAT = PARQUET COPY_OPTIONS ('force' = 'true')",
+      "COPY INTO `ds_staging`.`t` FROM '/Volumes/main/ds_staging/_sluice_staging' FILEFORMAT = PARQUET FILES = ('a\\'b.parquet') COPY_OPTIONS ('force' = 'true')",
     )
     expect(sqlString('a\\b')).toBe("'a\\\\b'")
   })
@@ -31,7 +31,7 @@ describe('COPY INTO', () => {
       sessionToken: 'T',
     })
     expect(copyIntoSql('`s`.`t`', url, inline)).toBe(
-      "COPY INTO `s`.`t` FROM 's3://bucket/pre/ds/t/1.parquet' WITH (CREDENTIAL (AWS_ACCESS_KEY = 'AK', AWS_SECRET_KEY = 'S', AWS_SESSION_TOKEN = 'T')) FILEFORMAT = PARQUET COPY_OPTIONS ('force' = 'true')",
+      "COPY INTO `s`.`t` FROM 's3://bucket/pre/ds/t' WITH (CREDENTIAL (AWS_ACCESS_KEY = 'AK', AWS_SECRET_KEY = 'S', AWS_SESSION_TOKEN = 'T')) FILEFORMAT = PARQUET FILES = ('1.parquet') COPY_OPTIONS ('force' = 'true')",
     )
     expect(() =>
       bucketCredential('gs://bucket/x', none, { awsAccessKeyId: 'AK', awsSecretAccessKey: 'S' }),

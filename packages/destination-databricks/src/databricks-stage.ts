@@ -33,13 +33,17 @@ export function sqlString(value: string): string {
 }
 
 /**
- * `COPY INTO <table> FROM '<source>' [WITH (CREDENTIAL ...)] FILEFORMAT = PARQUET COPY_OPTIONS ('force' = 'true')`.
- * `force` loads the file even when COPY INTO loaded a file of that path into the table before (a staging table is
- * emptied and refilled when a package is loaded again).
+ * `COPY INTO <table> FROM '<folder>' [WITH (CREDENTIAL ...)] FILEFORMAT = PARQUET FILES = ('<file>') COPY_OPTIONS
+ * ('force' = 'true')` for the file at `source` (a `/Volumes/...` path or a bucket URL). `force` loads the file even
+ * when COPY INTO loaded a file of that path into the table before (a staging table is emptied and refilled when a
+ * package is loaded again).
  */
 export function copyIntoSql(table: string, source: string, credential?: string): string {
+  const slash = source.lastIndexOf('/')
+  const folder = source.slice(0, slash)
+  const file = source.slice(slash + 1)
   const withCredential = credential ? ` WITH (CREDENTIAL ${credential})` : ''
-  return `COPY INTO ${table} FROM ${sqlString(source)}${withCredential} FILEFORMAT = PARQUET COPY_OPTIONS ('force' = 'true')`
+  return `COPY INTO ${table} FROM ${sqlString(folder)}${withCredential} FILEFORMAT = PARQUET FILES = (${sqlString(file)}) COPY_OPTIONS ('force' = 'true')`
 }
 
 /** The settings that decide how COPY INTO reads a staging bucket. */

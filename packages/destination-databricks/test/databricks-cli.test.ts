@@ -134,7 +134,7 @@ describe('sluice run --destination databricks', { timeout: 180_000 }, () => {
     expect(copies.length).toBeGreaterThan(0)
     expect(
       copies.every((c) =>
-        / FROM '\/Volumes\/main\/clockodo_data_staging\/_sluice_staging\/.+\.parquet' FILEFORMAT = PARQUET/.test(
+        / FROM '\/Volumes\/main\/clockodo_data_staging\/_sluice_staging' FILEFORMAT = PARQUET FILES = \('[^']+\.parquet'\)/.test(
           c,
         ),
       ),

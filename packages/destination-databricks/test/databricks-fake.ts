@@ -107,7 +107,7 @@ export class FakeDatabricks {
   readonly tokenRequests: string[] = []
   readonly unhandled: string[] = []
   readonly volumes: Set<string> = new Set()
-  /** Statements received by state transitions, for asserting polls: `GET` requests per statement id. */
+  /** Polls (`GET /api/2.0/sql/statements/{id}`) per statement id. */
   readonly polls: Map<string, number> = new Map()
   url = ''
   db!: DuckDBInstance
@@ -514,7 +514,7 @@ export class FakeDatabricks {
 
   private async copyInto(text: string): Promise<NonNullable<StatementRecord['result']>> {
     const m =
-      /^COPY INTO (`(?:[^`]|``)*`)\.(`(?:[^`]|``)*`) FROM '((?:[^'\\]|\\.)*)'(?: WITH \(CREDENTIAL (`(?:[^`]|``)*`|\((?:[^)'\\]|'(?:[^'\\]|\\.)*')*\))\))? FILEFORMAT = (\w+)(?: COPY_OPTIONS \(([^)]*)\))?$/s.exec(
+      /^COPY INTO (`(?:[^`]|``)*`)\.(`(?:[^`]|``)*`) FROM '((?:[^'\\]|\\.)*)'(?: WITH \(CREDENTIAL (`(?:[^`]|``)*`|\((?:[^)'\\]|'(?:[^'\\]|\\.)*')*\))\))? FILEFORMAT = (\w+)(?: FILES = \('((?:[^'\\]|\\.)*)'\))?(?: COPY_OPTIONS \(([^)]*)\))?$/s.exec(
         text,
       )
     if (!m)
@@ -522,13 +522,16 @@ export class FakeDatabricks {
         '[PARSE_SYNTAX_ERROR] the fake does not understand this COPY INTO',
         '42601',
       )
-    const [, schemaQ, tableQ, rawSource, credential, format, copyOptions] = m as unknown as (
+    const [, schemaQ, tableQ, rawSource, credential, format, files, copyOptions] = m as unknown as (
       | string
       | undefined
     )[]
     if (format !== 'PARQUET')
       throw new DatabricksSqlError('the fake reads FILEFORMAT = PARQUET only', '0A000')
-    const source = (rawSource as string).replace(/\\(.)/g, '$1')
+    if (files === undefined)
+      throw new DatabricksSqlError('the fake loads one file: FILES = (...) is missing', '0A000')
+    const unescape = (v: string) => v.replace(/\\(.)/g, '$1')
+    const source = `${unescape(rawSource as string)}/${unescape(files)}`
     let local: string
     if (source.startsWith('/Volumes/')) local = this.volumeFile(source)
     else {

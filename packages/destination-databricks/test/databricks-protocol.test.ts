@@ -98,7 +98,7 @@ describe('databricks statements', () => {
     expect(fake.sql(/^COPY INTO `proto_copy_staging`/)).toEqual(
       put.map(
         (path) =>
-          `COPY INTO \`proto_copy_staging\`.\`items\` FROM '${path}' FILEFORMAT = PARQUET COPY_OPTIONS ('force' = 'true')`,
+          `COPY INTO \`proto_copy_staging\`.\`items\` FROM '/Volumes/main/proto_copy_staging/_sluice_staging' FILEFORMAT = PARQUET FILES = ('${path.split('/').at(-1)}') COPY_OPTIONS ('force' = 'true')`,
       ),
     )
     expect(

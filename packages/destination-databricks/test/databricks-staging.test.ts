@@ -92,7 +92,7 @@ describe('databricks with a staging bucket', () => {
     const [copy] = fake.sql(/^COPY INTO `stg_keys_staging`/)
     expect(copy).toMatch(
       new RegExp(
-        `^COPY INTO \`stg_keys_staging\`\\.\`items\` FROM 's3://stage-bucket/pre/stg_keys/items/[\\w.]+\\.parquet' WITH \\(CREDENTIAL \\(AWS_ACCESS_KEY = '${KEY_ID}', AWS_SECRET_KEY = '${SECRET_KEY}'\\)\\) FILEFORMAT = PARQUET COPY_OPTIONS \\('force' = 'true'\\)$`,
+        `^COPY INTO \`stg_keys_staging\`\\.\`items\` FROM 's3://stage-bucket/pre/stg_keys/items' WITH \\(CREDENTIAL \\(AWS_ACCESS_KEY = '${KEY_ID}', AWS_SECRET_KEY = '${SECRET_KEY}'\\)\\) FILEFORMAT = PARQUET FILES = \\('[\\w.]+\\.parquet'\\) COPY_OPTIONS \\('force' = 'true'\\)$`,
       ),
     )
     expect(fake.uploads.some((p) => p.includes('stg_keys'))).toBe(false)
@@ -122,7 +122,7 @@ describe('databricks with a staging bucket', () => {
     await loadOnce(external, [{ table: items, rows }])
     await external[Symbol.asyncDispose]()
     expect(fake.sql(/^COPY INTO `ext_loc_staging`/)[0]).toMatch(
-      / FROM 's3:\/\/stage-bucket\/pre\/ext_loc\/[^']+' FILEFORMAT/,
+      / FROM 's3:\/\/stage-bucket\/pre\/ext_loc\/items' FILEFORMAT = PARQUET FILES/,
     )
   })
 
