@@ -27,9 +27,20 @@ export const destination: DestinationPackage = {
       required: true,
       example: 'main',
     },
-    { key: 'credentials.access_token', description: 'personal access token (or OAuth below)', secret: true },
-    { key: 'credentials.client_id', description: 'OAuth: the service principal’s client id' },
-    { key: 'credentials.client_secret', description: 'OAuth: its OAuth secret', secret: true },
+    {
+      key: 'credentials.access_token',
+      description: 'personal access token (or client_id and client_secret for OAuth)',
+      secret: true,
+    },
+    {
+      key: 'credentials.client_id',
+      description: 'OAuth machine-to-machine: client id of the service principal',
+    },
+    {
+      key: 'credentials.client_secret',
+      description: 'OAuth machine-to-machine: OAuth secret of the service principal',
+      secret: true,
+    },
     {
       key: 'staging_volume_name',
       description:
