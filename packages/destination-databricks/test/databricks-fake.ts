@@ -1,4 +1,4 @@
-// One file on purpose (about 500 lines): the whole fake workspace, its HTTP endpoints and its SQL translation.
+// One file on purpose (about 700 lines): the whole fake workspace, its HTTP endpoints and its SQL translation.
 import { randomUUID } from 'node:crypto'
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import type { Server } from 'node:http'
