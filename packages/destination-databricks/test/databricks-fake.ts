@@ -530,8 +530,8 @@ export class FakeDatabricks {
       throw new DatabricksSqlError('the fake reads FILEFORMAT = PARQUET only', '0A000')
     if (files === undefined)
       throw new DatabricksSqlError('the fake loads one file: FILES = (...) is missing', '0A000')
-    const unescape = (v: string) => v.replace(/\\(.)/g, '$1')
-    const source = `${unescape(rawSource as string)}/${unescape(files)}`
+    const unquote = (v: string) => v.replace(/\\(.)/g, '$1')
+    const source = `${unquote(rawSource as string)}/${unquote(files)}`
     let local: string
     if (source.startsWith('/Volumes/')) local = this.volumeFile(source)
     else {
