@@ -131,6 +131,12 @@ export function mapDatabricksError(error: unknown, ctx: DatabricksErrorContext):
       hint: 'check catalog: it must be an existing Unity Catalog catalog the principal may USE',
     })
   }
+  if (status === 404 && /volume/i.test(message)) {
+    return new SluiceError('DESTINATION_DATABASE_MISSING', `${where} failed: ${message}`, {
+      cause,
+      hint: 'check staging_volume_name: the volume must exist and the principal needs WRITE VOLUME on it (or leave the setting out: a volume is created in <dataset>_staging)',
+    })
+  }
   if (status === 404 && /warehouse|endpoint/i.test(message)) {
     return new SluiceError('DESTINATION_DATABASE_MISSING', `${where} failed: ${message}`, {
       cause,
