@@ -50,6 +50,15 @@ describe('databricks errors', () => {
         /check http_path/,
       ],
       [
+        new DatabricksApiError('The volume main.s.v does not exist.', {
+          status: 404,
+          errorCode: 'NOT_FOUND',
+        }),
+        'DESTINATION_DATABASE_MISSING',
+        false,
+        /check staging_volume_name/,
+      ],
+      [
         new DatabricksApiError('[DELTA_CONCURRENT_APPEND] ConcurrentAppendException'),
         'DESTINATION_TRANSIENT',
         true,
