@@ -5,6 +5,7 @@ import { isSluiceError } from '@sluice/core/destination'
 import { createStore, filesystemStaging } from '@sluice/destination-filesystem'
 import { testDestination } from '@sluice/destination-testkit'
 import { loadOnce, open, table } from '@sluice/destination-testkit/warehouse'
+import pg from 'pg'
 import S3rver from 's3rver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { redactCopy, redshift } from '../src/index.ts'
@@ -161,6 +162,38 @@ describe('redshift COPY from the staging bucket', () => {
     expect((error as Error).message).toMatch(/does not fit its column \(numeric overflow\)/)
     expect(await admin(`SELECT count(*)::int AS n FROM ${dq(`${dataset}_staging`)}.money`)).toEqual([{ n: 0 }])
     await dropDataset(dataset)
+  })
+
+  it('the fake refuses what Redshift refuses: VARBYTE from JSON, unknown keys, a malformed statement', async () => {
+    await admin('DROP TABLE IF EXISTS public.fake_check')
+    await admin('CREATE TABLE public.fake_check (id bigint, b varbinary)')
+    const copy = (auth: string) =>
+      `COPY "public"."fake_check" ("id", "b") FROM 's3://${BUCKET}/none.jsonl' ${auth} FORMAT AS JSON 'auto ignorecase' TIMEFORMAT 'auto' DATEFORMAT 'auto' MAXERROR 0`
+    const run = async (sql: string) => {
+      const client = new pg.Client({ connectionString: compatUrl() })
+      await client.connect()
+      try {
+        return await client.query(sql).then(
+          () => undefined,
+          (e: Error) => e.message,
+        )
+      } finally {
+        await client.end()
+      }
+    }
+    expect(await run(copy(`IAM_ROLE '${ROLE}'`))).toMatch(/prefix 'none.jsonl' does not exist/)
+    expect(await run(copy("IAM_ROLE 'arn:aws:iam::1:role/other'"))).toMatch(/not authorized to assume/)
+    const key = 'fake_check.jsonl'
+    const store = uploader()
+    await store.put(key, new TextEncoder().encode('{"id":1,"b":"aGk="}\n'))
+    await store.close?.()
+    expect(await run(copy(`IAM_ROLE '${ROLE}'`).replace('none.jsonl', `stage/${key}`))).toMatch(
+      /COPY from JSON does not support the varbinary type/,
+    )
+    expect(await run(`COPY "public"."fake_check" ("id") FROM 's3://${BUCKET}/stage/${key}' IAM_ROLE '${ROLE}' JSON`)).toMatch(
+      /syntax error/,
+    )
+    await admin('DROP TABLE public.fake_check')
   })
 
   it('refuses a bucket COPY cannot read, and a stage without a role or keys, when the destination is made', () => {
