@@ -8,7 +8,13 @@ export {
   RedshiftSqlClient,
 } from './redshift-client.ts'
 export { destination } from './redshift-config.ts'
-export { type CopyAuthorization, type CopyStatement, copySql, redactCopy, redshiftLiteral } from './redshift-copy.ts'
+export {
+  type CopyAuthorization,
+  type CopyStatement,
+  copySql,
+  redactCopy,
+  redshiftLiteral,
+} from './redshift-copy.ts'
 export {
   CREDENTIALS_SETTING,
   parseRedshiftCredentials,

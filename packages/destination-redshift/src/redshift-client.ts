@@ -84,7 +84,10 @@ export async function loadPg(): Promise<typeof import('pg')> {
 
 /** Rows of a jsonl job file, parsed line by line. */
 async function* jsonlRows(file: string): AsyncGenerator<Record<string, unknown>> {
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY })
+  const lines = createInterface({
+    input: createReadStream(file, 'utf8'),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  })
   for await (const line of lines) {
     if (line.trim() === '') continue
     yield JSON.parse(line) as Record<string, unknown>
@@ -136,7 +139,11 @@ export class RedshiftSqlClient implements SqlClient {
   }
 
   /** Runs `fn` on one pooled connection inside BEGIN/COMMIT (ROLLBACK when it throws). */
-  async #inTransaction<T>(fn: (client: PoolClient) => Promise<T>, what?: string, secrets?: string[]): Promise<T> {
+  async #inTransaction<T>(
+    fn: (client: PoolClient) => Promise<T>,
+    what?: string,
+    secrets?: string[],
+  ): Promise<T> {
     const client = await this.#acquire()
     let broken: Error | undefined
     try {
@@ -197,7 +204,9 @@ export class RedshiftSqlClient implements SqlClient {
     return this.#inTransaction(async (client) => {
       const query = async <R extends Record<string, unknown>>(text: string, params?: readonly unknown[]) => {
         const result =
-          params && params.length > 0 ? await client.query(text, params as unknown[]) : await client.query(text)
+          params && params.length > 0
+            ? await client.query(text, params as unknown[])
+            : await client.query(text)
         const last = Array.isArray(result) ? result[result.length - 1] : result
         return (last?.rows ?? []) as R[]
       }
@@ -224,7 +233,12 @@ export class RedshiftSqlClient implements SqlClient {
     const limits = this.#options.insertLimits ?? DEFAULT_INSERT_LIMITS
     return this.#inTransaction(async (client) => {
       let rows = 0
-      for await (const batch of insertBatches(load.qualifiedTable, load.columns, jsonlRows(load.file), limits)) {
+      for await (const batch of insertBatches(
+        load.qualifiedTable,
+        load.columns,
+        jsonlRows(load.file),
+        limits,
+      )) {
         signal.throwIfAborted()
         rows += (await client.query(batch.sql, batch.params)).rowCount ?? 0
       }
@@ -245,7 +259,10 @@ export class RedshiftSqlClient implements SqlClient {
         hint: 'stage jsonl files (the job files sluice writes for Redshift)',
       })
     }
-    const auth: CopyAuthorization = { iamRole: this.#options.copyAuth?.iamRole, credentials: load.credentials }
+    const auth: CopyAuthorization = {
+      iamRole: this.#options.copyAuth?.iamRole,
+      credentials: load.credentials,
+    }
     const secrets = [load.credentials?.awsSecretAccessKey, load.credentials?.sessionToken].filter(
       (s): s is string => typeof s === 'string',
     )

@@ -35,9 +35,13 @@ function poolSize(value: unknown): number | undefined {
 
 function replaceStrategy(value: string | undefined): RedshiftOptions['replaceStrategy'] {
   if (value === undefined || value === 'insert-from-staging' || value === 'truncate-and-insert') return value
-  throw new SluiceError('CONFIG_INVALID', `[redshift] replace_strategy ${JSON.stringify(value)} is not known`, {
-    hint: 'set DESTINATION__REDSHIFT__REPLACE_STRATEGY to insert-from-staging or truncate-and-insert',
-  })
+  throw new SluiceError(
+    'CONFIG_INVALID',
+    `[redshift] replace_strategy ${JSON.stringify(value)} is not known`,
+    {
+      hint: 'set DESTINATION__REDSHIFT__REPLACE_STRATEGY to insert-from-staging or truncate-and-insert',
+    },
+  )
 }
 
 /**
@@ -71,7 +75,8 @@ export const destination: DestinationPackage = {
     },
     {
       key: 'staging',
-      description: 'load with COPY from the S3 bucket of [destination.filesystem] (default: INSERT statements)',
+      description:
+        'load with COPY from the S3 bucket of [destination.filesystem] (default: INSERT statements)',
       example: 'filesystem',
     },
     {
@@ -80,13 +85,21 @@ export const destination: DestinationPackage = {
       example: 'arn:aws:iam::123456789012:role/redshift-loader',
     },
     { key: 'staging_region', description: "the staging bucket's region, when not the cluster's" },
-    { key: 'keep_staged_files', description: 'keep files in the staging bucket after loading', default: false },
+    {
+      key: 'keep_staged_files',
+      description: 'keep files in the staging bucket after loading',
+      default: false,
+    },
     {
       key: 'replace_strategy',
       description: 'replace strategy of tables that set none: insert-from-staging or truncate-and-insert',
       default: 'insert-from-staging',
     },
-    { key: 'pool_size', description: 'connections per run (pool_size - 1 job files load at once)', default: 3 },
+    {
+      key: 'pool_size',
+      description: 'connections per run (pool_size - 1 job files load at once)',
+      default: 3,
+    },
   ],
   async fromConfig(section: ConfigSection, ctx: DestinationConfigContext) {
     const credentials = section['credentials']

@@ -21,7 +21,9 @@ describe('copySql', () => {
   it('with access keys and a session token, masked for messages', () => {
     const sql = copySql({
       ...base,
-      auth: { credentials: { awsAccessKeyId: 'AKIA1', awsSecretAccessKey: "s3cr'et", sessionToken: 'tok\\en' } },
+      auth: {
+        credentials: { awsAccessKeyId: 'AKIA1', awsSecretAccessKey: "s3cr'et", sessionToken: 'tok\\en' },
+      },
     })
     expect(sql).toBe(
       `COPY "ds_staging"."entries" ("id", "at", "_sluice_id") FROM 's3://bucket/prefix/ds/entries/1700000000.1.1.jsonl.gz' CREDENTIALS 'aws_access_key_id=AKIA1;aws_secret_access_key=s3cr''et;token=tok\\\\en' FORMAT AS JSON 'auto ignorecase' GZIP TIMEFORMAT 'auto' DATEFORMAT 'auto' MAXERROR 0`,
@@ -34,7 +36,10 @@ describe('copySql', () => {
   it('an IAM role wins over keys', () => {
     const sql = copySql({
       ...base,
-      auth: { iamRole: 'arn:aws:iam::1:role/r', credentials: { awsAccessKeyId: 'A', awsSecretAccessKey: 'B' } },
+      auth: {
+        iamRole: 'arn:aws:iam::1:role/r',
+        credentials: { awsAccessKeyId: 'A', awsSecretAccessKey: 'B' },
+      },
     })
     expect(sql).toContain("IAM_ROLE 'arn:aws:iam::1:role/r'")
     expect(sql).not.toContain('CREDENTIALS')

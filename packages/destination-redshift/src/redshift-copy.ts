@@ -33,7 +33,10 @@ function authorization(auth: CopyAuthorization): string {
     return auth.iamRole === 'default' ? 'IAM_ROLE default' : `IAM_ROLE ${redshiftLiteral(auth.iamRole)}`
   }
   const c = auth.credentials
-  const parts = [`aws_access_key_id=${c?.awsAccessKeyId ?? ''}`, `aws_secret_access_key=${c?.awsSecretAccessKey ?? ''}`]
+  const parts = [
+    `aws_access_key_id=${c?.awsAccessKeyId ?? ''}`,
+    `aws_secret_access_key=${c?.awsSecretAccessKey ?? ''}`,
+  ]
   if (c?.sessionToken) parts.push(`token=${c.sessionToken}`)
   return `CREDENTIALS ${redshiftLiteral(parts.join(';'))}`
 }

@@ -31,7 +31,13 @@ describe('parseRedshiftCredentials', () => {
   })
 
   it("takes dlt's fields ([destination.redshift.credentials]) and postgresql:// URLs", () => {
-    const p = parseRedshiftCredentials({ host: HOST, port: '5440', username: 'loader', password: 'pw', database: 'dev' })
+    const p = parseRedshiftCredentials({
+      host: HOST,
+      port: '5440',
+      username: 'loader',
+      password: 'pw',
+      database: 'dev',
+    })
     expect(p).toMatchObject({ host: HOST, port: 5440, user: 'loader', password: 'pw', database: 'dev' })
     expect(parseRedshiftCredentials('postgresql://u:pw@h:5439/d?sslmode=disable').ssl).toBe(false)
   })
@@ -60,7 +66,11 @@ describe('parseRedshiftCredentials', () => {
     expect(configError(() => parseRedshiftCredentials({ host: 'h', database: 'd' })).message).toMatch(
       /"username" is missing/,
     )
-    for (const url of ['mysql://u:secret-pw@h/d', 'redshift://u:secret-pw@h', 'redshift://u:secret-pw@h:99999/d']) {
+    for (const url of [
+      'mysql://u:secret-pw@h/d',
+      'redshift://u:secret-pw@h',
+      'redshift://u:secret-pw@h:99999/d',
+    ]) {
       expect(configError(() => parseRedshiftCredentials(url)).message).not.toContain('secret-pw')
     }
   })

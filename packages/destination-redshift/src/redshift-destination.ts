@@ -106,7 +106,9 @@ export function redshift(options: RedshiftOptions): Destination {
       }),
     maxParallelJobs: poolSize - 1,
     replaceStrategy: options.replaceStrategy ?? 'insert-from-staging',
-    ...(options.staging ? { staging: options.staging, keepStagedFiles: options.keepStagedFiles ?? false } : {}),
+    ...(options.staging
+      ? { staging: options.staging, keepStagedFiles: options.keepStagedFiles ?? false }
+      : {}),
     checkStage: stageCheck(options.stagingIamRole),
   })
   return {

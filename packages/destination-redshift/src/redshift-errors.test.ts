@@ -15,9 +15,16 @@ const driver = (code: string, message: string, detail?: string) =>
 describe('mapRedshiftError', () => {
   it("names dlt's terminal data errors, also inside a failed COPY's detail", () => {
     const cases: [Error, RegExp][] = [
-      [driver('23502', 'null value in column "id" violates not-null constraint'), /NULL value went into a NOT NULL column/],
       [
-        driver('XX000', "Load into table 'entries' failed. Check 'sys_load_error_detail' system table for details.", 'error: Cannot insert a NULL value into column id code: 1213'),
+        driver('23502', 'null value in column "id" violates not-null constraint'),
+        /NULL value went into a NOT NULL column/,
+      ],
+      [
+        driver(
+          'XX000',
+          "Load into table 'entries' failed. Check 'sys_load_error_detail' system table for details.",
+          'error: Cannot insert a NULL value into column id code: 1213',
+        ),
         /NULL value went into a NOT NULL column/,
       ],
       [driver('XX000', 'Numeric data overflow (result precision)'), /numeric overflow/],
@@ -32,7 +39,11 @@ describe('mapRedshiftError', () => {
       expect(mapped.hint).toBeTruthy()
     }
     const other = mapRedshiftError(
-      driver('XX000', "Load into table 'entries' failed. Check 'sys_load_error_detail' system table for details.", 'error: Invalid timestamp format'),
+      driver(
+        'XX000',
+        "Load into table 'entries' failed. Check 'sys_load_error_detail' system table for details.",
+        'error: Invalid timestamp format',
+      ),
       ctx,
     )
     expect(other.code).toBe('DESTINATION_DATA')
@@ -41,7 +52,10 @@ describe('mapRedshiftError', () => {
 
   it('marks conflicts and lost connections transient', () => {
     for (const error of [
-      driver('XX000', 'Serializable isolation violation on table - 123, transactions forming the cycle are: 1, 2'),
+      driver(
+        'XX000',
+        'Serializable isolation violation on table - 123, transactions forming the cycle are: 1, 2',
+      ),
       driver('40001', 'could not serialize access'),
       driver('57P01', 'terminating connection due to administrator command'),
       driver('08006', 'connection failure'),
@@ -58,7 +72,9 @@ describe('mapRedshiftError', () => {
     expect(mapRedshiftError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), ctx).message).toMatch(
       /could not connect to cluster.example.com:5439.*security group|publicly accessible/,
     )
-    expect(mapRedshiftError(Object.assign(new Error('x'), { code: 'ENOTFOUND' }), ctx).code).toBe('DESTINATION_CONNECT')
+    expect(mapRedshiftError(Object.assign(new Error('x'), { code: 'ENOTFOUND' }), ctx).code).toBe(
+      'DESTINATION_CONNECT',
+    )
     const auth = mapRedshiftError(driver('28000', 'password authentication failed for user "loader"'), ctx)
     expect(auth.code).toBe('DESTINATION_AUTH')
     expect(auth.message).toMatch(/DESTINATION__REDSHIFT__CREDENTIALS/)
@@ -68,7 +84,11 @@ describe('mapRedshiftError', () => {
     expect(mapRedshiftError(driver('42501', 'permission denied for schema ds'), ctx).message).toMatch(
       /GRANT USAGE, CREATE ON SCHEMA/,
     )
-    const s3 = mapRedshiftError(driver('XX000', 'S3ServiceException:Access Denied,Status 403'), ctx, 'COPY into "t"')
+    const s3 = mapRedshiftError(
+      driver('XX000', 'S3ServiceException:Access Denied,Status 403'),
+      ctx,
+      'COPY into "t"',
+    )
     expect(s3.code).toBe('DESTINATION_PERMISSION')
     expect(s3.message).toMatch(/staging_iam_role|iam_role/i)
   })

@@ -17,7 +17,17 @@ interface DriverError {
 }
 
 /** SQLSTATEs where repeating the transaction or connection may succeed. */
-const TRANSIENT_STATES = new Set(['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '53300', '58000', '58030'])
+const TRANSIENT_STATES = new Set([
+  '40001',
+  '40P01',
+  '55P03',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '58000',
+  '58030',
+])
 const TRANSIENT_ERRNO = new Set([
   'ECONNRESET',
   'ETIMEDOUT',
@@ -143,10 +153,14 @@ export function mapRedshiftError(error: unknown, ctx: RedshiftErrorContext, what
     )
   }
   if (/S3ServiceException|Access Denied|not authorized to assume|is not authorized to perform/i.test(full)) {
-    return new SluiceError('DESTINATION_PERMISSION', `[redshift] COPY could not read the staging bucket${op}: ${full}`, {
-      cause: error,
-      hint: 'attach an IAM role with s3:GetObject and s3:ListBucket on the bucket to the cluster and set iam_role_arn, or give staging keys that may read it ([destination.filesystem.credentials])',
-    })
+    return new SluiceError(
+      'DESTINATION_PERMISSION',
+      `[redshift] COPY could not read the staging bucket${op}: ${full}`,
+      {
+        cause: error,
+        hint: 'attach an IAM role with s3:GetObject and s3:ListBucket on the bucket to the cluster and set iam_role_arn, or give staging keys that may read it ([destination.filesystem.credentials])',
+      },
+    )
   }
   if (state === '42501') {
     const role = ident(ctx.user)
@@ -165,11 +179,15 @@ export function mapRedshiftError(error: unknown, ctx: RedshiftErrorContext, what
     (errno !== undefined && TRANSIENT_ERRNO.has(errno)) ||
     TRANSIENT_MESSAGES.test(message)
   ) {
-    return new SluiceError('DESTINATION_TRANSIENT', `[redshift] ${message}${op}${state ? ` [${state}]` : ''}`, {
-      cause: error,
-      transient: true,
-      hint: 'retrying may succeed',
-    })
+    return new SluiceError(
+      'DESTINATION_TRANSIENT',
+      `[redshift] ${message}${op}${state ? ` [${state}]` : ''}`,
+      {
+        cause: error,
+        transient: true,
+        hint: 'retrying may succeed',
+      },
+    )
   }
   const text = `[redshift] ${full}${op}${state ? ` [${state}]` : ''}`
   if (/Load into table .* failed/i.test(message)) {

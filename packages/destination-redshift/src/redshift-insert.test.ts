@@ -52,9 +52,10 @@ describe('insertBatches', () => {
   })
 
   it('refuses a row larger than one statement may be', async () => {
-    const error = await collect([{ id: 1, blob: 'x'.repeat(1000) }], { maxStatementBytes: 500, maxParams: 100 }).catch(
-      (e: unknown) => e,
-    )
+    const error = await collect([{ id: 1, blob: 'x'.repeat(1000) }], {
+      maxStatementBytes: 500,
+      maxParams: 100,
+    }).catch((e: unknown) => e)
     expect(isSluiceError(error, 'DESTINATION_DATA')).toBe(true)
     expect((error as Error).message).toMatch(/larger than one INSERT may be.*staging = "filesystem"/)
   })

@@ -84,7 +84,10 @@ function readerDialect(dataset: string): ReaderDialect {
 
 function queryError(error: unknown, password: string | undefined): SluiceError {
   const e = error as { code?: string; message?: string }
-  const message = (e.message ?? String(error)).replaceAll(password && password.length >= 4 ? password : '\u0000', '***')
+  const message = (e.message ?? String(error)).replaceAll(
+    password && password.length >= 4 ? password : '\u0000',
+    '***',
+  )
   if (e.code === '25006' || /read-only transaction|transaction is read-only/i.test(message)) {
     return new SluiceError('READ_ONLY', `[redshift] the reader is read-only: ${message}`, {
       cause: error,
@@ -97,9 +100,13 @@ function queryError(error: unknown, password: string | undefined): SluiceError {
       hint: 'send the statements one at a time',
     })
   }
-  return new SluiceError('QUERY_FAILED', `[redshift] the query failed: ${message}${e.code ? ` [${e.code}]` : ''}`, {
-    cause: error,
-  })
+  return new SluiceError(
+    'QUERY_FAILED',
+    `[redshift] the query failed: ${message}${e.code ? ` [${e.code}]` : ''}`,
+    {
+      cause: error,
+    },
+  )
 }
 
 /**
@@ -121,7 +128,9 @@ export async function openRedshiftReader(
   try {
     await client.connect()
     await client.query(`SET search_path TO ${quoteRedshiftIdentifier(ctx.datasetName)}`)
-    await client.query(`SET statement_timeout TO ${Math.max(1, Math.round(options.statementTimeoutMs ?? 300_000))}`)
+    await client.query(
+      `SET statement_timeout TO ${Math.max(1, Math.round(options.statementTimeoutMs ?? 300_000))}`,
+    )
     await client.query("SET timezone TO 'UTC'")
   } catch (error) {
     await client.end().catch(() => {})
@@ -147,10 +156,11 @@ export async function openRedshiftReader(
     try {
       let columns: ReaderColumn[] | undefined
       for (let first = true; ; first = false) {
-        const { rows, fields } = await new Promise<{ rows: unknown[][]; fields: FieldDef[] }>((resolve, reject) =>
-          cursor.read(size, (error, rows, result) =>
-            error ? reject(error) : resolve({ rows: rows as unknown[][], fields: result.fields }),
-          ),
+        const { rows, fields } = await new Promise<{ rows: unknown[][]; fields: FieldDef[] }>(
+          (resolve, reject) =>
+            cursor.read(size, (error, rows, result) =>
+              error ? reject(error) : resolve({ rows: rows as unknown[][], fields: result.fields }),
+            ),
         )
         if (signal?.aborted) throw aborted()
         columns ??= fields.map((f) => {

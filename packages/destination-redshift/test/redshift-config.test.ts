@@ -33,7 +33,17 @@ async function refusal(section: Record<string, unknown>): Promise<Error> {
 describe('redshift config entry point', () => {
   it("lists dlt's keys, secrets marked", () => {
     const keys = Object.fromEntries(destination.keys.map((k) => [k.key, k]))
-    for (const k of ['credentials', 'credentials.host', 'credentials.port', 'credentials.database', 'credentials.username', 'credentials.password', 'staging', 'staging_iam_role', 'keep_staged_files'])
+    for (const k of [
+      'credentials',
+      'credentials.host',
+      'credentials.port',
+      'credentials.database',
+      'credentials.username',
+      'credentials.password',
+      'staging',
+      'staging_iam_role',
+      'keep_staged_files',
+    ])
       expect(keys[k], k).toBeDefined()
     expect(keys['credentials']?.secret).toBe(true)
     expect(keys['credentials.password']?.secret).toBe(true)
@@ -46,7 +56,14 @@ describe('redshift config entry point', () => {
     expect(fromUrl.name).toBe('redshift')
     expect(fromUrl.capabilities.mergeStrategies).toEqual(['delete-insert', 'scd2'])
     const fromTable = await destination.fromConfig(
-      { credentials: { host: 'cluster.example.com', username: 'loader', password: 'pw-123456', database: 'dev' } },
+      {
+        credentials: {
+          host: 'cluster.example.com',
+          username: 'loader',
+          password: 'pw-123456',
+          database: 'dev',
+        },
+      },
       ctx,
     )
     expect(typeof fromTable.openReader).toBe('function')
@@ -56,7 +73,12 @@ describe('redshift config entry point', () => {
     const bucket = filesystemStaging({ bucketUrl: 's3://bucket/prefix' })
     const { ctx, asked } = context(bucket)
     const d = await destination.fromConfig(
-      { credentials: URL_, staging: 'filesystem', staging_iam_role: 'arn:aws:iam::1:role/r', keep_staged_files: 'true' },
+      {
+        credentials: URL_,
+        staging: 'filesystem',
+        staging_iam_role: 'arn:aws:iam::1:role/r',
+        keep_staged_files: 'true',
+      },
       ctx,
     )
     expect(d.capabilities.loadsFromStage).toBe('optional')
@@ -66,13 +88,20 @@ describe('redshift config entry point', () => {
     ).rejects.toThrow(/DESTINATION__REDSHIFT__STAGING_IAM_ROLE/)
     const gcs = filesystemStaging({ bucketUrl: 'gs://bucket/prefix' })
     await expect(
-      destination.fromConfig({ credentials: URL_, staging: 'filesystem', staging_iam_role: 'default' }, context(gcs).ctx),
+      destination.fromConfig(
+        { credentials: URL_, staging: 'filesystem', staging_iam_role: 'default' },
+        context(gcs).ctx,
+      ),
     ).rejects.toThrow(/COPY cannot read gs:\/\//)
   })
 
   it('names the setting to fix, without the password', async () => {
-    expect((await refusal({})).message).toMatch(/credentials are missing: set DESTINATION__REDSHIFT__CREDENTIALS/)
-    expect((await refusal({ credentials: URL_, pool_size: '1' })).message).toMatch(/DESTINATION__REDSHIFT__POOL_SIZE/)
+    expect((await refusal({})).message).toMatch(
+      /credentials are missing: set DESTINATION__REDSHIFT__CREDENTIALS/,
+    )
+    expect((await refusal({ credentials: URL_, pool_size: '1' })).message).toMatch(
+      /DESTINATION__REDSHIFT__POOL_SIZE/,
+    )
     expect((await refusal({ credentials: URL_, keep_staged_files: 'yes' })).message).toMatch(
       /DESTINATION__REDSHIFT__KEEP_STAGED_FILES/,
     )

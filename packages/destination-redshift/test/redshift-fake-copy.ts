@@ -34,7 +34,9 @@ const COPY =
   /^COPY ((?:"(?:[^"]|"")+"\.)?"(?:[^"]|"")+") \(((?:"(?:[^"]|"")+"(?:, )?)+)\) FROM ('(?:[^'\\]|''|\\.)*') (IAM_ROLE default|IAM_ROLE '(?:[^'\\]|''|\\.)*'|CREDENTIALS '(?:[^'\\]|''|\\.)*') FORMAT AS JSON '(auto|auto ignorecase)'( GZIP)? TIMEFORMAT 'auto' DATEFORMAT 'auto'( REGION '(?:[^'\\]|''|\\.)*')? MAXERROR 0$/
 
 function unquoteLiteral(literal: string): string {
-  return literal.slice(1, -1).replace(/''|\\(.)/g, (m, c: string | undefined) => (m === "''" ? "'" : (c ?? '')))
+  return literal
+    .slice(1, -1)
+    .replace(/''|\\(.)/g, (m, c: string | undefined) => (m === "''" ? "'" : (c ?? '')))
 }
 
 function identifiers(list: string): string[] {
@@ -42,7 +44,11 @@ function identifiers(list: string): string[] {
 }
 
 function redshiftError(message: string, detail?: string): Error {
-  return Object.assign(new Error(message), { code: 'XX000', severity: 'ERROR', ...(detail ? { detail } : {}) })
+  return Object.assign(new Error(message), {
+    code: 'XX000',
+    severity: 'ERROR',
+    ...(detail ? { detail } : {}),
+  })
 }
 
 /** Installs the fake on `pg.Client`; returns the calls it saw and `restore()`. */
@@ -75,7 +81,10 @@ export function installFakeCopy(options: FakeCopyOptions): { calls: FakeCopyCall
           .split(';')
           .map((p) => p.split('=', 2) as [string, string]),
       )
-      if (pairs.get('aws_access_key_id') !== options.keys.id || pairs.get('aws_secret_access_key') !== options.keys.secret)
+      if (
+        pairs.get('aws_access_key_id') !== options.keys.id ||
+        pairs.get('aws_secret_access_key') !== options.keys.secret
+      )
         throw redshiftError('S3ServiceException:Access Denied,Status 403,Error AccessDenied')
     }
     const target = /^s3:\/\/([^/]+)\/(.+)$/.exec(url)
@@ -91,7 +100,10 @@ export function installFakeCopy(options: FakeCopyOptions): { calls: FakeCopyCall
     try {
       text = new TextDecoder().decode(gzip ? gunzipSync(body) : body)
     } catch {
-      throw redshiftError("Load into table failed. Check 'sys_load_error_detail' system table for details.", 'error: gzip: invalid compressed data--format violated')
+      throw redshiftError(
+        "Load into table failed. Check 'sys_load_error_detail' system table for details.",
+        'error: gzip: invalid compressed data--format violated',
+      )
     }
     const columns = identifiers(columnList)
     const described = await run(
@@ -123,7 +135,13 @@ export function installFakeCopy(options: FakeCopyOptions): { calls: FakeCopyCall
         const tuples = chunk.map((row) => {
           const cells = columns.map((c) => {
             const v = key(row, c)
-            values.push(v === undefined || v === null ? null : typeof v === 'object' || types.get(c) === 'super' ? JSON.stringify(v) : String(v))
+            values.push(
+              v === undefined || v === null
+                ? null
+                : typeof v === 'object' || types.get(c) === 'super'
+                  ? JSON.stringify(v)
+                  : String(v),
+            )
             return `CAST($${values.length} AS ${types.get(c)})`
           })
           return `(${cells.join(', ')})`
@@ -145,7 +163,12 @@ export function installFakeCopy(options: FakeCopyOptions): { calls: FakeCopyCall
     const [text] = args
     if (typeof text === 'string' && /^COPY .* FROM 's3:\/\//s.test(text)) return copy(this, text)
     if (typeof text === 'string' && /^SELECT pg_last_copy_count\(\) AS n$/.test(text))
-      return Promise.resolve({ command: 'SELECT', rowCount: 1, rows: [{ n: lastCount.get(this) ?? 0 }], fields: [] })
+      return Promise.resolve({
+        command: 'SELECT',
+        rowCount: 1,
+        rows: [{ n: lastCount.get(this) ?? 0 }],
+        fields: [],
+      })
     return original.apply(this, args)
   }
   return {

@@ -29,7 +29,9 @@ export function dq(name: string): string {
 
 /** Drops a dataset and its staging schema. */
 export async function dropDataset(dataset: string): Promise<void> {
-  await admin(`DROP SCHEMA IF EXISTS ${dq(dataset)} CASCADE; DROP SCHEMA IF EXISTS ${dq(`${dataset}_staging`)} CASCADE`)
+  await admin(
+    `DROP SCHEMA IF EXISTS ${dq(dataset)} CASCADE; DROP SCHEMA IF EXISTS ${dq(`${dataset}_staging`)} CASCADE`,
+  )
 }
 
 /** A fresh lower-case name for datasets and application names. */

@@ -42,9 +42,9 @@ describe('redshift INSERT path', () => {
     )
     await loadOnce(client, [{ table: items, rows: rows(300) }])
     await client[Symbol.asyncDispose]()
-    expect(await admin(`SELECT count(*)::int AS n, sum(amount)::text AS s FROM ${dq(dataset)}.items`)).toEqual([
-      { n: 300, s: String(300 * 0.25 + (299 * 300) / 2) + '.00' },
-    ])
+    expect(
+      await admin(`SELECT count(*)::int AS n, sum(amount)::text AS s FROM ${dq(dataset)}.items`),
+    ).toEqual([{ n: 300, s: String(300 * 0.25 + (299 * 300) / 2) + '.00' }])
     const log = await logged(app)
     if (log === undefined) {
       console.info('[test] external PostgreSQL: the statement log is not readable; batch count not checked')
@@ -66,7 +66,9 @@ describe('redshift INSERT path', () => {
     expect(isSluiceError(error, 'DESTINATION_DATA')).toBe(true)
     expect((error as { transient: boolean }).transient).toBe(false)
     expect((error as Error).message).toMatch(/numeric overflow/)
-    expect(await admin(`SELECT count(*)::int AS n FROM ${dq(`${dataset}_staging`)}.items`)).toEqual([{ n: 0 }])
+    expect(await admin(`SELECT count(*)::int AS n FROM ${dq(`${dataset}_staging`)}.items`)).toEqual([
+      { n: 0 },
+    ])
     await dropDataset(dataset)
   })
 

@@ -92,7 +92,9 @@ describe('redshift reader', () => {
       expect(isSluiceError(error, 'READ_ONLY'), sql).toBe(true)
     }
     expect(await admin(`SELECT count(*)::int AS n FROM ${DATASET}.items`)).toEqual([{ n: 2500 }])
-    expect(await admin(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'sneaky'`)).toEqual([{ n: 0 }])
+    expect(await admin(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'sneaky'`)).toEqual([
+      { n: 0 },
+    ])
   })
 
   it('reports what the engine refuses as QUERY_FAILED, and keeps working after it', async () => {
@@ -104,7 +106,9 @@ describe('redshift reader', () => {
   })
 
   it('ends a query that runs past the statement timeout', async () => {
-    const slow = await redshift({ credentials: compatUrl(), readTimeoutMs: 200 }).openReader!({ datasetName: DATASET })
+    const slow = await redshift({ credentials: compatUrl(), readTimeoutMs: 200 }).openReader!({
+      datasetName: DATASET,
+    })
     try {
       const error = await (async () => {
         for await (const _ of slow.query('SELECT pg_sleep(5)')) void _
@@ -120,7 +124,10 @@ describe('redshift reader', () => {
     const controller = new AbortController()
     const seen: number[] = []
     const error = await (async () => {
-      for await (const chunk of reader.query('SELECT id FROM items', [], { chunkSize: 100, signal: controller.signal })) {
+      for await (const chunk of reader.query('SELECT id FROM items', [], {
+        chunkSize: 100,
+        signal: controller.signal,
+      })) {
         seen.push(chunk.rows.length)
         controller.abort()
       }

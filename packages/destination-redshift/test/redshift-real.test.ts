@@ -42,7 +42,12 @@ if (!credentials) {
       await (await db()).execute(`DROP SCHEMA IF EXISTS ${q(schema)} CASCADE`)
   }
 
-  testDestination({ name: 'redshift (real cluster, INSERT)', create: () => redshift({ credentials }), readTable, cleanup })
+  testDestination({
+    name: 'redshift (real cluster, INSERT)',
+    create: () => redshift({ credentials }),
+    readTable,
+    cleanup,
+  })
 
   if (bucketUrl) {
     const keys =
@@ -69,7 +74,9 @@ if (!credentials) {
       cleanup,
     })
   } else {
-    console.info('[test] redshift COPY on a real cluster: skipped: set SLUICE_TEST_REDSHIFT_BUCKET_URL (and a role or keys)')
+    console.info(
+      '[test] redshift COPY on a real cluster: skipped: set SLUICE_TEST_REDSHIFT_BUCKET_URL (and a role or keys)',
+    )
   }
 
   describe('redshift reader on a real cluster', () => {

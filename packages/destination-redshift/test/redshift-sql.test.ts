@@ -58,14 +58,18 @@ describe('redshift DDL', () => {
     const client = await open(r.destination, 'ds')
     const before = table('items', [{ name: 'id', dataType: 'bigint' }])
     for (const schema of ['ds', 'ds_staging'])
-      for (const c of before.columns) r.columns.push({ table_schema: schema, table_name: 'items', column_name: c.name })
+      for (const c of before.columns)
+        r.columns.push({ table_schema: schema, table_name: 'items', column_name: c.name })
     const after = table('items', [
       { name: 'id', dataType: 'bigint' },
       { name: 'note', dataType: 'text' },
       { name: 'meta', dataType: 'json' },
     ])
     r.log.length = 0
-    await client.migrate({ name: 's', version: 2, versionHash: 'h2', previousHashes: [], tables: { items: after } }, [])
+    await client.migrate(
+      { name: 's', version: 2, versionHash: 'h2', previousHashes: [], tables: { items: after } },
+      [],
+    )
     expect(r.log).toEqual([
       'BEGIN',
       'ALTER TABLE "ds"."items" ADD COLUMN "note" varchar(65535)',
@@ -94,14 +98,25 @@ describe('redshift DDL', () => {
     dirs.push(dir)
     const long = `a_field_${'with_a_very_long_name_'.repeat(8)}end`
     const p = pipeline(
-      { pipelineName: 'golden', destination: r.destination, datasetName: 'ds', pipelinesDir: dir, fs: nodeFileSystem() },
+      {
+        pipelineName: 'golden',
+        destination: r.destination,
+        datasetName: 'ds',
+        pipelinesDir: dir,
+        fs: nodeFileSystem(),
+      },
       { createNormalizer },
     )
     await p.run({
       name: 'golden',
-      resources: [{ name: 'things', async *read() {
-        yield [{ id: 1, [long]: 'x' }]
-      } }],
+      resources: [
+        {
+          name: 'things',
+          async *read() {
+            yield [{ id: 1, [long]: 'x' }]
+          },
+        },
+      ],
     })
     const create = r.log.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS "ds"."things"')) ?? ''
     const names = [...create.matchAll(/"((?:[^"]|"")+)" /g)].map((m) => m[1] ?? '')
@@ -113,10 +128,17 @@ describe('redshift DDL', () => {
 })
 
 describe('redshift merge and replace', () => {
-  const users = table('users', [{ name: 'id', dataType: 'bigint', primaryKey: true }, { name: 'name', dataType: 'text' }], {
-    writeDisposition: 'merge',
-    mergeStrategy: 'delete-insert',
-  })
+  const users = table(
+    'users',
+    [
+      { name: 'id', dataType: 'bigint', primaryKey: true },
+      { name: 'name', dataType: 'text' },
+    ],
+    {
+      writeDisposition: 'merge',
+      mergeStrategy: 'delete-insert',
+    },
+  )
   const roles = {
     name: 'users__roles',
     parent: 'users',
@@ -136,10 +158,22 @@ describe('redshift merge and replace', () => {
     r.log.length = 0
     const pkg = await loadOnce(client, [
       { table: users, rows: [{ id: 1, name: 'a', _sluice_load_id: 'l', _sluice_id: 'u1' }] },
-      { table: roles, rows: [{ value: 'x', _sluice_parent_id: 'u1', _sluice_list_idx: 0, _sluice_root_id: 'u1', _sluice_id: 'r1' }] },
+      {
+        table: roles,
+        rows: [
+          {
+            value: 'x',
+            _sluice_parent_id: 'u1',
+            _sluice_list_idx: 0,
+            _sluice_root_id: 'u1',
+            _sluice_id: 'r1',
+          },
+        ],
+      },
     ])
     const publish = r.log.slice(r.log.lastIndexOf('BEGIN'), r.log.lastIndexOf('COMMIT') + 1)
-    const doomed = 'SELECT t."_sluice_id" FROM "ds"."users" AS t WHERE EXISTS (SELECT 1 FROM "ds_staging"."users" AS s WHERE s."id" = t."id")'
+    const doomed =
+      'SELECT t."_sluice_id" FROM "ds"."users" AS t WHERE EXISTS (SELECT 1 FROM "ds_staging"."users" AS s WHERE s."id" = t."id")'
     expect(publish.slice(0, 7)).toEqual([
       'BEGIN',
       `SELECT "load_id" FROM "ds"."_sluice_loads" WHERE "load_id" = $1`,
@@ -158,7 +192,10 @@ describe('redshift merge and replace', () => {
   it('scd2 retires missing rows and inserts new versions; replace empties and copies from staging', async () => {
     const r = recorder()
     const client = await open(r.destination, 'ds')
-    const hist = table('hist', [{ name: 'name', dataType: 'text' }], { writeDisposition: 'merge', mergeStrategy: 'scd2' })
+    const hist = table('hist', [{ name: 'name', dataType: 'text' }], {
+      writeDisposition: 'merge',
+      mergeStrategy: 'scd2',
+    })
     const snap = table('snap', [{ name: 'id', dataType: 'bigint' }], { writeDisposition: 'replace' })
     r.log.length = 0
     await loadOnce(client, [
@@ -212,7 +249,9 @@ describe('redshift has no upsert', () => {
         },
       ],
     })
-    expect(JSON.stringify(events)).toContain('accounts: the destination has no upsert merge; used delete-insert')
+    expect(JSON.stringify(events)).toContain(
+      'accounts: the destination has no upsert merge; used delete-insert',
+    )
     expect(r.log.some((s) => s.startsWith('DELETE FROM "ds"."accounts" WHERE "_sluice_id" IN'))).toBe(true)
     expect(r.log.some((s) => /^UPDATE "ds"."accounts"|ON CONFLICT|MERGE INTO/.test(s))).toBe(false)
   })

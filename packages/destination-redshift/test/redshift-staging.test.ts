@@ -25,7 +25,13 @@ let endpointUrl = ''
 let fake: { calls: FakeCopyCall[]; restore(): void }
 
 beforeAll(async () => {
-  server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: BUCKET }] })
+  server = new S3rver({
+    port: 0,
+    address: '127.0.0.1',
+    silent: true,
+    directory,
+    configureBuckets: [{ name: BUCKET }],
+  })
   const { port } = await server.run()
   endpointUrl = `http://127.0.0.1:${port}`
   fake = installFakeCopy({ endpoint: endpointUrl, keys: { id: KEY_ID, secret: SECRET }, roles: [ROLE] })
@@ -74,7 +80,13 @@ const items = table('items', [
   { name: 'name', dataType: 'text' },
   { name: 'payload', dataType: 'binary' },
 ])
-const row = (id: number, name: string) => ({ id, name, payload: btoa(`p${id}`), _sluice_load_id: 'l', _sluice_id: `i${id}` })
+const row = (id: number, name: string) => ({
+  id,
+  name,
+  payload: btoa(`p${id}`),
+  _sluice_load_id: 'l',
+  _sluice_id: `i${id}`,
+})
 
 describe('redshift COPY from the staging bucket', () => {
   it('COPYs each job with the keys inside the load transaction, removes the staged file, masks the keys', async () => {
@@ -119,7 +131,9 @@ describe('redshift COPY from the staging bucket', () => {
       dataset,
     )
     const before = fake.calls.length
-    const pkg = await loadOnce(client, [{ table: plain, rows: [{ id: 7, _sluice_load_id: 'l', _sluice_id: 'p7' }] }])
+    const pkg = await loadOnce(client, [
+      { table: plain, rows: [{ id: 7, _sluice_load_id: 'l', _sluice_id: 'p7' }] },
+    ])
     await client[Symbol.asyncDispose]()
     expect(fake.calls.slice(before).map((c) => c.sql)).toEqual([
       `COPY "${dataset}_staging"."plain" ("id", "_sluice_load_id", "_sluice_id") FROM 's3://${BUCKET}/stage/${dataset}/plain/${pkg.loadId}.1.jsonl' IAM_ROLE '${ROLE}' FORMAT AS JSON 'auto ignorecase' TIMEFORMAT 'auto' DATEFORMAT 'auto' REGION 'eu-central-1' MAXERROR 0`,
@@ -132,13 +146,18 @@ describe('redshift COPY from the staging bucket', () => {
   it('a wrong key fails the load with the keys kept out of the message, and nothing is loaded', async () => {
     const dataset = 'stg_denied'
     await dropDataset(dataset)
-    const client = await open(redshift({ credentials: compatUrl(), staging: stage({ secret: 'wrong-secret-123' }) }), dataset)
+    const client = await open(
+      redshift({ credentials: compatUrl(), staging: stage({ secret: 'wrong-secret-123' }) }),
+      dataset,
+    )
     const error = await loadOnce(client, [{ table: items, rows: [row(1, 'a')] }]).catch((e: unknown) => e)
     await client[Symbol.asyncDispose]()
     expect(isSluiceError(error, 'DESTINATION_PERMISSION')).toBe(true)
     expect((error as Error).message).toMatch(/Access Denied.*IAM role/)
     expect((error as Error).message).not.toContain('wrong-secret-123')
-    expect(await admin(`SELECT count(*)::int AS n FROM ${dq(`${dataset}_staging`)}.items`)).toEqual([{ n: 0 }])
+    expect(await admin(`SELECT count(*)::int AS n FROM ${dq(`${dataset}_staging`)}.items`)).toEqual([
+      { n: 0 },
+    ])
     await dropDataset(dataset)
   })
 
@@ -160,7 +179,9 @@ describe('redshift COPY from the staging bucket', () => {
     expect(isSluiceError(error, 'DESTINATION_DATA')).toBe(true)
     expect((error as { transient?: boolean }).transient).toBe(false)
     expect((error as Error).message).toMatch(/does not fit its column \(numeric overflow\)/)
-    expect(await admin(`SELECT count(*)::int AS n FROM ${dq(`${dataset}_staging`)}.money`)).toEqual([{ n: 0 }])
+    expect(await admin(`SELECT count(*)::int AS n FROM ${dq(`${dataset}_staging`)}.money`)).toEqual([
+      { n: 0 },
+    ])
     await dropDataset(dataset)
   })
 
@@ -190,20 +211,29 @@ describe('redshift COPY from the staging bucket', () => {
     expect(await run(copy(`IAM_ROLE '${ROLE}'`).replace('none.jsonl', `stage/${key}`))).toMatch(
       /COPY from JSON does not support the varbinary type/,
     )
-    expect(await run(`COPY "public"."fake_check" ("id") FROM 's3://${BUCKET}/stage/${key}' IAM_ROLE '${ROLE}' JSON`)).toMatch(
-      /syntax error/,
-    )
+    expect(
+      await run(
+        `COPY "public"."fake_check" ("id") FROM 's3://${BUCKET}/stage/${key}' IAM_ROLE '${ROLE}' JSON`,
+      ),
+    ).toMatch(/syntax error/)
     await admin('DROP TABLE public.fake_check')
   })
 
   it('refuses a bucket COPY cannot read, and a stage without a role or keys, when the destination is made', () => {
     expect(() =>
-      redshift({ credentials: compatUrl(), staging: filesystemStaging({ bucketUrl: 'gs://some-bucket/prefix' }) }),
-    ).toThrow(/COPY cannot read gs:\/\/ staging files: set bucket_url in \[destination.filesystem\] to an s3:\/\/ bucket/)
+      redshift({
+        credentials: compatUrl(),
+        staging: filesystemStaging({ bucketUrl: 'gs://some-bucket/prefix' }),
+      }),
+    ).toThrow(
+      /COPY cannot read gs:\/\/ staging files: set bucket_url in \[destination.filesystem\] to an s3:\/\/ bucket/,
+    )
     const keyless = filesystemStaging({ bucketUrl: `s3://${BUCKET}/stage`, store: uploader() })
     expect(() => redshift({ credentials: compatUrl(), staging: keyless })).toThrow(
       /COPY has no way to read the staging bucket: set DESTINATION__REDSHIFT__STAGING_IAM_ROLE/,
     )
-    expect(redshift({ credentials: compatUrl(), staging: keyless, stagingIamRole: ROLE }).name).toBe('redshift')
+    expect(redshift({ credentials: compatUrl(), staging: keyless, stagingIamRole: ROLE }).name).toBe(
+      'redshift',
+    )
   })
 })
