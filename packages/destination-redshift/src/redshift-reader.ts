@@ -7,7 +7,7 @@ import type {
   ReaderQueryOptions,
   SqlReader,
 } from '@sluice/core/destination'
-import { SluiceError } from '@sluice/core/destination'
+import { isSluiceError, redact, SluiceError } from '@sluice/core/destination'
 import type { Client, FieldDef } from 'pg'
 import {
   bytesFromHex,
@@ -84,10 +84,7 @@ function readerDialect(dataset: string): ReaderDialect {
 
 function queryError(error: unknown, password: string | undefined): SluiceError {
   const e = error as { code?: string; message?: string }
-  const message = (e.message ?? String(error)).replaceAll(
-    password && password.length >= 4 ? password : '\u0000',
-    '***',
-  )
+  const message = redact(e.message ?? String(error), [password])
   if (e.code === '25006' || /read-only transaction|transaction is read-only/i.test(message)) {
     return new SluiceError('READ_ONLY', `[redshift] the reader is read-only: ${message}`, {
       cause: error,
@@ -151,14 +148,16 @@ export async function openRedshiftReader(
       new SluiceError('RUN_ABORTED', '[redshift] the query was cancelled', { cause: signal?.reason })
     if (signal?.aborted) throw aborted()
     if (closed) throw new SluiceError('QUERY_FAILED', '[redshift] the reader is closed')
-    await client.query('BEGIN READ ONLY')
-    const cursor = client.query(new Cursor(sql, [...values], { rowMode: 'array', types }))
+    let cursor: InstanceType<typeof Cursor> | undefined
     try {
+      await client.query('BEGIN READ ONLY')
+      cursor = client.query(new Cursor(sql, [...values], { rowMode: 'array', types }))
+      const open = cursor
       let columns: ReaderColumn[] | undefined
       for (let first = true; ; first = false) {
         const { rows, fields } = await new Promise<{ rows: unknown[][]; fields: FieldDef[] }>(
           (resolve, reject) =>
-            cursor.read(size, (error, rows, result) =>
+            open.read(size, (error, rows, result) =>
               error ? reject(error) : resolve({ rows: rows as unknown[][], fields: result.fields }),
             ),
         )
@@ -171,10 +170,10 @@ export async function openRedshiftReader(
         if (rows.length < size) return
       }
     } catch (error) {
-      if (error instanceof SluiceError) throw error
+      if (isSluiceError(error)) throw error
       throw queryError(error, params.password)
     } finally {
-      await cursor.close().catch(() => {})
+      await cursor?.close().catch(() => {})
       await client.query('ROLLBACK').catch(() => {})
     }
   }
