@@ -1,20 +1,6 @@
-export {
-  bytesFromHex,
-  connectRedshift,
-  isoTimestamptz,
-  REDSHIFT_SUPER_OID,
-  REDSHIFT_VARBYTE_OID,
-  type RedshiftClientOptions,
-  RedshiftSqlClient,
-} from './redshift-client.ts'
+export { connectRedshift, type RedshiftClientOptions, RedshiftSqlClient } from './redshift-client.ts'
 export { destination } from './redshift-config.ts'
-export {
-  type CopyAuthorization,
-  type CopyStatement,
-  copySql,
-  redactCopy,
-  redshiftLiteral,
-} from './redshift-copy.ts'
+export { type CopyAuthorization, type CopyStatement, copySql, redactCopy } from './redshift-copy.ts'
 export {
   CREDENTIALS_SETTING,
   parseRedshiftCredentials,
@@ -31,18 +17,6 @@ export {
   redshiftColumnType,
   redshiftDialect,
 } from './redshift-dialect.ts'
-export {
-  driverMissing,
-  isRedshiftDriverError,
-  mapRedshiftError,
-  type RedshiftErrorContext,
-} from './redshift-errors.ts'
-export {
-  DEFAULT_INSERT_LIMITS,
-  type InsertBatch,
-  type InsertLimits,
-  insertBatches,
-  insertParam,
-  insertPlaceholder,
-} from './redshift-insert.ts'
+export { isRedshiftDriverError, mapRedshiftError, type RedshiftErrorContext } from './redshift-errors.ts'
+export { DEFAULT_INSERT_LIMITS, type InsertLimits } from './redshift-insert.ts'
 export { openRedshiftReader, type RedshiftReaderOptions } from './redshift-reader.ts'

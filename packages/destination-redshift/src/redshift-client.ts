@@ -34,8 +34,9 @@ const INT8 = 20
 const TIMESTAMPTZ = 1184
 const TIMESTAMP = 1114
 const DATE = 1082
-/** Redshift's SUPER and VARBYTE type OIDs. */
+/** The type OID of Redshift's SUPER (semi-structured values; text output is JSON). */
 export const REDSHIFT_SUPER_OID = 4000
+/** The type OID of Redshift's VARBYTE / VARBINARY (text output is hex). */
 export const REDSHIFT_VARBYTE_OID = 6551
 
 /** `2024-01-02 03:04:05.123456+00` → `2024-01-02T03:04:05.123456Z`; other offsets stay, as `+02:00`. */
