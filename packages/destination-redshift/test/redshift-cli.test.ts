@@ -117,7 +117,7 @@ describe('sluice run --destination redshift', () => {
       expect(text.includes(password), entry.name).toBe(false)
       expect(text.includes(SECRET), entry.name).toBe(false)
     }
-  })
+  }, 120_000) // two runs of the CLI as a child process: about 8 s on an idle machine
 
   test('missing credentials name the settings to set', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'sluice-cli-redshift-missing-'))
