@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { SluiceError } from '../../errors.ts'
 import type { PipelineEvent } from '../../events.ts'
 import type { Schema, Table } from '../../schema/schema-types.ts'
 import type { DestinationCapabilities, DestinationContext, PackageLoad } from '../destination-types.ts'
@@ -280,6 +281,19 @@ describe('SqlClientDestination.migrate', () => {
       'ALTER TABLE "ds"."items" ADD COLUMN "_sluice_load_id" TEXT',
     ])
     expect(ddl.some((s) => s.startsWith('CREATE TABLE IF NOT EXISTS "ds"."items"'))).toBe(false)
+  })
+
+  it('a failing catalog read is DESTINATION_MIGRATE, but a transient error of the client stays transient', async () => {
+    const { client } = fakeClient()
+    const fail = (error: Error) => {
+      client.listColumns = async () => {
+        throw error
+      }
+      return over(client, caps(true)).migrate(schema, [])
+    }
+    await expect(fail(new Error('no grant'))).rejects.toMatchObject({ code: 'DESTINATION_MIGRATE' })
+    const lost = new SluiceError('DESTINATION_TRANSIENT', 'connection lost', { transient: true })
+    await expect(fail(lost)).rejects.toBe(lost)
   })
 
   it("batches DDL outside transactions through the client's executeBatch", async () => {
