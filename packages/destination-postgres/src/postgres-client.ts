@@ -75,7 +75,8 @@ function typeParsers(pg: typeof import('pg')): NonNullable<PoolConfig['types']> 
   }
 }
 
-async function loadDriver(): Promise<typeof import('pg')> {
+/** Imports the `pg` driver (a peer dependency), or says how to install it. */
+export async function loadDriver(): Promise<typeof import('pg')> {
   try {
     const mod = (await import('pg')) as typeof import('pg') & { default?: typeof import('pg') }
     return mod.default ?? mod
@@ -371,6 +372,26 @@ export class PostgresSqlClient implements SqlClient {
   }
 }
 
+/** The pool settings of a connection (without type parsers): `max` connections, the connect timeout. */
+export function poolConfig(
+  params: PostgresConnectionParams,
+  max: number,
+  connectTimeoutMs?: number,
+): PoolConfig {
+  return {
+    host: params.host,
+    port: params.port,
+    user: params.user,
+    password: params.password,
+    database: params.database,
+    ssl: params.ssl === false ? false : { ...params.ssl, ca: params.ssl.ca as string | string[] | undefined },
+    max,
+    connectionTimeoutMillis: connectTimeoutMs ?? params.connectTimeoutMs ?? 15_000,
+    idleTimeoutMillis: 30_000,
+    application_name: params.applicationName,
+  }
+}
+
 /**
  * Opens a pool and checks one connection (`SELECT 1`), so bad credentials, refused connections and missing
  * databases fail here with a clear {@link SluiceError}. The caller MUST dispose the client.
@@ -379,16 +400,7 @@ export async function connectPostgres(options: PostgresClientOptions): Promise<P
   const pg = await loadDriver()
   const { params } = options
   const pool = new pg.Pool({
-    host: params.host,
-    port: params.port,
-    user: params.user,
-    password: params.password,
-    database: params.database,
-    ssl: params.ssl === false ? false : { ...params.ssl, ca: params.ssl.ca as string | string[] | undefined },
-    max: Math.max(1, options.poolSize ?? 5),
-    connectionTimeoutMillis: options.connectTimeoutMs ?? params.connectTimeoutMs ?? 15_000,
-    idleTimeoutMillis: 30_000,
-    application_name: params.applicationName,
+    ...poolConfig(params, Math.max(1, options.poolSize ?? 5), options.connectTimeoutMs),
     types: typeParsers(pg),
   })
   // An idle connection that dies (server restart) must not crash the process; the next query reconnects.
