@@ -9,7 +9,7 @@ import type {
 } from '@sluice/core/destination'
 import { SluiceError } from '@sluice/core/destination'
 import { abortedError, readerQueryError, readOnlyError } from './duckdb-errors.ts'
-import { duckdbQuote } from './duckdb-type-mapper.ts'
+import { duckdbQuote, duckdbString } from './duckdb-type-mapper.ts'
 
 type Api = typeof import('@duckdb/node-api')
 
@@ -27,11 +27,12 @@ export interface DuckDBReaderOptions {
   /** How queries name tables (`table()` qualifies them with the catalog and dataset). */
   dialect: ReaderDialect
   /**
-   * Opens the connection for one query. It MUST be read-only in the engine: on a database attached `READ_ONLY`
-   * with file access off and the configuration locked (`lockedDuckDBSession`), or at least a connection
-   * the reader runs in `BEGIN TRANSACTION READ ONLY`.
+   * Opens the connection for one query (`sql`, given so that a session may prepare what it reads, e.g. the
+   * files of the tables it names). It MUST be read-only in the engine: on a database attached `READ_ONLY` with
+   * file access off and the configuration locked (`lockedDuckDBSession`), or at least a connection the reader
+   * runs in `BEGIN TRANSACTION READ ONLY`.
    */
-  session(): Promise<DuckDBReaderSession>
+  session(sql: string): Promise<DuckDBReaderSession>
 }
 
 let api: Promise<Api> | undefined
@@ -140,6 +141,17 @@ function bindValue(value: unknown, duck: Api): DuckDBValue {
   return value as DuckDBValue
 }
 
+/** Whether DuckDB's parser takes `sql` for SELECT statements (`json_serialize_sql` serializes only those). */
+async function isSelect(connection: DuckDBConnection, sql: string): Promise<boolean> {
+  try {
+    const reader = await connection.runAndReadAll(`SELECT json_serialize_sql(${duckdbString(sql)})`)
+    const answer = JSON.parse(String(reader.getRows()[0]?.[0])) as { error?: boolean; error_type?: string }
+    return !(answer.error && answer.error_type === 'not implemented')
+  } catch {
+    return true
+  }
+}
+
 function checkAbort(signal: AbortSignal | undefined, name: string): void {
   if (signal?.aborted) throw abortedError(name)
 }
@@ -170,7 +182,7 @@ export function duckdbReader(options: DuckDBReaderOptions): SqlReader {
       throw new SluiceError('QUERY_FAILED', `[${name}] the reader is closed`, { hint: 'open a new one' })
     checkAbort(signal, name)
     const duck = await duckdbApi()
-    const session = await options.session()
+    const session = await options.session(sql)
     open.add(session)
     const { connection } = session
     const onAbort = (): void => connection.interrupt()
@@ -188,7 +200,12 @@ export function duckdbReader(options: DuckDBReaderOptions): SqlReader {
         throw new SluiceError('QUERY_FAILED', `[${name}] the query holds no statement`)
       await connection.run('BEGIN TRANSACTION READ ONLY')
       began = true
-      prepared = await statements.prepare(0).catch((cause: unknown) => {
+      prepared = await statements.prepare(0).catch(async (cause: unknown) => {
+        // nothing ran; a statement DuckDB could not bind may still be a write (an INSERT into a view): DuckDB's
+        // parser says whether it is a SELECT at all
+        await connection.run('ROLLBACK').catch(() => {})
+        began = false
+        if (!signal?.aborted && !(await isSelect(connection, sql))) throw readOnlyError(name, 'not a SELECT')
         throw fail(cause)
       })
       const type = prepared.statementType
