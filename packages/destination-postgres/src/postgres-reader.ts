@@ -210,7 +210,8 @@ export function postgresReaderDialect(dataset: string): ReaderDialect {
 
 /**
  * Opens the PostgreSQL reader: a pool of its own (`reader.poolSize`), and for each query one connection in
- * `BEGIN TRANSACTION READ ONLY` with `SET LOCAL statement_timeout` and `search_path` set to the dataset, the query
+ * `BEGIN TRANSACTION READ ONLY` with `SET LOCAL statement_timeout`, time zone UTC and `search_path` set to the
+ * dataset, the query
  * declared as a cursor (`DECLARE ... NO SCROLL CURSOR FOR`, through the extended protocol: the server takes one
  * statement, and a query only) and fetched `chunkSize` rows at a time. The transaction is rolled back when the
  * rows are read, the loop stops or the signal aborts (which cancels the running statement).
@@ -231,11 +232,9 @@ export async function openPostgresReader(
     ...poolConfig(params, Math.max(2, options.poolSize ?? 3), options.connectTimeoutMs),
     types: readerTypes(pg),
   })
+  // an idle connection that dies must not crash the process; a running query rejects, which is reported
   pool.on('error', () => {})
-  pool.on('connect', (client) => {
-    client.on('error', () => {})
-    client.query("SET TIME ZONE 'UTC'").catch(() => {})
-  })
+  pool.on('connect', (client) => client.on('error', () => {}))
   const dataset = ctx.datasetName
   try {
     ctx.signal?.throwIfAborted()
@@ -305,9 +304,10 @@ export async function openPostgresReader(
     let broken: Error | undefined
     let declaring = false
     try {
-      await client.query('BEGIN TRANSACTION READ ONLY')
-      await client.query(`SET LOCAL statement_timeout = ${timeoutMs}`)
-      await client.query(`SET LOCAL search_path TO ${q(dataset)}`)
+      // one round trip (the simple protocol takes several statements: these are the reader's own)
+      await client.query(
+        `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${timeoutMs}; SET LOCAL TIME ZONE 'UTC'; SET LOCAL search_path TO ${q(dataset)}`,
+      )
       declaring = true
       // the extended protocol even without parameters: the server then refuses a string of several statements
       const declare = { text: DECLARE + sql, values: values.map(paramValue), queryMode: 'extended' }

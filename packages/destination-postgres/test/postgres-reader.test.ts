@@ -108,9 +108,7 @@ describe('postgres reader', () => {
     }
     expect(logged).toEqual(
       expect.arrayContaining([
-        'BEGIN TRANSACTION READ ONLY',
-        'SET LOCAL statement_timeout = 60000',
-        `SET LOCAL search_path TO ${q(dataset)}`,
+        `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = 60000; SET LOCAL TIME ZONE 'UTC'; SET LOCAL search_path TO ${q(dataset)}`,
         'DECLARE sluice_reader NO SCROLL CURSOR FOR select g from generate_series(1, 2500) g where g > $1',
       ]),
     )
