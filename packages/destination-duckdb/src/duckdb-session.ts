@@ -144,7 +144,12 @@ export async function openDuckDBReader(
           connection.closeSync()
           throw error
         }
-        return { connection, release: async () => connection.closeSync() }
+        let released = false
+        const release = async (): Promise<void> => {
+          if (!released) connection.closeSync()
+          released = true
+        }
+        return { connection, release }
       },
     })
   }
