@@ -9,9 +9,9 @@ import type {
 } from '@sluice/core/destination'
 import { SluiceError } from '@sluice/core/destination'
 import type { Pool, PoolClient, PoolConfig, QueryConfig } from 'pg'
-import { loadDriver, poolConfig } from './postgres-client.ts'
 import type { PostgresConnectionParams } from './postgres-credentials.ts'
 import { quotePostgresIdentifier as q } from './postgres-dialect.ts'
+import { loadDriver, poolConfig } from './postgres-driver.ts'
 import { mapPostgresError } from './postgres-errors.ts'
 
 /** Options of the reader (`PostgresOptions.reader`). */
