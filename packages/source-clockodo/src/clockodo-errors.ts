@@ -1,5 +1,13 @@
 import { isHttpError, isSluiceError, SluiceError } from '@sluice/core'
 
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin
+  } catch {
+    return undefined
+  }
+}
+
 function routeOf(url: string, baseUrl: string): string {
   const withoutQuery = url.split('?')[0] ?? url
   return withoutQuery.startsWith(baseUrl) ? withoutQuery.slice(baseUrl.length) || '/' : withoutQuery
@@ -10,8 +18,10 @@ function routeOf(url: string, baseUrl: string): string {
  * - 401 → `AUTH_FAILED` (credentials rejected; where to get an API key),
  * - 403 → `RESOURCE_SKIPPED` (the runner skips the resource with a warning), or `RESOURCE_FORBIDDEN` when strict,
  * - 410 → `ROUTE_RETIRED` naming the route,
- * - 404 on a route marked `unconfirmed` → `RESOURCE_SKIPPED` (or `RESOURCE_NOT_FOUND` when strict).
- * Other errors pass through unchanged. Messages carry the API user (an e-mail), never the key.
+ * - 404 on a route marked `unconfirmed` → `RESOURCE_SKIPPED` (or `RESOURCE_NOT_FOUND` when strict),
+ * - `HTTP_TOO_LARGE` → the same, saying which setting raises the cap.
+ * An answer from another origin than the base URL's (after a redirect, sent without credentials) and other errors
+ * pass through unchanged. Messages carry the API user (an e-mail), never the key.
  */
 export function mapClockodoError(
   error: unknown,
@@ -24,7 +34,16 @@ export function mapClockodoError(
     unconfirmed?: boolean
   },
 ): unknown {
+  if (isSluiceError(error, 'HTTP_TOO_LARGE')) {
+    const message = error.hint ? error.message.slice(0, -(error.hint.length + 2)) : error.message
+    return new SluiceError('HTTP_TOO_LARGE', `[clockodo] ${message}`, {
+      cause: error,
+      hint: 'if Clockodo really sends pages this large, set SOURCES__CLOCKODO__MAX_RESPONSE_BYTES (or max_response_bytes in [sources.clockodo] of .sluice/config.toml) higher than the default 67108864; check SOURCES__CLOCKODO__BASE_URL too',
+    })
+  }
   if (!isHttpError(error)) return error
+  // an answer from another origin (a redirect) got no credentials: its message says so, not "rejected"
+  if (originOf(error.url) !== originOf(info.baseUrl)) return error
   const route = routeOf(error.url, info.baseUrl) || info.path
   if (error.status === 401) {
     return new SluiceError(

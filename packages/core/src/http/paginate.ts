@@ -86,10 +86,10 @@ export async function* paginate<T = unknown>(
     const requested = new Set([requestKey(req)])
     const firstRes = await client.request(req, reqOpts)
     const first = toPage(firstRes, req, 0)
-    const rest = options.parallel === false ? undefined : paginator.remaining?.(first)
+    const rest = options.parallel === false ? undefined : paginator.remaining?.(first, maxPages)
     if (rest !== undefined) {
       const total = rest.length + 1
-      if (total > maxPages) throw tooManyPages(where, maxPages, firstRes.url, total)
+      if (total > maxPages) throw tooManyPages(where, maxPages, firstRes.url, true)
       first.totalPages = total
       yield first
       const prefetch = Math.max(1, options.prefetch ?? 16)
@@ -140,13 +140,13 @@ export async function* paginate<T = unknown>(
   }
 }
 
-/** `PAGINATION_LIMIT`: more pages than `maxPages` (`stated`: as many as the first page says). */
-function tooManyPages(where: string, maxPages: number, url: string, stated?: number): SluiceError {
+/** `PAGINATION_LIMIT`: more pages than `maxPages` (`stated`: as the first page says). */
+function tooManyPages(where: string, maxPages: number, url: string, stated = false): SluiceError {
   return new SluiceError(
     'PAGINATION_LIMIT',
-    stated === undefined
-      ? `${where}: more than ${maxPages} pages (maxPages); the last was ${url}`
-      : `${where}: ${url} says there are ${stated} pages, more than ${maxPages} (maxPages)`,
+    stated
+      ? `${where}: ${url} says there are more than ${maxPages} pages (maxPages)`
+      : `${where}: more than ${maxPages} pages (maxPages); the last was ${url}`,
     {
       hint: 'if the list really is that long, raise maxPages (endpoint.maxPages of a REST source); otherwise check the paginator config: the API may ignore its parameters',
     },

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BodyTooLargeError, ERROR_BODY_BYTES } from '../http/http-body.ts'
 import { fetchSend } from '../page-workers/page-worker.ts'
 import { undiciPageSend } from './node-page-send.ts'
 
@@ -38,6 +39,10 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     const body = coding === 'unknown' ? Buffer.from(BODY) : ENCODE[coding]!(Buffer.from(BODY))
     const name = coding === 'raw-deflate' ? 'deflate' : coding
     res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': name }).end(body)
+  } else if (url.pathname === '/big') {
+    res.writeHead(url.searchParams.has('error') ? 500 : 200).end(Buffer.alloc(200_000, 0x20))
+  } else if (url.pathname === '/bomb') {
+    res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(Buffer.alloc(5_000_000, 0x20)))
   } else if (url.pathname === '/slow') {
     setTimeout(() => res.writeHead(200).end('{}'), 5_000).unref()
   } else {
@@ -108,6 +113,17 @@ describe('undiciPageSend', () => {
     expect(text(missing)).toBe('no such page')
     const cookies = await send(get('/cookies'), never)
     expect(cookies.headers.filter(([n]) => n === 'set-cookie').map(([, v]) => v)).toEqual(['a=1', 'b=2'])
+  })
+
+  it('reads at most maxBytes of a 2xx body, on the wire and decoded, and the start of an error status', async () => {
+    for (const sender of [send, fetchSend]) {
+      await expect(sender(get('/big', [], 100_000), never)).rejects.toBeInstanceOf(BodyTooLargeError)
+      const bomb = await sender(get('/bomb', [], 1_000_000), never).catch((e: unknown) => e)
+      expect(bomb).toMatchObject({ limit: 1_000_000, compressed: false })
+      expect((await sender(get('/big', [], 200_000), never)).body.length).toBe(200_000)
+      const error = await sender(get('/big?error', [], 100_000), never)
+      expect([error.status, error.body.length]).toEqual([500, ERROR_BODY_BYTES])
+    }
   })
 
   it('rejects for a network error, and once the signal aborts', async () => {

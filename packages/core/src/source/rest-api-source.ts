@@ -1,6 +1,7 @@
 import { createAuth } from '../http/http-auth.ts'
 import { createHttpClient } from '../http/http-client.ts'
 import { isHttpError } from '../http/http-error.ts'
+import { originPolicy } from '../http/http-origins.ts'
 import type { HttpClient, HttpRequest, QueryValue, RateLimiter } from '../http/http-types.ts'
 import { getPath } from '../http/json-path.ts'
 import { paginate } from '../http/paginate.ts'
@@ -137,6 +138,7 @@ export function restApiSource(config: RestApiSourceConfig): Source {
     )
   }
   const allowedHosts = [...(clientOptions.allowedHosts ?? []), ...configuredOrigins(resources)]
+  originPolicy(clientOptions.baseUrl, allowedHosts) // a bad entry fails here, not at the first request
   const clientFor = (ctx: ResourceContext, text: TextTally): HttpClient =>
     createHttpClient({
       ...clientOptions,

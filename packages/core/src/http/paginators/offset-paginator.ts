@@ -57,16 +57,14 @@ export class OffsetPaginator implements Paginator {
     return this.set(page.request, nextOffset)
   }
 
-  remaining(page: PageInfo): HttpRequest[] | undefined {
+  remaining(page: PageInfo, max: number = DEFAULT_MAX_PAGES): HttpRequest[] | undefined {
     if (this.c.hasMorePath) return undefined
     if ((this.c.stopAfterEmptyPage ?? true) && page.items.length === 0) return []
     const total = this.total(page)
     if (total === undefined) return undefined
     const end = this.end(page) ?? total
-    // a huge total: page by page (where paginate's maxPages ends it)
-    if ((end - this.offset) / this.c.limit > DEFAULT_MAX_PAGES) return undefined
     const out: HttpRequest[] = []
-    for (let o = this.offset + this.c.limit; o < end; o += this.c.limit) {
+    for (let o = this.offset + this.c.limit; o < end && out.length < max; o += this.c.limit) {
       out.push(this.set(page.request, o))
       this.offset = o
     }

@@ -8,8 +8,8 @@ type Config = Extract<PaginatorConfig, { type: 'page_number' }>
 /**
  * Page-number pagination: page `basePage`, `basePage + 1`, ... until the total from `totalPath` is reached
  * (a total of 0 stops after the first page), `maximumPage` is passed, `hasMorePath` is false or a page is
- * empty. When the total is known after the first page, {@link Paginator.remaining} lists the other pages (up to
- * 100,000). A configured `totalPath` or `hasMorePath` that a response lacks fails with `PAGINATION_FIELD_MISSING`.
+ * empty. When the total is known after the first page, {@link Paginator.remaining} lists the other pages. A
+ * configured `totalPath` or `hasMorePath` that a response lacks fails with `PAGINATION_FIELD_MISSING`.
  */
 export class PageNumberPaginator implements Paginator {
   private readonly base: number
@@ -59,14 +59,13 @@ export class PageNumberPaginator implements Paginator {
     return this.set(page.request, nextPage)
   }
 
-  remaining(page: PageInfo): HttpRequest[] | undefined {
+  remaining(page: PageInfo, max: number = DEFAULT_MAX_PAGES): HttpRequest[] | undefined {
     if (this.c.hasMorePath) return undefined
     if ((this.c.stopAfterEmptyPage ?? true) && page.items.length === 0) return []
     const last = this.lastPage(page)
-    // an unknown or huge total: page by page (where paginate's maxPages ends it)
-    if (last === undefined || last - this.page > DEFAULT_MAX_PAGES) return undefined
+    if (last === undefined) return undefined
     const out: HttpRequest[] = []
-    for (let p = this.page + 1; p <= last; p++) out.push(this.set(page.request, p))
+    for (let p = this.page + 1; p <= last && out.length < max; p++) out.push(this.set(page.request, p))
     this.page = Math.max(this.page, last)
     return out
   }
