@@ -1,4 +1,4 @@
-import { isHttpError, isSluiceError, SluiceError } from '@sluice/core'
+import { HttpError, isHttpError, isSluiceError, SluiceError } from '@sluice/core'
 
 function originOf(url: string): string | undefined {
   try {
@@ -20,8 +20,8 @@ function routeOf(url: string, baseUrl: string): string {
  * - 410 → `ROUTE_RETIRED` naming the route,
  * - 404 on a route marked `unconfirmed` → `RESOURCE_SKIPPED` (or `RESOURCE_NOT_FOUND` when strict),
  * - `HTTP_TOO_LARGE` → the same, saying which setting raises the cap.
- * An answer from another origin than the base URL's (after a redirect, sent without credentials) and other errors
- * pass through unchanged. Messages carry the API user (an e-mail), never the key.
+ * An error status from another origin than the base URL's (after a redirect: sent without credentials) says so
+ * and how to set the base URL; other errors pass through unchanged. Messages carry the API user (an e-mail), never the key.
  */
 export function mapClockodoError(
   error: unknown,
@@ -42,8 +42,17 @@ export function mapClockodoError(
     })
   }
   if (!isHttpError(error)) return error
-  // an answer from another origin (a redirect) got no credentials: its message says so, not "rejected"
-  if (originOf(error.url) !== originOf(info.baseUrl)) return error
+  const origin = originOf(error.url)
+  if (origin !== originOf(info.baseUrl)) {
+    // an answer from another origin (after a redirect), which got no credentials: not "rejected credentials"
+    const message = error.hint ? error.message.slice(0, -(error.hint.length + 2)) : error.message
+    return new HttpError(`[clockodo] ${message}`, {
+      status: error.status,
+      url: error.url,
+      cause: error,
+      hint: `Clockodo redirected to ${origin}, which gets no API user or key from sluice (they go only to the base URL's origin); if Clockodo moved, set SOURCES__CLOCKODO__BASE_URL to its new address`,
+    })
+  }
   const route = routeOf(error.url, info.baseUrl) || info.path
   if (error.status === 401) {
     return new SluiceError(

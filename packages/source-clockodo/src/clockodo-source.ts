@@ -74,13 +74,15 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
     general,
   )
 
-  // Both headers identify the account: the client sends them only to the base URL's origin (never along a
-  // redirect to another host, on this thread or on page workers). Only the key is a secret to redact.
+  // The user, the key and the application header (which holds a contact e-mail, by default the user's) identify the
+  // account: the client sends them only to the base URL's origin (never along a redirect to another host, on this
+  // thread or on page workers). Only the key is a secret to redact.
   const auth: Auth = {
     secrets: [config.apiKey],
     apply: ({ headers }) => {
       headers.set('X-ClockodoApiUser', config.apiUser)
       headers.set('X-ClockodoApiKey', config.apiKey)
+      headers.set('X-Clockodo-External-Application', config.externalApplication!)
     },
   }
   /** Responses with invalid UTF-8 per resource run, reported as one warning at its end. */
@@ -89,7 +91,6 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
     createHttpClient({
       baseUrl,
       headers: {
-        'X-Clockodo-External-Application': config.externalApplication!,
         'X-ClockodoEnableIsoUtcDateTimes': '1',
         'Accept-Language': 'en',
         Accept: 'application/json',
