@@ -34,15 +34,16 @@ beforeAll(async () => {
     else json(res, 200, { data: [{ id: 'other' }] })
   })
   api = await startServer((req, res) => {
-    const path = new URL(req.url, 'http://x').pathname
+    const { pathname: path, search } = new URL(req.url, 'http://x')
     const moved = (status: number, location: string): void => {
       res.writeHead(status, { location, 'content-length': '0' })
       res.end()
     }
     if (path === '/token') json(res, 200, { access_token: SECRET, expires_in: 3600 })
     else if (path === '/token-moved') moved(307, `${other.origin}/token`)
-    else if (path === '/start/302') moved(302, `${other.origin}/landing`)
-    else if (path === '/start/307') moved(307, `${other.origin}/landing`)
+    // the redirects keep the query, as many servers do (an api_key in it would go along)
+    else if (path === '/start/302') moved(302, `${other.origin}/landing${search}`)
+    else if (path === '/start/307') moved(307, `${other.origin}/landing${search}`)
     else if (path === '/start/link')
       json(res, 200, { data: [{ id: 'api' }], next: `${other.origin}/landing` })
     else if (path === '/start/same') moved(302, '/page2')
