@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { base64Utf8 } from '../../src/http/http-auth.ts'
 import { createHttpClient } from '../../src/http/http-client.ts'
 import type { HttpClientOptions, HttpResponse } from '../../src/http/http-types.ts'
@@ -17,6 +17,9 @@ import { json, type Received, startServer, type TestServer } from './test-server
 // origins. The API redirects (302, 307) or links (a JSON `next`) to the other origin; the other origin must see
 // none of the credentials, whichever kind, on the pipeline's thread (global fetch) and on page workers (undici).
 // Page workers run the built entry in dist/node (`build` runs before these tests).
+
+// whole pipelines, some with a worker thread: seconds each on a busy machine
+vi.setConfig({ testTimeout: 30_000 })
 
 const SECRET = 'cred-SECRET-7f3a9c1e'
 const CLIENT_SECRET = 'client-SECRET-0b5d2a'

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { PipelineEvent } from '../../src/events.ts'
 import { createHttpClient } from '../../src/http/http-client.ts'
 import { nodeFileSystem, nodePageWorkers } from '../../src/node/index.ts'
@@ -16,6 +16,9 @@ import { startServer, type TestServer } from './test-servers.ts'
 // A body in Latin-1 instead of UTF-8 ("Café Müller": é and ü are one byte each, not UTF-8) is not loaded
 // silently with U+FFFD: the run warns with the count (LoadInfo and a warning event), or fails when strict. The
 // count comes from the pipeline's thread and from page workers alike. A real server on 127.0.0.1.
+
+// whole pipelines, some with a worker thread: seconds each on a busy machine
+vi.setConfig({ testTimeout: 30_000 })
 
 const LATIN1 = Buffer.from(
   JSON.stringify({

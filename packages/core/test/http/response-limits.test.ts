@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createHttpClient } from '../../src/http/http-client.ts'
 import type { HttpClientOptions } from '../../src/http/http-types.ts'
 import { nodeFileSystem, nodePageWorkers } from '../../src/node/index.ts'
@@ -17,6 +17,9 @@ import { startServer, type TestServer } from './test-servers.ts'
 // Response bodies are read up to a cap, compressed and decoded, with memory bounded by the cap: an endless body
 // and a gzip bomb (1 MB that inflates to 1 GB) from a real server on 127.0.0.1 stop at the cap on the pipeline's
 // thread (fetch) and on page workers (undici). Page workers run the built entry in dist/node.
+
+// whole pipelines, some with a worker thread: seconds each on a busy machine
+vi.setConfig({ testTimeout: 30_000 })
 
 const CAP = 4 * 1024 * 1024
 const KEY = 'limits-KEY-3c9d2e'
