@@ -38,7 +38,7 @@ Loads a source into a destination. Configuration: flags, then environment variab
 
 Options:
   --source NAME            source to load (default: clockodo)
-  --destination NAME|PATH  duckdb, postgres, filesystem, bigquery, snowflake, or ./module.js (default: duckdb)
+  --destination NAME|PATH  duckdb, postgres, filesystem, bigquery, snowflake, redshift, databricks, or ./module.js (default: duckdb)
   --pipeline-name NAME     (default: clockodo_pipeline)
   --dataset NAME           dataset / schema name (default: clockodo_data)
   --pipelines-dir DIR      local state (default: $SLUICE_PIPELINES_DIR or ~/.sluice/pipelines)
