@@ -88,6 +88,8 @@ export interface PageSummary {
   encoded?: EncodedTable[]
   /** What normalizing and encoding the rows changed or moved (see `ValueNote`). */
   notes?: ValueNote[]
+  /** Characters of the body that were not UTF-8 (decoded as U+FFFD); absent when none. */
+  invalidUtf8?: number
 }
 
 export interface ParsedReply extends PageSummary {
@@ -107,6 +109,8 @@ export interface FetchFailedReply {
   t: 'fetch-failed'
   id: number
   message: string
+  /** Set when the body passed `request.maxBytes` (not a network error: the request is not retried). */
+  tooLarge?: { limit: number; compressed: boolean }
 }
 
 export interface ParseFailedReply {
