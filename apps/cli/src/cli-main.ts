@@ -5,6 +5,7 @@ import { initCommand } from './cli-init.ts'
 import { pipelineCommand } from './cli-pipeline.ts'
 import { runCommand } from './cli-run.ts'
 import type { CliIO } from './cli-types.ts'
+import { CLI_VERSION } from './cli-version.ts'
 
 export const HELP = `Usage: sluice <command> [options]
 
@@ -13,6 +14,9 @@ Commands:
   init                     write commented .sluice/config.toml and .sluice/secrets.toml templates
   pipeline [NAME] <cmd>    inspect or manage a pipeline: info, trace, schema, state, load-package,
                            failed-jobs, drop, sync (sluice pipeline --help)
+
+Options:
+  --version                print the version
 
 Quick start without an account:  sluice run --demo
 `
@@ -32,6 +36,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return await initCommand(rest, io)
       case 'pipeline':
         return await pipelineCommand(rest, io)
+      case '--version':
+      case '-v':
+        io.stdout.write(`${CLI_VERSION}\n`)
+        return 0
       case undefined:
       case 'help':
       case '--help':
