@@ -16,7 +16,7 @@
 //    `npm install -g @sluice/destination-postgres` and `sluice run --demo --destination postgres` into a throwaway
 //    PostgreSQL (@sluice/destination-postgres/test-server), rows counted.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
@@ -56,14 +56,20 @@ async function step(name, fn) {
   }
 }
 
+/** How npm reaches its registry, which a user's shell may set too (kept; other npm_* variables come from npm run). */
+const NPM_NETWORK = /^npm_config_(registry|cache|cafile|proxy|https_proxy|noproxy|strict_ssl)$/i
+
 /** The environment of a user's shell: nothing of the workspace, npm or pnpm run-script, or sluice settings. */
 function userEnv(extra = {}) {
   const env = {}
   for (const [k, v] of Object.entries(process.env)) {
-    if (/^(npm_|pnpm_|turbo_|SLUICE_|DESTINATION__|SOURCES__|DENO_)/i.test(k)) continue
+    if (/^(npm_|pnpm_|turbo_|SLUICE_|DESTINATION__|SOURCES__|DENO_)/i.test(k) && !NPM_NETWORK.test(k))
+      continue
     env[k] = v
   }
-  return { ...env, npm_config_userconfig: join(work, 'npmrc'), npm_config_update_notifier: 'false', ...extra }
+  // the user's npmrc stays in force; only the @sluice scope goes to the loopback registry
+  const scope = registry ? { 'npm_config_@sluice:registry': registry.url } : {}
+  return { ...env, ...scope, npm_config_update_notifier: 'false', ...extra }
 }
 
 function publishedPackages() {
@@ -108,7 +114,6 @@ try {
 
   // 2. install by version from the loopback registry
   registry = await startRegistry(packed)
-  writeFileSync(join(work, 'npmrc'), `@sluice:registry=${registry.url}\n`)
   const manifests = packed.map((p) => p.manifest)
   const specifiers = manifests.flatMap(entryPoints)
   const consumer = join(work, 'consumer')

@@ -33,7 +33,7 @@ function checkVersion(ctx, bin, version) {
 
 /** `sluice --version` and `sluice run --demo` into a temp folder; the DuckDB file holds every entry. */
 export function runDemo(ctx) {
-  const { bin, work, sh, userEnv, log } = ctx
+  const { bin, work, sh, userEnv } = ctx
   checkVersion(ctx, bin, ctx.version)
   const cwd = join(work, `demo-${ctx.name}`)
   mkdirSync(cwd)
@@ -45,15 +45,23 @@ export function runDemo(ctx) {
   const rows = Number(sh(process.execPath, ['count-duckdb.mjs', file], { cwd: ctx.consumer }).stdout.trim())
   if (!(expected > 0) || rows !== expected)
     throw new Error(`the demo loaded ${rows} entries into DuckDB, the account has ${expected}`)
-  const help = sh(bin, ['pipeline', '--help'], { cwd, env, allowFail: true })
-  if (/\bquery\b/.test(`${help.stdout}${help.stderr}`)) {
-    const sql = 'select count(*) as n from clockodo_data.entries'
-    const out = sh(bin, ['pipeline', 'clockodo_pipeline', 'query', sql], { cwd, env }).stdout
-    if (!out.includes(String(expected)))
-      throw new Error(`sluice pipeline ... query printed no ${expected}:\n${out}`)
-    log(`  sluice pipeline clockodo_pipeline query: ${expected} entries`)
-  } else log('  sluice pipeline NAME query: skipped, this CLI has no query command yet')
-  log(`  sluice ${ctx.version}: ${rows} entries in ${file.slice(work.length + 1)}`)
+  ctx.log(`  sluice ${ctx.version}: ${rows} entries in ${file.slice(work.length + 1)}`)
+  queryEntries(ctx, { bin, cwd, env, expected, where: 'DuckDB' })
+}
+
+/** `sluice pipeline clockodo_pipeline query` counts the entries, where the CLI has that command. */
+function queryEntries(ctx, { bin, cwd, env, expected, where }) {
+  const help = ctx.sh(bin, ['pipeline', '--help'], { cwd, env, allowFail: true })
+  if (!/^\s*query\b/m.test(`${help.stdout}${help.stderr}`)) {
+    ctx.log('  sluice pipeline NAME query: skipped, this CLI has no query command')
+    return
+  }
+  const sql = 'select count(*) as n from entries'
+  const args = ['pipeline', 'clockodo_pipeline', 'query', sql, '--format', 'csv']
+  const out = ctx.sh(bin, args, { cwd, env }).stdout
+  if (!out.split(/\r?\n/).includes(String(expected)))
+    throw new Error(`sluice ${args.join(' ')} printed no line "${expected}":\n${out}`)
+  ctx.log(`  sluice pipeline clockodo_pipeline query (${where}): ${expected} entries`)
 }
 
 /**
@@ -104,6 +112,7 @@ export async function globalPostgres(ctx) {
         `the global CLI loaded ${rows[0].n} entries into PostgreSQL, the account has ${expected}`,
       )
     log(`  global sluice + @sluice/destination-postgres: ${rows[0].n} entries in PostgreSQL`)
+    queryEntries(ctx, { bin, cwd, env, expected, where: 'PostgreSQL, global' })
   } finally {
     await client.end()
   }
