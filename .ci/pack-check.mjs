@@ -15,7 +15,7 @@
 // 5. The global path: `npm install -g` the CLI into a temp prefix, the missing-destination hint, then
 //    `npm install -g @sluice/destination-postgres` and `sluice run --demo --destination postgres` into a throwaway
 //    PostgreSQL (@sluice/destination-postgres/test-server), rows counted.
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -40,6 +40,16 @@ function sh(cmd, args, { cwd = work, env = process.env, allowFail = false } = {}
     throw new Error(`\`${cmd} ${args.join(' ')}\` (in ${cwd}) exited with ${r.status ?? r.signal}:\n${out}`)
   }
   return r
+}
+
+/** Removes `dir` in a child process, so the steps that follow go on meanwhile. */
+function removeLater(dir) {
+  return new Promise((resolve) => {
+    const code = `require('node:fs').rmSync(${JSON.stringify(dir)}, { recursive: true, force: true })`
+    const rm = spawn(process.execPath, ['-e', code], { stdio: 'ignore' })
+    rm.on('exit', resolve)
+    rm.on('error', resolve)
+  })
 }
 
 /** One step: its failure is recorded, and steps that need it are skipped. */
@@ -91,6 +101,7 @@ const published = publishedPackages()
 const cli = published.find((p) => p.manifest.bin?.sluice)
 let registry
 let postgres
+let removing
 try {
   await step('the tarball checks catch planted mistakes', () => {
     const missed = missedMistakes(join(work, 'planted'), license)
@@ -188,17 +199,23 @@ try {
   }
 
   // 4. the CLI from the scratch install
-  if (installed && cli) {
-    const { runDemo } = await import('./pack/pack-cli.mjs')
+  const { demoEntries, globalPostgres, runDemo } = await import('./pack/pack-cli.mjs')
+  const expected =
+    installed &&
+    cli &&
+    (await step('entries of the demo account', () => demoEntries({ consumer, sh, userEnv })))
+  if (expected) {
     const bin = join(consumer, 'node_modules', '.bin', 'sluice')
+    const version = cli.manifest.version
     await step('sluice --version, run --demo (DuckDB) from the scratch install', () =>
-      runDemo({ bin, consumer, work, name: 'local', version: cli.manifest.version, sh, userEnv, log }),
+      runDemo({ bin, consumer, work, name: 'local', version, expected, sh, userEnv, log }),
     )
   }
+  // the scratch project (tens of thousands of files) is removed while the global path runs
+  removing = removeLater(consumer)
 
   // 5. the global path
-  if (installed && cli) {
-    const { globalPostgres } = await import('./pack/pack-cli.mjs')
+  if (expected) {
     const pgPackage = published.find((p) => p.manifest.name === '@sluice/destination-postgres')
     await step(
       'npm install -g: sluice, then @sluice/destination-postgres; run --demo into PostgreSQL',
@@ -210,7 +227,7 @@ try {
           postgresVersion: pgPackage.manifest.version,
           pg: createRequire(join(pgPackage.dir, 'package.json'))('pg'),
           postgres,
-          consumer,
+          expected,
           work,
           cli: cli.manifest,
           sh,
@@ -223,6 +240,7 @@ try {
 } finally {
   await registry?.close()
   await postgres?.stop()
+  await removing
   rmSync(work, { recursive: true, force: true })
 }
 

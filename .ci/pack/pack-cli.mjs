@@ -18,11 +18,13 @@ console.log(String(reader.getRows()[0][0]))
 `
 
 /** The entries a complete load of the demo account holds, computed by the installed packages themselves. */
-function expectedEntries(ctx) {
-  writeFileSync(join(ctx.consumer, 'expected.mjs'), EXPECTED)
-  return Number(
-    ctx.sh(process.execPath, ['expected.mjs'], { cwd: ctx.consumer, env: ctx.userEnv() }).stdout.trim(),
+export function demoEntries({ consumer, sh, userEnv }) {
+  writeFileSync(join(consumer, 'expected.mjs'), EXPECTED)
+  const entries = Number(
+    sh(process.execPath, ['expected.mjs'], { cwd: consumer, env: userEnv() }).stdout.trim(),
   )
+  if (!(entries > 0)) throw new Error(`the demo account expects ${entries} entries`)
+  return entries
 }
 
 function checkVersion(ctx, bin, version) {
@@ -39,11 +41,11 @@ export function runDemo(ctx) {
   mkdirSync(cwd)
   const env = userEnv({ SLUICE_PIPELINES_DIR: join(work, `pipelines-${ctx.name}`) })
   sh(bin, ['run', '--demo', '--progress', 'none'], { cwd, env })
-  const expected = expectedEntries(ctx)
+  const { expected } = ctx
   writeFileSync(join(ctx.consumer, 'count-duckdb.mjs'), COUNT_DUCKDB)
   const file = join(cwd, 'clockodo_pipeline.duckdb')
   const rows = Number(sh(process.execPath, ['count-duckdb.mjs', file], { cwd: ctx.consumer }).stdout.trim())
-  if (!(expected > 0) || rows !== expected)
+  if (rows !== expected)
     throw new Error(`the demo loaded ${rows} entries into DuckDB, the account has ${expected}`)
   ctx.log(`  sluice ${ctx.version}: ${rows} entries in ${file.slice(work.length + 1)}`)
   queryEntries(ctx, { bin, cwd, env, expected, where: 'DuckDB' })
@@ -106,8 +108,8 @@ export async function globalPostgres(ctx) {
   await client.connect()
   try {
     const { rows } = await client.query('select count(*)::int as n from clockodo_data.entries')
-    const expected = expectedEntries(ctx)
-    if (!(expected > 0) || rows[0].n !== expected)
+    const { expected } = ctx
+    if (rows[0].n !== expected)
       throw new Error(
         `the global CLI loaded ${rows[0].n} entries into PostgreSQL, the account has ${expected}`,
       )
