@@ -37,8 +37,10 @@ describe('pnpm new:destination', () => {
 
   it('copies the template under the new name, in file names and contents', async () => {
     const { stdout } = await generate('acme', '--dir', target)
-    expect(stdout).toContain('wrote 12 files')
+    expect(stdout).toContain('wrote 14 files')
     expect(await files(target)).toEqual([
+      'CHANGELOG.md',
+      'LICENSE',
       'README.md',
       'package.json',
       'src/acme-client.ts',
@@ -59,6 +61,14 @@ describe('pnpm new:destination', () => {
     expect(pkg.name).toBe('@sluice/destination-acme')
     expect(pkg.private).toBeUndefined()
     expect(pkg.peerDependencies['@sluice/core']).toBe('workspace:^')
+    // what publishing needs comes along: the licence, the tarball's files, provenance, the prepack build
+    expect(await readFile(join(target, 'LICENSE'), 'utf8')).toBe(
+      await readFile(join(root, 'LICENSE'), 'utf8'),
+    )
+    expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'LICENSE', 'CHANGELOG.md']))
+    expect(pkg.publishConfig).toEqual({ access: 'public', provenance: true })
+    expect(pkg.repository.directory).toBe('packages/destination-acme')
+    expect(pkg.scripts.prepack).toMatch(/\.ci\/prepack\.mjs$/)
     expect(JSON.parse(await readFile(join(target, 'tsconfig.json'), 'utf8')).extends).toBe(
       '../../../tsconfig.base.json',
     )
