@@ -12,7 +12,7 @@ Commands:
   run                      load a source into a destination (sluice run --help)
   init                     write commented .sluice/config.toml and .sluice/secrets.toml templates
   pipeline [NAME] <cmd>    inspect or manage a pipeline: info, trace, schema, state, load-package,
-                           failed-jobs, drop, sync (sluice pipeline --help)
+                           failed-jobs, drop, sync, drop-pending-packages (sluice pipeline --help)
 
 Quick start without an account:  sluice run --demo
 `

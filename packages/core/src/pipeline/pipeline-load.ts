@@ -93,8 +93,9 @@ export async function loadPackage(input: LoadInput): Promise<LoadOutput> {
   const schema = await store.readPackageSchema(loadId)
   const state = await store.readPackageState(loadId)
   if (!schema || !state) {
-    throw new SluiceError('PACKAGE_CORRUPT', `load package ${loadId} misses its schema or state`, {
-      hint: 'drop pending packages (`sluice pipeline drop-pending-packages`) and run again',
+    const missing = store.fs.join(store.packageDir(loadId), schema ? 'state.json' : 'schema.json')
+    throw new SluiceError('PACKAGE_CORRUPT', `load package ${loadId} misses its file ${missing}`, {
+      hint: store.dropPendingHint(),
     })
   }
   manifest.attempts += 1
@@ -211,6 +212,7 @@ async function runJob(input: LoadInput, job: PackageJob, schema: Schema): Promis
     throw new SluiceError(
       'PACKAGE_CORRUPT',
       `job ${job.jobId} of package ${loadId} names unknown table ${job.table}`,
+      { hint: store.dropPendingHint() },
     )
   }
   const loadJob: LoadJob = {

@@ -342,10 +342,20 @@ class PipelineRunner implements Pipeline {
     return out
   }
 
-  dropPendingPackages(): Promise<void> {
+  dropPendingPackages(): Promise<string[]> {
     return this.locked(async () => {
-      for (const m of await this.store.packages())
-        if (m.state !== 'loaded') await this.store.removePackage(m.loadId)
+      const dropped: string[] = []
+      for (const id of await this.store.loadIds()) {
+        // a package whose manifest is missing or damaged is dropped too: it is what this method recovers from
+        const m = await this.store.readPackage(id).catch((error: unknown) => {
+          if (isSluiceError(error, 'PACKAGE_CORRUPT')) return undefined
+          throw error
+        })
+        if (m?.state === 'loaded') continue
+        await this.store.removePackage(id)
+        dropped.push(id)
+      }
+      return dropped
     })
   }
 

@@ -126,8 +126,12 @@ export interface Pipeline {
   package(loadId: string): Promise<PackageInfo | undefined>
   /** Jobs that failed, over all packages on disk. */
   failedJobs(): Promise<FailedJob[]>
-  /** Deletes packages that are not loaded (pending, interrupted, aborted). */
-  dropPendingPackages(): Promise<void>
+  /**
+   * Deletes packages that are not loaded (pending, interrupted, aborted), and those whose manifest is missing or
+   * cannot be read. Nothing of them was committed: the next run extracts their data again. Returns the load ids
+   * it deleted.
+   */
+  dropPendingPackages(): Promise<string[]>
   /** Replaces local state and schemas with the ones stored in the destination. */
   sync(): Promise<void>
   /** Drops the resources' tables (with child tables) in the destination and resets their state. */

@@ -1,6 +1,7 @@
 import { type CsvColumn, type CsvRowEncoder, csvField, csvRowEncoder } from '../job-files/csv-encoder.ts'
 import type { EncodedRows, JobFileFormat } from '../job-files/encoded-rows.ts'
 import type { NormalizedRow } from '../normalize/normalize-types.ts'
+import { checkFileName } from './file-names.ts'
 import type { FileSystem, FileWriter } from './file-system.ts'
 
 /** Default size at which a job file is closed and the next one started: 64 MiB. */
@@ -155,6 +156,7 @@ async function appendLongRow(c: OpenFile, row: NormalizedRow): Promise<void> {
  */
 export function createJobWriter(options: JobWriterOptions): JobWriter {
   const { fs, dir, table, format } = options
+  checkFileName('table name', table) // it names the files
   const maxBytes = options.fileMaxBytes ?? DEFAULT_FILE_MAX_BYTES
   let counter = 0
   const nextFileId = options.nextFileId ?? (() => ++counter)
