@@ -36,6 +36,14 @@ export interface DestinationCapabilities {
    */
   identifierCase: 'lower' | 'upper' | 'preserve'
   /**
+   * Whether `LoadJobResult.rows` is the number of rows the destination took from the job file (counted by the
+   * engine: COPY's row count, DuckDB's changed rows, a load job's output rows). Core compares it with the rows
+   * the job file holds and fails the job (`LOAD_ROWS_MISMATCH`, its package aborted) when they differ, so a
+   * silently dropped row never passes as loaded. `false` for a destination that cannot tell: core skips the
+   * check. Default true.
+   */
+  countsLoadedRows?: boolean
+  /**
    * Whether the destination loads job files from a stage (a bucket the filesystem destination writes, see
    * `Stage`): `optional` = it can, when one is configured (`sqlDestination({ staging })`); `required` = it
    * cannot load without one. Absent: it never loads from a stage, and configuring one is an error.
@@ -82,6 +90,7 @@ export interface LoadJob {
   /** Absolute path of the job file on the local disk. */
   file: string
   format: FileFormat
+  /** Rows in the job file. The destination MUST return the rows it took in {@link LoadJobResult.rows}. */
   rows: number
   /**
    * True when the job loads while the package is still being extracted, so the runner's own thread is busy: a
@@ -93,6 +102,10 @@ export interface LoadJob {
 
 /** The outcome of a load job. */
 export interface LoadJobResult {
+  /**
+   * Rows the destination took, as the engine counted them (not `LoadJob.rows` echoed back): core fails the job
+   * when they differ from the job file's rows, unless `capabilities.countsLoadedRows` is false.
+   */
   rows: number
   /** Where the data went (a table name or file URL), for the load info. */
   location?: string

@@ -246,6 +246,7 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
           format: f.format,
           rows: f.rows,
           bytes: f.bytes,
+          checksum: f.checksum,
           state: 'new',
           retries: 0,
         }

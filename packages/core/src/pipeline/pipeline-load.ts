@@ -1,4 +1,10 @@
-import type { DestinationClient, LoadJob, PackageLoad, TableLoad } from '../destination/destination-types.ts'
+import type {
+  DestinationCapabilities,
+  DestinationClient,
+  LoadJob,
+  PackageLoad,
+  TableLoad,
+} from '../destination/destination-types.ts'
 import { isSluiceError, SluiceError } from '../errors.ts'
 import type { PipelineEvent } from '../events.ts'
 import { diffSchemas } from '../schema/schema-evolution.ts'
@@ -7,6 +13,7 @@ import type { LoadPackageStore } from '../storage/load-package-store.ts'
 import type { PackageJob, PackageManifest, PipelineState } from '../storage/package-types.ts'
 import type { EarlyLoadResult } from './pipeline-early-load.ts'
 import { abortError } from './pipeline-extract.ts'
+import { checkLoadedRows } from './pipeline-row-check.ts'
 import { tableWithChildren, toStoredState } from './pipeline-state.ts'
 import { messageOf } from './pipeline-trace.ts'
 
@@ -14,6 +21,8 @@ import { messageOf } from './pipeline-trace.ts'
 export interface LoadInput {
   store: LoadPackageStore
   client: DestinationClient
+  /** The destination's capabilities (whether it counts the rows it loads). */
+  capabilities: Pick<DestinationCapabilities, 'countsLoadedRows'>
   manifest: PackageManifest
   loadRetries: number
   sleep(ms: number, signal?: AbortSignal): Promise<void>
@@ -228,7 +237,7 @@ async function runJob(input: LoadInput, job: PackageJob, schema: Schema): Promis
   try {
     await withRetries(
       input,
-      () => client.load(loadJob, signal),
+      async () => checkLoadedRows(loadJob, await client.load(loadJob, signal), input.capabilities),
       (_attempt, _waitMs, error) => {
         job.retries++
         emit({

@@ -1,5 +1,6 @@
 import { SluiceError } from '../errors.ts'
 import type { Schema } from '../schema/schema-types.ts'
+import { createChecksum } from './checksum.ts'
 import { checkFileName, isFileName } from './file-names.ts'
 import type { FileSystem } from './file-system.ts'
 import { compareLoadIdNumbers, isLoadId } from './load-id.ts'
@@ -243,6 +244,30 @@ export class LoadPackageStore {
       }
     }
     return changed
+  }
+
+  /**
+   * Checks that every job file of a package is where its manifest says (see {@link locateJobs}), with the size
+   * and checksum recorded when it was written (size only for packages from before checksums). Reads every file
+   * once; meant for pending packages, which may have been damaged since they were written. Returns what is
+   * wrong with the first damaged file (naming it), or undefined.
+   */
+  async damagedJob(manifest: PackageManifest): Promise<string | undefined> {
+    await this.locateJobs(manifest)
+    for (const job of manifest.jobs) {
+      const file = this.jobFile(manifest.loadId, job)
+      if (!(await this.fs.exists(file))) return `its job file ${file} is missing`
+      const size = await this.fs.size(file)
+      if (size !== job.bytes) return `its job file ${file} has ${size} bytes instead of ${job.bytes}`
+      if (job.checksum === undefined) continue
+      const hash = createChecksum()
+      const reader = this.fs.readStream(file).getReader()
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) hash.update(chunk.value)
+      const checksum = hash.digest()
+      if (checksum !== job.checksum)
+        return `its job file ${file} has the checksum ${checksum} instead of ${job.checksum}`
+    }
+    return undefined
   }
 
   /** Deletes a package with its files. */

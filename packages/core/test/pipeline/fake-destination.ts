@@ -96,6 +96,8 @@ export class FakeDestination implements Destination {
   canDrop = true
   /** Offer `prepareTables`, so the runner loads job files while it extracts. */
   earlyLoad = false
+  /** What `load()` reports for the rows it took (default: the rows it read), e.g. to drop one silently. */
+  reportRows: (rows: number, job: LoadJob) => number = (rows) => rows
   /** Each `load()` waits this long (to see loads overlap). */
   loadDelayMs = 0
   /** The most `load()` calls running at once. */
@@ -105,8 +107,9 @@ export class FakeDestination implements Destination {
   readonly calls: string[] = []
   private readonly staging = new Map<string, Map<string, Row[]>>()
 
-  constructor(format: 'jsonl' | 'csv' | 'parquet' = 'jsonl') {
+  constructor(format: 'jsonl' | 'csv' | 'parquet' = 'jsonl', countsLoadedRows = true) {
     this.capabilities = {
+      countsLoadedRows,
       fileFormats: [format],
       writeDispositions: ['append', 'replace', 'merge'],
       mergeStrategies: ['delete-insert'],
@@ -141,7 +144,7 @@ export class FakeDestination implements Destination {
       const staged = d.staging.get(job.loadId)
       if (!staged) throw new Error(`load before startLoad/prepareTables: ${job.jobId}`)
       staged.set(`${job.table.name}\u0000${job.jobId}`, rows)
-      return { rows: rows.length }
+      return { rows: d.reportRows(rows.length, job) }
     }
     const client: DestinationClient = {
       location: 'memory://fake',
