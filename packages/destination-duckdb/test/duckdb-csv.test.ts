@@ -272,7 +272,7 @@ describe('duckdb csv job files', () => {
         { id: 3, n: size },
       ])
     }
-  })
+  }, 60_000)
 
   it('measures the longest line of a file, across read chunks', async () => {
     const file = join(dir, 'lines.txt')

@@ -7,6 +7,7 @@ import type {
 } from '@sluice/core/destination'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Harness, makeTable } from './testkit-harness.ts'
+import { refreshSuite } from './testkit-refresh.ts'
 import type { DestinationUnderTest, TestDestinationOptions } from './testkit-types.ts'
 import { canonical, canonicalInput } from './testkit-values.ts'
 
@@ -48,6 +49,7 @@ export const SUITE_NAMES: readonly string[] = [
   'state',
   'resume',
   'identifiers',
+  'refresh',
 ]
 
 let idSeq = 0
@@ -697,4 +699,10 @@ export function testDestination(d: DestinationUnderTest, options: TestDestinatio
       expect(rows).toEqual([Object.fromEntries(odd.map((n, i) => [n, `v${i}'"`]))])
     })
   })
+
+  suite(
+    'refresh',
+    (caps) => (caps.writeDispositions.includes('replace') ? undefined : 'replace'),
+    (t) => refreshSuite(t, { row, child, read }),
+  )
 }

@@ -121,6 +121,15 @@ export interface TableLoad {
   replaceRanges?: readonly ReplaceRange[]
   /** Rows loaded for this table in the package (0 for a replace with no rows = empty the table). */
   rows: number
+  /**
+   * A refresh dropped this table (`RunOptions.refresh`: `drop_sources`, `drop_resources`): `complete()` MUST drop
+   * it and create it anew from `PackageLoad.schema` (old columns and types gone) with the package's rows, when it
+   * publishes the package. Until that commits, readers MUST see the old table and its rows: a run killed before
+   * it leaves the old data. With transactional DDL the drop is part of the publish transaction; without it, as
+   * late as possible (e.g. a clone that replaces the table in one statement). `disposition` is `replace`.
+   * `startLoad` sees it too (staging tables must get the new columns). Only for clients with `dropTables`.
+   */
+  recreate?: boolean
 }
 
 /** The package being loaded: opened by `startLoad`, published by `complete`. */
@@ -129,6 +138,11 @@ export interface PackageLoad {
   /** The schema after this package (what `_sluice_version` must hold). */
   schema: Schema
   tables: readonly TableLoad[]
+  /**
+   * Tables (and their child tables) a refresh dropped that the package does not load again: `complete()` MUST
+   * drop them when it publishes the package, like {@link TableLoad.recreate}, not before.
+   */
+  dropTables?: readonly string[]
   /** State to store with the data; absent when unchanged. */
   state?: StoredState
 }
@@ -182,7 +196,11 @@ export interface DestinationClient extends AsyncDisposable {
   load(job: LoadJob, signal: AbortSignal): Promise<LoadJobResult>
   /** Publishes the package: replace/merge follow-ups, state, schema version, and `_sluice_loads` last. */
   complete(load: PackageLoad): Promise<void>
-  /** Drops tables (and their child tables) from the dataset. */
+  /**
+   * Drops tables (and their child tables) from the dataset at once (`Pipeline.drop`). A client that has it also
+   * drops and recreates tables at publish for a refresh (see {@link TableLoad.recreate}); without it a refresh
+   * empties the tables instead.
+   */
   dropTables?(tables: readonly string[]): Promise<void>
   /** Where the data lives, for the load info (e.g. a file path or `postgres://host/db`), without secrets. */
   readonly location: string

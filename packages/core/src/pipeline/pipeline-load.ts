@@ -64,34 +64,51 @@ async function withRetries<T>(
   }
 }
 
-function tableLoads(manifest: PackageManifest, schema: Schema, truncate: readonly string[]): TableLoad[] {
+/**
+ * How each table of the package is published: as its resource says, `replace` for tables a refresh empties
+ * (`truncate`), and `replace` + `recreate` for tables a refresh drops and the package loads again.
+ */
+function tableLoads(
+  manifest: PackageManifest,
+  schema: Schema,
+  truncate: readonly string[],
+  recreate: readonly string[],
+): TableLoad[] {
   const loads: TableLoad[] = []
   const seen = new Set<string>()
   for (const [name, t] of Object.entries(manifest.tables)) {
     const table = schema.tables[name]
     if (!table) continue
     seen.add(name)
-    const refreshData = truncate.includes(name)
+    const refreshData = truncate.includes(name) || recreate.includes(name)
     loads.push({
       table,
       disposition: refreshData ? 'replace' : t.disposition,
       ...(t.mergeStrategy && !refreshData ? { mergeStrategy: t.mergeStrategy } : {}),
       ...(t.replaceStrategy ? { replaceStrategy: t.replaceStrategy } : {}),
       ...(t.replaceRanges && !refreshData ? { replaceRanges: t.replaceRanges } : {}),
+      ...(recreate.includes(name) ? { recreate: true } : {}),
       rows: t.rows,
     })
   }
-  for (const name of truncate) {
+  for (const name of [...truncate, ...recreate]) {
     const table = schema.tables[name]
     if (!table || seen.has(name)) continue
-    loads.push({ table, disposition: 'replace', rows: 0 })
+    seen.add(name)
+    loads.push({
+      table,
+      disposition: 'replace',
+      ...(recreate.includes(name) ? { recreate: true } : {}),
+      rows: 0,
+    })
   }
   return loads
 }
 
 /**
- * Loads one `normalized` package: initialize → (refresh drops) → migrate → startLoad → load* → complete, then
- * marks it `loaded` and saves its state and schema locally. Repeats the whole sequence for a package loaded
+ * Loads one `normalized` package: initialize → migrate → startLoad → load* → complete, then marks it `loaded`
+ * and saves its state and schema locally. Tables a refresh drops are dropped by `complete()` when it publishes
+ * the package (`TableLoad.recreate`, `PackageLoad.dropTables`): until then readers see the old data. Repeats the whole sequence for a package loaded
  * before (destinations are idempotent per package). A terminal job failure aborts the package (job file moved
  * to `failed/`, cause recorded) and throws `LOAD_JOB_FAILED`; transient failures past `loadRetries` leave it
  * pending and throw `LOAD_RETRIES_EXHAUSTED`.
@@ -114,29 +131,31 @@ export async function loadPackage(input: LoadInput): Promise<LoadOutput> {
   await store.writePackage(manifest)
   try {
     await client.initialize()
-    const missing = new Set<string>()
     const truncate = [...(manifest.refresh?.truncateTables ?? [])]
-    const drop = manifest.refresh?.dropTables ?? []
-    if (drop.length > 0) {
-      if (client.dropTables) {
-        await client.dropTables(drop)
-        for (const t of drop) missing.add(t)
-      } else {
-        input.warn(`the destination cannot drop tables: emptied ${drop.join(', ')} instead`)
-        truncate.push(...drop)
-      }
+    let drop = manifest.refresh?.dropTables ?? []
+    if (drop.length > 0 && !client.dropTables) {
+      input.warn(`the destination cannot drop tables: emptied ${drop.join(', ')} instead`)
+      truncate.push(...drop)
+      drop = []
     }
     const stored = await client.getStoredSchema(schema.name)
     let base = stored?.schema
-    if (base && missing.size > 0) {
+    if (base && drop.length > 0) {
       base = {
         ...base,
-        tables: Object.fromEntries(Object.entries(base.tables).filter(([n]) => !missing.has(n))),
+        tables: Object.fromEntries(Object.entries(base.tables).filter(([n]) => !drop.includes(n))),
       }
     }
     await client.migrate(schema, diffSchemas(base, schema))
-    const tables = tableLoads(manifest, schema, truncate)
-    const packageLoad: PackageLoad = { loadId, schema, tables }
+    const recreate = drop.filter((t) => schema.tables[t] !== undefined)
+    const dropTables = drop.filter((t) => schema.tables[t] === undefined)
+    const tables = tableLoads(manifest, schema, truncate, recreate)
+    const packageLoad: PackageLoad = {
+      loadId,
+      schema,
+      tables,
+      ...(dropTables.length > 0 ? { dropTables } : {}),
+    }
     const storedState = await toStoredState(state, loadId)
     if (manifest.stateChanged) packageLoad.state = storedState
     else {

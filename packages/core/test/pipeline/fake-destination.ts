@@ -187,6 +187,7 @@ export class FakeDestination implements Destination {
             .flatMap(([, r]) => r)
           let target = d.tables.get(t.table.name) ?? []
           if (t.disposition === 'replace') target = []
+          if (t.recreate) d.dropped.push(t.table.name)
           if (t.disposition === 'merge') {
             const pk = t.table.columns.filter((c) => c.primaryKey).map((c) => c.name)
             const keys = new Set(rows.map((r) => pk.map((k) => String(r[k])).join('|')))
@@ -199,6 +200,10 @@ export class FakeDestination implements Destination {
             }
           }
           d.tables.set(t.table.name, [...target, ...rows])
+        }
+        for (const name of load.dropTables ?? []) {
+          d.dropped.push(name)
+          d.tables.delete(name)
         }
         if (load.state) d.storedState = load.state
         d.schemas.set(load.schema.name, {

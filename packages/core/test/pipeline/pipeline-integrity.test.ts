@@ -187,3 +187,29 @@ describe('a pending package whose job files changed since they were written', ()
     expect(d.rows('items')).toHaveLength(6)
   })
 })
+
+describe('a full refresh', () => {
+  it('drops the old tables only when it publishes: killed before, the old rows stay until the rerun', async () => {
+    const d = new FakeDestination('csv')
+    const withItems = (n: number) => data(n).map((r) => ({ ...r, items: [r.id, r.id + 1] }))
+    await make(d).p.run(source(rows('items', withItems(5) as Row[])))
+    expect(d.rows('items__items')).toHaveLength(10)
+    d.crashOnComplete = 1
+    const { p } = make(d)
+    await failure(p.run(source(rows('items', data(3))), { refresh: 'drop_sources' }))
+    expect(d.dropped).toEqual([])
+    expect(d.rows('items')).toHaveLength(5)
+    expect(d.rows('items__items')).toHaveLength(10)
+    const info = await p.run(source(rows('items', data(3))))
+    expect(info.resumedPackages).toHaveLength(1)
+    expect(d.dropped.sort()).toEqual(['items', 'items__items'])
+    expect(d.rows('items').map((r) => Number(r.id))).toEqual([1, 2, 3])
+    expect(d.rows('items__items')).toEqual([])
+    const refreshed = d.completed.find((load) => load.loadId === info.resumedPackages[0])
+    expect(refreshed?.dropTables).toEqual(['items__items'])
+    expect(refreshed?.tables).toEqual([
+      expect.objectContaining({ disposition: 'replace', recreate: true, rows: 3 }),
+    ])
+  })
+})
+
