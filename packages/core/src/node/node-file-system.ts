@@ -76,11 +76,37 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** `mkdir -p`, with an error naming the folder that could not be made. */
-function makeDir(dir: string): Promise<void> {
-  return on('create the folder', dir, async () => {
+/**
+ * Why `mkdir -p dir` failed: Node's recursive mkdir reports ENOENT when a parent cannot be made (a read-only file
+ * system, no permission), so the first missing folder is made alone, which fails with the real reason.
+ */
+async function mkdirError(dir: string, error: unknown): Promise<{ path: string; error: unknown }> {
+  if (errorCode(error) !== 'ENOENT') return { path: (error as { path?: string }).path ?? dir, error }
+  let missing = dir
+  for (let parent = parentOf(missing); parent !== missing; parent = parentOf(missing)) {
+    try {
+      await stat(parent)
+      break
+    } catch {
+      missing = parent
+    }
+  }
+  try {
+    await mkdir(missing)
+  } catch (direct) {
+    return { path: missing, error: direct }
+  }
+  return { path: dir, error }
+}
+
+/** `mkdir -p`, with an error naming the folder that could not be made and why. */
+async function makeDir(dir: string): Promise<void> {
+  try {
     await mkdir(dir, { recursive: true })
-  })
+  } catch (error) {
+    const real = await mkdirError(dir, error)
+    throw fileError('create the folder', real.path, real.error)
+  }
 }
 
 /**

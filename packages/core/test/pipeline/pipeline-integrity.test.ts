@@ -212,4 +212,3 @@ describe('a full refresh', () => {
     ])
   })
 })
-
