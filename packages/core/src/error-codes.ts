@@ -32,7 +32,7 @@ export const ERROR_CODES = {
   PACKAGE_CORRUPT: 'a load package on disk misses a file it needs, or one of its files cannot be read',
   PIPELINE_FILES:
     'a local file of the pipeline (state, schema, trace, lock, load package) cannot be read or written (not valid JSON, not writable, disk full)',
-  STATE_CORRUPT: 'the pipeline state stored in the destination cannot be read',
+  STATE_CORRUPT: 'the pipeline state or schema stored in the destination cannot be read',
   STATE_NOT_FOUND: 'the destination holds no state of the pipeline',
   LOAD_JOB_FAILED: 'a load job failed terminally (its package is aborted)',
   LOAD_ROWS_MISMATCH: 'the destination took another number of rows than the job file holds (the job fails)',
