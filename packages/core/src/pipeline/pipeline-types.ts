@@ -58,7 +58,9 @@ export interface RunOptions {
   /**
    * Resets before loading, applied only after extract and normalize succeed: `drop_sources` drops the tables
    * and state (and schema) of the source, `drop_resources` those of the selected resources, `drop_data`
-   * empties the selected resources' tables and resets their state, keeping the schema.
+   * empties the selected resources' tables and resets their state, keeping the schema. Tables are dropped or
+   * emptied when the package is published (in its transaction where the destination has transactional DDL):
+   * until then they keep their old rows, also when the run is killed. Default none.
    */
   refresh?: RefreshMode
   /** Schema contract for this run (overrides the source's). */
