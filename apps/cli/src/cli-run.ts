@@ -127,7 +127,7 @@ export function parseRunFlags(args: string[]): RunFlags | 'help' {
     destination: v.destination,
     pipelineName: v['pipeline-name'],
     dataset: v.dataset,
-    ...(v['pipelines-dir'] ? { pipelinesDir: v['pipelines-dir'] } : {}),
+    ...(v['pipelines-dir'] !== undefined ? { pipelinesDir: v['pipelines-dir'] } : {}),
     ...(resources ? { resources } : {}),
     ...(since ? { since } : {}),
     ...(until ? { until } : {}),

@@ -216,6 +216,10 @@ describe('commands fail clearly, naming the file or setting and the fix', () => 
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('SLUICE_PIPELINES_DIR is set but empty')
     expect(await readdir(r.cwd)).toEqual([])
+    const flag = await cli(['run', '--progress', 'none', '--pipelines-dir', ''])
+    expect(flag.code).toBe(2)
+    expect(flag.stderr).toContain('--pipelines-dir is empty')
+    expect(await readdir(flag.cwd)).toEqual([])
   })
 
   test('a config.toml symlink to a missing file', async () => {
