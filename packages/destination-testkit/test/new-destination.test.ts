@@ -80,7 +80,8 @@ describe('pnpm new:destination', () => {
     const { stdout } = await run(bin('vitest'), ['run', '--reporter=verbose'], { cwd: target, env })
     expect(stdout).toContain('acme: identifiers > spaces, quotes, unicode')
     expect(stdout).toContain('acme: merge scd2 > retires missing and changed rows')
-    expect(stdout).toMatch(/Tests\s+26 passed \(26\)/)
+    expect(stdout).toContain('acme: refresh > a refreshed table keeps its old rows until complete()')
+    expect(stdout).toMatch(/Tests\s+27 passed \(27\)/)
   }, 240_000)
 
   it('refuses a folder that exists and a name it cannot use', async () => {
