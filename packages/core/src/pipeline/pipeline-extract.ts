@@ -305,7 +305,8 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
         disposition,
         ...(effective.mergeStrategy ? { mergeStrategy: effective.mergeStrategy } : {}),
         ...(effective.replaceStrategy ? { replaceStrategy: effective.replaceStrategy } : {}),
-        rows: tableRows.get(table) ?? 0,
+        // resources that write one table (the same tableName) add up
+        rows: (manifest.tables[table]?.rows ?? 0) + (tableRows.get(table) ?? 0),
         ...(table === root && ranges.length > 0 ? { replaceRanges: ranges } : {}),
       }
     }

@@ -109,6 +109,15 @@ describe('rows the destination took', () => {
     expect(d.loads).toEqual([])
   })
 
+  it('counts the rows of two resources that write one table (the load info said only the last one)', async () => {
+    const d = new FakeDestination('csv')
+    const { p } = make(d)
+    const into = (name: string, n: number): Resource<Row> => ({ ...rows(name, data(n)), tableName: 'items' })
+    const info = await p.run(source(into('first', 2), into('second', 3)))
+    expect(info.tables).toEqual({ items: { rows: 5 } })
+    expect(d.rows('items')).toHaveLength(5)
+  })
+
   it('trusts a destination whose capabilities say it cannot count', async () => {
     const d = new FakeDestination('csv', false)
     d.reportRows = () => 0
