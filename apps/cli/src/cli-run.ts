@@ -38,7 +38,7 @@ Loads a source into a destination. Configuration: flags, then environment variab
 
 Options:
   --source NAME            source to load (default: clockodo)
-  --destination NAME|PATH  duckdb, postgres, filesystem, bigquery, snowflake, or ./module.js (default: duckdb)
+  --destination NAME|PATH  duckdb, postgres, filesystem, bigquery, snowflake, redshift, databricks, or ./module.js (default: duckdb)
   --pipeline-name NAME     (default: clockodo_pipeline)
   --dataset NAME           dataset / schema name (default: clockodo_data)
   --pipelines-dir DIR      local state (default: $SLUICE_PIPELINES_DIR or ~/.sluice/pipelines)
@@ -48,7 +48,8 @@ Options:
   --lookback-days N        re-read this many days before the last loaded window (default: 30)
   --full-refresh           drop the source's tables and state, then load everything
   --demo                   load a simulated Clockodo account (no account needed)
-  --strict                 fail on a resource the API key may not read instead of skipping it
+  --strict                 fail on a resource the API key may not read instead of skipping it, and on
+                           a response that is not valid UTF-8 instead of loading it with a warning
   --page-workers N|auto    threads that fetch, parse and normalize entries pages; 0 keeps them on the
                            main thread (default: auto, one per core, at most 4; 0 on one core or with
                            --demo, whose simulated account runs on the main thread)

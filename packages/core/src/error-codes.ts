@@ -14,6 +14,11 @@ export const ERROR_CODES = {
   HTTP_DECODE: 'a response body is not valid JSON',
   HTTP_PARSE: 'reading or parsing a response body failed',
   HTTP_AUTH: 'getting credentials for a request failed (e.g. the OAuth2 token endpoint)',
+  HTTP_TOO_LARGE: "a response body is larger than the client's maxResponseBytes (compressed or decoded)",
+  HTTP_REDIRECT: 'a redirect cannot be followed (more hops than maxRedirects, or not to an http(s) URL)',
+  HTTP_ENCODING: 'a response body is not valid UTF-8 and the run is strict',
+  PAGINATION_FIELD_MISSING: "a response lacks the total or has-more field the paginator's config names",
+  PAGINATION_LIMIT: 'a paginated list went on for more pages than maxPages',
   // sources and resources
   AUTH_FAILED: 'the API rejected the credentials',
   RESOURCE_FORBIDDEN: 'the credentials may not read a resource',

@@ -226,6 +226,7 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
         manifest.warnings.push(message)
         emit({ type: 'warning', resource: name, message })
       },
+      strict: input.strict,
       pageReader: pool
         ? (options) => pool.reader(options, { resource: name, loadId, format: input.format })
         : pageReaderHere,

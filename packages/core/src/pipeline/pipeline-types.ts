@@ -67,7 +67,10 @@ export interface RunOptions {
   contract?: SchemaContract
   /** Cancels the run: extraction stops promptly; the interrupted package is discarded, a pending one kept. */
   signal?: AbortSignal
-  /** Fail on a skipped resource (`RESOURCE_SKIPPED`) instead of skipping it. Default false. */
+  /**
+   * Fail on a skipped resource (`RESOURCE_SKIPPED`) instead of skipping it, and tell sources to fail where they
+   * would warn (`ResourceContext.strict`: e.g. a response body that is not valid UTF-8). Default false.
+   */
   strict?: boolean
 }
 
