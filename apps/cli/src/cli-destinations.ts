@@ -15,6 +15,8 @@ export const DESTINATIONS: Readonly<Record<string, string>> = {
   filesystem: '@sluice/destination-filesystem',
   bigquery: '@sluice/destination-bigquery',
   snowflake: '@sluice/destination-snowflake',
+  redshift: '@sluice/destination-redshift',
+  databricks: '@sluice/destination-databricks',
 }
 
 function isDestinationPackage(value: unknown): value is DestinationPackage {

@@ -37,7 +37,7 @@ describe('pnpm new:destination', () => {
 
   it('copies the template under the new name, in file names and contents', async () => {
     const { stdout } = await generate('acme', '--dir', target)
-    expect(stdout).toContain('wrote 14 files')
+    expect(stdout).toContain('wrote 15 files')
     expect(await files(target)).toEqual([
       'CHANGELOG.md',
       'LICENSE',
@@ -48,6 +48,7 @@ describe('pnpm new:destination', () => {
       'src/acme-destination.ts',
       'src/acme-dialect.ts',
       'src/acme-errors.ts',
+      'src/acme-reader.ts',
       'src/index.ts',
       'test/acme.test.ts',
       'tsconfig.build.json',
@@ -90,7 +91,9 @@ describe('pnpm new:destination', () => {
     const { stdout } = await run(bin('vitest'), ['run', '--reporter=verbose'], { cwd: target, env })
     expect(stdout).toContain('acme: identifiers > spaces, quotes, unicode')
     expect(stdout).toContain('acme: merge scd2 > retires missing and changed rows')
-    expect(stdout).toMatch(/Tests\s+26 passed \(26\)/)
+    expect(stdout).toContain('acme: refresh > a refreshed table keeps its old rows until complete()')
+    expect(stdout).toContain('acme: reader > every write fails with READ_ONLY and changes nothing')
+    expect(stdout).toMatch(/Tests\s+33 passed \(33\)/)
   }, 240_000)
 
   it('refuses a folder that exists and a name it cannot use', async () => {
