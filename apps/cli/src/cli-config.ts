@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises'
+import { lstat, readFile, readlink, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parse } from 'smol-toml'
 import { UsageError } from './cli-errors.ts'
@@ -32,6 +32,15 @@ export function envName(path: string): string {
   return path.split('.').join('__').toUpperCase()
 }
 
+/** The target of a symbolic link at `file` whose target does not exist; undefined for anything else. */
+async function danglingLink(file: string): Promise<string | undefined> {
+  try {
+    return (await lstat(file)).isSymbolicLink() ? await readlink(file) : undefined
+  } catch {
+    return undefined
+  }
+}
+
 async function readToml(file: string): Promise<{ table: TomlTable; mode?: number } | undefined> {
   let text: string
   let mode: number
@@ -39,16 +48,59 @@ async function readToml(file: string): Promise<{ table: TomlTable; mode?: number
     text = await readFile(file, 'utf8')
     mode = (await stat(file)).mode
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      const target = await danglingLink(file)
+      if (target === undefined) return undefined
+      throw new UsageError(
+        `${file} is a symbolic link to ${target}, which does not exist: point the link at the file, or remove it`,
+      )
+    }
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`)
   }
+  let table: TomlTable
   try {
-    return { table: parse(text) as TomlTable, mode }
+    table = parse(text) as TomlTable
   } catch (error) {
     const where = (error as { line?: number }).line ? ` (line ${(error as { line: number }).line})` : ''
     throw new UsageError(
       `${file} is not valid TOML${where}: ${(error as Error).message.split('\n')[0]}; fix the file or run \`sluice init\` for a template`,
     )
+  }
+  checkSections(file, table)
+  return { table, mode }
+}
+
+/** What a value is, without the value (it may be a secret). */
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'an array'
+  const type = value instanceof Date ? 'date' : typeof value
+  return `a ${type === 'bigint' ? 'number' : type}`
+}
+
+/**
+ * `[sources]` and `[destination]` hold one table per source or destination (`[sources.clockodo]`,
+ * `[destination.postgres]`): anything else there would be ignored, and the run would then fail on a setting it
+ * seems to lack. Throws a UsageError naming the file and the entry.
+ */
+function checkSections(file: string, table: TomlTable): void {
+  for (const [section, example] of [
+    ['sources', 'clockodo'],
+    ['destination', 'postgres'],
+  ] as const) {
+    const value = table[section]
+    if (value === undefined) continue
+    if (!isTable(value)) {
+      throw new UsageError(
+        `${file}: ${section} is ${describe(value)}, not a table: write its settings under [${section}.${example}]`,
+      )
+    }
+    for (const [name, entry] of Object.entries(value)) {
+      if (isTable(entry)) continue
+      const fix = Array.isArray(entry)
+        ? `[[${section}.${name}]] makes an array of tables; write [${section}.${name}] (single brackets)`
+        : `${section}.${name} is ${describe(entry)}; write the settings under [${section}.${name}]`
+      throw new UsageError(`${file}: ${fix}`)
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url'
 import type { ConfigSection, Destination, DestinationPackage, Stage } from '@sluice/core/destination'
 import type { ConfigProvider } from './cli-config.ts'
 import { UsageError } from './cli-errors.ts'
+import { importInstalled, installCommand, packageLocations } from './cli-packages.ts'
 
 /**
  * Destinations the `--destination` flag knows by name: each is an npm package, imported when used, whose
@@ -24,20 +25,18 @@ function isDestinationPackage(value: unknown): value is DestinationPackage {
 }
 
 async function importPackage(pkg: string, name: string): Promise<Record<string, unknown>> {
-  try {
-    return (await import(pkg)) as Record<string, unknown>
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(pkg)) {
-      throw new UsageError(
-        `destination "${name}" needs the package ${pkg}: install it with \`npm install ${pkg}\``,
-      )
-    }
-    throw error
-  }
+  const where = packageLocations()
+  const mod = await importInstalled(pkg, where)
+  if (mod) return mod
+  throw new UsageError(
+    `destination "${name}" needs the package ${pkg}: install it with \`${installCommand(pkg, where)}\``,
+  )
 }
 
-/** Imports the package of a destination name; says which package to install when it is missing. */
+/**
+ * Imports the package of a destination name (next to the CLI, else from npm's global folder); says which package to
+ * install, and how, when it is missing.
+ */
 export async function loadDestinationPackage(name: string): Promise<DestinationPackage> {
   const pkg = DESTINATIONS[name]
   if (!pkg) {

@@ -20,13 +20,25 @@ Commands:
   failed-jobs              jobs that failed, with their errors
   drop [RESOURCE...]       drop the resources' tables and state (all resources without names)
   sync                     replace local state and schemas with the ones stored in the destination
+  drop-pending-packages    delete the local load packages that are not loaded (pending, aborted, or
+                           damaged); nothing of them was committed: the next run extracts their data again
 Options:
   --destination NAME       for drop and sync (default: duckdb)
   --dataset NAME           (default: clockodo_data)
   --pipelines-dir DIR
 `
 
-const COMMANDS = ['info', 'trace', 'schema', 'state', 'load-package', 'failed-jobs', 'drop', 'sync']
+const COMMANDS = [
+  'info',
+  'trace',
+  'schema',
+  'state',
+  'load-package',
+  'failed-jobs',
+  'drop',
+  'sync',
+  'drop-pending-packages',
+]
 
 function print(io: CliIO, value: unknown): void {
   io.stdout.write(typeof value === 'string' ? `${value}\n` : `${JSON.stringify(value, null, 2)}\n`)
@@ -128,6 +140,15 @@ export async function pipelineCommand(args: string[], io: CliIO): Promise<number
       await p.sync()
       io.stdout.write(`restored state and schemas of pipeline ${name} from ${destination.name}\n`)
       return 0
+    case 'drop-pending-packages': {
+      const dropped = await p.dropPendingPackages()
+      io.stdout.write(
+        dropped.length > 0
+          ? `dropped ${dropped.length} pending load package(s) of pipeline ${name}: ${dropped.join(', ')}; the next run extracts their data again\n`
+          : `pipeline ${name} has no pending load packages\n`,
+      )
+      return 0
+    }
   }
   return 2
 }

@@ -9,6 +9,7 @@ import { expect } from 'vitest'
 import { child, type Harness, makeTable, row } from './testkit-harness.ts'
 import { integritySuites } from './testkit-integrity.ts'
 import { readerSuite } from './testkit-reader-suite.ts'
+import { refreshSuite } from './testkit-refresh.ts'
 import { suiteRegistrar } from './testkit-register.ts'
 import { TYPE_COLUMNS, TYPE_ROWS } from './testkit-type-cases.ts'
 import type { DestinationUnderTest, TestDestinationOptions } from './testkit-types.ts'
@@ -35,6 +36,7 @@ export const SUITE_NAMES: readonly string[] = [
   'identifiers',
   'merge duplicates',
   'values',
+  'refresh',
   'reader',
 ]
 
@@ -590,5 +592,7 @@ export function testDestination(d: DestinationUnderTest, options: TestDestinatio
   })
 
   integritySuites(suite, needMerge)
+  suite('refresh', needReplace, (t) => refreshSuite(t, { row, child, read }))
+
   readerSuite(register, options)
 }

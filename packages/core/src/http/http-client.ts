@@ -1,3 +1,4 @@
+import corePackage from '../../package.json' with { type: 'json' }
 import { SluiceError } from '../errors.ts'
 import type { PipelineEvent } from '../events.ts'
 import { authQueryParam, base64Utf8, createAuth } from './http-auth.ts'
@@ -26,8 +27,8 @@ import type {
 } from './http-types.ts'
 import { createRateLimiter } from './rate-limiter.ts'
 
-/** The version in the default user agent. */
-export const SLUICE_VERSION = '0.1.0'
+/** The version in the default user agent: this package's, read from its package.json. */
+export const SLUICE_VERSION: string = corePackage.version
 
 /** Redirects one request follows at most (as `fetch` does). */
 const DEFAULT_MAX_REDIRECTS = 20

@@ -58,7 +58,9 @@ export interface RunOptions {
   /**
    * Resets before loading, applied only after extract and normalize succeed: `drop_sources` drops the tables
    * and state (and schema) of the source, `drop_resources` those of the selected resources, `drop_data`
-   * empties the selected resources' tables and resets their state, keeping the schema.
+   * empties the selected resources' tables and resets their state, keeping the schema. Tables are dropped or
+   * emptied when the package is published (in its transaction where the destination has transactional DDL):
+   * until then they keep their old rows, also when the run is killed. Default none.
    */
   refresh?: RefreshMode
   /** Schema contract for this run (overrides the source's). */
@@ -129,8 +131,12 @@ export interface Pipeline {
   package(loadId: string): Promise<PackageInfo | undefined>
   /** Jobs that failed, over all packages on disk. */
   failedJobs(): Promise<FailedJob[]>
-  /** Deletes packages that are not loaded (pending, interrupted, aborted). */
-  dropPendingPackages(): Promise<void>
+  /**
+   * Deletes packages that are not loaded (pending, interrupted, aborted), and those whose manifest is missing or
+   * cannot be read. Nothing of them was committed: the next run extracts their data again. Returns the load ids
+   * it deleted.
+   */
+  dropPendingPackages(): Promise<string[]>
   /** Replaces local state and schemas with the ones stored in the destination. */
   sync(): Promise<void>
   /** Drops the resources' tables (with child tables) in the destination and resets their state. */
