@@ -1,3 +1,4 @@
+import type { ConfigTable } from '../config/config-resolve.ts'
 import type { PipelineEvent } from '../events.ts'
 import type {
   MergeStrategy,
@@ -188,4 +189,13 @@ export interface Destination {
    * everything built on it. Without it the destination's data cannot be queried through sluice.
    */
   openReader?(ctx: ReaderContext): Promise<SqlReader>
+  /**
+   * Optional: this destination's settings as its package's config keys (`[destination.<name>]`) WITHOUT the
+   * secret ones, e.g. `{ credentials: '/data/clockodo.duckdb' }` or a PostgreSQL `credentials` table of host, port,
+   * database and username. A pipeline records them at every run, so that commands and `dataset()` find the data
+   * later from any directory: the package's `fromConfig` rebuilds the destination from them, with the secrets
+   * resolved again from the environment and config files. MUST NOT contain secrets; paths MUST be absolute.
+   * Without it a pipeline records only the name and the location.
+   */
+  publicConfig?(ctx: { readonly pipelineName: string }): ConfigTable
 }

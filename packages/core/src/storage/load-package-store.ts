@@ -1,11 +1,17 @@
 import type { Schema } from '../schema/schema-types.ts'
 import type { FileSystem } from './file-system.ts'
 import { compareLoadIdNumbers } from './load-id.ts'
-import type { PackageJob, PackageManifest, PipelineState, RunTrace } from './package-types.ts'
+import type {
+  DestinationRecord,
+  PackageJob,
+  PackageManifest,
+  PipelineState,
+  RunTrace,
+} from './package-types.ts'
 
 /**
  * The on-disk layout of one pipeline:
- * `<pipelinesDir>/<pipelineName>/{state.json, schemas/<name>.json, trace.json, run.lock, packages/<loadId>/...}`, where a
+ * `<pipelinesDir>/<pipelineName>/{state.json, destination.json, schemas/<name>.json, trace.json, run.lock, packages/<loadId>/...}`, where a
  * package holds `package.json` ({@link PackageManifest}), `schema.json` (the schema after the package),
  * `state.json` (the pipeline state to commit with it) and its job files in `jobs/`, `completed/`, `failed/`.
  * Every JSON file is written atomically (`FileSystem.writeText`).
@@ -28,6 +34,11 @@ export class LoadPackageStore {
   /** Path of the lock a run holds (see `FileSystem.lock`). */
   get lockFile(): string {
     return this.fs.join(this.dir, 'run.lock')
+  }
+
+  /** Path of the record of the destination ({@link DestinationRecord}). */
+  get destinationFile(): string {
+    return this.fs.join(this.dir, 'destination.json')
   }
 
   /** Path of the trace of the last run. */
@@ -73,6 +84,21 @@ export class LoadPackageStore {
   /** Replaces the local pipeline state. */
   writeState(state: PipelineState): Promise<void> {
     return this.writeJson(this.stateFile, state)
+  }
+
+  /** Where the pipeline loaded at its last run, if it recorded it. */
+  readDestination(): Promise<DestinationRecord | undefined> {
+    return this.readJson<DestinationRecord>(this.destinationFile)
+  }
+
+  /** Records where the pipeline loads. */
+  writeDestination(record: DestinationRecord): Promise<void> {
+    return this.writeJson(this.destinationFile, record)
+  }
+
+  /** True when the pipeline's folder exists (it ran, synced or was created before). */
+  exists(): Promise<boolean> {
+    return this.fs.exists(this.dir)
   }
 
   /** A locally stored schema, if any. */
@@ -193,4 +219,19 @@ export class LoadPackageStore {
   removePackage(loadId: string): Promise<void> {
     return this.fs.remove(this.packageDir(loadId))
   }
+}
+
+/** Names of the pipelines in a pipelines directory (folders with a state, a record or packages), sorted. */
+export async function pipelineNames(fs: FileSystem, pipelinesDir: string): Promise<string[]> {
+  const out: string[] = []
+  for (const name of await fs.list(pipelinesDir)) {
+    const dir = fs.join(pipelinesDir, name)
+    for (const marker of ['state.json', 'destination.json', 'packages', 'trace.json']) {
+      if (await fs.exists(fs.join(dir, marker))) {
+        out.push(name)
+        break
+      }
+    }
+  }
+  return out.sort()
 }

@@ -1,0 +1,95 @@
+import { readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import process from 'node:process'
+import { parse } from 'smol-toml'
+import {
+  type Config,
+  type ConfigTable,
+  createConfig,
+  envProvider,
+  tableProvider,
+} from '../config/config-resolve.ts'
+import { SluiceError } from '../errors.ts'
+
+/** Options of {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /** The directory whose `.sluice/` is read. Default `process.cwd()`. */
+  cwd?: string
+  /** The environment variables. Default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>
+  /** Looks under `[<pipelineName>.…]` first (dlt's pipeline sections). Default none. */
+  pipelineName?: string
+}
+
+async function readToml(file: string): Promise<{ table: ConfigTable; mode: number } | undefined> {
+  let text: string
+  let mode: number
+  try {
+    text = await readFile(file, 'utf8')
+    mode = (await stat(file)).mode
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new SluiceError('CONFIG_INVALID', `cannot read ${file}`, {
+      cause: error,
+      hint: `check the file's permissions (${(error as Error).message})`,
+    })
+  }
+  try {
+    return { table: parse(text) as ConfigTable, mode }
+  } catch (error) {
+    const line = (error as { line?: number }).line
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      `${file} is not valid TOML${line ? ` (line ${line})` : ''}: ${(error as Error).message.split('\n')[0]}`,
+      { hint: 'fix the file or run `sluice init` for a template' },
+    )
+  }
+}
+
+const SECRET_KEY = /(key|password|secret|token|credentials)$/i
+const SECRET_ENV = /__(API_KEY|PASSWORD|CREDENTIALS|SECRET|TOKEN|AWS_SECRET_ACCESS_KEY)/
+
+function collectSecrets(value: unknown, key: string, out: string[]): void {
+  if (typeof value === 'string' && SECRET_KEY.test(key)) out.push(value)
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) collectSecrets(v, SECRET_KEY.test(key) ? key : k, out)
+  }
+}
+
+/**
+ * Configuration as dlt resolves it, for Node.js and Deno: environment variables (`SOURCES__CLOCKODO__API_KEY`), then
+ * `.sluice/secrets.toml`, then `.sluice/config.toml` in `cwd`. Warns about a secrets file other users may read.
+ * Flags and defaults are the caller's; a pipeline's recorded settings go below the files
+ * (`config.withFallback(...)`). Throws `CONFIG_INVALID` for a file that is not TOML.
+ */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<Config> {
+  const cwd = options.cwd ?? process.cwd()
+  const env = options.env ?? process.env
+  const secretsFile = join(cwd, '.sluice', 'secrets.toml')
+  const configFile = join(cwd, '.sluice', 'config.toml')
+  const secrets = await readToml(secretsFile)
+  const config = await readToml(configFile)
+  const warnings: string[] = []
+  if (secrets !== undefined && (secrets.mode & 0o004) !== 0) {
+    warnings.push(
+      `${secretsFile} is readable by every user on this machine; run \`chmod 600 ${secretsFile}\``,
+    )
+  }
+  const secretValues: string[] = []
+  collectSecrets(secrets?.table, '', secretValues)
+  for (const [name, value] of Object.entries(env)) {
+    if (value && SECRET_ENV.test(name)) secretValues.push(value)
+  }
+  return createConfig(
+    [
+      envProvider(env),
+      tableProvider('.sluice/secrets.toml', secrets?.table),
+      tableProvider('.sluice/config.toml', config?.table),
+    ],
+    {
+      warnings,
+      secrets: secretValues,
+      ...(options.pipelineName ? { pipelineName: options.pipelineName } : {}),
+    },
+  )
+}
