@@ -1,33 +1,44 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { DESTINATION_PACKAGES, loadConfig } from '@sluice/core/node'
 import { afterAll, describe, expect, test } from 'vitest'
-import { loadConfig } from './cli-config.ts'
-import { DESTINATIONS, loadDestinationPackage, resolveDestination } from './cli-destinations.ts'
+import { destinationPackage, targetOf } from './cli-destinations.ts'
 import { destinationSection, initTemplates } from './cli-init.ts'
 
 const cwd = await mkdtemp(join(tmpdir(), 'sluice-cli-dest-'))
 afterAll(() => rm(cwd, { recursive: true, force: true }))
-const resolveWith = async (name: string, env: Record<string, string>) =>
-  resolveDestination(name, await loadConfig(cwd, env), 'p', cwd)
+const resolveAt = async (dir: string, name: string, env: Record<string, string>) => {
+  const config = await loadConfig({ cwd: dir, env })
+  const target = await targetOf({
+    pipelineName: 'p',
+    destination: name,
+    dataset: undefined,
+    record: undefined,
+    config,
+    cwd: dir,
+  })
+  return target.destination
+}
+const resolveWith = (name: string, env: Record<string, string>) => resolveAt(cwd, name, env)
 
 describe('the destination registry', () => {
   test('maps each name to a package whose config entry point has that name and documents its keys', async () => {
-    for (const name of Object.keys(DESTINATIONS)) {
-      const pkg = await loadDestinationPackage(name)
+    for (const name of Object.keys(DESTINATION_PACKAGES)) {
+      const pkg = await destinationPackage(name)
       expect(pkg.name).toBe(name)
       expect(pkg.keys.length).toBeGreaterThan(0)
       for (const key of pkg.keys) expect(key.description, `${name}.${key.key}`).not.toBe('')
     }
-    await expect(loadDestinationPackage('oracle')).rejects.toThrow(
+    await expect(destinationPackage('oracle')).rejects.toThrow(
       /unknown destination "oracle": use one of duckdb/,
     )
   })
 
   test('sluice init lists every key of every package, secrets in secrets.toml only', async () => {
     const { config, secrets } = await initTemplates()
-    for (const name of Object.keys(DESTINATIONS)) {
-      const pkg = await loadDestinationPackage(name)
+    for (const name of Object.keys(DESTINATION_PACKAGES)) {
+      const pkg = await destinationPackage(name)
       for (const key of pkg.keys) {
         const leaf = key.key.split('.').at(-1)
         expect(key.secret ? secrets : config, `${name}.${key.key}`).toMatch(new RegExp(`^# ${leaf} = `, 'm'))
@@ -75,12 +86,12 @@ describe('resolveDestination', () => {
       const config = join(dir, '.sluice', 'config.toml')
       for (const key of ['memory_limit', 'load_memory_limit']) {
         await writeFile(config, `[destination.duckdb]\n${key} = 64\n`)
-        await expect(resolveDestination('duckdb', await loadConfig(dir, {}), 'p', dir)).rejects.toThrow(
+        await expect(resolveAt(dir, 'duckdb', {})).rejects.toThrow(
           `destination.duckdb.${key} must be a size such as '512MB' or '2GB'`,
         )
       }
       await writeFile(config, `[destination.duckdb]\nmemory_limit = "1GB"\nload_memory_limit = "64MB"\n`)
-      expect((await resolveDestination('duckdb', await loadConfig(dir, {}), 'p', dir)).name).toBe('duckdb')
+      expect((await resolveAt(dir, 'duckdb', {})).name).toBe('duckdb')
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

@@ -28,6 +28,7 @@ export type {
   RowCount,
   RowCountsOptions,
   TablesOptions,
+  TupleChunk,
   WhereOp,
 } from './dataset/dataset-types.ts'
 export {

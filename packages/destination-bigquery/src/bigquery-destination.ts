@@ -49,6 +49,11 @@ export function bigquery(options: BigQueryOptions): Destination {
     name: 'bigquery',
     capabilities: BIGQUERY_CAPABILITIES,
     location: bigqueryLocation(params),
+    publicConfig: () => ({
+      project_id: params.projectId,
+      location: params.location,
+      ...(params.apiEndpoint ? { api_endpoint: params.apiEndpoint } : {}),
+    }),
     connect: () => connectBigQuery({ params }),
     maxParallelJobs: params.parallelJobs,
     replaceStrategy: params.replaceStrategy,

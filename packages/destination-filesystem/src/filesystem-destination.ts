@@ -9,6 +9,7 @@ import {
   conversionThreads,
   DEFAULT_LAYOUT,
   type FilesystemOptions,
+  filesystemPublicConfig,
   parseBucketUrl,
   validateLayout,
 } from './filesystem-options.ts'
@@ -71,6 +72,7 @@ export function filesystem(options: FilesystemOptions): Destination {
   return {
     name: 'filesystem',
     capabilities: FILESYSTEM_CAPABILITIES,
+    publicConfig: () => filesystemPublicConfig(options),
     async createClient(ctx: DestinationContext): Promise<DestinationClient> {
       return new FilesystemClient(ctx, {
         store: createStore(options),

@@ -13,6 +13,7 @@ import type {
   RelationColumn,
   RelationSql,
   Row,
+  TupleChunk,
   WhereOp,
 } from './dataset-types.ts'
 import { resultTuple } from './dataset-values.ts'
@@ -20,6 +21,16 @@ import { resultTuple } from './dataset-values.ts'
 /** The reader and the schema a dataset's relations run on, opened at the first query. */
 export interface DatasetBackend {
   open(): Promise<{ reader: SqlReader; catalog: Catalog }>
+}
+
+/** Rows of a chunk of tuples as objects (a name that repeats keeps its last value). */
+function toObjects(chunk: TupleChunk): Row[] {
+  const names = chunk.columns.map((c) => c.name)
+  return chunk.rows.map((row) => {
+    const out: Row = {}
+    for (let i = 0; i < names.length; i++) out[names[i]!] = row[i]
+    return out
+  })
 }
 
 /** Rows per chunk when none is asked for. */
@@ -125,17 +136,50 @@ export class DatasetRelation implements Relation {
     })
   }
 
-  /** Output names: the compiled ones for a table, the engine's for a query. */
-  private static names(prepared: Prepared, chunk: ReaderChunk): string[] {
-    return prepared.columns?.map((c) => c.name) ?? chunk.columns.map((c) => c.name)
-  }
-
   async columns(): Promise<RelationColumn[]> {
     const prepared = await this.prepare()
+    // a relation of a table knows its columns without running; a query's come with its first chunk
     if (prepared.columns) return prepared.columns
-    for await (const chunk of this.chunks(prepared, { chunkSize: 1 }))
-      return chunk.columns.map((c) => ({ name: c.name, dataType: c.dataType }))
+    for await (const chunk of this.tuples(prepared, { chunkSize: 1 })) return [...chunk.columns]
     return []
+  }
+
+  /** The prepared query's chunks as tuples with the output columns. */
+  private async *tuples(prepared: Prepared, options: IterRowsOptions = {}): AsyncGenerator<TupleChunk> {
+    for await (const chunk of this.chunks(prepared, options)) {
+      const columns = prepared.columns ?? chunk.columns.map((c) => ({ name: c.name, dataType: c.dataType }))
+      yield { columns, rows: chunk.rows.map(resultTuple) }
+    }
+  }
+
+  async *iterTuples(options: IterRowsOptions = {}): AsyncGenerator<TupleChunk> {
+    yield* this.tuples(await this.prepare(), options)
+  }
+
+  async *iterRows(options: IterRowsOptions = {}): AsyncGenerator<Row[]> {
+    for await (const chunk of this.iterTuples(options)) {
+      if (chunk.rows.length > 0) yield toObjects(chunk)
+    }
+  }
+
+  async rows(): Promise<Row[]> {
+    const out: Row[] = []
+    let names: string[] = []
+    for await (const chunk of this.iterTuples()) {
+      names = chunk.columns.map((c) => c.name)
+      for (const row of toObjects(chunk)) out.push(row)
+    }
+    return displayable(out, names, (r) => names.map((n) => r[n]))
+  }
+
+  async fetchall(): Promise<unknown[][]> {
+    const out: unknown[][] = []
+    let names: string[] = []
+    for await (const chunk of this.iterTuples()) {
+      names = chunk.columns.map((c) => c.name)
+      for (const row of chunk.rows) out.push(row)
+    }
+    return displayable(out, names, (r) => r)
   }
 
   /** Tuples of the first `max` rows (and whether there were more), stopping the query there. */
@@ -148,54 +192,14 @@ export class DatasetRelation implements Relation {
     const prepared = await this.prepare(spec)
     let names = prepared.columns?.map((c) => c.name) ?? []
     const rows: unknown[][] = []
-    for await (const chunk of this.chunks(prepared, { chunkSize: Math.min(max + 1, DEFAULT_CHUNK) })) {
-      names = DatasetRelation.names(prepared, chunk)
+    for await (const chunk of this.tuples(prepared, { chunkSize: Math.min(max + 1, DEFAULT_CHUNK) })) {
+      names = chunk.columns.map((c) => c.name)
       for (const row of chunk.rows) {
         if (rows.length === max) return { names, rows, more: true }
-        rows.push(resultTuple(row))
+        rows.push(row)
       }
     }
     return { names, rows, more: false }
-  }
-
-  /** Chunks of row objects, with the output names. */
-  private async *objects(options: IterRowsOptions = {}): AsyncGenerator<{ names: string[]; rows: Row[] }> {
-    const prepared = await this.prepare()
-    for await (const chunk of this.chunks(prepared, options)) {
-      const names = DatasetRelation.names(prepared, chunk)
-      const rows = chunk.rows.map((row) => {
-        const out: Row = {}
-        const values = resultTuple(row)
-        for (let i = 0; i < names.length; i++) out[names[i]!] = values[i]
-        return out
-      })
-      yield { names, rows }
-    }
-  }
-
-  async *iterRows(options: IterRowsOptions = {}): AsyncGenerator<Row[]> {
-    for await (const { rows } of this.objects(options)) if (rows.length > 0) yield rows
-  }
-
-  async rows(): Promise<Row[]> {
-    const out: Row[] = []
-    let names: string[] = []
-    for await (const chunk of this.objects()) {
-      names = chunk.names
-      for (const row of chunk.rows) out.push(row)
-    }
-    return displayable(out, names, (r) => names.map((n) => r[n]))
-  }
-
-  async fetchall(): Promise<unknown[][]> {
-    const prepared = await this.prepare()
-    const out: unknown[][] = []
-    let names = prepared.columns?.map((c) => c.name) ?? []
-    for await (const chunk of this.chunks(prepared)) {
-      names = DatasetRelation.names(prepared, chunk)
-      for (const row of chunk.rows) out.push(resultTuple(row))
-    }
-    return displayable(out, names, (r) => r)
   }
 
   async fetchone(): Promise<unknown[] | undefined> {

@@ -29,6 +29,12 @@ export interface IterRowsOptions {
   signal?: AbortSignal
 }
 
+/** A chunk of {@link Relation.iterTuples}: the result's columns (the same in every chunk) and rows as tuples. */
+export interface TupleChunk {
+  readonly columns: readonly RelationColumn[]
+  readonly rows: readonly unknown[][]
+}
+
 /** Options of {@link Relation.join}. */
 export interface JoinOptions {
   /** `inner` keeps rows with a match only; `left` keeps every row of the relation. Default `inner`. */
@@ -89,6 +95,11 @@ export interface Relation {
   scalar(): Promise<unknown>
   /** The rows in chunks as the destination streams them, without holding the result in memory. */
   iterRows(options?: IterRowsOptions): AsyncIterable<Row[]>
+  /**
+   * The rows as tuples in chunks, as the destination streams them, with the columns: the first chunk comes even
+   * when there are no rows. For output that keeps the column order (and names that repeat).
+   */
+  iterTuples(options?: IterRowsOptions): AsyncIterable<TupleChunk>
   /**
    * The result as an Apache Arrow table, built column by column from the streamed chunks. Needs the optional
    * package `apache-arrow` (`DEPENDENCY_MISSING` otherwise). Types: `bigint` Int64, `double` Float64, `bool` Bool,

@@ -4,6 +4,11 @@ import type { DataType } from '../schema/schema-types.ts'
 export interface ReaderContext {
   /** The dataset (schema, folder) to read, already normalized. Unqualified table names in SQL resolve to it. */
   datasetName: string
+  /**
+   * The pipeline whose data is read, when known. A destination whose location depends on it uses it (DuckDB's
+   * default file is `<pipelineName>.duckdb`); without it, such a destination needs its location as an option.
+   */
+  pipelineName?: string
   /** Aborts opening the reader. */
   signal?: AbortSignal
 }

@@ -7,7 +7,11 @@ import type { FileSystem } from '../storage/file-system.ts'
 import { pipelineNames } from '../storage/load-package-store.ts'
 import type { DestinationRecord } from '../storage/package-types.ts'
 import { loadConfig } from './node-config.ts'
-import { type LoadDestinationOptions, resolveDestination } from './node-destinations.ts'
+import {
+  type LoadDestinationOptions,
+  type ResolveDestinationOptions,
+  resolveDestination,
+} from './node-destinations.ts'
 import { nodeFileSystem } from './node-file-system.ts'
 import { defaultPipelinesDir } from './node-paths.ts'
 
@@ -27,8 +31,7 @@ export interface NodePipelineOptions extends Omit<PipelineOptions, 'fs' | 'pipel
 }
 
 /** Options of {@link recordedDestination}. */
-export interface RecordedDestinationOptions extends LoadDestinationOptions {
-  pipelineName: string
+export interface RecordedDestinationOptions extends ResolveDestinationOptions {
   /** Settings and secrets given now; they win over the recorded settings. Default `loadConfig()`. */
   config?: Config
 }
