@@ -200,3 +200,66 @@ describe('resolveDestination', () => {
     await expect(resolveWith('./bad.mjs', {})).rejects.toThrow(/must default-export a Destination/)
   })
 })
+
+describe('targetOf: flags, then the pipeline record, then duckdb and clockodo_data', () => {
+  const record = {
+    name: 'duckdb',
+    location: '/data/elsewhere/clockodo.duckdb',
+    config: { credentials: '/data/elsewhere/clockodo.duckdb', threads: 2 },
+    datasetName: 'shop_dataset',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  }
+  const target = async (
+    flags: { destination?: string; dataset?: string },
+    env: Record<string, string> = {},
+  ) => {
+    const config = await loadConfig({ cwd, env })
+    const t = await targetOf({
+      pipelineName: 'shop',
+      destination: flags.destination,
+      dataset: flags.dataset,
+      record,
+      config,
+      cwd,
+    })
+    return {
+      name: t.destination.name,
+      dataset: t.datasetName,
+      config: t.destination.publicConfig?.({ pipelineName: 'shop' }),
+    }
+  }
+
+  test('without a record: duckdb in the working directory and clockodo_data', async () => {
+    const config = await loadConfig({ cwd, env: {} })
+    const t = await targetOf({
+      pipelineName: 'shop',
+      destination: undefined,
+      dataset: undefined,
+      record: undefined,
+      config,
+      cwd,
+    })
+    expect([t.destination.name, t.datasetName]).toEqual(['duckdb', 'clockodo_data'])
+    expect(t.destination.publicConfig?.({ pipelineName: 'shop' })).toEqual({
+      credentials: join(process.cwd(), 'shop.duckdb'),
+    })
+  })
+
+  test('the recorded destination, settings and dataset; settings given now win; --dataset wins', async () => {
+    expect(await target({})).toEqual({ name: 'duckdb', dataset: 'shop_dataset', config: record.config })
+    expect((await target({}, { DESTINATION__DUCKDB__THREADS: '3' })).config).toEqual({
+      ...record.config,
+      threads: 3,
+    })
+    expect((await target({ dataset: 'other' })).dataset).toBe('other')
+  })
+
+  test('--destination of another destination leaves the record out', async () => {
+    await expect(target({ destination: 'postgres' })).rejects.toThrow(/DESTINATION__POSTGRES__CREDENTIALS/)
+    const fs = await target(
+      { destination: 'filesystem' },
+      { DESTINATION__FILESYSTEM__BUCKET_URL: '/tmp/lake-x' },
+    )
+    expect([fs.name, fs.dataset]).toEqual(['filesystem', 'clockodo_data'])
+  })
+})

@@ -143,7 +143,9 @@ class PipelineRunner implements Pipeline {
     }
   }
 
-  run(source: Source, runOptions: RunOptions = {}): Promise<LoadInfo> {
+  async run(source: Source, runOptions: RunOptions = {}): Promise<LoadInfo> {
+    // before the lock, which creates the pipeline's folder: an unknown pipeline stays unknown
+    await this.target()
     return this.locked(() => this.runLocked(source, runOptions))
   }
 
@@ -354,9 +356,9 @@ class PipelineRunner implements Pipeline {
     })
   }
 
-  sync(): Promise<void> {
+  async sync(): Promise<void> {
+    const target = await this.target()
     return this.locked(async () => {
-      const target = await this.target()
       const client = await this.client(target)
       try {
         await syncFromDestination({
@@ -372,10 +374,10 @@ class PipelineRunner implements Pipeline {
     })
   }
 
-  drop(resources: string[]): Promise<void> {
+  async drop(resources: string[]): Promise<void> {
+    const target = await this.target()
     return this.locked(async () => {
       const state = (await this.store.readState()) ?? emptyState(this.pipelineName)
-      const target = await this.target()
       const client = await this.client(target)
       try {
         await dropResources({

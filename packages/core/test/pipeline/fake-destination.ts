@@ -94,6 +94,8 @@ export class FakeDestination implements Destination {
   crashOnComplete = 0
   maxParallelJobs = 2
   canDrop = true
+  /** The clients' `location`. */
+  location = 'memory://fake'
   /** Offer `prepareTables`, so the runner loads job files while it extracts. */
   earlyLoad = false
   /** Each `load()` waits this long (to see loads overlap). */
@@ -144,7 +146,7 @@ export class FakeDestination implements Destination {
       return { rows: rows.length }
     }
     const client: DestinationClient = {
-      location: 'memory://fake',
+      location: d.location,
       maxParallelJobs: d.maxParallelJobs,
       async initialize() {},
       async getStoredSchema(name) {
