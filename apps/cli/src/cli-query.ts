@@ -82,7 +82,10 @@ export function formatTables(schemas: readonly Schema[], counts: readonly RowCou
   )
   const width = Math.max('table'.length, ...labels.map((l) => l.length))
   const rowsWidth = Math.max('rows'.length, ...counts.map((c) => String(c.rows).length))
-  const lines = [`${'table'.padEnd(width)}  ${'rows'.padStart(rowsWidth)}`]
+  const lines = [
+    `${'table'.padEnd(width)}  ${'rows'.padStart(rowsWidth)}`,
+    `${'-'.repeat(width)}  ${'-'.repeat(rowsWidth)}`,
+  ]
   counts.forEach((c, i) => {
     lines.push(`${labels[i]!.padEnd(width)}  ${String(c.rows).padStart(rowsWidth)}`)
   })

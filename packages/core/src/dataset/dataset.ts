@@ -27,6 +27,8 @@ export interface DatasetSource {
   datasetName: string
   /** The schemas to resolve names with; none: the ones stored in the dataset. */
   schemas?: readonly Schema[]
+  /** The pipeline whose data it is, when known (see `ReaderContext.pipelineName`). */
+  pipelineName?: string
 }
 
 interface Opened {
@@ -91,7 +93,10 @@ class DatasetImpl implements Dataset {
         hint: 'query its data with the database tools, or use a destination that can be read (duckdb, postgres ...)',
       })
     }
-    const reader = await destination.openReader({ datasetName })
+    const reader = await destination.openReader({
+      datasetName,
+      ...(source.pipelineName ? { pipelineName: source.pipelineName } : {}),
+    })
     try {
       const max = destination.capabilities.maxIdentifierLength
       let schemas = source.schemas ?? []

@@ -313,7 +313,7 @@ class PipelineRunner implements Pipeline {
         const schema = await this.store.readSchema(name)
         if (schema) schemas.push(schema)
       }
-      return { destination, datasetName, schemas }
+      return { destination, datasetName, schemas, pipelineName: this.pipelineName }
     })
   }
 
