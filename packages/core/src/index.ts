@@ -17,6 +17,7 @@ export {
 // reading what was loaded
 export { dataset } from './dataset/dataset.ts'
 export type {
+  ArrowTable,
   Dataset,
   DatasetOptions,
   IterRowsOptions,

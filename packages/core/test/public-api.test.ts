@@ -58,6 +58,7 @@ describe('the public API', () => {
       {
         ".": {
           "types": [
+            "ArrowTable",
             "Auth",
             "AuthConfig",
             "BodyReader",
@@ -148,6 +149,7 @@ describe('the public API', () => {
             "Table",
             "TablesOptions",
             "TraceStep",
+            "TupleChunk",
             "WebPageWorkersOptions",
             "WhereOp",
             "WriteDisposition",

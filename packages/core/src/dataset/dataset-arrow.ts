@@ -1,17 +1,38 @@
 // Apache Arrow tables from streamed chunks, column by column: one builder per column takes each chunk's values, so
-// no row objects are made. apache-arrow is an optional peer dependency, imported when first asked for.
-import type * as Arrow from 'apache-arrow'
+// no row objects are made. apache-arrow is an optional peer dependency, imported when first asked for; its types
+// are not imported (they bring @types/node of their own, which breaks type checks of Node.js code under Deno).
 import type { ReaderChunk, ReaderColumn } from '../destination/destination-reader.ts'
 import { SluiceError } from '../errors.ts'
 import type { DataType } from '../schema/schema-types.ts'
+import type { ArrowTable } from './dataset-types.ts'
 
-type ArrowModule = typeof Arrow
+/** What sluice uses of an apache-arrow builder. */
+interface ArrowBuilder {
+  append(value: unknown): unknown
+  finish(): { toVector(): unknown }
+}
+
+/** What sluice uses of the apache-arrow module. */
+interface ArrowModule {
+  makeBuilder(options: { type: unknown; nullValues: unknown[] }): ArrowBuilder
+  Table: new (columns: Record<string, unknown>) => ArrowTable
+  Int64: new () => unknown
+  Float64: new () => unknown
+  Bool: new () => unknown
+  Utf8: new () => unknown
+  Binary: new () => unknown
+  DateDay: new () => unknown
+  TimestampMillisecond: new (timezone?: string) => unknown
+}
+
+/** Not a literal in `import()`, so that type checkers do not load the package's types. */
+const ARROW_PACKAGE = 'apache-arrow'
 
 let arrowModule: Promise<ArrowModule> | undefined
 
 /** Imports apache-arrow once; `DEPENDENCY_MISSING` says how to install it. */
 export function loadArrow(): Promise<ArrowModule> {
-  arrowModule ??= (import('apache-arrow') as Promise<ArrowModule>).catch((cause: unknown) => {
+  arrowModule ??= (import(ARROW_PACKAGE) as Promise<ArrowModule>).catch((cause: unknown) => {
     arrowModule = undefined
     throw new SluiceError('DEPENDENCY_MISSING', 'arrow() needs the package apache-arrow', {
       cause,
@@ -32,7 +53,7 @@ function typeOfValue(value: unknown): DataType {
   return 'text'
 }
 
-function arrowType(arrow: ArrowModule, type: DataType): Arrow.DataType {
+function arrowType(arrow: ArrowModule, type: DataType): unknown {
   switch (type) {
     case 'bigint':
       return new arrow.Int64()
@@ -80,11 +101,11 @@ function arrowValue(type: DataType, value: unknown): unknown {
 export async function arrowTable(
   chunks: AsyncIterable<ReaderChunk>,
   names?: readonly string[],
-): Promise<Arrow.Table> {
+): Promise<ArrowTable> {
   const arrow = await loadArrow()
   let columns: readonly ReaderColumn[] | undefined
   let types: (DataType | undefined)[] = []
-  let builders: (Arrow.Builder | undefined)[] = []
+  let builders: (ArrowBuilder | undefined)[] = []
   const pending: unknown[][] = []
   const start = (i: number, type: DataType): void => {
     const builder = arrow.makeBuilder({ type: arrowType(arrow, type), nullValues: [null, undefined] })
@@ -118,7 +139,7 @@ export async function arrowTable(
       }
     }
   }
-  const fields: Record<string, Arrow.Vector> = {}
+  const fields: Record<string, unknown> = {}
   const used = new Set<string>()
   ;(columns ?? []).forEach((c, i) => {
     if (builders[i] === undefined) start(i, 'text')

@@ -1,4 +1,3 @@
-import type { Table as ArrowTable } from 'apache-arrow'
 import type { ReaderChunk, SqlReader } from '../destination/destination-reader.ts'
 import { SluiceError } from '../errors.ts'
 import { arrowTable } from './dataset-arrow.ts'
@@ -7,6 +6,7 @@ import { DISPLAY_ROWS, type DisplayBundle, displayable, displayOn, tableBundle }
 import type { Catalog } from './dataset-names.ts'
 import { renderSelect } from './dataset-sql.ts'
 import type {
+  ArrowTable,
   IterRowsOptions,
   JoinOptions,
   Relation,
@@ -217,12 +217,13 @@ export class DatasetRelation implements Relation {
     return rows[0]?.[0]
   }
 
-  async arrow(): Promise<ArrowTable> {
+  async arrow<T = ArrowTable>(): Promise<T> {
     const prepared = await this.prepare()
-    return arrowTable(
+    // the caller names apache-arrow's Table type when it wants it (see ArrowTable)
+    return (await arrowTable(
       this.chunks(prepared),
       prepared.columns?.map((c) => c.name),
-    )
+    )) as T
   }
 
   /** The first rows as an HTML and a text table (what a notebook shows). */

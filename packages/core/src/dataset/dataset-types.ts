@@ -1,4 +1,3 @@
-import type { Table as ArrowTable } from 'apache-arrow'
 import type { Destination } from '../destination/destination-types.ts'
 import type { DataType, Schema } from '../schema/schema-types.ts'
 
@@ -105,7 +104,21 @@ export interface Relation {
    * package `apache-arrow` (`DEPENDENCY_MISSING` otherwise). Types: `bigint` Int64, `double` Float64, `bool` Bool,
    * `timestamp` Timestamp (ms, UTC), `date` DateDay, `binary` Binary, `json` (as JSON text) and the rest Utf8.
    */
-  arrow(): Promise<ArrowTable>
+  arrow<T = ArrowTable>(): Promise<T>
+}
+
+/**
+ * What {@link Relation.arrow} returns: a `Table` of the apache-arrow package, described here by what most code
+ * needs. For its whole API name the type: `rel.arrow<Table>()` with `import type { Table } from 'apache-arrow'`.
+ */
+export interface ArrowTable {
+  readonly numRows: number
+  readonly numCols: number
+  readonly schema: { readonly fields: readonly { readonly name: string; readonly type: unknown }[] }
+  /** A column by name. */
+  getChild(name: string): { get(index: number): unknown; toArray(): unknown; readonly length: number } | null
+  /** The rows; `toJSON()` gives each as an object. */
+  toArray(): { toJSON(): Record<string, unknown> }[]
 }
 
 /** A table's row count, from {@link Dataset.rowCounts}. */
