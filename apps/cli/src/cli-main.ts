@@ -11,8 +11,8 @@ export const HELP = `Usage: sluice <command> [options]
 Commands:
   run                      load a source into a destination (sluice run --help)
   init                     write commented .sluice/config.toml and .sluice/secrets.toml templates
-  pipeline [NAME] <cmd>    inspect or manage a pipeline: info, trace, schema, state, load-package,
-                           failed-jobs, drop, sync (sluice pipeline --help)
+  pipeline [NAME] <cmd>    inspect, query or manage a pipeline: info, trace, schema, state, load-package,
+                           failed-jobs, query, tables, head, drop, sync; pipeline list (sluice pipeline --help)
 
 Quick start without an account:  sluice run --demo
 `
