@@ -194,10 +194,14 @@ export function duckdb(options: DuckDBDestinationOptions = {}): Destination {
 
 /**
  * The settings a pipeline records (`Destination.publicConfig`), in the keys of `[destination.duckdb]`: the
- * database file's absolute path and the options given. None for a given `instance`, which cannot be rebuilt.
+ * database file's absolute path and the options given. Undefined for a given `instance`, which settings cannot
+ * rebuild.
  */
-export function duckdbPublicConfig(options: DuckDBDestinationOptions, path: string): Record<string, unknown> {
-  if (options.instance) return {}
+export function duckdbPublicConfig(
+  options: DuckDBDestinationOptions,
+  path: string,
+): Record<string, unknown> | undefined {
+  if (options.instance) return undefined
   return {
     credentials: path,
     ...(options.memoryLimit !== undefined ? { memory_limit: options.memoryLimit } : {}),

@@ -87,6 +87,15 @@ export async function destinationFromConfig(
  * win and the recorded ones (the DuckDB file, the PostgreSQL host ...) fill what is not set.
  */
 export function recordProvider(record: DestinationRecord): ConfigProvider {
+  if (!record.config) {
+    throw new SluiceError(
+      'CONFIG_MISSING',
+      `the destination at ${record.location} cannot be rebuilt from settings`,
+      {
+        hint: 'it was given in code (an open instance): pass the destination',
+      },
+    )
+  }
   return tableProvider(`the record of the pipeline's destination (${record.location})`, {
     destination: { [record.name]: record.config },
   })

@@ -195,7 +195,8 @@ export interface Destination {
    * database and username. A pipeline records them at every run, so that commands and `dataset()` find the data
    * later from any directory: the package's `fromConfig` rebuilds the destination from them, with the secrets
    * resolved again from the environment and config files. MUST NOT contain secrets; paths MUST be absolute.
-   * Without it a pipeline records only the name and the location.
+   * Undefined when settings cannot rebuild it (e.g. an open database instance was given). Without the method a
+   * pipeline records no settings: the destination is rebuilt from the configuration alone.
    */
-  publicConfig?(ctx: { readonly pipelineName: string }): ConfigTable
+  publicConfig?(ctx: { readonly pipelineName: string }): ConfigTable | undefined
 }

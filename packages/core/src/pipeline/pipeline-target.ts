@@ -56,11 +56,12 @@ export async function recordDestination(
   client: DestinationClient,
   pipelineName: string,
 ): Promise<void> {
-  const config = target.destination.publicConfig?.({ pipelineName }) ?? {}
+  const { destination } = target
+  const config = destination.publicConfig ? destination.publicConfig({ pipelineName }) : {}
   await store.writeDestination({
-    name: target.destination.name,
+    name: destination.name,
     location: client.location,
-    config: jsonCopy(config) as DestinationRecord['config'],
+    ...(config ? { config: jsonCopy(config) as NonNullable<DestinationRecord['config']> } : {}),
     datasetName: target.datasetName,
     updatedAt: new Date().toISOString(),
   })

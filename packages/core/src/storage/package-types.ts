@@ -127,8 +127,11 @@ export interface DestinationRecord {
   name: string
   /** Where the data lives, for people (the client's `location`, without secrets). */
   location: string
-  /** The destination's settings without secrets (`Destination.publicConfig`), to rebuild it; `{}` when it has none. */
-  config: JsonObject
+  /**
+   * The destination's settings without secrets (`Destination.publicConfig`), to rebuild it (`{}` for a destination
+   * without settings); absent when settings cannot rebuild it (it was given an open instance).
+   */
+  config?: JsonObject
   /** The dataset it loaded into (normalized). */
   datasetName: string
   /** ISO timestamp of the run (or sync) that wrote it. */

@@ -109,6 +109,24 @@ describe('a pipeline created without a destination (Node.js)', () => {
     ])
   })
 
+  it('a destination given as an open instance records no settings, and is not rebuilt from them', async () => {
+    const destination = new FakeDestination()
+    ;(destination as { publicConfig?: () => undefined }).publicConfig = () => undefined
+    await nodePipeline({ pipelineName: 'shop_pipeline', destination, pipelinesDir: dir }).run(source)
+    const attached = nodePipeline({ pipelineName: 'shop_pipeline', pipelinesDir: dir })
+    expect(await attached.destinationRecord()).not.toHaveProperty('config')
+    const error = await attached.run(source).catch((e: unknown) => e)
+    expect(isSluiceError(error, 'CONFIG_MISSING')).toBe(true)
+    expect((error as Error).message).toMatch(/cannot be rebuilt from settings: .*pass the destination/)
+    // a destination without publicConfig records no settings: the configuration alone rebuilds it
+    await nodePipeline({ pipelineName: 'plain', destination: new FakeDestination(), pipelinesDir: dir }).run(
+      source,
+    )
+    expect(
+      (await nodePipeline({ pipelineName: 'plain', pipelinesDir: dir }).destinationRecord())?.config,
+    ).toEqual({})
+  })
+
   it('a destination package that is not installed is DEPENDENCY_MISSING naming it; an unknown name lists the known', async () => {
     const missing = Object.assign(new Error("Cannot find package '@sluice/destination-bigquery'"), {
       code: 'ERR_MODULE_NOT_FOUND',

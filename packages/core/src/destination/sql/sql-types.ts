@@ -171,7 +171,7 @@ export interface SqlDestinationOptions {
   /** Where the data lives, without secrets; a function when it depends on the run (e.g. a default file path). */
   location: string | ((ctx: DestinationContext) => string)
   /** The destination's settings without secrets (see `Destination.publicConfig`). Default none. */
-  publicConfig?(ctx: { readonly pipelineName: string }): ConfigTable
+  publicConfig?(ctx: { readonly pipelineName: string }): ConfigTable | undefined
   /** Jobs loaded at once. Default 1. A speed knob (see `DestinationClient`). */
   maxParallelJobs?: number
   /**
