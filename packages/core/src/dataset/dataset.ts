@@ -53,7 +53,10 @@ async function storedSchemas(backend: DatasetBackend, datasetName: string): Prom
     for await (const chunk of versions.iterRows()) {
       for (const row of chunk) {
         const name = String(row['schema_name'])
-        if (!out.has(name)) out.set(name, JSON.parse(String(row['schema'])) as Schema)
+        // text in SQL engines; a reader that types the column as json gives it parsed
+        const schema = row['schema']
+        if (!out.has(name))
+          out.set(name, (typeof schema === 'string' ? JSON.parse(schema) : schema) as Schema)
       }
     }
   } catch (cause) {
