@@ -29,19 +29,18 @@ async function readToml(file: string): Promise<{ table: ConfigTable; mode: numbe
     mode = (await stat(file)).mode
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new SluiceError('CONFIG_INVALID', `cannot read ${file}`, {
+    throw new SluiceError('CONFIG_INVALID', `cannot read ${file}: ${(error as Error).message}`, {
       cause: error,
-      hint: `check the file's permissions (${(error as Error).message})`,
     })
   }
   try {
     return { table: parse(text) as ConfigTable, mode }
   } catch (error) {
     const line = (error as { line?: number }).line
+    // the message says what to do itself (the CLI has printed it this way since its first release)
     throw new SluiceError(
       'CONFIG_INVALID',
-      `${file} is not valid TOML${line ? ` (line ${line})` : ''}: ${(error as Error).message.split('\n')[0]}`,
-      { hint: 'fix the file or run `sluice init` for a template' },
+      `${file} is not valid TOML${line ? ` (line ${line})` : ''}: ${(error as Error).message.split('\n')[0]}; fix the file or run \`sluice init\` for a template`,
     )
   }
 }
