@@ -73,15 +73,16 @@ export async function streamLoad(target: StreamTarget, rows: number): Promise<Ru
 }
 
 /**
- * Reads the first `rows` entries back through `iterRows` (1,000 a chunk), in a process of its own: the pipeline is
- * found by name (its record says where the data is), nothing but the count is kept.
+ * Reads `rows` entries back through `iterRows` (1,000 a chunk), in a process of its own: the pipeline is found by
+ * name (its record says where the data is), nothing but the count is kept. No ORDER BY: a sort of 1M rows would
+ * measure the engine's sort memory (DuckDB's grew to about 400 MB), not the streaming.
  */
 export async function streamRead(target: StreamTarget, rows: number): Promise<RunResult> {
   const data = pipelineOf(target, false).dataset()
   try {
     const start = performance.now()
     let count = 0
-    for await (const chunk of data.table('entries').orderBy('id').limit(rows).iterRows({ chunkSize: 1000 }))
+    for await (const chunk of data.table('entries').limit(rows).iterRows({ chunkSize: 1000 }))
       count += chunk.length
     return { rows: count, seconds: secondsSince(start) }
   } finally {
@@ -132,7 +133,7 @@ export async function streamSection(
           `stream: iterRows ${rows.toLocaleString('en-US')} rows <- ${name}`,
           m,
           null,
-          'dataset().table(entries).orderBy(id).limit(n), chunks of 1,000, in a fresh process; peak RSS of the read',
+          `dataset().table(entries).limit(n), chunks of 1,000, in a fresh process; peak V8 heap ${m.extra?.['peakHeapMb'] ?? '?'} MB`,
         ),
       )
     }
@@ -140,7 +141,7 @@ export async function streamSection(
     const big = reads.at(-1)!
     const growth = big.peakRssMb / small.peakRssMb - 1
     out.verdicts.push(
-      `${growth <= 0.2 ? 'MET   ' : 'MISSED'} streaming ${big.rows.toLocaleString('en-US')} rows from ${name} peaks at ${big.peakRssMb} MB, ${small.rows.toLocaleString('en-US')} rows at ${small.peakRssMb} MB (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(0)}%, target within 20%)`,
+      `${growth <= 0.2 ? 'MET   ' : 'MISSED'} streaming ${big.rows.toLocaleString('en-US')} rows from ${name} peaks at ${big.peakRssMb} MB, ${small.rows.toLocaleString('en-US')} rows at ${small.peakRssMb} MB (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(0)}%, target within 20%; V8 heap ${small.extra?.['peakHeapMb']} -> ${big.extra?.['peakHeapMb']} MB)`,
     )
   }
 }

@@ -179,7 +179,7 @@ describe.skipIf(!canRead)('sluice pipeline NAME query | tables | head', () => {
   test('a statement that writes fails (exit 2) and changes nothing; so does a bad table name', async () => {
     const r = await from(otherDir, ['pipeline', 'clockodo_pipeline', 'query', 'delete from entries'])
     expect(r.code).toBe(2)
-    expect(r.stderr).toMatch(/read-only/i)
+    expect(r.stderr).toMatch(/read-only|statement of type DELETE/i)
     expect(Number((await duckdbQuery(db(), 'select count(*) from clockodo_data.entries'))[0]![0])).toBe(
       DEMO_ENTRIES,
     )
