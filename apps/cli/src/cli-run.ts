@@ -37,8 +37,8 @@ Loads a source into a destination. Configuration: flags, then environment variab
 
 Options:
   --source NAME            source to load (default: clockodo)
-  --destination NAME|PATH  duckdb, postgres, filesystem, bigquery, snowflake, or ./module.js (default: the
-                           one the pipeline's last run recorded, else duckdb)
+  --destination NAME|PATH  duckdb, postgres, filesystem, bigquery, snowflake, redshift, databricks, or
+                           ./module.js (default: the one the pipeline's last run recorded, else duckdb)
   --pipeline-name NAME     (default: clockodo_pipeline)
   --dataset NAME           dataset / schema name (default: the recorded one, else clockodo_data)
   --pipelines-dir DIR      local state, shared by every directory (default: $SLUICE_PIPELINES_DIR or

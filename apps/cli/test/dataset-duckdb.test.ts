@@ -7,10 +7,9 @@ import { duckdb } from '@sluice/destination-duckdb'
 import { clockodoSource, validateClockodoConfig } from '@sluice/source-clockodo'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { duckdbCounts, duckdbQuery, tempDir } from './cli-helpers.ts'
-import { withTestReader } from './duckdb-test-reader.ts'
 
-// The dataset API on a real engine: the SQL core generates runs on DuckDB and returns what DuckDB itself counts.
-// DuckDB's own reader when the destination has one, else a small read-only reader of the tests.
+// The dataset API on a real engine: the SQL core generates runs through DuckDB's read-only reader and returns what
+// DuckDB itself counts.
 const ACCOUNT = { seed: 5, users: 3, years: 1, entriesPerWorkday: 2 }
 
 let dir: string
@@ -41,10 +40,9 @@ beforeAll(async () => {
     }),
   )
   await p.run(source)
-  const reading = loading.openReader ? loading : withTestReader(loading, file)
   data = pipeline({
     pipelineName: 'shop',
-    destination: reading,
+    destination: loading,
     datasetName: 'shop_data',
     pipelinesDir: join(dir, 'p'),
   }).dataset()

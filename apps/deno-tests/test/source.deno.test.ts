@@ -1,5 +1,6 @@
 // Runs under `deno test -A`: the Clockodo source against the simulated account (msw intercepts Deno's fetch),
-// through the pipeline into DuckDB, and into PostgreSQL when SLUICE_TEST_POSTGRES_URL is set.
+// through the pipeline into DuckDB (read back through its reader too), and into PostgreSQL when
+// SLUICE_TEST_POSTGRES_URL is set.
 import assert from 'node:assert/strict'
 import { rm } from 'node:fs/promises'
 import { DuckDBInstance } from '@duckdb/node-api'
@@ -58,6 +59,20 @@ Deno.test({
       } finally {
         conn.closeSync()
         instance.closeSync()
+      }
+      // the read-only reader (pipeline.dataset() reads through it): counts, and a write refused
+      const reader = await duckdb({ path: file }).openReader!({ datasetName: 'deno_duckdb_data' })
+      try {
+        for await (const chunk of reader.query('select count(*) from entries'))
+          assert.deepEqual(chunk.rows, [[BigInt(expected['entries'] ?? -1)]])
+        await assert.rejects(
+          async () => {
+            for await (const _ of reader.query('delete from entries where true')) void _
+          },
+          { code: 'READ_ONLY' },
+        )
+      } finally {
+        await reader.close()
       }
     } finally {
       await rm(dir, { recursive: true, force: true })

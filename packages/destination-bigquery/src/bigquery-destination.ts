@@ -3,6 +3,7 @@ import { SluiceError, sqlDestination } from '@sluice/core/destination'
 import { connectBigQuery } from './bigquery-client.ts'
 import { type BigQueryOptions, bigqueryLocation, parseBigQueryOptions } from './bigquery-credentials.ts'
 import { BIGQUERY_MAX_COLUMN_LENGTH } from './bigquery-dialect.ts'
+import { openBigQueryReader } from './bigquery-reader.ts'
 
 /**
  * What BigQuery offers here: jsonl job files through load jobs (optionally from a GCS staging bucket), all
@@ -39,13 +40,14 @@ function checkStage(stage: Stage): void {
  * job files loaded by load jobs (from a GCS staging bucket when `staging` is set), data, schema version, state
  * and `_sluice_loads` published in one transaction script. Options are validated here
  * (`SluiceError('CONFIG_INVALID')`); nothing is sent before the first job. Accepts camelCase options or dlt's
- * `[destination.bigquery]` section.
+ * `[destination.bigquery]` section. `openReader` runs queries that a dry run shows to be SELECTs (see
+ * `openBigQueryReader`).
  *
  * @example bigquery({ credentials: './service-account.json', location: 'EU' })
  */
 export function bigquery(options: BigQueryOptions): Destination {
   const params = parseBigQueryOptions(options)
-  return sqlDestination({
+  const destination = sqlDestination({
     name: 'bigquery',
     capabilities: BIGQUERY_CAPABILITIES,
     location: bigqueryLocation(params),
@@ -60,4 +62,5 @@ export function bigquery(options: BigQueryOptions): Destination {
     ...(params.staging ? { staging: params.staging, keepStagedFiles: params.keepStagedFiles } : {}),
     checkStage,
   })
+  return { ...destination, openReader: (ctx) => openBigQueryReader({ params }, ctx) }
 }

@@ -24,3 +24,4 @@ export {
   quoteBigQueryIdentifier,
 } from './bigquery-dialect.ts'
 export { type BigQueryErrorContext, mapBigQueryError } from './bigquery-errors.ts'
+export { bigqueryReaderDialect, openBigQueryReader } from './bigquery-reader.ts'

@@ -4,10 +4,20 @@ import type { Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import { type DuckDBConnection, DuckDBInstance, DuckDBTimestampTZValue } from '@duckdb/node-api'
+import { type DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/node-api'
 import { createServer } from '@mswjs/http-middleware'
-import { jsValue, loadNdjson, tableColumns } from '@sluice/destination-testkit/warehouse'
+import { dq, loadNdjson, sq, tableColumns } from '@sluice/destination-testkit/warehouse'
 import { HttpResponse, http } from 'msw'
+import {
+  apiError,
+  bqType,
+  cellOut,
+  parseMultipart,
+  QueryError,
+  queryParams,
+  STATEMENT_TYPES,
+  toDuck,
+} from './bigquery-fake-protocol.ts'
 
 /** A job the fake received (query or load), as sent. */
 export interface ReceivedJob {
@@ -37,21 +47,14 @@ export interface FakeBigQueryOptions {
   buckets?: Record<string, string>
 }
 
-class QueryError extends Error {
-  constructor(
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
 /**
  * A BigQuery stand-in for tests: msw handlers for the REST v2 calls @google-cloud/bigquery makes (datasets.get,
  * jobs.insert for queries, multipart upload of load jobs, jobs.get, jobs.getQueryResults, jobs.cancel), served on
  * 127.0.0.1 by @mswjs/http-middleware. GoogleSQL runs against an in-memory DuckDB after translating the few
  * differences (backticks, types, `@name` parameters, transaction scripts, per-dataset INFORMATION_SCHEMA);
- * datasets are DuckDB schemas. Every job configuration is recorded for assertions.
+ * datasets are DuckDB schemas, a query's `defaultDataset` its search path. Dry runs answer the statement type
+ * (from DuckDB's prepared statement) without running anything; results are served in pages of `maxResults`.
+ * Every job configuration is recorded for assertions.
  */
 export class FakeBigQuery {
   readonly jobs: ReceivedJob[] = []
@@ -165,20 +168,35 @@ export class FakeBigQuery {
         }
         return HttpResponse.json({ kind: 'bigquery#jobCancelResponse', job: job.resource } as never)
       }),
-      http.get(`${p}/queries/:jobId`, ({ params, request }) => {
+      http.get(`${p}/queries/:jobId`, async ({ params, request }) => {
         const job = this.stored.get(String(params['jobId']))
         if (!job) return apiError(404, 'notFound', `Not found: Job ${String(params['jobId'])}`)
         if (job.error) return apiError(400, job.error.reason, job.error.message)
-        const int64 = new URL(request.url).searchParams.get('formatOptions.useInt64Timestamp') === 'true'
+        if ((job.resource['status'] as { state: string }).state === 'RUNNING') {
+          // BigQuery holds the request up to timeoutMs, then says the job is not done yet
+          await new Promise((resolve) => setTimeout(resolve, 50))
+          return HttpResponse.json({
+            kind: 'bigquery#getQueryResultsResponse',
+            jobReference: (job.resource as { jobReference: unknown }).jobReference,
+            jobComplete: false,
+          } as never)
+        }
+        const url = new URL(request.url)
+        const int64 = url.searchParams.get('formatOptions.useInt64Timestamp') === 'true'
         const result = job.result ?? { fields: [], rows: [] }
+        // pages of maxResults rows; the page token is the offset of the next page
+        const start = Number(url.searchParams.get('pageToken') ?? 0)
+        const size = Number(url.searchParams.get('maxResults') ?? 0) || result.rows.length
+        const next = start + size < result.rows.length ? String(start + size) : undefined
         return HttpResponse.json({
           kind: 'bigquery#getQueryResultsResponse',
           jobReference: (job.resource as { jobReference: unknown }).jobReference,
           schema: { fields: result.fields.map((f) => ({ ...f, mode: 'NULLABLE' })) },
-          rows: result.rows.map((r) => ({
+          rows: result.rows.slice(start, start + size).map((r) => ({
             f: r.map((v, i) => ({ v: cellOut(result.fields[i]?.type, v, int64) })),
           })),
           totalRows: String(result.rows.length),
+          ...(next ? { pageToken: next } : {}),
           jobComplete: true,
         } as never)
       }),
@@ -195,6 +213,7 @@ export class FakeBigQuery {
     const configuration = (body['configuration'] ?? {}) as Record<string, unknown>
     const kind = configuration['load'] ? 'load' : 'query'
     this.jobs.push({ jobId, kind, configuration, location: ref.location })
+    if (configuration['dryRun'] === true && kind === 'query') return this.dryRunJob(jobId, configuration, ref)
     const dest = (
       configuration['load'] as { destinationTable?: { datasetId: string; tableId: string } } | undefined
     )?.destinationTable
@@ -255,6 +274,74 @@ export class FakeBigQuery {
     return HttpResponse.json(resource as never)
   }
 
+  /**
+   * A dry run, as BigQuery answers it: nothing runs, the job is not kept, and `statistics.query.statementType`
+   * says what the statement is. The fake asks DuckDB: how many statements (several: `SCRIPT`), and the type of the
+   * one it prepares (which also resolves the tables, so a missing one is `notFound`).
+   */
+  private async dryRunJob(
+    jobId: string,
+    configuration: Record<string, unknown>,
+    ref: { location?: string },
+  ): Promise<Response> {
+    const query = configuration['query'] as Record<string, unknown>
+    const run = this.queue.then(() => this.statementType(query))
+    this.queue = run.catch(() => {})
+    let statementType: string
+    try {
+      statementType = await run
+    } catch (error) {
+      const reason = error instanceof QueryError ? error.reason : 'invalidQuery'
+      const status = reason === 'notFound' ? 404 : reason === 'accessDenied' ? 403 : 400
+      return apiError(status, reason, (error as Error).message)
+    }
+    return HttpResponse.json({
+      kind: 'bigquery#job',
+      jobReference: { projectId: this.options.projectId, jobId, location: ref.location ?? 'US' },
+      configuration,
+      status: { state: 'DONE' },
+      statistics: {
+        creationTime: String(Date.now()),
+        totalBytesProcessed: '0',
+        query: { statementType, totalBytesProcessed: '0' },
+      },
+    } as never)
+  }
+
+  private async statementType(query: Record<string, unknown>): Promise<string> {
+    const sql = String(query['query'])
+    for (const d of this.options.denied)
+      if (d.test(sql)) throw new QueryError('accessDenied', 'Access Denied: User does not have permission')
+    const { text } = toDuck(sql, queryParams(query))
+    return this.inDataset(query, async () => {
+      const statements = await this.conn.extractStatements(text).catch((error: unknown) => {
+        throw new QueryError('invalidQuery', (error as Error).message)
+      })
+      if (statements.count !== 1) return 'SCRIPT'
+      const prepared = await statements.prepare(0).catch((error: unknown) => {
+        const message = (error as Error).message
+        throw new QueryError(/Catalog Error/.test(message) ? 'notFound' : 'invalidQuery', message)
+      })
+      try {
+        return STATEMENT_TYPES[StatementType[prepared.statementType] ?? ''] ?? 'SCRIPT'
+      } finally {
+        prepared.destroySync()
+      }
+    })
+  }
+
+  /** Runs `fn` with unqualified names resolving to the query's `defaultDataset`, as BigQuery does. */
+  private async inDataset<T>(query: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
+    const dataset = (query['defaultDataset'] as { datasetId?: string } | undefined)?.datasetId
+    if (!dataset) return fn()
+    await this.conn.run(`SET search_path = ${sq(dq(dataset))}`)
+    try {
+      return await fn()
+    } finally {
+      await this.conn.run('RESET search_path')
+    }
+  }
+
   private async runLoad(load: Record<string, unknown>, data: Buffer | undefined): Promise<number> {
     const dest = load['destinationTable'] as { datasetId: string; tableId: string }
     const uris = (load['sourceUris'] ?? []) as string[]
@@ -313,13 +400,7 @@ export class FakeBigQuery {
     if (query['useLegacySql'] !== false) throw new QueryError('invalid', 'the fake only speaks GoogleSQL')
     for (const d of this.options.denied)
       if (d.test(sql)) throw new QueryError('accessDenied', 'Access Denied: User does not have permission')
-    const params = new Map<string, string | null>()
-    for (const qp of (query['queryParameters'] ?? []) as {
-      name: string
-      parameterValue?: { value?: string }
-    }[]) {
-      params.set(qp.name, qp.parameterValue?.value ?? null)
-    }
+    const params = queryParams(query)
     const script =
       /^BEGIN\n {2}BEGIN TRANSACTION;\n([\s\S]*)\n {2}COMMIT TRANSACTION;\nEXCEPTION WHEN ERROR THEN\n/.exec(
         sql,
@@ -344,7 +425,7 @@ export class FakeBigQuery {
       for (const l of lines) last = await this.runOne(l.replace(/;$/, ''), params)
       return last
     }
-    return this.runOne(sql, params)
+    return this.inDataset(query, () => this.runOne(sql, params))
   }
 
   private async runOne(sql: string, params: Map<string, string | null>): Promise<StoredJob['result']> {
@@ -361,7 +442,7 @@ export class FakeBigQuery {
     try {
       const reader = await this.conn.runAndReadAll(text, values.length ? values : undefined)
       const names = reader.columnNames()
-      const types = reader.columnTypes().map((t) => bqType(String(t)))
+      const types = reader.columnTypes().map((t) => (t.alias === 'JSON' ? 'JSON' : bqType(String(t))))
       return {
         fields: names.map((name, i) => ({ name, type: types[i] ?? 'STRING' })),
         rows: reader.getRows(),
@@ -371,113 +452,4 @@ export class FakeBigQuery {
       throw new QueryError(/Catalog Error/.test(message) ? 'notFound' : 'invalidQuery', message)
     }
   }
-}
-
-function bqType(duck: string): string {
-  if (/^(BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT)$/.test(duck)) return 'INT64'
-  if (duck.startsWith('DECIMAL')) return 'NUMERIC'
-  if (duck === 'DOUBLE' || duck === 'FLOAT') return 'FLOAT64'
-  if (duck === 'BOOLEAN') return 'BOOL'
-  if (duck === 'TIMESTAMP WITH TIME ZONE') return 'TIMESTAMP'
-  if (duck === 'BLOB') return 'BYTES'
-  if (duck === 'JSON') return 'JSON'
-  if (duck === 'DATE' || duck === 'TIME') return duck
-  return 'STRING'
-}
-
-function cellOut(type: string | undefined, v: unknown, int64Timestamp: boolean): unknown {
-  if (v === null || v === undefined) return null
-  if (type === 'TIMESTAMP' && v instanceof DuckDBTimestampTZValue)
-    return int64Timestamp ? v.micros.toString() : String(Number(v.micros) / 1e6)
-  if (type === 'BYTES') return Buffer.from(jsValue(v) as Uint8Array).toString('base64')
-  return String(jsValue(v))
-}
-
-function apiError(status: number, reason: string, message: string): Response {
-  return HttpResponse.json(
-    { error: { code: status, message, errors: [{ reason, message, domain: 'global' }], status: reason } },
-    { status },
-  )
-}
-
-async function parseMultipart(
-  request: Request,
-): Promise<{ metadata: Record<string, unknown>; data: Buffer }> {
-  const type = request.headers.get('content-type') ?? ''
-  const boundary = /boundary="?([^";]+)"?/.exec(type)?.[1]
-  if (!boundary) throw new Error(`not multipart: ${type}`)
-  const body = Buffer.from(await request.arrayBuffer())
-  const delimiter = Buffer.from(`--${boundary}`)
-  const parts: Buffer[] = []
-  let at = body.indexOf(delimiter)
-  while (at !== -1) {
-    const start = at + delimiter.length
-    const next = body.indexOf(delimiter, start)
-    if (next === -1) break
-    parts.push(body.subarray(start, next))
-    at = next
-  }
-  const content = parts.map((p) => {
-    const headerEnd = p.indexOf('\r\n\r\n')
-    let data = p.subarray(headerEnd + 4)
-    if (data.subarray(-2).toString() === '\r\n') data = data.subarray(0, -2)
-    return data
-  })
-  return {
-    metadata: JSON.parse((content[0] ?? Buffer.from('{}')).toString('utf8')) as Record<string, unknown>,
-    data: content[1] ?? Buffer.alloc(0),
-  }
-}
-
-/**
- * Translates the GoogleSQL sluice sends to DuckDB: backtick identifiers → double quotes, types (STRING, INT64,
- * FLOAT64, BOOL, TIMESTAMP, NUMERIC, BIGNUMERIC, BYTES), `@name` parameters → `$n`, `CREATE SCHEMA .. OPTIONS`,
- * `` `ds`.INFORMATION_SCHEMA.COLUMNS ``. String literals are left alone.
- */
-export function toDuck(
-  sql: string,
-  params: Map<string, string | null>,
-): { text: string; values: (string | null)[] } {
-  const values: (string | null)[] = []
-  sql = sql.replace(/ OPTIONS \(location = '[^']*'\)$/, '')
-  const index = new Map<string, number>()
-  let text = ''
-  const re = /(`(?:[^`\\]|\\.)*`)|('(?:[^'\\]|\\.)*')|([^`']+)/gs
-  for (const m of sql.matchAll(re)) {
-    if (m[1]) {
-      const name = m[1].slice(1, -1).replace(/\\(.)/g, '$1')
-      text += `"${name.replaceAll('"', '""')}"`
-      continue
-    }
-    if (m[2]) {
-      text += m[2]
-      continue
-    }
-    text += (m[3] as string)
-      .replace(/@(\w+)/g, (_, name: string) => {
-        if (!params.has(name)) throw new QueryError('invalidQuery', `Query parameter '${name}' not found`)
-        let i = index.get(name)
-        if (i === undefined) {
-          values.push(params.get(name) ?? null)
-          i = values.length
-          index.set(name, i)
-        }
-        return `$${i}`
-      })
-      .replace(/\bBIGNUMERIC(\(\d+, ?\d+\))?/g, 'DECIMAL(38,9)')
-      .replace(/\bNUMERIC\((\d+), ?(\d+)\)/g, 'DECIMAL($1,$2)')
-      .replace(/\bNUMERIC\b/g, 'DECIMAL(38,9)')
-      .replace(/\bSTRING\b/g, 'VARCHAR')
-      .replace(/\bINT64\b/g, 'BIGINT')
-      .replace(/\bFLOAT64\b/g, 'DOUBLE')
-      .replace(/\bBOOL\b/g, 'BOOLEAN')
-      .replace(/\bTIMESTAMP\b/g, 'TIMESTAMPTZ')
-      .replace(/\bBYTES\b/g, 'BLOB')
-  }
-  text = text.replace(
-    /(\$\d+) AS table_schema, table_name, column_name FROM ("(?:[^"]|"")*")\.INFORMATION_SCHEMA\.COLUMNS/g,
-    (_, p: string, ds: string) =>
-      `${p} AS table_schema, table_name, column_name FROM information_schema.columns WHERE table_schema = '${ds.slice(1, -1).replaceAll('""', '"').replaceAll("'", "''")}'`,
-  )
-  return { text, values }
 }

@@ -9,6 +9,7 @@ import type {
 } from '@sluice/core/destination'
 import { SluiceError, sqlDestination } from '@sluice/core/destination'
 import { createInstance, DuckDBClient, type DuckDBSettings, type LoadSettings } from './duckdb-client.ts'
+import { openDuckDBReader } from './duckdb-session.ts'
 
 /** Options of {@link duckdb}. */
 export interface DuckDBDestinationOptions {
@@ -154,7 +155,8 @@ function pathFor(options: DuckDBDestinationOptions, ctx: Pick<DestinationContext
  * The DuckDB destination (the embedded default): dataset = schema, jobs loaded by DuckDB's own `read_csv` / `read_json`.
  * A replaced table, and a table loaded for the first time (its target is empty), is staged in the dataset as
  * `_sluice_swap__<table>` and published by renaming it into place, without copying its rows (1M Clockodo entries:
- * about 1 s less); every other load stages in `<dataset>_staging` and is copied on publish.
+ * about 1 s less); every other load stages in `<dataset>_staging` and is copied on publish. `openReader` reads a
+ * dataset read-only (see `openDuckDBReader`).
  * @example `pipeline({ pipelineName: 'clockodo', destination: duckdb(), datasetName: 'clockodo' })`
  */
 export function duckdb(options: DuckDBDestinationOptions = {}): Destination {
@@ -168,7 +170,7 @@ export function duckdb(options: DuckDBDestinationOptions = {}): Destination {
     })
     return memory
   }
-  return sqlDestination({
+  const destination = sqlDestination({
     name: 'duckdb',
     capabilities: duckdbCapabilities,
     location: (ctx) => pathFor(options, ctx),
@@ -190,6 +192,7 @@ export function duckdb(options: DuckDBDestinationOptions = {}): Destination {
     maxParallelJobs: 1,
     publishByRename: { hasExtras: duckdbTablesHaveExtras },
   })
+  return { ...destination, openReader: (ctx) => openDuckDBReader(options, ctx, memoryInstance) }
 }
 
 /**

@@ -114,3 +114,48 @@ function jobError(what: string, cause: unknown, otherHint: string): SluiceError 
     hint,
   })
 }
+
+/**
+ * A reader query refused before it ran: it is not one SELECT (`what` says what it is). The reader runs one
+ * query at a time; nothing was changed.
+ */
+export function readOnlyError(name: string, what: string): SluiceError {
+  return new SluiceError(
+    'READ_ONLY',
+    `[${name}] the reader runs one SELECT query at a time, and this is ${what}`,
+    {
+      hint: 'nothing was changed; write one query (SELECT, WITH ... SELECT, VALUES, SHOW, DESCRIBE); data is changed by loading it with a pipeline',
+    },
+  )
+}
+
+/** The error of a reader query whose signal aborted. */
+export function abortedError(name: string): SluiceError {
+  return new SluiceError('RUN_ABORTED', `[${name}] the query was stopped`, {
+    hint: 'its signal was aborted; run it again to get its rows',
+  })
+}
+
+/**
+ * A DuckDB error of a reader query: a write DuckDB refused (read-only attachment or transaction) is `READ_ONLY`,
+ * file access and everything else `QUERY_FAILED`, with DuckDB's message.
+ */
+export function readerQueryError(name: string, cause: unknown): SluiceError {
+  const msg = firstLine(cause)
+  if (/read-only mode|read-only transaction/i.test(msg)) {
+    return new SluiceError('READ_ONLY', `[${name}] the reader cannot write: ${msg}`, {
+      cause,
+      hint: 'nothing was changed; the reader only reads',
+    })
+  }
+  if (/^Permission Error/i.test(msg)) {
+    return new SluiceError('QUERY_FAILED', `[${name}] ${msg}`, {
+      cause,
+      hint: 'the reader reads the tables of its dataset only: reading or writing other files, extensions and settings are off',
+    })
+  }
+  return new SluiceError('QUERY_FAILED', `[${name}] the query failed: ${msg}`, {
+    cause,
+    hint: 'fix the query; table names resolve to the dataset',
+  })
+}

@@ -12,6 +12,13 @@ export {
   loadSettings,
 } from './duckdb-destination.ts'
 export {
+  type DuckDBReaderOptions,
+  type DuckDBReaderSession,
+  duckdbReader,
+  duckdbReaderDialect,
+} from './duckdb-reader.ts'
+export { type LockedSessionOptions, lockedDuckDBSession } from './duckdb-session.ts'
+export {
   duckdbColumnType,
   duckdbDialect,
   duckdbQuote,

@@ -13,6 +13,7 @@ import {
   parseBucketUrl,
   validateLayout,
 } from './filesystem-options.ts'
+import { openFilesystemReader } from './filesystem-reader.ts'
 import type { FileStore } from './filesystem-store.ts'
 import { localStore } from './local-store.ts'
 import { s3Store } from './s3-store.ts'
@@ -61,7 +62,8 @@ export function createStore(options: FilesystemOptions): FileStore {
  * (`{dataset}/_sluice_pipeline_state/{pipeline}/{load_id}.json`) and last the load record
  * (`{dataset}/_sluice_loads/{load_id}.json`). A load's files count only once its record exists: read
  * tables with `WHERE _sluice_load_id IN (SELECT load_id FROM '{dataset}/_sluice_loads/*.json')`.
- * Offers append and replace; merge throws `DESTINATION_UNSUPPORTED`.
+ * Offers append and replace; merge throws `DESTINATION_UNSUPPORTED`. `openReader` queries a dataset through an
+ * in-memory DuckDB with a view per table (see `openFilesystemReader`; needs `@sluice/destination-duckdb`).
  */
 export function filesystem(options: FilesystemOptions): Destination {
   const layout = options.layout ?? DEFAULT_LAYOUT
@@ -82,5 +84,6 @@ export function filesystem(options: FilesystemOptions): Destination {
         ...(threads !== undefined ? { conversionThreads: threads } : {}),
       })
     },
+    openReader: (ctx) => openFilesystemReader(options, ctx, createStore(options)),
   }
 }

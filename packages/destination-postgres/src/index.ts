@@ -32,3 +32,9 @@ export {
   type PostgresErrorCode,
   type PostgresErrorContext,
 } from './postgres-errors.ts'
+export {
+  openPostgresReader,
+  type PostgresReaderOptions,
+  postgresReaderDialect,
+  READER_STATEMENT_TIMEOUT_MS,
+} from './postgres-reader.ts'

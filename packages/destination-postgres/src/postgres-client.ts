@@ -8,6 +8,7 @@ import { from as copyFrom } from 'pg-copy-streams'
 import { jsonlToCopyText } from './postgres-copy.ts'
 import type { PostgresConnectionParams } from './postgres-credentials.ts'
 import { postgresDialect, quotePostgresIdentifier } from './postgres-dialect.ts'
+import { loadDriver, poolConfig } from './postgres-driver.ts'
 import { isPostgresDriverError, mapPostgresError } from './postgres-errors.ts'
 
 /** Options for {@link connectPostgres}. */
@@ -72,18 +73,6 @@ function typeParsers(pg: typeof import('pg')): NonNullable<PoolConfig['types']> 
       if (oid === TIMESTAMP || oid === DATE) return (text: string) => text
       return pg.types.getTypeParser(oid, 'text')
     }) as NonNullable<PoolConfig['types']>['getTypeParser'],
-  }
-}
-
-async function loadDriver(): Promise<typeof import('pg')> {
-  try {
-    const mod = (await import('pg')) as typeof import('pg') & { default?: typeof import('pg') }
-    return mod.default ?? mod
-  } catch (cause) {
-    throw new SluiceError('CONFIG_MISSING', '[postgres] the PostgreSQL driver "pg" is not installed', {
-      cause,
-      hint: 'install it next to @sluice/destination-postgres: `npm install pg`',
-    })
   }
 }
 
@@ -379,16 +368,7 @@ export async function connectPostgres(options: PostgresClientOptions): Promise<P
   const pg = await loadDriver()
   const { params } = options
   const pool = new pg.Pool({
-    host: params.host,
-    port: params.port,
-    user: params.user,
-    password: params.password,
-    database: params.database,
-    ssl: params.ssl === false ? false : { ...params.ssl, ca: params.ssl.ca as string | string[] | undefined },
-    max: Math.max(1, options.poolSize ?? 5),
-    connectionTimeoutMillis: options.connectTimeoutMs ?? params.connectTimeoutMs ?? 15_000,
-    idleTimeoutMillis: 30_000,
-    application_name: params.applicationName,
+    ...poolConfig(params, Math.max(1, options.poolSize ?? 5), options.connectTimeoutMs),
     types: typeParsers(pg),
   })
   // An idle connection that dies (server restart) must not crash the process; the next query reconnects.

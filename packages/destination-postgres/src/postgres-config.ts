@@ -30,10 +30,23 @@ function poolSize(value: unknown): number | undefined {
   })
 }
 
+function statementTimeout(value: unknown): number | undefined {
+  if (value === undefined || value === '') return undefined
+  const n = Number(value)
+  if (Number.isInteger(n) && n >= 1) return n
+  throw new SluiceError(
+    'CONFIG_INVALID',
+    '[postgres] reader_statement_timeout_ms must be a whole number of 1 or more',
+    {
+      hint: 'set DESTINATION__POSTGRES__READER_STATEMENT_TIMEOUT_MS (milliseconds, default 60000)',
+    },
+  )
+}
+
 /**
  * The config entry point of `@sluice/destination-postgres` (`[destination.postgres]`,
  * `DESTINATION__POSTGRES__*`): `credentials` (a URL, or a table of `host`, `port`, `username`, `password`,
- * `database`, `sslmode`, `connect_timeout`), `replace_strategy`, `pool_size`.
+ * `database`, `sslmode`, `connect_timeout`), `replace_strategy`, `pool_size`, `reader_statement_timeout_ms`.
  */
 export const destination: DestinationPackage = {
   name: 'postgres',
@@ -57,6 +70,11 @@ export const destination: DestinationPackage = {
         'connections per run: one holds the dataset lock, up to pool_size - 2 load jobs run at once',
       default: 5,
     },
+    {
+      key: 'reader_statement_timeout_ms',
+      description: 'statement timeout of queries through the reader (sluice pipeline NAME query), in ms',
+      default: 60000,
+    },
   ],
   fromConfig(section: ConfigSection) {
     const credentials = section['credentials']
@@ -67,10 +85,12 @@ export const destination: DestinationPackage = {
     }
     const strategy = replaceStrategy(section['replace_strategy'])
     const pool = poolSize(section['pool_size'])
+    const timeout = statementTimeout(section['reader_statement_timeout_ms'])
     return postgres({
       credentials: credentials as string | PostgresCredentialFields,
       ...(strategy ? { replaceStrategy: strategy } : {}),
       ...(pool ? { poolSize: pool } : {}),
+      ...(timeout ? { reader: { statementTimeoutMs: timeout } } : {}),
     })
   },
 }

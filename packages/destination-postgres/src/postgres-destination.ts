@@ -14,6 +14,7 @@ import {
   postgresPublicCredentials,
 } from './postgres-credentials.ts'
 import { POSTGRES_MAX_IDENTIFIER_LENGTH } from './postgres-dialect.ts'
+import { openPostgresReader, type PostgresReaderOptions } from './postgres-reader.ts'
 
 /** Options of {@link postgres}. */
 export interface PostgresOptions {
@@ -35,6 +36,8 @@ export interface PostgresOptions {
   replaceStrategy?: ReplaceStrategy
   /** How long to wait for a connection. Default the URL's `connect_timeout`, else 15000 ms. */
   connectTimeoutMs?: number
+  /** The reader's settings (`openReader`): its statement timeout (default 60 s) and pool size (default 3). */
+  reader?: PostgresReaderOptions
 }
 
 /**
@@ -82,14 +85,15 @@ export async function postgresTablesHaveExtras(
  * publishes data, schema version, state and `_sluice_loads` in one transaction, holding a per-dataset advisory
  * lock from the first `migrate`/`startLoad`/`prepareTables`/`dropTables` of a package until its publish (so two
  * pipelines loading into the same dataset take turns). Credentials are validated here (throws
- * `SluiceError('CONFIG_INVALID')`); connecting happens in `createClient`.
+ * `SluiceError('CONFIG_INVALID')`); connecting happens in `createClient`. `openReader` reads a dataset in
+ * read-only transactions (see `openPostgresReader`).
  *
  * @example postgres({ credentials: 'postgresql://loader:secret@localhost:5432/analytics' })
  */
 export function postgres(options: PostgresOptions): Destination {
   const params = parsePostgresCredentials(options.credentials, options.ssl)
   const poolSize = Math.max(2, options.poolSize ?? 5)
-  return sqlDestination({
+  const destination = sqlDestination({
     name: 'postgres',
     capabilities: POSTGRES_CAPABILITIES,
     location: postgresLocation(params),
@@ -108,4 +112,9 @@ export function postgres(options: PostgresOptions): Destination {
     publishByRename: { hasExtras: postgresTablesHaveExtras },
     replaceStrategy: options.replaceStrategy ?? 'insert-from-staging',
   })
+  const reader = {
+    ...options.reader,
+    ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+  }
+  return { ...destination, openReader: (ctx) => openPostgresReader(params, ctx, reader) }
 }

@@ -1,5 +1,6 @@
 export {
   connectSnowflake,
+  openSnowflakeConnection,
   type SnowflakeClientOptions,
   SnowflakeSqlClient,
   splitQualified,
@@ -20,4 +21,5 @@ export {
   snowflakeDialect,
 } from './snowflake-dialect.ts'
 export { mapSnowflakeError, type SnowflakeErrorContext } from './snowflake-errors.ts'
+export { openSnowflakeReader, snowflakeReaderDialect } from './snowflake-reader.ts'
 export { redactCredentials, stagedSource } from './snowflake-staging.ts'

@@ -295,10 +295,11 @@ function summarize(sql: string): string {
 }
 
 /**
- * Opens a Snowflake session: password or key-pair login, then `ALTER SESSION` to UTC. Errors are mapped by
- * {@link mapSnowflakeError} (bad credentials, missing database, network).
+ * Logs in: a snowflake-sdk connection with password or key-pair authentication (the role given, else the
+ * user's default). Errors are mapped by {@link mapSnowflakeError} (bad credentials, missing database, network).
+ * The caller MUST destroy the connection.
  */
-export async function connectSnowflake(options: SnowflakeClientOptions): Promise<SnowflakeSqlClient> {
+export async function openSnowflakeConnection(options: SnowflakeClientOptions): Promise<Sdk.Connection> {
   const sdk = options.sdk ?? (await loadSdk())
   const p = options.params
   const conn = sdk.createConnection({
@@ -330,7 +331,12 @@ export async function connectSnowflake(options: SnowflakeClientOptions): Promise
       action: 'login',
     })
   })
-  const client = new SnowflakeSqlClient(conn, p)
+  return conn
+}
+
+/** Opens a Snowflake session ({@link openSnowflakeConnection}), then `ALTER SESSION` to UTC. */
+export async function connectSnowflake(options: SnowflakeClientOptions): Promise<SnowflakeSqlClient> {
+  const client = new SnowflakeSqlClient(await openSnowflakeConnection(options), options.params)
   try {
     await client.execute("ALTER SESSION SET TIMEZONE = 'UTC', QUOTED_IDENTIFIERS_IGNORE_CASE = FALSE")
   } catch (error) {

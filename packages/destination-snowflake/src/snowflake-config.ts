@@ -24,6 +24,12 @@ export const destination: DestinationPackage = {
     { key: 'credentials.database', description: 'database that holds the datasets', example: 'ANALYTICS' },
     { key: 'credentials.warehouse', description: "virtual warehouse (default the user's)" },
     { key: 'credentials.role', description: "role (default the user's)" },
+    {
+      key: 'reader_role',
+      description:
+        'role of queries through the reader (sluice pipeline NAME query); one with SELECT grants only makes Snowflake refuse writes (default: role)',
+      example: 'REPORTER',
+    },
     { key: 'stage_name', description: 'named stage job files are PUT into (default each table stage)' },
     { key: 'parallel_jobs', description: 'jobs loaded at once', default: 4 },
     {

@@ -32,6 +32,11 @@ export interface SnowflakeOptions {
   /** Role to use. Default the user's default role. */
   role?: string
   /**
+   * Role of the reader's sessions (`openReader`), e.g. one granted only USAGE and SELECT on the datasets: then
+   * Snowflake itself refuses every write. Default `role`. dlt-style: `reader_role`.
+   */
+  readerRole?: string
+  /**
    * Named stage (e.g. `MY_STAGE` or `DB.SCHEMA.MY_STAGE`) job files are PUT into. Default each staging
    * table's own table stage (`@%TABLE`). dlt calls it `stage_name`.
    */
@@ -76,6 +81,8 @@ export interface SnowflakeConnectionParams {
   database: string
   warehouse: string | undefined
   role: string | undefined
+  /** The reader's role; undefined: `role`. */
+  readerRole: string | undefined
   stage: string | undefined
   accessUrl: string | undefined
   parallelJobs: number
@@ -166,6 +173,7 @@ export function parseSnowflakeOptions(options: SnowflakeOptions): SnowflakeConne
     database,
     warehouse: pick(sources, 'warehouse'),
     role: pick(sources, 'role'),
+    readerRole: pick(sources, 'readerRole', 'reader_role'),
     stage: pick(sources, 'stage', 'stage_name', 'stageName'),
     accessUrl: pick(sources, 'accessUrl', 'access_url'),
     parallelJobs: parallel,

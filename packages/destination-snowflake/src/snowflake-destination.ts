@@ -9,6 +9,7 @@ import {
   snowflakeLocation,
 } from './snowflake-credentials.ts'
 import { SNOWFLAKE_MAX_IDENTIFIER_LENGTH } from './snowflake-dialect.ts'
+import { openSnowflakeReader } from './snowflake-reader.ts'
 
 /**
  * What Snowflake offers here: jsonl job files (PUT + COPY INTO, or COPY INTO from a staging bucket), all
@@ -48,6 +49,7 @@ function stageCheck(params: SnowflakeConnectionParams): (stage: Stage) => void {
  * the login happens in `createClient`. Accepts camelCase options or dlt's `[destination.snowflake]` section.
  * `staging-optimized` replace makes each table a zero-copy CLONE of its staging table, before the publish
  * transaction (DDL commits in Snowflake), so that replace is not atomic with the rest of the publish (as in dlt).
+ * `openReader` runs queries in a session of their own (see `openSnowflakeReader`; `readerRole` for its role).
  *
  * @example snowflake({ account: 'myorg-myaccount', user: 'LOADER', password: '...', database: 'ANALYTICS', warehouse: 'LOAD_WH' })
  */
@@ -58,7 +60,7 @@ export function snowflake(options: SnowflakeOptions): Destination {
     raw === 'truncate-and-insert' || raw === 'staging-optimized' || raw === 'insert-from-staging'
       ? raw
       : 'insert-from-staging'
-  return sqlDestination({
+  const destination = sqlDestination({
     name: 'snowflake',
     capabilities: SNOWFLAKE_CAPABILITIES,
     location: snowflakeLocation(params),
@@ -80,4 +82,5 @@ export function snowflake(options: SnowflakeOptions): Destination {
     ...(params.staging ? { staging: params.staging, keepStagedFiles: params.keepStagedFiles } : {}),
     checkStage: stageCheck(params),
   })
+  return { ...destination, openReader: (ctx) => openSnowflakeReader({ params }, ctx) }
 }

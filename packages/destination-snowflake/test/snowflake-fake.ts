@@ -3,17 +3,32 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { gunzipSync } from 'node:zlib'
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { createServer } from '@mswjs/http-middleware'
-import { jsValue, loadNdjson } from '@sluice/destination-testkit/warehouse'
+import { loadNdjson } from '@sluice/destination-testkit/warehouse'
 import { HttpResponse, http } from 'msw'
+import {
+  ok,
+  parametersOf,
+  type RequestOptions,
+  readJson,
+  runSql,
+  STAGE,
+  sessionStatement,
+  toDuck,
+  tokenOf,
+  unq,
+} from './snowflake-fake-protocol.ts'
 
 /** A statement the fake received. */
 export interface ReceivedStatement {
   sql: string
   binds: unknown[]
   session: string
+  /** Compiled only (`describeOnly`), not run. */
+  describeOnly: boolean
+  /** The request's statement parameters, e.g. `MULTI_STATEMENT_COUNT`. */
+  parameters: Record<string, unknown>
 }
 
 /** A COPY INTO the fake ran. */
@@ -31,6 +46,8 @@ interface Session {
   database: string | undefined
   conn: DuckDBConnection
   queue: Promise<unknown>
+  /** Session parameters set by ALTER SESSION (reported with every result). */
+  params: Map<string, string>
 }
 
 /** Options of {@link startFakeSnowflake}. */
@@ -49,7 +66,7 @@ export interface FakeSnowflakeOptions {
   bucketKeyId?: string
   /** Named external stages: stage name → local folder (the bucket root). */
   externalStages?: Record<string, string>
-  /** Statements (regex) that hang until the client sends an abort-request for them. */
+  /** Statements (regex) that hang when run (not when only compiled) until the client sends an abort-request. */
   hold?: RegExp
 }
 
@@ -57,7 +74,10 @@ export interface FakeSnowflakeOptions {
  * A Snowflake stand-in for tests: msw handlers for the endpoints snowflake-sdk calls (`/session/v1/login-request`,
  * `/queries/v1/query-request`, `/queries/v1/abort-request`, `/session?delete=true`, `/telemetry/send`,
  * `/session/heartbeat`), served on 127.0.0.1 by @mswjs/http-middleware. SQL runs against an in-memory DuckDB
- * after translating Snowflake's few differences (types, `:n` binds, CLONE); PUT answers with a `LOCAL_FS` stage
+ * after translating Snowflake's few differences (types, `:n` binds, CLONE), one statement per request unless
+ * MULTI_STATEMENT_COUNT says otherwise; `describeOnly` compiles without running; ALTER SESSION parameters and
+ * `USE SCHEMA` hold for the session; results come in Snowflake's JSON format (see snowflake-fake-protocol.ts);
+ * PUT answers with a `LOCAL_FS` stage
  * so the SDK's own file-transfer code copies (and gzips) the job file; COPY INTO loads staged files by column
  * name. Every statement, COPY and login is recorded for assertions.
  */
@@ -76,6 +96,7 @@ export class FakeSnowflake {
   private server!: Server
   private stageRoot = ''
   private readonly sessions = new Map<string, Session>()
+  private sessionSeq = 0
   private readonly options: Required<FakeSnowflakeOptions>
 
   constructor(options: FakeSnowflakeOptions = {}) {
@@ -197,8 +218,8 @@ export class FakeSnowflake {
     const token = randomUUID()
     const conn = await this.db.connect()
     await conn.run("SET TimeZone = 'UTC'")
-    const id = String(this.sessions.size + 1)
-    this.sessions.set(token, { id, user, database, conn, queue: Promise.resolve() })
+    const id = String(++this.sessionSeq)
+    this.sessions.set(token, { id, user, database, conn, queue: Promise.resolve(), params: new Map() })
     return HttpResponse.json({
       success: true,
       code: null,
@@ -229,12 +250,15 @@ export class FakeSnowflake {
     const body = (await readJson(request)) as {
       sqlText: string
       bindings?: Record<string, { value: unknown }>
+      describeOnly?: boolean
+      parameters?: Record<string, unknown>
     }
     const binds = Object.entries(body.bindings ?? {})
       .sort(([a], [b]) => Number(a) - Number(b))
       .map(([, b]) => b.value)
-    this.statements.push({ sql: body.sqlText, binds, session: session.id })
-    if (this.options.hold.test(body.sqlText)) {
+    const options = { describeOnly: body.describeOnly === true, parameters: body.parameters ?? {} }
+    this.statements.push({ sql: body.sqlText, binds, session: session.id, ...options })
+    if (this.options.hold.test(body.sqlText) && !options.describeOnly) {
       const requestId = new URL(request.url).searchParams.get('requestId') ?? ''
       await new Promise<void>((resolve) => this.held.set(requestId, resolve))
       return HttpResponse.json({
@@ -244,7 +268,7 @@ export class FakeSnowflake {
         data: { sqlState: '57014', queryId: randomUUID() },
       })
     }
-    const run = session.queue.then(() => this.runStatement(session, body.sqlText, binds))
+    const run = session.queue.then(() => this.runStatement(session, body.sqlText, binds, options))
     session.queue = run.catch(() => {})
     try {
       return HttpResponse.json((await run) as never)
@@ -259,14 +283,21 @@ export class FakeSnowflake {
     }
   }
 
-  private async runStatement(session: Session, sql: string, binds: unknown[]): Promise<unknown> {
+  private async runStatement(
+    session: Session,
+    sql: string,
+    binds: unknown[],
+    request: RequestOptions,
+  ): Promise<unknown> {
     const text = sql.trim()
     const queryId = randomUUID()
     for (const d of this.options.denied) {
       if (d.test(text))
         throw Object.assign(new Error('Insufficient privileges to operate on schema'), { code: '003001' })
     }
-    if (/^ALTER SESSION /i.test(text)) return ok(queryId, ['status'], [['Statement executed successfully.']])
+    const parameters = parametersOf(session.params)
+    const set = await sessionStatement(session.conn, session.params, text, queryId)
+    if (set) return set
     if (/^CREATE SCHEMA /i.test(text) && !session.database)
       throw Object.assign(
         new Error(
@@ -356,19 +387,7 @@ export class FakeSnowflake {
     const duckSql = clone
       ? `CREATE OR REPLACE TABLE ${toDuck(clone[1] as string)} AS SELECT * FROM ${toDuck(clone[2] as string)}`
       : toDuck(text)
-    const values = binds.map((b) => (b === null || b === undefined ? null : String(b)))
-    const reader = await session.conn.runAndReadAll(duckSql, values.length ? values : undefined)
-    const names = reader.columnNames()
-    const types = reader.columnTypes().map((t) => String(t))
-    const rows = reader.getRows().map((r) => r.map((v) => (v === null ? null : String(jsValue(v)))))
-    return ok(
-      queryId,
-      names.map((n) => n.toUpperCase()),
-      rows,
-      types.map((t) =>
-        /^(BIGINT|INTEGER|HUGEINT|SMALLINT|TINYINT|UBIGINT|DECIMAL\(\d+,0\))$/.test(t) ? 'fixed' : 'text',
-      ),
-    )
+    return runSql(session.conn, duckSql, binds, request, parameters, queryId)
   }
 
   /** The local folder behind a COPY source: an internal stage, a named external stage, or a bucket URL. */
@@ -397,75 +416,4 @@ export class FakeSnowflake {
   private stageDir(stage: string): string {
     return join(this.stageRoot, Buffer.from(stage.toUpperCase()).toString('base64url'))
   }
-}
-
-/** A stage reference: `@"S".%"T"`, `@NAME/path`. */
-const STAGE = '@(?:"(?:[^"]|"")*"|[^\\s"])+'
-
-function unq(quoted: string): string {
-  return quoted.slice(1, -1).replaceAll('""', '"')
-}
-
-function tokenOf(request: Request): string | undefined {
-  const auth = request.headers.get('authorization') ?? ''
-  return /Snowflake Token="([^"]+)"/.exec(auth)?.[1]
-}
-
-async function readJson(request: Request): Promise<unknown> {
-  const buf = Buffer.from(await request.arrayBuffer())
-  const text = request.headers.get('content-encoding') === 'gzip' ? gunzipSync(buf) : buf
-  return JSON.parse(text.toString('utf8'))
-}
-
-function ok(queryId: string, names: string[], rowset: unknown[][], types?: string[]): unknown {
-  return {
-    success: true,
-    code: null,
-    message: null,
-    data: {
-      parameters: [],
-      rowtype: names.map((name, i) => ({
-        name,
-        type: types?.[i] ?? 'text',
-        nullable: true,
-        scale: 0,
-        precision: 38,
-        length: null,
-        byteLength: null,
-        database: '',
-        schema: '',
-        table: '',
-      })),
-      rowset,
-      total: rowset.length,
-      returned: rowset.length,
-      queryId,
-      queryResultFormat: 'json',
-    },
-  }
-}
-
-/**
- * Translates the Snowflake SQL sluice sends to DuckDB: `:n` binds → `$n`, `TIMESTAMP_TZ(p)` → `TIMESTAMPTZ`,
- * `VARIANT` → `JSON`, `NUMBER(p,s)` → `DECIMAL(p,s)`, `FLOAT` → `DOUBLE`, `BINARY` → `BLOB`, `TIME(p)` → `TIME`.
- * Quoted identifiers and string literals are left alone.
- */
-export function toDuck(sql: string): string {
-  let out = ''
-  const re = /("(?:[^"]|"")*")|('(?:[^'\\]|\\.|'')*')|([^"']+)/gs
-  for (const m of sql.matchAll(re)) {
-    if (m[1] || m[2]) {
-      out += m[0]
-      continue
-    }
-    out += (m[3] as string)
-      .replace(/:(\d+)/g, '$$$1')
-      .replace(/\bTIMESTAMP_TZ\(\d\)/gi, 'TIMESTAMPTZ')
-      .replace(/\bTIME\(\d\)/gi, 'TIME')
-      .replace(/\bVARIANT\b/gi, 'JSON')
-      .replace(/\bNUMBER\((\d+),(\d+)\)/gi, 'DECIMAL($1,$2)')
-      .replace(/\bFLOAT\b/gi, 'DOUBLE')
-      .replace(/\bBINARY\b/gi, 'BLOB')
-  }
-  return out
 }

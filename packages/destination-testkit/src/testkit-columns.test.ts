@@ -1,7 +1,7 @@
 import { DATA_TYPES } from '@sluice/core/destination'
 import { describe, expect, it } from 'vitest'
 import { TRICKY_COLUMNS } from './testkit-csv-cases.ts'
-import { TYPE_COLUMNS } from './testkit-suites.ts'
+import { TYPE_COLUMNS } from './testkit-type-cases.ts'
 
 // Both column lists are written out by hand (their names and decimals differ on purpose): a data type added to
 // core must be added to both, or the suites would stop covering it without anyone noticing.

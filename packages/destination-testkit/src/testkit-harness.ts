@@ -53,6 +53,33 @@ export function makeTable(
   return table
 }
 
+let idSeq = 0
+function rid(): string {
+  idSeq++
+  return `id${idSeq}_${Math.random().toString(36).slice(2, 10)}`
+}
+
+/** A root row with system columns. */
+export function row(values: NormalizedRow, id: string = rid()): NormalizedRow {
+  return { ...values, _sluice_load_id: 'x', _sluice_id: id }
+}
+
+/** A child row tied to its parent and root. */
+export function child(
+  values: NormalizedRow,
+  parentId: string,
+  idx: number,
+  rootId: string = parentId,
+): NormalizedRow {
+  return {
+    ...values,
+    _sluice_parent_id: parentId,
+    _sluice_list_idx: idx,
+    _sluice_root_id: rootId,
+    _sluice_id: `${parentId}_${idx}`,
+  }
+}
+
 /** One table's rows in a test package. */
 export interface TestTableRows {
   table: Table

@@ -5,31 +5,15 @@ import type {
   StoredState,
   Table,
 } from '@sluice/core/destination'
-import { afterEach, describe, expect, it } from 'vitest'
-import { Harness, makeTable } from './testkit-harness.ts'
+import { expect } from 'vitest'
+import { child, type Harness, makeTable, row } from './testkit-harness.ts'
+import { readerSuite } from './testkit-reader-suite.ts'
+import { suiteRegistrar } from './testkit-register.ts'
+import { TYPE_COLUMNS, TYPE_ROWS } from './testkit-type-cases.ts'
 import type { DestinationUnderTest, TestDestinationOptions } from './testkit-types.ts'
 import { canonical, canonicalInput } from './testkit-values.ts'
 
 /** Names of the conformance suites, usable in `options.skip`. */
-/**
- * The columns of the `types` suite: one `c_<type>` per data type, plus a decimal with precision and scale.
- * (Not `TRICKY_COLUMNS`: those hold csv edge cases under plain names, with a 38,9 decimal.)
- */
-export const TYPE_COLUMNS: readonly Column[] = [
-  { name: 'k', dataType: 'bigint' },
-  { name: 'c_text', dataType: 'text' },
-  { name: 'c_bigint', dataType: 'bigint' },
-  { name: 'c_double', dataType: 'double' },
-  { name: 'c_bool', dataType: 'bool' },
-  { name: 'c_timestamp', dataType: 'timestamp' },
-  { name: 'c_date', dataType: 'date' },
-  { name: 'c_time', dataType: 'time' },
-  { name: 'c_decimal', dataType: 'decimal' },
-  { name: 'c_json', dataType: 'json' },
-  { name: 'c_binary', dataType: 'binary' },
-  { name: 'c_money', dataType: 'decimal', precision: 10, scale: 2 },
-]
-
 export const SUITE_NAMES: readonly string[] = [
   'storage',
   'types',
@@ -48,34 +32,8 @@ export const SUITE_NAMES: readonly string[] = [
   'state',
   'resume',
   'identifiers',
+  'reader',
 ]
-
-let idSeq = 0
-function rid(): string {
-  idSeq++
-  return `id${idSeq}_${Math.random().toString(36).slice(2, 10)}`
-}
-
-/** A root row with system columns. */
-function row(values: NormalizedRow, id: string = rid()): NormalizedRow {
-  return { ...values, _sluice_load_id: 'x', _sluice_id: id }
-}
-
-/** A child row tied to its parent and root. */
-function child(
-  values: NormalizedRow,
-  parentId: string,
-  idx: number,
-  rootId: string = parentId,
-): NormalizedRow {
-  return {
-    ...values,
-    _sluice_parent_id: parentId,
-    _sluice_list_idx: idx,
-    _sluice_root_id: rootId,
-    _sluice_id: `${parentId}_${idx}`,
-  }
-}
 
 /** Reads a table and canonicalizes the named columns, sorted by the first one. */
 async function read(h: Harness, table: Table, names?: string[]): Promise<Record<string, unknown>[]> {
@@ -98,50 +56,17 @@ const nameCol: Column = { name: 'name', dataType: 'text' }
 type Need = (caps: DestinationCapabilities) => string | undefined
 
 /**
- * Registers the conformance suites (vitest `describe` blocks) for a destination. Suites whose capability the
- * destination lacks skip their tests and print the reason. Call it at the top level of a test file.
+ * Registers the conformance suites (vitest `describe` blocks) for a destination, the query suite of its reader
+ * included (`reader`, see {@link testReader}). Suites whose capability the destination lacks skip their tests
+ * and print the reason. Call it at the top level of a test file.
  */
 export function testDestination(d: DestinationUnderTest, options: TestDestinationOptions = {}): void {
-  const open: Harness[] = []
-  afterEach(async () => {
-    for (const h of open.splice(0)) await h.close()
-  })
-  const harness = async (suite: string): Promise<Harness> => {
-    const h = new Harness(d, suite)
-    open.push(h)
-    return h.open()
-  }
-
+  const register = suiteRegistrar(d, options)
   const suite = (
     name: string,
     need: Need | undefined,
     body: (t: (title: string, fn: (h: Harness) => Promise<void>) => void) => void,
-  ) => {
-    if (options.skip?.includes(name)) {
-      const reason = options.skipReason ?? "skipped by the destination's test file"
-      console.info(`[testkit] ${d.name}: suite "${name}" skipped: ${reason}`)
-      describe.skip(`${d.name}: ${name} (skipped: ${reason})`, () => {
-        it('skipped', () => {})
-      })
-      return
-    }
-    describe(`${d.name}: ${name}`, () => {
-      body((title, fn) => {
-        it(title, async (ctx) => {
-          const h = await harness(name)
-          const missing = need?.(h.destination.capabilities)
-          if (missing) {
-            console.info(
-              `[testkit] ${d.name}: "${name} / ${title}" skipped: the destination lacks ${missing}`,
-            )
-            ctx.skip()
-            return
-          }
-          await fn(h)
-        })
-      })
-    })
-  }
+  ): void => register(name, need && ((destination) => need(destination.capabilities)), body)
   const needMerge =
     (strategy: 'delete-insert' | 'upsert' | 'scd2'): Need =>
     (caps) =>
@@ -195,44 +120,7 @@ export function testDestination(d: DestinationUnderTest, options: TestDestinatio
   suite('types', undefined, (t) => {
     t('every data type round-trips, with nulls', async (h) => {
       const table = makeTable('all_types', [...TYPE_COLUMNS])
-      const values: NormalizedRow[] = [
-        {
-          k: 1,
-          c_text: 'Grüße 👋 "quoted" \'single\' \\ back\nline',
-          c_bigint: '9007199254740993',
-          c_double: 1.5e-7,
-          c_bool: true,
-          c_timestamp: '2024-02-29T23:59:58.123Z',
-          c_date: '2024-02-29',
-          c_time: '13:14:15.5',
-          c_decimal: '12345678901234567890.123456789',
-          c_json: { a: [1, 'two', null], b: { c: true } },
-          c_binary: btoa('hello\u0000world'),
-          c_money: '12345678.91',
-        },
-        {
-          k: 2,
-          c_text: '',
-          c_bigint: -42,
-          c_double: -0.25,
-          c_bool: false,
-          c_timestamp: '1970-01-01T00:00:00.000Z',
-          c_date: '1999-12-31',
-          c_time: '00:00:00',
-          c_decimal: '-0.5',
-          c_json: [1, 2, 3],
-          c_binary: '',
-          c_money: '-0.01',
-        },
-        { k: 3 },
-        {
-          k: 4,
-          c_bigint: '-9223372036854775808',
-          c_timestamp: '2024-06-01T12:00:00Z',
-          c_json: 'just a string',
-          c_double: 0,
-        },
-      ]
+      const values = TYPE_ROWS
       await h.loadPackage([{ table, rows: values.map((v) => row(v)) }])
       const expected = values.map((v) => {
         const o: Record<string, unknown> = {}
@@ -697,4 +585,6 @@ export function testDestination(d: DestinationUnderTest, options: TestDestinatio
       expect(rows).toEqual([Object.fromEntries(odd.map((n, i) => [n, `v${i}'"`]))])
     })
   })
+
+  readerSuite(register)
 }

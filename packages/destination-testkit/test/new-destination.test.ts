@@ -37,7 +37,7 @@ describe('pnpm new:destination', () => {
 
   it('copies the template under the new name, in file names and contents', async () => {
     const { stdout } = await generate('acme', '--dir', target)
-    expect(stdout).toContain('wrote 12 files')
+    expect(stdout).toContain('wrote 13 files')
     expect(await files(target)).toEqual([
       'README.md',
       'package.json',
@@ -46,6 +46,7 @@ describe('pnpm new:destination', () => {
       'src/acme-destination.ts',
       'src/acme-dialect.ts',
       'src/acme-errors.ts',
+      'src/acme-reader.ts',
       'src/index.ts',
       'test/acme.test.ts',
       'tsconfig.build.json',
@@ -80,7 +81,8 @@ describe('pnpm new:destination', () => {
     const { stdout } = await run(bin('vitest'), ['run', '--reporter=verbose'], { cwd: target, env })
     expect(stdout).toContain('acme: identifiers > spaces, quotes, unicode')
     expect(stdout).toContain('acme: merge scd2 > retires missing and changed rows')
-    expect(stdout).toMatch(/Tests\s+26 passed \(26\)/)
+    expect(stdout).toContain('acme: reader > every write fails with READ_ONLY and changes nothing')
+    expect(stdout).toMatch(/Tests\s+32 passed \(32\)/)
   }, 240_000)
 
   it('refuses a folder that exists and a name it cannot use', async () => {

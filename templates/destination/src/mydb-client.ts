@@ -8,7 +8,8 @@ import { driverMissing, mydbError } from './mydb-errors.ts'
 // your engine's driver: open connections in `connectMydb`, run SQL in `MydbSqlClient`.
 const databases = new Map<string, Promise<DuckDBInstance>>()
 
-async function openDatabase(name: string): Promise<DuckDBInstance> {
+/** The engine's database of that name (this template's: an in-memory DuckDB, opened once per process). */
+export async function openDatabase(name: string): Promise<DuckDBInstance> {
   let database = databases.get(name)
   if (!database) {
     database = import('@duckdb/node-api').then(

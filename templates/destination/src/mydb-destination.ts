@@ -1,6 +1,7 @@
 import type { Destination, DestinationCapabilities } from '@sluice/core/destination'
 import { sqlDestination } from '@sluice/core/destination'
 import { connectMydb } from './mydb-client.ts'
+import { openMydbReader } from './mydb-reader.ts'
 
 /**
  * What the engine can do; core adapts to it and the conformance suites skip what is not claimed. Claim only what
@@ -26,14 +27,15 @@ export interface MydbOptions {
 
 /**
  * The Mydb destination: dataset = schema (plus `<dataset>_staging`), job files loaded by the client's bulk path,
- * each package published in one transaction. Core's `sqlDestination()` does the rest. Validate options here and
+ * each package published in one transaction. Core's `sqlDestination()` does the rest; `openReader` is the
+ * read-only query path (`openMydbReader`). Validate options here and
  * throw `SluiceError('CONFIG_INVALID')` naming the setting; connect in `connect`, never here.
  *
  * @example mydb({ database: 'analytics' })
  */
 export function mydb(options: MydbOptions): Destination {
   const { database } = options
-  return sqlDestination({
+  const destination = sqlDestination({
     name: 'mydb',
     capabilities: MYDB_CAPABILITIES,
     location: `mydb://${database}`,
@@ -41,4 +43,5 @@ export function mydb(options: MydbOptions): Destination {
     publicConfig: () => ({ database }),
     connect: () => connectMydb({ database }),
   })
+  return { ...destination, openReader: (ctx) => openMydbReader({ database }, ctx) }
 }

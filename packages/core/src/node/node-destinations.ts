@@ -19,6 +19,8 @@ export const DESTINATION_PACKAGES: Readonly<Record<string, string>> = {
   filesystem: '@sluice/destination-filesystem',
   bigquery: '@sluice/destination-bigquery',
   snowflake: '@sluice/destination-snowflake',
+  redshift: '@sluice/destination-redshift',
+  databricks: '@sluice/destination-databricks',
 }
 
 /** Imports a module by specifier; the caller's own `import` resolves from the caller's package. */

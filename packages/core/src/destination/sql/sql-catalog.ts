@@ -1,4 +1,4 @@
-import { SluiceError } from '../../errors.ts'
+import { isSluiceError, SluiceError } from '../../errors.ts'
 import type { SqlNames } from './sql-ddl.ts'
 import type { SqlClient } from './sql-types.ts'
 
@@ -14,7 +14,8 @@ export function catalogKey(schema: string, table: string): string {
 
 /**
  * The columns (folded) of every table in the dataset and its staging schema, keyed by {@link catalogKey}: from the
- * client's `listColumns`, else from `information_schema.columns`.
+ * client's `listColumns`, else from `information_schema.columns`. A failure is `DESTINATION_MIGRATE`, except a
+ * transient `SluiceError` of the client, which passes through unchanged.
  */
 export async function existingColumns(client: SqlClient, n: SqlNames): Promise<Map<string, Set<string>>> {
   let rows: Record<string, unknown>[]
@@ -31,6 +32,8 @@ export async function existingColumns(client: SqlClient, n: SqlNames): Promise<M
           schemas,
         )
   } catch (cause) {
+    // a lost connection or a conflict stays transient, so that the load is retried rather than given up
+    if (isSluiceError(cause) && cause.transient) throw cause
     throw new SluiceError('DESTINATION_MIGRATE', `[${n.dialect.name}] could not read the dataset's tables`, {
       cause,
       hint: 'check that the user may read information_schema',

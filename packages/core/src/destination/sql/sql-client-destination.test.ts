@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { SluiceError } from '../../errors.ts'
 import type { PipelineEvent } from '../../events.ts'
 import type { Schema, Table } from '../../schema/schema-types.ts'
 import type { DestinationCapabilities, DestinationContext, PackageLoad } from '../destination-types.ts'
@@ -282,6 +283,19 @@ describe('SqlClientDestination.migrate', () => {
     expect(ddl.some((s) => s.startsWith('CREATE TABLE IF NOT EXISTS "ds"."items"'))).toBe(false)
   })
 
+  it('a failing catalog read is DESTINATION_MIGRATE, but a transient error of the client stays transient', async () => {
+    const { client } = fakeClient()
+    const fail = (error: Error) => {
+      client.listColumns = async () => {
+        throw error
+      }
+      return over(client, caps(true)).migrate(schema, [])
+    }
+    await expect(fail(new Error('no grant'))).rejects.toMatchObject({ code: 'DESTINATION_MIGRATE' })
+    const lost = new SluiceError('DESTINATION_TRANSIENT', 'connection lost', { transient: true })
+    await expect(fail(lost)).rejects.toBe(lost)
+  })
+
   it("batches DDL outside transactions through the client's executeBatch", async () => {
     const { client, log } = fakeClient()
     const batches: (readonly string[])[] = []
@@ -375,5 +389,138 @@ describe('SqlClientDestination without transactional DDL', () => {
     const dest = over(client, caps(false), { publishByRename: {} })
     await dest.prepareTables(load.loadId, [table])
     expect(log.map((l) => l.sql)).toEqual(['DELETE FROM "ds_staging"."items"'])
+  })
+})
+
+describe('SqlClientDestination.complete without transactions: a repeated publish inserts nothing twice', () => {
+  const appendTable: Table = { ...table, writeDisposition: 'append' }
+  const kids: Table = {
+    name: 'items__kids',
+    parent: 'items',
+    writeDisposition: 'append',
+    columns: [
+      { name: 'v', dataType: 'text' },
+      { name: '_sluice_load_id', dataType: 'text' },
+      { name: '_sluice_parent_id', dataType: 'text' },
+      { name: '_sluice_id', dataType: 'text' },
+    ],
+  }
+  const appendLoad: PackageLoad = {
+    ...load,
+    schema: { ...schema, tables: { items: appendTable, items__kids: kids } },
+    tables: [
+      { table: appendTable, disposition: 'append', rows: 1 },
+      { table: kids, disposition: 'append', rows: 1 },
+    ],
+  }
+  const inserts = (log: Logged[]) =>
+    log.filter((l) => /^INSERT INTO "ds"\."items(__kids)?"/.test(l.sql)).map((l) => [l.sql, l.params])
+
+  it('an append skips each table that already holds rows of the load', async () => {
+    const { client, log } = fakeClient()
+    await over(client, caps(false)).complete(appendLoad)
+    expect(inserts(log)).toEqual([
+      [
+        'INSERT INTO "ds"."items" ("id", "x""; DROP TABLE t; --", "_sluice_load_id", "_sluice_id") SELECT s."id", s."x""; DROP TABLE t; --", s."_sluice_load_id", s."_sluice_id" FROM "ds_staging"."items" AS s WHERE NOT EXISTS (SELECT 1 FROM "ds"."items" AS g WHERE g."_sluice_load_id" = CAST($1 AS TEXT))',
+        [load.loadId],
+      ],
+      [
+        'INSERT INTO "ds"."items__kids" ("v", "_sluice_load_id", "_sluice_parent_id", "_sluice_id") SELECT s."v", s."_sluice_load_id", s."_sluice_parent_id", s."_sluice_id" FROM "ds_staging"."items__kids" AS s WHERE NOT EXISTS (SELECT 1 FROM "ds"."items__kids" AS g WHERE g."_sluice_load_id" = CAST($1 AS TEXT))',
+        [load.loadId],
+      ],
+    ])
+  })
+
+  it('a merge without keys is guarded the same way; one with keys deletes before it inserts, unguarded', async () => {
+    const plain: Table = { ...table, columns: table.columns.map(({ primaryKey: _p, ...c }) => c) }
+    const keyless = fakeClient()
+    await over(keyless.client, caps(false)).complete({
+      ...load,
+      schema: { ...schema, tables: { items: plain } },
+      tables: [{ table: plain, disposition: 'merge', mergeStrategy: 'delete-insert', rows: 1 }],
+    })
+    const [insert] = inserts(keyless.log)
+    expect(insert?.[0]).toMatch(
+      / AND NOT EXISTS \(SELECT 1 FROM "ds"\."items" AS g WHERE g\."_sluice_load_id" = CAST\(\$1 AS TEXT\)\)$/,
+    )
+    expect(insert?.[1]).toEqual([load.loadId])
+    const keyed = fakeClient()
+    await over(keyed.client, caps(false)).complete(load)
+    expect(keyed.log.some((l) => l.sql.startsWith('DELETE FROM "ds"."items"'))).toBe(true)
+    expect(
+      inserts(keyed.log).some(([sql]) => String(sql).includes('NOT EXISTS (SELECT 1 FROM "ds"."items" AS g')),
+    ).toBe(false)
+  })
+
+  it('with a transaction nothing is guarded (the publish is all or nothing)', async () => {
+    const { client, log } = fakeClient()
+    await over(client, caps(true)).complete(appendLoad)
+    expect(inserts(log).map(([sql]) => String(sql).includes('NOT EXISTS'))).toEqual([false, false])
+  })
+})
+
+describe("SqlDialect.deleteSyntax 'merge'", () => {
+  const withChild: Table = {
+    name: 'items__kids',
+    parent: 'items',
+    writeDisposition: 'merge',
+    columns: [
+      { name: 'v', dataType: 'text' },
+      { name: '_sluice_root_id', dataType: 'text' },
+      { name: '_sluice_id', dataType: 'text' },
+    ],
+  }
+  const family: PackageLoad = {
+    ...load,
+    schema: { ...schema, tables: { items: table, items__kids: withChild } },
+  }
+  const merging = (client: SqlClient): SqlClient => ({
+    ...client,
+    dialect: { ...dialect, deleteSyntax: 'merge', upsertSyntax: 'merge' },
+  })
+
+  it('deletes through MERGE ... WHEN MATCHED THEN DELETE, never DELETE with a subquery', async () => {
+    const { client, log } = fakeClient()
+    await over(merging(client), caps(false)).complete(family)
+    const sql = log.map((l) => l.sql)
+    const doomed =
+      'SELECT t."_sluice_id" FROM "ds"."items" AS t WHERE EXISTS (SELECT 1 FROM "ds_staging"."items" AS s WHERE s."id" = t."id")'
+    expect(sql).toContain(
+      `MERGE INTO "ds"."items__kids" AS d USING (SELECT DISTINCT i."_sluice_id" FROM (${doomed}) AS i) AS k ON d."_sluice_root_id" = k."_sluice_id" WHEN MATCHED THEN DELETE`,
+    )
+    expect(sql).toContain(
+      `MERGE INTO "ds"."items" AS d USING (SELECT DISTINCT i."_sluice_id" FROM (${doomed}) AS i) AS k ON d."_sluice_id" = k."_sluice_id" WHEN MATCHED THEN DELETE`,
+    )
+    expect(sql.some((s) => /^DELETE FROM "ds"\./.test(s))).toBe(false)
+  })
+
+  it('does the same for upsert, range deletes keeping their parameters', async () => {
+    const { client, log } = fakeClient()
+    const ranged = { ...table, columns: [...table.columns, { name: 'at', dataType: 'timestamp' as const }] }
+    await over(merging(client), caps(false)).complete({
+      ...family,
+      schema: { ...schema, tables: { items: ranged, items__kids: withChild } },
+      tables: [
+        {
+          table: ranged,
+          disposition: 'merge',
+          mergeStrategy: 'upsert',
+          rows: 1,
+          replaceRanges: [{ column: 'at', from: '2024-01-01T00:00:00Z', to: '2024-02-01T00:00:00Z' }],
+        },
+      ],
+    })
+    const deletes = log.filter(
+      (l) => l.sql.startsWith('MERGE INTO') && l.sql.endsWith('WHEN MATCHED THEN DELETE'),
+    )
+    expect(deletes.map((l) => l.sql.slice(0, 30))).toEqual([
+      'MERGE INTO "ds"."items__kids" ',
+      'MERGE INTO "ds"."items" AS d U',
+    ])
+    expect(deletes.map((l) => l.params)).toEqual([
+      ['2024-01-01T00:00:00Z', '2024-02-01T00:00:00Z'],
+      ['2024-01-01T00:00:00Z', '2024-02-01T00:00:00Z'],
+    ])
+    expect(log.some((l) => /^DELETE FROM "ds"\./.test(l.sql))).toBe(false)
   })
 })

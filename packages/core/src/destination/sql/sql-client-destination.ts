@@ -265,7 +265,11 @@ export class SqlClientDestination implements DestinationClient {
       }
       for (const { root, rootLoad } of roots) {
         if (early.has(root.name)) continue
-        const options = checked.get(root.name) ?? (await this.mergeOptions(db, root, rootLoad))
+        const checkedOptions = checked.get(root.name) ?? (await this.mergeOptions(db, root, rootLoad))
+        // without a transaction a failed publish is repeated on top of what it did: nothing may be inserted twice
+        const options = this.capabilities.transactions
+          ? checkedOptions
+          : { ...checkedOptions, onceForLoad: load.loadId }
         const renamed =
           this.publishByRename &&
           (await renamePublishSql(db, this.names, load.schema, root, rootLoad, options, this.publishByRename))

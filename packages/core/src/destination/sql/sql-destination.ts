@@ -32,7 +32,9 @@ function checkStaging(options: SqlDestinationOptions): void {
  * bulk-loads job files, and offers optional hooks (`SqlClient.lockDataset`, `loadStaged`, `readStaging`,
  * `SqlDialect.cloneTableSql`, `moveTableSql`). Every job loads into `<dataset>_staging` (through the stage when
  * `staging` is set); `complete()` publishes in one transaction where `capabilities.transactions` is true, and is a
- * no-op for a load that already has a `_sluice_loads` row. Throws `CONFIG_INVALID`/`CONFIG_MISSING` for a staging
+ * no-op for a load that already has a `_sluice_loads` row. Without transactions it runs statement by statement,
+ * and a publish repeated after a failure inserts nothing twice (appends skip tables that hold rows of the load
+ * already; merges delete before they insert). Throws `CONFIG_INVALID`/`CONFIG_MISSING` for a staging
  * option the engine cannot use.
  *
  * @example sqlDestination({ name: 'mydb', capabilities, location: 'mydb://host/db', connect: () => connectMydb(params) })

@@ -4,11 +4,13 @@ import { SCD2_COLUMNS, SYSTEM_COLUMNS, stagingColumns } from './sql-ddl.ts'
 import {
   columnList,
   dedupSortOf,
+  deleteInSql,
   hardDeleteOf,
   insertFromStagingSql,
   keyMatch,
   mergeKeyOf,
   notDeletedSql,
+  notLoadedYetSql,
   primaryKeyOf,
   rootLinkOf,
   type SqlStatement,
@@ -22,6 +24,12 @@ export interface MergeSqlOptions {
    * rows with the same primary key: the de-duplicating window is left out. Default false.
    */
   stagingUnique?: boolean
+  /**
+   * The load id, for a publish without a transaction that may be repeated after a failure: an insert that no
+   * delete precedes (an append, a merge without keys) skips a table that holds rows of this load already, so a
+   * repeated publish adds nothing twice. Default none: every insert runs.
+   */
+  onceForLoad?: string
 }
 
 /**
@@ -94,24 +102,32 @@ function deleteWhere(
   for (const child of tableFamily(schema, root).slice(1).reverse()) {
     const link = rootLinkOf(child, root)
     if (!link) continue
-    out.push({ sql: `DELETE FROM ${names.table(child.name)} WHERE ${names.q(link)} IN (${doomed})`, params })
+    out.push(deleteInSql(names, names.table(child.name), link, doomed, params))
   }
-  out.push({
-    sql: `DELETE FROM ${names.table(root.name)} WHERE ${names.q(SYSTEM_COLUMNS.id)} IN (${doomed})`,
-    params,
-  })
+  out.push(deleteInSql(names, names.table(root.name), SYSTEM_COLUMNS.id, doomed, params))
   return out
 }
 
-/** Inserts the staging rows of descendants whose root is among `rootIds` (a subquery of root `_sluice_id`s). */
-function insertChildren(names: SqlNames, schema: Schema, root: Table, rootIds: string): SqlStatement[] {
+/**
+ * Inserts the staging rows of descendants whose root is among `rootIds` (a subquery of root `_sluice_id`s); with
+ * `onceForLoad`, only into tables that hold no row of that load yet.
+ */
+function insertChildren(
+  names: SqlNames,
+  schema: Schema,
+  root: Table,
+  rootIds: string,
+  onceForLoad?: string,
+): SqlStatement[] {
   return tableFamily(schema, root)
     .slice(1)
     .map((child) => {
       const link = rootLinkOf(child, root)
-      return {
-        sql: insertFromStagingSql(names, child, link ? `s.${names.q(link)} IN (${rootIds})` : undefined),
-      }
+      const where = link ? [`s.${names.q(link)} IN (${rootIds})`] : []
+      const guard = onceForLoad === undefined ? undefined : notLoadedYetSql(names, child, 1)
+      if (guard) where.push(guard)
+      const sql = insertFromStagingSql(names, child, where.length ? where.join(' AND ') : undefined)
+      return guard ? { sql, params: [onceForLoad] } : { sql }
     })
 }
 
@@ -139,12 +155,16 @@ export function deleteInsertSql(
   const range = rangeCondition(names, root, replaceRanges, 1)
   if (range.sql) conditions.push(range.sql)
   if (conditions.length) out.push(...deleteWhere(names, schema, root, conditions.join(' OR '), range.params))
+  // nothing deleted first: a repeated publish must not insert twice
+  const once = conditions.length === 0 ? options.onceForLoad : undefined
+  const guard = once === undefined ? undefined : notLoadedYetSql(names, root, 1)
   const cols = stagingColumns(root)
   const deduped = dedupedStagingSql(names, root, options)
-  const winners = `SELECT ${columnList(names, cols, 'w')} FROM (${deduped}) AS w WHERE ${notDeletedSql(names, hardDeleteOf(root), 'w')}`
-  out.push({ sql: `INSERT INTO ${names.table(root.name)} (${columnList(names, cols)}) ${winners}` })
+  const winners = `SELECT ${columnList(names, cols, 'w')} FROM (${deduped}) AS w WHERE ${notDeletedSql(names, hardDeleteOf(root), 'w')}${guard ? ` AND ${guard}` : ''}`
+  const insert = `INSERT INTO ${names.table(root.name)} (${columnList(names, cols)}) ${winners}`
+  out.push(guard ? { sql: insert, params: [once] } : { sql: insert })
   const ids = `SELECT w.${names.q(SYSTEM_COLUMNS.id)} FROM (${deduped}) AS w WHERE ${notDeletedSql(names, hardDeleteOf(root), 'w')}`
-  out.push(...insertChildren(names, schema, root, ids))
+  out.push(...insertChildren(names, schema, root, ids, once))
   return out
 }
 
@@ -176,22 +196,17 @@ export function upsertSql(
     const link = rootLinkOf(child, root)
     if (!link) continue
     const cond = range.sql ? `${touched} OR ${range.sql}` : touched
-    out.push({
-      sql: `DELETE FROM ${names.table(child.name)} WHERE ${names.q(link)} IN (SELECT t.${names.q(SYSTEM_COLUMNS.id)} FROM ${target} AS t WHERE ${cond})`,
-      params: range.params,
-    })
+    const ids = `SELECT t.${names.q(SYSTEM_COLUMNS.id)} FROM ${target} AS t WHERE ${cond}`
+    out.push(deleteInSql(names, names.table(child.name), link, ids, range.params))
   }
   if (range.sql) {
-    out.push({
-      sql: `DELETE FROM ${target} WHERE ${names.q(SYSTEM_COLUMNS.id)} IN (SELECT t.${names.q(SYSTEM_COLUMNS.id)} FROM ${target} AS t WHERE ${range.sql})`,
-      params: range.params,
-    })
+    const ids = `SELECT t.${names.q(SYSTEM_COLUMNS.id)} FROM ${target} AS t WHERE ${range.sql}`
+    out.push(deleteInSql(names, target, SYSTEM_COLUMNS.id, ids, range.params))
   }
   if (hd) {
     const deleted = `SELECT 1 FROM (${deduped}) AS d WHERE ${keyMatch(names, pk, 'd', 't')} AND NOT ${notDeletedSql(names, hd, 'd')}`
-    out.push({
-      sql: `DELETE FROM ${target} WHERE ${names.q(SYSTEM_COLUMNS.id)} IN (SELECT t.${names.q(SYSTEM_COLUMNS.id)} FROM ${target} AS t WHERE EXISTS (${deleted}))`,
-    })
+    const ids = `SELECT t.${names.q(SYSTEM_COLUMNS.id)} FROM ${target} AS t WHERE EXISTS (${deleted})`
+    out.push(deleteInSql(names, target, SYSTEM_COLUMNS.id, ids))
   }
   const live = `SELECT ${columnList(names, cols, 'w')} FROM (${deduped}) AS w WHERE ${notDeletedSql(names, hd, 'w')}`
   const nonKey = cols.filter((c) => !pk.includes(c.name))

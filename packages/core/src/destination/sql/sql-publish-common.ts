@@ -79,6 +79,38 @@ export function rootLinkOf(table: Table, root: Table): string | undefined {
   return undefined
 }
 
+/**
+ * Deletes the rows of `table` (qualified) whose `column` is among `ids`, a subquery whose one column is
+ * `_sluice_id`: `DELETE FROM table WHERE column IN (ids)`, or with the dialect's `deleteSyntax: 'merge'` a
+ * `MERGE INTO table USING (SELECT DISTINCT ...) ON ... WHEN MATCHED THEN DELETE`, which deletes the same rows.
+ */
+export function deleteInSql(
+  names: SqlNames,
+  table: string,
+  column: string,
+  ids: string,
+  params?: unknown[],
+): SqlStatement {
+  const col = names.q(column)
+  const id = names.q(SYSTEM_COLUMNS.id)
+  const sql =
+    names.dialect.deleteSyntax === 'merge'
+      ? `MERGE INTO ${table} AS d USING (SELECT DISTINCT i.${id} FROM (${ids}) AS i) AS k ON d.${col} = k.${id} WHEN MATCHED THEN DELETE`
+      : `DELETE FROM ${table} WHERE ${col} IN (${ids})`
+  return params ? { sql, params } : { sql }
+}
+
+/**
+ * For a publish without a transaction, repeated after a failure: the condition (one typed parameter, `param`,
+ * the load id) under which an insert into `table` still has to run: the table holds no row of the load yet.
+ * Undefined for a table without `_sluice_load_id`.
+ */
+export function notLoadedYetSql(names: SqlNames, table: Table, param: number): string | undefined {
+  const column = table.columns.find((c) => c.name === SYSTEM_COLUMNS.loadId)
+  if (!column) return undefined
+  return `NOT EXISTS (SELECT 1 FROM ${names.table(table.name)} AS g WHERE g.${names.q(column.name)} = ${names.typedParam(param, column)})`
+}
+
 /** A statement with its parameters. */
 export interface SqlStatement {
   sql: string

@@ -65,8 +65,9 @@ export function publishSql(
       schema,
       { ...root, columns: root.columns.map(({ primaryKey: _p, mergeKey: _m, ...c }) => c) },
       tl.replaceRanges,
+      options.onceForLoad === undefined ? {} : { onceForLoad: options.onceForLoad },
     )
-  return appendSql(names, schema, root)
+  return appendSql(names, schema, root, options.onceForLoad)
 }
 
 /** Each root table of a load once, with its own table load (or the first of its family's). */

@@ -1,10 +1,28 @@
 import type { Schema, Table } from '../../schema/schema-types.ts'
 import { createTableSql, deleteAllSql, type SqlNames, stagingColumns } from './sql-ddl.ts'
-import { insertFromStagingSql, type SqlStatement, tableFamily } from './sql-publish-common.ts'
+import {
+  insertFromStagingSql,
+  notLoadedYetSql,
+  type SqlStatement,
+  tableFamily,
+} from './sql-publish-common.ts'
 
-/** Append: every table of the family gets its staging rows. */
-export function appendSql(names: SqlNames, schema: Schema, root: Table): SqlStatement[] {
-  return tableFamily(schema, root).map((t) => ({ sql: insertFromStagingSql(names, t) }))
+/**
+ * Append: every table of the family gets its staging rows. With `onceForLoad` (a publish without a transaction,
+ * see `MergeSqlOptions`), a table that holds rows of that load already gets none.
+ */
+export function appendSql(
+  names: SqlNames,
+  schema: Schema,
+  root: Table,
+  onceForLoad?: string,
+): SqlStatement[] {
+  return tableFamily(schema, root).map((t) => {
+    const guard = onceForLoad === undefined ? undefined : notLoadedYetSql(names, t, 1)
+    return guard
+      ? { sql: insertFromStagingSql(names, t, guard), params: [onceForLoad] }
+      : { sql: insertFromStagingSql(names, t) }
+  })
 }
 
 /**

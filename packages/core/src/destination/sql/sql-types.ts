@@ -21,6 +21,12 @@ export interface SqlDialect {
   /** How `merge` + `upsert` is written: `on-conflict` (PostgreSQL, DuckDB) or `merge` (MERGE INTO). Default `on-conflict`. */
   readonly upsertSyntax?: 'on-conflict' | 'merge'
   /**
+   * How a merge deletes the rows whose key is in a subquery: `subquery` writes `DELETE FROM t WHERE k IN
+   * (SELECT ...)`; `merge` writes `MERGE INTO t USING (SELECT DISTINCT ...) ON ... WHEN MATCHED THEN DELETE`, for
+   * engines whose DELETE takes no nested subqueries (Databricks). Default `subquery`.
+   */
+  readonly deleteSyntax?: 'subquery' | 'merge'
+  /**
    * Quoted, qualified name of a table in a schema (both given unquoted, case rule applied). Default
    * `"schema"."table"`. Engines where a schema can be mistaken for a catalog of the same name (DuckDB) add the
    * catalog.
