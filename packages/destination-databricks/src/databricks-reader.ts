@@ -73,6 +73,14 @@ export function databricksReaderDialect(datasetName: string): ReaderDialect {
   }
 }
 
+/** A query stopped by its signal; `cause` is what the stopped request failed with, else the abort reason. */
+function aborted(signal: AbortSignal, cause: unknown = signal.reason): SluiceError {
+  return new SluiceError('RUN_ABORTED', '[databricks] the query was cancelled', {
+    cause,
+    hint: 'its signal was aborted (a running statement is cancelled on the warehouse); run it again to get its rows',
+  })
+}
+
 /** A syntax error: what Databricks answers for anything that is not one query inside a subquery. */
 const SYNTAX_ERROR = /PARSE_SYNTAX_ERROR|ParseException/
 /** Failures that are not the query's: passed on as they are (credentials, network, a busy warehouse). */
@@ -85,7 +93,8 @@ const PASS_ON = new Set(['DESTINATION_AUTH', 'DESTINATION_CONNECT', 'DESTINATION
  * statements fail there with a syntax error (reported as `READ_ONLY`), before anything runs. Unqualified names
  * resolve to the dataset (the request's `schema`). Results come as `INLINE` `JSON_ARRAY` chunks, fetched as the
  * iterator asks for them, with `row_limit` = `readerRowLimit`; a larger result fails with `QUERY_FAILED` before a
- * row is yielded.
+ * row is yielded. An aborted signal fails the query with `RUN_ABORTED`: before it starts, while it runs (the
+ * statement is cancelled on the warehouse), while a chunk is fetched, and before each chunk is yielded.
  */
 export class DatabricksReader implements SqlReader {
   readonly dialect: ReaderDialect
@@ -110,6 +119,7 @@ export class DatabricksReader implements SqlReader {
     const size = Math.max(1, options.chunkSize ?? 1000)
     const signal = options.signal
     const action = 'read-only query'
+    if (signal?.aborted) throw aborted(signal)
     // a trailing semicolon is harmless in a query but would end the subquery early
     const body = sql.trim().replace(/;\s*$/, '')
     let result: StatementResult
@@ -144,6 +154,8 @@ export class DatabricksReader implements SqlReader {
       for (const values of chunk.data_array ?? []) {
         rows.push(columns.map((c, i) => readerValue(values[i], c.dataType)))
         if (rows.length === size) {
+          // the statement has finished (its result is on the warehouse): nothing runs there to cancel
+          if (signal?.aborted) throw aborted(signal)
           yield { columns, rows }
           yielded = true
           rows = []
@@ -157,13 +169,12 @@ export class DatabricksReader implements SqlReader {
         throw this.#failure(error, signal)
       }
     }
+    if (signal?.aborted) throw aborted(signal)
     if (rows.length > 0 || !yielded) yield { columns, rows }
   }
 
   #failure(error: unknown, signal: AbortSignal | undefined): SluiceError {
-    if (signal?.aborted) {
-      return new SluiceError('RUN_ABORTED', '[databricks] the query was cancelled', { cause: error })
-    }
+    if (signal?.aborted) return aborted(signal, error)
     if (isSluiceError(error) && PASS_ON.has(error.code)) return error
     const cause = isSluiceError(error) ? error.cause : error
     const detail = cause instanceof Error ? cause.message : String(cause)

@@ -176,4 +176,21 @@ describe('the databricks reader', () => {
     const id = fake.statements.find((s) => s.statement.includes('slow_query'))?.id
     await expect.poll(() => fake.cancels.includes(id as string)).toBe(true)
   })
+
+  it('a signal aborted between chunks stops the query with RUN_ABORTED before the next chunk', async () => {
+    const r = await reader()
+    const controller = new AbortController()
+    const iterator = r
+      .query('SELECT k FROM all_types ORDER BY k', [], { chunkSize: 1, signal: controller.signal })
+      [Symbol.asyncIterator]()
+    const first = await iterator.next()
+    expect(first.value?.rows).toEqual([[1n]])
+    controller.abort(new Error('enough'))
+    // row 2 is in the result chunk already fetched: it must not be yielded after the abort
+    const e = await iterator.next().catch((x: unknown) => x)
+    expect(isSluiceError(e, 'RUN_ABORTED'), String(e)).toBe(true)
+    expect(String((e as Error).cause)).toContain('enough')
+    const [again] = await collect(r.query('SELECT count(*) AS n FROM all_types'))
+    expect(again?.rows).toEqual([[7n]])
+  })
 })

@@ -1,5 +1,5 @@
 export { TRICKY_COLUMNS, TRICKY_LONG_TEXT, TRICKY_ROWS, writeJobFile } from './testkit-csv-cases.ts'
 export { testReader, WRITE_ATTEMPTS } from './testkit-reader-suite.ts'
 export { SUITE_NAMES, testDestination } from './testkit-suites.ts'
-export type { DestinationUnderTest, TestDestinationOptions } from './testkit-types.ts'
+export type { DestinationUnderTest, StoredAs, TestDestinationOptions } from './testkit-types.ts'
 export { canonical, canonicalRows } from './testkit-values.ts'

@@ -9,7 +9,7 @@ import { expect } from 'vitest'
 import { type Harness, makeTable, row } from './testkit-harness.ts'
 import { type RegisterSuite, type SuiteNeed, suiteRegistrar } from './testkit-register.ts'
 import { TYPE_COLUMNS, TYPE_ROWS } from './testkit-type-cases.ts'
-import type { DestinationUnderTest, TestDestinationOptions } from './testkit-types.ts'
+import type { DestinationUnderTest, StoredAs, TestDestinationOptions } from './testkit-types.ts'
 import { canonical, canonicalInput } from './testkit-values.ts'
 
 const items = makeTable('items', [
@@ -47,6 +47,20 @@ const JS_TYPE: Record<DataType, (v: unknown) => boolean> = {
   decimal: (v) => typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v),
   json: (v) => v !== undefined && !(v instanceof Uint8Array),
   binary: (v) => v instanceof Uint8Array,
+}
+
+/** A value stored as text (see `TestDestinationOptions.storedAs`) as the JS value of the type it was loaded as. */
+const FROM_TEXT: Record<keyof StoredAs, (text: string) => unknown> = {
+  time: (text) => text,
+  json: (text) => JSON.parse(text),
+}
+
+/** The types declared stored as text, e.g. `time, json`; empty when none. */
+function describeStoredAs(storedAs: StoredAs): string {
+  return Object.entries(storedAs)
+    .filter(([, stored]) => stored !== undefined)
+    .map(([type]) => type)
+    .join(', ')
 }
 
 /** Every chunk of a query, and its columns and rows. */
@@ -93,9 +107,12 @@ async function withReader(h: Harness, fn: (reader: SqlReader) => Promise<void>):
 /**
  * The query suite of `Destination.openReader`: parameters, unqualified names, every type as its documented JS
  * value, streaming in chunks, clear errors, and every write refused with `READ_ONLY` while the data stays.
+ * `options.storedAs` names the types the destination keeps as text (named in the type test's title).
  */
-export function readerSuite(register: RegisterSuite): void {
+export function readerSuite(register: RegisterSuite, options: TestDestinationOptions = {}): void {
   const needReader: SuiteNeed = (d) => (d.openReader ? undefined : 'a reader (openReader)')
+  const storedAs = options.storedAs ?? {}
+  const declared = describeStoredAs(storedAs)
   register('reader', needReader, (t) => {
     t('unqualified names resolve to the dataset; parameters bind', async (h) => {
       await h.loadPackage([{ table: items, rows: itemRows }])
@@ -126,7 +143,8 @@ export function readerSuite(register: RegisterSuite): void {
       })
     })
 
-    t('every data type comes back as its documented JS value', async (h) => {
+    const storedNote = declared ? ` (declared stored as text: ${declared})` : ''
+    t(`every data type comes back as its documented JS value${storedNote}`, async (h) => {
       const table = makeTable('all_types', [...TYPE_COLUMNS])
       await h.loadPackage([{ table, rows: TYPE_ROWS.map((v) => row(v)) }])
       await withReader(h, async (reader) => {
@@ -136,15 +154,32 @@ export function readerSuite(register: RegisterSuite): void {
           const i = names(columns).indexOf(c.name)
           expect(i, `column ${c.name}`).toBeGreaterThanOrEqual(0)
           const column = columns[i]!
-          expect(column.dataType, `type of ${c.name} (${column.nativeType})`).toBe(c.dataType)
+          const stored = storedAs[c.dataType as keyof StoredAs]
+          expect(
+            column.dataType,
+            `type of ${c.name} (${column.nativeType})${stored ? `, declared stored as ${stored}` : ''}`,
+          ).toBe(stored ?? c.dataType)
           expect(column.nativeType.length, `native type of ${c.name}`).toBeGreaterThan(0)
           rows.forEach((r, n) => {
-            const value = r[i]
+            const read = r[i]
             const input = TYPE_ROWS[n]![c.name]
             if (c.name.startsWith('_sluice_')) return
             if (input === undefined || input === null) {
-              expect(value, `${c.name} of row ${n + 1}`).toBeNull()
+              expect(read, `${c.name} of row ${n + 1}`).toBeNull()
               return
+            }
+            let value = read
+            if (stored) {
+              expect(JS_TYPE[stored](read), `${c.name} of row ${n + 1} as ${stored}: ${String(read)}`).toBe(
+                true,
+              )
+              try {
+                value = FROM_TEXT[c.dataType as keyof StoredAs](read as string)
+              } catch (error) {
+                throw new Error(`${c.name} of row ${n + 1}: ${String(read)} is not ${c.dataType} text`, {
+                  cause: error,
+                })
+              }
             }
             expect(JS_TYPE[c.dataType](value), `${c.name} of row ${n + 1}: ${String(value)}`).toBe(true)
             if (c.dataType === 'json') expect(value, `${c.name} of row ${n + 1}`).toEqual(input)
@@ -254,5 +289,5 @@ export function readerSuite(register: RegisterSuite): void {
  * instance. Call it at the top level of a test file.
  */
 export function testReader(d: DestinationUnderTest, options: TestDestinationOptions = {}): void {
-  readerSuite(suiteRegistrar(d, options))
+  readerSuite(suiteRegistrar(d, options), options)
 }

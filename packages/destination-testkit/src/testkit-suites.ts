@@ -586,5 +586,5 @@ export function testDestination(d: DestinationUnderTest, options: TestDestinatio
     })
   })
 
-  readerSuite(register)
+  readerSuite(register, options)
 }

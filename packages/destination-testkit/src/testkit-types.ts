@@ -25,4 +25,20 @@ export interface TestDestinationOptions {
   skip?: string[]
   /** Why the listed suites are skipped. Default `skipped by the destination's test file`. */
   skipReason?: string
+  /**
+   * The sluice types the destination has no native type for and stores as text, e.g. `{ time: 'text', json:
+   * 'text' }` for a warehouse that keeps both in a string column. The reader suite then expects `text` on such a
+   * column, and text that still holds the loaded value: a time as `HH:MM:SS[.ffffff]`, JSON text that parses to
+   * the loaded JSON. Named in the title of the reader suite's type test. Default none: every type comes back as
+   * itself, and a declared type that comes back as itself fails too.
+   */
+  storedAs?: StoredAs
+}
+
+/** Sluice types a destination stores as text (see {@link TestDestinationOptions.storedAs}). */
+export interface StoredAs {
+  /** `time` kept as `HH:MM:SS[.ffffff]` text. */
+  time?: 'text'
+  /** `json` kept as JSON text. */
+  json?: 'text'
 }
