@@ -96,7 +96,7 @@ describe('parseBigQueryOptions', () => {
 })
 
 describe('the settings a pipeline records (publicConfig)', () => {
-  it('are the project, location and endpoint, never the key', async () => {
+  it('are the project, location, endpoint and load settings, never the key', async () => {
     const dest = await destination.fromConfig(
       { credentials: key, location: 'EU', api_endpoint: 'http://127.0.0.1:9050' },
       { pipelineName: 'p', stage: () => Promise.reject(new Error('unused')) },
@@ -106,6 +106,9 @@ describe('the settings a pipeline records (publicConfig)', () => {
       project_id: 'proj-from-key',
       location: 'EU',
       api_endpoint: 'http://127.0.0.1:9050',
+      parallel_jobs: 4,
+      replace_strategy: 'insert-from-staging',
+      keep_staged_files: false,
     })
     expect(JSON.stringify(recorded)).not.toContain('PRIVATE KEY')
   })

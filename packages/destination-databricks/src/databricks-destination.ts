@@ -59,8 +59,12 @@ export function databricks(options: DatabricksOptions): Destination {
             staging_volume_name: `${params.stagingVolume.catalog}.${params.stagingVolume.schema}.${params.stagingVolume.volume}`,
           }
         : {}),
+      keep_staged_files: params.keepStagedFiles,
+      ...(params.stagingCredentialsName ? { staging_credentials_name: params.stagingCredentialsName } : {}),
+      is_staging_external_location: params.isStagingExternalLocation,
       replace_strategy: params.replaceStrategy,
       parallel_jobs: params.parallelJobs,
+      reader_row_limit: params.readerRowLimit,
     }),
     connect: () => connectDatabricks({ params, tokens }),
     maxParallelJobs: params.parallelJobs,

@@ -101,6 +101,9 @@ export function postgres(options: PostgresOptions): Destination {
       credentials: postgresPublicCredentials(options.credentials, params),
       ...(options.replaceStrategy ? { replace_strategy: options.replaceStrategy } : {}),
       ...(options.poolSize !== undefined ? { pool_size: poolSize } : {}),
+      ...(options.reader?.statementTimeoutMs !== undefined
+        ? { reader_statement_timeout_ms: options.reader.statementTimeoutMs }
+        : {}),
     }),
     connect: () =>
       connectPostgres({

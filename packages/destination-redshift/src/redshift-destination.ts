@@ -107,6 +107,7 @@ export function redshift(options: RedshiftOptions): Destination {
       },
       ...(options.stagingIamRole ? { staging_iam_role: options.stagingIamRole } : {}),
       ...(options.stagingRegion ? { staging_region: options.stagingRegion } : {}),
+      ...(options.keepStagedFiles !== undefined ? { keep_staged_files: options.keepStagedFiles } : {}),
       ...(options.replaceStrategy ? { replace_strategy: options.replaceStrategy } : {}),
       ...(options.poolSize !== undefined ? { pool_size: poolSize } : {}),
     }),
