@@ -134,6 +134,39 @@ describe('the dataset API on DuckDB', () => {
     )
   })
 
+  test('head (5 by default), in, isNull and a SQL fragment: the rows DuckDB returns by hand', async () => {
+    const byHand = async (sql: string) => (await duckdbQuery(file, sql)).map((r) => r[0]) as number[]
+    expect((await data.table('entries').head().rows()).length).toBe(5)
+    expect((await data.table('entries').head(2).fetchall()).length).toBe(2)
+    const ids = await byHand('select id::INTEGER from shop_data.entries order by id limit 3')
+    const picked = await data.table('entries').select('id').where('id', 'in', ids).orderBy('id').rows()
+    expect(picked.map((r) => r['id'])).toEqual(ids)
+    const noText = await data.table('entries').where('text', 'isNull').select('id').rows()
+    expect(noText.length).toBe(
+      (await byHand('select count(*)::INTEGER from shop_data.entries where text is null'))[0],
+    )
+    const fragment = await data
+      .table('entries')
+      .where('duration > 3600 and billable = 1')
+      .select('id')
+      .orderBy('id')
+      .rows()
+    expect(fragment.length).toBeGreaterThan(0)
+    expect(fragment.map((r) => r['id'])).toEqual(
+      await byHand(
+        'select id::INTEGER from shop_data.entries where duration > 3600 and billable = 1 order by id',
+      ),
+    )
+  })
+
+  test('query takes one statement and never writes: both fail with READ_ONLY, the data unchanged', async () => {
+    const before = await duckdbCounts(file, 'shop_data')
+    for (const sql of ['select 1; select 2', 'delete from entries', 'create table x as select 1 as n']) {
+      await expect(data.query(sql).rows(), sql).rejects.toMatchObject({ code: 'READ_ONLY' })
+    }
+    expect(await duckdbCounts(file, 'shop_data')).toEqual(before)
+  })
+
   test('arrow(): the columns of a table, typed', async () => {
     const table = await data.table('users').select('id', 'name').arrow()
     expect(table.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(['id:Int64', 'name:Utf8'])
