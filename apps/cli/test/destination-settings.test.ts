@@ -4,7 +4,8 @@
 // (or without being set here) fails.
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { ConfigTable, DestinationPackage } from '@sluice/core/destination'
+import type { ConfigTable } from '@sluice/core'
+import type { DestinationPackage } from '@sluice/core/destination'
 import { destination as bigquery } from '@sluice/destination-bigquery'
 import { destination as databricks } from '@sluice/destination-databricks'
 import { destination as duckdb } from '@sluice/destination-duckdb'
