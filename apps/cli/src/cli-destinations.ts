@@ -8,7 +8,7 @@ import {
 } from '@sluice/core/node'
 
 /** Imports destination packages from the CLI's own dependencies (or the global install's). */
-const importer: ModuleImporter = (specifier) => import(specifier)
+export const importer: ModuleImporter = (specifier) => import(specifier)
 
 /** The destination package of a name, imported by the CLI (`sluice init` lists their keys). */
 export function destinationPackage(name: string): Promise<DestinationPackage> {

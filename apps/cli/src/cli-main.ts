@@ -1,4 +1,5 @@
 import { redact } from '@sluice/core'
+import { dashboardCommand } from './cli-dashboard.ts'
 import { exitCodeFor, formatError, UsageError } from './cli-errors.ts'
 import { heapGrowthFromEnv } from './cli-heap.ts'
 import { initCommand } from './cli-init.ts'
@@ -12,7 +13,8 @@ Commands:
   run                      load a source into a destination (sluice run --help)
   init                     write commented .sluice/config.toml and .sluice/secrets.toml templates
   pipeline [NAME] <cmd>    inspect, query or manage a pipeline: info, trace, schema, state, load-package,
-                           failed-jobs, query, tables, head, drop, sync; pipeline list (sluice pipeline --help)
+                           failed-jobs, query, tables, head, drop, sync, show; pipeline list (sluice pipeline --help)
+  dashboard                the pipelines dashboard: a local web page (sluice dashboard --help)
 
 Quick start without an account:  sluice run --demo
 `
@@ -32,6 +34,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return await initCommand(rest, io)
       case 'pipeline':
         return await pipelineCommand(rest, io)
+      case 'dashboard':
+        return await dashboardCommand(rest, io, undefined)
       case undefined:
       case 'help':
       case '--help':
@@ -39,7 +43,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         io.stdout.write(HELP)
         return command === undefined ? 2 : 0
       default:
-        throw new UsageError(`unknown command "${command}": use run, init or pipeline (sluice --help)`)
+        throw new UsageError(
+          `unknown command "${command}": use run, init, pipeline or dashboard (sluice --help)`,
+        )
     }
   } catch (error) {
     const secrets = Object.entries(io.env)

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { SluiceError } from '@sluice/core'
 import { listPipelines, loadConfig, pipeline } from '@sluice/core/node'
+import { dashboardCommand } from './cli-dashboard.ts'
 import { targetOf } from './cli-destinations.ts'
 import { UsageError } from './cli-errors.ts'
 import { queryCommand } from './cli-query.ts'
@@ -27,6 +28,8 @@ Commands:
   head TABLE [-n N]        the first N rows of a table (default 10) [--format F]
   drop [RESOURCE...]       drop the resources' tables and state (all resources without names)
   sync                     replace local state and schemas with the ones stored in the destination
+  show [--port N] [--host H] [--no-open]
+                           the pipeline's dashboard: a local web page (sluice dashboard --help)
   list                     the pipelines in the pipelines directory, with their destinations
 Options:
   --destination NAME|PATH  (default: the recorded one, else duckdb)
@@ -80,6 +83,11 @@ async function listCommand(pipelinesDir: string, io: CliIO): Promise<number> {
 
 /** `sluice pipeline ...`: returns the exit code. */
 export async function pipelineCommand(args: string[], io: CliIO): Promise<number> {
+  // `show` takes the dashboard's flags: `pipeline show ...` or `pipeline NAME show ...`
+  const show = args.slice(0, 2).indexOf('show')
+  if (show === 0 || (show === 1 && !args[0]!.startsWith('-'))) {
+    return dashboardCommand(args.slice(show + 1), io, show === 1 ? args[0]! : 'clockodo_pipeline')
+  }
   const { values, positionals } = parse(args)
   const pipelinesDir = pipelinesDirFor(values['pipelines-dir'], io)
   if (values.list) return listCommand(pipelinesDir, io)
