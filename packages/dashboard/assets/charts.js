@@ -14,7 +14,7 @@ export function s(tag, attrs = {}, ...children) {
   return el
 }
 
-/** Colours of the series (the last one, grey, for "others"). */
+/** Colours of the series (grey, the last, for "others"). */
 export const PALETTE = [
   '#2563eb',
   '#16a34a',
@@ -24,6 +24,10 @@ export const PALETTE = [
   '#0891b2',
   '#db2777',
   '#65a30d',
+  '#0f766e',
+  '#9333ea',
+  '#ca8a04',
+  '#be123c',
   '#94a3b8',
 ]
 

@@ -10,6 +10,8 @@ export function h(tag, attrs = {}, ...children) {
     if (v === undefined || v === null || v === false) continue
     if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v)
     else if (k === 'value') el.value = v
+    // through the CSSOM: the Content-Security-Policy refuses style attributes
+    else if (k === 'style') el.style.cssText = v
     else el.setAttribute(k, v === true ? '' : String(v))
   }
   append(el, children)

@@ -138,7 +138,7 @@ function round(h: number): number {
 }
 
 /** Sums `entries.duration` (seconds) per user and project over the `weeks` weeks up to the newest entry. */
-export async function clockodoHours(dataset: Dataset, weeks: number, top = 8): Promise<HoursView> {
+export async function clockodoHours(dataset: Dataset, weeks: number, top = 12): Promise<HoursView> {
   const newest = await dataset.table('entries').max('time_since').scalar()
   if (!(newest instanceof Date)) return { weeks: [], users: [], projects: [], total: 0, entries: 0 }
   const first = new Date(monday(newest).getTime() - (weeks - 1) * WEEK_MS)
