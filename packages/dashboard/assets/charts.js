@@ -119,9 +119,10 @@ export function legend(series) {
  * by a line from the parent.
  */
 export function schemaDiagram(tables, { testid } = {}) {
-  const boxW = 250
+  // monospace names: about 7.3 px a character at 12 px, plus the column count
+  const boxW = Math.max(200, Math.ceil(Math.max(...tables.map((t) => t.name.length)) * 7.3) + 70)
   const boxH = 34
-  const colW = 290
+  const colW = boxW + 40
   const rowH = 46
   const byName = new Map(tables.map((t) => [t.name, t]))
   const children = new Map()
