@@ -12,13 +12,13 @@ export {
   resolveDestination,
 } from './node-destinations.ts'
 export { nodeFileSystem } from './node-file-system.ts'
-export { type NodePageWorkersOptions, nodePageWorkers } from './node-page-workers.ts'
 export {
   type OpenPipelineOptions,
   openPipeline,
   type PipelineSummary,
   pipelineSummaries,
 } from './node-open-pipeline.ts'
+export { type NodePageWorkersOptions, nodePageWorkers } from './node-page-workers.ts'
 export { defaultPipelinesDir } from './node-paths.ts'
 export {
   listPipelines,
