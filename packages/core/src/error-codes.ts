@@ -58,6 +58,8 @@ export const ERROR_CODES = {
   // the filesystem destination
   FILESYSTEM_IO: 'reading or writing a local file failed',
   FILESYSTEM_S3: 'an S3 request failed',
+  FILESYSTEM_AZURE: 'an Azure Blob Storage request failed',
+  FILESYSTEM_GCS: 'a Google Cloud Storage request failed',
   FILESYSTEM_CORRUPT: 'a file the destination keeps (state, schema, loads) cannot be read',
   FILESYSTEM_UNSAFE_PATH: 'a file key would leave the bucket folder',
   FILESYSTEM_BAD_JOB: 'a job file is not valid',
