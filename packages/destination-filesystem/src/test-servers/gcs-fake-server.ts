@@ -19,6 +19,8 @@ export interface FakeGcsRequest {
   method: string
   path: string
   uploadType?: string
+  /** Bytes in the request body. */
+  bytes: number
 }
 
 /** A running fake. */
@@ -144,8 +146,13 @@ export async function startGcsFake(
     try {
       const url = new URL(req.url ?? '/', endpoint)
       const uploadType = url.searchParams.get('uploadType') ?? undefined
-      requests.push({ method: req.method ?? '', path: url.pathname, ...(uploadType ? { uploadType } : {}) })
       const body = await readBody(req)
+      requests.push({
+        method: req.method ?? '',
+        path: url.pathname,
+        ...(uploadType ? { uploadType } : {}),
+        bytes: body.length,
+      })
       if (url.pathname === '/token' && req.method === 'POST') return exchange(body, res)
       const isUpload = /^\/upload\/storage\/v1\/b\/[^/]+\/o$/.test(url.pathname)
       // as on GCS, the session URI (its upload_id) is the credential of a resumable upload's chunks
