@@ -209,8 +209,10 @@ describe('filesystem destination on S3 (s3rver)', () => {
  */
 async function multipartProxy(
   refuse?: number,
-): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
+): Promise<{ url: string; seen: string[]; most: () => number; close(): Promise<void> }> {
   const seen: string[] = []
+  let inFlight = 0
+  let most = 0
   const target = new URL(endpointUrl)
   const proxy = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://proxy')
