@@ -5,3 +5,4 @@ export {
   type GcsFake,
   startGcsFake,
 } from './gcs-fake-server.ts'
+export { type S3Server, startS3Server } from './s3-server.ts'
