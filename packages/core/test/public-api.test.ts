@@ -167,6 +167,7 @@ describe('the public API', () => {
         },
         "./destination": {
           "types": [
+            "AzureBlobLocation",
             "BulkLoad",
             "Column",
             "ColumnHint",
@@ -222,6 +223,7 @@ describe('the public API', () => {
             "DATA_TYPES",
             "ERROR_CODES",
             "SluiceError",
+            "azureBlobLocation",
             "createJobWriter",
             "isSluiceError",
             "redact",
