@@ -14,7 +14,7 @@ export const destination: DestinationPackage = {
     {
       key: 'bucket_url',
       description:
-        'the filesystem bucket URL (a folder path, file:///path, s3://bucket/prefix, gs://bucket/prefix, az://container/prefix or abfss://container@account.dfs.core.windows.net/prefix)',
+        'the filesystem bucket URL (a folder path, file:///path, s3://, gs:// or az://bucket/prefix)',
       required: true,
       example: 'file:///var/data/lake',
     },
