@@ -1,9 +1,8 @@
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
-import { type Destination, type LoadInfo, type PageWorkers, webPageWorkers } from '@sluice/core'
-import { defaultPipelinesDir, nodePageWorkers, pipeline } from '@sluice/core/node'
-import { type ConfigProvider, loadConfig } from './cli-config.ts'
-import { resolveDestination } from './cli-destinations.ts'
+import { type Config, type LoadInfo, type PageWorkers, webPageWorkers } from '@sluice/core'
+import { defaultPipelinesDir, loadConfig, nodePageWorkers, pipeline } from '@sluice/core/node'
+import { targetOf } from './cli-destinations.ts'
 import { UsageError } from './cli-errors.ts'
 import { heapGrowthFromEnv } from './cli-heap.ts'
 import { createProgress, type ProgressMode } from './cli-progress.ts'
@@ -14,9 +13,9 @@ import type { CliIO, RunFlags } from './cli-types.ts'
 /** Flags of `sluice run`, with their defaults. */
 export const RUN_OPTIONS = {
   source: { type: 'string', default: 'clockodo' },
-  destination: { type: 'string', default: 'duckdb' },
+  destination: { type: 'string' },
   'pipeline-name': { type: 'string', default: 'clockodo_pipeline' },
-  dataset: { type: 'string', default: 'clockodo_data' },
+  dataset: { type: 'string' },
   'pipelines-dir': { type: 'string' },
   resources: { type: 'string' },
   since: { type: 'string' },
@@ -38,17 +37,20 @@ Loads a source into a destination. Configuration: flags, then environment variab
 
 Options:
   --source NAME            source to load (default: clockodo)
-  --destination NAME|PATH  duckdb, postgres, filesystem, bigquery, snowflake, redshift, databricks, or ./module.js (default: duckdb)
+  --destination NAME|PATH  duckdb, postgres, filesystem, bigquery, snowflake, redshift, databricks, or
+                           ./module.js (default: the one the pipeline's last run recorded, else duckdb)
   --pipeline-name NAME     (default: clockodo_pipeline)
-  --dataset NAME           dataset / schema name (default: clockodo_data)
-  --pipelines-dir DIR      local state (default: $SLUICE_PIPELINES_DIR or ~/.sluice/pipelines)
+  --dataset NAME           dataset / schema name (default: the recorded one, else clockodo_data)
+  --pipelines-dir DIR      local state, shared by every directory (default: $SLUICE_PIPELINES_DIR or
+                           ~/.sluice/pipelines)
   --resources a,b          load only these resources
   --since DATE             entries from this date (YYYY-MM-DD)
   --until DATE             entries before this date (YYYY-MM-DD)
   --lookback-days N        re-read this many days before the last loaded window (default: 30)
   --full-refresh           drop the source's tables and state, then load everything
   --demo                   load a simulated Clockodo account (no account needed)
-  --strict                 fail on a resource the API key may not read instead of skipping it
+  --strict                 fail on a resource the API key may not read instead of skipping it, and on
+                           a response that is not valid UTF-8 instead of loading it with a warning
   --page-workers N|auto    threads that fetch, parse and normalize entries pages; 0 keeps them on the
                            main thread (default: auto, one per core, at most 4; 0 on one core or with
                            --demo, whose simulated account runs on the main thread)
@@ -70,7 +72,12 @@ function checkDate(flag: string, value: string | undefined): string | undefined 
 export function parseRunFlags(args: string[]): RunFlags | 'help' {
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof RUN_OPTIONS; strict: true }>>
   try {
-    parsed = parseArgs({ args, options: RUN_OPTIONS, strict: true, allowPositionals: false })
+    parsed = parseArgs({
+      args: joinDashValues(args, RUN_OPTIONS),
+      options: RUN_OPTIONS,
+      strict: true,
+      allowPositionals: false,
+    })
   } catch (error) {
     throw new UsageError(`${(error as Error).message}; see \`sluice run --help\``)
   }
@@ -107,7 +114,7 @@ export function parseRunFlags(args: string[]): RunFlags | 'help' {
     ['pipeline-name', v['pipeline-name']],
     ['dataset', v.dataset],
   ] as const) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
+    if (value !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
       throw new UsageError(
         `--${flag} "${value}" may contain only letters, digits and _ and must not start with a digit`,
       )
@@ -119,10 +126,10 @@ export function parseRunFlags(args: string[]): RunFlags | 'help' {
     .filter(Boolean)
   return {
     source: v.source,
-    destination: v.destination,
+    ...(v.destination !== undefined ? { destination: v.destination } : {}),
     pipelineName: v['pipeline-name'],
-    dataset: v.dataset,
-    ...(v['pipelines-dir'] ? { pipelinesDir: v['pipelines-dir'] } : {}),
+    ...(v.dataset !== undefined ? { dataset: v.dataset } : {}),
+    ...(v['pipelines-dir'] !== undefined ? { pipelinesDir: v['pipelines-dir'] } : {}),
     ...(resources ? { resources } : {}),
     ...(since ? { since } : {}),
     ...(until ? { until } : {}),
@@ -146,9 +153,40 @@ function pageWorkersFor(n: number): PageWorkers {
   return 'Deno' in globalThis ? webPageWorkers({ size: n }) : nodePageWorkers({ size: n })
 }
 
-/** Resolves the pipelines directory: flag, then SLUICE_PIPELINES_DIR, then ~/.sluice/pipelines. */
+/**
+ * Resolves the pipelines directory: flag, then SLUICE_PIPELINES_DIR, then ~/.sluice/pipelines. A flag or
+ * variable that is set but empty is a UsageError (it would otherwise fall back somewhere the user did not ask for).
+ */
 export function pipelinesDirFor(flag: string | undefined, io: CliIO): string {
-  return flag ?? io.env.SLUICE_PIPELINES_DIR ?? defaultPipelinesDir()
+  if (flag !== undefined && flag.trim() === '')
+    throw new UsageError(
+      '--pipelines-dir is empty: give a folder, or leave the flag out for ~/.sluice/pipelines',
+    )
+  const env = io.env.SLUICE_PIPELINES_DIR
+  if (flag === undefined && env !== undefined && env.trim() === '') {
+    throw new UsageError(
+      "SLUICE_PIPELINES_DIR is set but empty: set it to a folder for the pipelines' state and load packages, or unset it for ~/.sluice/pipelines",
+    )
+  }
+  return flag ?? env ?? defaultPipelinesDir()
+}
+
+/**
+ * Joins a string flag and a value that starts with a dash (`--page-workers -1` to `--page-workers=-1`), which
+ * `parseArgs` would take for a flag of its own, so that the value is checked like any other.
+ */
+export function joinDashValues(args: readonly string[], options: Record<string, { type: string }>): string[] {
+  const out: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    const next = args[i + 1]
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`)
+      i++
+    } else out.push(arg)
+  }
+  return out
 }
 
 /** `sluice run`: returns the exit code. */
@@ -165,14 +203,19 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   if (!SOURCES[flags.source]) {
     throw new UsageError(`unknown source "${flags.source}": use one of ${Object.keys(SOURCES).join(', ')}`)
   }
-  const config: ConfigProvider = await loadConfig(io.cwd, io.env)
+  const config: Config = await loadConfig({ cwd: io.cwd, env: io.env, pipelineName: flags.pipelineName })
   for (const w of config.warnings) io.stderr.write(`[sluice] warning: ${w}\n`)
-  const destination: Destination = await resolveDestination(
-    flags.destination,
+  const pipelinesDir = pipelinesDirFor(flags.pipelinesDir, io)
+  // the pipeline loads where it loaded before unless flags (or settings given now) say otherwise
+  const record = await pipeline({ pipelineName: flags.pipelineName, pipelinesDir }).destinationRecord()
+  const { destination, datasetName } = await targetOf({
+    pipelineName: flags.pipelineName,
+    destination: flags.destination,
+    dataset: flags.dataset,
+    record,
     config,
-    flags.pipelineName,
-    io.cwd,
-  )
+    cwd: io.cwd,
+  })
   const built = await buildSource(flags, config, io, destination)
   const progress = createProgress(flags.json ? 'none' : flags.progress, io.stderr)
   const controller = new AbortController()
@@ -190,8 +233,8 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     const p = pipeline({
       pipelineName: flags.pipelineName,
       destination,
-      datasetName: flags.dataset,
-      pipelinesDir: pipelinesDirFor(flags.pipelinesDir, io),
+      datasetName,
+      pipelinesDir,
       onEvent: (e) => progress.onEvent(e),
       ...(flags.pageWorkers > 0 ? { pageWorkers: pageWorkersFor(flags.pageWorkers) } : {}),
     })

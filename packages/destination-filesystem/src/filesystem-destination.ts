@@ -12,6 +12,7 @@ import {
   DEFAULT_LAYOUT,
   type FilesystemCredentials,
   type FilesystemOptions,
+  filesystemPublicConfig,
   parseBucketUrl,
   validateLayout,
 } from './filesystem-options.ts'
@@ -137,6 +138,7 @@ export function filesystem(options: FilesystemOptions): Destination {
   return {
     name: 'filesystem',
     capabilities: FILESYSTEM_CAPABILITIES,
+    publicConfig: () => filesystemPublicConfig(options),
     async createClient(ctx: DestinationContext): Promise<DestinationClient> {
       return new FilesystemClient(ctx, {
         store: createStore(options),

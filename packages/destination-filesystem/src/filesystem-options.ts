@@ -1,4 +1,5 @@
-import { fileURLToPath } from 'node:url'
+import { resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { SluiceError } from '@sluice/core/destination'
 
 /** Output formats of the filesystem destination. */
@@ -325,6 +326,27 @@ export function parseFilesystemConfig(input: Record<string, unknown>): Filesyste
   if (layout) options.layout = layout
   if (Object.keys(credentials).length > 0) options.credentials = credentials
   return options
+}
+
+/**
+ * The settings a pipeline records (`Destination.publicConfig`), in `[destination.filesystem]` keys and without the
+ * S3 keys: the bucket URL (a local folder as an absolute `file://` URL), format, compression, layout, conversion
+ * threads, and the S3 endpoint and region.
+ */
+export function filesystemPublicConfig(options: FilesystemOptions): Record<string, unknown> {
+  const bucket = parseBucketUrl(options.bucketUrl)
+  const credentials = {
+    ...(options.credentials?.endpointUrl ? { endpoint_url: options.credentials.endpointUrl } : {}),
+    ...(options.credentials?.region ? { region: options.credentials.region } : {}),
+  }
+  return {
+    bucket_url: bucket.kind === 'local' ? pathToFileURL(resolve(bucket.path)).href : options.bucketUrl.trim(),
+    ...(options.format ? { format: options.format } : {}),
+    ...(options.compression ? { compression: options.compression } : {}),
+    ...(options.layout ? { layout: options.layout } : {}),
+    ...(options.conversionThreads !== undefined ? { conversion_threads: options.conversionThreads } : {}),
+    ...(Object.keys(credentials).length > 0 ? { credentials } : {}),
+  }
 }
 
 /** Checks {@link FilesystemOptions.conversionThreads}: a whole number from 0 to 64 (`CONFIG_INVALID` otherwise). */

@@ -130,6 +130,12 @@ function fromUrl(text: string, ssl: boolean | PostgresSslOptions | undefined): P
   const rest = trimmed.slice(scheme.length + 3)
   const queryAt = rest.indexOf('?')
   const main = queryAt === -1 ? rest : rest.slice(0, queryAt)
+  if (queryAt !== -1 && !main.includes('@') && rest.indexOf('@', queryAt) !== -1) {
+    // `postgresql://user:pa?ss@host/db`: the query would start inside the password
+    throw invalid(
+      'the user name or password contains a raw "?", where the URL\'s query would start: percent-encode it as %3F (and # as %23, % as %25)',
+    )
+  }
   const query = new URLSearchParams(queryAt === -1 ? '' : rest.slice(queryAt + 1))
   const at = main.lastIndexOf('@')
   const userinfo = at === -1 ? '' : main.slice(0, at)
@@ -216,6 +222,31 @@ export function parsePostgresCredentials(
   throw invalid(
     `expected a URL string or an object with host, user, database, got ${credentials === null ? 'null' : typeof credentials}`,
   )
+}
+
+/**
+ * The credentials as a table without secrets, in `[destination.postgres.credentials]` keys: `host`, `port`,
+ * `username`, `database`, and `sslmode` and `connect_timeout` when given. What a pipeline records; the password
+ * comes from the environment or secrets.toml again (`DESTINATION__POSTGRES__CREDENTIALS__PASSWORD`, `PGPASSWORD`).
+ */
+export function postgresPublicCredentials(
+  credentials: string | PostgresCredentialFields,
+  params: PostgresConnectionParams,
+): Record<string, unknown> {
+  const given =
+    typeof credentials === 'string'
+      ? new URLSearchParams(/\?(.*)$/.exec(credentials.trim())?.[1] ?? '')
+      : new URLSearchParams()
+  const sslmode = typeof credentials === 'string' ? given.get('sslmode') : credentials.sslmode
+  const timeout = typeof credentials === 'string' ? given.get('connect_timeout') : credentials.connect_timeout
+  return {
+    host: params.host,
+    port: params.port,
+    username: params.user,
+    database: params.database,
+    ...(sslmode ? { sslmode } : {}),
+    ...(timeout !== undefined && timeout !== null && timeout !== '' ? { connect_timeout: timeout } : {}),
+  }
 }
 
 /** `postgres://user@host:port/database`: where the data lives, without the password. */

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import type { Destination, DestinationCapabilities, ReplaceStrategy, Stage } from '@sluice/core/destination'
 import { SluiceError, sqlDestination } from '@sluice/core/destination'
 import { connectSnowflake } from './snowflake-client.ts'
@@ -74,6 +75,22 @@ export function snowflake(options: SnowflakeOptions): Destination {
     name: 'snowflake',
     capabilities: SNOWFLAKE_CAPABILITIES,
     location: snowflakeLocation(params),
+    publicConfig: () => ({
+      credentials: {
+        host: params.account,
+        username: params.user,
+        database: params.database,
+        ...(params.warehouse ? { warehouse: params.warehouse } : {}),
+        ...(params.role ? { role: params.role } : {}),
+        ...(params.privateKeyPath ? { private_key_path: resolve(params.privateKeyPath) } : {}),
+      },
+      ...(params.readerRole ? { reader_role: params.readerRole } : {}),
+      ...(params.stage ? { stage_name: params.stage } : {}),
+      ...(params.accessUrl ? { access_url: params.accessUrl } : {}),
+      parallel_jobs: params.parallelJobs,
+      replace_strategy: replaceStrategy,
+      keep_staged_files: params.keepStagedFiles,
+    }),
     connect: () => connectSnowflake({ params }),
     maxParallelJobs: params.parallelJobs,
     replaceStrategy,

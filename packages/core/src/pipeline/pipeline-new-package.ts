@@ -1,4 +1,4 @@
-import type { DestinationClient } from '../destination/destination-types.ts'
+import type { Destination, DestinationClient } from '../destination/destination-types.ts'
 import type { PipelineEvent } from '../events.ts'
 import type { JobFileFormat } from '../job-files/encoded-rows.ts'
 import type { Normalizer, NormalizerOptions } from '../normalize/normalize-types.ts'
@@ -21,7 +21,8 @@ export interface NewPackageInput {
   client: DestinationClient
   source: Source
   resources: readonly Resource<object>[]
-  options: PipelineOptions
+  /** The pipeline's options, with the destination it resolved. */
+  options: PipelineOptions & { destination: Destination }
   runOptions: RunOptions
   loadId: string
   /** The schema to normalize against (refresh applied). */
@@ -40,7 +41,7 @@ export interface NewPackageInput {
 }
 
 /** The format core writes a destination's job files in: csv when it prefers csv, else jsonl. */
-function jobFormat(options: PipelineOptions): JobFileFormat {
+function jobFormat(options: { destination: Destination }): JobFileFormat {
   return options.destination.capabilities.fileFormats[0] === 'csv' ? 'csv' : 'jsonl'
 }
 
@@ -93,7 +94,15 @@ export async function extractNewPackage(
     : undefined
   const early =
     client.prepareTables && !input.refresh && options.loadWhileExtracting !== false
-      ? new EarlyLoader({ client: client as EarlyLoaderClient, store, loadId, normalizer, signal, emit })
+      ? new EarlyLoader({
+          client: client as EarlyLoaderClient,
+          capabilities: destination.capabilities,
+          store,
+          loadId,
+          normalizer,
+          signal,
+          emit,
+        })
       : undefined
   let earlyResult: EarlyLoadResult | undefined
   const extract = record.begin('extract', loadId)
