@@ -330,14 +330,19 @@ export function parseFilesystemConfig(input: Record<string, unknown>): Filesyste
 
 /**
  * The settings a pipeline records (`Destination.publicConfig`), in `[destination.filesystem]` keys and without the
- * S3 keys: the bucket URL (a local folder as an absolute `file://` URL), format, compression, layout, conversion
- * threads, and the S3 endpoint and region.
+ * secrets: the bucket URL (a local folder as an absolute `file://` URL), format, compression, layout, conversion
+ * threads, multipart sizes, the endpoint, the S3 region, the GCS project and the Azure storage account. Parts of a
+ * credential that are useless without their secret (a service account's e-mail, a service principal's ids, a key
+ * file's path) are not recorded: they come with the secret from the environment or `.sluice/secrets.toml`.
  */
 export function filesystemPublicConfig(options: FilesystemOptions): Record<string, unknown> {
   const bucket = parseBucketUrl(options.bucketUrl)
+  const c = options.credentials
   const credentials = {
-    ...(options.credentials?.endpointUrl ? { endpoint_url: options.credentials.endpointUrl } : {}),
-    ...(options.credentials?.region ? { region: options.credentials.region } : {}),
+    ...(c?.endpointUrl ? { endpoint_url: c.endpointUrl } : {}),
+    ...(c?.region ? { region: c.region } : {}),
+    ...(c?.projectId ? { project_id: c.projectId } : {}),
+    ...(c?.azureStorageAccountName ? { azure_storage_account_name: c.azureStorageAccountName } : {}),
   }
   return {
     bucket_url: bucket.kind === 'local' ? pathToFileURL(resolve(bucket.path)).href : options.bucketUrl.trim(),
@@ -345,6 +350,9 @@ export function filesystemPublicConfig(options: FilesystemOptions): Record<strin
     ...(options.compression ? { compression: options.compression } : {}),
     ...(options.layout ? { layout: options.layout } : {}),
     ...(options.conversionThreads !== undefined ? { conversion_threads: options.conversionThreads } : {}),
+    ...(options.multipartThreshold !== undefined ? { multipart_threshold: options.multipartThreshold } : {}),
+    ...(options.partSize !== undefined ? { part_size: options.partSize } : {}),
+    ...(options.uploadConcurrency !== undefined ? { upload_concurrency: options.uploadConcurrency } : {}),
     ...(Object.keys(credentials).length > 0 ? { credentials } : {}),
   }
 }
