@@ -28,6 +28,8 @@ Commands:
   head TABLE [-n N]        the first N rows of a table (default 10) [--format F]
   drop [RESOURCE...]       drop the resources' tables and state (all resources without names)
   sync                     replace local state and schemas with the ones stored in the destination
+  drop-pending-packages    delete the local load packages that are not loaded (pending, aborted, or
+                           damaged); nothing of them was committed: the next run extracts their data again
   show [--port N] [--host H] [--no-open]
                            the pipeline's dashboard: a local web page (sluice dashboard --help)
   list                     the pipelines in the pipelines directory, with their destinations
@@ -37,7 +39,7 @@ Options:
   --pipelines-dir DIR      (default: $SLUICE_PIPELINES_DIR or ~/.sluice/pipelines, shared by every directory)
 `
 
-const LOCAL = ['info', 'trace', 'schema', 'state', 'load-package', 'failed-jobs']
+const LOCAL = ['info', 'trace', 'schema', 'state', 'load-package', 'failed-jobs', 'drop-pending-packages']
 const READING = ['query', 'tables', 'head']
 const COMMANDS = [...LOCAL, ...READING, 'drop', 'sync', 'list']
 
@@ -219,6 +221,15 @@ async function localCommand(
           id ? `no load package ${id} in pipeline ${name}` : `pipeline ${name} has no load packages`,
         )
       print(io, pkg)
+      return 0
+    }
+    case 'drop-pending-packages': {
+      const dropped = await p.dropPendingPackages()
+      io.stdout.write(
+        dropped.length > 0
+          ? `dropped ${dropped.length} pending load package(s) of pipeline ${name}: ${dropped.join(', ')}; the next run extracts their data again\n`
+          : `pipeline ${name} has no pending load packages\n`,
+      )
       return 0
     }
     default:

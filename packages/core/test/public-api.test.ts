@@ -194,6 +194,7 @@ describe('the public API', () => {
         },
         "./destination": {
           "types": [
+            "AzureBlobLocation",
             "BulkLoad",
             "Column",
             "ColumnHint",
@@ -249,6 +250,7 @@ describe('the public API', () => {
             "DATA_TYPES",
             "ERROR_CODES",
             "SluiceError",
+            "azureBlobLocation",
             "createJobWriter",
             "isSluiceError",
             "redact",

@@ -8,6 +8,7 @@ import type {
 import { expect } from 'vitest'
 import { child, type Harness, makeTable, row } from './testkit-harness.ts'
 import { readerSuite } from './testkit-reader-suite.ts'
+import { refreshSuite } from './testkit-refresh.ts'
 import { suiteRegistrar } from './testkit-register.ts'
 import { TYPE_COLUMNS, TYPE_ROWS } from './testkit-type-cases.ts'
 import type { DestinationUnderTest, TestDestinationOptions } from './testkit-types.ts'
@@ -32,6 +33,7 @@ export const SUITE_NAMES: readonly string[] = [
   'state',
   'resume',
   'identifiers',
+  'refresh',
   'reader',
 ]
 
@@ -585,6 +587,8 @@ export function testDestination(d: DestinationUnderTest, options: TestDestinatio
       expect(rows).toEqual([Object.fromEntries(odd.map((n, i) => [n, `v${i}'"`]))])
     })
   })
+
+  suite('refresh', needReplace, (t) => refreshSuite(t, { row, child, read }))
 
   readerSuite(register, options)
 }

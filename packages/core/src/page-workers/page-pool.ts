@@ -1,4 +1,5 @@
 import { SluiceError } from '../errors.ts'
+import { BodyTooLargeError } from '../http/http-body.ts'
 import { BodyDecodeError } from '../http/http-error.ts'
 import type { BodyReader, RemoteRequest, RemoteResponse } from '../http/http-types.ts'
 import type { EncodedRows } from '../job-files/encoded-rows.ts'
@@ -120,6 +121,7 @@ export class PagePool {
       // a small body costs less to parse here than to send (and no worker starts for a run of small pages)
       parse: (bytes) =>
         bytes.length < SMALL_BODY_BYTES ? parsePageHere(bytes, options) : this.parse(bytes, options, destiny),
+      invalidUtf8: (page) => (page instanceof PageFacts ? page.invalidUtf8 : 0),
       ...(this.workers.fetch !== false
         ? {
             fetch: (request: RemoteRequest, signal: AbortSignal) =>
@@ -143,7 +145,10 @@ export class PagePool {
     const slot = this.pick()
     const id = this.nextId++
     const reply = await this.send(slot, id, { t: 'fetch', id, request, options, destiny }, [], signal)
-    if (reply.t === 'fetch-failed') throw new TypeError('fetch failed', { cause: new Error(reply.message) })
+    if (reply.t === 'fetch-failed') {
+      if (reply.tooLarge) throw new BodyTooLargeError(reply.tooLarge.limit, reply.tooLarge.compressed)
+      throw new TypeError('fetch failed', { cause: new Error(reply.message) })
+    }
     const r = reply as FetchedReply
     return {
       status: r.status,

@@ -84,6 +84,8 @@ export interface PageSummary {
   keys: unknown[] | Float64Array | undefined
   meta: Record<string, JsonValue | undefined>
   encoded?: EncodedTable[]
+  /** Characters of the body that were not UTF-8 (decoded as U+FFFD); absent when none. */
+  invalidUtf8?: number
 }
 
 export interface ParsedReply extends PageSummary {
@@ -103,6 +105,8 @@ export interface FetchFailedReply {
   t: 'fetch-failed'
   id: number
   message: string
+  /** Set when the body passed `request.maxBytes` (not a network error: the request is not retried). */
+  tooLarge?: { limit: number; compressed: boolean }
 }
 
 export interface ParseFailedReply {

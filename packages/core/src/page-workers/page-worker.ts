@@ -1,4 +1,12 @@
+import {
+  BodyTooLargeError,
+  decodeLenient,
+  ERROR_BODY_BYTES,
+  readResponse,
+  readStream,
+} from '../http/http-body.ts'
 import { BodyDecodeError } from '../http/http-error.ts'
+import { isRedirect } from '../http/http-exchange.ts'
 import type { RemoteRequest } from '../http/http-types.ts'
 import {
   BufferPool,
@@ -15,6 +23,7 @@ import { type PageBody, readPageBody } from './page-parse.ts'
 import type {
   EncodedTable,
   FetchedReply,
+  FetchFailedReply,
   FetchMessage,
   NormalizeMessage,
   PageDestiny,
@@ -31,22 +40,39 @@ interface HeldPage {
 }
 
 /**
- * How a page worker sends a request: the answer's status, headers and body (UTF-8 text, invalid bytes replaced).
- * Rejects like `fetch` for network errors (the reason in `cause` or the message), with the signal's reason once it
- * aborts. Redirects are followed and compressed bodies decoded, as `fetch` does.
+ * How a page worker sends a request. It MUST NOT follow redirects (the HTTP client on the pipeline's thread follows
+ * them hop by hop, with credentials only for trusted origins) and answers with the status, the headers and the
+ * body's bytes, decoded per `content-encoding`: none of a redirect (3xx with `Location`), at most
+ * {@link ERROR_BODY_BYTES} of another status that is not 2xx, a 2xx body up to `request.maxBytes` counted on the
+ * wire and decoded (past it: rejects with `BodyTooLargeError`, having stopped reading). Rejects like `fetch` for
+ * network errors (the reason in `cause` or the message), with the signal's reason once it aborts.
  */
 export type PageSend = (
   request: RemoteRequest,
   signal: AbortSignal,
-) => Promise<{ status: number; headers: [string, string][]; text: string }>
+) => Promise<{ status: number; headers: [string, string][]; body: Uint8Array }>
+
+const NO_BYTES = new Uint8Array(0)
 
 /** {@link PageSend} with `fetch` (Web APIs: what Web Workers use). */
 export const fetchSend: PageSend = async (request, signal) => {
-  const { url, method, headers, body } = request
-  const res = await fetch(url, { method, headers, signal, ...(body !== undefined ? { body } : {}) })
-  // text(): undici decodes its chunks at once (arrayBuffer() copies them into one more buffer, and every buffer
-  // made here counts towards the external memory that starts V8's full garbage collections)
-  return { status: res.status, headers: [...res.headers], text: await res.text() }
+  const { url, method, headers, body, maxBytes } = request
+  const res = await fetch(url, {
+    method,
+    headers,
+    signal,
+    redirect: 'manual',
+    ...(body !== undefined ? { body } : {}),
+  })
+  const answer = { status: res.status, headers: [...res.headers] }
+  if (isRedirect(res.status, res.headers.get('location'))) {
+    await res.body?.cancel().catch(() => undefined)
+    return { ...answer, body: NO_BYTES }
+  }
+  if (res.status < 200 || res.status >= 300) {
+    return { ...answer, body: await readStream(res.body, ERROR_BODY_BYTES, { truncate: true }) }
+  }
+  return { ...answer, body: await readResponse(res, maxBytes ?? Number.POSITIVE_INFINITY) }
 }
 
 /** Why a body could not be parsed, as the replies carry it. */
@@ -223,6 +249,7 @@ export function createPageWorker(
       keys,
       meta: body.meta,
     }
+    if (body.invalidUtf8 > 0) page.invalidUtf8 = body.invalidUtf8
     if (!body.found || body.rows.length === 0) return { page, transfer: [] }
     const done = encode(body.rows, destiny)
     if (!done) {
@@ -239,10 +266,10 @@ export function createPageWorker(
     try {
       const res = await send(m.request, ctrl.signal)
       const reply: FetchedReply = { t: 'fetched', id: m.id, status: res.status, headers: res.headers }
-      if (res.status < 200 || res.status >= 300) reply.text = res.text
+      if (res.status < 200 || res.status >= 300) reply.text = decodeLenient(res.body)
       else {
         try {
-          const body = readPageBody(res.text, m.options)
+          const body = readPageBody(res.body, m.options)
           if (ctrl.signal.aborted) return
           const { page, transfer } = summarize(m.id, body, m.destiny)
           reply.page = page
@@ -258,7 +285,10 @@ export function createPageWorker(
       const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause?.message
       const message =
         typeof cause === 'string' ? cause : error instanceof Error ? error.message : String(error)
-      if (!ctrl.signal.aborted) post({ t: 'fetch-failed', id: m.id, message }, [])
+      const failed: FetchFailedReply = { t: 'fetch-failed', id: m.id, message }
+      if (error instanceof BodyTooLargeError)
+        failed.tooLarge = { limit: error.limit, compressed: error.compressed }
+      if (!ctrl.signal.aborted) post(failed, [])
     } finally {
       fetching.delete(m.id)
     }

@@ -94,7 +94,15 @@ export async function extractNewPackage(
     : undefined
   const early =
     client.prepareTables && !input.refresh && options.loadWhileExtracting !== false
-      ? new EarlyLoader({ client: client as EarlyLoaderClient, store, loadId, normalizer, signal, emit })
+      ? new EarlyLoader({
+          client: client as EarlyLoaderClient,
+          capabilities: destination.capabilities,
+          store,
+          loadId,
+          normalizer,
+          signal,
+          emit,
+        })
       : undefined
   let earlyResult: EarlyLoadResult | undefined
   const extract = record.begin('extract', loadId)
