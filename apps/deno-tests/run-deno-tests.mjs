@@ -2,7 +2,7 @@
 // The Deno suite of `npm test`: `deno check` on every package's entry point, then `deno test` (the Clockodo
 // source into DuckDB and PostgreSQL, the CLI demo). Deno comes from npm (devDependency deno-npm = deno@2.9.6).
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -38,6 +38,20 @@ for (const target of Object.values(JSON.parse(readFileSync(join(coreDir, 'packag
 entries.push(join(root, 'apps', 'cli', 'src', 'sluice-bin.ts'))
 // Type-check the TypeScript sources (the `sluice-source` export condition points packages at src/).
 run(['check', '--quiet', ...entries], { ...process.env, DENO_CONDITIONS: 'sluice-source' })
+
+// The example notebooks: their code cells, one after the other, type-check as one module (next to the notebook,
+// so that its imports resolve as they do in the kernel).
+for (const name of readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.ipynb'))) {
+  const cells = JSON.parse(readFileSync(join(root, 'examples', name), 'utf8')).cells
+  const code = cells.filter((c) => c.cell_type === 'code').map((c) => c.source.join(''))
+  const file = join(root, 'examples', `.${name}.check.ts`)
+  writeFileSync(file, `${code.join('\n\n')}\nexport {}\n`)
+  try {
+    run(['check', '--quiet', file], { ...process.env, DENO_CONDITIONS: 'sluice-source' })
+  } finally {
+    rmSync(file, { force: true })
+  }
+}
 
 // PostgreSQL for the Deno suite: SLUICE_TEST_POSTGRES_URL, else a throwaway server (fails with a how-to when none).
 let server

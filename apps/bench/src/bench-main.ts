@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // pnpm bench [-- --quick] [-- --only <scenario>[,<scenario>]]: runs the benchmarks of issue 11 and writes
 // results/latest.json. Every measurement runs in its own child process; the account server runs in another.
+// One file on purpose: the scenarios, their order and the servers they share read top to bottom.
 import { type ChildProcess, fork } from 'node:child_process'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, totalmem } from 'node:os'
@@ -10,11 +11,12 @@ import { CONCURRENCY, processCpuSeconds, removeDir, tempDir } from './bench-comm
 import { countEntries, endDateFor, type PreparedFiles } from './bench-prepare.ts'
 import { type BenchResult, benchResult, fasterOf, formatTable, mergeResults } from './bench-report.ts'
 import type { RunResult } from './bench-scenarios.ts'
+import { type StreamTarget, streamSection } from './bench-stream.ts'
 import type { BenchJob, WorkerReply } from './bench-worker.ts'
 import type { MockProcessOptions } from './mock-process.ts'
 import { type BenchPostgres, startBenchPostgres } from './postgres-server.ts'
 
-const SCENARIOS = ['e2e', 'normalize', 'latency', 'memory', 'naive'] as const
+const SCENARIOS = ['e2e', 'normalize', 'latency', 'memory', 'naive', 'stream'] as const
 
 const { values } = parseArgs({
   // `pnpm bench -- --quick` hands the `--` on; drop it so the options after it count
@@ -55,6 +57,7 @@ const SIZE = quick
       naivePages: 3,
       latencyPages: 60,
       latencyMs: 20,
+      streamRows: [20_000, 100_000],
     }
   : {
       e2eRows: 1_000_000,
@@ -65,6 +68,7 @@ const SIZE = quick
       naivePages: 10,
       latencyPages: 300,
       latencyMs: 50,
+      streamRows: [100_000, 1_000_000],
     }
 
 // 200 users x 25 entries per workday: about 1.3M entries a year, 5 years ending 2026-11-27.
@@ -481,6 +485,30 @@ async function main(): Promise<void> {
             `${m.peakRssMb < 300 ? 'MET   ' : 'MISSED'} peak RSS ${m.peakRssMb} MB at ${m.rows.toLocaleString('en-US')} entries into ${where} (target < 300 MB)`,
           )
         }
+      })
+
+    if (only.has('stream'))
+      await section('stream', async () => {
+        const streamTargets: StreamTarget[] = [{ destination: 'duckdb', workDir }]
+        try {
+          pg ??= await startBenchPostgres()
+          streamTargets.push({ destination: 'postgres', workDir, postgresUrl: pg.url })
+        } catch (error) {
+          log(`PostgreSQL streaming skipped: ${(error as Error).message}`)
+        }
+        // the reads find each pipeline by name; the password comes from the environment, as a user's would
+        const password = pg ? decodeURIComponent(new URL(pg.url).password) : ''
+        await streamSection(
+          (label, job) =>
+            measure(
+              label,
+              password ? { ...job, env: { DESTINATION__POSTGRES__CREDENTIALS__PASSWORD: password } } : job,
+            ),
+          streamTargets,
+          SIZE.streamRows,
+          { results, verdicts: targets },
+          benchResult,
+        )
       })
   } finally {
     for (const child of children) await stopChild(child).catch(() => {})

@@ -161,7 +161,8 @@ export async function endToEnd(options: {
   }
 }
 
-async function dropPostgresDataset(url: string, dataset: string): Promise<void> {
+/** Drops a dataset and its staging schema from PostgreSQL (what a bench run loaded there). */
+export async function dropPostgresDataset(url: string, dataset: string): Promise<void> {
   const client = await connectPostgres({ params: parsePostgresCredentials(url), poolSize: 1 })
   try {
     for (const schema of [dataset, `${dataset}_staging`])

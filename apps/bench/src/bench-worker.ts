@@ -13,6 +13,7 @@ import {
   normalizeOnly,
   type RunResult,
 } from './bench-scenarios.ts'
+import { type StreamTarget, streamLoad, streamRead } from './bench-stream.ts'
 
 /** One measurement; `env` is set in the measuring process before it runs (e.g. `BENCH_PAGE_WORKERS`). */
 export type BenchJob = { env?: Record<string, string> } & (
@@ -48,6 +49,8 @@ export type BenchJob = { env?: Record<string, string> } & (
       maxInFlight: number
     }
   | { kind: 'naive'; urlsFile: string; pages: number }
+  | { kind: 'stream-load'; target: StreamTarget; rows: number }
+  | { kind: 'stream-read'; target: StreamTarget; rows: number }
 )
 
 /** What a worker sends back. */
@@ -78,6 +81,10 @@ async function runJob(job: BenchJob): Promise<{ result: RunResult; prepared?: un
       return { result: await latencyRead(job) }
     case 'naive':
       return { result: await naiveScript(job.urlsFile, job.pages) }
+    case 'stream-load':
+      return { result: await streamLoad(job.target, job.rows) }
+    case 'stream-read':
+      return { result: await streamRead(job.target, job.rows) }
   }
 }
 

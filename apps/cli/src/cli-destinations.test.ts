@@ -1,33 +1,44 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { DESTINATION_PACKAGES, loadConfig } from '@sluice/core/node'
 import { afterAll, describe, expect, test } from 'vitest'
-import { loadConfig } from './cli-config.ts'
-import { DESTINATIONS, loadDestinationPackage, resolveDestination } from './cli-destinations.ts'
+import { destinationPackage, targetOf } from './cli-destinations.ts'
 import { destinationSection, initTemplates } from './cli-init.ts'
 
 const cwd = await mkdtemp(join(tmpdir(), 'sluice-cli-dest-'))
 afterAll(() => rm(cwd, { recursive: true, force: true }))
-const resolveWith = async (name: string, env: Record<string, string>) =>
-  resolveDestination(name, await loadConfig(cwd, env), 'p', cwd)
+const resolveAt = async (dir: string, name: string, env: Record<string, string>) => {
+  const config = await loadConfig({ cwd: dir, env })
+  const target = await targetOf({
+    pipelineName: 'p',
+    destination: name,
+    dataset: undefined,
+    record: undefined,
+    config,
+    cwd: dir,
+  })
+  return target.destination
+}
+const resolveWith = (name: string, env: Record<string, string>) => resolveAt(cwd, name, env)
 
 describe('the destination registry', () => {
   test('maps each name to a package whose config entry point has that name and documents its keys', async () => {
-    for (const name of Object.keys(DESTINATIONS)) {
-      const pkg = await loadDestinationPackage(name)
+    for (const name of Object.keys(DESTINATION_PACKAGES)) {
+      const pkg = await destinationPackage(name)
       expect(pkg.name).toBe(name)
       expect(pkg.keys.length).toBeGreaterThan(0)
       for (const key of pkg.keys) expect(key.description, `${name}.${key.key}`).not.toBe('')
     }
-    await expect(loadDestinationPackage('oracle')).rejects.toThrow(
+    await expect(destinationPackage('oracle')).rejects.toThrow(
       /unknown destination "oracle": use one of duckdb/,
     )
   })
 
   test('sluice init lists every key of every package, secrets in secrets.toml only', async () => {
     const { config, secrets } = await initTemplates()
-    for (const name of Object.keys(DESTINATIONS)) {
-      const pkg = await loadDestinationPackage(name)
+    for (const name of Object.keys(DESTINATION_PACKAGES)) {
+      const pkg = await destinationPackage(name)
       for (const key of pkg.keys) {
         const leaf = key.key.split('.').at(-1)
         expect(key.secret ? secrets : config, `${name}.${key.key}`).toMatch(new RegExp(`^# ${leaf} = `, 'm'))
@@ -75,12 +86,12 @@ describe('resolveDestination', () => {
       const config = join(dir, '.sluice', 'config.toml')
       for (const key of ['memory_limit', 'load_memory_limit']) {
         await writeFile(config, `[destination.duckdb]\n${key} = 64\n`)
-        await expect(resolveDestination('duckdb', await loadConfig(dir, {}), 'p', dir)).rejects.toThrow(
+        await expect(resolveAt(dir, 'duckdb', {})).rejects.toThrow(
           `destination.duckdb.${key} must be a size such as '512MB' or '2GB'`,
         )
       }
       await writeFile(config, `[destination.duckdb]\nmemory_limit = "1GB"\nload_memory_limit = "64MB"\n`)
-      expect((await resolveDestination('duckdb', await loadConfig(dir, {}), 'p', dir)).name).toBe('duckdb')
+      expect((await resolveAt(dir, 'duckdb', {})).name).toBe('duckdb')
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
@@ -187,5 +198,68 @@ describe('resolveDestination', () => {
     expect((await resolveWith('./my-destination.mjs', {})).name).toBe('mine')
     await writeFile(join(cwd, 'bad.mjs'), 'export default 42\n')
     await expect(resolveWith('./bad.mjs', {})).rejects.toThrow(/must default-export a Destination/)
+  })
+})
+
+describe('targetOf: flags, then the pipeline record, then duckdb and clockodo_data', () => {
+  const record = {
+    name: 'duckdb',
+    location: '/data/elsewhere/clockodo.duckdb',
+    config: { credentials: '/data/elsewhere/clockodo.duckdb', threads: 2 },
+    datasetName: 'shop_dataset',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  }
+  const target = async (
+    flags: { destination?: string; dataset?: string },
+    env: Record<string, string> = {},
+  ) => {
+    const config = await loadConfig({ cwd, env })
+    const t = await targetOf({
+      pipelineName: 'shop',
+      destination: flags.destination,
+      dataset: flags.dataset,
+      record,
+      config,
+      cwd,
+    })
+    return {
+      name: t.destination.name,
+      dataset: t.datasetName,
+      config: t.destination.publicConfig?.({ pipelineName: 'shop' }),
+    }
+  }
+
+  test('without a record: duckdb in the working directory and clockodo_data', async () => {
+    const config = await loadConfig({ cwd, env: {} })
+    const t = await targetOf({
+      pipelineName: 'shop',
+      destination: undefined,
+      dataset: undefined,
+      record: undefined,
+      config,
+      cwd,
+    })
+    expect([t.destination.name, t.datasetName]).toEqual(['duckdb', 'clockodo_data'])
+    expect(t.destination.publicConfig?.({ pipelineName: 'shop' })).toEqual({
+      credentials: join(process.cwd(), 'shop.duckdb'),
+    })
+  })
+
+  test('the recorded destination, settings and dataset; settings given now win; --dataset wins', async () => {
+    expect(await target({})).toEqual({ name: 'duckdb', dataset: 'shop_dataset', config: record.config })
+    expect((await target({}, { DESTINATION__DUCKDB__THREADS: '3' })).config).toEqual({
+      ...record.config,
+      threads: 3,
+    })
+    expect((await target({ dataset: 'other' })).dataset).toBe('other')
+  })
+
+  test('--destination of another destination leaves the record out', async () => {
+    await expect(target({ destination: 'postgres' })).rejects.toThrow(/DESTINATION__POSTGRES__CREDENTIALS/)
+    const fs = await target(
+      { destination: 'filesystem' },
+      { DESTINATION__FILESYSTEM__BUCKET_URL: '/tmp/lake-x' },
+    )
+    expect([fs.name, fs.dataset]).toEqual(['filesystem', 'clockodo_data'])
   })
 })

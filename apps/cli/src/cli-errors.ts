@@ -8,9 +8,23 @@ export class UsageError extends Error {
   }
 }
 
-const CONFIG_CODES = new Set(['CONFIG_INVALID', 'CONFIG_MISSING', 'USAGE', 'RESOURCE_UNKNOWN'])
+const CONFIG_CODES = new Set([
+  'CONFIG_INVALID',
+  'CONFIG_MISSING',
+  'DEPENDENCY_MISSING',
+  'USAGE',
+  'RESOURCE_UNKNOWN',
+  'PIPELINE_UNKNOWN',
+  // asking a dataset for what is not there, or for what a reader refuses
+  'TABLE_UNKNOWN',
+  'COLUMN_UNKNOWN',
+  'QUERY_INVALID',
+  'QUERY_FAILED',
+  'READ_ONLY',
+  'READER_MISSING',
+])
 
-/** Exit codes: 0 done, 1 load failed, 2 usage or configuration error. */
+/** Exit codes: 0 done, 1 load failed, 2 usage or configuration error (a query the dataset cannot answer too). */
 export function exitCodeFor(error: unknown): 1 | 2 {
   if (error instanceof UsageError) return 2
   if (isSluiceError(error) && CONFIG_CODES.has(error.code)) return 2

@@ -1,8 +1,9 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { isSluiceError } from '@sluice/core'
 import type { ConfigKey, DestinationPackage } from '@sluice/core/destination'
-import { DESTINATIONS, loadDestinationPackage } from './cli-destinations.ts'
-import { UsageError } from './cli-errors.ts'
+import { DESTINATION_PACKAGES } from '@sluice/core/node'
+import { destinationPackage } from './cli-destinations.ts'
 import type { CliIO } from './cli-types.ts'
 
 const CONFIG_HEADER = `# sluice configuration (not secret). Environment variables win over this file:
@@ -70,12 +71,12 @@ export function destinationSection(pkg: DestinationPackage, secret: boolean): st
 export async function initTemplates(): Promise<{ config: string; secrets: string }> {
   let config = CONFIG_HEADER
   let secrets = SECRETS_HEADER
-  for (const [name, pkgName] of Object.entries(DESTINATIONS)) {
+  for (const [name, pkgName] of Object.entries(DESTINATION_PACKAGES)) {
     let pkg: DestinationPackage
     try {
-      pkg = await loadDestinationPackage(name)
+      pkg = await destinationPackage(name)
     } catch (error) {
-      if (!(error instanceof UsageError)) throw error
+      if (!isSluiceError(error, 'DEPENDENCY_MISSING')) throw error
       config += `\n# [destination.${name}]: install ${pkgName} to load into ${name}\n`
       continue
     }

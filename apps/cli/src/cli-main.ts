@@ -1,5 +1,7 @@
 import { redact } from '@sluice/core'
-import { DESTINATIONS, loadDestinationPackage } from './cli-destinations.ts'
+import { DESTINATION_PACKAGES } from '@sluice/core/node'
+import { dashboardCommand } from './cli-dashboard.ts'
+import { destinationPackage } from './cli-destinations.ts'
 import { exitCodeFor, formatError, UsageError } from './cli-errors.ts'
 import { heapGrowthFromEnv } from './cli-heap.ts'
 import { initCommand } from './cli-init.ts'
@@ -13,8 +15,10 @@ export const HELP = `Usage: sluice <command> [options]
 Commands:
   run                      load a source into a destination (sluice run --help)
   init                     write commented .sluice/config.toml and .sluice/secrets.toml templates
-  pipeline [NAME] <cmd>    inspect or manage a pipeline: info, trace, schema, state, load-package,
-                           failed-jobs, drop, sync, drop-pending-packages (sluice pipeline --help)
+  pipeline [NAME] <cmd>    inspect, query or manage a pipeline: info, trace, schema, state, load-package,
+                           failed-jobs, query, tables, head, drop, sync, drop-pending-packages, show;
+                           pipeline list (sluice pipeline --help)
+  dashboard                the pipelines dashboard: a local web page (sluice dashboard --help)
 
 Options:
   --version                print the version
@@ -32,9 +36,9 @@ const SECRET_ENV = /(API_KEY|PASSWORD|CREDENTIALS|SECRET|TOKEN)/
 async function declaredPublic(name: string): Promise<boolean> {
   const match = /^DESTINATION__([A-Z0-9_]+?)__(.+)$/.exec(name)
   const destination = match?.[1]?.toLowerCase()
-  if (!match || !destination || !(destination in DESTINATIONS)) return false
+  if (!match || !destination || !(destination in DESTINATION_PACKAGES)) return false
   try {
-    const pkg = await loadDestinationPackage(destination)
+    const pkg = await destinationPackage(destination)
     const key = match[2]!.toLowerCase().split('__').join('.')
     const declared = pkg.keys.find((k) => k.key === key)
     return declared !== undefined && declared.secret !== true
@@ -65,6 +69,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return await initCommand(rest, io)
       case 'pipeline':
         return await pipelineCommand(rest, io)
+      case 'dashboard':
+        return await dashboardCommand(rest, io, undefined)
       case '--version':
       case '-v':
         io.stdout.write(`${CLI_VERSION}\n`)
@@ -76,7 +82,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         io.stdout.write(HELP)
         return command === undefined ? 2 : 0
       default:
-        throw new UsageError(`unknown command "${command}": use run, init or pipeline (sluice --help)`)
+        throw new UsageError(
+          `unknown command "${command}": use run, init, pipeline or dashboard (sluice --help)`,
+        )
     }
   } catch (error) {
     io.stderr.write(`${redact(formatError(error), await secretValues(io.env))}\n`)

@@ -1,68 +1,98 @@
 import { parseArgs } from 'node:util'
-import type { Pipeline } from '@sluice/core'
-import { pipeline } from '@sluice/core/node'
-import { loadConfig } from './cli-config.ts'
-import { resolveDestination } from './cli-destinations.ts'
+import { SluiceError } from '@sluice/core'
+import { listPipelines, loadConfig, pipeline } from '@sluice/core/node'
+import { dashboardCommand } from './cli-dashboard.ts'
+import { targetOf } from './cli-destinations.ts'
 import { UsageError } from './cli-errors.ts'
+import { queryCommand } from './cli-query.ts'
 import { pipelinesDirFor } from './cli-run.ts'
 import { formatSchema, type SchemaFormat } from './cli-schema-format.ts'
 import type { CliIO } from './cli-types.ts'
 
 export const PIPELINE_HELP = `Usage: sluice pipeline [NAME] <command> [options]
+       sluice pipeline list  (or -l)
 
-NAME defaults to clockodo_pipeline.
+NAME defaults to clockodo_pipeline. Each run records the pipeline's destination (name, location, settings
+without secrets) and dataset; every command uses them, from any directory (secrets come from the environment
+and .sluice/*.toml again). Flags override them.
 Commands:
-  info                     local state, schemas and load packages
+  info                     local state, destination, schemas and load packages
   trace                    the last run: steps, timings, rows, errors
   schema [--format F]      the schema as json, yaml or mermaid (default: yaml)
   state                    the pipeline state (incremental cursors)
   load-package [ID]        one load package (default: the newest): state, jobs, tables
   failed-jobs              jobs that failed, with their errors
+  query "SQL"              run one read-only statement on the dataset (unqualified names are its tables)
+                           [--format table|json|jsonl|csv] [--limit N] (default 1000 rows, 0 for all)
+  tables                   tables with row counts, child tables under their parent
+  head TABLE [-n N]        the first N rows of a table (default 10) [--format F]
   drop [RESOURCE...]       drop the resources' tables and state (all resources without names)
   sync                     replace local state and schemas with the ones stored in the destination
   drop-pending-packages    delete the local load packages that are not loaded (pending, aborted, or
                            damaged); nothing of them was committed: the next run extracts their data again
+  show [--port N] [--host H] [--no-open]
+                           the pipeline's dashboard: a local web page (sluice dashboard --help)
+  list                     the pipelines in the pipelines directory, with their destinations
 Options:
-  --destination NAME       for drop and sync (default: duckdb)
-  --dataset NAME           (default: clockodo_data)
-  --pipelines-dir DIR
+  --destination NAME|PATH  (default: the recorded one, else duckdb)
+  --dataset NAME           (default: the recorded one, else clockodo_data)
+  --pipelines-dir DIR      (default: $SLUICE_PIPELINES_DIR or ~/.sluice/pipelines, shared by every directory)
 `
 
-const COMMANDS = [
-  'info',
-  'trace',
-  'schema',
-  'state',
-  'load-package',
-  'failed-jobs',
-  'drop',
-  'sync',
-  'drop-pending-packages',
-]
+const LOCAL = ['info', 'trace', 'schema', 'state', 'load-package', 'failed-jobs', 'drop-pending-packages']
+const READING = ['query', 'tables', 'head']
+const COMMANDS = [...LOCAL, ...READING, 'drop', 'sync', 'list']
 
 function print(io: CliIO, value: unknown): void {
   io.stdout.write(typeof value === 'string' ? `${value}\n` : `${JSON.stringify(value, null, 2)}\n`)
 }
 
+function parse(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        destination: { type: 'string' },
+        dataset: { type: 'string' },
+        'pipelines-dir': { type: 'string' },
+        format: { type: 'string' },
+        limit: { type: 'string' },
+        rows: { type: 'string', short: 'n' },
+        list: { type: 'boolean', short: 'l', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    })
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}; see \`sluice pipeline --help\``)
+  }
+}
+
+/** `sluice pipeline list`: every pipeline of the directory with where it loads. */
+async function listCommand(pipelinesDir: string, io: CliIO): Promise<number> {
+  const names = await listPipelines(pipelinesDir)
+  io.stdout.write(`${names.length} pipeline${names.length === 1 ? '' : 's'} in ${pipelinesDir}\n`)
+  for (const name of names) {
+    const record = await pipeline({ pipelineName: name, pipelinesDir }).destinationRecord()
+    io.stdout.write(
+      record
+        ? `${name}  ${record.name} ${record.location} (dataset ${record.datasetName}, last run ${record.updatedAt})\n`
+        : `${name}  (no destination recorded yet)\n`,
+    )
+  }
+  return 0
+}
+
 /** `sluice pipeline ...`: returns the exit code. */
 export async function pipelineCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = (() => {
-    try {
-      return parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          destination: { type: 'string', default: 'duckdb' },
-          dataset: { type: 'string', default: 'clockodo_data' },
-          'pipelines-dir': { type: 'string' },
-          format: { type: 'string', default: 'yaml' },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      })
-    } catch (error) {
-      throw new UsageError(`${(error as Error).message}; see \`sluice pipeline --help\``)
-    }
-  })()
+  // `show` takes the dashboard's flags: `pipeline show ...` or `pipeline NAME show ...`
+  const show = args.slice(0, 2).indexOf('show')
+  if (show === 0 || (show === 1 && !args[0]!.startsWith('-'))) {
+    return dashboardCommand(args.slice(show + 1), io, show === 1 ? args[0]! : 'clockodo_pipeline')
+  }
+  const { values, positionals } = parse(args)
+  const pipelinesDir = pipelinesDirFor(values['pipelines-dir'], io)
+  if (values.list) return listCommand(pipelinesDir, io)
   if (values.help || positionals.length === 0) {
     io.stdout.write(PIPELINE_HELP)
     return values.help ? 0 : 2
@@ -76,22 +106,86 @@ export async function pipelineCommand(args: string[], io: CliIO): Promise<number
   if (!command || !COMMANDS.includes(command)) {
     throw new UsageError(`unknown pipeline command "${command ?? ''}": use one of ${COMMANDS.join(', ')}`)
   }
-  const config = await loadConfig(io.cwd, io.env)
-  const destination = await resolveDestination(values.destination, config, name, io.cwd)
-  const p: Pipeline = pipeline({
+  if (command === 'list') return listCommand(pipelinesDir, io)
+  const local = pipeline({ pipelineName: name, pipelinesDir })
+  const record = await local.destinationRecord()
+  // sync restores a pipeline this machine has not run; every other command needs one that exists
+  const known = await listPipelines(pipelinesDir)
+  if (command !== 'sync' && !known.includes(name)) {
+    throw new SluiceError('PIPELINE_UNKNOWN', `there is no pipeline ${name} in ${pipelinesDir}`, {
+      hint: known.length
+        ? `known pipelines: ${known.join(', ')} (sluice pipeline list)`
+        : 'run `sluice run` first, or `sluice pipeline sync` to restore it from its destination',
+    })
+  }
+  if (LOCAL.includes(command)) return localCommand(name, command, rest, values.format, io, pipelinesDir)
+
+  const config = await loadConfig({ cwd: io.cwd, env: io.env, pipelineName: name })
+  for (const w of config.warnings) io.stderr.write(`[sluice] warning: ${w}\n`)
+  const target = await targetOf({
     pipelineName: name,
-    destination,
-    datasetName: values.dataset,
-    pipelinesDir: pipelinesDirFor(values['pipelines-dir'], io),
+    destination: values.destination,
+    dataset: values.dataset,
+    record,
+    config,
+    cwd: io.cwd,
+  })
+  const p = pipeline({
+    pipelineName: name,
+    destination: target.destination,
+    datasetName: target.datasetName,
+    pipelinesDir,
   })
   switch (command) {
+    case 'drop':
+      await p.drop(rest)
+      io.stdout.write(`dropped ${rest.length ? rest.join(', ') : 'all resources'} of pipeline ${name}\n`)
+      return 0
+    case 'sync':
+      await p.sync()
+      io.stdout.write(
+        `restored state and schemas of pipeline ${name} from ${target.destination.name} (dataset ${p.datasetName})\n`,
+      )
+      return 0
+    default: {
+      await using dataset = p.dataset()
+      return await queryCommand(
+        dataset,
+        {
+          command: command as 'query' | 'tables' | 'head',
+          args: rest,
+          format: values.format,
+          limit: values.limit,
+          rows: values.rows,
+        },
+        io,
+      )
+    }
+  }
+}
+
+/** The commands that read only the pipeline's local files. */
+async function localCommand(
+  name: string,
+  command: string,
+  rest: readonly string[],
+  format: string | undefined,
+  io: CliIO,
+  pipelinesDir: string,
+): Promise<number> {
+  const p = pipeline({ pipelineName: name, pipelinesDir })
+  switch (command) {
     case 'info': {
+      const record = await p.destinationRecord()
       const packages = await p.packages()
       const schema = await p.schema()
       print(io, {
         pipelineName: p.pipelineName,
         pipelinesDir: p.pipelinesDir,
-        datasetName: p.datasetName,
+        datasetName: record?.datasetName ?? null,
+        destination: record
+          ? { name: record.name, location: record.location, lastRun: record.updatedAt }
+          : null,
         schema: schema
           ? { name: schema.name, version: schema.version, tables: Object.keys(schema.tables).length }
           : null,
@@ -106,13 +200,13 @@ export async function pipelineCommand(args: string[], io: CliIO): Promise<number
       return 0
     }
     case 'schema': {
-      const format = values.format as SchemaFormat
-      if (!['json', 'yaml', 'mermaid'].includes(format)) {
-        throw new UsageError(`--format "${values.format}" is not one of json, yaml, mermaid`)
+      const schemaFormat = (format ?? 'yaml') as SchemaFormat
+      if (!['json', 'yaml', 'mermaid'].includes(schemaFormat)) {
+        throw new UsageError(`--format "${format}" is not one of json, yaml, mermaid`)
       }
       const schema = await p.schema()
       if (!schema) throw new UsageError(`pipeline ${name} has no schema yet: run \`sluice run\` first`)
-      print(io, formatSchema(schema, format))
+      print(io, formatSchema(schema, schemaFormat))
       return 0
     }
     case 'state':
@@ -129,17 +223,6 @@ export async function pipelineCommand(args: string[], io: CliIO): Promise<number
       print(io, pkg)
       return 0
     }
-    case 'failed-jobs':
-      print(io, await p.failedJobs())
-      return 0
-    case 'drop':
-      await p.drop(rest)
-      io.stdout.write(`dropped ${rest.length ? rest.join(', ') : 'all resources'} of pipeline ${name}\n`)
-      return 0
-    case 'sync':
-      await p.sync()
-      io.stdout.write(`restored state and schemas of pipeline ${name} from ${destination.name}\n`)
-      return 0
     case 'drop-pending-packages': {
       const dropped = await p.dropPendingPackages()
       io.stdout.write(
@@ -149,6 +232,8 @@ export async function pipelineCommand(args: string[], io: CliIO): Promise<number
       )
       return 0
     }
+    default:
+      print(io, await p.failedJobs())
+      return 0
   }
-  return 2
 }

@@ -4,12 +4,13 @@ import { exitCodeFor, UsageError } from './cli-errors.ts'
 import { autoPageWorkers, parseRunFlags } from './cli-run.ts'
 
 describe('parseRunFlags', () => {
-  test('defaults', () => {
-    expect(parseRunFlags([])).toMatchObject({
+  test('defaults (the destination and dataset: the recorded ones, else duckdb and clockodo_data, see targetOf)', () => {
+    const flags = parseRunFlags([])
+    expect(flags).not.toHaveProperty('destination')
+    expect(flags).not.toHaveProperty('dataset')
+    expect(flags).toMatchObject({
       source: 'clockodo',
-      destination: 'duckdb',
       pipelineName: 'clockodo_pipeline',
-      dataset: 'clockodo_data',
       fullRefresh: false,
       demo: false,
       progress: 'auto',

@@ -1,9 +1,8 @@
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
-import { type Destination, type LoadInfo, type PageWorkers, webPageWorkers } from '@sluice/core'
-import { defaultPipelinesDir, nodePageWorkers, pipeline } from '@sluice/core/node'
-import { type ConfigProvider, loadConfig } from './cli-config.ts'
-import { resolveDestination } from './cli-destinations.ts'
+import { type Config, type LoadInfo, type PageWorkers, webPageWorkers } from '@sluice/core'
+import { defaultPipelinesDir, loadConfig, nodePageWorkers, pipeline } from '@sluice/core/node'
+import { targetOf } from './cli-destinations.ts'
 import { UsageError } from './cli-errors.ts'
 import { heapGrowthFromEnv } from './cli-heap.ts'
 import { createProgress, type ProgressMode } from './cli-progress.ts'
@@ -14,9 +13,9 @@ import type { CliIO, RunFlags } from './cli-types.ts'
 /** Flags of `sluice run`, with their defaults. */
 export const RUN_OPTIONS = {
   source: { type: 'string', default: 'clockodo' },
-  destination: { type: 'string', default: 'duckdb' },
+  destination: { type: 'string' },
   'pipeline-name': { type: 'string', default: 'clockodo_pipeline' },
-  dataset: { type: 'string', default: 'clockodo_data' },
+  dataset: { type: 'string' },
   'pipelines-dir': { type: 'string' },
   resources: { type: 'string' },
   since: { type: 'string' },
@@ -38,10 +37,12 @@ Loads a source into a destination. Configuration: flags, then environment variab
 
 Options:
   --source NAME            source to load (default: clockodo)
-  --destination NAME|PATH  duckdb, postgres, filesystem, bigquery, snowflake, redshift, databricks, or ./module.js (default: duckdb)
+  --destination NAME|PATH  duckdb, postgres, filesystem, bigquery, snowflake, redshift, databricks, or
+                           ./module.js (default: the one the pipeline's last run recorded, else duckdb)
   --pipeline-name NAME     (default: clockodo_pipeline)
-  --dataset NAME           dataset / schema name (default: clockodo_data)
-  --pipelines-dir DIR      local state (default: $SLUICE_PIPELINES_DIR or ~/.sluice/pipelines)
+  --dataset NAME           dataset / schema name (default: the recorded one, else clockodo_data)
+  --pipelines-dir DIR      local state, shared by every directory (default: $SLUICE_PIPELINES_DIR or
+                           ~/.sluice/pipelines)
   --resources a,b          load only these resources
   --since DATE             entries from this date (YYYY-MM-DD)
   --until DATE             entries before this date (YYYY-MM-DD)
@@ -113,7 +114,7 @@ export function parseRunFlags(args: string[]): RunFlags | 'help' {
     ['pipeline-name', v['pipeline-name']],
     ['dataset', v.dataset],
   ] as const) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
+    if (value !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
       throw new UsageError(
         `--${flag} "${value}" may contain only letters, digits and _ and must not start with a digit`,
       )
@@ -125,9 +126,9 @@ export function parseRunFlags(args: string[]): RunFlags | 'help' {
     .filter(Boolean)
   return {
     source: v.source,
-    destination: v.destination,
+    ...(v.destination !== undefined ? { destination: v.destination } : {}),
     pipelineName: v['pipeline-name'],
-    dataset: v.dataset,
+    ...(v.dataset !== undefined ? { dataset: v.dataset } : {}),
     ...(v['pipelines-dir'] !== undefined ? { pipelinesDir: v['pipelines-dir'] } : {}),
     ...(resources ? { resources } : {}),
     ...(since ? { since } : {}),
@@ -202,14 +203,19 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   if (!SOURCES[flags.source]) {
     throw new UsageError(`unknown source "${flags.source}": use one of ${Object.keys(SOURCES).join(', ')}`)
   }
-  const config: ConfigProvider = await loadConfig(io.cwd, io.env)
+  const config: Config = await loadConfig({ cwd: io.cwd, env: io.env, pipelineName: flags.pipelineName })
   for (const w of config.warnings) io.stderr.write(`[sluice] warning: ${w}\n`)
-  const destination: Destination = await resolveDestination(
-    flags.destination,
+  const pipelinesDir = pipelinesDirFor(flags.pipelinesDir, io)
+  // the pipeline loads where it loaded before unless flags (or settings given now) say otherwise
+  const record = await pipeline({ pipelineName: flags.pipelineName, pipelinesDir }).destinationRecord()
+  const { destination, datasetName } = await targetOf({
+    pipelineName: flags.pipelineName,
+    destination: flags.destination,
+    dataset: flags.dataset,
+    record,
     config,
-    flags.pipelineName,
-    io.cwd,
-  )
+    cwd: io.cwd,
+  })
   const built = await buildSource(flags, config, io, destination)
   const progress = createProgress(flags.json ? 'none' : flags.progress, io.stderr)
   const controller = new AbortController()
@@ -227,8 +233,8 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     const p = pipeline({
       pipelineName: flags.pipelineName,
       destination,
-      datasetName: flags.dataset,
-      pipelinesDir: pipelinesDirFor(flags.pipelinesDir, io),
+      datasetName,
+      pipelinesDir,
       onEvent: (e) => progress.onEvent(e),
       ...(flags.pageWorkers > 0 ? { pageWorkers: pageWorkersFor(flags.pageWorkers) } : {}),
     })

@@ -1,5 +1,4 @@
-import type { Destination, Source } from '@sluice/core'
-import type { ConfigProvider } from './cli-config.ts'
+import type { Config, Destination, Source } from '@sluice/core'
 import { UsageError } from './cli-errors.ts'
 import type { CliIO, RunFlags } from './cli-types.ts'
 
@@ -12,7 +11,7 @@ export interface BuiltSource {
 /** The simulated company `--demo` loads: seeded, about 25 users over 3 years. */
 export const DEMO_ACCOUNT = { seed: 42, size: { users: 25, years: 3, entriesPerWorkday: 4 } } as const
 
-function optionalString(config: ConfigProvider, path: string): string | undefined {
+function optionalString(config: Config, path: string): string | undefined {
   const v = config.get(path)
   if (v === undefined) return undefined
   if (typeof v !== 'string') throw new UsageError(`${path} must be a string: set ${config.whereToSet(path)}`)
@@ -21,7 +20,7 @@ function optionalString(config: ConfigProvider, path: string): string | undefine
 
 /** `sources.clockodo.<key>` as `{ [field]: value }` when set (validated by the source). */
 function numberSetting(
-  config: ConfigProvider,
+  config: Config,
   key: 'timeout_ms' | 'max_attempts' | 'max_response_bytes',
   field: 'timeoutMs' | 'maxAttempts' | 'maxResponseBytes',
 ): Record<string, number> {
@@ -33,7 +32,7 @@ function numberSetting(
 
 async function clockodo(
   flags: RunFlags,
-  config: ConfigProvider,
+  config: Config,
   io: CliIO,
   destination: Destination,
 ): Promise<BuiltSource> {
@@ -95,7 +94,7 @@ async function clockodo(
 /** Sources the `--source` flag knows. */
 export const SOURCES: Record<
   string,
-  (flags: RunFlags, config: ConfigProvider, io: CliIO, destination: Destination) => Promise<BuiltSource>
+  (flags: RunFlags, config: Config, io: CliIO, destination: Destination) => Promise<BuiltSource>
 > = {
   clockodo,
 }
@@ -103,7 +102,7 @@ export const SOURCES: Record<
 /** Builds the source named by `--source`. */
 export function buildSource(
   flags: RunFlags,
-  config: ConfigProvider,
+  config: Config,
   io: CliIO,
   destination: Destination,
 ): Promise<BuiltSource> {

@@ -26,9 +26,11 @@ export interface CliIO {
 /** Parsed and validated flags of `sluice run`. */
 export interface RunFlags {
   source: string
-  destination: string
+  /** `--destination`; undefined: the recorded one, else duckdb. */
+  destination?: string
   pipelineName: string
-  dataset: string
+  /** `--dataset`; undefined: the recorded one, else clockodo_data. */
+  dataset?: string
   pipelinesDir?: string
   resources?: string[]
   since?: string

@@ -1,5 +1,3 @@
-export { type ConfigProvider, envName, loadConfig } from './cli-config.ts'
-export { DESTINATIONS, resolveDestination } from './cli-destinations.ts'
 export {
   DEFAULT_HEAP_GROWING_PERCENT,
   HEAP_GROWTH_ENV,

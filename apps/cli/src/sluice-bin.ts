@@ -3,6 +3,12 @@ import process from 'node:process'
 import { holdYoungGeneration, limitHeapGrowth } from './cli-heap.ts'
 import { main } from './cli-main.ts'
 
+// `sluice pipeline NAME query ... | head`: a reader that stops reading ends the output, not in a crash
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0)
+  throw error
+})
+
 const code = await main(process.argv.slice(2), {
   cwd: process.cwd(),
   env: process.env,

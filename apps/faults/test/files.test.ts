@@ -1,5 +1,4 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { chmod, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -241,11 +240,15 @@ describe('commands fail clearly, naming the file or setting and the fix', () => 
       join(cwd, 'pipelines', 'x', 'package.json'),
       '{"loadId":"OUTSIDE-MARKER","state":"loaded","jobs":[],"tables":{}}',
     )
+    // a pipeline that exists (an unknown one is refused before any path is built)
+    const own = join(cwd, 'pipelines', 'clockodo_pipeline')
+    await mkdir(own, { recursive: true })
+    await writeFile(join(own, 'state.json'), '{}')
     const r = await cli(['pipeline', 'load-package', '../../x'], { cwd })
     expect(r.code).toBe(2)
     expect(r.stdout).not.toContain('OUTSIDE-MARKER')
     expect(r.stderr).toContain('"../../x" is not a load id')
-    expect(existsSync(join(cwd, 'pipelines', 'clockodo_pipeline'))).toBe(false)
+    expect(await readdir(own)).toEqual(['state.json'])
   })
 })
 

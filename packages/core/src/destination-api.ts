@@ -4,6 +4,7 @@
 
 // the contract, the config entry point, the stage and the SQL kit
 export type {
+  AzureBlobLocation,
   BulkLoad,
   ConfigKey,
   ConfigSection,
@@ -37,7 +38,7 @@ export type {
   StoredState,
   TableLoad,
 } from './destination/index.ts'
-export { sqlDestination } from './destination/index.ts'
+export { azureBlobLocation, sqlDestination } from './destination/index.ts'
 // errors and events
 export { ERROR_CODES, type SluiceErrorCode } from './error-codes.ts'
 export { isSluiceError, redact, SluiceError } from './errors.ts'

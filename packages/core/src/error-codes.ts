@@ -64,9 +64,17 @@ export const ERROR_CODES = {
   DESTINATION_IDENTIFIER: 'a name cannot be used as an identifier in the destination',
   DESTINATION_MIGRATE: 'reading or changing the tables of the dataset failed',
   DESTINATION_UNSUPPORTED: 'the destination does not offer what a table asks for (e.g. merge)',
+  // reading a dataset (pipeline.dataset(), sluice pipeline NAME query)
+  PIPELINE_UNKNOWN: 'no pipeline of that name in the pipelines directory',
+  READER_MISSING: 'the destination offers no read-only reader, so its data cannot be queried through sluice',
+  TABLE_UNKNOWN: 'the dataset has no table of that name',
+  COLUMN_UNKNOWN: 'the table has no column of that name',
+  QUERY_INVALID: 'a relation was built with an operator, value or join that does not fit its tables',
   // the filesystem destination
   FILESYSTEM_IO: 'reading or writing a local file failed',
   FILESYSTEM_S3: 'an S3 request failed',
+  FILESYSTEM_AZURE: 'an Azure Blob Storage request failed',
+  FILESYSTEM_GCS: 'a Google Cloud Storage request failed',
   FILESYSTEM_CORRUPT: 'a file the destination keeps (state, schema, loads) cannot be read',
   FILESYSTEM_UNSAFE_PATH: 'a file key would leave the bucket folder',
   FILESYSTEM_BAD_JOB: 'a job file is not valid',

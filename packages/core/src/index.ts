@@ -3,6 +3,40 @@
 // @sluice/core/testing, and Node.js/Deno code the file system, the pipeline with defaults and page workers from
 // @sluice/core/node.
 
+// configuration (dlt's lookup over providers; loadConfig in @sluice/core/node reads them)
+export {
+  type Config,
+  type ConfigProvider,
+  type ConfigTable,
+  type CreateConfigOptions,
+  createConfig,
+  envName,
+  envProvider,
+  tableProvider,
+} from './config/config-resolve.ts'
+// reading what was loaded
+export { dataset } from './dataset/dataset.ts'
+export type {
+  ArrowTable,
+  Dataset,
+  DatasetOptions,
+  IterRowsOptions,
+  JoinOptions,
+  Relation,
+  RelationColumn,
+  RelationSql,
+  Row,
+  RowCount,
+  RowCountsOptions,
+  TablesOptions,
+  TupleChunk,
+  WhereOp,
+} from './dataset/dataset-types.ts'
+export {
+  type DestinationFromConfigOptions,
+  destinationFromConfig,
+  recordProvider,
+} from './destination/destination-resolve.ts'
 export type { Destination } from './destination/index.ts'
 // errors
 export { ERROR_CODES, type SluiceErrorCode } from './error-codes.ts'
@@ -108,6 +142,7 @@ export type {
 } from './source/source-types.ts'
 export type { FileLock, FileSystem, FileWriter } from './storage/file-system.ts'
 export type {
+  DestinationRecord,
   PipelineState,
   RefreshMode,
   ResourceState,

@@ -8,12 +8,13 @@
  */
 export const LAYERS: readonly (readonly string[])[] = [
   ['base'],
-  ['http', 'schema'],
+  ['http', 'schema', 'config'],
   ['normalize'],
   ['job-files'],
   ['storage'],
   ['page-workers'],
   ['source', 'destination'],
+  ['dataset'],
   ['pipeline'],
   ['node', 'testing'],
   ['entries'],

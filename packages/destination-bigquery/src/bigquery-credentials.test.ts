@@ -94,3 +94,22 @@ describe('parseBigQueryOptions', () => {
     expect((await destination.fromConfig(section, { pipelineName: 'p', stage })).name).toBe('bigquery')
   })
 })
+
+describe('the settings a pipeline records (publicConfig)', () => {
+  it('are the project, location, endpoint and load settings, never the key', async () => {
+    const dest = await destination.fromConfig(
+      { credentials: key, location: 'EU', api_endpoint: 'http://127.0.0.1:9050' },
+      { pipelineName: 'p', stage: () => Promise.reject(new Error('unused')) },
+    )
+    const recorded = dest.publicConfig?.({ pipelineName: 'p' })
+    expect(recorded).toEqual({
+      project_id: 'proj-from-key',
+      location: 'EU',
+      api_endpoint: 'http://127.0.0.1:9050',
+      parallel_jobs: 4,
+      replace_strategy: 'insert-from-staging',
+      keep_staged_files: false,
+    })
+    expect(JSON.stringify(recorded)).not.toContain('PRIVATE KEY')
+  })
+})

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { destination } from './databricks-config.ts'
 import {
   databricksLocation,
   parseDatabricksOptions,
@@ -102,5 +103,41 @@ describe('databricks options', () => {
     expect(() => workspaceUrl('http://dbc-1.cloud.databricks.com')).toThrow(/clear text/)
     expect(() => workspaceUrl('https://dbc-1.cloud.databricks.com/sql/1.0')).toThrow(/workspace host only/)
     expect(() => workspaceUrl('https://user:pw@dbc-1.cloud.databricks.com')).toThrow(/workspace host only/)
+  })
+})
+
+describe('the settings a pipeline records (publicConfig)', () => {
+  it('are host, warehouse, catalog and the OAuth client id, never the token or the secret', async () => {
+    const ctx = { pipelineName: 'p', stage: () => Promise.reject(new Error('unused')) }
+    const dest = await destination.fromConfig(
+      {
+        credentials: {
+          server_hostname: 'dbc-1.cloud.databricks.com',
+          http_path: '/sql/1.0/warehouses/abc123',
+          catalog: 'main',
+          client_id: 'sp-1',
+          client_secret: 'sp-secret-42',
+        },
+      },
+      ctx,
+    )
+    const recorded = dest.publicConfig?.({ pipelineName: 'p' })
+    expect(recorded).toMatchObject({
+      credentials: {
+        server_hostname: 'dbc-1.cloud.databricks.com',
+        http_path: '/sql/1.0/warehouses/abc123',
+        catalog: 'main',
+        client_id: 'sp-1',
+      },
+    })
+    expect(JSON.stringify(recorded)).not.toContain('sp-secret-42')
+    const again = await destination.fromConfig(
+      {
+        ...recorded,
+        credentials: { ...(recorded?.['credentials'] as object), client_secret: 'sp-secret-42' },
+      },
+      ctx,
+    )
+    expect(again.publicConfig?.({ pipelineName: 'p' })).toEqual(recorded)
   })
 })

@@ -47,6 +47,25 @@ export function databricks(options: DatabricksOptions): Destination {
     name: 'databricks',
     capabilities: DATABRICKS_CAPABILITIES,
     location: databricksLocation(params),
+    publicConfig: () => ({
+      credentials: {
+        server_hostname: params.baseUrl.startsWith('https://') ? params.host : params.baseUrl,
+        http_path: `/sql/1.0/warehouses/${params.warehouseId}`,
+        catalog: params.catalog,
+        ...(params.auth.kind === 'oauth' ? { client_id: params.auth.clientId } : {}),
+      },
+      ...(params.stagingVolume
+        ? {
+            staging_volume_name: `${params.stagingVolume.catalog}.${params.stagingVolume.schema}.${params.stagingVolume.volume}`,
+          }
+        : {}),
+      keep_staged_files: params.keepStagedFiles,
+      ...(params.stagingCredentialsName ? { staging_credentials_name: params.stagingCredentialsName } : {}),
+      is_staging_external_location: params.isStagingExternalLocation,
+      replace_strategy: params.replaceStrategy,
+      parallel_jobs: params.parallelJobs,
+      reader_row_limit: params.readerRowLimit,
+    }),
     connect: () => connectDatabricks({ params, tokens }),
     maxParallelJobs: params.parallelJobs,
     replaceStrategy: params.replaceStrategy,

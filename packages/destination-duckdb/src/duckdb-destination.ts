@@ -145,7 +145,7 @@ export const duckdbCapabilities: DestinationCapabilities = {
   identifierCase: 'lower',
 }
 
-function pathFor(options: DuckDBDestinationOptions, ctx: DestinationContext): string {
+function pathFor(options: DuckDBDestinationOptions, ctx: Pick<DestinationContext, 'pipelineName'>): string {
   if (options.instance) return options.path ?? 'duckdb instance'
   const path = options.path ?? `${ctx.pipelineName}.duckdb`
   return path === ':memory:' ? path : resolve(path)
@@ -174,6 +174,7 @@ export function duckdb(options: DuckDBDestinationOptions = {}): Destination {
     name: 'duckdb',
     capabilities: duckdbCapabilities,
     location: (ctx) => pathFor(options, ctx),
+    publicConfig: (ctx) => duckdbPublicConfig(options, pathFor(options, ctx)),
     connect: async (ctx) => {
       if (options.instance) return DuckDBClient.open({ instance: options.instance })
       const path = pathFor(options, ctx)
@@ -192,6 +193,25 @@ export function duckdb(options: DuckDBDestinationOptions = {}): Destination {
     publishByRename: { hasExtras: duckdbTablesHaveExtras },
   })
   return { ...destination, openReader: (ctx) => openDuckDBReader(options, ctx, memoryInstance) }
+}
+
+/**
+ * The settings a pipeline records (`Destination.publicConfig`), in the keys of `[destination.duckdb]`: the
+ * database file's absolute path and the options given. Undefined for a given `instance`, which settings cannot
+ * rebuild.
+ */
+export function duckdbPublicConfig(
+  options: DuckDBDestinationOptions,
+  path: string,
+): Record<string, unknown> | undefined {
+  if (options.instance) return undefined
+  return {
+    credentials: path,
+    ...(options.memoryLimit !== undefined ? { memory_limit: options.memoryLimit } : {}),
+    ...(options.loadMemoryLimit !== undefined ? { load_memory_limit: options.loadMemoryLimit } : {}),
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.loadThreads !== undefined ? { load_threads: options.loadThreads } : {}),
+  }
 }
 
 /**

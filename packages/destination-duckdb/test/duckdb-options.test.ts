@@ -241,3 +241,18 @@ describe('duckdb options', () => {
     }
   })
 })
+
+describe('the settings a pipeline records (publicConfig)', () => {
+  it("is the database file's absolute path (the default one too) and the options given; undefined for an instance", async () => {
+    expect(
+      duckdb({ path: 'rel/x.duckdb', memoryLimit: '1GB', threads: 2 }).publicConfig?.({ pipelineName: 'p' }),
+    ).toEqual({ credentials: resolve('rel/x.duckdb'), memory_limit: '1GB', threads: 2 })
+    expect(duckdb().publicConfig?.({ pipelineName: 'p1' })).toEqual({ credentials: resolve('p1.duckdb') })
+    const instance = await DuckDBInstance.create(':memory:')
+    try {
+      expect(duckdb({ instance }).publicConfig?.({ pipelineName: 'p' })).toBeUndefined()
+    } finally {
+      instance.closeSync()
+    }
+  })
+})

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { isSluiceError } from '@sluice/core/destination'
 import { describe, expect, it } from 'vitest'
 import { filesystem } from './filesystem-destination.ts'
@@ -60,8 +62,8 @@ describe('parseFilesystemConfig', () => {
     expect(error(() => parseFilesystemConfig({ bucket_url: '/x', compression: 'zstd' })).message).toMatch(
       /gzip or none/,
     )
-    expect(error(() => parseFilesystemConfig({ bucket_url: 'az://c/x' })).message).toMatch(
-      /az:\/\/ is not supported/,
+    expect(error(() => parseFilesystemConfig({ bucket_url: 'hdfs://c/x' })).message).toMatch(
+      /hdfs:\/\/ is not supported/,
     )
     const half = error(() =>
       parseFilesystemConfig({
@@ -113,5 +115,32 @@ describe('conversion_threads', () => {
     expect(() => filesystem({ bucketUrl: '/x', conversionThreads: -1 })).toThrow(
       /conversion_threads must be 0 to 64/,
     )
+  })
+})
+
+describe('the settings a pipeline records (publicConfig)', () => {
+  it('a local folder as an absolute file URL; S3 keys never, the endpoint and region yes', () => {
+    const local = filesystem({ bucketUrl: 'lake/files', format: 'parquet' })
+    expect(local.publicConfig?.({ pipelineName: 'p' })).toEqual({
+      bucket_url: pathToFileURL(resolve('lake/files')).href,
+      format: 'parquet',
+    })
+    const s3 = filesystem(
+      parseFilesystemConfig({
+        bucket_url: 's3://bucket-1/prefix',
+        credentials: {
+          aws_access_key_id: 'AKID-1234',
+          aws_secret_access_key: 'SECRET-5678',
+          endpoint_url: 'http://127.0.0.1:9000',
+          region: 'eu-central-1',
+        },
+      }),
+    )
+    const recorded = s3.publicConfig?.({ pipelineName: 'p' })
+    expect(recorded).toEqual({
+      bucket_url: 's3://bucket-1/prefix',
+      credentials: { endpoint_url: 'http://127.0.0.1:9000', region: 'eu-central-1' },
+    })
+    expect(JSON.stringify(recorded)).not.toMatch(/AKID|SECRET/)
   })
 })

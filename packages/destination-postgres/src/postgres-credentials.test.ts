@@ -1,5 +1,6 @@
 import { isSluiceError } from '@sluice/core/destination'
 import { describe, expect, it } from 'vitest'
+import { destination } from './postgres-config.ts'
 import { parsePostgresCredentials, postgresLocation } from './postgres-credentials.ts'
 
 function configError(fn: () => unknown): Error {
@@ -123,5 +124,36 @@ describe('parsePostgresCredentials with unencoded characters', () => {
   it('splits at the last @ so a password with @ and / still works', () => {
     const p = parsePostgresCredentials('postgresql://u:p@ss/w0rd@h:5432/db')
     expect(p).toMatchObject({ user: 'u', password: 'p@ss/w0rd', host: 'h', database: 'db' })
+  })
+})
+
+describe('the settings a pipeline records (publicConfig)', () => {
+  it('are host, port, user, database (and sslmode, timeout) without the password; fromConfig rebuilds from them', async () => {
+    const dest = await destination.fromConfig(
+      {
+        credentials:
+          'postgresql://loader:s3cret-pw@db.example.com:6543/analytics?sslmode=require&connect_timeout=7',
+        pool_size: 4,
+      },
+      { pipelineName: 'p', stage: () => Promise.reject(new Error('unused')) },
+    )
+    const recorded = dest.publicConfig?.({ pipelineName: 'p' })
+    expect(recorded).toEqual({
+      credentials: {
+        host: 'db.example.com',
+        port: 6543,
+        username: 'loader',
+        database: 'analytics',
+        sslmode: 'require',
+        connect_timeout: '7',
+      },
+      pool_size: 4,
+    })
+    expect(JSON.stringify(recorded)).not.toContain('s3cret-pw')
+    const again = await destination.fromConfig(
+      { ...recorded, credentials: { ...(recorded?.['credentials'] as object), password: 's3cret-pw' } },
+      { pipelineName: 'p', stage: () => Promise.reject(new Error('unused')) },
+    )
+    expect(again.publicConfig?.({ pipelineName: 'p' })).toEqual(recorded)
   })
 })

@@ -224,6 +224,31 @@ export function parsePostgresCredentials(
   )
 }
 
+/**
+ * The credentials as a table without secrets, in `[destination.postgres.credentials]` keys: `host`, `port`,
+ * `username`, `database`, and `sslmode` and `connect_timeout` when given. What a pipeline records; the password
+ * comes from the environment or secrets.toml again (`DESTINATION__POSTGRES__CREDENTIALS__PASSWORD`, `PGPASSWORD`).
+ */
+export function postgresPublicCredentials(
+  credentials: string | PostgresCredentialFields,
+  params: PostgresConnectionParams,
+): Record<string, unknown> {
+  const given =
+    typeof credentials === 'string'
+      ? new URLSearchParams(/\?(.*)$/.exec(credentials.trim())?.[1] ?? '')
+      : new URLSearchParams()
+  const sslmode = typeof credentials === 'string' ? given.get('sslmode') : credentials.sslmode
+  const timeout = typeof credentials === 'string' ? given.get('connect_timeout') : credentials.connect_timeout
+  return {
+    host: params.host,
+    port: params.port,
+    username: params.user,
+    database: params.database,
+    ...(sslmode ? { sslmode } : {}),
+    ...(timeout !== undefined && timeout !== null && timeout !== '' ? { connect_timeout: timeout } : {}),
+  }
+}
+
 /** `postgres://user@host:port/database`: where the data lives, without the password. */
 export function postgresLocation(params: PostgresConnectionParams): string {
   const host = params.host.includes(':') ? `[${params.host}]` : params.host

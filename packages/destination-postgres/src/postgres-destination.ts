@@ -11,6 +11,7 @@ import {
   type PostgresSslOptions,
   parsePostgresCredentials,
   postgresLocation,
+  postgresPublicCredentials,
 } from './postgres-credentials.ts'
 import { POSTGRES_MAX_IDENTIFIER_LENGTH } from './postgres-dialect.ts'
 import { openPostgresReader, type PostgresReaderOptions } from './postgres-reader.ts'
@@ -99,6 +100,14 @@ export function postgres(options: PostgresOptions): Destination {
     name: 'postgres',
     capabilities: POSTGRES_CAPABILITIES,
     location: postgresLocation(params),
+    publicConfig: () => ({
+      credentials: postgresPublicCredentials(options.credentials, params),
+      ...(options.replaceStrategy ? { replace_strategy: options.replaceStrategy } : {}),
+      ...(options.poolSize !== undefined ? { pool_size: poolSize } : {}),
+      ...(options.reader?.statementTimeoutMs !== undefined
+        ? { reader_statement_timeout_ms: options.reader.statementTimeoutMs }
+        : {}),
+    }),
     connect: () =>
       connectPostgres({
         params,

@@ -1,5 +1,6 @@
 import { isSluiceError } from '@sluice/core/destination'
 import { describe, expect, it } from 'vitest'
+import { destination } from './redshift-config.ts'
 import { parseRedshiftCredentials, redshiftLocation } from './redshift-credentials.ts'
 
 function configError(fn: () => unknown): Error {
@@ -73,5 +74,35 @@ describe('parseRedshiftCredentials', () => {
     ]) {
       expect(configError(() => parseRedshiftCredentials(url)).message).not.toContain('secret-pw')
     }
+  })
+})
+
+describe('the settings a pipeline records (publicConfig)', () => {
+  it('are host, port, user, database and sslmode without the password; fromConfig rebuilds from them', async () => {
+    const ctx = { pipelineName: 'p', stage: () => Promise.reject(new Error('unused')) }
+    const dest = await destination.fromConfig(
+      {
+        credentials: 'redshift://loader:pw-secret-77@cluster.example.com:5439/dev?sslmode=verify-full',
+        pool_size: 4,
+      },
+      ctx,
+    )
+    const recorded = dest.publicConfig?.({ pipelineName: 'p' })
+    expect(recorded).toEqual({
+      credentials: {
+        host: 'cluster.example.com',
+        port: 5439,
+        username: 'loader',
+        database: 'dev',
+        sslmode: 'verify-full',
+      },
+      pool_size: 4,
+    })
+    expect(JSON.stringify(recorded)).not.toContain('pw-secret-77')
+    const again = await destination.fromConfig(
+      { ...recorded, credentials: { ...(recorded?.['credentials'] as object), password: 'pw-secret-77' } },
+      ctx,
+    )
+    expect(again.publicConfig?.({ pipelineName: 'p' })).toEqual(recorded)
   })
 })

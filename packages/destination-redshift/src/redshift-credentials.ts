@@ -200,6 +200,12 @@ export function parseRedshiftCredentials(
   )
 }
 
+/** The `sslmode` the credentials give (the URL's query or the table's key), for the settings a pipeline records. */
+export function redshiftSslMode(credentials: string | RedshiftCredentialFields): string | undefined {
+  if (typeof credentials !== 'string') return credentials.sslmode || undefined
+  return new URLSearchParams(/\?(.*)$/.exec(credentials.trim())?.[1] ?? '').get('sslmode') || undefined
+}
+
 /** `redshift://user@host:port/database`: where the data lives, without the password. */
 export function redshiftLocation(params: RedshiftConnectionParams): string {
   const host = params.host.includes(':') ? `[${params.host}]` : params.host

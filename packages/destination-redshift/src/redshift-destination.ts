@@ -6,6 +6,7 @@ import {
   type RedshiftCredentialFields,
   type RedshiftSslOptions,
   redshiftLocation,
+  redshiftSslMode,
 } from './redshift-credentials.ts'
 import { REDSHIFT_MAX_IDENTIFIER_LENGTH, REDSHIFT_MAX_VARCHAR } from './redshift-dialect.ts'
 import type { InsertLimits } from './redshift-insert.ts'
@@ -98,6 +99,20 @@ export function redshift(options: RedshiftOptions): Destination {
     name: 'redshift',
     capabilities: REDSHIFT_CAPABILITIES,
     location: redshiftLocation(params),
+    publicConfig: () => ({
+      credentials: {
+        host: params.host,
+        port: params.port,
+        username: params.user,
+        database: params.database,
+        ...(redshiftSslMode(options.credentials) ? { sslmode: redshiftSslMode(options.credentials) } : {}),
+      },
+      ...(options.stagingIamRole ? { staging_iam_role: options.stagingIamRole } : {}),
+      ...(options.stagingRegion ? { staging_region: options.stagingRegion } : {}),
+      ...(options.keepStagedFiles !== undefined ? { keep_staged_files: options.keepStagedFiles } : {}),
+      ...(options.replaceStrategy ? { replace_strategy: options.replaceStrategy } : {}),
+      ...(options.poolSize !== undefined ? { pool_size: poolSize } : {}),
+    }),
     connect: () =>
       connectRedshift({
         params,

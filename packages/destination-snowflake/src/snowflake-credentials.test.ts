@@ -123,3 +123,20 @@ describe('parseSnowflakeOptions', () => {
     expect((await destination.fromConfig(section, { pipelineName: 'p', stage })).name).toBe('snowflake')
   })
 })
+
+describe('the settings a pipeline records (publicConfig)', () => {
+  it('are account, user, database, warehouse, role and load settings, never the password', async () => {
+    const dest = await destination.fromConfig(
+      { credentials: 'snowflake://LOADER:pw-secret-1@org-acc/DB?warehouse=WH&role=R' },
+      { pipelineName: 'p', stage: () => Promise.reject(new Error('unused')) },
+    )
+    const recorded = dest.publicConfig?.({ pipelineName: 'p' })
+    expect(recorded).toEqual({
+      credentials: { host: 'org-acc', username: 'LOADER', database: 'DB', warehouse: 'WH', role: 'R' },
+      parallel_jobs: 4,
+      replace_strategy: 'insert-from-staging',
+      keep_staged_files: false,
+    })
+    expect(JSON.stringify(recorded)).not.toContain('pw-secret-1')
+  })
+})

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import type { Destination, DestinationCapabilities, ReplaceStrategy, Stage } from '@sluice/core/destination'
 import { SluiceError, sqlDestination } from '@sluice/core/destination'
 import { connectSnowflake } from './snowflake-client.ts'
@@ -9,6 +10,7 @@ import {
 } from './snowflake-credentials.ts'
 import { SNOWFLAKE_MAX_IDENTIFIER_LENGTH } from './snowflake-dialect.ts'
 import { openSnowflakeReader } from './snowflake-reader.ts'
+import { snowflakeUrl } from './snowflake-staging.ts'
 
 /**
  * What Snowflake offers here: jsonl job files (PUT + COPY INTO, or COPY INTO from a staging bucket), all
@@ -29,15 +31,25 @@ export const SNOWFLAKE_CAPABILITIES: DestinationCapabilities = {
   values: { maxTextBytes: 16 * 1024 * 1024 },
 }
 
-/** COPY INTO reads `s3://` by URL; any other bucket only through a named external stage (`stage_name`). */
+/**
+ * COPY INTO reads `s3://` by URL, and Azure containers by URL with a SAS token (the account from an `abfss://` URL
+ * or `azure_storage_account_name`); any other bucket (`gs://`) only through a named external stage (`stage_name`).
+ */
 function stageCheck(params: SnowflakeConnectionParams): (stage: Stage) => void {
   return (stage) => {
     if (params.stage || stage.rootUrl.startsWith('s3://')) return
+    const credentials = params.stagingCredentials ?? stage.credentials
+    const azure = snowflakeUrl(stage.rootUrl, credentials)
+    if (azure && credentials?.azureStorageSasToken) return
     throw new SluiceError(
       'CONFIG_INVALID',
       `[snowflake] COPY INTO cannot read ${stage.rootUrl.split(':')[0]}:// staging files by URL`,
       {
-        hint: 'create an external stage on the bucket (CREATE STAGE ... URL = ... STORAGE_INTEGRATION = ...) and set stage_name to it',
+        hint: azure
+          ? 'set azure_storage_sas_token in [destination.filesystem.credentials] (read and list permissions), or create an external stage on the container and set stage_name to it'
+          : stage.rootUrl.startsWith('gs://')
+            ? 'Snowflake reads GCS only through a storage integration: create an external stage on the bucket (CREATE STAGE ... URL = ... STORAGE_INTEGRATION = ...) and set stage_name to it'
+            : 'create an external stage on the bucket (CREATE STAGE ... URL = ... STORAGE_INTEGRATION = ...) and set stage_name to it',
       },
     )
   }
@@ -65,6 +77,22 @@ export function snowflake(options: SnowflakeOptions): Destination {
     name: 'snowflake',
     capabilities: SNOWFLAKE_CAPABILITIES,
     location: snowflakeLocation(params),
+    publicConfig: () => ({
+      credentials: {
+        host: params.account,
+        username: params.user,
+        database: params.database,
+        ...(params.warehouse ? { warehouse: params.warehouse } : {}),
+        ...(params.role ? { role: params.role } : {}),
+        ...(params.privateKeyPath ? { private_key_path: resolve(params.privateKeyPath) } : {}),
+      },
+      ...(params.readerRole ? { reader_role: params.readerRole } : {}),
+      ...(params.stage ? { stage_name: params.stage } : {}),
+      ...(params.accessUrl ? { access_url: params.accessUrl } : {}),
+      parallel_jobs: params.parallelJobs,
+      replace_strategy: replaceStrategy,
+      keep_staged_files: params.keepStagedFiles,
+    }),
     connect: () => connectSnowflake({ params }),
     maxParallelJobs: params.parallelJobs,
     replaceStrategy,

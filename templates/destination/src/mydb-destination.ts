@@ -39,6 +39,8 @@ export function mydb(options: MydbOptions): Destination {
     name: 'mydb',
     capabilities: MYDB_CAPABILITIES,
     location: `mydb://${database}`,
+    // what a pipeline records to find the data again: the config keys of mydb-config.ts, never a secret
+    publicConfig: () => ({ database }),
     connect: () => connectMydb({ database }),
   })
   return { ...destination, openReader: (ctx) => openMydbReader({ database }, ctx) }

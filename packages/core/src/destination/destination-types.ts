@@ -1,3 +1,4 @@
+import type { ConfigTable } from '../config/config-resolve.ts'
 import type { PipelineEvent } from '../events.ts'
 import type { ValueLimits } from '../normalize/normalize-types.ts'
 import type {
@@ -226,4 +227,17 @@ export interface Destination {
    * everything built on it. Without it the destination's data cannot be queried through sluice.
    */
   openReader?(ctx: ReaderContext): Promise<SqlReader>
+  /**
+   * Optional: this destination's settings as its package's config keys (`[destination.<name>]`) WITHOUT the
+   * secret ones, e.g. `{ credentials: '/data/clockodo.duckdb' }` or a PostgreSQL `credentials` table of host, port,
+   * database and username. A pipeline records them at every run, so that commands and `dataset()` find the data
+   * later from any directory: the package's `fromConfig` rebuilds the destination from them, with the secrets
+   * resolved again from the environment and config files. Every key the package lists (`DestinationPackage.keys`)
+   * that was given, except the secret ones and `staging` (it names `[destination.filesystem]`, whose bucket is not
+   * recorded: reading never needs it, and a run elsewhere that loads through a bucket sets that section there).
+   * MUST NOT contain secrets; paths MUST be absolute.
+   * Undefined when settings cannot rebuild it (e.g. an open database instance was given). Without the method a
+   * pipeline records no settings: the destination is rebuilt from the configuration alone.
+   */
+  publicConfig?(ctx: { readonly pipelineName: string }): ConfigTable | undefined
 }

@@ -1,4 +1,4 @@
-import type { DestinationClient } from '../destination/destination-types.ts'
+import type { Destination, DestinationClient } from '../destination/destination-types.ts'
 import type { PipelineEvent } from '../events.ts'
 import type { JobFileFormat } from '../job-files/encoded-rows.ts'
 import type { Normalizer, NormalizerOptions } from '../normalize/normalize-types.ts'
@@ -21,7 +21,8 @@ export interface NewPackageInput {
   client: DestinationClient
   source: Source
   resources: readonly Resource<object>[]
-  options: PipelineOptions
+  /** The pipeline's options, with the destination it resolved. */
+  options: PipelineOptions & { destination: Destination }
   runOptions: RunOptions
   loadId: string
   /** The schema to normalize against (refresh applied). */
@@ -40,7 +41,7 @@ export interface NewPackageInput {
 }
 
 /** The format core writes a destination's job files in: csv when it prefers csv, else jsonl. */
-function jobFormat(options: PipelineOptions): JobFileFormat {
+function jobFormat(options: { destination: Destination }): JobFileFormat {
   return options.destination.capabilities.fileFormats[0] === 'csv' ? 'csv' : 'jsonl'
 }
 

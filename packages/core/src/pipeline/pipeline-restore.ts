@@ -2,7 +2,7 @@ import type { DestinationClient } from '../destination/destination-types.ts'
 import { mergeStoredSchema } from '../schema/schema-evolution.ts'
 import type { Schema } from '../schema/schema-types.ts'
 import type { LoadPackageStore } from '../storage/load-package-store.ts'
-import type { PackageManifest, PipelineState } from '../storage/package-types.ts'
+import type { DestinationRecord, PackageManifest, PipelineState } from '../storage/package-types.ts'
 import { emptyState, fromStoredState } from './pipeline-state.ts'
 
 /**
@@ -28,6 +28,10 @@ export interface RestoreInput {
   datasetName: string
   /** The source's schema name. */
   schemaName: string
+  /** Where the pipeline loaded before this run, if it recorded it. */
+  previous?: DestinationRecord | undefined
+  /** The pipelines directory (for the warning about a pipeline loading somewhere new). */
+  pipelinesDir: string
   /** Reports a warning (the run's summary and its events). */
   warn(message: string): void
 }
@@ -52,8 +56,14 @@ export async function restoreFromDestination(
     state = await fromStoredState(storedState)
     await store.writeState(state)
   } else if (storedState === undefined && state?.lastLoadId !== undefined) {
+    const before = input.previous
+    const moved =
+      before !== undefined &&
+      (before.location !== client.location || before.datasetName !== input.datasetName)
     input.warn(
-      `the destination (${client.location}, dataset ${input.datasetName}) holds no state of pipeline ${pipelineName} although load ${state.lastLoadId} was committed before: loading everything again`,
+      moved
+        ? `pipeline ${pipelineName} loaded into ${before.name} at ${before.location} (dataset ${before.datasetName}) until now; ${client.location} (dataset ${input.datasetName}) holds no state of it: loading everything again. Its local state in ${input.pipelinesDir} is shared by every directory; give a pipeline of its own a name of its own (--pipeline-name)`
+        : `the destination (${client.location}, dataset ${input.datasetName}) holds no state of pipeline ${pipelineName} although load ${state.lastLoadId} was committed before: loading everything again`,
     )
     state = undefined
     await store.writeState(emptyState(pipelineName))

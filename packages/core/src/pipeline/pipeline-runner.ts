@@ -1,3 +1,5 @@
+import { lazyDataset } from '../dataset/dataset.ts'
+import type { Dataset } from '../dataset/dataset-types.ts'
 import type { DestinationClient } from '../destination/destination-types.ts'
 import { isSluiceError, SluiceError } from '../errors.ts'
 import type { PipelineEvent } from '../events.ts'
@@ -5,10 +7,16 @@ import type { Normalizer, NormalizerOptions } from '../normalize/normalize-types
 import { createNormalizer } from '../normalize/normalizer.ts'
 import { normalizeIdentifier } from '../schema/naming-convention.ts'
 import type { Schema, SchemaChange } from '../schema/schema-types.ts'
-import type { Resource, Source } from '../source/source-types.ts'
+import type { Source } from '../source/source-types.ts'
 import { newLoadId } from '../storage/load-id.ts'
 import { LoadPackageStore } from '../storage/load-package-store.ts'
-import type { PackageManifest, PipelineState, RunTrace, TraceStep } from '../storage/package-types.ts'
+import type {
+  DestinationRecord,
+  PackageManifest,
+  PipelineState,
+  RunTrace,
+  TraceStep,
+} from '../storage/package-types.ts'
 import type { EarlyLoadResult } from './pipeline-early-load.ts'
 import { abortError } from './pipeline-extract.ts'
 import { loadPackage } from './pipeline-load.ts'
@@ -16,7 +24,9 @@ import { dispose, dropResources, syncFromDestination } from './pipeline-maintena
 import { extractNewPackage } from './pipeline-new-package.ts'
 import { refreshPlan, schemaAfterRefresh } from './pipeline-refresh.ts'
 import { pendingPackages, restoreFromDestination } from './pipeline-restore.ts'
+import { DEFAULT_SLEEP, latest, linkedSignal, selectResources } from './pipeline-run-setup.ts'
 import { emptyState, jsonCopy } from './pipeline-state.ts'
+import { recordDestination, resolveTarget, type Target } from './pipeline-target.ts'
 import { messageOf, RunRecord } from './pipeline-trace.ts'
 import type {
   FailedJob,
@@ -36,51 +46,13 @@ export interface PipelineInternals {
   createNormalizer?: NormalizerFactory
 }
 
-const DEFAULT_SLEEP = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve()
-    const timer = setTimeout(done, ms)
-    function done(): void {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    signal?.addEventListener('abort', done, { once: true })
-  })
-
-function latest(a: string | undefined, b: string | undefined): string | undefined {
-  if (a === undefined) return b
-  if (b === undefined) return a
-  return Number(a) >= Number(b) ? a : b
-}
-
 /** Loaded packages whose manifests are kept (job files of loaded packages are deleted at once). */
 const KEEP_LOADED_PACKAGES = 100
 
-function linkedSignal(signal: AbortSignal | undefined): AbortController {
-  const controller = new AbortController()
-  if (signal?.aborted) controller.abort(signal.reason)
-  else signal?.addEventListener('abort', () => controller.abort(signal.reason), { once: true })
-  return controller
-}
-
-/** The resources a run extracts: all of the source's, or those named (each must exist). */
-function selectResources(source: Source, names: readonly string[] | undefined): Resource<object>[] {
-  if (!names || names.length === 0) return [...source.resources]
-  const byName = new Map(source.resources.map((r) => [r.name, r]))
-  const unknown = names.filter((n) => !byName.has(n))
-  if (unknown.length > 0) {
-    throw new SluiceError('RESOURCE_UNKNOWN', `source ${source.name} has no resource ${unknown.join(', ')}`, {
-      hint: `use one of ${[...byName.keys()].join(', ')}`,
-    })
-  }
-  return names.map((n) => byName.get(n)!)
-}
-
 /**
  * Creates a pipeline: a name, a destination, a dataset and a directory of local state and load packages on the
- * file system given (`pipeline` from `@sluice/core/node` defaults both). Nothing touches the disk or the
- * destination until a method is called.
+ * file system given (`pipeline` from `@sluice/core/node` defaults both). Without a destination it uses the one it
+ * recorded at its last run. Nothing touches the disk or the destination until a method is called.
  */
 export function pipeline(options: PipelineOptions, internals: PipelineInternals = {}): Pipeline {
   return new PipelineRunner(options, internals)
@@ -93,6 +65,7 @@ class PipelineRunner implements Pipeline {
   private readonly store: LoadPackageStore
   private readonly options: PipelineOptions
   private readonly internals: PipelineInternals
+  private targetPromise: Promise<Target> | undefined
 
   constructor(options: PipelineOptions, internals: PipelineInternals) {
     if (!/\S/.test(options.pipelineName) || /[/\\]|^\.\.?$/.test(options.pipelineName)) {
@@ -136,9 +109,20 @@ class PipelineRunner implements Pipeline {
     this.emit({ type: 'warning', message })
   }
 
-  private async client(signal?: AbortSignal): Promise<DestinationClient> {
-    return this.options.destination.createClient({
-      datasetName: this.datasetName,
+  /** The destination and dataset: from the options, else from the pipeline's record. Resolved once. */
+  private target(): Promise<Target> {
+    this.targetPromise ??= resolveTarget(this.options, this.store, this.datasetName).catch(
+      (error: unknown) => {
+        this.targetPromise = undefined
+        throw error
+      },
+    )
+    return this.targetPromise
+  }
+
+  private async client(target: Target, signal?: AbortSignal): Promise<DestinationClient> {
+    return target.destination.createClient({
+      datasetName: target.datasetName,
       pipelineName: this.pipelineName,
       emit: (e) => this.emit(e),
       ...(signal ? { signal } : {}),
@@ -159,7 +143,9 @@ class PipelineRunner implements Pipeline {
     }
   }
 
-  run(source: Source, runOptions: RunOptions = {}): Promise<LoadInfo> {
+  async run(source: Source, runOptions: RunOptions = {}): Promise<LoadInfo> {
+    // before the lock, which creates the pipeline's folder: an unknown pipeline stays unknown
+    await this.target()
     return this.locked(() => this.runLocked(source, runOptions))
   }
 
@@ -169,11 +155,12 @@ class PipelineRunner implements Pipeline {
    */
   private async runLocked(source: Source, runOptions: RunOptions): Promise<LoadInfo> {
     const store = this.store
-    const destination = this.options.destination
+    const target = await this.target()
+    const { destination, datasetName } = target
     const signal = linkedSignal(runOptions.signal).signal
     const record = new RunRecord({
       pipelineName: this.pipelineName,
-      datasetName: this.datasetName,
+      datasetName,
       destinationName: destination.name,
     })
     const info = record.info
@@ -181,8 +168,10 @@ class PipelineRunner implements Pipeline {
     let client: DestinationClient | undefined
     try {
       const resources = selectResources(source, runOptions.resources)
-      client = await this.client(signal)
+      client = await this.client(target, signal)
       info.destinationLocation = client.location
+      const previous = await store.readDestination()
+      await recordDestination(this.store, target, client, this.pipelineName)
       const pending = await pendingPackages(store)
       const ids = await store.loadIds()
       record.begin('restore')
@@ -190,8 +179,10 @@ class PipelineRunner implements Pipeline {
         store,
         client,
         pipelineName: this.pipelineName,
-        datasetName: this.datasetName,
+        datasetName,
         schemaName: source.name,
+        previous,
+        pipelinesDir: this.pipelinesDir,
         warn,
       })
       record.end()
@@ -225,7 +216,7 @@ class PipelineRunner implements Pipeline {
         client,
         source,
         resources,
-        options: this.options,
+        options: { ...this.options, destination },
         runOptions,
         loadId,
         schema: schemaAfterRefresh(schema, refresh),
@@ -270,7 +261,7 @@ class PipelineRunner implements Pipeline {
       const out = await loadPackage({
         store,
         client,
-        capabilities: this.options.destination.capabilities,
+        capabilities: (await this.target()).destination.capabilities,
         manifest,
         loadRetries: this.options.loadRetries ?? 5,
         sleep: this.options.sleep ?? DEFAULT_SLEEP,
@@ -319,6 +310,22 @@ class PipelineRunner implements Pipeline {
   private normalizer(schema: Schema | undefined, options: NormalizerOptions): Normalizer {
     const factory = this.internals.createNormalizer ?? createNormalizer
     return factory(schema ? jsonCopy(schema) : undefined, options)
+  }
+
+  destinationRecord(): Promise<DestinationRecord | undefined> {
+    return this.store.readDestination()
+  }
+
+  dataset(): Dataset {
+    return lazyDataset(async () => {
+      const { destination, datasetName } = await this.target()
+      const schemas: Schema[] = []
+      for (const name of await this.store.schemaNames()) {
+        const schema = await this.store.readSchema(name)
+        if (schema) schemas.push(schema)
+      }
+      return { destination, datasetName, schemas, pipelineName: this.pipelineName }
+    })
   }
 
   state(): Promise<PipelineState | undefined> {
@@ -370,32 +377,35 @@ class PipelineRunner implements Pipeline {
     })
   }
 
-  sync(): Promise<void> {
+  async sync(): Promise<void> {
+    const target = await this.target()
     return this.locked(async () => {
-      const client = await this.client()
+      const client = await this.client(target)
       try {
         await syncFromDestination({
           store: this.store,
           client,
           pipelineName: this.pipelineName,
-          datasetName: this.datasetName,
+          datasetName: target.datasetName,
         })
+        await recordDestination(this.store, target, client, this.pipelineName)
       } finally {
         await dispose(client)
       }
     })
   }
 
-  drop(resources: string[]): Promise<void> {
+  async drop(resources: string[]): Promise<void> {
+    const target = await this.target()
     return this.locked(async () => {
       const state = (await this.store.readState()) ?? emptyState(this.pipelineName)
-      const client = await this.client()
+      const client = await this.client(target)
       try {
         await dropResources({
           store: this.store,
           client,
           state,
-          destinationName: this.options.destination.name,
+          destinationName: target.destination.name,
           resources,
         })
       } finally {

@@ -1,16 +1,37 @@
+import type { Dataset } from '../dataset/dataset-types.ts'
 import type { Destination } from '../destination/destination-types.ts'
 import type { PipelineEvent } from '../events.ts'
 import type { PageWorkers } from '../page-workers/page-types.ts'
 import type { Schema, SchemaChange, SchemaContract } from '../schema/schema-types.ts'
 import type { Source } from '../source/source-types.ts'
 import type { FileSystem } from '../storage/file-system.ts'
-import type { PackageManifest, PipelineState, RefreshMode, RunTrace } from '../storage/package-types.ts'
+import type {
+  DestinationRecord,
+  PackageManifest,
+  PipelineState,
+  RefreshMode,
+  RunTrace,
+} from '../storage/package-types.ts'
 
 /** Options of {@link pipeline}. */
 export interface PipelineOptions {
   pipelineName: string
-  destination: Destination
-  /** Default `${pipelineName}_dataset`; normalized by the naming convention. */
+  /**
+   * Where the pipeline loads. Default: the destination the pipeline recorded at its last run (see
+   * {@link Pipeline.destinationRecord}), rebuilt by `destinationFromRecord`; a pipeline that recorded none fails with
+   * `PIPELINE_UNKNOWN` (listing the pipelines there are) or `CONFIG_MISSING`.
+   */
+  destination?: Destination
+  /**
+   * Rebuilds the recorded destination when `destination` is not given. `pipeline` from `@sluice/core/node` sets it:
+   * the destination's package by name, its recorded settings, and its secrets resolved again from the environment
+   * and `.sluice/*.toml`. Default none.
+   */
+  destinationFromRecord?: (record: DestinationRecord) => Promise<Destination>
+  /**
+   * Normalized by the naming convention. Default: with `destination` given, `${pipelineName}_dataset`; without it,
+   * the dataset the pipeline recorded (else that default).
+   */
   datasetName?: string
   /**
    * The directory of local state and load packages (a folder per pipeline). Required: core takes no default
@@ -111,6 +132,10 @@ export type PackageInfo = PackageManifest
 /** A pipeline: runs sources into a destination, keeping packages, state and schemas in its directory. */
 export interface Pipeline {
   readonly pipelineName: string
+  /**
+   * The dataset given in the options (normalized), or `${pipelineName}_dataset`. A pipeline created without a
+   * destination and without a dataset uses the one it recorded instead (see {@link Pipeline.destinationRecord}).
+   */
   readonly datasetName: string
   /** The pipelines directory (see {@link PipelineOptions.pipelinesDir}). */
   readonly pipelinesDir: string
@@ -141,4 +166,16 @@ export interface Pipeline {
   sync(): Promise<void>
   /** Drops the resources' tables (with child tables) in the destination and resets their state. */
   drop(resources: string[]): Promise<void>
+  /**
+   * Where the pipeline loaded at its last run (or sync): destination name, location, settings without secrets,
+   * dataset. Undefined before its first run.
+   */
+  destinationRecord(): Promise<DestinationRecord | undefined>
+  /**
+   * The pipeline's dataset, read through the destination's read-only reader; names resolve against the
+   * pipeline's local schemas (else the ones stored in the dataset). Nothing is opened until the first query.
+   *
+   * @example const rows = await pipeline({ pipelineName: 'clockodo_pipeline' }).dataset().table('entries').limit(5).rows()
+   */
+  dataset(): Dataset
 }

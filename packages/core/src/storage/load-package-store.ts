@@ -4,11 +4,17 @@ import { createChecksum } from './checksum.ts'
 import { checkFileName, isFileName } from './file-names.ts'
 import type { FileSystem } from './file-system.ts'
 import { compareLoadIdNumbers, isLoadId } from './load-id.ts'
-import type { PackageJob, PackageManifest, PipelineState, RunTrace } from './package-types.ts'
+import type {
+  DestinationRecord,
+  PackageJob,
+  PackageManifest,
+  PipelineState,
+  RunTrace,
+} from './package-types.ts'
 
 /**
  * The on-disk layout of one pipeline:
- * `<pipelinesDir>/<pipelineName>/{state.json, schemas/<name>.json, trace.json, run.lock, packages/<loadId>/...}`, where a
+ * `<pipelinesDir>/<pipelineName>/{state.json, destination.json, schemas/<name>.json, trace.json, run.lock, packages/<loadId>/...}`, where a
  * package holds `package.json` ({@link PackageManifest}), `schema.json` (the schema after the package),
  * `state.json` (the pipeline state to commit with it) and its job files in `jobs/`, `completed/`, `failed/`.
  * Every JSON file is written atomically (`FileSystem.writeText`).
@@ -33,6 +39,11 @@ export class LoadPackageStore {
   /** Path of the lock a run holds (see `FileSystem.lock`). */
   get lockFile(): string {
     return this.fs.join(this.dir, 'run.lock')
+  }
+
+  /** Path of the record of the destination ({@link DestinationRecord}). */
+  get destinationFile(): string {
+    return this.fs.join(this.dir, 'destination.json')
   }
 
   /** Path of the trace of the last run. */
@@ -113,6 +124,10 @@ export class LoadPackageStore {
         `delete it, or restore the schemas from the destination with \`sluice pipeline ${name} sync\` (pipeline.sync())`,
       ],
       trace: ['PIPELINE_FILES', 'delete it; the next run writes a new one'],
+      destination: [
+        'PIPELINE_FILES',
+        `delete it and run once with --destination (and --dataset): the run records where the pipeline loads again`,
+      ],
     }
     const [code, hint] = recover[what]
     throw new SluiceError(code, `the ${FILE_KINDS[what]} ${path} is ${problem}`, { hint })
@@ -130,6 +145,21 @@ export class LoadPackageStore {
   /** Replaces the local pipeline state. */
   writeState(state: PipelineState): Promise<void> {
     return this.writeJson(this.stateFile, state)
+  }
+
+  /** Where the pipeline loaded at its last run, if it recorded it. */
+  readDestination(): Promise<DestinationRecord | undefined> {
+    return this.readJson<DestinationRecord>(this.destinationFile, 'destination')
+  }
+
+  /** Records where the pipeline loads. */
+  writeDestination(record: DestinationRecord): Promise<void> {
+    return this.writeJson(this.destinationFile, record)
+  }
+
+  /** True when the pipeline's folder exists (it ran, synced or was created before). */
+  exists(): Promise<boolean> {
+    return this.fs.exists(this.dir)
   }
 
   /** A locally stored schema, if any. */
@@ -276,8 +306,23 @@ export class LoadPackageStore {
   }
 }
 
+/** Names of the pipelines in a pipelines directory (folders with a state, a record or packages), sorted. */
+export async function pipelineNames(fs: FileSystem, pipelinesDir: string): Promise<string[]> {
+  const out: string[] = []
+  for (const name of await fs.list(pipelinesDir)) {
+    const dir = fs.join(pipelinesDir, name)
+    for (const marker of ['state.json', 'destination.json', 'packages', 'trace.json']) {
+      if (await fs.exists(fs.join(dir, marker))) {
+        out.push(name)
+        break
+      }
+    }
+  }
+  return out.sort()
+}
+
 /** Which of a pipeline's JSON files is read (for the message when it cannot be). */
-type LocalFile = 'manifest' | 'package' | 'state' | 'schema' | 'trace'
+type LocalFile = 'manifest' | 'package' | 'state' | 'schema' | 'trace' | 'destination'
 
 const FILE_KINDS: Record<LocalFile, string> = {
   manifest: 'load package manifest',
@@ -285,6 +330,7 @@ const FILE_KINDS: Record<LocalFile, string> = {
   state: 'local pipeline state',
   schema: 'local schema',
   trace: 'trace of the last run',
+  destination: 'record of where the pipeline loads',
 }
 
 /** The folder of a package's job files per job state. */

@@ -1,5 +1,5 @@
 import type { JobFileFormat } from '../job-files/encoded-rows.ts'
-import type { JsonValue } from '../json.ts'
+import type { JsonObject, JsonValue } from '../json.ts'
 import type {
   MergeStrategy,
   ReplaceRange,
@@ -122,4 +122,25 @@ export interface RunTrace {
   warnings: string[]
   /** Error message of a failed run. */
   error?: string
+}
+
+/**
+ * Where a pipeline loaded at its last run (`destination.json` in its folder), written at every run: commands and
+ * `pipeline.dataset()` find the data from it without flags, from any directory. Holds no secret: those are
+ * resolved again from the environment and config files.
+ */
+export interface DestinationRecord {
+  /** The destination's name, which names its package (`duckdb`, `postgres` ...). */
+  name: string
+  /** Where the data lives, for people (the client's `location`, without secrets). */
+  location: string
+  /**
+   * The destination's settings without secrets (`Destination.publicConfig`), to rebuild it (`{}` for a destination
+   * without settings); absent when settings cannot rebuild it (it was given an open instance).
+   */
+  config?: JsonObject
+  /** The dataset it loaded into (normalized). */
+  datasetName: string
+  /** ISO timestamp of the run (or sync) that wrote it. */
+  updatedAt: string
 }

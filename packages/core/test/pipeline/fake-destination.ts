@@ -94,6 +94,8 @@ export class FakeDestination implements Destination {
   crashOnComplete = 0
   maxParallelJobs = 2
   canDrop = true
+  /** The clients' `location`. */
+  location = 'memory://fake'
   /** Offer `prepareTables`, so the runner loads job files while it extracts. */
   earlyLoad = false
   /** What `load()` reports for the rows it took (default: the rows it read), e.g. to drop one silently. */
@@ -147,7 +149,7 @@ export class FakeDestination implements Destination {
       return { rows: d.reportRows(rows.length, job) }
     }
     const client: DestinationClient = {
-      location: 'memory://fake',
+      location: d.location,
       maxParallelJobs: d.maxParallelJobs,
       async initialize() {},
       async getStoredSchema(name) {

@@ -45,6 +45,7 @@ export function sqlDestination(options: SqlDestinationOptions): Destination {
   return {
     name: options.name,
     capabilities: options.capabilities,
+    ...(options.publicConfig ? { publicConfig: options.publicConfig } : {}),
     async createClient(ctx: DestinationContext): Promise<DestinationClient> {
       const client = await options.connect(ctx)
       const location = typeof options.location === 'function' ? options.location(ctx) : options.location

@@ -1,3 +1,4 @@
+import type { ConfigTable } from '../../config/config-resolve.ts'
 import type { Column, ReplaceStrategy } from '../../schema/schema-types.ts'
 import type { Stage, StageCredentials, StagedFile } from '../destination-stage.ts'
 import type { DestinationCapabilities, DestinationContext, FileFormat } from '../destination-types.ts'
@@ -175,6 +176,8 @@ export interface SqlDestinationOptions {
   connect(ctx: DestinationContext): Promise<SqlClient>
   /** Where the data lives, without secrets; a function when it depends on the run (e.g. a default file path). */
   location: string | ((ctx: DestinationContext) => string)
+  /** The destination's settings without secrets (see `Destination.publicConfig`). Default none. */
+  publicConfig?(ctx: { readonly pipelineName: string }): ConfigTable | undefined
   /** Jobs loaded at once. Default 1. A speed knob (see `DestinationClient`). */
   maxParallelJobs?: number
   /**
