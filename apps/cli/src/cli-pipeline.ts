@@ -3,6 +3,7 @@ import { SluiceError } from '@sluice/core'
 import { listPipelines, loadConfig, pipeline } from '@sluice/core/node'
 import { dashboardCommand } from './cli-dashboard.ts'
 import { targetOf } from './cli-destinations.ts'
+import { dropCommand } from './cli-drop.ts'
 import { UsageError } from './cli-errors.ts'
 import { queryCommand } from './cli-query.ts'
 import { pipelinesDirFor } from './cli-run.ts'
@@ -26,7 +27,11 @@ Commands:
                            [--format table|json|jsonl|csv] [--limit N] (default 1000 rows, 0 for all)
   tables                   tables with row counts, child tables under their parent
   head TABLE [-n N]        the first N rows of a table (default 10) [--format F]
-  drop [RESOURCE...]       drop the resources' tables and state (all resources without names)
+  drop RESOURCE...         drop the resources' tables (with child tables) and reset their state; a name
+                           may be re:PATTERN (a regular expression); lists what it removes and asks
+    --drop-all             every resource of the pipeline
+    --state-only           reset the resources' state only, keep their tables
+    --yes, -y              do not ask (needed without a terminal)
   sync                     replace local state and schemas with the ones stored in the destination
   drop-pending-packages    delete the local load packages that are not loaded (pending, aborted, or
                            damaged); nothing of them was committed: the next run extracts their data again
@@ -60,6 +65,9 @@ function parse(args: string[]) {
         limit: { type: 'string' },
         rows: { type: 'string', short: 'n' },
         list: { type: 'boolean', short: 'l', default: false },
+        yes: { type: 'boolean', short: 'y', default: false },
+        'drop-all': { type: 'boolean', default: false },
+        'state-only': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     })
@@ -138,9 +146,12 @@ export async function pipelineCommand(args: string[], io: CliIO): Promise<number
   })
   switch (command) {
     case 'drop':
-      await p.drop(rest)
-      io.stdout.write(`dropped ${rest.length ? rest.join(', ') : 'all resources'} of pipeline ${name}\n`)
-      return 0
+      return dropCommand(
+        p,
+        { selection: rest, dropAll: values['drop-all'], stateOnly: values['state-only'], yes: values.yes },
+        `pipeline ${name}, ${target.destination.name} dataset ${p.datasetName}`,
+        io,
+      )
     case 'sync':
       await p.sync()
       io.stdout.write(

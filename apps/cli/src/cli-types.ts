@@ -7,6 +7,8 @@ export interface CliIO {
   env: Record<string, string | undefined>
   stdout: NodeJS.WritableStream & { isTTY?: boolean }
   stderr: NodeJS.WritableStream & { isTTY?: boolean }
+  /** Where `drop` asks for confirmation; without it (or when it is not a terminal) `--yes` is required. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean }
   /** Subscribes to a process signal; returns the unsubscribe function. */
   onSignal(signal: 'SIGINT' | 'SIGTERM', handler: () => void): () => void
   /**

@@ -14,6 +14,7 @@ const code = await main(process.argv.slice(2), {
   env: process.env,
   stdout: process.stdout,
   stderr: process.stderr,
+  stdin: process.stdin,
   onSignal(signal, handler) {
     process.on(signal, handler)
     return () => process.off(signal, handler)

@@ -1,7 +1,9 @@
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
 import { type ClockodoAccount, startClockodoMock } from '@sluice/clockodo-mock'
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest'
+import { main } from '../src/cli-main.ts'
 import { duckdbCounts, runCli, tempDir } from './cli-helpers.ts'
 
 // `sluice pipeline ...` and `sluice init`, the 403 skip and 429 bursts, through the real CLI.
@@ -85,10 +87,44 @@ describe('sluice pipeline', () => {
     expect(missing.code).toBe(2)
   })
 
-  test('drop removes a resource table; the next run loads it again', async () => {
+  test('drop lists what it removes and refuses without a terminal or with unknown names', async () => {
     const db = join(cwd, 'clockodo_pipeline.duckdb')
-    const dropped = await cli(['pipeline', 'drop', 'customers'])
+    const refused = await cli(['pipeline', 'drop', 'customers'])
+    expect(refused.code).toBe(2)
+    expect(refused.stdout).toMatch(
+      /about to drop in pipeline clockodo_pipeline, duckdb dataset clockodo_data/,
+    )
+    expect(refused.stdout).toMatch(
+      /resources customers\n\s+tables \(2\): customers, customers__service_assignments/,
+    )
+    expect(refused.stderr).toContain('nothing dropped: without a terminal to ask on, confirm with --yes')
+    const unknown = await cli(['pipeline', 'drop', 'nope', '--yes'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toMatch(/no resource "nope" in pipeline clockodo_pipeline/)
+    expect(unknown.stderr).toMatch(/known resources: .*customers.*users/)
+    const none = await cli(['pipeline', 'drop', '--yes'])
+    expect(none.code).toBe(2)
+    expect(none.stderr).toContain('--drop-all')
+    expect((await duckdbCounts(db, 'clockodo_data')).customers).toBe(mock.account.expectedCounts().customers)
+  })
+
+  test('drop asks on a terminal; "n" keeps everything', async () => {
+    const db = join(cwd, 'clockodo_pipeline.duckdb')
+    const stdin = Object.assign(new PassThrough(), { isTTY: true })
+    const stdout = new PassThrough()
+    const io = { cwd, env, stdout, stderr: new PassThrough(), stdin, onSignal: () => () => {} }
+    const code = main(['pipeline', 'drop', 're:^custom'], io)
+    stdin.end('n\n')
+    expect(await code).toBe(1)
+    expect(String(stdout.read())).toMatch(/resources customers[\s\S]*nothing dropped/)
+    expect((await duckdbCounts(db, 'clockodo_data')).customers).toBe(mock.account.expectedCounts().customers)
+  })
+
+  test('drop --yes removes a resource table; the next run loads it again', async () => {
+    const db = join(cwd, 'clockodo_pipeline.duckdb')
+    const dropped = await cli(['pipeline', 'drop', 'customers', '--yes'])
     expect(dropped.code, dropped.stderr).toBe(0)
+    expect(dropped.stdout).toContain('dropped 2 table(s) and reset the state of customers')
     expect((await duckdbCounts(db, 'clockodo_data')).customers).toBeUndefined()
     const again = await cli(['run', '--progress', 'none'])
     expect(again.code, again.stderr).toBe(0)

@@ -89,6 +89,8 @@ export type {
 export { type WebPageWorkersOptions, webPageWorkers } from './page-workers/page-web.ts'
 export { pipeline } from './pipeline/pipeline-runner.ts'
 export type {
+  DropOptions,
+  DropPlan,
   FailedJob,
   LoadInfo,
   PackageInfo,

@@ -78,6 +78,8 @@ describe('the public API', () => {
             "Destination",
             "DestinationFromConfigOptions",
             "DestinationRecord",
+            "DropOptions",
+            "DropPlan",
             "FailedJob",
             "FileLock",
             "FileSystem",

@@ -5,6 +5,7 @@ import { newLoadId } from '../storage/load-id.ts'
 import type { LoadPackageStore } from '../storage/load-package-store.ts'
 import type { PipelineState } from '../storage/package-types.ts'
 import { fromStoredState, setResourceState, tablesOfResource, toStoredState } from './pipeline-state.ts'
+import type { DropOptions, DropPlan } from './pipeline-types.ts'
 
 /** Closes a destination client; a failure to close must not hide the outcome of what it did. */
 export async function dispose(client: DestinationClient): Promise<void> {
@@ -38,10 +39,76 @@ export async function syncFromDestination(input: {
   }
 }
 
+/** The resources a schema's tables or the state know, sorted. */
+function knownResources(schema: Schema, state: PipelineState): string[] {
+  const out = new Set(Object.values(schema.tables).flatMap((t) => (t.resource ? [t.resource] : [])))
+  for (const r of Object.keys(state.sources[schema.name]?.resources ?? {})) out.add(r)
+  return [...out].sort()
+}
+
+function selector(item: string): (name: string) => boolean {
+  if (!item.startsWith('re:')) return (name) => name === item
+  try {
+    const re = new RegExp(item.slice(3))
+    return (name) => re.test(name)
+  } catch (cause) {
+    throw new SluiceError('CONFIG_INVALID', `"${item}" is not a valid regular expression`, {
+      cause,
+      hint: 'write re: followed by a JavaScript regular expression, e.g. re:^project',
+    })
+  }
+}
+
 /**
- * Drops the tables (with child tables) of `resources` (all of each schema's resources when empty) in the
- * destination, resets their state, and commits the new state and schema there as a load without rows
- * (`Pipeline.drop`).
+ * The resources `selection` names in the local schemas and state (all of them when empty) and their tables.
+ * An item is a resource name or `re:` and a regular expression; one that matches no resource is
+ * `RESOURCE_UNKNOWN`, with the known resources in its hint.
+ */
+export async function planDrop(
+  store: LoadPackageStore,
+  state: PipelineState,
+  selection: readonly string[],
+  options: DropOptions = {},
+): Promise<DropPlan> {
+  const schemas: DropPlan['schemas'] = []
+  const known: string[] = []
+  const matched = new Set<string>()
+  for (const name of await store.schemaNames()) {
+    const schema = await store.readSchema(name)
+    if (!schema) continue
+    const all = knownResources(schema, state)
+    known.push(...all)
+    const tests = selection.map((item) => ({ item, test: selector(item) }))
+    const resources = all.filter((r) => {
+      const hits = tests.filter(({ test }) => test(r))
+      for (const { item } of hits) matched.add(item)
+      return selection.length === 0 || hits.length > 0
+    })
+    const tables = options.stateOnly ? [] : resources.flatMap((r) => tablesOfResource(schema, r))
+    schemas.push({ schema: name, resources, tables })
+  }
+  const unknown = selection.filter((item) => !matched.has(item))
+  if (unknown.length > 0) {
+    throw new SluiceError(
+      'RESOURCE_UNKNOWN',
+      `no resource ${unknown.map((u) => `"${u}"`).join(', ')} in pipeline ${state.pipelineName}`,
+      {
+        hint: known.length
+          ? `known resources: ${[...new Set(known)].sort().join(', ')}`
+          : 'the pipeline has no resources yet: run it first',
+      },
+    )
+  }
+  return {
+    schemas,
+    resources: [...new Set(schemas.flatMap((s) => s.resources))],
+    tables: schemas.flatMap((s) => s.tables),
+  }
+}
+
+/**
+ * Drops the tables (with child tables) of the plan's resources in the destination (none with `stateOnly`),
+ * resets their state, and commits the new state and schema there as a load without rows (`Pipeline.drop`).
  */
 export async function dropResources(input: {
   store: LoadPackageStore
@@ -49,19 +116,14 @@ export async function dropResources(input: {
   /** The local state (read before connecting). */
   state: PipelineState
   destinationName: string
-  resources: readonly string[]
+  plan: DropPlan
 }): Promise<void> {
-  const { store, client, state, resources } = input
+  const { store, client, state, plan } = input
   await client.initialize()
-  for (const name of await store.schemaNames()) {
+  for (const { schema: name, resources, tables } of plan.schemas) {
     const schema = await store.readSchema(name)
-    if (!schema) continue
-    const names =
-      resources.length > 0
-        ? resources
-        : [...new Set(Object.values(schema.tables).flatMap((t) => (t.resource ? [t.resource] : [])))]
-    const tables = names.flatMap((r) => tablesOfResource(schema, r))
-    for (const r of names) setResourceState(state, name, r, undefined)
+    if (!schema || resources.length === 0) continue
+    for (const r of resources) setResourceState(state, name, r, undefined)
     const next: Schema = {
       ...schema,
       tables: Object.fromEntries(Object.entries(schema.tables).filter(([n]) => !tables.includes(n))),

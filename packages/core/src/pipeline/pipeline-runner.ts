@@ -1,3 +1,4 @@
+// Over 400 lines: the Pipeline class, which takes the lock around every run and maintenance operation.
 import { lazyDataset } from '../dataset/dataset.ts'
 import type { Dataset } from '../dataset/dataset-types.ts'
 import type { DestinationClient } from '../destination/destination-types.ts'
@@ -20,7 +21,7 @@ import type {
 import type { EarlyLoadResult } from './pipeline-early-load.ts'
 import { abortError } from './pipeline-extract.ts'
 import { loadPackage } from './pipeline-load.ts'
-import { dispose, dropResources, syncFromDestination } from './pipeline-maintenance.ts'
+import { dispose, dropResources, planDrop, syncFromDestination } from './pipeline-maintenance.ts'
 import { extractNewPackage } from './pipeline-new-package.ts'
 import { refreshPlan, schemaAfterRefresh } from './pipeline-refresh.ts'
 import { pendingPackages, restoreFromDestination } from './pipeline-restore.ts'
@@ -29,6 +30,8 @@ import { emptyState, jsonCopy } from './pipeline-state.ts'
 import { recordDestination, resolveTarget, type Target } from './pipeline-target.ts'
 import { messageOf, RunRecord } from './pipeline-trace.ts'
 import type {
+  DropOptions,
+  DropPlan,
   FailedJob,
   LoadInfo,
   PackageInfo,
@@ -395,10 +398,16 @@ class PipelineRunner implements Pipeline {
     })
   }
 
-  async drop(resources: string[]): Promise<void> {
+  async dropPlan(selection: readonly string[], options: DropOptions = {}): Promise<DropPlan> {
+    const state = (await this.store.readState()) ?? emptyState(this.pipelineName)
+    return planDrop(this.store, state, selection, options)
+  }
+
+  async drop(selection: readonly string[], options: DropOptions = {}): Promise<DropPlan> {
     const target = await this.target()
     return this.locked(async () => {
       const state = (await this.store.readState()) ?? emptyState(this.pipelineName)
+      const plan = await planDrop(this.store, state, selection, options)
       const client = await this.client(target)
       try {
         await dropResources({
@@ -406,8 +415,9 @@ class PipelineRunner implements Pipeline {
           client,
           state,
           destinationName: target.destination.name,
-          resources,
+          plan,
         })
+        return plan
       } finally {
         await dispose(client)
       }

@@ -164,8 +164,15 @@ export interface Pipeline {
   dropPendingPackages(): Promise<string[]>
   /** Replaces local state and schemas with the ones stored in the destination. */
   sync(): Promise<void>
-  /** Drops the resources' tables (with child tables) in the destination and resets their state. */
-  drop(resources: string[]): Promise<void>
+  /**
+   * Drops the resources' tables (with child tables) in the destination and resets their state; returns what it
+   * dropped. An item of `selection` is a resource name or `re:` and a regular expression; an empty selection
+   * drops every resource. A name that matches no resource is `RESOURCE_UNKNOWN` (its hint lists the known ones).
+   * `stateOnly` resets the state and keeps the tables.
+   */
+  drop(selection: readonly string[], options?: DropOptions): Promise<DropPlan>
+  /** What `drop` with the same arguments would remove, read from the local schemas and state; changes nothing. */
+  dropPlan(selection: readonly string[], options?: DropOptions): Promise<DropPlan>
   /**
    * Where the pipeline loaded at its last run (or sync): destination name, location, settings without secrets,
    * dataset. Undefined before its first run.
@@ -178,4 +185,19 @@ export interface Pipeline {
    * @example const rows = await pipeline({ pipelineName: 'clockodo_pipeline' }).dataset().table('entries').limit(5).rows()
    */
   dataset(): Dataset
+}
+
+/** What `Pipeline.drop` removes, per schema: the selected resources and their tables (with child tables). */
+export interface DropPlan {
+  schemas: { schema: string; resources: string[]; tables: string[] }[]
+  /** Every selected resource, each once. */
+  resources: string[]
+  /** Every table that is dropped (none with `stateOnly`). */
+  tables: string[]
+}
+
+/** Options of `Pipeline.drop` and `Pipeline.dropPlan`. */
+export interface DropOptions {
+  /** Reset the resources' state only and keep their tables (dlt's `--state-only`). Default: false. */
+  stateOnly?: boolean
 }

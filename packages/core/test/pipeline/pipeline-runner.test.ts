@@ -544,6 +544,25 @@ describe('pipeline run', () => {
     expect(Object.keys((await p.schema())!.tables)).toEqual(['entries'])
   })
 
+  it('drop() refuses unknown names, listing the known ones; re: selects by pattern; stateOnly keeps tables', async () => {
+    const d = new FakeDestination()
+    const { p } = make(d)
+    await p.run(source(incremental('entries', entries(2)), incremental('users', entries(1))))
+    await expect(p.drop(['nope'])).rejects.toMatchObject({
+      code: 'RESOURCE_UNKNOWN',
+      hint: 'known resources: entries, users',
+    })
+    await expect(p.drop(['re:^zz'])).rejects.toMatchObject({ code: 'RESOURCE_UNKNOWN' })
+    expect(d.dropped).toEqual([])
+    expect(await p.dropPlan(['re:^u'])).toMatchObject({ resources: ['users'], tables: ['users'] })
+    expect(await p.dropPlan([])).toMatchObject({ resources: ['entries', 'users'] })
+    const plan = await p.drop(['re:^e'], { stateOnly: true })
+    expect(plan).toMatchObject({ resources: ['entries'], tables: [] })
+    expect(d.dropped).toEqual([])
+    expect((await p.state())?.sources.test_source?.resources).toEqual({ users: { lastId: 1 } })
+    expect(Object.keys((await p.schema())!.tables).sort()).toEqual(['entries', 'users'])
+  })
+
   it('sync() restores state and schema from the destination; dropPendingPackages() removes pending ones', async () => {
     const d = new FakeDestination()
     await make(d).p.run(source(incremental('entries', entries(2))))
