@@ -13,7 +13,7 @@ console.log(account.expectedCounts().entries)
 `
 const COUNT_DUCKDB = `import { DuckDBInstance } from '@duckdb/node-api'
 const db = await DuckDBInstance.create(process.argv[2], { access_mode: 'READ_ONLY' })
-const reader = await (await db.connect()).runAndReadAll('select count(*) from clockodo_data.entries')
+const reader = await (await db.connect()).runAndReadAll('select count(*) from clockodo_demo_data.entries')
 console.log(String(reader.getRows()[0][0]))
 `
 
@@ -43,7 +43,7 @@ export function runDemo(ctx) {
   sh(bin, ['run', '--demo', '--progress', 'none'], { cwd, env })
   const { expected } = ctx
   writeFileSync(join(ctx.consumer, 'count-duckdb.mjs'), COUNT_DUCKDB)
-  const file = join(cwd, 'clockodo_pipeline.duckdb')
+  const file = join(cwd, 'clockodo_demo.duckdb')
   const rows = Number(sh(process.execPath, ['count-duckdb.mjs', file], { cwd: ctx.consumer }).stdout.trim())
   if (rows !== expected)
     throw new Error(`the demo loaded ${rows} entries into DuckDB, the account has ${expected}`)
@@ -51,7 +51,7 @@ export function runDemo(ctx) {
   queryEntries(ctx, { bin, cwd, env, expected, where: 'DuckDB' })
 }
 
-/** `sluice pipeline clockodo_pipeline query` counts the entries, where the CLI has that command. */
+/** `sluice pipeline clockodo_demo query` counts the entries, where the CLI has that command. */
 function queryEntries(ctx, { bin, cwd, env, expected, where }) {
   const help = ctx.sh(bin, ['pipeline', '--help'], { cwd, env, allowFail: true })
   if (!/^\s*query\b/m.test(`${help.stdout}${help.stderr}`)) {
@@ -59,11 +59,11 @@ function queryEntries(ctx, { bin, cwd, env, expected, where }) {
     return
   }
   const sql = 'select count(*) as n from entries'
-  const args = ['pipeline', 'clockodo_pipeline', 'query', sql, '--format', 'csv']
+  const args = ['pipeline', 'clockodo_demo', 'query', sql, '--format', 'csv']
   const out = ctx.sh(bin, args, { cwd, env }).stdout
   if (!out.split(/\r?\n/).includes(String(expected)))
     throw new Error(`sluice ${args.join(' ')} printed no line "${expected}":\n${out}`)
-  ctx.log(`  sluice pipeline clockodo_pipeline query (${where}): ${expected} entries`)
+  ctx.log(`  sluice pipeline clockodo_demo query (${where}): ${expected} entries`)
 }
 
 /**
@@ -107,7 +107,7 @@ export async function globalPostgres(ctx) {
   const client = new pg.Client({ connectionString: postgres.url })
   await client.connect()
   try {
-    const { rows } = await client.query('select count(*)::int as n from clockodo_data.entries')
+    const { rows } = await client.query('select count(*)::int as n from clockodo_demo_data.entries')
     const { expected } = ctx
     if (rows[0].n !== expected)
       throw new Error(

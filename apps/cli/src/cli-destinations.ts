@@ -27,7 +27,7 @@ export function destinationPackage(name: string): Promise<DestinationPackage> {
   return loadDestinationPackage(name, { importer })
 }
 
-/** The default destination and dataset of the `sluice` commands (those of `sluice run --demo`). */
+/** The default destination and dataset of the `sluice` commands (`sluice run --demo` has its own, `DEMO_TARGET`). */
 export const DEFAULT_TARGET = { destination: 'duckdb', dataset: 'clockodo_data' } as const
 
 /** What a command was asked to use: flags (undefined when not given) and the pipeline's record. */
@@ -41,6 +41,8 @@ export interface TargetRequest {
   record: DestinationRecord | undefined
   config: Config
   cwd: string
+  /** The dataset without a flag or a record (default: `clockodo_data`). */
+  defaultDataset?: string
 }
 
 /**
@@ -56,6 +58,7 @@ export async function targetOf(
   const destination = recorded
     ? await recordedDestination(record, { config, pipelineName, cwd, importer })
     : await resolveDestination(name, config, { pipelineName, cwd, importer })
-  const datasetName = request.dataset ?? (recorded ? record.datasetName : DEFAULT_TARGET.dataset)
+  const datasetName =
+    request.dataset ?? (recorded ? record.datasetName : (request.defaultDataset ?? DEFAULT_TARGET.dataset))
   return { destination, datasetName }
 }

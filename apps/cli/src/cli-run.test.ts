@@ -52,6 +52,12 @@ describe('parseRunFlags', () => {
     })
   })
 
+  test('--demo loads into a pipeline of its own unless named', () => {
+    expect(parseRunFlags(['--demo'])).toMatchObject({ demo: true, pipelineName: 'clockodo_demo' })
+    expect(parseRunFlags(['--demo'])).not.toHaveProperty('dataset')
+    expect(parseRunFlags(['--demo', '--pipeline-name', 'mine'])).toMatchObject({ pipelineName: 'mine' })
+  })
+
   test('page workers: auto is one per core, at most 4, none on one core', () => {
     expect([1, 2, 3, 8].map((cores) => autoPageWorkers(cores))).toEqual([0, 2, 3, 4])
     expect(parseRunFlags(['--page-workers', '0'])).toMatchObject({ pageWorkers: 0 })

@@ -14,7 +14,7 @@ import type { CliIO, RunFlags } from './cli-types.ts'
 export const RUN_OPTIONS = {
   source: { type: 'string', default: 'clockodo' },
   destination: { type: 'string' },
-  'pipeline-name': { type: 'string', default: 'clockodo_pipeline' },
+  'pipeline-name': { type: 'string' },
   dataset: { type: 'string' },
   'pipelines-dir': { type: 'string' },
   resources: { type: 'string' },
@@ -39,8 +39,9 @@ Options:
   --source NAME            source to load (default: clockodo)
   --destination NAME|PATH  duckdb, postgres, filesystem, bigquery, snowflake, redshift, databricks, or
                            ./module.js (default: the one the pipeline's last run recorded, else duckdb)
-  --pipeline-name NAME     (default: clockodo_pipeline)
-  --dataset NAME           dataset / schema name (default: the recorded one, else clockodo_data)
+  --pipeline-name NAME     (default: clockodo_pipeline; clockodo_demo with --demo)
+  --dataset NAME           dataset / schema name (default: the recorded one, else clockodo_data;
+                           clockodo_demo_data with --demo)
   --pipelines-dir DIR      local state, shared by every directory (default: $SLUICE_PIPELINES_DIR or
                            ~/.sluice/pipelines)
   --resources a,b          load only these resources
@@ -48,7 +49,8 @@ Options:
   --until DATE             entries before this date (YYYY-MM-DD)
   --lookback-days N        re-read this many days before the last loaded window (default: 30)
   --full-refresh           drop the source's tables and state, then load everything
-  --demo                   load a simulated Clockodo account (no account needed)
+  --demo                   load a simulated Clockodo account (no account needed) into a pipeline of its own:
+                           clockodo_demo, ./clockodo_demo.duckdb, dataset clockodo_demo_data
   --strict                 fail on a resource the API key may not read instead of skipping it, and on
                            a response that is not valid UTF-8 instead of loading it with a warning
   --page-workers N|auto    threads that fetch, parse and normalize entries pages; 0 keeps them on the
@@ -57,6 +59,9 @@ Options:
   --progress MODE          auto, bar, log or none (default: auto)
   --json                   print the load info as JSON
 `
+
+/** Where `--demo` loads unless named otherwise: never into the pipeline, file or dataset of real data. */
+export const DEMO_TARGET = { pipelineName: 'clockodo_demo', dataset: 'clockodo_demo_data' } as const
 
 const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2})?)?$/
 
@@ -127,7 +132,7 @@ export function parseRunFlags(args: string[]): RunFlags | 'help' {
   return {
     source: v.source,
     ...(v.destination !== undefined ? { destination: v.destination } : {}),
-    pipelineName: v['pipeline-name'],
+    pipelineName: v['pipeline-name'] ?? (v.demo ? DEMO_TARGET.pipelineName : 'clockodo_pipeline'),
     ...(v.dataset !== undefined ? { dataset: v.dataset } : {}),
     ...(v['pipelines-dir'] !== undefined ? { pipelinesDir: v['pipelines-dir'] } : {}),
     ...(resources ? { resources } : {}),
@@ -215,6 +220,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     record,
     config,
     cwd: io.cwd,
+    ...(flags.demo ? { defaultDataset: DEMO_TARGET.dataset } : {}),
   })
   const built = await buildSource(flags, config, io, destination)
   const progress = createProgress(flags.json ? 'none' : flags.progress, io.stderr)

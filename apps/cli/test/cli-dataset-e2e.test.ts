@@ -18,7 +18,7 @@ let loadDir: string
 let otherDir: string
 const env = () => ({ HOME: home })
 const from = (cwd: string, args: string[]) => runCli(args, { cwd, env: env() })
-const db = () => join(loadDir, 'clockodo_pipeline.duckdb')
+const db = () => join(loadDir, 'clockodo_demo.duckdb')
 
 beforeAll(async () => {
   home = await tempDir('sluice-dataset-home-')
@@ -34,10 +34,10 @@ afterAll(async () => {
 
 describe('a pipeline remembers its destination', () => {
   test('info from another directory shows the recorded destination and dataset', async () => {
-    const r = await from(otherDir, ['pipeline', 'clockodo_pipeline', 'info'])
+    const r = await from(otherDir, ['pipeline', 'clockodo_demo', 'info'])
     expect(r.code, r.stderr).toBe(0)
     const info = JSON.parse(r.stdout)
-    expect(info.datasetName).toBe('clockodo_data')
+    expect(info.datasetName).toBe('clockodo_demo_data')
     expect(info.destination).toMatchObject({ name: 'duckdb', location: db() })
   })
 
@@ -50,7 +50,7 @@ describe('a pipeline remembers its destination', () => {
       expect(r.code, r.stderr).toBe(0)
       expect(r.stdout).toContain(`1 pipeline in ${join(home, '.sluice', 'pipelines')}`)
       expect(r.stdout).toMatch(
-        new RegExp(`^clockodo_pipeline  duckdb ${db()} \\(dataset clockodo_data, last run `, 'm'),
+        new RegExp(`^clockodo_demo  duckdb ${db()} \\(dataset clockodo_demo_data, last run `, 'm'),
       )
     }
   })
@@ -59,13 +59,13 @@ describe('a pipeline remembers its destination', () => {
     const r = await from(otherDir, ['pipeline', 'nosuch', 'info'])
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('there is no pipeline nosuch')
-    expect(r.stderr).toContain('known pipelines: clockodo_pipeline (sluice pipeline list)')
+    expect(r.stderr).toContain('known pipelines: clockodo_demo (sluice pipeline list)')
   })
 
   test('sync from another directory restores from the recorded file and creates none there', async () => {
-    const r = await from(otherDir, ['pipeline', 'clockodo_pipeline', 'sync'])
+    const r = await from(otherDir, ['pipeline', 'clockodo_demo', 'sync'])
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toContain('from duckdb (dataset clockodo_data)')
+    expect(r.stdout).toContain('from duckdb (dataset clockodo_demo_data)')
     expect(await readdir(otherDir)).toEqual([])
   })
 
@@ -101,7 +101,7 @@ describe('sluice pipeline NAME query | tables | head', () => {
   test('from another directory, no flags: the demo has 76500 entries', async () => {
     const r = await from(otherDir, [
       'pipeline',
-      'clockodo_pipeline',
+      'clockodo_demo',
       'query',
       'select count(*) as n from entries',
       '--format',
@@ -115,7 +115,7 @@ describe('sluice pipeline NAME query | tables | head', () => {
   test('a table, cut at --limit with a note; jsonl and csv', async () => {
     const table = await from(otherDir, [
       'pipeline',
-      'clockodo_pipeline',
+      'clockodo_demo',
       'query',
       'select id, users_name from entries order by id',
       '--limit',
@@ -128,6 +128,7 @@ describe('sluice pipeline NAME query | tables | head', () => {
     expect(lines.at(-1)).toBe('(the first 3 rows; --limit N prints more, --limit 0 all)')
     const jsonl = await from(otherDir, [
       'pipeline',
+      'clockodo_demo',
       'query',
       'select id from entries order by id',
       '--format',
@@ -142,12 +143,19 @@ describe('sluice pipeline NAME query | tables | head', () => {
         .map((l) => Object.keys(JSON.parse(l))),
     ).toEqual([['id'], ['id']])
     expect(jsonl.stderr).toContain('(the first 2 rows;')
-    const csv = await from(otherDir, ['pipeline', 'query', "select 'a,b' as x, null as y", '--format', 'csv'])
+    const csv = await from(otherDir, [
+      'pipeline',
+      'clockodo_demo',
+      'query',
+      "select 'a,b' as x, null as y",
+      '--format',
+      'csv',
+    ])
     expect(csv.stdout).toBe('x,y\n"a,b",\n')
   })
 
   test('tables: row counts with child tables under their parent', async () => {
-    const r = await from(otherDir, ['pipeline', 'clockodo_pipeline', 'tables'])
+    const r = await from(otherDir, ['pipeline', 'clockodo_demo', 'tables'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(new RegExp(`^entries\\s+${DEMO_ENTRIES}$`, 'm'))
     expect(r.stdout).toMatch(/^ {2}└ projects__service_assignments\s+\d+$/m)
@@ -156,7 +164,7 @@ describe('sluice pipeline NAME query | tables | head', () => {
   test('head TABLE -n N', async () => {
     const r = await from(otherDir, [
       'pipeline',
-      'clockodo_pipeline',
+      'clockodo_demo',
       'head',
       'Users',
       '-n',
@@ -171,13 +179,13 @@ describe('sluice pipeline NAME query | tables | head', () => {
   })
 
   test('a statement that writes fails (exit 2) and changes nothing; so does a bad table name', async () => {
-    const r = await from(otherDir, ['pipeline', 'clockodo_pipeline', 'query', 'delete from entries'])
+    const r = await from(otherDir, ['pipeline', 'clockodo_demo', 'query', 'delete from entries'])
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/read-only|statement of type DELETE/i)
-    expect(Number((await duckdbQuery(db(), 'select count(*) from clockodo_data.entries'))[0]![0])).toBe(
+    expect(Number((await duckdbQuery(db(), 'select count(*) from clockodo_demo_data.entries'))[0]![0])).toBe(
       DEMO_ENTRIES,
     )
-    const bad = await from(otherDir, ['pipeline', 'clockodo_pipeline', 'head', 'entrys'])
+    const bad = await from(otherDir, ['pipeline', 'clockodo_demo', 'head', 'entrys'])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain('did you mean "entries"')
   })
@@ -185,7 +193,7 @@ describe('sluice pipeline NAME query | tables | head', () => {
   test('a library script finds the dataset by the pipeline name alone', async () => {
     const [[usersId]] = (await duckdbQuery(
       db(),
-      'select min(users_id)::INTEGER from clockodo_data.entries',
+      'select min(users_id)::INTEGER from clockodo_demo_data.entries',
     )) as [[number]]
     const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
       (resolve, reject) => {

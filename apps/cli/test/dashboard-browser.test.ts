@@ -1,5 +1,5 @@
 // The dashboard in a real headless Chromium (Debian's `chromium`, driven by playwright-core): the demo account
-// loaded by `sluice run --demo`, served by `sluice pipeline clockodo_pipeline show --no-open`, every section
+// loaded by `sluice run --demo`, served by `sluice pipeline clockodo_demo show --no-open`, every section
 // checked against what the dataset API answers, a query from the SQL box, the schema diagram, and a failing run
 // that shows in the header without a reload. Screenshots of each section go to .artifacts/dashboard/.
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -15,7 +15,7 @@ const CHROMIUM = '/usr/bin/chromium'
 const ARTIFACTS = join(import.meta.dirname, '..', '.artifacts', 'dashboard')
 // a secret the failing run is given: no page may show it
 const SECRET = 'sk-DASHBOARD-SECRET-5150'
-const PIPELINE = 'clockodo_pipeline'
+const PIPELINE = 'clockodo_demo'
 
 const hasChromium = existsSync(CHROMIUM)
 if (!hasChromium)
@@ -96,11 +96,11 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
 
   test('the token leaves the address bar; the header shows the destination and the last run', async () => {
     expect(page.url()).not.toContain('token=')
-    expect(page.url()).toMatch(/\/pipelines\/clockodo_pipeline$/)
+    expect(page.url()).toMatch(/\/pipelines\/clockodo_demo$/)
     await expect.poll(() => page.getByTestId('pipeline-name').textContent()).toBe(PIPELINE)
     expect(await page.getByTestId('destination').textContent()).toBe('duckdb')
-    expect(await page.getByTestId('location').textContent()).toBe(join(cwd, 'clockodo_pipeline.duckdb'))
-    expect(await page.getByTestId('dataset').textContent()).toBe('clockodo_data')
+    expect(await page.getByTestId('location').textContent()).toBe(join(cwd, 'clockodo_demo.duckdb'))
+    expect(await page.getByTestId('dataset').textContent()).toBe('clockodo_demo_data')
     expect(await page.getByTestId('run-status').textContent()).toBe('succeeded')
     const steps = await page
       .locator('[data-testid=timeline] .seg')
@@ -203,7 +203,7 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
   })
 
   test('a failing run shows its error in the header without a reload, and no page shows a secret', async () => {
-    const failed = await runCli(['run', '--progress', 'none'], {
+    const failed = await runCli(['run', '--progress', 'none', '--pipeline-name', PIPELINE], {
       cwd,
       env: {
         ...env,

@@ -1,5 +1,5 @@
 // The CLI's TypeScript entry runs under Deno: `deno run -A apps/cli/src/sluice-bin.ts run --demo --page-workers 2`
-// loads the simulated demo account into ./clockodo_pipeline.duckdb, its entries pages read by two Web Workers.
+// loads the simulated demo account into ./clockodo_demo.duckdb, its entries pages read by two Web Workers.
 import assert from 'node:assert/strict'
 import { rm } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
@@ -29,11 +29,11 @@ Deno.test({
       const info = JSON.parse(new TextDecoder().decode(out.stdout))
       assert.equal(info.destinationName, 'duckdb')
       const demo = createClockodoAccount({ seed: DEMO_ACCOUNT.seed, ...DEMO_ACCOUNT.size })
-      const instance = await DuckDBInstance.create(`${cwd}/clockodo_pipeline.duckdb`)
+      const instance = await DuckDBInstance.create(`${cwd}/clockodo_demo.duckdb`)
       const conn = await instance.connect()
       try {
         for (const [table, rows] of Object.entries(demo.expectedCounts())) {
-          const r = await conn.runAndReadAll(`select count(*) from clockodo_data."${table}"`)
+          const r = await conn.runAndReadAll(`select count(*) from clockodo_demo_data."${table}"`)
           assert.equal(Number(r.getRows()[0]?.[0]), rows, `rows in ${table}`)
         }
       } finally {
