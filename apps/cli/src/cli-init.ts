@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { isSluiceError } from '@sluice/core'
 import type { ConfigKey, DestinationPackage } from '@sluice/core/destination'
 import { DESTINATION_PACKAGES } from '@sluice/core/node'
+import { parseFlags } from './cli-args.ts'
 import { destinationPackage } from './cli-destinations.ts'
 import type { CliIO } from './cli-types.ts'
 
@@ -98,14 +99,29 @@ async function writeNew(file: string, text: string, io: CliIO): Promise<boolean>
   }
 }
 
+export const INIT_HELP = `Usage: sluice init
+
+Writes commented templates of .sluice/config.toml and .sluice/secrets.toml (readable by you only) for the
+Clockodo source and every installed destination, and .sluice/.gitignore, which keeps secrets.toml out of git.
+Existing files are kept.
+Options:
+  --help, -h               print this help
+`
+
 /** `sluice init`: writes commented templates of .sluice/config.toml and .sluice/secrets.toml. */
-export async function initCommand(_args: string[], io: CliIO): Promise<number> {
+export async function initCommand(args: string[], io: CliIO): Promise<number> {
+  const { values } = parseFlags(args, { help: { type: 'boolean', short: 'h', default: false } }, 'init')
+  if (values.help) {
+    io.stdout.write(INIT_HELP)
+    return 0
+  }
   const dir = join(io.cwd, '.sluice')
   await mkdir(dir, { recursive: true })
   const templates = await initTemplates()
   await writeNew(join(dir, 'config.toml'), templates.config, io)
   if (await writeNew(join(dir, 'secrets.toml'), templates.secrets, io))
     await chmod(join(dir, 'secrets.toml'), 0o600)
+  await writeNew(join(dir, '.gitignore'), '# never commit secrets\nsecrets.toml\n', io)
   io.stdout.write('next: fill in .sluice/secrets.toml, then run `sluice run`\n')
   return 0
 }

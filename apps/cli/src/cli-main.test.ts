@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { HEAP_GROWTH_ENV } from './cli-heap.ts'
 import { main } from './cli-main.ts'
 import type { CliIO } from './cli-types.ts'
@@ -57,5 +60,66 @@ describe('sluice --version', () => {
       expect(String(out.read())).toBe(`${version}\n`)
     }
     expect(version).toMatch(/^\d+\.\d+\.\d+/)
+  })
+})
+
+describe('usage mistakes exit with 2 and say what to do', () => {
+  async function call(args: string[], cwd = '/') {
+    const out = new PassThrough()
+    let text = ''
+    out.on('data', (d: Buffer) => {
+      text += d.toString()
+    })
+    const cli = { ...io({ SLUICE_PIPELINES_DIR: join(cwd, 'pipelines') }, []), cwd, stdout: out }
+    const code = await main(args, cli)
+    return { code, stdout: text, stderr: cli.err() }
+  }
+
+  it('a misspelled flag gets "did you mean"; an unknown one and a stray argument are refused', async () => {
+    const typo = await call(['run', '--destinaton', 'postgres'])
+    expect(typo.code).toBe(2)
+    expect(typo.stderr).toContain(
+      'unknown option --destinaton: did you mean --destination? (see `sluice run --help`)',
+    )
+    const pipelineTypo = await call(['pipeline', 'info', '--datset', 'x'])
+    expect(pipelineTypo.code).toBe(2)
+    expect(pipelineTypo.stderr).toContain('did you mean --dataset?')
+    const unknown = await call(['run', '--frobnicate'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('unknown option --frobnicate (see `sluice run --help`)')
+    expect((await call(['run', 'users'])).stderr).toContain('unexpected argument "users"')
+  })
+
+  it('--resources= is refused instead of loading everything', async () => {
+    const r = await call(['run', '--resources='])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--resources is empty')
+  })
+
+  it('--destination ./nope.js names the missing file (exit 2)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-main-'))
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
+    const r = await call(['run', '--destination', './nope.js'], dir)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(`the destination module ./nope.js does not exist (${join(dir, 'nope.js')})`)
+  })
+
+  it('init --help prints help and writes nothing; init with an unknown flag writes nothing; init writes .gitignore', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-main-'))
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
+    const help = await call(['init', '--help'], dir)
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/^Usage: sluice init/)
+    const force = await call(['init', '--force'], dir)
+    expect(force.code).toBe(2)
+    expect(await readdir(dir)).toEqual([])
+    expect((await call(['init'], dir)).code).toBe(0)
+    expect(await readFile(join(dir, '.sluice', '.gitignore'), 'utf8')).toMatch(/^secrets\.toml$/m)
+  })
+
+  it('-V prints the version', async () => {
+    const r = await call(['-V'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^\d+\.\d+\.\d+/)
   })
 })

@@ -21,7 +21,7 @@ Commands:
   dashboard                the pipelines dashboard: a local web page (sluice dashboard --help)
 
 Options:
-  --version                print the version
+  --version, -V            print the version
 
 Quick start without an account:  sluice run --demo
 `
@@ -72,6 +72,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       case 'dashboard':
         return await dashboardCommand(rest, io, undefined)
       case '--version':
+      case '-V':
       case '-v':
         io.stdout.write(`${CLI_VERSION}\n`)
         return 0

@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util'
 import { SluiceError } from '@sluice/core'
 import { listPipelines, loadConfig, pipeline } from '@sluice/core/node'
+import { parseFlags } from './cli-args.ts'
 import { dashboardCommand } from './cli-dashboard.ts'
 import { targetOf } from './cli-destinations.ts'
 import { dropCommand } from './cli-drop.ts'
@@ -52,29 +52,19 @@ function print(io: CliIO, value: unknown): void {
   io.stdout.write(typeof value === 'string' ? `${value}\n` : `${JSON.stringify(value, null, 2)}\n`)
 }
 
-function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        destination: { type: 'string' },
-        dataset: { type: 'string' },
-        'pipelines-dir': { type: 'string' },
-        format: { type: 'string' },
-        limit: { type: 'string' },
-        rows: { type: 'string', short: 'n' },
-        list: { type: 'boolean', short: 'l', default: false },
-        yes: { type: 'boolean', short: 'y', default: false },
-        'drop-all': { type: 'boolean', default: false },
-        'state-only': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    })
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}; see \`sluice pipeline --help\``)
-  }
-}
+const PIPELINE_OPTIONS = {
+  destination: { type: 'string' },
+  dataset: { type: 'string' },
+  'pipelines-dir': { type: 'string' },
+  format: { type: 'string' },
+  limit: { type: 'string' },
+  rows: { type: 'string', short: 'n' },
+  list: { type: 'boolean', short: 'l', default: false },
+  yes: { type: 'boolean', short: 'y', default: false },
+  'drop-all': { type: 'boolean', default: false },
+  'state-only': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const
 
 /** `sluice pipeline list`: every pipeline of the directory with where it loads. */
 async function listCommand(pipelinesDir: string, io: CliIO): Promise<number> {
@@ -98,7 +88,7 @@ export async function pipelineCommand(args: string[], io: CliIO): Promise<number
   if (show === 0 || (show === 1 && !args[0]!.startsWith('-'))) {
     return dashboardCommand(args.slice(show + 1), io, show === 1 ? args[0]! : 'clockodo_pipeline')
   }
-  const { values, positionals } = parse(args)
+  const { values, positionals } = parseFlags(args, PIPELINE_OPTIONS, 'pipeline', true)
   const pipelinesDir = pipelinesDirFor(values['pipelines-dir'], io)
   if (values.list) return listCommand(pipelinesDir, io)
   if (values.help || positionals.length === 0) {

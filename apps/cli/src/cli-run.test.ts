@@ -77,7 +77,7 @@ describe('parseRunFlags', () => {
     [['--page-workers', 'many'], /--page-workers "many" must be auto or a whole number from 0 to 64/],
     [['--page-workers=-1'], /must be auto or a whole number/],
     [['--dataset', 'my-data'], /may contain only letters, digits and _/],
-    [['--bogus'], /Unknown option '--bogus'.*sluice run --help/],
+    [['--bogus'], /unknown option --bogus \(see `sluice run --help`\)/],
   ])('rejects %j with an actionable message and exit code 2', (args, message) => {
     let caught: unknown
     try {

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
-import { parseArgs } from 'node:util'
 import { type Config, type LoadInfo, type PageWorkers, webPageWorkers } from '@sluice/core'
 import { defaultPipelinesDir, loadConfig, nodePageWorkers, pipeline } from '@sluice/core/node'
+import { parseFlags } from './cli-args.ts'
 import { targetOf } from './cli-destinations.ts'
 import { UsageError } from './cli-errors.ts'
 import { heapGrowthFromEnv } from './cli-heap.ts'
@@ -75,17 +75,7 @@ function checkDate(flag: string, value: string | undefined): string | undefined 
 
 /** Parses `sluice run` flags; throws UsageError with a fix for each mistake. */
 export function parseRunFlags(args: string[]): RunFlags | 'help' {
-  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof RUN_OPTIONS; strict: true }>>
-  try {
-    parsed = parseArgs({
-      args: joinDashValues(args, RUN_OPTIONS),
-      options: RUN_OPTIONS,
-      strict: true,
-      allowPositionals: false,
-    })
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}; see \`sluice run --help\``)
-  }
+  const parsed = parseFlags(joinDashValues(args, RUN_OPTIONS), RUN_OPTIONS, 'run')
   const v = parsed.values
   if (v.help) return 'help'
   const progress = v.progress as ProgressMode
@@ -129,6 +119,11 @@ export function parseRunFlags(args: string[]): RunFlags | 'help' {
     ?.split(',')
     .map((r) => r.trim())
     .filter(Boolean)
+  if (resources?.length === 0) {
+    throw new UsageError(
+      '--resources is empty: name resources (--resources users,entries), or leave the flag out for all of them',
+    )
+  }
   return {
     source: v.source,
     ...(v.destination !== undefined ? { destination: v.destination } : {}),

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import process from 'node:process'
@@ -154,7 +154,13 @@ export async function resolveDestination(
   if (!nameOrPath.startsWith('.') && !isAbsolute(nameOrPath)) {
     return destinationFromConfig(await loadDestinationPackage(nameOrPath, options), config, from)
   }
-  const url = pathToFileURL(resolve(options.cwd ?? process.cwd(), nameOrPath)).href
+  const file = resolve(options.cwd ?? process.cwd(), nameOrPath)
+  if (!(await stat(file).catch(() => undefined))?.isFile()) {
+    throw new SluiceError('CONFIG_INVALID', `the destination module ${nameOrPath} does not exist (${file})`, {
+      hint: `give a destination name (${Object.keys(DESTINATION_PACKAGES).join(', ')}) or the path of a module that exports a destination`,
+    })
+  }
+  const url = pathToFileURL(file).href
   const mod = (await import(url)) as { default?: unknown; destination?: unknown }
   if (isDestinationPackage(mod.destination)) return destinationFromConfig(mod.destination, config, from)
   const exported =
