@@ -2,6 +2,7 @@ import { SluiceError } from '@sluice/core'
 import { listPipelines, loadConfig, pipeline } from '@sluice/core/node'
 import { parseFlags } from './cli-args.ts'
 import { dashboardCommand } from './cli-dashboard.ts'
+import { describeInfo, describeTrace, type PipelineInfo } from './cli-describe.ts'
 import { targetOf } from './cli-destinations.ts'
 import { dropCommand } from './cli-drop.ts'
 import { UsageError } from './cli-errors.ts'
@@ -17,8 +18,8 @@ NAME defaults to clockodo_pipeline. Each run records the pipeline's destination 
 without secrets) and dataset; every command uses them, from any directory (secrets come from the environment
 and .sluice/*.toml again). Flags override them.
 Commands:
-  info                     local state, destination, schemas and load packages
-  trace                    the last run: steps, timings, rows, errors
+  info [--json]            local state, destination, schemas and load packages
+  trace [--json]           the last run: steps, timings, rows, errors
   schema [--format F]      the schema as json, yaml or mermaid (default: yaml)
   state                    the pipeline state (incremental cursors)
   load-package [ID]        one load package (default: the newest): state, jobs, tables
@@ -63,6 +64,7 @@ const PIPELINE_OPTIONS = {
   yes: { type: 'boolean', short: 'y', default: false },
   'drop-all': { type: 'boolean', default: false },
   'state-only': { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const
 
@@ -116,7 +118,8 @@ export async function pipelineCommand(args: string[], io: CliIO): Promise<number
         : 'run `sluice run` first, or `sluice pipeline sync` to restore it from its destination',
     })
   }
-  if (LOCAL.includes(command)) return localCommand(name, command, rest, values.format, io, pipelinesDir)
+  if (LOCAL.includes(command))
+    return localCommand(name, command, rest, values.format, values.json, io, pipelinesDir)
 
   const config = await loadConfig({ cwd: io.cwd, env: io.env, pipelineName: name })
   for (const w of config.warnings) io.stderr.write(`[sluice] warning: ${w}\n`)
@@ -171,6 +174,7 @@ async function localCommand(
   command: string,
   rest: readonly string[],
   format: string | undefined,
+  json: boolean,
   io: CliIO,
   pipelinesDir: string,
 ): Promise<number> {
@@ -180,7 +184,8 @@ async function localCommand(
       const record = await p.destinationRecord()
       const packages = await p.packages()
       const schema = await p.schema()
-      print(io, {
+      const state = await p.state()
+      const info: PipelineInfo = {
         pipelineName: p.pipelineName,
         pipelinesDir: p.pipelinesDir,
         datasetName: record?.datasetName ?? null,
@@ -191,13 +196,17 @@ async function localCommand(
           ? { name: schema.name, version: schema.version, tables: Object.keys(schema.tables).length }
           : null,
         packages: packages.map((pk) => ({ loadId: pk.loadId, state: pk.state })),
-      })
+        resources: Object.fromEntries(
+          Object.entries(state?.sources ?? {}).map(([n, src]) => [n, Object.keys(src.resources).sort()]),
+        ),
+      }
+      print(io, json ? info : describeInfo(info))
       return 0
     }
     case 'trace': {
       const trace = await p.lastTrace()
       if (!trace) throw new UsageError(`pipeline ${name} has no trace yet: run \`sluice run\` first`)
-      print(io, trace)
+      print(io, json ? trace : describeTrace(trace))
       return 0
     }
     case 'schema': {

@@ -7,7 +7,6 @@ import { UsageError } from './cli-errors.ts'
 import { heapGrowthFromEnv } from './cli-heap.ts'
 import { createProgress, type ProgressMode } from './cli-progress.ts'
 import { buildSource, SOURCES } from './cli-sources.ts'
-import { formatLoadInfo } from './cli-summary.ts'
 import type { CliIO, RunFlags } from './cli-types.ts'
 
 /** Flags of `sluice run`, with their defaults. */
@@ -251,6 +250,6 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     offTerm()
     await built.close()
   }
-  io.stdout.write(flags.json ? `${JSON.stringify(info, null, 2)}\n` : `${formatLoadInfo(info)}\n`)
-  return info.failedJobs.length > 0 ? 1 : 0
+  io.stdout.write(flags.json ? `${JSON.stringify(info, null, 2)}\n` : `${info.toString()}\n`)
+  return info.hasFailedJobs ? 1 : 0
 }

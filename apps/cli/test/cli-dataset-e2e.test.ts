@@ -34,7 +34,7 @@ afterAll(async () => {
 
 describe('a pipeline remembers its destination', () => {
   test('info from another directory shows the recorded destination and dataset', async () => {
-    const r = await from(otherDir, ['pipeline', 'clockodo_demo', 'info'])
+    const r = await from(otherDir, ['pipeline', 'clockodo_demo', 'info', '--json'])
     expect(r.code, r.stderr).toBe(0)
     const info = JSON.parse(r.stdout)
     expect(info.datasetName).toBe('clockodo_demo_data')
@@ -85,7 +85,7 @@ describe('a pipeline remembers its destination', () => {
         'users',
       ])
       expect(r.code, r.stderr).toBe(0)
-      const info = JSON.parse((await from(otherDir, ['pipeline', 'shop', 'info'])).stdout)
+      const info = JSON.parse((await from(otherDir, ['pipeline', 'shop', 'info', '--json'])).stdout)
       expect(info.datasetName).toBe('shop_dataset')
       const sync = await from(otherDir, ['pipeline', 'shop', 'sync'])
       expect(sync.code, sync.stderr).toBe(0)

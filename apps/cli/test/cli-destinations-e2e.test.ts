@@ -63,7 +63,7 @@ describe('sluice run --destination postgres', () => {
       const r = await runCli(['run', '--destination', 'postgres', '--progress', 'none'], { cwd, env: runEnv })
       expect(r.code, r.stderr).toBe(0)
       expect(r.stdout).toMatch(
-        /loaded to destination postgres at postgres:\/\/postgres@127\.0\.0\.1:\d+\/sluice_test/,
+        /The postgres destination used postgres:\/\/postgres@127\.0\.0\.1:\d+\/sluice_test location/,
       )
       expect(await pgCounts(server.url, 'clockodo_data', Object.keys(expected))).toEqual(expected)
     }

@@ -40,7 +40,10 @@ describe('sluice run into DuckDB', () => {
     const r = await runCli(['run', '--progress', 'log'], { cwd, env })
     expect(r.stderr + r.stdout).not.toContain(SECRET)
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(/load package\(s\) loaded to destination duckdb/)
+    expect(r.stdout).toMatch(
+      /load package\(s\) were loaded to destination duckdb and into dataset clockodo_data/,
+    )
+    expect(r.stdout).toMatch(/^Load package \d+\.\d+ is LOADED and contains no failed jobs$/m)
     const counts = await duckdbCounts(db(), 'clockodo_data')
     const expected = mock.account.expectedCounts()
     for (const [table, rows] of Object.entries(expected)) {

@@ -40,8 +40,25 @@ afterAll(async () => {
 })
 
 describe('sluice pipeline', () => {
-  test('info lists the schema and the loaded package', async () => {
-    const r = await cli(['pipeline', 'clockodo_pipeline', 'info'])
+  test('info and trace are readable by default', async () => {
+    const info = await cli(['pipeline', 'clockodo_pipeline', 'info'])
+    expect(info.code, info.stderr).toBe(0)
+    expect(info.stdout).toMatch(/^pipeline clockodo_pipeline \(in .*pipelines\)$/m)
+    expect(info.stdout).toMatch(
+      /^ {2}destination {2}duckdb at .*clockodo_pipeline\.duckdb, dataset clockodo_data$/m,
+    )
+    expect(info.stdout).toMatch(/^ {2}schema {7}clockodo version \d+, \d+ tables$/m)
+    expect(info.stdout).toMatch(/^ {2}packages {5}1 \(1 loaded\)$/m)
+    expect(info.stdout).toMatch(/^ {2}state {8}clockodo: .*entries/m)
+    const trace = await cli(['pipeline', 'trace'])
+    expect(trace.code, trace.stderr).toBe(0)
+    expect(trace.stdout).toMatch(/^last run of pipeline clockodo_pipeline: succeeded$/m)
+    expect(trace.stdout).toMatch(/^ {2}extract +\d+(\.\d+)? m?s {2}\d+ rows in \d+ tables/m)
+    expect(trace.stdout).not.toContain('{')
+  })
+
+  test('info --json lists the schema and the loaded package', async () => {
+    const r = await cli(['pipeline', 'clockodo_pipeline', 'info', '--json'])
     expect(r.code, r.stderr).toBe(0)
     const info = JSON.parse(r.stdout)
     expect(info.pipelineName).toBe('clockodo_pipeline')
@@ -51,7 +68,7 @@ describe('sluice pipeline', () => {
   })
 
   test('trace shows the steps of the last run', async () => {
-    const r = await cli(['pipeline', 'trace'])
+    const r = await cli(['pipeline', 'trace', '--json'])
     expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout).steps.map((s: { step: string }) => s.step)).toEqual([
       'restore',

@@ -1,4 +1,5 @@
 import type { RunTrace, TraceStep } from '../storage/package-types.ts'
+import { withLoadInfoMethods } from './pipeline-load-info.ts'
 import type { LoadInfo } from './pipeline-types.ts'
 
 /** The message of anything thrown (no stack). */
@@ -18,7 +19,7 @@ export class RunRecord {
 
   constructor(names: { pipelineName: string; datasetName: string; destinationName: string }) {
     const startedAt = new Date().toISOString()
-    this.info = {
+    this.info = withLoadInfoMethods({
       pipelineName: names.pipelineName,
       destinationName: names.destinationName,
       destinationLocation: '',
@@ -33,7 +34,7 @@ export class RunRecord {
       finishedAt: startedAt,
       durations: { extract: 0, normalize: 0, load: 0 },
       resumedPackages: [],
-    }
+    })
     this.trace = {
       pipelineName: names.pipelineName,
       datasetName: names.datasetName,

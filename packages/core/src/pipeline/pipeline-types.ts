@@ -120,10 +120,24 @@ export interface LoadInfo {
   /** ISO timestamps. */
   startedAt: string
   finishedAt: string
-  /** Milliseconds per step. */
+  /**
+   * Milliseconds per step: `extract` is the wall-clock time of the streaming extract pass (normalization runs
+   * inside it), `normalize` the time inside the normalizer summed over resources (the trace's normalize step),
+   * `load` the time loading packages. Never negative.
+   */
   durations: { extract: number; normalize: number; load: number }
   /** Pending packages this run finished before extracting. */
   resumedPackages: string[]
+  /** True when a job of the run failed (dlt's `has_failed_jobs`); not part of the JSON. */
+  readonly hasFailedJobs: boolean
+  /** Throws a `LOAD_JOB_FAILED` SluiceError naming the first failed job when a job failed (dlt's `raise_on_failed_jobs`). */
+  raiseOnFailedJobs(): void
+  /**
+   * The summary as text, like dlt's load info: time per step, destination and dataset, one line per load package
+   * ("Load package ... is LOADED and contains no failed jobs"), rows per table, the number of schema changes,
+   * skipped resources, warnings and failed jobs. `console.log(info)` prints the same.
+   */
+  toString(): string
 }
 
 /** A load package as shown by `sluice pipeline load-package`. */

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SluiceError } from '../../src/errors.ts'
 import type { PipelineEvent } from '../../src/events.ts'
 import { nodeFileSystem } from '../../src/node/index.ts'
+import { withLoadInfoMethods } from '../../src/pipeline/pipeline-load-info.ts'
 import { type PipelineInternals, pipeline } from '../../src/pipeline/pipeline-runner.ts'
 import type { PipelineOptions } from '../../src/pipeline/pipeline-types.ts'
 import type { Resource, Source } from '../../src/source/source-types.ts'
@@ -528,6 +529,56 @@ describe('pipeline run', () => {
     const info = await p.run(source(incremental('entries', entries(1))))
     expect(info.resumedPackages).toEqual([])
     expect(await fs.exists(stale)).toBe(false)
+  })
+
+  it('LoadInfo: a readable toString() with the package line, hasFailedJobs, durations that agree with the trace', async () => {
+    const d = new FakeDestination()
+    const { p } = make(d)
+    const info = await p.run(source(incremental('entries', entries(3)), incremental('users', entries(2))))
+    const [loadId] = info.loadIds
+    const text = info.toString()
+    expect(text).toMatch(/^Pipeline test_pipeline run completed in \d+\.\d\d s \(extract /)
+    expect(text).toContain(`Load package ${loadId} is LOADED and contains no failed jobs`)
+    expect(text).toMatch(/rows per table:\n {2}entries {2}3\n {2}users {4}2/)
+    expect(text).not.toContain('"name"')
+    expect(String(info)).toBe(text)
+    expect(info.hasFailedJobs).toBe(false)
+    expect(() => info.raiseOnFailedJobs()).not.toThrow()
+    const json = JSON.parse(JSON.stringify(info))
+    expect(Object.keys(json)).not.toContain('hasFailedJobs')
+    const trace = (await p.lastTrace())!
+    const ms = (step: string) => trace.steps.find((s) => s.step === step)!.ms!
+    for (const v of Object.values(info.durations)) expect(v).toBeGreaterThanOrEqual(0)
+    expect(info.durations.normalize).toBe(ms('normalize'))
+    expect(info.durations.extract).toBeLessThanOrEqual(ms('extract') + 1)
+    expect(info.durations.load).toBeGreaterThanOrEqual(ms('load') - 1)
+  })
+
+  it('LoadInfo.raiseOnFailedJobs() throws LOAD_JOB_FAILED naming the first failed job', () => {
+    const info = withLoadInfoMethods({
+      pipelineName: 'p',
+      destinationName: 'duckdb',
+      destinationLocation: 'x.duckdb',
+      datasetName: 'd',
+      loadIds: ['1.2'],
+      tables: {},
+      schemaChanges: [],
+      skippedResources: [],
+      warnings: [],
+      failedJobs: [{ loadId: '1.2', jobId: 'users.1', table: 'users', error: 'bad row' }],
+      startedAt: '2026-01-01T00:00:00.000Z',
+      finishedAt: '2026-01-01T00:00:01.000Z',
+      durations: { extract: 1, normalize: 1, load: 1 },
+      resumedPackages: [],
+    })
+    expect(info.hasFailedJobs).toBe(true)
+    expect(() => info.raiseOnFailedJobs()).toThrow(
+      expect.objectContaining({
+        code: 'LOAD_JOB_FAILED',
+        message: expect.stringContaining('users.1 (table users)'),
+      }),
+    )
+    expect(info.toString()).toContain('Load package 1.2 is ABORTED and contains 1 failed job(s)')
   })
 
   it('drop() drops tables and resets the resource state, committed with the destination', async () => {
