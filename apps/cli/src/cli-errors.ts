@@ -42,3 +42,22 @@ export function formatError(error: unknown): string {
   }
   return lines.join('\n')
 }
+
+/** The `--json` form of an error: `{ "error": { code, message, hint?, exitCode } }`. */
+export function errorObject(error: unknown): {
+  error: { code: string; message: string; hint?: string; exitCode: 1 | 2 }
+} {
+  const exitCode = exitCodeFor(error)
+  if (isSluiceError(error)) {
+    return {
+      error: {
+        code: error.code,
+        message: error.message,
+        ...(error.hint ? { hint: error.hint } : {}),
+        exitCode,
+      },
+    }
+  }
+  const code = error instanceof UsageError ? 'USAGE' : 'ERROR'
+  return { error: { code, message: error instanceof Error ? error.message : String(error), exitCode } }
+}

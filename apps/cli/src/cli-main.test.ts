@@ -117,6 +117,23 @@ describe('usage mistakes exit with 2 and say what to do', () => {
     expect(await readFile(join(dir, '.sluice', '.gitignore'), 'utf8')).toMatch(/^secrets\.toml$/m)
   })
 
+  it('--json prints a failure as a JSON error object on stdout', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-main-'))
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
+    const r = await call(['run', '--json', '--destination', './nope.js'], dir)
+    expect(r.code).toBe(2)
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: {
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining('the destination module ./nope.js does not exist'),
+        hint: expect.stringContaining('give a destination name'),
+        exitCode: 2,
+      },
+    })
+    const usage = await call(['run', '--json', '--source', 'nope'])
+    expect(JSON.parse(usage.stdout).error).toMatchObject({ code: 'USAGE', exitCode: 2 })
+  })
+
   it('-V prints the version', async () => {
     const r = await call(['-V'])
     expect(r.code).toBe(0)

@@ -2,7 +2,7 @@ import { redact } from '@sluice/core'
 import { DESTINATION_PACKAGES } from '@sluice/core/node'
 import { dashboardCommand } from './cli-dashboard.ts'
 import { destinationPackage } from './cli-destinations.ts'
-import { exitCodeFor, formatError, UsageError } from './cli-errors.ts'
+import { errorObject, exitCodeFor, formatError, UsageError } from './cli-errors.ts'
 import { heapGrowthFromEnv } from './cli-heap.ts'
 import { initCommand } from './cli-init.ts'
 import { pipelineCommand } from './cli-pipeline.ts'
@@ -88,7 +88,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         )
     }
   } catch (error) {
-    io.stderr.write(`${redact(formatError(error), await secretValues(io.env))}\n`)
+    const secrets = await secretValues(io.env)
+    io.stderr.write(`${redact(formatError(error), secrets)}\n`)
+    // a script that asked for JSON gets the error as JSON on stdout too
+    if (rest.includes('--json')) io.stdout.write(`${redact(JSON.stringify(errorObject(error)), secrets)}\n`)
     return exitCodeFor(error)
   }
 }

@@ -8,7 +8,7 @@ import { dropCommand } from './cli-drop.ts'
 import { UsageError } from './cli-errors.ts'
 import { queryCommand } from './cli-query.ts'
 import { pipelinesDirFor } from './cli-run.ts'
-import { formatSchema, type SchemaFormat } from './cli-schema-format.ts'
+import { formatSchema, SCHEMA_FORMATS, type SchemaFormat } from './cli-schema-format.ts'
 import type { CliIO } from './cli-types.ts'
 
 export const PIPELINE_HELP = `Usage: sluice pipeline [NAME] <command> [options]
@@ -20,7 +20,8 @@ and .sluice/*.toml again). Flags override them.
 Commands:
   info [--json]            local state, destination, schemas and load packages
   trace [--json]           the last run: steps, timings, rows, errors
-  schema [--format F]      the schema as json, yaml or mermaid (default: yaml)
+  schema [--format F]      the schema as yaml (without the hashes of earlier versions), json (all of it),
+                           mermaid, dbml or dot (Graphviz) (default: yaml)
   state                    the pipeline state (incremental cursors)
   load-package [ID]        one load package (default: the newest): state, jobs, tables
   failed-jobs              jobs that failed, with their errors
@@ -211,8 +212,8 @@ async function localCommand(
     }
     case 'schema': {
       const schemaFormat = (format ?? 'yaml') as SchemaFormat
-      if (!['json', 'yaml', 'mermaid'].includes(schemaFormat)) {
-        throw new UsageError(`--format "${format}" is not one of json, yaml, mermaid`)
+      if (!SCHEMA_FORMATS.includes(schemaFormat)) {
+        throw new UsageError(`--format "${format}" is not one of ${SCHEMA_FORMATS.join(', ')}`)
       }
       const schema = await p.schema()
       if (!schema) throw new UsageError(`pipeline ${name} has no schema yet: run \`sluice run\` first`)

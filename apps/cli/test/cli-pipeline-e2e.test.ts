@@ -88,9 +88,22 @@ describe('sluice pipeline', () => {
     const mermaid = await cli(['pipeline', 'schema', '--format', 'mermaid'])
     expect(mermaid.stdout).toMatch(/^erDiagram/)
     expect(mermaid.stdout).toContain('projects ||--o{ projects__service_assignments')
-    const bad = await cli(['pipeline', 'schema', '--format', 'dot'])
+    expect(yaml.stdout).not.toContain('previousHashes')
+    expect(JSON.parse(json.stdout).previousHashes).toBeInstanceOf(Array)
+    const dbml = await cli(['pipeline', 'schema', '--format', 'dbml'])
+    expect(dbml.code, dbml.stderr).toBe(0)
+    expect(dbml.stdout).toMatch(/^Table "entries" \{\n(.*\n)*? {2}"time_since" timestamp/m)
+    expect(dbml.stdout).toContain(
+      'Ref: "projects__service_assignments"."_sluice_parent_id" > "projects"."_sluice_id"',
+    )
+    const dot = await cli(['pipeline', 'schema', '--format', 'dot'])
+    expect(dot.code, dot.stderr).toBe(0)
+    expect(dot.stdout).toMatch(/^digraph "clockodo" \{/)
+    expect(dot.stdout).toContain('"projects" -> "projects__service_assignments";')
+    expect(dot.stdout).toMatch(/"entries" \[label="\{entries\|.*time_since: timestamp\\l/)
+    const bad = await cli(['pipeline', 'schema', '--format', 'svg'])
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toMatch(/not one of json, yaml, mermaid/)
+    expect(bad.stderr).toMatch(/not one of yaml, json, mermaid, dbml, dot/)
   })
 
   test('state holds the entries windows; load-package and failed-jobs describe the package', async () => {
