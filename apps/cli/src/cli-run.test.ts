@@ -1,7 +1,8 @@
 import { SluiceError } from '@sluice/core'
 import { describe, expect, test } from 'vitest'
 import { exitCodeFor, UsageError } from './cli-errors.ts'
-import { autoPageWorkers, parseRunFlags } from './cli-run.ts'
+import { autoPageWorkers, devSuffix, parseRunFlags, refreshOf } from './cli-run.ts'
+import type { RunFlags } from './cli-types.ts'
 
 describe('parseRunFlags', () => {
   test('defaults (the destination and dataset: the recorded ones, else duckdb and clockodo_data, see targetOf)', () => {
@@ -56,6 +57,20 @@ describe('parseRunFlags', () => {
     expect(parseRunFlags(['--demo'])).toMatchObject({ demo: true, pipelineName: 'clockodo_demo' })
     expect(parseRunFlags(['--demo'])).not.toHaveProperty('dataset')
     expect(parseRunFlags(['--demo', '--pipeline-name', 'mine'])).toMatchObject({ pipelineName: 'mine' })
+  })
+
+  test('refresh: --full-refresh with --resources drops only those; --refresh MODE; --dev-mode starts fresh', () => {
+    const of = (args: string[]) => refreshOf(parseRunFlags(args) as RunFlags)
+    expect(of([])).toBeUndefined()
+    expect(of(['--full-refresh'])).toBe('drop_sources')
+    expect(of(['--full-refresh', '--resources', 'users'])).toBe('drop_resources')
+    expect(of(['--refresh', 'drop_data', '--resources', 'users'])).toBe('drop_data')
+    expect(of(['--dev-mode'])).toBe('drop_sources')
+    expect(() => parseRunFlags(['--refresh', 'all'])).toThrow(
+      /not one of drop_sources, drop_resources, drop_data/,
+    )
+    expect(() => parseRunFlags(['--refresh', 'drop_data', '--full-refresh'])).toThrow(/not both/)
+    expect(devSuffix(new Date('2026-12-06T06:30:12.345Z'))).toBe('20261206_063012')
   })
 
   test('page workers: auto is one per core, at most 4, none on one core', () => {

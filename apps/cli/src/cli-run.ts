@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os'
-import { type Config, type LoadInfo, type PageWorkers, webPageWorkers } from '@sluice/core'
+import { type Config, type LoadInfo, type PageWorkers, type RefreshMode, webPageWorkers } from '@sluice/core'
 import { defaultPipelinesDir, loadConfig, nodePageWorkers, pipeline } from '@sluice/core/node'
 import { parseFlags } from './cli-args.ts'
 import { targetOf } from './cli-destinations.ts'
@@ -21,6 +21,8 @@ export const RUN_OPTIONS = {
   until: { type: 'string' },
   'lookback-days': { type: 'string' },
   'full-refresh': { type: 'boolean', default: false },
+  refresh: { type: 'string' },
+  'dev-mode': { type: 'boolean', default: false },
   demo: { type: 'boolean', default: false },
   strict: { type: 'boolean', default: false },
   'page-workers': { type: 'string', default: 'auto' },
@@ -47,7 +49,13 @@ Options:
   --since DATE             entries from this date (YYYY-MM-DD)
   --until DATE             entries before this date (YYYY-MM-DD)
   --lookback-days N        re-read this many days before the last loaded window (default: 30)
-  --full-refresh           drop the source's tables and state, then load everything
+  --full-refresh           drop the source's tables and state, then load everything; with --resources,
+                           only those resources' tables and state (--refresh drop_resources)
+  --refresh MODE           drop_sources (every table and the state of the source), drop_resources (those
+                           of the --resources) or drop_data (empty their tables, reset their state, keep
+                           the schema); applied when the new data is loaded, the summary lists the tables
+  --dev-mode               load into a new dataset named with the time (clockodo_data_20261206_063012)
+                           from a fresh state, as dlt's dev_mode; the pipeline then records that dataset
   --demo                   load a simulated Clockodo account (no account needed) into a pipeline of its own:
                            clockodo_demo, ./clockodo_demo.duckdb, dataset clockodo_demo_data
   --strict                 fail on a resource the API key may not read instead of skipping it, and on
@@ -58,6 +66,8 @@ Options:
   --progress MODE          auto, bar, log or none (default: auto)
   --json                   print the load info as JSON
 `
+
+const REFRESH_MODES: readonly RefreshMode[] = ['drop_sources', 'drop_resources', 'drop_data']
 
 /** Where `--demo` loads unless named otherwise: never into the pipeline, file or dataset of real data. */
 export const DEMO_TARGET = { pipelineName: 'clockodo_demo', dataset: 'clockodo_demo_data' } as const
@@ -123,8 +133,17 @@ export function parseRunFlags(args: string[]): RunFlags | 'help' {
       '--resources is empty: name resources (--resources users,entries), or leave the flag out for all of them',
     )
   }
+  const refresh = v.refresh as RefreshMode | undefined
+  if (refresh !== undefined && !REFRESH_MODES.includes(refresh)) {
+    throw new UsageError(`--refresh "${v.refresh}" is not one of ${REFRESH_MODES.join(', ')}`)
+  }
+  if (refresh && v['full-refresh']) {
+    throw new UsageError('give --full-refresh or --refresh MODE, not both')
+  }
   return {
     source: v.source,
+    ...(refresh ? { refresh } : {}),
+    devMode: v['dev-mode'],
     ...(v.destination !== undefined ? { destination: v.destination } : {}),
     pipelineName: v['pipeline-name'] ?? (v.demo ? DEMO_TARGET.pipelineName : 'clockodo_pipeline'),
     ...(v.dataset !== undefined ? { dataset: v.dataset } : {}),
@@ -188,6 +207,21 @@ export function joinDashValues(args: readonly string[], options: Record<string, 
   return out
 }
 
+/**
+ * The refresh a run applies: `--refresh`; `--full-refresh` (only the `--resources` when given, dlt's
+ * `drop_resources`); `--dev-mode` starts from a fresh state.
+ */
+export function refreshOf(flags: RunFlags): RefreshMode | undefined {
+  if (flags.refresh) return flags.refresh
+  if (flags.fullRefresh) return flags.resources ? 'drop_resources' : 'drop_sources'
+  return flags.devMode ? 'drop_sources' : undefined
+}
+
+/** The `--dev-mode` dataset suffix: the UTC time, `20261206_063012`. */
+export function devSuffix(now: Date): string {
+  return now.toISOString().replace(/[-:]/g, '').replace('T', '_').replace(/\..*$/, '')
+}
+
 /** `sluice run`: returns the exit code. */
 export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const flags = parseRunFlags(args)
@@ -207,7 +241,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const pipelinesDir = pipelinesDirFor(flags.pipelinesDir, io)
   // the pipeline loads where it loaded before unless flags (or settings given now) say otherwise
   const record = await pipeline({ pipelineName: flags.pipelineName, pipelinesDir }).destinationRecord()
-  const { destination, datasetName } = await targetOf({
+  const target = await targetOf({
     pipelineName: flags.pipelineName,
     destination: flags.destination,
     dataset: flags.dataset,
@@ -216,6 +250,9 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     cwd: io.cwd,
     ...(flags.demo ? { defaultDataset: DEMO_TARGET.dataset } : {}),
   })
+  // --dev-mode: a dataset of its own for this run, from a fresh state (a refresh of the whole source)
+  const datasetName = flags.devMode ? `${target.datasetName}_${devSuffix(new Date())}` : target.datasetName
+  const { destination } = target
   const built = await buildSource(flags, config, io, destination)
   const progress = createProgress(flags.json ? 'none' : flags.progress, io.stderr)
   const controller = new AbortController()
@@ -240,7 +277,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     })
     info = await p.run(built.source, {
       ...(flags.resources ? { resources: flags.resources } : {}),
-      ...(flags.fullRefresh ? { refresh: 'drop_sources' as const } : {}),
+      ...(refreshOf(flags) ? { refresh: refreshOf(flags) } : {}),
       signal: controller.signal,
       strict: flags.strict,
     })

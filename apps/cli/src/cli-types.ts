@@ -1,4 +1,5 @@
 // Types the CLI's commands share (a leaf: it imports no command).
+import type { RefreshMode } from '@sluice/core'
 import type { ProgressMode } from './cli-progress.ts'
 
 /** What the CLI touches of its process, injectable for tests. */
@@ -39,6 +40,10 @@ export interface RunFlags {
   until?: string
   lookbackDays?: number
   fullRefresh: boolean
+  /** `--refresh`: a refresh mode (see `refreshOf`). */
+  refresh?: RefreshMode
+  /** `--dev-mode`: a new dataset named with the time, from a fresh state. */
+  devMode: boolean
   demo: boolean
   strict: boolean
   /** Page worker threads; 0 for none. */

@@ -161,6 +161,36 @@ describe('sluice pipeline', () => {
     expect((await duckdbCounts(db, 'clockodo_data')).customers).toBe(mock.account.expectedCounts().customers)
   })
 
+  test('--full-refresh --resources refreshes only those and the summary names the dropped tables', async () => {
+    const db = join(cwd, 'clockodo_pipeline.duckdb')
+    const before = await duckdbCounts(db, 'clockodo_data')
+    const r = await cli(['run', '--progress', 'none', '--full-refresh', '--resources', 'customers'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('refresh drop_resources: dropped customers, customers__service_assignments')
+    expect(await duckdbCounts(db, 'clockodo_data')).toEqual(before)
+  })
+
+  test('--dev-mode loads into a new dataset named with the time, from a fresh state', async () => {
+    const r = await cli(['run', '--progress', 'none', '--dev-mode', '--resources', 'users', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const info = JSON.parse(r.stdout)
+    expect(info.datasetName).toMatch(/^clockodo_data_\d{8}_\d{6}$/)
+    expect(info.refresh.mode).toBe('drop_sources')
+    const counts = await duckdbCounts(join(cwd, 'clockodo_pipeline.duckdb'), info.datasetName)
+    expect(counts.users).toBe(mock.account.expectedCounts().users)
+    // the pipeline now records the new dataset: back to the usual one for the tests after this one
+    const back = await cli([
+      'run',
+      '--progress',
+      'none',
+      '--dataset',
+      'clockodo_data',
+      '--resources',
+      'users',
+    ])
+    expect(back.code, back.stderr).toBe(0)
+  })
+
   test('sync restores state and schema from the destination into an empty pipelines dir', async () => {
     const fresh = join(cwd, 'fresh-pipelines')
     const r = await cli(['pipeline', 'sync'], { SLUICE_PIPELINES_DIR: fresh })

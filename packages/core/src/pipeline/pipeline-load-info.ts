@@ -32,6 +32,12 @@ export function formatLoadInfo(info: LoadInfoData): string {
     lines.push('rows per table:')
     for (const [table, { rows }] of tables) lines.push(`  ${table.padEnd(width)}  ${rows}`)
   }
+  if (info.refresh) {
+    const { mode, droppedTables, emptiedTables } = info.refresh
+    lines.push(
+      `refresh ${mode}: ${droppedTables.length ? `dropped ${droppedTables.join(', ')}` : 'dropped no table'}${emptiedTables.length ? `; emptied ${emptiedTables.join(', ')}` : ''}`,
+    )
+  }
   if (info.schemaChanges.length > 0) lines.push(`${info.schemaChanges.length} schema change(s)`)
   for (const s of info.skippedResources) lines.push(`skipped resource ${s.resource}: ${s.reason}`)
   for (const w of info.warnings) lines.push(`warning: ${w}`)

@@ -233,6 +233,13 @@ class PipelineRunner implements Pipeline {
         warn,
       })
       await this.load(client, manifest, signal, record.info, record.trace, early)
+      if (refresh) {
+        info.refresh = {
+          mode: refresh.mode,
+          droppedTables: refresh.dropTables,
+          emptiedTables: refresh.truncateTables,
+        }
+      }
       return info
     } catch (error) {
       record.fail(error)

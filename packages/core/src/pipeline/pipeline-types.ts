@@ -128,6 +128,8 @@ export interface LoadInfo {
   durations: { extract: number; normalize: number; load: number }
   /** Pending packages this run finished before extracting. */
   resumedPackages: string[]
+  /** The refresh the run applied (`RunOptions.refresh`): the tables it dropped or emptied. */
+  refresh?: { mode: RefreshMode; droppedTables: string[]; emptiedTables: string[] }
   /** True when a job of the run failed (dlt's `has_failed_jobs`); not part of the JSON. */
   readonly hasFailedJobs: boolean
   /** Throws a `LOAD_JOB_FAILED` SluiceError naming the first failed job when a job failed (dlt's `raise_on_failed_jobs`). */
