@@ -35,9 +35,12 @@ describe('validateClockodoConfig', () => {
     expect(user).toContain('SOURCES__CLOCKODO__API_USER')
     expect(user).toContain('api_user')
     expect(user).toContain('[sources.clockodo]')
+    // a library script calls clockodoSource(): the message names its option too
+    expect(user).toContain('pass apiUser to clockodoSource()')
     const key = fail({ apiUser: 'ops@example.com', apiKey: '  ' }).message
     expect(key).toContain('SOURCES__CLOCKODO__API_KEY')
     expect(key).toContain('Personal data')
+    expect(key).toContain('pass apiKey to clockodoSource()')
   })
 
   it('validates the external application header', () => {

@@ -73,6 +73,11 @@ function keyHint(env: string, toml: string, file: 'secrets.toml' | 'config.toml'
   return `set ${env} or ${toml} in [sources.clockodo] of .sluice/${file}`
 }
 
+/** {@link keyHint} for a library script too: the option of `clockodoSource()` first. */
+function optionHint(option: string, env: string, toml: string, file: 'secrets.toml' | 'config.toml'): string {
+  return `pass ${option} to clockodoSource(), or (sluice CLI, loadConfig() of @sluice/core/node) ${keyHint(env, toml, file)}`
+}
+
 function str(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined
   const t = value.trim()
@@ -152,14 +157,14 @@ export function validateClockodoConfig(input: Partial<ClockodoConfig>): Clockodo
   if (!apiUser) {
     throw invalid(
       'the Clockodo API user is missing',
-      `${keyHint('SOURCES__CLOCKODO__API_USER', 'api_user', 'secrets.toml')} to the e-mail address of the Clockodo user whose API key you use`,
+      `${optionHint('apiUser', 'SOURCES__CLOCKODO__API_USER', 'api_user', 'secrets.toml')} to the e-mail address of the Clockodo user whose API key you use`,
     )
   }
   const apiKey = str(input.apiKey)
   if (!apiKey) {
     throw invalid(
       'the Clockodo API key is missing',
-      `${keyHint('SOURCES__CLOCKODO__API_KEY', 'api_key', 'secrets.toml')}; copy the key from the "Personal data" page in Clockodo (use an owner or admin user: a key sees only what its user may see)`,
+      `${optionHint('apiKey', 'SOURCES__CLOCKODO__API_KEY', 'api_key', 'secrets.toml')}; copy the key from the "Personal data" page in Clockodo (use an owner or admin user: a key sees only what its user may see)`,
     )
   }
   if (!PRINTABLE_ASCII.test(apiUser) || !PRINTABLE_ASCII.test(apiKey)) {

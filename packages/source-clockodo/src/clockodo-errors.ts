@@ -17,7 +17,8 @@ function routeOf(url: string, baseUrl: string): string {
  * Turns an HTTP failure of one resource into the error the runner understands:
  * - 401 → `AUTH_FAILED` (credentials rejected; where to get an API key),
  * - 403 → `RESOURCE_SKIPPED` (the runner skips the resource with a warning), or `RESOURCE_FORBIDDEN` when strict,
- * - 410 → `ROUTE_RETIRED` naming the route,
+ * - 410 → `ROUTE_RETIRED` naming the route ("retired" only here: Clockodo answers 410 for retired routes),
+ * - 404 on another route → `HTTP_STATUS` saying that the base URL must end in /api, else naming the route,
  * - 404 on a route marked `unconfirmed` → `RESOURCE_SKIPPED` (or `RESOURCE_NOT_FOUND` when strict),
  * - `HTTP_TOO_LARGE` → the same, saying which setting raises the cap.
  * An error status from another origin than the base URL's (after a redirect: sent without credentials) says so
@@ -85,6 +86,25 @@ export function mapClockodoError(
           hint: 'leave the resource out with --resources, or run without --strict to skip it',
         })
       : new SluiceError('RESOURCE_SKIPPED', `${message}; skipped`, { cause: error })
+  }
+  if (error.status === 404) {
+    // Clockodo's routes live under /api: a base URL without it gets 404 on every route
+    const withoutApi = !/\/api$/.test(new URL(info.baseUrl).pathname.replace(/\/+$/, ''))
+    // the HTTP error's own message without its generic hint ("retired", which only a 410 means here); it is not
+    // kept as the cause, whose message would bring that hint back
+    const message = error.hint ? error.message.slice(0, -(error.hint.length + 2)) : error.message
+    return new HttpError(
+      withoutApi
+        ? `[clockodo] ${message}: the base URL ${info.baseUrl} does not end in /api`
+        : `[clockodo] ${message}: Clockodo has no route ${route} for ${info.resource}`,
+      {
+        status: 404,
+        url: error.url,
+        hint: withoutApi
+          ? 'set SOURCES__CLOCKODO__BASE_URL (or base_url in [sources.clockodo] of .sluice/config.toml, or the baseUrl option) to the API address, which ends in /api, e.g. https://my.clockodo.com/api'
+          : `check SOURCES__CLOCKODO__BASE_URL (now ${info.baseUrl}); if it is right, this account does not offer the route: leave ${info.resource} out with --resources`,
+      },
+    )
   }
   if (error.status === 410) {
     return new SluiceError(

@@ -192,5 +192,18 @@ describe('unconfirmed routes', () => {
     expect(isSluiceError(strict, 'RESOURCE_NOT_FOUND')).toBe(true)
     const failed = await runResource(resourceOf(make(), 'access_groups')).catch((e: unknown) => e)
     expect(isSluiceError(failed, 'HTTP_STATUS')).toBe(true)
+    expect((failed as Error).message).toContain(
+      'failed with HTTP 404: Clockodo has no route /v2/accessGroups for access_groups',
+    )
+    expect((failed as Error).message).not.toMatch(/retired/)
+  })
+
+  it('a 404 with a base URL without /api says that it must end in /api and names SOURCES__CLOCKODO__BASE_URL', async () => {
+    const root = 'http://127.0.0.1:9'
+    server.use(http.get(`${root}/v3/users`, () => HttpResponse.json({ errors: [] }, { status: 404 })))
+    const err = await runResource(resourceOf(make({ baseUrl: root }), 'users')).catch((e: unknown) => e)
+    expect((err as Error).message).toContain(`the base URL ${root} does not end in /api`)
+    expect((err as Error).message).toContain('set SOURCES__CLOCKODO__BASE_URL')
+    expect((err as Error).message).not.toMatch(/retired/)
   })
 })
