@@ -40,14 +40,38 @@ describe('progress', () => {
     expect(text()).toContain('resuming pending load package 1.4 (normalized) without fetching again')
   })
 
-  test('bar mode draws a bar per resource with pages and rows', () => {
+  test('bar mode draws a bar per running resource with pages and rows; a finished one leaves a line', () => {
     const { stream, text } = capture(true)
     const p = createProgress('bar', stream)
     p.onEvent({ type: 'resource-start', resource: 'entries' })
     p.onEvent({ type: 'page', resource: 'entries', page: 1, rows: 1000, totalPages: 3 })
+    p.onEvent({ type: 'page', resource: 'entries', page: 2, rows: 1000, totalPages: 3 })
+    p.onEvent({ type: 'resource-end', resource: 'entries', rows: 2000 })
+    p.stop()
+    expect(text()).toMatch(/entries\s+done: 2 pages, 2000 rows/)
+  })
+
+  test('bars fit the terminal: 24 resources on 10 rows draw at most 7 bars and count the others', () => {
+    const { stream, text } = capture(true)
+    Object.assign(stream, { rows: 10 })
+    const p = createProgress('bar', stream)
+    const names = Array.from({ length: 24 }, (_, i) => `resource_${String(i).padStart(2, '0')}`)
+    for (const resource of names) p.onEvent({ type: 'resource-start', resource })
+    for (const resource of names) p.onEvent({ type: 'page', resource, page: 1, rows: 5, totalPages: 2 })
+    p.stop()
+    const drawn = names.filter((n) => new RegExp(`${n}\\s+\\|`).test(text()))
+    expect(drawn).toHaveLength(7)
+    expect(text()).toContain('17 more resource(s) running')
+  })
+
+  test('bar mode piped writes lines, never a template like {name}', () => {
+    const { stream, text } = capture(false)
+    const p = createProgress('bar', stream)
+    p.onEvent({ type: 'resource-start', resource: 'entries' })
     p.onEvent({ type: 'resource-end', resource: 'entries', rows: 1000 })
     p.stop()
-    expect(text()).toMatch(/entries\s+\|.*\| 1\/1 pages \| 1000 rows/)
+    expect(text()).not.toContain('{')
+    expect(text()).toContain('entries: done, 1000 rows')
   })
 
   test('none writes nothing', () => {

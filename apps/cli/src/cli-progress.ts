@@ -18,13 +18,14 @@ interface ResourceProgress {
   lastLog: number
 }
 
-/** Creates a reporter; `auto` picks `bar` on a TTY and `log` elsewhere. */
+/** Creates a reporter; `auto` and `bar` draw bars on a TTY and write lines elsewhere. */
 export function createProgress(
   mode: ProgressMode,
   stream: NodeJS.WritableStream & { isTTY?: boolean },
   now: () => number = Date.now,
 ): ProgressReporter {
-  const resolved = mode === 'auto' ? (stream.isTTY ? 'bar' : 'log') : mode
+  // a bar needs a terminal: piped, `bar` prints lines as `log` does
+  const resolved = mode === 'auto' || mode === 'bar' ? (stream.isTTY ? 'bar' : 'log') : mode
   if (resolved === 'none') return { onEvent() {}, stop() {} }
   return resolved === 'bar' ? barReporter(stream) : logReporter(stream, now)
 }
@@ -83,18 +84,24 @@ function logReporter(stream: NodeJS.WritableStream, now: () => number): Progress
   }
 }
 
-function barReporter(stream: NodeJS.WritableStream): ProgressReporter {
+/**
+ * Bars sized to the terminal: one per running resource while they fit (the terminal's rows less the status line
+ * and a margin), the others counted on the status line; a finished resource leaves its bar for a line above them.
+ */
+function barReporter(stream: NodeJS.WritableStream & { rows?: number; columns?: number }): ProgressReporter {
+  const maxBars = Math.max(1, (stream.rows ?? 24) - 3)
   const multi = new cliProgress.MultiBar(
     {
       stream,
       clearOnComplete: false,
       hideCursor: true,
       format: '{name} |{bar}| {value}/{total} pages | {rows} rows | {eta_formatted} | {note}',
-      barsize: 24,
+      barsize: Math.min(24, Math.max(8, (stream.columns ?? 80) - 90)),
       etaBuffer: 20,
     },
     cliProgress.Presets.shades_classic,
   )
+  let waiting = 0
   const resources = new Map<string, ResourceProgress>()
   let inFlight = 0
   let retries = 0
@@ -105,7 +112,10 @@ function barReporter(stream: NodeJS.WritableStream): ProgressReporter {
     { name: 'requests'.padEnd(26), rows: '', note: '' },
     { format: '{name} {note}' },
   )
-  const refresh = () => status.update(0, { note: `${inFlight} in flight, ${retries} retries ${note}` })
+  const refresh = () =>
+    status.update(0, {
+      note: `${inFlight} in flight, ${retries} retries${waiting ? `, ${waiting} more resource(s) running` : ''} ${note}`,
+    })
   return {
     onEvent(e) {
       switch (e.type) {
@@ -127,29 +137,42 @@ function barReporter(stream: NodeJS.WritableStream): ProgressReporter {
           refresh()
           break
         case 'resource-start': {
-          const bar = multi.create(1, 0, { name: e.resource.padEnd(26), rows: 0, note: '' })
-          resources.set(e.resource, { pages: 0, totalPages: 0, rows: 0, bar, lastLog: 0 })
+          const running = [...resources.values()].filter((r) => r.bar).length
+          const bar =
+            running < maxBars
+              ? multi.create(1, 0, { name: e.resource.padEnd(26), rows: 0, note: '' })
+              : undefined
+          if (!bar) waiting++
+          resources.set(e.resource, { pages: 0, totalPages: 0, rows: 0, lastLog: 0, ...(bar ? { bar } : {}) })
+          refresh()
           break
         }
         case 'page': {
           const r = resources.get(e.resource)
-          if (!r?.bar) break
+          if (!r) break
           r.pages++
           r.rows += e.rows
+          if (!r.bar) break
           if (e.totalPages) r.totalPages = Math.max(r.totalPages, e.totalPages)
           r.bar.setTotal(Math.max(r.totalPages, r.pages))
           r.bar.update(r.pages, { rows: r.rows })
           break
         }
-        case 'resource-end': {
+        case 'resource-end':
+        case 'resource-skipped': {
           const r = resources.get(e.resource)
-          r?.bar?.setTotal(Math.max(r.pages, 1))
-          r?.bar?.update(Math.max(r.pages, 1), { rows: e.rows, note: 'done' })
+          if (r?.bar) {
+            multi.remove(r.bar)
+            delete r.bar
+          } else if (r) waiting--
+          multi.log(
+            e.type === 'resource-end'
+              ? `${e.resource.padEnd(26)} done: ${r?.pages ?? 0} pages, ${e.rows} rows\n`
+              : `${e.resource.padEnd(26)} skipped: ${e.reason}\n`,
+          )
+          refresh()
           break
         }
-        case 'resource-skipped':
-          resources.get(e.resource)?.bar?.update(0, { note: `skipped: ${e.reason}` })
-          break
         case 'step':
           note = e.phase === 'start' ? `(${e.step}...)` : ''
           refresh()
@@ -161,6 +184,8 @@ function barReporter(stream: NodeJS.WritableStream): ProgressReporter {
       }
     },
     stop() {
+      // draws the lines `log` buffered since the last redraw, then the final bars
+      multi.update()
       multi.stop()
     },
   }
