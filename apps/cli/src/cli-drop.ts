@@ -13,6 +13,8 @@ export interface DropFlags {
   stateOnly: boolean
   /** `--yes`: do not ask. */
   yes: boolean
+  /** `--state-paths a,b.c`: remove only these keys of the resources' state, keep the tables. */
+  statePaths?: string
 }
 
 /** Lists what the plan removes, one line per schema. */
@@ -24,9 +26,11 @@ export function describeDrop(plan: DropPlan, where: string): string {
     if (s.tables.length) lines.push(`    tables (${s.tables.length}): ${s.tables.join(', ')}`)
   }
   lines.push(
-    plan.tables.length
-      ? '  and the state of these resources (the next run loads them in full)'
-      : '  tables are kept (--state-only); the next run loads these resources in full',
+    plan.statePaths
+      ? `  the keys ${plan.statePaths.join(', ')} of their state; tables are kept`
+      : plan.tables.length
+        ? '  and the state of these resources (the next run loads them in full)'
+        : '  tables are kept (--state-only); the next run loads these resources in full',
   )
   return `${lines.join('\n')}\n`
 }
@@ -52,7 +56,13 @@ export async function dropCommand(p: Pipeline, flags: DropFlags, where: string, 
     )
   }
   const selection = flags.dropAll ? [] : flags.selection
-  const options = { stateOnly: flags.stateOnly }
+  const statePaths = flags.statePaths
+    ?.split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+  if (statePaths?.length === 0)
+    throw new UsageError('--state-paths is empty: name keys of the resource state')
+  const options = { stateOnly: flags.stateOnly, ...(statePaths ? { statePaths } : {}) }
   const plan = await p.dropPlan(selection, options)
   if (plan.resources.length === 0) {
     io.stdout.write(`pipeline ${p.pipelineName} has no resources: nothing to drop\n`)
@@ -70,9 +80,11 @@ export async function dropCommand(p: Pipeline, flags: DropFlags, where: string, 
   }
   const done = await p.drop(selection, options)
   io.stdout.write(
-    done.tables.length
-      ? `dropped ${done.tables.length} table(s) and reset the state of ${done.resources.join(', ')}\n`
-      : `reset the state of ${done.resources.join(', ')}; tables kept\n`,
+    done.statePaths
+      ? `removed ${done.statePaths.join(', ')} from the state of ${done.resources.join(', ')}; tables kept\n`
+      : done.tables.length
+        ? `dropped ${done.tables.length} table(s) and reset the state of ${done.resources.join(', ')}\n`
+        : `reset the state of ${done.resources.join(', ')}; tables kept\n`,
   )
   return 0
 }

@@ -33,6 +33,7 @@ Commands:
                            may be re:PATTERN (a regular expression); lists what it removes and asks
     --drop-all             every resource of the pipeline
     --state-only           reset the resources' state only, keep their tables
+    --state-paths a,b.c    remove only these keys (dotted paths) of the resources' state, keep the tables
     --yes, -y              do not ask (needed without a terminal)
   sync                     replace local state and schemas with the ones stored in the destination
   drop-pending-packages    delete the local load packages that are not loaded (pending, aborted, or
@@ -65,6 +66,7 @@ const PIPELINE_OPTIONS = {
   yes: { type: 'boolean', short: 'y', default: false },
   'drop-all': { type: 'boolean', default: false },
   'state-only': { type: 'boolean', default: false },
+  'state-paths': { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const
@@ -142,7 +144,13 @@ export async function pipelineCommand(args: string[], io: CliIO): Promise<number
     case 'drop':
       return dropCommand(
         p,
-        { selection: rest, dropAll: values['drop-all'], stateOnly: values['state-only'], yes: values.yes },
+        {
+          selection: rest,
+          dropAll: values['drop-all'],
+          stateOnly: values['state-only'],
+          yes: values.yes,
+          ...(values['state-paths'] !== undefined ? { statePaths: values['state-paths'] } : {}),
+        },
         `pipeline ${name}, ${target.destination.name} dataset ${p.datasetName}`,
         io,
       )

@@ -161,6 +161,24 @@ describe('sluice pipeline', () => {
     expect((await duckdbCounts(db, 'clockodo_data')).customers).toBe(mock.account.expectedCounts().customers)
   })
 
+  test('drop --state-paths removes those keys of the state and keeps the tables', async () => {
+    const r = await cli(['pipeline', 'drop', 'entries', '--state-paths', 'until', '--yes'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('the keys until of their state; tables are kept')
+    expect(r.stdout).toContain('removed until from the state of entries; tables kept')
+    const state = JSON.parse((await cli(['pipeline', 'state'])).stdout)
+    expect(state.sources.clockodo.resources.entries).toBeDefined()
+    expect(state.sources.clockodo.resources.entries.until).toBeUndefined()
+    expect((await duckdbCounts(join(cwd, 'clockodo_pipeline.duckdb'), 'clockodo_data')).entries).toBe(
+      mock.account.expectedCounts().entries,
+    )
+    // the next run of entries reads them again and writes the key anew
+    const again = await cli(['run', '--progress', 'none', '--resources', 'entries'])
+    expect(again.code, again.stderr).toBe(0)
+    const after = JSON.parse((await cli(['pipeline', 'state'])).stdout)
+    expect(after.sources.clockodo.resources.entries.until).toMatch(/^\d{4}-/)
+  })
+
   test('--full-refresh --resources refreshes only those and the summary names the dropped tables', async () => {
     const db = join(cwd, 'clockodo_pipeline.duckdb')
     const before = await duckdbCounts(db, 'clockodo_data')

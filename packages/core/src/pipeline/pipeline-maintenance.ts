@@ -39,6 +39,16 @@ export async function syncFromDestination(input: {
   }
 }
 
+/** Deletes a dotted path (`window.end`) from an object; a path that is not there changes nothing. */
+function removePath(target: Record<string, unknown>, path: string): void {
+  const keys = path.split('.')
+  let node: unknown = target
+  for (const key of keys.slice(0, -1)) {
+    node = node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined
+  }
+  if (node && typeof node === 'object') delete (node as Record<string, unknown>)[keys.at(-1)!]
+}
+
 /** The resources a schema's tables or the state know, sorted. */
 function knownResources(schema: Schema, state: PipelineState): string[] {
   const out = new Set(Object.values(schema.tables).flatMap((t) => (t.resource ? [t.resource] : [])))
@@ -84,7 +94,8 @@ export async function planDrop(
       for (const { item } of hits) matched.add(item)
       return selection.length === 0 || hits.length > 0
     })
-    const tables = options.stateOnly ? [] : resources.flatMap((r) => tablesOfResource(schema, r))
+    const keepTables = options.stateOnly || options.statePaths !== undefined
+    const tables = keepTables ? [] : resources.flatMap((r) => tablesOfResource(schema, r))
     schemas.push({ schema: name, resources, tables })
   }
   const unknown = selection.filter((item) => !matched.has(item))
@@ -103,6 +114,7 @@ export async function planDrop(
     schemas,
     resources: [...new Set(schemas.flatMap((s) => s.resources))],
     tables: schemas.flatMap((s) => s.tables),
+    ...(options.statePaths ? { statePaths: options.statePaths } : {}),
   }
 }
 
@@ -123,7 +135,12 @@ export async function dropResources(input: {
   for (const { schema: name, resources, tables } of plan.schemas) {
     const schema = await store.readSchema(name)
     if (!schema || resources.length === 0) continue
-    for (const r of resources) setResourceState(state, name, r, undefined)
+    for (const r of resources) {
+      const current = state.sources[name]?.resources[r]
+      if (plan.statePaths && current) {
+        for (const path of plan.statePaths) removePath(current, path)
+      } else setResourceState(state, name, r, undefined)
+    }
     const next: Schema = {
       ...schema,
       tables: Object.fromEntries(Object.entries(schema.tables).filter(([n]) => !tables.includes(n))),

@@ -208,12 +208,19 @@ export interface DropPlan {
   schemas: { schema: string; resources: string[]; tables: string[] }[]
   /** Every selected resource, each once. */
   resources: string[]
-  /** Every table that is dropped (none with `stateOnly`). */
+  /** Every table that is dropped (none with `stateOnly` or `statePaths`). */
   tables: string[]
+  /** The state paths removed from each resource's state; undefined: the whole state. */
+  statePaths?: readonly string[]
 }
 
 /** Options of `Pipeline.drop` and `Pipeline.dropPlan`. */
 export interface DropOptions {
   /** Reset the resources' state only and keep their tables (dlt's `--state-only`). Default: false. */
   stateOnly?: boolean
+  /**
+   * Remove only these keys of each selected resource's state (dotted paths, `until` or `window.end`) and keep
+   * the tables, as dlt's `--state-paths`. Default: the whole state of each resource.
+   */
+  statePaths?: readonly string[]
 }

@@ -615,6 +615,11 @@ describe('pipeline run', () => {
     expect(d.dropped).toEqual([])
     expect((await p.state())?.sources.test_source?.resources).toEqual({ users: { lastId: 1 } })
     expect(Object.keys((await p.schema())!.tables).sort()).toEqual(['entries', 'users'])
+    // statePaths: only those keys of the resource state go, the tables stay
+    const paths = await p.drop(['users'], { statePaths: ['lastId', 'no.such.path'] })
+    expect(paths).toMatchObject({ resources: ['users'], tables: [], statePaths: ['lastId', 'no.such.path'] })
+    expect((await p.state())?.sources.test_source?.resources).toEqual({ users: {} })
+    expect(d.dropped).toEqual([])
   })
 
   it('sync() restores state and schema from the destination; dropPendingPackages() removes pending ones', async () => {
