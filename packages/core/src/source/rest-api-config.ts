@@ -116,17 +116,10 @@ function fail(key: string, problem: string, hint?: string): never {
   throw new SluiceError('CONFIG_INVALID', `rest_api config: ${key} ${problem}`, { hint })
 }
 
-const camel = (s: string): string => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
-
 function checkKeys(where: string, obj: object, allowed: readonly string[]): void {
   for (const key of Object.keys(obj)) {
     if (key === 'type' || allowed.includes(key)) continue
-    const guess = allowed.includes(camel(key)) ? camel(key) : undefined
-    fail(
-      `${where}.${key}`,
-      'is not a known key',
-      guess ? `did you mean "${guess}"? (sluice uses camelCase)` : `known keys: ${allowed.join(', ')}`,
-    )
+    fail(`${where}.${key}`, 'is not a known key', `known keys: ${allowed.join(', ')}`)
   }
 }
 

@@ -13,6 +13,7 @@ import { defineSource } from './define-resource.ts'
 import { type IncrementalRun, incremental } from './incremental-cursor.ts'
 import { renderPlaceholders } from './placeholders.ts'
 import { type NormalizedRestResource, normalizeRestApiConfig } from './rest-api-config.ts'
+import { fromDltConfig } from './rest-api-dlt.ts'
 import type { RestApiSourceConfig } from './rest-api-types.ts'
 import type { Resource, ResourceContext, Source } from './source-types.ts'
 import { stateBucket } from './state-bucket.ts'
@@ -109,9 +110,11 @@ function applySteps(rows: Row[], r: NormalizedRestResource): Row[] {
  * endpoints, paginators, data selectors, incremental cursors, processing steps and parent-child
  * resources (`{resources.<parent>.<field>}`, one request per parent row, in parallel within the limits,
  * with the child's incremental state kept per parent). All resources share one rate limiter and one auth.
+ * dlt's snake_case `RESTAPIConfig` (e.g. loaded from JSON) is accepted as it is (see {@link fromDltConfig}).
  * Throws `CONFIG_INVALID` naming the bad key when the config is wrong.
  */
-export function restApiSource(config: RestApiSourceConfig): Source {
+export function restApiSource(dltOrSluice: RestApiSourceConfig): Source {
+  const config = fromDltConfig(dltOrSluice)
   const resources = normalizeRestApiConfig(config)
   const byName = new Map(resources.map((r) => [r.name, r]))
   const { paginator: clientPaginator, ...clientOptions } = config.client
