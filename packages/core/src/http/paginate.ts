@@ -2,7 +2,7 @@ import { SluiceError } from '../errors.ts'
 import { detectDataSelector, selectData } from './data-selector.ts'
 import type { HttpClient, HttpRequest, HttpRequestOptions, HttpResponse, RateLimiter } from './http-types.ts'
 import { createPaginator } from './paginators/create-paginator.ts'
-import type { Paginator, PaginatorConfig } from './paginators/paginator-types.ts'
+import type { PaginatorSpec } from './paginators/paginator-types.ts'
 import { DEFAULT_MAX_PAGES } from './paginators/paginator-utils.ts'
 
 /** One fetched page. */
@@ -21,7 +21,7 @@ export interface Page<T = unknown> {
 /** Options of {@link paginate}. */
 export interface PaginateOptions {
   /** Default `{ type: 'auto' }`. A Paginator object is used as it is (do not share one between calls). */
-  paginator?: PaginatorConfig | Paginator
+  paginator?: PaginatorSpec
   /** JSONPath subset (`$`, `data`, `$.data.items`); omitted = detected from the first page as dlt does. */
   dataSelector?: string
   signal?: AbortSignal

@@ -1,7 +1,7 @@
 import { SluiceError } from '../errors.ts'
 import { parsePath } from '../http/json-path.ts'
-import { PAGINATOR_TYPES } from '../http/paginators/create-paginator.ts'
-import type { Paginator, PaginatorConfig } from '../http/paginators/paginator-types.ts'
+import { isPaginatorType, paginatorTypes } from '../http/paginators/create-paginator.ts'
+import type { Paginator } from '../http/paginators/paginator-types.ts'
 import { findPlaceholders } from './placeholders.ts'
 import type {
   RestApiSourceConfig,
@@ -103,9 +103,10 @@ const PAGINATOR_KEYS: Record<string, string[]> = {
     'stopAfterEmptyPage',
     'hasMorePath',
   ],
-  cursor: ['cursorPath', 'cursorParam', 'cursorBodyPath'],
-  json_link: ['nextUrlPath'],
-  header_link: [],
+  cursor: ['cursorPath', 'cursorParam', 'cursorBodyPath', 'stopAfterEmptyPage', 'hasMorePath'],
+  json_link: ['nextUrlPath', 'stopAfterEmptyPage', 'hasMorePath'],
+  header_link: ['stopAfterEmptyPage', 'hasMorePath'],
+  header_cursor: ['cursorKey', 'cursorParam', 'stopAfterEmptyPage', 'hasMorePath'],
   single_page: [],
   auto: [],
 }
@@ -141,21 +142,23 @@ function checkPaginator(where: string, p: unknown): void {
     return
   }
   if (typeof p === 'string') {
-    if (!PAGINATOR_TYPES.includes(p as PaginatorConfig['type'])) {
-      fail(where, `"${p}" is not a paginator type`, `use one of ${PAGINATOR_TYPES.join(', ')}`)
-    }
+    if (!isPaginatorType(p))
+      fail(where, `"${p}" is not a paginator type`, `use one of ${paginatorTypes().join(', ')}`)
+    if (p === 'offset') fail(where, '"offset" needs a limit', 'write { type: "offset", limit: 100 }')
     return
   }
-  if (!isPlainObject(p)) fail(where, 'must be a paginator config object or a Paginator')
+  if (!isPlainObject(p)) fail(where, 'must be a paginator type, a paginator config object or a Paginator')
   const type = p['type']
-  if (typeof type !== 'string' || !PAGINATOR_TYPES.includes(type as PaginatorConfig['type'])) {
+  if (typeof type !== 'string' || !isPaginatorType(type)) {
     fail(
       `${where}.type`,
       `"${String(type)}" is not a paginator type`,
-      `use one of ${PAGINATOR_TYPES.join(', ')}`,
+      `use one of ${paginatorTypes().join(', ')}`,
     )
   }
-  checkKeys(where, p, PAGINATOR_KEYS[type] ?? [])
+  // a registered paginator's factory reads (and checks) its own keys
+  if (!PAGINATOR_KEYS[type]) return
+  checkKeys(where, p, PAGINATOR_KEYS[type])
   if (type === 'offset' && !(typeof p['limit'] === 'number' && p['limit'] > 0)) {
     fail(`${where}.limit`, 'must be a positive number for an offset paginator')
   }

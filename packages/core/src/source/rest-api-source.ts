@@ -5,7 +5,7 @@ import { originPolicy } from '../http/http-origins.ts'
 import type { HttpClient, HttpRequest, QueryValue, RateLimiter } from '../http/http-types.ts'
 import { getPath } from '../http/json-path.ts'
 import { paginate } from '../http/paginate.ts'
-import type { Paginator, PaginatorConfig } from '../http/paginators/paginator-types.ts'
+import type { PaginatorSpec } from '../http/paginators/paginator-types.ts'
 import { createRateLimiter } from '../http/rate-limiter.ts'
 import type { JsonObject } from '../json.ts'
 import type { ResourceState } from '../storage/package-types.ts'
@@ -153,7 +153,7 @@ export function restApiSource(dltOrSluice: RestApiSourceConfig): Source {
       onInvalidUtf8: clientOptions.onInvalidUtf8 ?? ((bad) => text.add(bad)),
     })
 
-  const paginatorOf = (r: NormalizedRestResource): PaginatorConfig | Paginator => {
+  const paginatorOf = (r: NormalizedRestResource): PaginatorSpec => {
     if (r.endpoint.paginator) return r.endpoint.paginator
     const lastSegment = r.endpoint.path.split('?')[0]!.split('/').filter(Boolean).pop() ?? ''
     if (/^\{[^{}]+\}$/.test(lastSegment) && !r.ownPaginator) return { type: 'single_page' }
