@@ -61,6 +61,8 @@ const ENDPOINT_KEYS = [
   'method',
   'params',
   'json',
+  'data',
+  'auth',
   'headers',
   'dataSelector',
   'paginator',
@@ -174,6 +176,14 @@ function checkPaginator(where: string, p: unknown): void {
   }
 }
 
+function checkAuth(where: string, auth: unknown): void {
+  if (auth === undefined || typeof (auth as { apply?: unknown }).apply === 'function') return
+  const type = (auth as { type?: unknown }).type
+  if (!AUTH_TYPES.includes(type as string)) {
+    fail(`${where}.type`, `"${String(type)}" is not an auth type`, `use one of ${AUTH_TYPES.join(', ')}`)
+  }
+}
+
 function checkPath(where: string, v: unknown): void {
   if (typeof v !== 'string')
     fail(where, 'must be a string (a JSONPath such as "data" or "$.paging.count_pages")')
@@ -229,12 +239,7 @@ export function normalizeRestApiConfig(config: RestApiSourceConfig): NormalizedR
   if (typeof client.baseUrl !== 'string' || !/^https?:\/\/[^/]/i.test(client.baseUrl)) {
     fail('client.baseUrl', 'must be an absolute http(s) URL', 'e.g. "https://my.clockodo.com/api"')
   }
-  if (client.auth !== undefined && typeof (client.auth as { apply?: unknown }).apply !== 'function') {
-    const type = (client.auth as { type?: unknown }).type
-    if (!AUTH_TYPES.includes(type as string)) {
-      fail('client.auth.type', `"${String(type)}" is not an auth type`, `use one of ${AUTH_TYPES.join(', ')}`)
-    }
-  }
+  checkAuth('client.auth', client.auth)
   checkPaginator('client.paginator', client.paginator)
   if (
     client.allowedHosts !== undefined &&
@@ -279,6 +284,16 @@ export function normalizeRestApiConfig(config: RestApiSourceConfig): NormalizedR
     }
     if (endpoint.dataSelector !== undefined) checkPath(`${w}.endpoint.dataSelector`, endpoint.dataSelector)
     checkPaginator(`${w}.endpoint.paginator`, endpoint.paginator)
+    if (endpoint.data !== undefined) {
+      if (!isPlainObject(endpoint.data)) fail(`${w}.endpoint.data`, 'must be an object of form fields')
+      if (endpoint.json !== undefined)
+        fail(
+          `${w}.endpoint.data`,
+          'is set together with json',
+          'send either a form body (data) or a JSON body (json)',
+        )
+    }
+    checkAuth(`${w}.endpoint.auth`, endpoint.auth)
     if (endpoint.headers !== undefined && !isPlainObject(endpoint.headers))
       fail(`${w}.endpoint.headers`, 'must be an object')
     const maxPages = endpoint.maxPages
@@ -327,7 +342,13 @@ export function normalizeRestApiConfig(config: RestApiSourceConfig): NormalizedR
     }
     const { params, path } = normalizeParams(`${w}.endpoint`, endpoint)
     endpoint = { ...endpoint, params, path }
-    const placeholders = findPlaceholders([endpoint.path, endpoint.params, endpoint.json, endpoint.headers])
+    const placeholders = findPlaceholders([
+      endpoint.path,
+      endpoint.params,
+      endpoint.json,
+      endpoint.data,
+      endpoint.headers,
+    ])
     const parents = new Set<string>()
     const parentFields: string[] = []
     for (const ph of placeholders) {

@@ -54,6 +54,7 @@ function client(c: Obj): Obj {
 }
 
 function auth(a: Obj): Obj {
+  if (typeof a['apply'] === 'function') return a // a custom Auth object, used as it is
   const out = rename('auth', a, { api_key: 'value' })
   if (out['type'] === undefined && typeof out['token'] === 'string' && Object.keys(out).length === 1)
     return { type: 'bearer', token: out['token'] }
@@ -61,7 +62,7 @@ function auth(a: Obj): Obj {
 }
 
 function paginator(p: unknown): unknown {
-  return isPlainObject(p) ? rename('paginator', p, {}) : p
+  return isPlainObject(p) && typeof p['first'] !== 'function' ? rename('paginator', p, {}) : p
 }
 
 function resource(r: Obj): Obj {

@@ -1,4 +1,11 @@
-import type { HttpClientOptions, QueryValue, RateLimiter, RateLimitWindow } from '../http/http-types.ts'
+import type {
+  Auth,
+  AuthConfig,
+  HttpClientOptions,
+  QueryValue,
+  RateLimiter,
+  RateLimitWindow,
+} from '../http/http-types.ts'
 import type { PaginatorSpec } from '../http/paginators/paginator-types.ts'
 import type { JsonObject } from '../json.ts'
 import type { ColumnHints, SchemaContract } from '../schema/schema-types.ts'
@@ -46,6 +53,10 @@ export interface RestEndpointConfig {
   method?: string
   params?: Record<string, QueryValue | ResolveParam>
   json?: unknown
+  /** A form body (`application/x-www-form-urlencoded`), as dlt's `data`; not together with `json`. */
+  data?: Record<string, string | number | boolean>
+  /** This endpoint's own auth instead of the client's (e.g. another API key); `{ token }` is a bearer token. */
+  auth?: AuthConfig | Auth
   headers?: Record<string, string>
   /** JSONPath subset; omitted = detected from the first page. */
   dataSelector?: string
