@@ -28,7 +28,11 @@ export async function project(prefix: string): Promise<{ cwd: string; pipelinesD
 }
 
 /** Loads a small simulated Clockodo account with the pipeline `clockodo_pipeline`. */
-export async function loadDemo(destination: Destination, pipelinesDir: string): Promise<LoadInfo> {
+export async function loadDemo(
+  destination: Destination,
+  pipelinesDir: string,
+  datasetName = 'clockodo_data',
+): Promise<LoadInfo> {
   const mock = await startClockodoMock({ seed: 7, size: { users: 3, years: 1, entriesPerWorkday: 2 } })
   try {
     const source = clockodoSource({
@@ -39,7 +43,7 @@ export async function loadDemo(destination: Destination, pipelinesDir: string): 
     return await pipeline({
       pipelineName: 'clockodo_pipeline',
       destination,
-      datasetName: 'clockodo_data',
+      datasetName,
       pipelinesDir,
     }).run(source)
   } finally {
