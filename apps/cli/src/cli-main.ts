@@ -2,6 +2,7 @@ import { redact } from '@sluice/core'
 import { exitCodeFor, formatError, UsageError } from './cli-errors.ts'
 import { heapGrowthFromEnv } from './cli-heap.ts'
 import { initCommand } from './cli-init.ts'
+import { mcpCommand } from './cli-mcp.ts'
 import { pipelineCommand } from './cli-pipeline.ts'
 import { runCommand } from './cli-run.ts'
 import type { CliIO } from './cli-types.ts'
@@ -12,7 +13,8 @@ Commands:
   run                      load a source into a destination (sluice run --help)
   init                     write commented .sluice/config.toml and .sluice/secrets.toml templates
   pipeline [NAME] <cmd>    inspect, query or manage a pipeline: info, trace, schema, state, load-package,
-                           failed-jobs, query, tables, head, drop, sync; pipeline list (sluice pipeline --help)
+                           failed-jobs, query, tables, head, drop, sync, mcp; pipeline list (sluice pipeline --help)
+  mcp                      serve pipelines, data and config to coding agents over MCP (sluice mcp --help)
 
 Quick start without an account:  sluice run --demo
 `
@@ -32,6 +34,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return await initCommand(rest, io)
       case 'pipeline':
         return await pipelineCommand(rest, io)
+      case 'mcp':
+        return await mcpCommand(rest, io)
       case undefined:
       case 'help':
       case '--help':
@@ -39,7 +43,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         io.stdout.write(HELP)
         return command === undefined ? 2 : 0
       default:
-        throw new UsageError(`unknown command "${command}": use run, init or pipeline (sluice --help)`)
+        throw new UsageError(`unknown command "${command}": use run, init, pipeline or mcp (sluice --help)`)
     }
   } catch (error) {
     const secrets = Object.entries(io.env)

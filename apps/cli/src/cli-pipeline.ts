@@ -3,6 +3,7 @@ import { SluiceError } from '@sluice/core'
 import { listPipelines, loadConfig, pipeline } from '@sluice/core/node'
 import { targetOf } from './cli-destinations.ts'
 import { UsageError } from './cli-errors.ts'
+import { MCP_OPTIONS, mcpCommand } from './cli-mcp.ts'
 import { queryCommand } from './cli-query.ts'
 import { pipelinesDirFor } from './cli-run.ts'
 import { formatSchema, type SchemaFormat } from './cli-schema-format.ts'
@@ -27,6 +28,7 @@ Commands:
   head TABLE [-n N]        the first N rows of a table (default 10) [--format F]
   drop [RESOURCE...]       drop the resources' tables and state (all resources without names)
   sync                     replace local state and schemas with the ones stored in the destination
+  mcp [--http] [--allow-run]  an MCP server for coding agents scoped to this pipeline (sluice mcp --help)
   list                     the pipelines in the pipelines directory, with their destinations
 Options:
   --destination NAME|PATH  (default: the recorded one, else duckdb)
@@ -36,7 +38,7 @@ Options:
 
 const LOCAL = ['info', 'trace', 'schema', 'state', 'load-package', 'failed-jobs']
 const READING = ['query', 'tables', 'head']
-const COMMANDS = [...LOCAL, ...READING, 'drop', 'sync', 'list']
+const COMMANDS = [...LOCAL, ...READING, 'drop', 'sync', 'list', 'mcp']
 
 function print(io: CliIO, value: unknown): void {
   io.stdout.write(typeof value === 'string' ? `${value}\n` : `${JSON.stringify(value, null, 2)}\n`)
@@ -55,6 +57,7 @@ function parse(args: string[]) {
         limit: { type: 'string' },
         rows: { type: 'string', short: 'n' },
         list: { type: 'boolean', short: 'l', default: false },
+        ...MCP_OPTIONS,
         help: { type: 'boolean', short: 'h', default: false },
       },
     })
@@ -109,6 +112,14 @@ export async function pipelineCommand(args: string[], io: CliIO): Promise<number
     })
   }
   if (LOCAL.includes(command)) return localCommand(name, command, rest, values.format, io, pipelinesDir)
+  if (command === 'mcp') {
+    const flags = [
+      ...(values.http ? ['--http'] : []),
+      ...(values.port !== undefined ? ['--port', values.port] : []),
+      ...(values['allow-run'] ? ['--allow-run'] : []),
+    ]
+    return mcpCommand([...flags, '--pipelines-dir', pipelinesDir], io, name)
+  }
 
   const config = await loadConfig({ cwd: io.cwd, env: io.env, pipelineName: name })
   for (const w of config.warnings) io.stderr.write(`[sluice] warning: ${w}\n`)
