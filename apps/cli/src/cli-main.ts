@@ -1,4 +1,5 @@
 import { redact } from '@sluice/core'
+import { aiCommand } from './cli-ai.ts'
 import { exitCodeFor, formatError, UsageError } from './cli-errors.ts'
 import { heapGrowthFromEnv } from './cli-heap.ts'
 import { initCommand } from './cli-init.ts'
@@ -15,6 +16,7 @@ Commands:
   pipeline [NAME] <cmd>    inspect, query or manage a pipeline: info, trace, schema, state, load-package,
                            failed-jobs, query, tables, head, drop, sync, mcp; pipeline list (sluice pipeline --help)
   mcp                      serve pipelines, data and config to coding agents over MCP (sluice mcp --help)
+  ai                       set up Claude Code, Cursor or Codex for sluice: rules, skills, MCP (sluice ai --help)
 
 Quick start without an account:  sluice run --demo
 `
@@ -36,6 +38,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return await pipelineCommand(rest, io)
       case 'mcp':
         return await mcpCommand(rest, io)
+      case 'ai':
+        return await aiCommand(rest, io)
       case undefined:
       case 'help':
       case '--help':
@@ -43,7 +47,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         io.stdout.write(HELP)
         return command === undefined ? 2 : 0
       default:
-        throw new UsageError(`unknown command "${command}": use run, init, pipeline or mcp (sluice --help)`)
+        throw new UsageError(
+          `unknown command "${command}": use run, init, pipeline, mcp or ai (sluice --help)`,
+        )
     }
   } catch (error) {
     const secrets = Object.entries(io.env)
