@@ -12,7 +12,8 @@ export const HELP = `Usage: sluice <command> [options]
 
 Commands:
   run                      load a source into a destination (sluice run --help)
-  init                     write commented .sluice/config.toml and .sluice/secrets.toml templates
+  init                     write commented .sluice/config.toml and .sluice/secrets.toml templates;
+                           init --source rest_api NAME: a new TypeScript pipeline project for a REST API
   pipeline [NAME] <cmd>    inspect, query or manage a pipeline: info, trace, schema, state, load-package,
                            failed-jobs, query, tables, head, drop, sync, mcp; pipeline list (sluice pipeline --help)
   mcp                      serve pipelines, data and config to coding agents over MCP (sluice mcp --help)
