@@ -1,5 +1,7 @@
 // `sluice ai status`: what is installed for which agent, and whether the MCP server starts.
+// @ts-types="@modelcontextprotocol/sdk/client/index"
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+// @ts-types="@modelcontextprotocol/sdk/inMemory"
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
 import type { AgentName } from './ai-agents.ts'
 import { readIndex } from './ai-install.ts'

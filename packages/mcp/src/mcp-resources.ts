@@ -1,4 +1,5 @@
 // MCP resources: each pipeline's schema (YAML) and the summary of its last run (JSON).
+// @ts-types="@modelcontextprotocol/sdk/server/mcp"
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { redact } from '@sluice/core'
 import { listPipelines } from '@sluice/core/node'

@@ -1,5 +1,6 @@
 // The sluice MCP server: pipelines, data, secrets and configuration as tools for coding agents.
 import { readFileSync } from 'node:fs'
+// @ts-types="@modelcontextprotocol/sdk/server/mcp"
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { createContext, type McpServerOptions } from './mcp-context.ts'
 import { registerResources } from './mcp-resources.ts'

@@ -1,4 +1,5 @@
 // How sluice's tools are declared and registered: one shape for all, errors and secrets handled in one place.
+// @ts-types="@modelcontextprotocol/sdk/server/mcp"
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { isSluiceError, redact } from '@sluice/core'
 import { z } from 'zod'

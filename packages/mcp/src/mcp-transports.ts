@@ -2,7 +2,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+// @ts-types="@modelcontextprotocol/sdk/server/stdio"
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
+// @ts-types="@modelcontextprotocol/sdk/server/streamableHttp"
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import type { McpServerOptions } from './mcp-context.ts'
 import { createMcpServer } from './mcp-server.ts'
