@@ -1,4 +1,4 @@
-import type { Config, Destination, DestinationRecord } from '@sluice/core'
+import { type Config, type Destination, type DestinationRecord, SluiceError } from '@sluice/core'
 import type { DestinationPackage } from '@sluice/core/destination'
 import {
   loadDestinationPackage,
@@ -6,9 +6,21 @@ import {
   recordedDestination,
   resolveDestination,
 } from '@sluice/core/node'
+import { importInstalled, installCommand, packageLocations } from './cli-packages.ts'
 
-/** Imports destination packages from the CLI's own dependencies (or the global install's). */
-const importer: ModuleImporter = (specifier) => import(specifier)
+/**
+ * Imports destination packages next to the CLI (a project's node_modules, or npm's global folder for a global CLI),
+ * else from npm's global folder; a missing one is `DEPENDENCY_MISSING` with the install command for where the CLI
+ * runs from (`npm install -g` next to a global CLI).
+ */
+export const importer: ModuleImporter = async (specifier) => {
+  const where = packageLocations()
+  const mod = await importInstalled(specifier, where)
+  if (mod) return mod
+  throw new SluiceError('DEPENDENCY_MISSING', `the package ${specifier} is not installed`, {
+    hint: `install it with \`${installCommand(specifier, where)}\``,
+  })
+}
 
 /** The destination package of a name, imported by the CLI (`sluice init` lists their keys). */
 export function destinationPackage(name: string): Promise<DestinationPackage> {

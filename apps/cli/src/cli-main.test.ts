@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { HEAP_GROWTH_ENV } from './cli-heap.ts'
@@ -43,5 +44,18 @@ describe('the heap growth of the sluice process (SLUICE_HEAP_GROWTH_PERCENT)', (
     expect(await main(['help'], bad)).toBe(2)
     expect(bad.err()).toContain('SLUICE_HEAP_GROWTH_PERCENT="lots" is not a whole percent')
     expect(calls).toEqual([100, -1, 50, -1])
+  })
+})
+
+describe('sluice --version', () => {
+  it('prints the version of the package.json the CLI is installed with', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+    for (const flag of ['--version', '-v']) {
+      const out = new PassThrough()
+      const cli = { ...io({}, []), stdout: out }
+      expect(await main([flag], cli)).toBe(0)
+      expect(String(out.read())).toBe(`${version}\n`)
+    }
+    expect(version).toMatch(/^\d+\.\d+\.\d+/)
   })
 })

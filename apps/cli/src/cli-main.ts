@@ -1,5 +1,8 @@
 import { redact } from '@sluice/core'
+import { DESTINATION_PACKAGES } from '@sluice/core/node'
 import { aiCommand } from './cli-ai.ts'
+import { dashboardCommand } from './cli-dashboard.ts'
+import { destinationPackage } from './cli-destinations.ts'
 import { exitCodeFor, formatError, UsageError } from './cli-errors.ts'
 import { heapGrowthFromEnv } from './cli-heap.ts'
 import { initCommand } from './cli-init.ts'
@@ -7,6 +10,7 @@ import { mcpCommand } from './cli-mcp.ts'
 import { pipelineCommand } from './cli-pipeline.ts'
 import { runCommand } from './cli-run.ts'
 import type { CliIO } from './cli-types.ts'
+import { CLI_VERSION } from './cli-version.ts'
 
 export const HELP = `Usage: sluice <command> [options]
 
@@ -15,14 +19,47 @@ Commands:
   init                     write commented .sluice/config.toml and .sluice/secrets.toml templates;
                            init --source rest_api NAME: a new TypeScript pipeline project for a REST API
   pipeline [NAME] <cmd>    inspect, query or manage a pipeline: info, trace, schema, state, load-package,
-                           failed-jobs, query, tables, head, drop, sync, mcp; pipeline list (sluice pipeline --help)
+                           failed-jobs, query, tables, head, drop, sync, drop-pending-packages, show, mcp;
+                           pipeline list (sluice pipeline --help)
+  dashboard                the pipelines dashboard: a local web page (sluice dashboard --help)
   mcp                      serve pipelines, data and config to coding agents over MCP (sluice mcp --help)
   ai                       set up Claude Code, Cursor or Codex for sluice: rules, skills, MCP (sluice ai --help)
+
+Options:
+  --version                print the version
 
 Quick start without an account:  sluice run --demo
 `
 
 const SECRET_ENV = /(API_KEY|PASSWORD|CREDENTIALS|SECRET|TOKEN)/
+
+/**
+ * True for a `DESTINATION__<NAME>__<KEY>` variable whose destination package declares that key not secret
+ * (DuckDB's `credentials` is a file path, which an error should show). Anything else named like a secret stays
+ * one, also when the package cannot be loaded.
+ */
+async function declaredPublic(name: string): Promise<boolean> {
+  const match = /^DESTINATION__([A-Z0-9_]+?)__(.+)$/.exec(name)
+  const destination = match?.[1]?.toLowerCase()
+  if (!match || !destination || !(destination in DESTINATION_PACKAGES)) return false
+  try {
+    const pkg = await destinationPackage(destination)
+    const key = match[2]!.toLowerCase().split('__').join('.')
+    const declared = pkg.keys.find((k) => k.key === key)
+    return declared !== undefined && declared.secret !== true
+  } catch {
+    return false
+  }
+}
+
+/** Values of environment variables named like secrets, to redact from error messages. */
+async function secretValues(env: CliIO['env']): Promise<string[]> {
+  const out: string[] = []
+  for (const [name, value] of Object.entries(env)) {
+    if (value && SECRET_ENV.test(name) && !(await declaredPublic(name))) out.push(value)
+  }
+  return out
+}
 
 /** Runs the CLI and returns its exit code: 0 done, 1 load failed, 2 usage or configuration error. */
 export async function main(argv: string[], io: CliIO): Promise<number> {
@@ -41,6 +78,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return await mcpCommand(rest, io)
       case 'ai':
         return await aiCommand(rest, io)
+      case 'dashboard':
+        return await dashboardCommand(rest, io, undefined)
+      case '--version':
+      case '-v':
+        io.stdout.write(`${CLI_VERSION}\n`)
+        return 0
       case undefined:
       case 'help':
       case '--help':
@@ -49,14 +92,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return command === undefined ? 2 : 0
       default:
         throw new UsageError(
-          `unknown command "${command}": use run, init, pipeline, mcp or ai (sluice --help)`,
+          `unknown command "${command}": use run, init, pipeline, dashboard, mcp or ai (sluice --help)`,
         )
     }
   } catch (error) {
-    const secrets = Object.entries(io.env)
-      .filter(([k, v]) => v && SECRET_ENV.test(k))
-      .map(([, v]) => v)
-    io.stderr.write(`${redact(formatError(error), secrets)}\n`)
+    io.stderr.write(`${redact(formatError(error), await secretValues(io.env))}\n`)
     return exitCodeFor(error)
   }
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { SluiceError } from '@sluice/core'
 import { listPipelines, loadConfig, pipeline } from '@sluice/core/node'
+import { dashboardCommand } from './cli-dashboard.ts'
 import { targetOf } from './cli-destinations.ts'
 import { UsageError } from './cli-errors.ts'
 import { MCP_OPTIONS, mcpCommand } from './cli-mcp.ts'
@@ -28,6 +29,10 @@ Commands:
   head TABLE [-n N]        the first N rows of a table (default 10) [--format F]
   drop [RESOURCE...]       drop the resources' tables and state (all resources without names)
   sync                     replace local state and schemas with the ones stored in the destination
+  drop-pending-packages    delete the local load packages that are not loaded (pending, aborted, or
+                           damaged); nothing of them was committed: the next run extracts their data again
+  show [--port N] [--host H] [--no-open]
+                           the pipeline's dashboard: a local web page (sluice dashboard --help)
   mcp [--http] [--allow-run]  an MCP server for coding agents scoped to this pipeline (sluice mcp --help)
   list                     the pipelines in the pipelines directory, with their destinations
 Options:
@@ -36,7 +41,7 @@ Options:
   --pipelines-dir DIR      (default: $SLUICE_PIPELINES_DIR or ~/.sluice/pipelines, shared by every directory)
 `
 
-const LOCAL = ['info', 'trace', 'schema', 'state', 'load-package', 'failed-jobs']
+const LOCAL = ['info', 'trace', 'schema', 'state', 'load-package', 'failed-jobs', 'drop-pending-packages']
 const READING = ['query', 'tables', 'head']
 const COMMANDS = [...LOCAL, ...READING, 'drop', 'sync', 'list', 'mcp']
 
@@ -83,6 +88,11 @@ async function listCommand(pipelinesDir: string, io: CliIO): Promise<number> {
 
 /** `sluice pipeline ...`: returns the exit code. */
 export async function pipelineCommand(args: string[], io: CliIO): Promise<number> {
+  // `show` takes the dashboard's flags: `pipeline show ...` or `pipeline NAME show ...`
+  const show = args.slice(0, 2).indexOf('show')
+  if (show === 0 || (show === 1 && !args[0]!.startsWith('-'))) {
+    return dashboardCommand(args.slice(show + 1), io, show === 1 ? args[0]! : 'clockodo_pipeline')
+  }
   const { values, positionals } = parse(args)
   const pipelinesDir = pipelinesDirFor(values['pipelines-dir'], io)
   if (values.list) return listCommand(pipelinesDir, io)
@@ -222,6 +232,15 @@ async function localCommand(
           id ? `no load package ${id} in pipeline ${name}` : `pipeline ${name} has no load packages`,
         )
       print(io, pkg)
+      return 0
+    }
+    case 'drop-pending-packages': {
+      const dropped = await p.dropPendingPackages()
+      io.stdout.write(
+        dropped.length > 0
+          ? `dropped ${dropped.length} pending load package(s) of pipeline ${name}: ${dropped.join(', ')}; the next run extracts their data again\n`
+          : `pipeline ${name} has no pending load packages\n`,
+      )
       return 0
     }
     default:

@@ -49,7 +49,8 @@ Options:
   --lookback-days N        re-read this many days before the last loaded window (default: 30)
   --full-refresh           drop the source's tables and state, then load everything
   --demo                   load a simulated Clockodo account (no account needed)
-  --strict                 fail on a resource the API key may not read instead of skipping it
+  --strict                 fail on a resource the API key may not read instead of skipping it, and on
+                           a response that is not valid UTF-8 instead of loading it with a warning
   --page-workers N|auto    threads that fetch, parse and normalize entries pages; 0 keeps them on the
                            main thread (default: auto, one per core, at most 4; 0 on one core or with
                            --demo, whose simulated account runs on the main thread)
@@ -71,7 +72,12 @@ function checkDate(flag: string, value: string | undefined): string | undefined 
 export function parseRunFlags(args: string[]): RunFlags | 'help' {
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof RUN_OPTIONS; strict: true }>>
   try {
-    parsed = parseArgs({ args, options: RUN_OPTIONS, strict: true, allowPositionals: false })
+    parsed = parseArgs({
+      args: joinDashValues(args, RUN_OPTIONS),
+      options: RUN_OPTIONS,
+      strict: true,
+      allowPositionals: false,
+    })
   } catch (error) {
     throw new UsageError(`${(error as Error).message}; see \`sluice run --help\``)
   }
@@ -123,7 +129,7 @@ export function parseRunFlags(args: string[]): RunFlags | 'help' {
     ...(v.destination !== undefined ? { destination: v.destination } : {}),
     pipelineName: v['pipeline-name'],
     ...(v.dataset !== undefined ? { dataset: v.dataset } : {}),
-    ...(v['pipelines-dir'] ? { pipelinesDir: v['pipelines-dir'] } : {}),
+    ...(v['pipelines-dir'] !== undefined ? { pipelinesDir: v['pipelines-dir'] } : {}),
     ...(resources ? { resources } : {}),
     ...(since ? { since } : {}),
     ...(until ? { until } : {}),
@@ -147,9 +153,40 @@ function pageWorkersFor(n: number): PageWorkers {
   return 'Deno' in globalThis ? webPageWorkers({ size: n }) : nodePageWorkers({ size: n })
 }
 
-/** Resolves the pipelines directory: flag, then SLUICE_PIPELINES_DIR, then ~/.sluice/pipelines. */
+/**
+ * Resolves the pipelines directory: flag, then SLUICE_PIPELINES_DIR, then ~/.sluice/pipelines. A flag or
+ * variable that is set but empty is a UsageError (it would otherwise fall back somewhere the user did not ask for).
+ */
 export function pipelinesDirFor(flag: string | undefined, io: CliIO): string {
-  return flag ?? io.env.SLUICE_PIPELINES_DIR ?? defaultPipelinesDir()
+  if (flag !== undefined && flag.trim() === '')
+    throw new UsageError(
+      '--pipelines-dir is empty: give a folder, or leave the flag out for ~/.sluice/pipelines',
+    )
+  const env = io.env.SLUICE_PIPELINES_DIR
+  if (flag === undefined && env !== undefined && env.trim() === '') {
+    throw new UsageError(
+      "SLUICE_PIPELINES_DIR is set but empty: set it to a folder for the pipelines' state and load packages, or unset it for ~/.sluice/pipelines",
+    )
+  }
+  return flag ?? env ?? defaultPipelinesDir()
+}
+
+/**
+ * Joins a string flag and a value that starts with a dash (`--page-workers -1` to `--page-workers=-1`), which
+ * `parseArgs` would take for a flag of its own, so that the value is checked like any other.
+ */
+export function joinDashValues(args: readonly string[], options: Record<string, { type: string }>): string[] {
+  const out: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    const next = args[i + 1]
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`)
+      i++
+    } else out.push(arg)
+  }
+  return out
 }
 
 /** `sluice run`: returns the exit code. */

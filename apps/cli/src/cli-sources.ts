@@ -21,8 +21,8 @@ function optionalString(config: Config, path: string): string | undefined {
 /** `sources.clockodo.<key>` as `{ [field]: value }` when set (validated by the source). */
 function numberSetting(
   config: Config,
-  key: 'timeout_ms' | 'max_attempts',
-  field: 'timeoutMs' | 'maxAttempts',
+  key: 'timeout_ms' | 'max_attempts' | 'max_response_bytes',
+  field: 'timeoutMs' | 'maxAttempts' | 'maxResponseBytes',
 ): Record<string, number> {
   const v = config.get(`sources.clockodo.${key}`)
   if (v === undefined || v === '') return {}
@@ -79,6 +79,7 @@ async function clockodo(
     ...(lookback !== undefined ? { lookbackDays: Number(lookback) } : {}),
     ...numberSetting(config, 'timeout_ms', 'timeoutMs'),
     ...numberSetting(config, 'max_attempts', 'maxAttempts'),
+    ...numberSetting(config, 'max_response_bytes', 'maxResponseBytes'),
     strict: flags.strict,
     ...(incremental ? {} : { incremental: false }),
   })

@@ -14,6 +14,12 @@ export {
   stableText,
   tempDir,
 } from './faults-cli.ts'
+export {
+  type FrontHandler,
+  type FrontServer,
+  type SeenRequest,
+  startFrontServer,
+} from './faults-front.ts'
 export { type PostgresServerInfo, startPostgres, stopPostgres } from './faults-postgres.ts'
 export { type CountingProxy, startCountingProxy } from './faults-proxy.ts'
 export { seededRandom } from './faults-random.ts'

@@ -1,3 +1,5 @@
+// The account and the node:http server; the msw handlers are in `@sluice/clockodo-mock/msw` (msw is an optional
+// peer dependency, so a production install such as the CLI's `--demo` does not pull it in).
 export {
   type AccountSize,
   type ClockodoAccount,
@@ -6,5 +8,4 @@ export {
   type EntryRow,
 } from './clockodo-account.ts'
 export { DEFAULT_CREDENTIALS, type MockFaults, type MockOptions } from './mock-core.ts'
-export { clockodoHandlers } from './mock-handlers.ts'
 export { type RunningClockodoMock, type StartClockodoMockOptions, startClockodoMock } from './mock-server.ts'

@@ -2,11 +2,11 @@ import { type SetupServer, setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll } from 'vitest'
 import {
   type ClockodoAccount,
-  clockodoHandlers,
   createClockodoAccount,
   DEFAULT_CREDENTIALS,
   type MockOptions,
 } from '../src/index.ts'
+import { clockodoHandlers } from '../src/mock-handlers.ts'
 
 /** Base URL the msw handlers are reached under in tests (never leaves the process). */
 export const BASE = 'https://clockodo.test/api'

@@ -4,6 +4,7 @@
 
 // the contract, the config entry point, the stage and the SQL kit
 export type {
+  AzureBlobLocation,
   BulkLoad,
   ConfigKey,
   ConfigSection,
@@ -37,15 +38,15 @@ export type {
   StoredState,
   TableLoad,
 } from './destination/index.ts'
-export { sqlDestination } from './destination/index.ts'
+export { azureBlobLocation, sqlDestination } from './destination/index.ts'
 // errors and events
 export { ERROR_CODES, type SluiceErrorCode } from './error-codes.ts'
 export { isSluiceError, redact, SluiceError } from './errors.ts'
 export type { PipelineEvent } from './events.ts'
 // job files and their rows
-export type { CsvColumn } from './job-files/csv-encoder.ts'
+export type { CsvColumn, TextCleaning } from './job-files/csv-encoder.ts'
 export type { JobFileFormat } from './job-files/encoded-rows.ts'
-export type { NormalizedRow } from './normalize/normalize-types.ts'
+export type { NormalizedRow, ValueLimits } from './normalize/normalize-types.ts'
 // schema
 export {
   type Column,

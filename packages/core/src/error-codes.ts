@@ -14,6 +14,11 @@ export const ERROR_CODES = {
   HTTP_DECODE: 'a response body is not valid JSON',
   HTTP_PARSE: 'reading or parsing a response body failed',
   HTTP_AUTH: 'getting credentials for a request failed (e.g. the OAuth2 token endpoint)',
+  HTTP_TOO_LARGE: "a response body is larger than the client's maxResponseBytes (compressed or decoded)",
+  HTTP_REDIRECT: 'a redirect cannot be followed (more hops than maxRedirects, or not to an http(s) URL)',
+  HTTP_ENCODING: 'a response body is not valid UTF-8 and the run is strict',
+  PAGINATION_FIELD_MISSING: "a response lacks the total or has-more field the paginator's config names",
+  PAGINATION_LIMIT: 'a paginated list went on for more pages than maxPages',
   // sources and resources
   AUTH_FAILED: 'the API rejected the credentials',
   RESOURCE_FORBIDDEN: 'the credentials may not read a resource',
@@ -25,14 +30,18 @@ export const ERROR_CODES = {
   CLOCKODO_UNEXPECTED_RESPONSE: 'Clockodo answered with something that is not its API',
   // schema and normalization
   SCHEMA_FROZEN: 'data would change a table, column or data type that the schema contract freezes',
+  PRIMARY_KEY_MISSING: 'a row of a merge table has no value for its primary key',
   // the pipeline and its local files
   PIPELINE_LOCKED: 'another run of the same pipeline holds its lock',
   RUN_ABORTED: 'the run was cancelled (signal) or its page workers were stopped',
   PAGE_WORKER_FAILED: 'a page worker failed or stopped',
-  PACKAGE_CORRUPT: 'a load package on disk misses a file it needs',
-  STATE_CORRUPT: 'the pipeline state stored in the destination cannot be read',
+  PACKAGE_CORRUPT: 'a load package on disk misses a file it needs, or one of its files cannot be read',
+  PIPELINE_FILES:
+    'a local file of the pipeline (state, schema, trace, lock, load package) cannot be read or written (not valid JSON, not writable, disk full)',
+  STATE_CORRUPT: 'the pipeline state or schema stored in the destination cannot be read',
   STATE_NOT_FOUND: 'the destination holds no state of the pipeline',
   LOAD_JOB_FAILED: 'a load job failed terminally (its package is aborted)',
+  LOAD_ROWS_MISMATCH: 'the destination took another number of rows than the job file holds (the job fails)',
   LOAD_RETRIES_EXHAUSTED: 'a load kept failing with transient errors after every retry (its package is kept)',
   DROP_UNSUPPORTED: 'the destination cannot drop tables',
   // destinations
@@ -64,6 +73,8 @@ export const ERROR_CODES = {
   // the filesystem destination
   FILESYSTEM_IO: 'reading or writing a local file failed',
   FILESYSTEM_S3: 'an S3 request failed',
+  FILESYSTEM_AZURE: 'an Azure Blob Storage request failed',
+  FILESYSTEM_GCS: 'a Google Cloud Storage request failed',
   FILESYSTEM_CORRUPT: 'a file the destination keeps (state, schema, loads) cannot be read',
   FILESYSTEM_UNSAFE_PATH: 'a file key would leave the bucket folder',
   FILESYSTEM_BAD_JOB: 'a job file is not valid',

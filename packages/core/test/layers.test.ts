@@ -68,6 +68,16 @@ describe('core layers', () => {
     expect(importCircles(planted)).toEqual([['pipeline/p.ts', 'pipeline/q.ts', 'pipeline/p.ts']])
   })
 
+  it("allows the package's own package.json (its version) and nothing else outside src/", () => {
+    const planted = new Map([
+      [
+        'http/a.ts',
+        "import pkg from '../../package.json' with { type: 'json' }\nimport { t } from '../../test/t.ts'",
+      ],
+    ])
+    expect(layerViolations(planted)).toEqual(['http/a.ts: imports ../../test/t.ts, outside src/'])
+  })
+
   it('packages/core/src imports only downwards', () => {
     expect(layerViolations(core)).toEqual([])
   })

@@ -43,8 +43,8 @@ export interface FakeBigQueryOptions {
   denied?: RegExp[]
   /** Jobs that stay RUNNING until cancelled: matched against the query text or `dataset.table` of a load. */
   hold?: RegExp
-  /** GCS locations load jobs may read: URL prefix (`gs://bucket/`) → local folder. */
-  buckets?: Record<string, string>
+  /** GCS locations load jobs may read: URL prefix (`gs://bucket/`) → local folder, or a reader of the path after it. */
+  buckets?: Record<string, string | ((path: string) => Promise<Uint8Array | undefined>)>
 }
 
 /**
@@ -352,11 +352,16 @@ export class FakeBigQuery {
       for (const uri of uris) {
         const prefix = Object.keys(this.options.buckets).find((p) => uri.startsWith(p))
         if (!prefix) throw new QueryError('notFound', `Not found: URI ${uri}`)
-        const raw = await readFile(
-          join(this.options.buckets[prefix] as string, uri.slice(prefix.length)),
-        ).catch(() => {
-          throw new QueryError('notFound', `Not found: URI ${uri}`)
-        })
+        const bucket = this.options.buckets[prefix] as
+          | string
+          | ((path: string) => Promise<Uint8Array | undefined>)
+        const path = uri.slice(prefix.length)
+        const found =
+          typeof bucket === 'string'
+            ? await readFile(join(bucket, path)).catch(() => undefined)
+            : await bucket(path).then((b) => (b ? Buffer.from(b) : undefined))
+        if (!found) throw new QueryError('notFound', `Not found: URI ${uri}`)
+        const raw = found
         parts.push(raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw)
       }
       data = Buffer.concat(parts)

@@ -1,7 +1,8 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type FileStore, filesystemStaging, localStore } from '@sluice/destination-filesystem'
+import { createStore, type FileStore, filesystemStaging, localStore } from '@sluice/destination-filesystem'
+import { type GcsFake, startGcsFake } from '@sluice/destination-filesystem/test-servers'
 import { testDestination } from '@sluice/destination-testkit'
 import { dq, loadOnce, open, readRows, table } from '@sluice/destination-testkit/warehouse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -33,12 +34,30 @@ const staging = () =>
     compression: 'gzip',
   })
 
-const fake = new FakeBigQuery({ buckets: { 'gs://stage-bucket/pre/': bucketDir } })
+// a real GCS store (the filesystem destination's, through @google-cloud/storage) on the GCS JSON API fake
+let gcs: GcsFake
+const gcsOptions = () => ({
+  bucketUrl: 'gs://bq-stage/pre',
+  credentials: {
+    clientEmail: gcs.serviceAccount.client_email,
+    privateKey: gcs.serviceAccount.private_key,
+    tokenUri: gcs.serviceAccount.token_uri,
+    endpointUrl: gcs.endpoint,
+  },
+})
+const fake = new FakeBigQuery({
+  buckets: {
+    'gs://stage-bucket/pre/': bucketDir,
+    'gs://bq-stage/': (path) => createStore({ ...gcsOptions(), bucketUrl: 'gs://bq-stage' }).get(path),
+  },
+})
 beforeAll(async () => {
   await fake.start()
+  gcs = await startGcsFake({ buckets: ['bq-stage'] })
 })
 afterAll(async () => {
   await rm(bucketDir, { recursive: true, force: true })
+  await gcs?.stop()
   await fake.stop()
   expect(fake.unhandled).toEqual([])
 })
@@ -87,6 +106,24 @@ describe('bigquery staging bucket', () => {
     expect(await readdir(join(bucketDir, 'stg_gcs', 'items'))).toEqual([])
     expect(await readRows(fake.admin, 'stg_gcs', 'items')).toEqual([
       { id: '1', name: 'a', _sluice_load_id: 'l', _sluice_id: 'i1' },
+    ])
+  })
+
+  it('a GCS stage through the JSON API: the load job reads the gs:// URI the GCS store wrote', async () => {
+    const stage = filesystemStaging({ ...gcsOptions(), compression: 'gzip' })
+    const client = await open(bigquery({ ...base(), staging: stage }), 'stg_json_api')
+    const pkg = await loadOnce(client, [
+      { table: items, rows: [{ id: 7, name: 'gcs', _sluice_load_id: 'l', _sluice_id: 'i7' }] },
+    ])
+    await client[Symbol.asyncDispose]()
+    const load = fake.jobs.filter((j) => j.kind === 'load').at(-1)
+    expect(load?.configuration['load']).toMatchObject({
+      sourceUris: [`gs://bq-stage/pre/stg_json_api/items/${pkg.loadId}.1.jsonl.gz`],
+    })
+    expect(gcs.requests.some((r) => r.method === 'POST' && r.uploadType === 'multipart')).toBe(true)
+    expect(gcs.objects('bq-stage')).toEqual([])
+    expect(await readRows(fake.admin, 'stg_json_api', 'items')).toEqual([
+      { id: '7', name: 'gcs', _sluice_load_id: 'l', _sluice_id: 'i7' },
     ])
   })
 

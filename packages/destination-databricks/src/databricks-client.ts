@@ -5,7 +5,7 @@ import { DatabricksApi, type StatementColumn, type StatementResult } from './dat
 import type { TokenSource } from './databricks-auth.ts'
 import type { DatabricksConnectionParams } from './databricks-credentials.ts'
 import { databricksDialect, quoteDatabricksIdentifier } from './databricks-dialect.ts'
-import { bucketCredential, copyIntoSql, parquetTable, toParquet } from './databricks-stage.ts'
+import { bucketCredential, copyIntoSql, databricksUrl, parquetTable, toParquet } from './databricks-stage.ts'
 
 /** The volume created in each dataset's staging schema when `staging_volume_name` is not set. */
 export const DEFAULT_STAGING_VOLUME = '_sluice_staging'
@@ -173,8 +173,19 @@ export class DatabricksSqlClient implements SqlClient {
   loadStaged(load: StagedLoad, signal: AbortSignal): Promise<number> {
     const keys = load.credentials
     const credential = bucketCredential(load.file.url, this.params, keys)
-    const secrets = [keys?.awsAccessKeyId, keys?.awsSecretAccessKey, keys?.sessionToken]
-    return this.#copyInto(load.qualifiedTable, load.file.url, credential, secrets, signal)
+    const secrets = [
+      keys?.awsAccessKeyId,
+      keys?.awsSecretAccessKey,
+      keys?.sessionToken,
+      keys?.azureStorageSasToken,
+    ]
+    return this.#copyInto(
+      load.qualifiedTable,
+      databricksUrl(load.file.url, keys),
+      credential,
+      secrets,
+      signal,
+    )
   }
 
   async #copyInto(

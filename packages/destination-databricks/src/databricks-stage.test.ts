@@ -5,6 +5,7 @@ import {
   checkBucket,
   copyIntoSql,
   databricksStaging,
+  databricksUrl,
   parquetTable,
   sqlString,
 } from './databricks-stage.ts'
@@ -35,6 +36,23 @@ describe('COPY INTO', () => {
     )
     expect(() =>
       bucketCredential('gs://bucket/x', none, { awsAccessKeyId: 'AK', awsSecretAccessKey: 'S' }),
+    ).toThrow(/staging_credentials_name/)
+  })
+
+  it('reads an Azure stage by its abfss:// URL, with a SAS token inline', () => {
+    const keys = { azureStorageAccountName: 'lakeacc', azureStorageSasToken: '?sv=1&sig=abc' }
+    const url = 'az://stage/pre/ds/t/1.parquet'
+    expect(databricksUrl(url, keys)).toBe('abfss://stage@lakeacc.dfs.core.windows.net/pre/ds/t/1.parquet')
+    expect(databricksUrl('s3://b/k', keys)).toBe('s3://b/k')
+    expect(copyIntoSql('`s`.`t`', databricksUrl(url, keys), bucketCredential(url, none, keys))).toBe(
+      "COPY INTO `s`.`t` FROM 'abfss://stage@lakeacc.dfs.core.windows.net/pre/ds/t' WITH (CREDENTIAL (AZURE_SAS_TOKEN = 'sv=1&sig=abc')) FILEFORMAT = PARQUET FILES = ('1.parquet') COPY_OPTIONS ('force' = 'true')",
+    )
+    // no account for an az:// URL, or no token: a named credential or an external location is needed
+    expect(() => bucketCredential(url, none, { azureStorageSasToken: 's' })).toThrow(
+      /azure_storage_sas_token/,
+    )
+    expect(() =>
+      bucketCredential('abfss://c@a.dfs.core.windows.net/p', none, { awsAccessKeyId: 'k' }),
     ).toThrow(/staging_credentials_name/)
   })
 

@@ -1,5 +1,5 @@
 import type { Column, LoadJob, Stage, StageCredentials, Table } from '@sluice/core/destination'
-import { SluiceError } from '@sluice/core/destination'
+import { azureBlobLocation, SluiceError } from '@sluice/core/destination'
 import { type ConvertedJobFile, convertJobFile } from '@sluice/destination-filesystem'
 import type { DatabricksConnectionParams } from './databricks-credentials.ts'
 import { quoteDatabricksIdentifier } from './databricks-dialect.ts'
@@ -46,6 +46,17 @@ export function copyIntoSql(table: string, source: string, credential?: string):
   return `COPY INTO ${table} FROM ${sqlString(folder)}${withCredential} FILEFORMAT = PARQUET FILES = (${sqlString(file)}) COPY_OPTIONS ('force' = 'true')`
 }
 
+/**
+ * The URL COPY INTO reads a staged file from: an Azure stage's file (`az://container/path`, `abfs://` ...) as
+ * `abfss://container@account.dfs.core.windows.net/path` (the account from `credentials` when the URL has none);
+ * other URLs as they are.
+ */
+export function databricksUrl(url: string, credentials: StageCredentials | undefined): string {
+  if (url.startsWith('abfss://')) return url
+  const azure = azureBlobLocation(url, credentials?.azureStorageAccountName)
+  return azure ? `abfss://${azure.container}@${azure.account}.dfs.core.windows.net/${azure.path}` : url
+}
+
 /** The settings that decide how COPY INTO reads a staging bucket. */
 export type BucketAccess = Pick<
   DatabricksConnectionParams,
@@ -54,7 +65,7 @@ export type BucketAccess = Pick<
 
 /**
  * The `CREDENTIAL` of a COPY INTO from a staging bucket URL: none for an external location, the named credential,
- * or (for `s3://` only) the bucket's keys inline. Throws `CONFIG_INVALID` when none of them applies.
+ * or inline: the bucket's keys for `s3://`, the SAS token for Azure. Throws `CONFIG_INVALID` when none applies.
  */
 export function bucketCredential(
   url: string,
@@ -71,21 +82,23 @@ export function bucketCredential(
     ]
     return `(${parts.join(', ')})`
   }
+  if (keys?.azureStorageSasToken && databricksUrl(url, keys).startsWith('abfss://'))
+    return `(AZURE_SAS_TOKEN = ${sqlString(keys.azureStorageSasToken.replace(/^\?/, ''))})`
   throw new SluiceError(
     'CONFIG_INVALID',
     `[databricks] COPY INTO has no way to read the staging bucket ${url.split('/').slice(0, 3).join('/')}`,
     {
-      hint: 'set staging_credentials_name to a Unity Catalog storage credential, or is_staging_external_location = true when the bucket is an external location (s3:// buckets may also pass their keys: aws_access_key_id and aws_secret_access_key in [destination.filesystem.credentials])',
+      hint: 'set staging_credentials_name to a Unity Catalog storage credential, or is_staging_external_location = true when the bucket is an external location (s3:// buckets may also pass their keys: aws_access_key_id and aws_secret_access_key in [destination.filesystem.credentials]; Azure containers a SAS token: azure_storage_sas_token)',
     },
   )
 }
 
 /** Schemes COPY INTO reads a staging bucket from. */
-const BUCKET_SCHEMES = ['s3://', 'gs://', 'abfss://']
+const BUCKET_SCHEMES = ['s3://', 'gs://', 'abfss://', 'abfs://', 'az://', 'azure://']
 
 /**
  * Refuses a staging bucket COPY INTO cannot read, when the destination is made: a scheme other than `s3://`,
- * `gs://`, `abfss://` (e.g. a local folder), or a bucket without a credential (see {@link bucketCredential}).
+ * `gs://` or Azure's (e.g. a local folder), or a bucket without a credential (see {@link bucketCredential}).
  */
 export function checkBucket(access: BucketAccess): (stage: Stage) => void {
   return (stage) => {
@@ -94,7 +107,7 @@ export function checkBucket(access: BucketAccess): (stage: Stage) => void {
         'CONFIG_INVALID',
         `[databricks] COPY INTO cannot read ${stage.rootUrl.split(':')[0]}: staging files`,
         {
-          hint: 'use an s3://, gs:// or abfss:// staging bucket, or no staging (job files then go to a Unity Catalog volume)',
+          hint: 'use an s3://, gs:// or abfss:// (az://) staging bucket, or no staging (job files then go to a Unity Catalog volume)',
         },
       )
     }

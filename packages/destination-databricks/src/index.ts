@@ -58,6 +58,7 @@ export {
   checkBucket,
   copyIntoSql,
   databricksStaging,
+  databricksUrl,
   parquetTable,
   sqlString,
 } from './databricks-stage.ts'

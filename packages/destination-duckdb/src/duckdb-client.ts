@@ -3,7 +3,14 @@ import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node
 import type { BulkLoad, SqlClient, SqlDialect, SqlExecutor } from '@sluice/core/destination'
 import { SluiceError } from '@sluice/core/destination'
 import { readCsvHeader } from '@sluice/core/node'
-import { type CsvReadAttempt, csvColumns, isOutOfMemory, nextCsvAttempt, readCsvSql } from './duckdb-csv.ts'
+import {
+  attemptAfterShortRead,
+  type CsvReadAttempt,
+  csvColumns,
+  isOutOfMemory,
+  nextCsvAttempt,
+  readCsvSql,
+} from './duckdb-csv.ts'
 import { commitError, isFatal, loadError, openError, queryError } from './duckdb-errors.ts'
 import { duckdbDialect, duckdbQuote, duckdbString, readJsonColumn } from './duckdb-type-mapper.ts'
 
@@ -210,7 +217,9 @@ export class DuckDBClient implements SqlClient {
 
   /**
    * Loads a job file with one `INSERT ... SELECT` from `read_json` (jsonl) or `read_csv` (csv, columns in the
-   * order of its header line). Returns the rows inserted.
+   * order of its header line). Returns the rows inserted; a csv read that inserted fewer rows than `load.rows`
+   * is rolled back and read again with a row limit fitted to the file's longest line (see
+   * `attemptAfterShortRead`). Core fails the job when the rows still differ.
    */
   async bulkLoad(load: BulkLoad, signal: AbortSignal): Promise<number> {
     signal.throwIfAborted()
@@ -268,6 +277,15 @@ export class DuckDBClient implements SqlClient {
             if (next === undefined) throw loadError(load.file, load.qualifiedTable, cause)
             attempt = next
             continue
+          }
+          if (load.format === 'csv' && rows < load.rows) {
+            // DuckDB's parallel reader can skip a long last row without an error: read again, fitted to it
+            const next = await attemptAfterShortRead(load.file, attempt)
+            if (next !== undefined) {
+              await this.connection.run('ROLLBACK')
+              attempt = next
+              continue
+            }
           }
           // The commit runs at the full settings: DuckDB 1.5 can leave a table corrupt in memory when a COMMIT
           // runs out of memory (the next checkpoint then fails and invalidates the database).

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs'
 import type { Column } from '@sluice/core/destination'
 import { SluiceError } from '@sluice/core/destination'
 import { duckdbQuote, duckdbString, readJsonColumn } from './duckdb-type-mapper.ts'
@@ -121,4 +122,35 @@ export function nextMaxLineSize(cause: unknown, current: number, fileSize: numbe
   const match = LINE_TOO_LONG.exec(cause instanceof Error ? cause.message : String(cause))
   if (!match || current >= fileSize) return undefined
   return Math.min(fileSize, Math.max(2 * Number(match[1]), 4 * current))
+}
+
+/**
+ * The attempt after a `read_csv` insert that returned fewer rows than the job file holds, or undefined when there
+ * is none left. DuckDB 1.5's parallel reader skips a row without an error when the row is longer than its read
+ * buffer and ends the file (an 8 MB row with 4 MB buffers): the next attempt reads with `max_line_size` (and so
+ * buffers) fitted to the longest line of the file. Only once, and only after the first attempt.
+ */
+export async function attemptAfterShortRead(
+  file: string,
+  attempt: CsvReadAttempt,
+): Promise<CsvReadAttempt | undefined> {
+  if (!attempt.parallel || attempt.maxLineSize !== undefined) return undefined
+  const longest = await longestLine(file)
+  return { parallel: true, maxLineSize: Math.max(DUCKDB_DEFAULT_MAX_LINE_SIZE, longest + 1024) }
+}
+
+/** Bytes of the longest line of a file (a row with quoted line breaks counts as several lines). */
+export async function longestLine(file: string): Promise<number> {
+  let longest = 0
+  let current = 0
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    let from = 0
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, from)) {
+      longest = Math.max(longest, current + nl - from + 1)
+      current = 0
+      from = nl + 1
+    }
+    current += chunk.length - from
+  }
+  return Math.max(longest, current)
 }

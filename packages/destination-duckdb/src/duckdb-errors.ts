@@ -100,9 +100,27 @@ export function commitError(file: string, table: string, cause: unknown): Sluice
   )
 }
 
+/** The most a cause's detail line (with a value of the data in it) adds to a message. */
+const MAX_DETAIL = 300
+
+/**
+ * The line of a CSV or JSON reader error that says which column and value failed, e.g. `Error when converting
+ * column "n". Could not convert string "100000000000000000000" to 'BIGINT'` (DuckDB puts it on the third line,
+ * below "CSV Error on Line: 3" and the whole line of data).
+ */
+function conversionDetail(cause: unknown): string | undefined {
+  const line = messageOf(cause)
+    .split('\n')
+    .slice(1)
+    .find((l) => /^(Error when converting column|Could not convert)/.test(l))
+  if (line === undefined) return undefined
+  return line.length > MAX_DETAIL ? `${line.slice(0, MAX_DETAIL)}...` : line
+}
+
 /** A job file's failure: fatal, out of memory (also "failed to pin" a block), or else `otherHint`. */
 function jobError(what: string, cause: unknown, otherHint: string): SluiceError {
-  const msg = firstLine(cause)
+  const detail = conversionDetail(cause)
+  const msg = detail === undefined ? firstLine(cause) : `${firstLine(cause)}: ${detail}`
   const fatal = FATAL.test(msg)
   const hint = fatal
     ? FATAL_HINT

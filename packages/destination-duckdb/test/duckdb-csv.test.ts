@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   DUCKDB_READ_BUFFER_SIZE,
   DUCKDB_RETRY_BUFFER_SIZE,
+  longestLine,
   nextCsvAttempt,
   nextMaxLineSize,
   readCsvSql,
@@ -241,6 +242,44 @@ describe('duckdb csv job files', () => {
     expect(nextMaxLineSize(tooLong, 8_000_000, 10_000_000)).toBe(10_000_000)
     expect(nextMaxLineSize(tooLong, 10_000_000, 10_000_000)).toBeUndefined()
     expect(nextMaxLineSize(new Error('Conversion Error'), 2_000_000, 10_000_000)).toBeUndefined()
+  })
+
+  it("loads a row of 8 MB or more that ends the job file (DuckDB 1.5's parallel reader skipped it silently)", async () => {
+    const cols: Column[] = [
+      { name: 'id', dataType: 'bigint' },
+      { name: 'text', dataType: 'text' },
+    ]
+    for (const [name, size] of [
+      ['last_8mb', 8_000_000],
+      ['last_40mb', 40_000_000],
+    ] as const) {
+      const data = [
+        { id: 1, text: 'short' },
+        { id: 2, text: 'short' },
+        { id: 3, text: 'z'.repeat(size) },
+      ]
+      const file = await writeJob('csv', data, cols)
+      await createTable(name, cols)
+      const signal = new AbortController().signal
+      const took = await client.bulkLoad(
+        { file, format: 'csv', qualifiedTable: name, columns: cols, rows: 3 },
+        signal,
+      )
+      expect(took, name).toBe(3)
+      expect(await client.query(`SELECT id, length(text) AS n FROM ${name} ORDER BY id`)).toEqual([
+        { id: 1, n: 5 },
+        { id: 2, n: 5 },
+        { id: 3, n: size },
+      ])
+    }
+  }, 60_000)
+
+  it('measures the longest line of a file, across read chunks', async () => {
+    const file = join(dir, 'lines.txt')
+    await writeFile(file, `ab\n${'c'.repeat(200_000)}\nd`)
+    expect(await longestLine(file)).toBe(200_001)
+    await writeFile(file, `ab\n${'c'.repeat(70_000)}`)
+    expect(await longestLine(file)).toBe(70_000)
   })
 
   it('loads a file whose header lists fewer columns than the table, in its own order', async () => {

@@ -44,6 +44,21 @@ describe('duckdb load errors', () => {
     expect(mismatch.hint).not.toContain('memoryLimit')
   })
 
+  it('names the column and value a CSV load could not convert (DuckDB gives them below its first line)', () => {
+    const error = loadError(
+      '/p/entries.1.csv',
+      't',
+      new Error(
+        'Conversion Error: CSV Error on Line: 3\nOriginal Line: 2,100000000000000000000\nError when converting column "n". Could not convert string "100000000000000000000" to \'BIGINT\'\n\nColumn n is being converted as type BIGINT',
+      ),
+    )
+    expect(error.message).toContain(
+      '[duckdb] could not load /p/entries.1.csv into t: Conversion Error: CSV Error on Line: 3: Error when converting column "n". Could not convert string "100000000000000000000" to \'BIGINT\'',
+    )
+    // the line of data itself stays out
+    expect(error.message).not.toContain('Original Line')
+  })
+
   it('names a fatal error that invalidated the database, and what to do, wherever it surfaces', () => {
     const first = new Error(
       'FATAL Error: Failed to create checkpoint because of error: Corrupted in-memory column - column with index 0 has misaligned count',

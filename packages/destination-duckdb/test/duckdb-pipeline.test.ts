@@ -88,4 +88,14 @@ describe('duckdb with the pipeline runner', () => {
     expect(await rows('SELECT id FROM e2e.snapshot')).toEqual([{ id: '1' }])
     expect(await rows('SELECT count(*)::INTEGER AS n FROM e2e._sluice_loads')).toEqual([{ n: 2 }])
   })
+
+  it('names the table and the fix when the schema stored in the dataset is not JSON', async () => {
+    const seen: number[] = []
+    await run([{ id: 1, name: 'a', tags: [] }], seen)
+    await conn.run(`UPDATE e2e._sluice_version SET "schema" = '{ broken'`)
+    // a fresh pipelines dir reads the schema from the dataset
+    await expect(run([{ id: 2, name: 'b', tags: [] }], seen)).rejects.toThrow(
+      /the newest schema demo \(version \d+\) stored in e2e\._sluice_version is not valid JSON: delete that row/,
+    )
+  })
 })

@@ -241,6 +241,10 @@ export class FilesystemClient implements DestinationClient {
         await this.#store.delete(all.filter((f) => f.loadId !== loadSegment).map((f) => f.key))
       }
     }
+    // tables a refresh removed (not loaded again) go now, not before the new files were written
+    for (const name of load.dropTables ?? []) {
+      await this.#store.delete((await this.#tableFiles(name)).map((f) => f.key))
+    }
     const insertedAt = new Date(this.#now()).toISOString()
     // 2. schema version (content-addressed, written once)
     const schemaKey = this.#schemaKey(load.schema.name, load.schema.versionHash)

@@ -62,8 +62,8 @@ describe('parseFilesystemConfig', () => {
     expect(error(() => parseFilesystemConfig({ bucket_url: '/x', compression: 'zstd' })).message).toMatch(
       /gzip or none/,
     )
-    expect(error(() => parseFilesystemConfig({ bucket_url: 'az://c/x' })).message).toMatch(
-      /az:\/\/ is not supported/,
+    expect(error(() => parseFilesystemConfig({ bucket_url: 'hdfs://c/x' })).message).toMatch(
+      /hdfs:\/\/ is not supported/,
     )
     const half = error(() =>
       parseFilesystemConfig({

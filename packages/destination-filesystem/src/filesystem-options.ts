@@ -5,22 +5,56 @@ import { SluiceError } from '@sluice/core/destination'
 /** Output formats of the filesystem destination. */
 export type FilesystemFormat = 'jsonl' | 'parquet' | 'csv'
 
-/** S3 credentials (dlt's `[destination.filesystem.credentials]`). Never logged. */
+/**
+ * Bucket credentials (dlt's `[destination.filesystem.credentials]`): the AWS keys for `s3://` (and `gs://` through
+ * GCS's S3 interoperability, HMAC keys), a service account for `gs://`, an account key, SAS token, connection
+ * string or service principal for `az://`/`abfss://`. Never logged.
+ */
 export interface FilesystemCredentials {
   awsAccessKeyId?: string
   awsSecretAccessKey?: string
   sessionToken?: string
-  /** S3-compatible endpoint, e.g. `http://127.0.0.1:9000` (MinIO) or an R2 account endpoint. */
+  /**
+   * The endpoint: S3-compatible (`http://127.0.0.1:9000` MinIO, an R2 account endpoint), the GCS JSON API's base
+   * (default `https://storage.googleapis.com`) or the Azure Blob service URL (default
+   * `https://{account}.blob.core.windows.net`; Azurite: `http://127.0.0.1:10000/devstoreaccount1`).
+   */
   endpointUrl?: string
   /** Default `us-east-1`. */
   region?: string
+  /** GCS: the service account's project (`project_id`). */
+  projectId?: string
+  /** GCS: the service account's PEM private key (`private_key`). */
+  privateKey?: string
+  /** GCS: the service account's e-mail (`client_email`). */
+  clientEmail?: string
+  /** GCS: where tokens are asked for (`token_uri`). Default `https://oauth2.googleapis.com/token`. */
+  tokenUri?: string
+  /** GCS: a service-account key file (JSON). Default `GOOGLE_APPLICATION_CREDENTIALS`. */
+  keyFile?: string
+  /** Azure: the storage account (default: the one an `abfss://container@account...` URL names). */
+  azureStorageAccountName?: string
+  /** Azure: the account key. */
+  azureStorageAccountKey?: string
+  /** Azure: a SAS token (`sv=...&sig=...`) with read, write, delete and list permissions. */
+  azureStorageSasToken?: string
+  /** Azure: a connection string (`AccountName=...;AccountKey=...` or `UseDevelopmentStorage=true`). */
+  azureStorageConnectionString?: string
+  /** Azure service principal: tenant (needs `@azure/identity`). */
+  azureTenantId?: string
+  /** Azure service principal: client (application) id. */
+  azureClientId?: string
+  /** Azure service principal: client secret. */
+  azureClientSecret?: string
 }
 
 /** Options of `filesystem()` and `filesystemStaging()`. */
 export interface FilesystemOptions {
   /**
-   * `file:///abs/path`, a plain (absolute or relative) path, or `s3://bucket/prefix`. `gs://bucket/prefix`
-   * goes through GCS's S3 interoperability (HMAC keys as `credentials`, endpoint `https://storage.googleapis.com`).
+   * `file:///abs/path`, a plain (absolute or relative) path, `s3://bucket/prefix`, `gs://bucket/prefix`,
+   * `az://container/prefix` (also `azure://`, `abfs://`, `abfss://container@account.dfs.core.windows.net/prefix`).
+   * `gs://` goes through the GCS JSON API with a service account, or through GCS's S3 interoperability when
+   * `credentials` has HMAC keys (`awsAccessKeyId`, `awsSecretAccessKey`; endpoint `https://storage.googleapis.com`).
    */
   bucketUrl: string
   /** Output format. Default `jsonl`. */
@@ -44,6 +78,12 @@ export interface FilesystemOptions {
    * 468 MB instead of 303 MB there). Default the number of CPU cores, at most 4; 0 converts on the sluice thread.
    */
   conversionThreads?: number
+  /** Files larger than this (bytes) go up to a bucket in parts (S3 multipart, Azure blocks, GCS resumable chunks). Default 16 MiB. */
+  multipartThreshold?: number
+  /** Bytes per part (S3: at least 5 MiB). Default 8 MiB. */
+  partSize?: number
+  /** Parts of one file uploaded at once (S3, Azure). Default 4. */
+  uploadConcurrency?: number
 }
 
 /** The default {@link FilesystemOptions.layout}. */
@@ -53,15 +93,24 @@ export const DEFAULT_LAYOUT = '{dataset}/{table}/{load_id}.{file_id}.{ext}'
 export type ParsedBucket =
   | { kind: 'local'; path: string }
   | { kind: 's3'; scheme: 's3' | 'gs'; bucket: string; prefix: string }
+  | {
+      kind: 'azure'
+      container: string
+      /** The account an `abfss://container@account.dfs.core.windows.net` URL names. */
+      accountName?: string
+      prefix: string
+      /** The URL up to the container, as written (`az://container`, `abfss://container@account.dfs...`). */
+      urlBase: string
+    }
 
 const WHERE = 'DESTINATION__FILESYSTEM__BUCKET_URL or bucket_url in [destination.filesystem]'
 
-/** Splits a bucket URL into a local folder or an S3 bucket and prefix. Throws `CONFIG_INVALID` for others. */
+/** Splits a bucket URL into a local folder, an S3/GCS bucket or an Azure container, and a prefix. Throws `CONFIG_INVALID` for others. */
 export function parseBucketUrl(bucketUrl: string): ParsedBucket {
   const url = bucketUrl.trim()
   if (url === '') {
     throw new SluiceError('CONFIG_MISSING', 'the filesystem destination needs a bucket URL', {
-      hint: `set ${WHERE} (a folder path, file:///path or s3://bucket/prefix)`,
+      hint: `set ${WHERE} (a folder path, file:///path, s3://, gs:// or az://)`,
     })
   }
   if (url.startsWith('file://')) {
@@ -100,9 +149,43 @@ export function parseBucketUrl(bucketUrl: string): ParsedBucket {
     }
     return { kind: 's3', scheme: scheme === 'gs' ? 'gs' : 's3', bucket, prefix }
   }
+  if (scheme === 'az' || scheme === 'azure' || scheme === 'abfs' || scheme === 'abfss') {
+    const rest = url.slice(scheme.length + 3)
+    const slash = rest.indexOf('/')
+    const authority = slash < 0 ? rest : rest.slice(0, slash)
+    const prefix = slash < 0 ? '' : rest.slice(slash + 1).replace(/^\/+|\/+$/g, '')
+    const at = authority.indexOf('@')
+    const container = at < 0 ? authority : authority.slice(0, at)
+    const accountName = at < 0 ? undefined : authority.slice(at + 1).split('.')[0]
+    if (!/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])?$/.test(container) || accountName === '') {
+      throw new SluiceError(
+        'CONFIG_INVALID',
+        `bucket URL ${url}: ${JSON.stringify(container)} is not a container name`,
+        {
+          hint: `use az://container/prefix or abfss://container@account.dfs.core.windows.net/prefix (3 to 63 lowercase letters, digits and dashes) in ${WHERE}`,
+        },
+      )
+    }
+    if (prefix.split('/').some((s) => s === '.' || s === '..')) {
+      throw new SluiceError(
+        'CONFIG_INVALID',
+        `bucket URL ${url}: "." and ".." are not allowed in the prefix`,
+        {
+          hint: `fix ${WHERE}`,
+        },
+      )
+    }
+    return {
+      kind: 'azure',
+      container,
+      ...(accountName ? { accountName } : {}),
+      prefix,
+      urlBase: `${scheme}://${authority}`,
+    }
+  }
   if (scheme !== undefined) {
     throw new SluiceError('CONFIG_INVALID', `bucket URL scheme ${scheme}:// is not supported`, {
-      hint: `use a folder path, file:///path or s3://bucket/prefix (R2 and MinIO: s3:// plus credentials.endpoint_url; GCS: gs:// with HMAC keys) in ${WHERE}`,
+      hint: `use a folder path, file:///path, s3://bucket/prefix (R2 and MinIO: s3:// plus credentials.endpoint_url), gs://bucket/prefix or az://container/prefix in ${WHERE}`,
     })
   }
   return { kind: 'local', path: url }
@@ -126,16 +209,19 @@ function pick(obj: Record<string, unknown>, ...keys: string[]): unknown {
 
 /**
  * Builds {@link FilesystemOptions} from a config section (`[destination.filesystem]` as resolved by the CLI):
- * dlt-style keys `bucket_url`, `format` (or `loader_file_format`), `compression`, `layout`, and
- * `credentials.aws_access_key_id`, `aws_secret_access_key`, `aws_session_token`, `endpoint_url`,
- * `region` (or `region_name`), and `conversion_threads`. camelCase keys are accepted too. Errors name the setting to fix and never
+ * dlt-style keys `bucket_url`, `format` (or `loader_file_format`), `compression`, `layout`, `conversion_threads`,
+ * `multipart_threshold`, `part_size`, `upload_concurrency`, and `credentials.*`: `aws_access_key_id`,
+ * `aws_secret_access_key`, `aws_session_token`, `endpoint_url`, `region` (or `region_name`); for GCS `project_id`,
+ * `private_key`, `client_email`, `token_uri`, `key_file`; for Azure `azure_storage_account_name`,
+ * `azure_storage_account_key`, `azure_storage_sas_token`, `azure_storage_connection_string`, `azure_tenant_id`,
+ * `azure_client_id`, `azure_client_secret`. camelCase keys are accepted too. Errors name the setting to fix and never
  * include secret values.
  */
 export function parseFilesystemConfig(input: Record<string, unknown>): FilesystemOptions {
   const bucketUrl = str(pick(input, 'bucket_url', 'bucketUrl'), 'bucket_url')
   if (!bucketUrl) {
     throw new SluiceError('CONFIG_MISSING', 'the filesystem destination needs a bucket URL', {
-      hint: `set ${WHERE} (a folder path, file:///path or s3://bucket/prefix)`,
+      hint: `set ${WHERE} (a folder path, file:///path, s3://, gs:// or az://)`,
     })
   }
   parseBucketUrl(bucketUrl)
@@ -156,7 +242,7 @@ export function parseFilesystemConfig(input: Record<string, unknown>): Filesyste
   const rawCreds = pick(input, 'credentials')
   if (rawCreds !== undefined && (typeof rawCreds !== 'object' || Array.isArray(rawCreds))) {
     throw new SluiceError('CONFIG_INVALID', '[destination.filesystem] credentials must be a table of keys', {
-      hint: 'use [destination.filesystem.credentials] with aws_access_key_id, aws_secret_access_key, endpoint_url, region',
+      hint: 'use [destination.filesystem.credentials] with the keys of your bucket (aws_access_key_id ..., client_email ..., azure_storage_account_name ...)',
     })
   }
   const c = (rawCreds ?? {}) as Record<string, unknown>
@@ -175,6 +261,35 @@ export function parseFilesystemConfig(input: Record<string, unknown>): Filesyste
   )
   set('endpointUrl', str(pick(c, 'endpoint_url', 'endpointUrl'), 'credentials.endpoint_url'))
   set('region', str(pick(c, 'region', 'region_name'), 'credentials.region'))
+  const more: [keyof FilesystemCredentials, string][] = [
+    ['projectId', 'project_id'],
+    ['privateKey', 'private_key'],
+    ['clientEmail', 'client_email'],
+    ['tokenUri', 'token_uri'],
+    ['keyFile', 'key_file'],
+    ['azureStorageAccountName', 'azure_storage_account_name'],
+    ['azureStorageAccountKey', 'azure_storage_account_key'],
+    ['azureStorageSasToken', 'azure_storage_sas_token'],
+    ['azureStorageConnectionString', 'azure_storage_connection_string'],
+    ['azureTenantId', 'azure_tenant_id'],
+    ['azureClientId', 'azure_client_id'],
+    ['azureClientSecret', 'azure_client_secret'],
+  ]
+  for (const [key, name] of more) set(key, str(pick(c, name, key), `credentials.${name}`))
+  // a key pasted into an environment variable often has its newlines written as \n
+  if (credentials.privateKey && !credentials.privateKey.includes('\n'))
+    credentials.privateKey = credentials.privateKey.replaceAll('\\n', '\n')
+  if ((credentials.clientEmail === undefined) !== (credentials.privateKey === undefined)) {
+    throw new SluiceError('CONFIG_INVALID', 'GCS service-account credentials are incomplete', {
+      hint: 'set both DESTINATION__FILESYSTEM__CREDENTIALS__CLIENT_EMAIL and __PRIVATE_KEY (or key_file, or neither to use GOOGLE_APPLICATION_CREDENTIALS)',
+    })
+  }
+  const principal = [credentials.azureTenantId, credentials.azureClientId, credentials.azureClientSecret]
+  if (principal.some((v) => v !== undefined) && principal.some((v) => v === undefined)) {
+    throw new SluiceError('CONFIG_INVALID', 'Azure service-principal credentials are incomplete', {
+      hint: 'set DESTINATION__FILESYSTEM__CREDENTIALS__AZURE_TENANT_ID, __AZURE_CLIENT_ID and __AZURE_CLIENT_SECRET together',
+    })
+  }
   if ((credentials.awsAccessKeyId === undefined) !== (credentials.awsSecretAccessKey === undefined)) {
     throw new SluiceError('CONFIG_INVALID', 'S3 credentials are incomplete', {
       hint: 'set both DESTINATION__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID and __AWS_SECRET_ACCESS_KEY (or neither, to use the AWS default chain)',
@@ -183,6 +298,29 @@ export function parseFilesystemConfig(input: Record<string, unknown>): Filesyste
   const threads = str(pick(input, 'conversion_threads', 'conversionThreads'), 'conversion_threads')
   const options: FilesystemOptions = { bucketUrl }
   if (threads !== undefined) options.conversionThreads = conversionThreads(Number(threads))
+  const sizes: [
+    keyof FilesystemOptions & ('multipartThreshold' | 'partSize' | 'uploadConcurrency'),
+    string,
+  ][] = [
+    ['multipartThreshold', 'multipart_threshold'],
+    ['partSize', 'part_size'],
+    ['uploadConcurrency', 'upload_concurrency'],
+  ]
+  for (const [key, name] of sizes) {
+    const value = str(pick(input, name, key), name)
+    if (value === undefined) continue
+    const n = Number(value)
+    if (!Number.isInteger(n) || n < 1) {
+      throw new SluiceError(
+        'CONFIG_INVALID',
+        `[destination.filesystem] ${name} must be a positive whole number, got ${value}`,
+        {
+          hint: `set DESTINATION__FILESYSTEM__${name.toUpperCase()} (bytes for the sizes), or leave it out`,
+        },
+      )
+    }
+    options[key] = n
+  }
   if (format) options.format = format as FilesystemFormat
   if (compression) options.compression = compression as 'gzip' | 'none'
   if (layout) options.layout = layout
@@ -192,14 +330,19 @@ export function parseFilesystemConfig(input: Record<string, unknown>): Filesyste
 
 /**
  * The settings a pipeline records (`Destination.publicConfig`), in `[destination.filesystem]` keys and without the
- * S3 keys: the bucket URL (a local folder as an absolute `file://` URL), format, compression, layout, conversion
- * threads, and the S3 endpoint and region.
+ * secrets: the bucket URL (a local folder as an absolute `file://` URL), format, compression, layout, conversion
+ * threads, multipart sizes, the endpoint, the S3 region, the GCS project and the Azure storage account. Parts of a
+ * credential that are useless without their secret (a service account's e-mail, a service principal's ids, a key
+ * file's path) are not recorded: they come with the secret from the environment or `.sluice/secrets.toml`.
  */
 export function filesystemPublicConfig(options: FilesystemOptions): Record<string, unknown> {
   const bucket = parseBucketUrl(options.bucketUrl)
+  const c = options.credentials
   const credentials = {
-    ...(options.credentials?.endpointUrl ? { endpoint_url: options.credentials.endpointUrl } : {}),
-    ...(options.credentials?.region ? { region: options.credentials.region } : {}),
+    ...(c?.endpointUrl ? { endpoint_url: c.endpointUrl } : {}),
+    ...(c?.region ? { region: c.region } : {}),
+    ...(c?.projectId ? { project_id: c.projectId } : {}),
+    ...(c?.azureStorageAccountName ? { azure_storage_account_name: c.azureStorageAccountName } : {}),
   }
   return {
     bucket_url: bucket.kind === 'local' ? pathToFileURL(resolve(bucket.path)).href : options.bucketUrl.trim(),
@@ -207,6 +350,9 @@ export function filesystemPublicConfig(options: FilesystemOptions): Record<strin
     ...(options.compression ? { compression: options.compression } : {}),
     ...(options.layout ? { layout: options.layout } : {}),
     ...(options.conversionThreads !== undefined ? { conversion_threads: options.conversionThreads } : {}),
+    ...(options.multipartThreshold !== undefined ? { multipart_threshold: options.multipartThreshold } : {}),
+    ...(options.partSize !== undefined ? { part_size: options.partSize } : {}),
+    ...(options.uploadConcurrency !== undefined ? { upload_concurrency: options.uploadConcurrency } : {}),
     ...(Object.keys(credentials).length > 0 ? { credentials } : {}),
   }
 }

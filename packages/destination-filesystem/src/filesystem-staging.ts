@@ -12,7 +12,7 @@ import {
 import type { FileStore } from './filesystem-store.ts'
 
 /**
- * The staging area warehouses (BigQuery, Snowflake) load from: core's {@link Stage} over the filesystem
+ * The staging area warehouses (BigQuery, Snowflake, Databricks, Redshift) load from: core's {@link Stage} over the filesystem
  * destination's storage.
  */
 export interface FilesystemStaging extends Stage {
@@ -29,8 +29,8 @@ export interface FilesystemStaging extends Stage {
  * A staging area over the filesystem destination's storage, for warehouse destinations that load from a
  * bucket: `stageJob` converts (jsonl, gzip jsonl, parquet, csv) and uploads a job file and returns its URL.
  * `datasetName` (default `_sluice_staging`) is the folder inside the bucket; `store` replaces the store the
- * bucket URL names (e.g. a GCS JSON-API store a BigQuery package brings). The S3 keys of `credentials` are the
- * stage's `credentials` (a warehouse reading the bucket by URL passes them on, e.g. Snowflake's COPY INTO).
+ * bucket URL names. The S3 keys and the Azure account name and SAS token of `credentials` are the stage's
+ * `credentials` (a warehouse reading the bucket by URL passes them on, e.g. Snowflake's and Databricks' COPY INTO).
  */
 export function filesystemStaging(
   options: FilesystemOptions & { datasetName?: string; store?: FileStore },
@@ -42,14 +42,14 @@ export function filesystemStaging(
   const threads =
     options.conversionThreads === undefined ? undefined : conversionThreads(options.conversionThreads)
   const c = options.credentials
-  const credentials: StageCredentials | undefined =
-    c?.awsAccessKeyId || c?.awsSecretAccessKey || c?.sessionToken
-      ? {
-          awsAccessKeyId: c.awsAccessKeyId,
-          awsSecretAccessKey: c.awsSecretAccessKey,
-          sessionToken: c.sessionToken,
-        }
-      : undefined
+  const keys: StageCredentials = {
+    ...(c?.awsAccessKeyId ? { awsAccessKeyId: c.awsAccessKeyId } : {}),
+    ...(c?.awsSecretAccessKey ? { awsSecretAccessKey: c.awsSecretAccessKey } : {}),
+    ...(c?.sessionToken ? { sessionToken: c.sessionToken } : {}),
+    ...(c?.azureStorageAccountName ? { azureStorageAccountName: c.azureStorageAccountName } : {}),
+    ...(c?.azureStorageSasToken ? { azureStorageSasToken: c.azureStorageSasToken.replace(/^\?/, '') } : {}),
+  }
+  const credentials = Object.keys(keys).length > 0 ? keys : undefined
   return {
     store,
     rootUrl: store.rootUrl,

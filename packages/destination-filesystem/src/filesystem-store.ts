@@ -1,11 +1,18 @@
 import { SluiceError } from '@sluice/core/destination'
 
+/** Files larger than this go up in parts (S3 multipart, Azure blocks, GCS resumable chunks) by default: 16 MiB. */
+export const DEFAULT_MULTIPART_THRESHOLD: number = 16 * 1024 * 1024
+/** Default size of one part (block, chunk): 8 MiB. */
+export const DEFAULT_PART_SIZE: number = 8 * 1024 * 1024
+/** Parts of one file uploaded at once by default (S3, Azure): 4. */
+export const DEFAULT_UPLOAD_CONCURRENCY: number = 4
+
 /** A body for {@link FileStore.put}. */
 export type FileBody = Uint8Array | ReadableStream<Uint8Array> | string
 
 /**
- * Where the filesystem destination (and the warehouses' staging area) keeps files: a local folder or an
- * S3-compatible bucket. Keys are relative to the store's root, `/`-separated, without `.`/`..` segments.
+ * Where the filesystem destination (and the warehouses' staging area) keeps files: a local folder, an
+ * S3-compatible bucket, a GCS bucket or an Azure container. Keys are relative to the store's root, `/`-separated, without `.`/`..` segments.
  * MUST-rules for implementers: `put`/`putFile` replace an existing key and are atomic for readers
  * (a reader sees the old or the new file, never half of one); `list` returns keys, sorted; `delete` ignores
  * missing keys; `url` never contains secrets.
@@ -21,7 +28,7 @@ export interface FileStore {
   list(prefix: string): Promise<string[]>
   /** Deletes the keys; missing keys are ignored. */
   delete(keys: readonly string[]): Promise<void>
-  /** The file's URL (`file:///...` or `s3://bucket/...`), without secrets. */
+  /** The file's URL (`file:///...`, `s3://bucket/...`, `gs://...`, `az://...`), without secrets. */
   url(key: string): string
   /** The store's root URL, without secrets. */
   readonly rootUrl: string

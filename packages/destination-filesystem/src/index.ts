@@ -1,3 +1,4 @@
+export { type AzureAuth, type AzureStoreOptions, azureStore } from './azure-store.ts'
 export {
   compareLoadIds,
   FilesystemClient,
@@ -21,5 +22,6 @@ export {
 export { parquetElement } from './filesystem-parquet.ts'
 export { type FilesystemStaging, filesystemStaging } from './filesystem-staging.ts'
 export type { FileBody, FileStore } from './filesystem-store.ts'
+export { type GcsServiceAccount, type GcsStoreOptions, gcsStore } from './gcs-store.ts'
 export { localStore } from './local-store.ts'
 export { type S3StoreOptions, s3Store } from './s3-store.ts'

@@ -1,7 +1,15 @@
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { SluiceError } from '@sluice/core/destination'
-import { assertSafeKey, bodyBytes, type FileBody, type FileStore } from './filesystem-store.ts'
+import {
+  assertSafeKey,
+  bodyBytes,
+  DEFAULT_MULTIPART_THRESHOLD,
+  DEFAULT_PART_SIZE,
+  DEFAULT_UPLOAD_CONCURRENCY,
+  type FileBody,
+  type FileStore,
+} from './filesystem-store.ts'
 
 /** Options of {@link s3Store}. */
 export interface S3StoreOptions {
@@ -21,6 +29,12 @@ export interface S3StoreOptions {
   client?: unknown
   /** URL scheme of `url()`/`rootUrl`: `s3` (default) or `gs` (GCS through its S3 interoperability). */
   scheme?: 's3' | 'gs'
+  /** Files larger than this (bytes) go up as a multipart upload. Default 16 MiB. */
+  multipartThreshold?: number
+  /** Bytes per part (S3 wants at least 5 MiB, except for the last part). Default 8 MiB. */
+  partSize?: number
+  /** Parts of one file uploaded at once. Default 4. */
+  uploadConcurrency?: number
 }
 
 type S3Module = typeof import('@aws-sdk/client-s3')
@@ -42,7 +56,9 @@ async function loadS3(): Promise<S3Module> {
 /**
  * A {@link FileStore} over an S3 bucket (AWS or an S3-compatible store through `endpointUrl`).
  * `@aws-sdk/client-s3` is imported lazily on first use. Credentials default to the AWS SDK's chain
- * (environment, profile, instance role) when not given. Single PUTs: files up to 5 GB.
+ * (environment, profile, instance role) when not given. Files up to `multipartThreshold` go up in one PUT, larger
+ * ones as a multipart upload (`partSize` parts, `uploadConcurrency` at a time); a multipart upload that fails is
+ * aborted (AbortMultipartUpload), so no parts are left behind in the bucket.
  */
 export function s3Store(options: S3StoreOptions): FileStore {
   const prefix = (options.prefix ?? '').replace(/^\/+|\/+$/g, '')
@@ -80,6 +96,57 @@ export function s3Store(options: S3StoreOptions): FileStore {
     return client
   }
   const fail = (error: unknown, what: string): SluiceError => s3Error(error, what, rootUrl)
+  const threshold = options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD
+  const partSize = options.partSize ?? DEFAULT_PART_SIZE
+  const concurrency = options.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY
+
+  /** Uploads `size` bytes in parts of `partSize`, `concurrency` at a time; aborts the upload when a part fails. */
+  const multipart = async (
+    s3: S3Module,
+    client: S3Client,
+    Key: string,
+    size: number,
+    body: (start: number, end: number) => Uint8Array | ReturnType<typeof createReadStream>,
+  ): Promise<void> => {
+    const Bucket = options.bucket
+    const { UploadId } = await client.send(new s3.CreateMultipartUploadCommand({ Bucket, Key }))
+    const count = Math.ceil(size / partSize)
+    const etags: string[] = new Array(count)
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < count) {
+        const i = next++
+        const start = i * partSize
+        const end = Math.min(size, start + partSize)
+        const out = await client.send(
+          new s3.UploadPartCommand({
+            Bucket,
+            Key,
+            UploadId,
+            PartNumber: i + 1,
+            Body: body(start, end),
+            ContentLength: end - start,
+          }),
+        )
+        etags[i] = out.ETag ?? ''
+      }
+    }
+    try {
+      await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker))
+      await client.send(
+        new s3.CompleteMultipartUploadCommand({
+          Bucket,
+          Key,
+          UploadId,
+          MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+        }),
+      )
+    } catch (error) {
+      // the parts cost storage until the upload is aborted; the first error is the one to report
+      await client.send(new s3.AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => {})
+      throw error
+    }
+  }
 
   return {
     rootUrl,
@@ -93,6 +160,12 @@ export function s3Store(options: S3StoreOptions): FileStore {
     async put(key, body: FileBody) {
       const { s3, client } = await connect()
       const bytes = await bodyBytes(body)
+      if (bytes.byteLength > threshold) {
+        const part = (start: number, end: number) => bytes.subarray(start, end)
+        return multipart(s3, client, full(key), bytes.byteLength, part).catch((error: unknown) => {
+          throw fail(error, `could not write ${key}`)
+        })
+      }
       try {
         await client.send(new s3.PutObjectCommand({ Bucket: options.bucket, Key: full(key), Body: bytes }))
       } catch (error) {
@@ -102,6 +175,12 @@ export function s3Store(options: S3StoreOptions): FileStore {
     async putFile(key, localPath) {
       const { s3, client } = await connect()
       const { size } = await stat(localPath)
+      if (size > threshold) {
+        const part = (start: number, end: number) => createReadStream(localPath, { start, end: end - 1 })
+        return multipart(s3, client, full(key), size, part).catch((error: unknown) => {
+          throw fail(error, `could not upload ${key}`)
+        })
+      }
       try {
         await client.send(
           new s3.PutObjectCommand({

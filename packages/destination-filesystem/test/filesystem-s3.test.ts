@@ -1,4 +1,5 @@
 import { rm, writeFile } from 'node:fs/promises'
+import { createServer, request } from 'node:http'
 import { join } from 'node:path'
 import { S3Client } from '@aws-sdk/client-s3'
 import type { DestinationClient, DestinationContext } from '@sluice/core/destination'
@@ -199,5 +200,106 @@ describe('filesystem destination on S3 (s3rver)', () => {
     expect(await staging.store.list('stage/')).toEqual([])
     expect(await staging.store.list('other/')).toEqual([])
     await staging.close()
+  })
+})
+
+/**
+ * A proxy in front of s3rver that records the multipart calls, refuses part `refuse` and answers
+ * AbortMultipartUpload (which s3rver does not implement).
+ */
+async function multipartProxy(
+  refuse?: number,
+): Promise<{ url: string; seen: string[]; most: () => number; close(): Promise<void> }> {
+  const seen: string[] = []
+  let inFlight = 0
+  let most = 0
+  const target = new URL(endpointUrl)
+  const proxy = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://proxy')
+    const uploadId = url.searchParams.get('uploadId')
+    const part = url.searchParams.get('partNumber')
+    seen.push(
+      `${req.method} ${url.searchParams.has('uploads') ? 'create' : uploadId ? (part ?? 'upload') : 'object'}`,
+    )
+    if (req.method === 'PUT' && part === String(refuse)) {
+      req.resume()
+      res.writeHead(403, { 'content-type': 'application/xml' })
+      return res.end('<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>no</Message></Error>')
+    }
+    if (req.method === 'DELETE' && uploadId) {
+      req.resume()
+      res.writeHead(204)
+      return res.end()
+    }
+    if (part) {
+      most = Math.max(most, ++inFlight)
+      res.once('close', () => inFlight--)
+    }
+    const forward = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 500, answer.headers)
+        answer.pipe(res)
+      },
+    )
+    req.pipe(forward)
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as { port: number }).port}`,
+    seen,
+    most: () => most,
+    close: async () => {
+      proxy.closeAllConnections()
+      await new Promise((resolve) => proxy.close(resolve))
+    },
+  }
+}
+
+describe('S3 multipart uploads', () => {
+  const parts = { multipartThreshold: 5 * 1024 * 1024, partSize: 5 * 1024 * 1024, uploadConcurrency: 2 }
+  const bytes = new Uint8Array(12 * 1024 * 1024).map((_, i) => (i * 7) % 256)
+  const through = (url: string, extra: Partial<FilesystemOptions> = {}) =>
+    createStore({
+      ...options(),
+      credentials: { ...options().credentials, endpointUrl: url },
+      ...parts,
+      ...extra,
+    })
+
+  it('files over the threshold go up in parts, two at a time, and read back whole', async () => {
+    const file = join(work, 'big.bin')
+    await writeFile(file, bytes)
+    const proxy = await multipartProxy()
+    try {
+      const store = through(proxy.url)
+      await store.putFile('multi/big.bin', file)
+      await store.put('multi/big-bytes.bin', bytes)
+      await store.put('multi/small.bin', bytes.subarray(0, 1000))
+      const once = ['POST create', 'PUT 1', 'PUT 2', 'PUT 3', 'POST upload']
+      expect(proxy.seen.slice(0, 10).sort()).toEqual([...once, ...once].sort())
+      expect(proxy.seen.slice(10)).toEqual(['PUT object'])
+      expect(proxy.most()).toBe(2)
+      for (const key of ['multi/big.bin', 'multi/big-bytes.bin'])
+        expect(Buffer.from((await store.get(key))!).equals(bytes)).toBe(true)
+      await store.close?.()
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  it('a failing part aborts the upload (AbortMultipartUpload), and nothing appears', async () => {
+    const proxy = await multipartProxy(2)
+    try {
+      const store = through(proxy.url, { uploadConcurrency: 1 })
+      const error = await store.put('multi/aborted.bin', bytes).catch((e: unknown) => e)
+      expect(isSluiceError(error, 'FILESYSTEM_S3')).toBe(true)
+      expect((error as Error).message).toMatch(/AccessDenied/)
+      expect(proxy.seen).toEqual(['POST create', 'PUT 1', 'PUT 2', 'DELETE upload'])
+      expect(await store.get('multi/aborted.bin')).toBeUndefined()
+      await store.close?.()
+    } finally {
+      await proxy.close()
+    }
   })
 })

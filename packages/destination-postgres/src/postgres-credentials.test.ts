@@ -96,6 +96,7 @@ describe('parsePostgresCredentials', () => {
       ['postgresql://u:hunter22@h:5432/', 'no database'],
       ['postgresql://:hunter22@h:5432/d', 'no user'],
       ['postgresql://u:hunter22%zz@h/d', 'percent'],
+      ['postgresql://u:hunter?22@h:5432/d', 'contains a raw "?"'],
       [{ host: 'h', user: 'u', password: 'hunter22' }, '"database"'],
       [{ user: 'u', database: 'd' }, '"host"'],
       [{ host: 'h', database: 'd' }, '"user"'],

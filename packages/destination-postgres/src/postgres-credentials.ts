@@ -130,6 +130,12 @@ function fromUrl(text: string, ssl: boolean | PostgresSslOptions | undefined): P
   const rest = trimmed.slice(scheme.length + 3)
   const queryAt = rest.indexOf('?')
   const main = queryAt === -1 ? rest : rest.slice(0, queryAt)
+  if (queryAt !== -1 && !main.includes('@') && rest.indexOf('@', queryAt) !== -1) {
+    // `postgresql://user:pa?ss@host/db`: the query would start inside the password
+    throw invalid(
+      'the user name or password contains a raw "?", where the URL\'s query would start: percent-encode it as %3F (and # as %23, % as %25)',
+    )
+  }
   const query = new URLSearchParams(queryAt === -1 ? '' : rest.slice(queryAt + 1))
   const at = main.lastIndexOf('@')
   const userinfo = at === -1 ? '' : main.slice(0, at)

@@ -43,7 +43,9 @@ export interface PostgresOptions {
 /**
  * What PostgreSQL offers: COPY from csv (streamed to the server as it is; core's job writer writes
  * COPY-compatible csv with `json` columns as JSON text) or jsonl (converted to COPY text by column type, for
- * packages written before csv came first), all dispositions, transactional DDL, 63-byte names.
+ * packages written before csv came first), all dispositions, transactional DDL, 63-byte names. Text and jsonb
+ * cannot hold U+0000 (`invalid byte sequence for encoding "UTF8": 0x00`, `unsupported Unicode escape sequence`):
+ * core removes it from the job files and counts the values in the run's warnings.
  */
 export const POSTGRES_CAPABILITIES: DestinationCapabilities = {
   fileFormats: ['csv', 'jsonl'],
@@ -54,6 +56,7 @@ export const POSTGRES_CAPABILITIES: DestinationCapabilities = {
   ddlInTransactions: true,
   maxIdentifierLength: POSTGRES_MAX_IDENTIFIER_LENGTH,
   identifierCase: 'lower',
+  values: { textNul: false },
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   redshiftLocation,
   redshiftSslMode,
 } from './redshift-credentials.ts'
-import { REDSHIFT_MAX_IDENTIFIER_LENGTH } from './redshift-dialect.ts'
+import { REDSHIFT_MAX_IDENTIFIER_LENGTH, REDSHIFT_MAX_VARCHAR } from './redshift-dialect.ts'
 import type { InsertLimits } from './redshift-insert.ts'
 import { openRedshiftReader } from './redshift-reader.ts'
 
@@ -48,7 +48,8 @@ export interface RedshiftOptions {
  * What Redshift offers (dlt's capabilities): jsonl job files (COPY ... FORMAT AS JSON from S3, or multi-row
  * INSERTs), merge by delete-insert and scd2 only (no upsert: core falls back to delete-insert and warns),
  * replace by copying from staging in the publish transaction, transactional DDL, 127-byte identifiers folded to
- * lower case.
+ * lower case. Text holds no U+0000 (COPY fails on it) and at most 65,535 bytes (`varchar(65535)`): core removes
+ * the character and cuts longer text, and counts both in the run's warnings.
  */
 export const REDSHIFT_CAPABILITIES: DestinationCapabilities = {
   fileFormats: ['jsonl'],
@@ -60,6 +61,7 @@ export const REDSHIFT_CAPABILITIES: DestinationCapabilities = {
   maxIdentifierLength: REDSHIFT_MAX_IDENTIFIER_LENGTH,
   identifierCase: 'lower',
   loadsFromStage: 'optional',
+  values: { textNul: false, maxTextBytes: REDSHIFT_MAX_VARCHAR },
 }
 
 /** COPY reads `s3://` only, and needs an IAM role or the bucket's keys to read it. */

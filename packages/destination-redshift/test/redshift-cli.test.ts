@@ -72,7 +72,7 @@ afterAll(async () => {
   await dropDataset(DATASET)
 })
 
-describe('sluice run --destination redshift', () => {
+describe('sluice run --destination redshift', { timeout: 180_000 }, () => {
   test('loads every table from [destination.redshift.credentials]; a second run changes nothing', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'sluice-cli-redshift-'))
     dirs.push(cwd)
@@ -117,7 +117,7 @@ describe('sluice run --destination redshift', () => {
       expect(text.includes(password), entry.name).toBe(false)
       expect(text.includes(SECRET), entry.name).toBe(false)
     }
-  }, 120_000) // two runs of the CLI as a child process: about 8 s on an idle machine
+  }, 180_000) // two runs of the CLI as a child process: about 8 s on an idle machine
 
   test('missing credentials name the settings to set', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'sluice-cli-redshift-missing-'))

@@ -22,4 +22,4 @@ export {
 } from './snowflake-dialect.ts'
 export { mapSnowflakeError, type SnowflakeErrorContext } from './snowflake-errors.ts'
 export { openSnowflakeReader, snowflakeReaderDialect } from './snowflake-reader.ts'
-export { redactCredentials, stagedSource } from './snowflake-staging.ts'
+export { redactCredentials, snowflakeUrl, stagedSource } from './snowflake-staging.ts'

@@ -10,11 +10,13 @@ import {
 } from './snowflake-credentials.ts'
 import { SNOWFLAKE_MAX_IDENTIFIER_LENGTH } from './snowflake-dialect.ts'
 import { openSnowflakeReader } from './snowflake-reader.ts'
+import { snowflakeUrl } from './snowflake-staging.ts'
 
 /**
  * What Snowflake offers here: jsonl job files (PUT + COPY INTO, or COPY INTO from a staging bucket), all
  * dispositions and merge strategies (MERGE INTO for upserts), transactions for the publish (DDL is not
- * transactional in Snowflake: it commits), 255-character identifiers, upper-cased.
+ * transactional in Snowflake: it commits), 255-character identifiers, upper-cased, text up to 16 MiB (a
+ * `VARCHAR`'s default limit; core cuts longer values and counts them in the run's warnings).
  */
 export const SNOWFLAKE_CAPABILITIES: DestinationCapabilities = {
   fileFormats: ['jsonl'],
@@ -26,17 +28,28 @@ export const SNOWFLAKE_CAPABILITIES: DestinationCapabilities = {
   maxIdentifierLength: SNOWFLAKE_MAX_IDENTIFIER_LENGTH,
   identifierCase: 'upper',
   loadsFromStage: 'optional',
+  values: { maxTextBytes: 16 * 1024 * 1024 },
 }
 
-/** COPY INTO reads `s3://` by URL; any other bucket only through a named external stage (`stage_name`). */
+/**
+ * COPY INTO reads `s3://` by URL, and Azure containers by URL with a SAS token (the account from an `abfss://` URL
+ * or `azure_storage_account_name`); any other bucket (`gs://`) only through a named external stage (`stage_name`).
+ */
 function stageCheck(params: SnowflakeConnectionParams): (stage: Stage) => void {
   return (stage) => {
     if (params.stage || stage.rootUrl.startsWith('s3://')) return
+    const credentials = params.stagingCredentials ?? stage.credentials
+    const azure = snowflakeUrl(stage.rootUrl, credentials)
+    if (azure && credentials?.azureStorageSasToken) return
     throw new SluiceError(
       'CONFIG_INVALID',
       `[snowflake] COPY INTO cannot read ${stage.rootUrl.split(':')[0]}:// staging files by URL`,
       {
-        hint: 'create an external stage on the bucket (CREATE STAGE ... URL = ... STORAGE_INTEGRATION = ...) and set stage_name to it',
+        hint: azure
+          ? 'set azure_storage_sas_token in [destination.filesystem.credentials] (read and list permissions), or create an external stage on the container and set stage_name to it'
+          : stage.rootUrl.startsWith('gs://')
+            ? 'Snowflake reads GCS only through a storage integration: create an external stage on the bucket (CREATE STAGE ... URL = ... STORAGE_INTEGRATION = ...) and set stage_name to it'
+            : 'create an external stage on the bucket (CREATE STAGE ... URL = ... STORAGE_INTEGRATION = ...) and set stage_name to it',
       },
     )
   }

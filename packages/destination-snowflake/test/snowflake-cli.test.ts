@@ -90,7 +90,7 @@ async function counts(dataset: string): Promise<Record<string, number>> {
   return out
 }
 
-describe('sluice run --destination snowflake', () => {
+describe('sluice run --destination snowflake', { timeout: 180_000 }, () => {
   test('loads every table from .sluice/secrets.toml settings; a second run changes nothing', async () => {
     const cwd = await tempCwd('sluice-cli-snowflake-')
     await mkdir(join(cwd, '.sluice'))

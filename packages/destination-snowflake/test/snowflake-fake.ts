@@ -64,6 +64,8 @@ export interface FakeSnowflakeOptions {
   buckets?: Record<string, string>
   /** The AWS key id COPY INTO must pass in CREDENTIALS for `buckets`. */
   bucketKeyId?: string
+  /** The SAS token COPY INTO must pass in CREDENTIALS for the `azure://` URLs of `buckets`. */
+  bucketSasToken?: string
   /** Named external stages: stage name → local folder (the bucket root). */
   externalStages?: Record<string, string>
   /** Statements (regex) that hang when run (not when only compiled) until the client sends an abort-request. */
@@ -107,6 +109,7 @@ export class FakeSnowflake {
       denied: options.denied ?? [],
       buckets: options.buckets ?? {},
       bucketKeyId: options.bucketKeyId ?? '',
+      bucketSasToken: options.bucketSasToken ?? '',
       externalStages: options.externalStages ?? {},
       hold: options.hold ?? /$^/,
     }
@@ -396,8 +399,10 @@ export class FakeSnowflake {
       const url = source.slice(1, -1).replace(/\\(.)/g, '$1')
       const prefix = Object.keys(this.options.buckets).find((p) => url.startsWith(p))
       if (!prefix) throw new Error(`Failure using stage area. Cause: [no such bucket ${url}]`)
-      const key = /AWS_KEY_ID = '([^']*)'/.exec(credentials ?? '')?.[1]
-      if (key !== this.options.bucketKeyId)
+      const key = url.startsWith('azure://')
+        ? /AZURE_SAS_TOKEN = '([^']*)'/.exec(credentials ?? '')?.[1] === this.options.bucketSasToken
+        : /AWS_KEY_ID = '([^']*)'/.exec(credentials ?? '')?.[1] === this.options.bucketKeyId
+      if (!key)
         throw Object.assign(
           new Error('Failure using stage area. Cause: [Access Denied (Status Code: 403)]'),
           {

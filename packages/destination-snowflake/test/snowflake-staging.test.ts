@@ -16,7 +16,7 @@ const bucketDir = await mkdtemp(join(tmpdir(), 'sluice-sf-bucket-'))
 const KEY_ID = 'AKIA-STAGING-TEST'
 const SECRET = 'staging-secret-key-42'
 
-function s3LikeStore(dir: string): FileStore {
+function urlStore(dir: string, rootUrl: string): FileStore {
   const local = localStore(dir)
   return {
     put: (k, b) => local.put(k, b),
@@ -24,10 +24,12 @@ function s3LikeStore(dir: string): FileStore {
     get: (k) => local.get(k),
     list: (p) => local.list(p),
     delete: (k) => local.delete(k),
-    url: (k) => `s3://stage-bucket/pre/${k}`,
-    rootUrl: 's3://stage-bucket/pre',
+    url: (k) => `${rootUrl}/${k}`,
+    rootUrl,
   }
 }
+const s3LikeStore = (dir: string): FileStore => urlStore(dir, 's3://stage-bucket/pre')
+const SAS = 'sv=2024-01-01&ss=b&sig=c2FzLXNpZ25hdHVyZQ%3D%3D'
 
 const staging = () =>
   filesystemStaging({
@@ -37,8 +39,12 @@ const staging = () =>
   })
 
 const fake = new FakeSnowflake({
-  buckets: { 's3://stage-bucket/pre/': bucketDir },
+  buckets: {
+    's3://stage-bucket/pre/': bucketDir,
+    'azure://lakeacc.blob.core.windows.net/stage/pre/': bucketDir,
+  },
   bucketKeyId: KEY_ID,
+  bucketSasToken: SAS,
   externalStages: { EXT_STAGE: bucketDir },
 })
 beforeAll(async () => {
@@ -138,6 +144,34 @@ describe('snowflake staging bucket', () => {
     })
     expect(await readdir(join(bucketDir, 'stg_named', 'items'))).toEqual([`${pkg.loadId}.1.jsonl.gz`])
     expect((await readRows(fake.admin, 'STG_NAMED', 'ITEMS')).length).toBe(1)
+  })
+
+  it('an Azure container is read by its azure:// URL with the SAS token, masked in messages', async () => {
+    const azure = filesystemStaging({
+      bucketUrl: 'az://stage/pre',
+      store: urlStore(bucketDir, 'az://stage/pre'),
+      compression: 'gzip',
+      credentials: { azureStorageAccountName: 'lakeacc', azureStorageSasToken: `?${SAS}` },
+    })
+    const client = await open(snowflake({ ...base(), staging: azure }), 'stg_az')
+    const pkg = await loadOnce(client, [
+      { table: items, rows: [{ id: 5, name: 'az', _sluice_load_id: 'l', _sluice_id: 'i5' }] },
+    ])
+    await client[Symbol.asyncDispose]()
+    const copy = fake.sql(/^COPY INTO "STG_AZ_STAGING"/).at(-1) as string
+    expect(copy).toContain(
+      `FROM 'azure://lakeacc.blob.core.windows.net/stage/pre/stg_az/items/' CREDENTIALS = (AZURE_SAS_TOKEN = '${SAS}') FILES = ('${pkg.loadId}.1.jsonl.gz')`,
+    )
+    expect(await readRows(fake.admin, 'STG_AZ', 'ITEMS')).toEqual([
+      { id: '5', name: 'az', _sluice_load_id: 'l', _sluice_id: 'i5' },
+    ])
+    expect(redactCredentials(copy)).not.toContain('c2FzLXNpZ25hdHVyZQ')
+    // without a token, or without the account, the destination says what to set when it is made
+    const noToken = filesystemStaging({
+      bucketUrl: 'abfss://stage@lakeacc.dfs.core.windows.net/pre',
+      store: urlStore(bucketDir, 'abfss://stage@lakeacc.dfs.core.windows.net/pre'),
+    })
+    expect(() => snowflake({ ...base(), staging: noToken })).toThrow(/azure_storage_sas_token/)
   })
 
   it('a gs:// bucket without a named stage is refused with what to do, when the destination is made', () => {

@@ -87,6 +87,14 @@ export interface TestTableRows {
   replaceRanges?: ReplaceRange[]
 }
 
+/** A refresh a test package applies (`TableLoad.recreate`, `PackageLoad.dropTables`). */
+export interface TestRefresh {
+  /** Tables dropped and created anew from the package's schema when it is published. */
+  recreate: string[]
+  /** Tables dropped when it is published (they leave the schema). */
+  dropTables: string[]
+}
+
 /** A connected client on a fresh dataset, with helpers to load hand-built packages. */
 export class Harness {
   readonly datasetName: string
@@ -147,10 +155,14 @@ export class Harness {
     return this.schema
   }
 
-  /** Adds or replaces tables in the schema and migrates; returns the changes. */
-  async migrate(tables: Table[]): Promise<SchemaChange[]> {
+  /**
+   * Adds or replaces tables in the schema and migrates; returns the changes. `dropped` tables leave the schema
+   * first (as a refresh that drops them does), and tables replaced from it are new tables again.
+   */
+  async migrate(tables: Table[], dropped: readonly string[] = []): Promise<SchemaChange[]> {
     const changes: SchemaChange[] = []
     const next: Schema = structuredClone(this.schema)
+    for (const name of dropped) delete next.tables[name]
     for (const t of tables) {
       const old = next.tables[t.name]
       if (!old) changes.push({ kind: 'add-table', table: t })
@@ -179,12 +191,19 @@ export class Harness {
   }
 
   /** Builds the package for these tables. */
-  packageOf(loadId: string, tables: TestTableRows[], state?: StoredState): PackageLoad {
+  packageOf(
+    loadId: string,
+    tables: TestTableRows[],
+    state?: StoredState,
+    refresh?: TestRefresh,
+  ): PackageLoad {
     const pkg: PackageLoad = {
       loadId,
       schema: this.schema,
       tables: tables.map((t) => {
         const table = this.schema.tables[t.table.name] ?? t.table
+        if (refresh?.recreate.includes(table.name))
+          return { table, disposition: 'replace' as const, recreate: true, rows: t.rows.length }
         return {
           table,
           disposition: table.writeDisposition,
@@ -194,15 +213,27 @@ export class Harness {
           rows: t.rows.length,
         }
       }),
+      ...(refresh?.dropTables.length ? { dropTables: refresh.dropTables } : {}),
     }
     if (state) pkg.state = state
     return pkg
   }
 
-  /** Writes job files and runs startLoad + load for every table with rows; returns the package. */
-  async startAndLoad(loadId: string, tables: TestTableRows[], state?: StoredState): Promise<PackageLoad> {
-    await this.migrate(tables.map((t) => t.table))
-    const pkg = this.packageOf(loadId, tables, state)
+  /**
+   * Writes job files and runs startLoad + load for every table with rows; returns the package. With `refresh`,
+   * the recreated and dropped tables leave the schema before the package's tables are added to it.
+   */
+  async startAndLoad(
+    loadId: string,
+    tables: TestTableRows[],
+    state?: StoredState,
+    refresh?: TestRefresh,
+  ): Promise<PackageLoad> {
+    await this.migrate(
+      tables.map((t) => t.table),
+      refresh ? [...refresh.recreate, ...refresh.dropTables] : [],
+    )
+    const pkg = this.packageOf(loadId, tables, state, refresh)
     await this.client.startLoad(pkg)
     let i = 0
     for (const t of tables) {

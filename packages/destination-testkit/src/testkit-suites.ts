@@ -7,7 +7,9 @@ import type {
 } from '@sluice/core/destination'
 import { expect } from 'vitest'
 import { child, type Harness, makeTable, row } from './testkit-harness.ts'
+import { integritySuites } from './testkit-integrity.ts'
 import { readerSuite } from './testkit-reader-suite.ts'
+import { refreshSuite } from './testkit-refresh.ts'
 import { suiteRegistrar } from './testkit-register.ts'
 import { TYPE_COLUMNS, TYPE_ROWS } from './testkit-type-cases.ts'
 import type { DestinationUnderTest, TestDestinationOptions } from './testkit-types.ts'
@@ -32,6 +34,9 @@ export const SUITE_NAMES: readonly string[] = [
   'state',
   'resume',
   'identifiers',
+  'merge duplicates',
+  'values',
+  'refresh',
   'reader',
 ]
 
@@ -585,6 +590,9 @@ export function testDestination(d: DestinationUnderTest, options: TestDestinatio
       expect(rows).toEqual([Object.fromEntries(odd.map((n, i) => [n, `v${i}'"`]))])
     })
   })
+
+  integritySuites(suite, needMerge)
+  suite('refresh', needReplace, (t) => refreshSuite(t, { row, child, read }))
 
   readerSuite(register, options)
 }

@@ -37,8 +37,10 @@ describe('pnpm new:destination', () => {
 
   it('copies the template under the new name, in file names and contents', async () => {
     const { stdout } = await generate('acme', '--dir', target)
-    expect(stdout).toContain('wrote 13 files')
+    expect(stdout).toContain('wrote 15 files')
     expect(await files(target)).toEqual([
+      'CHANGELOG.md',
+      'LICENSE',
       'README.md',
       'package.json',
       'src/acme-client.ts',
@@ -60,6 +62,14 @@ describe('pnpm new:destination', () => {
     expect(pkg.name).toBe('@sluice/destination-acme')
     expect(pkg.private).toBeUndefined()
     expect(pkg.peerDependencies['@sluice/core']).toBe('workspace:^')
+    // what publishing needs comes along: the licence, the tarball's files, provenance, the prepack build
+    expect(await readFile(join(target, 'LICENSE'), 'utf8')).toBe(
+      await readFile(join(root, 'LICENSE'), 'utf8'),
+    )
+    expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'LICENSE', 'CHANGELOG.md']))
+    expect(pkg.publishConfig).toEqual({ access: 'public', provenance: true })
+    expect(pkg.repository.directory).toBe('packages/destination-acme')
+    expect(pkg.scripts.prepack).toMatch(/\.ci\/prepack\.mjs$/)
     expect(JSON.parse(await readFile(join(target, 'tsconfig.json'), 'utf8')).extends).toBe(
       '../../../tsconfig.base.json',
     )
@@ -81,8 +91,9 @@ describe('pnpm new:destination', () => {
     const { stdout } = await run(bin('vitest'), ['run', '--reporter=verbose'], { cwd: target, env })
     expect(stdout).toContain('acme: identifiers > spaces, quotes, unicode')
     expect(stdout).toContain('acme: merge scd2 > retires missing and changed rows')
+    expect(stdout).toContain('acme: refresh > a refreshed table keeps its old rows until complete()')
     expect(stdout).toContain('acme: reader > every write fails with READ_ONLY and changes nothing')
-    expect(stdout).toMatch(/Tests\s+32 passed \(32\)/)
+    expect(stdout).toMatch(/Tests\s+38 passed \(38\)/)
   }, 240_000)
 
   it('refuses a folder that exists and a name it cannot use', async () => {

@@ -50,6 +50,11 @@ export interface ClockodoConfig {
    * (`SOURCES__CLOCKODO__MAX_ATTEMPTS`). Default 5 (the HTTP client's default).
    */
   maxAttempts?: number
+  /**
+   * Cap of one response body in bytes, compressed and decoded (`SOURCES__CLOCKODO__MAX_RESPONSE_BYTES`); a larger
+   * body fails the run with `HTTP_TOO_LARGE`. Default 67108864 (64 MiB; an entries page of 1,000 is about 1 MB).
+   */
+  maxResponseBytes?: number
   /** Extra listener for HTTP progress events (the runner's `ctx.emit` receives them too). */
   emit?: (event: PipelineEvent) => void
 }
@@ -238,6 +243,14 @@ export function validateClockodoConfig(input: Partial<ClockodoConfig>): Clockodo
   if (timeoutMs !== undefined) config.timeoutMs = timeoutMs
   const maxAttempts = checkInt(input.maxAttempts, 1, 100, 'SOURCES__CLOCKODO__MAX_ATTEMPTS', 'max_attempts')
   if (maxAttempts !== undefined) config.maxAttempts = maxAttempts
+  const maxResponseBytes = checkInt(
+    input.maxResponseBytes,
+    1024,
+    2 ** 31,
+    'SOURCES__CLOCKODO__MAX_RESPONSE_BYTES',
+    'max_response_bytes',
+  )
+  if (maxResponseBytes !== undefined) config.maxResponseBytes = maxResponseBytes
   if (startDate !== undefined) config.startDate = startDate
   if (endDate !== undefined) config.endDate = endDate
   if (resources !== undefined) config.resources = resources

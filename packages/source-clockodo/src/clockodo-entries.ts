@@ -64,6 +64,7 @@ export async function* readEntries(
             // on a page worker when the pipeline has them: the rows stay there, only their ids come here
             reader: ctx.pageReader ?? pageReaderHere,
             key: 'id',
+            warn: (message) => ctx.warn(message),
             onPage: (_page, rows, total) => {
               windowPages[i] = Math.max(windowPages[i]!, total ?? 1)
               const totalPages = windowPages.reduce((a, b) => a + b, 0)

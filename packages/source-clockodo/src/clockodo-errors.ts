@@ -1,4 +1,12 @@
-import { isHttpError, isSluiceError, SluiceError } from '@sluice/core'
+import { HttpError, isHttpError, isSluiceError, SluiceError } from '@sluice/core'
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin
+  } catch {
+    return undefined
+  }
+}
 
 function routeOf(url: string, baseUrl: string): string {
   const withoutQuery = url.split('?')[0] ?? url
@@ -10,8 +18,10 @@ function routeOf(url: string, baseUrl: string): string {
  * - 401 → `AUTH_FAILED` (credentials rejected; where to get an API key),
  * - 403 → `RESOURCE_SKIPPED` (the runner skips the resource with a warning), or `RESOURCE_FORBIDDEN` when strict,
  * - 410 → `ROUTE_RETIRED` naming the route,
- * - 404 on a route marked `unconfirmed` → `RESOURCE_SKIPPED` (or `RESOURCE_NOT_FOUND` when strict).
- * Other errors pass through unchanged. Messages carry the API user (an e-mail), never the key.
+ * - 404 on a route marked `unconfirmed` → `RESOURCE_SKIPPED` (or `RESOURCE_NOT_FOUND` when strict),
+ * - `HTTP_TOO_LARGE` → the same, saying which setting raises the cap.
+ * An error status from another origin than the base URL's (after a redirect: sent without credentials) says so
+ * and how to set the base URL; other errors pass through unchanged. Messages carry the API user (an e-mail), never the key.
  */
 export function mapClockodoError(
   error: unknown,
@@ -24,7 +34,25 @@ export function mapClockodoError(
     unconfirmed?: boolean
   },
 ): unknown {
+  if (isSluiceError(error, 'HTTP_TOO_LARGE')) {
+    const message = error.hint ? error.message.slice(0, -(error.hint.length + 2)) : error.message
+    return new SluiceError('HTTP_TOO_LARGE', `[clockodo] ${message}`, {
+      cause: error,
+      hint: 'if Clockodo really sends pages this large, set SOURCES__CLOCKODO__MAX_RESPONSE_BYTES (or max_response_bytes in [sources.clockodo] of .sluice/config.toml) higher than the default 67108864; check SOURCES__CLOCKODO__BASE_URL too',
+    })
+  }
   if (!isHttpError(error)) return error
+  const origin = originOf(error.url)
+  if (origin !== originOf(info.baseUrl)) {
+    // an answer from another origin (after a redirect), which got no credentials: not "rejected credentials"
+    const message = error.hint ? error.message.slice(0, -(error.hint.length + 2)) : error.message
+    return new HttpError(`[clockodo] ${message}`, {
+      status: error.status,
+      url: error.url,
+      cause: error,
+      hint: `Clockodo redirected to ${origin}, which gets no API user or key from sluice (they go only to the base URL's origin); if Clockodo moved, set SOURCES__CLOCKODO__BASE_URL to its new address`,
+    })
+  }
   const route = routeOf(error.url, info.baseUrl) || info.path
   if (error.status === 401) {
     return new SluiceError(

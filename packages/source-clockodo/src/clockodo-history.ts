@@ -59,7 +59,7 @@ export function createClockodoHistory(options: ClockodoHistoryOptions): Clockodo
         fetchPages(
           client,
           { resource, path: '/v3/users', params: {}, pageSize: 1000, dataKeys: ['data', 'users'] },
-          { signal: ctx.signal, lookahead },
+          { signal: ctx.signal, lookahead, warn: (message) => ctx.warn(message) },
         ),
       ) as Promise<ClockodoUser[]>
       list.catch(() => {})

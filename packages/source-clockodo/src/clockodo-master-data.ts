@@ -18,6 +18,7 @@ export async function* readMasterData(
     {
       signal: ctx.signal,
       lookahead: source.lookahead,
+      warn: (message) => ctx.warn(message),
       onPage: (page, rows, totalPages) =>
         ctx.emit({ type: 'page', resource: e.name, page, rows, ...(totalPages ? { totalPages } : {}) }),
     },

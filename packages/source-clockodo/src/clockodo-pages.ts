@@ -103,7 +103,7 @@ export function clockodoPaginator(req: Pick<ListRequest, 'path' | 'dataKeys' | '
         ? request
         : pages.first({ ...request, params: { ...request.params, items_per_page: req.pageSize } }),
     next: (page) => (ends(page) ? undefined : pages.next(page)),
-    remaining: (page) => (ends(page) ? [] : pages.remaining(page)),
+    remaining: (page, max) => (ends(page) ? [] : pages.remaining(page, max)),
   }
 }
 
@@ -120,6 +120,8 @@ export interface ListPagesOptions {
   lookahead: number
   /** Called for every page read: its number, its rows, and the number of pages when known. */
   onPage?: (page: number, rows: number, total?: number) => void
+  /** Told when the pages end early: a page with the same rows as the page before (the API ignored `page`). */
+  warn?: (message: string) => void
 }
 
 /**
@@ -144,6 +146,7 @@ export async function* fetchPages(
       signal: AbortSignal.any([options.signal]),
       resource: req.resource,
       prefetch: Math.min(options.lookahead, MAX_LIST_PREFETCH),
+      ...(options.warn ? { onWarning: options.warn } : {}),
     },
   )
   let total: number | undefined
@@ -211,6 +214,15 @@ export async function* fetchParsedPages<P extends ParsedPage>(
     if (first.count > 0) yield first
     if (isLastPage(paging, first.count)) return
     const last = paging!.count_pages
+    if (last > MAX_PAGES) {
+      throw new SluiceError(
+        'PAGINATION_LIMIT',
+        `[clockodo] GET ${req.path} says there are ${last} pages, more than ${MAX_PAGES}`,
+        {
+          hint: 'check SOURCES__CLOCKODO__BASE_URL (is this Clockodo?); a shorter window_days asks for fewer pages',
+        },
+      )
+    }
     let next = 2
     const launch = (): void => {
       const p = get(next++)
@@ -218,16 +230,36 @@ export async function* fetchParsedPages<P extends ParsedPage>(
       pending.push(p)
     }
     while (next <= last && pending.length < options.lookahead) launch()
+    let previous: P = first
     for (let page = 2; pending.length > 0; page++) {
       const body = await pending.shift()!
       options.onPage?.(page, body.count, last)
       if (body.count === 0) return
+      if (sameKeys(previous, body)) {
+        options.warn?.(
+          `[clockodo] ${req.resource}: page ${page} of GET ${req.path} has the same rows as page ${page - 1}; the API seems to ignore the page parameter, so the pages end here`,
+        )
+        return
+      }
       yield body
+      previous = body
       if (next <= last) launch()
     }
   } finally {
     if (pending.length > 0) local.abort(new Error('stopped reading pages'))
   }
+}
+
+/** Pages one list may have; Clockodo's largest lists have far fewer (1,000 entries per page, windows of 92 days). */
+const MAX_PAGES = 100_000
+
+/** True for two pages with the same non-empty list of row keys (the same page served twice). */
+function sameKeys(a: ParsedPage, b: ParsedPage): boolean {
+  const x = a.keys
+  const y = b.keys
+  if (!x || !y || x.length === 0 || x.length !== y.length) return false
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i] || x[i] === undefined) return false
+  return true
 }
 
 /**

@@ -1,4 +1,5 @@
 import type {
+  Auth,
   Clock,
   HttpClient,
   ParsedPage,
@@ -73,19 +74,38 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
     general,
   )
 
+  // The user, the key and the application header (which holds a contact e-mail, by default the user's) identify the
+  // account: the client sends them only to the base URL's origin (never along a redirect to another host, on this
+  // thread or on page workers). Only the key is a secret to redact.
+  const auth: Auth = {
+    secrets: [config.apiKey],
+    apply: ({ headers }) => {
+      headers.set('X-ClockodoApiUser', config.apiUser)
+      headers.set('X-ClockodoApiKey', config.apiKey)
+      headers.set('X-Clockodo-External-Application', config.externalApplication!)
+    },
+  }
+  /** Responses with invalid UTF-8 per resource run, reported as one warning at its end. */
+  const texts = new WeakMap<ResourceContext, { responses: number; replaced: number }>()
   const clientFor = (ctx: ResourceContext, limiter: RateLimiter): HttpClient =>
     createHttpClient({
       baseUrl,
       headers: {
-        'X-ClockodoApiUser': config.apiUser,
-        'X-Clockodo-External-Application': config.externalApplication!,
         'X-ClockodoEnableIsoUtcDateTimes': '1',
         'Accept-Language': 'en',
         Accept: 'application/json',
       },
-      auth: { type: 'api_keys', headers: { 'X-ClockodoApiKey': config.apiKey } },
+      auth,
       secrets: [config.apiKey],
       rateLimit: limiter,
+      invalidUtf8: config.strict || ctx.strict ? 'error' : 'replace',
+      onInvalidUtf8: ({ replaced }) => {
+        const t = texts.get(ctx) ?? { responses: 0, replaced: 0 }
+        t.responses++
+        t.replaced += replaced
+        texts.set(ctx, t)
+      },
+      ...(config.maxResponseBytes !== undefined ? { maxResponseBytes: config.maxResponseBytes } : {}),
       emit: (e: PipelineEvent) => {
         ctx.emit(e)
         config.emit?.(e)
@@ -147,6 +167,13 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
             strict: config.strict ?? false,
             unconfirmed: e.unconfirmed ?? false,
           })
+        } finally {
+          const t = texts.get(ctx)
+          if (t) {
+            ctx.warn(
+              `[clockodo] ${e.name}: ${t.replaced} character${t.replaced === 1 ? '' : 's'} in ${t.responses} response${t.responses === 1 ? '' : 's'} were not valid UTF-8 and were loaded as U+FFFD (run with --strict to fail instead)`,
+            )
+          }
         }
       },
     }

@@ -63,7 +63,7 @@ export async function* readWorkTimes(
               },
               dataKeys: e.dataKeys,
             },
-            { signal: ctx.signal, lookahead: 1 },
+            { signal: ctx.signal, lookahead: 1, warn: (message) => ctx.warn(message) },
           ),
         ),
       )

@@ -34,7 +34,7 @@ export async function* readYearSweep(
       fetchPages(
         client,
         { resource: e.name, path: e.path, params, pageSize: e.pageSize, dataKeys: e.dataKeys },
-        { signal: ctx.signal, lookahead: 2 },
+        { signal: ctx.signal, lookahead: 2, warn: (message) => ctx.warn(message) },
       ),
     )
   const tasks: (() => Promise<{ year: number | undefined; rows: object[] }>)[] = []

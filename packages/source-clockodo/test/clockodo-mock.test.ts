@@ -1,9 +1,5 @@
-import {
-  type ClockodoAccount,
-  clockodoHandlers,
-  createClockodoAccount,
-  DEFAULT_CREDENTIALS,
-} from '@sluice/clockodo-mock'
+import { type ClockodoAccount, createClockodoAccount, DEFAULT_CREDENTIALS } from '@sluice/clockodo-mock'
+import { clockodoHandlers } from '@sluice/clockodo-mock/msw'
 import type { ReplaceRange, ResourceState } from '@sluice/core'
 import { http } from 'msw'
 import { setupServer } from 'msw/node'

@@ -8,6 +8,31 @@ export interface StageCredentials {
   awsAccessKeyId?: string | undefined
   awsSecretAccessKey?: string | undefined
   sessionToken?: string | undefined
+  /** The Azure storage account of an `az://` stage (an `abfss://container@account...` URL names its own). */
+  azureStorageAccountName?: string | undefined
+  /** A SAS token for an Azure stage (Snowflake's `AZURE_SAS_TOKEN`, Databricks' inline credential). */
+  azureStorageSasToken?: string | undefined
+}
+
+/** Where an Azure blob is: storage account, container and blob path (see {@link azureBlobLocation}). */
+export interface AzureBlobLocation {
+  account: string
+  container: string
+  /** The blob path inside the container, without a leading `/` (may be `''`). */
+  path: string
+}
+
+/**
+ * Takes a staged file's Azure URL apart: `az://container/path`, `azure://`, `abfs://` or
+ * `abfss://container@account.dfs.core.windows.net/path`. The account of a URL that does not name one is
+ * `accountName`. `undefined` for other URLs, or when the account is not known.
+ */
+export function azureBlobLocation(url: string, accountName?: string): AzureBlobLocation | undefined {
+  const m = /^(?:az|azure|abfss?):\/\/([^/@]+)(?:@([^./]+)[^/]*)?(?:\/(.*))?$/i.exec(url)
+  if (!m) return undefined
+  const account = m[2] ?? accountName
+  if (!account) return undefined
+  return { account, container: m[1] as string, path: (m[3] ?? '').replace(/^\/+/, '') }
 }
 
 /** A job file uploaded to a {@link Stage}. */

@@ -1,5 +1,6 @@
 import type { ConfigTable } from '../config/config-resolve.ts'
 import type { PipelineEvent } from '../events.ts'
+import type { ValueLimits } from '../normalize/normalize-types.ts'
 import type {
   MergeStrategy,
   ReplaceRange,
@@ -37,11 +38,25 @@ export interface DestinationCapabilities {
    */
   identifierCase: 'lower' | 'upper' | 'preserve'
   /**
+   * Whether `LoadJobResult.rows` is the number of rows the destination took from the job file (counted by the
+   * engine: COPY's row count, DuckDB's changed rows, a load job's output rows). Core compares it with the rows
+   * the job file holds and fails the job (`LOAD_ROWS_MISMATCH`, its package aborted) when they differ, so a
+   * silently dropped row never passes as loaded. `false` for a destination that cannot tell: core skips the
+   * check. Default true.
+   */
+  countsLoadedRows?: boolean
+  /**
    * Whether the destination loads job files from a stage (a bucket the filesystem destination writes, see
    * `Stage`): `optional` = it can, when one is configured (`sqlDestination({ staging })`); `required` = it
    * cannot load without one. Absent: it never loads from a stage, and configuring one is an error.
    */
   loadsFromStage?: 'optional' | 'required'
+  /**
+   * Values the destination cannot store, beyond the limits core applies for every destination (see
+   * `ValueLimits`): core cleans them (or moves them to a variant column) while it normalizes, and counts them in
+   * the run's warnings. Default: none beyond core's.
+   */
+  values?: ValueLimits
 }
 
 /** A table's schema as stored with a load (`_sluice_version`). */
@@ -83,6 +98,7 @@ export interface LoadJob {
   /** Absolute path of the job file on the local disk. */
   file: string
   format: FileFormat
+  /** Rows in the job file. The destination MUST return the rows it took in {@link LoadJobResult.rows}. */
   rows: number
   /**
    * True when the job loads while the package is still being extracted, so the runner's own thread is busy: a
@@ -94,6 +110,10 @@ export interface LoadJob {
 
 /** The outcome of a load job. */
 export interface LoadJobResult {
+  /**
+   * Rows the destination took, as the engine counted them (not `LoadJob.rows` echoed back): core fails the job
+   * when they differ from the job file's rows, unless `capabilities.countsLoadedRows` is false.
+   */
   rows: number
   /** Where the data went (a table name or file URL), for the load info. */
   location?: string
@@ -109,6 +129,15 @@ export interface TableLoad {
   replaceRanges?: readonly ReplaceRange[]
   /** Rows loaded for this table in the package (0 for a replace with no rows = empty the table). */
   rows: number
+  /**
+   * A refresh dropped this table (`RunOptions.refresh`: `drop_sources`, `drop_resources`): `complete()` MUST drop
+   * it and create it anew from `PackageLoad.schema` (old columns and types gone) with the package's rows, when it
+   * publishes the package. Until that commits, readers MUST see the old table and its rows: a run killed before
+   * it leaves the old data. With transactional DDL the drop is part of the publish transaction; without it, as
+   * late as possible (e.g. a clone that replaces the table in one statement). `disposition` is `replace`.
+   * `startLoad` sees it too (staging tables must get the new columns). Only for clients with `dropTables`.
+   */
+  recreate?: boolean
 }
 
 /** The package being loaded: opened by `startLoad`, published by `complete`. */
@@ -117,6 +146,11 @@ export interface PackageLoad {
   /** The schema after this package (what `_sluice_version` must hold). */
   schema: Schema
   tables: readonly TableLoad[]
+  /**
+   * Tables (and their child tables) a refresh dropped that the package does not load again: `complete()` MUST
+   * drop them when it publishes the package, like {@link TableLoad.recreate}, not before.
+   */
+  dropTables?: readonly string[]
   /** State to store with the data; absent when unchanged. */
   state?: StoredState
 }
@@ -170,7 +204,11 @@ export interface DestinationClient extends AsyncDisposable {
   load(job: LoadJob, signal: AbortSignal): Promise<LoadJobResult>
   /** Publishes the package: replace/merge follow-ups, state, schema version, and `_sluice_loads` last. */
   complete(load: PackageLoad): Promise<void>
-  /** Drops tables (and their child tables) from the dataset. */
+  /**
+   * Drops tables (and their child tables) from the dataset at once (`Pipeline.drop`). A client that has it also
+   * drops and recreates tables at publish for a refresh (see {@link TableLoad.recreate}); without it a refresh
+   * empties the tables instead.
+   */
   dropTables?(tables: readonly string[]): Promise<void>
   /** Where the data lives, for the load info (e.g. a file path or `postgres://host/db`), without secrets. */
   readonly location: string

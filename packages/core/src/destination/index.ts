@@ -14,7 +14,13 @@ export type {
   ReaderQueryOptions,
   SqlReader,
 } from './destination-reader.ts'
-export type { Stage, StageCredentials, StagedFile } from './destination-stage.ts'
+export {
+  type AzureBlobLocation,
+  azureBlobLocation,
+  type Stage,
+  type StageCredentials,
+  type StagedFile,
+} from './destination-stage.ts'
 export type {
   Destination,
   DestinationCapabilities,

@@ -1,4 +1,5 @@
 import { redact, SluiceError } from '../errors.ts'
+import { BodyTooLargeError, decodeLenient, readStream } from './http-body.ts'
 import { systemClock } from './http-clock.ts'
 import type { Auth, AuthConfig, Clock } from './http-types.ts'
 
@@ -98,6 +99,9 @@ export function authQueryParam(auth: Auth): string | undefined {
   return (auth as { queryParam?: string }).queryParam
 }
 
+/** Cap of a token endpoint's answer: 1 MiB. */
+const TOKEN_RESPONSE_BYTES = 1024 * 1024
+
 type OAuthConfig = Extract<AuthConfig, { type: 'oauth2_client_credentials' }>
 
 /** OAuth2 client-credentials grant with a cached token that is refreshed shortly before it expires. */
@@ -167,7 +171,14 @@ class OAuth2ClientCredentials implements Auth {
     const started = this.clock.now()
     let res: Response
     try {
-      res = await doFetch(c.accessTokenUrl, { method: 'POST', headers, body: form.toString(), signal: sig })
+      // redirects are not followed: the form carries the client secret, and a 307 would take it along
+      res = await doFetch(c.accessTokenUrl, {
+        method: 'POST',
+        headers,
+        body: form.toString(),
+        signal: sig,
+        redirect: 'manual',
+      })
     } catch (cause) {
       if (signal?.aborted) throw signal.reason
       throw new SluiceError(
@@ -180,7 +191,29 @@ class OAuth2ClientCredentials implements Auth {
         },
       )
     }
-    const text = await res.text()
+    if ((res.status >= 300 && res.status < 400) || res.type === 'opaqueredirect') {
+      await res.body?.cancel().catch(() => undefined)
+      throw new SluiceError(
+        'HTTP_AUTH',
+        `the OAuth2 token endpoint ${safeUrl(c.accessTokenUrl)} answered a redirect (HTTP ${res.status}${res.headers.get('location') ? ` to ${safeUrl(new URL(res.headers.get('location')!, c.accessTokenUrl).href)}` : ''}); sluice does not send the client secret on`,
+        { hint: 'set accessTokenUrl to the final URL of the token endpoint' },
+      )
+    }
+    let text: string
+    try {
+      text = decodeLenient(await readStream(res.body, TOKEN_RESPONSE_BYTES))
+    } catch (cause) {
+      if (signal?.aborted) throw signal.reason
+      throw new SluiceError(
+        'HTTP_AUTH',
+        `reading the answer of the OAuth2 token endpoint ${safeUrl(c.accessTokenUrl)} failed${cause instanceof BodyTooLargeError ? `: it is larger than ${TOKEN_RESPONSE_BYTES} bytes` : ''}`,
+        {
+          cause: scrub(cause, this.secrets),
+          transient: !(cause instanceof BodyTooLargeError),
+          hint: 'check accessTokenUrl',
+        },
+      )
+    }
     let body: { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown }
     try {
       body = JSON.parse(text)

@@ -1,8 +1,9 @@
 import { HttpResponse, http } from 'msw'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import corePackage from '../../package.json' with { type: 'json' }
 import type { PipelineEvent } from '../events.ts'
-import { parsePageHere } from '../page-workers/page-parse.ts'
+import { pageReaderHere, parsePageHere } from '../page-workers/page-parse.ts'
 import { createManualClock } from '../testing/manual-clock.ts'
 import { createHttpClient } from './http-client.ts'
 import { isHttpError } from './http-error.ts'
@@ -64,7 +65,8 @@ describe('request building', () => {
     expect(seen?.searchParams.has('none')).toBe(false)
     expect(headers?.get('x-app')).toBe('a')
     expect(headers?.get('x-req')).toBe('b')
-    expect(headers?.get('user-agent')).toMatch(/^sluice\//)
+    // the version comes from package.json when the module loads, so a release changes it without a code edit
+    expect(headers?.get('user-agent')).toBe(`sluice/${corePackage.version}`)
   })
 
   it('sends JSON bodies and accepts absolute URLs', async () => {
@@ -248,5 +250,53 @@ describe('decoding and status errors', () => {
     const { c, clock } = client()
     const err = await clock.run(c.request({ path: 'x' })).catch((e) => e)
     expect(err.message).toContain('Array expected.')
+  })
+})
+
+describe('bodies that are not UTF-8', () => {
+  const LATIN1 = new Uint8Array([
+    ...new TextEncoder().encode('{"name":"Caf'),
+    0xe9,
+    ...new TextEncoder().encode(' \ufffd"}'),
+  ])
+
+  it('decodes them with U+FFFD and reports the count (a warning event by default)', async () => {
+    server.use(
+      http.get(
+        `${BASE}/latin1`,
+        () => new HttpResponse(LATIN1, { headers: { 'content-type': 'application/json' } }),
+      ),
+    )
+    const { c, clock, events } = client()
+    const res = await clock.run(c.request({ path: 'latin1' }))
+    // the U+FFFD the body really holds is not counted
+    expect(res.body).toEqual({ name: 'Caf\ufffd \ufffd' })
+    expect(events.filter((e) => e.type === 'warning')).toEqual([
+      { type: 'warning', message: `${BASE}/latin1: 1 character was not valid UTF-8 and became U+FFFD` },
+    ])
+    const told: unknown[] = []
+    const parsed = client({ onInvalidUtf8: (bad) => told.push(bad) })
+    await parsed.clock.run(parsed.c.request({ path: 'latin1' }, { reader: pageReaderHere({}) }))
+    expect(told).toEqual([{ url: `${BASE}/latin1`, replaced: 1 }])
+    expect(parsed.events.filter((e) => e.type === 'warning')).toEqual([])
+  })
+
+  it("fails with HTTP_ENCODING, without a retry, when invalidUtf8 is 'error'", async () => {
+    let calls = 0
+    server.use(
+      http.get(`${BASE}/latin1`, () => {
+        calls++
+        return new HttpResponse(LATIN1)
+      }),
+    )
+    const { c, clock } = client({ invalidUtf8: 'error' })
+    for (const reader of [undefined, pageReaderHere({})]) {
+      const error = await clock.run(c.request({ path: 'latin1' }, reader ? { reader } : {})).catch((e) => e)
+      expect(error).toMatchObject({ code: 'HTTP_ENCODING', transient: false })
+      expect(error.message).toContain(
+        `GET ${BASE}/latin1 answered with a body that is not valid UTF-8 (1 invalid character)`,
+      )
+    }
+    expect(calls).toBe(2)
   })
 })

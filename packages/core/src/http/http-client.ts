@@ -1,14 +1,22 @@
+import corePackage from '../../package.json' with { type: 'json' }
 import { SluiceError } from '../errors.ts'
 import type { PipelineEvent } from '../events.ts'
 import { authQueryParam, base64Utf8, createAuth } from './http-auth.ts'
+import {
+  BodyTooLargeError,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  invalidTextError,
+  tooLargeError,
+} from './http-body.ts'
 import { systemClock } from './http-clock.ts'
-import { BodyDecodeError, bodySnippet, HttpError } from './http-error.ts'
+import { bodySnippet } from './http-error.ts'
+import { type Exchange, type Exchanged, exchange, isRedirect, redirectTarget } from './http-exchange.ts'
+import { isCredentialHeader, type OriginPolicy, originPolicy, stripQueryCredentials } from './http-origins.ts'
 import { buildUrl } from './http-query.ts'
 import { redactUrl } from './http-redact.ts'
-import { apiMessage, DEFAULT_RETRY_STATUS, parseRetryAfter, statusHint, tryJson } from './http-status.ts'
+import { DEFAULT_RETRY_STATUS, parseRetryAfter, statusError } from './http-status.ts'
 import type {
   Auth,
-  BodyReader,
   Clock,
   HttpClient,
   HttpClientOptions,
@@ -19,8 +27,11 @@ import type {
 } from './http-types.ts'
 import { createRateLimiter } from './rate-limiter.ts'
 
-/** The version in the default user agent. */
-export const SLUICE_VERSION = '0.1.0'
+/** The version in the default user agent: this package's, read from its package.json. */
+export const SLUICE_VERSION: string = corePackage.version
+
+/** Redirects one request follows at most (as `fetch` does). */
+const DEFAULT_MAX_REDIRECTS = 20
 
 function isLimiter(x: unknown): x is RateLimiter {
   return typeof (x as RateLimiter | undefined)?.acquire === 'function'
@@ -33,6 +44,14 @@ class TimeoutSignal extends Error {
   }
 }
 
+/** What a hop needs besides its URL. */
+interface Hop {
+  method: string
+  body: string | undefined
+  /** `Authorization: Basic ...` from the userinfo of the request's URL (sent to trusted origins only). */
+  basic: string | undefined
+}
+
 class Client implements HttpClient {
   readonly limiter: RateLimiter
   private readonly auth: Auth | undefined
@@ -40,16 +59,28 @@ class Client implements HttpClient {
   private readonly o: HttpClientOptions
   private readonly retryable: (status: number) => boolean
   private readonly secretParams: string[]
+  private readonly policy: OriginPolicy
+  private readonly maxBytes: number
   private active = 0
   private readonly urlSecrets = new Set<string>()
 
   constructor(options: HttpClientOptions) {
-    if (typeof options.baseUrl !== 'string' || !/^https?:\/\//i.test(options.baseUrl)) {
+    let policy: OriginPolicy | undefined
+    if (typeof options.baseUrl === 'string' && /^https?:\/\//i.test(options.baseUrl)) {
+      try {
+        policy = originPolicy(options.baseUrl, options.allowedHosts)
+      } catch (e) {
+        if (e instanceof SluiceError) throw e
+      }
+    }
+    if (!policy) {
       throw new SluiceError('CONFIG_INVALID', `client.baseUrl must be an absolute http(s) URL`, {
         hint: 'e.g. https://my.clockodo.com/api',
       })
     }
+    this.policy = policy
     this.o = options
+    this.maxBytes = positive(options.maxResponseBytes, 'maxResponseBytes') ?? DEFAULT_MAX_RESPONSE_BYTES
     this.clock = options.clock ?? systemClock
     this.auth = options.auth
       ? createAuth(options.auth, { fetch: options.fetch, clock: this.clock })
@@ -90,6 +121,61 @@ class Client implements HttpClient {
     this.o.emit?.(e)
   }
 
+  private safe(url: URL): string {
+    return redactUrl(url, this.secrets(), this.secretParams)
+  }
+
+  /** Removes userinfo from `url` (fetch refuses it) and returns it as HTTP Basic, unless auth is configured. */
+  private userinfo(url: URL): string | undefined {
+    if (!url.username && !url.password) return undefined
+    const user = decodeURIComponent(url.username)
+    const pass = decodeURIComponent(url.password)
+    if (pass) this.urlSecrets.add(pass)
+    url.username = ''
+    url.password = ''
+    return this.auth ? undefined : `Basic ${base64Utf8(`${user}:${pass}`)}`
+  }
+
+  /**
+   * The headers of one hop to `url`. Credentials (auth, Basic from userinfo, credential headers, auth query
+   * parameters) only when the policy trusts the URL's origin; for any other origin they are left out.
+   */
+  private async headersFor(url: URL, req: HttpRequest, hop: Hop, signal?: AbortSignal): Promise<Headers> {
+    const trusted = this.policy.trusts(url)
+    const headers = new Headers()
+    if (hop.basic) headers.set('Authorization', hop.basic)
+    headers.set('accept', 'application/json')
+    headers.set('user-agent', this.o.userAgent ?? `sluice/${SLUICE_VERSION}`)
+    for (const [k, v] of Object.entries(this.o.headers ?? {})) headers.set(k, v)
+    for (const [k, v] of Object.entries(req.headers ?? {}))
+      if (v !== undefined && v !== null) headers.set(k, v)
+    if (hop.body !== undefined && !headers.has('content-type'))
+      headers.set('content-type', 'application/json')
+    if (trusted) {
+      await this.auth?.apply({ url, headers }, signal)
+      return headers
+    }
+    const secrets = this.secrets()
+    for (const [k, v] of [...headers]) if (isCredentialHeader(k, v, secrets)) headers.delete(k)
+    stripQueryCredentials(url, this.secretParams, secrets)
+    return headers
+  }
+
+  /** Like {@link headersFor}, with an auth failure as `HTTP_AUTH` (secrets removed). */
+  private async prepare(url: URL, req: HttpRequest, hop: Hop, signal?: AbortSignal): Promise<Headers> {
+    try {
+      return await this.headersFor(url, req, hop, signal)
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason
+      if (e instanceof SluiceError) throw e
+      throw new SluiceError(
+        'HTTP_AUTH',
+        this.redact(`auth failed: ${e instanceof Error ? e.message : String(e)}`),
+        { hint: 'check the auth configuration' },
+      )
+    }
+  }
+
   async request<T = unknown>(req: HttpRequest, options: HttpRequestOptions = {}): Promise<HttpResponse<T>> {
     const { signal, resource } = options
     const retry = this.o.retry ?? {}
@@ -104,41 +190,14 @@ class Client implements HttpClient {
       if (signal?.aborted) throw signal.reason
       let failure: { error: SluiceError; retryAfterMs?: number; reason: string; free?: boolean }
       const url = buildUrl(this.o.baseUrl, req.path, req.params)
-      const headers = new Headers()
-      if (url.username || url.password) {
-        // fetch refuses URLs with credentials: turn them into HTTP Basic (unless auth is configured)
-        const user = decodeURIComponent(url.username)
-        const pass = decodeURIComponent(url.password)
-        if (pass) this.urlSecrets.add(pass)
-        url.username = ''
-        url.password = ''
-        if (!this.auth) headers.set('Authorization', `Basic ${base64Utf8(`${user}:${pass}`)}`)
-      }
-      headers.set('accept', 'application/json')
-      headers.set('user-agent', this.o.userAgent ?? `sluice/${SLUICE_VERSION}`)
-      for (const [k, v] of Object.entries(this.o.headers ?? {})) headers.set(k, v)
-      for (const [k, v] of Object.entries(req.headers ?? {}))
-        if (v !== undefined && v !== null) headers.set(k, v)
-      let body: string | undefined
-      if (req.json !== undefined) {
-        body = JSON.stringify(req.json)
-        if (!headers.has('content-type')) headers.set('content-type', 'application/json')
-      }
-      try {
-        await this.auth?.apply({ url, headers }, signal)
-      } catch (e) {
-        if (signal?.aborted) throw signal.reason
-        if (e instanceof SluiceError) throw e
-        throw new SluiceError(
-          'HTTP_AUTH',
-          this.redact(`auth failed: ${e instanceof Error ? e.message : String(e)}`),
-          {
-            hint: 'check the auth configuration',
-          },
-        )
-      }
-      const safe = redactUrl(url, this.secrets(), this.secretParams)
       const method = (req.method ?? 'GET').toUpperCase()
+      const hop: Hop = {
+        method,
+        body: req.json !== undefined ? JSON.stringify(req.json) : undefined,
+        basic: this.userinfo(url),
+      }
+      const headers = await this.prepare(url, req, hop, signal)
+      const safe = this.safe(url)
       const onWait = (waitMs: number, window: string): void =>
         this.emit({ type: 'rate-limit-wait', resource, waitMs, window })
       const extra = options.limiter
@@ -163,7 +222,7 @@ class Client implements HttpClient {
       )
       let status = 0
       try {
-        const res = await this.exchange(url, { method, headers, body }, ctrl.signal, safe, options.reader)
+        const res = await this.follow(url, headers, req, hop, ctrl.signal, safe, options)
         status = res.status
         this.emit({
           type: 'response',
@@ -174,21 +233,24 @@ class Client implements HttpClient {
           inFlight: this.active - 1,
         })
         if (status >= 200 && status < 300) {
-          return { status, headers: res.headers, body: (await res.body()) as T, url: safe, request: req }
+          const body = await res.body()
+          const invalid = res.invalidUtf8 ?? options.reader?.invalidUtf8?.(body) ?? 0
+          if (invalid > 0) this.invalidText(method, res.url, invalid, resource)
+          return { status, headers: res.headers, body: body as T, url: res.url, request: req }
         }
-        const text = res.text
-        const parsed = tryJson(text)
-        const apiMsg = apiMessage(parsed ?? text)
-        const message = this.redact(
-          `${method} ${safe} failed with HTTP ${status}${apiMsg ? `: ${bodySnippet(apiMsg)}` : ''}`,
-        )
-        const transient = this.retryable(status)
-        const error = new HttpError(message, { status, url: safe, hint: statusHint(status), transient })
+        const error = statusError({
+          method,
+          safe,
+          answer: res,
+          origins: this.policy.origins,
+          redact: (t) => this.redact(t),
+          transient: this.retryable(res.status),
+        })
         if (status === 401 && this.auth?.invalidate && !authRetried) {
           authRetried = true
           this.auth.invalidate()
           failure = { error, retryAfterMs: 0, reason: 'HTTP 401, refreshing credentials', free: true }
-        } else if (!transient) {
+        } else if (!error.transient) {
           throw error
         } else {
           const ra = parseRetryAfter(res.headers.get('retry-after'), this.clock.now())
@@ -200,6 +262,7 @@ class Client implements HttpClient {
         }
       } catch (e) {
         if (signal?.aborted) throw signal.reason
+        if (e instanceof BodyTooLargeError) throw tooLargeError(method, safe, e)
         if (e instanceof SluiceError) {
           if (!e.transient) throw e
           failure = { error: e, reason: e.code === 'HTTP_DECODE' ? 'truncated response' : e.code }
@@ -248,125 +311,79 @@ class Client implements HttpClient {
   }
 
   /**
-   * Sends the request (here, or through the reader's own fetch) and reads the answer: the text of a non-2xx
-   * body, and for a 2xx a function giving the parsed body (throwing `HTTP_DECODE` when it is not JSON).
+   * Sends the request and follows redirects itself (at most `maxRedirects`), so that every hop gets credentials
+   * only when its origin is trusted. 303 (and 301/302 after a POST) continue as GET without a body, as fetch does.
    */
-  private async exchange(
+  private async follow(
     url: URL,
-    init: { method: string; headers: Headers; body: string | undefined },
+    headers: Headers,
+    req: HttpRequest,
+    first: Hop,
     signal: AbortSignal,
     safe: string,
-    reader: BodyReader<unknown> | undefined,
-  ): Promise<{ status: number; headers: Headers; text: string; body: () => Promise<unknown> }> {
-    if (reader?.fetch && this.o.fetch === undefined && this.o.fetchInit === undefined) {
-      const r = await reader.fetch(
-        {
-          url: url.href,
-          method: init.method,
-          headers: [...init.headers],
-          ...(init.body !== undefined ? { body: init.body } : {}),
-        },
-        signal,
-      )
-      const headers = new Headers(r.headers)
-      return {
-        status: r.status,
-        headers,
-        text: r.text ?? '',
-        body: async () => {
-          const bad = r.decodeError
-          if (bad)
-            throw this.decodeError(
-              r.status,
-              headers,
-              safe,
-              bad.snippet,
-              bad.looksJson,
-              new Error(bad.message),
-            )
-          return r.body
-        },
+    options: HttpRequestOptions,
+  ): Promise<Exchanged & { url: string; trusted: boolean }> {
+    const max = this.o.maxRedirects ?? DEFAULT_MAX_REDIRECTS
+    const send: Exchange = {
+      fetch: this.o.fetch,
+      fetchInit: this.o.fetchInit,
+      maxBytes: this.maxBytes,
+      redact: (text) => this.redact(text),
+    }
+    let hop = first
+    let at = url
+    let hopSafe = safe
+    let hopHeaders = headers
+    for (let n = 0; ; n++) {
+      const res = await exchange(send, at, { ...hop, headers: hopHeaders }, signal, hopSafe, options.reader)
+      const location = res.headers.get('location')
+      if (!isRedirect(res.status, location)) return { ...res, url: hopSafe, trusted: this.policy.trusts(at) }
+      const next = redirectTarget(location!, at)
+      if (!next || n >= max) {
+        throw new SluiceError(
+          'HTTP_REDIRECT',
+          this.redact(
+            next
+              ? `${hop.method} ${safe} was redirected more than ${max} times (last to ${this.safe(next)})`
+              : `${hop.method} ${hopSafe} was redirected to ${bodySnippet(location!)}, which is not an http(s) URL`,
+          ),
+          { hint: next ? 'check baseUrl and the path (a redirect loop?)' : 'check baseUrl and the path' },
+        )
       }
-    }
-    const doFetch = this.o.fetch ?? globalThis.fetch
-    const res = await doFetch(url, {
-      ...this.o.fetchInit,
-      method: init.method,
-      headers: init.headers,
-      body: init.body,
-      signal,
-    } as RequestInit)
-    if (reader && res.status >= 200 && res.status < 300) {
-      const bytes = new Uint8Array(await res.arrayBuffer())
-      return {
-        status: res.status,
-        headers: res.headers,
-        text: '',
-        body: () => this.parseWith(reader.parse, bytes, res.status, res.headers, safe),
+      const asGet =
+        (res.status === 303 && hop.method !== 'HEAD') ||
+        ((res.status === 301 || res.status === 302) && hop.method === 'POST')
+      hop = {
+        method: asGet ? 'GET' : hop.method,
+        body: asGet ? undefined : hop.body,
+        basic: this.userinfo(next) ?? hop.basic,
       }
-    }
-    const text = await res.text()
-    return { status: res.status, headers: res.headers, text, body: async () => this.decode(text, res, safe) }
-  }
-
-  private decode(text: string, res: Response, safe: string): unknown {
-    if (text.trim() === '') return undefined
-    try {
-      return JSON.parse(text)
-    } catch (cause) {
-      throw this.decodeError(res.status, res.headers, safe, bodySnippet(text), /^\s*[[{]/.test(text), cause)
+      hopHeaders = await this.headersFor(next, req, hop, signal)
+      at = next
+      hopSafe = this.safe(next)
     }
   }
 
-  private async parseWith(
-    parse: (bytes: Uint8Array) => Promise<unknown>,
-    bytes: Uint8Array,
-    status: number,
-    headers: Headers,
-    safe: string,
-  ): Promise<unknown> {
-    try {
-      return await parse(bytes)
-    } catch (error) {
-      if (error instanceof BodyDecodeError)
-        throw this.decodeError(status, headers, safe, error.snippet, error.looksJson, error)
-      if (error instanceof SluiceError) throw error
-      // not a network error: no retry
-      throw new SluiceError(
-        'HTTP_PARSE',
-        this.redact(
-          `${safe}: reading the body failed: ${error instanceof Error ? error.message : String(error)}`,
-        ),
-        { cause: error, hint: 'run again; if it happens again, report it with this message' },
-      )
+  /** A body with invalid UTF-8: `HTTP_ENCODING` when the client is strict about it, else reported. */
+  private invalidText(method: string, url: string, invalid: number, resource: string | undefined): void {
+    if (this.o.invalidUtf8 === 'error') throw invalidTextError(method, url, invalid)
+    if (this.o.onInvalidUtf8) this.o.onInvalidUtf8({ url, replaced: invalid })
+    else {
+      this.emit({
+        type: 'warning',
+        resource,
+        message: `${url}: ${invalid} character${invalid === 1 ? ' was' : 's were'} not valid UTF-8 and became U+FFFD`,
+      })
     }
   }
+}
 
-  /** `HTTP_DECODE` for a 2xx body that is not JSON: transient when it looks like JSON cut off. */
-  private decodeError(
-    status: number,
-    headers: Headers,
-    safe: string,
-    start: string,
-    startsLikeJson: boolean,
-    cause: unknown,
-  ): SluiceError {
-    const contentType = headers.get('content-type') ?? ''
-    const cutOff = startsLikeJson || contentType.includes('json')
-    return new SluiceError(
-      'HTTP_DECODE',
-      this.redact(
-        `${safe} answered HTTP ${status} with ${cutOff ? 'JSON that is cut off or invalid' : `a body that is not JSON (${contentType || 'no content-type'})`}: "${start}"`,
-      ),
-      {
-        cause: cause instanceof Error ? new Error(this.redact(cause.message)) : undefined,
-        transient: cutOff,
-        hint: cutOff
-          ? 'the connection probably broke mid-response; retry'
-          : 'check baseUrl and path (is this the API?)',
-      },
-    )
+function positive(value: number | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new SluiceError('CONFIG_INVALID', `client.${name} must be a positive number, got ${value}`)
   }
+  return value
 }
 
 /** Why a request's timeout timer is stopped once the request finished. */
@@ -374,8 +391,9 @@ const REQUEST_DONE = 'request finished'
 
 /**
  * Creates an {@link HttpClient}: base URL, default headers, auth, JSON decoding, per-attempt timeout,
- * retries with exponential backoff and full jitter (Retry-After wins), a shared rate limiter and redaction
- * of secrets in every event and error.
+ * retries with exponential backoff and full jitter (Retry-After wins), a shared rate limiter, redaction
+ * of secrets in every event and error, credentials only to trusted origins (redirects followed here, hop by
+ * hop) and a cap on response bodies.
  */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   return new Client(options)

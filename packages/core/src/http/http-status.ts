@@ -1,4 +1,5 @@
 // What a response's status and body tell the HTTP client: whether to retry, how long to wait, what went wrong.
+import { bodySnippet, HttpError } from './http-error.ts'
 
 /** The statuses retried by default: 408, 429 and 5xx. */
 export const DEFAULT_RETRY_STATUS = (status: number): boolean =>
@@ -63,4 +64,32 @@ export function tryJson(text: string): unknown {
   } catch {
     return undefined
   }
+}
+
+/**
+ * The error of an answer that is not 2xx: the request, the URL that answered when a redirect led elsewhere, the
+ * API's message. A refusal (401, 403, 407) from an origin that got no credentials says so and names the origins
+ * that get them.
+ */
+export function statusError(o: {
+  method: string
+  /** The request's URL, secrets removed. */
+  safe: string
+  answer: { status: number; text: string; url: string; trusted: boolean }
+  origins: readonly string[]
+  redact(text: string): string
+  transient: boolean
+}): HttpError {
+  const { status, text, url } = o.answer
+  const apiMsg = apiMessage(tryJson(text) ?? text)
+  const via = url !== o.safe ? ` (redirected to ${url})` : ''
+  const message = o.redact(
+    `${o.method} ${o.safe} failed with HTTP ${status}${via}${apiMsg ? `: ${bodySnippet(apiMsg)}` : ''}`,
+  )
+  const refused = status === 401 || status === 403 || status === 407
+  const hint =
+    refused && !o.answer.trusted
+      ? `${new URL(url).origin} got no credentials: sluice sends them only to ${o.origins.join(', ')}; if that host belongs to the API, add it to the client's allowedHosts`
+      : statusHint(status)
+  return new HttpError(message, { status, url, hint, transient: o.transient })
 }

@@ -33,7 +33,7 @@ export interface HttpResponse<T = unknown> {
   headers: Headers
   /** The parsed JSON body (`undefined` for an empty body). */
   body: T
-  /** The final URL with secrets removed (safe to log). */
+  /** The URL that answered (after redirects) with secrets removed (safe to log). */
   url: string
   /** The request as the caller made it (before auth). */
   request: HttpRequest
@@ -67,10 +67,17 @@ export interface BodyReader<T> {
   parse(bytes: Uint8Array): Promise<T>
   /**
    * Sends the request from elsewhere (a page worker's own `fetch`) and parses its body there. The client still
-   * does everything else (auth, rate limits, retries, timeouts, redaction). Ignored when the client has its own
-   * `fetch` or `fetchInit`. Rejects like `fetch` for network errors, with the signal's reason when aborted.
+   * does everything else (auth, rate limits, retries, timeouts, redaction, redirects: implementations MUST NOT
+   * follow them but answer the 3xx with its headers). Ignored when the client has its own `fetch` or `fetchInit`.
+   * Rejects like `fetch` for network errors, with the signal's reason when aborted. MUST NOT read more than
+   * `request.maxBytes` of a body (page workers then reject with the error the client reports as `HTTP_TOO_LARGE`).
    */
   fetch?(request: RemoteRequest, signal: AbortSignal): Promise<RemoteResponse<T>>
+  /**
+   * How many characters of a body that `parse` or `fetch` read were not valid UTF-8 (decoded as U+FFFD), for the
+   * client's `invalidUtf8` rule. Default: none counted.
+   */
+  invalidUtf8?(body: T): number
 }
 
 /** A request {@link BodyReader.fetch} sends: what `fetch` needs, as plain data. */
@@ -79,6 +86,8 @@ export interface RemoteRequest {
   method: string
   headers: [string, string][]
   body?: string
+  /** Cap of the body in bytes, compressed and decoded; default none. */
+  maxBytes?: number
 }
 
 /** The answer to a {@link RemoteRequest}: the parsed body of a 2xx, or the text of any other status. */
@@ -219,4 +228,30 @@ export interface HttpClientOptions {
   fetchInit?: Record<string, unknown>
   /** Random source for backoff jitter in [0, 1); default `Math.random`. */
   random?: () => number
+  /**
+   * Origins besides the base URL's that receive credentials (auth, `Authorization`, `Proxy-Authorization`,
+   * `Cookie`, headers holding one of `secrets`, userinfo, auth query parameters): an origin such as
+   * `https://files.example.com:8443` or a host name (https on its default port). Requests to any other origin, such
+   * as a next-page link or a redirect to another host, are sent without them. Default: none (the base URL's origin
+   * only; an http base URL on port 80 also trusts https on the same host).
+   */
+  allowedHosts?: string[]
+  /** Redirects one request follows (each hop under the origin rule above); more fail with `HTTP_REDIRECT`. Default 20. */
+  maxRedirects?: number
+  /**
+   * Cap of a 2xx body in bytes, counted on the wire (compressed) and decoded; a larger body stops being read and
+   * the request fails with `HTTP_TOO_LARGE` (not retried). Error statuses are read up to 64 KiB. Default 64 MiB.
+   */
+  maxResponseBytes?: number
+  /**
+   * A 2xx body that is not valid UTF-8 (e.g. Latin-1): `'replace'` decodes each invalid sequence as U+FFFD and
+   * reports the count to `onInvalidUtf8`; `'error'` fails the request with `HTTP_ENCODING` (not retried).
+   * Default `'replace'`.
+   */
+  invalidUtf8?: 'replace' | 'error'
+  /**
+   * Told of every 2xx body decoded with replacements: its URL (secrets removed) and how many characters were
+   * replaced. Default: a `warning` event through `emit`.
+   */
+  onInvalidUtf8?: (info: { url: string; replaced: number }) => void
 }

@@ -308,11 +308,13 @@ describe('auto-detection', () => {
     server.use(
       http.get(`${BASE}/h`, ({ request }) => {
         const second = new URL(request.url).searchParams.has('page')
-        return HttpResponse.json([1], { headers: second ? {} : { Link: `<${BASE}/h?page=2>; rel="next"` } })
+        return HttpResponse.json(second ? [2] : [1], {
+          headers: second ? {} : { Link: `<${BASE}/h?page=2>; rel="next"` },
+        })
       }),
       http.get(`${BASE}/j`, ({ request }) => {
         const second = new URL(request.url).searchParams.has('page')
-        return HttpResponse.json({ data: [1], next: second ? null : '/j?page=2' })
+        return HttpResponse.json({ data: [second ? 2 : 1], next: second ? null : '/j?page=2' })
       }),
       http.get(`${BASE}/p`, ({ request }) => {
         const page = Number(new URL(request.url).searchParams.get('page') ?? 1)
@@ -324,8 +326,8 @@ describe('auto-detection', () => {
       }),
       http.get(`${BASE}/s`, () => HttpResponse.json({ data: [1, 2] })),
     )
-    expect((await collect('/h', {})).flatMap((p) => p.items)).toEqual([1, 1])
-    expect((await collect('/j', {})).flatMap((p) => p.items)).toEqual([1, 1])
+    expect((await collect('/h', {})).flatMap((p) => p.items)).toEqual([1, 2])
+    expect((await collect('/j', {})).flatMap((p) => p.items)).toEqual([1, 2])
     expect((await collect('/p', {})).flatMap((p) => p.items)).toEqual([1, 2, 3])
     expect((await collect('/c', {})).flatMap((p) => p.items)).toEqual([null, 'abc'])
     expect((await collect('/s', {})).flatMap((p) => p.items)).toEqual([1, 2])

@@ -1,7 +1,9 @@
+import { SluiceError } from '../errors.ts'
 import { detectDataSelector, selectData } from './data-selector.ts'
 import type { HttpClient, HttpRequest, HttpRequestOptions, HttpResponse, RateLimiter } from './http-types.ts'
 import { createPaginator } from './paginators/create-paginator.ts'
 import type { Paginator, PaginatorConfig } from './paginators/paginator-types.ts'
+import { DEFAULT_MAX_PAGES } from './paginators/paginator-utils.ts'
 
 /** One fetched page. */
 export interface Page<T = unknown> {
@@ -31,12 +33,24 @@ export interface PaginateOptions {
   limiter?: RateLimiter
   /** Pages fetched ahead of the consumer in parallel mode; default 16 (the limiter still caps requests in flight). */
   prefetch?: number
+  /**
+   * Pages this request may have; one more fails with `PAGINATION_LIMIT` (so does a first page that states more).
+   * Default 100,000.
+   */
+  maxPages?: number
+  /**
+   * Told when the pages end early: a page with the same rows as the one before (the API ignores the paging
+   * parameters), or a next request that repeats an earlier one (a cursor or link that loops). Default: nothing.
+   */
+  onWarning?: (message: string) => void
 }
 
 /**
  * Fetches all pages of `request`. When the paginator knows the page count after page 1 and `parallel` is
  * on, the rest are fetched concurrently (bounded by `prefetch` and the client's limiter) and still yielded
- * in order. Stopping the iteration early aborts pages in flight.
+ * in order. Stopping the iteration early aborts pages in flight. The pages end (with `onWarning`) at a page
+ * with the same rows as the page before or at a request that repeats an earlier one, and fail with
+ * `PAGINATION_LIMIT` past `maxPages`.
  */
 export async function* paginate<T = unknown>(
   client: HttpClient,
@@ -44,26 +58,38 @@ export async function* paginate<T = unknown>(
   options: PaginateOptions = {},
 ): AsyncGenerator<Page<T>, void, undefined> {
   const paginator = createPaginator(options.paginator ?? { type: 'auto' })
+  const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES
   const ctrl = new AbortController()
   const outer = options.signal
   const onAbort = (): void => ctrl.abort(outer?.reason)
   if (outer?.aborted) throw outer.reason
   outer?.addEventListener('abort', onAbort, { once: true })
   const reqOpts = { signal: ctrl.signal, resource: options.resource, limiter: options.limiter }
+  const where = options.resource ?? request.path
   let selector = options.dataSelector
   const toPage = (response: HttpResponse, req: HttpRequest, index: number, totalPages?: number): Page<T> => {
     selector ??= detectDataSelector(response.body)
     const items = selectData<T>(response.body, selector)
     return { items, body: response.body, request: req, response, index, totalPages }
   }
+  /** True (after warning) when `page` repeats the rows of `before`. */
+  const repeats = (before: Page<T>, page: Page<T>): boolean => {
+    if (!sameItems(before.items, page.items)) return false
+    options.onWarning?.(
+      `${where}: page ${page.index + 1} (${page.response.url}) has the same rows as page ${page.index}; the API seems to ignore the paging parameters, so the pages end here`,
+    )
+    return true
+  }
   const pending: Promise<HttpResponse>[] = []
   try {
     let req: HttpRequest | undefined = paginator.first(request)
+    const requested = new Set([requestKey(req)])
     const firstRes = await client.request(req, reqOpts)
     const first = toPage(firstRes, req, 0)
-    const rest = options.parallel === false ? undefined : paginator.remaining?.(first)
+    const rest = options.parallel === false ? undefined : paginator.remaining?.(first, maxPages)
     if (rest !== undefined) {
       const total = rest.length + 1
+      if (total > maxPages) throw tooManyPages(where, maxPages, firstRes.url, true)
       first.totalPages = total
       yield first
       const prefetch = Math.max(1, options.prefetch ?? 16)
@@ -77,10 +103,14 @@ export async function* paginate<T = unknown>(
         }
       }
       launch()
+      let prev = first
       for (let i = 0; i < rest.length; i++) {
         const res = await pending.shift()!
         launch()
-        yield toPage(res, rest[i]!, i + 1, total)
+        const page = toPage(res, rest[i]!, i + 1, total)
+        if (repeats(prev, page)) return
+        yield page
+        prev = page
       }
       return
     }
@@ -89,12 +119,59 @@ export async function* paginate<T = unknown>(
     for (let index = 1; ; index++) {
       req = paginator.next(prev)
       if (!req) return
+      const key = requestKey(req)
+      if (requested.has(key)) {
+        options.onWarning?.(
+          `${where}: the page after ${prev.response.url} would be one fetched before (the cursor or next link loops), so the pages end here`,
+        )
+        return
+      }
+      if (index >= maxPages) throw tooManyPages(where, maxPages, prev.response.url)
+      requested.add(key)
       const res = await client.request(req, reqOpts)
-      prev = toPage(res, req, index)
-      yield prev
+      const page = toPage(res, req, index)
+      if (repeats(prev, page)) return
+      yield page
+      prev = page
     }
   } finally {
     outer?.removeEventListener('abort', onAbort)
     if (pending.length > 0) ctrl.abort(new DOMException('pagination stopped', 'AbortError'))
   }
+}
+
+/** `PAGINATION_LIMIT`: more pages than `maxPages` (`stated`: as the first page says). */
+function tooManyPages(where: string, maxPages: number, url: string, stated = false): SluiceError {
+  return new SluiceError(
+    'PAGINATION_LIMIT',
+    stated
+      ? `${where}: ${url} says there are more than ${maxPages} pages (maxPages)`
+      : `${where}: more than ${maxPages} pages (maxPages); the last was ${url}`,
+    {
+      hint: 'if the list really is that long, raise maxPages (endpoint.maxPages of a REST source); otherwise check the paginator config: the API may ignore its parameters',
+    },
+  )
+}
+
+/** True for two non-empty lists of the same rows (first and last rows compared first: cheap when they differ). */
+function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length === 0 || a.length !== b.length) return false
+  if (JSON.stringify(a[0]) !== JSON.stringify(b[0])) return false
+  if (JSON.stringify(a.at(-1)) !== JSON.stringify(b.at(-1))) return false
+  return JSON.stringify(a) === JSON.stringify(b)
+}
+
+/** A 53-bit hash of what makes a request (method, path, params, body), to tell a repeated one. */
+function requestKey(req: HttpRequest): number {
+  const text = `${req.method ?? 'GET'} ${req.path} ${JSON.stringify(req.params ?? {})} ${JSON.stringify(req.json ?? null)}`
+  let h1 = 0xdeadbeef
+  let h2 = 0x41c6ce57
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    h1 = Math.imul(h1 ^ c, 2654435761)
+    h2 = Math.imul(h2 ^ c, 1597334677)
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0)
 }

@@ -208,3 +208,41 @@ describe('csvRowEncoder', () => {
     expect(text).toBe('v,5\n')
   })
 })
+
+describe('csv without U+0000 (a destination with textNul: false)', () => {
+  const decode = (b: Uint8Array): string => new TextDecoder().decode(b)
+  const line = (enc: CsvRowEncoder, row: Record<string, unknown>, size = 4096): string => {
+    const out = new Uint8Array(size)
+    const end = enc(row, out, 0)
+    return end < 0 ? '<-1>' : decode(out.subarray(0, end))
+  }
+  const columns = [
+    { name: 't', dataType: 'text' },
+    { name: 'j', dataType: 'json' },
+    { name: 'n', dataType: 'bigint' },
+  ]
+
+  for (const compile of [true, false]) {
+    it(`removes it from text and JSON and counts each value once (${compile ? 'compiled' : 'loop'})`, () => {
+      const cleaning = { nulRemoved: 0 }
+      const enc = csvRowEncoder(columns, compile, cleaning)
+      expect(line(enc, { t: 'a\u0000b', j: { k: 'x\u0000y', 'z\u0000': [1] }, n: 1 })).toBe(
+        'ab,"{""k"":""xy"",""z"":[1]}",1\n',
+      )
+      expect(cleaning.nulRemoved).toBe(2)
+      // a value of NULs alone stays an empty string (not NULL), and \. stays quoted
+      expect(line(enc, { t: '\u0000\u0000', j: 'ok', n: 2 })).toBe('"","""ok""",2\n')
+      expect(line(enc, { t: '\\\u0000.' })).toBe('"\\.",,\n')
+      expect(line(enc, { t: 'a\u0000,b' })).toBe('"a,b",,\n')
+      expect(cleaning.nulRemoved).toBe(5)
+      // a text holding "\u0000" as six characters is not a NUL
+      expect(line(enc, { t: '\\u0000', j: '\\u0000' })).toBe('\\u0000,"""\\\\u0000""",\n')
+      expect(cleaning.nulRemoved).toBe(5)
+      // a row the encoder gives up on (too little room) counts nothing: it is written again
+      expect(line(enc, { t: 'x\u0000', j: 'y'.repeat(200) }, 300)).toBe('<-1>')
+      expect(cleaning.nulRemoved).toBe(5)
+      // without cleaning, the character stays
+      expect(line(csvRowEncoder(columns, compile), { t: 'a\u0000b' })).toBe('a\u0000b,,\n')
+    })
+  }
+})

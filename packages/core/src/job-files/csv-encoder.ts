@@ -37,6 +37,19 @@ export function csvField(value: unknown): string {
 export const FIXED_BYTES = 40
 
 /**
+ * What a job-file encoder removes from values because the destination cannot store it, and how many values lost
+ * something (`ValueLimits.textNul: false`: U+0000 in text and in JSON strings). The owner of the encoder reads the
+ * count (and may reset it); a row the encoder gives up on (-1, or not its shape) counts nothing.
+ */
+export interface TextCleaning {
+  /** Values that lost U+0000 characters. */
+  nulRemoved: number
+}
+
+/** Set by {@link putCharsNoNul} when it left out a U+0000 (the value's writer counts it once). */
+let nulSeen = false
+
+/**
  * Writes `text`'s UTF-8 (lone surrogates as U+FFFD, as TextEncoder does) from `p`; `quoted` doubles `"`. Returns
  * the end, or -1 at the first character that needs quoting when not `quoted`.
  */
@@ -44,6 +57,47 @@ function putChars(out: Uint8Array, p: number, text: string, quoted: boolean): nu
   const n = text.length
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i)
+    if (c < 0x80) {
+      if (c === 34 || c === 44 || c === 10 || c === 13) {
+        if (!quoted) return -1
+        if (c === 34) out[p++] = 34
+      }
+      out[p++] = c
+    } else if (c < 0x800) {
+      out[p++] = 0xc0 | (c >> 6)
+      out[p++] = 0x80 | (c & 63)
+    } else if (c < 0xd800 || c > 0xdfff) {
+      out[p++] = 0xe0 | (c >> 12)
+      out[p++] = 0x80 | ((c >> 6) & 63)
+      out[p++] = 0x80 | (c & 63)
+    } else {
+      const d = c <= 0xdbff && i + 1 < n ? text.charCodeAt(i + 1) : 0
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        const cp = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000
+        out[p++] = 0xf0 | (cp >> 18)
+        out[p++] = 0x80 | ((cp >> 12) & 63)
+        out[p++] = 0x80 | ((cp >> 6) & 63)
+        out[p++] = 0x80 | (cp & 63)
+        i++
+      } else {
+        out[p++] = 0xef
+        out[p++] = 0xbf
+        out[p++] = 0xbd
+      }
+    }
+  }
+  return p
+}
+
+/** {@link putChars} without U+0000 characters (sets {@link nulSeen} when it leaves one out). */
+function putCharsNoNul(out: Uint8Array, p: number, text: string, quoted: boolean): number {
+  const n = text.length
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 0) {
+      nulSeen = true
+      continue
+    }
     if (c < 0x80) {
       if (c === 34 || c === 44 || c === 10 || c === 13) {
         if (!quoted) return -1
@@ -146,18 +200,123 @@ export function putJson(out: Uint8Array, p: number, end: number, x: unknown): nu
 
 type Put = (out: Uint8Array, p: number, end: number, x: unknown) => number
 
+/** The writers an encoder uses: text, number, boolean, any value, JSON (the compiled code's T, N, B, V, J). */
+export interface Writers {
+  T: (out: Uint8Array, p: number, end: number, text: string) => number
+  N: (out: Uint8Array, p: number, x: number) => number
+  B: (out: Uint8Array, p: number, x: boolean) => number
+  V: Put
+  J: Put
+}
+
+/** The writers of values as they are. */
+const PLAIN: Writers = { T: putText, N: putNumber, B: putBool, V: putValue, J: putJson }
+
+/** A copy of a JSON value without U+0000 in its strings and keys (the same value when it has none). */
+function withoutNul(x: unknown): unknown {
+  if (typeof x === 'string') return x.includes('\u0000') ? x.replaceAll('\u0000', '') : x
+  if (Array.isArray(x)) return x.map(withoutNul)
+  if (x !== null && typeof x === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(x)) out[withoutNul(k) as string] = withoutNul(v)
+    return out
+  }
+  return x
+}
+
+/** JSON text of `x` without U+0000 (sets {@link nulSeen} when it had one). */
+export function jsonWithoutNul(x: unknown): string {
+  const text = JSON.stringify(x)
+  // JSON writes U+0000 as \u0000; a false alarm (an escaped backslash before "u0000") changes nothing
+  if (!text.includes('\\u0000')) return text
+  const clean = JSON.stringify(withoutNul(x))
+  if (clean !== text) nulSeen = true
+  return clean
+}
+
+/**
+ * The writers of an encoder for a destination that cannot store U+0000 (`cleaning`): text and JSON lose the
+ * character, and each value that lost one counts once in `cleaning.nulRemoved`.
+ */
+function nulFreeWriters(cleaning: TextCleaning): Writers {
+  const count = (): void => {
+    if (nulSeen) {
+      nulSeen = false
+      cleaning.nulRemoved++
+    }
+  }
+  const T = (out: Uint8Array, p: number, end: number, text: string): number => {
+    const n = text.length
+    if (p + 3 * n + 2 > end) return -1
+    nulSeen = false
+    let q = putCharsNoNul(out, p, text, false)
+    // an unquoted field must not come out empty (NULL) or as \. (COPY's end of data)
+    if (q === p || (q === p + 2 && out[p] === 92 && out[p + 1] === 46)) q = -1
+    if (q < 0) {
+      out[p] = 34
+      q = putCharsNoNul(out, p + 1, text, true)
+      out[q++] = 34
+    }
+    count()
+    return q
+  }
+  const J = (out: Uint8Array, p: number, end: number, x: unknown): number => {
+    nulSeen = false
+    const text = jsonWithoutNul(x)
+    const seen = nulSeen
+    const q = T(out, p, end, text)
+    if (seen && q >= 0) cleaning.nulRemoved++
+    return q
+  }
+  const V = (out: Uint8Array, p: number, end: number, x: unknown): number => {
+    switch (typeof x) {
+      case 'string':
+        return T(out, p, end, x)
+      case 'number':
+      case 'boolean':
+      case 'bigint':
+        return putValue(out, p, end, x)
+      default:
+        return J(out, p, end, x)
+    }
+  }
+  return { T, N: putNumber, B: putBool, V, J }
+}
+
+/** The writers for an encoder: plain, or without U+0000 when `cleaning` is given. */
+export function writersFor(cleaning: TextCleaning | undefined): Writers {
+  return cleaning ? nulFreeWriters(cleaning) : PLAIN
+}
+
+/**
+ * Wraps an encoder so that a row it gives up on (-1, or any negative code) leaves `cleaning`'s count as it was:
+ * the caller writes the row again.
+ */
+export function countOnce<F extends (...args: never[]) => number>(
+  encode: F,
+  cleaning: TextCleaning | undefined,
+): F {
+  if (!cleaning) return encode
+  return ((...args: Parameters<F>) => {
+    const before = cleaning.nulRemoved
+    const end = encode(...args)
+    if (end < 0) cleaning.nulRemoved = before
+    return end
+  }) as F
+}
+
 /** What writes a (non-null) value of a column of `dataType`. */
-function putFor(dataType: string | undefined): Put {
+function putFor(dataType: string | undefined, w: Writers): Put {
   switch (dataType) {
     case 'json':
-      return putJson
+      return w.J
     case 'bigint':
     case 'double':
-      return (out, p, end, x) => (typeof x === 'number' ? putNumber(out, p, x) : putValue(out, p, end, x))
+      return (out, p, end, x) => (typeof x === 'number' ? w.N(out, p, x) : w.V(out, p, end, x))
     case 'bool':
-      return (out, p, end, x) => (typeof x === 'boolean' ? putBool(out, p, x) : putValue(out, p, end, x))
+      return (out, p, end, x) => (typeof x === 'boolean' ? w.B(out, p, x) : w.V(out, p, end, x))
     default:
-      return (out, p, end, x) => (typeof x === 'string' ? putText(out, p, end, x) : putValue(out, p, end, x))
+      return (out, p, end, x) => (typeof x === 'string' ? w.T(out, p, end, x) : w.V(out, p, end, x))
   }
 }
 
@@ -187,8 +346,17 @@ export function columnsOf(columns: readonly CsvColumn[]): { name: string; dataTy
  * without a string per field or line. Compiled to one function per header (one property read per column, code
  * picked by the column's type; names are embedded with `JSON.stringify`, so data cannot inject code), or a loop
  * over the columns where code cannot be generated (e.g. a CSP forbids `new Function`) or `compile` is false.
+ * With `cleaning`, text and JSON values lose U+0000 (counted there).
  */
-export function csvRowEncoder(columns: readonly CsvColumn[], compile = true): CsvRowEncoder {
+export function csvRowEncoder(
+  columns: readonly CsvColumn[],
+  compile = true,
+  cleaning?: TextCleaning,
+): CsvRowEncoder {
+  return countOnce(rowEncoder(columns, compile, writersFor(cleaning)), cleaning)
+}
+
+function rowEncoder(columns: readonly CsvColumn[], compile: boolean, w: Writers): CsvRowEncoder {
   const cols = columnsOf(columns)
   // kept free behind any text value: room for every column's separator and fixed-size value, and the line end
   const reserve = FIXED_BYTES * (cols.length + 1)
@@ -206,13 +374,13 @@ export function csvRowEncoder(columns: readonly CsvColumn[], compile = true): Cs
         'J',
         `'use strict'; return function csvRow(r, out, p) {\nconst end = out.length - ${reserve}\nif (p > end) return -1\nlet x\n${body.join('\n')}\nout[p++] = 10\nreturn p\n}`,
       )
-      return factory(putText, putNumber, putBool, putValue, putJson) as CsvRowEncoder
+      return factory(w.T, w.N, w.B, w.V, w.J) as CsvRowEncoder
     } catch {
       // no code generation here: the loop below
     }
   }
   const names = cols.map((c) => c.name)
-  const puts = cols.map((c) => putFor(c.dataType))
+  const puts = cols.map((c) => putFor(c.dataType, w))
   return (row, out, p) => {
     const end = out.length - reserve
     if (p > end) return -1

@@ -1,7 +1,13 @@
 import type { FlatKey, NormalizedRow } from '../normalize/normalize-types.ts'
 import { SYSTEM_COLUMNS } from '../normalize/system-columns.ts'
-import { type CsvColumn, type CsvRowEncoder, csvRowEncoder } from './csv-encoder.ts'
-import { compileFlatCsvRow, type FlatCsvRowFn, NOT_THIS_SHAPE } from './flat-csv-encoder.ts'
+import {
+  type CsvColumn,
+  type CsvRowEncoder,
+  csvRowEncoder,
+  jsonWithoutNul,
+  type TextCleaning,
+} from './csv-encoder.ts'
+import { compileFlatCsvRow, type FlatCsvRowFn, type IdWriter, NOT_THIS_SHAPE } from './flat-csv-encoder.ts'
 
 /** Formats core writes itself. */
 export type JobFileFormat = 'jsonl' | 'csv'
@@ -18,9 +24,21 @@ export interface EncodedRows {
 const encoder = new TextEncoder()
 
 /**
+ * A row as a jsonl line (without its line end); with `cleaning`, without U+0000 in its strings (the row counts
+ * once in `cleaning.nulRemoved` when it had one).
+ */
+export function jsonLine(row: NormalizedRow, cleaning: TextCleaning | undefined): string {
+  const text = JSON.stringify(row)
+  if (!cleaning || !text.includes('\\u0000')) return text
+  const clean = jsonWithoutNul(row)
+  if (clean !== text) cleaning.nulRemoved++
+  return clean
+}
+
+/**
  * Encodes rows as csv lines for `columns` (a compiled `encode`) or jsonl lines, into one buffer of their size.
  * csv lines go into `start` (a buffer, or the size of a new one), or a bigger buffer when they do not fit. With
- * `ends`, puts where each row's line ends into it.
+ * `ends`, puts where each row's line ends into it. jsonl lines lose U+0000 with `cleaning` (csv: the encoder's).
  */
 export function encodeRows(
   format: JobFileFormat,
@@ -28,9 +46,10 @@ export function encodeRows(
   encode: CsvRowEncoder | undefined,
   start: number | Uint8Array = 64 * 1024,
   ends?: Uint32Array,
+  cleaning?: TextCleaning,
 ): Uint8Array {
   if (format === 'jsonl' || encode === undefined) {
-    const lines = rows.map((row) => encoder.encode(`${JSON.stringify(row)}\n`))
+    const lines = rows.map((row) => encoder.encode(`${jsonLine(row, cleaning)}\n`))
     const out = new Uint8Array(lines.reduce((n, l) => n + l.length, 0))
     let p = 0
     for (const [i, line] of lines.entries()) {
@@ -96,17 +115,17 @@ export class BufferPool {
 /**
  * Writes rows of the normalizer's compiled flat shapes straight as csv lines (see `compileFlatCsvRow`): one
  * function per shape, the most recent tried first, as the normalizer does. A row of none of these shapes goes to
- * `other`, which writes it like a flat shape (the end, or -1 when it might not fit) or gives up on the page
- * ({@link NOT_THIS_SHAPE}: undefined is returned). Puts where each line ends into `ends`.
+ * `other` (with its index in `rows`), which writes it like a flat shape (the end, or -1 when it might not fit) or
+ * gives up on the page ({@link NOT_THIS_SHAPE}: undefined is returned). Puts where each line ends into `ends`.
  */
 export function encodeFlatRows(
   shapes: readonly FlatCsvRowFn[],
   rows: readonly object[],
   loadId: string,
-  putId: (out: Uint8Array, p: number) => number,
+  putId: IdWriter,
   start: number | Uint8Array,
   ends: Uint32Array,
-  other: (row: object, out: Uint8Array, p: number) => number,
+  other: (row: object, out: Uint8Array, p: number, i: number) => number,
 ): Uint8Array | undefined {
   let out = firstBuffer(start)
   let p = 0
@@ -116,17 +135,17 @@ export function encodeFlatRows(
     const plain = typeof row === 'object' && row !== null && !Array.isArray(row)
     let end = NOT_THIS_SHAPE
     for (let s = shapes.length - 1; plain && s >= 0 && end === NOT_THIS_SHAPE; s--) {
-      end = shapes[s]!(row, out, p, loadId, putId)
+      end = shapes[s]!(row, out, p, loadId, putId, i)
       while (end === -1) {
         out = grow(out, p)
-        end = shapes[s]!(row, out, p, loadId, putId)
+        end = shapes[s]!(row, out, p, loadId, putId, i)
       }
     }
     if (end === NOT_THIS_SHAPE) {
-      end = other(row, out, p)
+      end = other(row, out, p, i)
       while (end === -1) {
         out = grow(out, p)
-        end = other(row, out, p)
+        end = other(row, out, p, i)
       }
       if (end === NOT_THIS_SHAPE) return undefined
     }
@@ -143,7 +162,10 @@ function grow(out: Uint8Array, p: number): Uint8Array {
   return bigger
 }
 
-/** A compiled csv encoder per table and column count (columns only grow within a run), and flat-shape encoders. */
+/**
+ * A compiled csv encoder per table and column count (columns only grow within a run), and flat-shape encoders.
+ * With `cleaningOf`, the encoders of a table remove U+0000 and count it in the table's {@link TextCleaning}.
+ */
 export class EncoderCache {
   private readonly cache = new Map<string, { count: number; encode: CsvRowEncoder }>()
   private readonly flat = new WeakMap<
@@ -151,11 +173,22 @@ export class EncoderCache {
     { count: number; encode: FlatCsvRowFn | undefined }
   >()
 
-  /** The encoder of a flat shape for a header (undefined where code cannot be generated). */
-  flatShape(keys: readonly FlatKey[], columns: readonly CsvColumn[]): FlatCsvRowFn | undefined {
+  constructor(private readonly cleaningOf?: (table: string) => TextCleaning) {}
+
+  /** The encoder of a flat shape of `table` for a header (undefined where code cannot be generated). */
+  flatShape(
+    table: string,
+    keys: readonly FlatKey[],
+    columns: readonly CsvColumn[],
+    maxTextChars?: number,
+  ): FlatCsvRowFn | undefined {
     const hit = this.flat.get(keys)
     if (hit && hit.count === columns.length) return hit.encode
-    const encode = compileFlatCsvRow(keys, columns)
+    const cleaning = this.cleaningOf?.(table)
+    const encode = compileFlatCsvRow(keys, columns, {
+      ...(maxTextChars !== undefined ? { maxTextChars } : {}),
+      ...(cleaning ? { cleaning } : {}),
+    })
     this.flat.set(keys, { count: columns.length, encode })
     return encode
   }
@@ -163,9 +196,34 @@ export class EncoderCache {
   get(table: string, columns: readonly CsvColumn[]): CsvRowEncoder {
     const hit = this.cache.get(table)
     if (hit && hit.count === columns.length) return hit.encode
-    const encode = csvRowEncoder(columns)
+    const encode = csvRowEncoder(columns, true, this.cleaningOf?.(table))
     this.cache.set(table, { count: columns.length, encode })
     return encode
+  }
+}
+
+/** A {@link TextCleaning} per table, for one writer of job files (see `ValueLimits.textNul`). */
+export class TableCleaning {
+  private readonly tables = new Map<string, TextCleaning>()
+
+  /** The table's counts. */
+  of(table: string): TextCleaning {
+    let c = this.tables.get(table)
+    if (!c) {
+      c = { nulRemoved: 0 }
+      this.tables.set(table, c)
+    }
+    return c
+  }
+
+  /** Tables whose values lost U+0000 since the last call, with how many values, and resets the counts. */
+  take(): [table: string, count: number][] {
+    const out: [string, number][] = []
+    for (const [table, c] of this.tables) {
+      if (c.nulRemoved > 0) out.push([table, c.nulRemoved])
+      c.nulRemoved = 0
+    }
+    return out
   }
 }
 

@@ -16,11 +16,11 @@ const putId = (out: Uint8Array, p: number): number => {
 /** A normalizer that has seen `first` (so its flat shapes are compiled), and the flat-shape encoders. */
 function setup(first: object[]) {
   const n = createNormalizer(undefined, { schemaName: 's' })
-  n.registerResource({ resource: 'items', primaryKey: ['id'], writeDisposition: 'merge' })
+  n.registerResource({ resource: 'items', primaryKey: ['id'], writeDisposition: 'append' })
   n.normalizePage('items', first, 'L1')
   const cache = new EncoderCache()
   const columns = () => n.schema.tables['items']!.columns
-  const shapes = () => n.flatShapes!('items')!.keys.map((k) => cache.flatShape(k, columns())!)
+  const shapes = () => n.flatShapes!('items')!.keys.map((k) => cache.flatShape('items', k, columns())!)
   const others: object[] = []
   const other = (row: object, out: Uint8Array, p: number): number => {
     others.push(row)
@@ -84,21 +84,49 @@ describe('encodeFlatRows', () => {
     }
   })
 
-  it('has no flat shapes for ids taken from keys (upsert)', () => {
+  it('has no flat shapes for ids hashed from the row (scd2)', () => {
     const n = createNormalizer(undefined, { schemaName: 's' })
-    n.registerResource({
-      resource: 'items',
-      primaryKey: ['id'],
-      writeDisposition: 'merge',
-      mergeStrategy: 'upsert',
-    })
+    n.registerResource({ resource: 'items', writeDisposition: 'merge', mergeStrategy: 'scd2' })
     n.normalizePage('items', FIRST, 'L1')
     expect(n.flatShapes!('items')).toBeUndefined()
     const m = createNormalizer(undefined, { schemaName: 's' })
     m.registerResource({ resource: 'items', writeDisposition: 'append' })
     m.normalizePage('items', FIRST, 'L1')
     expect(m.flatShapes!('items')?.keys.length).toBeGreaterThan(0)
+    expect(m.flatShapes!('items')?.orderedIds).toBe(false)
   })
+
+  for (const mergeStrategy of ['delete-insert', 'upsert'] as const) {
+    it(`under merge (${mergeStrategy}) with a key, requires the key and writes the ids putId gets the row's index for`, () => {
+      const n = createNormalizer(undefined, { schemaName: 's' })
+      n.registerResource({ resource: 'items', primaryKey: ['id'], writeDisposition: 'merge', mergeStrategy })
+      n.normalizePage('items', FIRST, 'L1')
+      const flat = n.flatShapes!('items')!
+      expect(flat.orderedIds).toBe(true)
+      expect(flat.keys.at(-1)!.find((k) => k.column === 'id')?.required).toBe(true)
+      const cache = new EncoderCache()
+      const columns = n.schema.tables['items']!.columns
+      const fns = flat.keys.map((k) => cache.flatShape('items', k, columns)!)
+      const at: number[] = []
+      const indexId = (out: Uint8Array, p: number, i: number): number => {
+        at.push(i)
+        return putId(out, p)
+      }
+      const others: object[] = []
+      const other = (row: object): number => {
+        others.push(row)
+        return NOT_THIS_SHAPE
+      }
+      const fit = { ...FIRST[0]!, id: 9 }
+      const bytes = encodeFlatRows(fns, [fit, fit, fit], 'L1', indexId, 64, new Uint32Array(3), other)
+      expect(bytes).toBeDefined()
+      expect(at).toEqual([0, 1, 2])
+      // a null key leaves the compiled path (the normalizer then refuses the row)
+      const noKey = { ...FIRST[0]!, id: null }
+      expect(encodeFlatRows(fns, [fit, noKey], 'L1', indexId, 64, new Uint32Array(2), other)).toBeUndefined()
+      expect(others).toEqual([noKey])
+    })
+  }
 })
 
 describe('BufferPool', () => {

@@ -1,34 +1,48 @@
-import { flatCheck } from '../normalize/flat-row-compiler.ts'
+import { flatKeyCheck } from '../normalize/flat-row-compiler.ts'
 import type { FlatKey } from '../normalize/normalize-types.ts'
 import { SYSTEM_COLUMNS } from '../normalize/system-columns.ts'
 import { isPlainUtcTimestamp } from '../normalize/value-coercion.ts'
 import {
   type CsvColumn,
   columnsOf,
+  countOnce,
   FIXED_BYTES,
-  putBool,
   putCode,
-  putJson,
-  putNumber,
-  putText,
-  putValue,
+  type TextCleaning,
+  writersFor,
 } from './csv-encoder.ts'
 
 /** What a {@link FlatCsvRowFn} returns for a row that is not of its shape (nothing written that counts). */
 export const NOT_THIS_SHAPE = -2
 
 /**
+ * Writes the `_sluice_id` of the row at index `i` of its page (random ids ignore `i`; ordered ids are the page's
+ * first position plus `i`) as ASCII into `out` from `p`; returns the end.
+ */
+export type IdWriter = (out: Uint8Array, p: number, i: number) => number
+
+/**
  * Writes one source row of a compiled flat shape as the csv line its normalized row would have (the same bytes as
- * the normalizer's compiled row, then `CsvRowEncoder`), with `loadId` and an id from `putId`; returns where the
- * line ends, -1 when it might not fit before the end of `out` (write out and retry), or {@link NOT_THIS_SHAPE}.
+ * the normalizer's compiled row, then `CsvRowEncoder`), with `loadId` and an id from `putId` (for the row at
+ * index `i` of its page); returns where the line ends, -1 when it might not fit before the end of `out` (write out
+ * and retry), or {@link NOT_THIS_SHAPE}.
  */
 export type FlatCsvRowFn = (
   row: Record<string, unknown>,
   out: Uint8Array,
   p: number,
   loadId: string,
-  putId: (out: Uint8Array, p: number) => number,
+  putId: IdWriter,
+  i: number,
 ) => number
+
+/** Options of {@link compileFlatCsvRow}: what the destination cannot store (see `ValueLimits`). */
+export interface FlatCsvOptions {
+  /** Text values longer than this (UTF-16 units) leave the compiled path (`FlatShapes.maxTextChars`). */
+  maxTextChars?: number
+  /** Text and JSON values lose U+0000, counted here. */
+  cleaning?: TextCleaning
+}
 
 /**
  * Compiles the normalizer's compiled flat row (see `compileFlatRow`) and the csv line encoder of `header` into
@@ -38,6 +52,7 @@ export type FlatCsvRowFn = (
 export function compileFlatCsvRow(
   keys: readonly FlatKey[],
   header: readonly CsvColumn[],
+  options: FlatCsvOptions = {},
 ): FlatCsvRowFn | undefined {
   const cols = columnsOf(header)
   const reserve = FIXED_BYTES * (cols.length + 1)
@@ -49,18 +64,17 @@ export function compileFlatCsvRow(
   const varOf = new Map<string, string>()
   keys.forEach((k, i) => {
     const v = `v${i}`
-    lines.push(`const ${v} = row[${JSON.stringify(k.key)}]`)
-    if (k.column === undefined) lines.push(`if (${v} !== null) return ${NOT_THIS_SHAPE}`)
-    else {
-      lines.push(`if (${v} !== null && !(${flatCheck(v, k.type)})) return ${NOT_THIS_SHAPE}`)
-      varOf.set(k.column, v)
-    }
+    lines.push(
+      `const ${v} = row[${JSON.stringify(k.key)}]`,
+      flatKeyCheck(k, v, String(NOT_THIS_SHAPE), options.maxTextChars),
+    )
+    if (k.column !== undefined) varOf.set(k.column, v)
   })
   lines.push('const end = out.length - ' + reserve, 'if (p > end) return -1', 'let x')
   cols.forEach((c, i) => {
     if (i > 0) lines.push('out[p++] = 44')
     if (c.name === SYSTEM_COLUMNS.loadId) lines.push('p = T(out, p, end, loadId)', 'if (p < 0) return -1')
-    else if (c.name === SYSTEM_COLUMNS.id) lines.push('p = putId(out, p)')
+    else if (c.name === SYSTEM_COLUMNS.id) lines.push('p = putId(out, p, i)')
     else {
       const v = varOf.get(c.name)
       if (v !== undefined)
@@ -76,9 +90,11 @@ export function compileFlatCsvRow(
       'B',
       'V',
       'J',
-      `'use strict'; return function flatCsvRow(row, out, p, loadId, putId) {\n${lines.join('\n')}\n}`,
+      `'use strict'; return function flatCsvRow(row, out, p, loadId, putId, i) {\n${lines.join('\n')}\n}`,
     )
-    return factory(isPlainUtcTimestamp, putText, putNumber, putBool, putValue, putJson) as FlatCsvRowFn
+    const w = writersFor(options.cleaning)
+    const fn = factory(isPlainUtcTimestamp, w.T, w.N, w.B, w.V, w.J) as FlatCsvRowFn
+    return countOnce(fn, options.cleaning)
   } catch {
     return undefined
   }

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises'
+import { lstat, readFile, readlink, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import process from 'node:process'
 import { parse } from 'smol-toml'
@@ -28,13 +28,24 @@ async function readToml(file: string): Promise<{ table: ConfigTable; mode: numbe
     text = await readFile(file, 'utf8')
     mode = (await stat(file)).mode
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      const target = await danglingLink(file)
+      if (target === undefined) return undefined
+      throw new SluiceError(
+        'CONFIG_INVALID',
+        `${file} is a symbolic link to ${target}, which does not exist`,
+        {
+          hint: 'point the link at the file, or remove it',
+        },
+      )
+    }
     throw new SluiceError('CONFIG_INVALID', `cannot read ${file}: ${(error as Error).message}`, {
       cause: error,
     })
   }
+  let table: ConfigTable
   try {
-    return { table: parse(text) as ConfigTable, mode }
+    table = parse(text) as ConfigTable
   } catch (error) {
     const line = (error as { line?: number }).line
     // the message says what to do itself (the CLI has printed it this way since its first release)
@@ -42,6 +53,56 @@ async function readToml(file: string): Promise<{ table: ConfigTable; mode: numbe
       'CONFIG_INVALID',
       `${file} is not valid TOML${line ? ` (line ${line})` : ''}: ${(error as Error).message.split('\n')[0]}; fix the file or run \`sluice init\` for a template`,
     )
+  }
+  checkSections(file, table)
+  return { table, mode }
+}
+
+/** The target of a symbolic link at `file` whose target does not exist; undefined for anything else. */
+async function danglingLink(file: string): Promise<string | undefined> {
+  try {
+    return (await lstat(file)).isSymbolicLink() ? await readlink(file) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function isTable(value: unknown): value is ConfigTable {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date)
+}
+
+/** What a value is, without the value (it may be a secret). */
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return 'an array'
+  const type = value instanceof Date ? 'date' : typeof value
+  return `a ${type === 'bigint' ? 'number' : type}`
+}
+
+/**
+ * `[sources]` and `[destination]` hold one table per source or destination (`[sources.clockodo]`,
+ * `[destination.postgres]`): anything else there would be ignored, and the run would then fail on a setting it
+ * seems to lack. Throws `CONFIG_INVALID` naming the file and the entry.
+ */
+function checkSections(file: string, table: ConfigTable): void {
+  for (const [section, example] of [
+    ['sources', 'clockodo'],
+    ['destination', 'postgres'],
+  ] as const) {
+    const value = table[section]
+    if (value === undefined) continue
+    if (!isTable(value)) {
+      throw new SluiceError(
+        'CONFIG_INVALID',
+        `${file}: ${section} is ${describeValue(value)}, not a table: write its settings under [${section}.${example}]`,
+      )
+    }
+    for (const [name, entry] of Object.entries(value)) {
+      if (isTable(entry)) continue
+      const fix = Array.isArray(entry)
+        ? `[[${section}.${name}]] makes an array of tables; write [${section}.${name}] (single brackets)`
+        : `${section}.${name} is ${describeValue(entry)}; write the settings under [${section}.${name}]`
+      throw new SluiceError('CONFIG_INVALID', `${file}: ${fix}`)
+    }
   }
 }
 

@@ -7,7 +7,7 @@ import type { Config } from '../config/config-resolve.ts'
 import type { DestinationPackage } from '../destination/destination-config.ts'
 import { destinationFromConfig } from '../destination/destination-resolve.ts'
 import type { Destination } from '../destination/destination-types.ts'
-import { SluiceError } from '../errors.ts'
+import { isSluiceError, SluiceError } from '../errors.ts'
 
 /**
  * Destinations known by name: each is an npm package, imported when used, whose `destination` export (a
@@ -23,7 +23,10 @@ export const DESTINATION_PACKAGES: Readonly<Record<string, string>> = {
   databricks: '@sluice/destination-databricks',
 }
 
-/** Imports a module by specifier; the caller's own `import` resolves from the caller's package. */
+/**
+ * Imports a module by specifier; the caller's own `import` resolves from the caller's package. An importer that
+ * finds no such package may throw `DEPENDENCY_MISSING` with a hint saying how to install it where it looks.
+ */
 export type ModuleImporter = (specifier: string) => Promise<unknown>
 
 /** Options of {@link loadDestinationPackage} and {@link resolveDestination}. */
@@ -101,6 +104,12 @@ export async function loadDestinationPackage(
   try {
     mod = (await (options.importer ?? defaultImporter)(specifier)) as Record<string, unknown>
   } catch (error) {
+    // an importer may say how to install the package where it looks (e.g. `npm install -g` for a global CLI)
+    if (isSluiceError(error, 'DEPENDENCY_MISSING')) {
+      throw new SluiceError('DEPENDENCY_MISSING', `destination "${name}" needs the package ${specifier}`, {
+        hint: error.hint,
+      })
+    }
     if (!notFound(error, specifier)) throw error
     throw new SluiceError('DEPENDENCY_MISSING', `destination "${name}" needs the package ${specifier}`, {
       cause: error,

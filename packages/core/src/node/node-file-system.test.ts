@@ -48,6 +48,25 @@ describe('nodeFileSystem', () => {
     expect(fs.join('/x/', 'y', '', 'z')).toBe('/x/y/z')
   })
 
+  it('names the path and the fix when a write fails: a full disk, a file where a folder should be', async () => {
+    const w = await fs.openWriter('/dev/full')
+    const full = await w.write('x'.repeat(100_000)).then(
+      () => w.close(),
+      (e: unknown) => e,
+    )
+    expect(full).toMatchObject({ code: 'PIPELINE_FILES' })
+    expect((full as Error).message).toMatch(
+      /^cannot write \/dev\/full: the disk is full \(ENOSPC\): free space/,
+    )
+    expect((full as Error).message).toContain('SLUICE_PIPELINES_DIR')
+    await fs.writeText(fs.join(dir, 'file'), 'x')
+    const state = fs.join(dir, 'file', 'p', 'state.json')
+    await expect(fs.writeText(state, '{}')).rejects.toThrow(
+      `cannot create the folder ${fs.join(dir, 'file', 'p')}: a part of the path is a file, not a folder (ENOTDIR)`,
+    )
+    await expect(fs.readText(fs.join(dir, 'missing.json'))).rejects.toMatchObject({ code: 'PIPELINE_FILES' })
+  })
+
   it('defaults the pipelines dir to ~/.sluice/pipelines', () => {
     expect(defaultPipelinesDir()).toMatch(/\/\.sluice\/pipelines$/)
   })

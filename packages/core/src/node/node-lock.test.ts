@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -113,6 +114,37 @@ describe('lockFile', () => {
     await writeFile(path, other)
     await lock.release()
     expect(await readFile(path, 'utf8')).toBe(other)
+  })
+
+  it('takes over a stale lock through a claim named after its content, and leaves no claim behind', async () => {
+    await writeFile(path, JSON.stringify({ pid: deadPid(), host: hostname(), since: '2026-01-01T00:00:00Z' }))
+    const lock = await lockFile(path)
+    expect(JSON.parse(await readFile(path, 'utf8')).pid).toBe(process.pid)
+    expect(await readdir(dir)).toEqual(['run.lock'])
+    await lock.release()
+    expect(await readdir(dir)).toEqual([])
+  })
+
+  it('leaves a stale lock to a live process that is taking it over right now', async () => {
+    const stale = JSON.stringify({ pid: deadPid(), host: hostname(), since: '2026-01-01T00:00:00Z' })
+    await writeFile(path, stale)
+    // another process of this host (this one) holds the claim for exactly this stale lock
+    const claimName = `run.lock.${createHash('sha256').update(stale).digest('hex').slice(0, 16)}.takeover`
+    await writeFile(
+      join(dir, claimName),
+      JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }),
+    )
+    expect(await lockedMessage()).toContain('being taken by another process')
+    expect(await readFile(path, 'utf8')).toBe(stale)
+    // the claim's taker died: its claim is taken over in turn, and with it the lock
+    await writeFile(
+      join(dir, claimName),
+      JSON.stringify({ pid: deadPid(), host: hostname(), since: new Date().toISOString() }),
+    )
+    const lock = await lockFile(path)
+    expect(JSON.parse(await readFile(path, 'utf8')).pid).toBe(process.pid)
+    expect((await readdir(dir)).filter((f) => f.endsWith('.takeover'))).toEqual([])
+    await lock.release()
   })
 
   it('is what nodeFileSystem().lock takes, creating the directory', async () => {

@@ -1,50 +1,53 @@
-import type { Config } from '../config/config-resolve.ts'
 import { SluiceError } from '../errors.ts'
 import type { Pipeline } from '../pipeline/pipeline-types.ts'
-import type { FileSystem } from '../storage/file-system.ts'
-import type { LoadDestinationOptions } from './node-destinations.ts'
-import { nodeFileSystem } from './node-file-system.ts'
+import type { DestinationRecord, RunTrace } from '../storage/package-types.ts'
 import { defaultPipelinesDir } from './node-paths.ts'
-import { listPipelines, pipeline } from './node-pipeline.ts'
+import { listPipelines, type NodePipelineOptions, pipeline } from './node-pipeline.ts'
 
-/** Options of {@link openPipeline}. */
-export interface OpenPipelineOptions {
-  /** The pipelines directory. Default `~/.sluice/pipelines` ({@link defaultPipelinesDir}). */
-  pipelinesDir?: string
-  /** The file system of the pipelines directory. Default `nodeFileSystem()`. */
-  fs?: FileSystem
-  /**
-   * Where the recorded destination's secrets come from. Default `loadConfig()`: the environment and
-   * `.sluice/*.toml` of the working directory.
-   */
-  config?: Config
-  /** How the recorded destination's package is imported (see `LoadDestinationOptions.importer`). */
-  importer?: LoadDestinationOptions['importer']
+/** Options of {@link openPipeline}: those of the node `pipeline`, less what the pipeline recorded. */
+export type OpenPipelineOptions = Omit<NodePipelineOptions, 'pipelineName' | 'destination' | 'datasetName'>
+
+/** A pipeline of a pipelines directory, from {@link pipelineSummaries}. */
+export interface PipelineSummary {
+  name: string
+  /** Where it loaded at its last run (no secrets); undefined before its first run. */
+  destination: DestinationRecord | undefined
+  /** The trace of its last run; undefined before its first run. */
+  lastTrace: RunTrace | undefined
 }
 
 /**
- * A pipeline that has run in the pipelines directory, by name, with the destination and dataset it recorded
- * (its `dataset()` reads where it loaded). Fails with `PIPELINE_UNKNOWN`, listing the known pipelines, for a
- * name the directory does not hold.
+ * An existing pipeline of a pipelines directory (default `~/.sluice/pipelines`), opened on the destination and
+ * dataset it recorded at its last run: `dataset()` reads them without flags. Fails with `PIPELINE_UNKNOWN`
+ * (listing the pipelines there are) when the directory holds no pipeline of that name.
  *
  * @example const rows = await (await openPipeline('clockodo_pipeline')).dataset().table('entries').head().rows()
  */
 export async function openPipeline(name: string, options: OpenPipelineOptions = {}): Promise<Pipeline> {
   const pipelinesDir = options.pipelinesDir ?? defaultPipelinesDir()
-  const fs = options.fs ?? nodeFileSystem()
-  const known = await listPipelines(pipelinesDir, fs)
+  const known = await listPipelines(pipelinesDir, options.fs)
   if (!known.includes(name)) {
     throw new SluiceError('PIPELINE_UNKNOWN', `there is no pipeline ${name} in ${pipelinesDir}`, {
       hint: known.length
         ? `known pipelines: ${known.join(', ')}`
-        : 'run a pipeline first (e.g. `sluice run --demo`), or `sluice pipeline NAME sync` to restore it from its destination',
+        : 'run a pipeline first (`sluice run --demo` loads a simulated account)',
     })
   }
-  return pipeline({
-    pipelineName: name,
-    pipelinesDir,
-    fs,
-    ...(options.config ? { config: options.config } : {}),
-    ...(options.importer ? { importer: options.importer } : {}),
-  })
+  return pipeline({ ...options, pipelineName: name, pipelinesDir })
+}
+
+/**
+ * Every pipeline of a pipelines directory (default `~/.sluice/pipelines`), sorted by name, with its recorded
+ * destination and last trace (read from its local files only).
+ */
+export async function pipelineSummaries(options: OpenPipelineOptions = {}): Promise<PipelineSummary[]> {
+  const pipelinesDir = options.pipelinesDir ?? defaultPipelinesDir()
+  const names = await listPipelines(pipelinesDir, options.fs)
+  return Promise.all(
+    names.map(async (name) => {
+      const p = pipeline({ ...options, pipelineName: name, pipelinesDir })
+      const [destination, lastTrace] = await Promise.all([p.destinationRecord(), p.lastTrace()])
+      return { name, destination, lastTrace }
+    }),
+  )
 }

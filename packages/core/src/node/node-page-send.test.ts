@@ -2,11 +2,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BodyTooLargeError, ERROR_BODY_BYTES } from '../http/http-body.ts'
 import { fetchSend } from '../page-workers/page-worker.ts'
 import { undiciPageSend } from './node-page-send.ts'
 
 // The page workers' sender on Node.js must answer like `fetch` (the sender Web Workers use): the same status,
-// headers and decoded text, redirects followed, network errors rejected.
+// headers and decoded bytes, redirects handed back (the HTTP client follows them), network errors rejected.
 const BODY = JSON.stringify({ entries: [{ id: 1, text: 'Grüße – ok' }] })
 const ENCODE: Record<string, (b: Buffer) => Buffer> = {
   gzip: gzipSync,
@@ -38,6 +39,10 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     const body = coding === 'unknown' ? Buffer.from(BODY) : ENCODE[coding]!(Buffer.from(BODY))
     const name = coding === 'raw-deflate' ? 'deflate' : coding
     res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': name }).end(body)
+  } else if (url.pathname === '/big') {
+    res.writeHead(url.searchParams.has('error') ? 500 : 200).end(Buffer.alloc(200_000, 0x20))
+  } else if (url.pathname === '/bomb') {
+    res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(Buffer.alloc(5_000_000, 0x20)))
   } else if (url.pathname === '/slow') {
     setTimeout(() => res.writeHead(200).end('{}'), 5_000).unref()
   } else {
@@ -55,16 +60,22 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve))
 })
 
-const get = (path: string, headers: [string, string][] = []) => ({ url: base + path, method: 'GET', headers })
+const get = (path: string, headers: [string, string][] = [], maxBytes?: number) => ({
+  url: base + path,
+  method: 'GET',
+  headers,
+  ...(maxBytes !== undefined ? { maxBytes } : {}),
+})
+const text = (r: { body: Uint8Array }): string => new TextDecoder().decode(r.body)
 const never = new AbortController().signal
 const send = undiciPageSend()
 
 describe('undiciPageSend', () => {
-  it('answers like fetch: status, headers and the UTF-8 text', async () => {
+  it('answers like fetch: status, headers and the body', async () => {
     const [a, b] = await Promise.all([send(get('/plain'), never), fetchSend(get('/plain'), never)])
     expect(a.status).toBe(200)
-    expect(a.text).toBe(BODY)
-    expect(a.text).toBe(b.text)
+    expect(text(a)).toBe(BODY)
+    expect(text(a)).toBe(text(b))
     expect(new Map(a.headers).get('content-type')).toBe('application/json; charset=utf-8')
   })
 
@@ -73,7 +84,7 @@ describe('undiciPageSend', () => {
     async (coding) => {
       seen.length = 0
       const r = await send(get(`/body?coding=${coding}`), never)
-      expect(r.text).toBe(BODY)
+      expect(text(r)).toBe(BODY)
       expect(seen[0]?.['accept-encoding']).toBe('gzip, deflate, br')
     },
   )
@@ -82,20 +93,37 @@ describe('undiciPageSend', () => {
     seen.length = 0
     const r = await send(get('/body?coding=unknown', [['Accept-Encoding', 'identity']]), never)
     expect(seen[0]?.['accept-encoding']).toBe('identity')
-    expect(r.text).toBe(BODY)
+    expect(text(r)).toBe(BODY)
   })
 
-  it('follows a redirect', async () => {
-    const r = await send(get('/moved'), never)
-    expect(r.status).toBe(200)
-    expect(r.text).toBe(BODY)
+  it('hands a redirect back, as fetch with redirect "manual" does', async () => {
+    for (const sender of [send, fetchSend]) {
+      seen.length = 0
+      const r = await sender(get('/moved'), never)
+      expect(r.status).toBe(302)
+      expect(new Map(r.headers).get('location')).toBe('/plain')
+      expect(r.body.length).toBe(0)
+      expect(seen).toHaveLength(1)
+    }
   })
 
   it('gives the text of an error status, and repeated headers as fetch does', async () => {
     const missing = await send(get('/missing'), never)
-    expect(missing).toMatchObject({ status: 404, text: 'no such page' })
+    expect(missing.status).toBe(404)
+    expect(text(missing)).toBe('no such page')
     const cookies = await send(get('/cookies'), never)
     expect(cookies.headers.filter(([n]) => n === 'set-cookie').map(([, v]) => v)).toEqual(['a=1', 'b=2'])
+  })
+
+  it('reads at most maxBytes of a 2xx body, on the wire and decoded, and the start of an error status', async () => {
+    for (const sender of [send, fetchSend]) {
+      await expect(sender(get('/big', [], 100_000), never)).rejects.toBeInstanceOf(BodyTooLargeError)
+      const bomb = await sender(get('/bomb', [], 1_000_000), never).catch((e: unknown) => e)
+      expect(bomb).toMatchObject({ limit: 1_000_000, compressed: false })
+      expect((await sender(get('/big', [], 200_000), never)).body.length).toBe(200_000)
+      const error = await sender(get('/big?error', [], 100_000), never)
+      expect([error.status, error.body.length]).toEqual([500, ERROR_BODY_BYTES])
+    }
   })
 
   it('rejects for a network error, and once the signal aborts', async () => {

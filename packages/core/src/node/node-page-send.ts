@@ -1,26 +1,56 @@
-import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib'
-import { Agent, type Dispatcher, interceptors, request } from 'undici'
+import { kMaxLength } from 'node:buffer'
+import {
+  brotliDecompressSync,
+  constants,
+  gunzipSync,
+  inflateRawSync,
+  inflateSync,
+  type ZlibOptions,
+} from 'node:zlib'
+import { Agent, type Dispatcher, request } from 'undici'
+import { BodyBytes, BodyTooLargeError, ERROR_BODY_BYTES } from '../http/http-body.ts'
+import { isRedirect } from '../http/http-exchange.ts'
 import type { PageSend } from '../page-workers/page-worker.ts'
 
+type Decode = (bytes: Buffer, options: ZlibOptions & { finishFlush?: number }) => Buffer
+
 /** Codings a body may come in and how to decode each (`fetch`'s set: deflate may come without its zlib header). */
-const DECODE: Record<string, (bytes: Buffer) => Buffer> = {
+const DECODE: Record<string, Decode> = {
   gzip: gunzipSync,
   'x-gzip': gunzipSync,
-  br: brotliDecompressSync,
-  deflate: (bytes) => ((bytes[0]! & 0x0f) === 8 ? inflateSync(bytes) : inflateRawSync(bytes)),
+  br: (bytes, o) =>
+    brotliDecompressSync(bytes, {
+      maxOutputLength: o.maxOutputLength,
+      ...(o.finishFlush !== undefined ? { finishFlush: constants.BROTLI_OPERATION_FLUSH } : {}),
+    }),
+  deflate: (bytes, o) => ((bytes[0]! & 0x0f) === 8 ? inflateSync(bytes, o) : inflateRawSync(bytes, o)),
 }
 
 /** What this sends as `accept-encoding` unless the request has one (as `fetch` does). */
 const ACCEPT_ENCODING = 'gzip, deflate, br'
 
-/** The body decoded per `content-encoding` (last coding first), or as it came when a coding is unknown. */
-function decode(bytes: Buffer, contentEncoding: string | undefined): Buffer {
+/**
+ * The body decoded per `content-encoding` (last coding first), or as it came when a coding is unknown; each step
+ * stops at `limit` decoded bytes (`BodyTooLargeError`). `partial`: the body was cut off (an error status's start),
+ * decode what is there.
+ */
+function decode(bytes: Buffer, contentEncoding: string | undefined, limit: number, partial: boolean): Buffer {
   const codings = (contentEncoding ?? '')
     .split(',')
     .map((c) => c.trim().toLowerCase())
     .filter((c) => c !== '' && c !== 'identity')
   if (codings.some((c) => DECODE[c] === undefined)) return bytes
-  return codings.reduceRight((body, c) => DECODE[c]!(body), bytes)
+  const options = {
+    maxOutputLength: Math.min(limit, kMaxLength),
+    ...(partial ? { finishFlush: constants.Z_SYNC_FLUSH } : {}),
+  }
+  try {
+    return codings.reduceRight((body, c) => DECODE[c]!(body, options), bytes)
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new BodyTooLargeError(limit, false)
+    throw error
+  }
 }
 
 /** undici's headers as `[name, value]` pairs: repeated headers one pair each for set-cookie, else joined. */
@@ -36,15 +66,40 @@ function headerPairs(headers: Record<string, string | string[] | undefined>): [s
   return out
 }
 
+/** Stops downloading a body (undici reports the stop as an error on the body: nobody waits for that). */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined)
+  body.destroy()
+}
+
+/** Reads a body of undici's up to `limit` bytes (`truncate`: keep the start quietly); the rest is not downloaded. */
+async function readBody(
+  body: Dispatcher.ResponseData['body'],
+  limit: number,
+  options: { truncate: boolean; compressed: boolean },
+): Promise<Buffer> {
+  const bytes = new BodyBytes(limit, options)
+  const truncate = options.truncate
+  let complete = false
+  try {
+    for await (const chunk of body) if (!bytes.add(chunk as Buffer)) break
+    complete = true
+  } finally {
+    if (!complete || truncate) discard(body)
+  }
+  const out = bytes.bytes()
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength)
+}
+
 /**
  * A {@link PageSend} for page workers on Node.js: undici's `request`, which costs less CPU per response than
- * `fetch` (measured in apps/bench/README.md). Like `fetch`, it follows up to 20
- * redirects (without credentials across origins) and decodes gzip, deflate and br bodies.
+ * `fetch` (measured in apps/bench/README.md). It decodes gzip, deflate and br bodies as `fetch` does, follows no
+ * redirect (the HTTP client does, hop by hop) and reads at most `request.maxBytes` on the wire and decoded.
  */
 export function undiciPageSend(): PageSend {
   let dispatcher: Dispatcher | undefined
   return async (req, signal) => {
-    dispatcher ??= new Agent().compose(interceptors.redirect({ maxRedirections: 20 }))
+    dispatcher ??= new Agent()
     const headers = req.headers.some(([name]) => name.toLowerCase() === 'accept-encoding')
       ? req.headers
       : [...req.headers, ['accept-encoding', ACCEPT_ENCODING] as [string, string]]
@@ -55,11 +110,23 @@ export function undiciPageSend(): PageSend {
       dispatcher,
       ...(req.body !== undefined ? { body: req.body } : {}),
     })
+    const answer = { status: res.statusCode, headers: headerPairs(res.headers) }
+    if (isRedirect(res.statusCode, [res.headers.location].flat()[0])) {
+      discard(res.body)
+      return { ...answer, body: new Uint8Array(0) }
+    }
+    const ok = res.statusCode >= 200 && res.statusCode < 300
+    const limit = ok ? (req.maxBytes ?? Number.POSITIVE_INFINITY) : ERROR_BODY_BYTES
     const encoding = res.headers['content-encoding']
     const coded = typeof encoding === 'string' ? encoding : encoding?.join(',')
-    const text = coded
-      ? decode(Buffer.from(await res.body.arrayBuffer()), coded).toString('utf8')
-      : await res.body.text()
-    return { status: res.statusCode, headers: headerPairs(res.headers), text }
+    const raw = await readBody(res.body, limit, { truncate: !ok, compressed: coded !== undefined })
+    if (!coded) return { ...answer, body: raw }
+    if (ok) return { ...answer, body: decode(raw, coded, limit, false) }
+    // an error status: what can be decoded of its start, for the message
+    try {
+      return { ...answer, body: decode(raw, coded, 1024 * 1024, true).subarray(0, ERROR_BODY_BYTES) }
+    } catch {
+      return { ...answer, body: new Uint8Array(0) }
+    }
   }
 }

@@ -13,21 +13,32 @@ const MAX_FAST_SHAPES = 8
 function sameFlatKeys(a: readonly FlatKey[], b: readonly FlatKey[]): boolean {
   return (
     a.length === b.length &&
-    a.every((k, i) => k.key === b[i]!.key && k.column === b[i]!.column && k.type === b[i]!.type)
+    a.every(
+      (k, i) =>
+        k.key === b[i]!.key &&
+        k.column === b[i]!.column &&
+        k.type === b[i]!.type &&
+        k.required === b[i]!.required,
+    )
   )
 }
 
 let available = true
 
-/** The test that a (non-null) value `v` fits a column of `type` without coercion, as code. */
-export function flatCheck(v: string, type: FlatKey['type']): string {
+/**
+ * The test that a (non-null) value `v` fits a column of `type` without coercion, as code: text no longer than
+ * `maxTextChars` (when given), safe integers, finite doubles, plain UTC timestamps of the years 1 to 9999.
+ */
+export function flatCheck(v: string, type: FlatKey['type'], maxTextChars?: number): string {
   switch (type) {
     case 'text':
-      return `typeof ${v} === 'string'`
+      return maxTextChars === undefined
+        ? `typeof ${v} === 'string'`
+        : `typeof ${v} === 'string' && ${v}.length <= ${maxTextChars}`
     case 'bigint':
       return `typeof ${v} === 'number' && Number.isSafeInteger(${v})`
     case 'double':
-      return `typeof ${v} === 'number'`
+      return `typeof ${v} === 'number' && ${v} - ${v} === 0`
     case 'bool':
       return `typeof ${v} === 'boolean'`
     case 'timestamp':
@@ -35,6 +46,15 @@ export function flatCheck(v: string, type: FlatKey['type']): string {
     default:
       return 'false'
   }
+}
+
+/** The code that leaves a compiled row function with `fail` unless value `v` fits key `k` as it is. */
+export function flatKeyCheck(k: FlatKey, v: string, fail: string, maxTextChars?: number): string {
+  if (k.column === undefined) return `if (${v} !== null) return ${fail}`
+  const check = flatCheck(v, k.type, maxTextChars)
+  return k.required
+    ? `if (${v} == null || !(${check})) return ${fail}`
+    : `if (${v} !== null && !(${check})) return ${fail}`
 }
 
 /**
@@ -46,6 +66,7 @@ export function flatCheck(v: string, type: FlatKey['type']): string {
 export function compileFlatRow(
   keys: readonly FlatKey[],
   systemColumns: { loadId: string; id: string },
+  maxTextChars?: number,
 ): FlatRowFn | undefined {
   if (!available) return undefined
   const lines: string[] = []
@@ -53,13 +74,8 @@ export function compileFlatRow(
   lines.push('let n = 0', 'for (const k in row) n++', `if (n !== ${keys.length}) return undefined`)
   keys.forEach((k, i) => {
     const v = `v${i}`
-    lines.push(`const ${v} = row[${JSON.stringify(k.key)}]`)
-    if (k.column === undefined) {
-      lines.push(`if (${v} !== null) return undefined`)
-    } else {
-      lines.push(`if (${v} !== null && !(${flatCheck(v, k.type)})) return undefined`)
-      props.push(`${JSON.stringify(k.column)}: ${v}`)
-    }
+    lines.push(`const ${v} = row[${JSON.stringify(k.key)}]`, flatKeyCheck(k, v, 'undefined', maxTextChars))
+    if (k.column !== undefined) props.push(`${JSON.stringify(k.column)}: ${v}`)
   })
   props.push(`${JSON.stringify(systemColumns.loadId)}: loadId`, `${JSON.stringify(systemColumns.id)}: ''`)
   lines.push(`return { ${props.join(', ')} }`)
@@ -78,8 +94,9 @@ export function compileFlatRow(
 /**
  * Compiles the root plan's last shape (the keys of the row just normalized) when it is flat and every column has
  * a fast type, into `ts.fast`: the most recent shapes are tried first, at most {@link MAX_FAST_SHAPES} kept.
+ * Primary key columns of tables with ordered ids are required (see `FlatKey.required`).
  */
-export function compileFlatShape(ts: TableState): void {
+export function compileFlatShape(ts: TableState, maxTextChars?: number): void {
   const plan = ts.plan
   const keys: FlatKey[] = []
   const seen = new Set<string>()
@@ -93,8 +110,12 @@ export function compileFlatShape(ts: TableState): void {
     }
     if (col.code === T_OTHER || col.code === T_JSON || seen.has(col.name)) return
     seen.add(col.name)
-    keys.push({ key: e.key, column: col.name, type: col.type as FlatKey['type'] })
+    const key: FlatKey = { key: e.key, column: col.name, type: col.type as FlatKey['type'] }
+    if (ts.idMode === 'ordered' && ts.keyCols.includes(col.name)) key.required = true
+    keys.push(key)
   }
+  // a shape without the primary key never goes fast: its rows fail (PRIMARY_KEY_MISSING) on the generic path
+  if (ts.idMode === 'ordered' && !ts.keyCols.every((c) => seen.has(c))) return
   // a row that left the compiled path for a value (e.g. one for a variant column) has a compiled shape already
   const same = ts.fastKeys.findIndex((k) => sameFlatKeys(k, keys))
   if (same >= 0) {
@@ -103,7 +124,7 @@ export function compileFlatShape(ts: TableState): void {
     return
   }
   ts.fastCompiles++
-  const fn = compileFlatRow(keys, { loadId: SYSTEM_COLUMNS.loadId, id: SYSTEM_COLUMNS.id })
+  const fn = compileFlatRow(keys, { loadId: SYSTEM_COLUMNS.loadId, id: SYSTEM_COLUMNS.id }, maxTextChars)
   if (fn === undefined) return
   if (ts.fast.length >= MAX_FAST_SHAPES) {
     ts.fast.shift()

@@ -11,6 +11,7 @@ import type {
 } from '../schema/schema-types.ts'
 import { bumpSchemaVersion, cloneSchema, emptySchema } from '../schema/schema-versioning.ts'
 import { inferDataType } from '../schema/type-inference.ts'
+import { claimHinted, claimUnrecorded, keyName, loadOwners, variantName } from './normalize-names.ts'
 import type { NormalizerOptions, ResourceTableSpec } from './normalize-types.ts'
 import {
   type ColState,
@@ -19,12 +20,11 @@ import {
   DISCARD,
   type Entry,
   type PlanNode,
+  RESERVED,
   type TableState,
 } from './normalizer-state.ts'
-import { systemColumnsFor } from './system-columns.ts'
-
-/** Column name for blank keys in the data, as in dlt. */
-const EMPTY_KEY = '_empty'
+import { SYSTEM_COLUMN_PREFIX, systemColumnsFor } from './system-columns.ts'
+import { ValueNotes } from './value-notes.ts'
 
 /**
  * What the normalizer learns as data comes: plan entries for keys not seen before, and its schema's tables,
@@ -47,6 +47,8 @@ export class SchemaEvolution {
   private changes: SchemaChange[] = []
   private dirty = true
   private snapshot: Schema | undefined
+  /** Source keys renamed since the normalizer last took the notes. */
+  readonly notes: ValueNotes = new ValueNotes()
 
   constructor(schema: Schema | undefined, options: NormalizerOptions) {
     this.options = options
@@ -83,13 +85,17 @@ export class SchemaEvolution {
     ts.spec = spec
     ts.maxNesting = spec.maxTableNesting ?? DEFAULT_MAX_TABLE_NESTING
     const strategy = spec.writeDisposition === 'merge' ? (spec.mergeStrategy ?? 'delete-insert') : undefined
-    ts.idMode = strategy === 'upsert' ? 'key' : strategy === 'scd2' ? 'row' : 'random'
+    const keyed = (spec.primaryKey ?? []).length > 0
+    ts.idMode = strategy === 'scd2' ? 'row' : strategy !== undefined && keyed ? 'ordered' : 'random'
     ts.withRootId = spec.writeDisposition === 'merge'
 
-    // hints by normalized column name
+    // hints by normalized column name; hinted keys keep their names (see normalize-names.ts)
     const hints = new Map<string, ColumnHint>()
     const addHint = (raw: string, h: ColumnHint): void => {
+      const parts = this.partsOf(raw)
       const col = this.columnNameOf(raw)
+      claimHinted(ts, col, parts)
+      ts.hintPaths.set(col, parts)
       hints.set(col, { ...hints.get(col), ...h })
     }
     for (const [raw, h] of Object.entries(spec.columns ?? {})) addHint(raw, h)
@@ -118,24 +124,27 @@ export class SchemaEvolution {
     return ts
   }
 
-  /** The plan entry of a key `node` has not seen: its column name (blank keys become `_empty`, as in dlt). */
+  /**
+   * The plan entry of a key `node` has not seen: its column name (blank keys become `_empty`, as in dlt; a key
+   * named like another key of the table gets a tagged name, see `keyName`).
+   */
   entry(ts: TableState, node: PlanNode, key: string): Entry {
-    let frag: string
-    try {
-      frag = this.normalizeIdentifier(key)
-    } catch {
-      frag = EMPTY_KEY
-    }
+    const { frag, name, path, renamed } = keyName(ts, node, key, this.maxLength)
+    if (renamed) this.notes.add(ts.name, path.join('.'), 'renamed-key', 1, name)
     const frags = node.frags.length === 0 ? [frag] : [...node.frags, frag]
-    const name = frags.length === 1 ? frag : shortenFragments(frags, this.maxLength)
-    const e: Entry = { key, name, frags, col: ts.cols.get(name), sub: undefined, child: undefined }
+    const col = ts.cols.get(name)
+    if (col !== undefined && claimUnrecorded(ts, col, path)) {
+      this.dirty = true
+      this.snapshot = undefined
+    }
+    const e: Entry = { key, path, name, frags, col, sub: undefined, child: undefined }
     node.entries.set(key, e)
     return e
   }
 
   /** The plan of the object an entry holds (its keys flatten to `entry__key` columns). */
   subPlan(e: Entry): PlanNode {
-    const sub: PlanNode = { frags: e.frags, entries: new Map(), shape: [], shapeLen: 0 }
+    const sub: PlanNode = { frags: e.frags, path: e.path, entries: new Map(), shape: [], shapeLen: 0 }
     e.sub = sub
     return sub
   }
@@ -146,7 +155,7 @@ export class SchemaEvolution {
     const name = shortenFragments(frags, this.maxLength)
     let ts = this.states.get(name)
     if (ts === undefined) {
-      ts = this.newState(name, frags, parent, parent.level + 1, parent.root.contract)
+      ts = this.newState(name, frags, parent, parent.level + 1, parent.root.contract, e.path)
       this.states.set(name, ts)
     }
     ts.maxNesting = parent.root.maxNesting
@@ -183,16 +192,12 @@ export class SchemaEvolution {
    * The column for a value whose column does not exist yet: its hint's type, `forced`, or the value's inferred
    * type, under the columns contract; undefined when the value is to be dropped.
    */
-  addValueColumn(
-    ts: TableState,
-    name: string,
-    v: unknown,
-    forced: DataType | undefined,
-  ): ColState | undefined {
+  addValueColumn(ts: TableState, e: Entry, v: unknown, forced: DataType | undefined): ColState | undefined {
+    const name = e.name
     const hint = ts.hints.get(name)
     const type = hint?.dataType ?? forced ?? inferDataType(v) ?? 'text'
     if (!this.allowed(ts, 'columns', name)) return undefined
-    return this.addColumn(ts, name, type, hint, undefined)
+    return this.addColumn(ts, name, type, hint, undefined, e.path)
   }
 
   /**
@@ -200,7 +205,7 @@ export class SchemaEvolution {
    * data_type contract, and remembered on `col`); undefined when the value is to be dropped.
    */
   addVariant(ts: TableState, col: ColState, type: DataType): ColState | undefined {
-    const name = shortenFragments([col.name, `v_${type}`], this.maxLength)
+    const name = variantName(ts, col, type, this.maxLength)
     let variant = ts.cols.get(name)
     if (variant === undefined) {
       if (!this.allowed(ts, 'data_type', col.name)) return undefined
@@ -223,10 +228,14 @@ export class SchemaEvolution {
     return changes
   }
 
+  /** The source keys of a hint's or key's name in source naming (`a__b` is key `b` of object `a`). */
+  private partsOf(raw: string): string[] {
+    return raw.split(PATH_SEPARATOR).filter((p) => p.trim() !== '')
+  }
+
   private columnNameOf(raw: string): string {
-    const parts = raw.split(PATH_SEPARATOR).filter((p) => p.trim() !== '')
     return shortenFragments(
-      parts.map((p) => this.normalizeIdentifier(p)),
+      this.partsOf(raw).map((p) => this.normalizeIdentifier(p)),
       this.maxLength,
     )
   }
@@ -253,26 +262,32 @@ export class SchemaEvolution {
     parent: TableState | undefined,
     level: number,
     contract: ResolvedContract,
+    sourcePath?: readonly string[],
   ): TableState {
     const table = this.work.tables[name]
     const ts: TableState = {
       name,
       frags,
+      sourcePath,
       parent,
       root: undefined as unknown as TableState,
       table,
       isNew: !this.initialTables.has(name),
       contract,
       cols: new Map(),
-      plan: { frags: [], entries: new Map(), shape: [], shapeLen: 0 },
+      plan: { frags: [], path: [], entries: new Map(), shape: [], shapeLen: 0 },
       fast: [],
       fastKeys: [],
       fastCompiles: 0,
       hints: new Map(),
+      hintPaths: new Map(),
       level,
       maxNesting: DEFAULT_MAX_TABLE_NESTING,
       idMode: parent === undefined ? 'random' : 'child',
       keyCols: [],
+      nextOrder: 0,
+      owners: new Map(),
+      names: new Map(),
       withRootId: false,
       discarded: false,
       spec: undefined,
@@ -288,6 +303,8 @@ export class SchemaEvolution {
         base.variants.set(c.dataType, ts.cols.get(c.name)!)
       }
     }
+    const children = Object.values(this.work.tables).filter((t) => t.parent === name)
+    loadOwners(ts, table, children)
     return ts
   }
 
@@ -299,8 +316,10 @@ export class SchemaEvolution {
       columns: [],
       writeDisposition: spec?.writeDisposition ?? 'append',
     }
-    if (ts.parent !== undefined) table.parent = ts.parent.name
-    else if (spec !== undefined) {
+    if (ts.parent !== undefined) {
+      table.parent = ts.parent.name
+      if (ts.sourcePath !== undefined) table.sourcePath = [...ts.sourcePath]
+    } else if (spec !== undefined) {
       table.resource = spec.resource
       if (spec.writeDisposition === 'merge') table.mergeStrategy = spec.mergeStrategy ?? 'delete-insert'
       if (spec.replaceStrategy !== undefined) table.replaceStrategy = spec.replaceStrategy
@@ -309,10 +328,13 @@ export class SchemaEvolution {
     for (const c of systemColumnsFor(ts.parent !== undefined, ts.withRootId)) {
       table.columns.push(c)
       ts.cols.set(c.name, colState(c))
+      ts.owners.set(c.name, RESERVED)
     }
     for (const [name, h] of ts.hints) {
       if (h.dataType === undefined || ts.cols.has(name)) continue
       const c: Column = { name, nullable: true, ...h, dataType: h.dataType }
+      const path = ts.hintPaths.get(name)
+      if (path !== undefined) c.sourcePath = [...path]
       table.columns.push(c)
       ts.cols.set(name, colState(c))
     }
@@ -328,9 +350,14 @@ export class SchemaEvolution {
     type: DataType,
     hint: ColumnHint | undefined,
     variantOf: string | undefined,
+    sourcePath?: readonly string[],
   ): ColState {
     const column: Column = { name, nullable: true, ...hint, dataType: type }
+    const path = sourcePath ?? ts.hintPaths.get(name)
     if (variantOf !== undefined) column.variantOf = variantOf
+    if (variantOf !== undefined || (path === undefined && name.startsWith(SYSTEM_COLUMN_PREFIX)))
+      ts.owners.set(name, RESERVED)
+    if (path !== undefined && variantOf === undefined) column.sourcePath = [...path]
     ts.table!.columns.push(column)
     const st = colState(column)
     ts.cols.set(name, st)
@@ -358,12 +385,13 @@ export class SchemaEvolution {
   }
 }
 
-/** The hints of a column or hint object, without its name, type and variant link. */
+/** The hints of a column or hint object, without its name, type, variant link and source path. */
 function withoutType(h: ColumnHint): ColumnHint {
-  const rest: ColumnHint & { name?: string; variantOf?: string } = { ...h }
+  const rest: ColumnHint & { name?: string; variantOf?: string; sourcePath?: string[] } = { ...h }
   delete rest.dataType
   delete rest.name
   delete rest.variantOf
+  delete rest.sourcePath
   return rest
 }
 

@@ -36,6 +36,9 @@ function typeCode(t: DataType): number {
   }
 }
 
+/** The owner of names no source key may take: system columns (`_sluice_*`) and variant columns. */
+export const RESERVED = '\u0000reserved'
+
 /** Thrown inside a row to drop it (`discard_row`); never escapes the normalizer. */
 export const DISCARD: unique symbol = Symbol('discard-row')
 
@@ -53,6 +56,8 @@ export interface ColState {
 export interface Entry {
   /** The source key. */
   readonly key: string
+  /** The source keys from the table's row down to this one (raw, before naming). */
+  readonly path: readonly string[]
   /** Normalized column name (full path within the table, shortened). */
   readonly name: string
   /** Normalized path fragments of this key relative to the table. */
@@ -65,6 +70,8 @@ export interface Entry {
 /** How the keys of one object (a row, or an object nested in it) map to columns. */
 export interface PlanNode {
   readonly frags: readonly string[]
+  /** The source keys from the table's row down to this object (raw, before naming). */
+  readonly path: readonly string[]
   readonly entries: Map<string, Entry>
   /** Entries in the key order of the last object seen: rows of one API mostly share it, so no Map lookup. */
   readonly shape: (Entry | undefined)[]
@@ -76,6 +83,8 @@ export interface PlanNode {
 export interface TableState {
   readonly name: string
   readonly frags: readonly string[]
+  /** Child tables: the source keys of the list within a parent row. */
+  readonly sourcePath: readonly string[] | undefined
   readonly parent: TableState | undefined
   root: TableState
   table: Table | undefined
@@ -86,11 +95,28 @@ export interface TableState {
   plan: PlanNode
   /** Hints waiting for their column (by normalized name). */
   hints: Map<string, ColumnHint>
+  /** The source keys each hint names (by normalized name). */
+  hintPaths: Map<string, string[]>
   /** Base nesting level of this table's rows. */
   readonly level: number
   maxNesting: number
-  idMode: 'random' | 'key' | 'row' | 'child'
+  /**
+   * How rows get `_sluice_id`: at random; `ordered` (merge with a primary key) by their position in extraction
+   * order, then at random (see `createOrderedIds`); `row` a hash of the row (scd2); `child` from parent and position.
+   */
+  idMode: 'random' | 'ordered' | 'row' | 'child'
+  /** The primary key's columns (merge). */
   keyCols: string[]
+  /** The position of the next root row in extraction order (`ordered` ids), when the caller gives none. */
+  nextOrder: number
+  /**
+   * Which source path holds each name within the table (a column, or the prefix of a nested object's or a list's
+   * columns), as JSON of the path; {@link RESERVED} for system and variant columns. The first path to claim a name
+   * keeps it; another path that normalizes to it gets a tagged name (see `SchemaEvolution.entry`).
+   */
+  owners: Map<string, string>
+  /** The name each source path (JSON) had in the stored schema, so that it keeps it. */
+  names: Map<string, string>
   withRootId: boolean
   /** Set when the tables contract discards this (new) table's rows. */
   discarded: boolean

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { identifierTag } from '../schema/naming-convention.ts'
 import type { Schema, SchemaChange, SchemaContract } from '../schema/schema-types.ts'
 import type { NormalizedRow, ResourceTableSpec } from './normalize-types.ts'
 import { createNormalizer } from './normalizer.ts'
@@ -173,11 +174,8 @@ describe('nesting', () => {
   })
 
   it('derives child ids from parent id, table and position', () => {
-    const spec: Partial<ResourceTableSpec> = {
-      writeDisposition: 'merge',
-      mergeStrategy: 'upsert',
-      primaryKey: ['id'],
-    }
+    // scd2: root ids are row hashes, the same in both runs
+    const spec: Partial<ResourceTableSpec> = { writeDisposition: 'merge', mergeStrategy: 'scd2' }
     const a = setup(spec).normalizePage('items', [doc], LOAD)
     const b = setup(spec).normalizePage('items', [doc], '1764300001.000')
     expect(rows(a, 'items')[0]!._sluice_id).toBe(rows(b, 'items')[0]!._sluice_id)
@@ -239,22 +237,6 @@ describe('nesting', () => {
 })
 
 describe('ids per merge strategy', () => {
-  it('hashes the primary key under upsert', () => {
-    const n = setup({ writeDisposition: 'merge', mergeStrategy: 'upsert', primaryKey: ['id', 'kind'] })
-    const page = n.normalizePage(
-      'items',
-      [
-        { id: 1, kind: 'a', v: 1 },
-        { id: 1, kind: 'a', v: 2 },
-        { id: 1, kind: 'b', v: 1 },
-      ],
-      LOAD,
-    )
-    const [a, b, c] = rows(page, 'items').map((r) => r._sluice_id)
-    expect(a).toBe(b)
-    expect(a).not.toBe(c)
-  })
-
   it('hashes the row content under scd2', () => {
     const n = setup({ writeDisposition: 'merge', mergeStrategy: 'scd2' })
     const page = n.normalizePage(
@@ -298,12 +280,16 @@ describe('odd rows', () => {
     expect(rows(page, 'items__value').map((r) => r.value)).toEqual([1, 2])
   })
 
-  it('names empty keys _empty and keeps keys that normalize alike in one column', () => {
+  it('names empty keys _empty; a key named like another key of the object gets a tagged column', () => {
     const n = setup()
     const page = n.normalizePage('items', [{ '': 1, userId: 2 }, { user_id: 3 }], LOAD)
-    expect(rows(page, 'items').map((r) => [r._empty, r.user_id])).toEqual([
-      [1, 2],
-      [undefined, 3],
+    const tagged = `user_id_${identifierTag('user_id')}`
+    expect(rows(page, 'items').map((r) => [r._empty, r.user_id, r[tagged]])).toEqual([
+      [1, 2, undefined],
+      [undefined, undefined, 3],
+    ])
+    expect(page.notes).toEqual([
+      { table: 'items', column: 'user_id', kind: 'renamed-key', count: 1, detail: tagged },
     ])
   })
 })

@@ -1,6 +1,5 @@
 import { normalizeIdentifier as normalizeName } from '../schema/naming-convention.ts'
-import type { DataType, Schema, SchemaChange } from '../schema/schema-types.ts'
-import { inferDataType } from '../schema/type-inference.ts'
+import type { Schema, SchemaChange } from '../schema/schema-types.ts'
 import { compileFlatShape } from './flat-row-compiler.ts'
 import { SchemaEvolution } from './normalize-evolution.ts'
 import type {
@@ -11,10 +10,10 @@ import type {
   NormalizerOptions,
   ResourceTableSpec,
 } from './normalize-types.ts'
+import { ValuePath } from './normalize-values.ts'
 import {
   T_BIGINT as BIGINT,
   T_BOOL as BOOL,
-  type ColState,
   DISCARD,
   T_DOUBLE as DOUBLE,
   type Entry,
@@ -24,9 +23,9 @@ import {
   T_TEXT as TEXT,
   T_TIMESTAMP as TIMESTAMP,
 } from './normalizer-state.ts'
-import { createRandomIds, digestId, rowDigest } from './row-ids.ts'
+import { createOrderedIds, createRandomIds, digestId, requireKey, rowDigest } from './row-ids.ts'
 import { SYSTEM_COLUMNS } from './system-columns.ts'
-import { coerceValue, isPlainUtcTimestamp } from './value-coercion.ts'
+import { isPlainUtcTimestamp } from './value-coercion.ts'
 
 /** Compiled shapes per root table at most (shapes that keep changing stay on the generic path). */
 const MAX_COMPILES = 64
@@ -57,13 +56,23 @@ class SchemaNormalizer implements Normalizer {
   private readonly maxLength: number
   private readonly roots = new Map<string, TableState>()
   private readonly randomId = createRandomIds()
+  private readonly orderedId = createOrderedIds()
+  private readonly values: ValuePath
+  /** Text values this long or shorter fit the destination (see `ValueLimits.maxTextBytes`). */
+  private readonly textChars: number
+  private readonly flatTextChars: number | undefined
   private outTables: Map<string, NormalizedRow[]> = new Map()
   private loadId = ''
   private discardedRows = 0
+  /** The extraction position of the root row being normalized (ordered ids). */
+  private order = 0
 
   constructor(schema: Schema | undefined, options: NormalizerOptions) {
     this.evolution = new SchemaEvolution(schema, options)
     this.maxLength = this.evolution.maxLength
+    this.values = new ValuePath(this.evolution, this.evolution.notes, options)
+    this.textChars = this.values.textChars
+    this.flatTextChars = Number.isFinite(this.textChars) ? this.textChars : undefined
   }
 
   get schema(): Schema {
@@ -85,12 +94,21 @@ class SchemaNormalizer implements Normalizer {
 
   flatShapes(resource: string): FlatShapes | undefined {
     const ts = this.roots.get(resource)
-    if (ts === undefined || ts.table === undefined || ts.idMode !== 'random' || ts.fastKeys.length === 0)
-      return undefined
-    return { table: ts.name, keys: ts.fastKeys }
+    if (ts === undefined || ts.table === undefined || ts.fastKeys.length === 0) return undefined
+    if (ts.idMode !== 'random' && ts.idMode !== 'ordered') return undefined
+    return {
+      table: ts.name,
+      keys: ts.fastKeys,
+      orderedIds: ts.idMode === 'ordered',
+      ...(this.flatTextChars !== undefined ? { maxTextChars: this.flatTextChars } : {}),
+    }
   }
 
-  normalizePage(resource: string, rows: readonly object[], loadId: string): NormalizedPage {
+  orderedIds(resource: string): boolean {
+    return this.roots.get(resource)?.idMode === 'ordered'
+  }
+
+  normalizePage(resource: string, rows: readonly object[], loadId: string, order?: number): NormalizedPage {
     let ts = this.roots.get(resource)
     if (ts === undefined) {
       this.registerResource({ resource, writeDisposition: 'append' })
@@ -102,9 +120,12 @@ class SchemaNormalizer implements Normalizer {
     const rootRows: NormalizedRow[] = []
     out.set(ts.name, rootRows)
     this.discardedRows = 0
+    const first = order ?? ts.nextOrder
+    ts.nextOrder = first + rows.length
     for (let i = 0; i < rows.length; i++) {
       let row = rows[i] as Record<string, unknown>
       if (typeof row !== 'object' || row === null || Array.isArray(row)) row = { value: row }
+      this.order = first + i
       try {
         if (ts.table === undefined) this.evolution.createTableUnderContract(ts)
         this.normalizeRow(ts, row, rootRows, undefined, undefined, 0)
@@ -114,7 +135,8 @@ class SchemaNormalizer implements Normalizer {
       }
     }
     const changes = this.evolution.finish()
-    return { tables: out, changes, discardedRows: this.discardedRows }
+    const notes = this.evolution.notes.size > 0 ? this.evolution.notes.take() : undefined
+    return { tables: out, changes, discardedRows: this.discardedRows, ...(notes ? { notes } : {}) }
   }
 
   /** Flattens one row of `ts` into `target`, then its lists into child tables. */
@@ -143,7 +165,8 @@ class SchemaNormalizer implements Normalizer {
       if (ts.withRootId) out[ROOT_ID] = rootId
     }
     const lists = this.fields(ts, ts.plan, row, out, ts.level, undefined)
-    if (parentId === undefined && lists === undefined && ts.fastCompiles < MAX_COMPILES) compileFlatShape(ts)
+    if (parentId === undefined && lists === undefined && ts.fastCompiles < MAX_COMPILES)
+      compileFlatShape(ts, this.flatTextChars)
     this.finishRow(ts, out, target, parentId, rootId, listIdx, lists)
   }
 
@@ -164,8 +187,9 @@ class SchemaNormalizer implements Normalizer {
       case 'child':
         id = digestId(`${parentId}_${ts.name}_${listIdx}`)
         break
-      case 'key':
-        id = this.keyId(ts, out)
+      case 'ordered':
+        requireKey(ts, out, this.order)
+        id = this.orderedId(this.order)
         break
       default:
         id = rowDigest(out)
@@ -206,8 +230,8 @@ class SchemaNormalizer implements Normalizer {
           if (Array.isArray(item)) {
             // lists inside lists are kept as json in `value`
             const e = ts.plan.entries.get('value') ?? this.evolution.entry(ts, ts.plan, 'value')
-            if (e.col === undefined) this.newColumnValue(ts, e, item, out, 'json')
-            else this.slowValue(ts, e.col, item, out)
+            if (e.col === undefined) this.values.newColumn(ts, e, item, out, 'json')
+            else this.values.value(ts, e.col, item, out)
           } else if (item !== null && item !== undefined) {
             const e = ts.plan.entries.get('value') ?? this.evolution.entry(ts, ts.plan, 'value')
             lists = this.field(ts, e, item, out, ts.level, undefined)
@@ -285,19 +309,19 @@ class SchemaNormalizer implements Normalizer {
         }
       }
       if (col === undefined) {
-        this.newColumnValue(ts, e, v, out, Array.isArray(v) || isPlainObject(v) ? 'json' : undefined)
+        this.values.newColumn(ts, e, v, out, Array.isArray(v) || isPlainObject(v) ? 'json' : undefined)
       } else {
-        this.slowValue(ts, col, v, out)
+        this.values.value(ts, col, v, out)
       }
       return lists
     }
     if (col === undefined) {
-      this.newColumnValue(ts, e, v, out, undefined)
+      this.values.newColumn(ts, e, v, out, undefined)
       return lists
     }
     switch (col.code) {
       case T_TEXT:
-        if (typeof v === 'string') {
+        if (typeof v === 'string' && v.length <= this.textChars) {
           out[col.name] = v
           return lists
         }
@@ -309,7 +333,7 @@ class SchemaNormalizer implements Normalizer {
         }
         break
       case T_DOUBLE:
-        if (typeof v === 'number') {
+        if (typeof v === 'number' && v - v === 0) {
           out[col.name] = v
           return lists
         }
@@ -327,48 +351,8 @@ class SchemaNormalizer implements Normalizer {
         }
         break
     }
-    this.slowValue(ts, col, v, out)
+    this.values.value(ts, col, v, out)
     return lists
-  }
-
-  /** A value whose column does not exist yet: the column is added (or the value dropped) by the contract. */
-  private newColumnValue(
-    ts: TableState,
-    e: Entry,
-    v: unknown,
-    out: NormalizedRow,
-    forced: DataType | undefined,
-  ): void {
-    const col = ts.cols.get(e.name) ?? this.evolution.addValueColumn(ts, e.name, v, forced)
-    if (col === undefined) return
-    e.col = col
-    this.slowValue(ts, col, v, out)
-  }
-
-  /** Coerces into the column, else into a variant column `col__v_<type>` (data_type contract). */
-  private slowValue(ts: TableState, col: ColState, v: unknown, out: NormalizedRow): void {
-    const r = coerceValue(v, col.type)
-    if (r.ok) {
-      out[col.name] = r.value
-      return
-    }
-    const vtype = inferDataType(v) ?? 'text'
-    const variant = col.variants?.get(vtype) ?? this.evolution.addVariant(ts, col, vtype)
-    if (variant === undefined) return
-    const rv = coerceValue(v, variant.type)
-    if (rv.ok) out[variant.name] = rv.value
-  }
-
-  private keyId(ts: TableState, out: NormalizedRow): string {
-    const cols = ts.keyCols
-    if (cols.length === 0) return this.randomId()
-    let content = ''
-    for (let i = 0; i < cols.length; i++) {
-      const v = out[cols[i]!]
-      if (v === undefined || v === null) return this.randomId()
-      content += i === 0 ? String(v) : '_' + String(v)
-    }
-    return digestId(content)
   }
 }
 

@@ -1,5 +1,7 @@
+import { SluiceError } from '../errors.ts'
 import { canonicalJson } from '../schema/schema-versioning.ts'
 import type { NormalizedRow } from './normalize-types.ts'
+import type { TableState } from './normalizer-state.ts'
 import { SYSTEM_COLUMN_PREFIX } from './system-columns.ts'
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
@@ -38,6 +40,46 @@ export function createRandomIds(): () => string {
 }
 
 const B64URL_CODES = Uint8Array.from(B64URL, (c) => c.charCodeAt(0))
+
+/** Digits of an ordered id's position: 10^12 rows of one resource in one package. */
+export const ORDER_DIGITS = 12
+/** `0000` .. `9999`. */
+const FOUR_DIGITS: string[] = Array.from({ length: 10_000 }, (_, i) => String(i).padStart(4, '0'))
+
+/**
+ * Returns a function producing the ids of merge rows: the row's position in extraction order as
+ * {@link ORDER_DIGITS} digits, then a random 16-character id. Within a package, the ids of one resource sort
+ * (as text, in every collation: the digits decide) in extraction order, so "the last row of a key wins" is
+ * `ORDER BY _sluice_id DESC`; the random part keeps ids unique across packages. Positions from 10^12 on wrap.
+ */
+export function createOrderedIds(): (order: number) => string {
+  const random = createRandomIds()
+  // the first 8 digits change every 10,000 rows
+  let block = -1
+  let head = ''
+  return (order) => {
+    const b = Math.floor(order / 10_000)
+    if (b !== block) {
+      block = b
+      head = FOUR_DIGITS[Math.floor(b / 10_000) % 10_000]! + FOUR_DIGITS[b % 10_000]!
+    }
+    return head + FOUR_DIGITS[order - b * 10_000]! + random()
+  }
+}
+
+/** Like {@link createOrderedIds}, writing the id's ASCII into `out` from `p`; returns the end. */
+export function createOrderedIdWriter(): (out: Uint8Array, p: number, order: number) => number {
+  const random = createRandomIdWriter()
+  return (out, p, order) => {
+    let n = order
+    for (let i = p + ORDER_DIGITS - 1; i >= p; i--) {
+      const q = Math.floor(n / 10)
+      out[i] = 48 + n - q * 10
+      n = q
+    }
+    return random(out, p + ORDER_DIGITS)
+  }
+}
 
 /**
  * Like {@link createRandomIds}, but writes each id's 16 characters (ASCII) straight into `out` from `p` and
@@ -109,4 +151,25 @@ export function rowDigest(row: NormalizedRow): string {
     if (v !== null && v !== undefined && !k.startsWith(SYSTEM_COLUMN_PREFIX)) data[k] = v
   }
   return digestId(canonicalJson(data))
+}
+
+/**
+ * Throws `PRIMARY_KEY_MISSING` when a root row of a merge table (`out`, normalized) has no value for a primary key
+ * column: merged, every such row would collapse into one. `order` is its extraction position (for the message).
+ */
+export function requireKey(ts: TableState, out: NormalizedRow, order: number): void {
+  const cols = ts.keyCols
+  for (let i = 0; i < cols.length; i++) {
+    const v = out[cols[i]!]
+    if (v !== undefined && v !== null) continue
+    const variants = [...(ts.cols.get(cols[i]!)?.variants?.values() ?? [])]
+    const moved = variants.find((c) => out[c.name] !== undefined && out[c.name] !== null)
+    throw new SluiceError(
+      'PRIMARY_KEY_MISSING',
+      `a row of ${ts.spec?.resource ?? ts.name} (extraction position ${order}) has no value for its primary key column ${cols[i]}${moved ? ` (its value did not fit the column and went to ${moved.name})` : ''}; merging it would collapse every such row into one`,
+      {
+        hint: 'make the source send the key in every row (or drop rows without one), or load the resource with write disposition append',
+      },
+    )
+  }
 }

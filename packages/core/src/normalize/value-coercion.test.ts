@@ -69,9 +69,39 @@ describe('coerceValue', () => {
     [new Uint8Array([1, 2, 3, 4]), 'binary', ok('AQIDBA==')],
     ['AQIDBA==', 'binary', ok('AQIDBA==')],
     ['not base64!', 'binary', fail],
+    // beyond int64 (JSON numbers of 1e20 or 2^63 and more), the years 1-9999, a decimal's precision
+    [1e20, 'bigint', fail],
+    [2 ** 63, 'bigint', fail],
+    [-(2 ** 63), 'bigint', ok('-9223372036854775808')],
+    [2 ** 63 - 1024, 'bigint', ok('9223372036854774784')],
+    ['0000-01-01T00:00:00Z', 'timestamp', fail],
+    ['0001-01-01T00:30:00+01:00', 'timestamp', fail],
+    ['0001-01-01T00:00:00Z', 'timestamp', ok('0001-01-01T00:00:00Z')],
+    ['9999-12-31T23:59:59.999999Z', 'timestamp', ok('9999-12-31T23:59:59.999999Z')],
+    ['9999-12-31T23:00:00-02:00', 'timestamp', fail],
+    [-62135596800, 'timestamp', ok('0001-01-01T00:00:00.000Z')],
+    [-62135596801, 'timestamp', fail],
+    [1e12, 'timestamp', fail],
+    [-1, 'timestamp', ok('1969-12-31T23:59:59.000Z')],
+    ['0000-01-01', 'date', fail],
+    [new Date(Date.UTC(-1, 0, 1)), 'date', fail],
+    ['123456789012345678901234567890', 'decimal', fail],
+    ['12345678901234567890123456789.5', 'decimal', ok('12345678901234567890123456789.5')],
+    ['1e28', 'decimal', ok('1e28')],
+    ['1e29', 'decimal', fail],
+    ['0.000001e30', 'decimal', ok('0.000001e30')],
+    [1e40, 'decimal', fail],
+    [10n ** 29n, 'decimal', fail],
+    [Number.NaN, 'double', fail],
+    [Number.POSITIVE_INFINITY, 'double', fail],
   ]
   it.each(cases)('#%# %s as %s', (value, type, expected) => {
     expect(coerceValue(value, type)).toEqual(expected)
+  })
+
+  it('checks decimals against the column precision and scale', () => {
+    expect(coerceValue('123456.78', 'decimal', { precision: 8, scale: 2 })).toEqual(ok('123456.78'))
+    expect(coerceValue('1234567.8', 'decimal', { precision: 8, scale: 2 })).toEqual(fail)
   })
 
   it('never accepts null', () => {
@@ -104,6 +134,8 @@ describe('timestamp validation', () => {
     ['2026-03-02T08:60:00Z', false],
     ['2026-0a-02T08:00:00Z', false],
     ['2026-03-02 08:00:00Z', false],
+    ['0000-01-01T00:00:00Z', false],
+    ['0001-01-01T00:00:00Z', true],
   ])('%s plain UTC: %s', (s, valid) => {
     expect(isPlainUtcTimestamp(s)).toBe(valid)
   })

@@ -1,4 +1,4 @@
-import type { DataType } from '../schema/schema-types.ts'
+import type { ColumnHint, DataType } from '../schema/schema-types.ts'
 
 /** The result of {@link coerceValue}: the value in job-file form, or `ok: false` when it does not fit. */
 export type CoerceResult = { ok: true; value: unknown } | { ok: false }
@@ -13,6 +13,8 @@ const RE_TS =
 const RE_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
+/** 2^63 as a double: doubles in [-2^63, 2^63) are int64 values. */
+const TWO_POW_63 = 2 ** 63
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 
 function ok(value: unknown): CoerceResult {
@@ -45,8 +47,8 @@ function digits2(s: string, at: number): number {
 }
 
 /**
- * True when `s` is exactly a valid `YYYY-MM-DDTHH:MM:SSZ` (the common case that needs no rewriting). Cheap enough
- * to run per value: fixed positions and digit arithmetic, a `Date` only for days 29-31.
+ * True when `s` is exactly a valid `YYYY-MM-DDTHH:MM:SSZ` of the years 1 to 9999 (the common case that needs no
+ * rewriting). Cheap enough to run per value: fixed positions and digit arithmetic, a `Date` only for days 29-31.
  */
 export function isPlainUtcTimestamp(s: string): boolean {
   if (
@@ -70,6 +72,7 @@ export function isPlainUtcTimestamp(s: string): boolean {
   if (
     c < 0 ||
     y < 0 ||
+    (c | y) === 0 ||
     month < 1 ||
     month > 12 ||
     day < 1 ||
@@ -91,13 +94,28 @@ function daysInMonth(year: number, month: number): number {
 }
 
 /**
- * Normalizes a timestamp string to ISO 8601 UTC with `Z`, or returns `undefined` when it is not one.
- * `2026-03-02T08:00:00Z` is returned as is; offsets are converted (`2026-03-02T10:00:00+02:00` becomes
- * `2026-03-02T08:00:00.000Z`); naive timestamps and bare dates are taken as UTC. Fractions beyond milliseconds
- * are kept when the value is already UTC, otherwise truncated to milliseconds.
+ * True for an ISO 8601 UTC string of the years 1 to 9999, the range every destination stores (PostgreSQL rejects
+ * year 0; `Date.toISOString` writes years outside 0-9999 with a sign and six digits).
+ */
+export function inYearRange(iso: string): boolean {
+  const c = iso.charCodeAt(0)
+  return c >= 48 && c <= 57 && iso.charCodeAt(4) === 45 && !iso.startsWith('0000')
+}
+
+/**
+ * Normalizes a timestamp string to ISO 8601 UTC with `Z`, or returns `undefined` when it is not one or falls
+ * outside the years 1 to 9999 (see {@link inYearRange}). `2026-03-02T08:00:00Z` is returned as is; offsets are
+ * converted (`2026-03-02T10:00:00+02:00` becomes `2026-03-02T08:00:00.000Z`); naive timestamps and bare dates are
+ * taken as UTC. Fractions beyond milliseconds are kept when the value is already UTC, otherwise truncated to
+ * milliseconds.
  */
 export function normalizeTimestamp(s: string): string | undefined {
   if (isPlainUtcTimestamp(s)) return s
+  const iso = parseTimestamp(s)
+  return iso !== undefined && inYearRange(iso) ? iso : undefined
+}
+
+function parseTimestamp(s: string): string | undefined {
   const m = RE_TS.exec(s)
   if (m === null) return undefined
   const [, date, hm, sec, frac, zone] = m
@@ -128,10 +146,17 @@ function validDate(y: string, m: string, d: string): boolean {
   return !Number.isNaN(dt.getTime()) && dt.getUTCDate() === Number(d)
 }
 
+/** A `Date` as ISO 8601 UTC, failing when it is invalid or outside the years 1 to 9999. */
+function isoOf(d: Date): CoerceResult {
+  if (Number.isNaN(d.getTime())) return FAIL
+  const iso = d.toISOString()
+  return inYearRange(iso) ? ok(iso) : FAIL
+}
+
 function toBigint(value: unknown): CoerceResult {
   switch (typeof value) {
     case 'number':
-      if (!Number.isInteger(value)) return FAIL
+      if (!Number.isInteger(value) || value < -TWO_POW_63 || value >= TWO_POW_63) return FAIL
       return ok(Number.isSafeInteger(value) ? value : BigInt(value).toString())
     case 'bigint':
       if (value < INT64_MIN || value > INT64_MAX) return FAIL
@@ -153,17 +178,56 @@ function toBigint(value: unknown): CoerceResult {
   }
 }
 
+/** Default precision and scale of `decimal` columns, as every destination maps them. */
+const DECIMAL_PRECISION = 38
+const DECIMAL_SCALE = 9
+
+/**
+ * True when the numeric string `s` (digits, an optional fraction and exponent) has at most `maxDigits` digits
+ * before the decimal point: what a `decimal(p, s)` column holds is `p - s` of them.
+ */
+function integerDigitsFit(s: string, maxDigits: number): boolean {
+  const e = s.search(/[eE]/)
+  const mantissa = (e < 0 ? s : s.slice(0, e)).replace(/^[+-]/, '')
+  const exponent = e < 0 ? 0 : Number(s.slice(e + 1))
+  const dot = mantissa.indexOf('.')
+  const whole = (dot < 0 ? mantissa : mantissa.slice(0, dot)).replace(/^0+/, '')
+  if (whole === '') {
+    // 0.000123e5: the first significant digit decides
+    const fraction = dot < 0 ? '' : mantissa.slice(dot + 1)
+    const lead = fraction.search(/[1-9]/)
+    return lead < 0 || exponent - lead <= maxDigits
+  }
+  return whole.length + exponent <= maxDigits
+}
+
+function toDecimal(value: unknown, column: ColumnHint | undefined): CoerceResult {
+  let s: string
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return FAIL
+    s = String(value)
+  } else if (typeof value === 'bigint') s = value.toString()
+  else if (typeof value === 'string') {
+    s = value.trim()
+    if (!RE_NUMBER.test(s)) return FAIL
+  } else return FAIL
+  const digits = (column?.precision ?? DECIMAL_PRECISION) - (column?.scale ?? DECIMAL_SCALE)
+  return integerDigitsFit(s, digits) ? ok(s) : FAIL
+}
+
 /**
  * Coerces `value` to `type` and returns it in job-file form (see `NormalizedRow`), or `{ ok: false }` when it does
  * not fit, in which case the normalizer puts it into a variant column. Coercions follow dlt: numbers, booleans and
  * JSON to `text`; integral numbers and integer strings (`"200"`) to `bigint` (outside the safe range as string,
  * outside int64 fails); numbers and numeric strings to `double`; `true`/`false` strings and 0/1 to `bool`;
  * ISO strings, `Date` and Unix seconds to `timestamp` (UTC, `Z`); `YYYY-MM-DD` (or a timestamp's UTC date) to
- * `date`; `HH:MM[:SS[.f]]` to `time`; numbers and numeric strings to `decimal` (as string); bytes and base64
- * strings to `binary` (base64); anything to `json`. Types are never widened: `1.5` does not fit `bigint`.
- * `null`/`undefined` always fail (callers drop them before asking).
+ * `date`; `HH:MM[:SS[.f]]` to `time`; numbers and numeric strings to `decimal` (as string, failing when it has
+ * more digits before the point than the column's precision minus scale, default 38 and 9, leaves); bytes and
+ * base64 strings to `binary` (base64); anything to `json`. Types are never widened: `1.5` does not fit `bigint`.
+ * Timestamps and dates outside the years 1 to 9999 fail, and so do NaN and ±Infinity. `null`/`undefined` always
+ * fail (callers drop them before asking).
  */
-export function coerceValue(value: unknown, type: DataType): CoerceResult {
+export function coerceValue(value: unknown, type: DataType, column?: ColumnHint): CoerceResult {
   if (value === null || value === undefined) return FAIL
   switch (type) {
     case 'text':
@@ -192,13 +256,7 @@ export function coerceValue(value: unknown, type: DataType): CoerceResult {
       }
       return FAIL
     case 'decimal':
-      if (typeof value === 'number') return Number.isFinite(value) ? ok(String(value)) : FAIL
-      if (typeof value === 'bigint') return ok(value.toString())
-      if (typeof value === 'string') {
-        const s = value.trim()
-        return RE_NUMBER.test(s) ? ok(s) : FAIL
-      }
-      return FAIL
+      return toDecimal(value, column)
     case 'bool':
       if (typeof value === 'boolean') return ok(value)
       if (typeof value === 'string') {
@@ -214,19 +272,20 @@ export function coerceValue(value: unknown, type: DataType): CoerceResult {
       }
       if (typeof value === 'number') {
         if (!Number.isFinite(value)) return FAIL
-        const d = new Date(value * 1000)
-        return Number.isNaN(d.getTime()) ? FAIL : ok(d.toISOString())
+        return isoOf(new Date(value * 1000))
       }
-      if (value instanceof Date) return Number.isNaN(value.getTime()) ? FAIL : ok(value.toISOString())
+      if (value instanceof Date) return isoOf(value)
       return FAIL
     }
     case 'date': {
-      if (value instanceof Date)
-        return Number.isNaN(value.getTime()) ? FAIL : ok(value.toISOString().slice(0, 10))
+      if (value instanceof Date) {
+        const r = isoOf(value)
+        return r.ok ? ok((r.value as string).slice(0, 10)) : FAIL
+      }
       if (typeof value !== 'string') return FAIL
       const s = value.trim()
       const m = RE_DATE.exec(s)
-      if (m !== null) return validDate(m[1]!, m[2]!, m[3]!) ? ok(s) : FAIL
+      if (m !== null) return m[1] !== '0000' && validDate(m[1]!, m[2]!, m[3]!) ? ok(s) : FAIL
       const ts = normalizeTimestamp(s)
       return ts === undefined ? FAIL : ok(ts.slice(0, 10))
     }

@@ -16,6 +16,7 @@ describe('readPageBody', () => {
       bodyKeys: undefined,
       keys: [1, 'a', undefined],
       meta: { paging: { count_pages: 3 }, missing: undefined },
+      invalidUtf8: 0,
     })
   })
 
@@ -49,9 +50,15 @@ describe('readPageBody', () => {
     )
   })
 
-  it('decodes UTF-8 and replaces invalid bytes as TextDecoder does', () => {
+  it('decodes UTF-8 and replaces invalid bytes as TextDecoder does, counting them', () => {
     const body = readPageBody(new Uint8Array([...bytes('[{"t":"é'), 0xff, ...bytes('"}]')]), {})
     expect(body.rows).toEqual([{ t: 'é\ufffd' }])
+    expect(body.invalidUtf8).toBe(1)
+    // Latin-1 "Grüße" (ü = 0xfc, ß = 0xdf) next to a U+FFFD the body really holds: two replaced, not three
+    const latin1 = readPageBody(new Uint8Array([...bytes('["Gr'), 0xfc, 0xdf, ...bytes('e \ufffd"]')]), {})
+    expect(latin1.rows).toEqual(['Gr\ufffd\ufffde \ufffd'])
+    expect(latin1.invalidUtf8).toBe(2)
+    expect(readPageBody(bytes('["Grüße"]'), {}).invalidUtf8).toBe(0)
   })
 })
 

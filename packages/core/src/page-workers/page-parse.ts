@@ -1,3 +1,4 @@
+import { decodeUtf8 } from '../http/http-body.ts'
 import { BodyDecodeError, bodySnippet } from '../http/http-error.ts'
 import type { JsonValue } from '../json.ts'
 import type { PageParseOptions, PageReader, ParsedPage } from './page-types.ts'
@@ -17,16 +18,17 @@ export interface PageBody {
   bodyKeys: string[] | undefined
   keys: unknown[] | undefined
   meta: Record<string, JsonValue | undefined>
+  /** Characters of the body that were not UTF-8 (decoded as U+FFFD). */
+  invalidUtf8: number
 }
 
-const decoder = new TextDecoder()
-
 /**
- * Decodes (UTF-8, invalid bytes replaced) and parses a body (or takes its text); throws {@link BodyDecodeError} for
- * invalid JSON.
+ * Decodes (UTF-8, invalid sequences replaced and counted) and parses a body (or takes its text); throws
+ * {@link BodyDecodeError} for invalid JSON.
  */
 export function readPageBody(body: Uint8Array | string, options: PageParseOptions): PageBody {
-  const text = typeof body === 'string' ? body : decoder.decode(body)
+  const decoded = typeof body === 'string' ? { text: body, invalid: 0 } : decodeUtf8(body)
+  const text = decoded.text
   let value: unknown
   if (text.trim() !== '') {
     try {
@@ -58,7 +60,7 @@ export function readPageBody(body: Uint8Array | string, options: PageParseOption
   const list = rows ?? []
   const key = options.key
   const keys = key === undefined ? undefined : list.map((r) => (r as Record<string, unknown> | null)?.[key])
-  return { rows: list, found: rows !== undefined, bodyKeys, keys, meta }
+  return { rows: list, found: rows !== undefined, bodyKeys, keys, meta, invalidUtf8: decoded.invalid }
 }
 
 /** What every parsed page knows of its body (see {@link ParsedPage}). */
@@ -68,13 +70,18 @@ export abstract class PageFacts {
   readonly count: number
   readonly keys: readonly unknown[] | undefined
   readonly meta: Readonly<Record<string, JsonValue | undefined>>
+  /** Characters of the body that were not UTF-8 (decoded as U+FFFD); read by the HTTP client. */
+  readonly invalidUtf8: number
 
-  constructor(facts: Pick<PageFacts, 'found' | 'bodyKeys' | 'count' | 'keys' | 'meta'>) {
+  constructor(
+    facts: Pick<PageFacts, 'found' | 'bodyKeys' | 'count' | 'keys' | 'meta'> & { invalidUtf8?: number },
+  ) {
     this.found = facts.found
     this.bodyKeys = facts.bodyKeys
     this.count = facts.count
     this.keys = facts.keys
     this.meta = facts.meta
+    this.invalidUtf8 = facts.invalidUtf8 ?? 0
   }
 }
 
@@ -104,6 +111,7 @@ export class LocalPage extends PageFacts implements ParsedPage {
 /** Reads pages on this thread (what a resource uses when the pipeline offers no page workers). */
 export const pageReaderHere: PageReader<LocalPage> = (options) => ({
   parse: (bytes) => parsePageHere(bytes, options),
+  invalidUtf8: (page) => page.invalidUtf8,
 })
 
 /** Parses a body on this thread (what a resource does when the pipeline offers no page workers). */

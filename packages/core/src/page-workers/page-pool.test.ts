@@ -21,7 +21,7 @@ const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stri
 const text = (b: Uint8Array): string => new TextDecoder().decode(b)
 const OPTIONS: NormalizerOptions = { schemaName: 'test', initialTables: [] }
 const TO: PageDestiny = { resource: 'items', loadId: 'load1', format: 'csv' }
-const SPEC: ResourceTableSpec = { resource: 'items', primaryKey: ['id'], writeDisposition: 'merge' }
+const SPEC: ResourceTableSpec = { resource: 'items', primaryKey: ['id'], writeDisposition: 'append' }
 
 /** Page workers in this thread: messages are cloned (buffers transferred) and delivered on a later task. */
 function inProcessWorkers(size: number): PageWorkers & { ports: FakePort[] } {

@@ -1,8 +1,9 @@
 import { SluiceError } from '../errors.ts'
+import { BodyTooLargeError } from '../http/http-body.ts'
 import { BodyDecodeError } from '../http/http-error.ts'
 import type { BodyReader, RemoteRequest, RemoteResponse } from '../http/http-types.ts'
 import type { EncodedRows } from '../job-files/encoded-rows.ts'
-import type { NormalizerOptions, ResourceTableSpec } from '../normalize/normalize-types.ts'
+import type { NormalizerOptions, ResourceTableSpec, ValueNote } from '../normalize/normalize-types.ts'
 import type { Schema } from '../schema/schema-types.ts'
 import { PageFacts, parsePageHere } from './page-parse.ts'
 import type {
@@ -48,6 +49,8 @@ export class RemotePage extends PageFacts implements ParsedPage {
   size: number
   /** The rows, encoded by the worker (unless they would have changed the schema then). */
   readonly encoded: EncodedTable[] | undefined
+  /** What encoding them changed or moved (with `encoded`). */
+  readonly notes: ValueNote[] | undefined
 
   constructor(
     readonly pool: PagePool,
@@ -60,6 +63,7 @@ export class RemotePage extends PageFacts implements ParsedPage {
     super({ ...reply, keys: reply.keys instanceof Float64Array ? Array.from(reply.keys) : reply.keys })
     this.size = reply.count
     this.encoded = reply.encoded
+    this.notes = reply.notes
   }
 
   select(keep: (index: number) => boolean): void {
@@ -120,6 +124,7 @@ export class PagePool {
       // a small body costs less to parse here than to send (and no worker starts for a run of small pages)
       parse: (bytes) =>
         bytes.length < SMALL_BODY_BYTES ? parsePageHere(bytes, options) : this.parse(bytes, options, destiny),
+      invalidUtf8: (page) => (page instanceof PageFacts ? page.invalidUtf8 : 0),
       ...(this.workers.fetch !== false
         ? {
             fetch: (request: RemoteRequest, signal: AbortSignal) =>
@@ -143,7 +148,10 @@ export class PagePool {
     const slot = this.pick()
     const id = this.nextId++
     const reply = await this.send(slot, id, { t: 'fetch', id, request, options, destiny }, [], signal)
-    if (reply.t === 'fetch-failed') throw new TypeError('fetch failed', { cause: new Error(reply.message) })
+    if (reply.t === 'fetch-failed') {
+      if (reply.tooLarge) throw new BodyTooLargeError(reply.tooLarge.limit, reply.tooLarge.compressed)
+      throw new TypeError('fetch failed', { cause: new Error(reply.message) })
+    }
     const r = reply as FetchedReply
     return {
       status: r.status,
@@ -166,17 +174,23 @@ export class PagePool {
   }
 
   /**
-   * The rows of a page its worker could not encode when it came (they would have changed the schema): encoded
-   * now if the worker's newer schema fits them, else the rows.
+   * The rows of a page its worker did not encode when it came (they would have changed the schema, or their ids
+   * need the page's `order`, the position of its first kept row in extraction order): encoded now if the worker's
+   * newer schema fits them, else the rows.
    */
-  async normalize(page: RemotePage): Promise<EncodedReply | BackReply> {
+  async normalize(page: RemotePage, order?: number): Promise<EncodedReply | BackReply> {
     const slot = page.slot
     this.syncSchema(slot)
     const id = page.id
     const reply = await this.send(
       slot,
       id,
-      { t: 'normalize', id, ...(page.keep ? { keep: page.keep } : {}) },
+      {
+        t: 'normalize',
+        id,
+        ...(page.keep ? { keep: page.keep } : {}),
+        ...(order !== undefined ? { order } : {}),
+      },
       [],
     )
     if (reply.t === 'failed') {

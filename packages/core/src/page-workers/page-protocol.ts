@@ -1,7 +1,7 @@
 import type { RemoteRequest, RemoteResponse } from '../http/http-types.ts'
 import type { EncodedRows, JobFileFormat } from '../job-files/encoded-rows.ts'
 import type { JsonValue } from '../json.ts'
-import type { NormalizerOptions, ResourceTableSpec } from '../normalize/normalize-types.ts'
+import type { NormalizerOptions, ResourceTableSpec, ValueNote } from '../normalize/normalize-types.ts'
 import type { Schema } from '../schema/schema-types.ts'
 import type { PageParseOptions } from './page-types.ts'
 
@@ -40,6 +40,8 @@ export interface NormalizeMessage {
   id: number
   /** 1 for each row kept; absent: all. */
   keep?: Uint8Array
+  /** The position of the page's first (kept) row in the resource's extraction order (`Normalizer.orderedIds`). */
+  order?: number
   /** Encode buffers given back (see `BufferPool`). */
   buffers?: ArrayBuffer[]
 }
@@ -84,6 +86,10 @@ export interface PageSummary {
   keys: unknown[] | Float64Array | undefined
   meta: Record<string, JsonValue | undefined>
   encoded?: EncodedTable[]
+  /** What normalizing and encoding the rows changed or moved (see `ValueNote`). */
+  notes?: ValueNote[]
+  /** Characters of the body that were not UTF-8 (decoded as U+FFFD); absent when none. */
+  invalidUtf8?: number
 }
 
 export interface ParsedReply extends PageSummary {
@@ -103,6 +109,8 @@ export interface FetchFailedReply {
   t: 'fetch-failed'
   id: number
   message: string
+  /** Set when the body passed `request.maxBytes` (not a network error: the request is not retried). */
+  tooLarge?: { limit: number; compressed: boolean }
 }
 
 export interface ParseFailedReply {
@@ -119,6 +127,8 @@ export interface EncodedReply {
   id: number
   rows: number
   tables: EncodedTable[]
+  /** What normalizing and encoding the rows changed or moved (see `ValueNote`). */
+  notes?: ValueNote[]
 }
 
 /**

@@ -1,4 +1,12 @@
+import {
+  BodyTooLargeError,
+  decodeLenient,
+  ERROR_BODY_BYTES,
+  readResponse,
+  readStream,
+} from '../http/http-body.ts'
 import { BodyDecodeError } from '../http/http-error.ts'
+import { isRedirect } from '../http/http-exchange.ts'
 import type { RemoteRequest } from '../http/http-types.ts'
 import {
   BufferPool,
@@ -6,15 +14,19 @@ import {
   encodeFlatRows,
   encodeRows,
   rootIndexes,
+  TableCleaning,
 } from '../job-files/encoded-rows.ts'
-import { NOT_THIS_SHAPE } from '../job-files/flat-csv-encoder.ts'
-import type { NormalizedRow, Normalizer } from '../normalize/normalize-types.ts'
+import { type IdWriter, NOT_THIS_SHAPE } from '../job-files/flat-csv-encoder.ts'
+import type { NormalizedRow, Normalizer, ValueNote } from '../normalize/normalize-types.ts'
 import { createNormalizer } from '../normalize/normalizer.ts'
-import { createRandomIdWriter } from '../normalize/row-ids.ts'
+import { createOrderedIdWriter, createRandomIdWriter } from '../normalize/row-ids.ts'
+import { ValueNotes } from '../normalize/value-notes.ts'
 import { type PageBody, readPageBody } from './page-parse.ts'
 import type {
+  EncodedReply,
   EncodedTable,
   FetchedReply,
+  FetchFailedReply,
   FetchMessage,
   NormalizeMessage,
   PageDestiny,
@@ -31,22 +43,39 @@ interface HeldPage {
 }
 
 /**
- * How a page worker sends a request: the answer's status, headers and body (UTF-8 text, invalid bytes replaced).
- * Rejects like `fetch` for network errors (the reason in `cause` or the message), with the signal's reason once it
- * aborts. Redirects are followed and compressed bodies decoded, as `fetch` does.
+ * How a page worker sends a request. It MUST NOT follow redirects (the HTTP client on the pipeline's thread follows
+ * them hop by hop, with credentials only for trusted origins) and answers with the status, the headers and the
+ * body's bytes, decoded per `content-encoding`: none of a redirect (3xx with `Location`), at most
+ * {@link ERROR_BODY_BYTES} of another status that is not 2xx, a 2xx body up to `request.maxBytes` counted on the
+ * wire and decoded (past it: rejects with `BodyTooLargeError`, having stopped reading). Rejects like `fetch` for
+ * network errors (the reason in `cause` or the message), with the signal's reason once it aborts.
  */
 export type PageSend = (
   request: RemoteRequest,
   signal: AbortSignal,
-) => Promise<{ status: number; headers: [string, string][]; text: string }>
+) => Promise<{ status: number; headers: [string, string][]; body: Uint8Array }>
+
+const NO_BYTES = new Uint8Array(0)
 
 /** {@link PageSend} with `fetch` (Web APIs: what Web Workers use). */
 export const fetchSend: PageSend = async (request, signal) => {
-  const { url, method, headers, body } = request
-  const res = await fetch(url, { method, headers, signal, ...(body !== undefined ? { body } : {}) })
-  // text(): undici decodes its chunks at once (arrayBuffer() copies them into one more buffer, and every buffer
-  // made here counts towards the external memory that starts V8's full garbage collections)
-  return { status: res.status, headers: [...res.headers], text: await res.text() }
+  const { url, method, headers, body, maxBytes } = request
+  const res = await fetch(url, {
+    method,
+    headers,
+    signal,
+    redirect: 'manual',
+    ...(body !== undefined ? { body } : {}),
+  })
+  const answer = { status: res.status, headers: [...res.headers] }
+  if (isRedirect(res.status, res.headers.get('location'))) {
+    await res.body?.cancel().catch(() => undefined)
+    return { ...answer, body: NO_BYTES }
+  }
+  if (res.status < 200 || res.status >= 300) {
+    return { ...answer, body: await readStream(res.body, ERROR_BODY_BYTES, { truncate: true }) }
+  }
+  return { ...answer, body: await readResponse(res, maxBytes ?? Number.POSITIVE_INFINITY) }
 }
 
 /** Why a body could not be parsed, as the replies carry it. */
@@ -77,8 +106,12 @@ export function createPageWorker(
   const fetching = new Map<number, AbortController>()
   let setup: SchemaMessage | undefined
   let normalizer: Normalizer | undefined
+  /** U+0000 removed per table when the destination cannot store it (counted per page). */
+  let cleaning: TableCleaning | undefined
   let encoders = new EncoderCache()
   let sizeHint = 64 * 1024
+  /** What the page being encoded changed or moved. */
+  const notes = new ValueNotes()
 
   const current = (): Normalizer | undefined => {
     if (normalizer || !setup) return normalizer
@@ -90,7 +123,15 @@ export function createPageWorker(
   /** Columns sent per table (by count: columns only grow), so that a table's columns go to the pool once. */
   const sentColumns = new Map<string, number>()
   const putId = createRandomIdWriter()
+  const putOrderedId = createOrderedIdWriter()
   const buffers = new BufferPool()
+
+  /** The notes of the page just encoded (with U+0000 removed per table), or none after a failed try. */
+  const takeNotes = (keep: boolean): ValueNote[] | undefined => {
+    for (const [table, count] of cleaning?.take() ?? []) notes.add(table, '', 'nul-removed', count)
+    const out = notes.take()
+    return keep && out.length > 0 ? out : undefined
+  }
 
   /** An encoded table, with its columns when the pool has not had these yet. */
   const entry = (
@@ -116,29 +157,31 @@ export function createPageWorker(
     n: Normalizer,
     rows: readonly object[],
     o: PageDestiny,
+    order: number | undefined,
   ): EncodedTable | 'changed' | undefined => {
     const shapes = o.format === 'csv' ? n.flatShapes?.(o.resource) : undefined
     const columns = shapes && n.schema.tables[shapes.table]?.columns
-    if (!shapes || !columns) return undefined
+    if (!shapes || !columns || (shapes.orderedIds && order === undefined)) return undefined
     const table = shapes.table
     const fns = []
     for (const keys of shapes.keys) {
-      const fn = encoders.flatShape(keys, columns)
+      const fn = encoders.flatShape(table, keys, columns, shapes.maxTextChars)
       if (!fn) return undefined
       fns.push(fn)
     }
     const encodeRow = encoders.get(table, columns)
     let changed = false
     let last: { row: object; normalized: NormalizedRow } | undefined
-    const other = (row: object, out: Uint8Array, p: number): number => {
+    const other = (row: object, out: Uint8Array, p: number, i: number): number => {
       if (last?.row !== row) {
         let page: ReturnType<Normalizer['normalizePage']>
         try {
-          page = n.normalizePage(o.resource, [row], o.loadId)
+          page = n.normalizePage(o.resource, [row], o.loadId, order === undefined ? undefined : order + i)
         } catch {
           changed = true
           return NOT_THIS_SHAPE
         }
+        notes.addAll(page.notes)
         if (page.changes.length > 0 || page.discardedRows > 0) changed = true
         const normalized = page.tables.get(table)?.[0]
         const children = [...page.tables].some(([t, r]) => t !== table && r.length > 0)
@@ -149,7 +192,9 @@ export function createPageWorker(
     }
     const ends = new Uint32Array(rows.length)
     const start = buffers.take(sizeHint)
-    const bytes = encodeFlatRows(fns, rows, o.loadId, putId, start, ends, other)
+    const ids: IdWriter =
+      order !== undefined && shapes.orderedIds ? (out, p, i) => putOrderedId(out, p, order + i) : putId
+    const bytes = encodeFlatRows(fns, rows, o.loadId, ids, start, ends, other)
     if (changed || !bytes) {
       buffers.give([start.buffer as ArrayBuffer])
       return changed ? 'changed' : undefined
@@ -159,24 +204,28 @@ export function createPageWorker(
   }
 
   /**
-   * Normalizes and encodes `rows` (with where each row ends and its root row), or undefined when they would
-   * change the schema (this copy is then reset).
+   * Normalizes and encodes `rows` (with where each row ends and its root row, and the page's notes), or undefined
+   * when they would change the schema (this copy is then reset) or their ids need the page's `order`, which the
+   * pool gives once the resource yields the page (see `Normalizer.orderedIds`).
    */
   const encode = (
     rows: readonly object[],
     o: PageDestiny,
-  ): { tables: EncodedTable[]; transfer: ArrayBuffer[] } | undefined => {
+    order?: number,
+  ): { tables: EncodedTable[]; transfer: ArrayBuffer[]; notes: ValueNote[] | undefined } | undefined => {
     const n = current()
-    if (!n) return undefined
-    const flat = encodeFlat(n, rows, o)
+    if (!n || (order === undefined && n.orderedIds?.(o.resource))) return undefined
+    const flat = encodeFlat(n, rows, o, order)
     if (flat === 'changed') {
       normalizer = undefined
+      takeNotes(false)
       return undefined
     }
-    if (flat) return { tables: [flat], transfer: [flat.bytes.buffer as ArrayBuffer] }
+    if (flat) return { tables: [flat], transfer: [flat.bytes.buffer as ArrayBuffer], notes: takeNotes(true) }
+    takeNotes(false)
     let page: ReturnType<Normalizer['normalizePage']> | undefined
     try {
-      page = n.normalizePage(o.resource, rows, o.loadId)
+      page = n.normalizePage(o.resource, rows, o.loadId, order)
     } catch {
       // e.g. a contract violation: the pipeline's thread raises it with its own schema
     }
@@ -184,6 +233,7 @@ export function createPageWorker(
       normalizer = undefined
       return undefined
     }
+    notes.addAll(page.notes)
     const schema = n.schema
     const present = [...page.tables].filter(([, r]) => r.length > 0)
     const roots = rootIndexes(present.map(([, r]) => r))
@@ -194,14 +244,15 @@ export function createPageWorker(
       const ends = new Uint32Array(tableRows.length)
       const encoder = o.format === 'csv' ? encoders.get(table, columns) : undefined
       const start = t === 0 ? sizeHint : 64 * 1024
-      const bytes = encodeRows(o.format, tableRows, encoder, encoder ? buffers.take(start) : start, ends)
+      const taken = encoder ? buffers.take(start) : start
+      const bytes = encodeRows(o.format, tableRows, encoder, taken, ends, cleaning?.of(table))
       if (t === 0) sizeHint = Math.ceil(bytes.length * 1.1)
       const encoded = entry(table, columns, bytes, ends)
       if (roots[t]) encoded.roots = roots[t]
       tables.push(encoded)
       transfer.push(bytes.buffer as ArrayBuffer)
     }
-    return { tables, transfer }
+    return { tables, transfer, notes: takeNotes(true) }
   }
 
   /**
@@ -223,6 +274,7 @@ export function createPageWorker(
       keys,
       meta: body.meta,
     }
+    if (body.invalidUtf8 > 0) page.invalidUtf8 = body.invalidUtf8
     if (!body.found || body.rows.length === 0) return { page, transfer: [] }
     const done = encode(body.rows, destiny)
     if (!done) {
@@ -230,6 +282,7 @@ export function createPageWorker(
       return { page, transfer: [] }
     }
     page.encoded = done.tables
+    if (done.notes) page.notes = done.notes
     return { page, transfer: done.transfer }
   }
 
@@ -239,10 +292,10 @@ export function createPageWorker(
     try {
       const res = await send(m.request, ctrl.signal)
       const reply: FetchedReply = { t: 'fetched', id: m.id, status: res.status, headers: res.headers }
-      if (res.status < 200 || res.status >= 300) reply.text = res.text
+      if (res.status < 200 || res.status >= 300) reply.text = decodeLenient(res.body)
       else {
         try {
-          const body = readPageBody(res.text, m.options)
+          const body = readPageBody(res.body, m.options)
           if (ctrl.signal.aborted) return
           const { page, transfer } = summarize(m.id, body, m.destiny)
           reply.page = page
@@ -258,7 +311,10 @@ export function createPageWorker(
       const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause?.message
       const message =
         typeof cause === 'string' ? cause : error instanceof Error ? error.message : String(error)
-      if (!ctrl.signal.aborted) post({ t: 'fetch-failed', id: m.id, message }, [])
+      const failed: FetchFailedReply = { t: 'fetch-failed', id: m.id, message }
+      if (error instanceof BodyTooLargeError)
+        failed.tooLarge = { limit: error.limit, compressed: error.compressed }
+      if (!ctrl.signal.aborted) post(failed, [])
     } finally {
       fetching.delete(m.id)
     }
@@ -271,20 +327,27 @@ export function createPageWorker(
     if (!held) throw new Error(`page ${m.id} is not here`)
     const keep = m.keep
     const rows = keep ? held.rows.filter((_, i) => keep[i] === 1) : held.rows
-    const done = rows.length > 0 ? encode(rows, held.destiny) : { tables: [], transfer: [] }
-    if (done) post({ t: 'encoded', id: m.id, rows: rows.length, tables: done.tables }, done.transfer)
-    else post({ t: 'back', id: m.id, rows: rows as object[] }, [])
+    const done =
+      rows.length > 0 ? encode(rows, held.destiny, m.order) : { tables: [], transfer: [], notes: undefined }
+    if (done) {
+      const reply: EncodedReply = { t: 'encoded', id: m.id, rows: rows.length, tables: done.tables }
+      if (done.notes) reply.notes = done.notes
+      post(reply, done.transfer)
+    } else post({ t: 'back', id: m.id, rows: rows as object[] }, [])
   }
 
   return {
     handle(message) {
       if ('buffers' in message && message.buffers) buffers.give(message.buffers)
       switch (message.t) {
-        case 'schema':
+        case 'schema': {
           setup = message
           normalizer = undefined
-          encoders = new EncoderCache()
+          const tables = message.options.values?.textNul === false ? new TableCleaning() : undefined
+          cleaning = tables
+          encoders = new EncoderCache(tables ? (table) => tables.of(table) : undefined)
           return
+        }
         case 'parse':
           try {
             const body = readPageBody(message.bytes, message.options)

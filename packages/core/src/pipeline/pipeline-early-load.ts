@@ -1,10 +1,11 @@
-import type { DestinationClient } from '../destination/destination-types.ts'
+import type { DestinationCapabilities, DestinationClient } from '../destination/destination-types.ts'
 import type { PipelineEvent } from '../events.ts'
 import type { Normalizer } from '../normalize/normalize-types.ts'
 import { diffSchemas } from '../schema/schema-evolution.ts'
 import type { Schema, Table } from '../schema/schema-types.ts'
 import type { LoadPackageStore } from '../storage/load-package-store.ts'
 import type { PackageJob } from '../storage/package-types.ts'
+import { checkLoadedRows } from './pipeline-row-check.ts'
 import { jsonCopy } from './pipeline-state.ts'
 import { messageOf } from './pipeline-trace.ts'
 
@@ -19,6 +20,8 @@ export interface EarlyLoadResult {
 /** Everything loading during extraction needs. */
 export interface EarlyLoadInput {
   client: DestinationClient & Required<Pick<DestinationClient, 'prepareTables'>>
+  /** The destination's capabilities (whether it counts the rows it loads). */
+  capabilities: Pick<DestinationCapabilities, 'countsLoadedRows'>
   store: LoadPackageStore
   loadId: string
   /** The live normalizer of the extraction: its schema grows while pages arrive. */
@@ -121,7 +124,12 @@ export class EarlyLoader {
     emit({ type: 'load-job', loadId, table: job.table, rows: job.rows, phase: 'start' })
     const file = store.jobFile(loadId, job)
     const request = { loadId, jobId: job.jobId, table, file, format: job.format, rows: job.rows }
-    await client.load(this.extracting ? { ...request, duringExtraction: true } : request, signal)
+    const result = await client.load(
+      this.extracting ? { ...request, duringExtraction: true } : request,
+      signal,
+    )
+    // a mismatch stops early loading: the load step loads everything again and fails the package there
+    checkLoadedRows(request, result, this.input.capabilities)
     await store.moveJob(loadId, job, 'completed')
     this.loaded.add(job.jobId)
     emit({ type: 'load-job', loadId, table: job.table, rows: job.rows, phase: 'end' })

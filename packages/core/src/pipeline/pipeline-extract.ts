@@ -3,6 +3,7 @@ import { isSluiceError, SluiceError } from '../errors.ts'
 import type { PipelineEvent } from '../events.ts'
 import type { JobFileFormat } from '../job-files/encoded-rows.ts'
 import type { Normalizer, ResourceTableSpec } from '../normalize/normalize-types.ts'
+import { noteMessage } from '../normalize/value-notes.ts'
 import { pageReaderHere } from '../page-workers/page-parse.ts'
 import type { PagePool } from '../page-workers/page-pool.ts'
 import type {
@@ -36,8 +37,14 @@ export interface ExtractInput {
   /** Resources extracted at once. Default 1. */
   concurrency?: number
   strict: boolean
-  /** What the destination supports; merge/replace strategies fall back to supported ones (with a warning). */
-  capabilities?: Pick<DestinationCapabilities, 'mergeStrategies' | 'replaceStrategies' | 'writeDispositions'>
+  /**
+   * What the destination supports; merge/replace strategies fall back to supported ones (with a warning), and
+   * values it cannot store are cleaned (`values`).
+   */
+  capabilities?: Pick<
+    DestinationCapabilities,
+    'mergeStrategies' | 'replaceStrategies' | 'writeDispositions' | 'values'
+  >
   signal: AbortSignal
   emit(e: PipelineEvent): void
   /** Page workers of the run: resources' `ctx.pageReader` reads on them. Default none (parse here). */
@@ -195,6 +202,7 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
   const changes: SchemaChange[] = []
   const specs: ResourceTableSpec[] = []
   const pool = input.pool
+  const values = input.capabilities?.values
   let normalizeMs = 0
   const started = performance.now()
 
@@ -226,6 +234,7 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
         manifest.warnings.push(message)
         emit({ type: 'warning', resource: name, message })
       },
+      strict: input.strict,
       pageReader: pool
         ? (options) => pool.reader(options, { resource: name, loadId, format: input.format })
         : pageReaderHere,
@@ -246,6 +255,7 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
           format: f.format,
           rows: f.rows,
           bytes: f.bytes,
+          checksum: f.checksum,
           state: 'new',
           retries: 0,
         }
@@ -258,6 +268,7 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
       },
       ...(input.fileMaxBytes !== undefined ? { fileMaxBytes: input.fileMaxBytes } : {}),
       ...(pool ? { pool } : {}),
+      ...(values ? { values } : {}),
     })
     const pages = resource.read(ctx)[Symbol.asyncIterator]()
     let done = false
@@ -292,6 +303,11 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
       manifest.warnings.push(effective.warning)
       emit({ type: 'warning', resource: name, message: effective.warning })
     }
+    for (const note of out.notes()) {
+      const message = noteMessage(note)
+      manifest.warnings.push(message)
+      emit({ type: 'warning', resource: name, message })
+    }
     const disposition = effective.disposition
     const tableRows = out.tableRows
     const include = new Set(tableRows.keys())
@@ -304,7 +320,8 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
         disposition,
         ...(effective.mergeStrategy ? { mergeStrategy: effective.mergeStrategy } : {}),
         ...(effective.replaceStrategy ? { replaceStrategy: effective.replaceStrategy } : {}),
-        rows: tableRows.get(table) ?? 0,
+        // resources that write one table (the same tableName) add up
+        rows: (manifest.tables[table]?.rows ?? 0) + (tableRows.get(table) ?? 0),
         ...(table === root && ranges.length > 0 ? { replaceRanges: ranges } : {}),
       }
     }
@@ -343,6 +360,7 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
     Object.entries(manifest.tables).sort(([, a], [, b]) => rank(a.resource) - rank(b.resource)),
   )
   manifest.skippedResources.sort((a, b) => rank(a.resource) - rank(b.resource))
+  checkTableRows(manifest)
   const before = JSON.stringify((input.previousState ?? input.baseState).sources)
   manifest.stateChanged = JSON.stringify(state.sources) !== before
   if (manifest.stateChanged) state.version += 1
@@ -353,4 +371,24 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
   manifest.state = 'normalized'
   await store.writePackage(manifest)
   return { state, extractMs: performance.now() - started - normalizeMs, normalizeMs }
+}
+
+/**
+ * The rows each table of the package counted (what the load info reports) against the rows its job files hold
+ * (what every load job checks the destination took): they must agree, or a count drifted on the way.
+ */
+function checkTableRows(manifest: PackageManifest): void {
+  const inFiles = new Map<string, number>()
+  for (const j of manifest.jobs) inFiles.set(j.table, (inFiles.get(j.table) ?? 0) + j.rows)
+  for (const name of new Set([...inFiles.keys(), ...Object.keys(manifest.tables)])) {
+    const counted = manifest.tables[name]?.rows ?? 0
+    if (counted === (inFiles.get(name) ?? 0)) continue
+    throw new SluiceError(
+      'PACKAGE_CORRUPT',
+      `table ${name} of load package ${manifest.loadId} counted ${counted} row(s), but its job files hold ${inFiles.get(name) ?? 0}`,
+      {
+        hint: 'nothing of the package was loaded; this is a bug in sluice: please report it with the package folder',
+      },
+    )
+  }
 }

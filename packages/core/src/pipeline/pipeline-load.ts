@@ -1,4 +1,10 @@
-import type { DestinationClient, LoadJob, PackageLoad, TableLoad } from '../destination/destination-types.ts'
+import type {
+  DestinationCapabilities,
+  DestinationClient,
+  LoadJob,
+  PackageLoad,
+  TableLoad,
+} from '../destination/destination-types.ts'
 import { isSluiceError, SluiceError } from '../errors.ts'
 import type { PipelineEvent } from '../events.ts'
 import { diffSchemas } from '../schema/schema-evolution.ts'
@@ -7,6 +13,7 @@ import type { LoadPackageStore } from '../storage/load-package-store.ts'
 import type { PackageJob, PackageManifest, PipelineState } from '../storage/package-types.ts'
 import type { EarlyLoadResult } from './pipeline-early-load.ts'
 import { abortError } from './pipeline-extract.ts'
+import { checkLoadedRows } from './pipeline-row-check.ts'
 import { tableWithChildren, toStoredState } from './pipeline-state.ts'
 import { messageOf } from './pipeline-trace.ts'
 
@@ -14,6 +21,8 @@ import { messageOf } from './pipeline-trace.ts'
 export interface LoadInput {
   store: LoadPackageStore
   client: DestinationClient
+  /** The destination's capabilities (whether it counts the rows it loads). */
+  capabilities: Pick<DestinationCapabilities, 'countsLoadedRows'>
   manifest: PackageManifest
   loadRetries: number
   sleep(ms: number, signal?: AbortSignal): Promise<void>
@@ -55,34 +64,51 @@ async function withRetries<T>(
   }
 }
 
-function tableLoads(manifest: PackageManifest, schema: Schema, truncate: readonly string[]): TableLoad[] {
+/**
+ * How each table of the package is published: as its resource says, `replace` for tables a refresh empties
+ * (`truncate`), and `replace` + `recreate` for tables a refresh drops and the package loads again.
+ */
+function tableLoads(
+  manifest: PackageManifest,
+  schema: Schema,
+  truncate: readonly string[],
+  recreate: readonly string[],
+): TableLoad[] {
   const loads: TableLoad[] = []
   const seen = new Set<string>()
   for (const [name, t] of Object.entries(manifest.tables)) {
     const table = schema.tables[name]
     if (!table) continue
     seen.add(name)
-    const refreshData = truncate.includes(name)
+    const refreshData = truncate.includes(name) || recreate.includes(name)
     loads.push({
       table,
       disposition: refreshData ? 'replace' : t.disposition,
       ...(t.mergeStrategy && !refreshData ? { mergeStrategy: t.mergeStrategy } : {}),
       ...(t.replaceStrategy ? { replaceStrategy: t.replaceStrategy } : {}),
       ...(t.replaceRanges && !refreshData ? { replaceRanges: t.replaceRanges } : {}),
+      ...(recreate.includes(name) ? { recreate: true } : {}),
       rows: t.rows,
     })
   }
-  for (const name of truncate) {
+  for (const name of [...truncate, ...recreate]) {
     const table = schema.tables[name]
     if (!table || seen.has(name)) continue
-    loads.push({ table, disposition: 'replace', rows: 0 })
+    seen.add(name)
+    loads.push({
+      table,
+      disposition: 'replace',
+      ...(recreate.includes(name) ? { recreate: true } : {}),
+      rows: 0,
+    })
   }
   return loads
 }
 
 /**
- * Loads one `normalized` package: initialize → (refresh drops) → migrate → startLoad → load* → complete, then
- * marks it `loaded` and saves its state and schema locally. Repeats the whole sequence for a package loaded
+ * Loads one `normalized` package: initialize → migrate → startLoad → load* → complete, then marks it `loaded`
+ * and saves its state and schema locally. Tables a refresh drops are dropped by `complete()` when it publishes
+ * the package (`TableLoad.recreate`, `PackageLoad.dropTables`): until then readers see the old data. Repeats the whole sequence for a package loaded
  * before (destinations are idempotent per package). A terminal job failure aborts the package (job file moved
  * to `failed/`, cause recorded) and throws `LOAD_JOB_FAILED`; transient failures past `loadRetries` leave it
  * pending and throw `LOAD_RETRIES_EXHAUSTED`.
@@ -93,8 +119,9 @@ export async function loadPackage(input: LoadInput): Promise<LoadOutput> {
   const schema = await store.readPackageSchema(loadId)
   const state = await store.readPackageState(loadId)
   if (!schema || !state) {
-    throw new SluiceError('PACKAGE_CORRUPT', `load package ${loadId} misses its schema or state`, {
-      hint: 'drop pending packages (`sluice pipeline drop-pending-packages`) and run again',
+    const missing = store.fs.join(store.packageDir(loadId), schema ? 'state.json' : 'schema.json')
+    throw new SluiceError('PACKAGE_CORRUPT', `load package ${loadId} misses its file ${missing}`, {
+      hint: store.dropPendingHint(),
     })
   }
   manifest.attempts += 1
@@ -104,29 +131,31 @@ export async function loadPackage(input: LoadInput): Promise<LoadOutput> {
   await store.writePackage(manifest)
   try {
     await client.initialize()
-    const missing = new Set<string>()
     const truncate = [...(manifest.refresh?.truncateTables ?? [])]
-    const drop = manifest.refresh?.dropTables ?? []
-    if (drop.length > 0) {
-      if (client.dropTables) {
-        await client.dropTables(drop)
-        for (const t of drop) missing.add(t)
-      } else {
-        input.warn(`the destination cannot drop tables: emptied ${drop.join(', ')} instead`)
-        truncate.push(...drop)
-      }
+    let drop = manifest.refresh?.dropTables ?? []
+    if (drop.length > 0 && !client.dropTables) {
+      input.warn(`the destination cannot drop tables: emptied ${drop.join(', ')} instead`)
+      truncate.push(...drop)
+      drop = []
     }
     const stored = await client.getStoredSchema(schema.name)
     let base = stored?.schema
-    if (base && missing.size > 0) {
+    if (base && drop.length > 0) {
       base = {
         ...base,
-        tables: Object.fromEntries(Object.entries(base.tables).filter(([n]) => !missing.has(n))),
+        tables: Object.fromEntries(Object.entries(base.tables).filter(([n]) => !drop.includes(n))),
       }
     }
     await client.migrate(schema, diffSchemas(base, schema))
-    const tables = tableLoads(manifest, schema, truncate)
-    const packageLoad: PackageLoad = { loadId, schema, tables }
+    const recreate = drop.filter((t) => schema.tables[t] !== undefined)
+    const dropTables = drop.filter((t) => schema.tables[t] === undefined)
+    const tables = tableLoads(manifest, schema, truncate, recreate)
+    const packageLoad: PackageLoad = {
+      loadId,
+      schema,
+      tables,
+      ...(dropTables.length > 0 ? { dropTables } : {}),
+    }
     const storedState = await toStoredState(state, loadId)
     if (manifest.stateChanged) packageLoad.state = storedState
     else {
@@ -211,6 +240,7 @@ async function runJob(input: LoadInput, job: PackageJob, schema: Schema): Promis
     throw new SluiceError(
       'PACKAGE_CORRUPT',
       `job ${job.jobId} of package ${loadId} names unknown table ${job.table}`,
+      { hint: store.dropPendingHint() },
     )
   }
   const loadJob: LoadJob = {
@@ -226,7 +256,7 @@ async function runJob(input: LoadInput, job: PackageJob, schema: Schema): Promis
   try {
     await withRetries(
       input,
-      () => client.load(loadJob, signal),
+      async () => checkLoadedRows(loadJob, await client.load(loadJob, signal), input.capabilities),
       (_attempt, _waitMs, error) => {
         job.retries++
         emit({

@@ -82,6 +82,7 @@ export async function extractNewPackage(
   const normalizerOptions: NormalizerOptions = {
     schemaName: source.name,
     maxIdentifierLength: destination.capabilities.maxIdentifierLength,
+    ...(destination.capabilities.values ? { values: destination.capabilities.values } : {}),
     ...((runOptions.contract ?? source.contract) ? { contract: runOptions.contract ?? source.contract } : {}),
   }
   const normalizer = input.createNormalizer(input.schema, normalizerOptions)
@@ -94,7 +95,15 @@ export async function extractNewPackage(
     : undefined
   const early =
     client.prepareTables && !input.refresh && options.loadWhileExtracting !== false
-      ? new EarlyLoader({ client: client as EarlyLoaderClient, store, loadId, normalizer, signal, emit })
+      ? new EarlyLoader({
+          client: client as EarlyLoaderClient,
+          capabilities: destination.capabilities,
+          store,
+          loadId,
+          normalizer,
+          signal,
+          emit,
+        })
       : undefined
   let earlyResult: EarlyLoadResult | undefined
   const extract = record.begin('extract', loadId)

@@ -4,10 +4,12 @@ import {
   encodeFlatRows,
   type JobFileFormat,
   keepRows,
+  TableCleaning,
 } from '../job-files/encoded-rows.ts'
-import { NOT_THIS_SHAPE } from '../job-files/flat-csv-encoder.ts'
-import type { NormalizedRow, Normalizer } from '../normalize/normalize-types.ts'
-import { createRandomIdWriter } from '../normalize/row-ids.ts'
+import { type IdWriter, NOT_THIS_SHAPE } from '../job-files/flat-csv-encoder.ts'
+import type { NormalizedRow, Normalizer, ValueLimits, ValueNote } from '../normalize/normalize-types.ts'
+import { createOrderedIdWriter, createRandomIdWriter } from '../normalize/row-ids.ts'
+import { ValueNotes } from '../normalize/value-notes.ts'
 import { pageRows } from '../page-workers/page-parse.ts'
 import { isRemotePage, type PagePool } from '../page-workers/page-pool.ts'
 import type { EncodedTable } from '../page-workers/page-protocol.ts'
@@ -31,12 +33,15 @@ export interface PageWritesOptions {
   /** Collects the schema changes of pages normalized here (and tells page workers). */
   onChanges(changes: readonly SchemaChange[]): void
   pool?: PagePool
+  /** What the destination cannot store (job files lose U+0000 where `textNul` is false). */
+  values?: ValueLimits
 }
 
 /**
  * Turns one resource's pages into job files, in page order: pages parsed here are normalized here; pages on
  * page workers are normalized there while the next pages arrive, and their encoded rows are written in turn
- * (or, when they would change the schema, normalized here after all).
+ * (or, when they would change the schema, normalized here after all). Every page gets the position of its first
+ * row in the resource's extraction order (for the ordered ids of merge tables, see `Normalizer.orderedIds`).
  */
 export class PageWrites {
   private readonly writers = new Map<string, JobWriter>()
@@ -47,36 +52,58 @@ export class PageWrites {
   /** Milliseconds spent normalizing and writing on this thread. */
   ms: number = 0
   private queue: Promise<void>[] = []
+  /** U+0000 removed per table, when the destination cannot store it. */
+  private readonly cleaning: TableCleaning | undefined
   /** For pages of flat rows written here (see {@link hereFlat}). */
-  private readonly encoders = new EncoderCache()
+  private readonly encoders: EncoderCache
   private readonly buffers = new BufferPool()
   private readonly putId = createRandomIdWriter()
+  private readonly putOrderedId = createOrderedIdWriter()
+  private readonly valueNotes = new ValueNotes()
+  /** The extraction position of the next page's first row. */
+  private order = 0
   private sizeHint = 64 * 1024
   private tail: Promise<void> = Promise.resolve()
   private readonly ahead: number
 
   constructor(private readonly o: PageWritesOptions) {
     this.ahead = 4 * (o.pool?.size ?? 1)
+    const cleaning = o.values?.textNul === false ? new TableCleaning() : undefined
+    this.cleaning = cleaning
+    this.encoders = new EncoderCache(cleaning ? (table) => cleaning.of(table) : undefined)
+  }
+
+  /** What the resource's pages changed or moved so that they load (and U+0000 removed); once, after `close`. */
+  notes(): ValueNote[] {
+    for (const [table, count] of this.cleaning?.take() ?? [])
+      this.valueNotes.add(table, '', 'nul-removed', count)
+    return this.valueNotes.take()
   }
 
   /** Takes the next page; resolves once few enough pages wait to be written (backpressure: await it). */
   async add(page: readonly object[] | ParsedPage): Promise<void> {
+    const order = this.order
     if (!isRemotePage(page)) {
+      const rows = pageRows(page)
+      this.order += rows.length
       await this.drain()
-      await this.here(pageRows(page))
+      await this.here(rows, order)
       return
     }
+    this.order += page.size
     const encoded = page.encoded
-    const reply = encoded ? undefined : page.pool.normalize(page)
+    const reply = encoded ? undefined : page.pool.normalize(page, order)
     reply?.catch(() => undefined)
     const p = this.tail.then(async () => {
       const t0 = performance.now()
       if (encoded) {
+        this.valueNotes.addAll(page.notes)
         await this.writeEncoded(encoded, page.keep)
         page.pool.recycle(page, encoded)
       } else {
         const r = (await reply)!
-        if (r.t === 'back') return this.here(r.rows)
+        if (r.t === 'back') return this.here(r.rows, order)
+        this.valueNotes.addAll(r.notes)
         await this.writeEncoded(r.tables, undefined)
         page.pool.recycle(page, r.tables)
       }
@@ -125,14 +152,15 @@ export class PageWrites {
     for (const writer of this.writers.values()) await writer.discard()
   }
 
-  private async here(rows: readonly object[]): Promise<void> {
+  private async here(rows: readonly object[], order: number): Promise<void> {
     const t0 = performance.now()
-    if (await this.hereFlat(rows)) {
+    if (await this.hereFlat(rows, order)) {
       this.ms += performance.now() - t0
       return
     }
-    const normalized = this.o.normalizer.normalizePage(this.o.resource, rows, this.o.loadId)
+    const normalized = this.o.normalizer.normalizePage(this.o.resource, rows, this.o.loadId, order)
     if (normalized.changes.length > 0) this.o.onChanges(normalized.changes)
+    this.valueNotes.addAll(normalized.notes)
     for (const [table, tableRowsOfPage] of normalized.tables) {
       if (tableRowsOfPage.length === 0) continue
       await this.writer(table).write(tableRowsOfPage)
@@ -148,7 +176,7 @@ export class PageWrites {
    * child rows or changes the schema: nothing is written then, and the page is normalized as a whole (the
    * changes found on the way are reported first).
    */
-  private async hereFlat(rows: readonly object[]): Promise<boolean> {
+  private async hereFlat(rows: readonly object[], order: number): Promise<boolean> {
     const { normalizer: n, resource, loadId } = this.o
     const shapes = this.o.format === 'csv' ? n.flatShapes?.(resource) : undefined
     const columns = shapes && n.schema.tables[shapes.table]?.columns
@@ -156,18 +184,20 @@ export class PageWrites {
     const table = shapes.table
     const fns = []
     for (const keys of shapes.keys) {
-      const fn = this.encoders.flatShape(keys, columns)
+      const fn = this.encoders.flatShape(table, keys, columns, shapes.maxTextChars)
       if (!fn) return false
       fns.push(fn)
     }
     const encodeRow = this.encoders.get(table, columns)
     const changes: SchemaChange[] = []
+    const notes = new ValueNotes()
     let dropped = 0
     let last: { row: object; normalized: NormalizedRow | undefined } | undefined
-    const other = (row: object, out: Uint8Array, p: number): number => {
+    const other = (row: object, out: Uint8Array, p: number, i: number): number => {
       if (last?.row !== row) {
-        const page = n.normalizePage(resource, [row], loadId)
+        const page = n.normalizePage(resource, [row], loadId, order + i)
         changes.push(...page.changes)
+        notes.addAll(page.notes)
         const children = [...page.tables].some(([t, r]) => t !== table && r.length > 0)
         if (page.changes.length > 0 || children) return NOT_THIS_SHAPE
         last = { row, normalized: page.tables.get(table)?.[0] }
@@ -177,16 +207,25 @@ export class PageWrites {
       return last.normalized ? encodeRow(last.normalized, out, p) : p
     }
     const start = this.buffers.take(this.sizeHint)
+    const ordered = this.putOrderedId
+    const putId: IdWriter = shapes.orderedIds ? (out, p, i) => ordered(out, p, order + i) : this.putId
+    const cleaning = this.cleaning?.of(table)
+    const removed = cleaning?.nulRemoved ?? 0
     let bytes: Uint8Array | undefined
     try {
-      bytes = encodeFlatRows(fns, rows, loadId, this.putId, start, new Uint32Array(rows.length), other)
+      bytes = encodeFlatRows(fns, rows, loadId, putId, start, new Uint32Array(rows.length), other)
     } finally {
       if (changes.length > 0) this.o.onChanges(changes)
     }
+    const taken = notes.take()
     if (!bytes) {
       this.buffers.give([start.buffer as ArrayBuffer])
+      // the page is normalized and written again as a whole: only the renames (made once) count from this try
+      this.valueNotes.addAll(taken.filter((note) => note.kind === 'renamed-key'))
+      if (cleaning) cleaning.nulRemoved = removed
       return false
     }
+    this.valueNotes.addAll(taken)
     this.sizeHint = Math.ceil(bytes.length * 1.1)
     const written = rows.length - dropped
     await this.writer(table).writeEncoded({ columns, bytes, rows: written })
@@ -208,6 +247,7 @@ export class PageWrites {
         nextFileId: this.o.nextFileId(table),
         columns: () => normalizer.schema.tables[table]?.columns ?? [],
         onFileClosed: (f) => this.o.onFileClosed(f),
+        ...(this.cleaning ? { cleaning: this.cleaning.of(table) } : {}),
         ...(this.o.fileMaxBytes !== undefined ? { fileMaxBytes: this.o.fileMaxBytes } : {}),
       })
       this.writers.set(table, writer)

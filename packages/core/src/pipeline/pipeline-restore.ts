@@ -6,13 +6,15 @@ import type { DestinationRecord, PackageManifest, PipelineState } from '../stora
 import { emptyState, fromStoredState } from './pipeline-state.ts'
 
 /**
- * Deletes the packages a run left while extracting (state `extracted`: interrupted, never loaded) and returns
- * the pending ones (`normalized`: complete, waiting to load), oldest first.
+ * Deletes the packages a run left while extracting (state `extracted`, or no manifest yet: interrupted, never
+ * loaded) and returns the pending ones (`normalized`: complete, waiting to load), oldest first. A manifest that
+ * cannot be read stops the run (`PACKAGE_CORRUPT`, naming the file and what to do).
  */
 export async function pendingPackages(store: LoadPackageStore): Promise<PackageManifest[]> {
   const pending: PackageManifest[] = []
-  for (const m of await store.packages()) {
-    if (m.state === 'extracted') await store.removePackage(m.loadId)
+  for (const id of await store.loadIds()) {
+    const m = await store.readPackage(id)
+    if (!m || m.state === 'extracted') await store.removePackage(id)
     else if (m.state === 'normalized') pending.push(m)
   }
   return pending

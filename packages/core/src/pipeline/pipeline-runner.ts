@@ -188,7 +188,17 @@ class PipelineRunner implements Pipeline {
       record.end()
 
       // finish pending packages first
-      for (const m of pending) {
+      for (const [i, m] of pending.entries()) {
+        const damage = await store.damagedJob(m)
+        if (damage !== undefined) {
+          // the packages after it carry on from its state: they go too, and the run extracts it all again
+          const dropped = pending.slice(i).map((p) => p.loadId)
+          for (const id of dropped) await store.removePackage(id)
+          warn(
+            `pending load package ${m.loadId} is damaged (${damage}): dropped it${dropped.length > 1 ? ` and the ${dropped.length - 1} pending package(s) after it` : ''}; nothing of them was committed, so this run extracts their data again`,
+          )
+          break
+        }
         this.emit({ type: 'package-resumed', loadId: m.loadId, state: m.state })
         info.resumedPackages.push(m.loadId)
         const loaded = await this.load(client, m, signal, record.info, record.trace)
@@ -251,6 +261,7 @@ class PipelineRunner implements Pipeline {
       const out = await loadPackage({
         store,
         client,
+        capabilities: (await this.target()).destination.capabilities,
         manifest,
         loadRetries: this.options.loadRetries ?? 5,
         sleep: this.options.sleep ?? DEFAULT_SLEEP,
@@ -349,10 +360,20 @@ class PipelineRunner implements Pipeline {
     return out
   }
 
-  dropPendingPackages(): Promise<void> {
+  dropPendingPackages(): Promise<string[]> {
     return this.locked(async () => {
-      for (const m of await this.store.packages())
-        if (m.state !== 'loaded') await this.store.removePackage(m.loadId)
+      const dropped: string[] = []
+      for (const id of await this.store.loadIds()) {
+        // a package whose manifest is missing or damaged is dropped too: it is what this method recovers from
+        const m = await this.store.readPackage(id).catch((error: unknown) => {
+          if (isSluiceError(error, 'PACKAGE_CORRUPT')) return undefined
+          throw error
+        })
+        if (m?.state === 'loaded') continue
+        await this.store.removePackage(id)
+        dropped.push(id)
+      }
+      return dropped
     })
   }
 

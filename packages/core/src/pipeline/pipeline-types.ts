@@ -79,14 +79,19 @@ export interface RunOptions {
   /**
    * Resets before loading, applied only after extract and normalize succeed: `drop_sources` drops the tables
    * and state (and schema) of the source, `drop_resources` those of the selected resources, `drop_data`
-   * empties the selected resources' tables and resets their state, keeping the schema.
+   * empties the selected resources' tables and resets their state, keeping the schema. Tables are dropped or
+   * emptied when the package is published (in its transaction where the destination has transactional DDL):
+   * until then they keep their old rows, also when the run is killed. Default none.
    */
   refresh?: RefreshMode
   /** Schema contract for this run (overrides the source's). */
   contract?: SchemaContract
   /** Cancels the run: extraction stops promptly; the interrupted package is discarded, a pending one kept. */
   signal?: AbortSignal
-  /** Fail on a skipped resource (`RESOURCE_SKIPPED`) instead of skipping it. Default false. */
+  /**
+   * Fail on a skipped resource (`RESOURCE_SKIPPED`) instead of skipping it, and tell sources to fail where they
+   * would warn (`ResourceContext.strict`: e.g. a response body that is not valid UTF-8). Default false.
+   */
   strict?: boolean
 }
 
@@ -151,8 +156,12 @@ export interface Pipeline {
   package(loadId: string): Promise<PackageInfo | undefined>
   /** Jobs that failed, over all packages on disk. */
   failedJobs(): Promise<FailedJob[]>
-  /** Deletes packages that are not loaded (pending, interrupted, aborted). */
-  dropPendingPackages(): Promise<void>
+  /**
+   * Deletes packages that are not loaded (pending, interrupted, aborted), and those whose manifest is missing or
+   * cannot be read. Nothing of them was committed: the next run extracts their data again. Returns the load ids
+   * it deleted.
+   */
+  dropPendingPackages(): Promise<string[]>
   /** Replaces local state and schemas with the ones stored in the destination. */
   sync(): Promise<void>
   /** Drops the resources' tables (with child tables) in the destination and resets their state. */

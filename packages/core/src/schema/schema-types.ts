@@ -77,6 +77,13 @@ export interface Column extends ColumnHint {
   dataType: DataType
   /** Set on `col__v_<type>` columns that hold values that did not fit `col`. */
   variantOf?: string
+  /**
+   * The source keys the column's values come from, from the table's row down, as in the data (before naming),
+   * e.g. `['Customer', 'userId']` for `customer__user_id`. Recorded for columns made from data and hints: when two
+   * keys of one object normalize to the same name, the one recorded keeps it and the other gets the name with a
+   * tag (`user_id_k3x9qa`), in every run.
+   */
+  sourcePath?: string[]
 }
 
 /** A table in the schema. Child tables (from lists) name their `parent`. */
@@ -87,6 +94,8 @@ export interface Table {
   columns: Column[]
   /** The parent table for child tables created from lists. */
   parent?: string
+  /** Child tables: the source keys of the list within a parent row (see `Column.sourcePath`). */
+  sourcePath?: string[]
   /** The resource that produced the table (root tables). */
   resource?: string
   writeDisposition: WriteDisposition

@@ -13,6 +13,7 @@ describe('inferDataType', () => {
     ['hello', 'text'],
     ['', 'text'],
     ['2026-13-45T10:00:00Z', 'text'],
+    ['0000-01-01T00:00:00Z', 'text'],
   ])('%j -> %s', (v, t) => {
     expect(inferDataType(v)).toBe(t)
   })
@@ -23,6 +24,11 @@ describe('inferDataType', () => {
     expect(inferDataType(1.5)).toBe('double')
     expect(inferDataType(true)).toBe('bool')
     expect(inferDataType(12n)).toBe('bigint')
+    // beyond int64: a double (what JSON.parse gives), a JS bigint a decimal
+    expect(inferDataType(1e20)).toBe('double')
+    expect(inferDataType(2 ** 63)).toBe('double')
+    expect(inferDataType(-(2 ** 63))).toBe('bigint')
+    expect(inferDataType(2n ** 63n)).toBe('decimal')
     expect(inferDataType(new Date())).toBe('timestamp')
     expect(inferDataType(new Uint8Array([1]))).toBe('binary')
     expect(inferDataType({ a: 1 })).toBe('json')

@@ -36,6 +36,11 @@ const CLIENT_KEYS = [
   'clock',
   'fetchInit',
   'random',
+  'allowedHosts',
+  'maxRedirects',
+  'maxResponseBytes',
+  'invalidUtf8',
+  'onInvalidUtf8',
 ]
 const RESOURCE_KEYS = [
   'name',
@@ -63,6 +68,7 @@ const ENDPOINT_KEYS = [
   'responseActions',
   'parallel',
   'rateLimit',
+  'maxPages',
 ]
 const INCREMENTAL_KEYS = [
   'cursorPath',
@@ -234,6 +240,12 @@ export function normalizeRestApiConfig(config: RestApiSourceConfig): NormalizedR
     }
   }
   checkPaginator('client.paginator', client.paginator)
+  if (
+    client.allowedHosts !== undefined &&
+    (!Array.isArray(client.allowedHosts) || client.allowedHosts.some((h) => typeof h !== 'string'))
+  ) {
+    fail('client.allowedHosts', 'must be a list of host names or origins', 'e.g. ["files.example.com"]')
+  }
   const defaults: RestResourceDefaults = config.resourceDefaults ?? {}
   if (!isPlainObject(defaults)) fail('resourceDefaults', 'must be an object')
   checkKeys('resourceDefaults', defaults, RESOURCE_KEYS)
@@ -273,6 +285,9 @@ export function normalizeRestApiConfig(config: RestApiSourceConfig): NormalizedR
     checkPaginator(`${w}.endpoint.paginator`, endpoint.paginator)
     if (endpoint.headers !== undefined && !isPlainObject(endpoint.headers))
       fail(`${w}.endpoint.headers`, 'must be an object')
+    const maxPages = endpoint.maxPages
+    if (maxPages !== undefined && !(Number.isInteger(maxPages) && maxPages > 0))
+      fail(`${w}.endpoint.maxPages`, 'must be a positive whole number', 'the default is 100000')
     const inc = endpoint.incremental
     if (inc !== undefined) {
       if (!isPlainObject(inc)) fail(`${w}.endpoint.incremental`, 'must be an object with a cursorPath')

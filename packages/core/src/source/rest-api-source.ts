@@ -1,6 +1,7 @@
 import { createAuth } from '../http/http-auth.ts'
 import { createHttpClient } from '../http/http-client.ts'
 import { isHttpError } from '../http/http-error.ts'
+import { originPolicy } from '../http/http-origins.ts'
 import type { HttpClient, HttpRequest, QueryValue, RateLimiter } from '../http/http-types.ts'
 import { getPath } from '../http/json-path.ts'
 import { paginate } from '../http/paginate.ts'
@@ -50,6 +51,38 @@ async function* mergeConcurrent<T>(factories: (() => AsyncIterator<T>)[], limit:
     }
   } finally {
     for (const s of running.values()) s.iter.return?.()?.catch(() => {})
+  }
+}
+
+/**
+ * The origins of endpoint paths written as absolute URLs in the config (not ones a placeholder fills in): hosts the
+ * user named, which get credentials like the base URL's.
+ */
+function configuredOrigins(resources: readonly NormalizedRestResource[]): string[] {
+  const out = new Set<string>()
+  for (const r of resources) {
+    const m = /^(https?:\/\/[^/?#]+)/i.exec(r.endpoint.path)
+    if (m && !m[1]!.includes('{')) out.add(new URL(m[1]!).origin)
+  }
+  return [...out]
+}
+
+/** Counts the characters of a resource's responses that were not UTF-8, for one warning at its end. */
+class TextTally {
+  private responses = 0
+  private replaced = 0
+  private first = ''
+
+  add(bad: { url: string; replaced: number }): void {
+    if (this.responses === 0) this.first = bad.url
+    this.responses++
+    this.replaced += bad.replaced
+  }
+
+  /** The warning, if any response had invalid UTF-8. */
+  warning(resource: string): string | undefined {
+    if (this.responses === 0) return undefined
+    return `${resource}: ${this.replaced} character${this.replaced === 1 ? '' : 's'} in ${this.responses} response${this.responses === 1 ? '' : 's'} (the first: ${this.first}) were not valid UTF-8 and were loaded as U+FFFD; run with strict to fail instead`
   }
 }
 
@@ -104,8 +137,18 @@ export function restApiSource(config: RestApiSourceConfig): Source {
         : rl,
     )
   }
-  const clientFor = (ctx: ResourceContext): HttpClient =>
-    createHttpClient({ ...clientOptions, auth, rateLimit: limiter, emit: (e) => ctx.emit(e) })
+  const allowedHosts = [...(clientOptions.allowedHosts ?? []), ...configuredOrigins(resources)]
+  originPolicy(clientOptions.baseUrl, allowedHosts) // a bad entry fails here, not at the first request
+  const clientFor = (ctx: ResourceContext, text: TextTally): HttpClient =>
+    createHttpClient({
+      ...clientOptions,
+      auth,
+      rateLimit: limiter,
+      emit: (e) => ctx.emit(e),
+      allowedHosts,
+      invalidUtf8: clientOptions.invalidUtf8 ?? (ctx.strict ? 'error' : 'replace'),
+      onInvalidUtf8: clientOptions.onInvalidUtf8 ?? ((bad) => text.add(bad)),
+    })
 
   const paginatorOf = (r: NormalizedRestResource): PaginatorConfig | Paginator => {
     if (r.endpoint.paginator) return r.endpoint.paginator
@@ -154,6 +197,8 @@ export function restApiSource(config: RestApiSourceConfig): Source {
         resource: r.name,
         parallel: e.parallel,
         limiter: endpointLimiters.get(r.name),
+        maxPages: e.maxPages,
+        onWarning: (message) => ctx.warn(message),
       })) {
         let rows = page.items
         if (inc) rows = inc.filter(rows)
@@ -232,7 +277,15 @@ export function restApiSource(config: RestApiSourceConfig): Source {
     columns: r.columns,
     contract: r.contract,
     maxTableNesting: r.maxTableNesting,
-    read: (ctx: ResourceContext) => read(r, clientFor(ctx), ctx, ctx.state),
+    async *read(ctx: ResourceContext) {
+      const text = new TextTally()
+      try {
+        yield* read(r, clientFor(ctx, text), ctx, ctx.state)
+      } finally {
+        const warning = text.warning(r.name)
+        if (warning) ctx.warn(warning)
+      }
+    },
   }))
   return defineSource({ name: config.name, resources: built, contract: config.contract })
 }

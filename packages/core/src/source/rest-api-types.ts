@@ -5,7 +5,13 @@ import type { ColumnHints, SchemaContract } from '../schema/schema-types.ts'
 import type { IncrementalConfig } from './incremental-cursor.ts'
 import type { WriteDispositionConfig } from './source-types.ts'
 
-/** The HTTP client of a REST source: {@link HttpClientOptions} plus the default paginator. */
+/**
+ * The HTTP client of a REST source: {@link HttpClientOptions} plus the default paginator. Credentials go to the
+ * base URL's origin, the `allowedHosts`, and the origins of endpoint paths written as absolute URLs; a next-page
+ * link, a parent's URL field or a redirect to any other origin is requested without them. Bodies that are not valid
+ * UTF-8 are counted into one warning per resource (`onInvalidUtf8` replaces that), or fail the run when it is strict
+ * (unless `invalidUtf8` is set).
+ */
 export interface RestClientConfig extends Omit<HttpClientOptions, 'emit'> {
   /** Default paginator of every resource; default `auto`. Precedence: endpoint > resourceDefaults > client. */
   paginator?: PaginatorConfig | Paginator
@@ -50,6 +56,11 @@ export interface RestEndpointConfig {
   parallel?: boolean
   /** An endpoint's own limit on top of the client's (windows, or a shared limiter). */
   rateLimit?: RateLimitWindow[] | RateLimiter
+  /**
+   * Pages one list of this endpoint may have (each parent row's list counts on its own); one more fails with
+   * `PAGINATION_LIMIT`. Default 100,000.
+   */
+  maxPages?: number
 }
 
 /** A step run on each row after incremental filtering: `map` returns the new row (or nothing to drop it). */

@@ -28,6 +28,11 @@ export interface ResourceContext {
   /** A warning for the run summary (e.g. a resource skipped for lack of rights). */
   warn(message: string): void
   /**
+   * True when the run is strict (`RunOptions.strict`, the CLI's `--strict`): a source fails where it would
+   * otherwise warn and go on (e.g. a response body that is not valid UTF-8). Default false.
+   */
+  readonly strict?: boolean
+  /**
    * Reads response bodies as {@link ParsedPage}s, on page workers when the pipeline has them (rows then never come
    * to this thread unless the schema must change; the workers may also send the requests), else here. Pass
    * `reader: ctx.pageReader(options)` to the HTTP client and yield the response's body. Absent in contexts made

@@ -5,9 +5,12 @@
  */
 export interface FileSystem {
   readText(path: string): Promise<string>
-  /** Writes atomically: a temp file, then rename. */
+  /**
+   * Writes atomically and durably: a temp file, flushed to disk (fsync), then renamed over `path`, then the
+   * directory flushed, so that after a crash or power loss the file holds either the old or the new text.
+   */
   writeText(path: string, text: string): Promise<void>
-  /** Opens a file for appending chunks; `close()` flushes. */
+  /** Opens a file for appending chunks; `close()` flushes it to disk. */
   openWriter(path: string): Promise<FileWriter>
   /** Reads a file as a stream of chunks. */
   readStream(path: string): ReadableStream<Uint8Array>
@@ -39,6 +42,10 @@ export interface FileLock {
 /** An append-only file handle. */
 export interface FileWriter {
   write(chunk: string | Uint8Array): Promise<void>
+  /**
+   * Flushes the file and its directory entry to disk (fsync) and closes it: once it resolves the file survives a
+   * crash. Idempotent.
+   */
   close(): Promise<void>
   /** Bytes written so far. */
   readonly bytes: number

@@ -1,6 +1,14 @@
-import { type CsvColumn, type CsvRowEncoder, csvField, csvRowEncoder } from '../job-files/csv-encoder.ts'
-import type { EncodedRows, JobFileFormat } from '../job-files/encoded-rows.ts'
+import {
+  type CsvColumn,
+  type CsvRowEncoder,
+  csvField,
+  csvRowEncoder,
+  type TextCleaning,
+} from '../job-files/csv-encoder.ts'
+import { type EncodedRows, type JobFileFormat, jsonLine } from '../job-files/encoded-rows.ts'
 import type { NormalizedRow } from '../normalize/normalize-types.ts'
+import { type Checksum, createChecksum } from './checksum.ts'
+import { checkFileName } from './file-names.ts'
 import type { FileSystem, FileWriter } from './file-system.ts'
 
 /** Default size at which a job file is closed and the next one started: 64 MiB. */
@@ -18,6 +26,8 @@ export interface JobFile {
   format: JobFileFormat
   rows: number
   bytes: number
+  /** Checksum of the file's bytes, computed as they were written (see `createChecksum`). */
+  checksum: string
 }
 
 /** Options of {@link createJobWriter}. */
@@ -40,6 +50,8 @@ export interface JobWriterOptions {
   columns?: () => readonly CsvColumn[]
   /** Called with each file once it is closed (on rotation and on `close`), e.g. to load it at once. */
   onFileClosed?: (file: JobFile) => void
+  /** Remove U+0000 from text and JSON values, counted here (`ValueLimits.textNul: false`). Default: keep it. */
+  cleaning?: TextCleaning
 }
 
 /** Writes normalized rows of one table to rotating job files. */
@@ -69,8 +81,11 @@ interface CsvHeader {
   encode: CsvRowEncoder
 }
 
-function csvHeader(columns: readonly CsvColumn[]): CsvHeader {
-  return { names: columns.map((c) => (typeof c === 'string' ? c : c.name)), encode: csvRowEncoder(columns) }
+function csvHeader(columns: readonly CsvColumn[], cleaning: TextCleaning | undefined): CsvHeader {
+  return {
+    names: columns.map((c) => (typeof c === 'string' ? c : c.name)),
+    encode: csvRowEncoder(columns, true, cleaning),
+  }
 }
 
 const encoder = new TextEncoder()
@@ -87,6 +102,8 @@ function sameNames(names: readonly string[], columns: readonly CsvColumn[]): boo
 interface OpenFile {
   writer: FileWriter
   file: JobFile
+  /** Checksum of the bytes handed to the writer so far. */
+  hash: Checksum
   header: CsvHeader
   /** Bytes encoded into this file so far (rotation counts these). */
   queued: number
@@ -106,7 +123,9 @@ function activeBuffer(c: OpenFile): Uint8Array {
 async function writeOut(c: OpenFile): Promise<void> {
   if (c.used === 0) return
   await c.inFlight
-  c.inFlight = c.writer.write(c.buffers[c.active]!.subarray(0, c.used))
+  const bytes = c.buffers[c.active]!.subarray(0, c.used)
+  c.hash.update(bytes)
+  c.inFlight = c.writer.write(bytes)
   c.inFlight.catch(() => undefined)
   c.active ^= 1
   c.used = 0
@@ -115,6 +134,7 @@ async function writeOut(c: OpenFile): Promise<void> {
 /** Writes bytes longer than a buffer (a huge row) on their own, once the active buffer was written out. */
 async function writeAlone(c: OpenFile, data: Uint8Array): Promise<void> {
   await c.inFlight
+  c.hash.update(data)
   c.inFlight = c.writer.write(data)
   c.inFlight.catch(() => undefined)
   c.queued += data.length
@@ -155,6 +175,7 @@ async function appendLongRow(c: OpenFile, row: NormalizedRow): Promise<void> {
  */
 export function createJobWriter(options: JobWriterOptions): JobWriter {
   const { fs, dir, table, format } = options
+  checkFileName('table name', table) // it names the files
   const maxBytes = options.fileMaxBytes ?? DEFAULT_FILE_MAX_BYTES
   let counter = 0
   const nextFileId = options.nextFileId ?? (() => ++counter)
@@ -166,13 +187,14 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
     const jobId = `${table}.${nextFileId()}.${format}`
     const file = fs.join(dir, jobId)
     const writer = await fs.openWriter(file)
-    const header = csvHeader(format === 'csv' ? columns() : [])
+    const header = csvHeader(format === 'csv' ? columns() : [], options.cleaning)
     const c: OpenFile = {
       writer,
       header,
       queued: 0,
       inFlight: Promise.resolve(),
-      file: { jobId, table, file, format, rows: 0, bytes: 0 },
+      file: { jobId, table, file, format, rows: 0, bytes: 0, checksum: '' },
+      hash: createChecksum(),
       buffers: [],
       active: 0,
       used: 0,
@@ -181,16 +203,31 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
     if (format === 'csv') await append(c, header.names.map(csvField).join(',') + '\n')
   }
 
+  /** Closes of finished files still flushing them to disk (awaited by `close`, not by the rows' writes). */
+  const closing: Promise<void>[] = []
+
   async function finish(notify = true): Promise<void> {
     if (!current) return
     const c = current
     current = undefined
     await writeOut(c)
     await c.inFlight
-    await c.writer.close()
     c.file.bytes = c.writer.bytes
+    c.file.checksum = c.hash.digest()
+    // every byte is written: readers may start, while the file is flushed to disk in the background
+    const closed = c.writer.close()
+    closed.catch(() => undefined)
+    closing.push(closed)
     files.push(c.file)
     if (notify) options.onFileClosed?.(c.file)
+  }
+
+  /** Waits until every finished file is closed (and durable); throws the first failure. */
+  async function closeAll(): Promise<void> {
+    const all = closing.splice(0)
+    const results = await Promise.allSettled(all)
+    const failed = results.find((r) => r.status === 'rejected')
+    if (failed) throw (failed as PromiseRejectedResult).reason
   }
 
   return {
@@ -244,7 +281,7 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
       }
       for (const row of rows) {
         if (!current) await open(() => options.columns?.() ?? Object.keys(row))
-        const line = JSON.stringify(row) + '\n'
+        const line = jsonLine(row, options.cleaning) + '\n'
         lines.push(line)
         chars += line.length
         if (chars >= FLUSH_CHARS || current!.queued + chars >= maxBytes) await flush()
@@ -265,10 +302,12 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
     },
     async close() {
       await finish()
+      await closeAll()
       return [...files]
     },
     async discard() {
       await finish(false)
+      await closeAll().catch(() => undefined)
       for (const f of files) await fs.remove(f.file)
       files.length = 0
     },

@@ -17,3 +17,8 @@ export function newLoadId(previous?: string): string {
 export function compareLoadIdNumbers(a: string, b: string): number {
   return Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0)
 }
+
+/** True for a string shaped like a load id (digits, optionally one dot and more digits): safe as a folder name. */
+export function isLoadId(id: unknown): id is string {
+  return typeof id === 'string' && /^\d+(\.\d+)?$/.test(id)
+}

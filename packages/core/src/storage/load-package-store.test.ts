@@ -98,4 +98,67 @@ describe('LoadPackageStore', () => {
     expect(m.jobs.map((j) => j.state)).toEqual(['completed', 'new'])
     expect(await store.locateJobs(m)).toBe(false)
   })
+
+  it('names the file and the way out when a JSON file of the pipeline cannot be read', async () => {
+    const fs = nodeFileSystem()
+    const store = new LoadPackageStore(fs, dir, 'p')
+    const id = '1700000000.000000'
+    await store.createPackage(manifest(id))
+    const cases: [string, () => Promise<unknown>, string, string][] = [
+      [
+        join(dir, 'p', 'packages', id, 'package.json'),
+        () => store.packages(),
+        'PACKAGE_CORRUPT',
+        'drop-pending-packages',
+      ],
+      [
+        join(dir, 'p', 'packages', id, 'schema.json'),
+        () => store.readPackageSchema(id),
+        'PACKAGE_CORRUPT',
+        'drop-pending-packages',
+      ],
+      [
+        join(dir, 'p', 'packages', id, 'state.json'),
+        () => store.readPackageState(id),
+        'PACKAGE_CORRUPT',
+        'drop-pending-packages',
+      ],
+      [join(dir, 'p', 'state.json'), () => store.readState(), 'PIPELINE_FILES', '`sluice pipeline p sync`'],
+      [
+        join(dir, 'p', 'schemas', 's.json'),
+        () => store.readSchema('s'),
+        'PIPELINE_FILES',
+        '`sluice pipeline p sync`',
+      ],
+      [join(dir, 'p', 'trace.json'), () => store.readTrace(), 'PIPELINE_FILES', 'delete it'],
+    ]
+    for (const [file, read, code, way] of cases) {
+      await fs.writeText(file, '{ broken')
+      const error = await read().then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(error, file).toMatchObject({ code })
+      expect((error as Error).message).toContain(`${file} is not valid JSON`)
+      expect((error as Error).message).toContain(way)
+    }
+    await fs.writeText(join(dir, 'p', 'packages', id, 'package.json'), '[]')
+    await expect(store.readPackage(id)).rejects.toThrow(/package\.json is not a JSON object/)
+  })
+
+  it('turns only load ids and plain names into paths', async () => {
+    const store = new LoadPackageStore(nodeFileSystem(), dir, 'p')
+    for (const id of ['../../x', '..', '1/2', '', '1.2.3'])
+      expect(() => store.packageDir(id), id).toThrow(/is not a load id.*sluice pipeline p info/)
+    for (const name of ['../x', '..', 'a/b', 'a\\b', ''])
+      expect(() => store.schemaFile(name), name).toThrow(/cannot be a file name/)
+    const id = '1700000000.000000'
+    expect(() => store.jobFile(id, { jobId: '../../../etc/passwd', state: 'new' })).toThrow(
+      /package\.json names the job "\.\.\/\.\.\/\.\.\/etc\/passwd".*drop-pending-packages/,
+    )
+    expect(() => store.jobFile(id, { jobId: 't.1.csv', state: '../x' as 'new' })).toThrow(
+      /names the job state/,
+    )
+    expect(() => new LoadPackageStore(nodeFileSystem(), dir, '..')).toThrow(/cannot be a file name/)
+  })
 })

@@ -1,6 +1,9 @@
+import { SluiceError } from '../errors.ts'
 import type { Schema } from '../schema/schema-types.ts'
+import { createChecksum } from './checksum.ts'
+import { checkFileName, isFileName } from './file-names.ts'
 import type { FileSystem } from './file-system.ts'
-import { compareLoadIdNumbers } from './load-id.ts'
+import { compareLoadIdNumbers, isLoadId } from './load-id.ts'
 import type {
   DestinationRecord,
   PackageJob,
@@ -20,9 +23,11 @@ export class LoadPackageStore {
   readonly fs: FileSystem
   /** `<pipelinesDir>/<pipelineName>`. */
   readonly dir: string
+  readonly pipelineName: string
 
   constructor(fs: FileSystem, pipelinesDir: string, pipelineName: string) {
     this.fs = fs
+    this.pipelineName = checkFileName('pipeline name', pipelineName)
     this.dir = fs.join(pipelinesDir, pipelineName)
   }
 
@@ -48,28 +53,84 @@ export class LoadPackageStore {
 
   /** Path of a locally stored schema. */
   schemaFile(name: string): string {
-    return this.fs.join(this.dir, 'schemas', `${name}.json`)
+    return this.fs.join(this.dir, 'schemas', `${checkFileName('schema name', name)}.json`)
   }
 
-  /** Directory of a package. */
+  /** Directory of a package; throws `CONFIG_INVALID` for anything but a load id (never a path elsewhere). */
   packageDir(loadId: string): string {
+    if (!isLoadId(loadId)) {
+      throw new SluiceError('CONFIG_INVALID', `${JSON.stringify(loadId)} is not a load id`, {
+        hint: `a load id is a number such as 1732812345.123456; list them with \`sluice pipeline ${this.pipelineName} info\``,
+      })
+    }
     return this.fs.join(this.dir, 'packages', loadId)
   }
 
   /** Directory of a package's job files in a given job state. */
   jobsDir(loadId: string, state: PackageJob['state'] = 'new'): string {
-    const sub = state === 'new' ? 'jobs' : state
+    const sub = JOB_DIRS[state]
+    if (sub === undefined) throw this.corrupt(loadId, `names the job state ${JSON.stringify(state)}`)
     return this.fs.join(this.packageDir(loadId), sub)
   }
 
   /** Current absolute path of a job's file. */
   jobFile(loadId: string, job: Pick<PackageJob, 'jobId' | 'state'>): string {
+    if (!isFileName(job.jobId)) throw this.corrupt(loadId, `names the job ${JSON.stringify(job.jobId)}`)
     return this.fs.join(this.jobsDir(loadId, job.state), job.jobId)
   }
 
-  private async readJson<T>(path: string): Promise<T | undefined> {
+  /** `PACKAGE_CORRUPT` for a package whose manifest says something impossible. */
+  private corrupt(loadId: string, what: string): SluiceError {
+    return new SluiceError(
+      'PACKAGE_CORRUPT',
+      `the manifest ${this.fs.join(this.packageDir(loadId), 'package.json')} ${what}`,
+      { hint: this.dropPendingHint() },
+    )
+  }
+
+  /** What to do about a damaged pending package. */
+  dropPendingHint(): string {
+    return `drop the pending packages with \`sluice pipeline ${this.pipelineName} drop-pending-packages\` (pipeline.dropPendingPackages()) and run again: nothing of them was committed, so the run extracts their data again`
+  }
+
+  /**
+   * Reads a JSON file (undefined when missing). A file that is not a JSON object is an error naming the file and
+   * how to recover from it (`what`: which of the pipeline's files it is).
+   */
+  private async readJson<T>(path: string, what: LocalFile): Promise<T | undefined> {
     if (!(await this.fs.exists(path))) return undefined
-    return JSON.parse(await this.fs.readText(path)) as T
+    const text = await this.fs.readText(path)
+    let value: unknown
+    let problem: string | undefined
+    try {
+      value = JSON.parse(text)
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) problem = 'not a JSON object'
+    } catch (error) {
+      problem = `not valid JSON (${error instanceof Error ? error.message : String(error)})`
+    }
+    if (problem === undefined && what === 'manifest' && !isManifest(value))
+      problem = 'not a load package manifest'
+    if (problem === undefined) return value as T
+    const name = this.pipelineName
+    const recover: Record<LocalFile, [SluiceError['code'], string]> = {
+      manifest: ['PACKAGE_CORRUPT', this.dropPendingHint()],
+      package: ['PACKAGE_CORRUPT', this.dropPendingHint()],
+      state: [
+        'PIPELINE_FILES',
+        `delete it, or restore it from the destination with \`sluice pipeline ${name} sync\` (pipeline.sync()): the destination holds the committed state, which the next run restores`,
+      ],
+      schema: [
+        'PIPELINE_FILES',
+        `delete it, or restore the schemas from the destination with \`sluice pipeline ${name} sync\` (pipeline.sync())`,
+      ],
+      trace: ['PIPELINE_FILES', 'delete it; the next run writes a new one'],
+      destination: [
+        'PIPELINE_FILES',
+        `delete it and run once with --destination (and --dataset): the run records where the pipeline loads again`,
+      ],
+    }
+    const [code, hint] = recover[what]
+    throw new SluiceError(code, `the ${FILE_KINDS[what]} ${path} is ${problem}`, { hint })
   }
 
   private writeJson(path: string, value: unknown): Promise<void> {
@@ -78,7 +139,7 @@ export class LoadPackageStore {
 
   /** The local pipeline state, if any. */
   readState(): Promise<PipelineState | undefined> {
-    return this.readJson<PipelineState>(this.stateFile)
+    return this.readJson<PipelineState>(this.stateFile, 'state')
   }
 
   /** Replaces the local pipeline state. */
@@ -88,7 +149,7 @@ export class LoadPackageStore {
 
   /** Where the pipeline loaded at its last run, if it recorded it. */
   readDestination(): Promise<DestinationRecord | undefined> {
-    return this.readJson<DestinationRecord>(this.destinationFile)
+    return this.readJson<DestinationRecord>(this.destinationFile, 'destination')
   }
 
   /** Records where the pipeline loads. */
@@ -103,7 +164,7 @@ export class LoadPackageStore {
 
   /** A locally stored schema, if any. */
   readSchema(name: string): Promise<Schema | undefined> {
-    return this.readJson<Schema>(this.schemaFile(name))
+    return this.readJson<Schema>(this.schemaFile(name), 'schema')
   }
 
   /** Names of the locally stored schemas. */
@@ -124,7 +185,7 @@ export class LoadPackageStore {
 
   /** The trace of the last run, if any. */
   readTrace(): Promise<RunTrace | undefined> {
-    return this.readJson<RunTrace>(this.traceFile)
+    return this.readJson<RunTrace>(this.traceFile, 'trace')
   }
 
   /** Replaces the trace of the last run. */
@@ -135,7 +196,7 @@ export class LoadPackageStore {
   /** Load ids of every package on disk, oldest first. */
   async loadIds(): Promise<string[]> {
     const ids = await this.fs.list(this.fs.join(this.dir, 'packages'))
-    return ids.filter((id) => /^\d+(\.\d+)?$/.test(id)).sort(compareLoadIdNumbers)
+    return ids.filter(isLoadId).sort(compareLoadIdNumbers)
   }
 
   /** Every package's manifest, oldest first (packages without a readable manifest are left out). */
@@ -150,7 +211,7 @@ export class LoadPackageStore {
 
   /** A package's manifest. */
   readPackage(loadId: string): Promise<PackageManifest | undefined> {
-    return this.readJson<PackageManifest>(this.fs.join(this.packageDir(loadId), 'package.json'))
+    return this.readJson<PackageManifest>(this.fs.join(this.packageDir(loadId), 'package.json'), 'manifest')
   }
 
   /** Writes a package's manifest (stamping `updatedAt`). */
@@ -167,7 +228,7 @@ export class LoadPackageStore {
 
   /** The schema stored with a package. */
   readPackageSchema(loadId: string): Promise<Schema | undefined> {
-    return this.readJson<Schema>(this.fs.join(this.packageDir(loadId), 'schema.json'))
+    return this.readJson<Schema>(this.fs.join(this.packageDir(loadId), 'schema.json'), 'package')
   }
 
   /** Stores the schema after a package. */
@@ -177,7 +238,7 @@ export class LoadPackageStore {
 
   /** The pipeline state stored with a package (what it commits). */
   readPackageState(loadId: string): Promise<PipelineState | undefined> {
-    return this.readJson<PipelineState>(this.fs.join(this.packageDir(loadId), 'state.json'))
+    return this.readJson<PipelineState>(this.fs.join(this.packageDir(loadId), 'state.json'), 'package')
   }
 
   /** Stores the pipeline state a package commits. */
@@ -215,6 +276,30 @@ export class LoadPackageStore {
     return changed
   }
 
+  /**
+   * Checks that every job file of a package is where its manifest says (see {@link locateJobs}), with the size
+   * and checksum recorded when it was written (size only for packages from before checksums). Reads every file
+   * once; meant for pending packages, which may have been damaged since they were written. Returns what is
+   * wrong with the first damaged file (naming it), or undefined.
+   */
+  async damagedJob(manifest: PackageManifest): Promise<string | undefined> {
+    await this.locateJobs(manifest)
+    for (const job of manifest.jobs) {
+      const file = this.jobFile(manifest.loadId, job)
+      if (!(await this.fs.exists(file))) return `its job file ${file} is missing`
+      const size = await this.fs.size(file)
+      if (size !== job.bytes) return `its job file ${file} has ${size} bytes instead of ${job.bytes}`
+      if (job.checksum === undefined) continue
+      const hash = createChecksum()
+      const reader = this.fs.readStream(file).getReader()
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) hash.update(chunk.value)
+      const checksum = hash.digest()
+      if (checksum !== job.checksum)
+        return `its job file ${file} has the checksum ${checksum} instead of ${job.checksum}`
+    }
+    return undefined
+  }
+
   /** Deletes a package with its files. */
   removePackage(loadId: string): Promise<void> {
     return this.fs.remove(this.packageDir(loadId))
@@ -234,4 +319,26 @@ export async function pipelineNames(fs: FileSystem, pipelinesDir: string): Promi
     }
   }
   return out.sort()
+}
+
+/** Which of a pipeline's JSON files is read (for the message when it cannot be). */
+type LocalFile = 'manifest' | 'package' | 'state' | 'schema' | 'trace' | 'destination'
+
+const FILE_KINDS: Record<LocalFile, string> = {
+  manifest: 'load package manifest',
+  package: 'load package file',
+  state: 'local pipeline state',
+  schema: 'local schema',
+  trace: 'trace of the last run',
+  destination: 'record of where the pipeline loads',
+}
+
+/** The folder of a package's job files per job state. */
+const JOB_DIRS: Record<string, string | undefined> = { new: 'jobs', completed: 'completed', failed: 'failed' }
+
+/** What the runner relies on in a manifest (a package still `extracted` is only deleted). */
+function isManifest(value: unknown): boolean {
+  const m = value as Partial<PackageManifest>
+  if (typeof m.loadId !== 'string' || typeof m.state !== 'string' || !Array.isArray(m.jobs)) return false
+  return m.state === 'extracted' || (m.tables !== null && typeof m.tables === 'object')
 }

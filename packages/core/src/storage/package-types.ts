@@ -25,8 +25,15 @@ export interface PackageJob {
   table: string
   resource: string
   format: JobFileFormat
+  /** Rows in the file; the destination must report taking exactly these. */
   rows: number
+  /** Size of the file. */
   bytes: number
+  /**
+   * Checksum of the file (`xxh32:<hex>`, computed while it was written). A pending package is checked against
+   * size and checksum before it loads. Absent in packages written before sluice recorded it.
+   */
+  checksum?: string
   state: 'new' | 'completed' | 'failed'
   /** Transient failures retried in the last load attempt. */
   retries: number

@@ -6,6 +6,9 @@ export type {
   Normalizer,
   NormalizerOptions,
   ResourceTableSpec,
+  ValueLimits,
+  ValueNote,
+  ValueNoteKind,
 } from '../normalize/normalize-types.ts'
 export { createNormalizer } from '../normalize/normalizer.ts'
 export { newLoadId } from '../storage/load-id.ts'

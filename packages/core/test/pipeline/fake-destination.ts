@@ -98,6 +98,8 @@ export class FakeDestination implements Destination {
   location = 'memory://fake'
   /** Offer `prepareTables`, so the runner loads job files while it extracts. */
   earlyLoad = false
+  /** What `load()` reports for the rows it took (default: the rows it read), e.g. to drop one silently. */
+  reportRows: (rows: number, job: LoadJob) => number = (rows) => rows
   /** Each `load()` waits this long (to see loads overlap). */
   loadDelayMs = 0
   /** The most `load()` calls running at once. */
@@ -107,8 +109,9 @@ export class FakeDestination implements Destination {
   readonly calls: string[] = []
   private readonly staging = new Map<string, Map<string, Row[]>>()
 
-  constructor(format: 'jsonl' | 'csv' | 'parquet' = 'jsonl') {
+  constructor(format: 'jsonl' | 'csv' | 'parquet' = 'jsonl', countsLoadedRows = true) {
     this.capabilities = {
+      countsLoadedRows,
       fileFormats: [format],
       writeDispositions: ['append', 'replace', 'merge'],
       mergeStrategies: ['delete-insert'],
@@ -143,7 +146,7 @@ export class FakeDestination implements Destination {
       const staged = d.staging.get(job.loadId)
       if (!staged) throw new Error(`load before startLoad/prepareTables: ${job.jobId}`)
       staged.set(`${job.table.name}\u0000${job.jobId}`, rows)
-      return { rows: rows.length }
+      return { rows: d.reportRows(rows.length, job) }
     }
     const client: DestinationClient = {
       location: d.location,
@@ -186,6 +189,7 @@ export class FakeDestination implements Destination {
             .flatMap(([, r]) => r)
           let target = d.tables.get(t.table.name) ?? []
           if (t.disposition === 'replace') target = []
+          if (t.recreate) d.dropped.push(t.table.name)
           if (t.disposition === 'merge') {
             const pk = t.table.columns.filter((c) => c.primaryKey).map((c) => c.name)
             const keys = new Set(rows.map((r) => pk.map((k) => String(r[k])).join('|')))
@@ -198,6 +202,10 @@ export class FakeDestination implements Destination {
             }
           }
           d.tables.set(t.table.name, [...target, ...rows])
+        }
+        for (const name of load.dropTables ?? []) {
+          d.dropped.push(name)
+          d.tables.delete(name)
         }
         if (load.state) d.storedState = load.state
         d.schemas.set(load.schema.name, {

@@ -51,3 +51,23 @@ export async function existingColumns(client: SqlClient, n: SqlNames): Promise<M
   }
   return out
 }
+
+/**
+ * The tables with the child tables the dataset has for them (`<table>__...`, names as the catalog folds them),
+ * from a map of {@link existingColumns}.
+ */
+export function withChildren(
+  existing: ReadonlyMap<string, unknown>,
+  dataset: string,
+  tables: readonly string[],
+): Set<string> {
+  const out = new Set<string>()
+  for (const name of tables) {
+    out.add(name)
+    for (const k of existing.keys()) {
+      const [schemaName, table] = k.split('\u0000') as [string, string]
+      if (schemaName === fold(dataset) && table.startsWith(`${fold(name)}__`)) out.add(table)
+    }
+  }
+  return out
+}

@@ -1,3 +1,4 @@
+// Over 400 lines: the one class behind every SQL destination keeps its steps together; their SQL lives in sql-*.ts.
 import { SluiceError } from '../../errors.ts'
 import type { Column, ReplaceStrategy, Schema, SchemaChange, Table } from '../../schema/schema-types.ts'
 import type { Stage } from '../destination-stage.ts'
@@ -12,7 +13,7 @@ import type {
   StoredState,
   TableLoad,
 } from '../destination-types.ts'
-import { catalogKey, existingColumns, fold } from './sql-catalog.ts'
+import { catalogKey, existingColumns, fold, withChildren } from './sql-catalog.ts'
 import { DatasetLock } from './sql-dataset-lock.ts'
 import {
   addColumnSql,
@@ -27,6 +28,7 @@ import {
 import { type MergeSqlOptions, stagingDuplicateKeysSql } from './sql-merge.ts'
 import { isCloneReplace, type PublishRules, publishSql, rootsOf } from './sql-publish.ts'
 import { rootOf, tableFamily } from './sql-publish-common.ts'
+import { recreateBeforePublishSql, recreateInsertSql, recreateSql, refreshDropSql } from './sql-refresh.ts'
 import { dropSwapTablesSql, renamePublishSql, stageForRename, swapTableName } from './sql-rename-publish.ts'
 import {
   isLoadCompleted,
@@ -75,6 +77,8 @@ export class SqlClientDestination implements DestinationClient {
   private readonly rules: PublishRules
   private readonly staging: { stage: Stage; keep: boolean } | undefined
   private readonly lock: DatasetLock
+  /** Tables the package being loaded drops and creates anew when it publishes (`TableLoad.recreate`). */
+  private recreating = new Set<string>()
 
   constructor(options: SqlClientDestinationOptions) {
     const { client, capabilities } = options
@@ -169,6 +173,7 @@ export class SqlClientDestination implements DestinationClient {
   }
 
   async startLoad(load: PackageLoad): Promise<void> {
+    this.recreating = new Set(load.tables.filter((t) => t.recreate).map((t) => t.table.name))
     await this.prepareTables(load.loadId, this.familiesOf(load))
   }
 
@@ -178,11 +183,15 @@ export class SqlClientDestination implements DestinationClient {
     const statements: string[] = []
     for (const t of tables) {
       const swap = this.swapName(t.name)
+      const recreate = this.recreating.has(t.name)
       n.stageIn(t.name, undefined)
-      statements.push(deleteAllSql(n, t.name, true))
+      // a table created anew gets a staging table with its new columns (old ones may have other types)
+      if (recreate)
+        statements.push(dropTableSql(n, t.name, true), createTableSql(n, t.name, stagingColumns(t), true))
+      else statements.push(deleteAllSql(n, t.name, true))
       if (swap === undefined) continue // the name would pass the engine's limit: staged and copied as usual
       statements.push(dropTableSql(n, swap))
-      if (await stageForRename(this.client, n, t)) {
+      if (recreate || (await stageForRename(this.client, n, t))) {
         statements.push(createTableSql(n, swap, stagingColumns(t)))
         n.stageIn(t.name, swap)
       }
@@ -243,16 +252,36 @@ export class SqlClientDestination implements DestinationClient {
     await this.lock.take()
     const checked = await this.checkStagingFirst(load)
     const roots = rootsOf(load)
+    const transactionalDdl = this.capabilities.transactions && this.capabilities.ddlInTransactions
+    const recreated = new Set(roots.filter((r) => r.rootLoad.recreate).map((r) => r.root.name))
+    const drops =
+      load.dropTables?.length || recreated.size > 0
+        ? refreshDropSql(this.names, load, recreated, await this.existingColumns(), (t) => this.swapName(t))
+        : []
     // clones that cannot run in the publish transaction (DDL outside transactions) run before it, once
     const early = this.capabilities.ddlInTransactions
       ? new Set<string>()
-      : new Set(roots.filter((r) => isCloneReplace(r.root, r.rootLoad, this.rules)).map((r) => r.root.name))
+      : new Set(
+          roots
+            .filter((r) => !recreated.has(r.root.name) && isCloneReplace(r.root, r.rootLoad, this.rules))
+            .map((r) => r.root.name),
+        )
     const now = new Date().toISOString()
-    if (early.size > 0 && !(await isLoadCompleted(this.client, this.names, load.loadId))) {
+    if (
+      (early.size > 0 || (recreated.size > 0 && !transactionalDdl)) &&
+      !(await isLoadCompleted(this.client, this.names, load.loadId))
+    ) {
       const clones = roots
         .filter((r) => early.has(r.root.name))
         .flatMap((r) => publishSql(this.names, load.schema, r.root, r.rootLoad, now, this.rules))
-      await this.runAll(clones.map((s) => s.sql))
+        .map((st) => st.sql)
+      // without transactional DDL a refreshed table is replaced as late as possible: just before the publish
+      const recreates = transactionalDdl
+        ? []
+        : roots
+            .filter((r) => recreated.has(r.root.name))
+            .flatMap((r) => recreateBeforePublishSql(this.names, load.schema, r.root))
+      await this.runAll([...clones, ...recreates])
     }
     const publish = async (db: SqlExecutor) => {
       if (await isLoadCompleted(db, this.names, load.loadId)) {
@@ -265,6 +294,13 @@ export class SqlClientDestination implements DestinationClient {
       }
       for (const { root, rootLoad } of roots) {
         if (early.has(root.name)) continue
+        if (recreated.has(root.name)) {
+          const statements = transactionalDdl
+            ? recreateSql(this.names, load.schema, root)
+            : recreateInsertSql(this.names, load.schema, root)
+          for (const st of statements) await db.execute(st.sql, st.params)
+          continue
+        }
         const checkedOptions = checked.get(root.name) ?? (await this.mergeOptions(db, root, rootLoad))
         // without a transaction a failed publish is repeated on top of what it did: nothing may be inserted twice
         const options = this.capabilities.transactions
@@ -279,28 +315,23 @@ export class SqlClientDestination implements DestinationClient {
         ]
         for (const s of statements) await db.execute(s.sql, s.params)
       }
+      if (transactionalDdl) for (const sql of drops) await db.execute(sql)
       await writeSchemaVersion(db, this.names, load.schema)
       if (load.state) await writeState(db, this.names, load.state, load.loadId)
       await writeLoad(db, this.names, load.loadId, load.schema)
     }
     if (this.capabilities.transactions) await this.client.transaction(publish)
     else await publish(this.client)
+    // without transactional DDL, tables a refresh removed go once the package is published (again on a rerun)
+    if (!transactionalDdl) await this.runAll(drops)
+    this.recreating.clear()
     for (const t of Object.keys(load.schema.tables)) this.names.stageIn(t, undefined)
     await this.lock.release()
   }
 
   async dropTables(tables: readonly string[]): Promise<void> {
     await this.lock.take()
-    const drop = new Set<string>()
-    const existing = await this.existingColumns()
-    for (const name of tables) {
-      drop.add(name)
-      for (const k of existing.keys()) {
-        const [schemaName, table] = k.split('\u0000') as [string, string]
-        if (fold(schemaName) === fold(this.names.dataset) && table.startsWith(`${fold(name)}__`))
-          drop.add(table)
-      }
-    }
+    const drop = withChildren(await this.existingColumns(), this.names.dataset, tables)
     for (const name of drop) {
       this.names.stageIn(name, undefined)
       await this.client.execute(dropTableSql(this.names, name))

@@ -46,8 +46,10 @@ export function stagingDuplicateKeysSql(names: SqlNames, root: Table): string | 
 
 /**
  * Staging rows of the root, de-duplicated by primary key: the winner per key is the largest (`dedupSort: desc`)
- * or smallest (`asc`) value of the dedup-sort column, else the largest `_sluice_id`. Selects the staging columns.
- * With `stagingUnique` (keys known to be unique) it selects staging as is.
+ * or smallest (`asc`) value of the dedup-sort column, then the largest `_sluice_id`. The normalizer starts the
+ * ids of merge rows with their position in extraction order (digits, so every collation sorts them alike): of
+ * rows that tie, the last extracted wins, on every destination. Selects the staging columns. With
+ * `stagingUnique` (keys known to be unique) it selects staging as is.
  */
 export function dedupedStagingSql(names: SqlNames, root: Table, options: MergeSqlOptions = {}): string {
   const cols = stagingColumns(root)

@@ -1,3 +1,4 @@
+import { SluiceError } from '../../errors.ts'
 import type { Column, Schema } from '../../schema/schema-types.ts'
 import type { StoredSchema, StoredState } from '../destination-types.ts'
 import type { SqlNames } from './sql-ddl.ts'
@@ -157,11 +158,25 @@ export async function readStoredSchema(
   )
   const row = rows[0]
   if (!row) return undefined
+  let schema: Schema
+  try {
+    schema = JSON.parse(String(row['schema'])) as Schema
+  } catch (cause) {
+    const where = `${names.dataset}.${SYSTEM_TABLES.version}`
+    throw new SluiceError(
+      'STATE_CORRUPT',
+      `the newest schema ${schemaName} (version ${String(row['version'])}) stored in ${where} is not valid JSON`,
+      {
+        cause,
+        hint: `delete that row from ${where}: the version before it is used, and the next load stores the schema again`,
+      },
+    )
+  }
   return {
     name: schemaName,
     version: toNumber(row['version']),
     versionHash: String(row['version_hash']),
-    schema: JSON.parse(String(row['schema'])) as Schema,
+    schema,
     insertedAt: toIsoString(row['inserted_at']),
   }
 }

@@ -103,7 +103,7 @@ export class AutoPaginator implements Paginator {
   next(page: PageInfo): HttpRequest | undefined {
     return this.get(page).next(page)
   }
-  remaining(page: PageInfo): HttpRequest[] | undefined {
-    return this.get(page).remaining?.(page)
+  remaining(page: PageInfo, max?: number): HttpRequest[] | undefined {
+    return this.get(page).remaining?.(page, max)
   }
 }

@@ -1,13 +1,14 @@
 import type { HttpRequest } from '../http-types.ts'
 import { getPath } from '../json-path.ts'
 import type { PageInfo, Paginator, PaginatorConfig } from './paginator-types.ts'
-import { toInt, withBody, withParam } from './paginator-utils.ts'
+import { DEFAULT_MAX_PAGES, requiredField, toInt, withBody, withParam } from './paginator-utils.ts'
 
 type Config = Extract<PaginatorConfig, { type: 'offset' }>
 
 /**
  * Offset/limit pagination: offset 0, limit, 2*limit, ... until the total item count at `totalPath` is
- * reached, `maximumOffset` is reached, `hasMorePath` is false, or a page is empty.
+ * reached, `maximumOffset` is reached, `hasMorePath` is false, or a page is empty. A configured `totalPath` or
+ * `hasMorePath` that a response lacks fails with `PAGINATION_FIELD_MISSING`.
  */
 export class OffsetPaginator implements Paginator {
   private offset: number
@@ -31,30 +32,39 @@ export class OffsetPaginator implements Paginator {
     return this.set(req, this.offset)
   }
 
-  private end(body: unknown): number | undefined {
-    const total = toInt(getPath(body, this.c.totalPath ?? 'total'))
+  /**
+   * Total items from the body; undefined when absent (`PAGINATION_FIELD_MISSING` when `totalPath` is configured).
+   */
+  private total(page: PageInfo): number | undefined {
+    if (this.c.totalPath === undefined) return toInt(getPath(page.body, 'total'))
+    return requiredField(page, this.c.totalPath, 'totalPath', true) as number
+  }
+
+  private end(page: PageInfo): number | undefined {
+    const total = this.total(page)
     if (total === undefined) return this.c.maximumOffset
     return this.c.maximumOffset === undefined ? total : Math.min(total, this.c.maximumOffset)
   }
 
   next(page: PageInfo): HttpRequest | undefined {
     if ((this.c.stopAfterEmptyPage ?? true) && page.items.length === 0) return undefined
-    if (this.c.hasMorePath && getPath(page.body, this.c.hasMorePath) === false) return undefined
+    if (this.c.hasMorePath && requiredField(page, this.c.hasMorePath, 'hasMorePath') === false)
+      return undefined
     const nextOffset = this.offset + this.c.limit
-    const end = this.end(page.body)
+    const end = this.end(page)
     if (end !== undefined && nextOffset >= end) return undefined
     this.offset = nextOffset
     return this.set(page.request, nextOffset)
   }
 
-  remaining(page: PageInfo): HttpRequest[] | undefined {
+  remaining(page: PageInfo, max: number = DEFAULT_MAX_PAGES): HttpRequest[] | undefined {
     if (this.c.hasMorePath) return undefined
-    const total = toInt(getPath(page.body, this.c.totalPath ?? 'total'))
-    if (total === undefined) return undefined
     if ((this.c.stopAfterEmptyPage ?? true) && page.items.length === 0) return []
-    const end = this.end(page.body) ?? total
+    const total = this.total(page)
+    if (total === undefined) return undefined
+    const end = this.end(page) ?? total
     const out: HttpRequest[] = []
-    for (let o = this.offset + this.c.limit; o < end; o += this.c.limit) {
+    for (let o = this.offset + this.c.limit; o < end && out.length < max; o += this.c.limit) {
       out.push(this.set(page.request, o))
       this.offset = o
     }

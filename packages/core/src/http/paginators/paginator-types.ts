@@ -21,9 +21,11 @@ export interface Paginator {
   next(page: PageInfo): HttpRequest | undefined
   /**
    * Optional: when the first page tells the total, the requests for all remaining pages (2..n), so they
-   * can be fetched in parallel. Undefined when the total is unknown (then `next` is used).
+   * can be fetched in parallel. Undefined when the total is unknown (then `next` is used). At most `max`
+   * requests (paginate passes `maxPages`; default 100,000): a list cut there tells the caller there are more
+   * pages than it takes, and an absurd total costs nothing.
    */
-  remaining?(page: PageInfo): HttpRequest[] | undefined
+  remaining?(page: PageInfo, max?: number): HttpRequest[] | undefined
 }
 
 /** Paginator configuration (dlt's paginator types, camelCase). */

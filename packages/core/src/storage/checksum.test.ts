@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest'
+import { createChecksum } from './checksum.ts'
+
+const enc = new TextEncoder()
+
+function pattern(n: number): Uint8Array {
+  const out = new Uint8Array(n)
+  for (let i = 0; i < n; i++) out[i] = (i * 7 + 13) & 255
+  return out
+}
+
+function digestOf(...chunks: Uint8Array[]): string {
+  const c = createChecksum()
+  for (const chunk of chunks) c.update(chunk)
+  return c.digest()
+}
+
+describe('createChecksum (XXH32, seed 0)', () => {
+  // reference values from the xxHash library (libxxhash 0.8.1, XXH32(data, len, 0))
+  it.each([
+    ['', '02cc5d05'],
+    ['a', '550d7456'],
+    ['abc', '32d153ff'],
+    ['0123456789abcdef', 'c2c45b69'],
+    ['Nobody inspects the spammish repetition', 'e2293b2f'],
+  ])('%j -> %s', (text, hex) => {
+    expect(digestOf(enc.encode(text))).toBe(`xxh32:${hex}`)
+  })
+
+  it('gives the same checksum however the bytes are split, from any offset of a buffer', () => {
+    const data = pattern(1000)
+    expect(digestOf(data)).toBe('xxh32:62bda8c6')
+    for (const size of [1, 3, 7, 15, 16, 17, 64, 999]) {
+      const chunks: Uint8Array[] = []
+      for (let i = 0; i < data.length; i += size) chunks.push(data.subarray(i, i + size))
+      expect(digestOf(...chunks), `chunks of ${size}`).toBe('xxh32:62bda8c6')
+    }
+    const shifted = new Uint8Array(1003)
+    shifted.set(data, 3)
+    expect(digestOf(shifted.subarray(3))).toBe('xxh32:62bda8c6')
+  })
+
+  it('tells a file from the same file with a line cut off or a byte changed', () => {
+    const text = enc.encode('{"id":1}\n{"id":2}\n{"id":3}\n')
+    const whole = digestOf(text)
+    expect(digestOf(text.subarray(0, text.length - 9))).not.toBe(whole)
+    const changed = text.slice()
+    changed[6] = 0x32
+    expect(digestOf(changed)).not.toBe(whole)
+  })
+})
