@@ -1,9 +1,12 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { parseArgs } from 'node:util'
 import { isSluiceError } from '@sluice/core'
 import type { ConfigKey, DestinationPackage } from '@sluice/core/destination'
 import { DESTINATION_PACKAGES } from '@sluice/core/node'
 import { destinationPackage } from './cli-destinations.ts'
+import { UsageError } from './cli-errors.ts'
+import { initRestProject, SLUICE_GITIGNORE } from './cli-init-rest.ts'
 import type { CliIO } from './cli-types.ts'
 
 const CONFIG_HEADER = `# sluice configuration (not secret). Environment variables win over this file:
@@ -98,14 +101,32 @@ async function writeNew(file: string, text: string, io: CliIO): Promise<boolean>
   }
 }
 
-/** `sluice init`: writes commented templates of .sluice/config.toml and .sluice/secrets.toml. */
-export async function initCommand(_args: string[], io: CliIO): Promise<number> {
+/**
+ * `sluice init`: writes commented templates of .sluice/config.toml and .sluice/secrets.toml, and a
+ * .sluice/.gitignore for the secrets; `sluice init --source rest_api NAME` scaffolds a TypeScript project.
+ */
+export async function initCommand(args: string[], io: CliIO): Promise<number> {
+  let parsed: { values: { source?: string }; positionals: string[] }
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { source: { type: 'string' } } })
+  } catch (error) {
+    throw new UsageError(
+      `${(error as Error).message}; use \`sluice init\` or \`sluice init --source rest_api NAME\``,
+    )
+  }
+  if (parsed.values.source === 'rest_api') return initRestProject(parsed.positionals[0], io)
+  if (parsed.values.source !== undefined || parsed.positionals.length > 0) {
+    throw new UsageError(
+      'use `sluice init` (templates here) or `sluice init --source rest_api NAME` (a new project)',
+    )
+  }
   const dir = join(io.cwd, '.sluice')
   await mkdir(dir, { recursive: true })
   const templates = await initTemplates()
   await writeNew(join(dir, 'config.toml'), templates.config, io)
   if (await writeNew(join(dir, 'secrets.toml'), templates.secrets, io))
     await chmod(join(dir, 'secrets.toml'), 0o600)
+  await writeNew(join(dir, '.gitignore'), SLUICE_GITIGNORE, io)
   io.stdout.write('next: fill in .sluice/secrets.toml, then run `sluice run`\n')
   return 0
 }
