@@ -157,4 +157,5 @@ export type {
   ResourceState,
   RunTrace,
   TraceStep,
+  TraceWaits,
 } from './storage/package-types.ts'

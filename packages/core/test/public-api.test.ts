@@ -153,6 +153,7 @@ describe('the public API', () => {
             "Table",
             "TablesOptions",
             "TraceStep",
+            "TraceWaits",
             "TupleChunk",
             "WebPageWorkersOptions",
             "WhereOp",
