@@ -5,6 +5,8 @@ import type { ConfigKey, DestinationPackage } from '@sluice/core/destination'
 import { DESTINATION_PACKAGES } from '@sluice/core/node'
 import { parseFlags } from './cli-args.ts'
 import { destinationPackage } from './cli-destinations.ts'
+import { UsageError } from './cli-errors.ts'
+import { initRestProject, SLUICE_GITIGNORE } from './cli-init-rest.ts'
 import type { CliIO } from './cli-types.ts'
 
 const CONFIG_HEADER = `# sluice configuration (not secret). Environment variables win over this file:
@@ -99,21 +101,36 @@ async function writeNew(file: string, text: string, io: CliIO): Promise<boolean>
   }
 }
 
-export const INIT_HELP = `Usage: sluice init
+export const INIT_HELP = `Usage: sluice init [--source rest_api NAME]
 
 Writes commented templates of .sluice/config.toml and .sluice/secrets.toml (readable by you only) for the
 Clockodo source and every installed destination, and .sluice/.gitignore, which keeps secrets.toml out of git.
-Existing files are kept.
+Existing files are kept. With --source rest_api NAME: a new TypeScript project NAME/ with a restApiSource pipeline.
 Options:
+  --source rest_api NAME   scaffold a REST API pipeline project in NAME/
   --help, -h               print this help
 `
 
-/** `sluice init`: writes commented templates of .sluice/config.toml and .sluice/secrets.toml. */
+/**
+ * `sluice init`: writes commented templates of .sluice/config.toml and .sluice/secrets.toml, and a
+ * .sluice/.gitignore for the secrets; `sluice init --source rest_api NAME` scaffolds a TypeScript project.
+ */
 export async function initCommand(args: string[], io: CliIO): Promise<number> {
-  const { values } = parseFlags(args, { help: { type: 'boolean', short: 'h', default: false } }, 'init')
+  const { values, positionals } = parseFlags(
+    args,
+    { source: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+    'init',
+    true,
+  )
   if (values.help) {
     io.stdout.write(INIT_HELP)
     return 0
+  }
+  if (values.source === 'rest_api') return initRestProject(positionals[0], io)
+  if (values.source !== undefined || positionals.length > 0) {
+    throw new UsageError(
+      'use `sluice init` (templates here) or `sluice init --source rest_api NAME` (a new project)',
+    )
   }
   const dir = join(io.cwd, '.sluice')
   await mkdir(dir, { recursive: true })
@@ -121,7 +138,7 @@ export async function initCommand(args: string[], io: CliIO): Promise<number> {
   await writeNew(join(dir, 'config.toml'), templates.config, io)
   if (await writeNew(join(dir, 'secrets.toml'), templates.secrets, io))
     await chmod(join(dir, 'secrets.toml'), 0o600)
-  await writeNew(join(dir, '.gitignore'), '# never commit secrets\nsecrets.toml\n', io)
+  await writeNew(join(dir, '.gitignore'), SLUICE_GITIGNORE, io)
   io.stdout.write('next: fill in .sluice/secrets.toml, then run `sluice run`\n')
   return 0
 }

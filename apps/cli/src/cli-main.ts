@@ -1,10 +1,12 @@
 import { redact } from '@sluice/core'
 import { DESTINATION_PACKAGES } from '@sluice/core/node'
+import { aiCommand } from './cli-ai.ts'
 import { dashboardCommand } from './cli-dashboard.ts'
 import { destinationPackage } from './cli-destinations.ts'
 import { errorObject, exitCodeFor, formatError, UsageError } from './cli-errors.ts'
 import { heapGrowthFromEnv } from './cli-heap.ts'
 import { initCommand } from './cli-init.ts'
+import { mcpCommand } from './cli-mcp.ts'
 import { pipelineCommand } from './cli-pipeline.ts'
 import { runCommand } from './cli-run.ts'
 import type { CliIO } from './cli-types.ts'
@@ -14,11 +16,14 @@ export const HELP = `Usage: sluice <command> [options]
 
 Commands:
   run                      load a source into a destination (sluice run --help)
-  init                     write commented .sluice/config.toml and .sluice/secrets.toml templates
+  init                     write commented .sluice/config.toml and .sluice/secrets.toml templates;
+                           init --source rest_api NAME: a new TypeScript pipeline project for a REST API
   pipeline [NAME] <cmd>    inspect, query or manage a pipeline: info, trace, schema, state, load-package,
-                           failed-jobs, query, tables, head, drop, sync, drop-pending-packages, show;
+                           failed-jobs, query, tables, head, drop, sync, drop-pending-packages, show, mcp;
                            pipeline list (sluice pipeline --help)
   dashboard                the pipelines dashboard: a local web page (sluice dashboard --help)
+  mcp                      serve pipelines, data and config to coding agents over MCP (sluice mcp --help)
+  ai                       set up Claude Code, Cursor or Codex for sluice: rules, skills, MCP (sluice ai --help)
 
 Options:
   --version, -V            print the version
@@ -69,6 +74,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return await initCommand(rest, io)
       case 'pipeline':
         return await pipelineCommand(rest, io)
+      case 'mcp':
+        return await mcpCommand(rest, io)
+      case 'ai':
+        return await aiCommand(rest, io)
       case 'dashboard':
         return await dashboardCommand(rest, io, undefined)
       case '--version':
@@ -84,7 +93,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return command === undefined ? 2 : 0
       default:
         throw new UsageError(
-          `unknown command "${command}": use run, init, pipeline or dashboard (sluice --help)`,
+          `unknown command "${command}": use run, init, pipeline, dashboard, mcp or ai (sluice --help)`,
         )
     }
   } catch (error) {

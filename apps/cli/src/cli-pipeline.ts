@@ -6,6 +6,7 @@ import { describeInfo, describeTrace, type PipelineInfo } from './cli-describe.t
 import { targetOf } from './cli-destinations.ts'
 import { dropCommand } from './cli-drop.ts'
 import { UsageError } from './cli-errors.ts'
+import { MCP_OPTIONS, mcpCommand } from './cli-mcp.ts'
 import { queryCommand } from './cli-query.ts'
 import { pipelinesDirFor } from './cli-run.ts'
 import { formatSchema, SCHEMA_FORMATS, type SchemaFormat } from './cli-schema-format.ts'
@@ -40,6 +41,7 @@ Commands:
                            damaged); nothing of them was committed: the next run extracts their data again
   show [--port N] [--host H] [--no-open]
                            the pipeline's dashboard: a local web page (sluice dashboard --help)
+  mcp [--http] [--allow-run]  an MCP server for coding agents scoped to this pipeline (sluice mcp --help)
   list                     the pipelines in the pipelines directory, with their destinations
 Options:
   --destination NAME|PATH  (default: the recorded one, else duckdb)
@@ -49,7 +51,7 @@ Options:
 
 const LOCAL = ['info', 'trace', 'schema', 'state', 'load-package', 'failed-jobs', 'drop-pending-packages']
 const READING = ['query', 'tables', 'head']
-const COMMANDS = [...LOCAL, ...READING, 'drop', 'sync', 'list']
+const COMMANDS = [...LOCAL, ...READING, 'drop', 'sync', 'list', 'mcp']
 
 function print(io: CliIO, value: unknown): void {
   io.stdout.write(typeof value === 'string' ? `${value}\n` : `${JSON.stringify(value, null, 2)}\n`)
@@ -68,6 +70,7 @@ const PIPELINE_OPTIONS = {
   'state-only': { type: 'boolean', default: false },
   'state-paths': { type: 'string' },
   json: { type: 'boolean', default: false },
+  ...MCP_OPTIONS,
   help: { type: 'boolean', short: 'h', default: false },
 } as const
 
@@ -123,6 +126,14 @@ export async function pipelineCommand(args: string[], io: CliIO): Promise<number
   }
   if (LOCAL.includes(command))
     return localCommand(name, command, rest, values.format, values.json, io, pipelinesDir)
+  if (command === 'mcp') {
+    const flags = [
+      ...(values.http ? ['--http'] : []),
+      ...(values.port !== undefined ? ['--port', values.port] : []),
+      ...(values['allow-run'] ? ['--allow-run'] : []),
+    ]
+    return mcpCommand([...flags, '--pipelines-dir', pipelinesDir], io, name)
+  }
 
   const config = await loadConfig({ cwd: io.cwd, env: io.env, pipelineName: name })
   for (const w of config.warnings) io.stderr.write(`[sluice] warning: ${w}\n`)

@@ -166,6 +166,8 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
     expect(await page.getByTestId('cursors').textContent()).toContain('entries')
     const steps = await page.locator('[data-testid=trace-steps] tbody tr td:first-child').allTextContents()
     expect(steps).toEqual(['restore', 'extract', 'normalize', 'load'])
+    // the demo account has no rate limits and no faults: nothing waited
+    expect(await page.getByTestId('trace-waits').textContent()).toBe('no retries or rate-limit waits')
     await using ds = await dataset()
     const [loadId] = await ds.loadIds()
     const load = page.locator(`[data-testid=loads-table] a[data-load="${loadId}"]`)
@@ -216,6 +218,11 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
     await page.getByTestId('run-error').waitFor({ timeout: 20_000 })
     expect(await page.getByTestId('run-status').textContent()).toBe('failed')
     expect(await page.getByTestId('run-error-message').textContent()).not.toBe('')
+    expect(await page.getByTestId('run-error-code').textContent()).toMatch(/^[A-Z][A-Z_]+$/)
+    // the stack is folded: a closed <details> whose text starts with the error and lists call frames
+    const stack = page.getByTestId('run-error-stack')
+    expect(await stack.getAttribute('open')).toBeNull()
+    expect(await stack.locator('pre').textContent()).toMatch(/^SluiceError: .+\n\s+at \S/)
     await shot('failed-run', '[data-testid=section-header]')
     expect(await page.content()).not.toContain(SECRET)
     await page.goto(url.replace(/\/pipelines\/.*/, '/'))

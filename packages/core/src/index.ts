@@ -65,16 +65,25 @@ export type {
 } from './http/http-types.ts'
 export { type Page, type PaginateOptions, paginate } from './http/paginate.ts'
 export { AutoPaginator } from './http/paginators/auto-paginator.ts'
-export { createPaginator } from './http/paginators/create-paginator.ts'
+export { createPaginator, registerPaginator } from './http/paginators/create-paginator.ts'
 export {
   CursorPaginator,
+  HeaderCursorPaginator,
   HeaderLinkPaginator,
   JsonLinkPaginator,
   SinglePagePaginator,
 } from './http/paginators/link-paginators.ts'
 export { OffsetPaginator } from './http/paginators/offset-paginator.ts'
 export { PageNumberPaginator } from './http/paginators/page-number-paginator.ts'
-export type { PageInfo, Paginator, PaginatorConfig } from './http/paginators/paginator-types.ts'
+export type {
+  CustomPaginatorConfig,
+  PageInfo,
+  Paginator,
+  PaginatorConfig,
+  PaginatorFactory,
+  PaginatorSpec,
+  StopConditions,
+} from './http/paginators/paginator-types.ts'
 export { createRateLimiter, type RateLimiterOptions } from './http/rate-limiter.ts'
 export type { JsonObject, JsonValue } from './json.ts'
 // reading pages (here or on page workers)
@@ -150,4 +159,5 @@ export type {
   ResourceState,
   RunTrace,
   TraceStep,
+  TraceWaits,
 } from './storage/package-types.ts'

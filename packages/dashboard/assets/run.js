@@ -47,10 +47,17 @@ function badge(text, kind, attrs = {}) {
   return h('span', { class: `badge ${kind}`, ...attrs }, text)
 }
 
-/** The error of a failed run: its message, the step and load it failed in, and the package errors folded. */
+/**
+ * The error of a failed run: its message and code, the step it failed in, the hint below, and folded the stack
+ * and the errors of steps, packages and jobs.
+ */
 function runError(view) {
   const trace = view.trace
   const failed = trace.steps.filter((s) => s.error)
+  const hint = trace.errorHint
+  // a SluiceError's message ends with its hint, shown on a line of its own here
+  const message = trace.error ?? failed[0]?.error ?? ''
+  const shown = hint && message.endsWith(`: ${hint}`) ? message.slice(0, -hint.length - 2) : message
   const packageErrors = view.packages.filter((p) => p.error && trace.loadIds.includes(p.loadId))
   const failedJobs = view.packages.flatMap((p) =>
     p.jobs.filter((j) => j.error).map((j) => ({ ...j, loadId: p.loadId })),
@@ -59,7 +66,19 @@ function runError(view) {
     'div',
     { class: 'error', role: 'alert', 'data-testid': 'run-error' },
     h('strong', {}, `The last run failed${failed[0] ? ` in step ${failed[0].step}` : ''}: `),
-    h('span', { 'data-testid': 'run-error-message' }, trace.error ?? failed[0]?.error ?? ''),
+    h('span', { 'data-testid': 'run-error-message' }, shown),
+    trace.errorCode
+      ? [' ', h('code', { class: 'code', 'data-testid': 'run-error-code' }, trace.errorCode)]
+      : null,
+    hint ? h('div', { class: 'hint', 'data-testid': 'run-error-hint' }, hint) : null,
+    trace.errorStack
+      ? h(
+          'details',
+          { 'data-testid': 'run-error-stack' },
+          h('summary', {}, 'stack'),
+          h('pre', {}, trace.errorStack),
+        )
+      : null,
     h(
       'details',
       {},
@@ -127,7 +146,28 @@ export function header(view) {
   )
 }
 
-/** The trace of the last run: steps, rows per table, jobs with size and retries, warnings, skipped resources. */
+/** Retries and rate-limit waits per resource (traces before these were recorded have none). */
+function waits(trace) {
+  const list = trace.waits ?? []
+  if (list.length === 0)
+    return h('p', { class: 'muted', 'data-testid': 'trace-waits' }, 'no retries or rate-limit waits')
+  return grid(
+    ['resource', 'retries', 'retry wait', 'rate-limit waits', 'rate-limit wait'],
+    list.map((w) => [
+      w.resource ?? '(outside resources)',
+      w.retries,
+      duration(w.retryWaitMs),
+      w.rateLimitWaits,
+      duration(w.rateLimitWaitMs),
+    ]),
+    { 'data-testid': 'trace-waits' },
+  )
+}
+
+/**
+ * The trace of the last run: steps, rows per table, jobs with size and retries, retries and rate-limit waits
+ * per resource, warnings, skipped resources.
+ */
 export function traceSection(view) {
   const trace = view.trace
   if (!trace) return section('trace', 'Trace of the last run', h('p', { class: 'muted' }, 'no trace yet'))
@@ -164,6 +204,8 @@ export function traceSection(view) {
     grid(['table', 'job', 'state', 'rows', 'size', 'retries', 'error'], jobs, {
       'data-testid': 'trace-jobs',
     }),
+    h('h3', {}, 'Retries and rate-limit waits'),
+    waits(trace),
     trace.warnings.length
       ? [
           h('h3', {}, 'Warnings'),

@@ -110,7 +110,14 @@ beforeAll(async () => {
       resumedPackages: [],
       skippedResources: [],
       warnings: [],
-      error: `key ${SECRET} refused`,
+      error: `key ${SECRET} refused: check the key`,
+      errorCode: 'AUTH_FAILED',
+      errorHint: 'check the key',
+      errorStack: `SluiceError: key ${SECRET} refused: check the key\n    at read (source.ts:1:1)`,
+      waits: [
+        { resource: 'users', retries: 2, retryWaitMs: 3500, rateLimitWaits: 1, rateLimitWaitMs: 800 },
+        { retries: 1, retryWaitMs: 1000, rateLimitWaits: 0, rateLimitWaitMs: 0 },
+      ],
     }),
   )
   const config = await loadConfig({ cwd: dir, env: { SOURCES__CLOCKODO__API_KEY: SECRET } })
@@ -313,7 +320,16 @@ describe('the page and the API', () => {
   test('no answer shows a secret: a failed trace holding one is redacted', async () => {
     const { body } = await json('/api/pipelines/leaky')
     expect(body.status).toBe('failed')
-    expect(body.trace.error).toBe('key *** refused')
+    expect(body.trace.error).toBe('key *** refused: check the key')
+    expect(body.trace.errorCode).toBe('AUTH_FAILED')
+    expect(body.trace.errorHint).toBe('check the key')
+    expect(body.trace.errorStack).toBe(
+      'SluiceError: key *** refused: check the key\n    at read (source.ts:1:1)',
+    )
+    expect(body.trace.waits).toEqual([
+      { resource: 'users', retries: 2, retryWaitMs: 3500, rateLimitWaits: 1, rateLimitWaitMs: 800 },
+      { retries: 1, retryWaitMs: 1000, rateLimitWaits: 0, rateLimitWaitMs: 0 },
+    ])
     expect(bodies.length).toBeGreaterThan(20)
     for (const b of bodies) expect(b).not.toContain(SECRET)
   })

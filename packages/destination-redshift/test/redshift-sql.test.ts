@@ -220,7 +220,7 @@ describe('redshift merge and replace', () => {
 })
 
 describe('redshift has no upsert', () => {
-  it('core says so and merges with delete-insert instead (a warning, never an append)', async () => {
+  it('core refuses an upsert merge before anything is read, naming the strategies offered', async () => {
     const r = recorder()
     const dir = await mkdtemp(join(tmpdir(), 'sluice-redshift-upsert-'))
     dirs.push(dir)
@@ -236,23 +236,27 @@ describe('redshift has no upsert', () => {
       },
       { createNormalizer },
     )
-    await p.run({
-      name: 'upsert',
-      resources: [
-        {
-          name: 'accounts',
-          primaryKey: 'id',
-          writeDisposition: { disposition: 'merge', strategy: 'upsert' },
-          async *read() {
-            yield [{ id: 1, name: 'a' }]
+    let reads = 0
+    await expect(
+      p.run({
+        name: 'upsert',
+        resources: [
+          {
+            name: 'accounts',
+            primaryKey: 'id',
+            writeDisposition: { disposition: 'merge', strategy: 'upsert' },
+            async *read() {
+              reads++
+              yield [{ id: 1, name: 'a' }]
+            },
           },
-        },
-      ],
-    })
-    expect(JSON.stringify(events)).toContain(
-      'accounts: the destination has no upsert merge; used delete-insert',
+        ],
+      }),
+    ).rejects.toThrow(
+      /resource accounts asks for the upsert merge strategy, but the destination offers only delete-insert, scd2/,
     )
-    expect(r.log.some((s) => s.startsWith('DELETE FROM "ds"."accounts" WHERE "_sluice_id" IN'))).toBe(true)
+    expect(reads).toBe(0)
+    expect(events.some((e) => e.type === 'resource-start')).toBe(false)
     expect(r.log.some((s) => /^UPDATE "ds"."accounts"|ON CONFLICT|MERGE INTO/.test(s))).toBe(false)
   })
 })

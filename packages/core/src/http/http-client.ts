@@ -150,7 +150,12 @@ class Client implements HttpClient {
     for (const [k, v] of Object.entries(req.headers ?? {}))
       if (v !== undefined && v !== null) headers.set(k, v)
     if (hop.body !== undefined && !headers.has('content-type'))
-      headers.set('content-type', 'application/json')
+      headers.set(
+        'content-type',
+        req.json === undefined && req.form !== undefined
+          ? 'application/x-www-form-urlencoded'
+          : 'application/json',
+      )
     if (trusted) {
       await this.auth?.apply({ url, headers }, signal)
       return headers
@@ -193,7 +198,7 @@ class Client implements HttpClient {
       const method = (req.method ?? 'GET').toUpperCase()
       const hop: Hop = {
         method,
-        body: req.json !== undefined ? JSON.stringify(req.json) : undefined,
+        body: requestBody(req),
         basic: this.userinfo(url),
       }
       const headers = await this.prepare(url, req, hop, signal)
@@ -397,4 +402,13 @@ const REQUEST_DONE = 'request finished'
  */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   return new Client(options)
+}
+
+/** The body of `req`: its JSON, else its form fields URL-encoded, else none. */
+function requestBody(req: HttpRequest): string | undefined {
+  if (req.json !== undefined) return JSON.stringify(req.json)
+  if (req.form === undefined) return undefined
+  const form = new URLSearchParams()
+  for (const [k, v] of Object.entries(req.form)) form.append(k, String(v))
+  return form.toString()
 }

@@ -25,6 +25,11 @@ export interface HttpRequest {
   headers?: Record<string, string>
   /** A JSON body; sets `content-type: application/json`. */
   json?: unknown
+  /**
+   * A form body (`application/x-www-form-urlencoded`, dlt's `data`), used when `json` is not set; values are
+   * sent as strings.
+   */
+  form?: Record<string, string | number | boolean>
 }
 
 /** A decoded response. */

@@ -1,8 +1,9 @@
 import { SluiceError } from '../errors.ts'
 import { detectDataSelector, selectData } from './data-selector.ts'
 import type { HttpClient, HttpRequest, HttpRequestOptions, HttpResponse, RateLimiter } from './http-types.ts'
+import { getPath, parsePath } from './json-path.ts'
 import { createPaginator } from './paginators/create-paginator.ts'
-import type { Paginator, PaginatorConfig } from './paginators/paginator-types.ts'
+import type { PaginatorSpec } from './paginators/paginator-types.ts'
 import { DEFAULT_MAX_PAGES } from './paginators/paginator-utils.ts'
 
 /** One fetched page. */
@@ -21,7 +22,7 @@ export interface Page<T = unknown> {
 /** Options of {@link paginate}. */
 export interface PaginateOptions {
   /** Default `{ type: 'auto' }`. A Paginator object is used as it is (do not share one between calls). */
-  paginator?: PaginatorConfig | Paginator
+  paginator?: PaginatorSpec
   /** JSONPath subset (`$`, `data`, `$.data.items`); omitted = detected from the first page as dlt does. */
   dataSelector?: string
   signal?: AbortSignal
@@ -67,9 +68,19 @@ export async function* paginate<T = unknown>(
   const reqOpts = { signal: ctrl.signal, resource: options.resource, limiter: options.limiter }
   const where = options.resource ?? request.path
   let selector = options.dataSelector
+  let selectorMissWarned = false
   const toPage = (response: HttpResponse, req: HttpRequest, index: number, totalPages?: number): Page<T> => {
     selector ??= detectDataSelector(response.body)
     const items = selectData<T>(response.body, selector)
+    if (!selectorMissWarned && options.dataSelector !== undefined && items.length === 0) {
+      const miss = selectorMiss(response.body, options.dataSelector)
+      if (miss) {
+        selectorMissWarned = true
+        options.onWarning?.(
+          `${where}: dataSelector "${options.dataSelector}" matches nothing in ${response.url}; ${miss}`,
+        )
+      }
+    }
     return { items, body: response.body, request: req, response, index, totalPages }
   }
   /** True (after warning) when `page` repeats the rows of `before`. */
@@ -174,4 +185,18 @@ function requestKey(req: HttpRequest): number {
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
   return 4294967296 * (2097151 & h2) + (h1 >>> 0)
+}
+
+/**
+ * Why `selector` found nothing in `body` (the page's keys, or that it is a list), or undefined when the path
+ * exists (an empty list or null is a page without rows, not a wrong selector).
+ */
+function selectorMiss(body: unknown, selector: string): string | undefined {
+  const path = parsePath(selector)
+  if (path.length === 0 || getPath(body, selector) !== undefined) return undefined
+  if (Array.isArray(body)) return 'the page is a list: use the dataSelector "$"'
+  if (!body || typeof body !== 'object') return 'the page is not a JSON object'
+  const keys = Object.keys(body)
+  const shown = keys.slice(0, 20).join(', ') + (keys.length > 20 ? ', ...' : '')
+  return `the page has the keys ${shown || '(none)'}`
 }

@@ -42,14 +42,23 @@ describe('effectiveDisposition', () => {
       disposition: 'append',
     })
   })
-  it('falls back with a warning', () => {
-    expect(
+  it('refuses a merge strategy the destination does not offer, naming the ones it does', () => {
+    expect(() =>
       effectiveDisposition({ resource: 'r', writeDisposition: 'merge', mergeStrategy: 'scd2' }, caps),
-    ).toMatchObject({
-      disposition: 'merge',
-      mergeStrategy: 'delete-insert',
-      warning: expect.stringContaining('scd2'),
-    })
+    ).toThrow(/resource r asks for the scd2 merge strategy, but the destination offers only delete-insert/)
+    expect(() =>
+      effectiveDisposition(
+        { resource: 'accounts', writeDisposition: 'merge', mergeStrategy: 'upsert' },
+        { ...caps, mergeStrategies: ['delete-insert', 'scd2'] },
+      ),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'DESTINATION_UNSUPPORTED',
+        hint: expect.stringContaining('delete-insert, scd2'),
+      }),
+    )
+  })
+  it('falls back to a supported replace strategy with a warning', () => {
     expect(
       effectiveDisposition(
         { resource: 'r', writeDisposition: 'replace', replaceStrategy: 'staging-optimized' },

@@ -118,9 +118,11 @@ export interface EffectiveDisposition {
 }
 
 /**
- * Resolves a resource's disposition against the destination's capabilities: merge strategies other than
- * `delete-insert` fall back to it, merge without any support is refused (SluiceError DESTINATION_UNSUPPORTED); replace strategies fall back
- * staging-optimized → insert-from-staging → truncate-and-insert. Defaults: `delete-insert`, `insert-from-staging`.
+ * Resolves a resource's disposition against the destination's capabilities. A merge strategy the destination
+ * does not list in `capabilities.mergeStrategies` is refused (SluiceError DESTINATION_UNSUPPORTED, naming the
+ * resource, the strategy and the ones offered), as dlt does: another strategy would change what the table
+ * holds. Replace strategies fall back staging-optimized → insert-from-staging → truncate-and-insert.
+ * Defaults: `delete-insert`, `insert-from-staging`.
  */
 export function effectiveDisposition(
   spec: ResourceTableSpec,
@@ -129,20 +131,24 @@ export function effectiveDisposition(
   const name = spec.resource
   if (spec.writeDisposition === 'merge') {
     const wanted = spec.mergeStrategy ?? 'delete-insert'
-    if (!caps || caps.mergeStrategies.includes(wanted)) return { disposition: 'merge', mergeStrategy: wanted }
-    if (caps.mergeStrategies.includes('delete-insert') && caps.writeDispositions.includes('merge')) {
-      return {
-        disposition: 'merge',
-        mergeStrategy: 'delete-insert',
-        warning: `${name}: the destination has no ${wanted} merge; used delete-insert`,
-      }
+    if (!caps || (caps.writeDispositions.includes('merge') && caps.mergeStrategies.includes(wanted)))
+      return { disposition: 'merge', mergeStrategy: wanted }
+    if (!caps.writeDispositions.includes('merge') || caps.mergeStrategies.length === 0) {
+      // Appending instead would duplicate every re-read row: refuse before anything is fetched.
+      throw new SluiceError(
+        'DESTINATION_UNSUPPORTED',
+        `resource ${name} asks for merge, but the destination offers only ${caps.writeDispositions.join(' and ')}`,
+        {
+          hint: `load ${name} with write disposition append or replace, or pick a destination with merge (duckdb, postgres, bigquery, snowflake)`,
+        },
+      )
     }
-    // Appending instead would duplicate every re-read row: refuse before anything is fetched.
+    const offered = caps.mergeStrategies.join(', ')
     throw new SluiceError(
       'DESTINATION_UNSUPPORTED',
-      `resource ${name} asks for merge, but the destination offers only ${caps.writeDispositions.join(' and ')}`,
+      `resource ${name} asks for the ${wanted} merge strategy, but the destination offers only ${offered}`,
       {
-        hint: `load ${name} with write disposition append or replace, or pick a destination with merge (duckdb, postgres, bigquery, snowflake)`,
+        hint: `set the write disposition of ${name} to { disposition: 'merge', strategy: '${caps.mergeStrategies[0]}' } (one of ${offered}), or pick a destination with ${wanted}`,
       },
     )
   }
@@ -333,6 +339,8 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
     emit({ type: 'resource-end', resource: name, rows: out.rows })
   }
 
+  // refuse an unsupported disposition of any resource before the first one is fetched
+  for (const r of input.resources) effectiveDisposition(resourceSpec(r, input.contract), input.capabilities)
   const queue = [...input.resources]
   let failure: unknown
   const worker = async (): Promise<void> => {

@@ -123,11 +123,15 @@ class PipelineRunner implements Pipeline {
     return this.targetPromise
   }
 
-  private async client(target: Target, signal?: AbortSignal): Promise<DestinationClient> {
+  private async client(
+    target: Target,
+    signal?: AbortSignal,
+    emit: (e: PipelineEvent) => void = (e) => this.emit(e),
+  ): Promise<DestinationClient> {
     return target.destination.createClient({
       datasetName: target.datasetName,
       pipelineName: this.pipelineName,
-      emit: (e) => this.emit(e),
+      emit,
       ...(signal ? { signal } : {}),
     })
   }
@@ -168,10 +172,15 @@ class PipelineRunner implements Pipeline {
     })
     const info = record.info
     const warn = (message: string): void => this.warn(info, message)
+    // the run's events, counted in its trace (retries and rate-limit waits) on their way to the listener
+    const emit = (e: PipelineEvent): void => {
+      record.observe(e)
+      this.emit(e)
+    }
     let client: DestinationClient | undefined
     try {
       const resources = selectResources(source, runOptions.resources)
-      client = await this.client(target, signal)
+      client = await this.client(target, signal, emit)
       info.destinationLocation = client.location
       const previous = await store.readDestination()
       await recordDestination(this.store, target, client, this.pipelineName)
@@ -204,7 +213,7 @@ class PipelineRunner implements Pipeline {
         }
         this.emit({ type: 'package-resumed', loadId: m.loadId, state: m.state })
         info.resumedPackages.push(m.loadId)
-        const loaded = await this.load(client, m, signal, record.info, record.trace)
+        const loaded = await this.load(client, m, signal, record, emit)
         state = loaded.state
         if (loaded.schema.name === source.name) schema = loaded.schema
       }
@@ -229,10 +238,10 @@ class PipelineRunner implements Pipeline {
         createNormalizer: (s, o) => this.normalizer(s, o),
         record,
         signal,
-        emit: (e) => this.emit(e),
+        emit,
         warn,
       })
-      await this.load(client, manifest, signal, record.info, record.trace, early)
+      await this.load(client, manifest, signal, record, emit, early)
       if (refresh) {
         info.refresh = {
           mode: refresh.mode,
@@ -257,16 +266,17 @@ class PipelineRunner implements Pipeline {
     client: DestinationClient,
     manifest: PackageManifest,
     signal: AbortSignal,
-    info: LoadInfo,
-    trace: RunTrace,
+    record: RunRecord,
+    emit: (e: PipelineEvent) => void,
     early?: EarlyLoadResult,
   ): Promise<{ schema: Schema; state: PipelineState }> {
+    const { info, trace } = record
     const store = this.store
     const loadId = manifest.loadId
     const s: TraceStep = { step: 'load', loadId, startedAt: new Date().toISOString() }
     trace.steps.push(s)
     const t0 = performance.now()
-    this.emit({ type: 'step', step: 'load', phase: 'start', loadId })
+    emit({ type: 'step', step: 'load', phase: 'start', loadId })
     try {
       const out = await loadPackage({
         store,
@@ -277,7 +287,7 @@ class PipelineRunner implements Pipeline {
         sleep: this.options.sleep ?? DEFAULT_SLEEP,
         retryDelayMs: this.options.retryDelayMs ?? ((attempt) => Math.min(30_000, 1000 * 2 ** (attempt - 1))),
         signal,
-        emit: (e) => this.emit(e),
+        emit,
         warn: (message) => this.warn(info, message),
         ...(early ? { early } : {}),
       })
@@ -300,7 +310,7 @@ class PipelineRunner implements Pipeline {
       info.durations.load += performance.now() - t0
       s.finishedAt = new Date().toISOString()
       s.ms = Math.round(performance.now() - t0)
-      this.emit({ type: 'step', step: 'load', phase: 'end', loadId })
+      emit({ type: 'step', step: 'load', phase: 'end', loadId })
     }
   }
 

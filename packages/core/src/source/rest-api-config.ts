@@ -1,7 +1,7 @@
 import { SluiceError } from '../errors.ts'
 import { parsePath } from '../http/json-path.ts'
-import { PAGINATOR_TYPES } from '../http/paginators/create-paginator.ts'
-import type { Paginator, PaginatorConfig } from '../http/paginators/paginator-types.ts'
+import { isPaginatorType, paginatorTypes } from '../http/paginators/create-paginator.ts'
+import type { Paginator } from '../http/paginators/paginator-types.ts'
 import { findPlaceholders } from './placeholders.ts'
 import type {
   RestApiSourceConfig,
@@ -61,6 +61,8 @@ const ENDPOINT_KEYS = [
   'method',
   'params',
   'json',
+  'data',
+  'auth',
   'headers',
   'dataSelector',
   'paginator',
@@ -103,9 +105,10 @@ const PAGINATOR_KEYS: Record<string, string[]> = {
     'stopAfterEmptyPage',
     'hasMorePath',
   ],
-  cursor: ['cursorPath', 'cursorParam', 'cursorBodyPath'],
-  json_link: ['nextUrlPath'],
-  header_link: [],
+  cursor: ['cursorPath', 'cursorParam', 'cursorBodyPath', 'stopAfterEmptyPage', 'hasMorePath'],
+  json_link: ['nextUrlPath', 'stopAfterEmptyPage', 'hasMorePath'],
+  header_link: ['stopAfterEmptyPage', 'hasMorePath'],
+  header_cursor: ['cursorKey', 'cursorParam', 'stopAfterEmptyPage', 'hasMorePath'],
   single_page: [],
   auto: [],
 }
@@ -116,17 +119,10 @@ function fail(key: string, problem: string, hint?: string): never {
   throw new SluiceError('CONFIG_INVALID', `rest_api config: ${key} ${problem}`, { hint })
 }
 
-const camel = (s: string): string => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
-
 function checkKeys(where: string, obj: object, allowed: readonly string[]): void {
   for (const key of Object.keys(obj)) {
     if (key === 'type' || allowed.includes(key)) continue
-    const guess = allowed.includes(camel(key)) ? camel(key) : undefined
-    fail(
-      `${where}.${key}`,
-      'is not a known key',
-      guess ? `did you mean "${guess}"? (sluice uses camelCase)` : `known keys: ${allowed.join(', ')}`,
-    )
+    fail(`${where}.${key}`, 'is not a known key', `known keys: ${allowed.join(', ')}`)
   }
 }
 
@@ -148,21 +144,23 @@ function checkPaginator(where: string, p: unknown): void {
     return
   }
   if (typeof p === 'string') {
-    if (!PAGINATOR_TYPES.includes(p as PaginatorConfig['type'])) {
-      fail(where, `"${p}" is not a paginator type`, `use one of ${PAGINATOR_TYPES.join(', ')}`)
-    }
+    if (!isPaginatorType(p))
+      fail(where, `"${p}" is not a paginator type`, `use one of ${paginatorTypes().join(', ')}`)
+    if (p === 'offset') fail(where, '"offset" needs a limit', 'write { type: "offset", limit: 100 }')
     return
   }
-  if (!isPlainObject(p)) fail(where, 'must be a paginator config object or a Paginator')
+  if (!isPlainObject(p)) fail(where, 'must be a paginator type, a paginator config object or a Paginator')
   const type = p['type']
-  if (typeof type !== 'string' || !PAGINATOR_TYPES.includes(type as PaginatorConfig['type'])) {
+  if (typeof type !== 'string' || !isPaginatorType(type)) {
     fail(
       `${where}.type`,
       `"${String(type)}" is not a paginator type`,
-      `use one of ${PAGINATOR_TYPES.join(', ')}`,
+      `use one of ${paginatorTypes().join(', ')}`,
     )
   }
-  checkKeys(where, p, PAGINATOR_KEYS[type] ?? [])
+  // a registered paginator's factory reads (and checks) its own keys
+  if (!PAGINATOR_KEYS[type]) return
+  checkKeys(where, p, PAGINATOR_KEYS[type])
   if (type === 'offset' && !(typeof p['limit'] === 'number' && p['limit'] > 0)) {
     fail(`${where}.limit`, 'must be a positive number for an offset paginator')
   }
@@ -175,6 +173,14 @@ function checkPaginator(where: string, p: unknown): void {
     'hasMorePath',
   ]) {
     if (p[k] !== undefined) checkPath(`${where}.${k}`, p[k])
+  }
+}
+
+function checkAuth(where: string, auth: unknown): void {
+  if (auth === undefined || typeof (auth as { apply?: unknown }).apply === 'function') return
+  const type = (auth as { type?: unknown }).type
+  if (!AUTH_TYPES.includes(type as string)) {
+    fail(`${where}.type`, `"${String(type)}" is not an auth type`, `use one of ${AUTH_TYPES.join(', ')}`)
   }
 }
 
@@ -233,12 +239,7 @@ export function normalizeRestApiConfig(config: RestApiSourceConfig): NormalizedR
   if (typeof client.baseUrl !== 'string' || !/^https?:\/\/[^/]/i.test(client.baseUrl)) {
     fail('client.baseUrl', 'must be an absolute http(s) URL', 'e.g. "https://my.clockodo.com/api"')
   }
-  if (client.auth !== undefined && typeof (client.auth as { apply?: unknown }).apply !== 'function') {
-    const type = (client.auth as { type?: unknown }).type
-    if (!AUTH_TYPES.includes(type as string)) {
-      fail('client.auth.type', `"${String(type)}" is not an auth type`, `use one of ${AUTH_TYPES.join(', ')}`)
-    }
-  }
+  checkAuth('client.auth', client.auth)
   checkPaginator('client.paginator', client.paginator)
   if (
     client.allowedHosts !== undefined &&
@@ -283,6 +284,16 @@ export function normalizeRestApiConfig(config: RestApiSourceConfig): NormalizedR
     }
     if (endpoint.dataSelector !== undefined) checkPath(`${w}.endpoint.dataSelector`, endpoint.dataSelector)
     checkPaginator(`${w}.endpoint.paginator`, endpoint.paginator)
+    if (endpoint.data !== undefined) {
+      if (!isPlainObject(endpoint.data)) fail(`${w}.endpoint.data`, 'must be an object of form fields')
+      if (endpoint.json !== undefined)
+        fail(
+          `${w}.endpoint.data`,
+          'is set together with json',
+          'send either a form body (data) or a JSON body (json)',
+        )
+    }
+    checkAuth(`${w}.endpoint.auth`, endpoint.auth)
     if (endpoint.headers !== undefined && !isPlainObject(endpoint.headers))
       fail(`${w}.endpoint.headers`, 'must be an object')
     const maxPages = endpoint.maxPages
@@ -331,7 +342,13 @@ export function normalizeRestApiConfig(config: RestApiSourceConfig): NormalizedR
     }
     const { params, path } = normalizeParams(`${w}.endpoint`, endpoint)
     endpoint = { ...endpoint, params, path }
-    const placeholders = findPlaceholders([endpoint.path, endpoint.params, endpoint.json, endpoint.headers])
+    const placeholders = findPlaceholders([
+      endpoint.path,
+      endpoint.params,
+      endpoint.json,
+      endpoint.data,
+      endpoint.headers,
+    ])
     const parents = new Set<string>()
     const parentFields: string[] = []
     for (const ph of placeholders) {

@@ -350,10 +350,10 @@ describe('restApiSource validation', () => {
     ],
     ['no resources', (c: RestApiSourceConfig) => (c.resources = []), /resources must be a non-empty list/],
     [
-      'snake_case key',
+      'unknown key (dlt spelling mapped first)',
       (c: RestApiSourceConfig) =>
-        (c.resources = [{ name: 'u', endpoint: { path: 'u', data_selector: 'data' } as never }]),
-      /resources\[0\] \("u"\)\.endpoint\.data_selector is not a known key: did you mean "dataSelector"/,
+        (c.resources = [{ name: 'u', endpoint: { path: 'u', data_selectr: 'data' } as never }]),
+      /resources\[0\] \("u"\)\.endpoint\.dataSelectr is not a known key: known keys: path, method/,
     ],
     [
       'bad paginator',

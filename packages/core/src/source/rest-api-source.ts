@@ -2,10 +2,10 @@ import { createAuth } from '../http/http-auth.ts'
 import { createHttpClient } from '../http/http-client.ts'
 import { isHttpError } from '../http/http-error.ts'
 import { originPolicy } from '../http/http-origins.ts'
-import type { HttpClient, HttpRequest, QueryValue, RateLimiter } from '../http/http-types.ts'
+import type { Auth, HttpClient, HttpRequest, QueryValue, RateLimiter } from '../http/http-types.ts'
 import { getPath } from '../http/json-path.ts'
 import { paginate } from '../http/paginate.ts'
-import type { Paginator, PaginatorConfig } from '../http/paginators/paginator-types.ts'
+import type { PaginatorSpec } from '../http/paginators/paginator-types.ts'
 import { createRateLimiter } from '../http/rate-limiter.ts'
 import type { JsonObject } from '../json.ts'
 import type { ResourceState } from '../storage/package-types.ts'
@@ -13,6 +13,7 @@ import { defineSource } from './define-resource.ts'
 import { type IncrementalRun, incremental } from './incremental-cursor.ts'
 import { renderPlaceholders } from './placeholders.ts'
 import { type NormalizedRestResource, normalizeRestApiConfig } from './rest-api-config.ts'
+import { fromDltConfig } from './rest-api-dlt.ts'
 import type { RestApiSourceConfig } from './rest-api-types.ts'
 import type { Resource, ResourceContext, Source } from './source-types.ts'
 import { stateBucket } from './state-bucket.ts'
@@ -67,6 +68,9 @@ function configuredOrigins(resources: readonly NormalizedRestResource[]): string
   return [...out]
 }
 
+/** The HTTP client a resource's requests go through. */
+type Clients = (r: NormalizedRestResource) => HttpClient
+
 /** Counts the characters of a resource's responses that were not UTF-8, for one warning at its end. */
 class TextTally {
   private responses = 0
@@ -109,9 +113,11 @@ function applySteps(rows: Row[], r: NormalizedRestResource): Row[] {
  * endpoints, paginators, data selectors, incremental cursors, processing steps and parent-child
  * resources (`{resources.<parent>.<field>}`, one request per parent row, in parallel within the limits,
  * with the child's incremental state kept per parent). All resources share one rate limiter and one auth.
+ * dlt's snake_case `RESTAPIConfig` (e.g. loaded from JSON) is accepted as it is (see {@link fromDltConfig}).
  * Throws `CONFIG_INVALID` naming the bad key when the config is wrong.
  */
-export function restApiSource(config: RestApiSourceConfig): Source {
+export function restApiSource(dltOrSluice: RestApiSourceConfig): Source {
+  const config = fromDltConfig(dltOrSluice)
   const resources = normalizeRestApiConfig(config)
   const byName = new Map(resources.map((r) => [r.name, r]))
   const { paginator: clientPaginator, ...clientOptions } = config.client
@@ -139,7 +145,29 @@ export function restApiSource(config: RestApiSourceConfig): Source {
   }
   const allowedHosts = [...(clientOptions.allowedHosts ?? []), ...configuredOrigins(resources)]
   originPolicy(clientOptions.baseUrl, allowedHosts) // a bad entry fails here, not at the first request
-  const clientFor = (ctx: ResourceContext, text: TextTally): HttpClient =>
+  // an endpoint's own auth, made once per source (a token it fetched is reused by every run)
+  const endpointAuths = new Map<string, Auth>()
+  for (const r of resources) {
+    if (r.endpoint.auth)
+      endpointAuths.set(
+        r.name,
+        createAuth(r.endpoint.auth, { fetch: clientOptions.fetch, clock: clientOptions.clock }),
+      )
+  }
+  /** The HTTP client of each resource of one read: the client's auth, or the endpoint's own. */
+  const clientsFor = (ctx: ResourceContext, text: TextTally): Clients => {
+    const made = new Map<Auth | undefined, HttpClient>()
+    return (r) => {
+      const a = endpointAuths.get(r.name) ?? auth
+      let c = made.get(a)
+      if (!c) {
+        c = clientFor(ctx, text, a)
+        made.set(a, c)
+      }
+      return c
+    }
+  }
+  const clientFor = (ctx: ResourceContext, text: TextTally, auth: Auth | undefined): HttpClient =>
     createHttpClient({
       ...clientOptions,
       auth,
@@ -150,7 +178,7 @@ export function restApiSource(config: RestApiSourceConfig): Source {
       onInvalidUtf8: clientOptions.onInvalidUtf8 ?? ((bad) => text.add(bad)),
     })
 
-  const paginatorOf = (r: NormalizedRestResource): PaginatorConfig | Paginator => {
+  const paginatorOf = (r: NormalizedRestResource): PaginatorSpec => {
     if (r.endpoint.paginator) return r.endpoint.paginator
     const lastSegment = r.endpoint.path.split('?')[0]!.split('/').filter(Boolean).pop() ?? ''
     if (/^\{[^{}]+\}$/.test(lastSegment) && !r.ownPaginator) return { type: 'single_page' }
@@ -165,7 +193,7 @@ export function restApiSource(config: RestApiSourceConfig): Source {
   /** Rows of `r` (after incremental filtering and steps), page by page. */
   async function* rowsOf(
     r: NormalizedRestResource,
-    client: HttpClient,
+    clients: Clients,
     ctx: ResourceContext,
     state: ResourceState,
     parentValues: Record<string, unknown>,
@@ -188,9 +216,10 @@ export function restApiSource(config: RestApiSourceConfig): Source {
         | undefined,
       headers: renderPlaceholders(e.headers, values, { asString: true }),
       json: renderPlaceholders(e.json, values),
+      form: renderPlaceholders(e.data, values, { asString: true }),
     }
     try {
-      for await (const page of paginate<Row>(client, req, {
+      for await (const page of paginate<Row>(clients(r), req, {
         paginator: paginatorOf(r),
         dataSelector: selectorOf(r),
         signal: ctx.signal,
@@ -240,13 +269,13 @@ export function restApiSource(config: RestApiSourceConfig): Source {
   /** Rows of `r` including parent fan-out; `state` is `r`'s own state bucket. */
   async function* read(
     r: NormalizedRestResource,
-    client: HttpClient,
+    clients: Clients,
     ctx: ResourceContext,
     state: ResourceState,
     emitPages = true,
   ): AsyncGenerator<Row[]> {
     if (!r.parent) {
-      yield* rowsOf(r, client, ctx, state, {}, emitPages)
+      yield* rowsOf(r, clients, ctx, state, {}, emitPages)
       return
     }
     const parent = byName.get(r.parent)!
@@ -254,7 +283,7 @@ export function restApiSource(config: RestApiSourceConfig): Source {
     const parentState = stateBucket(state, 'parent')
     const perParent = stateBucket(state, 'perParent')
     const limit = Math.max(1, r.parentConcurrency ?? 8)
-    for await (const parentRows of read(parent, client, ctx, parentState, false)) {
+    for await (const parentRows of read(parent, clients, ctx, parentState, false)) {
       const factories = parentRows.map((prow) => () => {
         const values: Record<string, unknown> = {}
         for (const f of new Set([...r.parentFields, ...(r.includeFromParent ?? [])])) {
@@ -262,7 +291,7 @@ export function restApiSource(config: RestApiSourceConfig): Source {
         }
         const key = JSON.stringify(r.parentFields.map((f) => getPath(prow, f) ?? null))
         const bucket = r.endpoint.incremental ? stateBucket(perParent, key) : {}
-        return rowsOf(r, client, ctx, bucket, values, emitPages)
+        return rowsOf(r, clients, ctx, bucket, values, emitPages)
       })
       yield* mergeConcurrent(factories, limit)
     }
@@ -280,7 +309,7 @@ export function restApiSource(config: RestApiSourceConfig): Source {
     async *read(ctx: ResourceContext) {
       const text = new TextTally()
       try {
-        yield* read(r, clientFor(ctx, text), ctx, ctx.state)
+        yield* read(r, clientsFor(ctx, text), ctx, ctx.state)
       } finally {
         const warning = text.warning(r.name)
         if (warning) ctx.warn(warning)

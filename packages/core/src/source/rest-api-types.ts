@@ -1,5 +1,12 @@
-import type { HttpClientOptions, QueryValue, RateLimiter, RateLimitWindow } from '../http/http-types.ts'
-import type { Paginator, PaginatorConfig } from '../http/paginators/paginator-types.ts'
+import type {
+  Auth,
+  AuthConfig,
+  HttpClientOptions,
+  QueryValue,
+  RateLimiter,
+  RateLimitWindow,
+} from '../http/http-types.ts'
+import type { PaginatorSpec } from '../http/paginators/paginator-types.ts'
 import type { JsonObject } from '../json.ts'
 import type { ColumnHints, SchemaContract } from '../schema/schema-types.ts'
 import type { IncrementalConfig } from './incremental-cursor.ts'
@@ -14,7 +21,7 @@ import type { WriteDispositionConfig } from './source-types.ts'
  */
 export interface RestClientConfig extends Omit<HttpClientOptions, 'emit'> {
   /** Default paginator of every resource; default `auto`. Precedence: endpoint > resourceDefaults > client. */
-  paginator?: PaginatorConfig | Paginator
+  paginator?: PaginatorSpec
 }
 
 /** Legacy dlt form of a parent reference: `params: { id: { type: 'resolve', resource: 'users', field: 'id' } }`. */
@@ -46,10 +53,14 @@ export interface RestEndpointConfig {
   method?: string
   params?: Record<string, QueryValue | ResolveParam>
   json?: unknown
+  /** A form body (`application/x-www-form-urlencoded`), as dlt's `data`; not together with `json`. */
+  data?: Record<string, string | number | boolean>
+  /** This endpoint's own auth instead of the client's (e.g. another API key); `{ token }` is a bearer token. */
+  auth?: AuthConfig | Auth
   headers?: Record<string, string>
   /** JSONPath subset; omitted = detected from the first page. */
   dataSelector?: string
-  paginator?: PaginatorConfig | Paginator
+  paginator?: PaginatorSpec
   incremental?: RestIncrementalConfig
   responseActions?: ResponseAction[]
   /** Fetch pages concurrently when the total is known; default true. */

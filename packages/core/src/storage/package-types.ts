@@ -122,6 +122,35 @@ export interface RunTrace {
   warnings: string[]
   /** Error message of a failed run. */
   error?: string
+  /** The `SluiceError` code of a failed run's error (absent for other errors). */
+  errorCode?: string
+  /** What to do next about a failed run's error (a `SluiceError` hint; already part of `error`). */
+  errorHint?: string
+  /**
+   * The stack of a failed run's error: its first line is built from `error` (never from the original stack
+   * text, which may still hold a secret the message had before redaction), then the call frames. Causes are
+   * left out.
+   */
+  errorStack?: string
+  /**
+   * Retries and rate-limit waits of the run, one entry per resource that had any (absent when none, and in
+   * traces written before these were recorded).
+   */
+  waits?: TraceWaits[]
+}
+
+/** What one resource spent waiting in a run: retries (backoff or Retry-After) and rate-limit waits. */
+export interface TraceWaits {
+  /** The resource; absent for waits outside any resource (e.g. retries of the destination's commit). */
+  resource?: string
+  /** Retries made. */
+  retries: number
+  /** Total time waited before those retries, in milliseconds. */
+  retryWaitMs: number
+  /** Times a request waited for the rate limiter. */
+  rateLimitWaits: number
+  /** Total time waited for the rate limiter, in milliseconds. */
+  rateLimitWaitMs: number
 }
 
 /**

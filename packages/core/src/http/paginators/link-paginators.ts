@@ -1,7 +1,7 @@
 import type { HttpRequest } from '../http-types.ts'
 import { getPath } from '../json-path.ts'
-import type { PageInfo, Paginator } from './paginator-types.ts'
-import { withBody, withParam } from './paginator-utils.ts'
+import type { PageInfo, Paginator, StopConditions } from './paginator-types.ts'
+import { requiredField, withBody, withParam } from './paginator-utils.ts'
 
 function follow(page: PageInfo, next: string): HttpRequest {
   const url = new URL(next, page.response.url)
@@ -73,5 +73,41 @@ export class SinglePagePaginator implements Paginator {
   }
   next(): undefined {
     return undefined
+  }
+}
+
+/** Cursor in a response header: the value of header `cursorKey` (default `next`) goes into `cursorParam`. */
+export class HeaderCursorPaginator implements Paginator {
+  constructor(
+    private readonly cursorKey = 'next',
+    private readonly cursorParam = 'cursor',
+  ) {}
+  first(req: HttpRequest): HttpRequest {
+    return req
+  }
+  next(page: PageInfo): HttpRequest | undefined {
+    const v = page.response.headers.get(this.cursorKey)
+    if (v === null || v.trim() === '') return undefined
+    return withParam(page.request, this.cursorParam, v)
+  }
+}
+
+/**
+ * Adds the {@link StopConditions} to a paginator that has none of its own: paging ends at an empty page
+ * (when `stopAfterEmptyPage`) or when `hasMorePath` is false, before the inner paginator is asked.
+ */
+export class StoppingPaginator implements Paginator {
+  constructor(
+    private readonly inner: Paginator,
+    private readonly stop: StopConditions,
+  ) {}
+  first(req: HttpRequest): HttpRequest {
+    return this.inner.first(req)
+  }
+  next(page: PageInfo): HttpRequest | undefined {
+    if (this.stop.stopAfterEmptyPage && page.items.length === 0) return undefined
+    if (this.stop.hasMorePath && requiredField(page, this.stop.hasMorePath, 'hasMorePath') === false)
+      return undefined
+    return this.inner.next(page)
   }
 }

@@ -67,7 +67,7 @@ export type PaginatorConfig =
       stopAfterEmptyPage?: boolean
       hasMorePath?: string
     }
-  | {
+  | (StopConditions & {
       type: 'cursor'
       /** Path of the next cursor in the body; default `cursors.next`. */
       cursorPath?: string
@@ -75,12 +75,47 @@ export type PaginatorConfig =
       cursorParam?: string
       /** Put the cursor into the JSON body at this path instead. */
       cursorBodyPath?: string
-    }
-  | {
+    })
+  | (StopConditions & {
       type: 'json_link'
       /** Path of the next page's URL; default `next`. Relative URLs are resolved against the request URL. */
       nextUrlPath?: string
-    }
-  | { type: 'header_link' }
+    })
+  | (StopConditions & { type: 'header_link' })
+  | (StopConditions & {
+      type: 'header_cursor'
+      /** Response header holding the next cursor; default `next`. */
+      cursorKey?: string
+      /** Query parameter the cursor goes into; default `cursor`. */
+      cursorParam?: string
+    })
   | { type: 'single_page' }
   | { type: 'auto' }
+
+/**
+ * Stop conditions every paginator except `single_page` and `auto` takes (as in dlt): `hasMorePath` names a
+ * boolean in the body (false ends paging; a response without it fails with `PAGINATION_FIELD_MISSING`), and
+ * `stopAfterEmptyPage` ends paging at a page without rows (default true for `page_number` and `offset`, false
+ * for the others).
+ */
+export interface StopConditions {
+  /** Path of a boolean that says whether more pages follow. */
+  hasMorePath?: string
+  /** Stop when a page has no rows. */
+  stopAfterEmptyPage?: boolean
+}
+
+/** A paginator registered by name with `registerPaginator`: its type plus whatever its factory reads. */
+export interface CustomPaginatorConfig {
+  type: string
+  [key: string]: unknown
+}
+
+/**
+ * What a `paginator` option takes: a config, a type name as a string (`'single_page'`, or a registered name;
+ * `offset` needs its `limit` and so an object), a registered paginator's config, or a {@link Paginator} object.
+ */
+export type PaginatorSpec = PaginatorConfig | CustomPaginatorConfig | string | Paginator
+
+/** Makes a new paginator from its config (the object form, `type` included); see `registerPaginator`. */
+export type PaginatorFactory = (config: CustomPaginatorConfig) => Paginator
