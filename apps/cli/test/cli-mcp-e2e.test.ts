@@ -42,7 +42,7 @@ describe('sluice mcp over stdio', () => {
       const r = await client.callTool({
         name: 'execute_sql_query',
         arguments: {
-          pipeline_name: 'clockodo_pipeline',
+          pipeline_name: 'clockodo_demo',
           sql_select_query: 'select count(*) > 1000 as many from entries',
           output_format: 'jsonl',
         },
@@ -55,7 +55,7 @@ describe('sluice mcp over stdio', () => {
   })
 
   it('sluice pipeline NAME mcp --allow-run: scoped tools and run_pipeline', async () => {
-    const { client } = await connect(['pipeline', 'clockodo_pipeline', 'mcp', '--allow-run'])
+    const { client } = await connect(['pipeline', 'clockodo_demo', 'mcp', '--allow-run'])
     try {
       const { tools } = await client.listTools()
       const names = tools.map((t) => t.name)
