@@ -239,8 +239,11 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const config: Config = await loadConfig({ cwd: io.cwd, env: io.env, pipelineName: flags.pipelineName })
   for (const w of config.warnings) io.stderr.write(`[sluice] warning: ${w}\n`)
   const pipelinesDir = pipelinesDirFor(flags.pipelinesDir, io)
-  // the pipeline loads where it loaded before unless flags (or settings given now) say otherwise
-  const record = await pipeline({ pipelineName: flags.pipelineName, pipelinesDir }).destinationRecord()
+  // the pipeline loads where it loaded before unless flags (or settings given now) say otherwise; --demo is a demo
+  // of the current directory: ./clockodo_demo.duckdb here, whatever an earlier demo elsewhere recorded
+  const record = flags.demo
+    ? undefined
+    : await pipeline({ pipelineName: flags.pipelineName, pipelinesDir }).destinationRecord()
   const target = await targetOf({
     pipelineName: flags.pipelineName,
     destination: flags.destination,

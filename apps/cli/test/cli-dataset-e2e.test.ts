@@ -97,6 +97,26 @@ describe('a pipeline remembers its destination', () => {
   })
 })
 
+describe('--demo is a demo of the current directory', () => {
+  test('it loads into ./clockodo_demo.duckdb here, not into the file the last demo recorded (even a deleted one)', async () => {
+    const ownHome = await tempDir('sluice-demo-home-')
+    const first = await tempDir('sluice-demo-first-')
+    const second = await tempDir('sluice-demo-second-')
+    const demo = (cwd: string) =>
+      runCli(['run', '--demo', '--progress', 'none', '--resources', 'users'], { cwd, env: { HOME: ownHome } })
+    try {
+      expect((await demo(first)).code).toBe(0)
+      await rm(first, { recursive: true, force: true })
+      const r = await demo(second)
+      expect(r.code, r.stderr).toBe(0)
+      expect(existsSync(join(second, 'clockodo_demo.duckdb'))).toBe(true)
+      expect(existsSync(first)).toBe(false)
+    } finally {
+      for (const d of [ownHome, first, second]) await rm(d, { recursive: true, force: true })
+    }
+  })
+})
+
 describe('sluice pipeline NAME query | tables | head', () => {
   test('from another directory, no flags: the demo has 76500 entries', async () => {
     const r = await from(otherDir, [

@@ -8,7 +8,9 @@ function messageOf(cause: unknown): string {
 /** Turns an error from opening a database file into a {@link SluiceError} with a hint. */
 export function openError(path: string, cause: unknown): SluiceError {
   const msg = messageOf(cause)
-  if (/lock/i.test(msg)) {
+  // the path is left out of the test: a file named clockodo_demo.duckdb holds "lock" too
+  const said = msg.replaceAll(path, '')
+  if (/could not set lock|conflicting lock|lock on file/i.test(said)) {
     return new SluiceError(
       'DESTINATION_LOCKED',
       `[duckdb] the database file ${path} is locked by another process`,
@@ -19,7 +21,7 @@ export function openError(path: string, cause: unknown): SluiceError {
       },
     )
   }
-  if (/no such file|cannot open|directory/i.test(msg)) {
+  if (/no such file|cannot open|directory/i.test(said)) {
     return new SluiceError(
       'DESTINATION_CONNECT',
       `[duckdb] cannot open the database file ${path} (${msg.split('\n')[0]})`,

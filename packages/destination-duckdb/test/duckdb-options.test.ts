@@ -83,6 +83,14 @@ describe('duckdb options', () => {
     expect((error as Error).message).toMatch(/\/nonexistent-dir\/x\/db\.duckdb.*directory exists/)
   })
 
+  it('a missing folder is not taken for a lock, also when the file name holds "lock" (clockodo_demo.duckdb)', async () => {
+    const error = await duckdb({ path: join(await tempDir(), 'gone', 'clockodo_demo.duckdb') })
+      .createClient(ctx('p'))
+      .catch((e: unknown) => e)
+    expect(isSluiceError(error, 'DESTINATION_CONNECT'), String(error)).toBe(true)
+    expect((error as Error).message).toMatch(/clockodo_demo\.duckdb.*directory exists/)
+  })
+
   it('explains a file locked by another process', async () => {
     const file = join(await tempDir(), 'locked.duckdb')
     const child = spawn(
