@@ -337,8 +337,10 @@ export function normalizeRestApiConfig(config: RestApiSourceConfig): NormalizedR
       const ok =
         isPlainObject(s) &&
         Object.keys(s).length === 1 &&
-        (typeof s['map'] === 'function' || typeof s['filter'] === 'function')
-      if (!ok) fail(`${w}.processingSteps[${j}]`, 'must be { map: fn } or { filter: fn }')
+        (typeof s['map'] === 'function' ||
+          typeof s['filter'] === 'function' ||
+          typeof s['yieldMap'] === 'function')
+      if (!ok) fail(`${w}.processingSteps[${j}]`, 'must be { map: fn }, { filter: fn } or { yieldMap: fn }')
     }
     const { params, path } = normalizeParams(`${w}.endpoint`, endpoint)
     endpoint = { ...endpoint, params, path }

@@ -67,6 +67,14 @@ function paginator(p: unknown): unknown {
 
 function resource(r: Obj): Obj {
   const out = rename(`resource ${String(r['name'] ?? '')}`.trim(), r, { schema_contract: 'contract' })
+  if (Array.isArray(out['processingSteps'])) {
+    // dlt's { yield_map: fn } step; { map } and { filter } are spelled alike
+    out['processingSteps'] = out['processingSteps'].map((step: unknown) =>
+      isPlainObject(step) && 'yield_map' in step && Object.keys(step).length === 1
+        ? { yieldMap: step['yield_map'] }
+        : step,
+    )
+  }
   if (isPlainObject(out['columns'])) {
     out['columns'] = Object.fromEntries(
       Object.entries(out['columns']).map(([name, hint]) => [

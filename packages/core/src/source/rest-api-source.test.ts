@@ -2,6 +2,7 @@ import { HttpResponse, http } from 'msw'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { PipelineEvent } from '../events.ts'
+import type { JsonObject } from '../json.ts'
 import { pageRows } from '../page-workers/page-parse.ts'
 import type { ResourceState } from '../storage/package-types.ts'
 import { createManualClock } from '../testing/manual-clock.ts'
@@ -99,6 +100,28 @@ describe('restApiSource', () => {
       { id: 3, name: 'Cy', upper: 'CY' },
     ])
     expect(events.filter((e) => e.type === 'page')).toHaveLength(2)
+  })
+
+  it("yieldMap turns one row into several, also as dlt's snake_case yield_map", async () => {
+    const split = (r: JsonObject) =>
+      String(r['name'])
+        .split('')
+        .map((letter, i) => ({ id: `${r['id']}-${i}`, letter }))
+    for (const steps of [
+      { processingSteps: [{ filter: (r: JsonObject) => r['id'] === 1 }, { yieldMap: split }] },
+      { processing_steps: [{ filter: (r: JsonObject) => r['id'] === 1 }, { yield_map: split }] },
+    ]) {
+      server.use(pagedUsers())
+      const source = restApiSource(
+        baseConfig([{ name: 'users', endpoint: { path: 'v3/users' }, ...steps } as never]),
+      )
+      const { rows } = await readAll(source, 'users')
+      expect(rows).toEqual([
+        { id: '1-0', letter: 'A' },
+        { id: '1-1', letter: 'n' },
+        { id: '1-2', letter: 'n' },
+      ])
+    }
   })
 
   it('merges resourceDefaults (resource keys win) and accepts string resources', async () => {
@@ -392,7 +415,7 @@ describe('restApiSource validation', () => {
       'bad step',
       (c: RestApiSourceConfig) =>
         (c.resources = [{ name: 'c', processingSteps: [{ mapp: () => ({}) } as never] }]),
-      /processingSteps\[0\] must be \{ map: fn \} or \{ filter: fn \}/,
+      /processingSteps\[0\] must be \{ map: fn \}, \{ filter: fn \} or \{ yieldMap: fn \}/,
     ],
     [
       'parent cycle',

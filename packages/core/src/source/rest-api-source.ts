@@ -96,7 +96,11 @@ function applySteps(rows: Row[], r: NormalizedRestResource): Row[] {
   let out = rows
   for (const step of steps) {
     if ('filter' in step) out = out.filter((row) => step.filter(row))
-    else {
+    else if ('yieldMap' in step) {
+      const many: Row[] = []
+      for (const row of out) for (const m of step.yieldMap(row)) many.push(m)
+      out = many
+    } else {
       const mapped: Row[] = []
       for (const row of out) {
         const m = step.map(row)

@@ -74,10 +74,14 @@ export interface RestEndpointConfig {
   maxPages?: number
 }
 
-/** A step run on each row after incremental filtering: `map` returns the new row (or nothing to drop it). */
+/**
+ * A step run on each row after incremental filtering, in order: `map` returns the new row (or nothing to drop it),
+ * `filter` keeps the rows it returns true for, `yieldMap` turns one row into any number of rows (dlt's `yield_map`).
+ */
 export type ProcessingStep =
   | { map: (row: JsonObject) => JsonObject | undefined | null }
   | { filter: (row: JsonObject) => boolean }
+  | { yieldMap: (row: JsonObject) => Iterable<JsonObject> }
 
 /** One resource of a REST source. */
 export interface RestResourceConfig {
