@@ -7,14 +7,13 @@ import type {
 import { SluiceError } from '@sluice/core/destination'
 import { type AzureAuth, azureStore } from './azure-store.ts'
 import { FilesystemClient } from './filesystem-client.ts'
+import { DEFAULT_LAYOUT, validateLayout } from './filesystem-layout.ts'
 import {
   conversionThreads,
-  DEFAULT_LAYOUT,
   type FilesystemCredentials,
   type FilesystemOptions,
   filesystemPublicConfig,
   parseBucketUrl,
-  validateLayout,
 } from './filesystem-options.ts'
 import { openFilesystemReader } from './filesystem-reader.ts'
 import type { FileStore } from './filesystem-store.ts'

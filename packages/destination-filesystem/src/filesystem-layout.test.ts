@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { fileIdOf, renderKey, safeSegment, tableFilePattern, tableListPrefix } from './filesystem-layout.ts'
-import { DEFAULT_LAYOUT } from './filesystem-options.ts'
+import {
+  DEFAULT_LAYOUT,
+  fileIdOf,
+  renderKey,
+  safeSegment,
+  tableFilePattern,
+  tableListPrefix,
+} from './filesystem-layout.ts'
 
 const vars = {
   dataset: 'ds',

@@ -122,3 +122,40 @@ export function tableListPrefix(layout: string, dataset: string, table: string):
   const fixed = firstVar < 0 ? withNames : withNames.slice(0, firstVar)
   return fixed.slice(0, fixed.lastIndexOf('/') + 1)
 }
+
+/** The default {@link FilesystemOptions.layout}. */
+export const DEFAULT_LAYOUT = '{dataset}/{table}/{load_id}.{file_id}.{ext}'
+
+/** Throws `CONFIG_INVALID` unless the layout keeps files inside the dataset folder and names them uniquely. */
+export function validateLayout(layout: string): void {
+  const problems: string[] = []
+  if (!layout.startsWith('{dataset}/')) problems.push('start with {dataset}/')
+  for (const p of ['{table}', '{load_id}', '{file_id}'])
+    if (!layout.includes(p)) problems.push(`contain ${p}`)
+  if (layout.split('/').some((s) => s === '' || s === '.' || s === '..') || layout.includes('\\'))
+    problems.push('not contain empty, "." or ".." segments or backslashes')
+  const unknown = [...layout.matchAll(/\{([^}]*)\}/g)]
+    .map((m) => m[1])
+    .filter((n) => !PLACEHOLDERS.includes(n ?? ''))
+  if (unknown.length > 0)
+    problems.push(`use only the placeholders ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`)
+  if (problems.length > 0) {
+    throw new SluiceError('CONFIG_INVALID', `filesystem layout ${JSON.stringify(layout)} is not usable`, {
+      hint: `the layout must ${problems.join(', ')} (set DESTINATION__FILESYSTEM__LAYOUT; default ${DEFAULT_LAYOUT})`,
+    })
+  }
+}
+
+/** Placeholders a layout may use. */
+export const PLACEHOLDERS: readonly string[] = [
+  'dataset',
+  'table',
+  'load_id',
+  'file_id',
+  'ext',
+  'timestamp',
+  'YYYY',
+  'MM',
+  'DD',
+  'HH',
+]

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { SluiceError } from '@sluice/core/destination'
+import { validateLayout } from './filesystem-layout.ts'
 
 /** Output formats of the filesystem destination. */
 export type FilesystemFormat = 'jsonl' | 'parquet' | 'csv'
@@ -85,9 +86,6 @@ export interface FilesystemOptions {
   /** Parts of one file uploaded at once (S3, Azure). Default 4. */
   uploadConcurrency?: number
 }
-
-/** The default {@link FilesystemOptions.layout}. */
-export const DEFAULT_LAYOUT = '{dataset}/{table}/{load_id}.{file_id}.{ext}'
 
 /** A bucket URL taken apart. */
 export type ParsedBucket =
@@ -370,37 +368,3 @@ export function conversionThreads(value: number): number {
   }
   return value
 }
-
-/** Throws `CONFIG_INVALID` unless the layout keeps files inside the dataset folder and names them uniquely. */
-export function validateLayout(layout: string): void {
-  const problems: string[] = []
-  if (!layout.startsWith('{dataset}/')) problems.push('start with {dataset}/')
-  for (const p of ['{table}', '{load_id}', '{file_id}'])
-    if (!layout.includes(p)) problems.push(`contain ${p}`)
-  if (layout.split('/').some((s) => s === '' || s === '.' || s === '..') || layout.includes('\\'))
-    problems.push('not contain empty, "." or ".." segments or backslashes')
-  const unknown = [...layout.matchAll(/\{([^}]*)\}/g)]
-    .map((m) => m[1])
-    .filter((n) => !PLACEHOLDERS.includes(n ?? ''))
-  if (unknown.length > 0)
-    problems.push(`use only the placeholders ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`)
-  if (problems.length > 0) {
-    throw new SluiceError('CONFIG_INVALID', `filesystem layout ${JSON.stringify(layout)} is not usable`, {
-      hint: `the layout must ${problems.join(', ')} (set DESTINATION__FILESYSTEM__LAYOUT; default ${DEFAULT_LAYOUT})`,
-    })
-  }
-}
-
-/** Placeholders a layout may use. */
-export const PLACEHOLDERS: readonly string[] = [
-  'dataset',
-  'table',
-  'load_id',
-  'file_id',
-  'ext',
-  'timestamp',
-  'YYYY',
-  'MM',
-  'DD',
-  'HH',
-]

@@ -7,7 +7,8 @@ import type { Column, ReaderContext, SqlReader, Table } from '@sluice/core/desti
 import { SluiceError } from '@sluice/core/destination'
 import { type DataFile, DatasetCatalog, type DatasetSnapshot } from './filesystem-catalog.ts'
 import { duckdbColumns, duckdbType } from './filesystem-duckdb.ts'
-import { DEFAULT_LAYOUT, type FilesystemOptions, parseBucketUrl } from './filesystem-options.ts'
+import { DEFAULT_LAYOUT } from './filesystem-layout.ts'
+import { type FilesystemOptions, parseBucketUrl } from './filesystem-options.ts'
 import type { FileStore } from './filesystem-store.ts'
 
 type DuckDBPackage = typeof import('@sluice/destination-duckdb')

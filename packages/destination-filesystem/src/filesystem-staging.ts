@@ -2,13 +2,8 @@ import type { FileFormat, LoadJob, Stage, StageCredentials, StagedFile } from '@
 import { conversionPool } from './filesystem-convert-pool.ts'
 import { createStore } from './filesystem-destination.ts'
 import { writeJob } from './filesystem-job.ts'
-import { extensionOf, fileIdOf, renderKey } from './filesystem-layout.ts'
-import {
-  conversionThreads,
-  DEFAULT_LAYOUT,
-  type FilesystemOptions,
-  validateLayout,
-} from './filesystem-options.ts'
+import { DEFAULT_LAYOUT, extensionOf, fileIdOf, renderKey, validateLayout } from './filesystem-layout.ts'
+import { conversionThreads, type FilesystemOptions } from './filesystem-options.ts'
 import type { FileStore } from './filesystem-store.ts'
 
 /**

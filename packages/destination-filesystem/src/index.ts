@@ -9,9 +9,8 @@ export { destination } from './filesystem-config.ts'
 export { createStore, FILESYSTEM_CAPABILITIES, filesystem } from './filesystem-destination.ts'
 export { duckdbColumns, duckdbType } from './filesystem-duckdb.ts'
 export { type ConvertedJobFile, convertJobFile } from './filesystem-job.ts'
-export { safeSegment, tableFilePattern } from './filesystem-layout.ts'
+export { DEFAULT_LAYOUT, safeSegment, tableFilePattern } from './filesystem-layout.ts'
 export {
-  DEFAULT_LAYOUT,
   type FilesystemCredentials,
   type FilesystemFormat,
   type FilesystemOptions,

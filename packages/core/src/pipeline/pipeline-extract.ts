@@ -6,17 +6,11 @@ import type { Normalizer, ResourceTableSpec } from '../normalize/normalize-types
 import { noteMessage } from '../normalize/value-notes.ts'
 import { pageReaderHere } from '../page-workers/page-parse.ts'
 import type { PagePool } from '../page-workers/page-pool.ts'
-import type {
-  MergeStrategy,
-  ReplaceRange,
-  ReplaceStrategy,
-  SchemaChange,
-  SchemaContract,
-  WriteDisposition,
-} from '../schema/schema-types.ts'
+import type { ReplaceRange, SchemaChange, SchemaContract } from '../schema/schema-types.ts'
 import type { Resource, ResourceContext, Source } from '../source/source-types.ts'
 import type { LoadPackageStore } from '../storage/load-package-store.ts'
 import type { PackageJob, PackageManifest, PipelineState } from '../storage/package-types.ts'
+import { effectiveDisposition, resourceSpec } from './pipeline-dispositions.ts'
 import { PageWrites } from './pipeline-page-writes.ts'
 import { jsonCopy, resourceState, setResourceState, tableWithChildren } from './pipeline-state.ts'
 
@@ -97,99 +91,6 @@ export function abortError(signal: AbortSignal): SluiceError {
     cause: signal.reason,
     hint: 'run the same command again to resume where it stopped',
   })
-}
-
-function asArray(v: string | readonly string[] | undefined): readonly string[] | undefined {
-  return v === undefined ? undefined : typeof v === 'string' ? [v] : v
-}
-
-const REPLACE_FALLBACK: Record<ReplaceStrategy, ReplaceStrategy | undefined> = {
-  'staging-optimized': 'insert-from-staging',
-  'insert-from-staging': 'truncate-and-insert',
-  'truncate-and-insert': undefined,
-}
-
-/** How a table is published on a destination with `caps`: the declared strategy or a supported fallback. */
-export interface EffectiveDisposition {
-  disposition: WriteDisposition
-  mergeStrategy?: MergeStrategy
-  replaceStrategy?: ReplaceStrategy
-  warning?: string
-}
-
-/**
- * Resolves a resource's disposition against the destination's capabilities. A merge strategy the destination
- * does not list in `capabilities.mergeStrategies` is refused (SluiceError DESTINATION_UNSUPPORTED, naming the
- * resource, the strategy and the ones offered), as dlt does: another strategy would change what the table
- * holds. Replace strategies fall back staging-optimized → insert-from-staging → truncate-and-insert.
- * Defaults: `delete-insert`, `insert-from-staging`.
- */
-export function effectiveDisposition(
-  spec: ResourceTableSpec,
-  caps: ExtractInput['capabilities'],
-): EffectiveDisposition {
-  const name = spec.resource
-  if (spec.writeDisposition === 'merge') {
-    const wanted = spec.mergeStrategy ?? 'delete-insert'
-    if (!caps || (caps.writeDispositions.includes('merge') && caps.mergeStrategies.includes(wanted)))
-      return { disposition: 'merge', mergeStrategy: wanted }
-    if (!caps.writeDispositions.includes('merge') || caps.mergeStrategies.length === 0) {
-      // Appending instead would duplicate every re-read row: refuse before anything is fetched.
-      throw new SluiceError(
-        'DESTINATION_UNSUPPORTED',
-        `resource ${name} asks for merge, but the destination offers only ${caps.writeDispositions.join(' and ')}`,
-        {
-          hint: `load ${name} with write disposition append or replace, or pick a destination with merge (duckdb, postgres, bigquery, snowflake)`,
-        },
-      )
-    }
-    const offered = caps.mergeStrategies.join(', ')
-    throw new SluiceError(
-      'DESTINATION_UNSUPPORTED',
-      `resource ${name} asks for the ${wanted} merge strategy, but the destination offers only ${offered}`,
-      {
-        hint: `set the write disposition of ${name} to { disposition: 'merge', strategy: '${caps.mergeStrategies[0]}' } (one of ${offered}), or pick a destination with ${wanted}`,
-      },
-    )
-  }
-  if (spec.writeDisposition === 'replace') {
-    const wanted = spec.replaceStrategy ?? 'insert-from-staging'
-    let strategy: ReplaceStrategy | undefined = wanted
-    while (strategy && caps && !caps.replaceStrategies.includes(strategy))
-      strategy = REPLACE_FALLBACK[strategy]
-    const replaceStrategy = strategy ?? 'truncate-and-insert'
-    return {
-      disposition: 'replace',
-      replaceStrategy,
-      ...(replaceStrategy !== wanted
-        ? { warning: `${name}: the destination has no ${wanted} replace; used ${replaceStrategy}` }
-        : {}),
-    }
-  }
-  return { disposition: spec.writeDisposition }
-}
-
-/** The normalizer spec of a resource. */
-export function resourceSpec(resource: Resource<object>, contract?: SchemaContract): ResourceTableSpec {
-  const wd = resource.writeDisposition ?? 'append'
-  const spec: ResourceTableSpec = {
-    resource: resource.name,
-    writeDisposition: typeof wd === 'string' ? wd : wd.disposition,
-  }
-  if (typeof wd === 'object' && wd.strategy !== undefined) {
-    if (wd.disposition === 'merge') spec.mergeStrategy = wd.strategy
-    else spec.replaceStrategy = wd.strategy
-  }
-  if (resource.tableName !== undefined) spec.table = resource.tableName
-  const pk = asArray(resource.primaryKey)
-  if (pk) spec.primaryKey = pk
-  const mk = asArray(resource.mergeKey)
-  if (mk) spec.mergeKey = mk
-  if (resource.columns) spec.columns = resource.columns
-  const c = resource.contract ?? contract
-  if (c !== undefined) spec.contract = c
-  if (resource.maxTableNesting !== undefined) spec.maxTableNesting = resource.maxTableNesting
-  return spec
 }
 
 /**

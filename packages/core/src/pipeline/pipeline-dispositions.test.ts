@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { effectiveDisposition, resourceSpec } from './pipeline-extract.ts'
+import { effectiveDisposition, resourceSpec } from './pipeline-dispositions.ts'
 
 const caps = {
   writeDispositions: ['append', 'replace', 'merge'] as const,
