@@ -1,3 +1,4 @@
+// Over 400 lines: the benchmark scenarios side by side, each a short function, so that they are compared in one place.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Destination, LoadInfo, PipelineEvent, Resource, Source } from '@sluice/core'

@@ -1,3 +1,4 @@
+// Over 400 lines: the HTTP client is one class (redirects hop by hop, retries, limits, caps); its parts that stand alone are in http-*.ts.
 import corePackage from '../../package.json' with { type: 'json' }
 import { SluiceError } from '../errors.ts'
 import type { PipelineEvent } from '../events.ts'

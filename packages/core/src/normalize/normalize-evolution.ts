@@ -1,3 +1,4 @@
+// Over 400 lines: schema evolution is one walk over a page's columns and types; naming and contracts live in schema/.
 import { normalizeIdentifier, PATH_SEPARATOR, shortenFragments } from '../schema/naming-convention.ts'
 import { frozenError, type ResolvedContract, resolveContract } from '../schema/schema-contract.ts'
 import type {

@@ -3,6 +3,15 @@ import { parsePath } from '../http/json-path.ts'
 import { isPaginatorType, paginatorTypes } from '../http/paginators/create-paginator.ts'
 import type { Paginator } from '../http/paginators/paginator-types.ts'
 import { findPlaceholders } from './placeholders.ts'
+import {
+  AUTH_TYPES,
+  CLIENT_KEYS,
+  ENDPOINT_KEYS,
+  INCREMENTAL_KEYS,
+  METHODS,
+  PAGINATOR_KEYS,
+  RESOURCE_KEYS,
+} from './rest-api-keys.ts'
 import type {
   RestApiSourceConfig,
   RestEndpointConfig,
@@ -20,100 +29,6 @@ export interface NormalizedRestResource extends RestResourceConfig {
   /** True when the paginator came from the endpoint or resourceDefaults (not the client). */
   ownPaginator: boolean
 }
-
-const CLIENT_KEYS = [
-  'baseUrl',
-  'headers',
-  'auth',
-  'paginator',
-  'timeoutMs',
-  'userAgent',
-  'retry',
-  'rateLimit',
-  'maxInFlight',
-  'secrets',
-  'fetch',
-  'clock',
-  'fetchInit',
-  'random',
-  'allowedHosts',
-  'maxRedirects',
-  'maxResponseBytes',
-  'invalidUtf8',
-  'onInvalidUtf8',
-]
-const RESOURCE_KEYS = [
-  'name',
-  'tableName',
-  'primaryKey',
-  'mergeKey',
-  'writeDisposition',
-  'columns',
-  'contract',
-  'maxTableNesting',
-  'endpoint',
-  'includeFromParent',
-  'processingSteps',
-  'parentConcurrency',
-]
-const ENDPOINT_KEYS = [
-  'path',
-  'method',
-  'params',
-  'json',
-  'data',
-  'auth',
-  'headers',
-  'dataSelector',
-  'paginator',
-  'incremental',
-  'responseActions',
-  'parallel',
-  'rateLimit',
-  'maxPages',
-]
-const INCREMENTAL_KEYS = [
-  'cursorPath',
-  'initialValue',
-  'endValue',
-  'lastValueFunc',
-  'lag',
-  'primaryKey',
-  'maxBoundaryKeys',
-  'onCursorValueMissing',
-  'convert',
-]
-const PAGINATOR_KEYS: Record<string, string[]> = {
-  page_number: [
-    'basePage',
-    'pageParam',
-    'pageBodyPath',
-    'totalPath',
-    'maximumPage',
-    'stopAfterEmptyPage',
-    'hasMorePath',
-  ],
-  offset: [
-    'limit',
-    'offset',
-    'offsetParam',
-    'limitParam',
-    'offsetBodyPath',
-    'limitBodyPath',
-    'totalPath',
-    'maximumOffset',
-    'stopAfterEmptyPage',
-    'hasMorePath',
-  ],
-  cursor: ['cursorPath', 'cursorParam', 'cursorBodyPath', 'stopAfterEmptyPage', 'hasMorePath'],
-  json_link: ['nextUrlPath', 'stopAfterEmptyPage', 'hasMorePath'],
-  header_link: ['stopAfterEmptyPage', 'hasMorePath'],
-  header_cursor: ['cursorKey', 'cursorParam', 'stopAfterEmptyPage', 'hasMorePath'],
-  single_page: [],
-  auto: [],
-}
-const AUTH_TYPES = ['api_key', 'api_keys', 'http_basic', 'bearer', 'oauth2_client_credentials']
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']
 
 function fail(key: string, problem: string, hint?: string): never {
   throw new SluiceError('CONFIG_INVALID', `rest_api config: ${key} ${problem}`, { hint })
