@@ -91,5 +91,11 @@ export const PAGINATOR_KEYS: Record<string, string[]> = {
   single_page: [],
   auto: [],
 }
-export const AUTH_TYPES: readonly string[] = ['api_key', 'api_keys', 'http_basic', 'bearer', 'oauth2_client_credentials']
+export const AUTH_TYPES: readonly string[] = [
+  'api_key',
+  'api_keys',
+  'http_basic',
+  'bearer',
+  'oauth2_client_credentials',
+]
 export const METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']
