@@ -1,170 +1,35 @@
 #!/usr/bin/env node
 // pnpm bench [-- --quick] [-- --only <scenario>[,<scenario>]]: runs the benchmarks of issue 11 and writes
 // results/latest.json. Every measurement runs in its own child process; the account server runs in another.
-// One file on purpose: the scenarios, their order and the servers they share read top to bottom.
-import { type ChildProcess, fork } from 'node:child_process'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { cpus, loadavg, totalmem } from 'node:os'
-import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
-import { CONCURRENCY, processCpuSeconds, removeDir, tempDir } from './bench-common.ts'
+// The scenarios, their order and the servers they share read top to bottom; the command line is in
+// bench-options.ts, the worker processes in bench-measure.ts.
+import type { ChildProcess } from 'node:child_process'
+import { loadavg } from 'node:os'
+import { CONCURRENCY, removeDir, tempDir } from './bench-common.ts'
+import {
+  failures,
+  log,
+  type Measured,
+  measure,
+  rate,
+  section,
+  startMock,
+  stopChild,
+} from './bench-measure.ts'
+import {
+  ACCOUNT,
+  e2eDuckdbOnly,
+  HISTORY_START,
+  LATENCY_ACCOUNT,
+  only,
+  onlyGiven,
+  quick,
+  SIZE,
+} from './bench-options.ts'
 import { countEntries, endDateFor, type PreparedFiles } from './bench-prepare.ts'
-import { type BenchResult, benchResult, fasterOf, formatTable, mergeResults } from './bench-report.ts'
-import type { RunResult } from './bench-scenarios.ts'
+import { type BenchResult, benchResult, fasterOf, writeReport } from './bench-report.ts'
 import { type StreamTarget, streamSection } from './bench-stream.ts'
-import type { BenchJob, WorkerReply } from './bench-worker.ts'
-import type { MockProcessOptions } from './mock-process.ts'
 import { type BenchPostgres, startBenchPostgres } from './postgres-server.ts'
-
-const SCENARIOS = ['e2e', 'normalize', 'latency', 'memory', 'naive', 'stream'] as const
-
-const { values } = parseArgs({
-  // `pnpm bench -- --quick` hands the `--` on; drop it so the options after it count
-  args: process.argv.slice(2).filter((a) => a !== '--'),
-  options: {
-    quick: { type: 'boolean', default: false },
-    only: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-  allowPositionals: true,
-})
-if (values.help) {
-  process.stdout.write(
-    `pnpm bench [-- --quick] [-- --only ${SCENARIOS.join('|')}|e2e-duckdb[,...]]\n` +
-      'Writes apps/bench/results/latest.json. SLUICE_BENCH_POSTGRES_URL uses an existing PostgreSQL; BENCH_CPU_PROF=<dir> profiles every worker.\n',
-  )
-  process.exit(0)
-}
-const only = new Set((values.only ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()))
-// `e2e-duckdb`: the e2e section without PostgreSQL and the filesystem (for quick A/B runs)
-const e2eDuckdbOnly = only.delete('e2e-duckdb')
-if (e2eDuckdbOnly) only.add('e2e')
-for (const s of only) {
-  if (!(SCENARIOS as readonly string[]).includes(s)) {
-    process.stderr.write(`unknown scenario ${s}; choose from ${SCENARIOS.join(', ')}\n`)
-    process.exit(2)
-  }
-}
-const quick = values.quick ?? false
-
-const SIZE = quick
-  ? {
-      e2eRows: 50_000,
-      normalizeLoadRows: 50_000,
-      normalizeEntries: 20_000,
-      normalizeProjects: 5_000,
-      memoryRows: [10_000, 50_000],
-      naivePages: 3,
-      latencyPages: 60,
-      latencyMs: 20,
-      streamRows: [20_000, 100_000],
-    }
-  : {
-      e2eRows: 1_000_000,
-      normalizeLoadRows: 1_000_000,
-      normalizeEntries: 300_000,
-      normalizeProjects: 100_000,
-      memoryRows: (process.env.BENCH_MEMORY_ROWS ?? '100000,1000000,5000000').split(',').map(Number),
-      naivePages: 10,
-      latencyPages: 300,
-      latencyMs: 50,
-      streamRows: [100_000, 1_000_000],
-    }
-
-// 200 users x 25 entries per workday: about 1.3M entries a year, 5 years ending 2026-11-27.
-const ACCOUNT: MockProcessOptions = { users: 200, years: 5, entriesPerWorkday: 25, today: '2026-11-27' }
-const HISTORY_START = '2022-01-01'
-// The latency account: one year, small enough that 300 pages hold few rows (the case is about waiting).
-const LATENCY_ACCOUNT: MockProcessOptions = { users: 10, years: 1, entriesPerWorkday: 4, today: '2026-12-31' }
-
-const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
-
-function log(message: string): void {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`)
-}
-
-async function startMock(options: MockProcessOptions): Promise<{ baseUrl: string; child: ChildProcess }> {
-  const child = fork(here('./mock-process.js'), [JSON.stringify(options)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
-  const baseUrl = await new Promise<string>((resolve, reject) => {
-    child.once('message', (m: { baseUrl: string }) => resolve(m.baseUrl))
-    child.once('exit', (code) => reject(new Error(`the account server exited (${code})`)))
-  })
-  servers.add(child)
-  child.once('exit', () => servers.delete(child))
-  return { baseUrl, child }
-}
-
-/** The account servers running: their CPU time during a run is reported with it. */
-const servers = new Set<ChildProcess>()
-
-function serversCpuSeconds(): number | undefined {
-  let sum: number | undefined
-  for (const s of servers) {
-    const cpu = processCpuSeconds(s.pid)
-    if (cpu !== undefined) sum = (sum ?? 0) + cpu
-  }
-  return sum
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  child.disconnect()
-  await exited
-}
-
-interface Measured extends RunResult {
-  peakRssMb: number
-  prepared?: unknown
-}
-
-async function measure(label: string, job: BenchJob): Promise<Measured> {
-  log(`${label} ...`)
-  const prof = process.env.BENCH_CPU_PROF
-  const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []
-  const execArgv = [...flags, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [])]
-  const child = fork(here('./bench-worker.js'), [], {
-    execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
-  const serverCpu = serversCpuSeconds()
-  const reply = await new Promise<WorkerReply>((resolve, reject) => {
-    child.once('message', (m: WorkerReply) => resolve(m))
-    child.once('exit', (code) => reject(new Error(`${label}: worker exited (${code}) without a result`)))
-    child.send(job)
-  })
-  await new Promise<void>((resolve) =>
-    child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
-  )
-  if (!reply.ok) throw new Error(`${label} failed: ${reply.error}`)
-  const serverCpuAfter = serversCpuSeconds()
-  if (serverCpu !== undefined && serverCpuAfter !== undefined) {
-    const serverCpuSeconds = Math.round((serverCpuAfter - serverCpu) * 100) / 100
-    reply.result.extra = { ...reply.result.extra, serverCpuSeconds }
-  }
-  const m: Measured = { ...reply.result, peakRssMb: reply.peakRssMb, prepared: reply.prepared }
-  log(
-    `${label}: ${m.rows} rows in ${m.seconds.toFixed(2)} s (${Math.round(m.rows / m.seconds)} rows/s), peak RSS ${m.peakRssMb} MB${m.extra ? ` ${JSON.stringify(m.extra)}` : ''}`,
-  )
-  return m
-}
-
-const rate = (m: { rows: number; seconds: number }): number => m.rows / m.seconds
-
-const failures: string[] = []
-
-/** Runs one scenario group; a failure is logged and listed, and the other scenarios still run. */
-async function section(name: string, fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn()
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    log(`${name} FAILED: ${message}`)
-    failures.push(`${name}: ${message.split('\n')[0]}`)
-  }
-}
 
 async function main(): Promise<void> {
   const results: BenchResult[] = []
@@ -516,29 +381,7 @@ async function main(): Promise<void> {
     await removeDir(workDir)
   }
 
-  const table = formatTable(results)
-  const load = loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ')
-  const machine = `${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at the end ${load} (at the start ${loadAtStart})`
-  process.stdout.write(`\n${table}\n\nmachine: ${machine}\n${quick ? 'mode: --quick (small sizes)\n' : ''}`)
-  if (failures.length) process.stdout.write(`\nFAILED:\n${failures.map((f) => `  ${f}`).join('\n')}\n`)
-  if (targets.length) process.stdout.write(`\ntargets:\n${targets.map((t) => `  ${t}`).join('\n')}\n`)
-  process.stdout.write(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s\n`)
-  const dir = fileURLToPath(new URL('../results/', import.meta.url))
-  await mkdir(dir, { recursive: true })
-  // --quick goes to quick.json; a complete run replaces latest.json, a run with --only updates its scenarios there.
-  const file = `${dir}${quick ? 'quick' : 'latest'}.json`
-  let merged = results
-  if (!quick && values.only !== undefined) {
-    const previous = await readFile(file, 'utf8').then(
-      (t) => JSON.parse(t) as BenchResult[],
-      () => [],
-    )
-    merged = mergeResults(previous, results)
-  }
-  await writeFile(file, `${JSON.stringify(merged, null, 2)}\n`)
-  process.stdout.write(`results: ${file}\n`)
+  await writeReport(results, targets, failures, { quick, onlyGiven, started, loadAtStart })
 }
 
 await main()

@@ -1,3 +1,7 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { cpus, loadavg, totalmem } from 'node:os'
+import { fileURLToPath } from 'node:url'
+
 /** One line of `results/latest.json`. */
 export interface BenchResult {
   scenario: string
@@ -73,4 +77,51 @@ export function formatTable(results: readonly BenchResult[]): string {
   const out = [row(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...lines.map(row)]
   const notes = results.filter((r) => r.note).map((r) => `  ${r.scenario}: ${r.note}`)
   return [...out, ...(notes.length ? ['', 'notes:', ...notes] : [])].join('\n')
+}
+
+/** How a run went, for {@link writeReport}. */
+export interface RunInfo {
+  /** `--quick`: results go to `results/quick.json`. */
+  quick: boolean
+  /** `--only` was given: the results update their lines in `results/latest.json`. */
+  onlyGiven: boolean
+  /** `performance.now()` at the start. */
+  started: number
+  /** The load average at the start, formatted. */
+  loadAtStart: string
+}
+
+/**
+ * Prints the results table, the machine, the failures and the target verdicts, and writes the results file
+ * (`results/quick.json` with `--quick`, else `results/latest.json`, merged into the old one with `--only`).
+ */
+export async function writeReport(
+  results: BenchResult[],
+  targets: readonly string[],
+  failures: readonly string[],
+  { quick, onlyGiven, started, loadAtStart }: RunInfo,
+): Promise<void> {
+  const table = formatTable(results)
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')
+  const machine = `${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at the end ${load} (at the start ${loadAtStart})`
+  process.stdout.write(`\n${table}\n\nmachine: ${machine}\n${quick ? 'mode: --quick (small sizes)\n' : ''}`)
+  if (failures.length) process.stdout.write(`\nFAILED:\n${failures.map((f) => `  ${f}`).join('\n')}\n`)
+  if (targets.length) process.stdout.write(`\ntargets:\n${targets.map((t) => `  ${t}`).join('\n')}\n`)
+  process.stdout.write(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s\n`)
+  const dir = fileURLToPath(new URL('../results/', import.meta.url))
+  await mkdir(dir, { recursive: true })
+  // --quick goes to quick.json; a complete run replaces latest.json, a run with --only updates its scenarios there.
+  const file = `${dir}${quick ? 'quick' : 'latest'}.json`
+  let merged = results
+  if (!quick && onlyGiven) {
+    const previous = await readFile(file, 'utf8').then(
+      (t) => JSON.parse(t) as BenchResult[],
+      () => [],
+    )
+    merged = mergeResults(previous, results)
+  }
+  await writeFile(file, `${JSON.stringify(merged, null, 2)}\n`)
+  process.stdout.write(`results: ${file}\n`)
 }
