@@ -1,64 +1,19 @@
-import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { type RunningClockodoMock, startClockodoMock } from '@sluice/clockodo-mock'
+import { clockodoEnv, filesHoldingSecrets, sluiceCli, tableCounts } from '@sluice/destination-testkit/cli'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { FakeSnowflake } from './snowflake-fake.ts'
 
 // `sluice run --destination snowflake` end to end: the built CLI (a child process) against the simulated
 // Clockodo account and the fake Snowflake server, configured through .sluice/secrets.toml as a user would.
-const cliDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'apps', 'cli')
-const BIN = join(cliDir, 'dist', 'sluice-bin.js')
+const cli = sluiceCli({
+  destinationPackage: '@sluice/destination-snowflake',
+  env: { SNOWFLAKE_DISABLE_PLATFORM_DETECTION: 'true' },
+})
 const SECRET = 'sk-SNOWFLAKE-CLI-0badc0de'
 const PASSWORD = 'pw-SNOWFLAKE-5ecret'
 const USER = 'owner@example.com'
 
-function cliResolves(): boolean {
-  if (!existsSync(BIN)) return false
-  try {
-    createRequire(join(cliDir, 'package.json')).resolve('@sluice/destination-snowflake/package.json')
-    return true
-  } catch {
-    return false
-  }
-}
-if (!cliResolves()) {
-  throw new Error(
-    'sluice run end-to-end needs the built CLI: run `pnpm exec turbo run build --filter=sluice` (turbo does it before this test)',
-  )
-}
-
-function runCli(args: string[], cwd: string, env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: cwd, SNOWFLAKE_DISABLE_PLATFORM_DETECTION: 'true', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString()
-    })
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString()
-    })
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
-
 let mock: RunningClockodoMock
-const dirs: string[] = []
-async function tempCwd(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix))
-  dirs.push(dir)
-  return dir
-}
 const fake = new FakeSnowflake({ users: { LOADER: PASSWORD } })
 
 beforeAll(async () => {
@@ -72,30 +27,19 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true })
+  await cli.cleanup()
   await mock.close()
   await fake.stop()
   expect(fake.unhandled).toEqual([])
 })
 
-async function counts(dataset: string): Promise<Record<string, number>> {
-  const tables = await fake.admin.runAndReadAll(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = '${dataset.toUpperCase()}' AND table_name NOT LIKE '\\_SLUICE\\_%' ESCAPE '\\'`,
-  )
-  const out: Record<string, number> = {}
-  for (const [name] of tables.getRows() as [string][]) {
-    const r = await fake.admin.runAndReadAll(`SELECT count(*) FROM "${dataset.toUpperCase()}"."${name}"`)
-    out[name.toLowerCase()] = Number(r.getRows()[0]?.[0])
-  }
-  return out
-}
+const counts = (dataset: string) => tableCounts(fake.admin, dataset.toUpperCase(), '_SLUICE_')
 
 describe('sluice run --destination snowflake', { timeout: 180_000 }, () => {
   test('loads every table from .sluice/secrets.toml settings; a second run changes nothing', async () => {
-    const cwd = await tempCwd('sluice-cli-snowflake-')
-    await mkdir(join(cwd, '.sluice'))
-    await writeFile(
-      join(cwd, '.sluice', 'secrets.toml'),
+    const cwd = await cli.tempCwd('sluice-cli-snowflake-')
+    await cli.writeSecrets(
+      cwd,
       [
         '[destination.snowflake.credentials]',
         'host = "testorg-testaccount"',
@@ -108,17 +52,11 @@ describe('sluice run --destination snowflake', { timeout: 180_000 }, () => {
         `access_url = "${fake.url}"`,
         '',
       ].join('\n'),
-      { mode: 0o600 },
     )
-    const env = {
-      SOURCES__CLOCKODO__API_USER: USER,
-      SOURCES__CLOCKODO__API_KEY: SECRET,
-      SOURCES__CLOCKODO__BASE_URL: mock.baseUrl,
-      SLUICE_PIPELINES_DIR: join(cwd, 'p'),
-    }
+    const env = clockodoEnv(cwd, mock, { user: USER, apiKey: SECRET })
     const expected = mock.account.expectedCounts()
     for (let i = 0; i < 2; i++) {
-      const r = await runCli(['run', '--destination', 'snowflake', '--progress', 'none'], cwd, env)
+      const r = await cli.run(['run', '--destination', 'snowflake', '--progress', 'none'], cwd, env)
       expect(r.code, r.stderr).toBe(0)
       expect(r.stdout).toContain('snowflake://LOADER@testorg-testaccount/ANALYTICS')
       const got = await counts('clockodo_data')
@@ -127,28 +65,20 @@ describe('sluice run --destination snowflake', { timeout: 180_000 }, () => {
     expect(fake.copies.length).toBeGreaterThan(0)
     expect(fake.copies.every((c) => /MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE/.test(c.options))).toBe(true)
     expect(fake.logins.every((l) => l['LOGIN_NAME'] === 'LOADER')).toBe(true)
-    for (const entry of await readdir(cwd, { withFileTypes: true, recursive: true })) {
-      if (!entry.isFile() || entry.name === 'secrets.toml') continue
-      const text = (await readFile(join(entry.parentPath, entry.name))).toString('latin1')
-      expect(text.includes(PASSWORD), entry.name).toBe(false)
-      expect(text.includes(SECRET), entry.name).toBe(false)
-    }
+    expect(await filesHoldingSecrets(cwd, [PASSWORD, SECRET])).toEqual([])
   })
 
   test('a wrong password fails the run with a message that names the setting', async () => {
-    const cwd = await tempCwd('sluice-cli-snowflake-bad-')
-    await mkdir(join(cwd, '.sluice'))
-    await writeFile(
-      join(cwd, '.sluice', 'secrets.toml'),
+    const cwd = await cli.tempCwd('sluice-cli-snowflake-bad-')
+    await cli.writeSecrets(
+      cwd,
       `[destination.snowflake]\naccount = "testorg-testaccount"\nuser = "LOADER"\npassword = "wrong-pw-123"\ndatabase = "ANALYTICS"\naccess_url = "${fake.url}"\n`,
-      { mode: 0o600 },
     )
-    const r = await runCli(['run', '--destination', 'snowflake', '--progress', 'none'], cwd, {
-      SOURCES__CLOCKODO__API_USER: USER,
-      SOURCES__CLOCKODO__API_KEY: SECRET,
-      SOURCES__CLOCKODO__BASE_URL: mock.baseUrl,
-      SLUICE_PIPELINES_DIR: join(cwd, 'p'),
-    })
+    const r = await cli.run(
+      ['run', '--destination', 'snowflake', '--progress', 'none'],
+      cwd,
+      clockodoEnv(cwd, mock, { user: USER, apiKey: SECRET }),
+    )
     expect(r.code).not.toBe(0)
     expect(r.stderr).toMatch(/Incorrect username or password/)
     expect(r.stderr).toMatch(/DESTINATION__SNOWFLAKE__CREDENTIALS/)
