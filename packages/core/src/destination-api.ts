@@ -38,7 +38,17 @@ export type {
   StoredState,
   TableLoad,
 } from './destination/index.ts'
-export { azureBlobLocation, sqlDestination } from './destination/index.ts'
+export {
+  azureBlobLocation,
+  LIBPQ_SSL_MODES,
+  type LibpqFields,
+  type LibpqProfile,
+  type LibpqSettings,
+  libpqInvalid,
+  libpqLocation,
+  parseLibpqCredentials,
+  sqlDestination,
+} from './destination/index.ts'
 // errors and events
 export { ERROR_CODES, type SluiceErrorCode } from './error-codes.ts'
 export { isSluiceError, redact, SluiceError } from './errors.ts'

@@ -65,7 +65,7 @@ describe('parseRedshiftCredentials', () => {
       /port "99999"/,
     )
     expect(configError(() => parseRedshiftCredentials({ host: 'h', database: 'd' })).message).toMatch(
-      /"username" is missing/,
+      /"username" \(or "user"\) is missing/,
     )
     for (const url of [
       'mysql://u:secret-pw@h/d',

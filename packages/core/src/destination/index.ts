@@ -35,6 +35,15 @@ export type {
   TableLoad,
 } from './destination-types.ts'
 export { sqlDestination } from './sql/sql-destination.ts'
+export {
+  LIBPQ_SSL_MODES,
+  type LibpqFields,
+  type LibpqProfile,
+  type LibpqSettings,
+  libpqInvalid,
+  libpqLocation,
+  parseLibpqCredentials,
+} from './sql/sql-libpq.ts'
 export type {
   BulkLoad,
   PublishByRename,
