@@ -2,6 +2,7 @@ import { SluiceError } from '../errors.ts'
 import { parsePath } from '../http/json-path.ts'
 import { isPaginatorType, paginatorTypes } from '../http/paginators/create-paginator.ts'
 import type { Paginator } from '../http/paginators/paginator-types.ts'
+import { incrementalConfigProblem } from './incremental-cursor.ts'
 import { findPlaceholders } from './placeholders.ts'
 import {
   AUTH_TYPES,
@@ -222,9 +223,8 @@ export function normalizeRestApiConfig(config: RestApiSourceConfig): NormalizedR
         fail(`${w}.endpoint.incremental.cursorPath`, 'must be a non-empty string', 'e.g. "time_last_change"')
       }
       checkPath(`${w}.endpoint.incremental.cursorPath`, inc.cursorPath)
-      if (inc.lastValueFunc !== undefined && inc.lastValueFunc !== 'max' && inc.lastValueFunc !== 'min') {
-        fail(`${w}.endpoint.incremental.lastValueFunc`, 'must be "max" or "min"')
-      }
+      const bad = incrementalConfigProblem(inc)
+      if (bad) fail(`${w}.endpoint.incremental.${bad.key}`, bad.problem, bad.hint)
       if (inc.convert !== undefined && typeof inc.convert !== 'function') {
         fail(`${w}.endpoint.incremental.convert`, 'must be a function')
       }

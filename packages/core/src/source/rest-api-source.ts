@@ -255,6 +255,8 @@ export function restApiSource(dltOrSluice: RestApiSourceConfig): Source {
           })
         }
         if (rows.length > 0) yield rows
+        // rows come in rowOrder and one passed the range: the next pages hold none of this run
+        if (inc?.exhausted) break
       }
     } catch (err) {
       const actions = e.responseActions ?? []
