@@ -11,10 +11,11 @@ import {
 } from './http-body.ts'
 import { systemClock } from './http-clock.ts'
 import { bodySnippet } from './http-error.ts'
-import { type Exchange, type Exchanged, exchange, isRedirect, redirectTarget } from './http-exchange.ts'
+import { type Exchange, exchange, isRedirect, redirectTarget } from './http-exchange.ts'
 import { isCredentialHeader, type OriginPolicy, originPolicy, stripQueryCredentials } from './http-origins.ts'
 import { buildUrl } from './http-query.ts'
 import { redactUrl } from './http-redact.ts'
+import { type Answer, runResponseHook } from './http-response-hook.ts'
 import { DEFAULT_RETRY_STATUS, parseRetryAfter, statusError } from './http-status.ts'
 import type {
   Auth,
@@ -228,7 +229,7 @@ class Client implements HttpClient {
       )
       let status = 0
       try {
-        const res = await this.follow(url, headers, req, hop, ctrl.signal, safe, options)
+        let res: Answer = await this.follow(url, headers, req, hop, ctrl.signal, safe, options)
         status = res.status
         this.emit({
           type: 'response',
@@ -238,33 +239,32 @@ class Client implements HttpClient {
           ms: this.clock.now() - started,
           inFlight: this.active - 1,
         })
-        if (status >= 200 && status < 300) {
-          const body = await res.body()
-          const invalid = res.invalidUtf8 ?? options.reader?.invalidUtf8?.(body) ?? 0
-          if (invalid > 0) this.invalidText(method, res.url, invalid, resource)
-          return { status, headers: res.headers, body: body as T, url: res.url, request: req }
-        }
-        const error = statusError({
-          method,
-          safe,
-          answer: res,
-          origins: this.policy.origins,
-          redact: (t) => this.redact(t),
-          transient: this.retryable(res.status),
-        })
-        if (status === 401 && this.auth?.invalidate && !authRetried) {
-          authRetried = true
-          this.auth.invalidate()
-          failure = { error, retryAfterMs: 0, reason: 'HTTP 401, refreshing credentials', free: true }
-        } else if (!error.transient) {
-          throw error
-        } else {
-          const ra = parseRetryAfter(res.headers.get('retry-after'), this.clock.now())
-          if (status === 429) {
-            this.limiter.slowDown(ra)
-            extra?.slowDown(ra)
+        const judged = options.onResponse
+          ? await runResponseHook(options.onResponse, res, { method, safe, redact: (t) => this.redact(t) })
+          : res
+        if (judged === 'ignore') {
+          return {
+            status,
+            headers: res.headers,
+            body: undefined as T,
+            url: res.url,
+            request: req,
+            ignored: true,
           }
-          failure = { error, retryAfterMs: ra, reason: `HTTP ${status}` }
+        }
+        if (judged === 'retry') {
+          failure = this.retryAsked(res, method, safe, extra)
+        } else {
+          res = judged
+          status = res.status
+          if (status >= 200 && status < 300) {
+            const body = await res.body()
+            const invalid = res.invalidUtf8 ?? options.reader?.invalidUtf8?.(body) ?? 0
+            if (invalid > 0) this.invalidText(method, res.url, invalid, resource)
+            return { status, headers: res.headers, body: body as T, url: res.url, request: req }
+          }
+          failure = this.statusFailure(res, method, safe, extra, authRetried)
+          if (failure.free) authRetried = true
         }
       } catch (e) {
         if (signal?.aborted) throw signal.reason
@@ -316,6 +316,70 @@ class Client implements HttpClient {
     }
   }
 
+  /** The failure of an error status: thrown here unless it is retried (after a 401: once, with new credentials). */
+  private statusFailure(
+    res: Answer,
+    method: string,
+    safe: string,
+    extra: RateLimiter | undefined,
+    authRetried: boolean,
+  ): { error: SluiceError; retryAfterMs?: number; reason: string; free?: boolean } {
+    const error = statusError({
+      method,
+      safe,
+      answer: res,
+      origins: this.policy.origins,
+      redact: (t) => this.redact(t),
+      transient: this.retryable(res.status),
+    })
+    if (res.status === 401 && this.auth?.invalidate && !authRetried) {
+      this.auth.invalidate()
+      return { error, retryAfterMs: 0, reason: 'HTTP 401, refreshing credentials', free: true }
+    }
+    if (!error.transient) throw error
+    const ra = parseRetryAfter(res.headers.get('retry-after'), this.clock.now())
+    if (res.status === 429) {
+      this.limiter.slowDown(ra)
+      extra?.slowDown(ra)
+    }
+    return { error, retryAfterMs: ra, reason: `HTTP ${res.status}` }
+  }
+
+  /** The failure of a request whose response hook asked for a retry (thrown when the attempts run out). */
+  private retryAsked(
+    res: Answer,
+    method: string,
+    safe: string,
+    extra: RateLimiter | undefined,
+  ): { error: SluiceError; retryAfterMs?: number; reason: string } {
+    const ra = parseRetryAfter(res.headers.get('retry-after'), this.clock.now())
+    if (res.status === 429) {
+      this.limiter.slowDown(ra)
+      extra?.slowDown(ra)
+    }
+    const error =
+      res.status >= 200 && res.status < 300
+        ? new SluiceError(
+            'HTTP_RESPONSE_RETRIED',
+            this.redact(
+              `${method} ${safe} kept answering HTTP ${res.status} with a body its response actions retry: "${bodySnippet(res.text)}"`,
+            ),
+            {
+              transient: true,
+              hint: 'the API kept answering with an error in the body; retry later, raise retry.maxAttempts, or change the response actions',
+            },
+          )
+        : statusError({
+            method,
+            safe,
+            answer: res,
+            origins: this.policy.origins,
+            redact: (t) => this.redact(t),
+            transient: true,
+          })
+    return { error, retryAfterMs: ra, reason: `HTTP ${res.status}, a response action asked for a retry` }
+  }
+
   /**
    * Sends the request and follows redirects itself (at most `maxRedirects`), so that every hop gets credentials
    * only when its origin is trusted. 303 (and 301/302 after a POST) continue as GET without a body, as fetch does.
@@ -328,7 +392,7 @@ class Client implements HttpClient {
     signal: AbortSignal,
     safe: string,
     options: HttpRequestOptions,
-  ): Promise<Exchanged & { url: string; trusted: boolean }> {
+  ): Promise<Answer> {
     const max = this.o.maxRedirects ?? DEFAULT_MAX_REDIRECTS
     const send: Exchange = {
       fetch: this.o.fetch,
@@ -341,7 +405,9 @@ class Client implements HttpClient {
     let hopSafe = safe
     let hopHeaders = headers
     for (let n = 0; ; n++) {
-      const res = await exchange(send, at, { ...hop, headers: hopHeaders }, signal, hopSafe, options.reader)
+      // a response hook needs the body as text here, so the reader does not parse it elsewhere
+      const reader = options.onResponse ? undefined : options.reader
+      const res = await exchange(send, at, { ...hop, headers: hopHeaders }, signal, hopSafe, reader)
       const location = res.headers.get('location')
       if (!isRedirect(res.status, location)) return { ...res, url: hopSafe, trusted: this.policy.trusts(at) }
       const next = redirectTarget(location!, at)

@@ -132,8 +132,20 @@ describe('incremental ranges, row order and lastValueFunc', () => {
     const rows = [n(1, 1), n(2, 2), n(3, 3), n(4, 4)]
     const window = { cursorPath: 'v', initialValue: 2, endValue: 4 }
     expect(ids(incremental<number>(window).open({}).filter(rows))).toEqual([2, 3])
-    expect(ids(incremental<number>({ ...window, rangeStart: 'open' }).open({}).filter(rows))).toEqual([3])
-    expect(ids(incremental<number>({ ...window, rangeEnd: 'closed' }).open({}).filter(rows))).toEqual([2, 3, 4])
+    expect(
+      ids(
+        incremental<number>({ ...window, rangeStart: 'open' })
+          .open({})
+          .filter(rows),
+      ),
+    ).toEqual([3])
+    expect(
+      ids(
+        incremental<number>({ ...window, rangeEnd: 'closed' })
+          .open({})
+          .filter(rows),
+      ),
+    ).toEqual([2, 3, 4])
   })
 
   it('rangeStart open drops rows equal to the stored last value (no boundary keys kept)', () => {
@@ -145,7 +157,9 @@ describe('incremental ranges, row order and lastValueFunc', () => {
   })
 
   it('rowOrder asc marks the run exhausted at the first row past the end; desc at the first row before the start', () => {
-    const asc = incremental<number>({ cursorPath: 'v', initialValue: 0, endValue: 3, rowOrder: 'asc' }).open({})
+    const asc = incremental<number>({ cursorPath: 'v', initialValue: 0, endValue: 3, rowOrder: 'asc' }).open(
+      {},
+    )
     asc.filter([n(1, 1), n(2, 2)])
     expect(asc.exhausted).toBe(false)
     expect(ids(asc.filter([n(3, 2), n(4, 3), n(5, 4)]))).toEqual([3])
@@ -163,8 +177,7 @@ describe('incremental ranges, row order and lastValueFunc', () => {
 
   it('a custom lastValueFunc orders the cursor (here: by length of a version string)', () => {
     const state: ResourceState = {}
-    const longest = (values: readonly string[]) =>
-      values.reduce((a, b) => (b.length > a.length ? b : a))
+    const longest = (values: readonly string[]) => values.reduce((a, b) => (b.length > a.length ? b : a))
     const inc = incremental<string>({ cursorPath: 'v', lastValueFunc: longest, primaryKey: 'id' })
     const rows = [
       { id: 1, v: 'bb' },

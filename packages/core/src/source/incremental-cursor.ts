@@ -301,9 +301,9 @@ const ONE_OF: Record<string, readonly string[]> = {
  * `lag`), or undefined; used by {@link incremental} and the REST config check.
  */
 export function incrementalConfigProblem(
-  config: Partial<IncrementalConfig>,
+  config: object,
 ): { key: string; problem: string; hint: string } | undefined {
-  const f = config.lastValueFunc
+  const { lastValueFunc: f, lag } = config as Record<string, unknown>
   if (f !== undefined && f !== 'max' && f !== 'min' && typeof f !== 'function') {
     return {
       key: 'lastValueFunc',
@@ -311,7 +311,7 @@ export function incrementalConfigProblem(
       hint: 'use "max" (the default), "min", or in code a function that returns the newest of the values it gets',
     }
   }
-  if (typeof f === 'function' && config.lag) {
+  if (typeof f === 'function' && lag) {
     return {
       key: 'lag',
       problem: 'is set together with a custom lastValueFunc',
@@ -343,7 +343,8 @@ export function incremental<T = unknown>(config: IncrementalConfig<T>): Incremen
     })
   }
   const bad = incrementalConfigProblem(config)
-  if (bad) throw new SluiceError('CONFIG_INVALID', `incremental.${bad.key} ${bad.problem}`, { hint: bad.hint })
+  if (bad)
+    throw new SluiceError('CONFIG_INVALID', `incremental.${bad.key} ${bad.problem}`, { hint: bad.hint })
   return {
     config,
     open(state: ResourceState): IncrementalRun<T> {

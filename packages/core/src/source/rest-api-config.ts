@@ -4,6 +4,7 @@ import { isPaginatorType, paginatorTypes } from '../http/paginators/create-pagin
 import type { Paginator } from '../http/paginators/paginator-types.ts'
 import { incrementalConfigProblem } from './incremental-cursor.ts'
 import { findPlaceholders } from './placeholders.ts'
+import { responseActionsProblem } from './rest-api-actions.ts'
 import {
   AUTH_TYPES,
   CLIENT_KEYS,
@@ -229,10 +230,9 @@ export function normalizeRestApiConfig(config: RestApiSourceConfig): NormalizedR
         fail(`${w}.endpoint.incremental.convert`, 'must be a function')
       }
     }
-    for (const [j, a] of (endpoint.responseActions ?? []).entries()) {
-      if (!isPlainObject(a) || a['action'] !== 'ignore') {
-        fail(`${w}.endpoint.responseActions[${j}].action`, 'must be "ignore"')
-      }
+    if (endpoint.responseActions !== undefined) {
+      const bad = responseActionsProblem(endpoint.responseActions)
+      if (bad) fail(`${w}.endpoint.responseActions${bad.where}`, bad.problem, bad.hint)
     }
     checkKeyList(`${w}.primaryKey`, merged.primaryKey)
     checkKeyList(`${w}.mergeKey`, merged.mergeKey)

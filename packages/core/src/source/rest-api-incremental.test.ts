@@ -107,7 +107,9 @@ describe('restApiSource incremental options', () => {
     expect(await read(config(closed))).toEqual([28, 29, 30])
     const min = (values: readonly unknown[]) => Math.min(...(values as number[]))
     const state: ResourceState = {}
-    expect(await read(config({ cursorPath: 'v', initialValue: 3, lastValueFunc: min }), state)).toEqual([1, 2, 3])
+    expect(await read(config({ cursorPath: 'v', initialValue: 3, lastValueFunc: min }), state)).toEqual([
+      1, 2, 3,
+    ])
     expect(state['incremental']).toMatchObject({ v: { lastValue: 1 } })
   })
 
@@ -118,7 +120,7 @@ describe('restApiSource incremental options', () => {
     [{ lastValueFunc: 'latest' }, /incremental\.lastValueFunc is "latest"/, /"max" \(the default\), "min"/],
   ])('refuses %o when the config is read, with a hint', (extra, message, hint) => {
     try {
-      restApiSource(config({ cursorPath: 'v', ...extra }) as RestApiSourceConfig)
+      restApiSource(config({ cursorPath: 'v', ...extra }) as unknown as RestApiSourceConfig)
       expect.unreachable('the config was accepted')
     } catch (e) {
       expect(e).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(message) })
