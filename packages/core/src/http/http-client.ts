@@ -2,7 +2,7 @@
 import corePackage from '../../package.json' with { type: 'json' }
 import { SluiceError } from '../errors.ts'
 import type { PipelineEvent } from '../events.ts'
-import { authQueryParam, base64Utf8, createAuth } from './http-auth.ts'
+import { authQueryParam, createAuth } from './http-auth.ts'
 import {
   BodyTooLargeError,
   DEFAULT_MAX_RESPONSE_BYTES,
@@ -10,6 +10,7 @@ import {
   tooLargeError,
 } from './http-body.ts'
 import { systemClock } from './http-clock.ts'
+import { base64Utf8 } from './http-credentials.ts'
 import { bodySnippet } from './http-error.ts'
 import { type Exchange, exchange, isRedirect, redirectTarget } from './http-exchange.ts'
 import { isCredentialHeader, type OriginPolicy, originPolicy, stripQueryCredentials } from './http-origins.ts'

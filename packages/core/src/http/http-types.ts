@@ -205,6 +205,33 @@ export type AuthConfig =
       /** Token lifetime when the server sends no `expires_in`; default 3600. */
       defaultExpiresInSeconds?: number
     }
+  | {
+      /** OAuth2 JWT bearer grant (RFC 7523), as a service account uses it; the token is cached until it expires. */
+      type: 'oauth2_jwt_bearer'
+      /** The token endpoint; it gets the signed assertion (and is its `aud` unless `audience` is set). */
+      accessTokenUrl: string
+      /** The issuer, claim `iss`: the client id or service-account email. */
+      clientId: string
+      /**
+       * The RSA private key as unencrypted PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`, as in a service-account JSON
+       * key file; `\n` as two characters is read as a line break). Signs the assertion with RS256. Never logged.
+       */
+      privateKey: string
+      /** Put in the JWT header as `kid` (e.g. a service account's `private_key_id`); default none. */
+      privateKeyId?: string
+      /** Claim `sub` (e.g. a user to act for); default `clientId`. */
+      subject?: string
+      /** Claim `aud`; default `accessTokenUrl`. */
+      audience?: string
+      /** Claim `scope`; a list is joined with spaces; default none. */
+      scope?: string | readonly string[]
+      /** Extra form fields of the token request; default none. */
+      extraParams?: Record<string, string>
+      /** How long an assertion is valid (`exp - iat`) in seconds; default 3600. */
+      assertionLifetimeSeconds?: number
+      /** Token lifetime when the server sends no `expires_in`; default 3600. */
+      defaultExpiresInSeconds?: number
+    }
 
 /**
  * Custom auth: an object with one method that adds credentials to each outgoing request.
