@@ -131,6 +131,46 @@ describe('restApiSource responseActions', () => {
     expect((await read(config({ responseActions: ignore, parallel: true }))).rows).toEqual([{ id: 1 }])
   })
 
+  it("a child's ignored response ends only that parent's list", async () => {
+    server.use(
+      http.get(`${BASE}/users`, () =>
+        HttpResponse.json({ data: [{ id: 1 }, { id: 2 }, { id: 3 }], pages: 1 }),
+      ),
+      http.get(`${BASE}/users/:id/notes`, ({ params }) =>
+        params['id'] === '2'
+          ? HttpResponse.json({ code: 'E_ARCHIVED' }, { status: 404 })
+          : HttpResponse.json({ data: [{ note: `n${String(params['id'])}` }], pages: 1 }),
+      ),
+    )
+    const c = config({})
+    const child = {
+      name: 'notes',
+      endpoint: {
+        path: 'users/{resources.users.id}/notes',
+        dataSelector: 'data',
+        responseActions: [{ status: 404, content: 'E_ARCHIVED', action: 'ignore' }],
+      },
+    }
+    const withChild = {
+      ...c,
+      resources: [{ name: 'users', endpoint: { path: 'users', dataSelector: 'data' } }, child],
+    }
+    const source = restApiSource({
+      ...withChild,
+      client: { ...withChild.client, clock: createManualClock() },
+    } as never)
+    const rows: JsonObject[] = []
+    const ctx = {
+      state: {},
+      signal: new AbortController().signal,
+      emit: () => {},
+      replaceRange: () => {},
+      warn: () => {},
+    }
+    for await (const page of source.resources[1]!.read(ctx)) rows.push(...(pageRows(page) as JsonObject[]))
+    expect(rows.map((r) => r['note']).sort()).toEqual(['n1', 'n3'])
+  })
+
   it('matches content in the body, not in the error message', async () => {
     const gone = () => HttpResponse.json({ code: 'E_ARCHIVED', message: 'not found' }, { status: 404 })
     itemsApi((page) => (page === 3 ? gone() : undefined))
