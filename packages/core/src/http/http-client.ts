@@ -1,4 +1,4 @@
-// Over 400 lines: the HTTP client is one class (redirects hop by hop, retries, limits, caps); its parts that stand alone are in http-*.ts.
+// Over 400 lines: the HTTP client is one class (redirects hop by hop, retries, limits, caps, the response hook); its parts that stand alone are in http-*.ts.
 import corePackage from '../../package.json' with { type: 'json' }
 import { SluiceError } from '../errors.ts'
 import type { PipelineEvent } from '../events.ts'
@@ -16,7 +16,7 @@ import { type Exchange, exchange, isRedirect, redirectTarget } from './http-exch
 import { isCredentialHeader, type OriginPolicy, originPolicy, stripQueryCredentials } from './http-origins.ts'
 import { buildUrl } from './http-query.ts'
 import { redactUrl } from './http-redact.ts'
-import { type Answer, runResponseHook } from './http-response-hook.ts'
+import { type Answer, retriedError, runResponseHook } from './http-response-hook.ts'
 import { DEFAULT_RETRY_STATUS, parseRetryAfter, statusError } from './http-status.ts'
 import type {
   Auth,
@@ -253,8 +253,21 @@ class Client implements HttpClient {
             ignored: true,
           }
         }
+        const statusOf = (transient: boolean) =>
+          statusError({
+            method,
+            safe,
+            answer: res,
+            origins: this.policy.origins,
+            redact: (t) => this.redact(t),
+            transient,
+          })
         if (judged === 'retry') {
-          failure = this.retryAsked(res, method, safe, extra)
+          const error =
+            status >= 200 && status < 300
+              ? retriedError(res, method, safe, (t) => this.redact(t))
+              : statusOf(true)
+          failure = this.retryLater(res, error, `HTTP ${status}, a response action asked for a retry`, extra)
         } else {
           res = judged
           status = res.status
@@ -264,8 +277,16 @@ class Client implements HttpClient {
             if (invalid > 0) this.invalidText(method, res.url, invalid, resource)
             return { status, headers: res.headers, body: body as T, url: res.url, request: req }
           }
-          failure = this.statusFailure(res, method, safe, extra, authRetried)
-          if (failure.free) authRetried = true
+          const error = statusOf(this.retryable(status))
+          if (status === 401 && this.auth?.invalidate && !authRetried) {
+            authRetried = true
+            this.auth.invalidate()
+            failure = { error, retryAfterMs: 0, reason: 'HTTP 401, refreshing credentials', free: true }
+          } else if (!error.transient) {
+            throw error
+          } else {
+            failure = this.retryLater(res, error, `HTTP ${status}`, extra)
+          }
         }
       } catch (e) {
         if (signal?.aborted) throw signal.reason
@@ -317,40 +338,11 @@ class Client implements HttpClient {
     }
   }
 
-  /** The failure of an error status: thrown here unless it is retried (after a 401: once, with new credentials). */
-  private statusFailure(
+  /** A failure to retry after `res`: its `Retry-After` counts, and after a 429 the limiters slow down. */
+  private retryLater(
     res: Answer,
-    method: string,
-    safe: string,
-    extra: RateLimiter | undefined,
-    authRetried: boolean,
-  ): { error: SluiceError; retryAfterMs?: number; reason: string; free?: boolean } {
-    const error = statusError({
-      method,
-      safe,
-      answer: res,
-      origins: this.policy.origins,
-      redact: (t) => this.redact(t),
-      transient: this.retryable(res.status),
-    })
-    if (res.status === 401 && this.auth?.invalidate && !authRetried) {
-      this.auth.invalidate()
-      return { error, retryAfterMs: 0, reason: 'HTTP 401, refreshing credentials', free: true }
-    }
-    if (!error.transient) throw error
-    const ra = parseRetryAfter(res.headers.get('retry-after'), this.clock.now())
-    if (res.status === 429) {
-      this.limiter.slowDown(ra)
-      extra?.slowDown(ra)
-    }
-    return { error, retryAfterMs: ra, reason: `HTTP ${res.status}` }
-  }
-
-  /** The failure of a request whose response hook asked for a retry (thrown when the attempts run out). */
-  private retryAsked(
-    res: Answer,
-    method: string,
-    safe: string,
+    error: SluiceError,
+    reason: string,
     extra: RateLimiter | undefined,
   ): { error: SluiceError; retryAfterMs?: number; reason: string } {
     const ra = parseRetryAfter(res.headers.get('retry-after'), this.clock.now())
@@ -358,27 +350,7 @@ class Client implements HttpClient {
       this.limiter.slowDown(ra)
       extra?.slowDown(ra)
     }
-    const error =
-      res.status >= 200 && res.status < 300
-        ? new SluiceError(
-            'HTTP_RESPONSE_RETRIED',
-            this.redact(
-              `${method} ${safe} kept answering HTTP ${res.status} with a body its response actions retry: "${bodySnippet(res.text)}"`,
-            ),
-            {
-              transient: true,
-              hint: 'the API kept answering with an error in the body; retry later, raise retry.maxAttempts, or change the response actions',
-            },
-          )
-        : statusError({
-            method,
-            safe,
-            answer: res,
-            origins: this.policy.origins,
-            redact: (t) => this.redact(t),
-            transient: true,
-          })
-    return { error, retryAfterMs: ra, reason: `HTTP ${res.status}, a response action asked for a retry` }
+    return { error, retryAfterMs: ra, reason }
   }
 
   /**

@@ -89,3 +89,22 @@ function isResponse(x: unknown): x is Response {
   const r = x as Response | null
   return !!r && typeof r === 'object' && typeof r.status === 'number' && typeof r.text === 'function'
 }
+
+/** `HTTP_RESPONSE_RETRIED`: a 2xx whose response actions asked for a retry (thrown once the attempts ran out). */
+export function retriedError(
+  answer: Answer,
+  method: string,
+  safe: string,
+  redact: (text: string) => string,
+): SluiceError {
+  return new SluiceError(
+    'HTTP_RESPONSE_RETRIED',
+    redact(
+      `${method} ${safe} kept answering HTTP ${answer.status} with a body its response actions retry: "${bodySnippet(answer.text)}"`,
+    ),
+    {
+      transient: true,
+      hint: 'the API kept answering with an error in the body; retry later, raise retry.maxAttempts, or change the response actions',
+    },
+  )
+}
