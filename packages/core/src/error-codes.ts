@@ -17,6 +17,10 @@ export const ERROR_CODES = {
   HTTP_TOO_LARGE: "a response body is larger than the client's maxResponseBytes (compressed or decoded)",
   HTTP_REDIRECT: 'a redirect cannot be followed (more hops than maxRedirects, or not to an http(s) URL)',
   HTTP_ENCODING: 'a response body is not valid UTF-8 and the run is strict',
+  HTTP_RESPONSE_RETRIED:
+    'a 2xx response kept carrying an error its response actions retry, until the attempts ran out',
+  HTTP_RESPONSE_HOOK:
+    'a response hook threw, returned something other than a Response, "retry", "ignore" or nothing, or a body that is not JSON',
   PAGINATION_FIELD_MISSING: "a response lacks the total or has-more field the paginator's config names",
   PAGINATION_LIMIT: 'a paginated list went on for more pages than maxPages',
   // sources and resources

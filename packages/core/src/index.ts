@@ -62,6 +62,8 @@ export type {
   QueryValue,
   RateLimiter,
   RateLimitWindow,
+  ResponseHook,
+  ResponseVerdict,
 } from './http/http-types.ts'
 export { type Page, type PaginateOptions, paginate } from './http/paginate.ts'
 export { AutoPaginator } from './http/paginators/auto-paginator.ts'
@@ -132,6 +134,7 @@ export {
   type IncrementalRun,
   type IncrementalState,
   incremental,
+  type LastValueFunc,
 } from './source/incremental-cursor.ts'
 export { restApiSource } from './source/rest-api-source.ts'
 export type {

@@ -1,8 +1,8 @@
-// Over 400 lines: the HTTP client is one class (redirects hop by hop, retries, limits, caps); its parts that stand alone are in http-*.ts.
+// Over 400 lines: the HTTP client is one class (redirects hop by hop, retries, limits, caps, the response hook); its parts that stand alone are in http-*.ts.
 import corePackage from '../../package.json' with { type: 'json' }
 import { SluiceError } from '../errors.ts'
 import type { PipelineEvent } from '../events.ts'
-import { authQueryParam, base64Utf8, createAuth } from './http-auth.ts'
+import { authQueryParam, createAuth } from './http-auth.ts'
 import {
   BodyTooLargeError,
   DEFAULT_MAX_RESPONSE_BYTES,
@@ -10,11 +10,13 @@ import {
   tooLargeError,
 } from './http-body.ts'
 import { systemClock } from './http-clock.ts'
+import { base64Utf8 } from './http-credentials.ts'
 import { bodySnippet } from './http-error.ts'
-import { type Exchange, type Exchanged, exchange, isRedirect, redirectTarget } from './http-exchange.ts'
+import { type Exchange, exchange, isRedirect, redirectTarget } from './http-exchange.ts'
 import { isCredentialHeader, type OriginPolicy, originPolicy, stripQueryCredentials } from './http-origins.ts'
 import { buildUrl } from './http-query.ts'
 import { redactUrl } from './http-redact.ts'
+import { type Answer, retriedError, runResponseHook } from './http-response-hook.ts'
 import { DEFAULT_RETRY_STATUS, parseRetryAfter, statusError } from './http-status.ts'
 import type {
   Auth,
@@ -228,7 +230,7 @@ class Client implements HttpClient {
       )
       let status = 0
       try {
-        const res = await this.follow(url, headers, req, hop, ctrl.signal, safe, options)
+        let res: Answer = await this.follow(url, headers, req, hop, ctrl.signal, safe, options)
         status = res.status
         this.emit({
           type: 'response',
@@ -238,33 +240,53 @@ class Client implements HttpClient {
           ms: this.clock.now() - started,
           inFlight: this.active - 1,
         })
-        if (status >= 200 && status < 300) {
-          const body = await res.body()
-          const invalid = res.invalidUtf8 ?? options.reader?.invalidUtf8?.(body) ?? 0
-          if (invalid > 0) this.invalidText(method, res.url, invalid, resource)
-          return { status, headers: res.headers, body: body as T, url: res.url, request: req }
-        }
-        const error = statusError({
-          method,
-          safe,
-          answer: res,
-          origins: this.policy.origins,
-          redact: (t) => this.redact(t),
-          transient: this.retryable(res.status),
-        })
-        if (status === 401 && this.auth?.invalidate && !authRetried) {
-          authRetried = true
-          this.auth.invalidate()
-          failure = { error, retryAfterMs: 0, reason: 'HTTP 401, refreshing credentials', free: true }
-        } else if (!error.transient) {
-          throw error
-        } else {
-          const ra = parseRetryAfter(res.headers.get('retry-after'), this.clock.now())
-          if (status === 429) {
-            this.limiter.slowDown(ra)
-            extra?.slowDown(ra)
+        const judged = options.onResponse
+          ? await runResponseHook(options.onResponse, res, { method, safe, redact: (t) => this.redact(t) })
+          : res
+        if (judged === 'ignore') {
+          return {
+            status,
+            headers: res.headers,
+            body: undefined as T,
+            url: res.url,
+            request: req,
+            ignored: true,
           }
-          failure = { error, retryAfterMs: ra, reason: `HTTP ${status}` }
+        }
+        const statusOf = (transient: boolean) =>
+          statusError({
+            method,
+            safe,
+            answer: res,
+            origins: this.policy.origins,
+            redact: (t) => this.redact(t),
+            transient,
+          })
+        if (judged === 'retry') {
+          const error =
+            status >= 200 && status < 300
+              ? retriedError(res, method, safe, (t) => this.redact(t))
+              : statusOf(true)
+          failure = this.retryLater(res, error, `HTTP ${status}, a response action asked for a retry`, extra)
+        } else {
+          res = judged
+          status = res.status
+          if (status >= 200 && status < 300) {
+            const body = await res.body()
+            const invalid = res.invalidUtf8 ?? options.reader?.invalidUtf8?.(body) ?? 0
+            if (invalid > 0) this.invalidText(method, res.url, invalid, resource)
+            return { status, headers: res.headers, body: body as T, url: res.url, request: req }
+          }
+          const error = statusOf(this.retryable(status))
+          if (status === 401 && this.auth?.invalidate && !authRetried) {
+            authRetried = true
+            this.auth.invalidate()
+            failure = { error, retryAfterMs: 0, reason: 'HTTP 401, refreshing credentials', free: true }
+          } else if (!error.transient) {
+            throw error
+          } else {
+            failure = this.retryLater(res, error, `HTTP ${status}`, extra)
+          }
         }
       } catch (e) {
         if (signal?.aborted) throw signal.reason
@@ -316,6 +338,21 @@ class Client implements HttpClient {
     }
   }
 
+  /** A failure to retry after `res`: its `Retry-After` counts, and after a 429 the limiters slow down. */
+  private retryLater(
+    res: Answer,
+    error: SluiceError,
+    reason: string,
+    extra: RateLimiter | undefined,
+  ): { error: SluiceError; retryAfterMs?: number; reason: string } {
+    const ra = parseRetryAfter(res.headers.get('retry-after'), this.clock.now())
+    if (res.status === 429) {
+      this.limiter.slowDown(ra)
+      extra?.slowDown(ra)
+    }
+    return { error, retryAfterMs: ra, reason }
+  }
+
   /**
    * Sends the request and follows redirects itself (at most `maxRedirects`), so that every hop gets credentials
    * only when its origin is trusted. 303 (and 301/302 after a POST) continue as GET without a body, as fetch does.
@@ -328,7 +365,7 @@ class Client implements HttpClient {
     signal: AbortSignal,
     safe: string,
     options: HttpRequestOptions,
-  ): Promise<Exchanged & { url: string; trusted: boolean }> {
+  ): Promise<Answer> {
     const max = this.o.maxRedirects ?? DEFAULT_MAX_REDIRECTS
     const send: Exchange = {
       fetch: this.o.fetch,
@@ -341,7 +378,9 @@ class Client implements HttpClient {
     let hopSafe = safe
     let hopHeaders = headers
     for (let n = 0; ; n++) {
-      const res = await exchange(send, at, { ...hop, headers: hopHeaders }, signal, hopSafe, options.reader)
+      // a response hook needs the body as text here, so the reader does not parse it elsewhere
+      const reader = options.onResponse ? undefined : options.reader
+      const res = await exchange(send, at, { ...hop, headers: hopHeaders }, signal, hopSafe, reader)
       const location = res.headers.get('location')
       if (!isRedirect(res.status, location)) return { ...res, url: hopSafe, trusted: this.policy.trusts(at) }
       const next = redirectTarget(location!, at)

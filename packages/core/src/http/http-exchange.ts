@@ -19,7 +19,7 @@ export interface Exchange {
 export interface Exchanged {
   status: number
   headers: Headers
-  /** Not 2xx: the start of the body. */
+  /** Not 2xx: the start of the body; 2xx: the whole body when it was decoded here, else empty. */
   text: string
   /** 2xx: the parsed body (`HTTP_DECODE` when it is not JSON). */
   body: () => Promise<unknown>
@@ -122,7 +122,7 @@ export async function exchange(
   return {
     status: res.status,
     headers: res.headers,
-    text: '',
+    text,
     body: async () => parseJson(send, text, res, safe),
     invalidUtf8: invalid,
   }

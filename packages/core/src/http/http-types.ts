@@ -42,7 +42,25 @@ export interface HttpResponse<T = unknown> {
   url: string
   /** The request as the caller made it (before auth). */
   request: HttpRequest
+  /** True when the request's `onResponse` hook answered `'ignore'`: `body` is then left out. Default absent. */
+  ignored?: boolean
 }
+
+/**
+ * What a {@link ResponseHook} answers: a `Response` that replaces the one it got (the client then judges its status
+ * and body as if the API had sent them; a 2xx body must be JSON or empty), `'retry'` (the request is sent again after
+ * the client's backoff and counts against `retry.maxAttempts`; when they run out the request fails as it would on
+ * that status: `HTTP_STATUS`, or `HTTP_RESPONSE_RETRIED` for a 2xx), `'ignore'` (the client resolves with `ignored:
+ * true` and no body; {@link paginate} ends the list there), or nothing (the response stays as it is).
+ */
+export type ResponseVerdict = Response | 'retry' | 'ignore' | undefined
+
+/**
+ * Sees every response of a request (any status, after redirects, before the client judges it) as a Web `Response`
+ * whose `url` has secrets removed. A hook may throw: a `SluiceError` fails the request as it is, any other error
+ * becomes `HTTP_RESPONSE_HOOK`.
+ */
+export type ResponseHook = (response: Response) => ResponseVerdict | Promise<ResponseVerdict>
 
 /** Per-call options of {@link HttpClient.request}. */
 export interface HttpRequestOptions {
@@ -60,6 +78,11 @@ export interface HttpRequestOptions {
    * parses on a page worker). Default: `JSON.parse` on this thread.
    */
   reader?: BodyReader<unknown>
+  /**
+   * Looks at each response before the client judges it (see {@link ResponseHook}). With a hook, bodies are read and
+   * parsed on this thread (`reader` is not used), since the hook needs the body as text. Default none.
+   */
+  onResponse?: ResponseHook
 }
 
 /**
@@ -179,6 +202,33 @@ export type AuthConfig =
       /** Default `client_secret_post` (credentials in the form body); `client_secret_basic` sends HTTP Basic. */
       authMethod?: 'client_secret_post' | 'client_secret_basic'
       extraParams?: Record<string, string>
+      /** Token lifetime when the server sends no `expires_in`; default 3600. */
+      defaultExpiresInSeconds?: number
+    }
+  | {
+      /** OAuth2 JWT bearer grant (RFC 7523), as a service account uses it; the token is cached until it expires. */
+      type: 'oauth2_jwt_bearer'
+      /** The token endpoint; it gets the signed assertion (and is its `aud` unless `audience` is set). */
+      accessTokenUrl: string
+      /** The issuer, claim `iss`: the client id or service-account email. */
+      clientId: string
+      /**
+       * The RSA private key as unencrypted PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`, as in a service-account JSON
+       * key file; `\n` as two characters is read as a line break). Signs the assertion with RS256. Never logged.
+       */
+      privateKey: string
+      /** Put in the JWT header as `kid` (e.g. a service account's `private_key_id`); default none. */
+      privateKeyId?: string
+      /** Claim `sub` (e.g. a user to act for); default `clientId`. */
+      subject?: string
+      /** Claim `aud`; default `accessTokenUrl`. */
+      audience?: string
+      /** Claim `scope`; a list is joined with spaces; default none. */
+      scope?: string | readonly string[]
+      /** Extra form fields of the token request; default none. */
+      extraParams?: Record<string, string>
+      /** How long an assertion is valid (`exp - iat`) in seconds; default 3600. */
+      assertionLifetimeSeconds?: number
       /** Token lifetime when the server sends no `expires_in`; default 3600. */
       defaultExpiresInSeconds?: number
     }

@@ -1,6 +1,13 @@
 import { SluiceError } from '../errors.ts'
 import { detectDataSelector, selectData } from './data-selector.ts'
-import type { HttpClient, HttpRequest, HttpRequestOptions, HttpResponse, RateLimiter } from './http-types.ts'
+import type {
+  HttpClient,
+  HttpRequest,
+  HttpRequestOptions,
+  HttpResponse,
+  RateLimiter,
+  ResponseHook,
+} from './http-types.ts'
 import { getPath, parsePath } from './json-path.ts'
 import { createPaginator } from './paginators/create-paginator.ts'
 import type { PaginatorSpec } from './paginators/paginator-types.ts'
@@ -44,6 +51,11 @@ export interface PaginateOptions {
    * parameters), or a next request that repeats an earlier one (a cursor or link that loops). Default: nothing.
    */
   onWarning?: (message: string) => void
+  /**
+   * Sees every response before the client judges it (see {@link HttpRequestOptions.onResponse}); a response it
+   * answers with `'ignore'` ends the pages there, without its rows. Default none.
+   */
+  onResponse?: ResponseHook
 }
 
 /**
@@ -51,7 +63,7 @@ export interface PaginateOptions {
  * on, the rest are fetched concurrently (bounded by `prefetch` and the client's limiter) and still yielded
  * in order. Stopping the iteration early aborts pages in flight. The pages end (with `onWarning`) at a page
  * with the same rows as the page before or at a request that repeats an earlier one, and fail with
- * `PAGINATION_LIMIT` past `maxPages`.
+ * `PAGINATION_LIMIT` past `maxPages`. A response that `onResponse` ignores ends them too.
  */
 export async function* paginate<T = unknown>(
   client: HttpClient,
@@ -65,7 +77,12 @@ export async function* paginate<T = unknown>(
   const onAbort = (): void => ctrl.abort(outer?.reason)
   if (outer?.aborted) throw outer.reason
   outer?.addEventListener('abort', onAbort, { once: true })
-  const reqOpts = { signal: ctrl.signal, resource: options.resource, limiter: options.limiter }
+  const reqOpts: HttpRequestOptions = {
+    signal: ctrl.signal,
+    resource: options.resource,
+    limiter: options.limiter,
+    onResponse: options.onResponse,
+  }
   const where = options.resource ?? request.path
   let selector = options.dataSelector
   let selectorMissWarned = false
@@ -96,6 +113,7 @@ export async function* paginate<T = unknown>(
     let req: HttpRequest | undefined = paginator.first(request)
     const requested = new Set([requestKey(req)])
     const firstRes = await client.request(req, reqOpts)
+    if (firstRes.ignored) return
     const first = toPage(firstRes, req, 0)
     const rest = options.parallel === false ? undefined : paginator.remaining?.(first, maxPages)
     if (rest !== undefined) {
@@ -117,6 +135,7 @@ export async function* paginate<T = unknown>(
       let prev = first
       for (let i = 0; i < rest.length; i++) {
         const res = await pending.shift()!
+        if (res.ignored) return
         launch()
         const page = toPage(res, rest[i]!, i + 1, total)
         if (repeats(prev, page)) return
@@ -140,6 +159,7 @@ export async function* paginate<T = unknown>(
       if (index >= maxPages) throw tooManyPages(where, maxPages, prev.response.url)
       requested.add(key)
       const res = await client.request(req, reqOpts)
+      if (res.ignored) return
       const page = toPage(res, req, index)
       if (repeats(prev, page)) return
       yield page

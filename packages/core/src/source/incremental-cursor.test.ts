@@ -123,3 +123,86 @@ describe('incremental', () => {
     expect(() => incremental({ cursorPath: '' })).toThrow(/cursorPath/)
   })
 })
+
+describe('incremental ranges, row order and lastValueFunc', () => {
+  const ids = (rows: readonly { id: number }[]) => rows.map((r) => r.id)
+  const n = (id: number, v: number) => ({ id, v })
+
+  it('rangeStart and rangeEnd: start closed and end open by default, each switchable', () => {
+    const rows = [n(1, 1), n(2, 2), n(3, 3), n(4, 4)]
+    const window = { cursorPath: 'v', initialValue: 2, endValue: 4 }
+    expect(ids(incremental<number>(window).open({}).filter(rows))).toEqual([2, 3])
+    expect(
+      ids(
+        incremental<number>({ ...window, rangeStart: 'open' })
+          .open({})
+          .filter(rows),
+      ),
+    ).toEqual([3])
+    expect(
+      ids(
+        incremental<number>({ ...window, rangeEnd: 'closed' })
+          .open({})
+          .filter(rows),
+      ),
+    ).toEqual([2, 3, 4])
+  })
+
+  it('rangeStart open drops rows equal to the stored last value (no boundary keys kept)', () => {
+    const state: ResourceState = {}
+    const inc = incremental<number>({ cursorPath: 'v', rangeStart: 'open' })
+    inc.open(state).filter([n(1, 1), n(2, 5)])
+    expect(state['incremental']).toEqual({ v: { lastValue: 5 } })
+    expect(ids(inc.open(state).filter([n(2, 5), n(3, 5), n(4, 6)]))).toEqual([4])
+  })
+
+  it('rowOrder asc marks the run exhausted at the first row past the end; desc at the first row before the start', () => {
+    const asc = incremental<number>({ cursorPath: 'v', initialValue: 0, endValue: 3, rowOrder: 'asc' }).open(
+      {},
+    )
+    asc.filter([n(1, 1), n(2, 2)])
+    expect(asc.exhausted).toBe(false)
+    expect(ids(asc.filter([n(3, 2), n(4, 3), n(5, 4)]))).toEqual([3])
+    expect(asc.exhausted).toBe(true)
+    const state: ResourceState = { incremental: { v: { lastValue: 5 } } }
+    const desc = incremental<number>({ cursorPath: 'v', rowOrder: 'desc', primaryKey: false }).open(state)
+    expect(ids(desc.filter([n(9, 9), n(8, 5)]))).toEqual([9, 8])
+    expect(desc.exhausted).toBe(false)
+    expect(ids(desc.filter([n(4, 4), n(3, 3)]))).toEqual([])
+    expect(desc.exhausted).toBe(true)
+    const unordered = incremental<number>({ cursorPath: 'v', initialValue: 0, endValue: 3 }).open({})
+    unordered.filter([n(1, 9)])
+    expect(unordered.exhausted).toBe(false)
+  })
+
+  it('a custom lastValueFunc orders the cursor (here: by length of a version string)', () => {
+    const state: ResourceState = {}
+    const longest = (values: readonly string[]) => values.reduce((a, b) => (b.length > a.length ? b : a))
+    const inc = incremental<string>({ cursorPath: 'v', lastValueFunc: longest, primaryKey: 'id' })
+    const rows = [
+      { id: 1, v: 'bb' },
+      { id: 2, v: 'a' },
+      { id: 3, v: 'cccc' },
+    ]
+    expect(inc.open(state).filter(rows).length).toBe(3)
+    expect(state['incremental']).toMatchObject({ v: { lastValue: 'cccc' } })
+    const next = inc.open(state).filter([{ id: 4, v: 'zzz' }, { id: 5, v: 'ddddd' }, ...rows])
+    expect(next.map((r) => r.id)).toEqual([5])
+  })
+
+  it.each([
+    [{ lastValueFunc: 'median' }, /incremental\.lastValueFunc is "median"/],
+    [{ rowOrder: 'newest' }, /incremental\.rowOrder is "newest"/],
+    [{ rangeStart: 'half' }, /incremental\.rangeStart is "half"/],
+    [{ rangeEnd: true }, /incremental\.rangeEnd is true/],
+    [{ lastValueFunc: (v: unknown[]) => v[0], lag: 5 }, /incremental\.lag is set together/],
+  ])('refuses %o', (extra, message) => {
+    const make = () => incremental({ cursorPath: 'v', ...(extra as object) })
+    expect(make).toThrow(message)
+    try {
+      make()
+    } catch (e) {
+      expect(e).toMatchObject({ code: 'CONFIG_INVALID', hint: expect.stringMatching(/\w/) })
+    }
+  })
+})

@@ -11,10 +11,24 @@ export interface IncrementalConfig<T = unknown> {
   cursorPath: string
   /** Start value on the first run (no state yet). */
   initialValue?: T
-  /** Exclusive end: rows at or after it are dropped. Setting it makes a stateless backfill window that starts at `initialValue` and leaves the state untouched. */
+  /** End of the range (exclusive unless `rangeEnd` is `closed`). Setting it makes a stateless backfill window that starts at `initialValue` and leaves the state untouched. */
   endValue?: T
-  /** `max` (default): the cursor grows; `min`: it shrinks. */
-  lastValueFunc?: 'max' | 'min'
+  /**
+   * Which cursor value is the newest: `max` (default, the cursor grows), `min` (it shrinks), or a function that
+   * returns the newest of the values it is given (dlt's callable `last_value_func`; JSON configs name `max` or
+   * `min`). A function must not be combined with `lag`.
+   */
+  lastValueFunc?: 'max' | 'min' | LastValueFunc<T>
+  /**
+   * The order the API returns rows in, as `lastValueFunc` defines it: `asc` (oldest first) stops reading pages once a
+   * row is past `endValue`; `desc` (newest first) stops once a row is before the start value. Default: unknown
+   * (every page is read).
+   */
+  rowOrder?: 'asc' | 'desc'
+  /** `closed` (default) keeps rows equal to the start value; `open` drops them (and turns boundary de-duplication off). */
+  rangeStart?: 'open' | 'closed'
+  /** `open` (default) drops rows equal to `endValue`; `closed` keeps them. */
+  rangeEnd?: 'open' | 'closed'
   /** Re-read window: the start moves back by this many seconds (date-times), days (dates) or units (numbers). The stored value never moves backward. Turns boundary de-duplication off. */
   lag?: number
   /** Columns that identify a row for boundary de-duplication; `false` turns it off; default: the whole row. */
@@ -24,6 +38,9 @@ export interface IncrementalConfig<T = unknown> {
   /** What to do with a row without a cursor value; default `raise`. */
   onCursorValueMissing?: 'raise' | 'include' | 'exclude'
 }
+
+/** A custom `lastValueFunc`: returns the newest of `values` (one of them), as dlt's `max`/`min` do. */
+export type LastValueFunc<T = unknown> = (values: readonly T[]) => T
 
 /** What an incremental cursor keeps in the resource state (a plain JSON object). */
 export interface IncrementalState {
@@ -61,6 +78,11 @@ export interface IncrementalRun<T = unknown> {
   placeholders(): IncrementalPlaceholders
   /** Warnings for the run summary (e.g. boundary overflow). */
   readonly warnings: readonly string[]
+  /**
+   * True once `filter` saw a row past the range in the declared `rowOrder` (`asc`: past the end value, `desc`:
+   * before the start value): later pages hold no row of this run, so the reader stops requesting them.
+   */
+  readonly exhausted: boolean
 }
 
 /** An incremental cursor definition; `open()` starts a run over a resource state. */
@@ -134,10 +156,12 @@ class Run<T> implements IncrementalRun<T> {
   readonly endValue: T | undefined
   readonly warnings: string[] = []
   currentValue: T | undefined
+  exhausted = false
   private readonly prevKeys: Set<string>
   private keys: Set<string>
   private overflow: boolean
   private readonly dedup: boolean
+  private readonly order: (a: unknown, b: unknown) => number
   private readonly sign: number
   private readonly pk: readonly string[] | undefined
   private readonly max: number
@@ -147,6 +171,8 @@ class Run<T> implements IncrementalRun<T> {
     private readonly bucket: IncrementalState | undefined,
   ) {
     this.sign = c.lastValueFunc === 'min' ? -1 : 1
+    const f = c.lastValueFunc
+    this.order = typeof f === 'function' ? byLastValueFunc(f as LastValueFunc) : compareCursorValues
     this.initialValue = c.initialValue
     this.endValue = c.endValue
     const stateful = bucket !== undefined
@@ -159,7 +185,8 @@ class Run<T> implements IncrementalRun<T> {
     }
     this.startValue = start
     this.currentValue = this.lastValue
-    this.dedup = stateful && c.primaryKey !== false && !c.lag && c.endValue === undefined
+    this.dedup =
+      stateful && c.primaryKey !== false && !c.lag && c.endValue === undefined && c.rangeStart !== 'open'
     this.pk =
       c.primaryKey === false || c.primaryKey === undefined
         ? undefined
@@ -173,7 +200,7 @@ class Run<T> implements IncrementalRun<T> {
   }
 
   private cmp(a: unknown, b: unknown): number {
-    return this.sign * compareCursorValues(a, b)
+    return this.sign * this.order(a, b)
   }
 
   filter<Row extends object>(rows: readonly Row[]): Row[] {
@@ -197,10 +224,19 @@ class Run<T> implements IncrementalRun<T> {
       }
       if (this.startValue !== undefined) {
         const c = this.cmp(v, this.startValue)
-        if (c < 0) continue
+        if (c < 0 || (c === 0 && this.c.rangeStart === 'open')) {
+          if (this.c.rowOrder === 'desc') this.exhausted = true
+          continue
+        }
         if (c === 0 && this.prevKeys.size > 0 && this.prevKeys.has(rowKeyHash(row, this.pk))) continue
       }
-      if (this.endValue !== undefined && this.cmp(v, this.endValue) >= 0) continue
+      if (this.endValue !== undefined) {
+        const c = this.cmp(v, this.endValue)
+        if (c > 0 || (c === 0 && this.c.rangeEnd !== 'closed')) {
+          if (this.c.rowOrder === 'asc') this.exhausted = true
+          continue
+        }
+      }
       out.push(row)
       if (!this.bucket) continue
       const cur = this.currentValue
@@ -245,6 +281,56 @@ class Run<T> implements IncrementalRun<T> {
   }
 }
 
+/** Orders two cursor values by a custom `lastValueFunc`: the one it picks as newest is the greater. */
+function byLastValueFunc(f: LastValueFunc): (a: unknown, b: unknown) => number {
+  return (a, b) => {
+    if (compareCursorValues(a, b) === 0) return 0
+    const newest = f([a, b])
+    return newest === a || compareCursorValues(newest, a) === 0 ? 1 : -1
+  }
+}
+
+const ONE_OF: Record<string, readonly string[]> = {
+  rowOrder: ['asc', 'desc'],
+  rangeStart: ['open', 'closed'],
+  rangeEnd: ['open', 'closed'],
+}
+
+/**
+ * What is wrong with the options of an incremental config (`lastValueFunc`, `rowOrder`, `rangeStart`, `rangeEnd`,
+ * `lag`), or undefined; used by {@link incremental} and the REST config check.
+ */
+export function incrementalConfigProblem(
+  config: object,
+): { key: string; problem: string; hint: string } | undefined {
+  const { lastValueFunc: f, lag } = config as Record<string, unknown>
+  if (f !== undefined && f !== 'max' && f !== 'min' && typeof f !== 'function') {
+    return {
+      key: 'lastValueFunc',
+      problem: `is ${JSON.stringify(f)}`,
+      hint: 'use "max" (the default), "min", or in code a function that returns the newest of the values it gets',
+    }
+  }
+  if (typeof f === 'function' && lag) {
+    return {
+      key: 'lag',
+      problem: 'is set together with a custom lastValueFunc',
+      hint: 'lag works with "max" and "min" only (it needs to know which way is back); drop one of them',
+    }
+  }
+  for (const [key, allowed] of Object.entries(ONE_OF)) {
+    const v = (config as Record<string, unknown>)[key]
+    if (v !== undefined && !allowed.includes(v as string)) {
+      return {
+        key,
+        problem: `is ${JSON.stringify(v)}`,
+        hint: `use ${allowed.map((a) => `"${a}"`).join(' or ')}`,
+      }
+    }
+  }
+  return undefined
+}
+
 /**
  * Declares an incremental cursor. Its state is a plain JSON object at `state.incremental[cursorPath]`
  * (initialValue, lastValue, boundaryKeys), bounded by `maxBoundaryKeys`. With `endValue` the run is a
@@ -256,13 +342,9 @@ export function incremental<T = unknown>(config: IncrementalConfig<T>): Incremen
       hint: 'name the field that grows with each change, e.g. "time_last_change"',
     })
   }
-  if (
-    config.lastValueFunc !== undefined &&
-    config.lastValueFunc !== 'max' &&
-    config.lastValueFunc !== 'min'
-  ) {
-    throw new SluiceError('CONFIG_INVALID', `incremental.lastValueFunc must be "max" or "min"`)
-  }
+  const bad = incrementalConfigProblem(config)
+  if (bad)
+    throw new SluiceError('CONFIG_INVALID', `incremental.${bad.key} ${bad.problem}`, { hint: bad.hint })
   return {
     config,
     open(state: ResourceState): IncrementalRun<T> {

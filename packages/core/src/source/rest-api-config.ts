@@ -2,7 +2,9 @@ import { SluiceError } from '../errors.ts'
 import { parsePath } from '../http/json-path.ts'
 import { isPaginatorType, paginatorTypes } from '../http/paginators/create-paginator.ts'
 import type { Paginator } from '../http/paginators/paginator-types.ts'
+import { incrementalConfigProblem } from './incremental-cursor.ts'
 import { findPlaceholders } from './placeholders.ts'
+import { responseActionsProblem } from './rest-api-actions.ts'
 import {
   AUTH_TYPES,
   CLIENT_KEYS,
@@ -222,17 +224,15 @@ export function normalizeRestApiConfig(config: RestApiSourceConfig): NormalizedR
         fail(`${w}.endpoint.incremental.cursorPath`, 'must be a non-empty string', 'e.g. "time_last_change"')
       }
       checkPath(`${w}.endpoint.incremental.cursorPath`, inc.cursorPath)
-      if (inc.lastValueFunc !== undefined && inc.lastValueFunc !== 'max' && inc.lastValueFunc !== 'min') {
-        fail(`${w}.endpoint.incremental.lastValueFunc`, 'must be "max" or "min"')
-      }
+      const bad = incrementalConfigProblem(inc)
+      if (bad) fail(`${w}.endpoint.incremental.${bad.key}`, bad.problem, bad.hint)
       if (inc.convert !== undefined && typeof inc.convert !== 'function') {
         fail(`${w}.endpoint.incremental.convert`, 'must be a function')
       }
     }
-    for (const [j, a] of (endpoint.responseActions ?? []).entries()) {
-      if (!isPlainObject(a) || a['action'] !== 'ignore') {
-        fail(`${w}.endpoint.responseActions[${j}].action`, 'must be "ignore"')
-      }
+    if (endpoint.responseActions !== undefined) {
+      const bad = responseActionsProblem(endpoint.responseActions)
+      if (bad) fail(`${w}.endpoint.responseActions${bad.where}`, bad.problem, bad.hint)
     }
     checkKeyList(`${w}.primaryKey`, merged.primaryKey)
     checkKeyList(`${w}.mergeKey`, merged.mergeKey)

@@ -4,7 +4,9 @@ import type { RestApiSourceConfig } from './rest-api-types.ts'
 /**
  * dlt's `RESTAPIConfig` spelling, mapped once at the entry of `restApiSource`: snake_case keys become the
  * camelCase ones (`base_url` → `baseUrl`, `data_selector` → `dataSelector` ...), the few keys whose names differ
- * are renamed (`status_code` → `status`, an api_key auth's `api_key` → `value`, `schema_contract` → `contract`),
+ * are renamed (`status_code` → `status`, an api_key auth's `api_key` → `value`, a JWT bearer auth's `auth_endpoint`,
+ * `scopes` and `default_token_expiration` → `accessTokenUrl`, `scope`, `defaultExpiresInSeconds`,
+ * `schema_contract` → `contract`),
  * dlt's incremental forms (`params: { since: { type: 'incremental', ... } }` and an endpoint incremental's
  * `start_param`/`end_param`) become `endpoint.incremental` plus `{incremental.*}` placeholders, `auth: { token }`
  * becomes a bearer auth, and a missing source name becomes `rest_api` (dlt's default). User data keeps its
@@ -55,7 +57,19 @@ function client(c: Obj): Obj {
 
 function auth(a: Obj): Obj {
   if (typeof a['apply'] === 'function') return a // a custom Auth object, used as it is
-  const out = rename('auth', a, { api_key: 'value' })
+  // dlt's OAuthJWTAuth names: auth_endpoint, scopes, default_token_expiration
+  const jwt = a['type'] === 'oauth2_jwt_bearer'
+  const out = rename(
+    'auth',
+    a,
+    jwt
+      ? {
+          auth_endpoint: 'accessTokenUrl',
+          scopes: 'scope',
+          default_token_expiration: 'defaultExpiresInSeconds',
+        }
+      : { api_key: 'value' },
+  )
   if (out['type'] === undefined && typeof out['token'] === 'string' && Object.keys(out).length === 1)
     return { type: 'bearer', token: out['token'] }
   return out

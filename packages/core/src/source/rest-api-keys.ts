@@ -56,6 +56,9 @@ export const INCREMENTAL_KEYS: readonly string[] = [
   'initialValue',
   'endValue',
   'lastValueFunc',
+  'rowOrder',
+  'rangeStart',
+  'rangeEnd',
   'lag',
   'primaryKey',
   'maxBoundaryKeys',
@@ -97,5 +100,6 @@ export const AUTH_TYPES: readonly string[] = [
   'http_basic',
   'bearer',
   'oauth2_client_credentials',
+  'oauth2_jwt_bearer',
 ]
 export const METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']

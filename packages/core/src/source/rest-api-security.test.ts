@@ -1,7 +1,7 @@
 import { HttpResponse, http } from 'msw'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { base64Utf8 } from '../http/http-auth.ts'
+import { base64Utf8 } from '../http/http-credentials.ts'
 import type { AuthConfig } from '../http/http-types.ts'
 import { pageRows } from '../page-workers/page-parse.ts'
 import { createManualClock } from '../testing/manual-clock.ts'

@@ -1,8 +1,14 @@
 import { createAuth } from '../http/http-auth.ts'
 import { createHttpClient } from '../http/http-client.ts'
-import { isHttpError } from '../http/http-error.ts'
 import { originPolicy } from '../http/http-origins.ts'
-import type { Auth, HttpClient, HttpRequest, QueryValue, RateLimiter } from '../http/http-types.ts'
+import type {
+  Auth,
+  HttpClient,
+  HttpRequest,
+  QueryValue,
+  RateLimiter,
+  ResponseHook,
+} from '../http/http-types.ts'
 import { getPath } from '../http/json-path.ts'
 import { paginate } from '../http/paginate.ts'
 import type { PaginatorSpec } from '../http/paginators/paginator-types.ts'
@@ -12,6 +18,7 @@ import type { ResourceState } from '../storage/package-types.ts'
 import { defineSource } from './define-resource.ts'
 import { type IncrementalRun, incremental } from './incremental-cursor.ts'
 import { renderPlaceholders } from './placeholders.ts'
+import { responseActionsHook } from './rest-api-actions.ts'
 import { type NormalizedRestResource, normalizeRestApiConfig } from './rest-api-config.ts'
 import { fromDltConfig } from './rest-api-dlt.ts'
 import type { RestApiSourceConfig } from './rest-api-types.ts'
@@ -147,6 +154,11 @@ export function restApiSource(dltOrSluice: RestApiSourceConfig): Source {
         : rl,
     )
   }
+  // each endpoint's responseActions as one hook its requests run (on this thread: this source does not read its
+  // pages on page workers)
+  const responseHooks = new Map<string, ResponseHook | undefined>(
+    resources.map((r) => [r.name, responseActionsHook(r.endpoint.responseActions)]),
+  )
   const allowedHosts = [...(clientOptions.allowedHosts ?? []), ...configuredOrigins(resources)]
   originPolicy(clientOptions.baseUrl, allowedHosts) // a bad entry fails here, not at the first request
   // an endpoint's own auth, made once per source (a token it fetched is reused by every run)
@@ -232,6 +244,7 @@ export function restApiSource(dltOrSluice: RestApiSourceConfig): Source {
         limiter: endpointLimiters.get(r.name),
         maxPages: e.maxPages,
         onWarning: (message) => ctx.warn(message),
+        onResponse: responseHooks.get(r.name),
       })) {
         let rows = page.items
         if (inc) rows = inc.filter(rows)
@@ -255,16 +268,9 @@ export function restApiSource(dltOrSluice: RestApiSourceConfig): Source {
           })
         }
         if (rows.length > 0) yield rows
+        // rows come in rowOrder and one passed the range: the next pages hold none of this run
+        if (inc?.exhausted) break
       }
-    } catch (err) {
-      const actions = e.responseActions ?? []
-      const hit = actions.find(
-        (a) =>
-          (a.status === undefined || isHttpError(err, a.status)) &&
-          (a.content === undefined || (err instanceof Error && err.message.includes(a.content))) &&
-          (a.status !== undefined || a.content !== undefined),
-      )
-      if (!hit) throw err
     } finally {
       for (const w of inc?.warnings ?? []) ctx.warn(`${r.name}: ${w}`)
     }

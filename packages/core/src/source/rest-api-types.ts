@@ -5,6 +5,7 @@ import type {
   QueryValue,
   RateLimiter,
   RateLimitWindow,
+  ResponseHook,
 } from '../http/http-types.ts'
 import type { PaginatorSpec } from '../http/paginators/paginator-types.ts'
 import type { JsonObject } from '../json.ts'
@@ -36,13 +37,20 @@ export interface RestIncrementalConfig<T = unknown> extends IncrementalConfig<T>
   convert?: (value: T | undefined) => unknown
 }
 
-/** Reaction to an error response: `ignore` ends the resource (or that parent's child requests) quietly. */
+/**
+ * A reaction to responses of an endpoint (dlt's `response_actions`), matched by `status` (exact, any status, 2xx
+ * too) and/or `content` (a substring of the response body); at least one of them. Actions: `ignore` ends the list
+ * quietly there, without the rows of that response (for a child: that parent's list); `retry` sends the request
+ * again with the client's backoff, counting against its `retry.maxAttempts` (when they run out the request fails as
+ * usual); a {@link ResponseHook} (or several, run in order) may replace the response, ask for `'retry'` or
+ * `'ignore'`, or throw.
+ */
 export interface ResponseAction {
   /** HTTP status that must match exactly. */
   status?: number
-  /** Substring of the error message. */
+  /** A substring of the response body (the raw text, as the API sent it). */
   content?: string
-  action: 'ignore'
+  action: 'ignore' | 'retry' | ResponseHook | readonly ResponseHook[]
 }
 
 /** One endpoint. Strings may hold `{resources.<parent>.<field>}` and `{incremental.start_value}` etc. */
@@ -62,7 +70,12 @@ export interface RestEndpointConfig {
   dataSelector?: string
   paginator?: PaginatorSpec
   incremental?: RestIncrementalConfig
-  responseActions?: ResponseAction[]
+  /**
+   * Run in order on every response of this endpoint, before the client judges its status: a {@link ResponseAction}
+   * acts when it matches, a bare {@link ResponseHook} sees every response (dlt's callable action). The first
+   * `ignore` or `retry` decides; a hook's replacement response is what the next entry sees.
+   */
+  responseActions?: (ResponseAction | ResponseHook)[]
   /** Fetch pages concurrently when the total is known; default true. */
   parallel?: boolean
   /** An endpoint's own limit on top of the client's (windows, or a shared limiter). */
