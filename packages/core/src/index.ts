@@ -117,6 +117,7 @@ export type {
   MergeStrategy,
   ReplaceRange,
   ReplaceStrategy,
+  Scd2Options,
   Schema,
   SchemaChange,
   SchemaContract,

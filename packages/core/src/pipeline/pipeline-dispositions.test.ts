@@ -26,11 +26,33 @@ describe('resourceSpec', () => {
       mergeStrategy: 'upsert',
     })
   })
+  it('carries the scd2 options in either spelling, timestamps as ISO strings', () => {
+    const spec = resourceSpec({
+      name: 'dim',
+      writeDisposition: {
+        disposition: 'merge',
+        strategy: 'scd2',
+        validity_column_names: ['from', 'to'],
+        activeRecordTimestamp: new Date('9999-12-31T00:00:00Z') as never,
+        boundary_timestamp: '2024-08-21T12:15:00+00:00',
+        row_version_column_name: 'row_hash',
+      } as never,
+      async *read() {},
+    })
+    expect(spec.scd2).toEqual({
+      validityColumnNames: ['from', 'to'],
+      activeRecordTimestamp: '9999-12-31T00:00:00.000Z',
+      boundaryTimestamp: '2024-08-21T12:15:00+00:00',
+      rowVersionColumnName: 'row_hash',
+    })
+  })
 })
 
 describe('effectiveDisposition', () => {
   it('keeps supported strategies and fills in defaults', () => {
-    expect(effectiveDisposition({ resource: 'r', writeDisposition: 'merge' }, caps)).toEqual({
+    expect(
+      effectiveDisposition({ resource: 'r', writeDisposition: 'merge', primaryKey: ['id'] }, caps),
+    ).toEqual({
       disposition: 'merge',
       mergeStrategy: 'delete-insert',
     })
@@ -41,6 +63,18 @@ describe('effectiveDisposition', () => {
     expect(effectiveDisposition({ resource: 'r', writeDisposition: 'append' }, caps)).toEqual({
       disposition: 'append',
     })
+  })
+  it('says that a merge without keys appends, and not when a key is hinted or the strategy is scd2', () => {
+    expect(effectiveDisposition({ resource: 'r', writeDisposition: 'merge' }, caps)).toEqual({
+      disposition: 'merge',
+      mergeStrategy: 'delete-insert',
+      warning:
+        'r: merge without a primary key or merge key appends its rows (through staging); set primaryKey or mergeKey to update rows',
+    })
+    const hinted = { resource: 'r', writeDisposition: 'merge', columns: { day: { mergeKey: true } } } as const
+    expect(effectiveDisposition(hinted, caps).warning).toBeUndefined()
+    const scd2 = { resource: 'r', writeDisposition: 'merge', mergeStrategy: 'scd2' } as const
+    expect(effectiveDisposition(scd2, { ...caps, mergeStrategies: ['scd2'] }).warning).toBeUndefined()
   })
   it('refuses a merge strategy the destination does not offer, naming the ones it does', () => {
     expect(() =>
