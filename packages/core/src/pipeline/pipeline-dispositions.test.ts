@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { restApiSource } from '../source/rest-api-source.ts'
 import { effectiveDisposition, resourceSpec } from './pipeline-dispositions.ts'
 
 const caps = {
@@ -48,6 +49,58 @@ describe('resourceSpec', () => {
   })
 })
 
+describe('a rest_api config', () => {
+  const options = {
+    validityColumnNames: ['from', 'to'],
+    activeRecordTimestamp: '9999-12-31T00:00:00Z',
+    rowVersionColumnName: 'row_hash',
+  }
+  it.each([
+    [
+      "dlt's spelling",
+      {
+        client: { base_url: 'https://api.example.com/' },
+        resources: [
+          {
+            name: 'dim',
+            endpoint: 'dim',
+            write_disposition: {
+              disposition: 'merge',
+              strategy: 'scd2',
+              validity_column_names: ['from', 'to'],
+              active_record_timestamp: '9999-12-31T00:00:00Z',
+              row_version_column_name: 'row_hash',
+            },
+          },
+        ],
+      },
+    ],
+    [
+      'camelCase',
+      {
+        name: 'api',
+        client: { baseUrl: 'https://api.example.com/' },
+        resources: [
+          {
+            name: 'dim',
+            endpoint: 'dim',
+            writeDisposition: { disposition: 'merge', strategy: 'scd2', ...options },
+          },
+        ],
+      },
+    ],
+  ])('in %s gives its resource the scd2 options, and takes merge without keys', (_, config) => {
+    const [dim] = restApiSource(config as never).resources
+    expect(resourceSpec(dim!).scd2).toEqual(options)
+    const keyless = restApiSource({
+      name: 'api',
+      client: { baseUrl: 'https://api.example.com/' },
+      resources: [{ name: 'log', endpoint: 'log', writeDisposition: 'merge' }],
+    })
+    expect(resourceSpec(keyless.resources[0]!).writeDisposition).toBe('merge')
+  })
+})
+
 describe('effectiveDisposition', () => {
   it('keeps supported strategies and fills in defaults', () => {
     expect(
@@ -90,6 +143,16 @@ describe('effectiveDisposition', () => {
         code: 'DESTINATION_UNSUPPORTED',
         hint: expect.stringContaining('delete-insert, scd2'),
       }),
+    )
+  })
+  it('refuses insert-only where the destination does not list it', () => {
+    expect(() =>
+      effectiveDisposition(
+        { resource: 'users', writeDisposition: 'merge', mergeStrategy: 'insert-only', primaryKey: ['id'] },
+        caps,
+      ),
+    ).toThrow(
+      /resource users asks for the insert-only merge strategy, but the destination offers only delete-insert/,
     )
   })
   it('falls back to a supported replace strategy with a warning', () => {
