@@ -175,5 +175,14 @@ describe('effectiveDisposition', () => {
     ).toThrow(
       /resource r asks for merge, but the destination offers only append and replace: load r with write disposition append or replace/,
     )
+    // the filesystem destination: no merge at all, so no insert-only either
+    expect(() =>
+      effectiveDisposition(
+        { resource: 'users', writeDisposition: 'merge', mergeStrategy: 'insert-only', primaryKey: ['id'] },
+        { ...caps, mergeStrategies: [], writeDispositions: ['append', 'replace'] },
+      ),
+    ).toThrow(
+      /resource users asks for merge \(insert-only\), but the destination offers only append and replace/,
+    )
   })
 })

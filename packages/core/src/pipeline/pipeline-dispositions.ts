@@ -60,7 +60,7 @@ export function effectiveDisposition(
       // Appending instead would duplicate every re-read row: refuse before anything is fetched.
       throw new SluiceError(
         'DESTINATION_UNSUPPORTED',
-        `resource ${name} asks for merge, but the destination offers only ${caps.writeDispositions.join(' and ')}`,
+        `resource ${name} asks for merge${spec.mergeStrategy ? ` (${spec.mergeStrategy})` : ''}, but the destination offers only ${caps.writeDispositions.join(' and ')}`,
         {
           hint: `load ${name} with write disposition append or replace, or pick a destination with merge (duckdb, postgres, bigquery, snowflake)`,
         },
