@@ -66,6 +66,7 @@ export {
   type MergeStrategy,
   type ReplaceRange,
   type ReplaceStrategy,
+  type Scd2Options,
   type Schema,
   type SchemaChange,
   type Table,

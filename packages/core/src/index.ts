@@ -119,6 +119,7 @@ export type {
   MergeStrategy,
   ReplaceRange,
   ReplaceStrategy,
+  Scd2Options,
   Schema,
   SchemaChange,
   SchemaContract,

@@ -14,7 +14,7 @@ import { openBigQueryReader } from './bigquery-reader.ts'
 export const BIGQUERY_CAPABILITIES: DestinationCapabilities = {
   fileFormats: ['jsonl'],
   writeDispositions: ['append', 'replace', 'merge'],
-  mergeStrategies: ['delete-insert', 'upsert', 'scd2'],
+  mergeStrategies: ['delete-insert', 'upsert', 'insert-only', 'scd2'],
   replaceStrategies: ['truncate-and-insert', 'insert-from-staging', 'staging-optimized'],
   transactions: true,
   ddlInTransactions: false,

@@ -20,7 +20,7 @@ import { checkBucket, databricksStaging } from './databricks-stage.ts'
 export const DATABRICKS_CAPABILITIES: DestinationCapabilities = {
   fileFormats: ['jsonl'],
   writeDispositions: ['append', 'replace', 'merge'],
-  mergeStrategies: ['delete-insert', 'upsert', 'scd2'],
+  mergeStrategies: ['delete-insert', 'upsert', 'insert-only', 'scd2'],
   replaceStrategies: ['truncate-and-insert', 'insert-from-staging', 'staging-optimized'],
   transactions: false,
   ddlInTransactions: false,

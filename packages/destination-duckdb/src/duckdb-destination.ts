@@ -137,7 +137,7 @@ export function duckdbSettings(options: DuckDBDestinationOptions, path: string):
 export const duckdbCapabilities: DestinationCapabilities = {
   fileFormats: ['csv', 'jsonl'],
   writeDispositions: ['append', 'replace', 'merge'],
-  mergeStrategies: ['delete-insert', 'upsert', 'scd2'],
+  mergeStrategies: ['delete-insert', 'upsert', 'insert-only', 'scd2'],
   replaceStrategies: ['truncate-and-insert', 'insert-from-staging', 'staging-optimized'],
   transactions: true,
   ddlInTransactions: true,

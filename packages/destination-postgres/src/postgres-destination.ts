@@ -50,7 +50,7 @@ export interface PostgresOptions {
 export const POSTGRES_CAPABILITIES: DestinationCapabilities = {
   fileFormats: ['csv', 'jsonl'],
   writeDispositions: ['append', 'replace', 'merge'],
-  mergeStrategies: ['delete-insert', 'upsert', 'scd2'],
+  mergeStrategies: ['delete-insert', 'upsert', 'insert-only', 'scd2'],
   replaceStrategies: ['truncate-and-insert', 'insert-from-staging', 'staging-optimized'],
   transactions: true,
   ddlInTransactions: true,

@@ -54,7 +54,7 @@ export interface RedshiftOptions {
 export const REDSHIFT_CAPABILITIES: DestinationCapabilities = {
   fileFormats: ['jsonl'],
   writeDispositions: ['append', 'replace', 'merge'],
-  mergeStrategies: ['delete-insert', 'scd2'],
+  mergeStrategies: ['delete-insert', 'insert-only', 'scd2'],
   replaceStrategies: ['truncate-and-insert', 'insert-from-staging'],
   transactions: true,
   ddlInTransactions: true,

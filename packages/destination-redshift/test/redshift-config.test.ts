@@ -54,7 +54,7 @@ describe('redshift config entry point', () => {
     const { ctx } = context()
     const fromUrl = await destination.fromConfig({ credentials: URL_ }, ctx)
     expect(fromUrl.name).toBe('redshift')
-    expect(fromUrl.capabilities.mergeStrategies).toEqual(['delete-insert', 'scd2'])
+    expect(fromUrl.capabilities.mergeStrategies).toEqual(['delete-insert', 'insert-only', 'scd2'])
     const fromTable = await destination.fromConfig(
       {
         credentials: {

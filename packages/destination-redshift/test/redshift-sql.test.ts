@@ -253,7 +253,7 @@ describe('redshift has no upsert', () => {
         ],
       }),
     ).rejects.toThrow(
-      /resource accounts asks for the upsert merge strategy, but the destination offers only delete-insert, scd2/,
+      /resource accounts asks for the upsert merge strategy, but the destination offers only delete-insert, insert-only, scd2/,
     )
     expect(reads).toBe(0)
     expect(events.some((e) => e.type === 'resource-start')).toBe(false)

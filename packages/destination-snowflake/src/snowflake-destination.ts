@@ -21,7 +21,7 @@ import { snowflakeUrl } from './snowflake-staging.ts'
 export const SNOWFLAKE_CAPABILITIES: DestinationCapabilities = {
   fileFormats: ['jsonl'],
   writeDispositions: ['append', 'replace', 'merge'],
-  mergeStrategies: ['delete-insert', 'upsert', 'scd2'],
+  mergeStrategies: ['delete-insert', 'upsert', 'insert-only', 'scd2'],
   replaceStrategies: ['truncate-and-insert', 'insert-from-staging', 'staging-optimized'],
   transactions: true,
   ddlInTransactions: false,

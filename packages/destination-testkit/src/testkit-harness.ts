@@ -10,6 +10,7 @@ import type {
   PackageLoad,
   ReplaceRange,
   ReplaceStrategy,
+  Scd2Options,
   Schema,
   SchemaChange,
   StoredState,
@@ -29,6 +30,7 @@ export function makeTable(
     mergeStrategy?: MergeStrategy
     replaceStrategy?: ReplaceStrategy
     parent?: string
+    scd2?: Scd2Options
   } = {},
 ): Table {
   const system: Column[] = options.parent
@@ -50,6 +52,7 @@ export function makeTable(
   if (options.parent) table.parent = options.parent
   if (options.mergeStrategy) table.mergeStrategy = options.mergeStrategy
   if (options.replaceStrategy) table.replaceStrategy = options.replaceStrategy
+  if (options.scd2) table.scd2 = options.scd2
   return table
 }
 

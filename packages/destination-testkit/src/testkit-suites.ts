@@ -1,6 +1,7 @@
 import type {
   Column,
   DestinationCapabilities,
+  MergeStrategy,
   NormalizedRow,
   StoredState,
   Table,
@@ -12,6 +13,7 @@ import { mergeSuites } from './testkit-merge-suites.ts'
 import { readerSuite } from './testkit-reader-suite.ts'
 import { refreshSuite } from './testkit-refresh.ts'
 import { suiteRegistrar } from './testkit-register.ts'
+import { scd2Suites } from './testkit-scd2-suites.ts'
 import { TYPE_COLUMNS, TYPE_ROWS } from './testkit-type-cases.ts'
 import type { DestinationUnderTest, TestDestinationOptions } from './testkit-types.ts'
 import { canonical, canonicalInput } from './testkit-values.ts'
@@ -30,6 +32,9 @@ export const SUITE_NAMES: readonly string[] = [
   'merge scd2 children',
   'replace ranges',
   'hard delete',
+  'merge insert-only',
+  'merge scd2 options',
+  'merge scd2 partitions',
   'schema evolution',
   'child tables',
   'state',
@@ -74,7 +79,7 @@ export function testDestination(d: DestinationUnderTest, options: TestDestinatio
     body: (t: (title: string, fn: (h: Harness) => Promise<void>) => void) => void,
   ): void => register(name, need && ((destination) => need(destination.capabilities)), body)
   const needMerge =
-    (strategy: 'delete-insert' | 'upsert' | 'scd2'): Need =>
+    (strategy: MergeStrategy): Need =>
     (caps) =>
       caps.writeDispositions.includes('merge') && caps.mergeStrategies.includes(strategy)
         ? undefined
@@ -223,6 +228,7 @@ export function testDestination(d: DestinationUnderTest, options: TestDestinatio
   )
 
   mergeSuites(suite, needMerge, { read })
+  scd2Suites(suite, needMerge, { read })
 
   suite('schema evolution', undefined, (t) => {
     t('a column added between loads; variant columns load', async (h) => {

@@ -93,7 +93,7 @@ describe('pnpm new:destination', () => {
     expect(stdout).toContain('acme: merge scd2 > retires missing and changed rows')
     expect(stdout).toContain('acme: refresh > a refreshed table keeps its old rows until complete()')
     expect(stdout).toContain('acme: reader > every write fails with READ_ONLY and changes nothing')
-    expect(stdout).toMatch(/Tests\s+38 passed \(38\)/)
+    expect(stdout).toMatch(/Tests\s+43 passed \(43\)/)
   }, 240_000)
 
   it('refuses a folder that exists and a name it cannot use', async () => {

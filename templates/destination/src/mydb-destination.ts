@@ -11,7 +11,7 @@ import { openMydbReader } from './mydb-reader.ts'
 export const MYDB_CAPABILITIES: DestinationCapabilities = {
   fileFormats: ['jsonl'],
   writeDispositions: ['append', 'replace', 'merge'],
-  mergeStrategies: ['delete-insert', 'upsert', 'scd2'],
+  mergeStrategies: ['delete-insert', 'upsert', 'insert-only', 'scd2'],
   replaceStrategies: ['truncate-and-insert', 'insert-from-staging'],
   transactions: true,
   ddlInTransactions: true,

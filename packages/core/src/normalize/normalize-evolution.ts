@@ -6,6 +6,7 @@ import type {
   ColumnHint,
   ContractMode,
   DataType,
+  Scd2Options,
   Schema,
   SchemaChange,
   Table,
@@ -87,7 +88,14 @@ export class SchemaEvolution {
     ts.maxNesting = spec.maxTableNesting ?? DEFAULT_MAX_TABLE_NESTING
     const strategy = spec.writeDisposition === 'merge' ? (spec.mergeStrategy ?? 'delete-insert') : undefined
     const keyed = (spec.primaryKey ?? []).length > 0
-    ts.idMode = strategy === 'scd2' ? 'row' : strategy !== undefined && keyed ? 'ordered' : 'random'
+    // scd2 tells versions apart by the row hash in _sluice_id, or by the row version column (ids are random then)
+    const scd2 = strategy === 'scd2' ? this.scd2Of(spec) : undefined
+    ts.idMode =
+      strategy === 'scd2' && !scd2?.rowVersionColumnName
+        ? 'row'
+        : strategy !== undefined && strategy !== 'scd2' && keyed
+          ? 'ordered'
+          : 'random'
     ts.withRootId = spec.writeDisposition === 'merge'
 
     // hints by normalized column name; hinted keys keep their names (see normalize-names.ts)
@@ -110,6 +118,7 @@ export class SchemaEvolution {
       t.resource = spec.resource
       t.writeDisposition = spec.writeDisposition
       setOptional(t, 'mergeStrategy', spec.writeDisposition === 'merge' ? strategy : undefined)
+      setOptional(t, 'scd2', scd2)
       setOptional(t, 'replaceStrategy', spec.replaceStrategy)
       setOptional(t, 'contract', spec.contract)
       for (const [col, h] of hints) {
@@ -309,6 +318,17 @@ export class SchemaEvolution {
     return ts
   }
 
+  /** A spec's scd2 options with normalized column names. */
+  private scd2Of(spec: ResourceTableSpec): Scd2Options | undefined {
+    if (!spec.scd2) return undefined
+    const { validityColumnNames: names, rowVersionColumnName: version, ...rest } = spec.scd2
+    const out: Scd2Options = { ...rest }
+    if (names)
+      out.validityColumnNames = [this.normalizeIdentifier(names[0]), this.normalizeIdentifier(names[1])]
+    if (version !== undefined) out.rowVersionColumnName = this.columnNameOf(version)
+    return out
+  }
+
   private createTable(ts: TableState): void {
     const root = ts.root
     const spec = root.spec
@@ -323,6 +343,8 @@ export class SchemaEvolution {
     } else if (spec !== undefined) {
       table.resource = spec.resource
       if (spec.writeDisposition === 'merge') table.mergeStrategy = spec.mergeStrategy ?? 'delete-insert'
+      const scd2 = table.mergeStrategy === 'scd2' ? this.scd2Of(spec) : undefined
+      if (scd2) table.scd2 = scd2
       if (spec.replaceStrategy !== undefined) table.replaceStrategy = spec.replaceStrategy
       if (spec.contract !== undefined) table.contract = spec.contract
     }

@@ -2,6 +2,7 @@ import type {
   ColumnHints,
   MergeStrategy,
   ReplaceStrategy,
+  Scd2Options,
   Schema,
   SchemaChange,
   SchemaContract,
@@ -112,6 +113,8 @@ export interface ResourceTableSpec {
   mergeKey?: readonly string[]
   writeDisposition: WriteDisposition
   mergeStrategy?: MergeStrategy
+  /** Options of an scd2 merge (column names in source naming). Default none. */
+  scd2?: Scd2Options
   replaceStrategy?: ReplaceStrategy
   columns?: ColumnHints
   contract?: SchemaContract

@@ -253,6 +253,27 @@ describe('ids per merge strategy', () => {
     expect(a).not.toBe(c)
     expect(n.schema.tables.items?.mergeStrategy).toBe('scd2')
   })
+  it('gives random ids under scd2 with a row version column, and keeps the options with normalized names', () => {
+    const n = setup({
+      writeDisposition: 'merge',
+      mergeStrategy: 'scd2',
+      scd2: { validityColumnNames: ['Valid From', 'Valid To'], rowVersionColumnName: 'Row Hash' },
+    })
+    const page = n.normalizePage(
+      'items',
+      [
+        { id: 1, 'Row Hash': 'x' },
+        { id: 1, 'Row Hash': 'x' },
+      ],
+      LOAD,
+    )
+    const [a, b] = rows(page, 'items').map((r) => r._sluice_id)
+    expect(a).not.toBe(b)
+    expect(n.schema.tables.items?.scd2).toEqual({
+      validityColumnNames: ['valid_from', 'valid_to'],
+      rowVersionColumnName: 'row_hash',
+    })
+  })
 })
 
 describe('naming limits', () => {

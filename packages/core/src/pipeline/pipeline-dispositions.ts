@@ -9,6 +9,7 @@ import type {
   WriteDisposition,
 } from '../schema/schema-types.ts'
 import type { Resource } from '../source/source-types.ts'
+import { hasNoKeys, scd2OptionsOf } from '../source/write-disposition.ts'
 
 function asArray(v: string | readonly string[] | undefined): readonly string[] | undefined {
   return v === undefined ? undefined : typeof v === 'string' ? [v] : v
@@ -32,8 +33,9 @@ export interface EffectiveDisposition {
  * Resolves a resource's disposition against the destination's capabilities. A merge strategy the destination
  * does not list in `capabilities.mergeStrategies` is refused (SluiceError DESTINATION_UNSUPPORTED, naming the
  * resource, the strategy and the ones offered), as dlt does: another strategy would change what the table
- * holds. Replace strategies fall back staging-optimized → insert-from-staging → truncate-and-insert.
- * Defaults: `delete-insert`, `insert-from-staging`.
+ * holds. Replace strategies fall back staging-optimized → insert-from-staging → truncate-and-insert (with a
+ * warning). A `delete-insert` merge without a primary or merge key appends through staging, as dlt does: its
+ * warning says so. Defaults: `delete-insert`, `insert-from-staging`.
  */
 export function effectiveDisposition(
   spec: ResourceTableSpec,
@@ -45,12 +47,20 @@ export function effectiveDisposition(
   if (spec.writeDisposition === 'merge') {
     const wanted = spec.mergeStrategy ?? 'delete-insert'
     if (!caps || (caps.writeDispositions.includes('merge') && caps.mergeStrategies.includes(wanted)))
-      return { disposition: 'merge', mergeStrategy: wanted }
+      return {
+        disposition: 'merge',
+        mergeStrategy: wanted,
+        ...(wanted === 'delete-insert' && hasNoKeys(spec)
+          ? {
+              warning: `${name}: merge without a primary key or merge key appends its rows (through staging); set primaryKey or mergeKey to update rows`,
+            }
+          : {}),
+      }
     if (!caps.writeDispositions.includes('merge') || caps.mergeStrategies.length === 0) {
       // Appending instead would duplicate every re-read row: refuse before anything is fetched.
       throw new SluiceError(
         'DESTINATION_UNSUPPORTED',
-        `resource ${name} asks for merge, but the destination offers only ${caps.writeDispositions.join(' and ')}`,
+        `resource ${name} asks for merge${spec.mergeStrategy ? ` (${spec.mergeStrategy})` : ''}, but the destination offers only ${caps.writeDispositions.join(' and ')}`,
         {
           hint: `load ${name} with write disposition append or replace, or pick a destination with merge (duckdb, postgres, bigquery, snowflake)`,
         },
@@ -93,6 +103,8 @@ export function resourceSpec(resource: Resource<object>, contract?: SchemaContra
     if (wd.disposition === 'merge') spec.mergeStrategy = wd.strategy
     else spec.replaceStrategy = wd.strategy
   }
+  const scd2 = scd2OptionsOf(wd)
+  if (scd2) spec.scd2 = scd2
   if (resource.tableName !== undefined) spec.table = resource.tableName
   const pk = asArray(resource.primaryKey)
   if (pk) spec.primaryKey = pk

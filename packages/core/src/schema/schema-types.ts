@@ -28,8 +28,35 @@ export const DATA_TYPES: readonly DataType[] = [
 /** How rows reach a table. Default `append`. */
 export type WriteDisposition = 'append' | 'replace' | 'merge'
 
-/** How `merge` works. Default `delete-insert`. */
-export type MergeStrategy = 'delete-insert' | 'upsert' | 'scd2'
+/**
+ * How `merge` works. Default `delete-insert`. `insert-only` inserts rows whose primary key the table lacks and
+ * never changes a row that is there.
+ */
+export type MergeStrategy = 'delete-insert' | 'upsert' | 'insert-only' | 'scd2'
+
+/**
+ * How an `scd2` table keeps its history (dlt's scd2 options). In a resource's write disposition names are in
+ * source naming; in a schema's {@link Table} they are normalized.
+ */
+export interface Scd2Options {
+  /** Names of the validity columns `[valid from, valid to]`. Default `['_sluice_valid_from', '_sluice_valid_to']`. */
+  validityColumnNames?: readonly [string, string]
+  /**
+   * The valid-to value of active rows (an ISO timestamp, e.g. `9999-12-31T00:00:00Z`). Default none: active rows
+   * hold NULL.
+   */
+  activeRecordTimestamp?: string
+  /**
+   * The valid-from of new versions and valid-to of retired ones (an ISO timestamp). Default: the time the package
+   * is published.
+   */
+  boundaryTimestamp?: string
+  /**
+   * A column of the rows that holds their version (e.g. a hash the source computes), used instead of the row hash
+   * to tell versions apart; `_sluice_id` is then random. Default none: `_sluice_id` is a hash of the row.
+   */
+  rowVersionColumnName?: string
+}
 
 /** How `replace` works. Default `insert-from-staging` (atomic where the destination has transactions). */
 export type ReplaceStrategy = 'truncate-and-insert' | 'insert-from-staging' | 'staging-optimized'
@@ -100,6 +127,8 @@ export interface Table {
   resource?: string
   writeDisposition: WriteDisposition
   mergeStrategy?: MergeStrategy
+  /** Options of an `scd2` root table. Default none (see {@link Scd2Options} for each default). */
+  scd2?: Scd2Options
   replaceStrategy?: ReplaceStrategy
   /** Contract for this table (inherits the schema's when unset). */
   contract?: SchemaContract

@@ -22,12 +22,47 @@ describe('defineResource / defineSource', () => {
     expect(s.resources).toEqual([r])
   })
 
+  it('takes a merge without keys and scd2 without keys, with its options', () => {
+    expect(() => defineResource({ name: 'x', read: pages, writeDisposition: 'merge' })).not.toThrow()
+    const scd2 = {
+      disposition: 'merge',
+      strategy: 'scd2',
+      validityColumnNames: ['from', 'to'],
+      active_record_timestamp: '9999-12-31T00:00:00Z',
+      rowVersionColumnName: 'hash',
+    } as const
+    expect(() => defineResource({ name: 'x', read: pages, writeDisposition: scd2 })).not.toThrow()
+  })
+
   it.each([
     [{ name: '', read: pages }, /resource name must be a non-empty string/],
     [{ name: 'x' }, /resource "x": read must be a function/],
     [{ name: 'x', read: pages, primaryKey: [] }, /primaryKey must be a column name/],
     [{ name: 'x', read: pages, writeDisposition: 'upsert' }, /writeDisposition "upsert" is unknown/],
-    [{ name: 'x', read: pages, writeDisposition: 'merge' }, /merge needs a primaryKey/],
+    [
+      { name: 'x', read: pages, writeDisposition: { disposition: 'merge', strategy: 'insert-only' } },
+      /merge insert-only but the resource has no primaryKey/,
+    ],
+    [
+      { name: 'x', read: pages, writeDisposition: { disposition: 'merge', strategy: 'newest' } },
+      /strategy "newest" is not a merge strategy/,
+    ],
+    [
+      {
+        name: 'x',
+        read: pages,
+        writeDisposition: { disposition: 'merge', strategy: 'scd2', validityColumnNames: ['a', 'a'] },
+      },
+      /validityColumnNames must be two different column names/,
+    ],
+    [
+      {
+        name: 'x',
+        read: pages,
+        writeDisposition: { disposition: 'merge', strategy: 'scd2', active_record_timestamp: 'soon' },
+      },
+      /activeRecordTimestamp must be a timestamp/,
+    ],
   ])('rejects %o', (def, message) => {
     expect(() => defineResource(def as never)).toThrow(message)
   })

@@ -1,7 +1,6 @@
 import { SluiceError } from '../errors.ts'
 import type { Resource, Source } from './source-types.ts'
-
-const DISPOSITIONS = ['append', 'replace', 'merge']
+import { writeDispositionProblem } from './write-disposition.ts'
 
 function checkName(kind: string, name: unknown): void {
   if (typeof name !== 'string' || name.trim() === '') {
@@ -37,22 +36,11 @@ export function defineResource<Row extends object>(def: Resource<Row>): Resource
   }
   checkKey(`${where}: primaryKey`, def.primaryKey)
   checkKey(`${where}: mergeKey`, def.mergeKey)
-  const wd = def.writeDisposition
-  if (wd !== undefined) {
-    const d = typeof wd === 'string' ? wd : wd?.disposition
-    if (!DISPOSITIONS.includes(d as string)) {
-      throw new SluiceError(
-        'CONFIG_INVALID',
-        `${where}: writeDisposition "${String(d)}" is unknown; use append, replace or merge`,
-      )
-    }
-    const hinted = Object.values(def.columns ?? {}).some((c) => c.primaryKey || c.mergeKey)
-    if (d === 'merge' && def.primaryKey === undefined && def.mergeKey === undefined && !hinted) {
-      throw new SluiceError(
-        'CONFIG_INVALID',
-        `${where}: writeDisposition merge needs a primaryKey or mergeKey`,
-      )
-    }
+  const wrong = writeDispositionProblem(def)
+  if (wrong) {
+    throw new SluiceError('CONFIG_INVALID', `${where}: writeDisposition ${wrong.problem}`, {
+      ...(wrong.hint ? { hint: wrong.hint } : {}),
+    })
   }
   if (def.tableName !== undefined) checkName(`${where}: table`, def.tableName)
   return def

@@ -20,6 +20,7 @@ import type {
   RestResourceConfig,
   RestResourceDefaults,
 } from './rest-api-types.ts'
+import { writeDispositionProblem } from './write-disposition.ts'
 
 /** A resource after defaults were merged and its parent resolved. */
 export interface NormalizedRestResource extends RestResourceConfig {
@@ -236,17 +237,8 @@ export function normalizeRestApiConfig(config: RestApiSourceConfig): NormalizedR
     }
     checkKeyList(`${w}.primaryKey`, merged.primaryKey)
     checkKeyList(`${w}.mergeKey`, merged.mergeKey)
-    const wd = merged.writeDisposition
-    if (wd !== undefined) {
-      const d = typeof wd === 'string' ? wd : (wd as { disposition?: unknown }).disposition
-      if (!['append', 'replace', 'merge'].includes(d as string)) {
-        fail(`${w}.writeDisposition`, `"${String(d)}" is not append, replace or merge`)
-      }
-      const hinted = Object.values(merged.columns ?? {}).some((c) => c.primaryKey || c.mergeKey)
-      if (d === 'merge' && merged.primaryKey === undefined && merged.mergeKey === undefined && !hinted) {
-        fail(`${w}.writeDisposition`, 'is merge but the resource has no primaryKey or mergeKey')
-      }
-    }
+    const wrong = writeDispositionProblem(merged)
+    if (wrong) fail(`${w}.writeDisposition`, wrong.problem, wrong.hint)
     for (const [j, step] of (merged.processingSteps ?? []).entries()) {
       const s = step as Record<string, unknown>
       const ok =

@@ -407,9 +407,21 @@ describe('restApiSource validation', () => {
       /uses \{incremental\.start_value\} but has no incremental/,
     ],
     [
-      'merge without key',
-      (c: RestApiSourceConfig) => (c.resources = [{ name: 'c', writeDisposition: 'merge' }]),
-      /writeDisposition is merge but the resource has no primaryKey/,
+      'upsert without key',
+      (c: RestApiSourceConfig) =>
+        (c.resources = [{ name: 'c', writeDisposition: { disposition: 'merge', strategy: 'upsert' } }]),
+      /writeDisposition is merge upsert but the resource has no primaryKey/,
+    ],
+    [
+      'scd2 option on delete-insert',
+      (c: RestApiSourceConfig) =>
+        (c.resources = [
+          {
+            name: 'c',
+            writeDisposition: { disposition: 'merge', validity_column_names: ['a', 'b'] } as never,
+          },
+        ]),
+      /validityColumnNames is an scd2 option, but the strategy is the default/,
     ],
     [
       'bad step',

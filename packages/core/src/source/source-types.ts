@@ -6,6 +6,7 @@ import type {
   MergeStrategy,
   ReplaceRange,
   ReplaceStrategy,
+  Scd2Options,
   SchemaContract,
   WriteDisposition,
 } from '../schema/schema-types.ts'
@@ -41,10 +42,13 @@ export interface ResourceContext {
   readonly pageReader?: PageReader
 }
 
-/** Write disposition with its strategy. A plain string uses the default strategy. */
+/**
+ * Write disposition with its strategy. A plain string uses the default strategy. A merge with `strategy: 'scd2'`
+ * takes the {@link Scd2Options} (dlt's snake_case spellings, e.g. `validity_column_names`, are read as well).
+ */
 export type WriteDispositionConfig =
   | WriteDisposition
-  | { disposition: 'merge'; strategy?: MergeStrategy }
+  | ({ disposition: 'merge'; strategy?: MergeStrategy } & Scd2Options)
   | { disposition: 'replace'; strategy?: ReplaceStrategy }
 
 /**

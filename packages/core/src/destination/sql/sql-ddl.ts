@@ -140,11 +140,18 @@ export function deleteAllSql(names: SqlNames, table: string, staging = false): s
   return `DELETE FROM ${names.table(table, staging)}`
 }
 
+/** The validity column names of an scd2 root: its `scd2.validityColumnNames`, else `SCD2_COLUMNS`. */
+export function validityColumnsOf(table: Table): { from: string; to: string } {
+  const [from, to] = table.scd2?.validityColumnNames ?? [SCD2_COLUMNS.validFrom, SCD2_COLUMNS.validTo]
+  return { from, to }
+}
+
 /** The scd2 validity columns a root table gets in the dataset (not in staging). */
-export function scd2Columns(): Column[] {
+export function scd2Columns(table: Table): Column[] {
+  const { from, to } = validityColumnsOf(table)
   return [
-    { name: SCD2_COLUMNS.validFrom, dataType: 'timestamp', nullable: true },
-    { name: SCD2_COLUMNS.validTo, dataType: 'timestamp', nullable: true },
+    { name: from, dataType: 'timestamp', nullable: true },
+    { name: to, dataType: 'timestamp', nullable: true },
   ]
 }
 
@@ -160,12 +167,14 @@ export function isScd2Root(table: Table): boolean {
 export function targetColumns(table: Table): Column[] {
   const cols = table.columns.slice()
   if (isScd2Root(table)) {
-    for (const c of scd2Columns()) if (!cols.some((x) => x.name === c.name)) cols.push(c)
+    for (const c of scd2Columns(table)) if (!cols.some((x) => x.name === c.name)) cols.push(c)
   }
   return cols
 }
 
 /** The columns of a staging table (validity columns left out: core sets them on publish). */
 export function stagingColumns(table: Table): Column[] {
-  return table.columns.filter((c) => c.name !== SCD2_COLUMNS.validFrom && c.name !== SCD2_COLUMNS.validTo)
+  const { from, to } = validityColumnsOf(table)
+  const validity = new Set<string>([SCD2_COLUMNS.validFrom, SCD2_COLUMNS.validTo, from, to])
+  return table.columns.filter((c) => !validity.has(c.name))
 }

@@ -1,6 +1,6 @@
 import type { ReplaceRange, Schema, Table } from '../../schema/schema-types.ts'
 import type { SqlNames } from './sql-ddl.ts'
-import { SCD2_COLUMNS, SYSTEM_COLUMNS, stagingColumns } from './sql-ddl.ts'
+import { SYSTEM_COLUMNS, stagingColumns, validityColumnsOf } from './sql-ddl.ts'
 import {
   columnList,
   dedupSortOf,
@@ -233,39 +233,105 @@ export function upsertSql(
 }
 
 /**
- * Merge `scd2`: `_sluice_id` is the row hash. Active target rows (`_sluice_valid_to` NULL) whose hash is not in
- * the (full) extract are retired at `now`; staging rows whose hash is not active are inserted as new versions
- * valid from `now`. Hard-delete markers only retire. Child rows are inserted for new versions.
+ * Merge `insert-only`: staging rows (de-duplicated by primary key, hard-delete markers left out) whose key the
+ * target lacks are inserted, with their child rows; rows that are there are never changed. Safe to repeat: a key
+ * is inserted once, a child row once (by its `_sluice_id`). Without a primary key every staged row is inserted
+ * (once per load with `onceForLoad`). Replace ranges do not apply: nothing that is there is deleted.
+ */
+export function insertOnlySql(
+  names: SqlNames,
+  schema: Schema,
+  root: Table,
+  options: MergeSqlOptions = {},
+): SqlStatement[] {
+  const pk = primaryKeyOf(root)
+  const target = names.table(root.name)
+  const id = names.q(SYSTEM_COLUMNS.id)
+  const cols = stagingColumns(root)
+  const deduped = dedupedStagingSql(names, root, options)
+  // without a key a repeated publish must not insert twice
+  const guard =
+    pk.length === 0 && options.onceForLoad !== undefined ? notLoadedYetSql(names, root, 1) : undefined
+  const missing = pk.length
+    ? ` AND NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE ${keyMatch(names, pk, 't', 'w')})`
+    : guard
+      ? ` AND ${guard}`
+      : ''
+  const insert = `INSERT INTO ${target} (${columnList(names, cols)}) SELECT ${columnList(names, cols, 'w')} FROM (${deduped}) AS w WHERE ${notDeletedSql(names, hardDeleteOf(root), 'w')}${missing}`
+  const out: SqlStatement[] = [guard ? { sql: insert, params: [options.onceForLoad] } : { sql: insert }]
+  // the roots inserted now are the staged ones whose _sluice_id the target holds
+  const inserted = `SELECT t.${id} FROM ${target} AS t INNER JOIN ${names.table(root.name, true)} AS r ON t.${id} = r.${id}`
+  for (const child of tableFamily(schema, root).slice(1)) {
+    const link = rootLinkOf(child, root)
+    const notThere = `NOT EXISTS (SELECT 1 FROM ${names.table(child.name)} AS c WHERE c.${id} = s.${id})`
+    out.push({
+      sql: insertFromStagingSql(
+        names,
+        child,
+        link ? `s.${names.q(link)} IN (${inserted}) AND ${notThere}` : notThere,
+      ),
+    })
+  }
+  return out
+}
+
+/**
+ * Merge `scd2`: rows are told apart by their version, the row hash in `_sluice_id` (or the table's
+ * `scd2.rowVersionColumnName`). Active target rows (valid-to NULL, or `scd2.activeRecordTimestamp`) whose version
+ * is not in the (full) extract are retired at the boundary (`scd2.boundaryTimestamp`, else `now`); with a merge key
+ * only those in a partition (merge key value) the extract holds. Staging rows whose version is not active are
+ * inserted as new versions valid from the boundary. Hard-delete markers only retire. Child rows are inserted for
+ * new versions. Validity columns: `scd2.validityColumnNames`, else `SCD2_COLUMNS`.
  */
 export function scd2Sql(names: SqlNames, schema: Schema, root: Table, now: string): SqlStatement[] {
   const out: SqlStatement[] = []
+  const options = root.scd2 ?? {}
   const target = names.table(root.name)
   const staging = names.table(root.name, true)
   const id = names.q(SYSTEM_COLUMNS.id)
-  const from = names.q(SCD2_COLUMNS.validFrom)
-  const to = names.q(SCD2_COLUMNS.validTo)
+  const version = names.q(options.rowVersionColumnName ?? SYSTEM_COLUMNS.id)
+  const validity = validityColumnsOf(root)
+  const from = names.q(validity.from)
+  const to = names.q(validity.to)
   const hd = hardDeleteOf(root)
-  const ts = { name: SCD2_COLUMNS.validTo, dataType: 'timestamp' as const }
-  const live = `SELECT s.${id} FROM ${staging} AS s WHERE ${notDeletedSql(names, hd, 's')}`
+  const ts = { name: validity.to, dataType: 'timestamp' as const }
+  const boundary = options.boundaryTimestamp ?? now
+  // $1 is the boundary, $2 the active record timestamp (when set)
+  const activeValue = options.activeRecordTimestamp
+  const params = activeValue === undefined ? [boundary] : [boundary, activeValue]
+  const isActive = (ref: string, param = 2) =>
+    activeValue === undefined ? `${ref} IS NULL` : `${ref} = ${names.typedParam(param, ts)}`
+  const notNull = options.rowVersionColumnName ? ` AND s.${version} IS NOT NULL` : ''
+  const live = `SELECT s.${version} FROM ${staging} AS s WHERE ${notDeletedSql(names, hd, 's')}${notNull}`
+  const mk = mergeKeyOf(root)
+  const partition = mk.length
+    ? ` AND ${version} IN (SELECT t.${version} FROM ${target} AS t INNER JOIN ${staging} AS s ON ${keyMatch(names, mk, 's', 't')} WHERE ${isActive(`t.${to}`)})`
+    : ''
   out.push({
-    sql: `UPDATE ${target} SET ${to} = ${names.typedParam(1, ts)} WHERE ${to} IS NULL AND ${id} NOT IN (${live})`,
-    params: [now],
+    sql: `UPDATE ${target} SET ${to} = ${names.typedParam(1, ts)} WHERE ${isActive(to)} AND ${version} NOT IN (${live})${partition}`,
+    params,
   })
   const cols = stagingColumns(root)
   const rn = names.q('_sluice_dedup_rn')
-  const distinct = `SELECT ${columnList(names, cols, 'r')} FROM (SELECT ${columnList(names, cols)}, ROW_NUMBER() OVER (PARTITION BY ${id}) AS ${rn} FROM ${staging}) AS r WHERE r.${rn} = 1`
-  const newRows = `FROM (${distinct}) AS n WHERE ${notDeletedSql(names, hd, 'n')} AND NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE t.${id} = n.${id} AND t.${to} IS NULL)`
+  const distinct = `SELECT ${columnList(names, cols, 'r')} FROM (SELECT ${columnList(names, cols)}, ROW_NUMBER() OVER (PARTITION BY ${version}) AS ${rn} FROM ${staging}) AS r WHERE r.${rn} = 1`
+  const newRows = (param: number) =>
+    `FROM (${distinct}) AS n WHERE ${notDeletedSql(names, hd, 'n')} AND NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE t.${version} = n.${version} AND ${isActive(`t.${to}`, param)})`
   const children = tableFamily(schema, root).slice(1)
   for (const child of children) {
     const link = rootLinkOf(child, root)
-    const cid = names.q(SYSTEM_COLUMNS.id)
-    const notThere = `NOT EXISTS (SELECT 1 FROM ${names.table(child.name)} AS c WHERE c.${cid} = s.${cid})`
-    const where = link ? `s.${names.q(link)} IN (SELECT n.${id} ${newRows}) AND ${notThere}` : notThere
-    out.push({ sql: insertFromStagingSql(names, child, where) })
+    const notThere = `NOT EXISTS (SELECT 1 FROM ${names.table(child.name)} AS c WHERE c.${id} = s.${id})`
+    // a child insert's one parameter ($1) is the active record timestamp, when set
+    const where = link ? `s.${names.q(link)} IN (SELECT n.${id} ${newRows(1)}) AND ${notThere}` : notThere
+    out.push(
+      link && activeValue !== undefined
+        ? { sql: insertFromStagingSql(names, child, where), params: [activeValue] }
+        : { sql: insertFromStagingSql(names, child, where) },
+    )
   }
+  const activeLiteral = activeValue === undefined ? 'NULL' : names.typedParam(2, ts)
   out.push({
-    sql: `INSERT INTO ${target} (${columnList(names, cols)}, ${from}, ${to}) SELECT ${columnList(names, cols, 'n')}, ${names.typedParam(1, ts)}, NULL ${newRows}`,
-    params: [now],
+    sql: `INSERT INTO ${target} (${columnList(names, cols)}, ${from}, ${to}) SELECT ${columnList(names, cols, 'n')}, ${names.typedParam(1, ts)}, ${activeLiteral} ${newRows(2)}`,
+    params,
   })
   return out
 }

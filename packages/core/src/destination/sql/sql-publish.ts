@@ -1,7 +1,7 @@
 import type { ReplaceStrategy, Schema, Table } from '../../schema/schema-types.ts'
 import type { PackageLoad, TableLoad } from '../destination-types.ts'
 import type { SqlNames } from './sql-ddl.ts'
-import { deleteInsertSql, type MergeSqlOptions, scd2Sql, upsertSql } from './sql-merge.ts'
+import { deleteInsertSql, insertOnlySql, type MergeSqlOptions, scd2Sql, upsertSql } from './sql-merge.ts'
 import { rootOf, type SqlStatement } from './sql-publish-common.ts'
 import { appendSql, cloneReplaceSql, moveReplaceSql, replaceSql } from './sql-replace.ts'
 
@@ -57,6 +57,7 @@ export function publishSql(
     const strategy = tl.mergeStrategy ?? root.mergeStrategy ?? 'delete-insert'
     if (strategy === 'scd2') return scd2Sql(names, schema, root, now)
     if (strategy === 'upsert') return upsertSql(names, schema, root, tl.replaceRanges, options)
+    if (strategy === 'insert-only') return insertOnlySql(names, schema, root, options)
     return deleteInsertSql(names, schema, root, tl.replaceRanges, options)
   }
   if (tl.replaceRanges?.length)
