@@ -1,18 +1,14 @@
-// One file on purpose (about 700 lines): the whole fake workspace, its HTTP endpoints and its SQL translation.
+// One class over 400 lines on purpose: the HTTP side of one fake workspace (statement lifecycle, OAuth, volume files); statements run in databricks-fake-engine.ts.
 import { randomUUID } from 'node:crypto'
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import {
-  DuckDBBlobValue,
-  type DuckDBConnection,
-  DuckDBInstance,
-  DuckDBTimestampTZValue,
-  type DuckDBValue,
-} from '@duckdb/node-api'
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { createServer } from '@mswjs/http-middleware'
 import { HttpResponse, http } from 'msw'
+import { type FakeEngine, runStatement, type StatementResult } from './databricks-fake-engine.ts'
+import { type StatementFailure, toFailure } from './databricks-fake-sql.ts'
 
 /** A statement request the fake received, as sent (parameters included). */
 export interface ReceivedStatement {
@@ -47,12 +43,8 @@ interface StatementRecord {
   state: 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED'
   script: StatementScript | undefined
   polls: number
-  result?: {
-    columns: { name: string; type_name: string; type_text: string }[]
-    rows: (string | null)[][]
-    truncated: boolean
-  }
-  error?: { error_code: string; message: string; sql_state?: string }
+  result?: StatementResult
+  error?: StatementFailure
 }
 
 /** Options of {@link FakeDatabricks}. */
@@ -81,13 +73,6 @@ export interface FakeDatabricksOptions {
   denied?: RegExp[]
 }
 
-const BAD_COLUMN_CHARS = /[ ,;{}()\n\t=]/
-const UC_BAD_NAME = /[. /\u0000-\u001f\u007f]/
-
-function failure(error_code: string, message: string, sql_state?: string) {
-  return { error_code, message, ...(sql_state ? { sql_state } : {}) }
-}
-
 /**
  * A Databricks workspace stand-in for tests: msw handlers for the REST calls the destination makes — the SQL
  * Statement Execution API (`POST /api/2.0/sql/statements`, `GET .../{id}`, `GET .../{id}/result/chunks/{i}`,
@@ -99,7 +84,7 @@ function failure(error_code: string, message: string, sql_state?: string) {
  * no `UPDATE ... FROM`, Unity Catalog object names, column names that need column mapping. Everything received is
  * recorded for assertions.
  */
-export class FakeDatabricks {
+export class FakeDatabricks implements FakeEngine {
   readonly statements: ReceivedStatement[] = []
   readonly uploads: string[] = []
   readonly deletes: string[] = []
@@ -112,16 +97,17 @@ export class FakeDatabricks {
   url = ''
   db!: DuckDBInstance
   admin!: DuckDBConnection
-  private conn!: DuckDBConnection
+  /** The connection statements run on (see {@link FakeEngine}). */
+  conn!: DuckDBConnection
   private server!: Server
   private dir = ''
   private queue: Promise<unknown> = Promise.resolve()
   private readonly records = new Map<string, StatementRecord>()
   private readonly issued = new Map<string, number>()
-  private readonly loaded = new Set<string>()
+  readonly loaded: Set<string> = new Set()
   private readonly scripts: StatementScript[] = []
   private unavailable = 0
-  private readonly options: Required<FakeDatabricksOptions>
+  readonly options: Required<FakeDatabricksOptions>
 
   constructor(options: FakeDatabricksOptions = {}) {
     this.options = {
@@ -339,7 +325,7 @@ export class FakeDatabricks {
       record.error = s.fail
       return
     }
-    const run = this.queue.then(() => this.run(record.received))
+    const run = this.queue.then(() => runStatement(this, record.received))
     this.queue = run.catch(() => {})
     try {
       record.result = await run
@@ -465,262 +451,4 @@ export class FakeDatabricks {
     this.deletes.push(path)
     return new HttpResponse(null, { status: 204 })
   }
-
-  /** Runs one statement as Databricks would, on DuckDB. */
-  private async run(received: ReceivedStatement): Promise<NonNullable<StatementRecord['result']>> {
-    const text = received.statement.trim()
-    const catalog = received.catalog ?? 'main'
-    if (!this.options.catalogs.includes(catalog))
-      throw new DatabricksSqlError(`[NO_SUCH_CATALOG_EXCEPTION] Catalog '${catalog}' was not found.`, '42704')
-    for (const d of this.options.denied)
-      if (d.test(text))
-        throw new DatabricksSqlError(
-          '[INSUFFICIENT_PERMISSIONS] Insufficient privileges: User does not have MODIFY on Schema.',
-          '42501',
-        )
-    checkDatabricksRules(text)
-    await this.conn.run(
-      received.schema ? `SET schema = '${received.schema.replaceAll("'", "''")}'` : "SET schema = 'main'",
-    )
-    const volume = /^CREATE VOLUME IF NOT EXISTS `((?:[^`]|``)+)`\.`((?:[^`]|``)+)`$/.exec(text)
-    if (volume) {
-      const schema = (volume[1] as string).replaceAll('``', '`')
-      const r = await this.conn.runAndReadAll(
-        'SELECT 1 FROM information_schema.schemata WHERE schema_name = $1',
-        [schema],
-      )
-      if (r.getRows().length === 0)
-        throw new DatabricksSqlError(`[SCHEMA_NOT_FOUND] The schema \`${schema}\` cannot be found.`, '42704')
-      this.volumes.add(`${catalog}.${schema}.${(volume[2] as string).replaceAll('``', '`')}`.toLowerCase())
-      return { columns: [], rows: [], truncated: false }
-    }
-    if (/^COPY INTO /.test(text)) return this.copyInto(text)
-    const clone = /^CREATE OR REPLACE TABLE (\S+) DEEP CLONE (\S+)$/s.exec(text)
-    const duckSql = clone
-      ? `CREATE OR REPLACE TABLE ${toDuck(clone[1] as string)} AS SELECT * FROM ${toDuck(clone[2] as string)}`
-      : toDuck(text)
-    const values = received.parameters.map(paramValue)
-    const reader = await this.conn.runAndReadAll(duckSql, values.length ? values : undefined)
-    const types = reader.columnTypes().map((t) => String(t))
-    const columns = reader.columnNames().map((name, i) => ({ name, ...typeOf(types[i] as string) }))
-    let rows = reader.getRows().map((r) => r.map(cell))
-    let truncated = false
-    if (received.rowLimit !== undefined && rows.length > received.rowLimit) {
-      rows = rows.slice(0, received.rowLimit)
-      truncated = true
-    }
-    return { columns, rows, truncated }
-  }
-
-  private async copyInto(text: string): Promise<NonNullable<StatementRecord['result']>> {
-    const m =
-      /^COPY INTO (`(?:[^`]|``)*`)\.(`(?:[^`]|``)*`) FROM '((?:[^'\\]|\\.)*)'(?: WITH \(CREDENTIAL (`(?:[^`]|``)*`|\((?:[^)'\\]|'(?:[^'\\]|\\.)*')*\))\))? FILEFORMAT = (\w+)(?: FILES = \('((?:[^'\\]|\\.)*)'\))?(?: COPY_OPTIONS \(([^)]*)\))?$/s.exec(
-        text,
-      )
-    if (!m)
-      throw new DatabricksSqlError(
-        '[PARSE_SYNTAX_ERROR] the fake does not understand this COPY INTO',
-        '42601',
-      )
-    const [, schemaQ, tableQ, rawSource, credential, format, files, copyOptions] = m as unknown as (
-      | string
-      | undefined
-    )[]
-    if (format !== 'PARQUET')
-      throw new DatabricksSqlError('the fake reads FILEFORMAT = PARQUET only', '0A000')
-    if (files === undefined)
-      throw new DatabricksSqlError('the fake loads one file: FILES = (...) is missing', '0A000')
-    const unquote = (v: string) => v.replace(/\\(.)/g, '$1')
-    const source = `${unquote(rawSource as string)}/${unquote(files)}`
-    let local: string
-    if (source.startsWith('/Volumes/')) local = this.volumeFile(source)
-    else {
-      const prefix = Object.keys(this.options.buckets).find((p) => source.startsWith(p))
-      if (!prefix)
-        throw new DatabricksSqlError(
-          `[RequestId=x ErrorClass=INVALID_PARAMETER_VALUE] no such bucket ${source}`,
-          '42000',
-        )
-      const inlineKey = /AWS_ACCESS_KEY = '((?:[^'\\]|\\.)*)'/.exec(credential ?? '')?.[1]
-      const named = credential?.startsWith('`') ? unq(credential) : undefined
-      const allowed =
-        (named !== undefined && this.options.storageCredentials.includes(named)) ||
-        (inlineKey !== undefined && inlineKey === this.options.bucketKeyId) ||
-        (credential === undefined && this.options.externalLocations.some((p) => source.startsWith(p)))
-      if (!allowed)
-        throw new DatabricksSqlError(
-          `[INSUFFICIENT_PERMISSIONS] Access denied to ${source}: no credential grants READ FILES`,
-          '42501',
-        )
-      local = join(this.options.buckets[prefix] as string, source.slice(prefix.length))
-    }
-    if (
-      !(await stat(local).then(
-        () => true,
-        () => false,
-      ))
-    )
-      throw new DatabricksSqlError(`[PATH_NOT_FOUND] Path does not exist: ${source}`, '42K03')
-    const target = `${toDuck(schemaQ as string)}.${toDuck(tableQ as string)}`
-    const key = `${target}\u0000${source}`
-    const force = /'force' = 'true'/.test(copyOptions ?? '')
-    let n = 0
-    if (force || !this.loaded.has(key)) {
-      const literal = `'${local.replaceAll("'", "''")}'`
-      n = Number(
-        (await this.conn.runAndReadAll(`SELECT count(*) FROM read_parquet(${literal})`)).getRows()[0]?.[0] ??
-          0,
-      )
-      await this.conn.run(`INSERT INTO ${target} BY NAME SELECT * FROM read_parquet(${literal})`)
-      this.loaded.add(key)
-    }
-    return {
-      columns: [
-        { name: 'num_affected_rows', type_name: 'LONG', type_text: 'bigint' },
-        { name: 'num_inserted_rows', type_name: 'LONG', type_text: 'bigint' },
-      ],
-      rows: [[String(n), String(n)]],
-      truncated: false,
-    }
-  }
-}
-
-/** A failed statement's error as Databricks words it. */
-class DatabricksSqlError extends Error {
-  constructor(
-    message: string,
-    readonly sqlState: string,
-  ) {
-    super(message)
-  }
-}
-
-function toFailure(error: unknown): NonNullable<StatementRecord['error']> {
-  if (error instanceof DatabricksSqlError)
-    return failure('BAD_REQUEST', `${error.message} SQLSTATE: ${error.sqlState}`, error.sqlState)
-  const message = error instanceof Error ? error.message : String(error)
-  if (/Parser Error/.test(message))
-    return failure('BAD_REQUEST', `[PARSE_SYNTAX_ERROR] Syntax error: ${message}`, '42601')
-  if (/SET schema|No catalog \+ schema named/.test(message))
-    return failure('BAD_REQUEST', `[SCHEMA_NOT_FOUND] ${message}`, '42704')
-  if (/Catalog Error: Table.*does not exist/.test(message))
-    return failure('BAD_REQUEST', `[TABLE_OR_VIEW_NOT_FOUND] ${message}`, '42P01')
-  if (/Conversion Error|Invalid Input Error|Out of Range/.test(message))
-    return failure('BAD_REQUEST', `[CAST_INVALID_INPUT] ${message}`, '22018')
-  return failure('BAD_REQUEST', message, 'XX000')
-}
-
-/** Rules of Databricks SQL that DuckDB would not apply. */
-function checkDatabricksRules(sql: string): void {
-  if (/;/.test(stripQuoted(sql).replace(/;\s*$/, '')))
-    throw new DatabricksSqlError(
-      "[PARSE_SYNTAX_ERROR] Syntax error at or near ';': one statement per request",
-      '42601',
-    )
-  const bare = stripQuoted(sql)
-  if (/^DELETE\b/i.test(bare) && (bare.match(/\(\s*SELECT\b/gi)?.length ?? 0) > 1)
-    throw new DatabricksSqlError(
-      '[DELTA_UNSUPPORTED_NESTED_SUBQUERY] Nested subquery is not supported in the DELETE condition.',
-      '0A000',
-    )
-  if (/^UPDATE\b/i.test(bare) && /\bFROM\b/i.test(bare.replace(/\(\s*SELECT\b[\s\S]*\)/gi, '()')))
-    throw new DatabricksSqlError("[PARSE_SYNTAX_ERROR] Syntax error at or near 'FROM'.", '42601')
-  const object = /^CREATE (?:SCHEMA|TABLE|VOLUME) IF NOT EXISTS ((?:`(?:[^`]|``)*`\.?)+)/.exec(sql)
-  if (object) {
-    for (const m of (object[1] as string).matchAll(/`((?:[^`]|``)*)`/g)) {
-      if (UC_BAD_NAME.test(unq(m[0])))
-        throw new DatabricksSqlError(
-          `[INVALID_SCHEMA_OR_RELATION_NAME] \`${unq(m[0])}\` is not a valid name for tables/schemas.`,
-          '42602',
-        )
-    }
-  }
-  if (/^CREATE TABLE IF NOT EXISTS /.test(sql)) {
-    const at = sql.indexOf(' USING DELTA TBLPROPERTIES (')
-    const mapped = at >= 0 && /'delta\.columnMapping\.mode' = 'name'/.test(sql.slice(at))
-    const columns = sql.slice(sql.indexOf(' ('), at >= 0 ? at : undefined)
-    for (const m of columns.matchAll(/`((?:[^`]|``)*)`/g)) {
-      if (!mapped && BAD_COLUMN_CHARS.test(unq(m[0])))
-        throw new DatabricksSqlError(
-          "[DELTA_INVALID_CHARACTERS_IN_COLUMN_NAMES] Found invalid character(s) among ' ,;{}()\\n\\t=' in the column names of your schema.",
-          '42K05',
-        )
-    }
-  }
-}
-
-/** The SQL with every quoted identifier and string literal blanked (for the rule checks). */
-function stripQuoted(sql: string): string {
-  return sql.replace(/`(?:[^`]|``)*`|'(?:[^'\\]|\\.)*'/g, '_')
-}
-
-function unq(quoted: string): string {
-  return quoted.slice(1, -1).replaceAll('``', '`')
-}
-
-/**
- * Translates the Databricks SQL sluice sends to DuckDB: backtick identifiers → double quotes, `:pN` → `$N`,
- * `STRING` → `VARCHAR`, `BINARY` → `BLOB`, `TIMESTAMP` → `TIMESTAMPTZ`, the Delta `USING ... TBLPROPERTIES` clause
- * dropped. String literals are left alone.
- */
-export function toDuck(sql: string): string {
-  let out = ''
-  const re = /(`(?:[^`]|``)*`)|('(?:[^'\\]|\\.)*')|([^`']+)/gs
-  for (const m of sql.matchAll(re)) {
-    if (m[1]) out += `"${unq(m[1]).replaceAll('"', '""')}"`
-    else if (m[2]) out += m[2]
-    else
-      out += (m[3] as string)
-        .replace(/:p(\d+)\b/g, '$$$1')
-        .replace(/\bSTRING\b/g, 'VARCHAR')
-        .replace(/\bBINARY\b/g, 'BLOB')
-        .replace(/\bTIMESTAMP\b/g, 'TIMESTAMPTZ')
-  }
-  return out.replace(/ USING DELTA TBLPROPERTIES \(.*\)$/s, '')
-}
-
-function paramValue(p: { value?: string; type?: string }): DuckDBValue {
-  if (p.value === undefined || p.value === null) return null
-  switch (p.type) {
-    case 'BIGINT':
-    case 'INT':
-      return BigInt(p.value)
-    case 'DOUBLE':
-      return Number(p.value)
-    case 'BOOLEAN':
-      return p.value === 'true'
-    default:
-      return p.value
-  }
-}
-
-/** Databricks' `type_name` and `type_text` of a DuckDB result type. */
-function typeOf(duck: string): { type_name: string; type_text: string } {
-  const decimal = /^DECIMAL\((\d+),(\d+)\)$/.exec(duck)
-  if (decimal) return { type_name: 'DECIMAL', type_text: `decimal(${decimal[1]},${decimal[2]})` }
-  const names: Record<string, string> = {
-    BIGINT: 'LONG',
-    INTEGER: 'INT',
-    SMALLINT: 'SHORT',
-    TINYINT: 'BYTE',
-    HUGEINT: 'DECIMAL',
-    DOUBLE: 'DOUBLE',
-    FLOAT: 'FLOAT',
-    BOOLEAN: 'BOOLEAN',
-    'TIMESTAMP WITH TIME ZONE': 'TIMESTAMP',
-    TIMESTAMP: 'TIMESTAMP_NTZ',
-    DATE: 'DATE',
-    BLOB: 'BINARY',
-    VARCHAR: 'STRING',
-  }
-  const name = names[duck] ?? (duck.endsWith('[]') ? 'ARRAY' : 'STRING')
-  return { type_name: name, type_text: name === 'LONG' ? 'bigint' : name.toLowerCase() }
-}
-
-/** A DuckDB value as a `JSON_ARRAY` cell: text, ISO timestamps, base64 binary. */
-function cell(v: unknown): string | null {
-  if (v === null || v === undefined) return null
-  if (v instanceof DuckDBBlobValue) return Buffer.from(v.bytes).toString('base64')
-  if (v instanceof DuckDBTimestampTZValue) return new Date(Number(v.micros / 1000n)).toISOString()
-  return String(v)
 }
