@@ -28,7 +28,7 @@ export interface ExtractInput {
   format: JobFileFormat
   fileMaxBytes?: number
   contract?: SchemaContract
-  /** Resources extracted at once. Default 1. */
+  /** Resources extracted at once (a `Resource.group` counts as one). Default 1. */
   concurrency?: number
   strict: boolean
   /**
@@ -118,6 +118,13 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
   let normalizeMs = 0
   const started = performance.now()
 
+  let failure: unknown
+  /** Records the run's first failure and stops every other resource. */
+  const fail = (error: unknown): void => {
+    if (failure !== undefined) return
+    failure = error
+    stop.abort(error)
+  }
   const stop = new AbortController()
   const onAbort = (): void => stop.abort(signal.reason)
   if (signal.aborted) onAbort()
@@ -204,13 +211,15 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
       }
       await out.close()
     } catch (error) {
+      const skipped = isSluiceError(error, 'RESOURCE_SKIPPED') && !input.strict
+      if (!skipped) fail(error) // stop the others now, not after the discard
       if (!done) closeQuietly(pages)
       await out.discard()
       const closed = manifest.jobs.length
       manifest.jobs = manifest.jobs.filter((j) => j.resource !== name)
       if (manifest.jobs.length !== closed) input.onDiscard?.(name)
       if (extractSignal.aborted) throw abortError(extractSignal)
-      if (isSluiceError(error, 'RESOURCE_SKIPPED') && !input.strict) {
+      if (skipped) {
         const reason = (error as Error).message
         manifest.skippedResources.push({ resource: name, reason })
         emit({ type: 'resource-skipped', resource: name, reason })
@@ -253,15 +262,11 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
   // refuse an unsupported disposition of any resource before the first one is fetched
   for (const r of input.resources) effectiveDisposition(resourceSpec(r, input.contract), input.capabilities)
   const queue = schedule(input.resources)
-  let failure: unknown
   const attempt = async (run: Promise<void>): Promise<void> => {
     try {
       await run
     } catch (error) {
-      if (failure === undefined) {
-        failure = error
-        stop.abort(error)
-      }
+      fail(error)
     }
   }
   const worker = async (): Promise<void> => {
