@@ -28,6 +28,7 @@ describe('defineResource / defineSource', () => {
     [{ name: 'x', read: pages, primaryKey: [] }, /primaryKey must be a column name/],
     [{ name: 'x', read: pages, writeDisposition: 'upsert' }, /writeDisposition "upsert" is unknown/],
     [{ name: 'x', read: pages, writeDisposition: 'merge' }, /merge needs a primaryKey/],
+    [{ name: 'x', read: pages, group: ' ' }, /resource "x": group name must be a non-empty string/],
   ])('rejects %o', (def, message) => {
     expect(() => defineResource(def as never)).toThrow(message)
   })
