@@ -133,6 +133,7 @@ export {
   type IncrementalState,
   incremental,
 } from './source/incremental-cursor.ts'
+export { type TeeOptions, teePages } from './source/page-tee.ts'
 export { restApiSource } from './source/rest-api-source.ts'
 export type {
   ProcessingStep,
@@ -148,6 +149,7 @@ export type {
 export type {
   Resource,
   ResourceContext,
+  ResourceGroup,
   Source,
   WriteDispositionConfig,
 } from './source/source-types.ts'

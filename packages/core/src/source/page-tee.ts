@@ -26,7 +26,11 @@ export function teePages<T>(
   const maxPages = Math.max(1, options.maxPages ?? 4)
   const signal = options.signal
   type Consumer = { queue: T[]; closed: boolean; wake: (() => void) | undefined }
-  const all: Consumer[] = Array.from({ length: consumers }, () => ({ queue: [], closed: false, wake: undefined }))
+  const all: Consumer[] = Array.from({ length: consumers }, () => ({
+    queue: [],
+    closed: false,
+    wake: undefined,
+  }))
   let started = false
   let finished = false
   let failure: { error: unknown } | undefined

@@ -49,8 +49,9 @@ function groupRun(source: Source, names: string[], states: Record<string, Resour
   const contexts = new Map<string, ResourceContext>()
   const group: ResourceGroup = { name: 'users', contexts }
   for (const name of names) {
+    states[name] ??= {}
     contexts.set(name, {
-      state: (states[name] ??= {}),
+      state: states[name],
       signal: new AbortController().signal,
       emit: () => {},
       replaceRange: () => {},

@@ -79,7 +79,10 @@ export interface GroupRead {
 }
 
 /** Plans the reads of a group's selected resources (`contexts`, by name); see the comment at the top. */
-export function planGroupRead(contexts: ReadonlyMap<string, ResourceContext>, deps: GroupReadDeps): GroupRead {
+export function planGroupRead(
+  contexts: ReadonlyMap<string, ResourceContext>,
+  deps: GroupReadDeps,
+): GroupRead {
   const nodes: ReadNode[] = []
   const nodeOf = (r: NormalizedRestResource, state: ResourceState, owner: string): ReadNode => {
     const same = nodes.find((n) => n.resource === r && sameState(n.live, state))
@@ -87,7 +90,15 @@ export function planGroupRead(contexts: ReadonlyMap<string, ResourceContext>, de
       if (same.live !== state && !same.copies.includes(state)) same.copies.push(state)
       return same
     }
-    const n: ReadNode = { resource: r, live: state, copies: [], owner, selected: false, consumers: 0, taken: 0 }
+    const n: ReadNode = {
+      resource: r,
+      live: state,
+      copies: [],
+      owner,
+      selected: false,
+      consumers: 0,
+      taken: 0,
+    }
     nodes.push(n)
     if (r.parent) {
       n.parent = nodeOf(deps.byName.get(r.parent)!, stateBucket(state, 'parent'), owner)

@@ -13,8 +13,8 @@ import { type IncrementalRun, incremental } from './incremental-cursor.ts'
 import { renderPlaceholders } from './placeholders.ts'
 import { type NormalizedRestResource, normalizeRestApiConfig } from './rest-api-config.ts'
 import { fromDltConfig } from './rest-api-dlt.ts'
-import type { RestApiSourceConfig } from './rest-api-types.ts'
 import { type Clients, type GroupRead, type GroupReadDeps, planGroupRead } from './rest-api-parents.ts'
+import type { RestApiSourceConfig } from './rest-api-types.ts'
 import type { Resource, ResourceContext, ResourceGroup, Source } from './source-types.ts'
 
 type Row = JsonObject

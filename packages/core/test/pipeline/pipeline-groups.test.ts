@@ -30,7 +30,9 @@ describe('Resource.group in the extractor', () => {
       async *read(ctx) {
         log.push(`${name} sees ${[...(ctx.group?.contexts.keys() ?? [])].join(',')}`)
         if (name === 'b') meet()
-        const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`${name} ran alone`)), 2000))
+        const timeout = new Promise((_, reject) =>
+          setTimeout(() => reject(new Error(`${name} ran alone`)), 2000),
+        )
         await Promise.race([met, timeout])
         yield [{ id: 1 }]
         ctx.state.done = true
@@ -45,7 +47,13 @@ describe('Resource.group in the extractor', () => {
     }
     const d = new FakeDestination()
     const p = pipeline(
-      { pipelineName: 'groups', destination: d, pipelinesDir: dir, fs: nodeFileSystem(), resourceConcurrency: 1 },
+      {
+        pipelineName: 'groups',
+        destination: d,
+        pipelinesDir: dir,
+        fs: nodeFileSystem(),
+        resourceConcurrency: 1,
+      },
       internals,
     )
     await p.run({ name: 'src', resources: [member('a'), alone, member('b')] })
@@ -55,5 +63,4 @@ describe('Resource.group in the extractor', () => {
     expect(d.rows('c')).toHaveLength(1)
     expect((await p.state())?.sources['src']?.resources['b']).toEqual({ done: true })
   })
-
 })

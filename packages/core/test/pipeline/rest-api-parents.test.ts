@@ -31,7 +31,11 @@ const internals: PipelineInternals = { createNormalizer: fakeNormalizer }
 
 /** Users 1..n in pages of 2, each with `changed` = 2024-01-<id>; `?since=` keeps those changed at or after it. */
 const users = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({ id: i + 1, name: `u${i + 1}`, changed: `2024-01-${String(i + 1).padStart(2, '0')}` }))
+  Array.from({ length: n }, (_, i) => ({
+    id: i + 1,
+    name: `u${i + 1}`,
+    changed: `2024-01-${String(i + 1).padStart(2, '0')}`,
+  }))
 
 /** The API: users (paged), reports of a user (one each), lines of a report (two each); counts every request. */
 function api(all: ReturnType<typeof users>, options: { failReportOf?: number } = {}) {
@@ -49,7 +53,8 @@ function api(all: ReturnType<typeof users>, options: { failReportOf?: number } =
     }),
     http.get(`${BASE}/users/:id/reports`, ({ params }) => {
       requests.push(`reports/${params['id']}`)
-      if (Number(params['id']) === options.failReportOf) return HttpResponse.json({ error: 'no' }, { status: 400 })
+      if (Number(params['id']) === options.failReportOf)
+        return HttpResponse.json({ error: 'no' }, { status: 400 })
       return HttpResponse.json({ data: [{ report: `r${params['id']}` }] })
     }),
     http.get(`${BASE}/users/:id/settings`, ({ params }) => {
@@ -58,7 +63,9 @@ function api(all: ReturnType<typeof users>, options: { failReportOf?: number } =
     }),
     http.get(`${BASE}/reports/:report/lines`, ({ params }) => {
       requests.push(`lines/${params['report']}`)
-      return HttpResponse.json({ data: [{ line: `${params['report']}.1` }, { line: `${params['report']}.2` }] })
+      return HttpResponse.json({
+        data: [{ line: `${params['report']}.1` }, { line: `${params['report']}.2` }],
+      })
     }),
   )
   return requests
@@ -107,7 +114,10 @@ function source(resources: RestResourceConfig[], paginator: 'page_number' | 'jso
 
 function make() {
   const d = new FakeDestination()
-  const p = pipeline({ pipelineName: 'parents', destination: d, pipelinesDir: dir, fs: nodeFileSystem() }, internals)
+  const p = pipeline(
+    { pipelineName: 'parents', destination: d, pipelinesDir: dir, fs: nodeFileSystem() },
+    internals,
+  )
   return { d, p }
 }
 
@@ -157,7 +167,11 @@ describe('restApiSource parent/child in a run', () => {
     const { d, p } = make()
     await p.run(source([usersResource(), reports, lines]))
     expect(usersPages(requests)).toEqual(['users?page=1', 'users?page=2'])
-    expect(requests.filter((r) => r.startsWith('reports')).sort()).toEqual(['reports/1', 'reports/2', 'reports/3'])
+    expect(requests.filter((r) => r.startsWith('reports')).sort()).toEqual([
+      'reports/1',
+      'reports/2',
+      'reports/3',
+    ])
     expect(requests.filter((r) => r.startsWith('lines')).sort()).toEqual(['lines/r1', 'lines/r2', 'lines/r3'])
     expect(sorted(d.rows('lines'), 'line')).toEqual(['r1.1', 'r1.2', 'r2.1', 'r2.2', 'r3.1', 'r3.2'])
     expect(d.rows('reports')).toHaveLength(3)
