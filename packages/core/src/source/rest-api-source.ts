@@ -265,7 +265,10 @@ export function restApiSource(dltOrSluice: RestApiSourceConfig): Source {
     maxTableNesting: r.maxTableNesting,
     ...(groupOf(r) !== undefined ? { group: groupOf(r) } : {}),
     async *read(ctx: ResourceContext) {
-      const group = ctx.group ?? { name: r.name, contexts: new Map([[r.name, ctx]]) }
+      const group =
+        ctx.group?.contexts.get(r.name) === ctx
+          ? ctx.group
+          : { name: r.name, contexts: new Map([[r.name, ctx]]) }
       let plan = plans.get(group)
       if (!plan) {
         plan = planGroupRead(group.contexts, deps)

@@ -235,6 +235,24 @@ describe('restApiSource parent/child in a run', () => {
     expect(usersPages(requests)).toEqual(['users?since=2024-01-03&page=1'])
   })
 
+  it('stops every read when the run is cancelled', async () => {
+    const requests = api(users(100))
+    const controller = new AbortController()
+    server.use(
+      http.get(`${BASE}/users/:id/reports`, ({ params }) => {
+        if (params['id'] === '5') controller.abort(new Error('stop'))
+        return HttpResponse.json({ data: [{ report: `r${params['id']}` }] })
+      }),
+    )
+    const { d, p } = make()
+    const run = p.run(source([usersResource(), reports, settings], 'json_link'), {
+      signal: controller.signal,
+    })
+    await expect(run).rejects.toMatchObject({ code: 'RUN_ABORTED' })
+    expect(d.rows('users')).toEqual([])
+    expect(usersPages(requests).length).toBeLessThan(10)
+  })
+
   it('stops the run cleanly when a child fails: nothing loaded, the error is the child request', async () => {
     const requests = api(users(100), { failReportOf: 3 })
     const { d, p } = make()
