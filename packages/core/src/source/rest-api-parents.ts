@@ -12,14 +12,17 @@ import { stateBucket } from './state-bucket.ts'
  *
  * A parent, its children and their children share one `Resource.group` (the name of the topmost parent), so the
  * extractor starts the group's selected resources together and hands each the contexts of the others
- * (`ctx.group`). The first of them to read plans the run of the whole group: one read ("node") per resource that
+ * (`ctx.group`): a shared read needs its consumers to run at the same time, or it stops, and a group is a small
+ * mechanism any source can use, where a grouped reader would be a second way to extract. The first of them to
+ * read plans the run of the whole group: one read ("node") per resource that
  * the run needs, each feeding its consumers (its own table when the resource is selected, and each child's
  * requests) through `teePages`, which keeps at most PAGES_AHEAD unread pages per consumer and holds the reader
  * back while one is full. A selected child whose parent is not selected still gets the parent's rows: the parent
  * is read but not loaded, as in dlt.
  *
  * State. As before, a child keeps its own copy of its parent's state (`parent`) next to its per-parent cursors
- * (`perParent`), so that a child run on its own neither loses nor repeats parent rows. Readers of one resource whose
+ * (`perParent`), so that a child run on its own neither loses nor repeats parent rows (with one cursor, a parent
+ * loaded hourly and its child daily would take rows from each other). Readers of one resource whose
  * states agree (the parent's own and the children's copies; always so when they run together, and on the first run)
  * share one read: its cursor moves once, and when the read ends the moved state is copied into every consumer's
  * state before they finish, so all of them commit it with this run's package. States that differ (a child that ran
@@ -108,7 +111,9 @@ export function planGroupRead(
   }
   const tables = new Map<string, ReadNode>()
   for (const [name, ctx] of contexts) {
-    const n = nodeOf(deps.byName.get(name)!, ctx.state, name)
+    const r = deps.byName.get(name)
+    if (!r) continue // another source's resource with the same group name reads on its own
+    const n = nodeOf(r, ctx.state, name)
     n.consumers++
     n.selected = true
     n.owner = name
