@@ -128,7 +128,8 @@ describe('restApiSource parent/child in a run', () => {
   it('reads the parent once for its own table and one child, rows in page order', async () => {
     const requests = api(users(5))
     const { d, p } = make()
-    await p.run(source([usersResource(), reports]))
+    // one child request at a time, so that the child's rows come in the parent's order too
+    await p.run(source([usersResource(), { ...reports, parentConcurrency: 1 }]))
     expect(usersPages(requests)).toEqual(['users?page=1', 'users?page=2', 'users?page=3'])
     expect(d.rows('users').map((r) => r['id'])).toEqual([1, 2, 3, 4, 5])
     expect(d.rows('reports').map((r) => [r['report'], r['_users_name']])).toEqual([
