@@ -118,6 +118,11 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
   let normalizeMs = 0
   const started = performance.now()
 
+  const stop = new AbortController()
+  const onAbort = (): void => stop.abort(signal.reason)
+  if (signal.aborted) onAbort()
+  else signal.addEventListener('abort', onAbort, { once: true })
+  const extractSignal = stop.signal
   let failure: unknown
   /** Records the run's first failure and stops every other resource. */
   const fail = (error: unknown): void => {
@@ -125,11 +130,6 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
     failure = error
     stop.abort(error)
   }
-  const stop = new AbortController()
-  const onAbort = (): void => stop.abort(signal.reason)
-  if (signal.aborted) onAbort()
-  else signal.addEventListener('abort', onAbort, { once: true })
-  const extractSignal = stop.signal
 
   /** Extracts one resource; a member of a group registers its context there and reads once the group is `ready`. */
   const one = async (
