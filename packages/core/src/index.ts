@@ -137,6 +137,7 @@ export {
   incremental,
   type LastValueFunc,
 } from './source/incremental-cursor.ts'
+export { type TeeOptions, teePages } from './source/page-tee.ts'
 export { restApiSource } from './source/rest-api-source.ts'
 export type {
   ProcessingStep,
@@ -152,6 +153,7 @@ export type {
 export type {
   Resource,
   ResourceContext,
+  ResourceGroup,
   Source,
   WriteDispositionConfig,
 } from './source/source-types.ts'

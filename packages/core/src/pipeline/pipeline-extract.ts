@@ -7,7 +7,7 @@ import { noteMessage } from '../normalize/value-notes.ts'
 import { pageReaderHere } from '../page-workers/page-parse.ts'
 import type { PagePool } from '../page-workers/page-pool.ts'
 import type { ReplaceRange, SchemaChange, SchemaContract } from '../schema/schema-types.ts'
-import type { Resource, ResourceContext, Source } from '../source/source-types.ts'
+import type { Resource, ResourceContext, ResourceGroup, Source } from '../source/source-types.ts'
 import type { LoadPackageStore } from '../storage/load-package-store.ts'
 import type { PackageJob, PackageManifest, PipelineState } from '../storage/package-types.ts'
 import { effectiveDisposition, resourceSpec } from './pipeline-dispositions.ts'
@@ -28,7 +28,7 @@ export interface ExtractInput {
   format: JobFileFormat
   fileMaxBytes?: number
   contract?: SchemaContract
-  /** Resources extracted at once. Default 1. */
+  /** Resources extracted at once (a `Resource.group` counts as one). Default 1. */
   concurrency?: number
   strict: boolean
   /**
@@ -94,7 +94,8 @@ export function abortError(signal: AbortSignal): SluiceError {
 }
 
 /**
- * Extracts and normalizes every resource (up to `concurrency` at once; the first failure stops the others) in
+ * Extracts and normalizes every resource (up to `concurrency` at once, a group of resources counting as one; the
+ * first failure stops the others) in
  * one streaming pass into the package of `manifest` (which MUST
  * already exist in state `extracted`): each page goes through the normalizer straight to per-table job
  * writers. Marks the package `normalized` (with schema and new state) only when every resource finished.
@@ -122,8 +123,19 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
   if (signal.aborted) onAbort()
   else signal.addEventListener('abort', onAbort, { once: true })
   const extractSignal = stop.signal
+  let failure: unknown
+  /** Records the run's first failure and stops every other resource. */
+  const fail = (error: unknown): void => {
+    if (failure !== undefined) return
+    failure = error
+    stop.abort(error)
+  }
 
-  const one = async (resource: Resource<object>): Promise<void> => {
+  /** Extracts one resource; a member of a group registers its context there and reads once the group is `ready`. */
+  const one = async (
+    resource: Resource<object>,
+    group?: { run: ResourceGroup & { contexts: Map<string, ResourceContext> }; ready: Promise<void> },
+  ): Promise<void> => {
     if (extractSignal.aborted) throw abortError(extractSignal)
     const name = resource.name
     emit({ type: 'resource-start', resource: name })
@@ -149,6 +161,11 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
       pageReader: pool
         ? (options) => pool.reader(options, { resource: name, loadId, format: input.format })
         : pageReaderHere,
+      ...(group ? { group: group.run } : {}),
+    }
+    if (group) {
+      group.run.contexts.set(name, ctx)
+      await group.ready
     }
     const out = new PageWrites({
       resource: name,
@@ -194,13 +211,15 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
       }
       await out.close()
     } catch (error) {
+      const skipped = isSluiceError(error, 'RESOURCE_SKIPPED') && !input.strict
+      if (!skipped) fail(error) // stop the others now, not after the discard
       if (!done) closeQuietly(pages)
       await out.discard()
       const closed = manifest.jobs.length
       manifest.jobs = manifest.jobs.filter((j) => j.resource !== name)
       if (manifest.jobs.length !== closed) input.onDiscard?.(name)
       if (extractSignal.aborted) throw abortError(extractSignal)
-      if (isSluiceError(error, 'RESOURCE_SKIPPED') && !input.strict) {
+      if (skipped) {
         const reason = (error as Error).message
         manifest.skippedResources.push({ resource: name, reason })
         emit({ type: 'resource-skipped', resource: name, reason })
@@ -242,18 +261,27 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
 
   // refuse an unsupported disposition of any resource before the first one is fetched
   for (const r of input.resources) effectiveDisposition(resourceSpec(r, input.contract), input.capabilities)
-  const queue = [...input.resources]
-  let failure: unknown
+  const queue = schedule(input.resources)
+  const attempt = async (run: Promise<void>): Promise<void> => {
+    try {
+      await run
+    } catch (error) {
+      fail(error)
+    }
+  }
   const worker = async (): Promise<void> => {
-    for (let r = queue.shift(); r && failure === undefined; r = queue.shift()) {
-      try {
-        await one(r)
-      } catch (error) {
-        if (failure === undefined) {
-          failure = error
-          stop.abort(error)
-        }
+    for (let unit = queue.shift(); unit && failure === undefined; unit = queue.shift()) {
+      if (unit.length === 1 && unit[0]!.group === undefined) {
+        await attempt(one(unit[0]!))
+        continue
       }
+      // a group's members start together: every context is in `contexts` before the first of them reads
+      let open = (): void => {}
+      const ready = new Promise<void>((resolve) => (open = resolve))
+      const run = { name: unit[0]!.group!, contexts: new Map<string, ResourceContext>() }
+      const runs = unit.map((r) => attempt(one(r, { run, ready })))
+      open()
+      await Promise.all(runs)
     }
   }
   const parallel = Math.max(1, Math.min(input.concurrency ?? 1, queue.length))
@@ -284,6 +312,29 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
   manifest.state = 'normalized'
   await store.writePackage(manifest)
   return { state, extractMs: performance.now() - started, normalizeMs }
+}
+
+/**
+ * The resources in the order they run, each alone or, when they have a `group`, with the rest of their group at the
+ * place of its first member: one unit takes one of the run's `concurrency` slots.
+ */
+function schedule(resources: readonly Resource<object>[]): Resource<object>[][] {
+  const units: Resource<object>[][] = []
+  const groups = new Map<string, Resource<object>[]>()
+  for (const r of resources) {
+    if (r.group === undefined) {
+      units.push([r])
+      continue
+    }
+    let unit = groups.get(r.group)
+    if (!unit) {
+      unit = []
+      groups.set(r.group, unit)
+      units.push(unit)
+    }
+    unit.push(r)
+  }
+  return units
 }
 
 /**

@@ -54,8 +54,9 @@ export interface PipelineOptions {
    */
   loadWhileExtracting?: boolean
   /**
-   * Resources extracted at once (their pages interleave through one normalizer). Default 3. Sources share
-   * their HTTP client's rate limits across resources.
+   * Resources extracted at once (their pages interleave through one normalizer); the resources of one
+   * `Resource.group` run together and count as one. Default 3. Sources share their HTTP client's rate limits
+   * across resources.
    */
   resourceConcurrency?: number
   /**

@@ -63,6 +63,7 @@ describe('defineResource / defineSource', () => {
       },
       /activeRecordTimestamp must be a timestamp/,
     ],
+    [{ name: 'x', read: pages, group: ' ' }, /resource "x": group name must be a non-empty string/],
   ])('rejects %o', (def, message) => {
     expect(() => defineResource(def as never)).toThrow(message)
   })

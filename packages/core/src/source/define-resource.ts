@@ -43,6 +43,7 @@ export function defineResource<Row extends object>(def: Resource<Row>): Resource
     })
   }
   if (def.tableName !== undefined) checkName(`${where}: table`, def.tableName)
+  if (def.group !== undefined) checkName(`${where}: group`, def.group)
   return def
 }
 

@@ -9,7 +9,6 @@ import type {
   RateLimiter,
   ResponseHook,
 } from '../http/http-types.ts'
-import { getPath } from '../http/json-path.ts'
 import { paginate } from '../http/paginate.ts'
 import type { PaginatorSpec } from '../http/paginators/paginator-types.ts'
 import { createRateLimiter } from '../http/rate-limiter.ts'
@@ -21,46 +20,11 @@ import { renderPlaceholders } from './placeholders.ts'
 import { responseActionsHook } from './rest-api-actions.ts'
 import { type NormalizedRestResource, normalizeRestApiConfig } from './rest-api-config.ts'
 import { fromDltConfig } from './rest-api-dlt.ts'
+import { type Clients, type GroupRead, type GroupReadDeps, planGroupRead } from './rest-api-parents.ts'
 import type { RestApiSourceConfig } from './rest-api-types.ts'
-import type { Resource, ResourceContext, Source } from './source-types.ts'
-import { stateBucket } from './state-bucket.ts'
+import type { Resource, ResourceContext, ResourceGroup, Source } from './source-types.ts'
 
 type Row = JsonObject
-
-/** Runs up to `limit` async iterators at once and yields their values as they come. */
-async function* mergeConcurrent<T>(factories: (() => AsyncIterator<T>)[], limit: number): AsyncGenerator<T> {
-  type Slot = { iter: AsyncIterator<T>; p: Promise<{ id: number; r: IteratorResult<T> }> }
-  const running = new Map<number, Slot>()
-  let nextIndex = 0
-  const pull = (id: number, iter: AsyncIterator<T>): Slot['p'] => {
-    const p = iter.next().then((r) => ({ id, r }))
-    p.catch(() => {})
-    return p
-  }
-  const start = (): void => {
-    while (running.size < limit && nextIndex < factories.length) {
-      const id = nextIndex++
-      const iter = factories[id]!()
-      running.set(id, { iter, p: pull(id, iter) })
-    }
-  }
-  try {
-    start()
-    while (running.size > 0) {
-      const { id, r } = await Promise.race([...running.values()].map((s) => s.p))
-      const slot = running.get(id)!
-      if (r.done) {
-        running.delete(id)
-        start()
-        continue
-      }
-      slot.p = pull(id, slot.iter)
-      yield r.value
-    }
-  } finally {
-    for (const s of running.values()) s.iter.return?.()?.catch(() => {})
-  }
-}
 
 /**
  * The origins of endpoint paths written as absolute URLs in the config (not ones a placeholder fills in): hosts the
@@ -74,9 +38,6 @@ function configuredOrigins(resources: readonly NormalizedRestResource[]): string
   }
   return [...out]
 }
-
-/** The HTTP client a resource's requests go through. */
-type Clients = (r: NormalizedRestResource) => HttpClient
 
 /** Counts the characters of a resource's responses that were not UTF-8, for one warning at its end. */
 class TextTally {
@@ -123,7 +84,9 @@ function applySteps(rows: Row[], r: NormalizedRestResource): Row[] {
  * A declarative REST source shaped like dlt's rest_api: a client, resource defaults and resources with
  * endpoints, paginators, data selectors, incremental cursors, processing steps and parent-child
  * resources (`{resources.<parent>.<field>}`, one request per parent row, in parallel within the limits,
- * with the child's incremental state kept per parent). All resources share one rate limiter and one auth.
+ * with the child's incremental state kept per parent). A parent is read once per run for its own table and all
+ * its selected children and grandchildren, with bounded memory (see rest-api-parents.ts). All resources share one
+ * rate limiter and one auth.
  * dlt's snake_case `RESTAPIConfig` (e.g. loaded from JSON) is accepted as it is (see {@link fromDltConfig}).
  * Throws `CONFIG_INVALID` naming the bad key when the config is wrong.
  */
@@ -276,35 +239,25 @@ export function restApiSource(dltOrSluice: RestApiSourceConfig): Source {
     }
   }
 
-  /** Rows of `r` including parent fan-out; `state` is `r`'s own state bucket. */
-  async function* read(
-    r: NormalizedRestResource,
-    clients: Clients,
-    ctx: ResourceContext,
-    state: ResourceState,
-    emitPages = true,
-  ): AsyncGenerator<Row[]> {
-    if (!r.parent) {
-      yield* rowsOf(r, clients, ctx, state, {}, emitPages)
-      return
-    }
-    const parent = byName.get(r.parent)!
-    // the child reads its parent with its own copy of the parent's state, committed with the child's data
-    const parentState = stateBucket(state, 'parent')
-    const perParent = stateBucket(state, 'perParent')
-    const limit = Math.max(1, r.parentConcurrency ?? 8)
-    for await (const parentRows of read(parent, clients, ctx, parentState, false)) {
-      const factories = parentRows.map((prow) => () => {
-        const values: Record<string, unknown> = {}
-        for (const f of new Set([...r.parentFields, ...(r.includeFromParent ?? [])])) {
-          values[`resources.${parent.name}.${f}`] = getPath(prow, f)
-        }
-        const key = JSON.stringify(r.parentFields.map((f) => getPath(prow, f) ?? null))
-        const bucket = r.endpoint.incremental ? stateBucket(perParent, key) : {}
-        return rowsOf(r, clients, ctx, bucket, values, emitPages)
-      })
-      yield* mergeConcurrent(factories, limit)
-    }
+  // the reads of one group in one run, made by its first resource to read (see rest-api-parents.ts)
+  const plans = new WeakMap<ResourceGroup, GroupRead>()
+  const texts = new WeakMap<ResourceContext, TextTally>()
+  const deps: GroupReadDeps = {
+    byName,
+    rowsOf,
+    clientsOf: (ctx) => {
+      const text = new TextTally()
+      texts.set(ctx, text)
+      return clientsFor(ctx, text)
+    },
+  }
+  const hasChildren = new Set(resources.flatMap((r) => (r.parent ? [r.parent] : [])))
+  /** A parent, its children and theirs share a group: the topmost parent's name. */
+  const groupOf = (r: NormalizedRestResource): string | undefined => {
+    if (!r.parent && !hasChildren.has(r.name)) return undefined
+    let top = r
+    while (top.parent) top = byName.get(top.parent)!
+    return top.name
   }
 
   const built: Resource<Row>[] = resources.map((r) => ({
@@ -316,12 +269,21 @@ export function restApiSource(dltOrSluice: RestApiSourceConfig): Source {
     columns: r.columns,
     contract: r.contract,
     maxTableNesting: r.maxTableNesting,
+    ...(groupOf(r) !== undefined ? { group: groupOf(r) } : {}),
     async *read(ctx: ResourceContext) {
-      const text = new TextTally()
+      const group =
+        ctx.group?.contexts.get(r.name) === ctx
+          ? ctx.group
+          : { name: r.name, contexts: new Map([[r.name, ctx]]) }
+      let plan = plans.get(group)
+      if (!plan) {
+        plan = planGroupRead(group.contexts, deps)
+        plans.set(group, plan)
+      }
       try {
-        yield* read(r, clientsFor(ctx, text), ctx, ctx.state)
+        yield* plan.pages(r.name)
       } finally {
-        const warning = text.warning(r.name)
+        const warning = texts.get(ctx)?.warning(r.name)
         if (warning) ctx.warn(warning)
       }
     },

@@ -40,6 +40,23 @@ export interface ResourceContext {
    * by hand: use `pageReaderHere` then.
    */
   readonly pageReader?: PageReader
+  /**
+   * The group this resource runs in when it has a {@link Resource.group}: the same object for every resource of the
+   * group in one run. Absent for resources without a group and in contexts made by hand.
+   */
+  readonly group?: ResourceGroup
+}
+
+/** The resources of one {@link Resource.group} that a run extracts together. */
+export interface ResourceGroup {
+  /** The group's name ({@link Resource.group}). */
+  readonly name: string
+  /**
+   * The contexts of the group's resources in this run, by resource name, in the run's order (this resource's
+   * included). All are there before the first of them reads, so the first can plan the reads of all (e.g. read a
+   * parent once for its children, with their states).
+   */
+  readonly contexts: ReadonlyMap<string, ResourceContext>
 }
 
 /**
@@ -68,6 +85,13 @@ export interface Resource<Row extends object = JsonObject> {
   readonly contract?: SchemaContract
   /** Maximum nesting depth for child tables; deeper values are stored as json. Default 1000. */
   readonly maxTableNesting?: number
+  /**
+   * Resources of one source with the same group are extracted at the same time (they take one of the run's
+   * resource slots together) and see each other's contexts (`ctx.group`), so that one read can feed several of
+   * them: e.g. a parent read once for its own table and for its children's requests (see `teePages`). A resource
+   * that reads for the others MUST keep going while any of them reads. Default: none (scheduled alone).
+   */
+  readonly group?: string
   read(ctx: ResourceContext): AsyncIterable<readonly Row[] | ParsedPage>
 }
 
