@@ -73,8 +73,9 @@ export const WORKER_SEMI_SPACE_MB = 8
  * (8 MB once the `sluice` CLI's modules are loaded; V8 grows it to 32 MB, which the main thread does not need when
  * workers parse the pages), and starts every worker created later at {@link WORKER_SEMI_SPACE_MB}, the most page
  * workers use. V8 reads `--semi-space-growth-factor` when a young generation grows and resets it to 2 whenever a
- * worker's heap is set up, so it is set again as each worker comes online. Returns a function that stops doing so,
- * or undefined where the runtime takes no V8 flags (measurements: apps/bench/README.md, fix 25).
+ * worker's heap is set up, so it is set again as each worker comes online. While workers run on a machine short of
+ * CPU the young generation may still grow once (seen at load average 10 on 2 cores). Returns a function that stops
+ * doing so, or undefined where the runtime takes no V8 flags (measurements: apps/bench/README.md, fix 25).
  */
 export function holdYoungGeneration(): (() => void) | undefined {
   const apply = (): void => {
