@@ -9,7 +9,7 @@ import type {
   ResourceContext,
   Source,
 } from '@sluice/core'
-import { createHttpClient, createRateLimiter, pageRows } from '@sluice/core'
+import { createHttpClient, createRateLimiter, pageRows, systemClock } from '@sluice/core'
 import type { ClockodoEndpoint } from './clockodo-catalog.ts'
 import { CLOCKODO_ENDPOINTS } from './clockodo-catalog.ts'
 import type { ClockodoConfig } from './clockodo-config.ts'
@@ -18,7 +18,12 @@ import { readEntries } from './clockodo-entries.ts'
 import { mapClockodoError } from './clockodo-errors.ts'
 import { createClockodoHistory } from './clockodo-history.ts'
 import { readMasterData } from './clockodo-master-data.ts'
-import { CLOCKODO_ENHANCED_LIST_LIMIT, CLOCKODO_RATE_LIMITS, chainLimiters } from './clockodo-rate-limits.ts'
+import {
+  CLOCKODO_ENHANCED_LIST_LIMIT,
+  CLOCKODO_RATE_LIMITS,
+  chainLimiters,
+  trackEnhancedBudget,
+} from './clockodo-rate-limits.ts'
 import type { ClockodoSourceContext } from './clockodo-source-context.ts'
 import { addDays, startOfUtcDay } from './clockodo-windows.ts'
 import { readWorkTimes } from './clockodo-work-times.ts'
@@ -69,10 +74,14 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
     maxInFlight,
     ...(clock ? { clock } : {}),
   })
-  const enhanced = chainLimiters(
-    createRateLimiter({ windows: [CLOCKODO_ENHANCED_LIST_LIMIT], maxInFlight, ...(clock ? { clock } : {}) }),
-    general,
+  const tracked = trackEnhancedBudget(
+    chainLimiters(
+      createRateLimiter({ windows: [CLOCKODO_ENHANCED_LIST_LIMIT], maxInFlight, ...(clock ? { clock } : {}) }),
+      general,
+    ),
+    () => (clock ?? systemClock).now(),
   )
+  const enhanced = tracked.limiter
 
   // The user, the key and the application header (which holds a contact e-mail, by default the user's) identify the
   // account: the client sends them only to the base URL's origin (never along a redirect to another host, on this
@@ -131,6 +140,8 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
     endDate: () => (config.endDate ? parseClockodoDate(config.endDate)! : addDays(startOfUtcDay(now()), 365)),
     client: (ctx, limits = 'general') => clientFor(ctx, limits === 'enhanced' ? enhanced : general),
     history: createClockodoHistory({ config, now, lookahead }),
+    clock: clock ?? systemClock,
+    enhancedBudget: tracked.budget,
   }
 
   const makeResource = (e: ClockodoEndpoint): Resource<object> => {
