@@ -8,7 +8,21 @@ import { type EntryNames, loadEntryNames } from './clockodo-names.ts'
 import { concatPrefetched, extractRows, fetchParsedPages, readPaging } from './clockodo-pages.ts'
 import type { ClockodoSourceContext } from './clockodo-source-context.ts'
 import type { TimeWindow, WindowState } from './clockodo-windows.ts'
-import { isoDate, isoUtc, planWindows } from './clockodo-windows.ts'
+import { addDays, isoDate, isoUtc, planWindows } from './clockodo-windows.ts'
+
+const DAY_MS = 86_400_000
+
+/** `[from, to)` in windows of `days` days, the last one ending at `to`. */
+function cutWindows(from: Date, to: Date, days: number): TimeWindow[] {
+  const out: TimeWindow[] = []
+  for (let s = from; s.getTime() < to.getTime(); ) {
+    const next = addDays(s, days)
+    const e = next.getTime() < to.getTime() ? next : to
+    out.push({ since: s, until: e })
+    s = e
+  }
+  return out
+}
 
 async function* tagPages(
   window: number,
@@ -77,9 +91,18 @@ export async function* readEntries(
   let split = false
   if (mode === 'auto' && plan.windows.length > 0) {
     const entries = await countEntries(plainClient, ctx, e, plan.from, plan.to)
+    const pageSize = e.pageSize ?? 1000
     // at most one page per window more than the entries fill
-    const pages = Math.ceil(entries / (e.pageSize ?? 1000)) + plan.windows.length
+    const pages = Math.ceil(entries / pageSize) + plan.windows.length
     split = pages > source.enhancedBudget.free()
+    if (split) {
+      // Windows sized to the enhanced budget: a quarter of it each (at the entries' mean density up to now), so
+      // the enhanced side never waits inside a window while the plain side runs out of work.
+      const days = Math.max(1, (Math.min(plan.to.getTime(), source.now().getTime()) - plan.from.getTime()) / DAY_MS)
+      const perPage = Math.max(1, Math.floor(source.enhancedBudget.limit / 4)) * pageSize
+      const windowDays = Math.max(1, Math.min(config.windowDays ?? 92, Math.floor((perPage * days) / Math.max(1, entries))))
+      plan.windows = cutWindows(plan.from, plan.to, windowDays)
+    }
   }
   const enhancedClient = mode === 'never' ? plainClient : source.client(ctx, 'enhanced')
 

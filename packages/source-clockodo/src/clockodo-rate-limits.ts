@@ -1,4 +1,4 @@
-import type { RateLimiter, RateLimitWindow } from '@sluice/core'
+import type { Clock, RateLimiter, RateLimitWindow } from '@sluice/core'
 
 /** Clockodo's per-user limits for all requests together. */
 export const CLOCKODO_RATE_LIMITS: readonly RateLimitWindow[] = [
@@ -13,32 +13,6 @@ export const CLOCKODO_ENHANCED_LIST_LIMIT: RateLimitWindow = {
   limit: 300,
   intervalMs: 15 * 60_000,
   name: '300/15min enhanced entries',
-}
-
-/** A limiter that takes a slot from `first`, then from `second` (both apply), and releases both. */
-export function chainLimiters(first: RateLimiter, second: RateLimiter): RateLimiter {
-  return {
-    async acquire(signal, options) {
-      await first.acquire(signal, options)
-      try {
-        await second.acquire(signal, options)
-      } catch (error) {
-        first.release()
-        throw error
-      }
-    },
-    release() {
-      second.release()
-      first.release()
-    },
-    slowDown(retryAfterMs) {
-      first.slowDown(retryAfterMs)
-      second.slowDown(retryAfterMs)
-    },
-    get inFlight() {
-      return second.inFlight
-    },
-  }
 }
 
 /**
@@ -58,48 +32,72 @@ export function rateLimitBoundMs(requests: number, windows: readonly RateLimitWi
  * of its enhanced requests in the last interval, counted as they pass the limiter.
  */
 export interface EnhancedBudget {
+  /** Enhanced requests allowed per interval. */
+  readonly limit: number
   /** Enhanced requests that may start now without waiting. */
   free(): number
   /** Milliseconds until `pages` enhanced requests may start (0 when they may now; the interval for more than the limit). */
   msUntilFree(pages: number): number
 }
 
-/** Wraps the enhanced-list limiter so that every request it lets through is counted in the returned budget. */
-export function trackEnhancedBudget(
-  limiter: RateLimiter,
-  now: () => number,
+/**
+ * The limiter of enhanced entry lists: at most `window.limit` such requests per sliding `window.intervalMs`, counted
+ * when they are sent (after `general`, Clockodo's per-user limits, let them through, as the server counts them), on
+ * top of `general`. A request waiting for `general` holds its enhanced slot, so that no two take the same one.
+ */
+export function createEnhancedListLimiter(
+  general: RateLimiter,
+  clock: Clock,
   window: RateLimitWindow = CLOCKODO_ENHANCED_LIST_LIMIT,
 ): { limiter: RateLimiter; budget: EnhancedBudget } {
   const stamps: number[] = []
+  let held = 0
   const prune = (t: number): void => {
     let i = 0
     while (i < stamps.length && stamps[i]! + window.intervalMs <= t) i++
     if (i > 0) stamps.splice(0, i)
   }
   const budget: EnhancedBudget = {
+    limit: window.limit,
     free() {
-      prune(now())
-      return Math.max(0, window.limit - stamps.length)
+      prune(clock.now())
+      return Math.max(0, window.limit - stamps.length - held)
     },
     msUntilFree(pages) {
-      const t = now()
+      const t = clock.now()
       prune(t)
-      const over = stamps.length + Math.min(pages, window.limit) - window.limit
+      const over = stamps.length + held + Math.min(pages, window.limit) - window.limit
       if (over <= 0) return 0
-      return Math.max(0, stamps[over - 1]! + window.intervalMs - t)
+      // a held slot is stamped when its request is sent, now or later: it frees an interval after that at the earliest
+      if (over > stamps.length) return window.intervalMs
+      return Math.max(1, stamps[over - 1]! + window.intervalMs - t)
     },
   }
   return {
     budget,
     limiter: {
       async acquire(signal, options) {
-        await limiter.acquire(signal, options)
-        stamps.push(now())
+        let told = false
+        while (budget.free() < 1) {
+          const wait = budget.msUntilFree(1)
+          if (!told) {
+            told = true
+            options?.onWait?.(wait, window.name ?? `${window.limit}/${window.intervalMs}ms`)
+          }
+          await clock.sleep(wait, signal)
+        }
+        held++
+        try {
+          await general.acquire(signal, options)
+        } finally {
+          held--
+        }
+        stamps.push(clock.now())
       },
-      release: () => limiter.release(),
-      slowDown: (retryAfterMs) => limiter.slowDown(retryAfterMs),
+      release: () => general.release(),
+      slowDown: (retryAfterMs) => general.slowDown(retryAfterMs),
       get inFlight() {
-        return limiter.inFlight
+        return general.inFlight
       },
     },
   }

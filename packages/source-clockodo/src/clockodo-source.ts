@@ -5,6 +5,7 @@ import type {
   ParsedPage,
   PipelineEvent,
   RateLimiter,
+  RateLimitWindow,
   Resource,
   ResourceContext,
   Source,
@@ -21,8 +22,7 @@ import { readMasterData } from './clockodo-master-data.ts'
 import {
   CLOCKODO_ENHANCED_LIST_LIMIT,
   CLOCKODO_RATE_LIMITS,
-  chainLimiters,
-  trackEnhancedBudget,
+  createEnhancedListLimiter,
 } from './clockodo-rate-limits.ts'
 import type { ClockodoSourceContext } from './clockodo-source-context.ts'
 import { addDays, startOfUtcDay } from './clockodo-windows.ts'
@@ -35,6 +35,12 @@ export interface ClockodoSourceInternals {
   clock?: Clock
   /** Retry options of the HTTP client. */
   retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number; maxTotalWaitMs?: number }
+  /**
+   * Other rate limits than Clockodo's (for simulations with smaller numbers): `general` for every request,
+   * `enhanced` on top for enhanced entry lists. Default {@link CLOCKODO_RATE_LIMITS} and
+   * {@link CLOCKODO_ENHANCED_LIST_LIMIT}.
+   */
+  rateLimits?: { general: readonly RateLimitWindow[]; enhanced: RateLimitWindow }
 }
 
 type Reader = (
@@ -70,17 +76,12 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
   const clock = internals.clock
   const incremental = config.incremental !== false
   const general = createRateLimiter({
-    windows: [...CLOCKODO_RATE_LIMITS],
+    windows: [...(internals.rateLimits?.general ?? CLOCKODO_RATE_LIMITS)],
     maxInFlight,
     ...(clock ? { clock } : {}),
   })
-  const tracked = trackEnhancedBudget(
-    chainLimiters(
-      createRateLimiter({ windows: [CLOCKODO_ENHANCED_LIST_LIMIT], maxInFlight, ...(clock ? { clock } : {}) }),
-      general,
-    ),
-    () => (clock ?? systemClock).now(),
-  )
+  const enhancedLimit = internals.rateLimits?.enhanced ?? CLOCKODO_ENHANCED_LIST_LIMIT
+  const tracked = createEnhancedListLimiter(general, clock ?? systemClock, enhancedLimit)
   const enhanced = tracked.limiter
 
   // The user, the key and the application header (which holds a contact e-mail, by default the user's) identify the
