@@ -8,7 +8,10 @@ export type EnhancedListMode = 'auto' | 'always' | 'never'
 /** The values `enhanced_list` accepts. */
 export const ENHANCED_LIST_MODES: readonly EnhancedListMode[] = ['auto', 'always', 'never']
 
-/** Options of {@link clockodoSource}. Libraries never read `process.env`: the CLI (or your code) resolves them. */
+/**
+ * Options of {@link clockodoSource}. Those left out are read from the environment (`SOURCES__CLOCKODO__<KEY>`, see
+ * `clockodoOptionsFrom`); options given win.
+ */
 export interface ClockodoConfig {
   /** E-mail address of the Clockodo user whose API key is used (`SOURCES__CLOCKODO__API_USER`). Required. */
   apiUser: string
@@ -88,7 +91,7 @@ function keyHint(env: string, toml: string, file: 'secrets.toml' | 'config.toml'
 
 /** {@link keyHint} for a library script too: the option of `clockodoSource()` first. */
 function optionHint(option: string, env: string, toml: string, file: 'secrets.toml' | 'config.toml'): string {
-  return `pass ${option} to clockodoSource(), or (sluice CLI, loadConfig() of @sluice/core/node) ${keyHint(env, toml, file)}`
+  return `pass ${option} to clockodoSource(), or ${keyHint(env, toml, file)} (the file is read by the sluice CLI and loadConfig() of @sluice/core/node)`
 }
 
 function str(value: unknown): string | undefined {

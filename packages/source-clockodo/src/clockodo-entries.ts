@@ -98,9 +98,15 @@ export async function* readEntries(
     if (split) {
       // Windows sized to the enhanced budget: a quarter of it each (at the entries' mean density up to now), so
       // the enhanced side never waits inside a window while the plain side runs out of work.
-      const days = Math.max(1, (Math.min(plan.to.getTime(), source.now().getTime()) - plan.from.getTime()) / DAY_MS)
+      const days = Math.max(
+        1,
+        (Math.min(plan.to.getTime(), source.now().getTime()) - plan.from.getTime()) / DAY_MS,
+      )
       const perPage = Math.max(1, Math.floor(source.enhancedBudget.limit / 4)) * pageSize
-      const windowDays = Math.max(1, Math.min(config.windowDays ?? 92, Math.floor((perPage * days) / Math.max(1, entries))))
+      const windowDays = Math.max(
+        1,
+        Math.min(config.windowDays ?? 92, Math.floor((perPage * days) / Math.max(1, entries))),
+      )
       plan.windows = cutWindows(plan.from, plan.to, windowDays)
     }
   }
@@ -141,7 +147,13 @@ export async function* readEntries(
           if (total !== undefined) onTotal(total)
           const totalPages = windowPages.reduce((a, b) => a + b, 0)
           fetched++
-          ctx.emit({ type: 'page', resource: e.name, page: fetched, rows, totalPages: Math.max(fetched, totalPages) })
+          ctx.emit({
+            type: 'page',
+            resource: e.name,
+            page: fetched,
+            rows,
+            totalPages: Math.max(fetched, totalPages),
+          })
         },
       },
     )
@@ -246,7 +258,8 @@ function plainWarning(resource: string, plain: PlainRows, lastPlain: TimeWindow 
   const which = lastPlain
     ? `${plain.rows} entries with time_since before ${isoDate(lastPlain.until)} were read with plain lists (enhanced_list = "auto": enhanced lists for them would have waited for Clockodo's limit of 300 enhanced pages per 15 minutes)`
     : `${plain.rows} entries were read with plain lists (enhanced_list = "never")`
-  const text = plain.withoutText > 0 ? `, and ${plain.withoutText} have no text (the plain list left it out)` : ''
+  const text =
+    plain.withoutText > 0 ? `, and ${plain.withoutText} have no text (the plain list left it out)` : ''
   const fix = lastPlain
     ? 'set enhanced_list = "always" (SOURCES__CLOCKODO__ENHANCED_LIST) and run with --full-refresh to read them with revenue, at about 300 pages (300,000 entries) per 15 minutes'
     : 'set enhanced_list = "auto" or "always" to read revenue'

@@ -1,6 +1,7 @@
 import type {
   Auth,
   Clock,
+  Config,
   HttpClient,
   ParsedPage,
   PipelineEvent,
@@ -16,6 +17,7 @@ import { CLOCKODO_ENDPOINTS } from './clockodo-catalog.ts'
 import type { ClockodoConfig } from './clockodo-config.ts'
 import { parseClockodoDate, validateClockodoConfig } from './clockodo-config.ts'
 import { readEntries } from './clockodo-entries.ts'
+import { clockodoOptionsFrom } from './clockodo-env.ts'
 import { mapClockodoError } from './clockodo-errors.ts'
 import { createClockodoHistory } from './clockodo-history.ts'
 import { readMasterData } from './clockodo-master-data.ts'
@@ -41,6 +43,12 @@ export interface ClockodoSourceInternals {
    * {@link CLOCKODO_ENHANCED_LIST_LIMIT}.
    */
   rateLimits?: { general: readonly RateLimitWindow[]; enhanced: RateLimitWindow }
+  /**
+   * Where options missing from the first argument come from: default the process's environment variables
+   * (`SOURCES__CLOCKODO__API_KEY`, then `SOURCES__API_KEY`). Pass `await loadConfig()` of `@sluice/core/node` to
+   * read `.sluice/secrets.toml` and `.sluice/config.toml` too, as the `sluice` CLI does.
+   */
+  config?: Config
 }
 
 type Reader = (
@@ -62,10 +70,15 @@ const READERS: Record<ClockodoEndpoint['mode']['kind'], Reader> = {
  * one rate limiter (Clockodo's per-user limits) and, for enhanced entry lists, a second one.
  * Entries and work times load incrementally (re-read lookback windows, `replaceRange`, merge on the key);
  * everything else is replaced each run (an exact mirror). A 403 on a resource throws `RESOURCE_SKIPPED`
- * (or `RESOURCE_FORBIDDEN` with `strict`). The API key never appears in errors or events.
+ * (or `RESOURCE_FORBIDDEN` with `strict`). The API key never appears in errors or events. Options left out are read
+ * from the environment ({@link clockodoOptionsFrom}): `clockodoSource()` with `SOURCES__CLOCKODO__API_USER` and
+ * `SOURCES__CLOCKODO__API_KEY` set is enough.
  */
-export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceInternals = {}): Source {
-  const config = validateClockodoConfig(input)
+export function clockodoSource(
+  input: Partial<ClockodoConfig> = {},
+  internals: ClockodoSourceInternals = {},
+): Source {
+  const config = validateClockodoConfig(clockodoOptionsFrom(input, internals.config))
   const baseUrl = config.baseUrl!
   const maxInFlight = config.maxInFlight ?? 6
   // Pages fetched ahead of the reader: as many as may be in flight. Twice that kept more parsed pages waiting for

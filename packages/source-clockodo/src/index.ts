@@ -8,9 +8,14 @@ export {
   validateClockodoConfig,
   validateExternalApplication,
 } from './clockodo-config.ts'
+export { CLOCKODO_CONFIG_KEYS, clockodoOptionsFrom } from './clockodo-env.ts'
 export { isResourceSkipped, mapClockodoError } from './clockodo-errors.ts'
 export type { ClockodoPaging } from './clockodo-pages.ts'
-export { CLOCKODO_ENHANCED_LIST_LIMIT, CLOCKODO_RATE_LIMITS, rateLimitBoundMs } from './clockodo-rate-limits.ts'
+export {
+  CLOCKODO_ENHANCED_LIST_LIMIT,
+  CLOCKODO_RATE_LIMITS,
+  rateLimitBoundMs,
+} from './clockodo-rate-limits.ts'
 export { CLOCKODO_RESOURCES } from './clockodo-resource-names.ts'
 export type {
   ClockodoAbsence,

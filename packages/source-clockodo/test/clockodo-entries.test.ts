@@ -59,14 +59,20 @@ const usersRoute = (startDates: (string | null)[]) =>
 
 /** The master lists plain entries lists take their name columns from, empty. */
 const emptyMasterLists = () =>
-  ['/v3/customers', '/v4/projects', '/v3/subprojects', '/v4/services', '/v4/lumpSumServices', '/v3/users'].map(
-    (path) =>
-      http.get(`${BASE}${path}`, () =>
-        HttpResponse.json({
-          paging: { items_per_page: 5000, current_page: 1, count_pages: 1, count_items: 0 },
-          data: [],
-        }),
-      ),
+  [
+    '/v3/customers',
+    '/v4/projects',
+    '/v3/subprojects',
+    '/v4/services',
+    '/v4/lumpSumServices',
+    '/v3/users',
+  ].map((path) =>
+    http.get(`${BASE}${path}`, () =>
+      HttpResponse.json({
+        paging: { items_per_page: 5000, current_page: 1, count_pages: 1, count_items: 0 },
+        data: [],
+      }),
+    ),
   )
 
 let clock: ManualClock = manualClock(NOW.getTime())
