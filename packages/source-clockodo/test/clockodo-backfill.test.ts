@@ -73,7 +73,13 @@ describe('a backfill beyond the enhanced-list budget (enhanced_list = "auto")', 
     const wrong: unknown[] = []
     for (const row of auto.run.rows) {
       const full = byId.get(row.id)!
-      for (const k of ['customers_name', 'projects_name', 'subprojects_name', 'users_name', 'services_name']) {
+      for (const k of [
+        'customers_name',
+        'projects_name',
+        'subprojects_name',
+        'users_name',
+        'services_name',
+      ]) {
         if (row[k] !== full[k]) wrong.push([row.id, k, row[k], full[k]])
       }
       if (row.revenue === undefined) {
