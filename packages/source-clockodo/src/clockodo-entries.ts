@@ -6,6 +6,7 @@ import type { EnhancedListMode } from './clockodo-config.ts'
 import { IdSet } from './clockodo-id-set.ts'
 import { type EntryNames, loadEntryNames } from './clockodo-names.ts'
 import { concatPrefetched, extractRows, fetchParsedPages, readPaging } from './clockodo-pages.ts'
+import { rateLimitBoundMs } from './clockodo-rate-limits.ts'
 import type { ClockodoSourceContext } from './clockodo-source-context.ts'
 import type { TimeWindow, WindowState } from './clockodo-windows.ts'
 import { addDays, isoDate, isoUtc, planWindows } from './clockodo-windows.ts'
@@ -89,11 +90,15 @@ export async function* readEntries(
     ctx.replaceRange({ column: 'time_since', from: isoUtc(plan.from), to: isoUtc(plan.to) })
   }
   let split = false
+  // pages of the run as the count request tells (auto), for the ETA; else the page events' total
+  let expectedPages: number | undefined
+  const startedAt = source.clock.now()
   if (mode === 'auto' && plan.windows.length > 0) {
     const entries = await countEntries(plainClient, ctx, e, plan.from, plan.to)
     const pageSize = e.pageSize ?? 1000
     // at most one page per window more than the entries fill
     const pages = Math.ceil(entries / pageSize) + plan.windows.length
+    expectedPages = Math.ceil(entries / pageSize) + Math.ceil(plan.windows.length / 2)
     split = pages > source.enhancedBudget.free()
     if (split) {
       // Windows sized to the enhanced budget: a quarter of it each (at the entries' mean density up to now), so
@@ -108,8 +113,18 @@ export async function* readEntries(
         Math.min(config.windowDays ?? 92, Math.floor((perPage * days) / Math.max(1, entries))),
       )
       plan.windows = cutWindows(plan.from, plan.to, windowDays)
+      expectedPages = Math.ceil(entries / pageSize) + Math.ceil(plan.windows.length / 2)
     }
   }
+  // The least time the limits allow for all pages from the start (enhanced lists only: their limit too), less the
+  // time gone: the rate-limit part of the time left, which the CLI shows as the ETA.
+  const limits =
+    split || mode === 'never' ? source.limits.general : [...source.limits.general, source.limits.enhanced]
+  const etaMs = (totalPages: number): number =>
+    Math.max(
+      0,
+      startedAt + rateLimitBoundMs(Math.max(totalPages, expectedPages ?? 0), limits) - source.clock.now(),
+    )
   const enhancedClient = mode === 'never' ? plainClient : source.client(ctx, 'enhanced')
 
   // Page events count fetched pages over all windows; the total counts one page per window not answered yet.
@@ -147,12 +162,14 @@ export async function* readEntries(
           if (total !== undefined) onTotal(total)
           const totalPages = windowPages.reduce((a, b) => a + b, 0)
           fetched++
+          const eta = etaMs(totalPages)
           ctx.emit({
             type: 'page',
             resource: e.name,
             page: fetched,
             rows,
             totalPages: Math.max(fetched, totalPages),
+            ...(eta >= 1000 ? { etaMs: eta } : {}),
           })
         },
       },

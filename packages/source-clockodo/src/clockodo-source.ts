@@ -156,6 +156,7 @@ export function clockodoSource(
     history: createClockodoHistory({ config, now, lookahead }),
     clock: clock ?? systemClock,
     enhancedBudget: tracked.budget,
+    limits: { general: internals.rateLimits?.general ?? CLOCKODO_RATE_LIMITS, enhanced: enhancedLimit },
   }
 
   const makeResource = (e: ClockodoEndpoint): Resource<object> => {
