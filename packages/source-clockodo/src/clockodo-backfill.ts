@@ -26,10 +26,11 @@ export interface SplitResult {
 }
 
 /**
- * Reads the windows of a backfill from both ends at once: plain lists from the oldest window up, at the pace of the
- * general limits, and enhanced lists from the newest window down, one window at a time while the enhanced-list
- * budget has room for it (the most pages a window had so far), until the two meet. The run so takes about the time
- * the general limits need for all pages, and the newest entries (those later runs re-read too) keep their revenue.
+ * Reads the windows of a backfill from both ends: enhanced lists from the newest window down, one window at a time
+ * while the enhanced-list budget has room for it (the most pages a window had so far), and plain lists from the
+ * oldest window up whenever the enhanced side cannot go on (its budget is used up), until the two meet. Someone
+ * reads whenever the general limits allow, so the run takes about the time they need for all pages; the enhanced
+ * budget is used as far as it goes, on the newest entries (those later runs re-read too).
  * Pages of both sides are yielded as they arrive, tagged with their window, and after a window's last page an item
  * without a page says it was read whole.
  */
@@ -46,9 +47,29 @@ export async function* readSplit<P>(
   const take = (): void => {
     if (lo > hi) taken.abort()
   }
+  // the plain side waits while the enhanced side can go on; told of every change
+  let enhancedBlocked = false
+  let enhancedDone = false
+  let wake = (): void => {}
+  let changed = new Promise<void>((resolve) => {
+    wake = resolve
+  })
+  const tell = (): void => {
+    const resolve = wake
+    changed = new Promise<void>((r) => {
+      wake = r
+    })
+    resolve()
+  }
+  signal.addEventListener('abort', tell, { once: true })
 
   async function* plain(): AsyncGenerator<WindowPage<P>> {
     while (lo <= hi) {
+      if (!enhancedBlocked && !enhancedDone && budget.free() > 0) {
+        if (signal.aborted) throw signal.reason
+        await changed
+        continue
+      }
       const window = lo++
       take()
       for await (const page of readWindow(window, false, () => {})) yield { window, enhanced: false, page }
@@ -59,30 +80,45 @@ export async function* readSplit<P>(
 
   async function* enhanced(): AsyncGenerator<WindowPage<P>> {
     let estimate = 1
-    while (lo <= hi) {
-      const wait = budget.msUntilFree(estimate)
-      if (wait > 0) {
-        try {
-          await clock.sleep(wait, AbortSignal.any([signal, taken.signal]))
-        } catch {
-          if (signal.aborted) throw signal.reason
+    try {
+      while (lo <= hi) {
+        const wait = budget.msUntilFree(estimate)
+        if (wait > 0) {
+          enhancedBlocked = true
+          tell()
+          try {
+            await clock.sleep(wait, AbortSignal.any([signal, taken.signal]))
+          } catch {
+            if (signal.aborted) throw signal.reason
+          }
+          enhancedBlocked = false
+          continue
         }
-        continue
+        const window = hi--
+        result.firstEnhanced = window
+        take()
+        let pages = 1
+        for await (const page of readWindow(window, true, (n) => {
+          pages = n
+        })) {
+          yield { window, enhanced: true, page }
+          // each page sent takes budget: the plain side looks again
+          tell()
+        }
+        yield { window, enhanced: true, page: undefined }
+        estimate = Math.max(estimate, pages)
       }
-      const window = hi--
-      result.firstEnhanced = window
-      take()
-      let pages = 1
-      for await (const page of readWindow(window, true, (n) => {
-        pages = n
-      }))
-        yield { window, enhanced: true, page }
-      yield { window, enhanced: true, page: undefined }
-      estimate = Math.max(estimate, pages)
+    } finally {
+      enhancedDone = true
+      tell()
     }
   }
 
-  yield* interleave([plain(), enhanced()])
+  try {
+    yield* interleave([plain(), enhanced()])
+  } finally {
+    signal.removeEventListener('abort', tell)
+  }
 }
 
 /** Yields the items of several async generators as each produces them; closes them all when the consumer stops. */
