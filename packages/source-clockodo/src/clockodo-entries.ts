@@ -9,21 +9,9 @@ import { concatPrefetched, extractRows, fetchParsedPages, readPaging } from './c
 import { rateLimitBoundMs } from './clockodo-rate-limits.ts'
 import type { ClockodoSourceContext } from './clockodo-source-context.ts'
 import type { TimeWindow, WindowState } from './clockodo-windows.ts'
-import { addDays, isoDate, isoUtc, planWindows } from './clockodo-windows.ts'
+import { cutWindows, isoDate, isoUtc, planWindows } from './clockodo-windows.ts'
 
 const DAY_MS = 86_400_000
-
-/** `[from, to)` in windows of `days` days, the last one ending at `to`. */
-function cutWindows(from: Date, to: Date, days: number): TimeWindow[] {
-  const out: TimeWindow[] = []
-  for (let s = from; s.getTime() < to.getTime(); ) {
-    const next = addDays(s, days)
-    const e = next.getTime() < to.getTime() ? next : to
-    out.push({ since: s, until: e })
-    s = e
-  }
-  return out
-}
 
 async function* tagPages(
   window: number,
