@@ -22,10 +22,17 @@ const KEYS = {
 /** The keys {@link clockodoOptionsFrom} reads under `[sources.clockodo]` (`SOURCES__CLOCKODO__<KEY>`). */
 export const CLOCKODO_CONFIG_KEYS: readonly string[] = Object.keys(KEYS)
 
-/** The process's environment variables where the runtime has them (`process.env` on Node.js, Bun and Deno 2), else none. */
+/**
+ * The process's environment variables where the runtime has them (`process.env` on Node.js, Bun and Deno 2), else
+ * none (also on Deno without `--allow-env`).
+ */
 function runtimeEnv(): Readonly<Record<string, string | undefined>> {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
-  return env ?? {}
+  try {
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+    return env ? { ...env } : {}
+  } catch {
+    return {}
+  }
 }
 
 /**
