@@ -15,6 +15,8 @@ interface ResourceProgress {
   pages: number
   totalPages: number
   rows: number
+  /** When the resource started (bars: for the ETA from the page rate). */
+  startedAt?: number
   bar?: cliProgress.SingleBar
   lastLog: number
 }
@@ -91,10 +93,11 @@ function logReporter(stream: NodeJS.WritableStream, now: () => number): Progress
   }
 }
 
-/** The bar's own ETA from its page rate, as cli-progress formats it. */
-function etaOf(bar: cliProgress.SingleBar): string {
-  const seconds = (bar as unknown as { eta?: { getTime(): number } }).eta?.getTime()
-  return typeof seconds === 'number' && Number.isFinite(seconds) ? formatDuration(seconds * 1000) : '-'
+/** The time left at the rate of the pages so far (`-` before there is one). */
+function rateEta(r: ResourceProgress, now: number): string {
+  const left = r.totalPages - r.pages
+  if (r.pages === 0 || left <= 0) return '-'
+  return formatDuration(((now - (r.startedAt ?? now)) / r.pages) * left)
 }
 
 /**
@@ -157,7 +160,14 @@ function barReporter(stream: NodeJS.WritableStream & { rows?: number; columns?: 
               ? multi.create(1, 0, { name: e.resource.padEnd(26), rows: 0, note: '', eta: '' })
               : undefined
           if (!bar) waiting++
-          resources.set(e.resource, { pages: 0, totalPages: 0, rows: 0, lastLog: 0, ...(bar ? { bar } : {}) })
+          resources.set(e.resource, {
+            pages: 0,
+            totalPages: 0,
+            rows: 0,
+            lastLog: 0,
+            startedAt: Date.now(),
+            ...(bar ? { bar } : {}),
+          })
           refresh()
           break
         }
@@ -171,7 +181,7 @@ function barReporter(stream: NodeJS.WritableStream & { rows?: number; columns?: 
           r.bar.setTotal(Math.max(r.totalPages, r.pages))
           r.bar.update(r.pages, {
             rows: r.rows,
-            eta: e.etaMs ? `ETA ${formatDuration(e.etaMs)} incl. waits` : `ETA ${etaOf(r.bar)}`,
+            eta: e.etaMs ? `ETA ${formatDuration(e.etaMs)} incl. waits` : `ETA ${rateEta(r, Date.now())}`,
           })
           break
         }
