@@ -4,7 +4,7 @@ import { readSplit, type SplitResult } from './clockodo-backfill.ts'
 import type { ClockodoEndpoint } from './clockodo-catalog.ts'
 import type { EnhancedListMode } from './clockodo-config.ts'
 import { IdSet } from './clockodo-id-set.ts'
-import { type EntryNames, loadEntryNames } from './clockodo-names.ts'
+import { type EntryNames, loadEntryNames, NAME_REQUESTS } from './clockodo-names.ts'
 import { concatPrefetched, extractRows, fetchParsedPages, readPaging } from './clockodo-pages.ts'
 import { rateLimitBoundMs } from './clockodo-rate-limits.ts'
 import type { ClockodoSourceContext } from './clockodo-source-context.ts'
@@ -84,24 +84,31 @@ export async function* readEntries(
   if (mode === 'auto' && plan.windows.length > 0) {
     const entries = await countEntries(plainClient, ctx, e, plan.from, plan.to)
     const pageSize = e.pageSize ?? 1000
-    // at most one page per window more than the entries fill
-    const pages = Math.ceil(entries / pageSize) + plan.windows.length
-    expectedPages = Math.ceil(entries / pageSize) + Math.ceil(plan.windows.length / 2)
-    split = pages > source.enhancedBudget.free()
+    // the entries spread evenly over the days up to now (later ones are rare)
+    const dataEnd = Math.max(
+      plan.from.getTime() + DAY_MS,
+      Math.min(plan.to.getTime(), source.now().getTime()),
+    )
+    const perMs = entries / (dataEnd - plan.from.getTime())
+    // requests of the windows: at least one each, one per page begun
+    const requests = (windows: readonly TimeWindow[]): number =>
+      windows.reduce((n, w) => {
+        const ms = Math.max(0, Math.min(w.until.getTime(), dataEnd) - w.since.getTime())
+        return n + Math.max(1, Math.ceil((ms * perMs) / pageSize))
+      }, 0)
+    expectedPages = 1 + requests(plan.windows)
+    split = requests(plan.windows) > source.enhancedBudget.free()
     if (split) {
-      // Windows sized to the enhanced budget: a quarter of it each (at the entries' mean density up to now), so
-      // the enhanced side never waits inside a window while the plain side runs out of work.
-      const days = Math.max(
-        1,
-        (Math.min(plan.to.getTime(), source.now().getTime()) - plan.from.getTime()) / DAY_MS,
-      )
-      const perPage = Math.max(1, Math.floor(source.enhancedBudget.limit / 4)) * pageSize
+      // Windows sized to the enhanced budget: a quarter of it each, so that the enhanced side never waits inside a
+      // window while the plain side runs out of work.
+      const perWindow = Math.max(1, Math.floor(source.enhancedBudget.limit / 4)) * pageSize
       const windowDays = Math.max(
         1,
-        Math.min(config.windowDays ?? 92, Math.floor((perPage * days) / Math.max(1, entries))),
+        Math.min(config.windowDays ?? 92, Math.floor(perWindow / Math.max(perMs * DAY_MS, 1e-9))),
       )
       plan.windows = cutWindows(plan.from, plan.to, windowDays)
-      expectedPages = Math.ceil(entries / pageSize) + Math.ceil(plan.windows.length / 2)
+      // the count request, the windows, and the master lists (and users) the plain pages take their names from
+      expectedPages = 1 + requests(plan.windows) + NAME_REQUESTS
     }
   }
   // The least time the limits allow for all pages from the start (enhanced lists only: their limit too), less the

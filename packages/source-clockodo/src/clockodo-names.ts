@@ -16,6 +16,9 @@ const NAME_LISTS = [
   },
 ] as const
 
+/** Requests {@link loadEntryNames} makes for an account of common size: one per master list, and the users. */
+export const NAME_REQUESTS: number = NAME_LISTS.length + 1
+
 type Row = Record<string, unknown>
 
 /**

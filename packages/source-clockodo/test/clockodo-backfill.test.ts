@@ -98,5 +98,10 @@ describe('a backfill beyond the enhanced-list budget (enhanced_list = "auto")', 
     ])
     // and it took the general limits' time, far less than enhanced lists only
     expect(auto.minutes).toBeLessThan(always.minutes / 2)
+    // the first page's ETA (from the count request and the limits) is about the time the run then took
+    const first = auto.run.events.find((e) => e.type === 'page')
+    const eta = first?.type === 'page' ? (first.etaMs ?? 0) : 0
+    expect(eta).toBeGreaterThan(auto.minutes * 60_000 * 0.9)
+    expect(eta).toBeLessThanOrEqual(auto.minutes * 60_000)
   }, 60_000)
 })
