@@ -5,7 +5,7 @@ import type { ClockodoEndpoint } from './clockodo-catalog.ts'
 import type { EnhancedListMode } from './clockodo-config.ts'
 import { IdSet } from './clockodo-id-set.ts'
 import { type EntryNames, loadEntryNames, NAME_REQUESTS } from './clockodo-names.ts'
-import { concatPrefetched, extractRows, fetchParsedPages, readPaging } from './clockodo-pages.ts'
+import { concatPrefetched, fetchParsedPages, readPaging } from './clockodo-pages.ts'
 import { rateLimitBoundMs } from './clockodo-rate-limits.ts'
 import type { ClockodoSourceContext } from './clockodo-source-context.ts'
 import type { TimeWindow, WindowState } from './clockodo-windows.ts'
@@ -20,7 +20,10 @@ async function* tagPages(
   for await (const page of pages) yield { window, page }
 }
 
-/** Entries in `[from, to)`: one plain request of one item, read from its `paging.count_items`. */
+/**
+ * Entries in `[from, to)`: one plain request of one item, read from its `paging.count_items`. Sent like the pages
+ * (through the pipeline's page reader, on a page worker when it has them).
+ */
 async function countEntries(
   client: HttpClient,
   ctx: ResourceContext,
@@ -28,14 +31,15 @@ async function countEntries(
   from: Date,
   to: Date,
 ): Promise<number> {
-  const res = await client.request<unknown>(
+  const reader = (ctx.pageReader ?? pageReaderHere)({ dataKeys: e.dataKeys, meta: ['paging'] })
+  const res = await client.request<ParsedPage>(
     {
       path: e.path,
       params: { time_since: isoUtc(from), time_until: isoUtc(to), items_per_page: 1, page: 1 },
     },
-    { signal: ctx.signal, resource: e.name },
+    { signal: ctx.signal, resource: e.name, reader },
   )
-  return readPaging(res.body)?.count_items ?? extractRows(res.body, e).length
+  return readPaging(res.body.meta)?.count_items ?? res.body.count
 }
 
 /** Rows read with plain lists in one run, for the warning at its end. */
