@@ -5,6 +5,7 @@
 // bench-options.ts, the worker processes in bench-measure.ts.
 import type { ChildProcess } from 'node:child_process'
 import { loadavg } from 'node:os'
+import { backfillSection } from './bench-backfill.ts'
 import { CONCURRENCY, removeDir, tempDir } from './bench-common.ts'
 import {
   failures,
@@ -375,6 +376,9 @@ async function main(): Promise<void> {
           benchResult,
         )
       })
+
+    if (only.has('backfill'))
+      await section('backfill', () => backfillSection({ results, verdicts: targets }, quick, log))
   } finally {
     for (const child of children) await stopChild(child).catch(() => {})
     await pg?.stop().catch(() => {})

@@ -3,13 +3,14 @@ import { parseArgs } from 'node:util'
 import type { MockProcessOptions } from './mock-process.ts'
 
 /** The scenario groups `--only` can pick. */
-export const SCENARIOS: readonly ['e2e', 'normalize', 'latency', 'memory', 'naive', 'stream'] = [
+export const SCENARIOS: readonly ['e2e', 'normalize', 'latency', 'memory', 'naive', 'stream', 'backfill'] = [
   'e2e',
   'normalize',
   'latency',
   'memory',
   'naive',
   'stream',
+  'backfill',
 ] as const
 
 const { values } = parseArgs({

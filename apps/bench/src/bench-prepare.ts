@@ -99,6 +99,8 @@ export async function prepareAccount(
       resources: ['entries', 'projects'],
       startDate,
       endDate,
+      // the floor replays enhanced pages: read every page enhanced, as before enhanced_list = "auto"
+      enhancedList: 'always',
       fetch: recordingFetch(urls),
     },
     { clock: fastLimiterClock() },

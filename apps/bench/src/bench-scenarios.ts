@@ -127,6 +127,8 @@ export async function endToEnd(options: {
         resources: ['entries'],
         startDate: options.startDate,
         endDate: options.endDate,
+        // the same pages as the floor (bench-prepare.ts)
+        enhancedList: 'always',
       },
       { clock: fastLimiterClock() },
     )

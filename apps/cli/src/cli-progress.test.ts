@@ -27,6 +27,8 @@ describe('progress', () => {
       reason: 'HTTP 429',
     })
     p.onEvent({ type: 'rate-limit-wait', waitMs: 30_000, window: '900/min' })
+    now += 6000
+    p.onEvent({ type: 'page', resource: 'entries', page: 2, rows: 1000, totalPages: 4, etaMs: 900_000 })
     p.onEvent({ type: 'resource-end', resource: 'entries', rows: 4000 })
     p.onEvent({ type: 'step', step: 'load', phase: 'start', loadId: '1.5' })
     p.onEvent({ type: 'package-resumed', loadId: '1.4', state: 'normalized' })
@@ -35,7 +37,9 @@ describe('progress', () => {
     expect(lines[0]).toBe('2026-11-28T10:00:00.000Z entries: started')
     expect(text()).toContain('entries: 1/4 pages, 1000 rows')
     expect(text()).toContain('retry 1 of https://my.clockodo.com/api/v2/entries in 1500 ms (HTTP 429)')
-    expect(text()).toContain('rate limit (900/min): waiting 30 s')
+    expect(text()).toContain('rate limit (900/min): waiting 30 s, until 10:00:36 UTC')
+    // the source's ETA includes the rate-limit waits ahead
+    expect(text()).toContain('entries: 2/4 pages, 2000 rows, ETA 15 min (rate-limit waits included)')
     expect(text()).toContain('entries: done, 4000 rows')
     expect(text()).toContain('resuming pending load package 1.4 (normalized) without fetching again')
   })

@@ -1,5 +1,6 @@
 import type { PipelineEvent } from '@sluice/core'
 import cliProgress from 'cli-progress'
+import { formatDuration } from './cli-waits.ts'
 
 /** Where progress goes: a live bar per resource on a terminal, timestamped lines otherwise, or nothing. */
 export type ProgressMode = 'auto' | 'bar' | 'log' | 'none'
@@ -14,6 +15,8 @@ interface ResourceProgress {
   pages: number
   totalPages: number
   rows: number
+  /** When the resource started (bars: for the ETA from the page rate). */
+  startedAt?: number
   bar?: cliProgress.SingleBar
   lastLog: number
 }
@@ -49,7 +52,8 @@ function logReporter(stream: NodeJS.WritableStream, now: () => number): Progress
           if (now() - r.lastLog >= 5000) {
             r.lastLog = now()
             const of = r.totalPages ? `/${r.totalPages}` : ''
-            line(`${e.resource}: ${r.pages}${of} pages, ${r.rows} rows`)
+            const eta = e.etaMs ? `, ETA ${formatDuration(e.etaMs)} (rate-limit waits included)` : ''
+            line(`${e.resource}: ${r.pages}${of} pages, ${r.rows} rows${eta}`)
           }
           break
         }
@@ -63,7 +67,12 @@ function logReporter(stream: NodeJS.WritableStream, now: () => number): Progress
           line(`retry ${e.attempt} of ${e.url} in ${Math.round(e.waitMs)} ms (${e.reason})`)
           break
         case 'rate-limit-wait':
-          if (e.waitMs >= 1000) line(`rate limit (${e.window}): waiting ${Math.round(e.waitMs / 1000)} s`)
+          if (e.waitMs >= 1000) {
+            const until = new Date(now() + e.waitMs).toISOString().slice(11, 19)
+            line(
+              `rate limit (${e.window}): ${e.resource ? `${e.resource} ` : ''}waiting ${Math.round(e.waitMs / 1000)} s, until ${until} UTC`,
+            )
+          }
           break
         case 'warning':
           line(`warning: ${e.resource ? `${e.resource}: ` : ''}${e.message}`)
@@ -84,6 +93,13 @@ function logReporter(stream: NodeJS.WritableStream, now: () => number): Progress
   }
 }
 
+/** The time left at the rate of the pages so far (`-` before there is one). */
+function rateEta(r: ResourceProgress, now: number): string {
+  const left = r.totalPages - r.pages
+  if (r.pages === 0 || left <= 0) return '-'
+  return formatDuration(((now - (r.startedAt ?? now)) / r.pages) * left)
+}
+
 /**
  * Bars sized to the terminal: one per running resource while they fit (the terminal's rows less the status line
  * and a margin), the others counted on the status line; a finished resource leaves its bar for a line above them.
@@ -95,7 +111,8 @@ function barReporter(stream: NodeJS.WritableStream & { rows?: number; columns?: 
       stream,
       clearOnComplete: false,
       hideCursor: true,
-      format: '{name} |{bar}| {value}/{total} pages | {rows} rows | {eta_formatted} | {note}',
+      // the source's ETA (rate-limit waits included) where it gives one, else the bar's from the page rate
+      format: '{name} |{bar}| {value}/{total} pages | {rows} rows | {eta} | {note}',
       barsize: Math.min(24, Math.max(8, (stream.columns ?? 80) - 90)),
       etaBuffer: 20,
     },
@@ -133,17 +150,24 @@ function barReporter(stream: NodeJS.WritableStream & { rows?: number; columns?: 
           refresh()
           break
         case 'rate-limit-wait':
-          note = `(rate limit ${e.window}: ${Math.round(e.waitMs / 1000)} s)`
+          note = `(rate limit ${e.window}: waiting ${formatDuration(e.waitMs)}${e.resource ? ` in ${e.resource}` : ''})`
           refresh()
           break
         case 'resource-start': {
           const running = [...resources.values()].filter((r) => r.bar).length
           const bar =
             running < maxBars
-              ? multi.create(1, 0, { name: e.resource.padEnd(26), rows: 0, note: '' })
+              ? multi.create(1, 0, { name: e.resource.padEnd(26), rows: 0, note: '', eta: '' })
               : undefined
           if (!bar) waiting++
-          resources.set(e.resource, { pages: 0, totalPages: 0, rows: 0, lastLog: 0, ...(bar ? { bar } : {}) })
+          resources.set(e.resource, {
+            pages: 0,
+            totalPages: 0,
+            rows: 0,
+            lastLog: 0,
+            startedAt: Date.now(),
+            ...(bar ? { bar } : {}),
+          })
           refresh()
           break
         }
@@ -155,7 +179,10 @@ function barReporter(stream: NodeJS.WritableStream & { rows?: number; columns?: 
           if (!r.bar) break
           if (e.totalPages) r.totalPages = Math.max(r.totalPages, e.totalPages)
           r.bar.setTotal(Math.max(r.totalPages, r.pages))
-          r.bar.update(r.pages, { rows: r.rows })
+          r.bar.update(r.pages, {
+            rows: r.rows,
+            eta: e.etaMs ? `ETA ${formatDuration(e.etaMs)} incl. waits` : `ETA ${rateEta(r, Date.now())}`,
+          })
           break
         }
         case 'resource-end':

@@ -8,6 +8,7 @@ import { heapGrowthFromEnv } from './cli-heap.ts'
 import { createProgress, type ProgressMode } from './cli-progress.ts'
 import { buildSource, SOURCES } from './cli-sources.ts'
 import type { CliIO, RunFlags } from './cli-types.ts'
+import { createWaitReport } from './cli-waits.ts'
 
 /** Flags of `sluice run`, with their defaults. */
 export const RUN_OPTIONS = {
@@ -258,6 +259,9 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const { destination } = target
   const built = await buildSource(flags, config, io, destination)
   const progress = createProgress(flags.json ? 'none' : flags.progress, io.stderr)
+  const waits = createWaitReport((line) => {
+    if (!flags.json && flags.progress !== 'none') io.stderr.write(`${line}\n`)
+  })
   const controller = new AbortController()
   const stop = (signal: string) => {
     if (controller.signal.aborted) return
@@ -275,7 +279,10 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       destination,
       datasetName,
       pipelinesDir,
-      onEvent: (e) => progress.onEvent(e),
+      onEvent: (e) => {
+        progress.onEvent(e)
+        waits.onEvent(e)
+      },
       ...(flags.pageWorkers > 0 ? { pageWorkers: pageWorkersFor(flags.pageWorkers) } : {}),
     })
     info = await p.run(built.source, {
@@ -291,5 +298,6 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     await built.close()
   }
   io.stdout.write(flags.json ? `${JSON.stringify(info, null, 2)}\n` : `${info.toString()}\n`)
+  if (!flags.json) for (const line of waits.summary()) io.stdout.write(`${line}\n`)
   return info.hasFailedJobs ? 1 : 0
 }

@@ -77,6 +77,10 @@ async function clockodo(
     ...(flags.since ? { startDate: flags.since } : {}),
     ...(flags.until ? { endDate: flags.until } : {}),
     ...(lookback !== undefined ? { lookbackDays: Number(lookback) } : {}),
+    // auto, always or never (checked by the source)
+    ...(config.get('sources.clockodo.enhanced_list') !== undefined
+      ? { enhancedList: config.get('sources.clockodo.enhanced_list') as 'auto' }
+      : {}),
     ...numberSetting(config, 'timeout_ms', 'timeoutMs'),
     ...numberSetting(config, 'max_attempts', 'maxAttempts'),
     ...numberSetting(config, 'max_response_bytes', 'maxResponseBytes'),

@@ -8,4 +8,6 @@ export {
   type EntryRow,
 } from './clockodo-account.ts'
 export { DEFAULT_CREDENTIALS, type MockFaults, type MockOptions } from './mock-core.ts'
+export { clockodoFetch } from './mock-fetch.ts'
+export { CLOCKODO_RATE_LIMITS, type RateLimits } from './mock-rate-limit.ts'
 export { type RunningClockodoMock, type StartClockodoMockOptions, startClockodoMock } from './mock-server.ts'

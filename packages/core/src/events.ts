@@ -7,7 +7,15 @@ export type PipelineEvent =
   | { type: 'response'; resource?: string; url: string; status: number; ms: number; inFlight: number }
   | { type: 'retry'; resource?: string; url: string; attempt: number; waitMs: number; reason: string }
   | { type: 'rate-limit-wait'; resource?: string; waitMs: number; window: string }
-  | { type: 'page'; resource: string; page: number; rows: number; totalPages?: number }
+  | {
+      type: 'page'
+      resource: string
+      page: number
+      rows: number
+      totalPages?: number
+      /** The source's estimate of the milliseconds until its last page, rate-limit waits included (when it knows). */
+      etaMs?: number
+    }
   | { type: 'resource-start'; resource: string }
   | { type: 'resource-end'; resource: string; rows: number }
   | { type: 'resource-skipped'; resource: string; reason: string }

@@ -22,7 +22,7 @@ describe('validateClockodoConfig', () => {
       baseUrl: 'https://my.clockodo.com/api',
       externalApplication: 'sluice;ops@example.com',
       lookbackDays: 30,
-      enhancedList: true,
+      enhancedList: 'auto',
       strict: false,
       windowDays: 92,
     })

@@ -2,7 +2,16 @@ import type { PipelineEvent } from '@sluice/core'
 import { SluiceError } from '@sluice/core'
 import { CLOCKODO_RESOURCES } from './clockodo-resource-names.ts'
 
-/** Options of {@link clockodoSource}. Libraries never read `process.env`: the CLI (or your code) resolves them. */
+/** Which entries lists the source reads: see {@link ClockodoConfig.enhancedList}. */
+export type EnhancedListMode = 'auto' | 'always' | 'never'
+
+/** The values `enhanced_list` accepts. */
+export const ENHANCED_LIST_MODES: readonly EnhancedListMode[] = ['auto', 'always', 'never']
+
+/**
+ * Options of {@link clockodoSource}. Those left out are read from the environment (`SOURCES__CLOCKODO__<KEY>`, see
+ * `clockodoOptionsFrom`); options given win.
+ */
 export interface ClockodoConfig {
   /** E-mail address of the Clockodo user whose API key is used (`SOURCES__CLOCKODO__API_USER`). Required. */
   apiUser: string
@@ -21,8 +30,15 @@ export interface ClockodoConfig {
   endDate?: string
   /** Days before the last loaded window end that every run re-reads (edits and deletions in them arrive). Default 30. */
   lookbackDays?: number
-  /** Request entries with `enhanced_list=1` (names of customers, projects, users ..., revenue). Default true. */
-  enhancedList?: boolean
+  /**
+   * Which entries lists to read (`SOURCES__CLOCKODO__ENHANCED_LIST`, `enhanced_list`). `always`: every page with
+   * `enhanced_list=1` (names, revenue, hourly rate, text), under Clockodo's extra limit of 300 such pages per 15
+   * minutes. `never`: plain lists only, the name columns filled from the master data; `revenue` and `hourly_rate`
+   * stay empty. `auto`: as `always` while the whole run fits the enhanced-list budget, else the newest windows
+   * enhanced and the oldest plain, so the run takes no longer than the general limits need (a warning names the
+   * rows without revenue). `true` and `false` mean `always` and `never`. Default `auto`.
+   */
+  enhancedList?: EnhancedListMode | boolean
   /** Load only these resources (table names from {@link CLOCKODO_RESOURCES}). Default: all. */
   resources?: string[]
   /** Fail the run on a 403 instead of skipping the resource with a warning. Default false. */
@@ -75,7 +91,7 @@ function keyHint(env: string, toml: string, file: 'secrets.toml' | 'config.toml'
 
 /** {@link keyHint} for a library script too: the option of `clockodoSource()` first. */
 function optionHint(option: string, env: string, toml: string, file: 'secrets.toml' | 'config.toml'): string {
-  return `pass ${option} to clockodoSource(), or (sluice CLI, loadConfig() of @sluice/core/node) ${keyHint(env, toml, file)}`
+  return `pass ${option} to clockodoSource(), or ${keyHint(env, toml, file)} (the file is read by the sluice CLI and loadConfig() of @sluice/core/node)`
 }
 
 function str(value: unknown): string | undefined {
@@ -123,6 +139,18 @@ function checkInt(value: unknown, min: number, max: number, env: string, toml: s
     )
   }
   return n
+}
+
+function checkMode(value: unknown): EnhancedListMode {
+  if (value === undefined || value === null || value === '') return 'auto'
+  if (value === true || value === 'true') return 'always'
+  if (value === false || value === 'false') return 'never'
+  const v = typeof value === 'string' ? value.trim().toLowerCase() : value
+  if ((ENHANCED_LIST_MODES as readonly unknown[]).includes(v)) return v as EnhancedListMode
+  throw invalid(
+    `enhanced_list must be one of ${ENHANCED_LIST_MODES.map((m) => `"${m}"`).join(', ')}, got ${JSON.stringify(String(value))}`,
+    keyHint('SOURCES__CLOCKODO__ENHANCED_LIST', 'enhanced_list', 'config.toml'),
+  )
 }
 
 /**
@@ -239,7 +267,7 @@ export function validateClockodoConfig(input: Partial<ClockodoConfig>): Clockodo
     externalApplication,
     lookbackDays:
       checkInt(input.lookbackDays, 0, 36500, 'SOURCES__CLOCKODO__LOOKBACK_DAYS', 'lookback_days') ?? 30,
-    enhancedList: input.enhancedList ?? true,
+    enhancedList: checkMode(input.enhancedList),
     strict: input.strict ?? false,
     windowDays: checkInt(input.windowDays, 1, 366, 'SOURCES__CLOCKODO__WINDOW_DAYS', 'window_days') ?? 92,
     maxInFlight: checkInt(input.maxInFlight, 1, 64, 'SOURCES__CLOCKODO__MAX_IN_FLIGHT', 'max_in_flight') ?? 6,

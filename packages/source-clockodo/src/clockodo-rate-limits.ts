@@ -1,4 +1,4 @@
-import type { RateLimiter, RateLimitWindow } from '@sluice/core'
+import type { Clock, RateLimiter, RateLimitWindow } from '@sluice/core'
 
 /** Clockodo's per-user limits for all requests together. */
 export const CLOCKODO_RATE_LIMITS: readonly RateLimitWindow[] = [
@@ -15,28 +15,90 @@ export const CLOCKODO_ENHANCED_LIST_LIMIT: RateLimitWindow = {
   name: '300/15min enhanced entries',
 }
 
-/** A limiter that takes a slot from `first`, then from `second` (both apply), and releases both. */
-export function chainLimiters(first: RateLimiter, second: RateLimiter): RateLimiter {
+/**
+ * The least time, in ms, in which `requests` requests can all start under `windows` when each takes no time: the
+ * last one (number n - 1, counted from 0) cannot start before floor((n - 1) / limit) whole intervals of any window
+ * have passed. 0 for at most one request per window's limit.
+ */
+export function rateLimitBoundMs(requests: number, windows: readonly RateLimitWindow[]): number {
+  if (requests <= 1) return 0
+  let bound = 0
+  for (const w of windows) bound = Math.max(bound, Math.floor((requests - 1) / w.limit) * w.intervalMs)
+  return bound
+}
+
+/**
+ * What is left of the enhanced-list limit ({@link CLOCKODO_ENHANCED_LIST_LIMIT}) for one source: the start times
+ * of its enhanced requests in the last interval, counted as they pass the limiter.
+ */
+export interface EnhancedBudget {
+  /** Enhanced requests allowed per interval. */
+  readonly limit: number
+  /** Enhanced requests that may start now without waiting. */
+  free(): number
+  /** Milliseconds until `pages` enhanced requests may start (0 when they may now; the interval for more than the limit). */
+  msUntilFree(pages: number): number
+}
+
+/**
+ * The limiter of enhanced entry lists: at most `window.limit` such requests per sliding `window.intervalMs`, counted
+ * when they are sent (after `general`, Clockodo's per-user limits, let them through, as the server counts them), on
+ * top of `general`. A request waiting for `general` holds its enhanced slot, so that no two take the same one.
+ */
+export function createEnhancedListLimiter(
+  general: RateLimiter,
+  clock: Clock,
+  window: RateLimitWindow = CLOCKODO_ENHANCED_LIST_LIMIT,
+): { limiter: RateLimiter; budget: EnhancedBudget } {
+  const stamps: number[] = []
+  let held = 0
+  const prune = (t: number): void => {
+    let i = 0
+    while (i < stamps.length && stamps[i]! + window.intervalMs <= t) i++
+    if (i > 0) stamps.splice(0, i)
+  }
+  const budget: EnhancedBudget = {
+    limit: window.limit,
+    free() {
+      prune(clock.now())
+      return Math.max(0, window.limit - stamps.length - held)
+    },
+    msUntilFree(pages) {
+      const t = clock.now()
+      prune(t)
+      const over = stamps.length + held + Math.min(pages, window.limit) - window.limit
+      if (over <= 0) return 0
+      // a held slot is stamped when its request is sent, now or later: it frees an interval after that at the earliest
+      if (over > stamps.length) return window.intervalMs
+      return Math.max(1, stamps[over - 1]! + window.intervalMs - t)
+    },
+  }
   return {
-    async acquire(signal, options) {
-      await first.acquire(signal, options)
-      try {
-        await second.acquire(signal, options)
-      } catch (error) {
-        first.release()
-        throw error
-      }
-    },
-    release() {
-      second.release()
-      first.release()
-    },
-    slowDown(retryAfterMs) {
-      first.slowDown(retryAfterMs)
-      second.slowDown(retryAfterMs)
-    },
-    get inFlight() {
-      return second.inFlight
+    budget,
+    limiter: {
+      async acquire(signal, options) {
+        let told = false
+        while (budget.free() < 1) {
+          const wait = budget.msUntilFree(1)
+          if (!told) {
+            told = true
+            options?.onWait?.(wait, window.name ?? `${window.limit}/${window.intervalMs}ms`)
+          }
+          await clock.sleep(wait, signal)
+        }
+        held++
+        try {
+          await general.acquire(signal, options)
+        } finally {
+          held--
+        }
+        stamps.push(clock.now())
+      },
+      release: () => general.release(),
+      slowDown: (retryAfterMs) => general.slowDown(retryAfterMs),
+      get inFlight() {
+        return general.inFlight
+      },
     },
   }
 }

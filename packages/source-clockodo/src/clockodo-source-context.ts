@@ -1,6 +1,7 @@
-import type { HttpClient, ResourceContext } from '@sluice/core'
+import type { Clock, HttpClient, RateLimitWindow, ResourceContext } from '@sluice/core'
 import type { ClockodoConfig } from './clockodo-config.ts'
 import type { ClockodoHistory } from './clockodo-history.ts'
+import type { EnhancedBudget } from './clockodo-rate-limits.ts'
 
 /**
  * What the readers of one {@link clockodoSource} share (made once per source, used by every resource and run):
@@ -22,6 +23,12 @@ export interface ClockodoSourceContext {
    * (`general`, the default) or under those and the extra limit of enhanced entry lists (`enhanced`).
    */
   client(ctx: ResourceContext, limits?: 'general' | 'enhanced'): HttpClient
+  /** The clock of the rate limits (the system clock unless a test or benchmark gives one). */
+  readonly clock: Clock
+  /** The rate limits the source keeps to: for every request, and on top for enhanced entry lists. */
+  readonly limits: { general: readonly RateLimitWindow[]; enhanced: RateLimitWindow }
+  /** What is left of the enhanced-list limit (300 pages per 15 minutes), shared by the source's runs. */
+  readonly enhancedBudget: EnhancedBudget
   /** Users, history start and first year with entries, each read once per run. */
   readonly history: ClockodoHistory
 }

@@ -1,24 +1,31 @@
 import type {
   Auth,
   Clock,
+  Config,
   HttpClient,
   ParsedPage,
   PipelineEvent,
   RateLimiter,
+  RateLimitWindow,
   Resource,
   ResourceContext,
   Source,
 } from '@sluice/core'
-import { createHttpClient, createRateLimiter, pageRows } from '@sluice/core'
+import { createHttpClient, createRateLimiter, pageRows, systemClock } from '@sluice/core'
 import type { ClockodoEndpoint } from './clockodo-catalog.ts'
 import { CLOCKODO_ENDPOINTS } from './clockodo-catalog.ts'
 import type { ClockodoConfig } from './clockodo-config.ts'
 import { parseClockodoDate, validateClockodoConfig } from './clockodo-config.ts'
 import { readEntries } from './clockodo-entries.ts'
+import { clockodoOptionsFrom } from './clockodo-env.ts'
 import { mapClockodoError } from './clockodo-errors.ts'
 import { createClockodoHistory } from './clockodo-history.ts'
 import { readMasterData } from './clockodo-master-data.ts'
-import { CLOCKODO_ENHANCED_LIST_LIMIT, CLOCKODO_RATE_LIMITS, chainLimiters } from './clockodo-rate-limits.ts'
+import {
+  CLOCKODO_ENHANCED_LIST_LIMIT,
+  CLOCKODO_RATE_LIMITS,
+  createEnhancedListLimiter,
+} from './clockodo-rate-limits.ts'
 import type { ClockodoSourceContext } from './clockodo-source-context.ts'
 import { addDays, startOfUtcDay } from './clockodo-windows.ts'
 import { readWorkTimes } from './clockodo-work-times.ts'
@@ -30,6 +37,18 @@ export interface ClockodoSourceInternals {
   clock?: Clock
   /** Retry options of the HTTP client. */
   retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number; maxTotalWaitMs?: number }
+  /**
+   * Other rate limits than Clockodo's (for simulations with smaller numbers): `general` for every request,
+   * `enhanced` on top for enhanced entry lists. Default {@link CLOCKODO_RATE_LIMITS} and
+   * {@link CLOCKODO_ENHANCED_LIST_LIMIT}.
+   */
+  rateLimits?: { general: readonly RateLimitWindow[]; enhanced: RateLimitWindow }
+  /**
+   * Where options missing from the first argument come from: default the process's environment variables
+   * (`SOURCES__CLOCKODO__API_KEY`, then `SOURCES__API_KEY`). Pass `await loadConfig()` of `@sluice/core/node` to
+   * read `.sluice/secrets.toml` and `.sluice/config.toml` too, as the `sluice` CLI does.
+   */
+  config?: Config
 }
 
 type Reader = (
@@ -51,10 +70,15 @@ const READERS: Record<ClockodoEndpoint['mode']['kind'], Reader> = {
  * one rate limiter (Clockodo's per-user limits) and, for enhanced entry lists, a second one.
  * Entries and work times load incrementally (re-read lookback windows, `replaceRange`, merge on the key);
  * everything else is replaced each run (an exact mirror). A 403 on a resource throws `RESOURCE_SKIPPED`
- * (or `RESOURCE_FORBIDDEN` with `strict`). The API key never appears in errors or events.
+ * (or `RESOURCE_FORBIDDEN` with `strict`). The API key never appears in errors or events. Options left out are read
+ * from the environment ({@link clockodoOptionsFrom}): `clockodoSource()` with `SOURCES__CLOCKODO__API_USER` and
+ * `SOURCES__CLOCKODO__API_KEY` set is enough.
  */
-export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceInternals = {}): Source {
-  const config = validateClockodoConfig(input)
+export function clockodoSource(
+  input: Partial<ClockodoConfig> = {},
+  internals: ClockodoSourceInternals = {},
+): Source {
+  const config = validateClockodoConfig(clockodoOptionsFrom(input, internals.config))
   const baseUrl = config.baseUrl!
   const maxInFlight = config.maxInFlight ?? 6
   // Pages fetched ahead of the reader: as many as may be in flight. Twice that kept more parsed pages waiting for
@@ -65,14 +89,13 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
   const clock = internals.clock
   const incremental = config.incremental !== false
   const general = createRateLimiter({
-    windows: [...CLOCKODO_RATE_LIMITS],
+    windows: [...(internals.rateLimits?.general ?? CLOCKODO_RATE_LIMITS)],
     maxInFlight,
     ...(clock ? { clock } : {}),
   })
-  const enhanced = chainLimiters(
-    createRateLimiter({ windows: [CLOCKODO_ENHANCED_LIST_LIMIT], maxInFlight, ...(clock ? { clock } : {}) }),
-    general,
-  )
+  const enhancedLimit = internals.rateLimits?.enhanced ?? CLOCKODO_ENHANCED_LIST_LIMIT
+  const tracked = createEnhancedListLimiter(general, clock ?? systemClock, enhancedLimit)
+  const enhanced = tracked.limiter
 
   // The user, the key and the application header (which holds a contact e-mail, by default the user's) identify the
   // account: the client sends them only to the base URL's origin (never along a redirect to another host, on this
@@ -131,6 +154,9 @@ export function clockodoSource(input: ClockodoConfig, internals: ClockodoSourceI
     endDate: () => (config.endDate ? parseClockodoDate(config.endDate)! : addDays(startOfUtcDay(now()), 365)),
     client: (ctx, limits = 'general') => clientFor(ctx, limits === 'enhanced' ? enhanced : general),
     history: createClockodoHistory({ config, now, lookahead }),
+    clock: clock ?? systemClock,
+    enhancedBudget: tracked.budget,
+    limits: { general: internals.rateLimits?.general ?? CLOCKODO_RATE_LIMITS, enhanced: enhancedLimit },
   }
 
   const makeResource = (e: ClockodoEndpoint): Resource<object> => {

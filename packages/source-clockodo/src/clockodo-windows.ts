@@ -67,6 +67,19 @@ function parse(value: string | undefined): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d
 }
 
+/** `[from, to)` cut into consecutive windows of `days` days (at least 1), the last one ending at `to`. */
+export function cutWindows(from: Date, to: Date, days: number): TimeWindow[] {
+  if (days < 1) throw new RangeError('windowDays must be at least 1')
+  const windows: TimeWindow[] = []
+  for (let s = from; s.getTime() < to.getTime(); ) {
+    const next = addDays(s, days)
+    const e = next.getTime() < to.getTime() ? next : to
+    windows.push({ since: s, until: e })
+    s = e
+  }
+  return windows
+}
+
 /**
  * Plans the re-read range of a windowed resource without a change feed.
  * - First run (no state), or `start` earlier than the stored `since`: everything `[start, end)`.
@@ -86,14 +99,7 @@ export function planWindows(input: WindowPlanInput): WindowPlan {
     if (back.getTime() > from.getTime()) from = back
   }
   const to = end
-  const windows: TimeWindow[] = []
-  if (windowDays < 1) throw new RangeError('windowDays must be at least 1')
-  for (let s = from; s.getTime() < to.getTime(); ) {
-    const next = addDays(s, windowDays)
-    const e = next.getTime() < to.getTime() ? next : to
-    windows.push({ since: s, until: e })
-    s = e
-  }
+  const windows = cutWindows(from, to, windowDays)
   const since = full || !stateSince ? start : stateSince
   return { full, from, to, windows, nextState: { since: isoUtc(since), until: isoUtc(to) } }
 }

@@ -57,6 +57,24 @@ const usersRoute = (startDates: (string | null)[]) =>
     }),
   )
 
+/** The master lists plain entries lists take their name columns from, empty. */
+const emptyMasterLists = () =>
+  [
+    '/v3/customers',
+    '/v4/projects',
+    '/v3/subprojects',
+    '/v4/services',
+    '/v4/lumpSumServices',
+    '/v3/users',
+  ].map((path) =>
+    http.get(`${BASE}${path}`, () =>
+      HttpResponse.json({
+        paging: { items_per_page: 5000, current_page: 1, count_pages: 1, count_items: 0 },
+        data: [],
+      }),
+    ),
+  )
+
 let clock: ManualClock = manualClock(NOW.getTime())
 afterEach(() => {
   clock = manualClock(NOW.getTime())
@@ -78,7 +96,7 @@ describe('entries', () => {
       entriesRoute(() => data, log),
       usersRoute(['2026-03-15', '2026-01-01', null]),
     )
-    const run = await clock.run(runResource(entriesOf({ windowDays: 92 })))
+    const run = await clock.run(runResource(entriesOf({ windowDays: 92, enhancedList: 'always' })))
     expect(run.rows.map((r) => r.id).sort((a, b) => Number(a) - Number(b))).toEqual(
       data.map((e) => e.id).sort((a, b) => a - b),
     )
@@ -242,10 +260,10 @@ describe('rate limits', () => {
   })
 
   it('does not apply the enhanced-list limit without enhanced lists', async () => {
-    server.use(manyPages(305))
+    server.use(manyPages(305), ...emptyMasterLists())
     const run = await clock.run(
       runResource(
-        entriesOf({ startDate: '2026-06-01', endDate: '2026-07-01', windowDays: 60, enhancedList: false }),
+        entriesOf({ startDate: '2026-06-01', endDate: '2026-07-01', windowDays: 60, enhancedList: 'never' }),
       ),
     )
     expect(run.rows).toHaveLength(305)

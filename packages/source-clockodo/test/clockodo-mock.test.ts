@@ -107,9 +107,21 @@ describe('against the simulated account', () => {
     const entries = await run({ startDate: '2026-11-01' }, 'entries')
     expect(entries.rows.length).toBeGreaterThan(0)
     expect(entries.rows.every((r) => typeof r.users_name === 'string')).toBe(true)
-    const plain = await run({ startDate: '2026-11-01', enhancedList: false }, 'entries')
+    const plain = await run({ startDate: '2026-11-01', enhancedList: 'never' }, 'entries')
     expect(plain.rows.length).toBe(entries.rows.length)
-    expect(plain.rows.some((r) => 'users_name' in r)).toBe(false)
+    // plain lists: the same columns and values, the names filled from the master data; revenue and hourly_rate
+    // only come with enhanced lists, and a warning says so
+    const withoutRevenue = (r: Record<string, unknown>) => {
+      const { revenue: _r, hourly_rate: _h, ...rest } = r
+      return rest
+    }
+    const byId = (rows: Record<string, unknown>[]) =>
+      [...rows].sort((a, b) => Number(a.id) - Number(b.id)).map(withoutRevenue)
+    expect(byId(plain.rows)).toEqual(byId(entries.rows))
+    expect(entries.rows.some((r) => typeof r.revenue === 'number')).toBe(true)
+    expect(plain.rows.some((r) => 'revenue' in r || 'hourly_rate' in r)).toBe(false)
+    expect(plain.warnings).toEqual([expect.stringContaining('revenue and hourly_rate are empty')])
+    expect(entries.warnings).toEqual([])
   })
 
   it('incremental: false re-reads the whole history of entries and work times and replaces the tables', async () => {

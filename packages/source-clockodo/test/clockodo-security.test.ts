@@ -147,7 +147,7 @@ describe('lists that end', () => {
         }),
       )
     server.use(entries(1_000_000_000))
-    const cfg = { startDate: '2026-11-01', endDate: '2026-11-28', enhancedList: false }
+    const cfg = { startDate: '2026-11-01', endDate: '2026-11-28', enhancedList: 'always' as const }
     const huge = await runResource(resourceOf(make(cfg), 'entries')).catch((e: unknown) => e)
     expect(huge).toMatchObject({ code: 'PAGINATION_LIMIT' })
     server.use(entries(5))
