@@ -3,8 +3,9 @@ import { parseArgs } from 'node:util'
 import type { MockProcessOptions } from './mock-process.ts'
 
 /** The scenario groups `--only` can pick. */
-export const SCENARIOS: readonly ['e2e', 'normalize', 'latency', 'memory', 'naive', 'stream'] = [
+export const SCENARIOS: readonly ['e2e', 'process', 'normalize', 'latency', 'memory', 'naive', 'stream'] = [
   'e2e',
+  'process',
   'normalize',
   'latency',
   'memory',
@@ -48,6 +49,8 @@ export const onlyGiven: boolean = values.only !== undefined
 /** Rows, pages and latency of the scenarios. */
 export interface BenchSizes {
   e2eRows: number
+  /** Entries of the whole-process scenario (`sluice run` as a child process). */
+  processRows: number
   normalizeLoadRows: number
   normalizeEntries: number
   normalizeProjects: number
@@ -62,6 +65,7 @@ export interface BenchSizes {
 export const SIZE: BenchSizes = quick
   ? {
       e2eRows: 50_000,
+      processRows: 50_000,
       normalizeLoadRows: 50_000,
       normalizeEntries: 20_000,
       normalizeProjects: 5_000,
@@ -73,6 +77,7 @@ export const SIZE: BenchSizes = quick
     }
   : {
       e2eRows: 1_000_000,
+      processRows: 240_000,
       normalizeLoadRows: 1_000_000,
       normalizeEntries: 300_000,
       normalizeProjects: 100_000,
