@@ -15,6 +15,14 @@ import type { PipelineOptions, RunOptions } from './pipeline-types.ts'
 
 type EarlyLoaderClient = DestinationClient & Required<Pick<DestinationClient, 'prepareTables'>>
 
+/**
+ * Job files loaded while extraction runs: the first file of a table rotates at 4 MiB (its load starts after about
+ * 13,000 Clockodo entries), each next one at twice that, up to 32 MiB unless `fileMaxBytes` is set: what is left
+ * to load after the last page is at most one such file.
+ */
+const EARLY_FIRST_FILE_BYTES = 4 * 1024 * 1024
+const EARLY_FILE_MAX_BYTES = 32 * 1024 * 1024
+
 /** Everything {@link extractNewPackage} needs. */
 export interface NewPackageInput {
   store: LoadPackageStore
@@ -125,9 +133,13 @@ export async function extractNewPackage(
       signal,
       emit,
       ...(pool ? { pool } : {}),
-      ...(options.fileMaxBytes !== undefined ? { fileMaxBytes: options.fileMaxBytes } : {}),
+      ...(options.fileMaxBytes !== undefined || early
+        ? { fileMaxBytes: options.fileMaxBytes ?? EARLY_FILE_MAX_BYTES }
+        : {}),
       ...(early
         ? {
+            // files load as they close: a small first file starts the loads early, and the last one stays short
+            firstFileMaxBytes: EARLY_FIRST_FILE_BYTES,
             onJob: (job) => early.add(job),
             onDiscard: (resource) => early.stop(`the files of resource ${resource} were discarded`),
           }
