@@ -17,11 +17,11 @@ type EarlyLoaderClient = DestinationClient & Required<Pick<DestinationClient, 'p
 
 /**
  * Job files loaded while extraction runs: the first file of a table rotates at 4 MiB (its load starts after about
- * 13,000 Clockodo entries), each next one at twice that, up to 32 MiB unless `fileMaxBytes` is set: what is left
- * to load after the last page is at most one such file.
+ * 13,000 Clockodo entries), each next one at twice that, up to `fileMaxBytes`. 240,000 entries (about 72 MiB)
+ * close files at 4, 12, 28 and 60 MiB and leave 12 MiB to load after the last page; with one size, the first
+ * file closed at 64 MiB, near the end, and most of the rows loaded after the last page.
  */
 const EARLY_FIRST_FILE_BYTES = 4 * 1024 * 1024
-const EARLY_FILE_MAX_BYTES = 32 * 1024 * 1024
 
 /** Everything {@link extractNewPackage} needs. */
 export interface NewPackageInput {
@@ -133,9 +133,7 @@ export async function extractNewPackage(
       signal,
       emit,
       ...(pool ? { pool } : {}),
-      ...(options.fileMaxBytes !== undefined || early
-        ? { fileMaxBytes: options.fileMaxBytes ?? EARLY_FILE_MAX_BYTES }
-        : {}),
+      ...(options.fileMaxBytes !== undefined ? { fileMaxBytes: options.fileMaxBytes } : {}),
       ...(early
         ? {
             // files load as they close: a small first file starts the loads early, and the last one stays short
