@@ -27,8 +27,6 @@ export interface ExtractInput {
   manifest: PackageManifest
   format: JobFileFormat
   fileMaxBytes?: number
-  /** The first job file's rotation size, doubling per file up to `fileMaxBytes` (see `JobWriterOptions`). */
-  firstFileMaxBytes?: number
   contract?: SchemaContract
   /** Resources extracted at once. Default 1. */
   concurrency?: number
@@ -180,7 +178,6 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
         pool?.setSchema(normalizer.schema, specs)
       },
       ...(input.fileMaxBytes !== undefined ? { fileMaxBytes: input.fileMaxBytes } : {}),
-      ...(input.firstFileMaxBytes !== undefined ? { firstFileMaxBytes: input.firstFileMaxBytes } : {}),
       ...(pool ? { pool } : {}),
       ...(values ? { values } : {}),
     })

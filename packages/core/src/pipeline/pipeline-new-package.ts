@@ -15,14 +15,6 @@ import type { PipelineOptions, RunOptions } from './pipeline-types.ts'
 
 type EarlyLoaderClient = DestinationClient & Required<Pick<DestinationClient, 'prepareTables'>>
 
-/**
- * Job files loaded while extraction runs: the first file of a table rotates at 4 MiB (its load starts after about
- * 13,000 Clockodo entries), each next one at twice that, up to `fileMaxBytes`. 240,000 entries (about 72 MiB)
- * close files at 4, 12, 28 and 60 MiB and leave 12 MiB to load after the last page; with one size, the first
- * file closed at 64 MiB, near the end, and most of the rows loaded after the last page.
- */
-const EARLY_FIRST_FILE_BYTES = 4 * 1024 * 1024
-
 /** Everything {@link extractNewPackage} needs. */
 export interface NewPackageInput {
   store: LoadPackageStore
@@ -136,8 +128,6 @@ export async function extractNewPackage(
       ...(options.fileMaxBytes !== undefined ? { fileMaxBytes: options.fileMaxBytes } : {}),
       ...(early
         ? {
-            // files load as they close: a small first file starts the loads early, and the last one stays short
-            firstFileMaxBytes: EARLY_FIRST_FILE_BYTES,
             onJob: (job) => early.add(job),
             onDiscard: (resource) => early.stop(`the files of resource ${resource} were discarded`),
           }

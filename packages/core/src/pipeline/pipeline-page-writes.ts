@@ -26,8 +26,6 @@ export interface PageWritesOptions {
   dir: string
   format: JobFileFormat
   fileMaxBytes?: number
-  /** The first job file's rotation size, doubling per file up to `fileMaxBytes` (see `JobWriterOptions`). */
-  firstFileMaxBytes?: number
   normalizer: Normalizer
   /** The next file id of a table (unique within the package). */
   nextFileId(table: string): () => number
@@ -251,7 +249,6 @@ export class PageWrites {
         onFileClosed: (f) => this.o.onFileClosed(f),
         ...(this.cleaning ? { cleaning: this.cleaning.of(table) } : {}),
         ...(this.o.fileMaxBytes !== undefined ? { fileMaxBytes: this.o.fileMaxBytes } : {}),
-        ...(this.o.firstFileMaxBytes !== undefined ? { firstFileMaxBytes: this.o.firstFileMaxBytes } : {}),
       })
       this.writers.set(table, writer)
     }

@@ -244,27 +244,6 @@ describe('createJobWriter', () => {
     expect(files.reduce((n, f) => n + f.rows, 0)).toBe(400)
   })
 
-  it('firstFileMaxBytes: the first file rotates early, each next one at twice the size, up to fileMaxBytes', async () => {
-    const w = createJobWriter({
-      fs,
-      dir,
-      table: 'ramp',
-      format: 'csv',
-      fileMaxBytes: 16_000,
-      firstFileMaxBytes: 2_000,
-    })
-    const rows = Array.from({ length: 1000 }, (_, i) => ({ id: i, name: 'x'.repeat(90) }))
-    for (const row of rows) await w.write([row])
-    const files = await w.close()
-    for (const [i, f] of files.slice(0, -1).entries()) {
-      const limit = Math.min(2_000 * 2 ** i, 16_000)
-      expect(f.bytes).toBeGreaterThanOrEqual(limit)
-      expect(f.bytes).toBeLessThan(limit + 200)
-    }
-    expect(files.length).toBeGreaterThan(5)
-    expect(files.reduce((n, f) => n + f.rows, 0)).toBe(1000)
-  })
-
   it('discard() deletes the files written', async () => {
     const w = createJobWriter({ fs, dir, table: 'gone', format: 'jsonl' })
     await w.write([{ a: 1 }])

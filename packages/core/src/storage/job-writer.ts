@@ -40,12 +40,6 @@ export interface JobWriterOptions {
   format: JobFileFormat
   /** Files rotate once they reach this size. Default {@link DEFAULT_FILE_MAX_BYTES}. */
   fileMaxBytes?: number
-  /**
-   * The first file rotates at this size, each next one at twice the size of the one before, up to `fileMaxBytes`.
-   * Where files are loaded as they close, the first load starts early and the last file of a small table stays
-   * small (less to load after extraction). Default `fileMaxBytes` (every file the same size).
-   */
-  firstFileMaxBytes?: number
   /** Returns the next file id for this table (unique within the package). Default: 1, 2, 3 ... per writer. */
   nextFileId?: () => number
   /**
@@ -177,14 +171,12 @@ async function appendLongRow(c: OpenFile, row: NormalizedRow): Promise<void> {
 /**
  * A writer for one table's job files: `jsonl` (one JSON object per line) or `csv` (header line, PostgreSQL
  * COPY-compatible quoting). Files are named `<table>.<fileId>.<ext>` and rotate at `fileMaxBytes` (UTF-8
- * bytes; the first ones earlier with `firstFileMaxBytes`); memory holds at most two 512 KiB buffers of encoded rows per open file beyond the rows passed in.
+ * bytes); memory holds at most two 512 KiB buffers of encoded rows per open file beyond the rows passed in.
  */
 export function createJobWriter(options: JobWriterOptions): JobWriter {
   const { fs, dir, table, format } = options
   checkFileName('table name', table) // it names the files
-  const fileMaxBytes = options.fileMaxBytes ?? DEFAULT_FILE_MAX_BYTES
-  // the rotation size of the open file: grows from firstFileMaxBytes to fileMaxBytes, doubling per file
-  let maxBytes = Math.min(options.firstFileMaxBytes ?? fileMaxBytes, fileMaxBytes)
+  const maxBytes = options.fileMaxBytes ?? DEFAULT_FILE_MAX_BYTES
   let counter = 0
   const nextFileId = options.nextFileId ?? (() => ++counter)
   const files: JobFile[] = []
@@ -218,7 +210,6 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
     if (!current) return
     const c = current
     current = undefined
-    maxBytes = Math.min(maxBytes * 2, fileMaxBytes)
     await writeOut(c)
     await c.inFlight
     c.file.bytes = c.writer.bytes
