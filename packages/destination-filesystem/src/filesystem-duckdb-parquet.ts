@@ -1,4 +1,6 @@
 import type { Column, Table } from '@sluice/core/destination'
+import { SluiceError } from '@sluice/core/destination'
+import { readCsvHeader } from '@sluice/core/node'
 import { duckdbType } from './filesystem-duckdb.ts'
 import { DECIMAL_DEFAULT } from './filesystem-values.ts'
 
@@ -6,6 +8,19 @@ import { DECIMAL_DEFAULT } from './filesystem-values.ts'
 interface Connection {
   run(sql: string): Promise<{ rowsChanged: number }>
   runAndReadAll(sql: string): Promise<{ getRows(): unknown[][] }>
+}
+
+/**
+ * True where `@duckdb/node-api` can be imported from this package: parquet is then written by DuckDB, and the
+ * pipeline may hand the destination csv job files (see `filesystem`).
+ */
+export function duckdbInstalled(): boolean {
+  try {
+    import.meta.resolve('@duckdb/node-api')
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** This thread's in-memory DuckDB, or undefined where `@duckdb/node-api` is not installed or cannot start. */
@@ -79,5 +94,93 @@ export async function writeParquetWithDuckdb(
     return Number(copied.rowsChanged)
   } catch {
     return undefined
+  }
+}
+
+/** How a csv column is read (text) and turned into its parquet value; json stays the JSON text of the job file. */
+function csvColumn(column: Column): { readType: string; select: string } {
+  const name = quote(column.name)
+  switch (column.dataType) {
+    case 'text':
+    case 'json':
+      return { readType: 'VARCHAR', select: name }
+    case 'binary':
+      return { readType: 'VARCHAR', select: `from_base64(${name}) AS ${name}` }
+    case 'decimal': {
+      const type = duckdbType(column)
+      return type === 'VARCHAR'
+        ? { readType: 'VARCHAR', select: name }
+        : { readType: 'VARCHAR', select: `CAST(${name} AS ${type}) AS ${name}` }
+    }
+    default:
+      return { readType: duckdbType(column), select: name }
+  }
+}
+
+/**
+ * Writes a csv job file (core's format: a header line, `"` quoting with `""` escapes, NULL = an unquoted empty
+ * field, `""` = the empty string) as parquet with DuckDB, the same schema and values as from a jsonl job file.
+ * Reads with DuckDB's single-threaded csv reader (its parallel one loses rows longer than its buffer, see the
+ * DuckDB destination's `duckdb-csv.ts`). Returns the rows written; a header column that the table lacks is
+ * `FILESYSTEM_UNKNOWN_COLUMN`, anything DuckDB refuses `FILESYSTEM_CONVERT`.
+ */
+export async function writeParquetFromCsv(input: string, output: string, table: Table): Promise<number> {
+  const header = (await readCsvHeader(input, 'filesystem')) ?? []
+  const columns = header.map((name) => {
+    const column = table.columns.find((c) => c.name === name)
+    if (!column) {
+      throw new SluiceError(
+        'FILESYSTEM_UNKNOWN_COLUMN',
+        `[filesystem] ${input} has the column ${JSON.stringify(name)} that table ${table.name} does not have`,
+        {
+          hint: 'the job file does not match the table schema; this is a bug in the producer, please report it',
+        },
+      )
+    }
+    return column
+  })
+  connection ??= open()
+  const conn = await connection
+  if (!conn) {
+    throw new SluiceError(
+      'FILESYSTEM_CONVERT',
+      `[filesystem] cannot convert the csv job ${input} to parquet`,
+      {
+        hint: 'csv job files are converted with DuckDB: install @duckdb/node-api next to @sluice/destination-filesystem',
+      },
+    )
+  }
+  const reads = columns.map(csvColumn)
+  const struct = columns.map((c, i) => `${literal(c.name)}: ${literal(reads[i]!.readType)}`).join(', ')
+  // the table's columns in schema order; those missing from an older header are NULL
+  const select = table.columns
+    .map((c) => {
+      const at = columns.indexOf(c)
+      return at >= 0
+        ? reads[at]!.select
+        : `NULL::${readType(c) === 'JSON' ? 'VARCHAR' : readType(c)} AS ${quote(c.name)}`
+    })
+    .join(', ')
+  const options = [
+    'header = true',
+    'auto_detect = false',
+    "delim = ','",
+    `quote = '"'`,
+    `escape = '"'`,
+    "new_line = '\\n'",
+    'allow_quoted_nulls = false',
+    'parallel = false',
+    `columns = {${struct}}`,
+  ].join(', ')
+  try {
+    const copied = await conn.run(
+      `COPY (SELECT ${select} FROM read_csv(${literal(input)}, ${options})) TO ${literal(output)} (FORMAT parquet)`,
+    )
+    return Number(copied.rowsChanged)
+  } catch (cause) {
+    throw new SluiceError('FILESYSTEM_CONVERT', `[filesystem] converting ${input} to parquet failed`, {
+      cause,
+      hint: 'the job file does not match the table schema; this is a bug in the producer, please report it',
+    })
   }
 }

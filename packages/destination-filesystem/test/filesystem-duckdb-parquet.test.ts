@@ -1,8 +1,11 @@
 import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { createJobWriter } from '@sluice/core/destination'
+import { nodeFileSystem } from '@sluice/core/node'
 import { afterAll, describe, expect, it } from 'vitest'
 import { writeParquet, writeParquetInJavaScript } from '../src/filesystem-convert.ts'
-import { writeParquetWithDuckdb } from '../src/filesystem-duckdb-parquet.ts'
+import { filesystem } from '../src/filesystem-destination.ts'
+import { writeParquetFromCsv, writeParquetWithDuckdb } from '../src/filesystem-duckdb-parquet.ts'
 import { duck, lit, preparePackage, schema, TYPED_TABLE, tempDir } from './helpers.ts'
 
 const dirs: string[] = []
@@ -88,5 +91,44 @@ describe('parquet written by DuckDB', () => {
     const { rows: got } = await duck(`SELECT t_timestamp::VARCHAR AS ts FROM read_parquet(${lit(out)})`)
     expect(got).toEqual([{ ts: '2024-03-01 12:34:56.5+00' }])
     expect(await writeParquet(input, out, typed)).toBe(2500)
+  })
+})
+
+describe('parquet from csv job files (DuckDB)', () => {
+  it('with DuckDB installed, a parquet filesystem asks for csv job files; jsonl and csv outputs keep jsonl', () => {
+    expect(filesystem({ bucketUrl: '/tmp/x', format: 'parquet' }).capabilities.fileFormats[0]).toBe('csv')
+    expect(filesystem({ bucketUrl: '/tmp/x', format: 'jsonl' }).capabilities.fileFormats[0]).toBe('jsonl')
+    expect(filesystem({ bucketUrl: '/tmp/x', format: 'csv' }).capabilities.fileFormats[0]).toBe('jsonl')
+  })
+
+  it("writes the same parquet from core's csv job file as the JavaScript writer from the jsonl one", async () => {
+    const work = await tempDir('sluice-fs-csv-parquet-')
+    dirs.push(work)
+    const fs = nodeFileSystem()
+    const files: Record<string, string> = {}
+    for (const format of ['csv', 'jsonl'] as const) {
+      const writer = createJobWriter({
+        fs,
+        dir: work,
+        table: `t_${format}`,
+        format,
+        columns: () => typed.columns,
+      })
+      await writer.write(rows.map((r, i) => ({ ...r, _sluice_load_id: '7.1', _sluice_id: `id${i}` })))
+      files[format] = (await writer.close())[0]!.file
+    }
+    const viaCsv = join(work, 'csv.parquet')
+    const viaJs = join(work, 'js.parquet')
+    expect(await writeParquetFromCsv(files.csv!, viaCsv, typed)).toBe(2500)
+    expect(await writeParquetInJavaScript(files.jsonl!, viaJs, typed)).toBe(2500)
+    const want = await readBack(viaJs)
+    expect(want).toHaveLength(2500)
+    expect(await readBack(viaCsv)).toEqual(want)
+    // a header column the table does not have
+    const bad = join(work, 'bad.csv')
+    await writeFile(bad, 't_text,nope\na,1\n')
+    await expect(writeParquetFromCsv(bad, viaCsv, typed)).rejects.toMatchObject({
+      code: 'FILESYSTEM_UNKNOWN_COLUMN',
+    })
   })
 })
