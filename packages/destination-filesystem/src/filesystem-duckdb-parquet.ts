@@ -1,3 +1,6 @@
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { threadId } from 'node:worker_threads'
 import type { Column, Table } from '@sluice/core/destination'
 import { SluiceError } from '@sluice/core/destination'
 import { readCsvHeader } from '@sluice/core/node'
@@ -25,13 +28,22 @@ export function duckdbInstalled(): boolean {
 
 /** This thread's in-memory DuckDB, or undefined where `@duckdb/node-api` is not installed or cannot start. */
 let connection: Promise<Connection | undefined> | undefined
+/** The instance behind {@link connection}, held as long as the thread lives. */
+const instances: unknown[] = []
 
 async function open(): Promise<Connection | undefined> {
   try {
     const { DuckDBInstance } = await import('@duckdb/node-api')
-    // one conversion at a time per thread: two DuckDB threads, and a memory limit well above one row group
-    const instance = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '256MB' })
-    const conn = await instance.connect()
+    // One conversion at a time per thread, on one DuckDB thread (1M Clockodo entries: 14.0 CPU s and 714 MB peak
+    // RSS in all, against 15.8 s and 844 MB with two). What does not fit in 256MB spills to a directory of this
+    // thread's own: instances sharing DuckDB's default (`.tmp` in the working directory) crashed the process.
+    const db = await DuckDBInstance.create(':memory:', {
+      threads: '1',
+      memory_limit: '256MB',
+      temp_directory: join(tmpdir(), `sluice-filesystem-duckdb-${process.pid}-${threadId}`),
+    })
+    instances.push(db)
+    const conn = await db.connect()
     // timestamps without an offset are UTC, as in the JavaScript writer
     await conn.run("SET TimeZone = 'UTC'")
     return conn
@@ -180,7 +192,7 @@ export async function writeParquetFromCsv(input: string, output: string, table: 
   } catch (cause) {
     throw new SluiceError('FILESYSTEM_CONVERT', `[filesystem] converting ${input} to parquet failed`, {
       cause,
-      hint: 'the job file does not match the table schema; this is a bug in the producer, please report it',
+      hint: 'the cause says why; out of memory: set conversionThreads lower (each thread converts with a 256MB DuckDB), anything else: please report it',
     })
   }
 }
