@@ -28,6 +28,7 @@ import {
   SIZE,
 } from './bench-options.ts'
 import { countEntries, endDateFor, type PreparedFiles } from './bench-prepare.ts'
+import { processSection } from './bench-process.ts'
 import { type BenchResult, benchResult, fasterOf, writeReport } from './bench-report.ts'
 import { type StreamTarget, streamSection } from './bench-stream.ts'
 import { type BenchPostgres, startBenchPostgres } from './postgres-server.ts'
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     .map((l) => l.toFixed(1))
     .join(' ')
   try {
-    const needMain = only.has('e2e') || only.has('normalize') || only.has('naive') || only.has('memory')
+    const needMain = ['e2e', 'process', 'normalize', 'naive', 'memory'].some((s) => only.has(s))
     let baseUrl = ''
     let prepared: PreparedFiles | undefined
     let e2eRange = { start: HISTORY_START, end: HISTORY_START }
@@ -139,6 +140,9 @@ async function main(): Promise<void> {
           )
         })
       })
+
+    if (only.has('process'))
+      await section('process', () => processSection(baseUrl, workDir, { results, targets }))
 
     if (prepared && only.has('normalize'))
       await section('normalize', async () => {

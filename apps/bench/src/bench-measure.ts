@@ -32,7 +32,8 @@ export async function startMock(
 /** The account servers running: their CPU time during a run is reported with it. */
 const servers = new Set<ChildProcess>()
 
-function serversCpuSeconds(): number | undefined {
+/** CPU seconds the account servers have used so far (Linux only). */
+export function serversCpuSeconds(): number | undefined {
   let sum: number | undefined
   for (const s of servers) {
     const cpu = processCpuSeconds(s.pid)

@@ -3,15 +3,16 @@ import { parseArgs } from 'node:util'
 import type { MockProcessOptions } from './mock-process.ts'
 
 /** The scenario groups `--only` can pick. */
-export const SCENARIOS: readonly ['e2e', 'normalize', 'latency', 'memory', 'naive', 'stream', 'backfill'] = [
+export const SCENARIOS: readonly [
   'e2e',
+  'process',
   'normalize',
   'latency',
   'memory',
   'naive',
   'stream',
   'backfill',
-] as const
+] = ['e2e', 'process', 'normalize', 'latency', 'memory', 'naive', 'stream', 'backfill'] as const
 
 const { values } = parseArgs({
   // `pnpm bench -- --quick` hands the `--` on; drop it so the options after it count
@@ -49,6 +50,8 @@ export const onlyGiven: boolean = values.only !== undefined
 /** Rows, pages and latency of the scenarios. */
 export interface BenchSizes {
   e2eRows: number
+  /** Entries of the whole-process scenario (`sluice run` as a child process). */
+  processRows: number
   normalizeLoadRows: number
   normalizeEntries: number
   normalizeProjects: number
@@ -63,6 +66,7 @@ export interface BenchSizes {
 export const SIZE: BenchSizes = quick
   ? {
       e2eRows: 50_000,
+      processRows: 50_000,
       normalizeLoadRows: 50_000,
       normalizeEntries: 20_000,
       normalizeProjects: 5_000,
@@ -74,6 +78,7 @@ export const SIZE: BenchSizes = quick
     }
   : {
       e2eRows: 1_000_000,
+      processRows: 240_000,
       normalizeLoadRows: 1_000_000,
       normalizeEntries: 300_000,
       normalizeProjects: 100_000,

@@ -1,14 +1,8 @@
 import { redact } from '@sluice/core'
 import { DESTINATION_PACKAGES } from '@sluice/core/node'
-import { aiCommand } from './cli-ai.ts'
-import { dashboardCommand } from './cli-dashboard.ts'
 import { destinationPackage } from './cli-destinations.ts'
 import { errorObject, exitCodeFor, formatError, UsageError } from './cli-errors.ts'
 import { heapGrowthFromEnv } from './cli-heap.ts'
-import { initCommand } from './cli-init.ts'
-import { mcpCommand } from './cli-mcp.ts'
-import { pipelineCommand } from './cli-pipeline.ts'
-import { runCommand } from './cli-run.ts'
 import type { CliIO } from './cli-types.ts'
 import { CLI_VERSION } from './cli-version.ts'
 
@@ -67,19 +61,21 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   try {
     // a bad value is refused before any command runs; `run` applies it
     heapGrowthFromEnv(io.env)
+    // each command's modules load when it runs: `sluice run` does not load the dashboard's web server (hono),
+    // the MCP server or the templates of `init`
     switch (command) {
       case 'run':
-        return await runCommand(rest, io)
+        return await (await import('./cli-run.ts')).runCommand(rest, io)
       case 'init':
-        return await initCommand(rest, io)
+        return await (await import('./cli-init.ts')).initCommand(rest, io)
       case 'pipeline':
-        return await pipelineCommand(rest, io)
+        return await (await import('./cli-pipeline.ts')).pipelineCommand(rest, io)
       case 'mcp':
-        return await mcpCommand(rest, io)
+        return await (await import('./cli-mcp.ts')).mcpCommand(rest, io)
       case 'ai':
-        return await aiCommand(rest, io)
+        return await (await import('./cli-ai.ts')).aiCommand(rest, io)
       case 'dashboard':
-        return await dashboardCommand(rest, io, undefined)
+        return await (await import('./cli-dashboard.ts')).dashboardCommand(rest, io, undefined)
       case '--version':
       case '-V':
       case '-v':

@@ -167,9 +167,12 @@ export function autoPageWorkers(cores: number = availableParallelism()): number 
   return cores < 2 ? 0 : Math.min(4, cores)
 }
 
-/** `n` page workers: Web Workers under Deno, `worker_threads` on Node.js. */
+/**
+ * `n` page workers: Web Workers under Deno, `worker_threads` on Node.js, started at once (they load their modules
+ * while the run opens the destination).
+ */
 function pageWorkersFor(n: number): PageWorkers {
-  return 'Deno' in globalThis ? webPageWorkers({ size: n }) : nodePageWorkers({ size: n })
+  return 'Deno' in globalThis ? webPageWorkers({ size: n }) : nodePageWorkers({ size: n, prestart: true })
 }
 
 /**
@@ -237,6 +240,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   if (!SOURCES[flags.source]) {
     throw new UsageError(`unknown source "${flags.source}": use one of ${Object.keys(SOURCES).join(', ')}`)
   }
+  const pageWorkers = flags.pageWorkers > 0 ? pageWorkersFor(flags.pageWorkers) : undefined
   const config: Config = await loadConfig({ cwd: io.cwd, env: io.env, pipelineName: flags.pipelineName })
   for (const w of config.warnings) io.stderr.write(`[sluice] warning: ${w}\n`)
   const pipelinesDir = pipelinesDirFor(flags.pipelinesDir, io)
@@ -283,7 +287,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
         progress.onEvent(e)
         waits.onEvent(e)
       },
-      ...(flags.pageWorkers > 0 ? { pageWorkers: pageWorkersFor(flags.pageWorkers) } : {}),
+      ...(pageWorkers ? { pageWorkers } : {}),
     })
     info = await p.run(built.source, {
       ...(flags.resources ? { resources: flags.resources } : {}),

@@ -6,6 +6,7 @@ import { createGunzip, createGzip } from 'node:zlib'
 import type { Column, FileFormat, Table } from '@sluice/core/destination'
 import { SluiceError } from '@sluice/core/destination'
 import { fileWriter, ParquetWriter } from 'hyparquet-writer'
+import { writeParquetFromCsv, writeParquetWithDuckdb } from './filesystem-duckdb-parquet.ts'
 import { parquetSchema } from './filesystem-parquet.ts'
 import { csvText, parquetValue, valueError } from './filesystem-values.ts'
 
@@ -169,8 +170,20 @@ export async function writeCsv(input: string, output: string, table: Table, gzip
   return rows
 }
 
-/** Writes a jsonl job file as parquet with the table's columns (see `parquetElement` for the type mapping). */
+/**
+ * Writes a jsonl or csv (`.csv`, DuckDB only: see `writeParquetFromCsv`) job file as parquet with the table's
+ * columns (see `parquetElement` for the type mapping): jsonl with
+ * DuckDB where `@duckdb/node-api` is installed (see `writeParquetWithDuckdb`), else, or for a file DuckDB leaves
+ * to it, with the JavaScript writer (`hyparquet-writer`).
+ */
 export async function writeParquet(input: string, output: string, table: Table): Promise<number> {
+  if (input.endsWith('.csv')) return writeParquetFromCsv(input, output, table)
+  const written = await writeParquetWithDuckdb(input, output, table, await isGzip(input))
+  return written ?? writeParquetInJavaScript(input, output, table)
+}
+
+/** {@link writeParquet} with `hyparquet-writer`, row by row (checks every key and value, names the line). */
+export async function writeParquetInJavaScript(input: string, output: string, table: Table): Promise<number> {
   const columns = table.columns
   const names = new Set(columns.map((c) => c.name))
   const writer = new ParquetWriter({

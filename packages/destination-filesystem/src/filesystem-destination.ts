@@ -7,6 +7,7 @@ import type {
 import { SluiceError } from '@sluice/core/destination'
 import { type AzureAuth, azureStore } from './azure-store.ts'
 import { FilesystemClient } from './filesystem-client.ts'
+import { duckdbInstalled } from './filesystem-duckdb-parquet.ts'
 import { DEFAULT_LAYOUT, validateLayout } from './filesystem-layout.ts'
 import {
   conversionThreads,
@@ -136,7 +137,12 @@ export function filesystem(options: FilesystemOptions): Destination {
     options.conversionThreads === undefined ? undefined : conversionThreads(options.conversionThreads)
   return {
     name: 'filesystem',
-    capabilities: FILESYSTEM_CAPABILITIES,
+    // parquet written by DuckDB from csv job files: core writes csv straight from the parsed rows, jsonl costs
+    // more CPU to write and to read (1M Clockodo entries: see apps/bench/README.md, fix 28)
+    capabilities:
+      options.format === 'parquet' && duckdbInstalled()
+        ? { ...FILESYSTEM_CAPABILITIES, fileFormats: ['csv', 'jsonl', 'parquet'] }
+        : FILESYSTEM_CAPABILITIES,
     publicConfig: () => filesystemPublicConfig(options),
     async createClient(ctx: DestinationContext): Promise<DestinationClient> {
       return new FilesystemClient(ctx, {

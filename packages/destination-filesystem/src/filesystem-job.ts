@@ -19,6 +19,24 @@ export async function writeJob(
   gzip: boolean,
   pool: ConversionPool = conversionPool(),
 ): Promise<number> {
+  if (job.format === 'csv' && format === 'parquet') {
+    // csv job files come only where DuckDB converts them (see `filesystem`)
+    const tmp = `${job.file}.${randomUUID().slice(0, 8)}.out`
+    try {
+      const rows = await pool.convert('parquet', job.file, tmp, job.table)
+      if (rows !== job.rows) {
+        throw new SluiceError(
+          'FILESYSTEM_CONVERT',
+          `[filesystem] the csv job ${job.jobId} has ${job.rows} rows, ${rows} were converted to parquet`,
+          { hint: 'run again to retry; if it repeats, please report it with the job file' },
+        )
+      }
+      await store.putFile(key, tmp)
+      return rows
+    } finally {
+      await rm(tmp, { force: true })
+    }
+  }
   if (job.format !== 'jsonl') {
     if (job.format === format && !gzip) {
       await store.putFile(key, job.file)

@@ -73,8 +73,9 @@ export interface FilesystemOptions {
   /** An `S3Client` from `@aws-sdk/client-s3` to use instead of one built from `credentials`. */
   s3Client?: unknown
   /**
-   * Worker threads that convert job files to parquet or csv, shared by the process. The conversion is JavaScript
-   * (about 16 s of one core per 1M Clockodo entries to parquet), so workers let a load use every core: 1M entries
+   * Worker threads that convert job files to parquet or csv, shared by the process. Without `@duckdb/node-api` the
+   * conversion is JavaScript (about 16 s of one core per 1M Clockodo entries to parquet; with DuckDB about a third
+   * of that), so workers let a load use every core: 1M entries
    * over HTTP to parquet on 2 cores took 21.7 s instead of 28.0 s. Each worker has a V8 heap of its own (peak RSS
    * 468 MB instead of 303 MB there). Default the number of CPU cores, at most 4; 0 converts on the sluice thread.
    */

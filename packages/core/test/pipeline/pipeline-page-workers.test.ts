@@ -219,6 +219,19 @@ describe('page workers in the pipeline', { timeout: 30_000 }, () => {
     },
   )
 
+  it('prestarted workers (prestart: true) serve the first run, fresh ones the next; the rows are the same', async () => {
+    const here = await run(undefined, 'here')
+    const workers = nodePageWorkers({ size: 2, prestart: true })
+    for (const name of ['prestarted', 'again']) {
+      served.length = 0
+      const there = await run(workers, name)
+      expect(served).toHaveLength(PAGES)
+      for (const t of ['items', 'items__tags']) {
+        expect(comparable(there.destination.rows(t))).toEqual(comparable(here.destination.rows(t)))
+      }
+    }
+  })
+
   it('a worker that dies fails the run with PAGE_WORKER_FAILED, leaves no package, and the next run loads everything once', async () => {
     const real = nodePageWorkers({ size: 2 })
     let parses = 0
