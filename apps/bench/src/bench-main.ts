@@ -29,7 +29,7 @@ import {
 } from './bench-options.ts'
 import { countEntries, endDateFor, type PreparedFiles } from './bench-prepare.ts'
 import { processSection } from './bench-process.ts'
-import { type BenchResult, benchResult, fasterOf, writeReport } from './bench-report.ts'
+import { type BenchResult, benchResult, fasterOf, ratioTarget, writeReport } from './bench-report.ts'
 import { type StreamTarget, streamSection } from './bench-stream.ts'
 import { type BenchPostgres, startBenchPostgres } from './postgres-server.ts'
 
@@ -105,8 +105,10 @@ async function main(): Promise<void> {
           benchResult('e2e: HTTP -> DuckDB', e2eDuck, rate(e2eDuck) / rate(floor!), 'the faster of 2 runs'),
         )
         const ratio = rate(e2eDuck) / rate(floor!)
+        targets.push(ratioTarget('e2e DuckDB', ratio, 0.75))
+        const cpu = (e2eDuck.extra?.['cpuSeconds'] ?? 0) / (floor!.extra?.['cpuSeconds'] ?? Number.NaN)
         targets.push(
-          `${ratio >= 0.6 ? 'MET   ' : 'MISSED'} e2e DuckDB at ${(ratio * 100).toFixed(0)}% of the fetch+parse floor (target >= 60%)`,
+          `${cpu <= 2 ? 'MET   ' : 'MISSED'} e2e DuckDB CPU ${cpu.toFixed(1)}x the floor's (target <= 2x)`,
         )
         if (e2eDuckdbOnly) return
         try {
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
             postgresUrl: pg.url,
           })
           results.push(benchResult('e2e: HTTP -> PostgreSQL (COPY)', e2ePg, rate(e2ePg) / rate(floor!)))
+          targets.push(ratioTarget('e2e PostgreSQL', rate(e2ePg) / rate(floor!), 0.7))
         } catch (error) {
           log(`PostgreSQL skipped: ${(error as Error).message}`)
           results.push(
@@ -138,6 +141,7 @@ async function main(): Promise<void> {
               'append (no merge there)',
             ),
           )
+          targets.push(ratioTarget('e2e filesystem parquet', rate(e2eFs) / rate(floor!), 0.5))
         })
       })
 

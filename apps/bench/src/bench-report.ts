@@ -125,3 +125,9 @@ export async function writeReport(
   await writeFile(file, `${JSON.stringify(merged, null, 2)}\n`)
   process.stdout.write(`results: ${file}\n`)
 }
+
+/** A verdict line: `ratio` of the fetch+parse floor against the issue's target. */
+export function ratioTarget(what: string, ratio: number, target: number): string {
+  const pct = (n: number): string => `${(n * 100).toFixed(0)}%`
+  return `${ratio >= target ? 'MET   ' : 'MISSED'} ${what} at ${pct(ratio)} of the fetch+parse floor (target >= ${pct(target)})`
+}
