@@ -11,8 +11,9 @@ import { HISTORY_START, SIZE } from './bench-options.ts'
 import { endDateFor, type PreparedFiles } from './bench-prepare.ts'
 import { type BenchResult, benchResult, fasterOf } from './bench-report.ts'
 
-/** The `sluice` command's entry file (the built CLI of the workspace). */
+/** The `sluice` command's entry file: `SLUICE_BENCH_CLI` (another build, for A/B runs), else the workspace's. */
 function cliBin(): string {
+  if (process.env['SLUICE_BENCH_CLI']) return process.env['SLUICE_BENCH_CLI']
   const pkg = createRequire(import.meta.url).resolve('sluice/package.json')
   return join(dirname(pkg), 'dist', 'sluice-bin.js')
 }
