@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-// pnpm bench [-- --quick] [-- --only <scenario>[,<scenario>]]: runs the benchmarks of issue 11 and writes
-// results/latest.json. Every measurement runs in its own child process; the account server runs in another.
-// The scenarios, their order and the servers they share read top to bottom; the command line is in
-// bench-options.ts, the worker processes in bench-measure.ts.
+// pnpm bench [-- --quick] [-- --only <scenario>[,<scenario>]]: runs the benchmarks and writes results/latest.json.
+// Every measurement runs in its own child process, the account server in another. The scenarios, their order and
+// the servers they share read top to bottom; the command line is in bench-options.ts, the workers in bench-measure.ts.
 import type { ChildProcess } from 'node:child_process'
 import { loadavg } from 'node:os'
 import { backfillSection } from './bench-backfill.ts'

@@ -2,8 +2,6 @@ export {
   type BigQueryClientOptions,
   BigQuerySqlClient,
   connectBigQuery,
-  splitQualified,
-  transactionScript,
 } from './bigquery-client.ts'
 export { destination } from './bigquery-config.ts'
 export {
@@ -25,3 +23,4 @@ export {
 } from './bigquery-dialect.ts'
 export { type BigQueryErrorContext, mapBigQueryError } from './bigquery-errors.ts'
 export { bigqueryReaderDialect, openBigQueryReader } from './bigquery-reader.ts'
+export { splitQualified, transactionScript } from './bigquery-sql.ts'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { splitQualified, transactionScript } from './bigquery-client.ts'
+import { splitQualified, transactionScript } from './bigquery-sql.ts'
 
 describe('transactionScript', () => {
   it('wraps statements in one transaction with a rollback handler and renames parameters per statement', () => {
