@@ -1,3 +1,4 @@
+// One class over 400 lines on purpose: the whole fake BigQuery API (jobs, pages of results, datasets, tables, load jobs) over one DuckDB; its wire shapes are in bigquery-fake-protocol.ts.
 import { randomUUID } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import type { Server } from 'node:http'

@@ -1,3 +1,4 @@
+// One class over 400 lines on purpose: the whole fake Snowflake service (sessions, queries, stages, PUT and COPY) over one DuckDB; its wire shapes are in snowflake-fake-protocol.ts.
 import { randomUUID } from 'node:crypto'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import type { Server } from 'node:http'
