@@ -13,14 +13,19 @@ import { paginate } from '../http/paginate.ts'
 import type { PaginatorSpec } from '../http/paginators/paginator-types.ts'
 import { createRateLimiter } from '../http/rate-limiter.ts'
 import type { JsonObject } from '../json.ts'
-import type { ResourceState } from '../storage/package-types.ts'
 import { defineSource } from './define-resource.ts'
 import { type IncrementalRun, incremental } from './incremental-cursor.ts'
 import { renderPlaceholders } from './placeholders.ts'
 import { responseActionsHook } from './rest-api-actions.ts'
 import { type NormalizedRestResource, normalizeRestApiConfig } from './rest-api-config.ts'
 import { fromDltConfig } from './rest-api-dlt.ts'
-import { type Clients, type GroupRead, type GroupReadDeps, planGroupRead } from './rest-api-parents.ts'
+import {
+  type Clients,
+  type GroupRead,
+  type GroupReadDeps,
+  planGroupRead,
+  type RowsOf,
+} from './rest-api-parents.ts'
 import type { RestApiSourceConfig } from './rest-api-types.ts'
 import type { Resource, ResourceContext, ResourceGroup, Source } from './source-types.ts'
 
@@ -170,14 +175,7 @@ export function restApiSource(dltOrSluice: RestApiSourceConfig): Source {
   }
 
   /** Rows of `r` (after incremental filtering and steps), page by page. */
-  async function* rowsOf(
-    r: NormalizedRestResource,
-    clients: Clients,
-    ctx: ResourceContext,
-    state: ResourceState,
-    parentValues: Record<string, unknown>,
-    emitPages: boolean,
-  ): AsyncGenerator<Row[]> {
+  const rowsOf: RowsOf = async function* (r, clients, ctx, state, parentValues, emitPages) {
     const inc: IncrementalRun | undefined = r.endpoint.incremental
       ? incremental({ primaryKey: r.primaryKey, ...r.endpoint.incremental }).open(state)
       : undefined
