@@ -41,11 +41,16 @@ export type {
 export {
   azureBlobLocation,
   LIBPQ_SSL_MODES,
+  LIBPQ_TRANSIENT_ERRNO,
+  LIBPQ_TRANSIENT_STATES,
+  type LibpqDriverError,
   type LibpqFields,
   type LibpqProfile,
   type LibpqSettings,
+  libpqErrno,
   libpqInvalid,
   libpqLocation,
+  libpqSqlState,
   parseLibpqCredentials,
   sqlDestination,
 } from './destination/index.ts'

@@ -1,4 +1,13 @@
-import { isSluiceError, redact, SluiceError } from '@sluice/core/destination'
+import {
+  isSluiceError,
+  LIBPQ_TRANSIENT_ERRNO,
+  LIBPQ_TRANSIENT_STATES,
+  type LibpqDriverError,
+  libpqErrno,
+  libpqSqlState,
+  redact,
+  SluiceError,
+} from '@sluice/core/destination'
 import { CREDENTIALS_SETTING, type PostgresConnectionParams } from './postgres-credentials.ts'
 
 /** What the error mapper needs to know about the connection (never the password in messages). */
@@ -16,53 +25,6 @@ export type PostgresErrorCode =
   | 'DESTINATION_TRANSIENT'
   | 'DESTINATION_DATA'
   | 'DESTINATION_QUERY'
-
-interface DriverError {
-  code?: string
-  errno?: number
-  message?: string
-  detail?: string
-  hint?: string
-  where?: string
-  severity?: string
-  errors?: unknown[]
-}
-
-/** SQLSTATEs (and classes) where repeating the transaction or connection may succeed. */
-const TRANSIENT_STATES = new Set([
-  '40001', // serialization_failure
-  '40P01', // deadlock_detected
-  '55P03', // lock_not_available
-  '57P01', // admin_shutdown
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now (starting up, in recovery)
-  '53300', // too_many_connections
-  '58000', // system_error
-  '58030', // io_error
-])
-const TRANSIENT_ERRNO = new Set([
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'ECONNABORTED',
-])
-
-function errnoOf(error: DriverError): string | undefined {
-  if (typeof error.code === 'string' && /^E[A-Z_]+$/.test(error.code)) return error.code
-  // Node's happy-eyeballs connect (localhost → ::1 and 127.0.0.1) fails with an AggregateError without a code.
-  for (const inner of error.errors ?? []) {
-    const code = (inner as DriverError | undefined)?.code
-    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code
-  }
-  return undefined
-}
-
-function sqlStateOf(error: DriverError): string | undefined {
-  return typeof error.code === 'string' && /^[0-9A-Z]{5}$/.test(error.code) ? error.code : undefined
-}
 
 function ident(name: string): string {
   return `"${name.replaceAll('"', '""')}"`
@@ -99,10 +61,10 @@ const CONNECTION_LOST =
  */
 export function isPostgresDriverError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false
-  const e = error as DriverError
+  const e = error as LibpqDriverError
   return (
     typeof e.code === 'string' ||
-    errnoOf(e) !== undefined ||
+    libpqErrno(e) !== undefined ||
     CONNECTION_LOST.test(e.message ?? '') ||
     /timeout expired/i.test(e.message ?? '')
   )
@@ -117,12 +79,14 @@ export function isPostgresDriverError(error: unknown): boolean {
  */
 export function mapPostgresError(error: unknown, ctx: PostgresErrorContext, what?: string): SluiceError {
   if (isSluiceError(error)) return error
-  const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as DriverError
+  const e = (
+    typeof error === 'object' && error !== null ? error : { message: String(error) }
+  ) as LibpqDriverError
   const clean = (text: string | undefined): string => redact(text ?? '', [ctx.password])
   const at = `${ctx.host}:${ctx.port}`
   const message = clean(e.message) || 'unknown error'
-  const errno = errnoOf(e)
-  const state = sqlStateOf(e)
+  const errno = libpqErrno(e)
+  const state = libpqSqlState(e)
   const op = what ? ` (${what})` : ''
 
   if (errno === 'ECONNREFUSED') {
@@ -188,8 +152,8 @@ export function mapPostgresError(error: unknown, ctx: PostgresErrorContext, what
     })
   }
   if (
-    (state !== undefined && (TRANSIENT_STATES.has(state) || state.startsWith('08'))) ||
-    (errno !== undefined && TRANSIENT_ERRNO.has(errno))
+    (state !== undefined && (LIBPQ_TRANSIENT_STATES.has(state) || state.startsWith('08'))) ||
+    (errno !== undefined && LIBPQ_TRANSIENT_ERRNO.has(errno))
   ) {
     return new SluiceError('DESTINATION_TRANSIENT', `[postgres] ${message}${op} [${state ?? errno}]`, {
       cause: error,

@@ -8,7 +8,7 @@ import type {
   SqlExecutor,
   StagedLoad,
 } from '@sluice/core/destination'
-import { SluiceError } from '@sluice/core/destination'
+import { libpqSqlState, SluiceError } from '@sluice/core/destination'
 import type { Pool, PoolClient, PoolConfig } from 'pg'
 import { type CopyAuthorization, copySql } from './redshift-copy.ts'
 import type { RedshiftConnectionParams } from './redshift-credentials.ts'
@@ -158,7 +158,7 @@ export class RedshiftSqlClient implements SqlClient {
       } catch (rollbackError) {
         broken = rollbackError as Error
       }
-      if (sqlStateOf(error) === undefined) broken ??= error as Error
+      if (libpqSqlState(error) === undefined) broken ??= error as Error
       // Errors of the caller's own code (not the database's) surface unchanged.
       throw isRedshiftDriverError(error) ? this.#error(error, what, secrets) : error
     } finally {
@@ -175,7 +175,7 @@ export class RedshiftSqlClient implements SqlClient {
       const last = Array.isArray(result) ? result[result.length - 1] : result
       return (last?.rows ?? []) as T[]
     } catch (error) {
-      if (sqlStateOf(error) === undefined) broken = error as Error
+      if (libpqSqlState(error) === undefined) broken = error as Error
       throw isRedshiftDriverError(error) ? this.#error(error) : error
     } finally {
       client.release(broken)
@@ -317,11 +317,6 @@ export class RedshiftSqlClient implements SqlClient {
     this.#closed = true
     await this.#pool.end()
   }
-}
-
-function sqlStateOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined
 }
 
 /** Pool settings shared by the loading client and the reader: TLS, timeouts, the application name. */

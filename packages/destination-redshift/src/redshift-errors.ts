@@ -1,4 +1,13 @@
-import { isSluiceError, redact, SluiceError } from '@sluice/core/destination'
+import {
+  isSluiceError,
+  LIBPQ_TRANSIENT_ERRNO,
+  LIBPQ_TRANSIENT_STATES,
+  type LibpqDriverError,
+  libpqErrno,
+  libpqSqlState,
+  redact,
+  SluiceError,
+} from '@sluice/core/destination'
 import { CREDENTIALS_SETTING, type RedshiftConnectionParams } from './redshift-credentials.ts'
 
 /** What the error mapper needs to know about the connection, and the secrets to keep out of messages. */
@@ -8,35 +17,6 @@ export interface RedshiftErrorContext
   secrets: readonly (string | undefined)[]
 }
 
-interface DriverError {
-  code?: string
-  message?: string
-  detail?: string
-  hint?: string
-  errors?: unknown[]
-}
-
-/** SQLSTATEs where repeating the transaction or connection may succeed. */
-const TRANSIENT_STATES = new Set([
-  '40001',
-  '40P01',
-  '55P03',
-  '57P01',
-  '57P02',
-  '57P03',
-  '53300',
-  '58000',
-  '58030',
-])
-const TRANSIENT_ERRNO = new Set([
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'ECONNABORTED',
-])
 /** Redshift's own words for conflicts and lost sessions: repeat the transaction. */
 const TRANSIENT_MESSAGES =
   /Serializable isolation violation|conflict with concurrent transaction|Connection terminated|terminating connection|connection is closed|socket hang up|Client has encountered a connection error|The cluster is (?:currently )?(?:paused|resizing|rebooting)/i
@@ -65,19 +45,6 @@ const TERMINAL_DATA: readonly [RegExp, string, string][] = [
   ],
 ]
 
-function errnoOf(error: DriverError): string | undefined {
-  if (typeof error.code === 'string' && /^E[A-Z_]+$/.test(error.code)) return error.code
-  for (const inner of error.errors ?? []) {
-    const code = (inner as DriverError | undefined)?.code
-    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code
-  }
-  return undefined
-}
-
-function sqlStateOf(error: DriverError): string | undefined {
-  return typeof error.code === 'string' && /^[0-9A-Z]{5}$/.test(error.code) ? error.code : undefined
-}
-
 function ident(name: string): string {
   return `"${name.replaceAll('"', '""')}"`
 }
@@ -88,10 +55,10 @@ function ident(name: string): string {
  */
 export function isRedshiftDriverError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false
-  const e = error as DriverError
+  const e = error as LibpqDriverError
   return (
     typeof e.code === 'string' ||
-    errnoOf(e) !== undefined ||
+    libpqErrno(e) !== undefined ||
     TRANSIENT_MESSAGES.test(e.message ?? '') ||
     /timeout expired/i.test(e.message ?? '')
   )
@@ -106,13 +73,15 @@ export function isRedshiftDriverError(error: unknown): boolean {
  */
 export function mapRedshiftError(error: unknown, ctx: RedshiftErrorContext, what?: string): SluiceError {
   if (isSluiceError(error)) return error
-  const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as DriverError
+  const e = (
+    typeof error === 'object' && error !== null ? error : { message: String(error) }
+  ) as LibpqDriverError
   const clean = (text: string | undefined): string => redact(text ?? '', ctx.secrets)
   const at = `${ctx.host}:${ctx.port}`
   const message = clean(e.message) || 'unknown error'
   const detail = clean(e.detail).replace(/\s+/g, ' ').trim()
-  const errno = errnoOf(e)
-  const state = sqlStateOf(e)
+  const errno = libpqErrno(e)
+  const state = libpqSqlState(e)
   const op = what ? ` (${what})` : ''
   const full = `${message}${detail ? ` (${detail})` : ''}`
 
@@ -175,8 +144,8 @@ export function mapRedshiftError(error: unknown, ctx: RedshiftErrorContext, what
     }
   }
   if (
-    (state !== undefined && (TRANSIENT_STATES.has(state) || state.startsWith('08'))) ||
-    (errno !== undefined && TRANSIENT_ERRNO.has(errno)) ||
+    (state !== undefined && (LIBPQ_TRANSIENT_STATES.has(state) || state.startsWith('08'))) ||
+    (errno !== undefined && LIBPQ_TRANSIENT_ERRNO.has(errno)) ||
     TRANSIENT_MESSAGES.test(message)
   ) {
     return new SluiceError(

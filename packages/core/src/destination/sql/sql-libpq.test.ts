@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { SluiceError } from '../../errors.ts'
-import { libpqLocation, parseLibpqCredentials } from './sql-libpq.ts'
+import {
+  LIBPQ_TRANSIENT_STATES,
+  libpqErrno,
+  libpqLocation,
+  libpqSqlState,
+  parseLibpqCredentials,
+} from './sql-libpq.ts'
 
 const profile = {
   name: 'wire',
@@ -58,5 +64,18 @@ describe('parseLibpqCredentials', () => {
   it('builds a location without the password', () => {
     const settings = parseLibpqCredentials(profile, 'wire://u:secret@[::1]:1/db')
     expect(libpqLocation('wire', settings)).toBe('wire://u@[::1]:1/db')
+  })
+})
+
+describe('libpq driver errors', () => {
+  it('tells SQLSTATEs from socket errors, also inside an AggregateError', () => {
+    expect(libpqSqlState({ code: '40P01' })).toBe('40P01')
+    expect(libpqSqlState({ code: 'ECONNREFUSED' })).toBeUndefined()
+    expect(libpqSqlState(new Error('x'))).toBeUndefined()
+    expect(libpqErrno({ code: 'ECONNREFUSED' })).toBe('ECONNREFUSED')
+    expect(libpqErrno({ errors: [{ code: 'ECONNREFUSED' }, { code: 'EHOSTUNREACH' }] })).toBe('ECONNREFUSED')
+    expect(libpqErrno({ code: '40P01' })).toBeUndefined()
+    expect(libpqErrno(null)).toBeUndefined()
+    expect(LIBPQ_TRANSIENT_STATES.has('40001')).toBe(true)
   })
 })

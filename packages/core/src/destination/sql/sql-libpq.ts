@@ -215,3 +215,58 @@ export function libpqLocation(
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host
   return `${scheme}://${encodeURIComponent(settings.user)}@${host}:${settings.port}/${encodeURIComponent(settings.database)}`
 }
+
+/** The fields of a `pg` driver error (or a Node socket error) that error mappers read. */
+export interface LibpqDriverError {
+  code?: string
+  errno?: number
+  message?: string
+  detail?: string
+  hint?: string
+  where?: string
+  severity?: string
+  /** Node's happy-eyeballs connect (localhost → ::1 and 127.0.0.1) fails with an AggregateError of these. */
+  errors?: unknown[]
+}
+
+/** SQLSTATEs where repeating the transaction or connection may succeed. */
+export const LIBPQ_TRANSIENT_STATES: ReadonlySet<string> = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '55P03', // lock_not_available
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, in recovery)
+  '53300', // too_many_connections
+  '58000', // system_error
+  '58030', // io_error
+])
+
+/** Socket errors where connecting again may succeed. */
+export const LIBPQ_TRANSIENT_ERRNO: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+])
+
+/** The Node socket error code (`ECONNREFUSED` ...) of a driver error, also inside an AggregateError. */
+export function libpqErrno(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  const e = error as LibpqDriverError
+  if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return e.code
+  for (const inner of e.errors ?? []) {
+    const code = (inner as LibpqDriverError | undefined)?.code
+    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code
+  }
+  return undefined
+}
+
+/** The SQLSTATE of a driver error (five characters), or undefined for socket and other errors. */
+export function libpqSqlState(error: unknown): string | undefined {
+  const code = (error as LibpqDriverError | null | undefined)?.code
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined
+}
