@@ -46,59 +46,23 @@ export interface TextCleaning {
   nulRemoved: number
 }
 
-/** Set by {@link putCharsNoNul} when it left out a U+0000 (the value's writer counts it once). */
+/** Set by {@link putChars} when it left out a U+0000 (the value's writer counts it once). */
 let nulSeen = false
 
 /**
- * Writes `text`'s UTF-8 (lone surrogates as U+FFFD, as TextEncoder does) from `p`; `quoted` doubles `"`. Returns
- * the end, or -1 at the first character that needs quoting when not `quoted`.
+ * Writes `text`'s UTF-8 (lone surrogates as U+FFFD, as TextEncoder does) from `p`; `quoted` doubles `"`; `noNul`
+ * leaves out U+0000 characters (and sets {@link nulSeen}). Returns the end, or -1 at the first character that needs
+ * quoting when not `quoted`.
  */
-function putChars(out: Uint8Array, p: number, text: string, quoted: boolean): number {
+function putChars(out: Uint8Array, p: number, text: string, quoted: boolean, noNul = false): number {
   const n = text.length
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i)
     if (c < 0x80) {
-      if (c === 34 || c === 44 || c === 10 || c === 13) {
-        if (!quoted) return -1
-        if (c === 34) out[p++] = 34
+      if (c === 0 && noNul) {
+        nulSeen = true
+        continue
       }
-      out[p++] = c
-    } else if (c < 0x800) {
-      out[p++] = 0xc0 | (c >> 6)
-      out[p++] = 0x80 | (c & 63)
-    } else if (c < 0xd800 || c > 0xdfff) {
-      out[p++] = 0xe0 | (c >> 12)
-      out[p++] = 0x80 | ((c >> 6) & 63)
-      out[p++] = 0x80 | (c & 63)
-    } else {
-      const d = c <= 0xdbff && i + 1 < n ? text.charCodeAt(i + 1) : 0
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        const cp = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000
-        out[p++] = 0xf0 | (cp >> 18)
-        out[p++] = 0x80 | ((cp >> 12) & 63)
-        out[p++] = 0x80 | ((cp >> 6) & 63)
-        out[p++] = 0x80 | (cp & 63)
-        i++
-      } else {
-        out[p++] = 0xef
-        out[p++] = 0xbf
-        out[p++] = 0xbd
-      }
-    }
-  }
-  return p
-}
-
-/** {@link putChars} without U+0000 characters (sets {@link nulSeen} when it leaves one out). */
-function putCharsNoNul(out: Uint8Array, p: number, text: string, quoted: boolean): number {
-  const n = text.length
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i)
-    if (c === 0) {
-      nulSeen = true
-      continue
-    }
-    if (c < 0x80) {
       if (c === 34 || c === 44 || c === 10 || c === 13) {
         if (!quoted) return -1
         if (c === 34) out[p++] = 34
@@ -249,12 +213,12 @@ function nulFreeWriters(cleaning: TextCleaning): Writers {
     const n = text.length
     if (p + 3 * n + 2 > end) return -1
     nulSeen = false
-    let q = putCharsNoNul(out, p, text, false)
+    let q = putChars(out, p, text, false, true)
     // an unquoted field must not come out empty (NULL) or as \. (COPY's end of data)
     if (q === p || (q === p + 2 && out[p] === 92 && out[p + 1] === 46)) q = -1
     if (q < 0) {
       out[p] = 34
-      q = putCharsNoNul(out, p + 1, text, true)
+      q = putChars(out, p + 1, text, true, true)
       out[q++] = 34
     }
     count()
