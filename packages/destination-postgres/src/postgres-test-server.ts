@@ -156,3 +156,42 @@ export async function startTestPostgres(
     stop,
   }
 }
+
+/** What {@link provideTestPostgres} hands to tests (read with vitest's `inject`). */
+export interface TestPostgresContext {
+  /** Superuser URL over TCP with a password (scram-sha-256), database `sluice_test`; empty when no server. */
+  postgresUrl: string
+  /** The server log (statements logged with `%a|` = application name first); empty for an external server. */
+  postgresLog: string
+  /** Why no server could be had, with what to do; empty when there is one. */
+  postgresError: string
+}
+
+/**
+ * The body of a vitest globalSetup: provides `SLUICE_TEST_POSTGRES_URL` when set, else starts a throwaway server
+ * ({@link startTestPostgres}) and returns its stop; without server binaries it provides the reason instead (tests
+ * then skip with it). Pass `(key, value) => project.provide(key, value)`.
+ */
+export async function provideTestPostgres(
+  provide: <K extends keyof TestPostgresContext>(key: K, value: TestPostgresContext[K]) => void,
+): Promise<(() => Promise<void>) | undefined> {
+  const external = process.env['SLUICE_TEST_POSTGRES_URL']
+  if (external) {
+    provide('postgresUrl', external)
+    provide('postgresLog', '')
+    provide('postgresError', '')
+    return undefined
+  }
+  try {
+    const server = await startTestPostgres()
+    provide('postgresUrl', server.url)
+    provide('postgresLog', server.log)
+    provide('postgresError', '')
+    return server.stop
+  } catch (error) {
+    provide('postgresUrl', '')
+    provide('postgresLog', '')
+    provide('postgresError', (error as Error).message)
+    return undefined
+  }
+}
