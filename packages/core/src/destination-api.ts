@@ -40,6 +40,9 @@ export type {
 } from './destination/index.ts'
 export {
   azureBlobLocation,
+  sqlDestination,
+} from './destination/index.ts'
+export {
   LIBPQ_SSL_MODES,
   LIBPQ_TRANSIENT_ERRNO,
   LIBPQ_TRANSIENT_STATES,
@@ -52,8 +55,7 @@ export {
   libpqLocation,
   libpqSqlState,
   parseLibpqCredentials,
-  sqlDestination,
-} from './destination/index.ts'
+} from './destination/sql/sql-libpq.ts'
 // errors and events
 export { ERROR_CODES, type SluiceErrorCode } from './error-codes.ts'
 export { isSluiceError, redact, SluiceError } from './errors.ts'

@@ -35,20 +35,6 @@ export type {
   TableLoad,
 } from './destination-types.ts'
 export { sqlDestination } from './sql/sql-destination.ts'
-export {
-  LIBPQ_SSL_MODES,
-  LIBPQ_TRANSIENT_ERRNO,
-  LIBPQ_TRANSIENT_STATES,
-  type LibpqDriverError,
-  type LibpqFields,
-  type LibpqProfile,
-  type LibpqSettings,
-  libpqErrno,
-  libpqInvalid,
-  libpqLocation,
-  libpqSqlState,
-  parseLibpqCredentials,
-} from './sql/sql-libpq.ts'
 export type {
   BulkLoad,
   PublishByRename,
