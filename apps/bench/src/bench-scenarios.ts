@@ -1,4 +1,4 @@
-// Over 400 lines: the benchmark scenarios side by side, each a short function, so that they are compared in one place.
+// The benchmark scenarios, each a short function; the latency-bound ones are in bench-latency.ts.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Destination, LoadInfo, PipelineEvent, Resource, Source } from '@sluice/core'
@@ -27,7 +27,6 @@ import {
   secondsSince,
   tempDir,
 } from './bench-common.ts'
-import { readResource, recordingFetch } from './bench-prepare.ts'
 
 /** What one measured run reports back. */
 export interface RunResult {
@@ -39,7 +38,7 @@ export interface RunResult {
 }
 
 /** Seconds of the run's steps (extract = waiting for pages; normalize = normalizing and writing job files). */
-function steps(info: LoadInfo): Record<string, number> {
+export function steps(info: LoadInfo): Record<string, number> {
   const d = info.durations
   return {
     extractSeconds: d.extract / 1000,
@@ -283,85 +282,6 @@ export async function normalizeOnly(
     seconds: secondsSince(start),
     extra: { childRows, tables: normalizer.schema.tables ? Object.keys(normalizer.schema.tables).length : 0 },
   }
-}
-
-/**
- * Latency-bound: the entries of [startDate, endDate) from an account answering after a fixed latency, pages of
- * `itemsPerPage` entries, with Clockodo's real rate limits in the client, through the pipeline into DuckDB.
- */
-export async function latencyRun(options: {
-  baseUrl: string
-  startDate: string
-  endDate: string
-  itemsPerPage: number
-  maxInFlight: number
-  warmOnly?: boolean
-}): Promise<RunResult> {
-  const dir = await tempDir('latency')
-  const urls: string[] = []
-  try {
-    const source = clockodoSource(
-      {
-        apiUser: BENCH_USER,
-        apiKey: BENCH_KEY,
-        baseUrl: options.baseUrl,
-        resources: ['entries'],
-        startDate: options.startDate,
-        endDate: options.endDate,
-        windowDays: 366,
-        maxInFlight: options.maxInFlight,
-        fetch: recordingFetch(urls, options.itemsPerPage),
-      },
-      options.warmOnly ? { clock: fastLimiterClock() } : {},
-    )
-    const p = pipeline({
-      pipelineName: 'bench',
-      destination: duckdb({ path: join(dir, 'bench.duckdb'), ...benchDuckdbOptions() }),
-      datasetName: 'bench_data',
-      pipelinesDir: join(dir, 'pipelines'),
-      ...benchPageWorkers(),
-    })
-    const start = performance.now()
-    const info = await p.run(source)
-    return {
-      rows: info.tables.entries?.rows ?? 0,
-      seconds: secondsSince(start),
-      extra: { requests: urls.length, ...steps(info) },
-    }
-  } finally {
-    await removeDir(dir)
-  }
-}
-
-/**
- * The source alone over the latency-bound account (no pipeline, no files, no destination): how well parallel
- * pages hide the latency, with Clockodo's real rate limits.
- */
-export async function latencyRead(options: {
-  baseUrl: string
-  startDate: string
-  endDate: string
-  itemsPerPage: number
-  maxInFlight: number
-}): Promise<RunResult> {
-  const urls: string[] = []
-  const source = clockodoSource({
-    apiUser: BENCH_USER,
-    apiKey: BENCH_KEY,
-    baseUrl: options.baseUrl,
-    resources: ['entries'],
-    startDate: options.startDate,
-    endDate: options.endDate,
-    windowDays: 366,
-    maxInFlight: options.maxInFlight,
-    fetch: recordingFetch(urls, options.itemsPerPage),
-  })
-  let rows = 0
-  const start = performance.now()
-  await readResource(source, 'entries', (page) => {
-    rows += page.length
-  })
-  return { rows, seconds: secondsSince(start), extra: { requests: urls.length } }
 }
 
 /** The naive script a user would write: pages one at a time, one INSERT per row into DuckDB. */

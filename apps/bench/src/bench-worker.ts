@@ -1,13 +1,12 @@
 // Child process: runs one measurement (a job sent over IPC) and reports its figures and peak RSS.
 import { heapGrowthFromEnv, holdYoungGeneration, limitHeapGrowth } from 'sluice'
 import { peakRssMb } from './bench-common.ts'
+import { latencyRead, latencyRun } from './bench-latency.ts'
 import { prepareAccount } from './bench-prepare.ts'
 import {
   duckdbReadJson,
   endToEnd,
   fetchParseFloor,
-  latencyRead,
-  latencyRun,
   naiveScript,
   normalizeLoad,
   normalizeOnly,
