@@ -1,4 +1,3 @@
-// Over 400 lines: the one class behind every SQL destination keeps its steps together; their SQL lives in sql-*.ts.
 import { SluiceError } from '../../errors.ts'
 import type { Column, ReplaceStrategy, Schema, SchemaChange, Table } from '../../schema/schema-types.ts'
 import type { Stage } from '../destination-stage.ts'
@@ -11,7 +10,6 @@ import type {
   PackageLoad,
   StoredSchema,
   StoredState,
-  TableLoad,
 } from '../destination-types.ts'
 import { catalogKey, existingColumns, fold, withChildren } from './sql-catalog.ts'
 import { DatasetLock } from './sql-dataset-lock.ts'
@@ -25,11 +23,10 @@ import {
   stagingColumns,
   targetColumns,
 } from './sql-ddl.ts'
-import { type MergeSqlOptions, stagingDuplicateKeysSql } from './sql-merge.ts'
 import { isCloneReplace, type PublishRules, publishSql, rootsOf } from './sql-publish.ts'
-import { rootOf, tableFamily } from './sql-publish-common.ts'
 import { recreateBeforePublishSql, recreateInsertSql, recreateSql, refreshDropSql } from './sql-refresh.ts'
 import { dropSwapTablesSql, renamePublishSql, stageForRename, swapTableName } from './sql-rename-publish.ts'
+import { checkStagingFirst, familiesOf, stagingMergeOptions } from './sql-staging-check.ts'
 import {
   isLoadCompleted,
   readStoredSchema,
@@ -174,7 +171,7 @@ export class SqlClientDestination implements DestinationClient {
 
   async startLoad(load: PackageLoad): Promise<void> {
     this.recreating = new Set(load.tables.filter((t) => t.recreate).map((t) => t.table.name))
-    await this.prepareTables(load.loadId, this.familiesOf(load))
+    await this.prepareTables(load.loadId, familiesOf(load))
   }
 
   async prepareTables(_loadId: string, tables: readonly Table[]): Promise<void> {
@@ -250,7 +247,7 @@ export class SqlClientDestination implements DestinationClient {
   /** Publishes, then releases the dataset lock. A failed publish keeps the lock so a retry still owns the staging tables. */
   async complete(load: PackageLoad): Promise<void> {
     await this.lock.take()
-    const checked = await this.checkStagingFirst(load)
+    const checked = await checkStagingFirst(this.client, this.names, load)
     const roots = rootsOf(load)
     const transactionalDdl = this.capabilities.transactions && this.capabilities.ddlInTransactions
     const recreated = new Set(roots.filter((r) => r.rootLoad.recreate).map((r) => r.root.name))
@@ -301,7 +298,8 @@ export class SqlClientDestination implements DestinationClient {
           for (const st of statements) await db.execute(st.sql, st.params)
           continue
         }
-        const checkedOptions = checked.get(root.name) ?? (await this.mergeOptions(db, root, rootLoad))
+        const checkedOptions =
+          checked.get(root.name) ?? (await stagingMergeOptions(db, this.names, root, rootLoad))
         // without a transaction a failed publish is repeated on top of what it did: nothing may be inserted twice
         const options = this.capabilities.transactions
           ? checkedOptions
@@ -355,53 +353,6 @@ export class SqlClientDestination implements DestinationClient {
     if (!this.publishByRename) return undefined
     const swap = swapTableName(table)
     return utf8Length(swap) <= this.capabilities.maxIdentifierLength ? swap : undefined
-  }
-
-  /**
-   * The merge options of the load's root tables, from duplicate-key checks run before the publish transaction
-   * through the client's `readStaging` (staging is complete by then). Empty without `readStaging`; a check that
-   * fails here (staging gone because a crashed run had published the load already) runs in the transaction.
-   */
-  private async checkStagingFirst(load: PackageLoad): Promise<Map<string, MergeSqlOptions>> {
-    const checked = new Map<string, MergeSqlOptions>()
-    const client = this.client
-    if (!client.readStaging) return checked
-    const db: Pick<SqlExecutor, 'query'> = { query: (sql, params) => client.readStaging!(sql, params) }
-    for (const { root, rootLoad } of rootsOf(load)) {
-      try {
-        checked.set(root.name, await this.mergeOptions(db, root, rootLoad))
-      } catch {
-        // checked again inside the publish transaction, where the load's published state is known
-      }
-    }
-    return checked
-  }
-
-  /**
-   * For a merge (delete-insert, upsert) on a primary key: one cheap query tells whether staging holds a key
-   * twice; when it does not, the merge skips its de-duplicating window. Off when the dialect says so.
-   */
-  private async mergeOptions(
-    db: Pick<SqlExecutor, 'query'>,
-    root: Table,
-    tl: TableLoad,
-  ): Promise<MergeSqlOptions> {
-    if (this.names.dialect.checkDuplicateKeys === false) return {}
-    if ((tl.disposition ?? root.writeDisposition) !== 'merge') return {}
-    if ((tl.mergeStrategy ?? root.mergeStrategy) === 'scd2') return {}
-    const check = stagingDuplicateKeysSql(this.names, root)
-    if (!check) return {}
-    const duplicates = await db.query(check)
-    return { stagingUnique: duplicates.length === 0 }
-  }
-
-  private familiesOf(load: PackageLoad): Table[] {
-    const out = new Map<string, Table>()
-    for (const tl of load.tables) {
-      const table = load.schema.tables[tl.table.name] ?? tl.table
-      for (const t of tableFamily(load.schema, rootOf(load.schema, table))) out.set(t.name, t)
-    }
-    return [...out.values()]
   }
 
   private existingColumns(): Promise<Map<string, Set<string>>> {
