@@ -1,10 +1,8 @@
-// Over 400 lines: schema evolution is one walk over a page's columns and types; naming and contracts live in schema/.
 import { normalizeIdentifier, PATH_SEPARATOR, shortenFragments } from '../schema/naming-convention.ts'
 import { frozenError, type ResolvedContract, resolveContract } from '../schema/schema-contract.ts'
 import type {
   Column,
   ColumnHint,
-  ContractMode,
   DataType,
   Scd2Options,
   Schema,
@@ -14,6 +12,7 @@ import type {
 import { bumpSchemaVersion, cloneSchema, emptySchema } from '../schema/schema-versioning.ts'
 import { inferDataType } from '../schema/type-inference.ts'
 import { claimHinted, claimUnrecorded, keyName, loadOwners, variantName } from './normalize-names.ts'
+import { contractAllows, normalizedScd2, setOptional, withoutType } from './normalize-rules.ts'
 import type { NormalizerOptions, ResourceTableSpec } from './normalize-types.ts'
 import {
   type ColState,
@@ -206,7 +205,7 @@ export class SchemaEvolution {
     const name = e.name
     const hint = ts.hints.get(name)
     const type = hint?.dataType ?? forced ?? inferDataType(v) ?? 'text'
-    if (!this.allowed(ts, 'columns', name)) return undefined
+    if (!contractAllows(ts, 'columns', name)) return undefined
     return this.addColumn(ts, name, type, hint, undefined, e.path)
   }
 
@@ -218,7 +217,7 @@ export class SchemaEvolution {
     const name = variantName(ts, col, type, this.maxLength)
     let variant = ts.cols.get(name)
     if (variant === undefined) {
-      if (!this.allowed(ts, 'data_type', col.name)) return undefined
+      if (!contractAllows(ts, 'data_type', col.name)) return undefined
       variant = this.addColumn(ts, name, type, undefined, col.name)
     }
     col.variants ??= new Map()
@@ -251,21 +250,6 @@ export class SchemaEvolution {
   }
 
   /** Applies a contract entity for a change in `ts`; false when the value is to be dropped. */
-  private allowed(ts: TableState, entity: 'columns' | 'data_type', column: string): boolean {
-    if (ts.isNew) return true
-    const mode: ContractMode = ts.contract[entity]
-    switch (mode) {
-      case 'evolve':
-        return true
-      case 'freeze':
-        throw frozenError(entity, ts.name, column)
-      case 'discard_row':
-        throw DISCARD
-      default:
-        return false
-    }
-  }
-
   private newState(
     name: string,
     frags: readonly string[],
@@ -320,13 +304,11 @@ export class SchemaEvolution {
 
   /** A spec's scd2 options with normalized column names. */
   private scd2Of(spec: ResourceTableSpec): Scd2Options | undefined {
-    if (!spec.scd2) return undefined
-    const { validityColumnNames: names, rowVersionColumnName: version, ...rest } = spec.scd2
-    const out: Scd2Options = { ...rest }
-    if (names)
-      out.validityColumnNames = [this.normalizeIdentifier(names[0]), this.normalizeIdentifier(names[1])]
-    if (version !== undefined) out.rowVersionColumnName = this.columnNameOf(version)
-    return out
+    return normalizedScd2(
+      spec.scd2,
+      (n) => this.normalizeIdentifier(n),
+      (n) => this.columnNameOf(n),
+    )
   }
 
   private createTable(ts: TableState): void {
@@ -406,19 +388,4 @@ export class SchemaEvolution {
     }
     this.snapshot = undefined
   }
-}
-
-/** The hints of a column or hint object, without its name, type, variant link and source path. */
-function withoutType(h: ColumnHint): ColumnHint {
-  const rest: ColumnHint & { name?: string; variantOf?: string; sourcePath?: string[] } = { ...h }
-  delete rest.dataType
-  delete rest.name
-  delete rest.variantOf
-  delete rest.sourcePath
-  return rest
-}
-
-function setOptional<K extends keyof Table>(t: Table, key: K, value: Table[K] | undefined): void {
-  if (value === undefined) delete t[key]
-  else t[key] = value
 }
