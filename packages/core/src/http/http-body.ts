@@ -1,6 +1,7 @@
 // Reading response bodies with a size cap, and decoding them as UTF-8 while counting what was not UTF-8. Shared by
 // the HTTP client (global fetch), the page workers (fetch or undici) and the OAuth2 token request.
 import { SluiceError } from '../errors.ts'
+import type { HttpClientOptions } from './http-types.ts'
 
 /** Default cap of a response body, compressed and decoded: 64 MiB (a Clockodo entries page is about 650 KB). */
 export const DEFAULT_MAX_RESPONSE_BYTES: number = 64 * 1024 * 1024
@@ -158,4 +159,26 @@ export function decodeUtf8(bytes: Uint8Array): { text: string; invalid: number }
 /** The text of bytes, invalid sequences replaced (for error bodies, which are only shown). */
 export function decodeLenient(bytes: Uint8Array): string {
   return lenient.decode(bytes)
+}
+
+/**
+ * A response body with invalid UTF-8: `HTTP_ENCODING` when the client is strict about it (`invalidUtf8: 'error'`),
+ * else passed to `onInvalidUtf8`, or else a warning event for the run summary.
+ */
+export function reportInvalidText(
+  client: Pick<HttpClientOptions, 'invalidUtf8' | 'onInvalidUtf8' | 'emit'>,
+  method: string,
+  url: string,
+  invalid: number,
+  resource: string | undefined,
+): void {
+  if (client.invalidUtf8 === 'error') throw invalidTextError(method, url, invalid)
+  if (client.onInvalidUtf8) client.onInvalidUtf8({ url, replaced: invalid })
+  else {
+    client.emit?.({
+      type: 'warning',
+      resource,
+      message: `${url}: ${invalid} character${invalid === 1 ? ' was' : 's were'} not valid UTF-8 and became U+FFFD`,
+    })
+  }
 }

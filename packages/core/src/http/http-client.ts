@@ -1,21 +1,27 @@
-// Over 400 lines: the HTTP client is one class (redirects hop by hop, retries, limits, caps, the response hook); its parts that stand alone are in http-*.ts.
 import corePackage from '../../package.json' with { type: 'json' }
-import { SluiceError } from '../errors.ts'
-import type { PipelineEvent } from '../events.ts'
+import { redact, SluiceError } from '../errors.ts'
 import { authQueryParam, createAuth } from './http-auth.ts'
 import {
   BodyTooLargeError,
   DEFAULT_MAX_RESPONSE_BYTES,
-  invalidTextError,
+  reportInvalidText,
   tooLargeError,
 } from './http-body.ts'
 import { systemClock } from './http-clock.ts'
 import { base64Utf8 } from './http-credentials.ts'
 import { bodySnippet } from './http-error.ts'
-import { type Exchange, exchange, isRedirect, redirectTarget } from './http-exchange.ts'
+import {
+  type Exchange,
+  exchange,
+  isRedirect,
+  redirectAsGet,
+  redirectError,
+  redirectTarget,
+} from './http-exchange.ts'
 import { isCredentialHeader, type OriginPolicy, originPolicy, stripQueryCredentials } from './http-origins.ts'
 import { buildUrl } from './http-query.ts'
-import { redactUrl } from './http-redact.ts'
+import { redactUrl, secretForms } from './http-redact.ts'
+import { positive, requestBody, requestHeaders } from './http-request-parts.ts'
 import { type Answer, retriedError, runResponseHook } from './http-response-hook.ts'
 import { DEFAULT_RETRY_STATUS, parseRetryAfter, statusError } from './http-status.ts'
 import type {
@@ -102,26 +108,11 @@ class Client implements HttpClient {
   }
 
   private secrets(): string[] {
-    const out: string[] = []
-    for (const s of [...(this.o.secrets ?? []), ...(this.auth?.secrets ?? []), ...this.urlSecrets]) {
-      if (!s) continue
-      out.push(s)
-      const enc = encodeURIComponent(s)
-      if (enc !== s) out.push(enc)
-      const form = new URLSearchParams({ s }).toString().slice(2)
-      if (form !== s && form !== enc) out.push(form)
-    }
-    return out
+    return secretForms([...(this.o.secrets ?? []), ...(this.auth?.secrets ?? []), ...this.urlSecrets])
   }
 
   redact(text: string): string {
-    let out = text
-    for (const s of this.secrets()) if (s.length >= 4) out = out.split(s).join('***')
-    return out
-  }
-
-  private emit(e: PipelineEvent): void {
-    this.o.emit?.(e)
+    return redact(text, this.secrets())
   }
 
   private safe(url: URL): string {
@@ -145,20 +136,12 @@ class Client implements HttpClient {
    */
   private async headersFor(url: URL, req: HttpRequest, hop: Hop, signal?: AbortSignal): Promise<Headers> {
     const trusted = this.policy.trusts(url)
-    const headers = new Headers()
-    if (hop.basic) headers.set('Authorization', hop.basic)
-    headers.set('accept', 'application/json')
-    headers.set('user-agent', this.o.userAgent ?? `sluice/${SLUICE_VERSION}`)
-    for (const [k, v] of Object.entries(this.o.headers ?? {})) headers.set(k, v)
-    for (const [k, v] of Object.entries(req.headers ?? {}))
-      if (v !== undefined && v !== null) headers.set(k, v)
-    if (hop.body !== undefined && !headers.has('content-type'))
-      headers.set(
-        'content-type',
-        req.json === undefined && req.form !== undefined
-          ? 'application/x-www-form-urlencoded'
-          : 'application/json',
-      )
+    const headers = requestHeaders(req, {
+      basic: hop.basic,
+      hasBody: hop.body !== undefined,
+      userAgent: this.o.userAgent ?? `sluice/${SLUICE_VERSION}`,
+      defaults: this.o.headers,
+    })
     if (trusted) {
       await this.auth?.apply({ url, headers }, signal)
       return headers
@@ -207,7 +190,7 @@ class Client implements HttpClient {
       const headers = await this.prepare(url, req, hop, signal)
       const safe = this.safe(url)
       const onWait = (waitMs: number, window: string): void =>
-        this.emit({ type: 'rate-limit-wait', resource, waitMs, window })
+        this.o.emit?.({ type: 'rate-limit-wait', resource, waitMs, window })
       const extra = options.limiter
       if (extra) await extra.acquire(signal, { onWait })
       try {
@@ -217,7 +200,7 @@ class Client implements HttpClient {
         throw e
       }
       this.active++
-      this.emit({ type: 'request', resource, method, url: safe, inFlight: this.active })
+      this.o.emit?.({ type: 'request', resource, method, url: safe, inFlight: this.active })
       const started = this.clock.now()
       const ctrl = new AbortController()
       const onCallerAbort = (): void => ctrl.abort(signal?.reason)
@@ -232,7 +215,7 @@ class Client implements HttpClient {
       try {
         let res: Answer = await this.follow(url, headers, req, hop, ctrl.signal, safe, options)
         status = res.status
-        this.emit({
+        this.o.emit?.({
           type: 'response',
           resource,
           url: safe,
@@ -274,7 +257,7 @@ class Client implements HttpClient {
           if (status >= 200 && status < 300) {
             const body = await res.body()
             const invalid = res.invalidUtf8 ?? options.reader?.invalidUtf8?.(body) ?? 0
-            if (invalid > 0) this.invalidText(method, res.url, invalid, resource)
+            if (invalid > 0) reportInvalidText(this.o, method, res.url, invalid, resource)
             return { status, headers: res.headers, body: body as T, url: res.url, request: req }
           }
           const error = statusOf(this.retryable(status))
@@ -333,7 +316,7 @@ class Client implements HttpClient {
       const waitMs = Math.round(failure.retryAfterMs ?? backoff)
       if (totalWait + waitMs > maxTotalWait) throw failure.error
       totalWait += waitMs
-      this.emit({ type: 'retry', resource, url: safe, attempt, waitMs, reason: failure.reason })
+      this.o.emit?.({ type: 'retry', resource, url: safe, attempt, waitMs, reason: failure.reason })
       if (waitMs > 0) await this.clock.sleep(waitMs, signal)
     }
   }
@@ -385,19 +368,12 @@ class Client implements HttpClient {
       if (!isRedirect(res.status, location)) return { ...res, url: hopSafe, trusted: this.policy.trusts(at) }
       const next = redirectTarget(location!, at)
       if (!next || n >= max) {
-        throw new SluiceError(
-          'HTTP_REDIRECT',
-          this.redact(
-            next
-              ? `${hop.method} ${safe} was redirected more than ${max} times (last to ${this.safe(next)})`
-              : `${hop.method} ${hopSafe} was redirected to ${bodySnippet(location!)}, which is not an http(s) URL`,
-          ),
-          { hint: next ? 'check baseUrl and the path (a redirect loop?)' : 'check baseUrl and the path' },
-        )
+        const problem = next
+          ? `${hop.method} ${safe} was redirected more than ${max} times (last to ${this.safe(next)})`
+          : `${hop.method} ${hopSafe} was redirected to ${bodySnippet(location!)}, which is not an http(s) URL`
+        throw redirectError(this.redact(problem), next !== undefined)
       }
-      const asGet =
-        (res.status === 303 && hop.method !== 'HEAD') ||
-        ((res.status === 301 || res.status === 302) && hop.method === 'POST')
+      const asGet = redirectAsGet(res.status, hop.method)
       hop = {
         method: asGet ? 'GET' : hop.method,
         body: asGet ? undefined : hop.body,
@@ -408,27 +384,6 @@ class Client implements HttpClient {
       hopSafe = this.safe(next)
     }
   }
-
-  /** A body with invalid UTF-8: `HTTP_ENCODING` when the client is strict about it, else reported. */
-  private invalidText(method: string, url: string, invalid: number, resource: string | undefined): void {
-    if (this.o.invalidUtf8 === 'error') throw invalidTextError(method, url, invalid)
-    if (this.o.onInvalidUtf8) this.o.onInvalidUtf8({ url, replaced: invalid })
-    else {
-      this.emit({
-        type: 'warning',
-        resource,
-        message: `${url}: ${invalid} character${invalid === 1 ? ' was' : 's were'} not valid UTF-8 and became U+FFFD`,
-      })
-    }
-  }
-}
-
-function positive(value: number | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new SluiceError('CONFIG_INVALID', `client.${name} must be a positive number, got ${value}`)
-  }
-  return value
 }
 
 /** Why a request's timeout timer is stopped once the request finished. */
@@ -442,13 +397,4 @@ const REQUEST_DONE = 'request finished'
  */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   return new Client(options)
-}
-
-/** The body of `req`: its JSON, else its form fields URL-encoded, else none. */
-function requestBody(req: HttpRequest): string | undefined {
-  if (req.json !== undefined) return JSON.stringify(req.json)
-  if (req.form === undefined) return undefined
-  const form = new URLSearchParams()
-  for (const [k, v] of Object.entries(req.form)) form.append(k, String(v))
-  return form.toString()
 }

@@ -188,3 +188,15 @@ function decodeError(
     },
   )
 }
+
+/** Whether a redirect continues as GET without a body, as fetch does: 303 (not after HEAD), 301/302 after POST. */
+export function redirectAsGet(status: number, method: string): boolean {
+  return (status === 303 && method !== 'HEAD') || ((status === 301 || status === 302) && method === 'POST')
+}
+
+/** `HTTP_REDIRECT` with its (redacted) message; `loop` when there were too many redirects, else a bad Location. */
+export function redirectError(message: string, loop: boolean): SluiceError {
+  return new SluiceError('HTTP_REDIRECT', message, {
+    hint: loop ? 'check baseUrl and the path (a redirect loop?)' : 'check baseUrl and the path',
+  })
+}

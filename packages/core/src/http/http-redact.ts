@@ -32,3 +32,17 @@ export function redactUrl(
     secrets,
   )
 }
+
+/** Each secret as given, percent-encoded and form-encoded (as it may appear in a URL or body); empty ones left out. */
+export function secretForms(values: Iterable<string | undefined>): string[] {
+  const out: string[] = []
+  for (const s of values) {
+    if (!s) continue
+    out.push(s)
+    const enc = encodeURIComponent(s)
+    if (enc !== s) out.push(enc)
+    const form = new URLSearchParams({ s }).toString().slice(2)
+    if (form !== s && form !== enc) out.push(form)
+  }
+  return out
+}
