@@ -1,11 +1,11 @@
 import type { DestinationClient } from '../destination/destination-types.ts'
-import { SluiceError } from '../errors.ts'
+import { isSluiceError, SluiceError } from '../errors.ts'
 import type { Schema } from '../schema/schema-types.ts'
 import { newLoadId } from '../storage/load-id.ts'
 import type { LoadPackageStore } from '../storage/load-package-store.ts'
 import type { PipelineState } from '../storage/package-types.ts'
 import { fromStoredState, setResourceState, tablesOfResource, toStoredState } from './pipeline-state.ts'
-import type { DropOptions, DropPlan } from './pipeline-types.ts'
+import type { DropOptions, DropPlan, FailedJob, PackageInfo } from './pipeline-types.ts'
 
 /** Closes a destination client; a failure to close must not hide the outcome of what it did. */
 export async function dispose(client: DestinationClient): Promise<void> {
@@ -162,4 +162,57 @@ export async function dropResources(input: {
     await store.writeSchema(next)
   }
   await store.writeState(state)
+}
+
+/** Removes every package not loaded yet (also one whose manifest is missing or damaged); returns their load ids. */
+export async function dropPending(store: LoadPackageStore): Promise<string[]> {
+  const dropped: string[] = []
+  for (const id of await store.loadIds()) {
+    // a package whose manifest is missing or damaged is dropped too: it is what dropPendingPackages recovers from
+    const m = await store.readPackage(id).catch((error: unknown) => {
+      if (isSluiceError(error, 'PACKAGE_CORRUPT')) return undefined
+      throw error
+    })
+    if (m?.state === 'loaded') continue
+    await store.removePackage(id)
+    dropped.push(id)
+  }
+  return dropped
+}
+
+/** The failed jobs of the packages, in their order. */
+export function failedJobsOf(packages: readonly PackageInfo[]): FailedJob[] {
+  const out: FailedJob[] = []
+  for (const m of packages) {
+    for (const j of m.jobs) {
+      if (j.state === 'failed')
+        out.push({ loadId: m.loadId, jobId: j.jobId, table: j.table, error: j.error ?? '' })
+    }
+  }
+  return out
+}
+
+/** Every schema the pipeline stores locally. */
+export async function storedSchemas(store: LoadPackageStore): Promise<Schema[]> {
+  const schemas: Schema[] = []
+  for (const name of await store.schemaNames()) {
+    const schema = await store.readSchema(name)
+    if (schema) schemas.push(schema)
+  }
+  return schemas
+}
+
+/** Loaded packages whose manifests are kept (job files of loaded packages are deleted at once). */
+const KEEP_LOADED_PACKAGES = 100
+
+/** Deletes the job files of loaded packages and all but the newest 100 loaded manifests. */
+export async function pruneLoaded(store: LoadPackageStore): Promise<void> {
+  const loaded = (await store.packages()).filter((m) => m.state === 'loaded')
+  for (const [i, m] of loaded.entries()) {
+    if (i < loaded.length - KEEP_LOADED_PACKAGES) await store.removePackage(m.loadId)
+    else {
+      await store.fs.remove(store.jobsDir(m.loadId, 'completed'))
+      await store.fs.remove(store.jobsDir(m.loadId, 'new'))
+    }
+  }
 }

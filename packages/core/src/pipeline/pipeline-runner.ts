@@ -1,8 +1,7 @@
-// Over 400 lines: the Pipeline class, which takes the lock around every run and maintenance operation.
 import { lazyDataset } from '../dataset/dataset.ts'
 import type { Dataset } from '../dataset/dataset-types.ts'
 import type { DestinationClient } from '../destination/destination-types.ts'
-import { isSluiceError, SluiceError } from '../errors.ts'
+import { isSluiceError } from '../errors.ts'
 import type { PipelineEvent } from '../events.ts'
 import type { Normalizer, NormalizerOptions } from '../normalize/normalize-types.ts'
 import { createNormalizer } from '../normalize/normalizer.ts'
@@ -21,13 +20,22 @@ import type {
 import type { EarlyLoadResult } from './pipeline-early-load.ts'
 import { abortError } from './pipeline-extract.ts'
 import { loadPackage } from './pipeline-load.ts'
-import { dispose, dropResources, planDrop, syncFromDestination } from './pipeline-maintenance.ts'
+import {
+  dispose,
+  dropPending,
+  dropResources,
+  failedJobsOf,
+  planDrop,
+  pruneLoaded,
+  storedSchemas,
+  syncFromDestination,
+} from './pipeline-maintenance.ts'
 import { extractNewPackage } from './pipeline-new-package.ts'
 import { refreshPlan, schemaAfterRefresh } from './pipeline-refresh.ts'
 import { pendingPackages, restoreFromDestination } from './pipeline-restore.ts'
 import { DEFAULT_SLEEP, latest, linkedSignal, selectResources } from './pipeline-run-setup.ts'
 import { emptyState, jsonCopy } from './pipeline-state.ts'
-import { recordDestination, resolveTarget, type Target } from './pipeline-target.ts'
+import { checkPipelineOptions, recordDestination, resolveTarget, type Target } from './pipeline-target.ts'
 import { messageOf, RunRecord } from './pipeline-trace.ts'
 import type {
   DropOptions,
@@ -49,9 +57,6 @@ export interface PipelineInternals {
   createNormalizer?: NormalizerFactory
 }
 
-/** Loaded packages whose manifests are kept (job files of loaded packages are deleted at once). */
-const KEEP_LOADED_PACKAGES = 100
-
 /**
  * Creates a pipeline: a name, a destination, a dataset and a directory of local state and load packages on the
  * file system given (`pipeline` from `@sluice/core/node` defaults both). Without a destination it uses the one it
@@ -71,25 +76,7 @@ class PipelineRunner implements Pipeline {
   private targetPromise: Promise<Target> | undefined
 
   constructor(options: PipelineOptions, internals: PipelineInternals) {
-    if (!/\S/.test(options.pipelineName) || /[/\\]|^\.\.?$/.test(options.pipelineName)) {
-      throw new SluiceError(
-        'CONFIG_INVALID',
-        `pipeline name "${options.pipelineName}" is not usable as a folder name`,
-        {
-          hint: 'use letters, digits and _',
-        },
-      )
-    }
-    // core takes nothing from the runtime: a caller in plain JavaScript gets told where the defaults are
-    if (!options.fs || typeof options.pipelinesDir !== 'string' || options.pipelinesDir === '') {
-      throw new SluiceError(
-        'CONFIG_INVALID',
-        `pipeline ${options.pipelineName} has no ${options.fs ? 'pipelinesDir' : 'file system'} for its state and load packages`,
-        {
-          hint: "on Node.js or Deno import { pipeline } from '@sluice/core/node' (it defaults both), or pass fs: nodeFileSystem() and pipelinesDir",
-        },
-      )
-    }
+    checkPipelineOptions(options)
     this.options = options
     this.internals = internals
     this.pipelineName = options.pipelineName
@@ -292,7 +279,7 @@ class PipelineRunner implements Pipeline {
         ...(early ? { early } : {}),
       })
       info.loadIds.push(loadId)
-      await this.prune()
+      await pruneLoaded(this.store)
       for (const [table, t] of Object.entries(manifest.tables)) {
         info.tables[table] = { rows: (info.tables[table]?.rows ?? 0) + t.rows }
       }
@@ -300,10 +287,7 @@ class PipelineRunner implements Pipeline {
       s.rows = Object.fromEntries(Object.entries(manifest.tables).map(([t, v]) => [t, v.rows]))
       return out
     } catch (error) {
-      for (const j of manifest.jobs) {
-        if (j.state === 'failed')
-          info.failedJobs.push({ loadId, jobId: j.jobId, table: j.table, error: j.error ?? '' })
-      }
+      info.failedJobs.push(...failedJobsOf([manifest]))
       s.error = messageOf(error)
       throw error
     } finally {
@@ -311,19 +295,6 @@ class PipelineRunner implements Pipeline {
       s.finishedAt = new Date().toISOString()
       s.ms = Math.round(performance.now() - t0)
       emit({ type: 'step', step: 'load', phase: 'end', loadId })
-    }
-  }
-
-  /** Deletes the job files of loaded packages and all but the newest loaded manifests. */
-  private async prune(): Promise<void> {
-    const store = this.store
-    const loaded = (await store.packages()).filter((m) => m.state === 'loaded')
-    for (const [i, m] of loaded.entries()) {
-      if (i < loaded.length - KEEP_LOADED_PACKAGES) await store.removePackage(m.loadId)
-      else {
-        await store.fs.remove(store.jobsDir(m.loadId, 'completed'))
-        await store.fs.remove(store.jobsDir(m.loadId, 'new'))
-      }
     }
   }
 
@@ -339,12 +310,12 @@ class PipelineRunner implements Pipeline {
   dataset(): Dataset {
     return lazyDataset(async () => {
       const { destination, datasetName } = await this.target()
-      const schemas: Schema[] = []
-      for (const name of await this.store.schemaNames()) {
-        const schema = await this.store.readSchema(name)
-        if (schema) schemas.push(schema)
+      return {
+        destination,
+        datasetName,
+        schemas: await storedSchemas(this.store),
+        pipelineName: this.pipelineName,
       }
-      return { destination, datasetName, schemas, pipelineName: this.pipelineName }
     })
   }
 
@@ -370,31 +341,11 @@ class PipelineRunner implements Pipeline {
   }
 
   async failedJobs(): Promise<FailedJob[]> {
-    const out: FailedJob[] = []
-    for (const m of await this.packages()) {
-      for (const j of m.jobs) {
-        if (j.state === 'failed')
-          out.push({ loadId: m.loadId, jobId: j.jobId, table: j.table, error: j.error ?? '' })
-      }
-    }
-    return out
+    return failedJobsOf(await this.packages())
   }
 
   dropPendingPackages(): Promise<string[]> {
-    return this.locked(async () => {
-      const dropped: string[] = []
-      for (const id of await this.store.loadIds()) {
-        // a package whose manifest is missing or damaged is dropped too: it is what this method recovers from
-        const m = await this.store.readPackage(id).catch((error: unknown) => {
-          if (isSluiceError(error, 'PACKAGE_CORRUPT')) return undefined
-          throw error
-        })
-        if (m?.state === 'loaded') continue
-        await this.store.removePackage(id)
-        dropped.push(id)
-      }
-      return dropped
-    })
+    return this.locked(() => dropPending(this.store))
   }
 
   async sync(): Promise<void> {

@@ -66,3 +66,29 @@ export async function recordDestination(
     updatedAt: new Date().toISOString(),
   })
 }
+
+/**
+ * Refuses a pipeline name that is not usable as a folder name, and options without a file system or pipelines
+ * directory (core takes nothing from the runtime: a caller in plain JavaScript is told where the defaults are).
+ */
+export function checkPipelineOptions(options: PipelineOptions): void {
+  if (!/\S/.test(options.pipelineName) || /[/\\]|^\.\.?$/.test(options.pipelineName)) {
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      `pipeline name "${options.pipelineName}" is not usable as a folder name`,
+      {
+        hint: 'use letters, digits and _',
+      },
+    )
+  }
+  // core takes nothing from the runtime: a caller in plain JavaScript gets told where the defaults are
+  if (!options.fs || typeof options.pipelinesDir !== 'string' || options.pipelinesDir === '') {
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      `pipeline ${options.pipelineName} has no ${options.fs ? 'pipelinesDir' : 'file system'} for its state and load packages`,
+      {
+        hint: "on Node.js or Deno import { pipeline } from '@sluice/core/node' (it defaults both), or pass fs: nodeFileSystem() and pipelinesDir",
+      },
+    )
+  }
+}
