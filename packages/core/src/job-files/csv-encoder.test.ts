@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DATA_TYPES } from '../schema/schema-types.ts'
-import { type CsvRowEncoder, csvField, csvRowEncoder } from './csv-encoder.ts'
+import { type CsvRowEncoder, csvField } from './csv-encoder.ts'
+import { csvRowEncoder } from './csv-row-encoder.ts'
 
 // A seeded generator, so a failure repeats.
 function random(seed: number): () => number {

@@ -95,20 +95,53 @@ function putChars(out: Uint8Array, p: number, text: string, quoted: boolean, noN
 }
 
 /**
+ * Writes `text` as a string of bytes: every character is one byte (0-255), as in a body decoded as Latin-1 from
+ * valid UTF-8 (see `BodyText`), so the bytes written are the UTF-8 the body held. Otherwise as {@link putChars}.
+ */
+function putByteChars(out: Uint8Array, p: number, text: string, quoted: boolean, noNul = false): number {
+  const n = text.length
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 0 && noNul) {
+      nulSeen = true
+      continue
+    }
+    if (c === 34 || c === 44 || c === 10 || c === 13) {
+      if (!quoted) return -1
+      if (c === 34) out[p++] = 34
+    }
+    out[p++] = c
+  }
+  return p
+}
+
+type PutChars = typeof putChars
+
+/** A text field written with `chars` (see {@link putText}). */
+function putTextWith(chars: PutChars, out: Uint8Array, p: number, end: number, text: string): number {
+  const n = text.length
+  if (p + 3 * n + 2 > end) return -1
+  if (n > 0 && !(n === 2 && text === '\\.')) {
+    const q = chars(out, p, text, false)
+    if (q >= 0) return q
+  }
+  out[p] = 34
+  p = chars(out, p + 1, text, true)
+  out[p] = 34
+  return p + 1
+}
+
+/**
  * A text field (quoted when empty, `\.` or holding `"` `,` `\n` `\r`) from `p`, or -1 when it might pass `end`:
  * each UTF-16 unit takes at most 3 bytes, a doubled quote 2.
  */
 export function putText(out: Uint8Array, p: number, end: number, text: string): number {
-  const n = text.length
-  if (p + 3 * n + 2 > end) return -1
-  if (n > 0 && !(n === 2 && text === '\\.')) {
-    const q = putChars(out, p, text, false)
-    if (q >= 0) return q
-  }
-  out[p] = 34
-  p = putChars(out, p + 1, text, true)
-  out[p] = 34
-  return p + 1
+  return putTextWith(putChars, out, p, end, text)
+}
+
+/** {@link putText} of a string of bytes (see {@link putByteChars}). */
+function putByteText(out: Uint8Array, p: number, end: number, text: string): number {
+  return putTextWith(putByteChars, out, p, end, text)
 }
 
 /** ASCII text that needs no quoting (a number's or a bigint's digits) from `p`. */
@@ -139,11 +172,11 @@ export function putBool(out: Uint8Array, p: number, x: boolean): number {
   return putAscii(out, p, x ? 'true' : 'false')
 }
 
-/** Any value as {@link csvField} writes it (not null). */
-export function putValue(out: Uint8Array, p: number, end: number, x: unknown): number {
+/** Any value as {@link csvField} writes it (not null), text with `T`. */
+function putValueWith(T: TextPut, out: Uint8Array, p: number, end: number, x: unknown): number {
   switch (typeof x) {
     case 'string':
-      return putText(out, p, end, x)
+      return T(out, p, end, x)
     case 'number':
       return putNumber(out, p, x)
     case 'boolean':
@@ -153,8 +186,13 @@ export function putValue(out: Uint8Array, p: number, end: number, x: unknown): n
       return p + digits.length > end ? -1 : putAscii(out, p, digits)
     }
     default:
-      return putText(out, p, end, JSON.stringify(x))
+      return T(out, p, end, JSON.stringify(x))
   }
+}
+
+/** Any value as {@link csvField} writes it (not null). */
+export function putValue(out: Uint8Array, p: number, end: number, x: unknown): number {
+  return putValueWith(putText, out, p, end, x)
 }
 
 /** A json column's value as JSON text (so a JSON string stays apart from text). */
@@ -162,7 +200,9 @@ export function putJson(out: Uint8Array, p: number, end: number, x: unknown): nu
   return putText(out, p, end, JSON.stringify(x))
 }
 
-type Put = (out: Uint8Array, p: number, end: number, x: unknown) => number
+type TextPut = (out: Uint8Array, p: number, end: number, text: string) => number
+/** Writes a (non-null) value from `p`: the end, or -1 when it might pass `end`. */
+export type Put = (out: Uint8Array, p: number, end: number, x: unknown) => number
 
 /** The writers an encoder uses: text, number, boolean, any value, JSON (the compiled code's T, N, B, V, J). */
 export interface Writers {
@@ -175,6 +215,15 @@ export interface Writers {
 
 /** The writers of values as they are. */
 const PLAIN: Writers = { T: putText, N: putNumber, B: putBool, V: putValue, J: putJson }
+
+/** The writers of values whose strings are strings of bytes (see {@link putByteChars}). */
+const BYTES: Writers = {
+  T: putByteText,
+  N: putNumber,
+  B: putBool,
+  V: (out, p, end, x) => putValueWith(putByteText, out, p, end, x),
+  J: (out, p, end, x) => putByteText(out, p, end, JSON.stringify(x)),
+}
 
 /** A copy of a JSON value without U+0000 in its strings and keys (the same value when it has none). */
 function withoutNul(x: unknown): unknown {
@@ -202,7 +251,7 @@ export function jsonWithoutNul(x: unknown): string {
  * The writers of an encoder for a destination that cannot store U+0000 (`cleaning`): text and JSON lose the
  * character, and each value that lost one counts once in `cleaning.nulRemoved`.
  */
-function nulFreeWriters(cleaning: TextCleaning): Writers {
+function nulFreeWriters(cleaning: TextCleaning, chars: PutChars): Writers {
   const count = (): void => {
     if (nulSeen) {
       nulSeen = false
@@ -213,12 +262,12 @@ function nulFreeWriters(cleaning: TextCleaning): Writers {
     const n = text.length
     if (p + 3 * n + 2 > end) return -1
     nulSeen = false
-    let q = putChars(out, p, text, false, true)
+    let q = chars(out, p, text, false, true)
     // an unquoted field must not come out empty (NULL) or as \. (COPY's end of data)
     if (q === p || (q === p + 2 && out[p] === 92 && out[p + 1] === 46)) q = -1
     if (q < 0) {
       out[p] = 34
-      q = putChars(out, p + 1, text, true, true)
+      q = chars(out, p + 1, text, true, true)
       out[q++] = 34
     }
     count()
@@ -247,9 +296,13 @@ function nulFreeWriters(cleaning: TextCleaning): Writers {
   return { T, N: putNumber, B: putBool, V, J }
 }
 
-/** The writers for an encoder: plain, or without U+0000 when `cleaning` is given. */
-export function writersFor(cleaning: TextCleaning | undefined): Writers {
-  return cleaning ? nulFreeWriters(cleaning) : PLAIN
+/**
+ * The writers for an encoder: plain, or without U+0000 when `cleaning` is given; `bytes`: the values' strings
+ * are strings of bytes (see {@link putByteChars}). Default false.
+ */
+export function writersFor(cleaning: TextCleaning | undefined, bytes = false): Writers {
+  if (cleaning) return nulFreeWriters(cleaning, bytes ? putByteChars : putChars)
+  return bytes ? BYTES : PLAIN
 }
 
 /**
@@ -267,96 +320,4 @@ export function countOnce<F extends (...args: never[]) => number>(
     if (end < 0) cleaning.nulRemoved = before
     return end
   }) as F
-}
-
-/** What writes a (non-null) value of a column of `dataType`. */
-function putFor(dataType: string | undefined, w: Writers): Put {
-  switch (dataType) {
-    case 'json':
-      return w.J
-    case 'bigint':
-    case 'double':
-      return (out, p, end, x) => (typeof x === 'number' ? w.N(out, p, x) : w.V(out, p, end, x))
-    case 'bool':
-      return (out, p, end, x) => (typeof x === 'boolean' ? w.B(out, p, x) : w.V(out, p, end, x))
-    default:
-      return (out, p, end, x) => (typeof x === 'string' ? w.T(out, p, end, x) : w.V(out, p, end, x))
-  }
-}
-
-/** The code writing one column's value `x` (not null) in a compiled encoder. */
-export function putCode(dataType: string | undefined): string {
-  switch (dataType) {
-    case 'json':
-      return 'p = J(out, p, end, x)'
-    case 'bigint':
-    case 'double':
-      return `p = typeof x === 'number' ? N(out, p, x) : V(out, p, end, x)`
-    case 'bool':
-      return `p = typeof x === 'boolean' ? B(out, p, x) : V(out, p, end, x)`
-    default:
-      return `p = typeof x === 'string' ? T(out, p, end, x) : V(out, p, end, x)`
-  }
-}
-
-export function columnsOf(columns: readonly CsvColumn[]): { name: string; dataType: string | undefined }[] {
-  return columns.map((c) =>
-    typeof c === 'string' ? { name: c, dataType: undefined } : { name: c.name, dataType: c.dataType },
-  )
-}
-
-/**
- * The line encoder for a header: PostgreSQL COPY's CSV form (see {@link csvField}) written straight to bytes,
- * without a string per field or line. Compiled to one function per header (one property read per column, code
- * picked by the column's type; names are embedded with `JSON.stringify`, so data cannot inject code), or a loop
- * over the columns where code cannot be generated (e.g. a CSP forbids `new Function`) or `compile` is false.
- * With `cleaning`, text and JSON values lose U+0000 (counted there).
- */
-export function csvRowEncoder(
-  columns: readonly CsvColumn[],
-  compile = true,
-  cleaning?: TextCleaning,
-): CsvRowEncoder {
-  return countOnce(rowEncoder(columns, compile, writersFor(cleaning)), cleaning)
-}
-
-function rowEncoder(columns: readonly CsvColumn[], compile: boolean, w: Writers): CsvRowEncoder {
-  const cols = columnsOf(columns)
-  // kept free behind any text value: room for every column's separator and fixed-size value, and the line end
-  const reserve = FIXED_BYTES * (cols.length + 1)
-  if (compile) {
-    const body = cols.map(
-      (c, i) =>
-        `${i > 0 ? 'out[p++] = 44\n' : ''}x = r[${JSON.stringify(c.name)}]\nif (x != null) { ${putCode(c.dataType)}; if (p < 0) return -1 }`,
-    )
-    try {
-      const factory = new Function(
-        'T',
-        'N',
-        'B',
-        'V',
-        'J',
-        `'use strict'; return function csvRow(r, out, p) {\nconst end = out.length - ${reserve}\nif (p > end) return -1\nlet x\n${body.join('\n')}\nout[p++] = 10\nreturn p\n}`,
-      )
-      return factory(w.T, w.N, w.B, w.V, w.J) as CsvRowEncoder
-    } catch {
-      // no code generation here: the loop below
-    }
-  }
-  const names = cols.map((c) => c.name)
-  const puts = cols.map((c) => putFor(c.dataType, w))
-  return (row, out, p) => {
-    const end = out.length - reserve
-    if (p > end) return -1
-    for (let i = 0; i < names.length; i++) {
-      if (i > 0) out[p++] = 44
-      const x = row[names[i]!]
-      if (x !== null && x !== undefined) {
-        p = puts[i]!(out, p, end, x)
-        if (p < 0) return -1
-      }
-    }
-    out[p++] = 10
-    return p
-  }
 }

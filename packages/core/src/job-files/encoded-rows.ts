@@ -1,12 +1,7 @@
 import type { FlatKey, NormalizedRow } from '../normalize/normalize-types.ts'
 import { SYSTEM_COLUMNS } from '../normalize/system-columns.ts'
-import {
-  type CsvColumn,
-  type CsvRowEncoder,
-  csvRowEncoder,
-  jsonWithoutNul,
-  type TextCleaning,
-} from './csv-encoder.ts'
+import { type CsvColumn, type CsvRowEncoder, jsonWithoutNul, type TextCleaning } from './csv-encoder.ts'
+import { csvRowEncoder } from './csv-row-encoder.ts'
 import { compileFlatCsvRow, type FlatCsvRowFn, type IdWriter, NOT_THIS_SHAPE } from './flat-csv-encoder.ts'
 
 /** Formats core writes itself. */
@@ -168,28 +163,34 @@ function grow(out: Uint8Array, p: number): Uint8Array {
  */
 export class EncoderCache {
   private readonly cache = new Map<string, { count: number; encode: CsvRowEncoder }>()
-  private readonly flat = new WeakMap<
-    readonly FlatKey[],
-    { count: number; encode: FlatCsvRowFn | undefined }
-  >()
+  /** Flat shapes' encoders, for rows of strings (0) and of strings of bytes (1). */
+  private readonly flat = [0, 1].map(
+    () => new WeakMap<readonly FlatKey[], { count: number; encode: FlatCsvRowFn | undefined }>(),
+  )
 
   constructor(private readonly cleaningOf?: (table: string) => TextCleaning) {}
 
-  /** The encoder of a flat shape of `table` for a header (undefined where code cannot be generated). */
+  /**
+   * The encoder of a flat shape of `table` for a header (undefined where code cannot be generated); `bytes`: for
+   * rows whose strings are strings of bytes (see `FlatCsvOptions.bytes`). Default false.
+   */
   flatShape(
     table: string,
     keys: readonly FlatKey[],
     columns: readonly CsvColumn[],
     maxTextChars?: number,
+    bytes = false,
   ): FlatCsvRowFn | undefined {
-    const hit = this.flat.get(keys)
+    const cache = this.flat[bytes ? 1 : 0]!
+    const hit = cache.get(keys)
     if (hit && hit.count === columns.length) return hit.encode
     const cleaning = this.cleaningOf?.(table)
     const encode = compileFlatCsvRow(keys, columns, {
       ...(maxTextChars !== undefined ? { maxTextChars } : {}),
       ...(cleaning ? { cleaning } : {}),
+      ...(bytes ? { bytes } : {}),
     })
-    this.flat.set(keys, { count: columns.length, encode })
+    cache.set(keys, { count: columns.length, encode })
     return encode
   }
 

@@ -2,15 +2,8 @@ import { flatKeyCheck } from '../normalize/flat-row-compiler.ts'
 import type { FlatKey } from '../normalize/normalize-types.ts'
 import { SYSTEM_COLUMNS } from '../normalize/system-columns.ts'
 import { isPlainUtcTimestamp } from '../normalize/value-coercion.ts'
-import {
-  type CsvColumn,
-  columnsOf,
-  countOnce,
-  FIXED_BYTES,
-  putCode,
-  type TextCleaning,
-  writersFor,
-} from './csv-encoder.ts'
+import { type CsvColumn, countOnce, FIXED_BYTES, type TextCleaning, writersFor } from './csv-encoder.ts'
+import { columnsOf, putCode } from './csv-row-encoder.ts'
 
 /** What a {@link FlatCsvRowFn} returns for a row that is not of its shape (nothing written that counts). */
 export const NOT_THIS_SHAPE = -2
@@ -42,6 +35,11 @@ export interface FlatCsvOptions {
   maxTextChars?: number
   /** Text and JSON values lose U+0000, counted here. */
   cleaning?: TextCleaning
+  /**
+   * The rows' strings are strings of bytes (a body decoded as Latin-1 from valid UTF-8, see `BodyText`): written
+   * byte by byte. Default false.
+   */
+  bytes?: boolean
 }
 
 /**
@@ -92,7 +90,7 @@ export function compileFlatCsvRow(
       'J',
       `'use strict'; return function flatCsvRow(row, out, p, loadId, putId, i) {\n${lines.join('\n')}\n}`,
     )
-    const w = writersFor(options.cleaning)
+    const w = writersFor(options.cleaning, options.bytes)
     const fn = factory(isPlainUtcTimestamp, w.T, w.N, w.B, w.V, w.J) as FlatCsvRowFn
     return countOnce(fn, options.cleaning)
   } catch {

@@ -17,6 +17,7 @@ describe('readPageBody', () => {
       keys: [1, 'a', undefined],
       meta: { paging: { count_pages: 3 }, missing: undefined },
       invalidUtf8: 0,
+      bytes: false,
     })
   })
 

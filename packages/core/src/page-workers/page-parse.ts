@@ -1,6 +1,7 @@
 import { decodeUtf8 } from '../http/http-body.ts'
 import { BodyDecodeError, bodySnippet } from '../http/http-error.ts'
 import type { JsonValue } from '../json.ts'
+import { type BodyText, bodyAsText, textOfBytes, valueOfBytes } from './page-bytes.ts'
 import type { PageParseOptions, PageReader, ParsedPage } from './page-types.ts'
 
 /**
@@ -20,20 +21,40 @@ export interface PageBody {
   meta: Record<string, JsonValue | undefined>
   /** Characters of the body that were not UTF-8 (decoded as U+FFFD). */
   invalidUtf8: number
+  /**
+   * The rows' strings (values and keys) are strings of bytes (see {@link BodyText}); `keys`, `meta` and
+   * `bodyKeys` are text all the same. False unless read with `text`.
+   */
+  bytes: boolean
 }
 
 /**
  * Decodes (UTF-8, invalid sequences replaced and counted) and parses a body (or takes its text); throws
- * {@link BodyDecodeError} for invalid JSON.
+ * {@link BodyDecodeError} for invalid JSON. With `fast` (a page worker's), valid UTF-8 is read as bytes where it
+ * can be (see {@link bodyAsText}).
  */
-export function readPageBody(body: Uint8Array | string, options: PageParseOptions): PageBody {
-  const decoded = typeof body === 'string' ? { text: body, invalid: 0 } : decodeUtf8(body)
+export function readPageBody(
+  body: Uint8Array | string,
+  options: PageParseOptions,
+  fast?: BodyText,
+): PageBody {
+  const asBytes =
+    fast && typeof body !== 'string' && asciiOptions(options) ? bodyAsText(body, fast) : undefined
+  const decoded =
+    typeof body === 'string'
+      ? { text: body, invalid: 0 }
+      : asBytes
+        ? { text: asBytes.text, invalid: 0 }
+        : decodeUtf8(body)
+  const bytes = asBytes?.bytes ?? false
   const text = decoded.text
   let value: unknown
   if (text.trim() !== '') {
     try {
       value = JSON.parse(text)
     } catch (cause) {
+      // the error as the text reads (its message quotes the text)
+      if (bytes) return readPageBody(body, options)
       throw new BodyDecodeError(
         cause instanceof Error ? cause.message : String(cause),
         bodySnippet(text),
@@ -54,13 +75,22 @@ export function readPageBody(body: Uint8Array | string, options: PageParseOption
         break
       }
     }
-    for (const key of options.meta ?? []) meta[key] = rec[key]
-    if (rows === undefined) bodyKeys = Object.keys(rec)
+    for (const key of options.meta ?? []) meta[key] = bytes ? valueOfBytes(rec[key]) : rec[key]
+    if (rows === undefined) bodyKeys = Object.keys(rec).map((k) => (bytes ? textOfBytes(k) : k))
   }
   const list = rows ?? []
   const key = options.key
-  const keys = key === undefined ? undefined : list.map((r) => (r as Record<string, unknown> | null)?.[key])
-  return { rows: list, found: rows !== undefined, bodyKeys, keys, meta, invalidUtf8: decoded.invalid }
+  let keys = key === undefined ? undefined : list.map((r) => (r as Record<string, unknown> | null)?.[key])
+  if (bytes && keys) keys = keys.map(valueOfBytes)
+  return { rows: list, found: rows !== undefined, bodyKeys, keys, meta, invalidUtf8: decoded.invalid, bytes }
+}
+
+const ASCII = /^[\x00-\x7f]*$/
+
+/** True when the keys the options name are ASCII (a body read as bytes finds them as they are). */
+function asciiOptions(options: PageParseOptions): boolean {
+  const names = [...(options.dataKeys ?? []), ...(options.meta ?? []), options.key ?? '']
+  return names.every((n) => ASCII.test(n))
 }
 
 /** What every parsed page knows of its body (see {@link ParsedPage}). */

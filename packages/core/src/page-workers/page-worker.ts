@@ -21,6 +21,7 @@ import type { NormalizedRow, Normalizer, ValueNote } from '../normalize/normaliz
 import { createNormalizer } from '../normalize/normalizer.ts'
 import { createOrderedIdWriter, createRandomIdWriter } from '../normalize/row-ids.ts'
 import { ValueNotes } from '../normalize/value-notes.ts'
+import { type BodyText, valueOfBytes } from './page-bytes.ts'
 import { type PageBody, readPageBody } from './page-parse.ts'
 import type {
   EncodedReply,
@@ -40,6 +41,8 @@ import type {
 interface HeldPage {
   destiny: PageDestiny
   rows: readonly object[]
+  /** The rows' strings are strings of bytes (see `BodyText`). */
+  bytes: boolean
 }
 
 /**
@@ -78,6 +81,16 @@ export const fetchSend: PageSend = async (request, signal) => {
   return { ...answer, body: await readResponse(res, maxBytes ?? Number.POSITIVE_INFINITY) }
 }
 
+/** Rows encoded by a page worker, the buffers to transfer and the page's notes. */
+interface Encoded {
+  tables: EncodedTable[]
+  transfer: ArrayBuffer[]
+  notes: ValueNote[] | undefined
+}
+
+/** What `encode` says of rows of strings of bytes that are not all of compiled flat shapes. */
+const AS_TEXT = 'as-text'
+
 /** Why a body could not be parsed, as the replies carry it. */
 function decodeFailure(error: unknown): { message: string; snippet: string; looksJson: boolean } {
   const bad = error instanceof BodyDecodeError ? error : undefined
@@ -94,11 +107,14 @@ function decodeFailure(error: unknown): { message: string; snippet: string; look
  * the pipeline's schema that never evolves, and sends the encoded rows with the page's summary: the rows'
  * objects die young, which keeps garbage collection cheap, and a page takes one message each way. A page that
  * would change the schema is kept as rows until the pool asks for it: encoded then if a newer schema fits it,
- * else sent back.
+ * else sent back. With `text` (the runtime's fast body text, see {@link BodyText}) bodies are read as strings of
+ * bytes where they can be, and pages of the compiled flat shapes are written byte by byte; any other page's rows
+ * are read back to text first.
  */
 export function createPageWorker(
   post: (reply: PageReply, transfer: ArrayBuffer[]) => void,
   send: PageSend = fetchSend,
+  text?: BodyText,
 ): {
   handle(message: PageRequest): void
 } {
@@ -158,6 +174,7 @@ export function createPageWorker(
     rows: readonly object[],
     o: PageDestiny,
     order: number | undefined,
+    asBytes: boolean,
   ): EncodedTable | 'changed' | undefined => {
     const shapes = o.format === 'csv' ? n.flatShapes?.(o.resource) : undefined
     const columns = shapes && n.schema.tables[shapes.table]?.columns
@@ -165,7 +182,7 @@ export function createPageWorker(
     const table = shapes.table
     const fns = []
     for (const keys of shapes.keys) {
-      const fn = encoders.flatShape(table, keys, columns, shapes.maxTextChars)
+      const fn = encoders.flatShape(table, keys, columns, shapes.maxTextChars, asBytes)
       if (!fn) return undefined
       fns.push(fn)
     }
@@ -176,7 +193,8 @@ export function createPageWorker(
       if (last?.row !== row) {
         let page: ReturnType<Normalizer['normalizePage']>
         try {
-          page = n.normalizePage(o.resource, [row], o.loadId, order === undefined ? undefined : order + i)
+          const one = asBytes ? valueOfBytes(row) : row
+          page = n.normalizePage(o.resource, [one], o.loadId, order === undefined ? undefined : order + i)
         } catch {
           changed = true
           return NOT_THIS_SHAPE
@@ -206,16 +224,18 @@ export function createPageWorker(
   /**
    * Normalizes and encodes `rows` (with where each row ends and its root row, and the page's notes), or undefined
    * when they would change the schema (this copy is then reset) or their ids need the page's `order`, which the
-   * pool gives once the resource yields the page (see `Normalizer.orderedIds`).
+   * pool gives once the resource yields the page (see `Normalizer.orderedIds`). Rows of strings of bytes
+   * (`bytes`) are encoded only as flat shapes: else {@link AS_TEXT} (read them back to text and encode again).
    */
   const encode = (
     rows: readonly object[],
     o: PageDestiny,
     order?: number,
-  ): { tables: EncodedTable[]; transfer: ArrayBuffer[]; notes: ValueNote[] | undefined } | undefined => {
+    bytes = false,
+  ): Encoded | typeof AS_TEXT | undefined => {
     const n = current()
     if (!n || (order === undefined && n.orderedIds?.(o.resource))) return undefined
-    const flat = encodeFlat(n, rows, o, order)
+    const flat = encodeFlat(n, rows, o, order, bytes)
     if (flat === 'changed') {
       normalizer = undefined
       takeNotes(false)
@@ -223,6 +243,7 @@ export function createPageWorker(
     }
     if (flat) return { tables: [flat], transfer: [flat.bytes.buffer as ArrayBuffer], notes: takeNotes(true) }
     takeNotes(false)
+    if (bytes) return AS_TEXT
     let page: ReturnType<Normalizer['normalizePage']> | undefined
     try {
       page = n.normalizePage(o.resource, rows, o.loadId, order)
@@ -256,6 +277,22 @@ export function createPageWorker(
   }
 
   /**
+   * {@link encode}, with rows of strings of bytes read back to text when they are not all of flat shapes; undefined
+   * when they must wait (kept as they are) or go back (see `normalize`).
+   */
+  const encodeAny = (
+    rows: readonly object[],
+    o: PageDestiny,
+    order: number | undefined,
+    bytes: boolean,
+  ): Encoded | undefined => {
+    const done = encode(rows, o, order, bytes)
+    if (done !== AS_TEXT) return done
+    const again = encode(valueOfBytes(rows), o, order)
+    return again === AS_TEXT ? undefined : again
+  }
+
+  /**
    * What the pool is told about a parsed page: its rows encoded, or (when they would change the schema) kept
    * here until the pool asks for them. Returns the buffers to transfer with it.
    */
@@ -276,9 +313,9 @@ export function createPageWorker(
     }
     if (body.invalidUtf8 > 0) page.invalidUtf8 = body.invalidUtf8
     if (!body.found || body.rows.length === 0) return { page, transfer: [] }
-    const done = encode(body.rows, destiny)
+    const done = encodeAny(body.rows, destiny, undefined, body.bytes)
     if (!done) {
-      pages.set(id, { destiny, rows: body.rows })
+      pages.set(id, { destiny, rows: body.rows, bytes: body.bytes })
       return { page, transfer: [] }
     }
     page.encoded = done.tables
@@ -295,7 +332,7 @@ export function createPageWorker(
       if (res.status < 200 || res.status >= 300) reply.text = decodeLenient(res.body)
       else {
         try {
-          const body = readPageBody(res.body, m.options)
+          const body = readPageBody(res.body, m.options, text)
           if (ctrl.signal.aborted) return
           const { page, transfer } = summarize(m.id, body, m.destiny)
           reply.page = page
@@ -328,12 +365,14 @@ export function createPageWorker(
     const keep = m.keep
     const rows = keep ? held.rows.filter((_, i) => keep[i] === 1) : held.rows
     const done =
-      rows.length > 0 ? encode(rows, held.destiny, m.order) : { tables: [], transfer: [], notes: undefined }
+      rows.length > 0
+        ? encodeAny(rows, held.destiny, m.order, held.bytes)
+        : { tables: [], transfer: [], notes: undefined }
     if (done) {
       const reply: EncodedReply = { t: 'encoded', id: m.id, rows: rows.length, tables: done.tables }
       if (done.notes) reply.notes = done.notes
       post(reply, done.transfer)
-    } else post({ t: 'back', id: m.id, rows: rows as object[] }, [])
+    } else post({ t: 'back', id: m.id, rows: (held.bytes ? valueOfBytes(rows) : rows) as object[] }, [])
   }
 
   return {
@@ -350,7 +389,7 @@ export function createPageWorker(
         }
         case 'parse':
           try {
-            const body = readPageBody(message.bytes, message.options)
+            const body = readPageBody(message.bytes, message.options, text)
             const { page, transfer } = summarize(message.id, body, message.destiny)
             post({ t: 'parsed', id: message.id, ...page }, transfer)
           } catch (error) {

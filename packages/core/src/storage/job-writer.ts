@@ -1,10 +1,5 @@
-import {
-  type CsvColumn,
-  type CsvRowEncoder,
-  csvField,
-  csvRowEncoder,
-  type TextCleaning,
-} from '../job-files/csv-encoder.ts'
+import { type CsvColumn, type CsvRowEncoder, csvField, type TextCleaning } from '../job-files/csv-encoder.ts'
+import { csvRowEncoder } from '../job-files/csv-row-encoder.ts'
 import { type EncodedRows, type JobFileFormat, jsonLine } from '../job-files/encoded-rows.ts'
 import type { NormalizedRow } from '../normalize/normalize-types.ts'
 import { type Checksum, createChecksum } from './checksum.ts'
