@@ -80,4 +80,6 @@ export const postgresDialect: SqlDialect = {
   param: (i: number): string => `$${i}`,
   upsertSyntax: 'on-conflict',
   moveTableSql: (source: string, schema: string): string => `ALTER TABLE ${source} SET SCHEMA ${schema}`,
+  // a sort over a million keys beats the grouping's hash table, which spills past work_mem (about 2x)
+  checkDuplicateKeys: 'count-distinct',
 }

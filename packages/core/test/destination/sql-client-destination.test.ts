@@ -73,6 +73,20 @@ describe('SqlClientDestination.complete: staging de-duplication', () => {
     expect(insertOf(log)).not.toContain('ROW_NUMBER')
   })
 
+  it("counts distinct keys instead of grouping where the dialect asks ('count-distinct')", async () => {
+    for (const duplicates of [false, true]) {
+      const { client, log } = fakeClient((sql) =>
+        duplicates && sql.includes('COUNT(DISTINCT') ? [{ d: 1 }] : [],
+      )
+      const counting: SqlClient = { ...client, dialect: { ...dialect, checkDuplicateKeys: 'count-distinct' } }
+      await dest(counting).complete(load)
+      expect(log.filter((l) => l.sql.includes('"_sluice_dup"')).map((l) => l.sql)).toEqual([
+        'SELECT 1 AS "_sluice_dup" FROM (SELECT COUNT(*) AS n, COUNT(DISTINCT "id") AS d FROM "ds_staging"."items") s WHERE n <> d',
+      ])
+      expect(insertOf(log)?.includes('ROW_NUMBER')).toBe(duplicates)
+    }
+  })
+
   it("runs the check before the transaction through the client's readStaging", async () => {
     for (const duplicates of [false, true]) {
       const { client, log } = fakeClient()

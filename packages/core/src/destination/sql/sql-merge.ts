@@ -35,13 +35,21 @@ export interface MergeSqlOptions {
 /**
  * A query that returns one row when the root's staging table holds a primary key more than once, none when
  * every key is unique (or the table has no primary key: then undefined, there is nothing to check).
- * Dialect-neutral and cheap: it reads the key columns only.
+ * Dialect-neutral and cheap: it reads the key columns only. With `SqlDialect.checkDuplicateKeys:
+ * 'count-distinct'`, a one-column key compares `COUNT(*)` with `COUNT(DISTINCT key)` instead of grouping (a NULL
+ * key then counts as a duplicate too: the merge de-duplicates, the same rows either way).
  */
 export function stagingDuplicateKeysSql(names: SqlNames, root: Table): string | undefined {
   const pk = primaryKeyOf(root)
   if (pk.length === 0) return undefined
+  const dup = names.q('_sluice_dup')
+  const staging = names.table(root.name, true)
+  if (pk.length === 1 && names.dialect.checkDuplicateKeys === 'count-distinct') {
+    const key = names.q(pk[0]!)
+    return `SELECT 1 AS ${dup} FROM (SELECT COUNT(*) AS n, COUNT(DISTINCT ${key}) AS d FROM ${staging}) s WHERE n <> d`
+  }
   const keys = pk.map((k) => names.q(k)).join(', ')
-  return `SELECT 1 AS ${names.q('_sluice_dup')} FROM ${names.table(root.name, true)} GROUP BY ${keys} HAVING COUNT(*) > 1 LIMIT 1`
+  return `SELECT 1 AS ${dup} FROM ${staging} GROUP BY ${keys} HAVING COUNT(*) > 1 LIMIT 1`
 }
 
 /**
