@@ -6,6 +6,7 @@ import type { ChildProcess } from 'node:child_process'
 import { loadavg } from 'node:os'
 import { backfillSection } from './bench-backfill.ts'
 import { CONCURRENCY, removeDir, tempDir } from './bench-common.ts'
+import { e2eSection } from './bench-e2e.ts'
 import {
   failures,
   log,
@@ -16,19 +17,10 @@ import {
   startMock,
   stopChild,
 } from './bench-measure.ts'
-import {
-  ACCOUNT,
-  e2eDuckdbOnly,
-  HISTORY_START,
-  LATENCY_ACCOUNT,
-  only,
-  onlyGiven,
-  quick,
-  SIZE,
-} from './bench-options.ts'
+import { ACCOUNT, HISTORY_START, LATENCY_ACCOUNT, only, onlyGiven, quick, SIZE } from './bench-options.ts'
 import { countEntries, endDateFor, type PreparedFiles } from './bench-prepare.ts'
 import { processSection } from './bench-process.ts'
-import { type BenchResult, benchResult, fasterOf, ratioTarget, writeReport } from './bench-report.ts'
+import { type BenchResult, benchResult, fasterOf, writeReport } from './bench-report.ts'
 import { type StreamTarget, streamSection } from './bench-stream.ts'
 import { type BenchPostgres, startBenchPostgres } from './postgres-server.ts'
 
@@ -81,68 +73,17 @@ async function main(): Promise<void> {
         ),
       )
     }
-    if (prepared && floor && only.has('e2e'))
-      await section('e2e', async () => {
-        const e2e = { kind: 'e2e' as const, baseUrl, startDate: e2eRange.start, endDate: e2eRange.end }
-        // the machine may be shared: floor and e2e DuckDB run twice, interleaved, and the faster of each counts
-        const first = await measure('e2e duckdb', { ...e2e, destination: 'duckdb' })
-        const floor2 = await measure('floor: fetch + parse (again)', {
-          kind: 'floor',
-          urlsFile: prepared.urls,
-        })
-        const second = await measure('e2e duckdb (again)', { ...e2e, destination: 'duckdb' })
-        floor = fasterOf([floor!, floor2])
-        const floorIndex = results.findIndex((r) => r.scenario.startsWith('floor: fetch'))
-        results[floorIndex] = benchResult(
-          `floor: fetch + JSON.parse, ${CONCURRENCY} in flight`,
-          floor!,
-          1,
-          'the same entries pages as the e2e runs; the faster of 2 runs',
-        )
-        e2eDuck = fasterOf([first, second])
-        results.push(
-          benchResult('e2e: HTTP -> DuckDB', e2eDuck, rate(e2eDuck) / rate(floor!), 'the faster of 2 runs'),
-        )
-        const ratio = rate(e2eDuck) / rate(floor!)
-        targets.push(ratioTarget('e2e DuckDB', ratio, 0.75))
-        const cpu = (e2eDuck.extra?.['cpuSeconds'] ?? 0) / (floor!.extra?.['cpuSeconds'] ?? Number.NaN)
-        targets.push(
-          `${cpu <= 2 ? 'MET   ' : 'MISSED'} e2e DuckDB CPU ${cpu.toFixed(1)}x the floor's (target <= 2x)`,
-        )
-        if (e2eDuckdbOnly) return
-        try {
-          pg = await startBenchPostgres()
-          const e2ePg = await measure('e2e postgres', {
-            ...e2e,
-            destination: 'postgres',
-            postgresUrl: pg.url,
-          })
-          results.push(benchResult('e2e: HTTP -> PostgreSQL (COPY)', e2ePg, rate(e2ePg) / rate(floor!)))
-          targets.push(ratioTarget('e2e PostgreSQL', rate(e2ePg) / rate(floor!), 0.7))
-        } catch (error) {
-          log(`PostgreSQL skipped: ${(error as Error).message}`)
-          results.push(
-            benchResult(
-              'e2e: HTTP -> PostgreSQL (COPY)',
-              { rows: 0, seconds: 0, peakRssMb: 0 },
-              null,
-              `not run: ${(error as Error).message.split('\n')[0]}`,
-            ),
-          )
-        }
-        await section('e2e filesystem', async () => {
-          const e2eFs = await measure('e2e filesystem parquet', { ...e2e, destination: 'filesystem' })
-          results.push(
-            benchResult(
-              'e2e: HTTP -> filesystem (parquet)',
-              e2eFs,
-              rate(e2eFs) / rate(floor!),
-              'append (no merge there)',
-            ),
-          )
-          targets.push(ratioTarget('e2e filesystem parquet', rate(e2eFs) / rate(floor!), 0.5))
-        })
-      })
+    if (prepared && floor && only.has('e2e')) {
+      const out = { results, targets, floor, e2eDuck }
+      await section('e2e', () =>
+        e2eSection({ baseUrl, range: e2eRange, urlsFile: prepared.urls }, out, async () => {
+          pg ??= await startBenchPostgres()
+          return pg
+        }),
+      )
+      floor = out.floor
+      e2eDuck = out.e2eDuck
+    }
 
     if (only.has('process'))
       await section('process', () => processSection(baseUrl, workDir, { results, targets }))

@@ -104,3 +104,11 @@ export async function section(name: string, fn: () => Promise<void>): Promise<vo
     failures.push(`${name}: ${message.split('\n')[0]}`)
   }
 }
+
+/** A note naming every run's ratio to the floor and CPU seconds, so that run-to-run noise stays visible. */
+export function bothRuns(runs: readonly Measured[], floor: { rows: number; seconds: number }): string {
+  const each = runs.map(
+    (r) => `${(rate(r) / rate(floor)).toFixed(2)} (${r.extra?.['cpuSeconds'] ?? '?'} CPU s)`,
+  )
+  return `the faster of ${runs.length} runs: ${each.join(', ')}`
+}
