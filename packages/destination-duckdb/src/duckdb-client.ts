@@ -12,6 +12,7 @@ import {
   readCsvSql,
 } from './duckdb-csv.ts'
 import { commitError, isFatal, loadError, openError, queryError } from './duckdb-errors.ts'
+import { duckdbApi } from './duckdb-reader.ts'
 import { duckdbDialect, duckdbQuote, duckdbString, readJsonColumn } from './duckdb-type-mapper.ts'
 
 interface CachedInstance {
@@ -38,7 +39,7 @@ const instances = new Map<string, CachedInstance>()
 
 /** Creates a DuckDB instance with settings; errors become {@link SluiceError}s naming the path. */
 export async function createInstance(path: string, settings: DuckDBSettings = {}): Promise<DuckDBInstance> {
-  const { DuckDBInstance } = await import('@duckdb/node-api')
+  const { DuckDBInstance } = await duckdbApi()
   try {
     return await DuckDBInstance.create(path, settings)
   } catch (cause) {
@@ -49,7 +50,7 @@ export async function createInstance(path: string, settings: DuckDBSettings = {}
 async function acquire(path: string, settings: DuckDBSettings): Promise<DuckDBInstance> {
   let entry = instances.get(path)
   if (!entry) {
-    const instance = import('@duckdb/node-api').then(({ DuckDBInstance }) =>
+    const instance = duckdbApi().then(({ DuckDBInstance }) =>
       DuckDBInstance.create(path, settings).catch((cause: unknown) => {
         instances.delete(path)
         throw openError(path, cause)

@@ -27,6 +27,8 @@ export interface ExtractInput {
   manifest: PackageManifest
   format: JobFileFormat
   fileMaxBytes?: number
+  /** The first job file's rotation size of each table (see `JobWriterOptions`). */
+  firstFileMaxBytes?: number
   contract?: SchemaContract
   /** Resources extracted at once (a `Resource.group` counts as one). Default 1. */
   concurrency?: number
@@ -195,6 +197,7 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
         pool?.setSchema(normalizer.schema, specs)
       },
       ...(input.fileMaxBytes !== undefined ? { fileMaxBytes: input.fileMaxBytes } : {}),
+      ...(input.firstFileMaxBytes !== undefined ? { firstFileMaxBytes: input.firstFileMaxBytes } : {}),
       ...(pool ? { pool } : {}),
       ...(values ? { values } : {}),
     })

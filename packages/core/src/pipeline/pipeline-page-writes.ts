@@ -26,6 +26,8 @@ export interface PageWritesOptions {
   dir: string
   format: JobFileFormat
   fileMaxBytes?: number
+  /** The first job file's rotation size of each table (see `JobWriterOptions`). */
+  firstFileMaxBytes?: number
   normalizer: Normalizer
   /** The next file id of a table (unique within the package). */
   nextFileId(table: string): () => number
@@ -249,6 +251,7 @@ export class PageWrites {
         onFileClosed: (f) => this.o.onFileClosed(f),
         ...(this.cleaning ? { cleaning: this.cleaning.of(table) } : {}),
         ...(this.o.fileMaxBytes !== undefined ? { fileMaxBytes: this.o.fileMaxBytes } : {}),
+        ...(this.o.firstFileMaxBytes !== undefined ? { firstFileMaxBytes: this.o.firstFileMaxBytes } : {}),
       })
       this.writers.set(table, writer)
     }

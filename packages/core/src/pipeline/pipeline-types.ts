@@ -45,7 +45,10 @@ export interface PipelineOptions {
   fs: FileSystem
   /** Progress events (runner, resources, destination). MUST NOT throw. */
   onEvent?: (e: PipelineEvent) => void
-  /** Job files rotate at this size. Default 64 MiB. */
+  /**
+   * Job files rotate at this size; while they load during extraction (`loadWhileExtracting`), the first file of
+   * each table at half of it. Default 64 MiB.
+   */
   fileMaxBytes?: number
   /**
    * Load each job file into the destination's staging tables as soon as it is closed, while extraction goes on,

@@ -245,6 +245,28 @@ describe('createJobWriter', () => {
     expect(files.reduce((n, f) => n + f.rows, 0)).toBe(400)
   })
 
+  it('firstFileMaxBytes: the first file rotates early, every later one at fileMaxBytes', async () => {
+    const w = createJobWriter({
+      fs,
+      dir,
+      table: 'first',
+      format: 'csv',
+      fileMaxBytes: 8_000,
+      firstFileMaxBytes: 3_000,
+    })
+    const rows = Array.from({ length: 300 }, (_, i) => ({ id: i, name: 'x'.repeat(90) }))
+    for (const row of rows) await w.write([row])
+    const files = await w.close()
+    expect(files[0]!.bytes).toBeGreaterThanOrEqual(3_000)
+    expect(files[0]!.bytes).toBeLessThan(3_200)
+    for (const f of files.slice(1, -1)) {
+      expect(f.bytes).toBeGreaterThanOrEqual(8_000)
+      expect(f.bytes).toBeLessThan(8_200)
+    }
+    expect(files.length).toBeGreaterThan(3)
+    expect(files.reduce((n, f) => n + f.rows, 0)).toBe(300)
+  })
+
   it('discard() deletes the files written', async () => {
     const w = createJobWriter({ fs, dir, table: 'gone', format: 'jsonl' })
     await w.write([{ a: 1 }])

@@ -35,6 +35,12 @@ export interface JobWriterOptions {
   format: JobFileFormat
   /** Files rotate once they reach this size. Default {@link DEFAULT_FILE_MAX_BYTES}. */
   fileMaxBytes?: number
+  /**
+   * The first file rotates at this size (at most `fileMaxBytes`), every later one at `fileMaxBytes`. Where files
+   * are loaded as they close, a smaller first file is loaded while the rest is still written. Default
+   * `fileMaxBytes`.
+   */
+  firstFileMaxBytes?: number
   /** Returns the next file id for this table (unique within the package). Default: 1, 2, 3 ... per writer. */
   nextFileId?: () => number
   /**
@@ -166,12 +172,14 @@ async function appendLongRow(c: OpenFile, row: NormalizedRow): Promise<void> {
 /**
  * A writer for one table's job files: `jsonl` (one JSON object per line) or `csv` (header line, PostgreSQL
  * COPY-compatible quoting). Files are named `<table>.<fileId>.<ext>` and rotate at `fileMaxBytes` (UTF-8
- * bytes); memory holds at most two 512 KiB buffers of encoded rows per open file beyond the rows passed in.
+ * bytes; the first one at `firstFileMaxBytes`); memory holds at most two 512 KiB buffers of encoded rows per open file beyond the rows passed in.
  */
 export function createJobWriter(options: JobWriterOptions): JobWriter {
   const { fs, dir, table, format } = options
   checkFileName('table name', table) // it names the files
-  const maxBytes = options.fileMaxBytes ?? DEFAULT_FILE_MAX_BYTES
+  const fileMaxBytes = options.fileMaxBytes ?? DEFAULT_FILE_MAX_BYTES
+  // the rotation size of the open file
+  let maxBytes = Math.min(options.firstFileMaxBytes ?? fileMaxBytes, fileMaxBytes)
   let counter = 0
   const nextFileId = options.nextFileId ?? (() => ++counter)
   const files: JobFile[] = []
@@ -205,6 +213,7 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
     if (!current) return
     const c = current
     current = undefined
+    maxBytes = fileMaxBytes
     await writeOut(c)
     await c.inFlight
     c.file.bytes = c.writer.bytes

@@ -109,6 +109,25 @@ describe('loading while extracting', () => {
     expect(firstJobEnd).toBeLessThan(extractEnd)
   })
 
+  it('closes the first job file of a table at half of fileMaxBytes, so that its load starts early', async () => {
+    const sizes = async (extra: Partial<PipelineOptions>) => {
+      const d = new FakeDestination()
+      d.earlyLoad = true
+      const { p } = make(d, { fileMaxBytes: 1200, ...extra })
+      const info = await p.run(source(resource(d, 12)))
+      const jobs = (await p.package(info.loadIds[0]!))!.jobs.filter((j) => j.table === 'items')
+      expect(jobs.reduce((n, j) => n + j.rows, 0)).toBe(60)
+      return jobs.map((j) => j.bytes)
+    }
+    const early = await sizes({})
+    expect(early[0]).toBeGreaterThanOrEqual(600)
+    expect(early[0]).toBeLessThan(1200)
+    for (const bytes of early.slice(1, -1)) expect(bytes).toBeGreaterThanOrEqual(1200)
+    // without loads while extracting, every file rotates at fileMaxBytes
+    const late = await sizes({ loadWhileExtracting: false })
+    for (const bytes of late.slice(0, -1)) expect(bytes).toBeGreaterThanOrEqual(1200)
+  })
+
   it("loads up to the client's maxParallelJobs files at once, each once", async () => {
     const d = new FakeDestination()
     d.earlyLoad = true
