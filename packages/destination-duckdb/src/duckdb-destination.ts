@@ -48,10 +48,10 @@ export interface DuckDBDestinationOptions {
    * normalize + load of 1M as fast; `'64MB'` was 10-15% slower and no leaner: loads on two threads ran out of
    * memory there and ran again). With both limits left at their defaults, a load during extraction that runs on
    * one thread (`loadThreads` 1, the default on 2 cores) gets {@link DEFAULT_EXTRACTION_LOAD_MEMORY_LIMIT}
-   * (`'48MB'`): one thread fills one row group at a time, and such a load took about 45 MB less resident memory
-   * at `'48MB'` than at `'96MB'`, as fast (apps/bench/README.md, "Memory at 5M entries"). A load that runs out of
-   * memory at its limit runs again at `memoryLimit`; after a load during extraction did, the later ones get this
-   * limit.
+   * (`'48MB'`): such a load took about 45 MB less resident memory at `'48MB'` than at `'96MB'`, as fast, while
+   * loads on two threads ran out of memory below `'96MB'` (apps/bench/README.md, "Memory at 5M entries"). A load
+   * that runs out of memory at its limit runs again at `memoryLimit`; once a load during extraction did, the later
+   * ones get `loadMemoryLimit`'s default too.
    */
   loadMemoryLimit?: string
   /**
@@ -112,7 +112,7 @@ export function loadSettings(options: DuckDBDestinationOptions, path?: string): 
   const load = options.loadMemoryLimit ?? (memoryLimit === undefined ? DEFAULT_LOAD_MEMORY_LIMIT : all)
   if (load !== all && path !== ':memory:') {
     settings.memoryLimit = { load, all }
-    // the defaults: a load during extraction on one thread builds one row group at a time
+    // the defaults: a load during extraction on one thread needs less than one on two
     const extractionThreads = Number(options.settings?.['threads'] ?? loadThreads)
     if (options.loadMemoryLimit === undefined && memoryLimit === undefined && extractionThreads === 1)
       settings.memoryLimit.duringExtraction = DEFAULT_EXTRACTION_LOAD_MEMORY_LIMIT
