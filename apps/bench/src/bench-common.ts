@@ -89,10 +89,17 @@ export function benchDuckdbOptions(): DuckDBDestinationOptions {
 
 /**
  * Page workers for every pipeline the bench runs (as the `sluice` CLI has them): `BENCH_PAGE_WORKERS` threads,
- * `0` for none; default `nodePageWorkers()`'s (the cores Node.js may use, at most 4).
+ * `0` for none; default `nodePageWorkers()`'s (the cores Node.js may use, at most 4). `BENCH_WORKER_OLD_MB` sets
+ * their `maxOldGenerationMb` (default V8's own).
  */
 export function benchPageWorkers(): { pageWorkers?: PageWorkers } {
   const raw = process.env['BENCH_PAGE_WORKERS']
   if (raw === '0') return {}
-  return { pageWorkers: nodePageWorkers(raw ? { size: Number(raw) } : {}) }
+  const old = process.env['BENCH_WORKER_OLD_MB']
+  return {
+    pageWorkers: nodePageWorkers({
+      ...(raw ? { size: Number(raw) } : {}),
+      ...(old ? { maxOldGenerationMb: Number(old) } : {}),
+    }),
+  }
 }

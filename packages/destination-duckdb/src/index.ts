@@ -2,6 +2,7 @@ export { DuckDBClient, type DuckDBSettings, type LoadSettings } from './duckdb-c
 export { destination } from './duckdb-config.ts'
 export {
   DEFAULT_ALLOCATOR_SETTINGS,
+  DEFAULT_EXTRACTION_LOAD_MEMORY_LIMIT,
   DEFAULT_LOAD_MEMORY_LIMIT,
   DEFAULT_MEMORY_LIMIT,
   type DuckDBDestinationOptions,

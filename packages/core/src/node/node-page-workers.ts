@@ -19,6 +19,18 @@ export interface NodePageWorkersOptions {
    */
   youngGenerationMb?: number
   /**
+   * Each worker's old generation at most (V8 `maxOldGenerationSizeMb`), the lower-memory choice. Default V8's
+   * own (a worker inherits the process's maximum, about 4 GB on a machine with 16 GB or more). V8 lets the old
+   * generation grow to a multiple of what a full garbage collection left alive, and that multiple depends on this
+   * maximum: up to 4 from 2 GB on, 1.6 at 1 GB, 1.3 at 256 MB or less. A worker keeps 12-15 MB alive and its
+   * pages' rows that outlive a scavenge end up in the old generation as garbage: 1M Clockodo entries into DuckDB
+   * took each worker's heap up to 60-69 MB at V8's maximum and to 43 MB at 1024, and the peak RSS from 385-403 MB
+   * to 345-357 MB (with the 48MB DuckDB load limit), but at 3-5 times the full collections and about 8% more CPU
+   * time (apps/bench/README.md, "Memory at 5M entries"). A worker whose heap reaches the maximum fails the run with
+   * an out-of-memory error.
+   */
+  maxOldGenerationMb?: number
+  /**
    * Start the worker threads at once, not when a run first needs them: they load their modules while the run
    * opens the destination and reads its state (on 2 cores the first request went out about 0.3 s sooner). They
    * do not keep the process alive until a run takes them. Default false.
@@ -30,8 +42,13 @@ export interface NodePageWorkersOptions {
 export function nodePageWorkers(options: NodePageWorkersOptions = {}): PageWorkers {
   const size = Math.max(1, Math.floor(options.size ?? Math.min(4, availableParallelism())))
   const entry = options.entry ?? defaultEntry()
-  const young = options.youngGenerationMb ?? 16
-  const start = (): Worker => new Worker(entry, { resourceLimits: { maxYoungGenerationSizeMb: young } })
+  const resourceLimits = {
+    maxYoungGenerationSizeMb: options.youngGenerationMb ?? 16,
+    ...(options.maxOldGenerationMb !== undefined
+      ? { maxOldGenerationSizeMb: options.maxOldGenerationMb }
+      : {}),
+  }
+  const start = (): Worker => new Worker(entry, { resourceLimits })
   const started: Worker[] = []
   if (options.prestart) {
     for (let i = 0; i < size; i++) {
