@@ -80,8 +80,9 @@ export function readPageBody(
   }
   const list = rows ?? []
   const key = options.key
-  let keys = key === undefined ? undefined : list.map((r) => (r as Record<string, unknown> | null)?.[key])
-  if (bytes && keys) keys = keys.map(valueOfBytes)
+  const keys = key === undefined ? undefined : list.map((r) => (r as Record<string, unknown> | null)?.[key])
+  if (bytes && keys)
+    for (let i = 0; i < keys.length; i++) if (typeof keys[i] !== 'number') keys[i] = valueOfBytes(keys[i])
   return { rows: list, found: rows !== undefined, bodyKeys, keys, meta, invalidUtf8: decoded.invalid, bytes }
 }
 
