@@ -34,6 +34,10 @@ describe('bodies read as strings of bytes', () => {
     expect(body.keys).toEqual(['ä-1'])
     expect(body.meta).toEqual({ paging: { next: 'Seite ü' } })
     expect(valueOfBytes(body.rows)).toEqual([{ id: 'ä-1', name: 'Jürgen' }])
+    // a "__proto__" key read back stays a field
+    const proto = valueOfBytes(JSON.parse('{"__proto__":{"x":"ü"},"a":1}') as object)
+    expect(Object.keys(proto)).toEqual(['__proto__', 'a'])
+    expect(Object.getPrototypeOf(proto)).toBe(Object.prototype)
     expect((body.rows[0] as { name: string }).name).not.toBe('Jürgen')
     const none = readPageBody(json({ 'Fehler ü': 1 }), { dataKeys: ['items'] }, nodeBodyText)
     expect(none.bodyKeys).toEqual(['Fehler ü'])

@@ -54,6 +54,17 @@ export function valueOfBytes<T>(value: T): T {
   if (Array.isArray(value)) return value.map(valueOfBytes) as T
   if (value === null || typeof value !== 'object') return value
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(value)) out[textOfBytes(k)] = valueOfBytes(v)
+  for (const [k, v] of Object.entries(value)) {
+    const key = textOfBytes(k)
+    // a "__proto__" key stays a field, as JSON.parse makes it (an assignment would set the prototype)
+    if (key === '__proto__')
+      Object.defineProperty(out, key, {
+        value: valueOfBytes(v),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
+    else out[key] = valueOfBytes(v)
+  }
   return out as T
 }
