@@ -244,6 +244,9 @@ describe('csv without U+0000 (a destination with textNul: false)', () => {
       expect(cleaning.nulRemoved).toBe(5)
       // without cleaning, the character stays
       expect(line(csvRowEncoder(columns, compile), { t: 'a\u0000b' })).toBe('a\u0000b,,\n')
+      // a "__proto__" key of a JSON value stays a field
+      const proto = JSON.parse('{"__proto__":"p\\u0000","b":1}') as object
+      expect(line(enc, { j: proto })).toBe(',"{""__proto__"":""p"",""b"":1}",\n')
     })
   }
 })

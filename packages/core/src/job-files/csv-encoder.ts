@@ -1,3 +1,4 @@
+import { setField } from '../json.ts'
 import type { NormalizedRow } from '../normalize/normalize-types.ts'
 
 /** A csv column: a name, or a schema column whose `dataType` decides the encoding. */
@@ -231,7 +232,7 @@ function withoutNul(x: unknown): unknown {
   if (Array.isArray(x)) return x.map(withoutNul)
   if (x !== null && typeof x === 'object') {
     const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(x)) out[withoutNul(k) as string] = withoutNul(v)
+    for (const [k, v] of Object.entries(x)) setField(out, withoutNul(k) as string, withoutNul(v))
     return out
   }
   return x

@@ -1,4 +1,5 @@
 // Bodies read as strings of bytes on page workers: the runtime's fast text primitives and the way back to text.
+import { setField } from '../json.ts'
 
 /**
  * Fast checks and decoding of response bodies, where the runtime has them (Node.js: `node:buffer`, see
@@ -54,17 +55,6 @@ export function valueOfBytes<T>(value: T): T {
   if (Array.isArray(value)) return value.map(valueOfBytes) as T
   if (value === null || typeof value !== 'object') return value
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(value)) {
-    const key = textOfBytes(k)
-    // a "__proto__" key stays a field, as JSON.parse makes it (an assignment would set the prototype)
-    if (key === '__proto__')
-      Object.defineProperty(out, key, {
-        value: valueOfBytes(v),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      })
-    else out[key] = valueOfBytes(v)
-  }
+  for (const [k, v] of Object.entries(value)) setField(out, textOfBytes(k), valueOfBytes(v))
   return out as T
 }
