@@ -55,9 +55,13 @@ export function peakRssMb(): number {
  * (in clock ticks of 1/100 s); undefined where that file is missing (other systems, the process is gone).
  */
 export function processCpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined
+  return pid === undefined ? undefined : statCpuSeconds(`/proc/${pid}/stat`)
+}
+
+/** User + system CPU seconds from a `/proc` stat file (a process's, or a thread's under `task/`). */
+export function statCpuSeconds(path: string): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const stat = readFileSync(path, 'utf8')
     // the fields after the command name in parentheses (which may hold spaces): utime and stime are 14th and 15th
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
     return (Number(fields[11]) + Number(fields[12])) / 100

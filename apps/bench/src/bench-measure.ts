@@ -3,6 +3,7 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { processCpuSeconds } from './bench-common.ts'
 import type { RunResult } from './bench-scenarios.ts'
+import { sampleThreads } from './bench-threads.ts'
 import type { BenchJob, WorkerReply } from './bench-worker.ts'
 import type { MockProcessOptions } from './mock-process.ts'
 
@@ -67,11 +68,13 @@ export async function measure(label: string, job: BenchJob): Promise<Measured> {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   const serverCpu = serversCpuSeconds()
+  const threads = process.env.BENCH_THREAD_CPU && child.pid ? sampleThreads(child.pid) : undefined
   const reply = await new Promise<WorkerReply>((resolve, reject) => {
     child.once('message', (m: WorkerReply) => resolve(m))
     child.once('exit', (code) => reject(new Error(`${label}: worker exited (${code}) without a result`)))
     child.send(job)
   })
+  if (threads) log(`${label}: ${threads.stop()}`)
   await new Promise<void>((resolve) =>
     child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
   )

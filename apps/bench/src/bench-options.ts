@@ -27,7 +27,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(
     `pnpm bench [-- --quick] [-- --only ${SCENARIOS.join('|')}|e2e-duckdb[,...]]\n` +
-      'Writes apps/bench/results/latest.json. SLUICE_BENCH_POSTGRES_URL uses an existing PostgreSQL; BENCH_CPU_PROF=<dir> profiles every worker.\n',
+      'Writes apps/bench/results/latest.json. SLUICE_BENCH_POSTGRES_URL uses an existing PostgreSQL; BENCH_CPU_PROF=<dir> profiles every worker; BENCH_THREAD_CPU=1 logs CPU per thread.\n',
   )
   process.exit(0)
 }
