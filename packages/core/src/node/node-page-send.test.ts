@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BodyTooLargeError, ERROR_BODY_BYTES } from '../http/http-body.ts'
-import { fetchSend } from '../page-workers/page-worker.ts'
+import { fetchSend } from '../page-workers/page-send.ts'
 import { undiciPageSend } from './node-page-send.ts'
 
 // The page workers' sender on Node.js must answer like `fetch` (the sender Web Workers use): the same status,

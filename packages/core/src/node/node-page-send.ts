@@ -10,7 +10,7 @@ import {
 import { Agent, type Dispatcher, request } from 'undici'
 import { BodyBytes, BodyTooLargeError, ERROR_BODY_BYTES } from '../http/http-body.ts'
 import { isRedirect } from '../http/http-exchange.ts'
-import type { PageSend } from '../page-workers/page-worker.ts'
+import type { PageSend } from '../page-workers/page-send.ts'
 
 type Decode = (bytes: Buffer, options: ZlibOptions & { finishFlush?: number }) => Buffer
 

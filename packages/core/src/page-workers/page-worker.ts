@@ -1,13 +1,4 @@
-import {
-  BodyTooLargeError,
-  decodeLenient,
-  ERROR_BODY_BYTES,
-  readResponse,
-  readStream,
-} from '../http/http-body.ts'
-import { BodyDecodeError } from '../http/http-error.ts'
-import { isRedirect } from '../http/http-exchange.ts'
-import type { RemoteRequest } from '../http/http-types.ts'
+import { decodeLenient } from '../http/http-body.ts'
 import {
   BufferPool,
   EncoderCache,
@@ -27,7 +18,6 @@ import type {
   EncodedReply,
   EncodedTable,
   FetchedReply,
-  FetchFailedReply,
   FetchMessage,
   NormalizeMessage,
   PageDestiny,
@@ -36,6 +26,7 @@ import type {
   PageSummary,
   SchemaMessage,
 } from './page-protocol.ts'
+import { decodeFailure, fetchFailure, fetchSend, type PageSend } from './page-send.ts'
 
 /** A page whose rows would have changed the schema when it came, held until the pool asks for them. */
 interface HeldPage {
@@ -43,42 +34,6 @@ interface HeldPage {
   rows: readonly object[]
   /** The rows' strings are strings of bytes (see `BodyText`). */
   bytes: boolean
-}
-
-/**
- * How a page worker sends a request. It MUST NOT follow redirects (the HTTP client on the pipeline's thread follows
- * them hop by hop, with credentials only for trusted origins) and answers with the status, the headers and the
- * body's bytes, decoded per `content-encoding`: none of a redirect (3xx with `Location`), at most
- * {@link ERROR_BODY_BYTES} of another status that is not 2xx, a 2xx body up to `request.maxBytes` counted on the
- * wire and decoded (past it: rejects with `BodyTooLargeError`, having stopped reading). Rejects like `fetch` for
- * network errors (the reason in `cause` or the message), with the signal's reason once it aborts.
- */
-export type PageSend = (
-  request: RemoteRequest,
-  signal: AbortSignal,
-) => Promise<{ status: number; headers: [string, string][]; body: Uint8Array }>
-
-const NO_BYTES = new Uint8Array(0)
-
-/** {@link PageSend} with `fetch` (Web APIs: what Web Workers use). */
-export const fetchSend: PageSend = async (request, signal) => {
-  const { url, method, headers, body, maxBytes } = request
-  const res = await fetch(url, {
-    method,
-    headers,
-    signal,
-    redirect: 'manual',
-    ...(body !== undefined ? { body } : {}),
-  })
-  const answer = { status: res.status, headers: [...res.headers] }
-  if (isRedirect(res.status, res.headers.get('location'))) {
-    await res.body?.cancel().catch(() => undefined)
-    return { ...answer, body: NO_BYTES }
-  }
-  if (res.status < 200 || res.status >= 300) {
-    return { ...answer, body: await readStream(res.body, ERROR_BODY_BYTES, { truncate: true }) }
-  }
-  return { ...answer, body: await readResponse(res, maxBytes ?? Number.POSITIVE_INFINITY) }
 }
 
 /** Rows encoded by a page worker, the buffers to transfer and the page's notes. */
@@ -90,16 +45,6 @@ interface Encoded {
 
 /** What `encode` says of rows of strings of bytes that are not all of compiled flat shapes. */
 const AS_TEXT = 'as-text'
-
-/** Why a body could not be parsed, as the replies carry it. */
-function decodeFailure(error: unknown): { message: string; snippet: string; looksJson: boolean } {
-  const bad = error instanceof BodyDecodeError ? error : undefined
-  return {
-    message: error instanceof Error ? error.message : String(error),
-    snippet: bad?.snippet ?? '',
-    looksJson: bad?.looksJson ?? false,
-  }
-}
 
 /**
  * The message handler of a page worker (Web APIs only: the Node.js and Web Worker entries wire it to their
@@ -344,14 +289,7 @@ export function createPageWorker(
       }
       if (!ctrl.signal.aborted) post(reply, [])
     } catch (error) {
-      // fetch's network errors carry the reason in `cause` (e.g. connect ECONNREFUSED)
-      const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause?.message
-      const message =
-        typeof cause === 'string' ? cause : error instanceof Error ? error.message : String(error)
-      const failed: FetchFailedReply = { t: 'fetch-failed', id: m.id, message }
-      if (error instanceof BodyTooLargeError)
-        failed.tooLarge = { limit: error.limit, compressed: error.compressed }
-      if (!ctrl.signal.aborted) post(failed, [])
+      if (!ctrl.signal.aborted) post(fetchFailure(m.id, error), [])
     } finally {
       fetching.delete(m.id)
     }
