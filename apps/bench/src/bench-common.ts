@@ -6,6 +6,7 @@ import type { Clock, PageWorkers } from '@sluice/core'
 import { systemClock } from '@sluice/core'
 import { nodePageWorkers } from '@sluice/core/node'
 import type { DuckDBDestinationOptions } from '@sluice/destination-duckdb'
+import { clockodoSource } from '@sluice/source-clockodo'
 
 /** Credentials the simulated account accepts (the mock's defaults). */
 export const BENCH_USER = 'demo@sluice.dev'
@@ -106,4 +107,19 @@ export function benchPageWorkers(): { pageWorkers?: PageWorkers } {
       ...(old ? { maxOldGenerationMb: Number(old) } : {}),
     }),
   }
+}
+
+/**
+ * The Clockodo source on the bench account's entries of [startDate, endDate) at `baseUrl`, as {@link BENCH_USER};
+ * `options` add to or override that (e.g. `resources`), `internals` go to `clockodoSource` as they are.
+ */
+export function benchEntries(
+  account: { baseUrl: string; startDate: string; endDate: string },
+  options: Parameters<typeof clockodoSource>[0] = {},
+  internals: Parameters<typeof clockodoSource>[1] = {},
+): ReturnType<typeof clockodoSource> {
+  return clockodoSource(
+    { apiUser: BENCH_USER, apiKey: BENCH_KEY, resources: ['entries'], ...account, ...options },
+    internals,
+  )
 }

@@ -3,11 +3,9 @@
 import { join } from 'node:path'
 import { pipeline } from '@sluice/core/node'
 import { duckdb } from '@sluice/destination-duckdb'
-import { clockodoSource } from '@sluice/source-clockodo'
 import {
-  BENCH_KEY,
-  BENCH_USER,
   benchDuckdbOptions,
+  benchEntries,
   benchPageWorkers,
   fastLimiterClock,
   removeDir,
@@ -32,14 +30,9 @@ export async function latencyRun(options: {
   const dir = await tempDir('latency')
   const urls: string[] = []
   try {
-    const source = clockodoSource(
+    const source = benchEntries(
+      options,
       {
-        apiUser: BENCH_USER,
-        apiKey: BENCH_KEY,
-        baseUrl: options.baseUrl,
-        resources: ['entries'],
-        startDate: options.startDate,
-        endDate: options.endDate,
         windowDays: 366,
         maxInFlight: options.maxInFlight,
         fetch: recordingFetch(urls, options.itemsPerPage),
@@ -77,13 +70,7 @@ export async function latencyRead(options: {
   maxInFlight: number
 }): Promise<RunResult> {
   const urls: string[] = []
-  const source = clockodoSource({
-    apiUser: BENCH_USER,
-    apiKey: BENCH_KEY,
-    baseUrl: options.baseUrl,
-    resources: ['entries'],
-    startDate: options.startDate,
-    endDate: options.endDate,
+  const source = benchEntries(options, {
     windowDays: 366,
     maxInFlight: options.maxInFlight,
     fetch: recordingFetch(urls, options.itemsPerPage),

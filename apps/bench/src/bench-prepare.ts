@@ -4,8 +4,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ResourceContext, ResourceState, Source } from '@sluice/core'
 import { pageRows } from '@sluice/core'
-import { clockodoSource } from '@sluice/source-clockodo'
-import { BENCH_KEY, BENCH_USER, CLOCKODO_HEADERS, fastLimiterClock } from './bench-common.ts'
+import { benchEntries, CLOCKODO_HEADERS, fastLimiterClock } from './bench-common.ts'
 
 /** A fetch that records every URL it is asked for, optionally lowering `items_per_page`. */
 export function recordingFetch(urls: string[], itemsPerPage?: number): typeof fetch {
@@ -91,18 +90,10 @@ export async function prepareAccount(
   workDir: string,
 ): Promise<PreparedFiles> {
   const urls: string[] = []
-  const source = clockodoSource(
-    {
-      apiUser: BENCH_USER,
-      apiKey: BENCH_KEY,
-      baseUrl,
-      resources: ['entries', 'projects'],
-      startDate,
-      endDate,
-      // the floor replays enhanced pages: read every page enhanced, as before enhanced_list = "auto"
-      enhancedList: 'always',
-      fetch: recordingFetch(urls),
-    },
+  const source = benchEntries(
+    { baseUrl, startDate, endDate },
+    // the floor replays enhanced pages: read every page enhanced, as before enhanced_list = "auto"
+    { resources: ['entries', 'projects'], enhancedList: 'always', fetch: recordingFetch(urls) },
     { clock: fastLimiterClock() },
   )
   const files: PreparedFiles = {

@@ -12,11 +12,9 @@ import {
   postgres,
   quotePostgresIdentifier,
 } from '@sluice/destination-postgres'
-import { clockodoSource } from '@sluice/source-clockodo'
 import {
-  BENCH_KEY,
-  BENCH_USER,
   benchDuckdbOptions,
+  benchEntries,
   benchPageWorkers,
   CLOCKODO_HEADERS,
   CONCURRENCY,
@@ -118,19 +116,8 @@ export async function endToEnd(options: {
   // every run loads into a dataset of its own (a first load, like the DuckDB runs into new files), dropped after
   const datasetName = options.datasetName ?? `bench_${process.pid}`
   try {
-    const source = clockodoSource(
-      {
-        apiUser: BENCH_USER,
-        apiKey: BENCH_KEY,
-        baseUrl: options.baseUrl,
-        resources: ['entries'],
-        startDate: options.startDate,
-        endDate: options.endDate,
-        // the same pages as the floor (bench-prepare.ts)
-        enhancedList: 'always',
-      },
-      { clock: fastLimiterClock() },
-    )
+    // the same pages as the floor (bench-prepare.ts)
+    const source = benchEntries(options, { enhancedList: 'always' }, { clock: fastLimiterClock() })
     // the filesystem destination has no merge: entries are appended there (the same rows, the same files)
     const loaded: Source =
       options.destination === 'filesystem'
