@@ -1,23 +1,18 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { SluiceError } from '../../src/errors.ts'
 import type { PipelineEvent } from '../../src/events.ts'
 import { nodeFileSystem } from '../../src/node/index.ts'
 import { pipeline } from '../../src/pipeline/pipeline-runner.ts'
 import type { PipelineOptions } from '../../src/pipeline/pipeline-types.ts'
 import type { Resource, Source } from '../../src/source/source-types.ts'
+import { useTempDir } from '../temp-dir.ts'
 import { FakeDestination } from './fake-destination.ts'
 
 type Row = { id: number; name: string; extra?: string; tags?: string[] }
 
 let dir: string
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sluice-early-'))
-})
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true })
+useTempDir('sluice-early-', (d) => {
+  dir = d
 })
 
 function make(d: FakeDestination, extra: Partial<PipelineOptions> = {}) {

@@ -1,12 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { csvField } from '../../src/job-files/csv-encoder.ts'
 import { nodeFileSystem } from '../../src/node/index.ts'
 import { createNormalizer } from '../../src/normalize/normalizer.ts'
 import { pipeline } from '../../src/pipeline/pipeline-runner.ts'
 import type { Resource } from '../../src/source/source-types.ts'
+import { useTempDir } from '../temp-dir.ts'
 import { FakeDestination } from './fake-destination.ts'
 
 // Without page workers, pages of flat rows are written straight from the rows (no normalized row objects) once
@@ -14,11 +12,8 @@ import { FakeDestination } from './fake-destination.ts'
 // column, a variant, a child table, a dropped row), must end up exactly as the normalizer alone makes them.
 
 let dir: string
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sluice-flat-pages-'))
-})
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true })
+useTempDir('sluice-flat-pages-', (d) => {
+  dir = d
 })
 
 type Row = Record<string, unknown>

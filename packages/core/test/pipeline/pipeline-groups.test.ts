@@ -1,19 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { nodeFileSystem } from '../../src/node/index.ts'
 import { type PipelineInternals, pipeline } from '../../src/pipeline/pipeline-runner.ts'
 import type { Resource } from '../../src/source/source-types.ts'
+import { useTempDir } from '../temp-dir.ts'
 import { FakeDestination } from './fake-destination.ts'
 import { fakeNormalizer } from './fake-normalizer.ts'
 
 let dir: string
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sluice-groups-'))
-})
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true })
+useTempDir('sluice-groups-', (d) => {
+  dir = d
 })
 
 const internals: PipelineInternals = { createNormalizer: fakeNormalizer }

@@ -1,7 +1,6 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { cp, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { isSluiceError } from '../../src/errors.ts'
 import { nodeFileSystem } from '../../src/node/index.ts'
 import { type PipelineInternals, pipeline } from '../../src/pipeline/pipeline-runner.ts'
@@ -10,6 +9,7 @@ import type { Resource, Source } from '../../src/source/source-types.ts'
 import { newLoadId } from '../../src/storage/load-id.ts'
 import { LoadPackageStore } from '../../src/storage/load-package-store.ts'
 import type { PackageManifest } from '../../src/storage/package-types.ts'
+import { useTempDir } from '../temp-dir.ts'
 import { FakeDestination } from './fake-destination.ts'
 import { fakeNormalizer } from './fake-normalizer.ts'
 
@@ -19,11 +19,8 @@ import { fakeNormalizer } from './fake-normalizer.ts'
 type Row = { id: number; name: string }
 
 let dir: string
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sluice-integrity-'))
-})
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true })
+useTempDir('sluice-integrity-', (d) => {
+  dir = d
 })
 
 const internals: PipelineInternals = { createNormalizer: fakeNormalizer }

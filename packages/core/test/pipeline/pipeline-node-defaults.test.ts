@@ -1,7 +1,6 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createConfig, envProvider } from '../../src/config/config-resolve.ts'
 import { isSluiceError } from '../../src/errors.ts'
 import {
@@ -13,14 +12,12 @@ import {
 import { pipeline } from '../../src/pipeline/pipeline-runner.ts'
 import type { PipelineOptions } from '../../src/pipeline/pipeline-types.ts'
 import type { Source } from '../../src/source/source-types.ts'
+import { useTempDir } from '../temp-dir.ts'
 import { FakeDestination } from './fake-destination.ts'
 
 let dir: string
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sluice-node-defaults-'))
-})
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true })
+useTempDir('sluice-node-defaults-', (d) => {
+  dir = d
 })
 
 const source: Source = {

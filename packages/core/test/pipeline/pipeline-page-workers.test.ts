@@ -1,9 +1,8 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { isSluiceError } from '../../src/errors.ts'
 import type { PipelineEvent } from '../../src/events.ts'
 import { createHttpClient } from '../../src/http/http-client.ts'
@@ -11,16 +10,14 @@ import { nodeFileSystem, nodePageWorkers } from '../../src/node/index.ts'
 import type { PageWorkerPort, PageWorkers, ParsedPage } from '../../src/page-workers/page-types.ts'
 import { pipeline } from '../../src/pipeline/pipeline-runner.ts'
 import type { Source } from '../../src/source/source-types.ts'
+import { useTempDir } from '../temp-dir.ts'
 import { FakeDestination } from './fake-destination.ts'
 
 // Page workers are real worker threads here (the built entry in dist/node, so `build` runs before these tests).
 
 let dir: string
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sluice-page-workers-'))
-})
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true })
+useTempDir('sluice-page-workers-', (d) => {
+  dir = d
 })
 
 type Row = Record<string, unknown>

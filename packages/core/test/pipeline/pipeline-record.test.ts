@@ -1,7 +1,6 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Destination } from '../../src/destination/destination-types.ts'
 import { isSluiceError } from '../../src/errors.ts'
 import { nodeFileSystem } from '../../src/node/index.ts'
@@ -9,15 +8,13 @@ import { pipeline } from '../../src/pipeline/pipeline-runner.ts'
 import type { PipelineOptions } from '../../src/pipeline/pipeline-types.ts'
 import type { Source } from '../../src/source/source-types.ts'
 import type { DestinationRecord } from '../../src/storage/package-types.ts'
+import { useTempDir } from '../temp-dir.ts'
 import { FakeDestination } from './fake-destination.ts'
 
 // A pipeline records where it loads at every run; created without a destination it uses that record.
 let dir: string
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sluice-record-'))
-})
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true })
+useTempDir('sluice-record-', (d) => {
+  dir = d
 })
 
 const source: Source = {

@@ -1,22 +1,19 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { nodeFileSystem } from '../../src/node/index.ts'
 import { withLoadInfoMethods } from '../../src/pipeline/pipeline-load-info.ts'
 import { pipeline } from '../../src/pipeline/pipeline-runner.ts'
 import type { PipelineOptions } from '../../src/pipeline/pipeline-types.ts'
 import type { Resource } from '../../src/source/source-types.ts'
 import { decompressState } from '../../src/storage/state-compression.ts'
+import { useTempDir } from '../temp-dir.ts'
 import { FakeDestination } from './fake-destination.ts'
 import { type Entry, entries, incremental, makePipeline, source } from './pipeline-runner-kit.ts'
 
 let dir: string
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sluice-pipeline-'))
-})
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true })
+useTempDir('sluice-pipeline-', (d) => {
+  dir = d
 })
 
 const make = (destination: FakeDestination, extra: Partial<PipelineOptions> = {}, pipelinesDir = dir) =>

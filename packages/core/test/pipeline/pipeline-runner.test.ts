@@ -1,21 +1,18 @@
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { SluiceError } from '../../src/errors.ts'
 import type { PipelineOptions } from '../../src/pipeline/pipeline-types.ts'
 import type { Resource } from '../../src/source/source-types.ts'
 import { newLoadId } from '../../src/storage/load-id.ts'
 import { decompressState } from '../../src/storage/state-compression.ts'
+import { useTempDir } from '../temp-dir.ts'
 import { FakeDestination } from './fake-destination.ts'
 import { type Entry, entries, incremental, makePipeline, source } from './pipeline-runner-kit.ts'
 
 let dir: string
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sluice-pipeline-'))
-})
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true })
+useTempDir('sluice-pipeline-', (d) => {
+  dir = d
 })
 
 const make = (destination: FakeDestination, extra: Partial<PipelineOptions> = {}, pipelinesDir = dir) =>

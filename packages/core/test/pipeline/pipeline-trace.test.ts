@@ -1,9 +1,8 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HttpResponse, http } from 'msw'
 import { setupServer } from 'msw/node'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { redact, SluiceError } from '../../src/errors.ts'
 import type { PipelineEvent } from '../../src/events.ts'
 import { nodeFileSystem } from '../../src/node/index.ts'
@@ -12,6 +11,7 @@ import { restApiSource } from '../../src/source/rest-api-source.ts'
 import type { RestApiSourceConfig } from '../../src/source/rest-api-types.ts'
 import type { Source } from '../../src/source/source-types.ts'
 import { createManualClock } from '../../src/testing/manual-clock.ts'
+import { useTempDir } from '../temp-dir.ts'
 import { FakeDestination } from './fake-destination.ts'
 
 // The trace of a run counts retries and rate-limit waits per resource, and keeps a failed run's code, hint and
@@ -22,11 +22,8 @@ afterEach(() => server.resetHandlers())
 afterAll(() => server.close())
 
 let dir: string
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sluice-trace-'))
-})
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true })
+useTempDir('sluice-trace-', (d) => {
+  dir = d
 })
 
 const BASE = 'https://api.example.test'

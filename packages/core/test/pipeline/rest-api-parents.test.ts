@@ -1,13 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { HttpResponse, http } from 'msw'
 import { setupServer } from 'msw/node'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { nodeFileSystem } from '../../src/node/index.ts'
 import { type PipelineInternals, pipeline } from '../../src/pipeline/pipeline-runner.ts'
 import { restApiSource } from '../../src/source/rest-api-source.ts'
 import type { RestApiSourceConfig, RestResourceConfig } from '../../src/source/rest-api-types.ts'
+import { useTempDir } from '../temp-dir.ts'
 import { FakeDestination } from './fake-destination.ts'
 import { fakeNormalizer } from './fake-normalizer.ts'
 
@@ -19,11 +17,8 @@ afterEach(() => server.resetHandlers())
 afterAll(() => server.close())
 
 let dir: string
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sluice-parents-'))
-})
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true })
+useTempDir('sluice-parents-', (d) => {
+  dir = d
 })
 
 const BASE = 'https://api.example.test/v1'
