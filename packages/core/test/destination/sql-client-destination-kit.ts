@@ -108,3 +108,16 @@ export const load: PackageLoad = {
     createdAt: '2024-01-01T00:00:00.000Z',
   },
 }
+
+/** `items__kids`, a child table of {@link table}: a text column `v` and the given system columns (text). */
+export function kidsOf(writeDisposition: Table['writeDisposition'], system: readonly string[]): Table {
+  return {
+    name: 'items__kids',
+    parent: 'items',
+    writeDisposition,
+    columns: [
+      { name: 'v', dataType: 'text' },
+      ...system.map((name) => ({ name, dataType: 'text' as const })),
+    ],
+  }
+}

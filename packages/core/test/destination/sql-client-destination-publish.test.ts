@@ -6,6 +6,7 @@ import {
   caps,
   dialect,
   fakeClient,
+  kidsOf,
   type Logged,
   load,
   odd,
@@ -93,17 +94,7 @@ describe('SqlClientDestination without transactional DDL', () => {
 
 describe('SqlClientDestination.complete without transactions: a repeated publish inserts nothing twice', () => {
   const appendTable: Table = { ...table, writeDisposition: 'append' }
-  const kids: Table = {
-    name: 'items__kids',
-    parent: 'items',
-    writeDisposition: 'append',
-    columns: [
-      { name: 'v', dataType: 'text' },
-      { name: '_sluice_load_id', dataType: 'text' },
-      { name: '_sluice_parent_id', dataType: 'text' },
-      { name: '_sluice_id', dataType: 'text' },
-    ],
-  }
+  const kids = kidsOf('append', ['_sluice_load_id', '_sluice_parent_id', '_sluice_id'])
   const appendLoad: PackageLoad = {
     ...load,
     schema: { ...schema, tables: { items: appendTable, items__kids: kids } },
@@ -159,16 +150,7 @@ describe('SqlClientDestination.complete without transactions: a repeated publish
 })
 
 describe("SqlDialect.deleteSyntax 'merge'", () => {
-  const withChild: Table = {
-    name: 'items__kids',
-    parent: 'items',
-    writeDisposition: 'merge',
-    columns: [
-      { name: 'v', dataType: 'text' },
-      { name: '_sluice_root_id', dataType: 'text' },
-      { name: '_sluice_id', dataType: 'text' },
-    ],
-  }
+  const withChild = kidsOf('merge', ['_sluice_root_id', '_sluice_id'])
   const family: PackageLoad = {
     ...load,
     schema: { ...schema, tables: { items: table, items__kids: withChild } },
