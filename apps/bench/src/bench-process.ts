@@ -39,7 +39,9 @@ export async function measureCli(
   const dir = await tempDir('cli')
   const statsFile = join(dir, 'stats.json')
   const stats = fileURLToPath(new URL('./bench-cli-stats.js', import.meta.url))
-  const args = ['--import', stats, cliBin(), 'run', '--destination', 'duckdb', '--resources', 'entries']
+  const prof = process.env.BENCH_CPU_PROF
+  const args = ['--import', stats, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [])]
+  args.push(cliBin(), 'run', '--destination', 'duckdb', '--resources', 'entries')
   args.push('--since', options.since, '--until', options.until, '--progress', 'log')
   args.push('--pipelines-dir', join(dir, 'pipelines'))
   try {

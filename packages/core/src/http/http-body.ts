@@ -73,6 +73,21 @@ export class BodyBytes {
     return this.length < this.limit || !this.options.truncate
   }
 
+  /** Chunks collected so far. */
+  get parts(): number {
+    return this.chunks.length
+  }
+
+  /** The bytes collected, copied into `out` (at least {@link length} long): its start. */
+  into(out: Uint8Array): Uint8Array {
+    let at = 0
+    for (const c of this.chunks) {
+      out.set(c, at)
+      at += c.length
+    }
+    return out.subarray(0, at)
+  }
+
   /** The bytes collected, as one array. */
   bytes(): Uint8Array {
     if (this.chunks.length === 1) return this.chunks[0]!

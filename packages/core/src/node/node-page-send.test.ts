@@ -40,7 +40,8 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     const name = coding === 'raw-deflate' ? 'deflate' : coding
     res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': name }).end(body)
   } else if (url.pathname === '/big') {
-    res.writeHead(url.searchParams.has('error') ? 500 : 200).end(Buffer.alloc(200_000, 0x20))
+    const fill = url.searchParams.get('fill') ?? ' '
+    res.writeHead(url.searchParams.has('error') ? 500 : 200).end(Buffer.alloc(200_000, fill))
   } else if (url.pathname === '/bomb') {
     res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(Buffer.alloc(5_000_000, 0x20)))
   } else if (url.pathname === '/slow') {
@@ -71,6 +72,22 @@ const never = new AbortController().signal
 const send = undiciPageSend()
 
 describe('undiciPageSend', () => {
+  it('reuses the buffer of a body the worker is done with, never one still in use', async () => {
+    const own = undiciPageSend()
+    const a = await own(get('/big?fill=a'), never)
+    const b = await own(get('/big?fill=b'), never)
+    expect(text(a)).toBe('a'.repeat(200_000))
+    expect(text(b)).toBe('b'.repeat(200_000))
+    expect(b.body.buffer).not.toBe(a.body.buffer)
+    a.done?.()
+    const c = await own(get('/big?fill=c'), never)
+    expect(c.body.buffer).toBe(a.body.buffer)
+    expect(text(c)).toBe('c'.repeat(200_000))
+    expect(text(b)).toBe('b'.repeat(200_000))
+    // a body in one chunk is undici's own buffer: nothing to give back
+    expect((await own(get('/plain'), never)).done).toBeUndefined()
+  })
+
   it('answers like fetch: status, headers and the body', async () => {
     const [a, b] = await Promise.all([send(get('/plain'), never), fetchSend(get('/plain'), never)])
     expect(a.status).toBe(200)

@@ -72,12 +72,39 @@ function discard(body: Dispatcher.ResponseData['body']): void {
   body.destroy()
 }
 
-/** Reads a body of undici's up to `limit` bytes (`truncate`: keep the start quietly); the rest is not downloaded. */
+/** Buffers for bodies a page worker has read, sized in whole MiB so that later bodies fit them. */
+class BodyBuffers {
+  private readonly spare: ArrayBuffer[] = []
+
+  /** A buffer of at least `size` bytes: a spare one, or a new one. */
+  take(size: number): Uint8Array {
+    const i = this.spare.findIndex((b) => b.byteLength >= size)
+    if (i >= 0) return new Uint8Array(this.spare.splice(i, 1)[0]!)
+    return new Uint8Array(Math.ceil(size / MIB) * MIB)
+  }
+
+  /** Keeps `buffer` for a later body (at most {@link SPARE_BODIES}). */
+  give(buffer: ArrayBuffer): void {
+    if (this.spare.length < SPARE_BODIES) this.spare.push(buffer)
+  }
+}
+
+const MIB = 1024 * 1024
+/** Bodies kept for reuse per sender: about as many as a worker has requests in flight. */
+const SPARE_BODIES = 8
+/** Bodies in more than one chunk from this size on are joined into a reused buffer. */
+const REUSE_FROM = 64 * 1024
+
+/**
+ * Reads a body of undici's up to `limit` bytes (`truncate`: keep the start quietly); the rest is not downloaded.
+ * A body of several chunks is joined into a buffer from `buffers` when given (with `reused` set).
+ */
 async function readBody(
   body: Dispatcher.ResponseData['body'],
   limit: number,
   options: { truncate: boolean; compressed: boolean },
-): Promise<Buffer> {
+  buffers?: BodyBuffers,
+): Promise<{ bytes: Buffer; reused: boolean }> {
   const bytes = new BodyBytes(limit, options)
   const truncate = options.truncate
   let complete = false
@@ -87,8 +114,9 @@ async function readBody(
   } finally {
     if (!complete || truncate) discard(body)
   }
-  const out = bytes.bytes()
-  return Buffer.from(out.buffer, out.byteOffset, out.byteLength)
+  const reused = buffers !== undefined && bytes.parts > 1 && bytes.length >= REUSE_FROM
+  const out = reused ? bytes.into(buffers.take(bytes.length)) : bytes.bytes()
+  return { bytes: Buffer.from(out.buffer, out.byteOffset, out.byteLength), reused }
 }
 
 /**
@@ -98,6 +126,7 @@ async function readBody(
  */
 export function undiciPageSend(): PageSend {
   let dispatcher: Dispatcher | undefined
+  const buffers = new BodyBuffers()
   return async (req, signal) => {
     dispatcher ??= new Agent()
     const headers = req.headers.some(([name]) => name.toLowerCase() === 'accept-encoding')
@@ -119,9 +148,15 @@ export function undiciPageSend(): PageSend {
     const limit = ok ? (req.maxBytes ?? Number.POSITIVE_INFINITY) : ERROR_BODY_BYTES
     const encoding = res.headers['content-encoding']
     const coded = typeof encoding === 'string' ? encoding : encoding?.join(',')
-    const raw = await readBody(res.body, limit, { truncate: !ok, compressed: coded !== undefined })
-    if (!coded) return { ...answer, body: raw }
-    if (ok) return { ...answer, body: decode(raw, coded, limit, false) }
+    const options = { truncate: !ok, compressed: coded !== undefined }
+    const { bytes: raw, reused } = await readBody(res.body, limit, options, ok ? buffers : undefined)
+    const giveBack = (): void => buffers.give(raw.buffer as ArrayBuffer)
+    if (!coded) return { ...answer, body: raw, ...(reused ? { done: giveBack } : {}) }
+    if (ok) {
+      const body = decode(raw, coded, limit, false)
+      if (reused && body.buffer !== raw.buffer) giveBack()
+      return { ...answer, body }
+    }
     // an error status: what can be decoded of its start, for the message
     try {
       return { ...answer, body: decode(raw, coded, 1024 * 1024, true).subarray(0, ERROR_BODY_BYTES) }

@@ -16,7 +16,16 @@ import type { FetchFailedReply } from './page-protocol.ts'
 export type PageSend = (
   request: RemoteRequest,
   signal: AbortSignal,
-) => Promise<{ status: number; headers: [string, string][]; body: Uint8Array }>
+) => Promise<{
+  status: number
+  headers: [string, string][]
+  body: Uint8Array
+  /**
+   * Called once the worker no longer needs `body`: a sender may then reuse its buffer for a later body (so that a
+   * worker does not allocate one per page). Optional.
+   */
+  done?: () => void
+}>
 
 const NO_BYTES = new Uint8Array(0)
 

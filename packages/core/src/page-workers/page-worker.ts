@@ -271,8 +271,10 @@ export function createPageWorker(
   const fetchPage = async (m: FetchMessage): Promise<void> => {
     const ctrl = new AbortController()
     fetching.set(m.id, ctrl)
+    let done: (() => void) | undefined
     try {
       const res = await send(m.request, ctrl.signal)
+      done = res.done
       const reply: FetchedReply = { t: 'fetched', id: m.id, status: res.status, headers: res.headers }
       if (res.status < 200 || res.status >= 300) reply.text = decodeLenient(res.body)
       else {
@@ -292,6 +294,8 @@ export function createPageWorker(
       if (!ctrl.signal.aborted) post(fetchFailure(m.id, error), [])
     } finally {
       fetching.delete(m.id)
+      // the page is read (its rows hold copies of the body's text): its buffer may be reused
+      done?.()
     }
   }
 
