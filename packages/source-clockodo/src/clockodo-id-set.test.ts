@@ -40,5 +40,8 @@ describe('IdSet', () => {
     expect(ids.add(0)).toBe(true)
     expect(ids.add(-0)).toBe(false)
     expect(ids.has(8)).toBe(false)
+    // the largest id the table keeps, and the first one past it (its empty-slot mark)
+    for (const id of [0xfffffffe, 0xffffffff])
+      expect([ids.has(id), ids.add(id), ids.add(id), ids.has(id)]).toEqual([false, true, false, true])
   })
 })
