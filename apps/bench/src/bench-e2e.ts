@@ -39,18 +39,8 @@ export async function e2eSection(
     1,
     'the same entries pages as the e2e runs; the faster of 2 runs',
   )
-  const e2eDuck = fasterOf([first, second])
+  const e2eDuck = record(out, floor, [first, second], 'e2e: HTTP -> DuckDB', ['e2e DuckDB', 0.75])
   out.e2eDuck = e2eDuck
-  out.results.push(
-    benchResult(
-      'e2e: HTTP -> DuckDB',
-      e2eDuck,
-      rate(e2eDuck) / rate(floor),
-      bothRuns([first, second], floor),
-    ),
-  )
-  const ratio = rate(e2eDuck) / rate(floor)
-  out.targets.push(ratioTarget('e2e DuckDB', ratio, 0.75))
   const cpu = (e2eDuck.extra?.['cpuSeconds'] ?? 0) / (floor.extra?.['cpuSeconds'] ?? Number.NaN)
   out.targets.push(
     `${cpu <= 2 ? 'MET   ' : 'MISSED'} e2e DuckDB CPU ${cpu.toFixed(1)}x the floor's (target <= 2x)`,
@@ -70,16 +60,7 @@ export async function e2eSection(
     pgRuns.push(await measure('e2e postgres', pgE2e))
     await fsRun('e2e filesystem parquet')
     pgRuns.push(await measure('e2e postgres (again)', pgE2e))
-    const e2ePg = fasterOf(pgRuns)
-    out.results.push(
-      benchResult(
-        'e2e: HTTP -> PostgreSQL (COPY)',
-        e2ePg,
-        rate(e2ePg) / rate(floor),
-        bothRuns(pgRuns, floor),
-      ),
-    )
-    out.targets.push(ratioTarget('e2e PostgreSQL', rate(e2ePg) / rate(floor), 0.7))
+    record(out, floor, pgRuns, 'e2e: HTTP -> PostgreSQL (COPY)', ['e2e PostgreSQL', 0.7])
   } catch (error) {
     log(`PostgreSQL skipped: ${(error as Error).message}`)
     out.results.push(
@@ -93,15 +74,26 @@ export async function e2eSection(
   }
   await fsRun(fsRuns.length === 0 ? 'e2e filesystem parquet' : 'e2e filesystem parquet (again)')
   if (fsRuns.length > 0) {
-    const e2eFs = fasterOf(fsRuns)
-    out.results.push(
-      benchResult(
-        'e2e: HTTP -> filesystem (parquet)',
-        e2eFs,
-        rate(e2eFs) / rate(floor),
-        `append (no merge there); ${bothRuns(fsRuns, floor)}`,
-      ),
-    )
-    out.targets.push(ratioTarget('e2e filesystem parquet', rate(e2eFs) / rate(floor), 0.5))
+    const target: [string, number] = ['e2e filesystem parquet', 0.5]
+    record(out, floor, fsRuns, 'e2e: HTTP -> filesystem (parquet)', target, 'append (no merge there); ')
   }
+}
+
+/**
+ * Adds the faster of `runs` to the results (its ratio to the floor, and both runs in the note after `note`) and
+ * its ratio target (`[name, at least]`); returns that run.
+ */
+function record(
+  out: E2eOutput,
+  floor: Measured,
+  runs: Measured[],
+  scenario: string,
+  [name, target]: [string, number],
+  note = '',
+): Measured {
+  const faster = fasterOf(runs)
+  const ratio = rate(faster) / rate(floor)
+  out.results.push(benchResult(scenario, faster, ratio, `${note}${bothRuns(runs, floor)}`))
+  out.targets.push(ratioTarget(name, ratio, target))
+  return faster
 }

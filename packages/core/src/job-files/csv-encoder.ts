@@ -98,6 +98,8 @@ function putChars(out: Uint8Array, p: number, text: string, quoted: boolean, noN
 /**
  * Writes `text` as a string of bytes: every character is one byte (0-255), as in a body decoded as Latin-1 from
  * valid UTF-8 (see `BodyText`), so the bytes written are the UTF-8 the body held. Otherwise as {@link putChars}.
+ * A loop of its own on purpose: one loop for both with a `bytes` flag took a page worker 6.0-6.9 ms per
+ * 1,000-entry page instead of 4.7-5.3 ms (the mock account's pages, in turns).
  */
 function putByteChars(out: Uint8Array, p: number, text: string, quoted: boolean, noNul = false): number {
   const n = text.length
