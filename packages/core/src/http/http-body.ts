@@ -1,5 +1,5 @@
 // Reading response bodies with a size cap, and decoding them as UTF-8 while counting what was not UTF-8. Shared by
-// the HTTP client (global fetch), the page workers (fetch or undici) and the OAuth2 token request.
+// the HTTP client (global fetch), the page workers (fetch or node:http) and the OAuth2 token request.
 import { SluiceError } from '../errors.ts'
 import type { HttpClientOptions } from './http-types.ts'
 

@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createSecureServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BodyTooLargeError, ERROR_BODY_BYTES } from '../http/http-body.ts'
-import { fetchSend } from '../page-workers/page-send.ts'
-import { undiciPageSend } from './node-page-send.ts'
+import { fetchFailure, fetchSend } from '../page-workers/page-send.ts'
+import { nodePageSend } from './node-page-send.ts'
 
-// The page workers' sender on Node.js must answer like `fetch` (the sender Web Workers use): the same status,
+// The page workers' sender on Node.js (node:http) must answer like `fetch` (the sender Web Workers use): the same status,
 // headers and decoded bytes, redirects handed back (the HTTP client follows them), network errors rejected.
 const BODY = JSON.stringify({ entries: [{ id: 1, text: 'Grüße – ok' }] })
 const ENCODE: Record<string, (b: Buffer) => Buffer> = {
@@ -16,7 +17,29 @@ const ENCODE: Record<string, (b: Buffer) => Buffer> = {
   'raw-deflate': deflateRawSync,
 }
 
+// a throwaway self-signed certificate for 127.0.0.1 (test only): no client trusts it
+const TEST_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg4hHhWdZaPV1w2n0Q
+1Q/AZW+3ZosK1NzWK6cTO+V88lihRANCAASYmM4MXXzGwIWyDUO24meYUswww6Ki
+VdgKlWTT3gEoPCPHXzWZZ9+Vyg7IuFvnyCWWHInF4kRyVNieYSGcm6jU
+-----END PRIVATE KEY-----`
+const TEST_CERT = `-----BEGIN CERTIFICATE-----
+MIIBkDCCATagAwIBAgIUbaMW+gm0hYU1cnH9oAVZ1+l+aAUwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTIwNjE1NDA1MFoYDzIxMjYxMTEy
+MTU0MDUwWjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAASYmM4MXXzGwIWyDUO24meYUswww6KiVdgKlWTT3gEoPCPHXzWZZ9+V
+yg7IuFvnyCWWHInF4kRyVNieYSGcm6jUo2QwYjAdBgNVHQ4EFgQUmp37++odfi0J
+rFAHoRVgGt8PFiQwHwYDVR0jBBgwFoAUmp37++odfi0JrFAHoRVgGt8PFiQwDwYD
+VR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0gAMEUC
+IQDePU3AJQicbDqw4sLsB8ahELz4XzJZHhh2yQs6KF3f1QIgbmskwq+e5cRU0lIS
+IwaR4jwzC9KdzuFy6JKw36z2Das=
+-----END CERTIFICATE-----`
+
 let server: Server
+let trickling = false
+const until = async (ok: () => boolean): Promise<void> => {
+  while (!ok()) await new Promise((resolve) => setTimeout(resolve, 5))
+}
 let base: string
 const seen: IncomingMessage['headers'][] = []
 
@@ -31,6 +54,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       ['set-cookie', 'a=1'],
       ['set-cookie', 'b=2'],
       ['x-n', '1'],
+      ['X-N', '2'],
     ])
     res.end('{}')
   } else if (url.pathname === '/missing') {
@@ -44,6 +68,12 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(url.searchParams.has('error') ? 500 : 200).end(Buffer.alloc(200_000, fill))
   } else if (url.pathname === '/bomb') {
     res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(Buffer.alloc(5_000_000, 0x20)))
+  } else if (url.pathname === '/cut') {
+    // promises more than it sends, then drops the connection
+    res.writeHead(200, { 'content-length': '200000' }).write(Buffer.alloc(100_000, ' '), () => res.destroy())
+  } else if (url.pathname === '/trickle') {
+    res.writeHead(200).write(Buffer.alloc(100_000, ' '))
+    trickling = true
   } else if (url.pathname === '/slow') {
     setTimeout(() => res.writeHead(200).end('{}'), 5_000).unref()
   } else {
@@ -69,14 +99,14 @@ const get = (path: string, headers: [string, string][] = [], maxBytes?: number) 
 })
 const text = (r: { body: Uint8Array }): string => new TextDecoder().decode(r.body)
 const never = new AbortController().signal
-const send = undiciPageSend()
+const send = nodePageSend()
 
-describe('undiciPageSend', () => {
+describe('nodePageSend', () => {
   it('reuses the buffer of a body the worker is done with, never one still in use', async () => {
     // booleans, not the buffers: a failed comparison of two 1 MiB buffers takes vitest minutes to print
     const filled = (r: { body: Uint8Array }, c: string): boolean =>
       r.body.length === 200_000 && r.body.every((x) => x === c.charCodeAt(0))
-    const own = undiciPageSend()
+    const own = nodePageSend()
     const a = await own(get('/big?fill=a'), never)
     const b = await own(get('/big?fill=b'), never)
     expect([filled(a, 'a'), filled(b, 'b')]).toEqual([true, true])
@@ -85,7 +115,7 @@ describe('undiciPageSend', () => {
     const c = await own(get('/big?fill=c'), never)
     expect(c.body.buffer === a.body.buffer).toBe(true)
     expect([filled(c, 'c'), filled(b, 'b')]).toEqual([true, true])
-    // a body in one chunk is undici's own buffer: nothing to give back
+    // a body in one chunk is node:http's own buffer: nothing to give back
     expect((await own(get('/plain'), never)).done).toBeUndefined()
   })
 
@@ -131,6 +161,23 @@ describe('undiciPageSend', () => {
     expect(text(missing)).toBe('no such page')
     const cookies = await send(get('/cookies'), never)
     expect(cookies.headers.filter(([n]) => n === 'set-cookie').map(([, v]) => v)).toEqual(['a=1', 'b=2'])
+    const fetched = await fetchSend(get('/cookies'), never)
+    expect(new Map(cookies.headers).get('x-n')).toBe('1, 2')
+    expect(new Map(fetched.headers).get('x-n')).toBe('1, 2')
+  })
+
+  it('sends repeated request headers joined, and a body with its length', async () => {
+    seen.length = 0
+    const headers: [string, string][] = [
+      ['X-Tag', 'a'],
+      ['x-tag', 'b'],
+    ]
+    await send({ url: `${base}/plain`, method: 'POST', headers, body: 'Grüße' }, never)
+    await fetchSend({ url: `${base}/plain`, method: 'POST', headers, body: 'Grüße' }, never)
+    expect(seen.map((h) => [h['x-tag'], h['content-length']])).toEqual([
+      ['a, b', '7'],
+      ['a, b', '7'],
+    ])
   })
 
   it('reads at most maxBytes of a 2xx body, on the wire and decoded, and the start of an error status', async () => {
@@ -152,9 +199,41 @@ describe('undiciPageSend', () => {
     await expect(
       send({ url: `http://127.0.0.1:${port}/`, method: 'GET', headers: [] }, never),
     ).rejects.toThrow(/ECONNREFUSED/)
+    // a body cut short is an error, never a shorter page
+    for (const sender of [send, fetchSend]) await expect(sender(get('/cut'), never)).rejects.toThrow()
     const ctrl = new AbortController()
     const pending = send(get('/slow'), ctrl.signal)
-    ctrl.abort(new Error('stopped'))
-    await expect(pending).rejects.toThrow()
+    const reason = new Error('stopped')
+    ctrl.abort(reason)
+    await expect(pending).rejects.toBe(reason)
+    // aborted while the body arrives: the download stops with the same reason
+    const reading = new AbortController()
+    const body = send(get('/trickle'), reading.signal)
+    await until(() => trickling)
+    reading.abort(reason)
+    await expect(body).rejects.toBe(reason)
+    await expect(send(get('/plain'), reading.signal)).rejects.toBe(reason)
+  })
+
+  it('speaks TLS to https and refuses a certificate it cannot verify, as fetch does', async () => {
+    const tls = createSecureServer({ key: TEST_KEY, cert: TEST_CERT }, handle)
+    let handshakes = 0
+    tls.on('secureConnection', () => handshakes++)
+    tls.on('tlsClientError', () => handshakes++)
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve))
+    const url = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/plain`
+    try {
+      for (const sender of [send, fetchSend]) {
+        const error = await sender({ url, method: 'GET', headers: [] }, never).catch((e: unknown) => e)
+        // what a page worker reports (fetchFailure): the reason, from the cause where fetch puts it
+        expect(fetchFailure(1, error).message).toMatch(/self-signed certificate/)
+      }
+      // the server saw both handshakes fail (reported on its side a moment later)
+      await until(() => handshakes >= 2)
+      expect(handshakes).toBe(2)
+    } finally {
+      tls.closeAllConnections()
+      await new Promise((resolve) => tls.close(resolve))
+    }
   })
 })

@@ -1,5 +1,12 @@
 import { kMaxLength } from 'node:buffer'
 import {
+  type ClientRequest,
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+} from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import {
   brotliDecompressSync,
   constants,
   gunzipSync,
@@ -7,9 +14,9 @@ import {
   inflateSync,
   type ZlibOptions,
 } from 'node:zlib'
-import { Agent, type Dispatcher, request } from 'undici'
 import { BodyBytes, BodyTooLargeError, ERROR_BODY_BYTES } from '../http/http-body.ts'
 import { isRedirect } from '../http/http-exchange.ts'
+import type { RemoteRequest } from '../http/http-types.ts'
 import type { PageSend } from '../page-workers/page-send.ts'
 
 type Decode = (bytes: Buffer, options: ZlibOptions & { finishFlush?: number }) => Buffer
@@ -53,23 +60,38 @@ function decode(bytes: Buffer, contentEncoding: string | undefined, limit: numbe
   }
 }
 
-/** undici's headers as `[name, value]` pairs: repeated headers one pair each for set-cookie, else joined. */
-function headerPairs(headers: Record<string, string | string[] | undefined>): [string, string][] {
+/**
+ * A response's headers as `[name, value]` pairs, as `fetch` gives them: names in lower case, each `set-cookie` a
+ * pair of its own, other repeated headers joined with `, ` (node:http drops repeats of some, so the raw ones).
+ */
+function headerPairs(raw: readonly string[]): [string, string][] {
   const out: [string, string][] = []
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue
-    if (Array.isArray(value)) {
-      if (name === 'set-cookie') for (const v of value) out.push([name, v])
-      else out.push([name, value.join(', ')])
-    } else out.push([name, value])
+  const at = new Map<string, number>()
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase()
+    const value = raw[i + 1]!
+    const seen = name === 'set-cookie' ? undefined : at.get(name)
+    if (seen === undefined) {
+      at.set(name, out.length)
+      out.push([name, value])
+    } else out[seen]![1] += `, ${value}`
   }
   return out
 }
 
-/** Stops downloading a body (undici reports the stop as an error on the body: nobody waits for that). */
-function discard(body: Dispatcher.ResponseData['body']): void {
-  body.on('error', () => undefined)
-  body.destroy()
+/** A request's headers for node:http: repeated names joined with `, `, as `fetch` sends them. */
+function requestHeaders(pairs: readonly [string, string][]): Record<string, string> {
+  const out: Record<string, string> = Object.create(null)
+  const names = new Map<string, string>()
+  for (const [name, value] of pairs) {
+    const key = name.toLowerCase()
+    const first = names.get(key)
+    if (first === undefined) {
+      names.set(key, name)
+      out[name] = value
+    } else out[first] += `, ${value}`
+  }
+  return out
 }
 
 /** Buffers for bodies a page worker has read, sized in whole MiB so that later bodies fit them. */
@@ -96,72 +118,118 @@ const SPARE_BODIES = 8
 const REUSE_FROM = 64 * 1024
 
 /**
- * Reads a body of undici's up to `limit` bytes (`truncate`: keep the start quietly); the rest is not downloaded.
+ * Reads a response's body up to `limit` bytes (`truncate`: keep the start quietly); the rest is not downloaded.
  * A body of several chunks is joined into a buffer from `buffers` when given (with `reused` set).
  */
-async function readBody(
-  body: Dispatcher.ResponseData['body'],
+function readBody(
+  res: IncomingMessage,
   limit: number,
   options: { truncate: boolean; compressed: boolean },
   buffers?: BodyBuffers,
 ): Promise<{ bytes: Buffer; reused: boolean }> {
-  const bytes = new BodyBytes(limit, options)
-  const truncate = options.truncate
-  let complete = false
-  try {
-    for await (const chunk of body) if (!bytes.add(chunk as Buffer)) break
-    complete = true
-  } finally {
-    if (!complete || truncate) discard(body)
-  }
-  const reused = buffers !== undefined && bytes.parts > 1 && bytes.length >= REUSE_FROM
-  const out = reused ? bytes.into(buffers.take(bytes.length)) : bytes.bytes()
-  return { bytes: Buffer.from(out.buffer, out.byteOffset, out.byteLength), reused }
+  return new Promise((resolve, reject) => {
+    const bytes = new BodyBytes(limit, options)
+    const finish = (): void => {
+      const reused = buffers !== undefined && bytes.parts > 1 && bytes.length >= REUSE_FROM
+      const out = reused ? bytes.into(buffers.take(bytes.length)) : bytes.bytes()
+      resolve({ bytes: Buffer.from(out.buffer, out.byteOffset, out.byteLength), reused })
+    }
+    res.on('data', (chunk: Buffer) => {
+      let more: boolean
+      try {
+        more = bytes.add(chunk)
+      } catch (error) {
+        res.destroy()
+        reject(error)
+        return
+      }
+      if (!more) {
+        res.destroy()
+        finish()
+      }
+    })
+    res.once('end', finish)
+    res.on('error', reject)
+  })
+}
+
+/** Sends `req` and resolves with the response once its headers are in; rejects for network errors. */
+function open(
+  url: URL,
+  req: RemoteRequest,
+  headers: Record<string, string>,
+  agents: Agents,
+): { response: Promise<IncomingMessage>; request?: ClientRequest } {
+  const send = url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' ? httpRequest : undefined
+  if (!send) return { response: Promise.reject(new TypeError(`unsupported URL scheme ${url.protocol}`)) }
+  let request: ClientRequest | undefined
+  const response = new Promise<IncomingMessage>((resolve, reject) => {
+    const agent = url.protocol === 'https:' ? agents.https : agents.http
+    request = send(url, { method: req.method, headers, agent }, resolve)
+    request.on('error', reject)
+    request.end(req.body)
+  })
+  return { response, ...(request ? { request } : {}) }
+}
+
+interface Agents {
+  http: HttpAgent
+  https: HttpsAgent
 }
 
 /**
- * A {@link PageSend} for page workers on Node.js: undici's `request`, which costs less CPU per response than
- * `fetch` (measured in apps/bench/README.md). It decodes gzip, deflate and br bodies as `fetch` does, follows no
- * redirect (the HTTP client does, hop by hop) and reads at most `request.maxBytes` on the wire and decoded.
+ * A {@link PageSend} for page workers on Node.js: node:http and node:https with keep-alive agents, which cost less
+ * CPU per response than `fetch` and nothing extra to load (measured in apps/bench/README.md). It
+ * decodes gzip, deflate and br bodies as `fetch` does, follows no redirect (the HTTP client does, hop by hop) and
+ * reads at most `request.maxBytes` on the wire and decoded. Once `signal` aborts, it rejects with its reason and
+ * stops the download.
  */
-export function undiciPageSend(): PageSend {
-  let dispatcher: Dispatcher | undefined
+export function nodePageSend(): PageSend {
+  let agents: Agents | undefined
   const buffers = new BodyBuffers()
   return async (req, signal) => {
-    dispatcher ??= new Agent()
-    const headers = req.headers.some(([name]) => name.toLowerCase() === 'accept-encoding')
-      ? req.headers
-      : [...req.headers, ['accept-encoding', ACCEPT_ENCODING] as [string, string]]
-    const res = await request(req.url, {
-      method: req.method as Dispatcher.HttpMethod,
-      headers: headers.flat(),
-      signal,
-      dispatcher,
-      ...(req.body !== undefined ? { body: req.body } : {}),
-    })
-    const answer = { status: res.statusCode, headers: headerPairs(res.headers) }
-    if (isRedirect(res.statusCode, [res.headers.location].flat()[0])) {
-      discard(res.body)
-      return { ...answer, body: new Uint8Array(0) }
+    signal.throwIfAborted()
+    agents ??= { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) }
+    const headers = requestHeaders(req.headers)
+    if (!Object.keys(headers).some((name) => name.toLowerCase() === 'accept-encoding'))
+      headers['accept-encoding'] = ACCEPT_ENCODING
+    const { response, request } = open(new URL(req.url), req, headers, agents)
+    let res: IncomingMessage | undefined
+    const stop = (): void => {
+      request?.destroy(signal.reason)
+      res?.destroy(signal.reason)
     }
-    const ok = res.statusCode >= 200 && res.statusCode < 300
-    const limit = ok ? (req.maxBytes ?? Number.POSITIVE_INFINITY) : ERROR_BODY_BYTES
-    const encoding = res.headers['content-encoding']
-    const coded = typeof encoding === 'string' ? encoding : encoding?.join(',')
-    const options = { truncate: !ok, compressed: coded !== undefined }
-    const { bytes: raw, reused } = await readBody(res.body, limit, options, ok ? buffers : undefined)
-    const giveBack = (): void => buffers.give(raw.buffer as ArrayBuffer)
-    if (!coded) return { ...answer, body: raw, ...(reused ? { done: giveBack } : {}) }
-    if (ok) {
-      const body = decode(raw, coded, limit, false)
-      if (reused && body.buffer !== raw.buffer) giveBack()
-      return { ...answer, body }
-    }
-    // an error status: what can be decoded of its start, for the message
+    signal.addEventListener('abort', stop, { once: true })
     try {
-      return { ...answer, body: decode(raw, coded, 1024 * 1024, true).subarray(0, ERROR_BODY_BYTES) }
-    } catch {
-      return { ...answer, body: new Uint8Array(0) }
+      res = await response
+      const status = res.statusCode ?? 0
+      const answer = { status, headers: headerPairs(res.rawHeaders) }
+      if (isRedirect(status, res.headers.location)) {
+        res.destroy()
+        return { ...answer, body: new Uint8Array(0) }
+      }
+      const ok = status >= 200 && status < 300
+      const limit = ok ? (req.maxBytes ?? Number.POSITIVE_INFINITY) : ERROR_BODY_BYTES
+      const coded = answer.headers.find(([name]) => name === 'content-encoding')?.[1]
+      const options = { truncate: !ok, compressed: coded !== undefined }
+      const { bytes: raw, reused } = await readBody(res, limit, options, ok ? buffers : undefined)
+      const giveBack = (): void => buffers.give(raw.buffer as ArrayBuffer)
+      if (!coded) return { ...answer, body: raw, ...(reused ? { done: giveBack } : {}) }
+      if (ok) {
+        const body = decode(raw, coded, limit, false)
+        if (reused && body.buffer !== raw.buffer) giveBack()
+        return { ...answer, body }
+      }
+      // an error status: what can be decoded of its start, for the message
+      try {
+        return { ...answer, body: decode(raw, coded, 1024 * 1024, true).subarray(0, ERROR_BODY_BYTES) }
+      } catch {
+        return { ...answer, body: new Uint8Array(0) }
+      }
+    } catch (error) {
+      throw signal.aborted ? signal.reason : error
+    } finally {
+      signal.removeEventListener('abort', stop)
     }
   }
 }

@@ -3,13 +3,13 @@ import { parentPort } from 'node:worker_threads'
 import type { PageRequest } from '../page-workers/page-protocol.ts'
 import { createPageWorker } from '../page-workers/page-worker.ts'
 import { nodeBodyText } from './node-body-text.ts'
-import { undiciPageSend } from './node-page-send.ts'
+import { nodePageSend } from './node-page-send.ts'
 
 const port = parentPort
 if (!port) throw new Error('node-page-worker runs as a worker thread (nodePageWorkers starts it)')
 const worker = createPageWorker(
   (reply, transfer) => port.postMessage(reply, transfer),
-  undiciPageSend(),
+  nodePageSend(),
   nodeBodyText,
 )
 port.on('message', (message: PageRequest) => worker.handle(message))

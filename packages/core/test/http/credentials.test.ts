@@ -15,7 +15,7 @@ import { json, type Received, startServer, type TestServer } from './test-server
 
 // Credentials go only to the base URL's origin (and the allowed hosts): two servers on 127.0.0.1, two ports, two
 // origins. The API redirects (302, 307) or links (a JSON `next`) to the other origin; the other origin must see
-// none of the credentials, whichever kind, on the pipeline's thread (global fetch) and on page workers (undici).
+// none of the credentials, whichever kind, on the pipeline's thread (global fetch) and on page workers (node:http).
 // Page workers run the built entry in dist/node (`build` runs before these tests).
 
 // whole pipelines, some with a worker thread: seconds each on a busy machine
@@ -132,7 +132,7 @@ async function load(source: Source, workers: boolean): Promise<string[]> {
 
 describe.each([
   ['the pipeline thread (fetch)', false],
-  ['page workers (undici)', true],
+  ['page workers (node:http)', true],
 ])('credentials stay at their origin: %s', (_, workers) => {
   for (const [variant, options] of Object.entries(VARIANTS)) {
     it.each(['302', '307', 'link'])(`${variant}: a %s to another origin goes without them`, async (how) => {
@@ -143,7 +143,7 @@ describe.each([
       // ... without any credential, while the API got them
       for (const r of other.received) expect(leaks(r), r.raw).toEqual([])
       expect(api.received.some((r) => leaks(r).length > 0)).toBe(true)
-      // the request went the path under test: fetch sends sec-fetch-mode, undici's request does not
+      // the request went the path under test: fetch sends sec-fetch-mode, node:http does not
       expect(other.received.every((r) => (r.headers['sec-fetch-mode'] !== undefined) === !workers)).toBe(true)
     })
   }
