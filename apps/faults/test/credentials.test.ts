@@ -6,7 +6,7 @@ import { API_KEY, API_USER, cliEnv, startMock } from './helpers.ts'
 // The Clockodo API user and key go only to the base URL's origin. The base URL is a server on 127.0.0.1 in front
 // of the simulated account; it redirects one route (302 or 307) to a second server on another port (another
 // origin), which forwards to the account. The CLI follows the redirect without the credentials, on the main thread
-// (customers; entries with --page-workers 0) and on page workers (entries, fetched there with undici): the other
+// (customers; entries with --page-workers 0) and on page workers (entries, fetched there with node:http): the other
 // origin never sees them, and the run fails saying why (the account refuses requests without a key).
 
 let mock: RunningClockodoMock
@@ -63,7 +63,7 @@ describe('the API key and user stay at the base URL origin', () => {
       // ... without the user or the key; the base URL got both
       for (const s of other.seen) expect(credentials(s), s.raw).toEqual([])
       expect(api.seen.some((s) => credentials(s).length === 2)).toBe(true)
-      // on the path under test: fetch sends sec-fetch-mode, the page workers' undici request does not
+      // on the path under test: fetch sends sec-fetch-mode, the page workers' node:http request does not
       const onWorkers = resource === 'entries' && workers !== '0'
       expect(redirected.every((s) => (s.headers['sec-fetch-mode'] === undefined) === onWorkers)).toBe(true)
       // the message says what happened and what to set, and never shows the key

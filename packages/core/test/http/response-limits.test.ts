@@ -16,7 +16,7 @@ import { startServer, type TestServer } from './test-servers.ts'
 
 // Response bodies are read up to a cap, compressed and decoded, with memory bounded by the cap: an endless body
 // and a gzip bomb (1 MB that inflates to 1 GB) from a real server on 127.0.0.1 stop at the cap on the pipeline's
-// thread (fetch) and on page workers (undici). Page workers run the built entry in dist/node.
+// thread (fetch) and on page workers (node:http). Page workers run the built entry in dist/node.
 
 // whole pipelines, some with a worker thread: seconds each on a busy machine
 vi.setConfig({ testTimeout: 30_000 })
@@ -106,7 +106,7 @@ function source(path: string): Source {
   }
 }
 
-/** Runs `path` through a pipeline, with or without page workers (which fetch with undici). */
+/** Runs `path` through a pipeline, with or without page workers (which fetch with node:http). */
 function run(path: string, workers: boolean): Promise<unknown> {
   const p = pipeline({
     pipelineName: 'limits',
@@ -129,7 +129,7 @@ function expectTooLarge(error: unknown, path: string): void {
 
 describe.each([
   ['the pipeline thread (fetch)', false],
-  ['page workers (undici)', true],
+  ['page workers (node:http)', true],
 ])('response size caps: %s', (_, workers) => {
   it('an endless body stops being read near the cap', async () => {
     const { result } = await rssGrowth(() => run('/endless', workers))
