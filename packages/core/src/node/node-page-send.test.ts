@@ -215,6 +215,16 @@ describe('nodePageSend', () => {
     await expect(send(get('/plain'), reading.signal)).rejects.toBe(reason)
   })
 
+  it('refuses a URL with credentials and a scheme other than http(s), as fetch does', async () => {
+    seen.length = 0
+    for (const sender of [send, fetchSend]) {
+      const userinfo = { url: base.replace('//', '//me:pw@') + '/plain', method: 'GET', headers: [] }
+      await expect(sender(userinfo, never)).rejects.toThrow(TypeError)
+      await expect(sender({ ...userinfo, url: 'ftp://127.0.0.1/x' }, never)).rejects.toThrow()
+    }
+    expect(seen).toHaveLength(0)
+  })
+
   it('speaks TLS to https and refuses a certificate it cannot verify, as fetch does', async () => {
     const tls = createSecureServer({ key: TEST_KEY, cert: TEST_CERT }, handle)
     let handshakes = 0

@@ -162,6 +162,9 @@ function open(
 ): { response: Promise<IncomingMessage>; request?: ClientRequest } {
   const send = url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' ? httpRequest : undefined
   if (!send) return { response: Promise.reject(new TypeError(`unsupported URL scheme ${url.protocol}`)) }
+  // as fetch: node:http would turn userinfo into an Authorization header of its own
+  if (url.username || url.password)
+    return { response: Promise.reject(new TypeError('a request URL must not include credentials')) }
   let request: ClientRequest | undefined
   const response = new Promise<IncomingMessage>((resolve, reject) => {
     const agent = url.protocol === 'https:' ? agents.https : agents.http
