@@ -158,32 +158,17 @@ describe('COPY load path', () => {
     const t = table('from_jsonl', typed)
     const controller = new AbortController()
     controller.abort(new Error('stop now'))
-    const job = await jobFile('3', t, rows)
-    await expect(
-      client.bulkLoad(
-        {
-          file: job.file,
-          format: 'jsonl',
-          qualifiedTable: `"${schema}"."from_jsonl"`,
-          columns: t.columns,
-          rows: 3,
-        },
-        controller.signal,
-      ),
-    ).rejects.toThrow('stop now')
-    const bad = await jobFile('3', t, [{ id: 'not a number' }])
-    await expect(
-      client.bulkLoad(
-        {
-          file: bad.file,
-          format: 'jsonl',
-          qualifiedTable: `"${schema}"."from_jsonl"`,
-          columns: t.columns,
-          rows: 1,
-        },
-        new AbortController().signal,
-      ),
-    ).rejects.toMatchObject({
+    const load = async (data: Record<string, unknown>[], signal: AbortSignal) => {
+      const job = await jobFile('3', t, data)
+      const into = {
+        format: 'jsonl' as const,
+        qualifiedTable: `"${schema}"."from_jsonl"`,
+        columns: t.columns,
+      }
+      return client.bulkLoad({ ...into, file: job.file, rows: data.length }, signal)
+    }
+    await expect(load(rows, controller.signal)).rejects.toThrow('stop now')
+    await expect(load([{ id: 'not a number' }], new AbortController().signal)).rejects.toMatchObject({
       code: 'DESTINATION_DATA',
       message: expect.stringContaining('COPY from_jsonl, line 1'),
     })

@@ -1,28 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import type { SchemaChange } from '../schema/schema-types.ts'
-import type { NormalizedRow, ResourceTableSpec } from './normalize-types.ts'
-import { createNormalizer } from './normalizer.ts'
+import { describeChanges, LOAD, rows, setup } from '../../test/normalize/normalize-helpers.ts'
+import type { NormalizedRow } from './normalize-types.ts'
 
 // Compiled flat rows (one object literal per shape, flat-row-compiler.ts) must give exactly the rows of the
 // generic path, whatever the shapes do.
-
-const LOAD = '1764300000.123'
-
-function setup(spec: Partial<ResourceTableSpec> = {}) {
-  const n = createNormalizer(undefined, { schemaName: 'test' })
-  n.registerResource({ resource: 'items', writeDisposition: 'append', ...spec })
-  return n
-}
-
-function rows(page: { tables: Map<string, NormalizedRow[]> }, table: string): NormalizedRow[] {
-  return page.tables.get(table) ?? []
-}
-
-function describeChanges(changes: SchemaChange[]): string[] {
-  return changes.map((c) =>
-    c.kind === 'add-table' ? `table ${c.table.name}` : `${c.table}.${c.column.name}:${c.column.dataType}`,
-  )
-}
 
 describe('compiled flat rows', () => {
   const base = { id: 1, name: 'a', at: '2026-03-02T08:00:00Z', rate: 1.5, ok: true, maybe: null as unknown }

@@ -1,31 +1,9 @@
 // How the normalizer's schema evolves: hints, versions, contracts, dispositions (normalize-evolution.ts).
 import { describe, expect, it } from 'vitest'
+import { columnsOf, describeChanges, LOAD, rows, setup } from '../../test/normalize/normalize-helpers.ts'
 import { isSluiceError } from '../errors.ts'
 import type { Schema, SchemaChange, SchemaContract } from '../schema/schema-types.ts'
-import type { NormalizedRow, ResourceTableSpec } from './normalize-types.ts'
 import { createNormalizer } from './normalizer.ts'
-
-const LOAD = '1764300000.123'
-
-function setup(spec: Partial<ResourceTableSpec> = {}, schema?: Schema, contract?: SchemaContract) {
-  const n = createNormalizer(schema, { schemaName: 'test', ...(contract ? { contract } : {}) })
-  n.registerResource({ resource: 'items', writeDisposition: 'append', ...spec })
-  return n
-}
-
-function rows(page: { tables: Map<string, NormalizedRow[]> }, table: string): NormalizedRow[] {
-  return page.tables.get(table) ?? []
-}
-
-function describeChanges(changes: SchemaChange[]): string[] {
-  return changes.map((c) =>
-    c.kind === 'add-table' ? `table ${c.table.name}` : `${c.table}.${c.column.name}:${c.column.dataType}`,
-  )
-}
-
-function columnsOf(schema: Schema, table: string): Record<string, string> {
-  return Object.fromEntries((schema.tables[table]?.columns ?? []).map((c) => [c.name, c.dataType]))
-}
 
 describe('hints', () => {
   it('creates hinted columns up front and marks keys', () => {

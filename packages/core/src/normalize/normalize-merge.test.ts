@@ -1,21 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { NormalizedRow, ResourceTableSpec } from './normalize-types.ts'
-import { createNormalizer } from './normalizer.ts'
+import { LOAD, rows, setup } from '../../test/normalize/normalize-helpers.ts'
 
 // Merge tables with a primary key: root ids that sort in extraction order (so the last row of a key wins on
 // every destination), and no row without its key.
-
-const LOAD = '1764300000.123'
-
-function setup(spec: Partial<ResourceTableSpec> = {}) {
-  const n = createNormalizer(undefined, { schemaName: 'test' })
-  n.registerResource({ resource: 'items', writeDisposition: 'append', ...spec })
-  return n
-}
-
-function rows(page: { tables: Map<string, NormalizedRow[]> }, table: string): NormalizedRow[] {
-  return page.tables.get(table) ?? []
-}
 
 describe('merge rows with a primary key', () => {
   for (const mergeStrategy of ['delete-insert', 'upsert'] as const) {

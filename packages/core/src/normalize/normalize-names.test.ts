@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import { LOAD } from '../../test/normalize/normalize-helpers.ts'
 import { identifierTag } from '../schema/naming-convention.ts'
 import type { Schema } from '../schema/schema-types.ts'
 import type { NormalizedRow, ResourceTableSpec } from './normalize-types.ts'
 import { createNormalizer } from './normalizer.ts'
 
-const LOAD = '1764300000.123'
 const tagged = (name: string, key: string): string => `${name}_${identifierTag(key)}`
 
 function setup(schema?: Schema, spec: Partial<ResourceTableSpec> = {}) {

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import { LOAD } from '../../test/normalize/normalize-helpers.ts'
 import type { Schema } from '../schema/schema-types.ts'
 import type { NormalizedPage, NormalizedRow, NormalizerOptions, ValueNote } from './normalize-types.ts'
 import { createNormalizer } from './normalizer.ts'
 import { noteMessage } from './value-notes.ts'
-
-const LOAD = '1764300000.123'
 
 function setup(options: Partial<NormalizerOptions> = {}, schema?: Schema) {
   const n = createNormalizer(schema, { schemaName: 'test', ...options })
