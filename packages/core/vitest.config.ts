@@ -4,6 +4,7 @@ export default defineProject({
   test: {
     name: '@sluice/core',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    globalSetup: ['../../vitest.tmpdir.ts'],
     // whole pipelines, worker threads and engines on a shared 2-core machine: 5 s is too tight under load
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -4,6 +4,7 @@ export default defineProject({
   test: {
     name: '@sluice/destination-databricks',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    globalSetup: ['../../vitest.tmpdir.ts'],
     setupFiles: ['test/setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -5,7 +5,7 @@ export default defineProject({
     name: '@sluice/destination-redshift',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // One throwaway PostgreSQL server for the whole run, with the Redshift compatibility profile.
-    globalSetup: ['test/redshift-server.ts'],
+    globalSetup: ['../../vitest.tmpdir.ts', 'test/redshift-server.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // s3rver (the S3 test server, in this process) opens an object's file without an error handler when it answers a

@@ -5,7 +5,7 @@ export default defineProject({
     name: '@sluice/mcp',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // Starts one throwaway PostgreSQL server for the whole run (or uses SLUICE_TEST_POSTGRES_URL).
-    globalSetup: ['test/postgres-server.ts'],
+    globalSetup: ['../../vitest.tmpdir.ts', 'test/postgres-server.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

@@ -4,5 +4,6 @@ export default defineProject({
   test: {
     name: '@sluice/destination-mydb',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    globalSetup: ['../../vitest.tmpdir.ts'],
   },
 })
