@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { DATA_TYPES } from '../schema/schema-types.ts'
-import { type CsvRowEncoder, csvField } from './csv-encoder.ts'
+import { type CsvRowEncoder, csvField, putNumber } from './csv-encoder.ts'
 import { csvRowEncoder } from './csv-row-encoder.ts'
 
 // A seeded generator, so a failure repeats.
@@ -107,6 +107,18 @@ function encodeAll(encode: CsvRowEncoder, row: Record<string, unknown>, size = 1
   expect(end).toBeGreaterThan(0)
   return out.subarray(0, end)
 }
+
+describe('putNumber', () => {
+  it('writes what String(x) writes: 0 to 99,999, each power of ten and its neighbours, and the rest', () => {
+    const numbers = Array.from({ length: 100_000 }, (_, i) => i)
+    for (let t = 10; t <= 1e10; t *= 10) numbers.push(t - 1, t, t + 1)
+    numbers.push(2147483646, 2147483647, 2147483648, 123456789, 987654321, 1000000007, ...NUMBERS)
+    const out = new Uint8Array(64)
+    const decoder = new TextDecoder()
+    const wrong = numbers.filter((x) => decoder.decode(out.subarray(0, putNumber(out, 0, x))) !== String(x))
+    expect(wrong).toEqual([])
+  })
+})
 
 describe('csvRowEncoder', () => {
   for (const compile of [true, false]) {

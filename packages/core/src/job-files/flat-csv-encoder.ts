@@ -2,7 +2,14 @@ import { flatKeyCheck } from '../normalize/flat-row-compiler.ts'
 import type { FlatKey } from '../normalize/normalize-types.ts'
 import { SYSTEM_COLUMNS } from '../normalize/system-columns.ts'
 import { isPlainUtcTimestamp } from '../normalize/value-coercion.ts'
-import { type CsvColumn, countOnce, FIXED_BYTES, type TextCleaning, writersFor } from './csv-encoder.ts'
+import {
+  type CsvColumn,
+  countOnce,
+  FIXED_BYTES,
+  putTimestamp,
+  type TextCleaning,
+  writersFor,
+} from './csv-encoder.ts'
 import { columnsOf, putCode } from './csv-row-encoder.ts'
 
 /** What a {@link FlatCsvRowFn} returns for a row that is not of its shape (nothing written that counts). */
@@ -60,13 +67,17 @@ export function compileFlatCsvRow(
     `if (n !== ${keys.length}) return ${NOT_THIS_SHAPE}`,
   ]
   const varOf = new Map<string, string>()
+  // checked by isPlainUtcTimestamp: written as they are, without a look at each character
+  const timestamps = new Set<string>()
   keys.forEach((k, i) => {
     const v = `v${i}`
     lines.push(
       `const ${v} = row[${JSON.stringify(k.key)}]`,
       flatKeyCheck(k, v, String(NOT_THIS_SHAPE), options.maxTextChars),
     )
-    if (k.column !== undefined) varOf.set(k.column, v)
+    if (k.column === undefined) return
+    varOf.set(k.column, v)
+    if (k.type === 'timestamp') timestamps.add(v)
   })
   lines.push('const end = out.length - ' + reserve, 'if (p > end) return -1', 'let x')
   cols.forEach((c, i) => {
@@ -75,7 +86,8 @@ export function compileFlatCsvRow(
     else if (c.name === SYSTEM_COLUMNS.id) lines.push('p = putId(out, p, i)')
     else {
       const v = varOf.get(c.name)
-      if (v !== undefined)
+      if (v !== undefined && timestamps.has(v)) lines.push(`if (${v} != null) p = S(out, p, ${v})`)
+      else if (v !== undefined)
         lines.push(`x = ${v}`, `if (x != null) { ${putCode(c.dataType)}; if (p < 0) return -1 }`)
     }
   })
@@ -88,10 +100,11 @@ export function compileFlatCsvRow(
       'B',
       'V',
       'J',
+      'S',
       `'use strict'; return function flatCsvRow(row, out, p, loadId, putId, i) {\n${lines.join('\n')}\n}`,
     )
     const w = writersFor(options.cleaning, options.bytes)
-    const fn = factory(isPlainUtcTimestamp, w.T, w.N, w.B, w.V, w.J) as FlatCsvRowFn
+    const fn = factory(isPlainUtcTimestamp, w.T, w.N, w.B, w.V, w.J, putTimestamp) as FlatCsvRowFn
     return countOnce(fn, options.cleaning)
   } catch {
     return undefined

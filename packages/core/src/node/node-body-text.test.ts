@@ -92,9 +92,15 @@ function throughWorker(
 
 describe('a page worker with fast body text', () => {
   const rows = (from: number): object[] => [
-    { id: from, name: 'Jürgen, "der Große"', note: 'Zeile 1\nZeile 2 — ✓', score: 1.5 },
-    { id: from + 1, name: '东京 👋', note: null, score: 2 },
-    { id: from + 2, name: 'plain', note: 'Straße', score: null },
+    {
+      id: from,
+      name: 'Jürgen, "der Große"',
+      note: 'Zeile 1\r\nZeile 2 — ✓',
+      score: 1.5,
+      at: '2024-02-29T23:59:59Z',
+    },
+    { id: from + 1, name: '东京 👋', note: null, score: 2, at: null },
+    { id: from + 2, name: 'plain', note: 'Straße', score: null, at: '2025-01-01T00:00:00Z' },
   ]
   const pages = [
     { items: rows(10) },
