@@ -38,6 +38,13 @@ export interface ClockodoEndpoint {
   /** Key of the row list in the response; alternatives (other envelopes) follow. */
   dataKeys: readonly string[]
   primaryKey: string | readonly string[]
+  /**
+   * Fields the API documents as numbers with fractions (money, hours, days; `a__b` is field `b` of object `a`):
+   * their columns are `double` from the first row. Inferred from the values, a first whole value (`110.0` arrives
+   * as 110) would make the column `bigint`, and every later fraction would go to a `<name>__v_double` variant
+   * column. Columns that already exist keep their type. Default none.
+   */
+  doubles?: readonly string[]
   /** `items_per_page` to send (the endpoint's maximum); absent for routes without paging. */
   pageSize?: number
   /** Rows with an `id` already yielded this run are dropped (lists that overlap between years or windows). */
@@ -59,6 +66,7 @@ export const CLOCKODO_ENDPOINTS: readonly ClockodoEndpoint[] = [
     path: '/v2/entries',
     dataKeys: ['entries', 'data'],
     primaryKey: 'id',
+    doubles: ['hourly_rate', 'lumpsum', 'lumpsum_services_amount', 'lumpsum_services_price', 'revenue'],
     pageSize: 1000,
     dedupeById: true,
     mode: { kind: 'entries' },
@@ -78,6 +86,7 @@ export const CLOCKODO_ENDPOINTS: readonly ClockodoEndpoint[] = [
     path: '/v4/projects',
     dataKeys: ['data', 'projects'],
     primaryKey: 'id',
+    doubles: ['billed_money', 'budget__amount', 'budget__subprojects_budget_total', 'revenue_factor'],
     pageSize: 5000,
     mode: LIST,
     writeDisposition: REPLACE,
@@ -87,6 +96,7 @@ export const CLOCKODO_ENDPOINTS: readonly ClockodoEndpoint[] = [
     path: '/v3/subprojects',
     dataKeys: ['data', 'subprojects'],
     primaryKey: 'id',
+    doubles: ['billed_money', 'budget__amount', 'revenue_factor'],
     pageSize: 5000,
     mode: LIST,
     writeDisposition: REPLACE,
@@ -105,6 +115,7 @@ export const CLOCKODO_ENDPOINTS: readonly ClockodoEndpoint[] = [
     path: '/v4/lumpSumServices',
     dataKeys: ['data', 'lumpSumServices'],
     primaryKey: 'id',
+    doubles: ['price'],
     pageSize: 5000,
     mode: LIST,
     writeDisposition: REPLACE,
@@ -132,6 +143,7 @@ export const CLOCKODO_ENDPOINTS: readonly ClockodoEndpoint[] = [
     path: '/v4/absences',
     dataKeys: ['data', 'absences'],
     primaryKey: 'id',
+    doubles: ['count_days', 'count_hours'],
     dedupeById: true,
     mode: {
       kind: 'years',
@@ -148,6 +160,7 @@ export const CLOCKODO_ENDPOINTS: readonly ClockodoEndpoint[] = [
     path: '/v2/holidaysQuota',
     dataKeys: ['data', 'holidaysquota'],
     primaryKey: 'id',
+    doubles: ['count'],
     dedupeById: true,
     mode: {
       kind: 'years',
@@ -164,6 +177,7 @@ export const CLOCKODO_ENDPOINTS: readonly ClockodoEndpoint[] = [
     path: '/v3/holidaysCarry',
     dataKeys: ['data', 'holidayscarry'],
     primaryKey: 'id',
+    doubles: ['count'],
     dedupeById: true,
     mode: {
       kind: 'years',
@@ -180,6 +194,7 @@ export const CLOCKODO_ENDPOINTS: readonly ClockodoEndpoint[] = [
     path: '/v3/overtimeCarry',
     dataKeys: ['data', 'overtimecarry'],
     primaryKey: 'id',
+    doubles: ['hours'],
     dedupeById: true,
     mode: {
       kind: 'years',
@@ -196,6 +211,7 @@ export const CLOCKODO_ENDPOINTS: readonly ClockodoEndpoint[] = [
     path: '/v3/overtimeReductions',
     dataKeys: ['data', 'overtimeReductions'],
     primaryKey: 'id',
+    doubles: ['hours'],
     mode: LIST,
     writeDisposition: REPLACE,
   },
@@ -238,6 +254,18 @@ export const CLOCKODO_ENDPOINTS: readonly ClockodoEndpoint[] = [
     path: '/targethours',
     dataKeys: ['targethours', 'data'],
     primaryKey: 'id',
+    doubles: [
+      'compensation_daily',
+      'compensation_monthly',
+      'monday',
+      'tuesday',
+      'wednesday',
+      'thursday',
+      'friday',
+      'saturday',
+      'sunday',
+      'monthly_target',
+    ],
     mode: LIST,
     writeDisposition: REPLACE,
   },
@@ -246,6 +274,34 @@ export const CLOCKODO_ENDPOINTS: readonly ClockodoEndpoint[] = [
     path: '/userreports',
     dataKeys: ['userreports', 'data'],
     primaryKey: ['users_id', 'year'],
+    doubles: [
+      'diff',
+      'holidays_carry',
+      'holidays_quota',
+      'overtime_carryover',
+      'overtime_reduced',
+      'sum_absence__home_office',
+      'sum_absence__maternity_protection',
+      'sum_absence__military_service',
+      'sum_absence__out_of_office',
+      'sum_absence__quarantine',
+      'sum_absence__regular_holidays',
+      'sum_absence__school',
+      'sum_absence__sick_child',
+      'sum_absence__sick_self',
+      'sum_absence__special_leaves',
+      'sum_hours',
+      'sum_reduction_planned',
+      'sum_reduction_used',
+      'sum_target',
+      'surcharges__night',
+      'surcharges__night_increased',
+      'surcharges__nonbusiness',
+      'surcharges__nonbusiness_special',
+      'surcharges__saturday',
+      'surcharges__sunday',
+      'workdays',
+    ],
     mode: {
       kind: 'years',
       param: 'year',

@@ -164,6 +164,9 @@ export function clockodoSource(
     return {
       name: e.name,
       primaryKey: e.primaryKey,
+      ...(e.doubles
+        ? { columns: Object.fromEntries(e.doubles.map((f) => [f, { dataType: 'double' }])) }
+        : {}),
       // without incremental reads, the merged tables are read whole and replaced
       writeDisposition: incremental || e.writeDisposition === 'replace' ? e.writeDisposition : 'replace',
       async *read(ctx: ResourceContext): AsyncGenerator<object[] | ParsedPage> {
