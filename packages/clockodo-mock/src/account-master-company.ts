@@ -1,4 +1,3 @@
-import type { Row } from './account-master.ts'
 import {
   COMPANY_STEMS,
   FIRST_NAMES,
@@ -11,6 +10,7 @@ import {
   TEAM_NAMES,
   TIMEZONES,
 } from './account-names.ts'
+import type { Row } from './account-row.ts'
 import { DAY_MS, dateOf, isoOf } from './mock-calendar.ts'
 import type { Rng } from './mock-random.ts'
 

@@ -1,5 +1,5 @@
-import type { Row } from './account-master.ts'
 import { round2 } from './account-master-company.ts'
+import type { Row } from './account-row.ts'
 import { DAY_MS, dateOf, isoOf, WORK_TIME_START_DAY, weekday } from './mock-calendar.ts'
 import type { Rng } from './mock-random.ts'
 

@@ -1,4 +1,4 @@
-import type { Row } from './account-master.ts'
+import type { Row } from './account-row.ts'
 import { DAY_MS, dateOf } from './mock-calendar.ts'
 
 /**

@@ -1,10 +1,10 @@
 import { generateCustomers, generateServices, generateStaff } from './account-master-company.ts'
 import { generateUserRecords } from './account-master-records.ts'
 import { companySettings } from './account-master-settings.ts'
+import type { Row } from './account-row.ts'
 import { Rng } from './mock-random.ts'
 
-/** A generic JSON row of master data. */
-export type Row = Record<string, unknown>
+export type { Row } from './account-row.ts'
 
 /** Master data tables kept in memory (small: grows with users, not with entries). */
 export interface MasterData {

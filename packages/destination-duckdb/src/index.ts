@@ -1,17 +1,15 @@
 export { DuckDBClient, type DuckDBSettings, type LoadSettings } from './duckdb-client.ts'
 export { destination } from './duckdb-config.ts'
+export { duckdb, duckdbCapabilities, duckdbTablesHaveExtras } from './duckdb-destination.ts'
 export {
   DEFAULT_ALLOCATOR_SETTINGS,
   DEFAULT_EXTRACTION_LOAD_MEMORY_LIMIT,
   DEFAULT_LOAD_MEMORY_LIMIT,
   DEFAULT_MEMORY_LIMIT,
   type DuckDBDestinationOptions,
-  duckdb,
-  duckdbCapabilities,
   duckdbSettings,
-  duckdbTablesHaveExtras,
   loadSettings,
-} from './duckdb-destination.ts'
+} from './duckdb-options.ts'
 export {
   type DuckDBReaderOptions,
   type DuckDBReaderSession,

@@ -1,0 +1,144 @@
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { DuckDBInstance } from '@duckdb/node-api'
+import { SluiceError } from '@sluice/core/destination'
+import type { DuckDBSettings, LoadSettings } from './duckdb-client.ts'
+
+/** Options of `duckdb()` (the destination, `duckdb-destination.ts`). */
+export interface DuckDBDestinationOptions {
+  /**
+   * Database file. Default `<pipelineName>.duckdb` in the working directory. `:memory:` keeps everything in
+   * memory, in one database per `duckdb()` destination object (shared by its clients, gone with the object).
+   */
+  path?: string
+  /**
+   * An open instance to use instead of `path` (it is not closed by sluice). The options below do not apply to it:
+   * set them when you create it.
+   */
+  instance?: DuckDBInstance
+  /**
+   * DuckDB's `memory_limit` (its buffer manager: loads, merges, caches), e.g. `'1GB'`. Default
+   * {@link DEFAULT_MEMORY_LIMIT} (`'256MB'`) instead of DuckDB's 80% of RAM, so a big load spills to
+   * `tempDirectory` rather than growing with the row count. Raise it when the machine has memory to spare and
+   * loads of many millions of rows should go faster.
+   */
+  memoryLimit?: string
+  /** DuckDB's `threads`: worker threads of the instance. Default DuckDB's (the number of CPU cores). */
+  threads?: number
+  /**
+   * DuckDB's threads while a job file loads into staging during extraction (`BulkLoad.duringExtraction`): sluice
+   * extracts and normalizes on its own thread meanwhile, so by default such a load leaves that thread a core:
+   * `threads` minus one, at least 1. Loads after extraction and the merge into the target tables run with
+   * `threads`. (2 cores, 1M Clockodo entries: 12.2 s instead of 13.5 s
+   * end to end, peak RSS 528 MB instead of 609 MB.)
+   */
+  loadThreads?: number
+  /**
+   * DuckDB's `memory_limit` while a job file loads into staging (during extraction or after it). Default
+   * {@link DEFAULT_LOAD_MEMORY_LIMIT} (`'96MB'`) when `memoryLimit` is left at its default, else `memoryLimit`. Such
+   * loads only append, so blocks DuckDB keeps cached after writing them are of no use to them; at `'256MB'` that
+   * cache grew with the row count (5M Clockodo entries peaked at 527 MB while extracting, 354 MB at `'96MB'`;
+   * normalize + load of 1M as fast; `'64MB'` was 10-15% slower and no leaner: loads on two threads ran out of
+   * memory there and ran again). With both limits left at their defaults, a load during extraction that runs on
+   * one thread (`loadThreads` 1, the default on 2 cores) gets {@link DEFAULT_EXTRACTION_LOAD_MEMORY_LIMIT}
+   * (`'48MB'`): such a load took about 45 MB less resident memory at `'48MB'` than at `'96MB'`, as fast, while
+   * loads on two threads ran out of memory below `'96MB'` (apps/bench/README.md, "Memory at 5M entries"). A load
+   * that runs out of memory at its limit runs again at `memoryLimit`; once a load during extraction did, the later
+   * ones get `loadMemoryLimit`'s default too.
+   */
+  loadMemoryLimit?: string
+  /**
+   * DuckDB's `temp_directory`, where it spills what does not fit in `memoryLimit`. Default `<path>.tmp` next to
+   * the database file, or a directory of its own in the OS temp directory for `:memory:`. DuckDB creates it when it
+   * first spills and removes its files when the instance closes.
+   */
+  tempDirectory?: string
+  /**
+   * DuckDB's `preserve_insertion_order`. Default false: a job file's `read_csv` / `read_json` insert runs on all threads
+   * without keeping the file's row order (rows of a table have no order in SQL; queries that need one use
+   * ORDER BY). `true` reads in file order; with a low `memoryLimit` (256MB) that used less memory but took
+   * about twice as long per file.
+   */
+  preserveInsertionOrder?: boolean
+  /**
+   * Any other DuckDB settings for the instance, applied last (they win over the options above), e.g.
+   * `{ allocator_flush_threshold: '64MB' }`. Default {@link DEFAULT_ALLOCATOR_SETTINGS}.
+   */
+  settings?: DuckDBSettings
+}
+
+/**
+ * Allocator settings applied by default: DuckDB keeps freed memory in its allocator's caches (not counted by
+ * `memory_limit`), and these hand it back to the OS sooner, which keeps the process's resident memory near the
+ * limit during long loads (5M rows in 200k-row job files at `'256MB'`: 439-465 MB peak RSS with them, 574-653 MB without).
+ */
+export const DEFAULT_ALLOCATOR_SETTINGS: DuckDBSettings = {
+  allocator_flush_threshold: '16MB',
+  allocator_bulk_deallocation_flush_threshold: '16MB',
+  allocator_background_threads: 'true',
+}
+
+function checkThreads(threads: number | undefined, name = 'threads'): void {
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
+    throw new SluiceError('CONFIG_INVALID', `[duckdb] ${name} must be a positive integer, got ${threads}`, {
+      hint: `pass ${name}: 1 or more, or leave it out for ${name === 'threads' ? 'one per CPU core' : 'threads minus one'}`,
+    })
+  }
+}
+
+/**
+ * The settings a client switches around job-file loads, for an instance the destination opens: `threads`
+ * ({@link DuckDBDestinationOptions.loadThreads}) and `memory_limit` ({@link DuckDBDestinationOptions.loadMemoryLimit}),
+ * each only where the load's value differs. Not `memory_limit` for `:memory:`, whose tables live in DuckDB's
+ * buffers: a lower limit would push them out to the temp directory.
+ */
+export function loadSettings(options: DuckDBDestinationOptions, path?: string): LoadSettings {
+  checkThreads(options.threads)
+  checkThreads(options.loadThreads, 'loadThreads')
+  const settings: LoadSettings = {}
+  const threads = options.threads ?? availableParallelism()
+  const loadThreads = options.loadThreads ?? Math.max(1, threads - 1)
+  if (options.settings?.['threads'] === undefined && loadThreads !== threads)
+    settings.threads = { load: loadThreads, all: threads }
+  const memoryLimit = options.settings?.['memory_limit'] ?? options.memoryLimit
+  const all = memoryLimit ?? DEFAULT_MEMORY_LIMIT
+  const load = options.loadMemoryLimit ?? (memoryLimit === undefined ? DEFAULT_LOAD_MEMORY_LIMIT : all)
+  if (load !== all && path !== ':memory:') {
+    settings.memoryLimit = { load, all }
+    // the defaults: a load during extraction on one thread needs less than one on two
+    const extractionThreads = Number(options.settings?.['threads'] ?? loadThreads)
+    if (options.loadMemoryLimit === undefined && memoryLimit === undefined && extractionThreads === 1)
+      settings.memoryLimit.duringExtraction = DEFAULT_EXTRACTION_LOAD_MEMORY_LIMIT
+  }
+  return settings
+}
+
+/** The default {@link DuckDBDestinationOptions.memoryLimit}. */
+export const DEFAULT_MEMORY_LIMIT = '256MB'
+
+/** The default {@link DuckDBDestinationOptions.loadMemoryLimit} (with the default `memoryLimit`). */
+export const DEFAULT_LOAD_MEMORY_LIMIT = '96MB'
+
+/**
+ * The default {@link DuckDBDestinationOptions.loadMemoryLimit} of a load during extraction that runs on one thread
+ * (with the default `memoryLimit`; see there).
+ */
+export const DEFAULT_EXTRACTION_LOAD_MEMORY_LIMIT = '48MB'
+
+let memoryDirs = 0
+
+/** The DuckDB settings of an instance the destination opens (not of a given `instance`). */
+export function duckdbSettings(options: DuckDBDestinationOptions, path: string): DuckDBSettings {
+  const { threads } = options
+  checkThreads(threads)
+  const tempDirectory =
+    options.tempDirectory ??
+    (path === ':memory:' ? join(tmpdir(), `sluice-duckdb-${process.pid}-${++memoryDirs}`) : `${path}.tmp`)
+  const settings: DuckDBSettings = {
+    memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+    temp_directory: tempDirectory,
+    preserve_insertion_order: String(options.preserveInsertionOrder ?? false),
+  }
+  if (threads !== undefined) settings['threads'] = String(threads)
+  return { ...settings, ...DEFAULT_ALLOCATOR_SETTINGS, ...options.settings }
+}
