@@ -41,7 +41,8 @@ const rename = (text) =>
 /** The template's text, renamed; paths to the repository root follow the target's depth. */
 function convert(file, text) {
   let out = rename(text)
-  if (/(^|\/)(tsconfig[^/]*\.json|package\.json)$/.test(file)) out = out.replaceAll('../../', `${up}/`)
+  if (/(^|\/)(tsconfig[^/]*\.json|package\.json|vitest\.config\.ts)$/.test(file))
+    out = out.replaceAll('../../', `${up}/`)
   if (file === 'package.json') out = out.replace(/\n {2}"private": true,/, '')
   return out
 }
