@@ -119,6 +119,11 @@ describe('a page worker with fast body text', () => {
       { resource: 'items', writeDisposition: 'append' },
       { ...OPTIONS, values: { textNul: false, maxTextBytes: 60 } },
     ],
+    [
+      'merge (ordered ids) into a destination without U+0000',
+      { resource: 'items', primaryKey: ['id'], writeDisposition: 'merge' },
+      { ...OPTIONS, values: { textNul: false } },
+    ],
   ]
   for (const [name, spec, options] of cases) {
     it(`writes the same job-file bytes and sends back the same rows: ${name}`, () => {

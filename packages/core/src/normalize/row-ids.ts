@@ -67,17 +67,40 @@ export function createOrderedIds(): (order: number) => string {
   }
 }
 
+/** Writes an ordered id's position (its first {@link ORDER_DIGITS} characters) into `out` from `p`. */
+export function putOrderDigits(out: Uint8Array, p: number, order: number): void {
+  let n = order
+  for (let i = p + ORDER_DIGITS - 1; i >= p; i--) {
+    const q = Math.floor(n / 10)
+    out[i] = 48 + n - q * 10
+    n = q
+  }
+}
+
 /** Like {@link createOrderedIds}, writing the id's ASCII into `out` from `p`; returns the end. */
 export function createOrderedIdWriter(): (out: Uint8Array, p: number, order: number) => number {
   const random = createRandomIdWriter()
   return (out, p, order) => {
-    let n = order
-    for (let i = p + ORDER_DIGITS - 1; i >= p; i--) {
-      const q = Math.floor(n / 10)
-      out[i] = 48 + n - q * 10
-      n = q
-    }
+    putOrderDigits(out, p, order)
     return random(out, p + ORDER_DIGITS)
+  }
+}
+
+/**
+ * Writes the positions of ordered ids written before the position was known (as position 0, see
+ * `EncodedTable.orderedIdsAt`): the row at index `i` of the page starts its id at `at[i]` in `bytes`; the rows
+ * `keep` keeps (all without it) get `first`, `first + 1`, ... in page order, as if encoded with their position.
+ */
+export function putOrderedPositions(
+  bytes: Uint8Array,
+  at: Uint32Array,
+  keep: Uint8Array | undefined,
+  first: number,
+): void {
+  let k = 0
+  for (let i = 0; i < at.length; i++) {
+    if (keep && keep[i] !== 1) continue
+    putOrderDigits(bytes, at[i]!, first + k++)
   }
 }
 

@@ -75,6 +75,12 @@ export interface EncodedTable extends Omit<EncodedRows, 'columns'> {
   columns?: EncodedRows['columns']
   ends?: Uint32Array
   roots?: Uint32Array
+  /**
+   * Rows of a table with ordered ids (`Normalizer.orderedIds`) encoded before the page's position was known:
+   * where each row's `_sluice_id` starts in `bytes`, written with position 0. The pipeline writes the positions
+   * in (`putOrderedPositions`) once the source yields the page, so the worker does not keep the page's rows.
+   */
+  orderedIdsAt?: Uint32Array
 }
 
 /** What a page holds, without its rows: its rows come encoded unless they would change the schema. */

@@ -8,7 +8,7 @@ import {
 } from '../job-files/encoded-rows.ts'
 import { type IdWriter, NOT_THIS_SHAPE } from '../job-files/flat-csv-encoder.ts'
 import type { NormalizedRow, Normalizer, ValueLimits, ValueNote } from '../normalize/normalize-types.ts'
-import { createOrderedIdWriter, createRandomIdWriter } from '../normalize/row-ids.ts'
+import { createOrderedIdWriter, createRandomIdWriter, putOrderedPositions } from '../normalize/row-ids.ts'
 import { ValueNotes } from '../normalize/value-notes.ts'
 import { pageRows } from '../page-workers/page-parse.ts'
 import { isRemotePage, type PagePool } from '../page-workers/page-pool.ts'
@@ -100,6 +100,8 @@ export class PageWrites {
       const t0 = performance.now()
       if (encoded) {
         this.valueNotes.addAll(page.notes)
+        for (const t of encoded)
+          if (t.orderedIdsAt) putOrderedPositions(t.bytes, t.orderedIdsAt, page.keep, order)
         await this.writeEncoded(encoded, page.keep)
         page.pool.recycle(page, encoded)
       } else {

@@ -28,9 +28,9 @@ const PAD = 'n'.repeat(1700)
 /**
  * 80 pages of 40 rows as response bodies: page 4 brings a new column, page 7 a value of another type (a variant
  * column), page 9 a nested list (a child table); every page repeats the last 5 ids of the page before (dropped by
- * the resource with `select`, as the Clockodo dedupe does).
+ * the resource with `select`, as the Clockodo dedupe does). `flat`: none of those changes, one flat shape.
  */
-function bodies(): Uint8Array[] {
+function bodies(flat = false): Uint8Array[] {
   const out: Uint8Array[] = []
   for (let p = 0; p < PAGES; p++) {
     const rows: Row[] = []
@@ -38,13 +38,15 @@ function bodies(): Uint8Array[] {
       const row: Row = {
         id: i,
         name: `row ${i}, "quoted"`,
-        amount: i * 1.5,
+        // flat: a fraction from the first row on (a whole first value would make it bigint, and every later
+        // fraction a variant column, which leaves the compiled flat path)
+        amount: flat ? i * 1.5 + 0.25 : i * 1.5,
         at: '2026-01-02T03:04:05Z',
         note: PAD,
       }
-      if (p >= 3) row.extra = i % 2 === 0
-      if (p === 6 && i % 7 === 0) row.amount = `n/a ${i}`
-      if (p >= 8) row.tags = [`t${i}`, `u${i}`]
+      if (p >= 3 && !flat) row.extra = i % 2 === 0
+      if (p === 6 && i % 7 === 0 && !flat) row.amount = `n/a ${i}`
+      if (p >= 8 && !flat) row.tags = [`t${i}`, `u${i}`]
       rows.push(row)
     }
     out.push(new TextEncoder().encode(JSON.stringify({ meta: { page: p }, data: rows })))
@@ -59,12 +61,14 @@ let baseUrl: string
 const served: string[] = []
 beforeAll(async () => {
   const pages = bodies()
+  const flatPages = bodies(true)
   server = createServer((req, res) => {
     served.push(req.url ?? '')
     onServe?.(served.length)
-    const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page'))
+    const url = new URL(req.url ?? '/', 'http://x')
+    const page = Number(url.searchParams.get('page'))
     res.writeHead(200, { 'content-type': 'application/json' })
-    res.end(pages[page])
+    res.end((url.pathname === '/flat' ? flatPages : pages)[page])
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -72,7 +76,7 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
 /** The pages over HTTP from 127.0.0.1, 4 requests ahead, read with `ctx.pageReader`, deduplicated by id. */
-function source(): Source {
+function source(path = '/items'): Source {
   return {
     name: 'paged',
     resources: [
@@ -84,10 +88,7 @@ function source(): Source {
           const client = createHttpClient({ baseUrl })
           const reader = ctx.pageReader!({ dataKeys: ['data'], key: 'id', meta: ['meta'] })
           const get = (page: number) => {
-            const p = client.request<ParsedPage>(
-              { path: '/items', params: { page } },
-              { reader, signal: ctx.signal },
-            )
+            const p = client.request<ParsedPage>({ path, params: { page } }, { reader, signal: ctx.signal })
             p.catch(() => undefined)
             return p
           }
@@ -107,7 +108,7 @@ function source(): Source {
   }
 }
 
-async function run(pageWorkers: PageWorkers | undefined, name: string) {
+async function run(pageWorkers: PageWorkers | undefined, name: string, path?: string) {
   const destination = new FakeDestination('csv')
   const events: PipelineEvent[] = []
   const p = pipeline({
@@ -118,8 +119,32 @@ async function run(pageWorkers: PageWorkers | undefined, name: string) {
     onEvent: (e) => events.push(e),
     ...(pageWorkers ? { pageWorkers } : {}),
   })
-  const info = await p.run(source())
+  const info = await p.run(source(path))
   return { destination, events, info, schema: await p.schema() }
+}
+
+/** Two real page workers whose replies are counted by type (`encoded at once`: a page's rows in its first reply). */
+function counting(fetch: boolean): { workers: PageWorkers; count: (t: string) => number } {
+  const replies: string[] = []
+  const real = nodePageWorkers({ size: 2, fetch })
+  const workers: PageWorkers = {
+    size: 2,
+    fetch,
+    spawn() {
+      const port = real.spawn()
+      return {
+        ...port,
+        onMessage: (l) =>
+          port.onMessage((m) => {
+            const r = m as { t: string; encoded?: unknown; page?: { encoded?: unknown } }
+            replies.push(r.t)
+            if (r.t !== 'encoded' && (r.encoded || r.page?.encoded)) replies.push('encoded at once')
+            l(m)
+          }),
+      }
+    },
+  }
+  return { workers, count: (t) => replies.filter((r) => r === t).length }
 }
 
 /** A destination and the options of a pipeline named `name` without page workers. */
@@ -150,25 +175,7 @@ describe('page workers in the pipeline', { timeout: 30_000 }, () => {
     '%s, load the same rows and evolve the same schema as the pipeline thread alone',
     async (_, fetch, reply) => {
       const here = await run(undefined, 'here')
-      const replies: string[] = []
-      const real = nodePageWorkers({ size: 2, fetch })
-      const counted: PageWorkers = {
-        size: 2,
-        fetch,
-        spawn() {
-          const port = real.spawn()
-          return {
-            ...port,
-            onMessage: (l) =>
-              port.onMessage((m) => {
-                const r = m as { t: string; encoded?: unknown; page?: { encoded?: unknown } }
-                replies.push(r.t)
-                if (r.t !== 'encoded' && (r.encoded || r.page?.encoded)) replies.push('encoded at once')
-                l(m)
-              }),
-          }
-        },
-      }
+      const { workers: counted, count } = counting(fetch)
       served.length = 0
       const workers = await run(counted, 'workers')
       expect(served).toHaveLength(PAGES)
@@ -178,7 +185,6 @@ describe('page workers in the pipeline', { timeout: 30_000 }, () => {
       // back, and so may pages read before the change reached the workers (at most 8 each, the pages allowed to
       // wait), unless the new schema fitted them when they were asked for. Pages read well after the last change
       // all come encoded.
-      const count = (t: string) => replies.filter((r) => r === t).length
       expect(count(reply)).toBe(PAGES)
       expect(count('back')).toBeGreaterThanOrEqual(4)
       expect(count('encoded at once')).toBe(0)
@@ -215,6 +221,27 @@ describe('page workers in the pipeline', { timeout: 30_000 }, () => {
       )
     },
   )
+
+  it('encodes pages of flat rows at once: the pipeline writes in the positions of their ordered ids', async () => {
+    const here = await run(undefined, 'flat-here', '/flat')
+    const { workers: counted, count } = counting(true)
+    const workers = await run(counted, 'flat-workers', '/flat')
+    // the first pages may come before the workers have the schema (sent back); the rest come encoded at once,
+    // without a second message for their position
+    expect(count('fetched')).toBe(PAGES)
+    expect(count('encoded at once')).toBeGreaterThanOrEqual(PAGES - 20)
+    expect(count('encoded at once') + count('encoded') + count('back')).toBe(PAGES)
+    const rows = workers.destination.rows('items')
+    expect(rows).toHaveLength(PAGES * 40)
+    expect(comparable(rows)).toEqual(comparable(here.destination.rows('items')))
+    // each id starts with its row's position in extraction order: here the row's own id (0, 1, ... after the
+    // repeated ids the resource leaves out), on both paths
+    const positions = (r: Row[]) =>
+      r.filter((x) => Number(String(x._sluice_id).slice(0, 12)) !== Number(x.id))
+    expect(positions(rows)).toEqual([])
+    expect(positions(here.destination.rows('items'))).toEqual([])
+    expect(new Set(rows.map((r) => r._sluice_id)).size).toBe(rows.length)
+  })
 
   it('prestarted workers (prestart: true) serve the first run, fresh ones the next; the rows are the same', async () => {
     const here = await run(undefined, 'here')
