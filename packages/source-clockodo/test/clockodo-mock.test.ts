@@ -1,6 +1,7 @@
 import { type ClockodoAccount, createClockodoAccount, DEFAULT_CREDENTIALS } from '@sluice/clockodo-mock'
 import { clockodoHandlers } from '@sluice/clockodo-mock/msw'
 import type { ReplaceRange, ResourceState } from '@sluice/core'
+import { createNormalizer } from '@sluice/core/testing'
 import { http } from 'msw'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -257,7 +258,46 @@ describe('against the simulated account', () => {
     expect((err as Error).message).toMatch(/credentials were rejected/)
     expect(`${(err as Error).message}${JSON.stringify(events)}`).not.toContain('wrong-key-abcdef')
   })
+
+  it('types the fractional fields double from the first row: no bigint column, no __v_double variant', async () => {
+    listen()
+    const source = sourceFor({ enhancedList: 'always' })
+    const hinted = CLOCKODO_ENDPOINTS.filter((e) => (e.doubles ?? []).length > 0).map((e) => e.name)
+    expect(hinted).toEqual(
+      expect.arrayContaining(['entries', 'projects', 'lumpsum_services', 'user_reports']),
+    )
+    for (const endpoint of CLOCKODO_ENDPOINTS) {
+      const resource = resourceOf(source, endpoint.name)
+      const { rows } = await clock.run(runResource(resource))
+      const normalizer = createNormalizer(undefined, { schemaName: 'clockodo', initialTables: [] })
+      normalizer.registerResource({
+        resource: resource.name,
+        writeDisposition: 'append',
+        columns: resource.columns,
+      })
+      normalizer.normalizePage(resource.name, rows, 'load1')
+      const columns = normalizer.schema.tables[endpoint.name]?.columns ?? []
+      const table = endpoint.name
+      const variants = columns.filter((c) => c.name.endsWith('__v_double')).map((c) => c.name)
+      expect({ table, variants }).toEqual({ table, variants: [] })
+      for (const field of endpoint.doubles ?? []) {
+        const type = columns.find((c) => c.name === field)?.dataType
+        expect({ table, field, type }).toEqual({ table, field, type: 'double' })
+        // a misspelled field would make an empty column: each one is in the simulated account's rows
+        const present = rows.some((r) => at(r, field) !== undefined)
+        expect({ table, field, present }).toEqual({ table, field, present: true })
+      }
+    }
+  })
 })
+
+/** The value at `a__b` (field `b` of object `a`) of a row. */
+function at(row: Record<string, unknown>, path: string): unknown {
+  let v: unknown = row
+  for (const key of path.split('__'))
+    v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined
+  return v
+}
 
 describe('work times range', () => {
   it('honours startDate and endDate in whole days', async () => {

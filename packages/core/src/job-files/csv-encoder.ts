@@ -59,6 +59,26 @@ for (const c of [0, 10, 13, 34, 44]) SPECIAL[c] = 1
 let nulSeen = false
 
 /**
+ * A character {@link SPECIAL} marks, for {@link putChars} and {@link putByteChars}: `"` doubled and `,` `\n` `\r`
+ * as they are when `quoted`, U+0000 left out when `noNul` (setting {@link nulSeen}). Returns the end, or -1 when
+ * the field must be quoted first. Rare, so out of the loops: as fast as the branch written into each (the text of
+ * 20,000 Clockodo entries written five times: 53-56 ms either way).
+ */
+function putSpecial(out: Uint8Array, p: number, c: number, quoted: boolean, noNul: boolean): number {
+  if (c === 0) {
+    if (noNul) {
+      nulSeen = true
+      return p
+    }
+  } else {
+    if (!quoted) return -1
+    if (c === 34) out[p++] = 34
+  }
+  out[p] = c
+  return p + 1
+}
+
+/**
  * Writes `text`'s UTF-8 (lone surrogates as U+FFFD, as TextEncoder does) from `p`; `quoted` doubles `"`; `noNul`
  * leaves out U+0000 characters (and sets {@link nulSeen}). Returns the end, or -1 at the first character that needs
  * quoting when not `quoted`.
@@ -69,17 +89,9 @@ function putChars(out: Uint8Array, p: number, text: string, quoted: boolean, noN
     const c = text.charCodeAt(i)
     if (c < 0x80) {
       if (SPECIAL[c] === 1) {
-        if (c === 0) {
-          if (noNul) {
-            nulSeen = true
-            continue
-          }
-        } else {
-          if (!quoted) return -1
-          if (c === 34) out[p++] = 34
-        }
-      }
-      out[p++] = c
+        p = putSpecial(out, p, c, quoted, noNul)
+        if (p < 0) return -1
+      } else out[p++] = c
     } else if (c < 0x800) {
       out[p++] = 0xc0 | (c >> 6)
       out[p++] = 0x80 | (c & 63)
@@ -117,17 +129,9 @@ function putByteChars(out: Uint8Array, p: number, text: string, quoted: boolean,
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i)
     if (SPECIAL[c] === 1) {
-      if (c === 0) {
-        if (noNul) {
-          nulSeen = true
-          continue
-        }
-      } else {
-        if (!quoted) return -1
-        if (c === 34) out[p++] = 34
-      }
-    }
-    out[p++] = c
+      p = putSpecial(out, p, c, quoted, noNul)
+      if (p < 0) return -1
+    } else out[p++] = c
   }
   return p
 }
