@@ -95,6 +95,15 @@ export function benchDuckdbOptions(): DuckDBDestinationOptions {
 }
 
 /**
+ * `BENCH_FILE_MB`: the e2e pipelines' `fileMaxBytes` in MiB, e.g. `64` to load PostgreSQL with core's default
+ * size instead of its own (`capabilities.jobFileMaxBytes`). Default: each destination's.
+ */
+export function benchFileMaxBytes(): { fileMaxBytes?: number } {
+  const mb = Number(process.env['BENCH_FILE_MB'] ?? '')
+  return mb > 0 ? { fileMaxBytes: mb * 1024 * 1024 } : {}
+}
+
+/**
  * Page workers for every pipeline the bench runs (as the `sluice` CLI has them): `BENCH_PAGE_WORKERS` threads,
  * `0` for none; default `nodePageWorkers()`'s (the cores Node.js may use, at most 4). `BENCH_WORKER_OLD_MB` sets
  * their `maxOldGenerationMb` (default V8's own).

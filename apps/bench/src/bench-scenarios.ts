@@ -15,6 +15,7 @@ import {
 import {
   benchDuckdbOptions,
   benchEntries,
+  benchFileMaxBytes,
   benchPageWorkers,
   CLOCKODO_HEADERS,
   CONCURRENCY,
@@ -134,6 +135,7 @@ export async function endToEnd(options: {
       pipelinesDir: join(dir, 'pipelines'),
       onEvent: probe.onEvent,
       ...benchPageWorkers(),
+      ...benchFileMaxBytes(),
     })
     const start = performance.now()
     const info = await p.run(loaded)

@@ -115,6 +115,10 @@ describe('csv job files', () => {
     expect(postgres({ credentials: urlWith({}) }).capabilities.fileFormats).toEqual(['csv', 'jsonl'])
   })
 
+  it('asks core for 8 MiB job files (COPY costs the same per row at any size; less is left after the last page)', () => {
+    expect(postgres({ credentials: urlWith({}) }).capabilities.jobFileMaxBytes).toBe(8 * 1024 * 1024)
+  })
+
   it('loads tricky values from a csv job file written by core exactly', async () => {
     await createTable('from_csv')
     expect(await load(await writeJob('csv', rows), 'from_csv', 'csv')).toBe(rows.length)

@@ -52,6 +52,13 @@ export interface DestinationCapabilities {
    */
   loadsFromStage?: 'optional' | 'required'
   /**
+   * The size (UTF-8 bytes) job files rotate at for this destination, where the pipeline sets no `fileMaxBytes`.
+   * A destination whose loads stream and cost the same per row whatever the file size (PostgreSQL's COPY) takes
+   * smaller files: while files load during extraction, less is left to load after the last page. Default 64 MiB
+   * (`DEFAULT_FILE_MAX_BYTES`).
+   */
+  jobFileMaxBytes?: number
+  /**
    * Values the destination cannot store, beyond the limits core applies for every destination (see
    * `ValueLimits`): core cleans them (or moves them to a variant column) while it normalizes, and counts them in
    * the run's warnings. Default: none beyond core's.
@@ -169,6 +176,8 @@ export interface PackageLoad {
  * - `DestinationClient.maxParallelJobs`: job files loaded at once (`sqlDestination({ maxParallelJobs })`).
  *   Default 1. Raise it when the engine loads files in parallel without contention (PostgreSQL: one per pooled
  *   connection; warehouses: load jobs run remotely).
+ * - `DestinationCapabilities.jobFileMaxBytes`: the size job files rotate at (default 64 MiB); smaller where a
+ *   load streams at the same cost per row whatever the file size (PostgreSQL's COPY).
  * - `LoadJob.duringExtraction` (and `BulkLoad.duringExtraction`): the job loads while the runner still extracts
  *   on its own thread; an engine that uses every core may use one fewer then (DuckDB's `loadThreads`).
  * - `SqlDestinationOptions.publishByRename`: replaced tables and first loads are staged in the dataset and renamed

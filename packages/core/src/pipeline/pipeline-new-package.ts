@@ -117,6 +117,8 @@ export async function extractNewPackage(
         })
       : undefined
   let earlyResult: EarlyLoadResult | undefined
+  const fileMaxBytes =
+    options.fileMaxBytes ?? destination.capabilities.jobFileMaxBytes ?? DEFAULT_FILE_MAX_BYTES
   const extract = record.begin('extract', loadId)
   emit({ type: 'step', step: 'extract', phase: 'start', loadId })
   emit({ type: 'step', step: 'normalize', phase: 'start', loadId })
@@ -136,12 +138,10 @@ export async function extractNewPackage(
       signal,
       emit,
       ...(pool ? { pool } : {}),
-      ...(options.fileMaxBytes !== undefined ? { fileMaxBytes: options.fileMaxBytes } : {}),
+      fileMaxBytes,
       ...(early
         ? {
-            firstFileMaxBytes: Math.ceil(
-              (options.fileMaxBytes ?? DEFAULT_FILE_MAX_BYTES) * EARLY_FIRST_FILE_SHARE,
-            ),
+            firstFileMaxBytes: Math.ceil(fileMaxBytes * EARLY_FIRST_FILE_SHARE),
             onJob: (job) => early.add(job),
             onDiscard: (resource) => early.stop(`the files of resource ${resource} were discarded`),
           }

@@ -47,7 +47,7 @@ export interface PipelineOptions {
   onEvent?: (e: PipelineEvent) => void
   /**
    * Job files rotate at this size; while they load during extraction (`loadWhileExtracting`), the first file of
-   * each table at half of it. Default 64 MiB.
+   * each table at half of it. Default: the destination's `capabilities.jobFileMaxBytes`, else 64 MiB.
    */
   fileMaxBytes?: number
   /**

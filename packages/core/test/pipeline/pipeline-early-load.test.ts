@@ -123,6 +123,29 @@ describe('loading while extracting', () => {
     for (const bytes of late.slice(0, -1)) expect(bytes).toBeGreaterThanOrEqual(1200)
   })
 
+  it("rotates job files at the destination's jobFileMaxBytes where the pipeline sets no fileMaxBytes", async () => {
+    const sizes = async (jobFileMaxBytes: number | undefined, extra: Partial<PipelineOptions> = {}) => {
+      const d = new FakeDestination()
+      d.earlyLoad = true
+      if (jobFileMaxBytes !== undefined) Object.assign(d.capabilities, { jobFileMaxBytes })
+      const { p } = make(d, { fileMaxBytes: undefined, ...extra })
+      const info = await p.run(source(resource(d, 12)))
+      const jobs = (await p.package(info.loadIds[0]!))!.jobs.filter((j) => j.table === 'items')
+      expect(jobs.reduce((n, j) => n + j.rows, 0)).toBe(60)
+      expect(d.rows('items')).toHaveLength(60)
+      return jobs.map((j) => j.bytes)
+    }
+    // the default (64 MiB) keeps the 60 rows in one file
+    expect(await sizes(undefined)).toHaveLength(1)
+    const small = await sizes(1200)
+    expect(small.length).toBeGreaterThan(2)
+    expect(small[0]).toBeGreaterThanOrEqual(600)
+    expect(small[0]).toBeLessThan(1200)
+    for (const bytes of small.slice(1, -1)) expect(bytes).toBeGreaterThanOrEqual(1200)
+    // the pipeline's own setting wins
+    expect(await sizes(1200, { fileMaxBytes: 64 * 1024 })).toHaveLength(1)
+  })
+
   it("loads up to the client's maxParallelJobs files at once, each once", async () => {
     const d = new FakeDestination()
     d.earlyLoad = true
