@@ -14,8 +14,9 @@ export interface NodePageWorkersOptions {
   /** Workers send the requests of their pages themselves (see `PageWorkers.fetch`). Default true. */
   fetch?: boolean
   /**
-   * Each worker's young generation (V8 `maxYoungGenerationSizeMb`). Default 16: as fast as V8's default with
-   * less memory; 8 saved a little more memory but was slower (measurements: apps/bench/README.md).
+   * Each worker's young generation (V8 `maxYoungGenerationSizeMb`). Default 8: since a worker encodes a page as
+   * it arrives, few of its objects outlive a scavenge, and 8 was as fast as 16 with 20-35 MB less at peak (1M
+   * Clockodo entries into DuckDB); before that, 8 was slower (fix 38 in apps/bench/README.md).
    */
   youngGenerationMb?: number
   /**
@@ -43,7 +44,7 @@ export function nodePageWorkers(options: NodePageWorkersOptions = {}): PageWorke
   const size = Math.max(1, Math.floor(options.size ?? Math.min(4, availableParallelism())))
   const entry = options.entry ?? defaultEntry()
   const resourceLimits = {
-    maxYoungGenerationSizeMb: options.youngGenerationMb ?? 16,
+    maxYoungGenerationSizeMb: options.youngGenerationMb ?? 8,
     ...(options.maxOldGenerationMb !== undefined
       ? { maxOldGenerationSizeMb: options.maxOldGenerationMb }
       : {}),
