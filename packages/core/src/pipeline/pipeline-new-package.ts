@@ -1,4 +1,5 @@
 import type { Destination, DestinationClient } from '../destination/destination-types.ts'
+import { SluiceError } from '../errors.ts'
 import type { PipelineEvent } from '../events.ts'
 import type { JobFileFormat } from '../job-files/encoded-rows.ts'
 import type { Normalizer, NormalizerOptions } from '../normalize/normalize-types.ts'
@@ -25,6 +26,24 @@ type EarlyLoaderClient = DestinationClient & Required<Pick<DestinationClient, 'p
  * (apps/bench/README.md). Later files rotate at `fileMaxBytes` as before (a run of many files gets one more).
  */
 const EARLY_FIRST_FILE_SHARE = 0.5
+
+/**
+ * The size job files rotate at: the pipeline's `fileMaxBytes`, else the destination's `jobFileMaxBytes`, else
+ * {@link DEFAULT_FILE_MAX_BYTES}. A size that is not a positive number of bytes is refused (CONFIG_INVALID): it
+ * would close a file after every row.
+ */
+function jobFileMaxBytes(fileMaxBytes: number | undefined, destination: Destination): number {
+  const fromDestination = destination.capabilities.jobFileMaxBytes
+  const size = fileMaxBytes ?? fromDestination ?? DEFAULT_FILE_MAX_BYTES
+  if (Number.isFinite(size) && size >= 1) return size
+  const what =
+    fileMaxBytes !== undefined
+      ? 'the pipeline option fileMaxBytes'
+      : `destination ${destination.name}'s capabilities.jobFileMaxBytes`
+  throw new SluiceError('CONFIG_INVALID', `${what} is ${size}: job files need a size of at least 1 byte`, {
+    hint: `leave it out for ${fileMaxBytes !== undefined ? "the destination's size" : '64 MiB'}, or give a size in bytes such as ${8 * 1024 * 1024} (8 MiB)`,
+  })
+}
 
 /** Everything {@link extractNewPackage} needs. */
 export interface NewPackageInput {
@@ -117,8 +136,7 @@ export async function extractNewPackage(
         })
       : undefined
   let earlyResult: EarlyLoadResult | undefined
-  const fileMaxBytes =
-    options.fileMaxBytes ?? destination.capabilities.jobFileMaxBytes ?? DEFAULT_FILE_MAX_BYTES
+  const fileMaxBytes = jobFileMaxBytes(options.fileMaxBytes, destination)
   const extract = record.begin('extract', loadId)
   emit({ type: 'step', step: 'extract', phase: 'start', loadId })
   emit({ type: 'step', step: 'normalize', phase: 'start', loadId })

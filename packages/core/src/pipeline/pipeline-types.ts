@@ -46,8 +46,9 @@ export interface PipelineOptions {
   /** Progress events (runner, resources, destination). MUST NOT throw. */
   onEvent?: (e: PipelineEvent) => void
   /**
-   * Job files rotate at this size; while they load during extraction (`loadWhileExtracting`), the first file of
-   * each table at half of it. Default: the destination's `capabilities.jobFileMaxBytes`, else 64 MiB.
+   * Job files rotate at this size (bytes, at least 1); while they load during extraction (`loadWhileExtracting`),
+   * the first file of each table at half of it. Default: the destination's `capabilities.jobFileMaxBytes`, else
+   * 64 MiB.
    */
   fileMaxBytes?: number
   /**

@@ -146,6 +146,26 @@ describe('loading while extracting', () => {
     expect(await sizes(1200, { fileMaxBytes: 64 * 1024 })).toHaveLength(1)
   })
 
+  it('refuses a job-file size that is not a positive number of bytes, before any page is read', async () => {
+    const refused = async (jobFileMaxBytes: number | undefined, fileMaxBytes: number | undefined) => {
+      const d = new FakeDestination()
+      if (jobFileMaxBytes !== undefined) Object.assign(d.capabilities, { jobFileMaxBytes })
+      const seen: number[] = []
+      const { p } = make(d, { fileMaxBytes })
+      const error = await p.run(source(resource(d, 3, { seen }))).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(SluiceError)
+      expect(seen).toEqual([])
+      return error as SluiceError
+    }
+    const option = await refused(undefined, 0)
+    expect(option.code).toBe('CONFIG_INVALID')
+    expect(option.message).toContain('fileMaxBytes is 0')
+    const capability = await refused(-1, undefined)
+    expect(capability.code).toBe('CONFIG_INVALID')
+    expect(capability.message).toContain('capabilities.jobFileMaxBytes is -1')
+    expect(capability.hint).toContain('64 MiB')
+  })
+
   it("loads up to the client's maxParallelJobs files at once, each once", async () => {
     const d = new FakeDestination()
     d.earlyLoad = true
