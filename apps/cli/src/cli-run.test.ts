@@ -1,7 +1,7 @@
 import { SluiceError } from '@sluice/core'
 import { describe, expect, test } from 'vitest'
 import { exitCodeFor, UsageError } from './cli-errors.ts'
-import { autoPageWorkers, devSuffix, parseRunFlags, refreshOf } from './cli-run.ts'
+import { autoPageWorkers, devSuffix, fileMaxBytesOf, parseRunFlags, refreshOf } from './cli-run.ts'
 import type { RunFlags } from './cli-types.ts'
 
 describe('parseRunFlags', () => {
@@ -113,5 +113,37 @@ describe('parseRunFlags', () => {
     expect(exitCodeFor(new SluiceError('RESOURCE_UNKNOWN', 'source clockodo has no resource invoices'))).toBe(
       2,
     )
+  })
+})
+
+describe('fileMaxBytesOf', () => {
+  const config = (values: Record<string, unknown>) => ({
+    get: (path: string) => values[path],
+    whereToSet: (path: string) => `${path.toUpperCase().replaceAll('.', '__')} in the environment`,
+  })
+
+  test('reads [normalize.data_writer] first, then [data_writer]; numbers from the environment too', () => {
+    expect(fileMaxBytesOf(config({}))).toBeUndefined()
+    expect(fileMaxBytesOf(config({ 'data_writer.file_max_bytes': ' 1048576 ' }))).toBe(1048576)
+    expect(
+      fileMaxBytesOf(
+        config({ 'normalize.data_writer.file_max_bytes': 4096, 'data_writer.file_max_bytes': '1048576' }),
+      ),
+    ).toBe(4096)
+  })
+
+  test('refuses a size that is not a whole number of bytes from 1 on, naming where it was set', () => {
+    for (const bad of ['8MB', '0', '-5', '1.5', true]) {
+      const caught = (() => {
+        try {
+          fileMaxBytesOf(config({ 'data_writer.file_max_bytes': bad }))
+        } catch (e) {
+          return e
+        }
+      })()
+      expect(caught).toBeInstanceOf(UsageError)
+      expect((caught as Error).message).toContain('data_writer.file_max_bytes is')
+      expect((caught as Error).message).toContain('DATA_WRITER__FILE_MAX_BYTES')
+    }
   })
 })

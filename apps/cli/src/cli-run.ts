@@ -66,7 +66,35 @@ Options:
                            --demo, whose simulated account runs on the main thread)
   --progress MODE          auto, bar, log or none (default: auto)
   --json                   print the load info as JSON
+
+Settings (environment or .sluice/config.toml, as dlt names them):
+  file_max_bytes           under [normalize.data_writer] or [data_writer]
+                           (NORMALIZE__DATA_WRITER__FILE_MAX_BYTES, DATA_WRITER__FILE_MAX_BYTES): the size
+                           job files rotate at, in bytes (default: the destination's, 8 MiB for
+                           PostgreSQL, else 64 MiB)
 `
+
+/** Where `file_max_bytes` is read, the first that is set winning (dlt's `[normalize.data_writer]`, then global). */
+const FILE_MAX_BYTES_PATHS = ['normalize.data_writer.file_max_bytes', 'data_writer.file_max_bytes'] as const
+
+/**
+ * The job-file size set in the configuration (`file_max_bytes`, see {@link FILE_MAX_BYTES_PATHS}), or undefined.
+ * Refuses anything but a whole number of bytes from 1 on, naming where it was read.
+ */
+export function fileMaxBytesOf(config: Pick<Config, 'get' | 'whereToSet'>): number | undefined {
+  for (const path of FILE_MAX_BYTES_PATHS) {
+    const raw = config.get(path)
+    if (raw === undefined || raw === '') continue
+    const bytes = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN
+    if (!Number.isSafeInteger(bytes) || bytes < 1) {
+      throw new UsageError(
+        `${path} is ${JSON.stringify(raw)}: give the job-file size as a whole number of bytes, e.g. ${8 * 1024 * 1024} for 8 MiB, or leave it out for the destination's (${config.whereToSet(path, 'config')})`,
+      )
+    }
+    return bytes
+  }
+  return undefined
+}
 
 const REFRESH_MODES: readonly RefreshMode[] = ['drop_sources', 'drop_resources', 'drop_data']
 
@@ -243,6 +271,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const pageWorkers = flags.pageWorkers > 0 ? pageWorkersFor(flags.pageWorkers) : undefined
   const config: Config = await loadConfig({ cwd: io.cwd, env: io.env, pipelineName: flags.pipelineName })
   for (const w of config.warnings) io.stderr.write(`[sluice] warning: ${w}\n`)
+  const fileMaxBytes = fileMaxBytesOf(config)
   const pipelinesDir = pipelinesDirFor(flags.pipelinesDir, io)
   // the pipeline loads where it loaded before unless flags (or settings given now) say otherwise; --demo is a demo
   // of the current directory: ./clockodo_demo.duckdb here, whatever an earlier demo elsewhere recorded
@@ -288,6 +317,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
         waits.onEvent(e)
       },
       ...(pageWorkers ? { pageWorkers } : {}),
+      ...(fileMaxBytes !== undefined ? { fileMaxBytes } : {}),
     })
     info = await p.run(built.source, {
       ...(flags.resources ? { resources: flags.resources } : {}),

@@ -129,6 +129,44 @@ describe('sluice run --page-workers', () => {
   })
 })
 
+describe('sluice run: job-file size (file_max_bytes)', () => {
+  test('DATA_WRITER__FILE_MAX_BYTES rotates the job files; the rows are the same', async () => {
+    const dir = await tempDir('sluice-cli-filesize-')
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
+    const size = 32 * 1024
+    const runEnv = {
+      ...env,
+      SLUICE_PIPELINES_DIR: join(dir, 'pipelines'),
+      DATA_WRITER__FILE_MAX_BYTES: String(size),
+    }
+    const r = await runCli(['run', '--progress', 'none', '--resources', 'entries'], { cwd: dir, env: runEnv })
+    expect(r.code, r.stderr).toBe(0)
+    const pkg = await runCli(['pipeline', 'clockodo_pipeline', 'load-package'], { cwd: dir, env: runEnv })
+    const jobs = (JSON.parse(pkg.stdout).jobs as { table: string; bytes: number; rows: number }[]).filter(
+      (j) => j.table === 'entries',
+    )
+    expect(jobs.length).toBeGreaterThan(3)
+    // every file but the last reached the size (the first one half of it, as it loads during extraction)
+    for (const job of jobs.slice(1, -1)) expect(job.bytes).toBeGreaterThanOrEqual(size)
+    expect(jobs[0]!.bytes).toBeGreaterThanOrEqual(size / 2)
+    const expected = mock.account.expectedCounts().entries
+    expect(jobs.reduce((n, j) => n + j.rows, 0)).toBe(expected)
+    expect((await duckdbCounts(join(dir, 'clockodo_pipeline.duckdb'), 'clockodo_data')).entries).toBe(
+      expected,
+    )
+  })
+
+  test('a size that is not a whole number of bytes is a usage error naming the setting', async () => {
+    const r = await runCli(['run', '--progress', 'none'], {
+      cwd,
+      env: { ...env, NORMALIZE__DATA_WRITER__FILE_MAX_BYTES: '8MB' },
+    })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('normalize.data_writer.file_max_bytes is "8MB"')
+    expect(r.stderr).toContain('NORMALIZE__DATA_WRITER__FILE_MAX_BYTES')
+  })
+})
+
 describe('sluice run: refusals and configuration', () => {
   test('missing credentials name the variable and the TOML key', async () => {
     const dir = await tempDir('sluice-cli-nocreds-')
