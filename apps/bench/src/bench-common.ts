@@ -106,18 +106,21 @@ export function benchFileMaxBytes(): { fileMaxBytes?: number } {
 /**
  * Page workers for every pipeline the bench runs (as the `sluice` CLI has them): `BENCH_PAGE_WORKERS` threads,
  * `0` for none; default `nodePageWorkers()`'s (the cores Node.js may use, at most 4). `BENCH_WORKER_OLD_MB` sets
- * their `maxOldGenerationMb` (default V8's own), `BENCH_WORKER_YOUNG_MB` their `youngGenerationMb`.
+ * their `maxOldGenerationMb` (default V8's own), `BENCH_WORKER_YOUNG_MB` their `youngGenerationMb`,
+ * `BENCH_WORKER_NICENESS` their `niceness` (the in-process runs; the whole-process run uses the CLI's defaults).
  */
 export function benchPageWorkers(): { pageWorkers?: PageWorkers } {
   const raw = process.env['BENCH_PAGE_WORKERS']
   if (raw === '0') return {}
   const old = process.env['BENCH_WORKER_OLD_MB']
   const young = process.env['BENCH_WORKER_YOUNG_MB']
+  const niceness = process.env['BENCH_WORKER_NICENESS']
   return {
     pageWorkers: nodePageWorkers({
       ...(raw ? { size: Number(raw) } : {}),
       ...(old ? { maxOldGenerationMb: Number(old) } : {}),
       ...(young ? { youngGenerationMb: Number(young) } : {}),
+      ...(niceness ? { niceness: Number(niceness) } : {}),
     }),
   }
 }

@@ -1,5 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { platform, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
@@ -44,5 +45,41 @@ describe('nodePageWorkers', () => {
     const limits = await limitsOf({ youngGenerationMb: 16, maxOldGenerationMb: 256 })
     expect(limits['maxYoungGenerationSizeMb']).toBe(16)
     expect(limits['maxOldGenerationSizeMb']).toBe(256)
+  })
+
+  it('refuses a niceness outside 0-19', () => {
+    for (const niceness of [-1, 20, 1.5, Number.NaN]) {
+      expect(() => nodePageWorkers({ niceness }), String(niceness)).toThrow(
+        expect.objectContaining({ code: 'CONFIG_INVALID' }),
+      )
+    }
+  })
+
+  // Linux alone lowers one thread's priority (/proc shows each thread's nice value).
+  const linux = platform() === 'linux'
+  if (!linux) console.warn(`skipped the niceness test: ${platform()} has no per-thread priority`)
+  it.skipIf(!linux)("lowers the worker threads' priority (default 5), not the process's", async () => {
+    const niceOf = (task: string): number =>
+      Number(readFileSync(`/proc/self/task/${task}/stat`, 'utf8').split(') ')[1]?.split(' ')[16])
+    const threadsAt = (nice: number): number =>
+      readdirSync('/proc/self/task').filter((t) => niceOf(t) === nice).length
+    const mainNice = niceOf(String(process.pid))
+    for (const [options, nice] of [
+      [{}, 5],
+      [{ niceness: 12 }, 12],
+    ] as const) {
+      const before = threadsAt(nice)
+      const port = nodePageWorkers({ size: 1, ...options }).spawn()
+      try {
+        // the worker sets it once its module runs
+        const deadline = Date.now() + 10_000
+        while (threadsAt(nice) === before && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 20))
+        expect(threadsAt(nice)).toBe(before + 1)
+      } finally {
+        await port.terminate()
+      }
+    }
+    expect(niceOf(String(process.pid))).toBe(mainNice)
   })
 })
