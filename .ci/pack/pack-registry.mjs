@@ -2,8 +2,10 @@
 // (`@sluice:registry=<url>` in an npmrc): npm then installs the packages as users will, by name and version,
 // including `npm install -g`, while everything else still comes from the configured registry. No @sluice name
 // ever reaches the public registry, where it would be somebody else's package. It runs on a worker thread: the
-// main thread waits for npm in spawnSync.
-import { createHash } from 'node:crypto'
+// main thread waits for npm in spawnSync. Each run serves under a path of its own (`http://127.0.0.1:<port>/<run>/`):
+// npm caches packuments and tarballs by URL, and a run that got the port of an earlier one installed that run's
+// tarball of the same name and version (npm's log: the packument "cache stale", the tarball "cache hit").
+import { createHash, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { basename } from 'node:path'
@@ -27,8 +29,10 @@ export async function startRegistry(packages) {
 async function serve(packages) {
   const byName = new Map()
   const files = new Map()
+  const run = `run-${randomBytes(8).toString('hex')}`
   const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).slice(1)
+    const full = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).slice(1)
+    const path = full.startsWith(`${run}/`) ? full.slice(run.length + 1) : ''
     const tarball = files.get(path)
     if (tarball) {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': tarball.length })
@@ -48,7 +52,7 @@ async function serve(packages) {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', resolve)
   })
-  const url = `http://127.0.0.1:${server.address().port}/`
+  const url = `http://127.0.0.1:${server.address().port}/${run}/`
   for (const { manifest, tarball } of packages) {
     const bytes = readFileSync(tarball)
     const file = `-/${basename(tarball)}`
