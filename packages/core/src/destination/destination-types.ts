@@ -109,8 +109,8 @@ export interface LoadJob {
   rows: number
   /**
    * True when the job loads while the package is still being extracted, so the runner's own thread is busy: a
-   * destination may use fewer threads for it (DuckDB does). Default false. A speed knob: see
-   * {@link DestinationClient}.
+   * destination may use fewer threads for it (DuckDB does). The files of the extraction's final flush (closed after
+   * the last page was read) load without it. Default false. A speed knob: see {@link DestinationClient}.
    */
   duringExtraction?: boolean
 }

@@ -49,6 +49,12 @@ export interface ExtractInput {
   onJob?(job: PackageJob): void
   /** Called when job files of a resource already passed to `onJob` were discarded (it failed or was skipped). */
   onDiscard?(resource: string): void
+  /**
+   * Called once, when the last resource still running has read its last page and none is left to start: the job
+   * files that close from then on (the final flush) are the extraction's last, and their loads no longer compete
+   * with it.
+   */
+  onLastPage?(): void
 }
 
 /** What the pass produced (the package is on disk and `normalized`). */
@@ -133,8 +139,22 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
     stop.abort(error)
   }
 
-  /** Extracts one resource; a member of a group registers its context there and reads once the group is `ready`. */
+  /** Resources running now: with the queue empty, the last one's last page ends the reading. */
+  let running = 0
   const one = async (
+    resource: Resource<object>,
+    group?: { run: ResourceGroup & { contexts: Map<string, ResourceContext> }; ready: Promise<void> },
+  ): Promise<void> => {
+    running++
+    try {
+      await extractOne(resource, group)
+    } finally {
+      running--
+    }
+  }
+
+  /** Extracts one resource; a member of a group registers its context there and reads once the group is `ready`. */
+  const extractOne = async (
     resource: Resource<object>,
     group?: { run: ResourceGroup & { contexts: Map<string, ResourceContext> }; ready: Promise<void> },
   ): Promise<void> => {
@@ -208,6 +228,7 @@ export async function extractPackage(input: ExtractInput): Promise<ExtractOutput
         const next = await nextOrAbort(pages, extractSignal)
         if (next.done) {
           done = true
+          if (running === 1 && queue.length === 0) input.onLastPage?.()
           break
         }
         await out.add(next.value)

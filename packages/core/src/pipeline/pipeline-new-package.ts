@@ -162,6 +162,8 @@ export async function extractNewPackage(
             firstFileMaxBytes: Math.ceil(fileMaxBytes * EARLY_FIRST_FILE_SHARE),
             onJob: (job) => early.add(job),
             onDiscard: (resource) => early.stop(`the files of resource ${resource} were discarded`),
+            // the final flush's files load with everything the destination has (e.g. all of DuckDB's threads)
+            onLastPage: () => early.extractionDone(),
           }
         : {}),
     }).finally(() => pool?.close())

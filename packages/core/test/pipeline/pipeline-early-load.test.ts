@@ -104,6 +104,30 @@ describe('loading while extracting', () => {
     expect(firstJobEnd).toBeLessThan(extractEnd)
   })
 
+  it("loads the extraction's last files as loads after it, and a resource's that ends first as during it", async () => {
+    const d = new FakeDestination()
+    d.earlyLoad = true
+    const { p } = make(d, { resourceConcurrency: 2 })
+    const info = await p.run(source(resource(d, 2, { name: 'short' }), resource(d, 12, { name: 'long' })))
+    const jobs = (await p.package(info.loadIds[0]!))!.jobs
+    const during = new Map(d.jobs.map((j) => [j.jobId, j.duringExtraction === true]))
+    expect(during.size).toBe(jobs.length)
+    /** Whether the last file of each of the resource's tables loaded as during extraction. */
+    const lastFiles = (resource: string) => {
+      const own = jobs.filter((j) => j.resource === resource)
+      const tables = [...new Set(own.map((j) => j.table))]
+      return tables.map((t) => during.get(own.filter((j) => j.table === t).at(-1)!.jobId))
+    }
+    // `long` reads after `short` ended: short's final files compete with it, long's (the final flush) do not
+    expect(lastFiles('short')).toEqual([true, true])
+    expect(lastFiles('long')).toEqual([false, false])
+    // files that rotated while `long` still read pages loaded as during extraction
+    const rotated = jobs.filter((j) => j.resource === 'long').slice(0, 2)
+    expect(rotated.map((j) => during.get(j.jobId))).toEqual([true, true])
+    expect(d.rows('long')).toHaveLength(60)
+    expect(d.rows('short')).toHaveLength(10)
+  })
+
   it('closes the first job file of a table at half of fileMaxBytes, so that its load starts early', async () => {
     const sizes = async (extra: Partial<PipelineOptions>) => {
       const d = new FakeDestination()
