@@ -69,6 +69,11 @@ async function acquire(path: string, settings: DuckDBSettings): Promise<DuckDBIn
   }
 }
 
+/** Whether the client about to be released is the last one on the file's instance (its release closes it). */
+function closesOnRelease(path: string): boolean {
+  return instances.get(path)?.refs === 1
+}
+
 async function release(path: string): Promise<void> {
   const entry = instances.get(path)
   if (!entry) return
@@ -124,12 +129,14 @@ export class DuckDBClient implements SqlClient {
   ): Promise<DuckDBClient> {
     let instance: DuckDBInstance
     let close: () => Promise<void>
+    let last = (): boolean => false
     if ('instance' in target) {
       instance = target.instance
       close = async () => {}
     } else {
       instance = await acquire(target.path, target.settings ?? {})
       close = () => release(target.path)
+      last = () => closesOnRelease(target.path)
     }
     let connection: DuckDBConnection
     let catalog: string
@@ -147,6 +154,9 @@ export class DuckDBClient implements SqlClient {
     const client = new DuckDBClient(
       connection,
       async () => {
+        // closing checkpoints the file on this thread (50-60 ms after 1M rows): checkpointed here first, off it,
+        // while the run's other work (removing job files) goes on
+        if (last()) await connection.run('CHECKPOINT').catch(() => undefined)
         connection.closeSync()
         await close()
       },

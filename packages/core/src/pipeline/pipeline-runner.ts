@@ -165,6 +165,8 @@ class PipelineRunner implements Pipeline {
       this.emit(e)
     }
     let client: DestinationClient | undefined
+    /** The new package was loaded: its job files go while the destination closes. */
+    let loaded = false
     try {
       const resources = selectResources(source, runOptions.resources)
       client = await this.client(target, signal, emit)
@@ -200,9 +202,9 @@ class PipelineRunner implements Pipeline {
         }
         this.emit({ type: 'package-resumed', loadId: m.loadId, state: m.state })
         info.resumedPackages.push(m.loadId)
-        const loaded = await this.load(client, m, signal, record, emit)
-        state = loaded.state
-        if (loaded.schema.name === source.name) schema = loaded.schema
+        const out = await this.load(client, m, signal, record, emit, undefined, true)
+        state = out.state
+        if (out.schema.name === source.name) schema = out.schema
       }
 
       // extract and normalize into a new package, then load it
@@ -229,6 +231,7 @@ class PipelineRunner implements Pipeline {
         warn,
       })
       await this.load(client, manifest, signal, record, emit, early)
+      loaded = true
       if (refresh) {
         info.refresh = {
           mode: refresh.mode,
@@ -243,8 +246,28 @@ class PipelineRunner implements Pipeline {
       throw error
     } finally {
       record.finish()
-      await store.writeTrace(record.trace).catch(() => undefined)
-      if (client) await dispose(client)
+      // removing the job files (hundreds of MB after a big load) and closing the destination (DuckDB's checkpoint)
+      // take tens of milliseconds each and do not wait on each other
+      await Promise.all([
+        store.writeTrace(record.trace).catch(() => undefined),
+        client ? dispose(client) : undefined,
+        loaded ? this.prune(info) : undefined,
+      ])
+    }
+  }
+
+  /**
+   * Removes the job files of loaded packages. The data is published by then: a failure is a warning, and the next
+   * run removes them.
+   */
+  private async prune(info: LoadInfo): Promise<void> {
+    try {
+      await pruneLoaded(this.store)
+    } catch (error) {
+      this.warn(
+        info,
+        `could not remove the job files of loaded packages (${messageOf(error)}); the next run removes them`,
+      )
     }
   }
 
@@ -256,6 +279,7 @@ class PipelineRunner implements Pipeline {
     record: RunRecord,
     emit: (e: PipelineEvent) => void,
     early?: EarlyLoadResult,
+    resumed = false,
   ): Promise<{ schema: Schema; state: PipelineState }> {
     const { info, trace } = record
     const store = this.store
@@ -279,7 +303,8 @@ class PipelineRunner implements Pipeline {
         ...(early ? { early } : {}),
       })
       info.loadIds.push(loadId)
-      await pruneLoaded(this.store)
+      // a resumed package's files go now (the run goes on); the new package's while the destination closes
+      if (resumed) await pruneLoaded(this.store)
       for (const [table, t] of Object.entries(manifest.tables)) {
         info.tables[table] = { rows: (info.tables[table]?.rows ?? 0) + t.rows }
       }

@@ -104,6 +104,8 @@ export class FakeDestination implements Destination {
   loadDelayMs = 0
   /** The most `load()` calls running at once. */
   maxConcurrentLoads = 0
+  /** Runs when a client is disposed (closed). */
+  onDispose: () => Promise<void> = async () => {}
   private activeLoads = 0
   /** The order of client calls: `migrate`, `prepare:<tables>`, `startLoad`, `load:<jobId>`, `complete`. */
   readonly calls: string[] = []
@@ -218,7 +220,7 @@ export class FakeDestination implements Destination {
         d.loads.push(load.loadId)
         d.completed.push(structuredClone(load))
       },
-      async [Symbol.asyncDispose]() {},
+      [Symbol.asyncDispose]: () => d.onDispose(),
     }
     if (this.earlyLoad) {
       client.prepareTables = async (loadId, tables) => {

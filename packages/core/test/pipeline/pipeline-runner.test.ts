@@ -1,7 +1,9 @@
+import { existsSync, readdirSync } from 'node:fs'
 import { cp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { SluiceError } from '../../src/errors.ts'
+import { nodeFileSystem } from '../../src/node/index.ts'
 import type { PipelineOptions } from '../../src/pipeline/pipeline-types.ts'
 import type { Resource } from '../../src/source/source-types.ts'
 import { newLoadId } from '../../src/storage/load-id.ts'
@@ -57,6 +59,50 @@ describe('pipeline run', () => {
       'id',
       'name',
     ])
+  })
+
+  it('removes the loaded job files while the destination closes, and only warns when that fails', async () => {
+    const d = new FakeDestination()
+    const { p } = make(d)
+    const jobs = (loadId: string) => join(dir, 'test_pipeline', 'packages', loadId, 'jobs')
+    const exists = (path: string) =>
+      readdir(path).then(
+        () => true,
+        () => false,
+      )
+    // the files are there when the close starts, and go while it waits (up to 2 s): removed before the close, or
+    // only after it, one of the two fails
+    let existedAtClose: boolean | undefined
+    let removedWhileClosing: boolean | undefined
+    d.onDispose = async () => {
+      const dirs = readdirSync(join(dir, 'test_pipeline', 'packages'))
+      const path = jobs(
+        dirs
+          .filter((n) => /^\d/.test(n))
+          .sort()
+          .at(-1)!,
+      )
+      existedAtClose = existsSync(path)
+      for (let i = 0; i < 400 && existsSync(path); i++) await new Promise((r) => setTimeout(r, 5))
+      removedWhileClosing = !existsSync(path)
+    }
+    const info = await p.run(source(incremental('Entries', entries(5))))
+    expect(existedAtClose).toBe(true)
+    expect(removedWhileClosing).toBe(true)
+    expect(await exists(jobs(info.loadIds[0]!))).toBe(false)
+    expect(info.warnings).toEqual([])
+
+    // a file system that cannot remove them: the load stands, with a warning, and the next run removes them
+    d.onDispose = async () => {}
+    const fs = nodeFileSystem()
+    const failing = { ...fs, remove: async () => Promise.reject(new Error('EBUSY: resource busy')) }
+    const second = await make(d, { fs: failing }).p.run(source(incremental('Entries', entries(8))))
+    expect(second.loadIds).toHaveLength(1)
+    expect(d.rows('entries')).toHaveLength(8)
+    expect(second.warnings.join('\n')).toContain('could not remove the job files of loaded packages (EBUSY')
+    expect(await exists(jobs(second.loadIds[0]!))).toBe(true)
+    await p.run(source(incremental('Entries', entries(8))))
+    expect(await exists(jobs(second.loadIds[0]!))).toBe(false)
   })
 
   it('continues incrementally: the second run loads only new rows', async () => {
