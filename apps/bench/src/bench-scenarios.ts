@@ -58,10 +58,15 @@ function rssProbe(): { onEvent: (e: PipelineEvent) => void; beforeLoad: () => nu
     onEvent: (e) => {
       // a fallback (an early load that failed) changes what a run measures: show it
       if (e.type === 'warning') process.stderr.write(`[bench warning] ${e.message}\n`)
-      // BENCH_EVENTS=1: a timeline of steps, job-file loads and every 100th page, in seconds since the probe started
+      // BENCH_EVENTS=1: a timeline of steps, job-file loads and every 100th page, in seconds since the probe started,
+      // with the process's CPU seconds so far (all threads): CPU between two lines over the time between them is
+      // how many cores the run kept busy
       const page = e.type === 'page' && (e.page % 100 === 0 || e.page === e.totalPages)
-      if (trace && (e.type === 'step' || e.type === 'load-job' || page))
-        process.stderr.write(`[bench event] ${secondsSince(started).toFixed(2)} ${JSON.stringify(e)}\n`)
+      if (trace && (e.type === 'step' || e.type === 'load-job' || page)) {
+        const cpu = process.cpuUsage()
+        const at = `${secondsSince(started).toFixed(2)} cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)}`
+        process.stderr.write(`[bench event] ${at} ${JSON.stringify(e)}\n`)
+      }
       if (e.type === 'step' && e.step === 'load' && e.phase === 'start' && before === 0) before = peakRssMb()
     },
     beforeLoad: () => before,
