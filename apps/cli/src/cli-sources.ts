@@ -8,8 +8,15 @@ export interface BuiltSource {
   close(): Promise<void>
 }
 
-/** The simulated company `--demo` loads: seeded, about 25 users over 3 years. */
-export const DEMO_ACCOUNT = { seed: 42, size: { users: 25, years: 3, entriesPerWorkday: 4 } } as const
+/**
+ * The simulated company `--demo` loads: seeded, 25 users over the 3 calendar years up to a fixed day, so that every
+ * demo, whenever it runs, loads the same 76,500 entries (with the current day, each workday added 100).
+ */
+export const DEMO_ACCOUNT = {
+  seed: 42,
+  today: '2026-12-06',
+  size: { users: 25, years: 3, entriesPerWorkday: 4 },
+} as const
 
 function optionalString(config: Config, path: string): string | undefined {
   const v = config.get(path)
@@ -43,7 +50,11 @@ async function clockodo(
   let baseUrl = optionalString(config, 'sources.clockodo.base_url')
   if (flags.demo) {
     const { startClockodoMock, DEFAULT_CREDENTIALS } = await import('@sluice/clockodo-mock/server')
-    const mock = await startClockodoMock({ seed: DEMO_ACCOUNT.seed, size: DEMO_ACCOUNT.size })
+    const mock = await startClockodoMock({
+      seed: DEMO_ACCOUNT.seed,
+      today: DEMO_ACCOUNT.today,
+      size: DEMO_ACCOUNT.size,
+    })
     close = () => mock.close()
     apiUser = DEFAULT_CREDENTIALS.user
     apiKey = DEFAULT_CREDENTIALS.apiKey

@@ -10,7 +10,7 @@ import { duckdbQuery, runCli, tempDir } from './cli-helpers.ts'
 // says where its data is. Local state lives in $HOME/.sluice/pipelines, shared by both directories (and by the
 // library script, which reads the same default directory).
 const here = dirname(fileURLToPath(import.meta.url))
-/** The demo account's default range has this many entries (DEMO_ACCOUNT: seed 42, 25 users, 3 years). */
+/** The demo account's entries (DEMO_ACCOUNT: seed 42, 25 users, the 3 years up to its fixed day). */
 const DEMO_ENTRIES = 76500
 
 let home: string

@@ -28,7 +28,11 @@ Deno.test({
       assert.equal(out.code, 0, stderr)
       const info = JSON.parse(new TextDecoder().decode(out.stdout))
       assert.equal(info.destinationName, 'duckdb')
-      const demo = createClockodoAccount({ seed: DEMO_ACCOUNT.seed, ...DEMO_ACCOUNT.size })
+      const demo = createClockodoAccount({
+        seed: DEMO_ACCOUNT.seed,
+        today: DEMO_ACCOUNT.today,
+        ...DEMO_ACCOUNT.size,
+      })
       const instance = await DuckDBInstance.create(`${cwd}/clockodo_demo.duckdb`)
       const conn = await instance.connect()
       try {
