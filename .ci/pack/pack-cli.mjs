@@ -8,7 +8,7 @@ const NPM_INSTALL = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=
 
 const EXPECTED = `import { DEMO_ACCOUNT } from 'sluice'
 import { createClockodoAccount } from '@sluice/clockodo-mock'
-const account = createClockodoAccount({ seed: DEMO_ACCOUNT.seed, ...DEMO_ACCOUNT.size })
+const account = createClockodoAccount({ seed: DEMO_ACCOUNT.seed, today: DEMO_ACCOUNT.today, ...DEMO_ACCOUNT.size })
 console.log(account.expectedCounts().entries)
 `
 const COUNT_DUCKDB = `import { DuckDBInstance } from '@duckdb/node-api'
