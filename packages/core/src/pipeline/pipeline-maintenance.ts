@@ -5,6 +5,7 @@ import { newLoadId } from '../storage/load-id.ts'
 import type { LoadPackageStore } from '../storage/load-package-store.ts'
 import type { PipelineState } from '../storage/package-types.ts'
 import { fromStoredState, setResourceState, tablesOfResource, toStoredState } from './pipeline-state.ts'
+import { messageOf } from './pipeline-trace.ts'
 import type { DropOptions, DropPlan, FailedJob, PackageInfo } from './pipeline-types.ts'
 
 /** Closes a destination client; a failure to close must not hide the outcome of what it did. */
@@ -204,6 +205,14 @@ export async function storedSchemas(store: LoadPackageStore): Promise<Schema[]> 
 
 /** Loaded packages whose manifests are kept (job files of loaded packages are deleted at once). */
 const KEEP_LOADED_PACKAGES = 100
+
+/**
+ * The warning of a run whose loaded job files could not be removed: the data is published by then, and the next
+ * run's {@link pruneLoaded} removes them.
+ */
+export function pruneWarning(error: unknown): string {
+  return `could not remove the job files of loaded packages (${messageOf(error)}); the next run removes them`
+}
 
 /** Deletes the job files of loaded packages and all but the newest 100 loaded manifests. */
 export async function pruneLoaded(store: LoadPackageStore): Promise<void> {

@@ -27,6 +27,7 @@ import {
   failedJobsOf,
   planDrop,
   pruneLoaded,
+  pruneWarning,
   storedSchemas,
   syncFromDestination,
 } from './pipeline-maintenance.ts'
@@ -202,7 +203,9 @@ class PipelineRunner implements Pipeline {
         }
         this.emit({ type: 'package-resumed', loadId: m.loadId, state: m.state })
         info.resumedPackages.push(m.loadId)
-        const out = await this.load(client, m, signal, record, emit, undefined, true)
+        const out = await this.load(client, m, signal, record, emit)
+        // its files go now, as the run goes on (the new package's go while the destination closes)
+        await pruneLoaded(store).catch((error: unknown) => this.warn(info, pruneWarning(error)))
         state = out.state
         if (out.schema.name === source.name) schema = out.schema
       }
@@ -251,23 +254,10 @@ class PipelineRunner implements Pipeline {
       await Promise.all([
         store.writeTrace(record.trace).catch(() => undefined),
         client ? dispose(client) : undefined,
-        loaded ? this.prune(info) : undefined,
+        loaded
+          ? pruneLoaded(store).catch((error: unknown) => this.warn(info, pruneWarning(error)))
+          : undefined,
       ])
-    }
-  }
-
-  /**
-   * Removes the job files of loaded packages. The data is published by then: a failure is a warning, and the next
-   * run removes them.
-   */
-  private async prune(info: LoadInfo): Promise<void> {
-    try {
-      await pruneLoaded(this.store)
-    } catch (error) {
-      this.warn(
-        info,
-        `could not remove the job files of loaded packages (${messageOf(error)}); the next run removes them`,
-      )
     }
   }
 
@@ -279,7 +269,6 @@ class PipelineRunner implements Pipeline {
     record: RunRecord,
     emit: (e: PipelineEvent) => void,
     early?: EarlyLoadResult,
-    resumed = false,
   ): Promise<{ schema: Schema; state: PipelineState }> {
     const { info, trace } = record
     const store = this.store
@@ -303,8 +292,6 @@ class PipelineRunner implements Pipeline {
         ...(early ? { early } : {}),
       })
       info.loadIds.push(loadId)
-      // a resumed package's files go now (the run goes on); the new package's while the destination closes
-      if (resumed) await pruneLoaded(this.store)
       for (const [table, t] of Object.entries(manifest.tables)) {
         info.tables[table] = { rows: (info.tables[table]?.rows ?? 0) + t.rows }
       }
