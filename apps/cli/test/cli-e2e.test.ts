@@ -15,7 +15,7 @@ let env: Record<string, string>
 beforeAll(async () => {
   mock = await startClockodoMock({
     seed: 7,
-    size: { users: 4, years: 1, entriesPerWorkday: 3 },
+    size: { users: 4, years: 2, entriesPerWorkday: 3 },
     credentials: { user: USER, apiKey: SECRET },
     rateLimits: false,
   })

@@ -10,7 +10,7 @@ import { duckdbCounts, duckdbQuery, tempDir } from './cli-helpers.ts'
 
 // The dataset API on a real engine: the SQL core generates runs through DuckDB's read-only reader and returns what
 // DuckDB itself counts.
-const ACCOUNT = { seed: 5, users: 3, years: 1, entriesPerWorkday: 2 }
+const ACCOUNT = { seed: 5, users: 3, years: 2, entriesPerWorkday: 2 }
 
 let dir: string
 let file: string

@@ -10,7 +10,7 @@ import { inject } from 'vitest'
 export const API_KEY = 'CLOCKODO-KEY-RECOGNIZABLE-9d41c7'
 export const API_USER = 'owner@example.com'
 /** Small account: 3 users × 1 year (about 2,000 entries), seeded; rate limits off (bursts are injected). */
-export const ACCOUNT = { seed: 11, size: { users: 3, years: 1, entriesPerWorkday: 3 } } as const
+export const ACCOUNT = { seed: 11, size: { users: 3, years: 2, entriesPerWorkday: 3 } } as const
 
 /** Starts the simulated account with the suite's credentials. */
 export function startMock(options: Partial<StartClockodoMockOptions> = {}): Promise<RunningClockodoMock> {

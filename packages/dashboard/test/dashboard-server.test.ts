@@ -80,7 +80,7 @@ beforeAll(async () => {
   await rm(dir, { recursive: true, force: true })
   const mock = await startClockodoMock({
     seed: 5,
-    size: { users: 3, years: 1, entriesPerWorkday: 2 },
+    size: { users: 3, years: 2, entriesPerWorkday: 2 },
     credentials: { user: USER, apiKey: SECRET },
     rateLimits: false,
   })

@@ -33,7 +33,7 @@ export async function loadDemo(
   pipelinesDir: string,
   datasetName = 'clockodo_data',
 ): Promise<LoadInfo> {
-  const mock = await startClockodoMock({ seed: 7, size: { users: 3, years: 1, entriesPerWorkday: 2 } })
+  const mock = await startClockodoMock({ seed: 7, size: { users: 3, years: 2, entriesPerWorkday: 2 } })
   try {
     const source = clockodoSource({
       apiUser: DEFAULT_CREDENTIALS.user,
