@@ -8,14 +8,15 @@ import type {
 import { isSluiceError, SluiceError } from '../errors.ts'
 import type { PipelineEvent } from '../events.ts'
 import { diffSchemas } from '../schema/schema-evolution.ts'
-import type { Schema } from '../schema/schema-types.ts'
+import type { Schema, SchemaChange } from '../schema/schema-types.ts'
 import type { LoadPackageStore } from '../storage/load-package-store.ts'
-import type { PackageJob, PackageManifest, PipelineState } from '../storage/package-types.ts'
+import type { PackageJob, PackageManifest, PipelineState, TraceStep } from '../storage/package-types.ts'
 import type { EarlyLoadResult } from './pipeline-early-load.ts'
 import { abortError } from './pipeline-extract.ts'
+import { failedJobsOf } from './pipeline-maintenance.ts'
 import { checkLoadedRows } from './pipeline-row-check.ts'
 import { tableWithChildren, toStoredState } from './pipeline-state.ts'
-import { messageOf } from './pipeline-trace.ts'
+import { messageOf, type RunRecord } from './pipeline-trace.ts'
 
 /** Everything loading one package needs. */
 export interface LoadInput {
@@ -103,6 +104,40 @@ function tableLoads(
     })
   }
   return loads
+}
+
+/**
+ * The load step of a run: {@link loadPackage} as a step of the run's trace (its rows, time and error), with what it
+ * loaded added to the run's `LoadInfo` (load id, rows per table, schema changes, failed jobs, load time) and the
+ * step's start and end events.
+ */
+export async function loadStep(input: LoadInput, record: RunRecord): Promise<LoadOutput> {
+  const { manifest, emit } = input
+  const { info, trace } = record
+  const loadId = manifest.loadId
+  const s: TraceStep = { step: 'load', loadId, startedAt: new Date().toISOString() }
+  trace.steps.push(s)
+  const t0 = performance.now()
+  emit({ type: 'step', step: 'load', phase: 'start', loadId })
+  try {
+    const out = await loadPackage(input)
+    info.loadIds.push(loadId)
+    for (const [table, t] of Object.entries(manifest.tables)) {
+      info.tables[table] = { rows: (info.tables[table]?.rows ?? 0) + t.rows }
+    }
+    info.schemaChanges.push(...(manifest.schemaChanges as SchemaChange[]))
+    s.rows = Object.fromEntries(Object.entries(manifest.tables).map(([t, v]) => [t, v.rows]))
+    return out
+  } catch (error) {
+    info.failedJobs.push(...failedJobsOf([manifest]))
+    s.error = messageOf(error)
+    throw error
+  } finally {
+    info.durations.load += performance.now() - t0
+    s.finishedAt = new Date().toISOString()
+    s.ms = Math.round(performance.now() - t0)
+    emit({ type: 'step', step: 'load', phase: 'end', loadId })
+  }
 }
 
 /**

@@ -6,20 +6,14 @@ import type { PipelineEvent } from '../events.ts'
 import type { Normalizer, NormalizerOptions } from '../normalize/normalize-types.ts'
 import { createNormalizer } from '../normalize/normalizer.ts'
 import { normalizeIdentifier } from '../schema/naming-convention.ts'
-import type { Schema, SchemaChange } from '../schema/schema-types.ts'
+import type { Schema } from '../schema/schema-types.ts'
 import type { Source } from '../source/source-types.ts'
 import { newLoadId } from '../storage/load-id.ts'
 import { LoadPackageStore } from '../storage/load-package-store.ts'
-import type {
-  DestinationRecord,
-  PackageManifest,
-  PipelineState,
-  RunTrace,
-  TraceStep,
-} from '../storage/package-types.ts'
+import type { DestinationRecord, PackageManifest, PipelineState, RunTrace } from '../storage/package-types.ts'
 import type { EarlyLoadResult } from './pipeline-early-load.ts'
 import { abortError } from './pipeline-extract.ts'
-import { loadPackage } from './pipeline-load.ts'
+import { type LoadInput, type LoadOutput, loadStep } from './pipeline-load.ts'
 import {
   dispose,
   dropPending,
@@ -37,7 +31,7 @@ import { pendingPackages, restoreFromDestination } from './pipeline-restore.ts'
 import { DEFAULT_SLEEP, latest, linkedSignal, selectResources } from './pipeline-run-setup.ts'
 import { emptyState, jsonCopy } from './pipeline-state.ts'
 import { checkPipelineOptions, recordDestination, resolveTarget, type Target } from './pipeline-target.ts'
-import { messageOf, RunRecord } from './pipeline-trace.ts'
+import { RunRecord } from './pipeline-trace.ts'
 import type {
   DropOptions,
   DropPlan,
@@ -261,7 +255,7 @@ class PipelineRunner implements Pipeline {
     }
   }
 
-  /** Loads one package (the load step of the trace) and adds what it loaded to `info`. */
+  /** Loads one package: the load step of the run (see {@link loadStep}). */
   private async load(
     client: DestinationClient,
     manifest: PackageManifest,
@@ -269,45 +263,21 @@ class PipelineRunner implements Pipeline {
     record: RunRecord,
     emit: (e: PipelineEvent) => void,
     early?: EarlyLoadResult,
-  ): Promise<{ schema: Schema; state: PipelineState }> {
-    const { info, trace } = record
-    const store = this.store
-    const loadId = manifest.loadId
-    const s: TraceStep = { step: 'load', loadId, startedAt: new Date().toISOString() }
-    trace.steps.push(s)
-    const t0 = performance.now()
-    emit({ type: 'step', step: 'load', phase: 'start', loadId })
-    try {
-      const out = await loadPackage({
-        store,
-        client,
-        capabilities: (await this.target()).destination.capabilities,
-        manifest,
-        loadRetries: this.options.loadRetries ?? 5,
-        sleep: this.options.sleep ?? DEFAULT_SLEEP,
-        retryDelayMs: this.options.retryDelayMs ?? ((attempt) => Math.min(30_000, 1000 * 2 ** (attempt - 1))),
-        signal,
-        emit,
-        warn: (message) => this.warn(info, message),
-        ...(early ? { early } : {}),
-      })
-      info.loadIds.push(loadId)
-      for (const [table, t] of Object.entries(manifest.tables)) {
-        info.tables[table] = { rows: (info.tables[table]?.rows ?? 0) + t.rows }
-      }
-      info.schemaChanges.push(...(manifest.schemaChanges as SchemaChange[]))
-      s.rows = Object.fromEntries(Object.entries(manifest.tables).map(([t, v]) => [t, v.rows]))
-      return out
-    } catch (error) {
-      info.failedJobs.push(...failedJobsOf([manifest]))
-      s.error = messageOf(error)
-      throw error
-    } finally {
-      info.durations.load += performance.now() - t0
-      s.finishedAt = new Date().toISOString()
-      s.ms = Math.round(performance.now() - t0)
-      emit({ type: 'step', step: 'load', phase: 'end', loadId })
+  ): Promise<LoadOutput> {
+    const input: LoadInput = {
+      store: this.store,
+      client,
+      capabilities: (await this.target()).destination.capabilities,
+      manifest,
+      loadRetries: this.options.loadRetries ?? 5,
+      sleep: this.options.sleep ?? DEFAULT_SLEEP,
+      retryDelayMs: this.options.retryDelayMs ?? ((attempt) => Math.min(30_000, 1000 * 2 ** (attempt - 1))),
+      signal,
+      emit,
+      warn: (message) => this.warn(record.info, message),
+      ...(early ? { early } : {}),
     }
+    return loadStep(input, record)
   }
 
   private normalizer(schema: Schema | undefined, options: NormalizerOptions): Normalizer {
