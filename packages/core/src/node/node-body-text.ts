@@ -9,4 +9,6 @@ export const nodeBodyText: BodyText = {
   isAscii: (bytes) => isAscii(bytes),
   latin1: (bytes) => view(bytes).toString('latin1'),
   includes: (bytes, needle) => view(bytes).includes(needle, 0, 'latin1'),
+  indexOf: (bytes, needle, from) => view(bytes).indexOf(needle, from, 'latin1'),
+  lastIndexOf: (bytes, needle, from) => view(bytes).lastIndexOf(needle, from, 'latin1'),
 }

@@ -17,6 +17,10 @@ export interface BodyText {
   latin1(bytes: Uint8Array): string
   /** True when `bytes` hold the ASCII text `needle`. */
   includes(bytes: Uint8Array, needle: string): boolean
+  /** Where the ASCII text `needle` first is in `bytes` from `from`, or -1. */
+  indexOf(bytes: Uint8Array, needle: string, from: number): number
+  /** Where the ASCII text `needle` last begins in `bytes` at or before `from`, or -1. */
+  lastIndexOf(bytes: Uint8Array, needle: string, from: number): number
 }
 
 /** A body's text read with {@link BodyText}: `bytes` when its strings are strings of bytes. */
@@ -31,10 +35,19 @@ export interface BodyAsText {
  * ASCII comes as it is; other valid UTF-8 as a string of bytes.
  */
 export function bodyAsText(body: Uint8Array, text: BodyText): BodyAsText | undefined {
-  if (text.isAscii(body)) return { text: text.latin1(body), bytes: false }
+  const bytes = bodyBytes(body, text)
+  return bytes === undefined ? undefined : { text: text.latin1(body), bytes }
+}
+
+/**
+ * How {@link bodyAsText} reads a body, without reading it: false for ASCII, true for a string of bytes, undefined
+ * when it must be decoded as UTF-8.
+ */
+export function bodyBytes(body: Uint8Array, text: BodyText): boolean | undefined {
+  if (text.isAscii(body)) return false
   if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) return undefined
   if (!text.isUtf8(body) || text.includes(body, '\\u')) return undefined
-  return { text: text.latin1(body), bytes: true }
+  return true
 }
 
 const utf8 = new TextDecoder()

@@ -1,7 +1,8 @@
 import { decodeUtf8 } from '../http/http-body.ts'
 import { BodyDecodeError, bodySnippet } from '../http/http-error.ts'
 import type { JsonValue } from '../json.ts'
-import { type BodyText, bodyAsText, textOfBytes, valueOfBytes } from './page-bytes.ts'
+import { type BodyText, bodyBytes, textOfBytes, valueOfBytes } from './page-bytes.ts'
+import { PART_BYTES, parseInParts } from './page-parts.ts'
 import type { PageParseOptions, PageReader, ParsedPage } from './page-types.ts'
 
 /**
@@ -31,35 +32,43 @@ export interface PageBody {
 /**
  * Decodes (UTF-8, invalid sequences replaced and counted) and parses a body (or takes its text); throws
  * {@link BodyDecodeError} for invalid JSON. With `fast` (a page worker's), valid UTF-8 is read as bytes where it
- * can be (see {@link bodyAsText}).
+ * can be (see `bodyAsText`), and the row list of a body over twice {@link PART_BYTES} in parts (see
+ * {@link parseInParts}).
  */
 export function readPageBody(
   body: Uint8Array | string,
   options: PageParseOptions,
   fast?: BodyText,
 ): PageBody {
-  const asBytes =
-    fast && typeof body !== 'string' && asciiOptions(options) ? bodyAsText(body, fast) : undefined
-  const decoded =
-    typeof body === 'string'
-      ? { text: body, invalid: 0 }
-      : asBytes
-        ? { text: asBytes.text, invalid: 0 }
-        : decodeUtf8(body)
-  const bytes = asBytes?.bytes ?? false
-  const text = decoded.text
-  let value: unknown
-  if (text.trim() !== '') {
-    try {
-      value = JSON.parse(text)
-    } catch (cause) {
-      // the error as the text reads (its message quotes the text)
-      if (bytes) return readPageBody(body, options)
-      throw new BodyDecodeError(
-        cause instanceof Error ? cause.message : String(cause),
-        bodySnippet(text),
-        /^\s*[[{]/.test(text),
-      )
+  const mode = fast && typeof body !== 'string' && asciiOptions(options) ? bodyBytes(body, fast) : undefined
+  const inParts =
+    fast && mode !== undefined && typeof body !== 'string' && body.length > 2 * PART_BYTES
+      ? parseInParts(body, fast, options)
+      : undefined
+  const bytes = mode ?? false
+  let value: unknown = inParts
+  let invalidUtf8 = 0
+  if (inParts === undefined) {
+    const decoded =
+      typeof body === 'string'
+        ? { text: body, invalid: 0 }
+        : fast && mode !== undefined
+          ? { text: fast.latin1(body), invalid: 0 }
+          : decodeUtf8(body)
+    const text = decoded.text
+    invalidUtf8 = decoded.invalid
+    if (text.trim() !== '') {
+      try {
+        value = JSON.parse(text)
+      } catch (cause) {
+        // the error as the text reads (its message quotes the text)
+        if (bytes) return readPageBody(body, options)
+        throw new BodyDecodeError(
+          cause instanceof Error ? cause.message : String(cause),
+          bodySnippet(text),
+          /^\s*[[{]/.test(text),
+        )
+      }
     }
   }
   let rows: readonly object[] | undefined
@@ -83,7 +92,7 @@ export function readPageBody(
   const keys = key === undefined ? undefined : list.map((r) => (r as Record<string, unknown> | null)?.[key])
   if (bytes && keys)
     for (let i = 0; i < keys.length; i++) if (typeof keys[i] !== 'number') keys[i] = valueOfBytes(keys[i])
-  return { rows: list, found: rows !== undefined, bodyKeys, keys, meta, invalidUtf8: decoded.invalid, bytes }
+  return { rows: list, found: rows !== undefined, bodyKeys, keys, meta, invalidUtf8, bytes }
 }
 
 const ASCII = /^[\x00-\x7f]*$/
