@@ -62,13 +62,59 @@ export function isPlainUtcTimestamp(s: string): boolean {
   ) {
     return false
   }
-  const c = digits2(s, 0)
-  const y = digits2(s, 2)
-  const month = digits2(s, 5)
-  const day = digits2(s, 8)
-  const h = digits2(s, 11)
-  const m = digits2(s, 14)
-  const sec = digits2(s, 17)
+  return plainUtcParts(
+    digits2(s, 0),
+    digits2(s, 2),
+    digits2(s, 5),
+    digits2(s, 8),
+    digits2(s, 11),
+    digits2(s, 14),
+    digits2(s, 17),
+  )
+}
+
+function byteDigits2(b: Uint8Array, at: number): number {
+  const x = b[at]! - 48
+  const y = b[at + 1]! - 48
+  return x >= 0 && x <= 9 && y >= 0 && y <= 9 ? x * 10 + y : -1
+}
+
+/**
+ * {@link isPlainUtcTimestamp} of the 20 bytes of `b` from `at` (a JSON string's bytes without its quotes; the
+ * caller checks there are 20).
+ */
+export function isPlainUtcTimestampAt(b: Uint8Array, at: number): boolean {
+  if (
+    b[at + 19] !== 90 ||
+    b[at + 10] !== 84 ||
+    b[at + 4] !== 45 ||
+    b[at + 7] !== 45 ||
+    b[at + 13] !== 58 ||
+    b[at + 16] !== 58
+  ) {
+    return false
+  }
+  return plainUtcParts(
+    byteDigits2(b, at),
+    byteDigits2(b, at + 2),
+    byteDigits2(b, at + 5),
+    byteDigits2(b, at + 8),
+    byteDigits2(b, at + 11),
+    byteDigits2(b, at + 14),
+    byteDigits2(b, at + 17),
+  )
+}
+
+/** The fields of a `YYYY-MM-DDTHH:MM:SSZ` (two digits each, -1 where not digits) make a valid time. */
+function plainUtcParts(
+  c: number,
+  y: number,
+  month: number,
+  day: number,
+  h: number,
+  m: number,
+  sec: number,
+): boolean {
   if (
     c < 0 ||
     y < 0 ||

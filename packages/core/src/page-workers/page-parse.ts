@@ -40,7 +40,7 @@ export function readPageBody(
   options: PageParseOptions,
   fast?: BodyText,
 ): PageBody {
-  const mode = fast && typeof body !== 'string' && asciiOptions(options) ? bodyBytes(body, fast) : undefined
+  const mode = fast && typeof body !== 'string' ? bodyMode(body, options, fast) : undefined
   const inParts =
     fast && mode !== undefined && typeof body !== 'string' && body.length > 2 * PART_BYTES
       ? parseInParts(body, fast, options)
@@ -96,6 +96,14 @@ export function readPageBody(
 }
 
 const ASCII = /^[\x00-\x7f]*$/
+
+/**
+ * How a page worker reads `body` (see `bodyBytes`): false for ASCII, true for a string of bytes, undefined when it
+ * must be decoded as UTF-8 (or the keys `options` name are not ASCII).
+ */
+export function bodyMode(body: Uint8Array, options: PageParseOptions, fast: BodyText): boolean | undefined {
+  return asciiOptions(options) ? bodyBytes(body, fast) : undefined
+}
 
 /** True when the keys the options name are ASCII (a body read as bytes finds them as they are). */
 function asciiOptions(options: PageParseOptions): boolean {

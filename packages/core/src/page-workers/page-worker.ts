@@ -1,6 +1,5 @@
 import { decodeLenient } from '../http/http-body.ts'
 import {
-  BufferPool,
   EncoderCache,
   encodeFlatRows,
   encodeRows,
@@ -10,9 +9,9 @@ import {
 import { type IdWriter, NOT_THIS_SHAPE } from '../job-files/flat-csv-encoder.ts'
 import type { NormalizedRow, Normalizer, ValueNote } from '../normalize/normalize-types.ts'
 import { createNormalizer } from '../normalize/normalizer.ts'
-import { createOrderedIdWriter, createRandomIdWriter } from '../normalize/row-ids.ts'
 import { ValueNotes } from '../normalize/value-notes.ts'
 import { type BodyText, valueOfBytes } from './page-bytes.ts'
+import { PageOutput } from './page-output.ts'
 import { type PageBody, readPageBody } from './page-parse.ts'
 import type {
   EncodedReply,
@@ -27,6 +26,8 @@ import type {
   SchemaMessage,
 } from './page-protocol.ts'
 import { decodeFailure, fetchFailure, fetchSend, type PageSend } from './page-send.ts'
+import { Transcoding } from './page-transcode.ts'
+import type { PageParseOptions } from './page-types.ts'
 
 /** A page whose rows would have changed the schema when it came, held until the pool asks for them. */
 interface HeldPage {
@@ -70,7 +71,7 @@ export function createPageWorker(
   /** U+0000 removed per table when the destination cannot store it (counted per page). */
   let cleaning: TableCleaning | undefined
   let encoders = new EncoderCache()
-  let sizeHint = 64 * 1024
+  const output = new PageOutput()
   /** What the page being encoded changed or moved. */
   const notes = new ValueNotes()
 
@@ -81,32 +82,11 @@ export function createPageWorker(
     return normalizer
   }
 
-  /** Columns sent per table (by count: columns only grow), so that a table's columns go to the pool once. */
-  const sentColumns = new Map<string, number>()
-  const putId = createRandomIdWriter()
-  const putOrderedId = createOrderedIdWriter()
-  const buffers = new BufferPool()
-
   /** The notes of the page just encoded (with U+0000 removed per table), or none after a failed try. */
   const takeNotes = (keep: boolean): ValueNote[] | undefined => {
     for (const [table, count] of cleaning?.take() ?? []) notes.add(table, '', 'nul-removed', count)
     const out = notes.take()
     return keep && out.length > 0 ? out : undefined
-  }
-
-  /** An encoded table, with its columns when the pool has not had these yet. */
-  const entry = (
-    table: string,
-    columns: readonly { name: string; dataType: string }[],
-    bytes: Uint8Array,
-    ends: Uint32Array,
-  ): EncodedTable => {
-    const out: EncodedTable = { table, bytes, rows: ends.length, ends }
-    if (sentColumns.get(table) !== columns.length) {
-      out.columns = columns.map((c) => ({ name: c.name, dataType: c.dataType }))
-      sentColumns.set(table, columns.length)
-    }
-    return out
   }
 
   /**
@@ -158,23 +138,23 @@ export function createPageWorker(
       return encodeRow(last.normalized, out, p)
     }
     const ends = new Uint32Array(rows.length)
-    const start = buffers.take(sizeHint)
+    const start = output.take()
     const idsAt = later ? new Uint32Array(rows.length) : undefined
     const ids: IdWriter = idsAt
       ? (out, p, i) => {
           idsAt[i] = p
-          return putOrderedId(out, p, 0)
+          return output.laterId(out, p, i)
         }
       : order !== undefined && shapes.orderedIds
-        ? (out, p, i) => putOrderedId(out, p, order + i)
-        : putId
+        ? (out, p, i) => output.putOrderedId(out, p, order + i)
+        : output.putId
     const bytes = encodeFlatRows(fns, rows, o.loadId, ids, start, ends, other)
     if (changed || !bytes) {
-      buffers.give([start.buffer as ArrayBuffer])
+      output.give([start.buffer as ArrayBuffer])
       return changed ? 'changed' : undefined
     }
-    sizeHint = Math.ceil(bytes.length * 1.1)
-    const encoded = entry(table, columns, bytes, ends)
+    output.wrote(bytes.length)
+    const encoded = output.entry(table, columns, bytes, ends)
     if (idsAt) encoded.orderedIdsAt = idsAt
     return encoded
   }
@@ -208,8 +188,8 @@ export function createPageWorker(
       if (flat.orderedIdsAt) {
         // notes count every row, and the pipeline may leave some rows of the page out: such a page waits as rows
         if (pageNotes) {
-          buffers.give(transfer)
-          sentColumns.delete(flat.table) // the columns may have gone with this entry: send them again
+          output.give(transfer)
+          output.forget(flat.table) // the columns may have gone with this entry: send them again
           return undefined
         }
         transfer.push(flat.orderedIdsAt.buffer as ArrayBuffer)
@@ -239,11 +219,11 @@ export function createPageWorker(
       const columns = schema.tables[table]?.columns ?? []
       const ends = new Uint32Array(tableRows.length)
       const encoder = o.format === 'csv' ? encoders.get(table, columns) : undefined
-      const start = t === 0 ? sizeHint : 64 * 1024
-      const taken = encoder ? buffers.take(start) : start
+      const start = t === 0 ? output.sizeHint : 64 * 1024
+      const taken = encoder ? output.buffers.take(start) : start
       const bytes = encodeRows(o.format, tableRows, encoder, taken, ends, cleaning?.of(table))
-      if (t === 0) sizeHint = Math.ceil(bytes.length * 1.1)
-      const encoded = entry(table, columns, bytes, ends)
+      if (t === 0) output.wrote(bytes.length)
+      const encoded = output.entry(table, columns, bytes, ends)
       if (roots[t]) encoded.roots = roots[t]
       tables.push(encoded)
       transfer.push(bytes.buffer as ArrayBuffer)
@@ -265,6 +245,13 @@ export function createPageWorker(
     if (done !== AS_TEXT) return done
     const again = encode(valueOfBytes(rows), o, order)
     return again === AS_TEXT ? undefined : again
+  }
+
+  const transcoding = new Transcoding(output)
+  /** A page written straight from its body (see `Transcoding`), or undefined: it is parsed. */
+  const transcoded = (body: Uint8Array, options: PageParseOptions, o: PageDestiny) => {
+    const n = text && o.format === 'csv' ? current() : undefined
+    return n && text ? transcoding.summary(body, options, o, n, text) : undefined
   }
 
   /**
@@ -309,9 +296,10 @@ export function createPageWorker(
       if (res.status < 200 || res.status >= 300) reply.text = decodeLenient(res.body)
       else {
         try {
-          const body = readPageBody(res.body, m.options, text)
+          const fast = transcoded(res.body, m.options, m.destiny)
           if (ctrl.signal.aborted) return
-          const { page, transfer } = summarize(m.id, body, m.destiny)
+          const { page, transfer } =
+            fast ?? summarize(m.id, readPageBody(res.body, m.options, text), m.destiny)
           reply.page = page
           post(reply, transfer)
           return
@@ -349,7 +337,7 @@ export function createPageWorker(
 
   return {
     handle(message) {
-      if ('buffers' in message && message.buffers) buffers.give(message.buffers)
+      if ('buffers' in message && message.buffers) output.give(message.buffers)
       switch (message.t) {
         case 'schema': {
           setup = message
@@ -361,8 +349,9 @@ export function createPageWorker(
         }
         case 'parse':
           try {
-            const body = readPageBody(message.bytes, message.options, text)
-            const { page, transfer } = summarize(message.id, body, message.destiny)
+            const { page, transfer } =
+              transcoded(message.bytes, message.options, message.destiny) ??
+              summarize(message.id, readPageBody(message.bytes, message.options, text), message.destiny)
             post({ t: 'parsed', id: message.id, ...page }, transfer)
           } catch (error) {
             post({ t: 'parse-failed', id: message.id, ...decodeFailure(error) }, [])

@@ -1,0 +1,126 @@
+// The compiled flat shapes of a table as transcodePage reads them.
+import type { FlatKey } from '../normalize/normalize-types.ts'
+import { SYSTEM_COLUMNS } from '../normalize/system-columns.ts'
+
+/** What a header column takes: the load id, the row id, or a value of the row (or nothing). */
+export const COL_LOAD_ID = 1
+export const COL_ID = 2
+export const COL_VALUE = 3
+
+// what a shape's key takes (FlatKey.type), and a key without a column (its value must be null)
+export const T_NONE = 0
+export const T_TEXT = 1
+export const T_BIGINT = 2
+export const T_DOUBLE = 3
+export const T_BOOL = 4
+export const T_TIMESTAMP = 5
+const TYPE_CODES: Record<string, number> = {
+  text: T_TEXT,
+  bigint: T_BIGINT,
+  double: T_DOUBLE,
+  bool: T_BOOL,
+  timestamp: T_TIMESTAMP,
+}
+
+/** One compiled flat shape as the transcoder checks it (see `compileFlatCsvRow`). */
+export interface ShapePlan {
+  /** The key's index in {@link TranscodePlan.dict}, per key of the shape. */
+  keys: Int32Array
+  types: Uint8Array
+  required: Uint8Array
+  /** Per header column: the key (index in the dict) whose value it takes, or -1. */
+  columns: Int32Array
+}
+
+/**
+ * The compiled flat shapes of a root table and its csv header, as {@link transcodePage} reads them: built once
+ * per set of shapes and columns (see {@link transcodePlan}).
+ */
+export interface TranscodePlan {
+  readonly shapesIn: readonly (readonly FlatKey[])[]
+  readonly columnCount: number
+  /** Every key of the shapes, by its text. */
+  readonly dict: Map<string, number>
+  /** The keys' bytes, per dict index. */
+  readonly keyBytes: Uint8Array[]
+  /** Per dict index: the key's bytes and its closing `"` as little-endian 32-bit words (the last one partly). */
+  readonly keyWords: Int32Array[]
+  /** Per dict index: the key's length in bytes. */
+  readonly keySizes: Int32Array
+  /** Shapes in the order they are tried (the most recent first, as `encodeFlatRows`). */
+  readonly shapes: ShapePlan[]
+  /** Per header column: {@link COL_LOAD_ID}, {@link COL_ID} or {@link COL_VALUE}. */
+  readonly header: Uint8Array
+  readonly maxTextChars: number
+}
+
+const ascii = new TextEncoder()
+
+/**
+ * The plan for `shapes` (a normalizer's `FlatShapes.keys`) and the table's csv `columns`; `last` is the plan
+ * built before, returned when it is for the same shapes and columns. Undefined when a shape has a key that is
+ * not ASCII (bodies are matched byte by byte).
+ */
+export function transcodePlan(
+  shapes: readonly (readonly FlatKey[])[],
+  columns: readonly { name: string }[],
+  maxTextChars: number | undefined,
+  last: TranscodePlan | undefined,
+): TranscodePlan | undefined {
+  const max = maxTextChars ?? Number.POSITIVE_INFINITY
+  if (
+    last &&
+    last.columnCount === columns.length &&
+    last.maxTextChars === max &&
+    last.shapesIn.length === shapes.length &&
+    last.shapesIn.every((s, i) => s === shapes[i])
+  ) {
+    return last
+  }
+  const dict = new Map<string, number>()
+  const keyBytes: Uint8Array[] = []
+  const header = Uint8Array.from(columns, (c) =>
+    c.name === SYSTEM_COLUMNS.loadId ? COL_LOAD_ID : c.name === SYSTEM_COLUMNS.id ? COL_ID : COL_VALUE,
+  )
+  const plans: ShapePlan[] = []
+  for (const shape of shapes) {
+    const plan: ShapePlan = {
+      keys: new Int32Array(shape.length),
+      types: new Uint8Array(shape.length),
+      required: new Uint8Array(shape.length),
+      columns: new Int32Array(columns.length).fill(-1),
+    }
+    for (const [i, k] of shape.entries()) {
+      if (!/^[\x20-\x7e]*$/.test(k.key) || k.key.includes('"') || k.key.includes('\\')) return undefined
+      let at = dict.get(k.key)
+      if (at === undefined) {
+        at = keyBytes.length
+        dict.set(k.key, at)
+        keyBytes.push(ascii.encode(k.key))
+      }
+      plan.keys[i] = at
+      plan.types[i] = k.column === undefined ? T_NONE : (TYPE_CODES[k.type ?? ''] ?? 255)
+      plan.required[i] = k.required ? 1 : 0
+      if (k.column === undefined) continue
+      const c = columns.findIndex((col) => col.name === k.column)
+      if (c >= 0 && header[c] === COL_VALUE) plan.columns[c] = at
+    }
+    plans.unshift(plan)
+  }
+  return {
+    shapesIn: [...shapes],
+    columnCount: columns.length,
+    dict,
+    keyBytes,
+    keySizes: Int32Array.from(keyBytes, (k) => k.length),
+    keyWords: keyBytes.map((k) => {
+      const bytes = new Uint8Array(Math.ceil((k.length + 1) / 4) * 4)
+      bytes.set(k)
+      bytes[k.length] = 0x22
+      return new Int32Array(bytes.buffer)
+    }),
+    shapes: plans,
+    header,
+    maxTextChars: max,
+  }
+}

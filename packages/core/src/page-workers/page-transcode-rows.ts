@@ -1,0 +1,417 @@
+// The rows of a page's row list read from the body's bytes and written as csv lines (see transcodePage).
+import { putNumber } from '../job-files/csv-encoder.ts'
+import type { IdWriter } from '../job-files/flat-csv-encoder.ts'
+import { isPlainUtcTimestampAt } from '../normalize/value-coercion.ts'
+import { asWritten, numberEnd, putEscaped, UNESCAPED, WHOLE, ws } from './json-bytes.ts'
+import type { BodyText } from './page-bytes.ts'
+import {
+  COL_ID,
+  COL_LOAD_ID,
+  type ShapePlan,
+  T_BIGINT,
+  T_BOOL,
+  T_DOUBLE,
+  T_TEXT,
+  T_TIMESTAMP,
+  type TranscodePlan,
+} from './page-transcode-plan.ts'
+
+// kinds of a row's value
+const NULL = 1
+const STRING = 2
+const NUMBER = 3
+const TRUE = 4
+const FALSE = 5
+
+/** Bytes a row may take beyond twice its JSON and the load id: the id and a number of up to 24 per column. */
+const ROW_EXTRA = 64
+const NUMBER_BYTES = 26
+
+// what a byte in a string is to readValue: nothing special (0), or one of these
+const S_QUOTE = 1
+const S_COMMA = 2
+const S_ESCAPE = 3
+const S_CONTROL = 4
+const STRING_BYTES = new Uint8Array(256)
+for (let c = 0; c < 0x20; c++) STRING_BYTES[c] = S_CONTROL
+STRING_BYTES[0x22] = S_QUOTE
+STRING_BYTES[0x2c] = S_COMMA
+STRING_BYTES[0x5c] = S_ESCAPE
+
+const TRUE_BYTES = [116, 114, 117, 101]
+const FALSE_BYTES = [102, 97, 108, 115, 101]
+
+/** Where the row being read has its values, per dict index (reused for every row). */
+class RowValues {
+  seen: Int32Array
+  kind: Uint8Array
+  start: Int32Array
+  end: Int32Array
+  /** Strings: escapes in it; numbers: 1 when written as `String(x)` writes it. */
+  flag: Int32Array
+  /** Strings: a `,` in it (no escapes); numbers: the value, once read. */
+  comma: Uint8Array
+  number: Float64Array
+  stamp = 0
+  /** Per dict index (and the dict's size for a row's start): the key that followed it last, and the one before. */
+  next: Int32Array
+  next2: Int32Array
+
+  constructor(size: number) {
+    this.seen = new Int32Array(size)
+    this.kind = new Uint8Array(size)
+    this.start = new Int32Array(size)
+    this.end = new Int32Array(size)
+    this.flag = new Int32Array(size)
+    this.comma = new Uint8Array(size)
+    this.number = new Float64Array(size).fill(Number.NaN)
+    this.next = new Int32Array(size + 1).fill(-1)
+    this.next2 = new Int32Array(size + 1).fill(-1)
+  }
+}
+
+/** Thrown when the page must be read as before (never escapes `transcodePage`). */
+export const GIVE_UP: Error = new Error('not transcoded')
+
+/**
+ * Reads the rows of one page's row list from its body (`b`) and writes each as its csv line (see
+ * `transcodePage`), or throws {@link GIVE_UP}.
+ */
+export class RowWriter {
+  private readonly row: RowValues
+  /** The end of what is written. */
+  p = 0
+  /** Where each row's line ends, and (with `later`) its id begins. */
+  readonly ends: number[] = []
+  readonly ids: number[] = []
+  /** The `key` of every row, when asked for. */
+  readonly keys: number[] = []
+  private readonly keyAt: number
+  private readonly view: DataView
+  private outView: DataView
+
+  constructor(
+    private readonly b: Uint8Array,
+    private readonly text: BodyText,
+    private readonly plan: TranscodePlan,
+    key: string | undefined,
+    private readonly loadId: Uint8Array,
+    private readonly putId: IdWriter,
+    /** Ids are written with their places kept. */
+    readonly later: boolean,
+    /** What is written (a larger buffer replaces it when full). */
+    public out: Uint8Array,
+  ) {
+    this.row = new RowValues(plan.keyBytes.length)
+    this.view = new DataView(b.buffer, b.byteOffset, b.byteLength)
+    this.outView = new DataView(out.buffer, out.byteOffset, out.byteLength)
+    this.keyAt = key === undefined ? -1 : (plan.dict.get(key) ?? -2)
+    if (this.keyAt === -2) throw GIVE_UP
+  }
+
+  /** Whether the `key` of each row is kept. */
+  get hasKeys(): boolean {
+    return this.keyAt >= 0
+  }
+
+  /** Reads the row at `i` (a `{`) and writes its line; returns the row's end. */
+  next(i: number): number {
+    const start = i
+    i = this.readRow(i)
+    this.writeRow(this.pickShape(), i - start)
+    return i
+  }
+
+  /** Reads the row (an object) at `i` into {@link RowValues}; returns its end. */
+  private readRow(i: number): number {
+    const b = this.b
+    const r = this.row
+    const stamp = ++r.stamp
+    let n = 0
+    i = ws(b, i + 1)
+    if (b[i] === 0x7d) {
+      this.count = 0
+      return i + 1
+    }
+    const sizes = this.plan.keySizes
+    const start = this.plan.keySizes.length
+    let prev = start
+    for (;;) {
+      if (b[i] !== 0x22) throw GIVE_UP
+      const at = this.keyOf(i + 1, prev)
+      if (r.seen[at] === stamp) throw GIVE_UP
+      r.seen[at] = stamp
+      n++
+      prev = at
+      i += 2 + sizes[at]!
+      if (b[i] !== 0x3a) {
+        i = ws(b, i)
+        if (b[i] !== 0x3a) throw GIVE_UP
+      }
+      i++
+      if (b[i] === 0x20) i = ws(b, i)
+      i = this.readValue(i, at)
+      let c = b[i]
+      if (c !== 0x2c && c !== 0x7d) {
+        i = ws(b, i)
+        c = b[i]
+      }
+      if (c === 0x2c) {
+        i++
+        if (b[i] !== 0x22) i = ws(b, i)
+        continue
+      }
+      if (c !== 0x7d) throw GIVE_UP
+      this.count = n
+      return i + 1
+    }
+  }
+
+  /** Keys in the row just read. */
+  private count = 0
+
+  /** True when the key at dict index `at` and its closing `"` are at `i` (compared 4 bytes at a time). */
+  private sameKey(i: number, at: number): boolean {
+    const words = this.plan.keyWords[at]!
+    const size = this.plan.keySizes[at]! + 1
+    if (i + size > this.b.length) return false
+    const view = this.view
+    const full = size >> 2
+    for (let w = 0; w < full; w++) if (view.getInt32(i + 4 * w, true) !== words[w]) return false
+    const rest = size & 3
+    if (rest === 0) return true
+    const last = words[full]!
+    for (let k = 0; k < rest; k++) if (this.b[i + 4 * full + k] !== ((last >> (8 * k)) & 255)) return false
+    return true
+  }
+
+  /**
+   * The dict index of the key whose text begins at `i`, after the key at `prev` (the dict's size at the start of a
+   * row): the keys that followed it before are tried first.
+   */
+  private keyOf(i: number, prev: number): number {
+    const b = this.b
+    const r = this.row
+    const guess = r.next[prev]!
+    if (guess >= 0 && this.sameKey(i, guess)) return guess
+    const other = r.next2[prev]!
+    if (other >= 0 && this.sameKey(i, other)) {
+      r.next2[prev] = guess
+      r.next[prev] = other
+      return other
+    }
+    let end = i
+    while (end < b.length && b[end] !== 0x22 && b[end] !== 0x5c) end++
+    if (b[end] !== 0x22) throw GIVE_UP
+    const at = this.plan.dict.get(this.text.latin1(b.subarray(i, end)))
+    if (at === undefined) throw GIVE_UP
+    r.next2[prev] = guess
+    r.next[prev] = at
+    return at
+  }
+
+  /** Reads the value at `i` for key `at`; returns its end. */
+  private readValue(i: number, at: number): number {
+    const b = this.b
+    const r = this.row
+    const c = b[i]
+    r.start[at] = i
+    if (c === 0x22) {
+      let escapes = 0
+      let comma = 0
+      let j = i + 1
+      const n = b.length
+      for (;;) {
+        if (j >= n) throw GIVE_UP
+        const k = STRING_BYTES[b[j]!]!
+        if (k === 0) {
+          j++
+          continue
+        }
+        if (k === S_QUOTE) break
+        if (k === S_COMMA) {
+          comma = 1
+          j++
+          continue
+        }
+        // \" \\ \/ \b \f \n \r \t (a \u goes the way it went before), or a control character
+        if (k === S_CONTROL || UNESCAPED[b[j + 1]!] === undefined || UNESCAPED[b[j + 1]!] === 0) throw GIVE_UP
+        escapes++
+        j += 2
+      }
+      r.kind[at] = STRING
+      r.start[at] = i + 1
+      r.end[at] = j
+      r.flag[at] = escapes
+      r.comma[at] = comma
+      return j + 1
+    }
+    if (c === 0x6e) return this.literal(i, at, NULL, 0x6e, 0x75, 0x6c, 0x6c)
+    if (c === 0x74) return this.literal(i, at, TRUE, 0x74, 0x72, 0x75, 0x65)
+    if (c === 0x66) {
+      if (b[i + 4] !== 0x65) throw GIVE_UP
+      return this.literal(i, at, FALSE, 0x66, 0x61, 0x6c, 0x73) + 1
+    }
+    if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) {
+      const end = numberEnd(b, i)
+      if (end < 0) throw GIVE_UP
+      r.kind[at] = NUMBER
+      r.end[at] = end
+      r.flag[at] = asWritten(b, i, end)
+      r.number[at] = Number.NaN
+      return end
+    }
+    throw GIVE_UP
+  }
+
+  private literal(
+    i: number,
+    at: number,
+    kind: number,
+    c0: number,
+    c1: number,
+    c2: number,
+    c3: number,
+  ): number {
+    const b = this.b
+    if (b[i] !== c0 || b[i + 1] !== c1 || b[i + 2] !== c2 || b[i + 3] !== c3) throw GIVE_UP
+    this.row.kind[at] = kind
+    return i + 4
+  }
+
+  /** The value of the number at dict index `at` (read once; whole numbers as written digit by digit). */
+  private numberOf(at: number): number {
+    const r = this.row
+    let x = r.number[at]!
+    if (!Number.isNaN(x)) return x
+    const b = this.b
+    const from = r.start[at]!
+    const to = r.end[at]!
+    if (r.flag[at] === WHOLE) {
+      const negative = b[from] === 0x2d
+      x = 0
+      for (let j = negative ? from + 1 : from; j < to; j++) x = x * 10 + (b[j]! - 48)
+      if (negative) x = -x
+    } else x = Number(this.text.latin1(b.subarray(from, to)))
+    r.number[at] = x
+    return x
+  }
+
+  /** The first shape (most recent first) the row just read is of, as `compileFlatCsvRow` checks it. */
+  private pickShape(): ShapePlan {
+    const r = this.row
+    const max = this.plan.maxTextChars
+    next: for (const s of this.plan.shapes) {
+      if (s.keys.length !== this.count) continue
+      for (let k = 0; k < s.keys.length; k++) {
+        const at = s.keys[k]!
+        if (r.seen[at] !== r.stamp) continue next
+        const kind = r.kind[at]
+        const type = s.types[k]
+        if (kind === NULL) {
+          if (s.required[k] === 1) continue next
+          continue
+        }
+        switch (type) {
+          case T_TEXT:
+            if (kind !== STRING || r.end[at]! - r.start[at]! - r.flag[at]! > max) continue next
+            break
+          case T_TIMESTAMP:
+            if (kind !== STRING || r.flag[at] !== 0 || r.end[at]! - r.start[at]! !== 20) continue next
+            if (!isPlainUtcTimestampAt(this.b, r.start[at]!)) continue next
+            break
+          case T_BIGINT:
+            // as written: a whole number of at most 15 digits, or a fraction (never whole)
+            if (kind !== NUMBER) continue next
+            if (r.flag[at] === 0 ? !Number.isSafeInteger(this.numberOf(at)) : r.flag[at] !== WHOLE)
+              continue next
+            break
+          case T_DOUBLE:
+            if (kind !== NUMBER || (r.flag[at] === 0 && !Number.isFinite(this.numberOf(at)))) continue next
+            break
+          case T_BOOL:
+            if (kind !== TRUE && kind !== FALSE) continue next
+            break
+          default:
+            continue next
+        }
+      }
+      return s
+    }
+    throw GIVE_UP
+  }
+
+  /** Copies bytes `from` to `to` of the body to `p` in the output, 4 at a time; returns the end. */
+  private copy(p: number, from: number, to: number): number {
+    const view = this.view
+    const outView = this.outView
+    let j = from
+    for (const last = to - 3; j < last; j += 4, p += 4) outView.setInt32(p, view.getInt32(j, true), true)
+    const b = this.b
+    const out = this.out
+    while (j < to) out[p++] = b[j++]!
+    return p
+  }
+
+  /** Writes the row just read (of `shape`, `size` bytes of JSON) as its csv line. */
+  private writeRow(s: ShapePlan, size: number): void {
+    const r = this.row
+    const b = this.b
+    const header = this.plan.header
+    const need = 2 * size + this.loadId.length + ROW_EXTRA + NUMBER_BYTES * header.length
+    if (this.p + need > this.out.length) {
+      const bigger = new Uint8Array(Math.max(2 * this.out.length, this.p + need))
+      bigger.set(this.out.subarray(0, this.p))
+      this.out = bigger
+      this.outView = new DataView(bigger.buffer, bigger.byteOffset, bigger.byteLength)
+    }
+    const out = this.out
+    let p = this.p
+    const index = this.ends.length
+    for (let c = 0; c < header.length; c++) {
+      if (c > 0) out[p++] = 44
+      const col = header[c]
+      if (col === COL_LOAD_ID) {
+        out.set(this.loadId, p)
+        p += this.loadId.length
+        continue
+      }
+      if (col === COL_ID) {
+        if (this.later) this.ids.push(p)
+        p = this.putId(out, p, index)
+        continue
+      }
+      const at = s.columns[c]!
+      if (at < 0) continue
+      switch (r.kind[at]) {
+        case STRING: {
+          const from = r.start[at]!
+          const to = r.end[at]!
+          if (r.flag[at] !== 0) p = putEscaped(out, p, b, from, to)
+          else if (from === to || r.comma[at] === 1) {
+            out[p] = 34
+            p = this.copy(p + 1, from, to)
+            out[p++] = 34
+          } else p = this.copy(p, from, to)
+          break
+        }
+        case NUMBER:
+          p = r.flag[at] !== 0 ? this.copy(p, r.start[at]!, r.end[at]!) : putNumber(out, p, this.numberOf(at))
+          break
+        case TRUE:
+          for (const x of TRUE_BYTES) out[p++] = x
+          break
+        case FALSE:
+          for (const x of FALSE_BYTES) out[p++] = x
+          break
+      }
+    }
+    out[p++] = 10
+    this.p = p
+    this.ends.push(p)
+    if (this.keyAt >= 0) {
+      if (r.seen[this.keyAt] !== r.stamp || r.kind[this.keyAt] !== NUMBER) throw GIVE_UP
+      this.keys.push(this.numberOf(this.keyAt))
+    }
+  }
+}
