@@ -225,6 +225,8 @@ describe('transcodePage', () => {
     )
     expect(same(utf8(spaced), OPTIONS)).toBe(true)
     expect(same(utf8(` \n\t{ "entries" : [ ] , "paging" : null } \r\n`), OPTIONS)).toBe(true)
+    const tabs = rows.map((r) => r.replaceAll('":', '"\t:\r\n ').replaceAll(',"', ' ,\t"'))
+    expect(same(entries(tabs), OPTIONS)).toBe(true)
     expect(same(utf8(`{"entries":[${rows.join(',')}]}`), OPTIONS)).toBe(true)
     expect(same(utf8(`{"entries":null,"data":[${rows.join(',')}],"x":[1,{"y":"\\n"}]}`), OPTIONS)).toBe(true)
     expect(same(utf8(`{"meta":{"a":[true,false,null,-1.5e3]},"data":[${rows.join(',')}]}`), OPTIONS)).toBe(
@@ -283,6 +285,12 @@ describe('transcodePage', () => {
       }
     // every number but the ones no column takes as it is, every string (within the limit) is written
     expect(written).toBeGreaterThan(40)
+    // numbers written longer than their text (1e20 is 100000000000000000000): the buffer grows in time
+    const long = Array.from(
+      { length: 300 },
+      (_, i) => `{"id":${i},"name":"n","amount":${i % 2 ? '1e20' : '-1e-7'}}`,
+    )
+    expect(same(entries(long), OPTIONS)).toBe(true)
     // the limit counts characters, an escape as one
     expect(same(entries(['{"id":1,"name":"1234567\\n89","amount":1}']), OPTIONS, false, 10)).toBe(true)
     expect(same(entries(['{"id":1,"name":"12345678\\n89","amount":1}']), OPTIONS, false, 10)).toBe(false)

@@ -23,9 +23,13 @@ const NUMBER = 3
 const TRUE = 4
 const FALSE = 5
 
-/** Bytes a row may take beyond twice its JSON and the load id: the id and a number of up to 24 per column. */
+/**
+ * Bytes a row's line may take beyond its JSON (no value is written longer than its JSON text, but for numbers
+ * written by `putNumber`), a separator per column and the load id: the id.
+ */
 const ROW_EXTRA = 64
-const NUMBER_BYTES = 26
+/** `String(x)` of a double: at most 24 characters. */
+const NUMBER_BYTES = 24
 
 // what a byte in a string is to readValue: nothing special (0), or one of these
 const S_QUOTE = 1
@@ -127,6 +131,7 @@ export class RowWriter {
     const b = this.b
     const r = this.row
     const stamp = ++r.stamp
+    this.written = 0
     let n = 0
     i = ws(b, i + 1)
     if (b[i] === 0x7d) {
@@ -149,7 +154,7 @@ export class RowWriter {
         if (b[i] !== 0x3a) throw GIVE_UP
       }
       i++
-      if (b[i] === 0x20) i = ws(b, i)
+      if (b[i]! <= 0x20) i = ws(b, i)
       i = this.readValue(i, at)
       let c = b[i]
       if (c !== 0x2c && c !== 0x7d) {
@@ -169,6 +174,8 @@ export class RowWriter {
 
   /** Keys in the row just read. */
   private count = 0
+  /** Numbers in the row just read that are written by `putNumber` (not as their text). */
+  private written = 0
 
   /** True when the key at dict index `at` and its closing `"` are at `i` (compared 4 bytes at a time). */
   private sameKey(i: number, at: number): boolean {
@@ -257,7 +264,9 @@ export class RowWriter {
       if (end < 0) throw GIVE_UP
       r.kind[at] = NUMBER
       r.end[at] = end
-      r.flag[at] = asWritten(b, i, end)
+      const flag = asWritten(b, i, end)
+      r.flag[at] = flag
+      if (flag === 0) this.written++
       r.number[at] = Number.NaN
       return end
     }
@@ -358,7 +367,7 @@ export class RowWriter {
     const r = this.row
     const b = this.b
     const header = this.plan.header
-    const need = 2 * size + this.loadId.length + ROW_EXTRA + NUMBER_BYTES * header.length
+    const need = size + header.length + this.loadId.length + ROW_EXTRA + NUMBER_BYTES * this.written
     if (this.p + need > this.out.length) {
       const bigger = new Uint8Array(Math.max(2 * this.out.length, this.p + need))
       bigger.set(this.out.subarray(0, this.p))
