@@ -31,13 +31,13 @@ async function limitsOf(options: Parameters<typeof nodePageWorkers>[0]): Promise
 }
 
 describe('nodePageWorkers', () => {
-  it("starts workers with an 8 MB young generation and V8's own old generation by default", async () => {
+  it("starts workers with a 4 MB young generation and V8's own old generation by default", async () => {
     const limits = await limitsOf({})
     // a worker started without limits inherits the process's
     const plain = new Worker(entry)
     const own = await new Promise<Record<string, number>>((resolve) => plain.once('message', resolve))
     await plain.terminate()
-    expect(limits['maxYoungGenerationSizeMb']).toBe(8)
+    expect(limits['maxYoungGenerationSizeMb']).toBe(4)
     expect(limits['maxOldGenerationSizeMb']).toBe(own['maxOldGenerationSizeMb'])
   })
 

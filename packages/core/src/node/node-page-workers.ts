@@ -15,9 +15,12 @@ export interface NodePageWorkersOptions {
   /** Workers send the requests of their pages themselves (see `PageWorkers.fetch`). Default true. */
   fetch?: boolean
   /**
-   * Each worker's young generation (V8 `maxYoungGenerationSizeMb`). Default 8: since a worker encodes a page as
-   * it arrives, few of its objects outlive a scavenge, and 8 was as fast as 16 with 20-35 MB less at peak (1M
-   * Clockodo entries into DuckDB); before that, 8 was slower (fix 38 in apps/bench/README.md).
+   * Each worker's young generation (V8 `maxYoungGenerationSizeMb`). Default 4: a page of the compiled flat shapes
+   * is written straight from its body (fix 43 in apps/bench/README.md) and leaves little in the heap, so scavenges
+   * come seldom and the socket's read buffers of the bodies (memory outside the heap, freed by a scavenge) pile up:
+   * 5M Clockodo entries into DuckDB peaked at 342-347 MB with 8, at 318-322 MB with 4. Pages that are parsed (rows
+   * of other shapes, nested rows) leave more garbage: those took 306-310 MB at 8, 337 MB at 4 (fix 38: 8 was as
+   * fast as 16 with 20-35 MB less when every page was parsed).
    */
   youngGenerationMb?: number
   /**
@@ -61,7 +64,7 @@ export function nodePageWorkers(options: NodePageWorkersOptions = {}): PageWorke
   const size = Math.max(1, Math.floor(options.size ?? Math.min(4, availableParallelism())))
   const entry = options.entry ?? defaultEntry()
   const resourceLimits = {
-    maxYoungGenerationSizeMb: options.youngGenerationMb ?? 8,
+    maxYoungGenerationSizeMb: options.youngGenerationMb ?? 4,
     ...(options.maxOldGenerationMb !== undefined
       ? { maxOldGenerationSizeMb: options.maxOldGenerationMb }
       : {}),

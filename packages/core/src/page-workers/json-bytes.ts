@@ -1,6 +1,22 @@
 // JSON text read byte by byte (a body's bytes, see BodyText) and its strings written as csv fields: the pieces of
 // transcodePage.
 
+// what a byte in a string is to a reader: nothing special (0), or one of these (see STRING_BYTES)
+export const S_QUOTE = 1
+export const S_COMMA = 2
+export const S_ESCAPE = 3
+export const S_CONTROL = 4
+/** What each byte is in a JSON string, to one who writes it as a csv field. */
+export const STRING_BYTES: Uint8Array = new Uint8Array(256)
+for (let c = 0; c < 0x20; c++) STRING_BYTES[c] = S_CONTROL
+STRING_BYTES[0x22] = S_QUOTE
+STRING_BYTES[0x2c] = S_COMMA
+STRING_BYTES[0x5c] = S_ESCAPE
+
+/** `true` and `false` as bytes. */
+export const TRUE_BYTES: readonly number[] = [116, 114, 117, 101]
+export const FALSE_BYTES: readonly number[] = [102, 97, 108, 115, 101]
+
 /** Nesting {@link skipValue} follows (deeper: not a value it reads). */
 const MAX_DEPTH = 64
 

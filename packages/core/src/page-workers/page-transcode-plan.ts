@@ -1,4 +1,4 @@
-// The compiled flat shapes of a table as transcodePage reads them.
+// The compiled flat shapes of a table as transcodePage reads them, and where it keeps a row's values.
 import type { FlatKey } from '../normalize/normalize-types.ts'
 import { SYSTEM_COLUMNS } from '../normalize/system-columns.ts'
 
@@ -122,5 +122,37 @@ export function transcodePlan(
     shapes: plans,
     header,
     maxTextChars: max,
+  }
+}
+
+/** Where the row being read has its values, per dict index (reused for every row). */
+export class RowValues {
+  /** The row's number ({@link stamp}) where the key is in the row. */
+  seen: Int32Array
+  kind: Uint8Array
+  /** Where the value's text begins and ends (a string's without its quotes). */
+  start: Int32Array
+  end: Int32Array
+  /** Strings: how many escapes; numbers: what `asWritten` says (0, `WHOLE` or `FRACTION`). */
+  flag: Int32Array
+  /** Strings: 1 when a `,` is in it. */
+  comma: Uint8Array
+  /** Numbers: the value, once read (NaN before). */
+  number: Float64Array
+  stamp = 0
+  /** Per dict index (and the dict's size for a row's start): the key that followed it last, and the one before. */
+  next: Int32Array
+  next2: Int32Array
+
+  constructor(size: number) {
+    this.seen = new Int32Array(size)
+    this.kind = new Uint8Array(size)
+    this.start = new Int32Array(size)
+    this.end = new Int32Array(size)
+    this.flag = new Int32Array(size)
+    this.comma = new Uint8Array(size)
+    this.number = new Float64Array(size).fill(Number.NaN)
+    this.next = new Int32Array(size + 1).fill(-1)
+    this.next2 = new Int32Array(size + 1).fill(-1)
   }
 }

@@ -2,11 +2,25 @@
 import { putNumber } from '../job-files/csv-encoder.ts'
 import type { IdWriter } from '../job-files/flat-csv-encoder.ts'
 import { isPlainUtcTimestampAt } from '../normalize/value-coercion.ts'
-import { asWritten, numberEnd, putEscaped, UNESCAPED, WHOLE, ws } from './json-bytes.ts'
+import {
+  asWritten,
+  FALSE_BYTES,
+  numberEnd,
+  putEscaped,
+  S_COMMA,
+  S_CONTROL,
+  S_QUOTE,
+  STRING_BYTES,
+  TRUE_BYTES,
+  UNESCAPED,
+  WHOLE,
+  ws,
+} from './json-bytes.ts'
 import type { BodyText } from './page-bytes.ts'
 import {
   COL_ID,
   COL_LOAD_ID,
+  RowValues,
   type ShapePlan,
   T_BIGINT,
   T_BOOL,
@@ -30,49 +44,6 @@ const FALSE = 5
 const ROW_EXTRA = 64
 /** `String(x)` of a double: at most 24 characters. */
 const NUMBER_BYTES = 24
-
-// what a byte in a string is to readValue: nothing special (0), or one of these
-const S_QUOTE = 1
-const S_COMMA = 2
-const S_ESCAPE = 3
-const S_CONTROL = 4
-const STRING_BYTES = new Uint8Array(256)
-for (let c = 0; c < 0x20; c++) STRING_BYTES[c] = S_CONTROL
-STRING_BYTES[0x22] = S_QUOTE
-STRING_BYTES[0x2c] = S_COMMA
-STRING_BYTES[0x5c] = S_ESCAPE
-
-const TRUE_BYTES = [116, 114, 117, 101]
-const FALSE_BYTES = [102, 97, 108, 115, 101]
-
-/** Where the row being read has its values, per dict index (reused for every row). */
-class RowValues {
-  seen: Int32Array
-  kind: Uint8Array
-  start: Int32Array
-  end: Int32Array
-  /** Strings: escapes in it; numbers: 1 when written as `String(x)` writes it. */
-  flag: Int32Array
-  /** Strings: a `,` in it (no escapes); numbers: the value, once read. */
-  comma: Uint8Array
-  number: Float64Array
-  stamp = 0
-  /** Per dict index (and the dict's size for a row's start): the key that followed it last, and the one before. */
-  next: Int32Array
-  next2: Int32Array
-
-  constructor(size: number) {
-    this.seen = new Int32Array(size)
-    this.kind = new Uint8Array(size)
-    this.start = new Int32Array(size)
-    this.end = new Int32Array(size)
-    this.flag = new Int32Array(size)
-    this.comma = new Uint8Array(size)
-    this.number = new Float64Array(size).fill(Number.NaN)
-    this.next = new Int32Array(size + 1).fill(-1)
-    this.next2 = new Int32Array(size + 1).fill(-1)
-  }
-}
 
 /** Thrown when the page must be read as before (never escapes `transcodePage`). */
 export const GIVE_UP: Error = new Error('not transcoded')
