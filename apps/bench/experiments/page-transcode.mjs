@@ -71,7 +71,11 @@ for (let round = 0; round < ROUNDS; round++) {
     ...Object.entries(steps).map(([name, step]) => [name, cpuPerPage(pages, step)]),
     ...Object.entries(workers).map(([name, pass]) => [name, pass()]),
   ]
-  if (round >= 2) for (const [name, [user, system]] of results) (runs[name] ??= []).push(user + system)
+  if (round < 2) continue
+  for (const [name, [user, system]] of results) {
+    runs[name] ??= []
+    runs[name].push(user + system)
+  }
 }
 for (const [name, list] of Object.entries(runs)) {
   list.sort((a, b) => a - b)
