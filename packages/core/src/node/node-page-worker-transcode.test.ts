@@ -6,6 +6,7 @@ import { createNormalizer } from '../normalize/normalizer.ts'
 import { putOrderedPositions } from '../normalize/row-ids.ts'
 import type { PageDestiny, PageReply } from '../page-workers/page-protocol.ts'
 import { Transcoding } from '../page-workers/page-transcode.ts'
+import { RowWriter } from '../page-workers/page-transcode-rows.ts'
 import { createPageWorker } from '../page-workers/page-worker.ts'
 import { nodeBodyText } from './node-body-text.ts'
 
@@ -74,5 +75,33 @@ describe('a Node.js page worker', () => {
 
   it('does so with ordered ids too (their places kept for the pipeline)', async () => {
     await run({ resource: 'items', primaryKey: ['id'], writeDisposition: 'merge' })
+  })
+
+  it('tries a resource whose pages give up again after 1, 2, 4 ... pages, and every page once one is written', () => {
+    const spec: ResourceTableSpec = { resource: 'items', writeDisposition: 'append' }
+    const nested = { id: 1, tags: ['a'] }
+    const main = createNormalizer(undefined, OPTIONS)
+    main.registerResource(spec)
+    main.normalizePage('items', [...rows(0), nested], 'load1')
+    const worker = createPageWorker(() => undefined, undefined, nodeBodyText)
+    worker.handle({ t: 'schema', options: OPTIONS, schema: main.schema, specs: [spec] })
+    const read = vi.spyOn(RowWriter.prototype, 'next')
+    const tried: number[] = []
+    // pages 1-12 and 25 end in a row with a nested list (never of a compiled shape): they give up at their last row
+    for (let page = 1; page <= 28; page++) {
+      read.mockClear()
+      const list = page <= 12 || page === 25 ? [...rows(page * 100), nested] : rows(page * 100)
+      worker.handle({
+        t: 'parse',
+        id: page,
+        bytes: utf8({ items: list }),
+        options: { dataKeys: ['items'] },
+        destiny: TO,
+      })
+      if (read.mock.calls.length > 0) tried.push(page)
+    }
+    // page 1 compiles the shapes; 2 gives up, 3 is passed by, 4 gives up, 5-6 passed by, 7, 8-11, 12, 13-20 passed
+    // by; 21 is written, and so every page after it is tried; 25 gives up (the first time since 21): 26 passed by
+    expect(tried).toEqual([2, 4, 7, 12, 21, 22, 23, 24, 25, 27, 28])
   })
 })

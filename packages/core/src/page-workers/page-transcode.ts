@@ -71,19 +71,25 @@ export function transcodePage(
   }
 }
 
+/** Pages of a resource whose pages give up that are parsed without a try, at most (see `Transcoding.summary`). */
+const MAX_SKIP = 32
+
 /**
  * A page worker's transcoding: pages whose rows are all of a resource's compiled flat shapes (csv files only)
  * written straight from their bodies with {@link transcodePage}, into the worker's {@link PageOutput}.
  */
 export class Transcoding {
-  private plan: TranscodePlan | undefined
+  /** Per resource: the plan of its shapes, and how often in a row its pages gave up and how many to pass by. */
+  private readonly resources = new Map<string, { plan?: TranscodePlan; failures: number; skip: number }>()
 
   constructor(private readonly output: PageOutput) {}
 
   /**
    * What the pool is told about the page in `body` (its rows encoded), with the buffers to transfer; undefined
    * when it must be parsed: the resource has no compiled shapes in `n` yet, the body is not UTF-8 that bytes can
-   * be read from, or {@link transcodePage} gave up.
+   * be read from, or {@link transcodePage} gave up. A resource whose pages give up (rows that never take the
+   * compiled path, such as nested rows) is tried again after 1, 2, 4 ... and then every {@link MAX_SKIP} pages,
+   * so that such pages cost little more than parsing.
    */
   summary(
     body: Uint8Array,
@@ -96,8 +102,17 @@ export class Transcoding {
     const columns = shapes && n.schema.tables[shapes.table]?.columns
     const mode = columns ? bodyMode(body, options, text) : undefined
     if (!shapes || !columns || mode === undefined) return undefined
-    const plan = transcodePlan(shapes.keys, columns, shapes.maxTextChars, this.plan)
-    this.plan = plan
+    let state = this.resources.get(o.resource)
+    if (!state) {
+      state = { failures: 0, skip: 0 }
+      this.resources.set(o.resource, state)
+    }
+    if (state.skip > 0) {
+      state.skip--
+      return undefined
+    }
+    const plan = transcodePlan(shapes.keys, columns, shapes.maxTextChars, state.plan)
+    state.plan = plan
     if (!plan) return undefined
     const output = this.output
     const start = output.take()
@@ -105,7 +120,12 @@ export class Transcoding {
     const loadId = loadIdField(o.loadId)
     const done = transcodePage(body, mode, text, options, plan, loadId, id, shapes.orderedIds, start)
     if (!done || done.ends.length === 0) output.give([start.buffer as ArrayBuffer])
-    if (!done) return undefined
+    if (!done) {
+      state.failures++
+      state.skip = Math.min(2 ** (state.failures - 1), MAX_SKIP)
+      return undefined
+    }
+    state.failures = 0
     const { bytes, ends, idsAt, keys, meta } = done
     const page: PageSummary = { found: true, bodyKeys: undefined, count: ends.length, keys, meta }
     if (ends.length === 0) return { page, transfer: [] }
