@@ -351,6 +351,11 @@ describe('transcodePage', () => {
       '{"entries":[{"id":1,"name":1,"amount":2}]}',
       '{"entries":[{"id":1,"name":"a","amount":"2"}]}',
       '{"entries":[{"id":1,"name":"a","amount":2},3]}',
+      // keys that differ from the key of the row before in their last byte, or in length
+      '{"entries":[{"id":1,"name":"a","amount":2},{"id":1,"name":"a","amounx":2}]}',
+      '{"entries":[{"id":1,"name":"a","amount":2},{"id":1,"namf":"a","amount":2}]}',
+      '{"entries":[{"id":1,"name":"a","amount":2},{"ie":1,"name":"a","amount":2}]}',
+      '{"entries":[{"id":1,"name":"a","amount":2},{"id":1,"name":"a","amoun":2}]}',
       `{"entries":[${rows.join(',')}],"entries":[]}`,
       `{"data":[${rows.join(',')}],"entries":[${rows.join(',')}]}`,
       `{"paging":{"a":1,},"entries":[${rows.join(',')}]}`,

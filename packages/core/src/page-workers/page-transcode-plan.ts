@@ -43,8 +43,13 @@ export interface TranscodePlan {
   readonly dict: Map<string, number>
   /** The keys' bytes, per dict index. */
   readonly keyBytes: Uint8Array[]
-  /** Per dict index: the key's bytes and its closing `"` as little-endian 32-bit words (the last one partly). */
+  /**
+   * Per dict index: the key's bytes and its closing `"` as little-endian 32-bit words, the last four bytes as the
+   * last word when the length is not a multiple of four (keys shorter than three bytes: their bytes only).
+   */
   readonly keyWords: Int32Array[]
+  /** Per dict index: 1 when some shape takes the key as a timestamp. */
+  readonly timestamps: Uint8Array
   /** Per dict index: the key's length in bytes. */
   readonly keySizes: Int32Array
   /** Shapes in the order they are tried (the most recent first, as `encodeFlatRows`). */
@@ -114,11 +119,17 @@ export function transcodePlan(
     keyBytes,
     keySizes: Int32Array.from(keyBytes, (k) => k.length),
     keyWords: keyBytes.map((k) => {
-      const bytes = new Uint8Array(Math.ceil((k.length + 1) / 4) * 4)
-      bytes.set(k)
-      bytes[k.length] = 0x22
-      return new Int32Array(bytes.buffer)
+      // the key and its closing quote: whole words, then the last four bytes (overlapping) when more are left
+      const bytes = Uint8Array.from([...k, 0x22])
+      const view = new DataView(bytes.buffer)
+      const full = bytes.length >> 2
+      const words = Array.from({ length: full }, (_, w) => view.getInt32(4 * w, true))
+      if (bytes.length & 3 && bytes.length >= 4) words.push(view.getInt32(bytes.length - 4, true))
+      return Int32Array.from(words)
     }),
+    timestamps: Uint8Array.from(keyBytes, (_, at) =>
+      plans.some((plan) => plan.types.some((type, k) => type === T_TIMESTAMP && plan.keys[k] === at)) ? 1 : 0,
+    ),
     shapes: plans,
     header,
     maxTextChars: max,
@@ -137,6 +148,8 @@ export class RowValues {
   flag: Int32Array
   /** Strings: 1 when a `,` is in it. */
   comma: Uint8Array
+  /** Strings: 1 when read as a plain UTC timestamp (see `isPlainUtcTimestampAt`). */
+  timestamp: Uint8Array
   /** Numbers: the value, once read (NaN before). */
   number: Float64Array
   stamp = 0
@@ -151,6 +164,7 @@ export class RowValues {
     this.end = new Int32Array(size)
     this.flag = new Int32Array(size)
     this.comma = new Uint8Array(size)
+    this.timestamp = new Uint8Array(size)
     this.number = new Float64Array(size).fill(Number.NaN)
     this.next = new Int32Array(size + 1).fill(-1)
     this.next2 = new Int32Array(size + 1).fill(-1)

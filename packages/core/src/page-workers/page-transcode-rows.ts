@@ -63,6 +63,8 @@ export class RowWriter {
   readonly keys: number[] = []
   private readonly keyAt: number
   private readonly view: DataView
+  /** The body's length. */
+  private readonly n: number
   private outView: DataView
 
   constructor(
@@ -79,6 +81,7 @@ export class RowWriter {
   ) {
     this.row = new RowValues(plan.keyBytes.length)
     this.view = new DataView(b.buffer, b.byteOffset, b.byteLength)
+    this.n = b.length
     this.outView = new DataView(out.buffer, out.byteOffset, out.byteLength)
     this.keyAt = key === undefined ? -1 : (plan.dict.get(key) ?? -2)
     if (this.keyAt === -2) throw GIVE_UP
@@ -150,17 +153,18 @@ export class RowWriter {
 
   /** True when the key at dict index `at` and its closing `"` are at `i` (compared 4 bytes at a time). */
   private sameKey(i: number, at: number): boolean {
-    const words = this.plan.keyWords[at]!
     const size = this.plan.keySizes[at]! + 1
-    if (i + size > this.b.length) return false
+    if (i + size > this.n) return false
+    if (size < 4) {
+      const key = this.plan.keyBytes[at]!
+      for (let k = 0; k < size - 1; k++) if (this.b[i + k] !== key[k]) return false
+      return this.b[i + size - 1] === 0x22
+    }
+    const words = this.plan.keyWords[at]!
     const view = this.view
     const full = size >> 2
     for (let w = 0; w < full; w++) if (view.getInt32(i + 4 * w, true) !== words[w]) return false
-    const rest = size & 3
-    if (rest === 0) return true
-    const last = words[full]!
-    for (let k = 0; k < rest; k++) if (this.b[i + 4 * full + k] !== ((last >> (8 * k)) & 255)) return false
-    return true
+    return (size & 3) === 0 || view.getInt32(i + size - 4, true) === words[full]
   }
 
   /**
@@ -194,6 +198,22 @@ export class RowWriter {
     const r = this.row
     const c = b[i]
     r.start[at] = i
+    // a timestamp's 20 bytes hold no quote, backslash or comma: no need to look for the string's end
+    if (
+      c === 0x22 &&
+      this.plan.timestamps[at] === 1 &&
+      b[i + 21] === 0x22 &&
+      isPlainUtcTimestampAt(b, i + 1)
+    ) {
+      r.kind[at] = STRING
+      r.start[at] = i + 1
+      r.end[at] = i + 21
+      r.flag[at] = 0
+      r.comma[at] = 0
+      r.timestamp[at] = 1
+      return i + 22
+    }
+    r.timestamp[at] = 0
     if (c === 0x22) {
       let escapes = 0
       let comma = 0
@@ -297,7 +317,9 @@ export class RowWriter {
             if (kind !== STRING || r.end[at]! - r.start[at]! - r.flag[at]! > max) continue next
             break
           case T_TIMESTAMP:
-            if (kind !== STRING || r.flag[at] !== 0 || r.end[at]! - r.start[at]! !== 20) continue next
+            if (kind !== STRING) continue next
+            if (r.timestamp[at] === 1) break
+            if (r.flag[at] !== 0 || r.end[at]! - r.start[at]! !== 20) continue next
             if (!isPlainUtcTimestampAt(this.b, r.start[at]!)) continue next
             break
           case T_BIGINT:
