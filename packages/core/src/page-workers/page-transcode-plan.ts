@@ -2,10 +2,10 @@
 import type { FlatKey } from '../normalize/normalize-types.ts'
 import { SYSTEM_COLUMNS } from '../normalize/system-columns.ts'
 
-/** What a header column takes: the load id, the row id, or a value of the row (or nothing). */
-export const COL_LOAD_ID = 1
-export const COL_ID = 2
-export const COL_VALUE = 3
+/** What a header column takes when not a key's value (see `ShapePlan.columns`): nothing, the load id, the row id. */
+export const COL_EMPTY = -1
+export const COL_LOAD_ID = -2
+export const COL_ID = -3
 
 // what a shape's key takes (FlatKey.type), and a key without a column (its value must be null)
 export const T_NONE = 0
@@ -28,7 +28,10 @@ export interface ShapePlan {
   keys: Int32Array
   types: Uint8Array
   required: Uint8Array
-  /** Per header column: the key (index in the dict) whose value it takes, or -1. */
+  /**
+   * Per header column: the key (index in the dict) whose value it takes, else {@link COL_EMPTY}, {@link COL_LOAD_ID}
+   * or {@link COL_ID}.
+   */
   columns: Int32Array
 }
 
@@ -54,8 +57,6 @@ export interface TranscodePlan {
   readonly keySizes: Int32Array
   /** Shapes in the order they are tried (the most recent first, as `encodeFlatRows`). */
   readonly shapes: ShapePlan[]
-  /** Per header column: {@link COL_LOAD_ID}, {@link COL_ID} or {@link COL_VALUE}. */
-  readonly header: Uint8Array
   readonly maxTextChars: number
 }
 
@@ -84,8 +85,8 @@ export function transcodePlan(
   }
   const dict = new Map<string, number>()
   const keyBytes: Uint8Array[] = []
-  const header = Uint8Array.from(columns, (c) =>
-    c.name === SYSTEM_COLUMNS.loadId ? COL_LOAD_ID : c.name === SYSTEM_COLUMNS.id ? COL_ID : COL_VALUE,
+  const header = Int32Array.from(columns, (c) =>
+    c.name === SYSTEM_COLUMNS.loadId ? COL_LOAD_ID : c.name === SYSTEM_COLUMNS.id ? COL_ID : COL_EMPTY,
   )
   const plans: ShapePlan[] = []
   for (const shape of shapes) {
@@ -93,7 +94,7 @@ export function transcodePlan(
       keys: new Int32Array(shape.length),
       types: new Uint8Array(shape.length),
       required: new Uint8Array(shape.length),
-      columns: new Int32Array(columns.length).fill(-1),
+      columns: header.slice(),
     }
     for (const [i, k] of shape.entries()) {
       if (!/^[\x20-\x7e]*$/.test(k.key) || k.key.includes('"') || k.key.includes('\\')) return undefined
@@ -108,7 +109,7 @@ export function transcodePlan(
       plan.required[i] = k.required ? 1 : 0
       if (k.column === undefined) continue
       const c = columns.findIndex((col) => col.name === k.column)
-      if (c >= 0 && header[c] === COL_VALUE) plan.columns[c] = at
+      if (c >= 0 && header[c] === COL_EMPTY) plan.columns[c] = at
     }
     plans.unshift(plan)
   }
@@ -131,7 +132,6 @@ export function transcodePlan(
       plans.some((plan) => plan.types.some((type, k) => type === T_TIMESTAMP && plan.keys[k] === at)) ? 1 : 0,
     ),
     shapes: plans,
-    header,
     maxTextChars: max,
   }
 }

@@ -359,8 +359,8 @@ export class RowWriter {
   private writeRow(s: ShapePlan, size: number): void {
     const r = this.row
     const b = this.b
-    const header = this.plan.header
-    const need = size + header.length + this.loadId.length + ROW_EXTRA + NUMBER_BYTES * this.written
+    const columns = s.columns
+    const need = size + columns.length + this.loadId.length + ROW_EXTRA + NUMBER_BYTES * this.written
     if (this.p + need > this.out.length) {
       const bigger = new Uint8Array(Math.max(2 * this.out.length, this.p + need))
       bigger.set(this.out.subarray(0, this.p))
@@ -370,21 +370,19 @@ export class RowWriter {
     const out = this.out
     let p = this.p
     const index = this.ends.length
-    for (let c = 0; c < header.length; c++) {
+    for (let c = 0; c < columns.length; c++) {
       if (c > 0) out[p++] = 44
-      const col = header[c]
-      if (col === COL_LOAD_ID) {
-        out.set(this.loadId, p)
-        p += this.loadId.length
+      const at = columns[c]!
+      if (at < 0) {
+        if (at === COL_LOAD_ID) {
+          out.set(this.loadId, p)
+          p += this.loadId.length
+        } else if (at === COL_ID) {
+          if (this.later) this.ids.push(p)
+          p = this.putId(out, p, index)
+        }
         continue
       }
-      if (col === COL_ID) {
-        if (this.later) this.ids.push(p)
-        p = this.putId(out, p, index)
-        continue
-      }
-      const at = s.columns[c]!
-      if (at < 0) continue
       switch (r.kind[at]) {
         case STRING: {
           const from = r.start[at]!
