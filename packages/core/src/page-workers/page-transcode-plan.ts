@@ -28,6 +28,8 @@ export interface ShapePlan {
   keys: Int32Array
   types: Uint8Array
   required: Uint8Array
+  /** The sum of {@link keys} (a row whose keys sum to another number is not of this shape). */
+  keySum: number
   /**
    * Per header column: the key (index in the dict) whose value it takes, else {@link COL_EMPTY}, {@link COL_LOAD_ID}
    * or {@link COL_ID}.
@@ -94,6 +96,7 @@ export function transcodePlan(
       keys: new Int32Array(shape.length),
       types: new Uint8Array(shape.length),
       required: new Uint8Array(shape.length),
+      keySum: 0,
       columns: header.slice(),
     }
     for (const [i, k] of shape.entries()) {
@@ -111,6 +114,7 @@ export function transcodePlan(
       const c = columns.findIndex((col) => col.name === k.column)
       if (c >= 0 && header[c] === COL_EMPTY) plan.columns[c] = at
     }
+    plan.keySum = plan.keys.reduce((a, b) => a + b, 0)
     plans.unshift(plan)
   }
   return {

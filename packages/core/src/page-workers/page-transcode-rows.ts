@@ -107,9 +107,11 @@ export class RowWriter {
     const stamp = ++r.stamp
     this.written = 0
     let n = 0
+    let sum = 0
     i = ws(b, i + 1)
     if (b[i] === 0x7d) {
       this.count = 0
+      this.keySum = 0
       return i + 1
     }
     const sizes = this.plan.keySizes
@@ -121,6 +123,7 @@ export class RowWriter {
       if (r.seen[at] === stamp) throw GIVE_UP
       r.seen[at] = stamp
       n++
+      sum += at
       prev = at
       i += 2 + sizes[at]!
       if (b[i] !== 0x3a) {
@@ -142,12 +145,14 @@ export class RowWriter {
       }
       if (c !== 0x7d) throw GIVE_UP
       this.count = n
+      this.keySum = sum
       return i + 1
     }
   }
 
-  /** Keys in the row just read. */
+  /** Keys in the row just read, and the sum of their dict indexes (a shape with other keys is passed by). */
   private count = 0
+  private keySum = 0
   /** Numbers in the row just read that are written by `putNumber` (not as their text). */
   private written = 0
 
@@ -302,7 +307,7 @@ export class RowWriter {
     const r = this.row
     const max = this.plan.maxTextChars
     next: for (const s of this.plan.shapes) {
-      if (s.keys.length !== this.count) continue
+      if (s.keys.length !== this.count || s.keySum !== this.keySum) continue
       for (let k = 0; k < s.keys.length; k++) {
         const at = s.keys[k]!
         if (r.seen[at] !== r.stamp) continue next
