@@ -17,7 +17,8 @@ export const T_BOOL = 4
 export const T_TIMESTAMP = 5
 export const T_JSON = 6
 
-function typeCode(t: DataType): number {
+/** The fast-path code of a column type ({@link T_OTHER} for any type without one). */
+export function typeCode(t: DataType): number {
   switch (t) {
     case 'text':
       return T_TEXT

@@ -1,5 +1,6 @@
 // The compiled flat shapes of a table as transcodePage reads them, and where it keeps a row's values.
 import type { FlatKey } from '../normalize/normalize-types.ts'
+import { T_OTHER, T_TIMESTAMP, typeCode } from '../normalize/normalizer-state.ts'
 import { SYSTEM_COLUMNS } from '../normalize/system-columns.ts'
 
 /** What a header column takes when not a key's value (see `ShapePlan.columns`): nothing, the load id, the row id. */
@@ -7,20 +8,12 @@ export const COL_EMPTY = -1
 export const COL_LOAD_ID = -2
 export const COL_ID = -3
 
-// what a shape's key takes (FlatKey.type), and a key without a column (its value must be null)
-export const T_NONE = 0
-export const T_TEXT = 1
-export const T_BIGINT = 2
-export const T_DOUBLE = 3
-export const T_BOOL = 4
-export const T_TIMESTAMP = 5
-const TYPE_CODES: Record<string, number> = {
-  text: T_TEXT,
-  bigint: T_BIGINT,
-  double: T_DOUBLE,
-  bool: T_BOOL,
-  timestamp: T_TIMESTAMP,
-}
+// kinds of a row's value (see RowValues.kind)
+export const NULL = 1
+export const STRING = 2
+export const NUMBER = 3
+export const TRUE = 4
+export const FALSE = 5
 
 /** One compiled flat shape as the transcoder checks it (see `compileFlatCsvRow`). */
 export interface ShapePlan {
@@ -108,7 +101,8 @@ export function transcodePlan(
         keyBytes.push(ascii.encode(k.key))
       }
       plan.keys[i] = at
-      plan.types[i] = k.column === undefined ? T_NONE : (TYPE_CODES[k.type ?? ''] ?? 255)
+      // the normalizer's type codes; a key without a column (its value must be null) as T_OTHER
+      plan.types[i] = k.column === undefined || k.type === undefined ? T_OTHER : typeCode(k.type)
       plan.required[i] = k.required ? 1 : 0
       if (k.column === undefined) continue
       const c = columns.findIndex((col) => col.name === k.column)

@@ -13,29 +13,22 @@ import {
   STRING_BYTES,
   TRUE_BYTES,
   UNESCAPED,
-  WHOLE,
   ws,
 } from './json-bytes.ts'
 import type { BodyText } from './page-bytes.ts'
 import {
   COL_ID,
   COL_LOAD_ID,
+  FALSE,
+  NULL,
+  NUMBER,
   RowValues,
   type ShapePlan,
-  T_BIGINT,
-  T_BOOL,
-  T_DOUBLE,
-  T_TEXT,
-  T_TIMESTAMP,
+  STRING,
+  TRUE,
   type TranscodePlan,
 } from './page-transcode-plan.ts'
-
-// kinds of a row's value
-const NULL = 1
-const STRING = 2
-const NUMBER = 3
-const TRUE = 4
-const FALSE = 5
+import { numberOf, pickShape } from './page-transcode-shape.ts'
 
 /**
  * Bytes a row's line may take beyond its JSON (no value is written longer than its JSON text, but for numbers
@@ -96,7 +89,9 @@ export class RowWriter {
   next(i: number): number {
     const start = i
     i = this.readRow(i)
-    this.writeRow(this.pickShape(), i - start)
+    const shape = pickShape(this.plan, this.row, this.count, this.keySum, this.b, this.text)
+    if (!shape) throw GIVE_UP
+    this.writeRow(shape, i - start)
     return i
   }
 
@@ -284,70 +279,6 @@ export class RowWriter {
     return i + 4
   }
 
-  /** The value of the number at dict index `at` (read once; whole numbers as written digit by digit). */
-  private numberOf(at: number): number {
-    const r = this.row
-    let x = r.number[at]!
-    if (!Number.isNaN(x)) return x
-    const b = this.b
-    const from = r.start[at]!
-    const to = r.end[at]!
-    if (r.flag[at] === WHOLE) {
-      const negative = b[from] === 0x2d
-      x = 0
-      for (let j = negative ? from + 1 : from; j < to; j++) x = x * 10 + (b[j]! - 48)
-      if (negative) x = -x
-    } else x = Number(this.text.latin1(b.subarray(from, to)))
-    r.number[at] = x
-    return x
-  }
-
-  /** The first shape (most recent first) the row just read is of, as `compileFlatCsvRow` checks it. */
-  private pickShape(): ShapePlan {
-    const r = this.row
-    const max = this.plan.maxTextChars
-    next: for (const s of this.plan.shapes) {
-      if (s.keys.length !== this.count || s.keySum !== this.keySum) continue
-      for (let k = 0; k < s.keys.length; k++) {
-        const at = s.keys[k]!
-        if (r.seen[at] !== r.stamp) continue next
-        const kind = r.kind[at]
-        const type = s.types[k]
-        if (kind === NULL) {
-          if (s.required[k] === 1) continue next
-          continue
-        }
-        switch (type) {
-          case T_TEXT:
-            if (kind !== STRING || r.end[at]! - r.start[at]! - r.flag[at]! > max) continue next
-            break
-          case T_TIMESTAMP:
-            if (kind !== STRING) continue next
-            if (r.timestamp[at] === 1) break
-            if (r.flag[at] !== 0 || r.end[at]! - r.start[at]! !== 20) continue next
-            if (!isPlainUtcTimestampAt(this.b, r.start[at]!)) continue next
-            break
-          case T_BIGINT:
-            // as written: a whole number of at most 15 digits, or a fraction (never whole)
-            if (kind !== NUMBER) continue next
-            if (r.flag[at] === 0 ? !Number.isSafeInteger(this.numberOf(at)) : r.flag[at] !== WHOLE)
-              continue next
-            break
-          case T_DOUBLE:
-            if (kind !== NUMBER || (r.flag[at] === 0 && !Number.isFinite(this.numberOf(at)))) continue next
-            break
-          case T_BOOL:
-            if (kind !== TRUE && kind !== FALSE) continue next
-            break
-          default:
-            continue next
-        }
-      }
-      return s
-    }
-    throw GIVE_UP
-  }
-
   /** Copies bytes `from` to `to` of the body to `p` in the output, 4 at a time; returns the end. */
   private copy(p: number, from: number, to: number): number {
     const view = this.view
@@ -401,7 +332,10 @@ export class RowWriter {
           break
         }
         case NUMBER:
-          p = r.flag[at] !== 0 ? this.copy(p, r.start[at]!, r.end[at]!) : putNumber(out, p, this.numberOf(at))
+          p =
+            r.flag[at] !== 0
+              ? this.copy(p, r.start[at]!, r.end[at]!)
+              : putNumber(out, p, numberOf(this.row, this.b, this.text, at))
           break
         case TRUE:
           for (const x of TRUE_BYTES) out[p++] = x
@@ -416,7 +350,7 @@ export class RowWriter {
     this.ends.push(p)
     if (this.keyAt >= 0) {
       if (r.seen[this.keyAt] !== r.stamp || r.kind[this.keyAt] !== NUMBER) throw GIVE_UP
-      this.keys.push(this.numberOf(this.keyAt))
+      this.keys.push(numberOf(this.row, this.b, this.text, this.keyAt))
     }
   }
 }
