@@ -16,6 +16,7 @@ import {
   ws,
 } from './json-bytes.ts'
 import type { BodyText } from './page-bytes.ts'
+import { compileFastRows, type FastRows } from './page-transcode-fast.ts'
 import {
   COL_ID,
   COL_LOAD_ID,
@@ -29,6 +30,7 @@ import {
   type TranscodePlan,
 } from './page-transcode-plan.ts'
 import { numberOf, pickShape } from './page-transcode-shape.ts'
+import type { FastRowTarget } from './page-transcode-values.ts'
 
 /**
  * Bytes a row's line may take beyond its JSON (no value is written longer than its JSON text, but for numbers
@@ -45,7 +47,7 @@ export const GIVE_UP: Error = new Error('not transcoded')
  * Reads the rows of one page's row list from its body (`b`) and writes each as its csv line (see
  * `transcodePage`), or throws {@link GIVE_UP}.
  */
-export class RowWriter {
+export class RowWriter implements FastRowTarget {
   private readonly row: RowValues
   /** The end of what is written. */
   p = 0
@@ -55,18 +57,22 @@ export class RowWriter {
   /** The `key` of every row, when asked for. */
   readonly keys: number[] = []
   private readonly keyAt: number
-  private readonly view: DataView
+  /** A view of the body. */
+  readonly view: DataView
   /** The body's length. */
   private readonly n: number
   private outView: DataView
 
+  /** The rows of the plan's shapes read and written by generated code (see `compileFastRows`). */
+  private readonly fast: FastRows | undefined
+
   constructor(
-    private readonly b: Uint8Array,
-    private readonly text: BodyText,
+    readonly b: Uint8Array,
+    readonly text: BodyText,
     private readonly plan: TranscodePlan,
     key: string | undefined,
-    private readonly loadId: Uint8Array,
-    private readonly putId: IdWriter,
+    readonly loadId: Uint8Array,
+    readonly putId: IdWriter,
     /** Ids are written with their places kept. */
     readonly later: boolean,
     /** What is written (a larger buffer replaces it when full). */
@@ -78,6 +84,7 @@ export class RowWriter {
     this.outView = new DataView(out.buffer, out.byteOffset, out.byteLength)
     this.keyAt = key === undefined ? -1 : (plan.dict.get(key) ?? -2)
     if (this.keyAt === -2) throw GIVE_UP
+    this.fast = fastRowsOf(plan, this.keyAt)
   }
 
   /** Whether the `key` of each row is kept. */
@@ -85,8 +92,16 @@ export class RowWriter {
     return this.keyAt >= 0
   }
 
-  /** Reads the row at `i` (a `{`) and writes its line; returns the row's end. */
+  /**
+   * Reads the row at `i` (a `{`) and writes its line; returns the row's end. The generated reader of the plan's
+   * shapes (`compileFastRows`) tries first; a row it leaves goes the general way (keys matched one by one, then
+   * `pickShape`).
+   */
   next(i: number): number {
+    if (this.fast) {
+      const end = this.fast(this, i)
+      if (end >= 0) return end
+    }
     const start = i
     i = this.readRow(i)
     const shape = pickShape(this.plan, this.row, this.count, this.keySum, this.b, this.text)
@@ -280,7 +295,7 @@ export class RowWriter {
   }
 
   /** Copies bytes `from` to `to` of the body to `p` in the output, 4 at a time; returns the end. */
-  private copy(p: number, from: number, to: number): number {
+  copy(p: number, from: number, to: number): number {
     const view = this.view
     const outView = this.outView
     let j = from
@@ -291,18 +306,21 @@ export class RowWriter {
     return p
   }
 
+  /** Makes room for `need` more bytes in the output (a larger buffer replaces it when full). */
+  room(need: number): void {
+    if (this.p + need <= this.out.length) return
+    const bigger = new Uint8Array(Math.max(2 * this.out.length, this.p + need))
+    bigger.set(this.out.subarray(0, this.p))
+    this.out = bigger
+    this.outView = new DataView(bigger.buffer, bigger.byteOffset, bigger.byteLength)
+  }
+
   /** Writes the row just read (of `shape`, `size` bytes of JSON) as its csv line. */
   private writeRow(s: ShapePlan, size: number): void {
     const r = this.row
     const b = this.b
     const columns = s.columns
-    const need = size + columns.length + this.loadId.length + ROW_EXTRA + NUMBER_BYTES * this.written
-    if (this.p + need > this.out.length) {
-      const bigger = new Uint8Array(Math.max(2 * this.out.length, this.p + need))
-      bigger.set(this.out.subarray(0, this.p))
-      this.out = bigger
-      this.outView = new DataView(bigger.buffer, bigger.byteOffset, bigger.byteLength)
-    }
+    this.room(size + columns.length + this.loadId.length + ROW_EXTRA + NUMBER_BYTES * this.written)
     const out = this.out
     let p = this.p
     const index = this.ends.length
@@ -354,3 +372,14 @@ export class RowWriter {
     }
   }
 }
+
+/** The generated reader of `plan`'s rows for pages keeping the key at dict index `keyAt`, compiled once per plan. */
+function fastRowsOf(plan: TranscodePlan, keyAt: number): FastRows | undefined {
+  const known = FAST.get(plan)
+  if (known && known.keyAt === keyAt) return known.rows
+  const rows = compileFastRows(plan, keyAt)
+  FAST.set(plan, { keyAt, rows })
+  return rows
+}
+
+const FAST = new WeakMap<TranscodePlan, { keyAt: number; rows: FastRows | undefined }>()
