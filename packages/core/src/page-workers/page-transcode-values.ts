@@ -153,7 +153,22 @@ export function readNumber(
   bigint: boolean,
   text: BodyText,
 ): number {
-  if (b[i] === 110 && nullable) return readNull(b, i, r, n)
+  let c = b[i]!
+  if (c === 110 && nullable) return readNull(b, i, r, n)
+  // the common case in one pass: 1 to 15 digits, no sign, no leading zero, nothing after them that belongs to
+  // the number (what `numberEnd` and then `asWritten` would say: WHOLE)
+  if (c >= 0x31 && c <= 0x39) {
+    let j = i + 1
+    c = b[j]!
+    while (c >= 0x30 && c <= 0x39) c = b[++j]!
+    if (j - i <= 15 && c !== 0x2e && c !== 0x65 && c !== 0x45) {
+      r.kind[n] = K_NUMBER
+      r.start[n] = i
+      r.end[n] = j
+      r.flag[n] = WHOLE
+      return j
+    }
+  }
   const end = numberEnd(b, i)
   if (end < 0) return -1
   const flag = asWritten(b, i, end)
