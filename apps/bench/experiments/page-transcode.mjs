@@ -1,6 +1,6 @@
 // Experiment, not part of `pnpm bench`: the CPU a page worker spends per page of 1,000 Clockodo entries, with the
-// rows written straight from the body's bytes (`transcodePage`, fix 43) and parsed first (`readPageBody`, then
-// the compiled flat rows), with the Clockodo source's column hints. Two measures, each variant in turns:
+// rows written straight from the body's bytes (`transcodePage`, fix 43, with its generated reader, fix 44) and
+// parsed first (`readPageBody`, then the compiled flat rows), with the Clockodo source's column hints. Two measures, each variant in turns:
 // - the two steps alone on this thread (the same pages, plan and compiled rows);
 // - a pass through a fresh page worker. Without transcoding, the worker's `BodyText` finds a backslash in every
 //   key of the body, so the transcoder gives up at the first key and the page is parsed (a few microseconds).
