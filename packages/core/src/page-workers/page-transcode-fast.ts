@@ -75,8 +75,8 @@ function keyTree(shapes: readonly ShapePlan[]): Node {
 }
 
 /**
- * Code that checks the key (dict index `at`) with its quotes at `i` (a `"` expected there), as
- * `RowWriter.sameKey` compares it (four bytes at a time), and moves `i` past its closing quote.
+ * The test that the key (dict index `at`) with its quotes is at `i` (a `"` expected there), compared as
+ * `RowWriter.sameKey` compares it: four bytes at a time, the last four overlapping, as constants.
  */
 function keyMatch(plan: TranscodePlan, at: number): string {
   const size = plan.keySizes[at]! + 1
