@@ -1,5 +1,7 @@
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import * as zlib from 'node:zlib'
 import { SluiceError } from '../errors.ts'
+import { type Checksum, CRC32_PREFIX } from '../storage/checksum.ts'
 import type { FileSystem, FileWriter } from '../storage/file-system.ts'
 import { lockFile } from './node-lock.ts'
 
@@ -114,10 +116,12 @@ async function makeDir(dir: string): Promise<void> {
  * durable (a temp file beside the target, fsync, rename, fsync of the folder) and creates missing parent
  * directories, as do `openWriter` (whose `close` syncs the file and its folder), `rename` and `lock` (a lock file
  * holding pid, host and time; see {@link lockFile}). Errors are `PIPELINE_FILES` {@link SluiceError}s naming the
- * path and the fix (disk full, read-only, permission denied ...).
+ * path and the fix (disk full, read-only, permission denied ...). `crc32` is `node:zlib`'s where the runtime has it
+ * (Node.js 20.15 and later).
  */
 export function nodeFileSystem(): FileSystem {
   return {
+    ...(nativeCrc32 ? { crc32: () => crc32Of(nativeCrc32!) } : {}),
     readText: (path) => on('read', path, () => readFile(path, 'utf8')),
     async writeText(path, text) {
       const dir = parentOf(path)
@@ -234,5 +238,21 @@ export function nodeFileSystem(): FileSystem {
         .join('/')
         .replace(/\/{2,}/g, '/')
     },
+  }
+}
+
+type Crc32 = (data: Uint8Array, value?: number) => number
+
+/** `node:zlib`'s CRC-32 (Node.js 20.15 and later), where this runtime has it. */
+const nativeCrc32 = (zlib as { crc32?: Crc32 }).crc32
+
+/** A streaming {@link Checksum} over a CRC-32 function that continues from a value. */
+function crc32Of(crc32: Crc32): Checksum {
+  let value = 0
+  return {
+    update(bytes) {
+      value = crc32(bytes, value)
+    },
+    digest: () => CRC32_PREFIX + (value >>> 0).toString(16).padStart(8, '0'),
   }
 }

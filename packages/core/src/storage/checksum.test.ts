@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createChecksum } from './checksum.ts'
+import { checksumLike, createChecksum, createCrc32 } from './checksum.ts'
 
 const enc = new TextEncoder()
 
@@ -47,5 +47,55 @@ describe('createChecksum (XXH32, seed 0)', () => {
     const changed = text.slice()
     changed[6] = 0x32
     expect(digestOf(changed)).not.toBe(whole)
+  })
+})
+
+describe('createCrc32 (CRC-32, ISO-HDLC)', () => {
+  const crc = (...chunks: Uint8Array[]): string => {
+    const c = createCrc32()
+    for (const chunk of chunks) c.update(chunk)
+    return c.digest()
+  }
+
+  // reference values of zlib's crc32
+  it.each([
+    ['', '00000000'],
+    ['a', 'e8b7be43'],
+    ['hello', '3610a686'],
+    ['The quick brown fox jumps over the lazy dog', '414fa339'],
+  ])('%j -> %s', (text, hex) => {
+    expect(crc(enc.encode(text))).toBe(`crc32:${hex}`)
+  })
+
+  it('gives the same checksum however the bytes are split', () => {
+    const data = pattern(1000)
+    const whole = crc(data)
+    for (const size of [1, 3, 16, 999]) {
+      const chunks: Uint8Array[] = []
+      for (let i = 0; i < data.length; i += size) chunks.push(data.subarray(i, i + size))
+      expect(crc(...chunks), `chunks of ${size}`).toBe(whole)
+    }
+    const changed = data.slice()
+    changed[500] ^= 1
+    expect(crc(changed)).not.toBe(whole)
+  })
+
+  it("checksumLike picks the algorithm a recorded checksum names, the runtime's CRC-32 where given", () => {
+    const data = enc.encode('hello')
+    const of = (recorded: string, runtime?: () => ReturnType<typeof createCrc32>) => {
+      const c = checksumLike(recorded, runtime)
+      c?.update(data)
+      return c?.digest()
+    }
+    expect(of('xxh32:00000000')).toBe(digestOf(data))
+    expect(of('crc32:00000000')).toBe('crc32:3610a686')
+    let used = 0
+    const runtime = () => {
+      used++
+      return createCrc32()
+    }
+    expect(of('crc32:00000000', runtime)).toBe('crc32:3610a686')
+    expect(used).toBe(1)
+    expect(of('sha1:00')).toBeUndefined()
   })
 })

@@ -82,3 +82,46 @@ export function createChecksum(): Checksum {
     },
   }
 }
+
+/** Prefix of CRC-32 checksums (see {@link createCrc32}), e.g. `crc32:3610a686`. */
+export const CRC32_PREFIX = 'crc32:'
+
+/** CRC-32's table (reflected polynomial 0xedb88320), made on first use. */
+let crcTable: Int32Array | undefined
+
+function crc32Table(): Int32Array {
+  crcTable ??= Int32Array.from({ length: 256 }, (_, n) => {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    return c
+  })
+  return crcTable
+}
+
+/**
+ * A streaming CRC-32 (ISO-HDLC, as zlib computes it) of the bytes given to `update`, as `crc32:<8 hex digits>`,
+ * table-driven in JavaScript. A runtime with a native one offers it as `FileSystem.crc32` (Node.js: `node:zlib`),
+ * and job files are then written with it; this one checks such files where the runtime has none.
+ */
+export function createCrc32(): Checksum {
+  const table = crc32Table()
+  let crc = -1
+  return {
+    update(bytes) {
+      let c = crc
+      for (let i = 0; i < bytes.length; i++) c = table[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8)
+      crc = c
+    },
+    digest: () => CRC32_PREFIX + ((crc ^ -1) >>> 0).toString(16).padStart(8, '0'),
+  }
+}
+
+/**
+ * A fresh checksum of the algorithm a recorded checksum names (its prefix): XXH32, or CRC-32 (`crc32`, the
+ * runtime's, else {@link createCrc32}). Undefined for one this version does not know.
+ */
+export function checksumLike(recorded: string, crc32?: () => Checksum): Checksum | undefined {
+  if (recorded.startsWith(CHECKSUM_PREFIX)) return createChecksum()
+  if (recorded.startsWith(CRC32_PREFIX)) return crc32?.() ?? createCrc32()
+  return undefined
+}

@@ -21,7 +21,10 @@ export interface JobFile {
   format: JobFileFormat
   rows: number
   bytes: number
-  /** Checksum of the file's bytes, computed as they were written (see `createChecksum`). */
+  /**
+   * Checksum of the file's bytes, computed as they were written: the file system's CRC-32 where it has one
+   * (`FileSystem.crc32`), else XXH32 (`createChecksum`).
+   */
   checksum: string
 }
 
@@ -197,7 +200,7 @@ export function createJobWriter(options: JobWriterOptions): JobWriter {
       queued: 0,
       inFlight: Promise.resolve(),
       file: { jobId, table, file, format, rows: 0, bytes: 0, checksum: '' },
-      hash: createChecksum(),
+      hash: fs.crc32?.() ?? createChecksum(),
       buffers: [],
       active: 0,
       used: 0,

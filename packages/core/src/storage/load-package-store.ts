@@ -1,6 +1,6 @@
 import { SluiceError } from '../errors.ts'
 import type { Schema } from '../schema/schema-types.ts'
-import { createChecksum } from './checksum.ts'
+import { checksumLike } from './checksum.ts'
 import { checkFileName, isFileName } from './file-names.ts'
 import type { FileSystem } from './file-system.ts'
 import { compareLoadIdNumbers, isLoadId } from './load-id.ts'
@@ -289,8 +289,10 @@ export class LoadPackageStore {
       if (!(await this.fs.exists(file))) return `its job file ${file} is missing`
       const size = await this.fs.size(file)
       if (size !== job.bytes) return `its job file ${file} has ${size} bytes instead of ${job.bytes}`
-      if (job.checksum === undefined) continue
-      const hash = createChecksum()
+      // packages from before checksums, or with one of an algorithm this version does not know: the size only
+      const hash =
+        job.checksum === undefined ? undefined : checksumLike(job.checksum, this.fs.crc32?.bind(this.fs))
+      if (hash === undefined) continue
       const reader = this.fs.readStream(file).getReader()
       for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) hash.update(chunk.value)
       const checksum = hash.digest()

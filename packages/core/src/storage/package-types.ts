@@ -30,8 +30,9 @@ export interface PackageJob {
   /** Size of the file. */
   bytes: number
   /**
-   * Checksum of the file (`xxh32:<hex>`, computed while it was written). A pending package is checked against
-   * size and checksum before it loads. Absent in packages written before sluice recorded it.
+   * Checksum of the file, computed while it was written: `crc32:<hex>` (the file system's CRC-32, see
+   * `FileSystem.crc32`) or `xxh32:<hex>`. A pending package is checked against size and checksum before it loads.
+   * Absent in packages written before sluice recorded it.
    */
   checksum?: string
   state: 'new' | 'completed' | 'failed'
