@@ -157,6 +157,7 @@ export type {
   Source,
   WriteDispositionConfig,
 } from './source/source-types.ts'
+export type { Checksum } from './storage/checksum.ts'
 export type { FileLock, FileSystem, FileWriter } from './storage/file-system.ts'
 export type {
   DestinationRecord,

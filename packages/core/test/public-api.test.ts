@@ -62,6 +62,7 @@ describe('the public API', () => {
             "Auth",
             "AuthConfig",
             "BodyReader",
+            "Checksum",
             "Clock",
             "Column",
             "ColumnHint",
