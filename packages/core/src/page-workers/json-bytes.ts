@@ -13,10 +13,6 @@ STRING_BYTES[0x22] = S_QUOTE
 STRING_BYTES[0x2c] = S_COMMA
 STRING_BYTES[0x5c] = S_ESCAPE
 
-/** `true` and `false` as bytes. */
-export const TRUE_BYTES: readonly number[] = [116, 114, 117, 101]
-export const FALSE_BYTES: readonly number[] = [102, 97, 108, 115, 101]
-
 /** Nesting {@link skipValue} follows (deeper: not a value it reads). */
 const MAX_DEPTH = 64
 

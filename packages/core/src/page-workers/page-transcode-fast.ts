@@ -1,6 +1,6 @@
 // Rows of a page's row list read by code generated for a resource's shapes (see compileFastRows).
 import { T_BIGINT, T_BOOL, T_DOUBLE, T_TEXT, T_TIMESTAMP } from '../normalize/normalizer-state.ts'
-import type { ShapePlan, TranscodePlan } from './page-transcode-plan.ts'
+import { RowValues, type ShapePlan, type TranscodePlan } from './page-transcode-plan.ts'
 import {
   type FastRowTarget,
   type Line,
@@ -10,8 +10,7 @@ import {
   readNumber,
   readStamp,
   readText,
-  Values,
-  writeLine,
+  writeFastLine,
 } from './page-transcode-values.ts'
 
 /**
@@ -173,9 +172,9 @@ export function compileFastRows(plan: TranscodePlan, keyAt: number): FastRows | 
   try {
     const factory = new Function('r', 'LINES', 'WL', 'RU', 'RT', 'RS', 'RN', 'RB', code)
     return factory(
-      new Values(nodes),
+      new RowValues(nodes),
       lines,
-      writeLine,
+      writeFastLine,
       readNull,
       readText,
       readStamp,

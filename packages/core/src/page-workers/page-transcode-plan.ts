@@ -138,30 +138,32 @@ export function transcodePlan(
 export class RowValues {
   /** The row's number ({@link stamp}) where the key is in the row. */
   seen: Int32Array
-  kind: Uint8Array
+  kind: Int32Array
   /** Where the value's text begins and ends (a string's without its quotes). */
   start: Int32Array
   end: Int32Array
   /** Strings: how many escapes; numbers: what `asWritten` says (0, `WHOLE` or `FRACTION`). */
   flag: Int32Array
   /** Strings: 1 when a `,` is in it. */
-  comma: Uint8Array
+  comma: Int32Array
   /** Strings: 1 when read as a plain UTC timestamp (see `isPlainUtcTimestampAt`). */
   timestamp: Uint8Array
   /** Numbers: the value, once read (NaN before). */
   number: Float64Array
   stamp = 0
+  /** Numbers in the row just read that are written by `putNumber` (each may take 24 characters). */
+  written = 0
   /** Per dict index (and the dict's size for a row's start): the key that followed it last, and the one before. */
   next: Int32Array
   next2: Int32Array
 
   constructor(size: number) {
     this.seen = new Int32Array(size)
-    this.kind = new Uint8Array(size)
+    this.kind = new Int32Array(size)
     this.start = new Int32Array(size)
     this.end = new Int32Array(size)
     this.flag = new Int32Array(size)
-    this.comma = new Uint8Array(size)
+    this.comma = new Int32Array(size)
     this.timestamp = new Uint8Array(size)
     this.number = new Float64Array(size).fill(Number.NaN)
     this.next = new Int32Array(size + 1).fill(-1)

@@ -1,44 +1,20 @@
 // The rows of a page's row list read from the body's bytes and written as csv lines (see transcodePage).
-import { putNumber } from '../job-files/csv-encoder.ts'
 import type { IdWriter } from '../job-files/flat-csv-encoder.ts'
 import { isPlainUtcTimestampAt } from '../normalize/value-coercion.ts'
-import {
-  asWritten,
-  FALSE_BYTES,
-  numberEnd,
-  putEscaped,
-  S_COMMA,
-  S_CONTROL,
-  S_QUOTE,
-  STRING_BYTES,
-  TRUE_BYTES,
-  UNESCAPED,
-  ws,
-} from './json-bytes.ts'
+import { asWritten, numberEnd, ws } from './json-bytes.ts'
 import type { BodyText } from './page-bytes.ts'
 import { compileFastRows, type FastRows } from './page-transcode-fast.ts'
 import {
-  COL_ID,
-  COL_LOAD_ID,
   FALSE,
   NULL,
   NUMBER,
   RowValues,
   type ShapePlan,
-  STRING,
   TRUE,
   type TranscodePlan,
 } from './page-transcode-plan.ts'
 import { numberOf, pickShape } from './page-transcode-shape.ts'
-import type { FastRowTarget } from './page-transcode-values.ts'
-
-/**
- * Bytes a row's line may take beyond its JSON (no value is written longer than its JSON text, but for numbers
- * written by `putNumber`), a separator per column and the load id: the id.
- */
-const ROW_EXTRA = 64
-/** `String(x)` of a double: at most 24 characters. */
-const NUMBER_BYTES = 24
+import { type FastRowTarget, putNumberAt, putString, readText, writeLine } from './page-transcode-values.ts'
 
 /** Thrown when the page must be read as before (never escapes `transcodePage`). */
 export const GIVE_UP: Error = new Error('not transcoded')
@@ -115,7 +91,7 @@ export class RowWriter implements FastRowTarget {
     const b = this.b
     const r = this.row
     const stamp = ++r.stamp
-    this.written = 0
+    r.written = 0
     let n = 0
     let sum = 0
     i = ws(b, i + 1)
@@ -163,8 +139,6 @@ export class RowWriter implements FastRowTarget {
   /** Keys in the row just read, and the sum of their dict indexes (a shape with other keys is passed by). */
   private count = 0
   private keySum = 0
-  /** Numbers in the row just read that are written by `putNumber` (not as their text). */
-  private written = 0
 
   /** True when the key at dict index `at` and its closing `"` are at `i` (compared 4 bytes at a time). */
   private sameKey(i: number, at: number): boolean {
@@ -220,44 +194,15 @@ export class RowWriter implements FastRowTarget {
       b[i + 21] === 0x22 &&
       isPlainUtcTimestampAt(b, i + 1)
     ) {
-      r.kind[at] = STRING
-      r.start[at] = i + 1
-      r.end[at] = i + 21
-      r.flag[at] = 0
-      r.comma[at] = 0
+      putString(r, at, i + 1, i + 21, 0, 0)
       r.timestamp[at] = 1
       return i + 22
     }
     r.timestamp[at] = 0
     if (c === 0x22) {
-      let escapes = 0
-      let comma = 0
-      let j = i + 1
-      const n = b.length
-      for (;;) {
-        if (j >= n) throw GIVE_UP
-        const k = STRING_BYTES[b[j]!]!
-        if (k === 0) {
-          j++
-          continue
-        }
-        if (k === S_QUOTE) break
-        if (k === S_COMMA) {
-          comma = 1
-          j++
-          continue
-        }
-        // \" \\ \/ \b \f \n \r \t (a \u goes the way it went before), or a control character
-        if (k === S_CONTROL || UNESCAPED[b[j + 1]!] === undefined || UNESCAPED[b[j + 1]!] === 0) throw GIVE_UP
-        escapes++
-        j += 2
-      }
-      r.kind[at] = STRING
-      r.start[at] = i + 1
-      r.end[at] = j
-      r.flag[at] = escapes
-      r.comma[at] = comma
-      return j + 1
+      const end = readText(b, i, r, at, false, Number.POSITIVE_INFINITY)
+      if (end < 0) throw GIVE_UP
+      return end
     }
     if (c === 0x6e) return this.literal(i, at, NULL, 0x6e, 0x75, 0x6c, 0x6c)
     if (c === 0x74) return this.literal(i, at, TRUE, 0x74, 0x72, 0x75, 0x65)
@@ -268,13 +213,9 @@ export class RowWriter implements FastRowTarget {
     if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) {
       const end = numberEnd(b, i)
       if (end < 0) throw GIVE_UP
-      r.kind[at] = NUMBER
-      r.end[at] = end
       const flag = asWritten(b, i, end)
-      r.flag[at] = flag
-      if (flag === 0) this.written++
-      r.number[at] = Number.NaN
-      return end
+      if (flag === 0) r.written++
+      return putNumberAt(r, at, i, end, flag)
     }
     throw GIVE_UP
   }
@@ -318,58 +259,9 @@ export class RowWriter implements FastRowTarget {
   /** Writes the row just read (of `shape`, `size` bytes of JSON) as its csv line. */
   private writeRow(s: ShapePlan, size: number): void {
     const r = this.row
-    const b = this.b
-    const columns = s.columns
-    this.room(size + columns.length + this.loadId.length + ROW_EXTRA + NUMBER_BYTES * this.written)
-    const out = this.out
-    let p = this.p
-    const index = this.ends.length
-    for (let c = 0; c < columns.length; c++) {
-      if (c > 0) out[p++] = 44
-      const at = columns[c]!
-      if (at < 0) {
-        if (at === COL_LOAD_ID) {
-          out.set(this.loadId, p)
-          p += this.loadId.length
-        } else if (at === COL_ID) {
-          if (this.later) this.ids.push(p)
-          p = this.putId(out, p, index)
-        }
-        continue
-      }
-      switch (r.kind[at]) {
-        case STRING: {
-          const from = r.start[at]!
-          const to = r.end[at]!
-          if (r.flag[at] !== 0) p = putEscaped(out, p, b, from, to)
-          else if (from === to || r.comma[at] === 1) {
-            out[p] = 34
-            p = this.copy(p + 1, from, to)
-            out[p++] = 34
-          } else p = this.copy(p, from, to)
-          break
-        }
-        case NUMBER:
-          p =
-            r.flag[at] !== 0
-              ? this.copy(p, r.start[at]!, r.end[at]!)
-              : putNumber(out, p, numberOf(this.row, this.b, this.text, at))
-          break
-        case TRUE:
-          for (const x of TRUE_BYTES) out[p++] = x
-          break
-        case FALSE:
-          for (const x of FALSE_BYTES) out[p++] = x
-          break
-      }
-    }
-    out[p++] = 10
-    this.p = p
-    this.ends.push(p)
-    if (this.keyAt >= 0) {
-      if (r.seen[this.keyAt] !== r.stamp || r.kind[this.keyAt] !== NUMBER) throw GIVE_UP
-      this.keys.push(numberOf(this.row, this.b, this.text, this.keyAt))
-    }
+    if (this.keyAt >= 0 && (r.seen[this.keyAt] !== r.stamp || r.kind[this.keyAt] !== NUMBER)) throw GIVE_UP
+    writeLine(this, r, s.columns, size)
+    if (this.keyAt >= 0) this.keys.push(numberOf(r, this.b, this.text, this.keyAt))
   }
 }
 

@@ -1,4 +1,5 @@
-// The values of a row read by the generated code of compileFastRows, and its csv line written from them.
+// A row's values read from a body's bytes into a RowValues, and the csv line written from them: the pieces both
+// readers of transcodePage share (RowWriter's general one and the code compileFastRows generates).
 import { putNumber } from '../job-files/csv-encoder.ts'
 import type { IdWriter } from '../job-files/flat-csv-encoder.ts'
 import { isPlainUtcTimestampAt } from '../normalize/value-coercion.ts'
@@ -15,9 +16,19 @@ import {
   WHOLE,
 } from './json-bytes.ts'
 import type { BodyText } from './page-bytes.ts'
-import { COL_ID, COL_LOAD_ID } from './page-transcode-plan.ts'
+import {
+  COL_ID,
+  COL_LOAD_ID,
+  FALSE,
+  NULL,
+  NUMBER,
+  type RowValues,
+  STRING,
+  TRUE,
+} from './page-transcode-plan.ts'
+import { numberOf } from './page-transcode-shape.ts'
 
-/** What the generated code reads from and writes into (a `RowWriter`). */
+/** What the line writer and the generated code read from and write into (a `RowWriter`). */
 export interface FastRowTarget {
   readonly b: Uint8Array
   /** A view of {@link b}. */
@@ -37,48 +48,34 @@ export interface FastRowTarget {
   copy(p: number, from: number, to: number): number
 }
 
-// kinds of a value (0: null)
-const K_STRING = 1
-const K_NUMBER = 2
-const K_TRUE = 3
-const K_FALSE = 4
-
-/** Bytes a row's line may take beyond its JSON (as `RowWriter.writeRow` reserves: the id, separators). */
+/** Bytes a row's line may take beyond its JSON (no value is written longer than its JSON text, but for numbers
+ * written by `putNumber`), a separator per column and the load id: the id. */
 const ROW_EXTRA = 64
 /** `String(x)` of a double: at most 24 characters. */
 const NUMBER_BYTES = 24
 
-/** The values of the row being read, per node of the key tree (by `Node.id`). */
-export class Values {
-  readonly kind: Int32Array
-  /** Where the value's text begins and ends (a string's without its quotes). */
-  readonly start: Int32Array
-  readonly end: Int32Array
-  /** Strings: how many escapes; numbers: what `asWritten` says. */
-  readonly flag: Int32Array
-  /** Strings: 1 when a `,` is in it. */
-  readonly comma: Int32Array
-  /** Numbers written by `putNumber`: their value. */
-  readonly number: Float64Array
-  /** Numbers in the row written by `putNumber` (each may take {@link NUMBER_BYTES}). */
-  written = 0
-
-  constructor(size: number) {
-    this.kind = new Int32Array(size)
-    this.start = new Int32Array(size)
-    this.end = new Int32Array(size)
-    this.flag = new Int32Array(size)
-    this.comma = new Int32Array(size)
-    this.number = new Float64Array(size)
-  }
+/** Stores a string value (without its quotes: `from` to `to`) of key `n`. */
+export function putString(
+  r: RowValues,
+  n: number,
+  from: number,
+  to: number,
+  escapes: number,
+  comma: number,
+): void {
+  r.kind[n] = STRING
+  r.start[n] = from
+  r.end[n] = to
+  r.flag[n] = escapes
+  r.comma[n] = comma
 }
 
 /**
  * Reads `null` at `i` (for a key that takes it) into node `n`; returns its end, or -1.
  */
-export function readNull(b: Uint8Array, i: number, r: Values, n: number): number {
+export function readNull(b: Uint8Array, i: number, r: RowValues, n: number): number {
   if (b[i + 1] !== 117 || b[i + 2] !== 108 || b[i + 3] !== 108) return -1
-  r.kind[n] = 0
+  r.kind[n] = NULL
   return i + 4
 }
 
@@ -89,7 +86,7 @@ export function readNull(b: Uint8Array, i: number, r: Values, n: number): number
 export function readText(
   b: Uint8Array,
   i: number,
-  r: Values,
+  r: RowValues,
   n: number,
   nullable: boolean,
   max: number,
@@ -119,24 +116,16 @@ export function readText(
     j += 2
   }
   if (j - i - 1 - escapes > max) return -1
-  r.kind[n] = K_STRING
-  r.start[n] = i + 1
-  r.end[n] = j
-  r.flag[n] = escapes
-  r.comma[n] = comma
+  putString(r, n, i + 1, j, escapes, comma)
   return j + 1
 }
 
 /** Reads a plain UTC timestamp (see `isPlainUtcTimestampAt`) at `i` into node `n`; returns its end, or -1. */
-export function readStamp(b: Uint8Array, i: number, r: Values, n: number, nullable: boolean): number {
+export function readStamp(b: Uint8Array, i: number, r: RowValues, n: number, nullable: boolean): number {
   const c = b[i]
   if (c === 110 && nullable) return readNull(b, i, r, n)
   if (c !== 34 || b[i + 21] !== 34 || !isPlainUtcTimestampAt(b, i + 1)) return -1
-  r.kind[n] = K_STRING
-  r.start[n] = i + 1
-  r.end[n] = i + 21
-  r.flag[n] = 0
-  r.comma[n] = 0
+  putString(r, n, i + 1, i + 21, 0, 0)
   return i + 22
 }
 
@@ -147,7 +136,7 @@ export function readStamp(b: Uint8Array, i: number, r: Values, n: number, nullab
 export function readNumber(
   b: Uint8Array,
   i: number,
-  r: Values,
+  r: RowValues,
   n: number,
   nullable: boolean,
   bigint: boolean,
@@ -161,13 +150,7 @@ export function readNumber(
     let j = i + 1
     c = b[j]!
     while (c >= 0x30 && c <= 0x39) c = b[++j]!
-    if (j - i <= 15 && c !== 0x2e && c !== 0x65 && c !== 0x45) {
-      r.kind[n] = K_NUMBER
-      r.start[n] = i
-      r.end[n] = j
-      r.flag[n] = WHOLE
-      return j
-    }
+    if (j - i <= 15 && c !== 0x2e && c !== 0x65 && c !== 0x45) return putNumberAt(r, n, i, j, WHOLE)
   }
   const end = numberEnd(b, i)
   if (end < 0) return -1
@@ -175,35 +158,47 @@ export function readNumber(
   if (flag === 0) {
     const x = Number(text.latin1(b.subarray(i, end)))
     if (bigint ? !Number.isSafeInteger(x) : !Number.isFinite(x)) return -1
+    putNumberAt(r, n, i, end, 0)
     r.number[n] = x
     r.written++
-  } else if (bigint && flag === FRACTION) return -1
-  r.kind[n] = K_NUMBER
-  r.start[n] = i
-  r.end[n] = end
+    return end
+  }
+  if (bigint && flag === FRACTION) return -1
+  return putNumberAt(r, n, i, end, flag)
+}
+
+/**
+ * Stores a number (its text from `from` to `to`, `flag` as `asWritten` says; its value not read yet, see
+ * `numberOf`) of key `n`; returns `to`.
+ */
+export function putNumberAt(r: RowValues, n: number, from: number, to: number, flag: number): number {
+  r.kind[n] = NUMBER
+  r.start[n] = from
+  r.end[n] = to
   r.flag[n] = flag
-  return end
+  r.number[n] = Number.NaN
+  return to
 }
 
 /** Reads `true` or `false` at `i` into node `n`; returns its end, or -1. */
-export function readBool(b: Uint8Array, i: number, r: Values, n: number, nullable: boolean): number {
+export function readBool(b: Uint8Array, i: number, r: RowValues, n: number, nullable: boolean): number {
   const c = b[i]
   if (c === 110 && nullable) return readNull(b, i, r, n)
   if (c === 116 && b[i + 1] === 114 && b[i + 2] === 117 && b[i + 3] === 101) {
-    r.kind[n] = K_TRUE
+    r.kind[n] = TRUE
     return i + 4
   }
   if (c === 102 && b[i + 1] === 97 && b[i + 2] === 108 && b[i + 3] === 115 && b[i + 4] === 101) {
-    r.kind[n] = K_FALSE
+    r.kind[n] = FALSE
     return i + 5
   }
   return -1
 }
 
-/** A shape's line as {@link writeLine} writes it: per header column a node, or `COL_*`; the key's node. */
+/** A shape's line as {@link writeFastLine} writes it: per header column a key (see `ShapePlan.columns`). */
 export interface Line {
   columns: Int32Array
-  /** The node of the key whose values a page keeps, -1 for none, {@link NO_KEY} when the shape lacks it. */
+  /** The key whose values a page keeps, -1 for none, {@link NO_KEY} when the shape lacks it. */
   key: number
 }
 
@@ -211,14 +206,30 @@ export interface Line {
 export const NO_KEY = -2
 
 /**
- * Writes the row just read (from `start` to `end`) as `RowWriter.writeRow` writes it; returns `end`, or -1 with
- * nothing written when the row's key is not a number.
+ * Writes the row just read by the generated code (from `start` to `end`) as its csv line; returns `end`, or -1
+ * with nothing written when the row's key is missing or not a number (`RowWriter` gives such pages up).
  */
-export function writeLine(w: FastRowTarget, r: Values, line: Line, start: number, end: number): number {
+export function writeFastLine(
+  w: FastRowTarget,
+  r: RowValues,
+  line: Line,
+  start: number,
+  end: number,
+): number {
   const key = line.key
-  if (key === NO_KEY || (key >= 0 && r.kind[key] !== K_NUMBER)) return -1
-  const columns = line.columns
-  w.room(end - start + columns.length + w.loadId.length + ROW_EXTRA + NUMBER_BYTES * r.written)
+  if (key === NO_KEY || (key >= 0 && r.kind[key] !== NUMBER)) return -1
+  writeLine(w, r, line.columns, end - start)
+  if (key >= 0) w.keys.push(numberOf(r, w.b, w.text, key))
+  return end
+}
+
+/**
+ * Writes a row's csv line from its values in `r` (`size` bytes of JSON): per header column the key in `columns`
+ * (or the load id, the row's id, nothing), text as its bytes (quoted when empty or holding a comma; escapes
+ * decoded, quoted where needed), numbers as their text where `asWritten` says so, else by `putNumber`.
+ */
+export function writeLine(w: FastRowTarget, r: RowValues, columns: Int32Array, size: number): void {
+  w.room(size + columns.length + w.loadId.length + ROW_EXTRA + NUMBER_BYTES * r.written)
   const out = w.out
   const b = w.b
   let p = w.p
@@ -237,7 +248,7 @@ export function writeLine(w: FastRowTarget, r: Values, line: Line, start: number
       continue
     }
     switch (r.kind[n]) {
-      case K_STRING: {
+      case STRING: {
         const from = r.start[n]!
         const to = r.end[n]!
         if (r.flag[n] !== 0) p = putEscaped(out, p, b, from, to)
@@ -248,16 +259,17 @@ export function writeLine(w: FastRowTarget, r: Values, line: Line, start: number
         } else p = w.copy(p, from, to)
         break
       }
-      case K_NUMBER:
+      case NUMBER:
+        // a number `putNumber` writes has its value: both readers check it for the shape's type (bigint, double)
         p = r.flag[n] !== 0 ? w.copy(p, r.start[n]!, r.end[n]!) : putNumber(out, p, r.number[n]!)
         break
-      case K_TRUE:
+      case TRUE:
         out[p++] = 116
         out[p++] = 114
         out[p++] = 117
         out[p++] = 101
         break
-      case K_FALSE:
+      case FALSE:
         out[p++] = 102
         out[p++] = 97
         out[p++] = 108
@@ -269,18 +281,4 @@ export function writeLine(w: FastRowTarget, r: Values, line: Line, start: number
   out[p++] = 10
   w.p = p
   w.ends.push(p)
-  if (key >= 0)
-    w.keys.push(
-      r.flag[key] === 0 ? r.number[key]! : numberValue(b, w.text, r.start[key]!, r.end[key]!, r.flag[key]!),
-    )
-  return end
-}
-
-/** The value of the JSON number from `from` to `to` (`flag` as `asWritten` says), as `numberOf` reads it. */
-function numberValue(b: Uint8Array, text: BodyText, from: number, to: number, flag: number): number {
-  if (flag !== WHOLE) return Number(text.latin1(b.subarray(from, to)))
-  const negative = b[from] === 0x2d
-  let x = 0
-  for (let j = negative ? from + 1 : from; j < to; j++) x = x * 10 + (b[j]! - 48)
-  return negative ? -x : x
 }
