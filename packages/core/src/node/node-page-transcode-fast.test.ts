@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { key, LOAD_ID, latin1, putId, random, SHAPES, utf8 } from '../../test/transcode-fixtures.ts'
 import { encodeFlatRows } from '../job-files/encoded-rows.ts'
-import { compileFlatCsvRow, type IdWriter, NOT_THIS_SHAPE } from '../job-files/flat-csv-encoder.ts'
-import type { FlatKey } from '../normalize/normalize-types.ts'
+import { compileFlatCsvRow, NOT_THIS_SHAPE } from '../job-files/flat-csv-encoder.ts'
 import { loadIdField } from '../page-workers/page-transcode.ts'
 import { compileFastRows } from '../page-workers/page-transcode-fast.ts'
 import { transcodePlan } from '../page-workers/page-transcode-plan.ts'
@@ -24,44 +24,8 @@ const COLUMNS = [
   { name: '_sluice_id', dataType: 'text' },
 ]
 
-const key = (k: string, type: FlatKey['type'], required = false): FlatKey => ({
-  key: k,
-  column: type === undefined ? undefined : k,
-  type,
-  ...(required ? { required } : {}),
-})
-
-/**
- * Oldest first, as a normalizer lists them: a long shape, a short one with the same first keys, one of other
- * keys, and the short one's keys again after a value moved to a variant column (tried first, so the short one
- * is not read by generated code: its rows are of the newer shape where they fit it).
- */
-const SHAPES: FlatKey[][] = [
-  [
-    key('id', 'bigint', true),
-    key('name', 'text'),
-    key('amount', 'double'),
-    key('ok', 'bool'),
-    key('at', 'timestamp'),
-    key('note', 'text'),
-    key('gone', undefined),
-  ],
-  [key('id', 'bigint', true), key('name', 'text'), key('amount', 'double')],
-  [key('id', 'bigint', true), key('at', 'timestamp'), key('note', undefined)],
-  [
-    key('id', 'bigint', true),
-    key('name', 'text'),
-    { key: 'amount', column: 'amount__v_double', type: 'double' },
-  ],
-]
-
-const LOAD_ID = 'load,1'
-const putId: IdWriter = (out, p, i) => {
-  for (const c of `r${i}`) out[p++] = c.charCodeAt(0)
-  return p
-}
-const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text)
-const latin1 = (bytes: Uint8Array): string => nodeBodyText.latin1(bytes)
+// The shapes are `SHAPES` of transcode-fixtures.ts: the newest (tried first) takes the short shape's keys to a
+// variant column, so the short shape itself is never read by generated code (its rows are of the newer one).
 
 /** The compiled flat rows' csv of `rows` (JSON texts), or undefined when a row is of none of the shapes. */
 function reference(rows: readonly string[], max: number | undefined): string | undefined {
@@ -135,14 +99,6 @@ const NAMES = [
 ]
 const NUMBERS = ['0', '-3', '22.92', '0.5', '1.50', '1e3', '-0', '123456789012345678', '5e-324', 'null']
 const STAMPS = ['"2022-01-03T07:07:14Z"', '"2024-02-29T23:59:59Z"', 'null']
-
-function random(seed: number): () => number {
-  let s = seed
-  return () => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff
-    return s / 0x7fffffff
-  }
-}
 
 /** A row of one of the shapes as JSON text, keys in the shape's order. */
 function row(next: () => number, id: number): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { LOAD_ID, latin1, putId, random, SHAPES, utf8 } from '../../test/transcode-fixtures.ts'
 import { encodeFlatRows } from '../job-files/encoded-rows.ts'
 import { compileFlatCsvRow, type IdWriter, NOT_THIS_SHAPE } from '../job-files/flat-csv-encoder.ts'
-import type { FlatKey } from '../normalize/normalize-types.ts'
 import { isPlainUtcTimestamp, isPlainUtcTimestampAt } from '../normalize/value-coercion.ts'
 import { bodyMode, readPageBody } from '../page-workers/page-parse.ts'
 import { loadIdField, transcodePage } from '../page-workers/page-transcode.ts'
@@ -25,46 +25,6 @@ const COLUMNS = [
   { name: '_sluice_load_id', dataType: 'text' },
   { name: '_sluice_id', dataType: 'text' },
 ]
-
-const key = (k: string, type: FlatKey['type'], required = false): FlatKey => ({
-  key: k,
-  column: type === undefined ? undefined : k,
-  type,
-  ...(required ? { required } : {}),
-})
-
-/**
- * Shapes as a normalizer compiles them: the full row, a short one, one where `note` has no column yet, and the
- * short one again after a value went to a variant column (the most recent shape is tried first).
- */
-const SHAPES: FlatKey[][] = [
-  [
-    key('id', 'bigint', true),
-    key('name', 'text'),
-    key('amount', 'double'),
-    key('ok', 'bool'),
-    key('at', 'timestamp'),
-    key('note', 'text'),
-    key('gone', undefined),
-  ],
-  [key('id', 'bigint', true), key('name', 'text'), key('amount', 'double')],
-  [key('id', 'bigint', true), key('at', 'timestamp'), key('note', undefined)],
-  [
-    key('id', 'bigint', true),
-    key('name', 'text'),
-    { key: 'amount', column: 'amount__v_double', type: 'double' },
-  ],
-]
-
-const LOAD_ID = 'load,1'
-const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text)
-const latin1 = (bytes: Uint8Array): string => nodeBodyText.latin1(bytes)
-
-/** Ids the tests can compare: `r<index>`. */
-const putId: IdWriter = (out, p, i) => {
-  for (const c of `r${i}`) out[p++] = c.charCodeAt(0)
-  return p
-}
 
 interface Written {
   text: string
@@ -146,15 +106,6 @@ function same(body: Uint8Array, options: PageParseOptions, later = false, max?: 
     throw new Error(`transcoded a body the parser reads as "${want}": ${latin1(body)}`)
   expect(got, latin1(body)).toEqual(want)
   return true
-}
-
-/** A random generator (deterministic per seed). */
-function random(seed: number): () => number {
-  let s = seed
-  return () => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff
-    return s / 0x7fffffff
-  }
 }
 
 const pick = <T>(next: () => number, list: readonly T[]): T => list[Math.floor(next() * list.length)]!
