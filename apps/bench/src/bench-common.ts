@@ -105,7 +105,7 @@ export function benchFileMaxBytes(): { fileMaxBytes?: number } {
 
 /**
  * Page workers for every pipeline the bench runs (as the `sluice` CLI has them): `BENCH_PAGE_WORKERS` threads,
- * `0` for none; default `nodePageWorkers()`'s (the cores Node.js may use, at most 4). `BENCH_WORKER_OLD_MB` sets
+ * `0` for none; default `nodePageWorkers()`'s (one per core but one, at most 4). `BENCH_WORKER_OLD_MB` sets
  * their `maxOldGenerationMb` (default V8's own), `BENCH_WORKER_YOUNG_MB` their `youngGenerationMb`,
  * `BENCH_WORKER_NICENESS` their `niceness` (the in-process runs; the whole-process run uses the CLI's defaults).
  */

@@ -73,8 +73,8 @@ describe('parseRunFlags', () => {
     expect(devSuffix(new Date('2026-12-06T06:30:12.345Z'))).toBe('20261206_063012')
   })
 
-  test('page workers: auto is one per core, at most 4, none on one core', () => {
-    expect([1, 2, 3, 8].map((cores) => autoPageWorkers(cores))).toEqual([0, 2, 3, 4])
+  test('page workers: auto is one per core but one, at most 4, none on one core', () => {
+    expect([1, 2, 3, 4, 5, 8].map((cores) => autoPageWorkers(cores))).toEqual([0, 1, 2, 3, 4, 4])
     expect(parseRunFlags(['--page-workers', '0'])).toMatchObject({ pageWorkers: 0 })
     expect(parseRunFlags([])).toMatchObject({ pageWorkers: autoPageWorkers() })
     // the demo's simulated account runs on the main thread

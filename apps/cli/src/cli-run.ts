@@ -1,5 +1,12 @@
 import { availableParallelism } from 'node:os'
-import { type Config, type LoadInfo, type PageWorkers, type RefreshMode, webPageWorkers } from '@sluice/core'
+import {
+  type Config,
+  defaultPageWorkerCount,
+  type LoadInfo,
+  type PageWorkers,
+  type RefreshMode,
+  webPageWorkers,
+} from '@sluice/core'
 import { defaultPipelinesDir, loadConfig, nodePageWorkers, pipeline } from '@sluice/core/node'
 import { parseFlags } from './cli-args.ts'
 import { targetOf } from './cli-destinations.ts'
@@ -62,7 +69,7 @@ Options:
   --strict                 fail on a resource the API key may not read instead of skipping it, and on
                            a response that is not valid UTF-8 instead of loading it with a warning
   --page-workers N|auto    threads that fetch, parse and normalize entries pages; 0 keeps them on the
-                           main thread (default: auto, one per core, at most 4; 0 on one core or with
+                           main thread (default: auto, one per core but one, at most 4; 0 on one core or with
                            --demo, whose simulated account runs on the main thread)
   --progress MODE          auto, bar, log or none (default: auto)
   --json                   print the load info as JSON
@@ -190,9 +197,12 @@ export function parseRunFlags(args: string[]): RunFlags | 'help' {
   }
 }
 
-/** Page workers by default: one per core Node.js may use, at most 4; none on a single core (nothing to gain). */
+/**
+ * Page workers by default: one per core Node.js may use but one (left to the pipeline's thread and the
+ * destination), at most 4 (`defaultPageWorkerCount`); none on a single core (nothing to gain).
+ */
 export function autoPageWorkers(cores: number = availableParallelism()): number {
-  return cores < 2 ? 0 : Math.min(4, cores)
+  return cores < 2 ? 0 : defaultPageWorkerCount(cores)
 }
 
 /**

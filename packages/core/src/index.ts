@@ -97,6 +97,7 @@ export type {
   PageWorkers,
   ParsedPage,
 } from './page-workers/page-types.ts'
+export { defaultPageWorkerCount } from './page-workers/page-types.ts'
 export { type WebPageWorkersOptions, webPageWorkers } from './page-workers/page-web.ts'
 export { pipeline } from './pipeline/pipeline-runner.ts'
 export type {

@@ -187,6 +187,7 @@ describe('the public API', () => {
             "createPaginator",
             "createRateLimiter",
             "dataset",
+            "defaultPageWorkerCount",
             "defineResource",
             "defineSource",
             "destinationFromConfig",

@@ -1,10 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { platform, tmpdir } from 'node:os'
+import { availableParallelism, platform, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { afterAll, describe, expect, it } from 'vitest'
+import { defaultPageWorkerCount } from '../page-workers/page-types.ts'
 import { nodePageWorkers } from './node-page-workers.ts'
 
 // A worker entry that reports the heap limits its thread was started with.
@@ -39,6 +40,11 @@ describe('nodePageWorkers', () => {
     await plain.terminate()
     expect(limits['maxYoungGenerationSizeMb']).toBe(4)
     expect(limits['maxOldGenerationSizeMb']).toBe(own['maxOldGenerationSizeMb'])
+  })
+
+  it('starts one worker per core but one by default (at least 1, at most 4)', () => {
+    expect(nodePageWorkers({ entry }).size).toBe(defaultPageWorkerCount(availableParallelism()))
+    expect(nodePageWorkers({ entry, size: 3 }).size).toBe(3)
   })
 
   it('takes the limits given', async () => {

@@ -1,11 +1,14 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { SluiceError } from '../errors.ts'
-import type { PageWorkerPort, PageWorkers } from '../page-workers/page-types.ts'
+import { defaultPageWorkerCount, type PageWorkerPort, type PageWorkers } from '../page-workers/page-types.ts'
 
 /** Options of {@link nodePageWorkers}. */
 export interface NodePageWorkersOptions {
-  /** Worker threads per run. Default: the cores Node.js may use (`os.availableParallelism()`), at most 4. */
+  /**
+   * Worker threads per run. Default {@link defaultPageWorkerCount} of the cores Node.js may use
+   * (`os.availableParallelism()`): one per core but one, at least 1, at most 4.
+   */
   size?: number
   /**
    * The worker's entry module. Default: `node-page-worker.js` next to this module (under a TypeScript runner such
@@ -61,7 +64,7 @@ export interface NodePageWorkerData {
 
 /** Page workers on Node.js `worker_threads` (the pipeline option `pageWorkers`). */
 export function nodePageWorkers(options: NodePageWorkersOptions = {}): PageWorkers {
-  const size = Math.max(1, Math.floor(options.size ?? Math.min(4, availableParallelism())))
+  const size = Math.max(1, Math.floor(options.size ?? defaultPageWorkerCount(availableParallelism())))
   const entry = options.entry ?? defaultEntry()
   const resourceLimits = {
     maxYoungGenerationSizeMb: options.youngGenerationMb ?? 4,

@@ -73,3 +73,15 @@ export interface PageWorkers {
    */
   spawn(): PageWorkerPort
 }
+
+/**
+ * Page workers per run by default on `cores` cores: one per core but one, at least 1, at most 4. The core left
+ * over runs the pipeline's thread and the destination's own threads (DuckDB's loads in the process). A page
+ * written straight from its body takes about 2 ms of a worker (fix 44 in apps/bench/README.md), so one worker
+ * reads pages faster than the fetch + parse floor: on 2 cores, 1M Clockodo entries into DuckDB took 10.6-12.6
+ * CPU s with one worker against 11.1-13.4 s with two, 240k entries as a whole `sluice run` 3.9 CPU s against
+ * 4.6-5.6 s (fix 46). Before, one per core.
+ */
+export function defaultPageWorkerCount(cores: number): number {
+  return Math.min(4, Math.max(1, Math.floor(cores) - 1))
+}

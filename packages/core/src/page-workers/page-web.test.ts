@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { defaultPageWorkerCount } from './page-types.ts'
 import { webPageWorkers } from './page-web.ts'
 
 const g = globalThis as { Worker?: unknown }
@@ -59,5 +60,29 @@ describe('webPageWorkers', () => {
     expect(w.terminated).toBe(true)
     w.onerror?.({ message: 'after the end' })
     expect(errors).toEqual(['boom'])
+  })
+
+  it('starts one worker per core but one by default, at least 1, at most 4', () => {
+    g.Worker = FakeWorker
+    const nav = Object.getOwnPropertyDescriptor(globalThis, 'navigator')
+    try {
+      const sizes = [1, 2, 3, 4, 6].map((cores) => {
+        Object.defineProperty(globalThis, 'navigator', {
+          value: { hardwareConcurrency: cores },
+          configurable: true,
+        })
+        return webPageWorkers().size
+      })
+      expect(sizes).toEqual([1, 1, 2, 3, 4])
+    } finally {
+      if (nav) Object.defineProperty(globalThis, 'navigator', nav)
+      else Reflect.deleteProperty(globalThis, 'navigator')
+    }
+  })
+})
+
+describe('defaultPageWorkerCount', () => {
+  it('leaves one core to the pipeline and the destination, at least 1, at most 4', () => {
+    expect([0, 1, 2, 3, 4, 5, 8, 64, 2.5].map(defaultPageWorkerCount)).toEqual([1, 1, 1, 2, 3, 4, 4, 4, 1])
   })
 })

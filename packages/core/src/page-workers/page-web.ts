@@ -1,9 +1,9 @@
 import { SluiceError } from '../errors.ts'
-import type { PageWorkerPort, PageWorkers } from './page-types.ts'
+import { defaultPageWorkerCount, type PageWorkerPort, type PageWorkers } from './page-types.ts'
 
 /** Options of {@link webPageWorkers}. */
 export interface WebPageWorkersOptions {
-  /** Workers per run. Default: `navigator.hardwareConcurrency`, at most 4. */
+  /** Workers per run. Default {@link defaultPageWorkerCount} of `navigator.hardwareConcurrency`. */
   size?: number
   /** Workers send the requests of their pages themselves (see `PageWorkers.fetch`). Default true. */
   fetch?: boolean
@@ -33,7 +33,7 @@ export function webPageWorkers(options: WebPageWorkersOptions = {}): PageWorkers
   }
   const cores =
     (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1
-  const size = Math.max(1, Math.floor(options.size ?? Math.min(4, cores)))
+  const size = Math.max(1, Math.floor(options.size ?? defaultPageWorkerCount(cores)))
   const here = import.meta.url
   const entry =
     options.entry ?? new URL(here.endsWith('.ts') ? './web-page-worker.ts' : './web-page-worker.js', here)
