@@ -26,13 +26,12 @@ export type DuckDBSettings = Record<string, string>
 /**
  * DuckDB settings switched around job-file loads, each `load` before and `all` after: `threads` around a load
  * during extraction (`BulkLoad.duringExtraction`, while sluice extracts and normalizes on its own thread),
- * `memoryLimit` around every load, at `memoryLimit.duringExtraction` (when given) for loads during extraction.
- * When a load runs out of memory at the lower limit, `all` is SET and the load runs again; after that, loads
- * during extraction use `memoryLimit.load`. Each load is its own transaction, and its COMMIT runs at `all`.
+ * `memoryLimit` around every load. When a load runs out of memory at the lower limit, `all` is SET and the load
+ * runs again. Each load is its own transaction, and its COMMIT runs at `all`.
  */
 export interface LoadSettings {
   threads?: { load: number; all: number }
-  memoryLimit?: { load: string; all: string; duringExtraction?: string }
+  memoryLimit?: { load: string; all: string }
 }
 
 // One instance per database file per process: DuckDB locks a file to one instance.
@@ -105,8 +104,6 @@ export class DuckDBClient implements SqlClient {
   private queue: Promise<unknown> = Promise.resolve()
   /** Settings around loads; unset: the instance's settings throughout. */
   private loadSettings: LoadSettings = {}
-  /** A load during extraction ran out of memory at `memoryLimit.duringExtraction`: such loads use `load` now. */
-  private extractionLimitFailed = false
   private readonly connection: DuckDBConnection
   private readonly onDispose: () => Promise<void>
 
@@ -283,8 +280,6 @@ export class DuckDBClient implements SqlClient {
             // the instance is invalidated: a retry would only report "database has been invalidated"
             if (isFatal(cause)) throw loadError(load.file, load.qualifiedTable, cause)
             if (switched?.load['memory_limit'] !== undefined && isOutOfMemory(cause)) {
-              if (switched.load['memory_limit'] !== this.loadSettings.memoryLimit?.load)
-                this.extractionLimitFailed = true
               await this.setAll(switched.all)
               switched = undefined
               continue
@@ -357,12 +352,8 @@ export class DuckDBClient implements SqlClient {
       switched.load['threads'] = String(threads.load)
       switched.all['threads'] = String(threads.all)
     }
-    const limit =
-      load.duringExtraction && memoryLimit?.duringExtraction && !this.extractionLimitFailed
-        ? memoryLimit.duringExtraction
-        : memoryLimit?.load
-    if (memoryLimit && limit !== undefined && limit !== memoryLimit.all) {
-      switched.load['memory_limit'] = limit
+    if (memoryLimit && memoryLimit.load !== memoryLimit.all) {
+      switched.load['memory_limit'] = memoryLimit.load
       switched.all['memory_limit'] = memoryLimit.all
     }
     return Object.keys(switched.load).length > 0 ? switched : undefined

@@ -39,12 +39,10 @@ export interface DuckDBDestinationOptions {
    * loads only append, so blocks DuckDB keeps cached after writing them are of no use to them; at `'256MB'` that
    * cache grew with the row count (5M Clockodo entries peaked at 527 MB while extracting, 354 MB at `'96MB'`;
    * normalize + load of 1M as fast; `'64MB'` was 10-15% slower and no leaner: loads on two threads ran out of
-   * memory there and ran again). With both limits left at their defaults, a load during extraction that runs on
-   * one thread (`loadThreads` 1, the default on 2 cores) gets {@link DEFAULT_EXTRACTION_LOAD_MEMORY_LIMIT}
-   * (`'48MB'`): such a load took about 45 MB less resident memory at `'48MB'` than at `'96MB'`, as fast, while
-   * loads on two threads ran out of memory below `'96MB'` (apps/bench/README.md, "Memory at 5M entries"). A load
-   * that runs out of memory at its limit runs again at `memoryLimit`; once a load during extraction did, the later
-   * ones get `loadMemoryLimit`'s default too.
+   * memory there and ran again). Loads during extraction on one thread had `'48MB'` until fix 47 in
+   * apps/bench/README.md: they spilled to the temp directory there, and at `'96MB'` 1M Clockodo entries took about
+   * 0.5 CPU s less (5M 45 against 49 CPU s, peak RSS 321 against 285 MB). A load that runs out of memory at its
+   * limit runs again at `memoryLimit`.
    */
   loadMemoryLimit?: string
   /**
@@ -103,13 +101,7 @@ export function loadSettings(options: DuckDBDestinationOptions, path?: string): 
   const memoryLimit = options.settings?.['memory_limit'] ?? options.memoryLimit
   const all = memoryLimit ?? DEFAULT_MEMORY_LIMIT
   const load = options.loadMemoryLimit ?? (memoryLimit === undefined ? DEFAULT_LOAD_MEMORY_LIMIT : all)
-  if (load !== all && path !== ':memory:') {
-    settings.memoryLimit = { load, all }
-    // the defaults: a load during extraction on one thread needs less than one on two
-    const extractionThreads = Number(options.settings?.['threads'] ?? loadThreads)
-    if (options.loadMemoryLimit === undefined && memoryLimit === undefined && extractionThreads === 1)
-      settings.memoryLimit.duringExtraction = DEFAULT_EXTRACTION_LOAD_MEMORY_LIMIT
-  }
+  if (load !== all && path !== ':memory:') settings.memoryLimit = { load, all }
   return settings
 }
 
@@ -118,12 +110,6 @@ export const DEFAULT_MEMORY_LIMIT = '256MB'
 
 /** The default {@link DuckDBDestinationOptions.loadMemoryLimit} (with the default `memoryLimit`). */
 export const DEFAULT_LOAD_MEMORY_LIMIT = '96MB'
-
-/**
- * The default {@link DuckDBDestinationOptions.loadMemoryLimit} of a load during extraction that runs on one thread
- * (with the default `memoryLimit`; see there).
- */
-export const DEFAULT_EXTRACTION_LOAD_MEMORY_LIMIT = '48MB'
 
 let memoryDirs = 0
 

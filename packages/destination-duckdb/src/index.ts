@@ -3,7 +3,6 @@ export { destination } from './duckdb-config.ts'
 export { duckdb, duckdbCapabilities, duckdbTablesHaveExtras } from './duckdb-destination.ts'
 export {
   DEFAULT_ALLOCATOR_SETTINGS,
-  DEFAULT_EXTRACTION_LOAD_MEMORY_LIMIT,
   DEFAULT_LOAD_MEMORY_LIMIT,
   DEFAULT_MEMORY_LIMIT,
   type DuckDBDestinationOptions,

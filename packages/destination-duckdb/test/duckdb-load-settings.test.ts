@@ -40,11 +40,11 @@ const memoryNow = async (client: DuckDBClient) =>
   (await client.query<{ m: string }>("SELECT current_setting('memory_limit') AS m"))[0]?.m
 
 describe('duckdb settings while job files load', () => {
-  it('defaults to one thread less than threads and a 96MB memory limit (48MB for one thread during extraction), each only where it differs', () => {
+  it('defaults to one thread less than threads and a 96MB memory limit, each only where it differs', () => {
     const cores = availableParallelism()
     expect(loadSettings({})).toEqual({
       ...(cores > 1 ? { threads: { load: cores - 1, all: cores } } : {}),
-      memoryLimit: { load: '96MB', all: '256MB', ...(cores <= 2 ? { duringExtraction: '48MB' } : {}) },
+      memoryLimit: { load: '96MB', all: '256MB' },
     })
     expect(loadSettings({ threads: 4 })).toEqual({
       threads: { load: 3, all: 4 },
@@ -52,21 +52,21 @@ describe('duckdb settings while job files load', () => {
     })
     expect(loadSettings({ threads: 2 })).toEqual({
       threads: { load: 1, all: 2 },
-      memoryLimit: { load: '96MB', all: '256MB', duringExtraction: '48MB' },
+      memoryLimit: { load: '96MB', all: '256MB' },
     })
     expect(loadSettings({ threads: 1 })).toEqual({
-      memoryLimit: { load: '96MB', all: '256MB', duringExtraction: '48MB' },
+      memoryLimit: { load: '96MB', all: '256MB' },
     })
     expect(loadSettings({ threads: 2, loadThreads: 2 })).toEqual({
       memoryLimit: { load: '96MB', all: '256MB' },
     })
     expect(loadSettings({ threads: 4, settings: { threads: '1' } })).toEqual({
-      memoryLimit: { load: '96MB', all: '256MB', duringExtraction: '48MB' },
+      memoryLimit: { load: '96MB', all: '256MB' },
     })
     // a load limit of the user's own holds for every load
-    expect(loadSettings({ threads: 2, loadMemoryLimit: '96MB' })).toEqual({
+    expect(loadSettings({ threads: 2, loadMemoryLimit: '64MB' })).toEqual({
       threads: { load: 1, all: 2 },
-      memoryLimit: { load: '96MB', all: '256MB' },
+      memoryLimit: { load: '64MB', all: '256MB' },
     })
     // an in-memory database keeps its tables in DuckDB's buffers: no lower limit for loads there
     expect(loadSettings({ threads: 4 }, ':memory:')).toEqual({ threads: { load: 3, all: 4 } })
@@ -184,39 +184,6 @@ describe('duckdb settings while job files load', () => {
     expect(await refused.client.bulkLoad(load, signal)).toBe(2)
     expect(await memoryNow(refused.client)).toBe('244.1 MiB')
     for (const c of [client, tiny.client, refused.client]) await c[Symbol.asyncDispose]()
-  })
-
-  it('loads during extraction at their own limit until one runs out of memory there', async () => {
-    const { client, sql } = await recordingClient({
-      memoryLimit: { load: '96MB', all: '256MB', duringExtraction: '48MB' },
-    })
-    const file = join(dir, 'extraction.csv')
-    await writeFile(file, 'id,name\n1,a\n2,b\n')
-    const signal = new AbortController().signal
-    const load = { file, format: 'csv' as const, qualifiedTable: 'items', columns, rows: 2 }
-    const limits = async (duringExtraction: boolean, on = client, log = sql) => {
-      const before = log.length
-      expect(await on.bulkLoad({ ...load, duringExtraction }, signal)).toBe(2)
-      return log.slice(before).filter((s) => s.startsWith('SET'))
-    }
-    expect(await limits(true)).toEqual([`SET "memory_limit" = '48MB'`, `SET "memory_limit" = '256MB'`])
-    expect(await limits(false)).toEqual([`SET "memory_limit" = '96MB'`, `SET "memory_limit" = '256MB'`])
-    // 1 MB cannot hold read_csv's read buffer: the load runs again at the full limit, and later loads during
-    // extraction get the load limit
-    const tiny = await recordingClient({
-      memoryLimit: { load: '96MB', all: '256MB', duringExtraction: '1MB' },
-    })
-    expect(await limits(true, tiny.client, tiny.sql)).toEqual([
-      `SET "memory_limit" = '1MB'`,
-      `SET "memory_limit" = '256MB'`,
-    ])
-    expect(tiny.sql.filter((s) => s === 'ROLLBACK')).toHaveLength(1)
-    expect(await limits(true, tiny.client, tiny.sql)).toEqual([
-      `SET "memory_limit" = '96MB'`,
-      `SET "memory_limit" = '256MB'`,
-    ])
-    expect(await tiny.client.query('SELECT count(*)::INTEGER AS n FROM items')).toEqual([{ n: 4 }])
-    for (const c of [client, tiny.client]) await c[Symbol.asyncDispose]()
   })
 
   it('does not retry a load after a fatal error, and reports that first error', async () => {
