@@ -26,12 +26,13 @@ export type DuckDBSettings = Record<string, string>
 /**
  * DuckDB settings switched around job-file loads, each `load` before and `all` after: `threads` around a load
  * during extraction (`BulkLoad.duringExtraction`, while sluice extracts and normalizes on its own thread),
- * `memoryLimit` around every load. When a load runs out of memory at the lower limit, `all` is SET and the load
- * runs again. Each load is its own transaction, and its COMMIT runs at `all`.
+ * `memoryLimit` around every load: `load` during extraction, `final` after it (the files of the extraction's final
+ * flush; default `load`). When a load runs out of memory at the lower limit, `all` is SET and the load runs again.
+ * Each load is its own transaction, and its COMMIT runs at `all`.
  */
 export interface LoadSettings {
   threads?: { load: number; all: number }
-  memoryLimit?: { load: string; all: string }
+  memoryLimit?: { load: string; final?: string; all: string }
 }
 
 // One instance per database file per process: DuckDB locks a file to one instance.
@@ -352,8 +353,9 @@ export class DuckDBClient implements SqlClient {
       switched.load['threads'] = String(threads.load)
       switched.all['threads'] = String(threads.all)
     }
-    if (memoryLimit && memoryLimit.load !== memoryLimit.all) {
-      switched.load['memory_limit'] = memoryLimit.load
+    const limit = load.duringExtraction ? memoryLimit?.load : (memoryLimit?.final ?? memoryLimit?.load)
+    if (memoryLimit && limit !== undefined && limit !== memoryLimit.all) {
+      switched.load['memory_limit'] = limit
       switched.all['memory_limit'] = memoryLimit.all
     }
     return Object.keys(switched.load).length > 0 ? switched : undefined

@@ -41,8 +41,10 @@ export interface DuckDBDestinationOptions {
    * normalize + load of 1M as fast; `'64MB'` was 10-15% slower and no leaner: loads on two threads ran out of
    * memory there and ran again). Loads during extraction on one thread had `'48MB'` until fix 47 in
    * apps/bench/README.md: they spilled to the temp directory there, and at `'96MB'` 1M Clockodo entries took about
-   * 0.5 CPU s less (5M 45 against 49 CPU s, peak RSS 321 against 285 MB). A load that runs out of memory at its
-   * limit runs again at `memoryLimit`.
+   * 0.5 CPU s less (5M 45 against 49 CPU s, peak RSS 321 against 285 MB). With both left at their defaults, the
+   * files of the extraction's final flush (closed after the last page, when the page workers are gone) load at
+   * {@link DEFAULT_FINAL_LOAD_MEMORY_LIMIT} (`'128MB'`), where two threads do not spill (fix 48). A load that runs
+   * out of memory at its limit runs again at `memoryLimit`.
    */
   loadMemoryLimit?: string
   /**
@@ -101,7 +103,12 @@ export function loadSettings(options: DuckDBDestinationOptions, path?: string): 
   const memoryLimit = options.settings?.['memory_limit'] ?? options.memoryLimit
   const all = memoryLimit ?? DEFAULT_MEMORY_LIMIT
   const load = options.loadMemoryLimit ?? (memoryLimit === undefined ? DEFAULT_LOAD_MEMORY_LIMIT : all)
-  if (load !== all && path !== ':memory:') settings.memoryLimit = { load, all }
+  const final =
+    options.loadMemoryLimit === undefined && memoryLimit === undefined
+      ? DEFAULT_FINAL_LOAD_MEMORY_LIMIT
+      : load
+  if ((load !== all || final !== all) && path !== ':memory:')
+    settings.memoryLimit = { load, ...(final !== load ? { final } : {}), all }
   return settings
 }
 
@@ -110,6 +117,15 @@ export const DEFAULT_MEMORY_LIMIT = '256MB'
 
 /** The default {@link DuckDBDestinationOptions.loadMemoryLimit} (with the default `memoryLimit`). */
 export const DEFAULT_LOAD_MEMORY_LIMIT = '96MB'
+
+/**
+ * The memory limit of the loads after extraction (the files of its final flush) when `memoryLimit` and
+ * `loadMemoryLimit` are left at their defaults: `'128MB'`. At `'96MB'` the last job file of 240,000 Clockodo entries
+ * (131,000 rows) spilled to the temp directory on two threads and loaded in 0.58-0.60 s, at `'128MB'` in 0.49-0.51
+ * s; the whole `sluice run` took a median 2.49 s against 2.65 (ten runs each, in turns), and 5M entries still
+ * peaked at 326 MB (324 at `'96MB'`; 350 at `'160MB'`, 405 at `'256MB'`). Fix 48 in apps/bench/README.md.
+ */
+export const DEFAULT_FINAL_LOAD_MEMORY_LIMIT = '128MB'
 
 let memoryDirs = 0
 

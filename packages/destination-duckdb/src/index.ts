@@ -3,6 +3,7 @@ export { destination } from './duckdb-config.ts'
 export { duckdb, duckdbCapabilities, duckdbTablesHaveExtras } from './duckdb-destination.ts'
 export {
   DEFAULT_ALLOCATOR_SETTINGS,
+  DEFAULT_FINAL_LOAD_MEMORY_LIMIT,
   DEFAULT_LOAD_MEMORY_LIMIT,
   DEFAULT_MEMORY_LIMIT,
   type DuckDBDestinationOptions,

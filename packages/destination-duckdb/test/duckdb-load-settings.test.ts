@@ -40,30 +40,30 @@ const memoryNow = async (client: DuckDBClient) =>
   (await client.query<{ m: string }>("SELECT current_setting('memory_limit') AS m"))[0]?.m
 
 describe('duckdb settings while job files load', () => {
-  it('defaults to one thread less than threads and a 96MB memory limit, each only where it differs', () => {
+  it('defaults to one thread less than threads a 96MB memory limit (128MB after extraction), each only where it differs', () => {
     const cores = availableParallelism()
     expect(loadSettings({})).toEqual({
       ...(cores > 1 ? { threads: { load: cores - 1, all: cores } } : {}),
-      memoryLimit: { load: '96MB', all: '256MB' },
+      memoryLimit: { load: '96MB', final: '128MB', all: '256MB' },
     })
     expect(loadSettings({ threads: 4 })).toEqual({
       threads: { load: 3, all: 4 },
-      memoryLimit: { load: '96MB', all: '256MB' },
+      memoryLimit: { load: '96MB', final: '128MB', all: '256MB' },
     })
     expect(loadSettings({ threads: 2 })).toEqual({
       threads: { load: 1, all: 2 },
-      memoryLimit: { load: '96MB', all: '256MB' },
+      memoryLimit: { load: '96MB', final: '128MB', all: '256MB' },
     })
     expect(loadSettings({ threads: 1 })).toEqual({
-      memoryLimit: { load: '96MB', all: '256MB' },
+      memoryLimit: { load: '96MB', final: '128MB', all: '256MB' },
     })
     expect(loadSettings({ threads: 2, loadThreads: 2 })).toEqual({
-      memoryLimit: { load: '96MB', all: '256MB' },
+      memoryLimit: { load: '96MB', final: '128MB', all: '256MB' },
     })
     expect(loadSettings({ threads: 4, settings: { threads: '1' } })).toEqual({
-      memoryLimit: { load: '96MB', all: '256MB' },
+      memoryLimit: { load: '96MB', final: '128MB', all: '256MB' },
     })
-    // a load limit of the user's own holds for every load
+    // a load limit of the user's own holds for every load, during extraction and after it
     expect(loadSettings({ threads: 2, loadMemoryLimit: '64MB' })).toEqual({
       threads: { load: 1, all: 2 },
       memoryLimit: { load: '64MB', all: '256MB' },
@@ -184,6 +184,35 @@ describe('duckdb settings while job files load', () => {
     expect(await refused.client.bulkLoad(load, signal)).toBe(2)
     expect(await memoryNow(refused.client)).toBe('244.1 MiB')
     for (const c of [client, tiny.client, refused.client]) await c[Symbol.asyncDispose]()
+  })
+
+  it('loads the files after extraction at the final limit, those during it at the load limit', async () => {
+    const { client, sql } = await recordingClient({
+      memoryLimit: { load: '64MB', final: '128MB', all: '256MB' },
+    })
+    const file = join(dir, 'final.csv')
+    await writeFile(file, 'id,name\n1,a\n')
+    const signal = new AbortController().signal
+    const load = { file, format: 'csv' as const, qualifiedTable: 'items', columns, rows: 1 }
+    let before = sql.length
+    await client.bulkLoad({ ...load, duringExtraction: true }, signal)
+    expect(sql.slice(before)[0]).toBe(`SET "memory_limit" = '64MB'`)
+    before = sql.length
+    await client.bulkLoad(load, signal)
+    expect(sql.slice(before)).toEqual([
+      `SET "memory_limit" = '128MB'`,
+      'BEGIN TRANSACTION',
+      'INSERT INTO items',
+      `SET "memory_limit" = '256MB'`,
+      'COMMIT',
+    ])
+    expect(await memoryNow(client)).toBe('244.1 MiB')
+    // a final limit equal to the full one switches nothing after extraction
+    const full = await recordingClient({ memoryLimit: { load: '64MB', final: '256MB', all: '256MB' } })
+    before = full.sql.length
+    await full.client.bulkLoad(load, signal)
+    expect(full.sql.slice(before)).toEqual(['BEGIN TRANSACTION', 'INSERT INTO items', 'COMMIT'])
+    for (const c of [client, full.client]) await c[Symbol.asyncDispose]()
   })
 
   it('does not retry a load after a fatal error, and reports that first error', async () => {
