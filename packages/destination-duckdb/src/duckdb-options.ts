@@ -122,8 +122,9 @@ export const DEFAULT_LOAD_MEMORY_LIMIT = '96MB'
  * The memory limit of the loads after extraction (the files of its final flush) when `memoryLimit` and
  * `loadMemoryLimit` are left at their defaults: `'128MB'`. At `'96MB'` the last job file of 240,000 Clockodo entries
  * (131,000 rows) spilled to the temp directory on two threads and loaded in 0.58-0.60 s, at `'128MB'` in 0.49-0.51
- * s; the whole `sluice run` took a median 2.49 s against 2.65 (ten runs each, in turns), and 5M entries still
- * peaked at 326 MB (324 at `'96MB'`; 350 at `'160MB'`, 405 at `'256MB'`). Fix 48 in apps/bench/README.md.
+ * s; 0.05-0.06 s less after the last page in the whole `sluice run` (medians of 2.49 against 2.65 s and 2.62
+ * against 2.675 s in two sets of runs in turns), and 5M entries still peaked at 321-326 MB (324 at `'96MB'`; 350 at
+ * `'160MB'`, 405 at `'256MB'`). Fix 48 in apps/bench/README.md.
  */
 export const DEFAULT_FINAL_LOAD_MEMORY_LIMIT = '128MB'
 
