@@ -38,7 +38,8 @@ export const destination: DestinationPackage = {
     { key: 'memory_limit', description: "DuckDB's memory_limit", default: '256MB', example: '1GB' },
     {
       key: 'load_memory_limit',
-      description: 'memory_limit while a job file loads into staging (default 96MB)',
+      description:
+        'memory_limit while a job file loads into staging (default 96MB; 128MB after the last page)',
       default: '96MB',
     },
     { key: 'threads', description: "DuckDB's threads (default one per CPU core)", example: 2 },

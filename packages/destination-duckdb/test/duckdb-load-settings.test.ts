@@ -40,7 +40,7 @@ const memoryNow = async (client: DuckDBClient) =>
   (await client.query<{ m: string }>("SELECT current_setting('memory_limit') AS m"))[0]?.m
 
 describe('duckdb settings while job files load', () => {
-  it('defaults to one thread less than threads a 96MB memory limit (128MB after extraction), each only where it differs', () => {
+  it('defaults to one thread less than threads and a 96MB memory limit (128MB after extraction), each only where it differs', () => {
     const cores = availableParallelism()
     expect(loadSettings({})).toEqual({
       ...(cores > 1 ? { threads: { load: cores - 1, all: cores } } : {}),
