@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { copyPage } from './bench-common.ts'
-import { benchResult, fasterOf, formatTable, mergeResults } from './bench-report.ts'
+import { benchResult, cpuCeiling, fasterOf, formatTable, mergeResults } from './bench-report.ts'
 
 describe('benchResult', () => {
   it('computes rows per second and rounds seconds and the ratio', () => {
@@ -86,5 +86,20 @@ describe('fasterOf', () => {
     expect(fasterOf([a, b, c])).toBe(b)
     expect(fasterOf([a])).toBe(a)
     expect(() => fasterOf([])).toThrow('at least one run')
+  })
+})
+
+describe('cpuCeiling', () => {
+  it("spreads the run's CPU over the cores and compares it with the floor's seconds", () => {
+    // 4 CPU seconds on 2 cores take at least 2 s: against a 1.4 s floor, at most 0.7
+    expect(cpuCeiling(1.4, 4, 2)).toBeCloseTo(0.7, 10)
+    expect(cpuCeiling(1.4, 4, 4)).toBeCloseTo(1.4, 10)
+    expect(cpuCeiling(1, 2.5, 1)).toBeCloseTo(0.4, 10)
+  })
+
+  it('is undefined without a CPU figure or a core', () => {
+    expect(cpuCeiling(1.4, 0, 2)).toBeUndefined()
+    expect(cpuCeiling(1.4, Number.NaN, 2)).toBeUndefined()
+    expect(cpuCeiling(1.4, 4, 0)).toBeUndefined()
   })
 })

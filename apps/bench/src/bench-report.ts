@@ -42,16 +42,16 @@ export function benchResult(
   }
 }
 
-/**
- * The results of a partial run (`--only`) merged into the previous file: fresh lines replace their old ones in
- * place, new scenarios go to the end, the rest stays.
- */
 /** The run of several of the same measurement that took the least time (the machine may be shared). */
 export function fasterOf<T extends { seconds: number }>(runs: readonly T[]): T {
   if (runs.length === 0) throw new Error('fasterOf needs at least one run')
   return runs.reduce((best, run) => (run.seconds < best.seconds ? run : best))
 }
 
+/**
+ * The results of a partial run (`--only`) merged into the previous file: fresh lines replace their old ones in
+ * place, new scenarios go to the end, the rest stays.
+ */
 export function mergeResults(previous: readonly BenchResult[], fresh: readonly BenchResult[]): BenchResult[] {
   const byName = new Map(fresh.map((r) => [r.scenario, r]))
   const merged = previous.map((r) => byName.get(r.scenario) ?? r)
@@ -130,4 +130,15 @@ export async function writeReport(
 export function ratioTarget(what: string, ratio: number, target: number): string {
   const pct = (n: number): string => `${(n * 100).toFixed(0)}%`
   return `${ratio >= target ? 'MET   ' : 'MISSED'} ${what} at ${pct(ratio)} of the fetch+parse floor (target >= ${pct(target)})`
+}
+
+/**
+ * The highest ratio to the floor a run could reach with every core busy from its start to its exit: the floor's
+ * seconds against the run's CPU seconds spread over `cores` (`cpuSeconds` should count the account server's too:
+ * it runs on the same cores). Under a target, only less CPU reaches it; over it, a schedule that leaves no core
+ * idle could. Undefined without a CPU figure.
+ */
+export function cpuCeiling(floorSeconds: number, cpuSeconds: number, cores: number): number | undefined {
+  if (!(cpuSeconds > 0) || !(cores >= 1)) return undefined
+  return floorSeconds / (cpuSeconds / cores)
 }
