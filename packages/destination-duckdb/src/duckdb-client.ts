@@ -28,7 +28,8 @@ export type DuckDBSettings = Record<string, string>
  * during extraction (`BulkLoad.duringExtraction`, while sluice extracts and normalizes on its own thread),
  * `memoryLimit` around every load: `load` during extraction, `final` after it (the files of the extraction's final
  * flush; default `load`). When a load runs out of memory at the lower limit, `all` is SET and the load runs again.
- * Each load is its own transaction, and its COMMIT runs at `all`.
+ * Each load is its own transaction; its COMMIT runs at the full memory limit and at the load's threads (these go
+ * back to `all` after it).
  */
 export interface LoadSettings {
   threads?: { load: number; all: number }
@@ -299,10 +300,15 @@ export class DuckDBClient implements SqlClient {
               continue
             }
           }
-          // The commit runs at the full settings: DuckDB 1.5 can leave a table corrupt in memory when a COMMIT
-          // runs out of memory (the next checkpoint then fails and invalidates the database).
-          if (switched) await this.setAll(switched.all)
-          switched = undefined
+          // The commit runs at the full memory limit: DuckDB 1.5 can leave a table corrupt in memory when a
+          // COMMIT runs out of memory (the next checkpoint then fails and invalidates the database). It keeps the
+          // load's threads: a COMMIT compresses its last row group on one thread, and a second one would only
+          // wait for it, spinning on a CPU that the pages need. The threads go back after it (`finally`).
+          if (switched) {
+            const { threads, ...rest } = switched.all
+            await this.setAll(rest)
+            switched = threads === undefined ? undefined : { load: {}, all: { threads } }
+          }
           try {
             await this.connection.run('COMMIT')
           } catch (cause) {

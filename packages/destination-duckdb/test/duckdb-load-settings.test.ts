@@ -99,13 +99,14 @@ describe('duckdb settings while job files load', () => {
       signal,
     )
     expect(rows).toBe(2)
-    // each load is its own transaction, committed with the full settings back
+    // each load is its own transaction, committed at the load's threads (a second thread would only spin while
+    // one compresses), which go back after the COMMIT
     expect(sql.slice(-5)).toEqual([
       `SET "threads" = '1'`,
       'BEGIN TRANSACTION',
       'INSERT INTO items',
-      `SET "threads" = '2'`,
       'COMMIT',
+      `SET "threads" = '2'`,
     ])
     expect(await threadsNow(client)).toBe(2)
     await writeFile(file, 'id,name\nnot a number,a\n')
@@ -122,6 +123,48 @@ describe('duckdb settings while job files load', () => {
     const before = sql.length
     await client.bulkLoad({ file, format: 'csv', qualifiedTable: 'items', columns, rows: 1 }, signal)
     expect(sql.slice(before)).toEqual(['BEGIN TRANSACTION', 'INSERT INTO items', 'COMMIT'])
+    await client[Symbol.asyncDispose]()
+  })
+
+  it('commits at the full memory limit and the load threads, and restores the threads after a failed COMMIT', async () => {
+    const { client, sql } = await recordingClient({
+      threads: { load: 1, all: 2 },
+      memoryLimit: { load: '64MB', all: '256MB' },
+    })
+    const file = join(dir, 'both.csv')
+    await writeFile(file, 'id,name\n1,a\n')
+    const signal = new AbortController().signal
+    const load = {
+      file,
+      format: 'csv' as const,
+      qualifiedTable: 'items',
+      columns,
+      rows: 1,
+      duringExtraction: true,
+    }
+    const before = sql.length
+    expect(await client.bulkLoad(load, signal)).toBe(1)
+    expect(sql.slice(before)).toEqual([
+      `SET "threads" = '1'`,
+      `SET "memory_limit" = '64MB'`,
+      'BEGIN TRANSACTION',
+      'INSERT INTO items',
+      `SET "memory_limit" = '256MB'`,
+      'COMMIT',
+      `SET "threads" = '2'`,
+    ])
+    expect(await threadsNow(client)).toBe(2)
+    expect(await memoryNow(client)).toBe('244.1 MiB')
+    const connection = (
+      client as unknown as { connection: { run: (s: string, p?: unknown) => Promise<unknown> } }
+    ).connection
+    const run = connection.run
+    connection.run = (s, p) => (s === 'COMMIT' ? Promise.reject(new Error('commit refused')) : run(s, p))
+    await expect(client.bulkLoad(load, signal)).rejects.toMatchObject({ code: 'DESTINATION_LOAD' })
+    expect(sql.at(-1)).toBe(`SET "threads" = '2'`)
+    connection.run = run
+    expect(await threadsNow(client)).toBe(2)
+    expect(await client.query('SELECT count(*)::INTEGER AS n FROM items')).toEqual([{ n: 1 }])
     await client[Symbol.asyncDispose]()
   })
 
