@@ -34,6 +34,14 @@ async function recordingClient(settings: LoadSettings) {
   return { client, sql }
 }
 
+/** Writes the csv job file `name` (header `id,name`, then `lines`) and returns its load during extraction. */
+async function loadOf(name: string, ...lines: string[]) {
+  const file = join(dir, name)
+  await writeFile(file, ['id,name', ...lines, ''].join('\n'))
+  const load = { file, format: 'csv' as const, qualifiedTable: 'items', columns, rows: lines.length }
+  return { ...load, duringExtraction: true }
+}
+
 const threadsNow = async (client: DuckDBClient) =>
   (await client.query<{ t: number }>("SELECT current_setting('threads')::INTEGER AS t"))[0]?.t
 const memoryNow = async (client: DuckDBClient) =>
@@ -91,14 +99,8 @@ describe('duckdb settings while job files load', () => {
 
   it('lowers threads around each load during extraction and restores them, also when the load fails', async () => {
     const { client, sql } = await recordingClient({ threads: { load: 1, all: 2 } })
-    const file = join(dir, 'items.csv')
-    await writeFile(file, 'id,name\n1,a\n2,"b, c"\n')
     const signal = new AbortController().signal
-    const rows = await client.bulkLoad(
-      { file, format: 'csv', qualifiedTable: 'items', columns, rows: 2, duringExtraction: true },
-      signal,
-    )
-    expect(rows).toBe(2)
+    expect(await client.bulkLoad(await loadOf('items.csv', '1,a', '2,"b, c"'), signal)).toBe(2)
     // each load is its own transaction, committed at the load's threads (a second thread would only spin while
     // one compresses), which go back after the COMMIT
     expect(sql.slice(-5)).toEqual([
@@ -109,19 +111,15 @@ describe('duckdb settings while job files load', () => {
       `SET "threads" = '2'`,
     ])
     expect(await threadsNow(client)).toBe(2)
-    await writeFile(file, 'id,name\nnot a number,a\n')
-    await expect(
-      client.bulkLoad(
-        { file, format: 'csv', qualifiedTable: 'items', columns, rows: 1, duringExtraction: true },
-        signal,
-      ),
-    ).rejects.toMatchObject({ code: 'DESTINATION_LOAD' })
+    await expect(client.bulkLoad(await loadOf('items.csv', 'not a number,a'), signal)).rejects.toMatchObject({
+      code: 'DESTINATION_LOAD',
+    })
     expect(sql.at(-1)).toBe(`SET "threads" = '2'`)
     expect(await threadsNow(client)).toBe(2)
     // after extraction (or on the load step's own loads) the load gets every thread
-    await writeFile(file, 'id,name\n3,d\n')
+    const after = { ...(await loadOf('items.csv', '3,d')), duringExtraction: false }
     const before = sql.length
-    await client.bulkLoad({ file, format: 'csv', qualifiedTable: 'items', columns, rows: 1 }, signal)
+    await client.bulkLoad(after, signal)
     expect(sql.slice(before)).toEqual(['BEGIN TRANSACTION', 'INSERT INTO items', 'COMMIT'])
     await client[Symbol.asyncDispose]()
   })
@@ -131,17 +129,8 @@ describe('duckdb settings while job files load', () => {
       threads: { load: 1, all: 2 },
       memoryLimit: { load: '64MB', all: '256MB' },
     })
-    const file = join(dir, 'both.csv')
-    await writeFile(file, 'id,name\n1,a\n')
+    const load = await loadOf('both.csv', '1,a')
     const signal = new AbortController().signal
-    const load = {
-      file,
-      format: 'csv' as const,
-      qualifiedTable: 'items',
-      columns,
-      rows: 1,
-      duringExtraction: true,
-    }
     const before = sql.length
     expect(await client.bulkLoad(load, signal)).toBe(1)
     expect(sql.slice(before)).toEqual([
@@ -170,29 +159,15 @@ describe('duckdb settings while job files load', () => {
 
   it('leaves the settings alone when the load has none of its own', async () => {
     const { client, sql } = await recordingClient({ threads: { load: 2, all: 2 } })
-    const file = join(dir, 'same.csv')
-    await writeFile(file, 'id,name\n1,a\n')
-    await client.bulkLoad(
-      { file, format: 'csv', qualifiedTable: 'items', columns, rows: 1, duringExtraction: true },
-      new AbortController().signal,
-    )
+    await client.bulkLoad(await loadOf('same.csv', '1,a'), new AbortController().signal)
     expect(sql.filter((s) => s.startsWith('SET'))).toEqual([])
     await client[Symbol.asyncDispose]()
   })
 
   it('loads at the lower memory limit, also after extraction, and again at the full one when it ran out of memory', async () => {
     const { client, sql } = await recordingClient({ memoryLimit: { load: '64MB', all: '256MB' } })
-    const file = join(dir, 'memory.csv')
-    await writeFile(file, 'id,name\n1,a\n2,b\n')
+    const load = await loadOf('memory.csv', '1,a', '2,b')
     const signal = new AbortController().signal
-    const load = {
-      file,
-      format: 'csv' as const,
-      qualifiedTable: 'items',
-      columns,
-      rows: 2,
-      duringExtraction: true,
-    }
     expect(await client.bulkLoad(load, signal)).toBe(2)
     // the COMMIT runs at the full limit: DuckDB 1.5 can corrupt a table in memory when a COMMIT runs out of it
     const atLoadLimit = [
@@ -233,10 +208,8 @@ describe('duckdb settings while job files load', () => {
     const { client, sql } = await recordingClient({
       memoryLimit: { load: '64MB', final: '128MB', all: '256MB' },
     })
-    const file = join(dir, 'final.csv')
-    await writeFile(file, 'id,name\n1,a\n')
+    const load = { ...(await loadOf('final.csv', '1,a')), duringExtraction: false }
     const signal = new AbortController().signal
-    const load = { file, format: 'csv' as const, qualifiedTable: 'items', columns, rows: 1 }
     let before = sql.length
     await client.bulkLoad({ ...load, duringExtraction: true }, signal)
     expect(sql.slice(before)[0]).toBe(`SET "memory_limit" = '64MB'`)
@@ -273,15 +246,9 @@ describe('duckdb settings while job files load', () => {
             )
           })
         : run(s, p)
-    const file = join(dir, 'fatal.csv')
-    await writeFile(file, 'id,name\n1,a\n')
+    const load = await loadOf('fatal.csv', '1,a')
     const before = sql.length
-    const error = await client
-      .bulkLoad(
-        { file, format: 'csv', qualifiedTable: 'items', columns, rows: 1, duringExtraction: true },
-        new AbortController().signal,
-      )
-      .catch((e: unknown) => e)
+    const error = await client.bulkLoad(load, new AbortController().signal).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'DESTINATION_FATAL' })
     expect((error as Error).message).toContain('Corrupted in-memory column')
     expect(sql.slice(before).filter((s) => s.startsWith('INSERT'))).toHaveLength(1)
